@@ -1,0 +1,3 @@
+"""SocialCoder: coding psychotherapy-session transcripts for process research."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""`python -m socialcoder` runs the command line."""
+
+from socialcoder.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,57 @@
+"""The ``socialcoder`` command line: subcommands over the study services.
+
+Each command module registers its subcommands with :func:`argparse` and a handler that
+returns an exit status. Bad input raises :class:`socialcoder.errors.UserError`, which
+:func:`main` prints as one line on stderr with exit status 2 (no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from socialcoder import __version__
+from socialcoder.cli import coding_cmds, demo_cmd, study_cmds, transcript_cmds
+from socialcoder.errors import UserError
+
+COMMAND_MODULES = (study_cmds, transcript_cmds, coding_cmds, demo_cmd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="socialcoder",
+        description="Code psychotherapy-session transcripts with several blind coders, "
+        "check inter-rater reliability and export for analysis. STUDY is a study file "
+        "(e.g. trial.scstudy) or a database URL (postgresql+psycopg://user@host/db).",
+    )
+    parser.add_argument("--version", action="version", version=f"socialcoder {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMAND_MODULES:
+        module.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except UserError as exc:
+        print(f"socialcoder: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("socialcoder: interrupted; the study is unchanged by the unfinished action", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # an internal error: one line, details only on request
+        if os.environ.get("SOCIALCODER_DEBUG"):
+            raise
+        print(
+            f"socialcoder: internal error ({type(exc).__name__}: {exc}); the study is unchanged "
+            "by the unfinished action. Set SOCIALCODER_DEBUG=1 for details and please report it.",
+            file=sys.stderr,
+        )
+        return 1

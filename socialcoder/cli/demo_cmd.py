@@ -1,0 +1,76 @@
+"""`socialcoder demo` and `socialcoder gui`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from socialcoder.cli.common import command
+from socialcoder.services.coders import list_coders
+from socialcoder.services.demo import build_demo
+from socialcoder.services.queries import list_transcripts
+from socialcoder.services.study import open_study
+
+
+def register(commands: Any) -> None:
+    p = command(
+        commands,
+        "demo",
+        cmd_demo,
+        "Build the sample study (fictional sessions, three fictional coders) and open it.",
+    )
+    p.add_argument("--no-gui", action="store_true", help="only build it and print a summary")
+    p.add_argument("--fresh", action="store_true", help="rebuild it even if it exists")
+    p.add_argument("--path", type=Path, help="where to put it (default: your data folder)")
+
+    p = command(commands, "gui", cmd_gui, "Open the coding window.")
+    p.add_argument("study", nargs="?", metavar="STUDY", help="study file or URL")
+    p.add_argument("--coder", help="code as this coder")
+    p.add_argument("--transcript", help="open this transcript (with --coder)")
+
+
+def has_display() -> bool:
+    if sys.platform in ("win32", "darwin"):
+        return True
+    if os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    demo = build_demo(args.path, fresh=args.fresh)
+    with open_study(demo.path) as study:
+        transcripts = list_transcripts(study)
+        coders = list_coders(study)
+    print(("Built" if demo.created else "Using") + f" the sample study at {demo.path}")
+    print(
+        f"  {len(transcripts)} fictional transcripts, "
+        f"{sum(t.segments for t in transcripts)} segments; coders: "
+        + ", ".join(f"{c.name} ({c.codes} codes)" for c in coders)
+    )
+    print(f"  Try: socialcoder reliability {demo.path}")
+    if args.no_gui or not has_display():
+        if not args.no_gui:
+            print("  No display found, so the window is not opened (see README: running headless).")
+        return 0
+    return _run_gui(str(demo.path), None, None)
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    if not has_display():
+        print(
+            "socialcoder: error: no display (DISPLAY is not set); use the command line, "
+            "or run under Xvfb (see README)",
+            file=sys.stderr,
+        )
+        return 2
+    return _run_gui(args.study, args.coder, args.transcript)
+
+
+def _run_gui(study: str | None, coder: str | None, transcript: str | None) -> int:
+    from socialcoder.gui.app import run
+
+    return run(study=study, coder=coder, transcript=transcript)

@@ -1,0 +1,136 @@
+"""Commands about the study itself: init, info, migrate, codebook."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from socialcoder.cli.common import add_study_arg, command, study_of
+from socialcoder.cli.output import print_json, table
+from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH, codebook_to_dict
+from socialcoder.errors import StudyError
+from socialcoder.services.codebook_update import update_codebook
+from socialcoder.services.study import create_study, open_study
+from socialcoder.storage import db, migrate
+
+
+def register(commands: Any) -> None:
+    p = command(commands, "init", cmd_init, "Create a new study from a codebook (never overwrites).")
+    add_study_arg(p)
+    p.add_argument(
+        "--codebook",
+        type=Path,
+        default=None,
+        help="codebook YAML file (default: the bundled socialization-to-the-model codebook)",
+    )
+    p.add_argument("--name", help="study name (default: the file name)")
+
+    p = command(commands, "info", cmd_info, "Show what a study holds.")
+    add_study_arg(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = command(commands, "migrate", cmd_migrate, "Upgrade a study made by an older SocialCoder.")
+    add_study_arg(p)
+
+    cb = commands.add_parser("codebook", help="Show or update the study's codebook.")
+    sub = cb.add_subparsers(dest="codebook_command", metavar="ACTION", required=True)
+    p = command(sub, "show", cmd_codebook_show, "Print the study's current codebook.")
+    add_study_arg(p)
+    p.add_argument("--json", action="store_true")
+    p = command(
+        sub,
+        "update",
+        cmd_codebook_update,
+        "Record a new codebook version; keeps every code and refuses changes that orphan codes.",
+    )
+    add_study_arg(p)
+    p.add_argument("file", type=Path, metavar="FILE", help="the new codebook YAML")
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    codebook = args.codebook or DEFAULT_CODEBOOK_PATH
+    with create_study(args.study, codebook_path=codebook, name=args.name) as study:
+        info = study.info()
+    print(f"Created study {info.name!r} at {info.location}")
+    print(f"Codebook: {info.codebook_name} {info.codebook_version}")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from socialcoder.services.coders import list_coders
+    from socialcoder.services.queries import list_transcripts
+
+    with study_of(args) as study:
+        info = study.info()
+        coders = list_coders(study)
+        transcripts = list_transcripts(study)
+    data = {
+        "name": info.name,
+        "location": info.location,
+        "codebook": {"name": info.codebook_name, "version": info.codebook_version},
+        "created_at": info.created_at.isoformat(),
+        "schema_revision": info.schema_revision,
+        "transcripts": len(transcripts),
+        "segments": sum(t.segments for t in transcripts),
+        "coders": [c.name for c in coders],
+    }
+    if args.json:
+        print_json(data)
+        return 0
+    print(f"Study:       {info.name}  ({info.location})")
+    print(f"Codebook:    {info.codebook_name} {info.codebook_version}")
+    print(f"Transcripts: {data['transcripts']} ({data['segments']} segments)")
+    print(f"Coders:      {', '.join(data['coders']) or 'none yet'}")  # type: ignore[arg-type]
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    engine = db.make_engine(args.study)
+    try:
+        with engine.connect() as conn:
+            state, revision = migrate.schema_state(conn)
+        if state is migrate.SchemaState.EMPTY:
+            raise StudyError("is not a SocialCoder study", source=db.describe(args.study))
+        if state is migrate.SchemaState.CURRENT:
+            print(f"{db.describe(args.study)} is up to date (schema {revision})")
+            return 0
+    finally:
+        engine.dispose()
+    with open_study(args.study, upgrade=True) as study:
+        print(f"Upgraded {study.location} from schema {revision} to {study.info().schema_revision}")
+    return 0
+
+
+def cmd_codebook_show(args: argparse.Namespace) -> int:
+    with study_of(args) as study:
+        codebook = study.codebook
+    if args.json:
+        print_json(codebook_to_dict(codebook))
+        return 0
+    print(f"{codebook.name} {codebook.version}")
+    rows = [
+        (
+            d.key,
+            d.label,
+            d.scale.value,
+            d.unit.value,
+            ",".join(sorted(r.value for r in d.applies_to)),
+            d.shortcut or "",
+            " / ".join(v.value if v.label == v.value else f"{v.value}={v.label}" for v in d.values),
+        )
+        for d in codebook.dimensions
+    ]
+    table(("key", "label", "scale", "unit", "applies to", "key", "values"), rows)
+    return 0
+
+
+def cmd_codebook_update(args: argparse.Namespace) -> int:
+    with study_of(args) as study:
+        result = update_codebook(study, args.file)
+    print(f"Codebook updated from version {result.old_version} to {result.new_version}.")
+    if result.added:
+        print(f"New dimensions: {', '.join(result.added)}")
+    if result.removed_unused:
+        print(f"Dimensions no longer in the codebook (they had no codes): {', '.join(result.removed_unused)}")
+    return 0

@@ -1,0 +1,134 @@
+"""Commands about transcripts: import, transcripts, show."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from socialcoder.cli.common import add_study_arg, command, study_of
+from socialcoder.cli.output import ProgressBar, print_json, table
+from socialcoder.errors import UserError
+from socialcoder.importers import parse_speaker_map
+from socialcoder.services.queries import list_transcripts, show_transcript
+from socialcoder.services.transcript_import import (
+    ImportItem,
+    import_transcripts,
+    parse_date,
+    parse_session,
+    read_manifest,
+)
+
+
+def register(commands: Any) -> None:
+    p = command(
+        commands,
+        "import",
+        cmd_import,
+        "Import transcript files (.txt, .vtt, .srt, .docx, .csv) or a manifest CSV. "
+        "All files are checked first; a bad file stores nothing.",
+    )
+    add_study_arg(p)
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    p.add_argument("--manifest", type=Path, help="CSV with columns file,participant,therapist,session,date")
+    p.add_argument("--participant", help="participant (patient) id")
+    p.add_argument("--therapist", help="therapist id")
+    p.add_argument("--session", help="session number (one file only)")
+    p.add_argument("--date", help="session date, YYYY-MM-DD (one file only)")
+    p.add_argument("--name", help="transcript name (one file only; default: the file name)")
+    p.add_argument("--media", help="path of the session's audio/video (one file only)")
+    p.add_argument(
+        "--speaker-map",
+        default="",
+        metavar="'LABEL=role,...'",
+        help="roles for speaker labels that are not recognised, e.g. 'Dr Jones=therapist,Sam=patient'",
+    )
+
+    p = command(commands, "transcripts", cmd_transcripts, "List the study's transcripts and coding progress.")
+    add_study_arg(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output (documented, stable)")
+
+    p = command(commands, "show", cmd_show, "Show one transcript's segments (and one coder's codes).")
+    add_study_arg(p)
+    p.add_argument("transcript", metavar="TRANSCRIPT", help="transcript name")
+    p.add_argument("--coder", help="show this coder's codes and memos")
+    p.add_argument("--json", action="store_true", help="machine-readable output (documented, stable)")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    speaker_map = parse_speaker_map(args.speaker_map) if args.speaker_map else {}
+    items: list[ImportItem] = []
+    if args.manifest:
+        items += read_manifest(args.manifest, speaker_map)
+    single = {k: getattr(args, k) for k in ("session", "date", "name", "media") if getattr(args, k)}
+    if single and len(args.files) != 1:
+        raise UserError(f"--{', --'.join(single)} apply to one file; give exactly one FILE")
+    for path in args.files:
+        items.append(
+            ImportItem(
+                path=path,
+                name=args.name,
+                participant=args.participant,
+                therapist=args.therapist,
+                session=parse_session(args.session or ""),
+                date=parse_date(args.date or ""),
+                media_path=args.media,
+                speaker_map=speaker_map,
+            )
+        )
+    if not items:
+        raise UserError("give transcript FILEs or --manifest")
+    with study_of(args) as study:
+        summary = import_transcripts(study, items, progress=ProgressBar("Importing"))
+    for t in summary.transcripts:
+        print(
+            f"  {t.name}: {t.segments} segments ({t.therapist_turns} therapist, "
+            f"{t.patient_turns} patient) from {t.format}"
+        )
+    print(f"Imported {len(summary.transcripts)} transcript(s), {summary.segments} segments.")
+    return 0
+
+
+def cmd_transcripts(args: argparse.Namespace) -> int:
+    with study_of(args) as study:
+        transcripts = list_transcripts(study)
+    if args.json:
+        print_json([t.to_json() for t in transcripts])
+        return 0
+    if not transcripts:
+        print("No transcripts yet; add some with `socialcoder import`.")
+        return 0
+    rows = []
+    for t in transcripts:
+        progress = ", ".join(
+            f"{coder} {'done' if p.completed else f'{p.fraction:.0%}'}" for coder, p in t.progress.items()
+        )
+        rows.append((t.name, t.participant or "", t.session, t.date, t.segments, progress))
+    table(("transcript", "participant", "session", "date", "segments", "progress"), rows)
+    return 0
+
+
+def _time(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(seconds)
+    return f"{s // 3600:02d}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with study_of(args) as study:
+        view = show_transcript(study, args.transcript, coder=args.coder)
+    if args.json:
+        print_json(view.to_json())
+        return 0
+    t = view.transcript
+    print(f"{t.name}  participant {t.participant or '-'}  session {t.session if t.session is not None else '-'}")
+    for s in view.segments:
+        codes = ""
+        if args.coder and (s.codes or s.memo):
+            codes = "  [" + ", ".join(f"{k}={v}" for k, v in s.codes.items())
+            codes += (f"; memo: {s.memo}" if s.memo else "") + "]"
+        print(f"{s.index:>5} {_time(s.start):>8} {s.label:>10}: {s.text}{codes}")
+    if args.coder and view.session_codes:
+        print("Session: " + ", ".join(f"{k}={v}" for k, v in view.session_codes.items()))
+    return 0

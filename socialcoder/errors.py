@@ -1,0 +1,74 @@
+"""Errors that reach the user as one readable line.
+
+Every refusal of bad input raises a :class:`UserError` (or a subclass). The command line prints
+``str(error)`` on stderr and exits with status 2; the GUI shows it in a dialog. Nothing else about
+the error (no traceback, no transcript text beyond what locates the problem) is shown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class UserError(Exception):
+    """Bad input or a refused action, explained in one line.
+
+    ``source`` names the file (or study) concerned and ``line``/``row`` where the problem is,
+    when known; they are folded into the message as ``file:line: message``.
+    """
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | Path | None = None,
+        line: int | None = None,
+        row: int | None = None,
+    ) -> None:
+        self.message = message
+        self.source = str(source) if source is not None else None
+        self.line = line
+        self.row = row
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = ""
+        if self.source:
+            where = self.source
+            if self.line is not None:
+                where += f":{self.line}"
+            elif self.row is not None:
+                where += f": row {self.row}"
+            where += ": "
+        elif self.line is not None:
+            where = f"line {self.line}: "
+        elif self.row is not None:
+            where = f"row {self.row}: "
+        return where + self.message
+
+
+class CodebookError(UserError):
+    """A codebook file that cannot be used."""
+
+
+class ImportFormatError(UserError):
+    """A transcript file that cannot be imported."""
+
+
+class UnknownSpeakersError(ImportFormatError):
+    """Speaker labels that map to no role; ``labels`` lists them in order of appearance."""
+
+    def __init__(self, labels: list[str], *, source: str | Path | None = None) -> None:
+        self.labels = labels
+        example = ",".join(f"{label}=patient" for label in labels[:3])
+        super().__init__(
+            f"unknown speaker label(s) {', '.join(repr(label) for label in labels)}; "
+            f"say which role each is with --speaker-map '{example}' (roles: therapist, patient)",
+            source=source,
+        )
+
+
+class StudyError(UserError):
+    """A study that cannot be opened or an action on it that is refused."""

@@ -1,0 +1,279 @@
+"""Coding actions: set or clear a code, write a segment memo, complete or reopen a transcript.
+
+Each action is one transaction and one audit entry, and returns a :class:`Change` that carries
+the state before and after, so that the GUI can undo it by applying the old state again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from socialcoder.domain.codebook import Unit
+from socialcoder.errors import StudyError
+from socialcoder.services.coders import coder_id
+from socialcoder.services.study import DimensionIds, Study, now
+from socialcoder.storage.models import (
+    AuditRow,
+    CodeRow,
+    CompletionRow,
+    SegmentMemoRow,
+    SegmentRow,
+    TranscriptRow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one action changed. ``segment`` is None for session-level codes and for
+    completion; ``dimension`` is None for memos and completion."""
+
+    coder: str
+    transcript: str
+    segment: int | None
+    dimension: str | None
+    kind: str  # "code", "memo" or "completion"
+    old_value: str | None
+    new_value: str | None
+    old_memo: str | None = None
+    new_memo: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return (self.old_value, self.old_memo) != (self.new_value, self.new_memo)
+
+
+def transcript_id(session: Session, name: str) -> int:
+    found = session.scalars(select(TranscriptRow.id).where(TranscriptRow.name == name)).one_or_none()
+    if found is None:
+        raise StudyError(f"no transcript named {name!r} in this study")
+    return found
+
+
+def segment_row(session: Session, tid: int, index: int, transcript: str) -> SegmentRow:
+    row = session.scalars(
+        select(SegmentRow).where(SegmentRow.transcript_id == tid, SegmentRow.idx == index)
+    ).one_or_none()
+    if row is None:
+        count = session.scalars(select(TranscriptRow.segment_count).where(TranscriptRow.id == tid)).one()
+        raise StudyError(f"transcript {transcript!r} has segments 1-{count}; there is no segment {index}")
+    return row
+
+
+def _unit(
+    study: Study, session: Session, transcript: str, segment: int | None, dim: DimensionIds
+) -> tuple[int, SegmentRow | None]:
+    tid = transcript_id(session, transcript)
+    d = dim.dimension
+    if d.unit is Unit.SESSION:
+        if segment is not None:
+            raise StudyError(f"{d.key!r} is a session-level dimension: give no segment")
+        return tid, None
+    if segment is None:
+        raise StudyError(f"{d.key!r} is coded per segment: give --segment")
+    seg = segment_row(session, tid, segment, transcript)
+    if not d.applies(seg.role):
+        allowed = " and ".join(sorted(r.value for r in d.applies_to))
+        raise StudyError(
+            f"{d.key!r} applies to {allowed} turns; segment {segment} is a {seg.role} turn"
+        )
+    return tid, seg
+
+
+def _find_code(
+    session: Session, cid: int, tid: int, seg: SegmentRow | None, dim_id: int
+) -> CodeRow | None:
+    query = select(CodeRow).where(CodeRow.coder_id == cid, CodeRow.dimension_id == dim_id)
+    if seg is None:
+        query = query.where(CodeRow.transcript_id == tid, CodeRow.segment_id.is_(None))
+    else:
+        query = query.where(CodeRow.segment_id == seg.id)
+    return session.scalars(query).one_or_none()
+
+
+def audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    coder_id: int,
+    transcript_id: int | None,
+    segment_idx: int | None = None,
+    dimension_key: str | None = None,
+    old_value: str | None = None,
+    new_value: str | None = None,
+    reason: str | None = None,
+) -> None:
+    session.add(
+        AuditRow(
+            at=now(),
+            actor=actor,
+            action=action,
+            coder_id=coder_id,
+            transcript_id=transcript_id,
+            segment_idx=segment_idx,
+            dimension_key=dimension_key,
+            old_value=old_value,
+            new_value=new_value,
+            reason=reason,
+        )
+    )
+
+
+def set_code(
+    study: Study,
+    *,
+    coder: str,
+    transcript: str,
+    segment: int | None,
+    dimension: str,
+    value: object,
+    memo: str | None = None,
+    actor: str | None = None,
+    reason: str | None = None,
+) -> Change:
+    """Set one code (checked against the scale and the speaker role). ``memo=None`` keeps
+    the code's memo; ``""`` clears it."""
+    dim = study.dimension(dimension)
+    try:
+        text = dim.dimension.parse_value(value)
+    except ValueError as exc:
+        raise StudyError(str(exc)) from None
+    with study.write() as session:
+        cid = coder_id(session, coder)
+        tid, seg = _unit(study, session, transcript, segment, dim)
+        row = _find_code(session, cid, tid, seg, dim.id)
+        old_value, old_memo = (row.value, row.memo) if row else (None, None)
+        new_memo = old_memo if memo is None else (memo or None)
+        stamp = now()
+        if row is None:
+            row = CodeRow(
+                coder_id=cid,
+                transcript_id=tid,
+                segment_id=seg.id if seg else None,
+                dimension_id=dim.id,
+                dim_enumerated=dim.enumerated,
+                created_at=stamp,
+            )
+            session.add(row)
+        if (old_value, old_memo) != (text, new_memo):
+            row.value = text
+            row.value_enum = text if dim.enumerated else None
+            row.memo = new_memo
+            row.codebook_version_id = study.codebook_version_id
+            row.updated_at = stamp
+            audit(
+                session,
+                actor=actor or coder,
+                action="set",
+                coder_id=cid,
+                transcript_id=tid,
+                segment_idx=segment,
+                dimension_key=dimension,
+                old_value=old_value,
+                new_value=text,
+                reason=reason,
+            )
+    return Change(coder, transcript, segment, dimension, "code", old_value, text, old_memo, new_memo)
+
+
+def clear_code(
+    study: Study,
+    *,
+    coder: str,
+    transcript: str,
+    segment: int | None,
+    dimension: str,
+    actor: str | None = None,
+    reason: str | None = None,
+) -> Change:
+    """Remove one code (and its memo); clearing an empty unit changes nothing."""
+    dim = study.dimension(dimension)
+    with study.write() as session:
+        cid = coder_id(session, coder)
+        tid, seg = _unit(study, session, transcript, segment, dim)
+        row = _find_code(session, cid, tid, seg, dim.id)
+        if row is None:
+            return Change(coder, transcript, segment, dimension, "code", None, None)
+        old_value, old_memo = row.value, row.memo
+        session.delete(row)
+        audit(
+            session,
+            actor=actor or coder,
+            action="clear",
+            coder_id=cid,
+            transcript_id=tid,
+            segment_idx=segment,
+            dimension_key=dimension,
+            old_value=old_value,
+            reason=reason,
+        )
+    return Change(coder, transcript, segment, dimension, "code", old_value, None, old_memo, None)
+
+
+def set_segment_memo(
+    study: Study, *, coder: str, transcript: str, segment: int, text: str
+) -> Change:
+    """Write (or, with empty text, remove) a coder's memo on a segment."""
+    text = text.strip()
+    with study.write() as session:
+        cid = coder_id(session, coder)
+        tid = transcript_id(session, transcript)
+        seg = segment_row(session, tid, segment, transcript)
+        row = session.scalars(
+            select(SegmentMemoRow).where(
+                SegmentMemoRow.coder_id == cid, SegmentMemoRow.segment_id == seg.id
+            )
+        ).one_or_none()
+        old = row.text if row else None
+        new = text or None
+        if old == new:
+            return Change(coder, transcript, segment, None, "memo", None, None, old, new)
+        if new is None:
+            session.execute(delete(SegmentMemoRow).where(SegmentMemoRow.id == row.id))  # type: ignore[union-attr]
+        elif row is None:
+            session.add(SegmentMemoRow(coder_id=cid, segment_id=seg.id, text=new, updated_at=now()))
+        else:
+            row.text, row.updated_at = new, now()
+        audit(
+            session,
+            actor=coder,
+            action="memo",
+            coder_id=cid,
+            transcript_id=tid,
+            segment_idx=segment,
+            old_value=old,
+            new_value=new,
+        )
+    return Change(coder, transcript, segment, None, "memo", None, None, old, new)
+
+
+def set_completed(
+    study: Study, *, coder: str, transcript: str, completed: bool = True
+) -> Change:
+    """Mark a transcript complete for a coder (or reopen it). After completion, a binary
+    dimension left empty on an applicable segment counts as *absent*; before, as missing."""
+    with study.write() as session:
+        cid = coder_id(session, coder)
+        tid = transcript_id(session, transcript)
+        row = session.get(CompletionRow, (cid, tid))
+        was = row is not None
+        if completed and not was:
+            session.add(CompletionRow(coder_id=cid, transcript_id=tid, completed_at=now()))
+        elif not completed and was:
+            session.delete(row)
+        if was != completed:
+            audit(
+                session,
+                actor=coder,
+                action="complete" if completed else "reopen",
+                coder_id=cid,
+                transcript_id=tid,
+                old_value=str(int(was)),
+                new_value=str(int(completed)),
+            )
+    return Change(
+        coder, transcript, None, None, "completion", str(int(was)), str(int(completed))
+    )

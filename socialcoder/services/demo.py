@@ -1,0 +1,66 @@
+"""The bundled sample study: fictional CFS/ME pragmatic-rehabilitation sessions, coded by
+three fictional coders who agree imperfectly (see sample_transcripts/README.md)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+from socialcoder.errors import StudyError
+from socialcoder.services.codes_csv import import_codes_csv
+from socialcoder.services.study import Study, create_study, open_study
+from socialcoder.services.transcript_import import Progress, import_transcripts, read_manifest
+
+SAMPLE_ENV = "SOCIALCODER_SAMPLES"
+
+
+def sample_dir() -> Path:
+    """The sample transcripts: $SOCIALCODER_SAMPLES, or sample_transcripts/ of the checkout."""
+    if os.environ.get(SAMPLE_ENV):
+        return Path(os.environ[SAMPLE_ENV])
+    return Path(__file__).resolve().parents[2] / "sample_transcripts"
+
+
+def default_demo_path() -> Path:
+    return Path(user_data_dir("SocialCoder", appauthor=False)) / "demo" / "sample.scstudy"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoStudy:
+    path: Path
+    created: bool
+
+
+def build_demo(path: Path | None = None, *, fresh: bool = False, progress: Progress | None = None) -> DemoStudy:
+    """Create the sample study at ``path`` (default: the user's data folder). An existing demo
+    study is reused (the user's own coding in it is kept) unless ``fresh`` is true."""
+    path = path or default_demo_path()
+    samples = sample_dir()
+    manifest = samples / "manifest.csv"
+    if not manifest.exists():
+        raise StudyError(
+            f"the sample transcripts are not at {samples}; run from a SocialCoder checkout "
+            f"or set {SAMPLE_ENV}"
+        )
+    if path.exists() and not fresh:
+        open_study(path).close()  # checks it is a usable study
+        return DemoStudy(path, created=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    study: Study = create_study(path, codebook_path=DEFAULT_CODEBOOK_PATH, name="Sample study (fictional)")
+    try:
+        import_transcripts(study, read_manifest(manifest), progress=progress)
+        import_codes_csv(study, samples / "demo_codes.csv", complete=True, add_coders=True)
+    except BaseException:
+        study.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        raise
+    study.close()
+    return DemoStudy(path, created=True)

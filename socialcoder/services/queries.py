@@ -1,0 +1,256 @@
+"""Read-only views of a study: the transcript list with progress, one transcript with codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, select
+
+from socialcoder.domain.codebook import Unit
+from socialcoder.services.coders import coder_id
+from socialcoder.services.coding import transcript_id
+from socialcoder.services.study import Study
+from socialcoder.storage.models import (
+    AssignmentRow,
+    CodeRow,
+    CoderRow,
+    CompletionRow,
+    DimensionRow,
+    SegmentMemoRow,
+    SegmentRow,
+    TranscriptRow,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CoderProgress:
+    coded: int  # codable segments with at least one code by this coder
+    codable: int  # segments to which at least one segment-level dimension applies
+    completed: bool
+    completed_at: datetime | None = None
+    assigned: str | None = None  # assignment purpose, if assigned
+
+    @property
+    def fraction(self) -> float:
+        return self.coded / self.codable if self.codable else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptSummary:
+    id: int
+    name: str
+    participant: str | None
+    therapist: str | None
+    session: int | None
+    date: date | None
+    segments: int
+    source_name: str
+    format: str
+    progress: dict[str, CoderProgress] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "id": self.id,
+            "participant": self.participant,
+            "therapist": self.therapist,
+            "session": self.session,
+            "date": self.date.isoformat() if self.date else None,
+            "segments": self.segments,
+            "source": self.source_name,
+            "format": self.format,
+            "progress": {
+                coder: {
+                    "fraction": round(p.fraction, 4),
+                    "coded": p.coded,
+                    "codable": p.codable,
+                    "completed": p.completed,
+                }
+                for coder, p in self.progress.items()
+            },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentView:
+    id: int
+    index: int
+    role: str
+    label: str
+    start: float | None
+    end: float | None
+    text: str
+    codes: dict[str, str] = field(default_factory=dict)
+    memo: str | None = None
+
+    def to_json(self, with_codes: bool) -> dict[str, object]:
+        out: dict[str, object] = {
+            "index": self.index,
+            "role": self.role,
+            "label": self.label,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+        }
+        if with_codes:
+            out["codes"] = dict(self.codes)
+            out["memo"] = self.memo
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptView:
+    transcript: TranscriptSummary
+    segments: list[SegmentView]
+    coder: str | None = None
+    session_codes: dict[str, str] = field(default_factory=dict)
+    completed: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "transcript": self.transcript.to_json(),
+            "segments": [s.to_json(self.coder is not None) for s in self.segments],
+        }
+        if self.coder is not None:
+            out["coder"] = self.coder
+            out["session_codes"] = dict(self.session_codes)
+            out["completed"] = self.completed
+        return out
+
+
+def _codable_roles(study: Study) -> list[str]:
+    return sorted({r.value for d in study.codebook.segment_dimensions() for r in d.applies_to})
+
+
+def list_transcripts(study: Study, *, coders: list[str] | None = None) -> list[TranscriptSummary]:
+    """Every transcript with each coder's progress (all coders who coded, completed or were
+    assigned it; the consensus layer included when it has codes)."""
+    roles = _codable_roles(study)
+    with study.read() as session:
+        codable = dict(
+            session.execute(
+                select(SegmentRow.transcript_id, func.count())
+                .where(SegmentRow.role.in_(roles))
+                .group_by(SegmentRow.transcript_id)
+            ).all()
+        )
+        names = dict(session.execute(select(CoderRow.id, CoderRow.name)).all())
+        coded_q = (
+            select(CodeRow.transcript_id, CodeRow.coder_id, func.count(func.distinct(CodeRow.segment_id)))
+            .join(DimensionRow, DimensionRow.id == CodeRow.dimension_id)
+            .where(CodeRow.segment_id.is_not(None), DimensionRow.unit == Unit.SEGMENT.value)
+            .group_by(CodeRow.transcript_id, CodeRow.coder_id)
+        )
+        coded = {(t, c): n for t, c, n in session.execute(coded_q).all()}
+        sessions_coded = session.execute(
+            select(CodeRow.transcript_id, CodeRow.coder_id).where(CodeRow.segment_id.is_(None)).distinct()
+        ).all()
+        completions = {
+            (t, c): at
+            for c, t, at in session.execute(
+                select(CompletionRow.coder_id, CompletionRow.transcript_id, CompletionRow.completed_at)
+            ).all()
+        }
+        assigned = {
+            (t, c): p
+            for c, t, p in session.execute(
+                select(AssignmentRow.coder_id, AssignmentRow.transcript_id, AssignmentRow.purpose)
+            ).all()
+        }
+        rows = session.scalars(select(TranscriptRow).order_by(TranscriptRow.name)).all()
+        involved: dict[int, set[int]] = {}
+        for t, c in list(coded) + list(completions) + list(assigned) + [tuple(x) for x in sessions_coded]:
+            involved.setdefault(t, set()).add(c)
+        out = []
+        for r in rows:
+            progress = {}
+            for c in sorted(involved.get(r.id, ()), key=lambda c: names[c]):
+                if coders is not None and names[c] not in coders:
+                    continue
+                progress[names[c]] = CoderProgress(
+                    coded=coded.get((r.id, c), 0),
+                    codable=codable.get(r.id, 0),
+                    completed=(r.id, c) in completions,
+                    completed_at=completions.get((r.id, c)),
+                    assigned=assigned.get((r.id, c)),
+                )
+            out.append(_summary(r, progress))
+        return out
+
+
+def _summary(r: TranscriptRow, progress: dict[str, CoderProgress] | None = None) -> TranscriptSummary:
+    return TranscriptSummary(
+        id=r.id,
+        name=r.name,
+        participant=r.participant,
+        therapist=r.therapist,
+        session=r.session_number,
+        date=r.session_date,
+        segments=r.segment_count,
+        source_name=r.source_name,
+        format=r.format,
+        progress=progress or {},
+    )
+
+
+def transcript_summary(study: Study, name: str) -> TranscriptSummary:
+    for summary in list_transcripts(study):
+        if summary.name == name:
+            return summary
+    with study.read() as session:
+        transcript_id(session, name)  # raises the usual message
+    raise AssertionError("unreachable")
+
+
+def show_transcript(study: Study, name: str, *, coder: str | None = None) -> TranscriptView:
+    """One transcript's segments, with one coder's codes and memos when ``coder`` is given.
+    Only that coder's codes are read: this is what keeps coding blind."""
+    with study.read() as session:
+        tid = transcript_id(session, name)
+        row = session.get(TranscriptRow, tid)
+        assert row is not None
+        seg_rows = session.execute(
+            select(
+                SegmentRow.id, SegmentRow.idx, SegmentRow.role, SegmentRow.label,
+                SegmentRow.start_s, SegmentRow.end_s, SegmentRow.text,
+            )
+            .where(SegmentRow.transcript_id == tid)
+            .order_by(SegmentRow.idx)
+        ).all()
+        codes: dict[int, dict[str, str]] = {}
+        memos: dict[int, str] = {}
+        session_codes: dict[str, str] = {}
+        completed = False
+        if coder is not None:
+            cid = coder_id(session, coder)
+            keys = dict(session.execute(select(DimensionRow.id, DimensionRow.key)).all())
+            for seg_id, dim_id, value in session.execute(
+                select(CodeRow.segment_id, CodeRow.dimension_id, CodeRow.value).where(
+                    and_(CodeRow.transcript_id == tid, CodeRow.coder_id == cid)
+                )
+            ).all():
+                if seg_id is None:
+                    session_codes[keys[dim_id]] = value
+                else:
+                    codes.setdefault(seg_id, {})[keys[dim_id]] = value
+            memos = dict(
+                session.execute(
+                    select(SegmentMemoRow.segment_id, SegmentMemoRow.text)
+                    .join(SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id)
+                    .where(SegmentRow.transcript_id == tid, SegmentMemoRow.coder_id == cid)
+                ).all()
+            )
+            completed = session.get(CompletionRow, (cid, tid)) is not None
+        order = {k: i for i, k in enumerate(study.codebook.keys)}
+        segments = [
+            SegmentView(
+                id=s.id, index=s.idx, role=s.role, label=s.label, start=s.start_s, end=s.end_s,
+                text=s.text,
+                codes=dict(sorted(codes.get(s.id, {}).items(), key=lambda kv: order.get(kv[0], 99))),
+                memo=memos.get(s.id),
+            )
+            for s in seg_rows
+        ]
+        summary = _summary(row)
+    return TranscriptView(summary, segments, coder, session_codes, completed)

@@ -1,0 +1,250 @@
+"""Creating, opening and describing a study."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect, select
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.orm import Session
+
+from socialcoder import __version__
+from socialcoder.codebooks import load_codebook, parse_codebook
+from socialcoder.domain.codebook import Codebook, Dimension
+from socialcoder.errors import StudyError
+from socialcoder.storage import db, migrate
+from socialcoder.storage.models import (
+    CodebookVersionRow,
+    CoderRow,
+    DimensionRow,
+    DimensionValueRow,
+    StudyRow,
+)
+
+CONSENSUS = "consensus"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionIds:
+    """Database ids of a dimension, kept beside the domain object."""
+
+    id: int
+    enumerated: bool
+    dimension: Dimension
+
+
+@dataclass(frozen=True, slots=True)
+class StudyInfo:
+    name: str
+    location: str
+    codebook_name: str
+    codebook_version: str
+    created_at: datetime
+    schema_revision: str
+
+
+class Study:
+    """An open study: an engine plus the current codebook. Use :func:`open_study` or
+    :func:`create_study`; close it (or use it as a context manager) when done."""
+
+    def __init__(self, engine: Engine, location: str | Path) -> None:
+        self.engine = engine
+        self.location = db.describe(location)
+        self.codebook: Codebook
+        self.codebook_version_id: int
+        self.dims: dict[str, DimensionIds] = {}
+        self.name = ""
+        self.reload_codebook()
+
+    def reload_codebook(self) -> None:
+        with self.read() as session:
+            row = session.scalars(
+                select(CodebookVersionRow).order_by(CodebookVersionRow.id.desc()).limit(1)
+            ).one()
+            self.codebook = parse_codebook(row.source_yaml, source=f"{self.location} (codebook)")
+            self.codebook_version_id = row.id
+            ids = {r.key: (r.id, r.enumerated) for r in session.scalars(select(DimensionRow))}
+            self.name = session.scalars(select(StudyRow.name)).one()
+        self.dims = {
+            d.key: DimensionIds(ids[d.key][0], ids[d.key][1], d) for d in self.codebook.dimensions
+        }
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction (committed at the end of the block, rolled back on error)."""
+        with db.unit_of_work(self.engine, write=True) as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with db.unit_of_work(self.engine, write=False) as session:
+            yield session
+
+    def info(self) -> StudyInfo:
+        with self.read() as session:
+            row = session.get(StudyRow, 1)
+            assert row is not None
+            revision = migrate.current_revision(session.connection()) or ""
+        return StudyInfo(
+            name=row.name,
+            location=self.location,
+            codebook_name=self.codebook.name,
+            codebook_version=self.codebook.version,
+            created_at=row.created_at,
+            schema_revision=revision,
+        )
+
+    def dimension(self, key: str) -> DimensionIds:
+        try:
+            return self.dims[key]
+        except KeyError:
+            known = ", ".join(self.dims)
+            raise StudyError(f"unknown dimension {key!r} (this study's codebook has: {known})") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Study:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _sqlite_path_problem(path: Path) -> str | None:
+    if not path.exists():
+        return "no such study file"
+    if path.is_dir():
+        return "is a folder, not a study file"
+    with path.open("rb") as fh:
+        header = fh.read(len(db.SQLITE_HEADER))
+    if header != db.SQLITE_HEADER:
+        return "is not a SocialCoder study (not an SQLite database)"
+    return None
+
+
+def open_study(target: str | Path, *, upgrade: bool = True) -> Study:
+    """Open an existing study, upgrading an older schema in place when ``upgrade`` is true."""
+    label = db.describe(target)
+    if not db.is_url(target):
+        problem = _sqlite_path_problem(Path(target))
+        if problem:
+            raise StudyError(problem, source=label)
+    engine = db.make_engine(target)
+    try:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            state, revision = migrate.schema_state(conn)
+    except (OperationalError, DatabaseError) as exc:
+        engine.dispose()
+        raise StudyError(f"cannot open the study: {exc.orig}", source=label) from None
+    if "study" not in tables or state is migrate.SchemaState.EMPTY:
+        engine.dispose()
+        raise StudyError("is not a SocialCoder study (no study tables)", source=label)
+    if state is migrate.SchemaState.NEWER:
+        engine.dispose()
+        raise StudyError(
+            f"was made by a newer version of SocialCoder (schema {revision}); "
+            f"this is SocialCoder {__version__}: please upgrade SocialCoder",
+            source=label,
+        )
+    if state is migrate.SchemaState.OLDER:
+        if not upgrade:
+            engine.dispose()
+            raise StudyError(
+                f"uses an older schema ({revision}); run `socialcoder migrate {label}`",
+                source=label,
+            )
+        migrate.upgrade(engine)
+    return Study(engine, target)
+
+
+def codebook_sha(source_yaml: str) -> str:
+    return hashlib.sha256(source_yaml.encode("utf-8")).hexdigest()
+
+
+def create_study(
+    target: str | Path, *, codebook_path: Path, name: str | None = None
+) -> Study:
+    """Create a new study from a codebook file; never overwrites an existing study."""
+    label = db.describe(target)
+    codebook = load_codebook(codebook_path)
+    source_yaml = Path(codebook_path).read_text(encoding="utf-8-sig")
+    if not db.is_url(target):
+        path = Path(target)
+        if path.exists():
+            raise StudyError("already exists; SocialCoder never overwrites a study", source=label)
+        if not path.parent.exists():
+            raise StudyError(f"folder {path.parent} does not exist", source=label)
+        name = name or path.stem
+    engine = db.make_engine(target)
+    try:
+        with engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+        if tables:
+            raise StudyError("already holds tables; SocialCoder never overwrites a study", source=label)
+        migrate.upgrade(engine)
+        with db.unit_of_work(engine) as session:
+            session.add(
+                StudyRow(id=1, name=name or "study", created_at=now(), created_with=__version__)
+            )
+            session.add(CoderRow(name=CONSENSUS, kind="consensus", active=True, created_at=now()))
+            record_codebook_version(session, codebook, source_yaml)
+    except BaseException:
+        engine.dispose()
+        if not db.is_url(target):
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(str(target) + suffix).unlink(missing_ok=True)
+        raise
+    return Study(engine, target)
+
+
+def record_codebook_version(session: Session, codebook: Codebook, source_yaml: str) -> int:
+    """Store a codebook version and mirror its dimensions and values for the schema's checks.
+
+    Values no longer listed are removed from ``dimension_values`` (the caller has checked that
+    no code uses them); dimensions no longer listed stay, so old codes keep their key.
+    """
+    version = CodebookVersionRow(
+        name=codebook.name,
+        version=codebook.version,
+        source_yaml=source_yaml,
+        sha256=codebook_sha(source_yaml),
+        created_at=now(),
+    )
+    session.add(version)
+    existing = {r.key: r for r in session.scalars(select(DimensionRow))}
+    for position, dim in enumerate(codebook.dimensions):
+        row = existing.get(dim.key)
+        if row is None:
+            row = DimensionRow(key=dim.key, position=position, scale="", unit="", enumerated=False)
+            session.add(row)
+        row.scale, row.unit, row.enumerated = dim.scale.value, dim.unit.value, dim.enumerated
+        row.position = position
+        session.flush()
+        current = {
+            v.value: v
+            for v in session.scalars(
+                select(DimensionValueRow).where(DimensionValueRow.dimension_id == row.id)
+            )
+        }
+        wanted = dim.value_texts
+        for pos, value in enumerate(wanted):
+            if value in current:
+                current[value].position = pos
+            else:
+                session.add(DimensionValueRow(dimension_id=row.id, value=value, position=pos))
+        for value, vrow in current.items():
+            if value not in wanted:
+                session.delete(vrow)
+    session.flush()
+    return version.id

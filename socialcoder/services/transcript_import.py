@@ -1,0 +1,217 @@
+"""Importing transcript files into a study.
+
+All files of one import are read and checked first; only when every file is good are they
+stored, in one transaction. So a bad file (or a duplicate) stores nothing and the message
+names it; a good batch is stored whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from socialcoder.domain.codebook import Role
+from socialcoder.domain.transcript import ParsedTranscript
+from socialcoder.errors import StudyError, UserError
+from socialcoder.importers import read_transcript
+from socialcoder.services.study import Study, now
+from socialcoder.storage.models import SegmentRow, TranscriptRow
+
+Progress = Callable[[int, int, str], None]
+"""progress(done, total, what): called as work advances."""
+
+MANIFEST_COLUMNS = ("file", "participant", "therapist", "session", "date")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportItem:
+    """One file to import, with the metadata to store beside it."""
+
+    path: Path
+    name: str | None = None
+    participant: str | None = None
+    therapist: str | None = None
+    session: int | None = None
+    date: date | None = None
+    media_path: str | None = None
+    speaker_map: Mapping[str, Role] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedTranscript:
+    name: str
+    source: str
+    format: str
+    segments: int
+    therapist_turns: int
+    patient_turns: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    transcripts: tuple[ImportedTranscript, ...]
+
+    @property
+    def segments(self) -> int:
+        return sum(t.segments for t in self.transcripts)
+
+
+def parse_date(text: str, *, source: str | None = None, row: int | None = None) -> date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(
+            f"date {text!r} is not a date in the form YYYY-MM-DD", source=source, row=row
+        ) from None
+
+
+def parse_session(text: str, *, source: str | None = None, row: int | None = None) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise UserError(
+            f"session {text!r} is not a session number (0, 1, 2, ...)", source=source, row=row
+        )
+    return number
+
+
+def read_manifest(path: Path, speaker_map: Mapping[str, Role] | None = None) -> list[ImportItem]:
+    """Items from a manifest CSV with columns file, participant, therapist, session, date
+    (and optionally name); file paths are relative to the manifest's folder."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read the manifest: {exc}", source=source) from None
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    if "file" not in header:
+        raise UserError(
+            f"the manifest needs a header with the columns {', '.join(MANIFEST_COLUMNS)}",
+            source=source,
+        )
+    reader.fieldnames = header
+    items = []
+    for number, row in enumerate(reader, start=2):
+        cells = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        if not cells.get("file"):
+            raise UserError("the 'file' cell is empty", source=source, row=number)
+        file = path.parent / cells["file"]
+        items.append(
+            ImportItem(
+                path=file,
+                name=cells.get("name") or None,
+                participant=cells.get("participant") or None,
+                therapist=cells.get("therapist") or None,
+                session=parse_session(cells.get("session", ""), source=source, row=number),
+                date=parse_date(cells.get("date", ""), source=source, row=number),
+                speaker_map=dict(speaker_map or {}),
+            )
+        )
+    if not items:
+        raise UserError("the manifest lists no files", source=source)
+    return items
+
+
+def import_transcripts(
+    study: Study, items: Sequence[ImportItem], *, progress: Progress | None = None
+) -> ImportSummary:
+    """Read every file, check names and content against the study, then store them all."""
+    if not items:
+        raise StudyError("no transcript files given")
+    total = len(items)
+    parsed: list[tuple[ImportItem, ParsedTranscript, str]] = []
+    for done, item in enumerate(items):
+        if progress:
+            progress(done, total * 2, f"reading {item.path.name}")
+        transcript = read_transcript(item.path, speaker_map=item.speaker_map or None)
+        parsed.append((item, transcript, item.name or item.path.stem))
+    _check_unique(study, parsed)
+    results = []
+    with study.write() as session:
+        for done, (item, transcript, name) in enumerate(parsed):
+            if progress:
+                progress(total + done, total * 2, f"storing {name}")
+            row = TranscriptRow(
+                name=name,
+                participant=item.participant,
+                therapist=item.therapist,
+                session_number=item.session,
+                session_date=item.date,
+                source_name=transcript.source_name,
+                content_hash=transcript.content_hash,
+                format=transcript.format,
+                media_path=item.media_path,
+                preamble=transcript.preamble,
+                segment_count=len(transcript.segments),
+                imported_at=now(),
+            )
+            session.add(row)
+            session.flush()
+            session.execute(
+                insert(SegmentRow),
+                [
+                    {
+                        "transcript_id": row.id,
+                        "idx": i,
+                        "role": seg.role.value,
+                        "label": seg.label,
+                        "start_s": seg.start,
+                        "end_s": seg.end,
+                        "text": seg.text,
+                    }
+                    for i, seg in enumerate(transcript.segments, start=1)
+                ],
+            )
+            roles = [s.role for s in transcript.segments]
+            results.append(
+                ImportedTranscript(
+                    name=name,
+                    source=str(item.path),
+                    format=transcript.format,
+                    segments=len(roles),
+                    therapist_turns=roles.count(Role.THERAPIST),
+                    patient_turns=roles.count(Role.PATIENT),
+                )
+            )
+    if progress:
+        progress(total * 2, total * 2, "done")
+    return ImportSummary(tuple(results))
+
+
+def _check_unique(study: Study, parsed: list[tuple[ImportItem, ParsedTranscript, str]]) -> None:
+    with study.read() as session:
+        names = {n.casefold(): n for n in session.scalars(select(TranscriptRow.name))}
+        hashes = dict(session.execute(select(TranscriptRow.content_hash, TranscriptRow.name)).all())
+    for item, transcript, name in parsed:
+        source = str(item.path)
+        if not name.strip() or len(name) > 200:
+            raise UserError(f"{name!r} is not a usable transcript name", source=source)
+        if transcript.content_hash in hashes:
+            raise UserError(
+                f"the same content is already in the study as transcript "
+                f"{hashes[transcript.content_hash]!r} (duplicate import refused)",
+                source=source,
+            )
+        if name.casefold() in names:
+            raise UserError(
+                f"the study already has a transcript named {names[name.casefold()]!r}; "
+                "choose another with --name",
+                source=source,
+            )
+        names[name.casefold()] = name
+        hashes[transcript.content_hash] = name

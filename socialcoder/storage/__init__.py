@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 typed models, engines for SQLite and PostgreSQL, Alembic migrations."""

@@ -1,0 +1,80 @@
+"""Engines and units of work.
+
+A study is addressed by a file path (SQLite, the default: one study = one file, suggested
+extension ``.scstudy``) or by a SQLAlchemy URL (``postgresql+psycopg://user@host/db``).
+SQLite connections get foreign keys on, the WAL journal, ``synchronous=FULL`` (a power cut
+loses no committed action) and a busy timeout; write transactions start with
+``BEGIN IMMEDIATE`` so that concurrent writers queue instead of failing half way. Everything
+else is dialect-neutral SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 15_000
+STUDY_SUFFIX = ".scstudy"
+
+
+def is_url(target: str | Path) -> bool:
+    return isinstance(target, str) and "://" in target
+
+
+def to_url(target: str | Path) -> URL:
+    """A SQLAlchemy URL for a study path or URL string."""
+    if is_url(target):
+        return make_url(str(target))
+    path = Path(target).expanduser().resolve()
+    return URL.create("sqlite+pysqlite", database=str(path))
+
+
+def describe(target: str | Path) -> str:
+    """How to name a study in messages: the file path, or the URL without its password."""
+    if is_url(target):
+        return make_url(str(target)).render_as_string(hide_password=True)
+    return str(target)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not pysqlite, decide where transactions begin (see the begin hook).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    immediate = conn.get_execution_options().get("sc_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(target: str | Path) -> Engine:
+    """An engine for a study; SQLite gets its pragmas on every connection."""
+    url = to_url(target)
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+@contextmanager
+def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """One transaction: commits when the block ends, rolls back on any exception."""
+    with engine.connect() as connection:
+        if write:
+            connection = connection.execution_options(sc_write=True)
+        with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+            yield session

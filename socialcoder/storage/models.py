@@ -1,0 +1,283 @@
+"""The study schema as typed SQLAlchemy 2 models.
+
+One database holds one study. Integrity lives in the schema: a code whose dimension has a fixed
+list of values must reference one of them (a composite foreign key onto ``dimension_values``);
+one coder has at most one code per unit and dimension (partial unique indexes, one for segment
+codes and one for session-level codes); segments are numbered from 1 and unique per transcript;
+the audit log is append-only (triggers created by the first migration).
+
+Changing anything here needs a new Alembic revision in ``migrations/versions``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ROLES = ("therapist", "patient")
+SCALES = ("binary", "nominal", "ordinal", "interval", "ratio")
+UNITS = ("segment", "session")
+CODER_KINDS = ("coder", "consensus")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class StudyRow(Base):
+    """The single row describing the study in this database."""
+
+    __tablename__ = "study"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_with: Mapped[str] = mapped_column(String(40))
+
+
+class CodebookVersionRow(Base):
+    """Every codebook the study has used, in order; the newest is current."""
+
+    __tablename__ = "codebook_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(50))
+    source_yaml: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DimensionRow(Base):
+    """A dimension by key, stable across codebook versions; its definition is in the YAML."""
+
+    __tablename__ = "dimensions"
+    __table_args__ = (
+        CheckConstraint(_in("scale", SCALES), name="scale"),
+        CheckConstraint(_in("unit", UNITS), name="unit"),
+        UniqueConstraint("id", "enumerated"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    scale: Mapped[str] = mapped_column(String(16))
+    unit: Mapped[str] = mapped_column(String(16))
+    enumerated: Mapped[bool] = mapped_column(Boolean)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class DimensionValueRow(Base):
+    """An allowed value of an enumerated dimension."""
+
+    __tablename__ = "dimension_values"
+    __table_args__ = (UniqueConstraint("dimension_id", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dimension_id: Mapped[int] = mapped_column(ForeignKey("dimensions.id", ondelete="CASCADE"))
+    value: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class CoderRow(Base):
+    """A coder, or the consensus layer (``kind = 'consensus'``), which is never counted as a coder."""
+
+    __tablename__ = "coders"
+    __table_args__ = (
+        CheckConstraint(_in("kind", CODER_KINDS), name="kind"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), server_default="coder")
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TranscriptRow(Base):
+    __tablename__ = "transcripts"
+    __table_args__ = (CheckConstraint("session_number IS NULL OR session_number >= 0", name="session"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    participant: Mapped[str | None] = mapped_column(String(100))
+    therapist: Mapped[str | None] = mapped_column(String(100))
+    session_number: Mapped[int | None] = mapped_column(Integer)
+    session_date: Mapped[date | None] = mapped_column(Date)
+    source_name: Mapped[str] = mapped_column(String(500))
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    format: Mapped[str] = mapped_column(String(16))
+    media_path: Mapped[str | None] = mapped_column(String(1000))
+    preamble: Mapped[str] = mapped_column(Text, server_default="")
+    segment_count: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SegmentRow(Base):
+    """One speaker turn; ``idx`` is 1-based within its transcript."""
+
+    __tablename__ = "segments"
+    __table_args__ = (
+        UniqueConstraint("transcript_id", "idx"),
+        UniqueConstraint("id", "transcript_id"),
+        CheckConstraint("idx >= 1", name="idx_positive"),
+        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint("start_s IS NULL OR start_s >= 0", name="start"),
+        CheckConstraint("end_s IS NULL OR start_s IS NULL OR end_s >= start_s", name="end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"))
+    idx: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(100))
+    start_s: Mapped[float | None] = mapped_column(Float)
+    end_s: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class CodeRow(Base):
+    """One coder's value for one unit (a segment, or a transcript for session-level dimensions).
+
+    ``value`` is the canonical text form. For dimensions with a fixed list of values
+    ``value_enum`` repeats it and a foreign key makes the database refuse any other value.
+    """
+
+    __tablename__ = "codes"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["segment_id", "transcript_id"],
+            ["segments.id", "segments.transcript_id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(["dimension_id", "value_enum"], ["dimension_values.dimension_id", "dimension_values.value"]),
+        ForeignKeyConstraint(["dimension_id", "dim_enumerated"], ["dimensions.id", "dimensions.enumerated"]),
+        CheckConstraint("length(value) > 0", name="value_not_empty"),
+        CheckConstraint("value_enum IS NULL OR value_enum = value", name="value_enum_same"),
+        CheckConstraint(
+            "(dim_enumerated AND value_enum IS NOT NULL) OR (NOT dim_enumerated AND value_enum IS NULL)",
+            name="value_listed",
+        ),
+        Index(
+            "uq_codes_segment_unit",
+            "coder_id",
+            "dimension_id",
+            "segment_id",
+            unique=True,
+            sqlite_where=text("segment_id IS NOT NULL"),
+            postgresql_where=text("segment_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_codes_session_unit",
+            "coder_id",
+            "dimension_id",
+            "transcript_id",
+            unique=True,
+            sqlite_where=text("segment_id IS NULL"),
+            postgresql_where=text("segment_id IS NULL"),
+        ),
+        Index("ix_codes_transcript_coder", "transcript_id", "coder_id"),
+        Index("ix_codes_dimension", "dimension_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id"))
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"))
+    segment_id: Mapped[int | None] = mapped_column(Integer)
+    dimension_id: Mapped[int] = mapped_column(Integer)
+    dim_enumerated: Mapped[bool] = mapped_column(Boolean)
+    value: Mapped[str] = mapped_column(String(100))
+    value_enum: Mapped[str | None] = mapped_column(String(100))
+    memo: Mapped[str | None] = mapped_column(Text)
+    codebook_version_id: Mapped[int] = mapped_column(ForeignKey("codebook_versions.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SegmentMemoRow(Base):
+    """A coder's free-text note on a segment (independent of any code)."""
+
+    __tablename__ = "segment_memos"
+    __table_args__ = (UniqueConstraint("coder_id", "segment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id"))
+    segment_id: Mapped[int] = mapped_column(ForeignKey("segments.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CompletionRow(Base):
+    """A coder finished a transcript: from then on a binary code left empty means *absent*."""
+
+    __tablename__ = "completions"
+
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id"), primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), primary_key=True
+    )
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AssignmentRow(Base):
+    """Who codes what; ``purpose`` is 'primary' or 'reliability' (the double-coded sample)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (CheckConstraint("purpose IN ('primary', 'reliability')", name="purpose"),)
+
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id"), primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), primary_key=True
+    )
+    purpose: Mapped[str] = mapped_column(String(16), server_default="primary")
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """Append-only log of every change to codes, memos and completion (triggers refuse edits)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_coder_at", "coder_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(20))
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id"))
+    transcript_id: Mapped[int | None] = mapped_column(Integer)
+    segment_idx: Mapped[int | None] = mapped_column(Integer)
+    dimension_key: Mapped[str | None] = mapped_column(String(64))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
