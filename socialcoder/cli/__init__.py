@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from socialcoder import __version__
-from socialcoder.cli import coding_cmds, demo_cmd, study_cmds, transcript_cmds
+from socialcoder.cli import coding_cmds, demo_cmd, reliability_cmds, study_cmds, transcript_cmds
 from socialcoder.errors import UserError
 
-COMMAND_MODULES = (study_cmds, transcript_cmds, coding_cmds, demo_cmd)
+COMMAND_MODULES = (study_cmds, transcript_cmds, coding_cmds, reliability_cmds, demo_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

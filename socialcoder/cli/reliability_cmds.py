@@ -1,0 +1,215 @@
+"""Commands for study leads: reliability, disagreements, consensus, adjudicate."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from datetime import UTC, date, datetime
+from typing import Any
+
+from socialcoder.cli.common import add_study_arg, command, study_of
+from socialcoder.cli.output import ProgressBar, print_json, table
+from socialcoder.errors import UserError
+from socialcoder.services.consensus import adjudicate, build_consensus, list_disagreements
+from socialcoder.services.reliability_data import Selection
+from socialcoder.services.reliability_report import BY_CHOICES, reliability_report
+
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+
+def _list(text: str | None) -> tuple[str, ...] | None:
+    if not text:
+        return None
+    items = tuple(x.strip() for x in text.split(",") if x.strip())
+    return items or None
+
+
+def _when(text: str | None, flag: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{flag} {text!r} is not a date (YYYY-MM-DD) or date-time") from None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def _selection(args: argparse.Namespace) -> Selection:
+    return Selection(
+        dimensions=_list(args.dimension),
+        coders=_list(args.coders),
+        transcripts=_list(getattr(args, "transcripts", None)),
+        since=_when(getattr(args, "since", None), "--since"),
+        until=_when(getattr(args, "until", None), "--until"),
+    )
+
+
+def _filters(p: argparse.ArgumentParser, *, time: bool = True) -> None:
+    p.add_argument("--dimension", help="dimension key(s), comma-separated (default: all)")
+    p.add_argument("--coders", help="coders, comma-separated (default: all; never the consensus layer)")
+    p.add_argument("--transcripts", help="transcript names, comma-separated (default: all)")
+    if time:
+        p.add_argument("--since", help="only codes last changed on or after this date (YYYY-MM-DD)")
+        p.add_argument("--until", help="only codes last changed before this date (YYYY-MM-DD)")
+
+
+def register(commands: Any) -> None:
+    p = command(
+        commands,
+        "reliability",
+        cmd_reliability,
+        "Inter-rater reliability per dimension: Krippendorff's alpha (with a bootstrap "
+        "interval on request), percent agreement, Cohen's/weighted/Fleiss' kappa, Gwet's AC1.",
+    )
+    add_study_arg(p)
+    _filters(p)
+    p.add_argument("--by", choices=BY_CHOICES, help="also break down by transcript, coder pair or value")
+    p.add_argument("--bootstrap", type=int, nargs="?", const=1000, default=0, metavar="N",
+                   help="bootstrap replicates for alpha's 95%% interval (default when given: 1000)")
+    p.add_argument("--seed", type=int, help="random seed, for a reproducible interval")
+    p.add_argument("--level", choices=LEVELS, help="override alpha's level of measurement")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="documented, stable JSON")
+    out.add_argument("--csv", action="store_true", help="one CSV row per dimension (and group)")
+
+    p = command(commands, "disagreements", cmd_disagreements, "List every unit where coders differ.")
+    add_study_arg(p)
+    _filters(p, time=False)
+    p.add_argument("--json", action="store_true")
+
+    p = command(
+        commands,
+        "consensus",
+        cmd_consensus,
+        "Fill the consensus layer with the values all named coders agree on; list what is left.",
+    )
+    add_study_arg(p)
+    p.add_argument("--coders", required=True, help="coders whose agreement counts, e.g. ana,ben")
+    p.add_argument("--dimension", help="dimension key(s), comma-separated (default: all)")
+    p.add_argument("--actor", default="lead", help="who is deciding (for the audit log)")
+    p.add_argument("--json", action="store_true")
+
+    p = command(commands, "adjudicate", cmd_adjudicate, "Settle one unit in the consensus layer.")
+    add_study_arg(p)
+    p.add_argument("--transcript", required=True)
+    p.add_argument("--segment", type=int, help="segment index (omit for session-level dimensions)")
+    p.add_argument("--dimension", required=True)
+    p.add_argument("--value", required=True)
+    p.add_argument("--reason", required=True, help="why (stored in the audit log)")
+    p.add_argument("--actor", default="lead", help="who is deciding (for the audit log)")
+
+
+def _fmt(value: object) -> object:
+    return "n/a" if value is None else value
+
+
+def _ci(item: dict[str, Any]) -> str:
+    ci = item.get("alpha_ci95")
+    return f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
+
+
+def cmd_reliability(args: argparse.Namespace) -> int:
+    if args.bootstrap < 0:
+        raise UserError("--bootstrap must be a positive number of replicates")
+    with study_of(args) as study:
+        report = reliability_report(
+            study, _selection(args), by=args.by, bootstrap=args.bootstrap, seed=args.seed,
+            level=args.level, progress=ProgressBar("Computing") if args.bootstrap else None,
+        )
+    data = report.to_json()
+    if args.json:
+        print_json(data)
+        return 0
+    rows: list[dict[str, Any]] = []
+    for item in data["dimensions"]:
+        rows.append({"group": "", **item})
+        for group in item.get("groups", []):
+            label = group.get("transcript") or "/".join(group.get("pair", [])) or group.get("value_label", "")
+            rows.append({"group": label, **group})
+    columns = ("key", "group", "level", "units", "pairable_values", "krippendorff_alpha", "alpha_ci95",
+               "percent_agreement", "fleiss_kappa", "gwet_ac1")
+    if args.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        for r in rows:
+            ci = r.get("alpha_ci95") or [None, None]
+            writer.writerow([r[c] if c != "alpha_ci95" else (f"{ci[0]};{ci[1]}" if ci[0] is not None else "") for c in columns])
+        return 0
+    print(f"Reliability — {report.study}, codebook {report.codebook_version}; coders: "
+          + ", ".join(data["dimensions"][0]["coders"] if data["dimensions"] else []))
+    table(
+        ("dimension", "group", "level", "units", "pairable", "alpha", "95% CI", "agree", "Fleiss k", "AC1"),
+        [
+            (r["key"], r["group"], r["level"], r["units"], r["pairable_values"], _fmt(r["krippendorff_alpha"]),
+             _ci(r), _fmt(r["percent_agreement"]), _fmt(r["fleiss_kappa"]), _fmt(r["gwet_ac1"]))
+            for r in rows
+        ],
+    )
+    pair_rows = [
+        (item["key"], " & ".join(p["coders"]), p["units"], _fmt(p["kappa"]),
+         _fmt((p.get("weighted_kappa") or {}).get("linear")), _fmt((p.get("weighted_kappa") or {}).get("quadratic")),
+         _fmt(p["percent_agreement"]))
+        for item in data["dimensions"]
+        for p in item["cohen_kappa_pairs"]
+    ]
+    if pair_rows:
+        print("\nCoder pairs")
+        table(("dimension", "coders", "units", "Cohen k", "weighted k (lin)", "(quad)", "agree"), pair_rows)
+    notes = [(item["key"], n) for item in data["dimensions"] for n in item["notes"]]
+    if notes:
+        print("\nNotes")
+        for key, note in notes:
+            print(f"  {key}: {note}")
+    return 0
+
+
+def cmd_disagreements(args: argparse.Namespace) -> int:
+    with study_of(args) as study:
+        items = list_disagreements(study, _selection(args))
+    if args.json:
+        print_json([d.to_json() for d in items])
+        return 0
+    if not items:
+        print("No disagreements.")
+        return 0
+    for d in items:
+        where = f"segment {d.segment} ({d.role})" if d.segment else "session"
+        values = ", ".join(f"{c}={v if v is not None else '-'}" for c, v in d.values.items())
+        settled = f"  -> consensus {d.consensus}" if d.consensus else ""
+        print(f"{d.dimension}  {d.transcript}  {where}: {values}{settled}")
+        if d.text:
+            print(f"    {d.text[:160]}{'…' if len(d.text) > 160 else ''}")
+    print(f"\n{len(items)} disagreement(s).")
+    return 0
+
+
+def cmd_consensus(args: argparse.Namespace) -> int:
+    coders = _list(args.coders) or ()
+    with study_of(args) as study:
+        result = build_consensus(study, coders, dimensions=_list(args.dimension), actor=args.actor)
+    if args.json:
+        print_json({"agreed": result.agreed, "already_settled": result.already_settled,
+                    "to_adjudicate": [d.to_json() for d in result.to_adjudicate]})
+        return 0
+    print(f"Consensus: {result.agreed} unit(s) filled from agreement, {result.already_settled} already settled.")
+    if result.to_adjudicate:
+        print(f"{len(result.to_adjudicate)} unit(s) left to adjudicate:")
+        for d in result.to_adjudicate:
+            where = f"segment {d.segment}" if d.segment else "session"
+            values = ", ".join(f"{c}={v if v is not None else '-'}" for c, v in d.values.items())
+            print(f"  {d.dimension}  {d.transcript}  {where}: {values}")
+    return 0
+
+
+def cmd_adjudicate(args: argparse.Namespace) -> int:
+    with study_of(args) as study:
+        change = adjudicate(
+            study, transcript=args.transcript, segment=args.segment, dimension=args.dimension,
+            value=args.value, reason=args.reason, actor=args.actor,
+        )
+    where = f"segment {args.segment}" if args.segment else "session"
+    print(f"Consensus for {args.dimension} on {args.transcript} {where}: {change.old_value or '-'} -> {change.new_value}")
+    return 0

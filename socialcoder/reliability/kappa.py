@@ -1,0 +1,187 @@
+"""Agreement coefficients for categorical data: percent agreement, Cohen's (weighted) kappa,
+Fleiss' kappa and Gwet's AC1.
+
+All functions take category *positions* (0-based, codebook order) as floats with ``np.nan`` for
+missing values. Multi-coder functions take a ``coders x units`` matrix; Cohen's kappa takes two
+vectors of length ``units``. Undefined results are ``value=None`` with a ``reason``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from socialcoder.errors import UserError
+from socialcoder.reliability._data import as_matrix, check_categories
+
+Weights = Literal["linear", "quadratic"]
+
+
+@dataclass(frozen=True, slots=True)
+class Coefficient:
+    """One agreement coefficient.
+
+    ``value`` is ``None`` when undefined (then ``reason`` says why); ``units`` is the number of
+    units it was computed on.
+    """
+
+    value: float | None
+    units: int
+    reason: str | None = None
+
+
+def _category_counts(matrix: np.ndarray, n_categories: int) -> np.ndarray:
+    """``units x n_categories`` table: how many coders put each unit in each category."""
+    n_units = matrix.shape[1]
+    mask = ~np.isnan(matrix)
+    unit_index = np.nonzero(mask)[1]
+    codes = matrix[mask].astype(np.int64)
+    flat = np.bincount(unit_index * n_categories + codes, minlength=n_units * n_categories)
+    return flat.reshape(n_units, n_categories)
+
+
+def _categorical(data: ArrayLike, n_categories: int | None, name: str) -> tuple[np.ndarray, int]:
+    matrix = as_matrix(data, name=name)
+    return matrix, check_categories(matrix, n_categories, name=name)
+
+
+def percent_agreement(data: ArrayLike) -> Coefficient:
+    """Mean pairwise agreement over units of a ``coders x units`` matrix.
+
+    For each unit with at least two values: the share of agreeing pairs among all pairs of its
+    values, ``sum_c n_uc (n_uc - 1) / (m_u (m_u - 1))``. The result is the mean over those units;
+    units with fewer than two values are ignored. Values agree when they are exactly equal, so
+    this works for any level.
+    """
+    matrix = as_matrix(data)
+    per_unit = (~np.isnan(matrix)).sum(axis=0)
+    keep = per_unit >= 2
+    if matrix.shape[0] < 2:
+        return Coefficient(None, 0, "fewer than 2 coders")
+    if not keep.any():
+        return Coefficient(None, 0, "no unit was coded by 2 or more coders")
+    sub = matrix[:, keep]
+    agreeing = np.zeros(sub.shape[1])
+    for i in range(sub.shape[0]):  # pairs of coders; nan never equals anything
+        for j in range(i + 1, sub.shape[0]):
+            agreeing += sub[i] == sub[j]
+    m = per_unit[keep].astype(np.float64)
+    share = agreeing / (m * (m - 1.0) / 2.0)
+    return Coefficient(float(share.mean()), int(keep.sum()))
+
+
+def cohen_kappa(
+    first: ArrayLike,
+    second: ArrayLike,
+    *,
+    n_categories: int | None = None,
+    weights: Weights | None = None,
+) -> Coefficient:
+    """Cohen's kappa (optionally weighted) of two coders over the units both coded.
+
+    ``first``/``second``: length-``units`` vectors of category positions, ``np.nan`` = missing.
+    ``n_categories``: size of the category list, so unused categories still count in the
+    weights (``|i - j| / (k - 1)`` linear, ``((i - j) / (k - 1)) ** 2`` quadratic). Kappa is
+    ``1 - sum w * observed / sum w * expected`` with ``w = 1 - identity`` when unweighted.
+    """
+    pair = np.vstack((np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)))
+    matrix, k = _categorical(pair, n_categories, "coder pair")
+    both = ~np.isnan(matrix).any(axis=0)
+    units = int(both.sum())
+    if units == 0:
+        return Coefficient(None, 0, "no unit was coded by both coders")
+    a = matrix[0, both].astype(np.int64)
+    b = matrix[1, both].astype(np.int64)
+    observed = np.bincount(a * k + b, minlength=k * k).reshape(k, k) / units
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0))
+    index = np.arange(k)
+    distance = np.abs(index[:, None] - index[None, :]).astype(np.float64)
+    if weights is None:
+        weight = (distance > 0).astype(np.float64)
+    elif weights == "linear":
+        weight = distance
+    elif weights == "quadratic":
+        weight = distance**2
+    else:
+        raise UserError(f"unknown kappa weights {weights!r} (use linear or quadratic)")
+    chance = float((weight * expected).sum())
+    if chance <= 1e-15:
+        return Coefficient(
+            None, units, "both coders used one and the same category only (chance agreement is 1)"
+        )
+    return Coefficient(1.0 - float((weight * observed).sum()) / chance, units)
+
+
+def fleiss_kappa(data: ArrayLike, *, n_categories: int | None = None) -> Coefficient:
+    """Fleiss' (1971) kappa over the units that *every* coder coded.
+
+    ``data``: ``coders x units`` category positions. With ``n`` coders, ``n_ij`` the number who
+    put unit ``i`` in category ``j``, ``P_i = (sum_j n_ij^2 - n) / (n (n - 1))``,
+    ``p_j`` = share of all assignments in category ``j``, ``P_e = sum_j p_j^2``:
+    ``kappa = (mean P_i - P_e) / (1 - P_e)``. Units that any coder left out are ignored.
+    """
+    matrix, k = _categorical(data, n_categories, "reliability data")
+    raters = matrix.shape[0]
+    if raters < 2:
+        return Coefficient(None, 0, "fewer than 2 coders")
+    complete = ~np.isnan(matrix).any(axis=0)
+    units = int(complete.sum())
+    if units == 0:
+        return Coefficient(None, 0, "no unit was coded by all coders")
+    table = _category_counts(matrix[:, complete], k).astype(np.float64)
+    agreement = ((table**2).sum(axis=1) - raters) / (raters * (raters - 1.0))
+    shares = table.sum(axis=0) / (units * raters)
+    chance = float((shares**2).sum())
+    if chance >= 1.0 - 1e-15:
+        return Coefficient(None, units, "only one category was used (chance agreement is 1)")
+    return Coefficient((float(agreement.mean()) - chance) / (1.0 - chance), units)
+
+
+def gwet_ac1(data: ArrayLike, *, n_categories: int | None = None) -> Coefficient:
+    """Gwet's AC1 for several coders with missing values (Gwet 2008; Gwet 2014, ch. 4).
+
+    ``data``: ``coders x units`` category positions; ``q = n_categories`` (at least 2; unused
+    categories count). With ``r_ik`` the number of coders who put unit ``i`` in category ``k``
+    and ``r_i`` the number who coded unit ``i``:
+
+    * ``p_a`` = mean over units with ``r_i >= 2`` of ``sum_k r_ik (r_ik - 1) / (r_i (r_i - 1))``;
+    * ``pi_k`` = mean over units with ``r_i >= 1`` of ``r_ik / r_i`` (as in Gwet's handbook and
+      his irrCAC code: a unit coded once still informs the category shares);
+    * ``p_e = sum_k pi_k (1 - pi_k) / (q - 1)``; ``AC1 = (p_a - p_e) / (1 - p_e)``.
+
+    ``units`` counts units with ``r_i >= 2``. With complete data this is Gwet's (2008)
+    multi-rater formula; with two coders it reduces to his two-rater AC1.
+    """
+    matrix, k = _categorical(data, n_categories, "reliability data")
+    if matrix.shape[0] < 2:
+        return Coefficient(None, 0, "fewer than 2 coders")
+    if k < 2:
+        return Coefficient(None, 0, "AC1 needs at least 2 categories")
+    table = _category_counts(matrix, k).astype(np.float64)
+    per_unit = table.sum(axis=1)
+    keep = per_unit >= 2
+    units = int(keep.sum())
+    if units == 0:
+        return Coefficient(None, 0, "no unit was coded by 2 or more coders")
+    rated = per_unit >= 1
+    pi = (table[rated] / per_unit[rated, None]).mean(axis=0)
+    table, per_unit = table[keep], per_unit[keep]
+    observed = float(((table * (table - 1.0)).sum(axis=1) / (per_unit * (per_unit - 1.0))).mean())
+    chance = float((pi * (1.0 - pi)).sum() / (k - 1.0))
+    return Coefficient((observed - chance) / (1.0 - chance), units)
+
+
+def prevalence(data: ArrayLike, *, n_categories: int | None = None) -> list[float]:
+    """Share of each category among all values (every non-missing value counts once).
+
+    Returns one share per category position ``0 .. n_categories-1``; empty when there are no
+    values.
+    """
+    matrix, k = _categorical(data, n_categories, "reliability data")
+    present = matrix[~np.isnan(matrix)].astype(np.int64)
+    if present.size == 0:
+        return []
+    return [float(x) for x in np.bincount(present, minlength=k) / present.size]

@@ -1,0 +1,163 @@
+"""`socialcoder reliability`, `disagreements`, `consensus` and `adjudicate` on real study files."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from socialcoder.cli import main
+
+# Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability": 4 observers x 12 units,
+# with missing values (None). Published alphas: nominal .743, ordinal .815, interval .849,
+# ratio .797.
+K2011 = {
+    "A": [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
+    "B": [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
+    "C": [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
+    "D": [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
+}
+PUBLISHED = {"k_nominal": 0.743, "k_ordinal": 0.815, "k_interval": 0.849, "k_ratio": 0.797}
+
+CODEBOOK = """\
+name: Krippendorff 2011 example
+version: "1"
+dimensions:
+  - {key: k_nominal, label: Nominal, scale: nominal, values: [1, 2, 3, 4, 5], shortcut: a}
+  - {key: k_ordinal, label: Ordinal, scale: ordinal, values: [1, 2, 3, 4, 5], shortcut: o}
+  - {key: k_interval, label: Interval, scale: interval, shortcut: v}
+  - {key: k_ratio, label: Ratio, scale: ratio, shortcut: r}
+"""
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str, status: int = 0) -> tuple[str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == status, err
+    return out, err
+
+
+@pytest.fixture
+def k2011_study(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    (tmp_path / "k.yaml").write_text(CODEBOOK, encoding="utf-8")
+    study = str(tmp_path / "k.scstudy")
+    run(capsys, "init", study, "--codebook", str(tmp_path / "k.yaml"))
+    turns = "\n".join(f"{'T' if i % 2 else 'P'}: unit {i}" for i in range(1, 13))
+    (tmp_path / "units.txt").write_text(turns + "\n", encoding="utf-8")
+    run(capsys, "import", study, str(tmp_path / "units.txt"))
+    with (tmp_path / "codes.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(("transcript", "segment", "coder", "dimension", "value"))
+        for coder, values in K2011.items():
+            for unit, value in enumerate(values, start=1):
+                if value is not None:
+                    for key in PUBLISHED:
+                        writer.writerow(("units", unit, coder, key, value))
+    run(capsys, "codes", "import", study, str(tmp_path / "codes.csv"), "--add-coders")
+    return study
+
+
+def test_published_alphas_at_all_four_levels(k2011_study: str, capsys: pytest.CaptureFixture[str]) -> None:
+    out, _ = run(capsys, "reliability", k2011_study, "--json")
+    report = json.loads(out)
+    alphas = {d["key"]: d["krippendorff_alpha"] for d in report["dimensions"]}
+    assert {k: round(v, 3) for k, v in alphas.items()} == PUBLISHED
+    nominal = report["dimensions"][0]
+    assert nominal["level"] == "nominal"
+    assert nominal["units"] == 12 and nominal["pairable_values"] == 40
+    assert report["dimensions"][1]["level"] == "ordinal"
+
+
+def test_table_output_and_bootstrap_reproducible(k2011_study: str, capsys: pytest.CaptureFixture[str]) -> None:
+    out, _ = run(capsys, "reliability", k2011_study, "--dimension", "k_nominal")
+    assert "k_nominal" in out and "0.743" in out
+    first, _ = run(capsys, "reliability", k2011_study, "--json", "--bootstrap", "200", "--seed", "7")
+    second, _ = run(capsys, "reliability", k2011_study, "--json", "--bootstrap", "200", "--seed", "7")
+    a = json.loads(first)["dimensions"][0]
+    b = json.loads(second)["dimensions"][0]
+    assert a["alpha_ci95"] == b["alpha_ci95"]
+    assert a["alpha_ci95"][0] <= a["krippendorff_alpha"] <= a["alpha_ci95"][1]
+    assert a["bootstrap"]["replicates"] == 200
+
+
+def test_breakdowns_and_csv(k2011_study: str, capsys: pytest.CaptureFixture[str]) -> None:
+    out, _ = run(capsys, "reliability", k2011_study, "--dimension", "k_nominal", "--by", "pair", "--json")
+    groups = json.loads(out)["dimensions"][0]["groups"]
+    assert len(groups) == 6 and groups[0]["pair"] == ["A", "B"]
+    out, _ = run(capsys, "reliability", k2011_study, "--dimension", "k_nominal", "--by", "value", "--json")
+    values = [g["value"] for g in json.loads(out)["dimensions"][0]["groups"]]
+    assert values == ["1", "2", "3", "4", "5"]
+    out, _ = run(capsys, "reliability", k2011_study, "--csv")
+    rows = list(csv.reader(out.splitlines()))
+    assert rows[0][0] == "key" and len(rows) == 5
+
+
+def test_unknown_coder_and_bad_date_are_clear_errors(k2011_study: str, capsys: pytest.CaptureFixture[str]) -> None:
+    _, err = run(capsys, "reliability", k2011_study, "--coders", "A,Zed", status=2)
+    assert "Zed" in err and "Traceback" not in err
+    _, err = run(capsys, "reliability", k2011_study, "--since", "last week", status=2)
+    assert "--since" in err
+
+
+def test_undefined_alpha_is_null_with_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    study = str(tmp_path / "one.scstudy")
+    run(capsys, "init", study)
+    (tmp_path / "t.txt").write_text("T: hello\nP: I will try the routine\nT: good\nP: yes\n", encoding="utf-8")
+    run(capsys, "import", study, str(tmp_path / "t.txt"))
+    run(capsys, "coders", "add", study, "ana", "ben")
+    for coder in ("ana", "ben"):
+        run(capsys, "complete", study, "--coder", coder, "--transcript", "t")
+    out, _ = run(capsys, "reliability", study, "--json", "--dimension", "concordance")
+    item = json.loads(out)["dimensions"][0]
+    assert item["krippendorff_alpha"] is None
+    assert any("alpha" in note.lower() for note in item["notes"])
+
+
+@pytest.fixture
+def sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    path = str(tmp_path / "demo.scstudy")
+    run(capsys, "demo", "--no-gui", "--path", path)
+    return path
+
+
+def test_disagreements_consensus_and_adjudication(sample: str, capsys: pytest.CaptureFixture[str]) -> None:
+    out, _ = run(capsys, "disagreements", sample, "--dimension", "concordance", "--json")
+    items = json.loads(out)
+    assert items, "the sample coders disagree somewhere"
+    first = items[0]
+    assert set(first["values"]) == {"ana", "ben", "cleo"}
+    assert len(set(first["values"].values())) > 1
+    assert first["role"] == "patient" and first["text"]
+
+    out, _ = run(capsys, "consensus", sample, "--coders", "ana,ben,cleo", "--dimension", "concordance", "--json")
+    result = json.loads(out)
+    assert result["agreed"] > 0
+    left = result["to_adjudicate"]
+    assert len(left) == len(items)
+
+    target = left[0]
+    run(
+        capsys, "adjudicate", sample, "--transcript", target["transcript"], "--segment",
+        str(target["segment"]), "--dimension", "concordance", "--value", "1",
+        "--reason", "agrees with the rationale in his own words",
+    )
+    out, _ = run(capsys, "consensus", sample, "--coders", "ana,ben,cleo", "--dimension", "concordance", "--json")
+    again = json.loads(out)
+    assert again["agreed"] == 0
+    assert len(again["to_adjudicate"]) == len(left) - 1
+
+    # The consensus layer exports like a coder, and is never counted as one.
+    export = Path(sample).with_name("codes.csv")
+    run(capsys, "codes", "export", sample, str(export))
+    assert "consensus" in {row["coder"] for row in csv.DictReader(export.open(encoding="utf-8"))}
+    out, _ = run(capsys, "reliability", sample, "--json")
+    assert all("consensus" not in d["coders"] for d in json.loads(out)["dimensions"])
+
+    # The decision and its reason are in the audit log.
+    import sqlite3
+
+    with sqlite3.connect(sample) as con:
+        reasons = [r[0] for r in con.execute("SELECT reason FROM audit_log WHERE actor = 'lead'")]
+    assert "agrees with the rationale in his own words" in reasons
