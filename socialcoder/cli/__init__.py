@@ -13,10 +13,24 @@ import sys
 from collections.abc import Sequence
 
 from socialcoder import __version__
-from socialcoder.cli import coding_cmds, demo_cmd, reliability_cmds, study_cmds, transcript_cmds
+from socialcoder.cli import (
+    coding_cmds,
+    demo_cmd,
+    export_cmds,
+    reliability_cmds,
+    study_cmds,
+    transcript_cmds,
+)
 from socialcoder.errors import UserError
 
-COMMAND_MODULES = (study_cmds, transcript_cmds, coding_cmds, reliability_cmds, demo_cmd)
+COMMAND_MODULES = (
+    study_cmds,
+    transcript_cmds,
+    coding_cmds,
+    reliability_cmds,
+    export_cmds,
+    demo_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"socialcoder: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("socialcoder: interrupted; the study is unchanged by the unfinished action", file=sys.stderr)
+        print(
+            "socialcoder: interrupted; the study is unchanged by the unfinished action",
+            file=sys.stderr,
+        )
         return 130
     except BrokenPipeError:
         return 0

@@ -27,14 +27,18 @@ def register(commands: Any) -> None:
     add_study_arg(p)
     p.add_argument("--coder", required=True)
     p.add_argument("--transcript", required=True)
-    p.add_argument("--segment", type=int, help="1-based segment index (omit for session-level dimensions)")
+    p.add_argument(
+        "--segment", type=int, help="1-based segment index (omit for session-level dimensions)"
+    )
     p.add_argument("--dimension", required=True, help="dimension key")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--value", help="value as written in the codebook (binary: 1/0)")
     group.add_argument("--clear", action="store_true", help="remove the code")
     p.add_argument("--memo", help="a note on this code")
 
-    p = command(commands, "memo", cmd_memo, "Write a coder's memo on a segment (empty text removes it).")
+    p = command(
+        commands, "memo", cmd_memo, "Write a coder's memo on a segment (empty text removes it)."
+    )
     add_study_arg(p)
     p.add_argument("--coder", required=True)
     p.add_argument("--transcript", required=True)
@@ -64,9 +68,17 @@ def register(commands: Any) -> None:
     )
     add_study_arg(p)
     p.add_argument("file", type=Path, metavar="FILE.csv")
-    p.add_argument("--complete", action="store_true", help="mark every (coder, transcript) in the file complete")
-    p.add_argument("--add-coders", action="store_true", help="add coders the study does not know yet")
-    p = command(sub, "export", cmd_codes_export, "Export every code and memo to CSV (same columns).")
+    p.add_argument(
+        "--complete",
+        action="store_true",
+        help="mark every (coder, transcript) in the file complete",
+    )
+    p.add_argument(
+        "--add-coders", action="store_true", help="add coders the study does not know yet"
+    )
+    p = command(
+        sub, "export", cmd_codes_export, "Export every code and memo to CSV (same columns)."
+    )
     add_study_arg(p)
     p.add_argument("file", type=Path, metavar="FILE.csv")
 
@@ -82,12 +94,20 @@ def cmd_coders_list(args: argparse.Namespace) -> int:
     with study_of(args) as study:
         coders = list_coders(study)
     if args.json:
-        print_json([{"name": c.name, "active": c.active, "codes": c.codes, "completed": c.completed} for c in coders])
+        print_json(
+            [
+                {"name": c.name, "active": c.active, "codes": c.codes, "completed": c.completed}
+                for c in coders
+            ]
+        )
         return 0
     if not coders:
         print("No coders yet; add some with `socialcoder coders add STUDY NAME...`.")
         return 0
-    table(("coder", "active", "codes", "completed transcripts"), [(c.name, "yes" if c.active else "no", c.codes, c.completed) for c in coders])
+    table(
+        ("coder", "active", "codes", "completed transcripts"),
+        [(c.name, "yes" if c.active else "no", c.codes, c.completed) for c in coders],
+    )
     return 0
 
 
@@ -95,26 +115,42 @@ def cmd_code(args: argparse.Namespace) -> int:
     with study_of(args) as study:
         if args.clear:
             change = clear_code(
-                study, coder=args.coder, transcript=args.transcript, segment=args.segment,
+                study,
+                coder=args.coder,
+                transcript=args.transcript,
+                segment=args.segment,
                 dimension=args.dimension,
             )
         else:
             change = set_code(
-                study, coder=args.coder, transcript=args.transcript, segment=args.segment,
-                dimension=args.dimension, value=args.value, memo=args.memo,
+                study,
+                coder=args.coder,
+                transcript=args.transcript,
+                segment=args.segment,
+                dimension=args.dimension,
+                value=args.value,
+                memo=args.memo,
             )
     where = f"segment {args.segment}" if args.segment else "session"
     if not change.changed:
-        print(f"{args.dimension} on {args.transcript} {where}: unchanged ({change.new_value or 'no code'})")
+        print(
+            f"{args.dimension} on {args.transcript} {where}: unchanged ({change.new_value or 'no code'})"
+        )
     else:
-        print(f"{args.dimension} on {args.transcript} {where}: {change.old_value or '-'} -> {change.new_value or '-'}")
+        print(
+            f"{args.dimension} on {args.transcript} {where}: {change.old_value or '-'} -> {change.new_value or '-'}"
+        )
     return 0
 
 
 def cmd_memo(args: argparse.Namespace) -> int:
     with study_of(args) as study:
         change = set_segment_memo(
-            study, coder=args.coder, transcript=args.transcript, segment=args.segment, text=args.text
+            study,
+            coder=args.coder,
+            transcript=args.transcript,
+            segment=args.segment,
+            text=args.text,
         )
     print("Memo removed." if change.new_memo is None else "Memo saved.")
     return 0
@@ -122,7 +158,9 @@ def cmd_memo(args: argparse.Namespace) -> int:
 
 def cmd_complete(args: argparse.Namespace) -> int:
     with study_of(args) as study:
-        change = set_completed(study, coder=args.coder, transcript=args.transcript, completed=not args.reopen)
+        change = set_completed(
+            study, coder=args.coder, transcript=args.transcript, completed=not args.reopen
+        )
     state = "reopened" if args.reopen else "complete"
     note = "" if change.changed else " (already)"
     print(f"{args.transcript} is {state} for {args.coder}{note}.")
@@ -132,7 +170,10 @@ def cmd_complete(args: argparse.Namespace) -> int:
 def cmd_codes_import(args: argparse.Namespace) -> int:
     with study_of(args) as study:
         summary = import_codes_csv(
-            study, args.file, complete=args.complete, add_coders=args.add_coders,
+            study,
+            args.file,
+            complete=args.complete,
+            add_coders=args.add_coders,
             progress=ProgressBar("Importing codes"),
         )
     print(

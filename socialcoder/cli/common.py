@@ -27,6 +27,8 @@ def existing_file(text: str) -> Path:
 def command(
     commands: Any, name: str, handler: Handler, help_text: str, **kwargs: Any
 ) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = commands.add_parser(name, help=help_text, description=help_text, **kwargs)
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=help_text, description=help_text, **kwargs
+    )
     parser.set_defaults(handler=handler)
     return parser

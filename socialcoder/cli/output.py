@@ -13,7 +13,9 @@ def print_json(data: Any, out: TextIO | None = None) -> None:
     (out or sys.stdout).write("\n")
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO | None = None) -> None:
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[object]], out: TextIO | None = None
+) -> None:
     """A plain aligned table; numbers right-aligned."""
     out = out or sys.stdout
     cells = [[_cell(v) for v in row] for row in rows]

@@ -49,7 +49,9 @@ def _selection(args: argparse.Namespace) -> Selection:
 
 def _filters(p: argparse.ArgumentParser, *, time: bool = True) -> None:
     p.add_argument("--dimension", help="dimension key(s), comma-separated (default: all)")
-    p.add_argument("--coders", help="coders, comma-separated (default: all; never the consensus layer)")
+    p.add_argument(
+        "--coders", help="coders, comma-separated (default: all; never the consensus layer)"
+    )
     p.add_argument("--transcripts", help="transcript names, comma-separated (default: all)")
     if time:
         p.add_argument("--since", help="only codes last changed on or after this date (YYYY-MM-DD)")
@@ -66,16 +68,27 @@ def register(commands: Any) -> None:
     )
     add_study_arg(p)
     _filters(p)
-    p.add_argument("--by", choices=BY_CHOICES, help="also break down by transcript, coder pair or value")
-    p.add_argument("--bootstrap", type=int, nargs="?", const=1000, default=0, metavar="N",
-                   help="bootstrap replicates for alpha's 95%% interval (default when given: 1000)")
+    p.add_argument(
+        "--by", choices=BY_CHOICES, help="also break down by transcript, coder pair or value"
+    )
+    p.add_argument(
+        "--bootstrap",
+        type=int,
+        nargs="?",
+        const=1000,
+        default=0,
+        metavar="N",
+        help="bootstrap replicates for alpha's 95%% interval (default when given: 1000)",
+    )
     p.add_argument("--seed", type=int, help="random seed, for a reproducible interval")
     p.add_argument("--level", choices=LEVELS, help="override alpha's level of measurement")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="documented, stable JSON")
     out.add_argument("--csv", action="store_true", help="one CSV row per dimension (and group)")
 
-    p = command(commands, "disagreements", cmd_disagreements, "List every unit where coders differ.")
+    p = command(
+        commands, "disagreements", cmd_disagreements, "List every unit where coders differ."
+    )
     add_study_arg(p)
     _filters(p, time=False)
     p.add_argument("--json", action="store_true")
@@ -116,8 +129,13 @@ def cmd_reliability(args: argparse.Namespace) -> int:
         raise UserError("--bootstrap must be a positive number of replicates")
     with study_of(args) as study:
         report = reliability_report(
-            study, _selection(args), by=args.by, bootstrap=args.bootstrap, seed=args.seed,
-            level=args.level, progress=ProgressBar("Computing") if args.bootstrap else None,
+            study,
+            _selection(args),
+            by=args.by,
+            bootstrap=args.bootstrap,
+            seed=args.seed,
+            level=args.level,
+            progress=ProgressBar("Computing") if args.bootstrap else None,
         )
     data = report.to_json()
     if args.json:
@@ -127,37 +145,88 @@ def cmd_reliability(args: argparse.Namespace) -> int:
     for item in data["dimensions"]:
         rows.append({"group": "", **item})
         for group in item.get("groups", []):
-            label = group.get("transcript") or "/".join(group.get("pair", [])) or group.get("value_label", "")
+            label = (
+                group.get("transcript")
+                or "/".join(group.get("pair", []))
+                or group.get("value_label", "")
+            )
             rows.append({"group": label, **group})
-    columns = ("key", "group", "level", "units", "pairable_values", "krippendorff_alpha", "alpha_ci95",
-               "percent_agreement", "fleiss_kappa", "gwet_ac1")
+    columns = (
+        "key",
+        "group",
+        "level",
+        "units",
+        "pairable_values",
+        "krippendorff_alpha",
+        "alpha_ci95",
+        "percent_agreement",
+        "fleiss_kappa",
+        "gwet_ac1",
+    )
     if args.csv:
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
         for r in rows:
             ci = r.get("alpha_ci95") or [None, None]
-            writer.writerow([r[c] if c != "alpha_ci95" else (f"{ci[0]};{ci[1]}" if ci[0] is not None else "") for c in columns])
+            writer.writerow(
+                [
+                    r[c] if c != "alpha_ci95" else (f"{ci[0]};{ci[1]}" if ci[0] is not None else "")
+                    for c in columns
+                ]
+            )
         return 0
-    print(f"Reliability — {report.study}, codebook {report.codebook_version}; coders: "
-          + ", ".join(data["dimensions"][0]["coders"] if data["dimensions"] else []))
+    print(
+        f"Reliability — {report.study}, codebook {report.codebook_version}; coders: "
+        + ", ".join(data["dimensions"][0]["coders"] if data["dimensions"] else [])
+    )
     table(
-        ("dimension", "group", "level", "units", "pairable", "alpha", "95% CI", "agree", "Fleiss k", "AC1"),
+        (
+            "dimension",
+            "group",
+            "level",
+            "units",
+            "pairable",
+            "alpha",
+            "95% CI",
+            "agree",
+            "Fleiss k",
+            "AC1",
+        ),
         [
-            (r["key"], r["group"], r["level"], r["units"], r["pairable_values"], _fmt(r["krippendorff_alpha"]),
-             _ci(r), _fmt(r["percent_agreement"]), _fmt(r["fleiss_kappa"]), _fmt(r["gwet_ac1"]))
+            (
+                r["key"],
+                r["group"],
+                r["level"],
+                r["units"],
+                r["pairable_values"],
+                _fmt(r["krippendorff_alpha"]),
+                _ci(r),
+                _fmt(r["percent_agreement"]),
+                _fmt(r["fleiss_kappa"]),
+                _fmt(r["gwet_ac1"]),
+            )
             for r in rows
         ],
     )
     pair_rows = [
-        (item["key"], " & ".join(p["coders"]), p["units"], _fmt(p["kappa"]),
-         _fmt((p.get("weighted_kappa") or {}).get("linear")), _fmt((p.get("weighted_kappa") or {}).get("quadratic")),
-         _fmt(p["percent_agreement"]))
+        (
+            item["key"],
+            " & ".join(p["coders"]),
+            p["units"],
+            _fmt(p["kappa"]),
+            _fmt((p.get("weighted_kappa") or {}).get("linear")),
+            _fmt((p.get("weighted_kappa") or {}).get("quadratic")),
+            _fmt(p["percent_agreement"]),
+        )
         for item in data["dimensions"]
         for p in item["cohen_kappa_pairs"]
     ]
     if pair_rows:
         print("\nCoder pairs")
-        table(("dimension", "coders", "units", "Cohen k", "weighted k (lin)", "(quad)", "agree"), pair_rows)
+        table(
+            ("dimension", "coders", "units", "Cohen k", "weighted k (lin)", "(quad)", "agree"),
+            pair_rows,
+        )
     notes = [(item["key"], n) for item in data["dimensions"] for n in item["notes"]]
     if notes:
         print("\nNotes")
@@ -191,10 +260,17 @@ def cmd_consensus(args: argparse.Namespace) -> int:
     with study_of(args) as study:
         result = build_consensus(study, coders, dimensions=_list(args.dimension), actor=args.actor)
     if args.json:
-        print_json({"agreed": result.agreed, "already_settled": result.already_settled,
-                    "to_adjudicate": [d.to_json() for d in result.to_adjudicate]})
+        print_json(
+            {
+                "agreed": result.agreed,
+                "already_settled": result.already_settled,
+                "to_adjudicate": [d.to_json() for d in result.to_adjudicate],
+            }
+        )
         return 0
-    print(f"Consensus: {result.agreed} unit(s) filled from agreement, {result.already_settled} already settled.")
+    print(
+        f"Consensus: {result.agreed} unit(s) filled from agreement, {result.already_settled} already settled."
+    )
     if result.to_adjudicate:
         print(f"{len(result.to_adjudicate)} unit(s) left to adjudicate:")
         for d in result.to_adjudicate:
@@ -207,9 +283,16 @@ def cmd_consensus(args: argparse.Namespace) -> int:
 def cmd_adjudicate(args: argparse.Namespace) -> int:
     with study_of(args) as study:
         change = adjudicate(
-            study, transcript=args.transcript, segment=args.segment, dimension=args.dimension,
-            value=args.value, reason=args.reason, actor=args.actor,
+            study,
+            transcript=args.transcript,
+            segment=args.segment,
+            dimension=args.dimension,
+            value=args.value,
+            reason=args.reason,
+            actor=args.actor,
         )
     where = f"segment {args.segment}" if args.segment else "session"
-    print(f"Consensus for {args.dimension} on {args.transcript} {where}: {change.old_value or '-'} -> {change.new_value}")
+    print(
+        f"Consensus for {args.dimension} on {args.transcript} {where}: {change.old_value or '-'} -> {change.new_value}"
+    )
     return 0

@@ -16,7 +16,9 @@ from socialcoder.storage import db, migrate
 
 
 def register(commands: Any) -> None:
-    p = command(commands, "init", cmd_init, "Create a new study from a codebook (never overwrites).")
+    p = command(
+        commands, "init", cmd_init, "Create a new study from a codebook (never overwrites)."
+    )
     add_study_arg(p)
     p.add_argument(
         "--codebook",
@@ -132,5 +134,7 @@ def cmd_codebook_update(args: argparse.Namespace) -> int:
     if result.added:
         print(f"New dimensions: {', '.join(result.added)}")
     if result.removed_unused:
-        print(f"Dimensions no longer in the codebook (they had no codes): {', '.join(result.removed_unused)}")
+        print(
+            f"Dimensions no longer in the codebook (they had no codes): {', '.join(result.removed_unused)}"
+        )
     return 0

@@ -30,7 +30,9 @@ def register(commands: Any) -> None:
     )
     add_study_arg(p)
     p.add_argument("files", nargs="*", type=Path, metavar="FILE")
-    p.add_argument("--manifest", type=Path, help="CSV with columns file,participant,therapist,session,date")
+    p.add_argument(
+        "--manifest", type=Path, help="CSV with columns file,participant,therapist,session,date"
+    )
     p.add_argument("--participant", help="participant (patient) id")
     p.add_argument("--therapist", help="therapist id")
     p.add_argument("--session", help="session number (one file only)")
@@ -44,15 +46,26 @@ def register(commands: Any) -> None:
         help="roles for speaker labels that are not recognised, e.g. 'Dr Jones=therapist,Sam=patient'",
     )
 
-    p = command(commands, "transcripts", cmd_transcripts, "List the study's transcripts and coding progress.")
+    p = command(
+        commands,
+        "transcripts",
+        cmd_transcripts,
+        "List the study's transcripts and coding progress.",
+    )
     add_study_arg(p)
-    p.add_argument("--json", action="store_true", help="machine-readable output (documented, stable)")
+    p.add_argument(
+        "--json", action="store_true", help="machine-readable output (documented, stable)"
+    )
 
-    p = command(commands, "show", cmd_show, "Show one transcript's segments (and one coder's codes).")
+    p = command(
+        commands, "show", cmd_show, "Show one transcript's segments (and one coder's codes)."
+    )
     add_study_arg(p)
     p.add_argument("transcript", metavar="TRANSCRIPT", help="transcript name")
     p.add_argument("--coder", help="show this coder's codes and memos")
-    p.add_argument("--json", action="store_true", help="machine-readable output (documented, stable)")
+    p.add_argument(
+        "--json", action="store_true", help="machine-readable output (documented, stable)"
+    )
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -101,7 +114,8 @@ def cmd_transcripts(args: argparse.Namespace) -> int:
     rows = []
     for t in transcripts:
         progress = ", ".join(
-            f"{coder} {'done' if p.completed else f'{p.fraction:.0%}'}" for coder, p in t.progress.items()
+            f"{coder} {'done' if p.completed else f'{p.fraction:.0%}'}"
+            for coder, p in t.progress.items()
         )
         rows.append((t.name, t.participant or "", t.session, t.date, t.segments, progress))
     table(("transcript", "participant", "session", "date", "segments", "progress"), rows)
@@ -122,7 +136,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json(view.to_json())
         return 0
     t = view.transcript
-    print(f"{t.name}  participant {t.participant or '-'}  session {t.session if t.session is not None else '-'}")
+    print(
+        f"{t.name}  participant {t.participant or '-'}  session {t.session if t.session is not None else '-'}"
+    )
     for s in view.segments:
         codes = ""
         if args.coder and (s.codes or s.memo):

@@ -11,8 +11,8 @@ from socialcoder.domain.codebook import (
 from socialcoder.domain.transcript import ParsedSegment, ParsedTranscript
 
 __all__ = [
-    "Codebook",
     "CodeValue",
+    "Codebook",
     "Dimension",
     "ParsedSegment",
     "ParsedTranscript",

@@ -31,14 +31,14 @@ def update_codebook(study: Study, path: Path) -> CodebookUpdate:
     old = study.codebook
     with study.write() as session:
         if session.scalars(
-            select(CodebookVersionRow.id).where(CodebookVersionRow.sha256 == codebook_sha(source_yaml))
+            select(CodebookVersionRow.id).where(
+                CodebookVersionRow.sha256 == codebook_sha(source_yaml)
+            )
         ).first():
             raise CodebookError("this exact codebook is already recorded in the study", source=path)
         problems = _orphans(session, new)
         if problems:
-            raise CodebookError(
-                "would orphan existing codes: " + "; ".join(problems), source=path
-            )
+            raise CodebookError("would orphan existing codes: " + "; ".join(problems), source=path)
         record_codebook_version(session, new, source_yaml)
     study.reload_codebook()
     return CodebookUpdate(
@@ -53,13 +53,20 @@ def _orphans(session: Session, new: Codebook) -> list[str]:
     problems: list[str] = []
     used = session.execute(
         select(
-            DimensionRow.key, DimensionRow.unit, DimensionRow.enumerated, CodeRow.value,
-            SegmentRow.role, func.count(),
+            DimensionRow.key,
+            DimensionRow.unit,
+            DimensionRow.enumerated,
+            CodeRow.value,
+            SegmentRow.role,
+            func.count(),
         )
         .join(CodeRow, CodeRow.dimension_id == DimensionRow.id)
         .outerjoin(SegmentRow, SegmentRow.id == CodeRow.segment_id)
         .group_by(
-            DimensionRow.key, DimensionRow.unit, DimensionRow.enumerated, CodeRow.value,
+            DimensionRow.key,
+            DimensionRow.unit,
+            DimensionRow.enumerated,
+            CodeRow.value,
             SegmentRow.role,
         )
     ).all()
@@ -72,9 +79,7 @@ def _orphans(session: Session, new: Codebook) -> list[str]:
             problems.append(f"dimension {key!r} changes unit from {unit} to {dim.unit.value}")
             continue
         if dim.enumerated != enumerated:
-            problems.append(
-                f"dimension {key!r} changes between a list of values and free numbers"
-            )
+            problems.append(f"dimension {key!r} changes between a list of values and free numbers")
             continue
         try:
             if dim.parse_value(value) != value:

@@ -20,6 +20,7 @@ from socialcoder.domain.codebook import Unit
 from socialcoder.errors import UserError
 from socialcoder.services.coders import add_coders_in, check_coder_name, coder_ids
 from socialcoder.services.study import Study, now
+from socialcoder.storage.bulk import bulk_insert
 from socialcoder.storage.models import (
     AuditRow,
     CodeRow,
@@ -134,7 +135,9 @@ def import_codes_csv(
         if not any(cell.strip() for cell in r):
             continue
         if len(r) < width:
-            raise UserError(f"has {len(r)} cells, expected {len(header)}", source=source, row=number)
+            raise UserError(
+                f"has {len(r)} cells, expected {len(header)}", source=source, row=number
+            )
         name = r[col["transcript"]].strip()
         tid = transcripts.get(name)
         if tid is None:
@@ -161,13 +164,19 @@ def import_codes_csv(
             try:
                 seg_idx = int(seg_text)
             except ValueError:
-                raise UserError(f"segment {seg_text!r} is not a number", source=source, row=number) from None
+                raise UserError(
+                    f"segment {seg_text!r} is not a number", source=source, row=number
+                ) from None
         if not key and not raw:
             if not memo or seg_idx is None:
-                raise UserError("no dimension and value (and no segment memo)", source=source, row=number)
+                raise UserError(
+                    "no dimension and value (and no segment memo)", source=source, row=number
+                )
             seg = segments.get((tid, seg_idx))
             if seg is None:
-                raise UserError(f"transcript {name!r} has no segment {seg_idx}", source=source, row=number)
+                raise UserError(
+                    f"transcript {name!r} has no segment {seg_idx}", source=source, row=number
+                )
             memos.append(_Row(number, coder, tid, seg[0], seg_idx, 0, "", False, "", memo))
             continue
         dim = dims.get(key)
@@ -188,10 +197,14 @@ def import_codes_csv(
         seg_id = None
         if d.unit is Unit.SESSION:
             if seg_idx is not None:
-                raise UserError(f"{key!r} is session-level: leave 'segment' empty", source=source, row=number)
+                raise UserError(
+                    f"{key!r} is session-level: leave 'segment' empty", source=source, row=number
+                )
         else:
             if seg_idx is None:
-                raise UserError(f"{key!r} is coded per segment: 'segment' is empty", source=source, row=number)
+                raise UserError(
+                    f"{key!r} is coded per segment: 'segment' is empty", source=source, row=number
+                )
             seg = segments.get((tid, seg_idx))
             if seg is None:
                 raise UserError(
@@ -213,7 +226,18 @@ def import_codes_csv(
             )
         seen[unit_key] = number  # type: ignore[index]
         parsed.append(
-            _Row(number, coder, tid, seg_id, seg_idx, dim.id, key, dim.enumerated, value, memo or None)
+            _Row(
+                number,
+                coder,
+                tid,
+                seg_id,
+                seg_idx,
+                dim.id,
+                key,
+                dim.enumerated,
+                value,
+                memo or None,
+            )
         )
 
     if progress:
@@ -239,8 +263,13 @@ def _store(
         existing: dict[tuple[int, int, int | None, int], tuple[int, str, str | None]] = {}
         for code_id, cid, tid, seg_id, dim_id, value, memo in session.execute(
             select(
-                CodeRow.id, CodeRow.coder_id, CodeRow.transcript_id, CodeRow.segment_id,
-                CodeRow.dimension_id, CodeRow.value, CodeRow.memo,
+                CodeRow.id,
+                CodeRow.coder_id,
+                CodeRow.transcript_id,
+                CodeRow.segment_id,
+                CodeRow.dimension_id,
+                CodeRow.value,
+                CodeRow.memo,
             ).where(CodeRow.coder_id.in_(involved))
         ):
             existing[(cid, dim_id, seg_id, tid if seg_id is None else 0)] = (code_id, value, memo)
@@ -257,34 +286,54 @@ def _store(
             if old is None:
                 inserts.append(
                     {
-                        "coder_id": cid, "transcript_id": r.tid, "segment_id": r.seg_id,
-                        "dimension_id": r.dim_id, "dim_enumerated": r.enumerated,
-                        "value": r.value, "value_enum": r.value if r.enumerated else None,
-                        "memo": r.memo, "codebook_version_id": version,
-                        "created_at": stamp, "updated_at": stamp,
+                        "coder_id": cid,
+                        "transcript_id": r.tid,
+                        "segment_id": r.seg_id,
+                        "dimension_id": r.dim_id,
+                        "dim_enumerated": r.enumerated,
+                        "value": r.value,
+                        "value_enum": r.value if r.enumerated else None,
+                        "memo": r.memo,
+                        "codebook_version_id": version,
+                        "created_at": stamp,
+                        "updated_at": stamp,
                     }
                 )
             else:
                 updates.append(
-                    {"b_id": old[0], "b_value": r.value, "b_memo": r.memo, "b_enum": r.value if r.enumerated else None}
+                    {
+                        "b_id": old[0],
+                        "b_value": r.value,
+                        "b_memo": r.memo,
+                        "b_enum": r.value if r.enumerated else None,
+                    }
                 )
             audits.append(
                 {
-                    "at": stamp, "actor": who or r.coder, "action": "import", "coder_id": cid,
-                    "transcript_id": r.tid, "segment_idx": r.seg_idx, "dimension_key": r.dim_key,
-                    "old_value": old[1] if old else None, "new_value": r.value, "reason": None,
+                    "at": stamp,
+                    "actor": who or r.coder,
+                    "action": "import",
+                    "coder_id": cid,
+                    "transcript_id": r.tid,
+                    "segment_idx": r.seg_idx,
+                    "dimension_key": r.dim_key,
+                    "old_value": old[1] if old else None,
+                    "new_value": r.value,
+                    "reason": None,
                 }
             )
         if inserts:
-            session.execute(insert(CodeRow), inserts)
-            inserted = len(inserts)
+            inserted = bulk_insert(session.connection(), CodeRow.__table__, inserts)
         if updates:
             session.execute(
                 update(CodeRow)
                 .where(CodeRow.id == bindparam("b_id"))
                 .values(
-                    value=bindparam("b_value"), value_enum=bindparam("b_enum"),
-                    memo=bindparam("b_memo"), updated_at=stamp, codebook_version_id=version,
+                    value=bindparam("b_value"),
+                    value_enum=bindparam("b_enum"),
+                    memo=bindparam("b_memo"),
+                    updated_at=stamp,
+                    codebook_version_id=version,
                 ),
                 updates,
                 execution_options={"synchronize_session": False},
@@ -301,21 +350,35 @@ def _store(
                 continue
             old_text = row.text if row else None
             if row is None:
-                session.add(SegmentMemoRow(coder_id=cid, segment_id=m.seg_id, text=m.memo, updated_at=stamp))
+                session.add(
+                    SegmentMemoRow(coder_id=cid, segment_id=m.seg_id, text=m.memo, updated_at=stamp)
+                )
             else:
                 row.text, row.updated_at = m.memo or "", stamp
             audits.append(
                 {
-                    "at": stamp, "actor": who or m.coder, "action": "memo", "coder_id": cid,
-                    "transcript_id": m.tid, "segment_idx": m.seg_idx, "dimension_key": None,
-                    "old_value": old_text, "new_value": m.memo, "reason": "codes import",
+                    "at": stamp,
+                    "actor": who or m.coder,
+                    "action": "memo",
+                    "coder_id": cid,
+                    "transcript_id": m.tid,
+                    "segment_idx": m.seg_idx,
+                    "dimension_key": None,
+                    "old_value": old_text,
+                    "new_value": m.memo,
+                    "reason": "codes import",
                 }
             )
         if audits:
-            session.execute(insert(AuditRow), audits)
+            bulk_insert(session.connection(), AuditRow.__table__, audits)
         if complete:
             pairs = {(ids[r.coder], r.tid) for r in parsed} | {(ids[m.coder], m.tid) for m in memos}
-            done = set(session.execute(select(CompletionRow.coder_id, CompletionRow.transcript_id)).tuples())
+            done = {
+                (c, t)
+                for c, t in session.execute(
+                    select(CompletionRow.coder_id, CompletionRow.transcript_id)
+                )
+            }
             todo = sorted(pairs - done)
             if todo:
                 session.execute(
@@ -326,9 +389,16 @@ def _store(
                     insert(AuditRow),
                     [
                         {
-                            "at": stamp, "actor": who or "import", "action": "complete", "coder_id": c,
-                            "transcript_id": t, "segment_idx": None, "dimension_key": None,
-                            "old_value": "0", "new_value": "1", "reason": "codes import --complete",
+                            "at": stamp,
+                            "actor": who or "import",
+                            "action": "complete",
+                            "coder_id": c,
+                            "transcript_id": t,
+                            "segment_idx": None,
+                            "dimension_key": None,
+                            "old_value": "0",
+                            "new_value": "1",
+                            "reason": "codes import --complete",
                         }
                         for c, t in todo
                     ],
@@ -354,8 +424,12 @@ def export_codes_csv(study: Study, path: Path) -> int:
     with study.read() as session:
         codes = session.execute(
             select(
-                TranscriptRow.name, SegmentRow.idx, CoderRow.name, DimensionRow.key,
-                CodeRow.value, CodeRow.memo,
+                TranscriptRow.name,
+                SegmentRow.idx,
+                CoderRow.name,
+                DimensionRow.key,
+                CodeRow.value,
+                CodeRow.memo,
             )
             .join(TranscriptRow, TranscriptRow.id == CodeRow.transcript_id)
             .join(CoderRow, CoderRow.id == CodeRow.coder_id)

@@ -46,7 +46,9 @@ class Change:
 
 
 def transcript_id(session: Session, name: str) -> int:
-    found = session.scalars(select(TranscriptRow.id).where(TranscriptRow.name == name)).one_or_none()
+    found = session.scalars(
+        select(TranscriptRow.id).where(TranscriptRow.name == name)
+    ).one_or_none()
     if found is None:
         raise StudyError(f"no transcript named {name!r} in this study")
     return found
@@ -57,8 +59,12 @@ def segment_row(session: Session, tid: int, index: int, transcript: str) -> Segm
         select(SegmentRow).where(SegmentRow.transcript_id == tid, SegmentRow.idx == index)
     ).one_or_none()
     if row is None:
-        count = session.scalars(select(TranscriptRow.segment_count).where(TranscriptRow.id == tid)).one()
-        raise StudyError(f"transcript {transcript!r} has segments 1-{count}; there is no segment {index}")
+        count = session.scalars(
+            select(TranscriptRow.segment_count).where(TranscriptRow.id == tid)
+        ).one()
+        raise StudyError(
+            f"transcript {transcript!r} has segments 1-{count}; there is no segment {index}"
+        )
     return row
 
 
@@ -176,7 +182,9 @@ def set_code(
                 new_value=text,
                 reason=reason,
             )
-    return Change(coder, transcript, segment, dimension, "code", old_value, text, old_memo, new_memo)
+    return Change(
+        coder, transcript, segment, dimension, "code", old_value, text, old_memo, new_memo
+    )
 
 
 def clear_code(
@@ -250,9 +258,7 @@ def set_segment_memo(
     return Change(coder, transcript, segment, None, "memo", None, None, old, new)
 
 
-def set_completed(
-    study: Study, *, coder: str, transcript: str, completed: bool = True
-) -> Change:
+def set_completed(study: Study, *, coder: str, transcript: str, completed: bool = True) -> Change:
     """Mark a transcript complete for a coder (or reopen it). After completion, a binary
     dimension left empty on an applicable segment counts as *absent*; before, as missing."""
     with study.write() as session:
@@ -274,6 +280,4 @@ def set_completed(
                 old_value=str(int(was)),
                 new_value=str(int(completed)),
             )
-    return Change(
-        coder, transcript, None, None, "completion", str(int(was)), str(int(completed))
-    )
+    return Change(coder, transcript, None, None, "completion", str(int(was)), str(int(completed)))

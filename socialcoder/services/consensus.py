@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from socialcoder.errors import StudyError
 from socialcoder.services.coding import Change, set_code
 from socialcoder.services.reliability_data import DimensionData, Selection, load_dimension_data
 from socialcoder.services.study import CONSENSUS, Study, now
+from socialcoder.storage.bulk import bulk_insert
 from socialcoder.storage.models import AuditRow, CodeRow, CoderRow, SegmentRow, TranscriptRow
 
 
@@ -60,7 +61,9 @@ def _texts(study: Study, segment_ids: list[int]) -> dict[int, str]:
         for chunk in range(0, len(segment_ids), 900):
             part = segment_ids[chunk : chunk + 900]
             out.update(
-                session.execute(select(SegmentRow.id, SegmentRow.text).where(SegmentRow.id.in_(part))).all()
+                session.execute(
+                    select(SegmentRow.id, SegmentRow.text).where(SegmentRow.id.in_(part))
+                ).all()
             )
     return out
 
@@ -95,7 +98,9 @@ def list_disagreements(study: Study, selection: Selection | None = None) -> list
                     segment=unit.segment,
                     role=unit.role,
                     text=texts.get(unit.segment_id) if unit.segment_id else None,
-                    values={coder: dd.value_text(dd.data[r, c]) for r, coder in enumerate(dd.coders)},
+                    values={
+                        coder: dd.value_text(dd.data[r, c]) for r, coder in enumerate(dd.coders)
+                    },
                     consensus=settled.get((dim_id, unit.segment_id, unit.transcript)),
                 )
             )
@@ -110,7 +115,10 @@ class ConsensusResult:
 
 
 def build_consensus(
-    study: Study, coders: tuple[str, ...], *, dimensions: tuple[str, ...] | None = None,
+    study: Study,
+    coders: tuple[str, ...],
+    *,
+    dimensions: tuple[str, ...] | None = None,
     actor: str = "lead",
 ) -> ConsensusResult:
     """Fill the consensus layer with the values all ``coders`` agree on; list what is left."""
@@ -150,8 +158,15 @@ def build_consensus(
                     if present[:, c].sum() >= 1:
                         left.append(
                             Disagreement(
-                                dd.dimension.key, unit.transcript, unit.segment, unit.role, None,
-                                {coder: dd.value_text(dd.data[r, c]) for r, coder in enumerate(dd.coders)},
+                                dd.dimension.key,
+                                unit.transcript,
+                                unit.segment,
+                                unit.role,
+                                None,
+                                {
+                                    coder: dd.value_text(dd.data[r, c])
+                                    for r, coder in enumerate(dd.coders)
+                                },
                             )
                         )
                     continue
@@ -159,36 +174,60 @@ def build_consensus(
                 assert value is not None
                 rows.append(
                     {
-                        "coder_id": cid, "transcript_id": tid, "segment_id": unit.segment_id,
-                        "dimension_id": dim.id, "dim_enumerated": dim.enumerated, "value": value,
-                        "value_enum": value if dim.enumerated else None, "memo": None,
+                        "coder_id": cid,
+                        "transcript_id": tid,
+                        "segment_id": unit.segment_id,
+                        "dimension_id": dim.id,
+                        "dim_enumerated": dim.enumerated,
+                        "value": value,
+                        "value_enum": value if dim.enumerated else None,
+                        "memo": None,
                         "codebook_version_id": study.codebook_version_id,
-                        "created_at": stamp, "updated_at": stamp,
+                        "created_at": stamp,
+                        "updated_at": stamp,
                     }
                 )
                 audits.append(
                     {
-                        "at": stamp, "actor": actor, "action": "consensus", "coder_id": cid,
-                        "transcript_id": tid, "segment_idx": unit.segment,
-                        "dimension_key": dd.dimension.key, "old_value": None, "new_value": value,
+                        "at": stamp,
+                        "actor": actor,
+                        "action": "consensus",
+                        "coder_id": cid,
+                        "transcript_id": tid,
+                        "segment_idx": unit.segment,
+                        "dimension_key": dd.dimension.key,
+                        "old_value": None,
+                        "new_value": value,
                         "reason": "agreed by " + ", ".join(coders),
                     }
                 )
             if rows:
-                session.execute(insert(CodeRow), rows)
-                session.execute(insert(AuditRow), audits)
+                bulk_insert(session.connection(), CodeRow.__table__, rows)
+                bulk_insert(session.connection(), AuditRow.__table__, audits)
                 agreed += len(rows)
     return ConsensusResult(agreed, settled_before, left)
 
 
 def adjudicate(
-    study: Study, *, transcript: str, segment: int | None, dimension: str, value: str,
-    reason: str, actor: str = "lead",
+    study: Study,
+    *,
+    transcript: str,
+    segment: int | None,
+    dimension: str,
+    value: str,
+    reason: str,
+    actor: str = "lead",
 ) -> Change:
     """Settle one unit in the consensus layer, with the reason in the audit log."""
     if not reason.strip():
         raise StudyError("give a --reason for the decision (it goes in the audit log)")
     return set_code(
-        study, coder=CONSENSUS, transcript=transcript, segment=segment, dimension=dimension,
-        value=value, actor=actor, reason=reason.strip(),
+        study,
+        coder=CONSENSUS,
+        transcript=transcript,
+        segment=segment,
+        dimension=dimension,
+        value=value,
+        actor=actor,
+        reason=reason.strip(),
     )

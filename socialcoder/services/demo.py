@@ -35,7 +35,9 @@ class DemoStudy:
     created: bool
 
 
-def build_demo(path: Path | None = None, *, fresh: bool = False, progress: Progress | None = None) -> DemoStudy:
+def build_demo(
+    path: Path | None = None, *, fresh: bool = False, progress: Progress | None = None
+) -> DemoStudy:
     """Create the sample study at ``path`` (default: the user's data folder). An existing demo
     study is reused (the user's own coding in it is kept) unless ``fresh`` is true."""
     path = path or default_demo_path()
@@ -53,7 +55,9 @@ def build_demo(path: Path | None = None, *, fresh: bool = False, progress: Progr
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
-    study: Study = create_study(path, codebook_path=DEFAULT_CODEBOOK_PATH, name="Sample study (fictional)")
+    study: Study = create_study(
+        path, codebook_path=DEFAULT_CODEBOOK_PATH, name="Sample study (fictional)"
+    )
     try:
         import_transcripts(study, read_manifest(manifest), progress=progress)
         import_codes_csv(study, samples / "demo_codes.csv", complete=True, add_coders=True)

@@ -137,19 +137,27 @@ def list_transcripts(study: Study, *, coders: list[str] | None = None) -> list[T
         )
         names = dict(session.execute(select(CoderRow.id, CoderRow.name)).all())
         coded_q = (
-            select(CodeRow.transcript_id, CodeRow.coder_id, func.count(func.distinct(CodeRow.segment_id)))
+            select(
+                CodeRow.transcript_id,
+                CodeRow.coder_id,
+                func.count(func.distinct(CodeRow.segment_id)),
+            )
             .join(DimensionRow, DimensionRow.id == CodeRow.dimension_id)
             .where(CodeRow.segment_id.is_not(None), DimensionRow.unit == Unit.SEGMENT.value)
             .group_by(CodeRow.transcript_id, CodeRow.coder_id)
         )
         coded = {(t, c): n for t, c, n in session.execute(coded_q).all()}
         sessions_coded = session.execute(
-            select(CodeRow.transcript_id, CodeRow.coder_id).where(CodeRow.segment_id.is_(None)).distinct()
+            select(CodeRow.transcript_id, CodeRow.coder_id)
+            .where(CodeRow.segment_id.is_(None))
+            .distinct()
         ).all()
         completions = {
             (t, c): at
             for c, t, at in session.execute(
-                select(CompletionRow.coder_id, CompletionRow.transcript_id, CompletionRow.completed_at)
+                select(
+                    CompletionRow.coder_id, CompletionRow.transcript_id, CompletionRow.completed_at
+                )
             ).all()
         }
         assigned = {
@@ -160,7 +168,9 @@ def list_transcripts(study: Study, *, coders: list[str] | None = None) -> list[T
         }
         rows = session.scalars(select(TranscriptRow).order_by(TranscriptRow.name)).all()
         involved: dict[int, set[int]] = {}
-        for t, c in list(coded) + list(completions) + list(assigned) + [tuple(x) for x in sessions_coded]:
+        for t, c in (
+            list(coded) + list(completions) + list(assigned) + [tuple(x) for x in sessions_coded]
+        ):
             involved.setdefault(t, set()).add(c)
         out = []
         for r in rows:
@@ -179,7 +189,9 @@ def list_transcripts(study: Study, *, coders: list[str] | None = None) -> list[T
         return out
 
 
-def _summary(r: TranscriptRow, progress: dict[str, CoderProgress] | None = None) -> TranscriptSummary:
+def _summary(
+    r: TranscriptRow, progress: dict[str, CoderProgress] | None = None
+) -> TranscriptSummary:
     return TranscriptSummary(
         id=r.id,
         name=r.name,
@@ -212,8 +224,13 @@ def show_transcript(study: Study, name: str, *, coder: str | None = None) -> Tra
         assert row is not None
         seg_rows = session.execute(
             select(
-                SegmentRow.id, SegmentRow.idx, SegmentRow.role, SegmentRow.label,
-                SegmentRow.start_s, SegmentRow.end_s, SegmentRow.text,
+                SegmentRow.id,
+                SegmentRow.idx,
+                SegmentRow.role,
+                SegmentRow.label,
+                SegmentRow.start_s,
+                SegmentRow.end_s,
+                SegmentRow.text,
             )
             .where(SegmentRow.transcript_id == tid)
             .order_by(SegmentRow.idx)
@@ -245,9 +262,16 @@ def show_transcript(study: Study, name: str, *, coder: str | None = None) -> Tra
         order = {k: i for i, k in enumerate(study.codebook.keys)}
         segments = [
             SegmentView(
-                id=s.id, index=s.idx, role=s.role, label=s.label, start=s.start_s, end=s.end_s,
+                id=s.id,
+                index=s.idx,
+                role=s.role,
+                label=s.label,
+                start=s.start_s,
+                end=s.end_s,
                 text=s.text,
-                codes=dict(sorted(codes.get(s.id, {}).items(), key=lambda kv: order.get(kv[0], 99))),
+                codes=dict(
+                    sorted(codes.get(s.id, {}).items(), key=lambda kv: order.get(kv[0], 99))
+                ),
                 memo=memos.get(s.id),
             )
             for s in seg_rows

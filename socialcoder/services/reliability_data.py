@@ -82,7 +82,9 @@ def is_categorical(dimension: Dimension) -> bool:
 def _coders(study: Study, names: tuple[str, ...] | None) -> dict[int, str]:
     with study.read() as session:
         rows = dict(
-            session.execute(select(CoderRow.id, CoderRow.name).where(CoderRow.kind == "coder")).all()
+            session.execute(
+                select(CoderRow.id, CoderRow.name).where(CoderRow.kind == "coder")
+            ).all()
         )
     if names is None:
         return dict(sorted(rows.items(), key=lambda kv: kv[1]))
@@ -123,15 +125,23 @@ def load_dimension_data(study: Study, selection: Selection | None = None) -> lis
         completions = {
             (c, t): at
             for c, t, at in session.execute(
-                select(CompletionRow.coder_id, CompletionRow.transcript_id, CompletionRow.completed_at)
+                select(
+                    CompletionRow.coder_id, CompletionRow.transcript_id, CompletionRow.completed_at
+                )
             ).all()
             if c in coder_row and t in transcripts
         }
         code_rows = session.execute(
             select(
-                CodeRow.coder_id, CodeRow.transcript_id, CodeRow.segment_id, CodeRow.dimension_id,
-                CodeRow.value, CodeRow.updated_at,
-            ).where(CodeRow.coder_id.in_(list(coders)), CodeRow.transcript_id.in_(list(transcripts)))
+                CodeRow.coder_id,
+                CodeRow.transcript_id,
+                CodeRow.segment_id,
+                CodeRow.dimension_id,
+                CodeRow.value,
+                CodeRow.updated_at,
+            ).where(
+                CodeRow.coder_id.in_(list(coders)), CodeRow.transcript_id.in_(list(transcripts))
+            )
         ).all()
         coded_by: dict[int, set[int]] = {}
         for c, t in completions:
@@ -150,8 +160,18 @@ def load_dimension_data(study: Study, selection: Selection | None = None) -> lis
     out = []
     for dim in dims:
         out.append(
-            _matrix(dim.dimension, dim.id, coders, transcripts, eligible, segments, codes,
-                    completions, coder_row, selection)
+            _matrix(
+                dim.dimension,
+                dim.id,
+                coders,
+                transcripts,
+                eligible,
+                segments,
+                codes,
+                completions,
+                coder_row,
+                selection,
+            )
         )
     return out
 

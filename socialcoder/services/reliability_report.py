@@ -57,8 +57,12 @@ class ReliabilityReport:
 
 
 def _summary(
-    dd: DimensionData, data: np.ndarray, coders: tuple[str, ...], level: str | None,
-    bootstrap: int, seed: int | None,
+    dd: DimensionData,
+    data: np.ndarray,
+    coders: tuple[str, ...],
+    level: str | None,
+    bootstrap: int,
+    seed: int | None,
 ) -> dict[str, Any]:
     d = dd.dimension
     lvl = level or level_for(d)
@@ -99,7 +103,9 @@ def _groups(
             indicator = np.where(np.isnan(dd.data), np.nan, (dd.data == position).astype(float))
             item = _summary(dd, indicator, dd.coders, "nominal", bootstrap, seed)
             item["categories_note"] = f"{label} vs any other value"
-            groups.append({"value": dd.dimension.values[position].value, "value_label": label, **item})
+            groups.append(
+                {"value": dd.dimension.values[position].value, "value_label": label, **item}
+            )
     return groups
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, select
@@ -70,7 +71,7 @@ class Study:
             row = session.scalars(
                 select(CodebookVersionRow).order_by(CodebookVersionRow.id.desc()).limit(1)
             ).one()
-            self.codebook = parse_codebook(row.source_yaml, source=f"{self.location} (codebook)")
+            self.codebook = _parse_stored(row.source_yaml, f"{self.location} (codebook)")
             self.codebook_version_id = row.id
             ids = {r.key: (r.id, r.enumerated) for r in session.scalars(select(DimensionRow))}
             self.name = session.scalars(select(StudyRow.name)).one()
@@ -108,7 +109,9 @@ class Study:
             return self.dims[key]
         except KeyError:
             known = ", ".join(self.dims)
-            raise StudyError(f"unknown dimension {key!r} (this study's codebook has: {known})") from None
+            raise StudyError(
+                f"unknown dimension {key!r} (this study's codebook has: {known})"
+            ) from None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -118,6 +121,13 @@ class Study:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@lru_cache(maxsize=16)
+def _parse_stored(source_yaml: str, source: str) -> Codebook:
+    """A stored codebook, parsed once per process (Codebook is immutable; parsing YAML costs
+    ~0.1 s, which every command and every test would otherwise pay when opening a study)."""
+    return parse_codebook(source_yaml, source=source)
 
 
 def _sqlite_path_problem(path: Path) -> str | None:
@@ -172,9 +182,7 @@ def codebook_sha(source_yaml: str) -> str:
     return hashlib.sha256(source_yaml.encode("utf-8")).hexdigest()
 
 
-def create_study(
-    target: str | Path, *, codebook_path: Path, name: str | None = None
-) -> Study:
+def create_study(target: str | Path, *, codebook_path: Path, name: str | None = None) -> Study:
     """Create a new study from a codebook file; never overwrites an existing study."""
     label = db.describe(target)
     codebook = load_codebook(codebook_path)
@@ -191,7 +199,9 @@ def create_study(
         with engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
         if tables:
-            raise StudyError("already holds tables; SocialCoder never overwrites a study", source=label)
+            raise StudyError(
+                "already holds tables; SocialCoder never overwrites a study", source=label
+            )
         migrate.upgrade(engine)
         with db.unit_of_work(engine) as session:
             session.add(

@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from socialcoder.domain.codebook import Role
 from socialcoder.domain.transcript import ParsedTranscript
 from socialcoder.errors import StudyError, UserError
 from socialcoder.importers import read_transcript
 from socialcoder.services.study import Study, now
+from socialcoder.storage.bulk import bulk_insert
 from socialcoder.storage.models import SegmentRow, TranscriptRow
 
 Progress = Callable[[int, int, str], None]
@@ -162,8 +163,9 @@ def import_transcripts(
             )
             session.add(row)
             session.flush()
-            session.execute(
-                insert(SegmentRow),
+            bulk_insert(
+                session.connection(),
+                SegmentRow.__table__,
                 [
                     {
                         "transcript_id": row.id,

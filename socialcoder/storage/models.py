@@ -127,7 +127,9 @@ class CoderRow(Base):
 
 class TranscriptRow(Base):
     __tablename__ = "transcripts"
-    __table_args__ = (CheckConstraint("session_number IS NULL OR session_number >= 0", name="session"),)
+    __table_args__ = (
+        CheckConstraint("session_number IS NULL OR session_number >= 0", name="session"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -181,8 +183,13 @@ class CodeRow(Base):
             ["segments.id", "segments.transcript_id"],
             ondelete="CASCADE",
         ),
-        ForeignKeyConstraint(["dimension_id", "value_enum"], ["dimension_values.dimension_id", "dimension_values.value"]),
-        ForeignKeyConstraint(["dimension_id", "dim_enumerated"], ["dimensions.id", "dimensions.enumerated"]),
+        ForeignKeyConstraint(
+            ["dimension_id", "value_enum"],
+            ["dimension_values.dimension_id", "dimension_values.value"],
+        ),
+        ForeignKeyConstraint(
+            ["dimension_id", "dim_enumerated"], ["dimensions.id", "dimensions.enumerated"]
+        ),
         CheckConstraint("length(value) > 0", name="value_not_empty"),
         CheckConstraint("value_enum IS NULL OR value_enum = value", name="value_enum_same"),
         CheckConstraint(

@@ -80,7 +80,15 @@ def test_annomi_agreement_reproduced_from_raw_files(
             for key in ("main_therapist_behaviour", "client_talk_type"):
                 value = getattr(r, key)
                 if value != "n/a":
-                    codes.append((path.stem, index[r.utterance_id], f"annotator_{r.annotator_id}", key, value))
+                    codes.append(
+                        (
+                            path.stem,
+                            index[r.utterance_id],
+                            f"annotator_{r.annotator_id}",
+                            key,
+                            value,
+                        )
+                    )
     run(capsys, "import", study, *files)
     with (tmp_path / "codes.csv").open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows(codes)

@@ -59,7 +59,9 @@ def k2011_study(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     return study
 
 
-def test_published_alphas_at_all_four_levels(k2011_study: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_published_alphas_at_all_four_levels(
+    k2011_study: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     out, _ = run(capsys, "reliability", k2011_study, "--json")
     report = json.loads(out)
     alphas = {d["key"]: d["krippendorff_alpha"] for d in report["dimensions"]}
@@ -70,11 +72,17 @@ def test_published_alphas_at_all_four_levels(k2011_study: str, capsys: pytest.Ca
     assert report["dimensions"][1]["level"] == "ordinal"
 
 
-def test_table_output_and_bootstrap_reproducible(k2011_study: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_table_output_and_bootstrap_reproducible(
+    k2011_study: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     out, _ = run(capsys, "reliability", k2011_study, "--dimension", "k_nominal")
     assert "k_nominal" in out and "0.743" in out
-    first, _ = run(capsys, "reliability", k2011_study, "--json", "--bootstrap", "200", "--seed", "7")
-    second, _ = run(capsys, "reliability", k2011_study, "--json", "--bootstrap", "200", "--seed", "7")
+    first, _ = run(
+        capsys, "reliability", k2011_study, "--json", "--bootstrap", "200", "--seed", "7"
+    )
+    second, _ = run(
+        capsys, "reliability", k2011_study, "--json", "--bootstrap", "200", "--seed", "7"
+    )
     a = json.loads(first)["dimensions"][0]
     b = json.loads(second)["dimensions"][0]
     assert a["alpha_ci95"] == b["alpha_ci95"]
@@ -83,10 +91,14 @@ def test_table_output_and_bootstrap_reproducible(k2011_study: str, capsys: pytes
 
 
 def test_breakdowns_and_csv(k2011_study: str, capsys: pytest.CaptureFixture[str]) -> None:
-    out, _ = run(capsys, "reliability", k2011_study, "--dimension", "k_nominal", "--by", "pair", "--json")
+    out, _ = run(
+        capsys, "reliability", k2011_study, "--dimension", "k_nominal", "--by", "pair", "--json"
+    )
     groups = json.loads(out)["dimensions"][0]["groups"]
     assert len(groups) == 6 and groups[0]["pair"] == ["A", "B"]
-    out, _ = run(capsys, "reliability", k2011_study, "--dimension", "k_nominal", "--by", "value", "--json")
+    out, _ = run(
+        capsys, "reliability", k2011_study, "--dimension", "k_nominal", "--by", "value", "--json"
+    )
     values = [g["value"] for g in json.loads(out)["dimensions"][0]["groups"]]
     assert values == ["1", "2", "3", "4", "5"]
     out, _ = run(capsys, "reliability", k2011_study, "--csv")
@@ -94,17 +106,23 @@ def test_breakdowns_and_csv(k2011_study: str, capsys: pytest.CaptureFixture[str]
     assert rows[0][0] == "key" and len(rows) == 5
 
 
-def test_unknown_coder_and_bad_date_are_clear_errors(k2011_study: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_coder_and_bad_date_are_clear_errors(
+    k2011_study: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, err = run(capsys, "reliability", k2011_study, "--coders", "A,Zed", status=2)
     assert "Zed" in err and "Traceback" not in err
     _, err = run(capsys, "reliability", k2011_study, "--since", "last week", status=2)
     assert "--since" in err
 
 
-def test_undefined_alpha_is_null_with_reason(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_undefined_alpha_is_null_with_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     study = str(tmp_path / "one.scstudy")
     run(capsys, "init", study)
-    (tmp_path / "t.txt").write_text("T: hello\nP: I will try the routine\nT: good\nP: yes\n", encoding="utf-8")
+    (tmp_path / "t.txt").write_text(
+        "T: hello\nP: I will try the routine\nT: good\nP: yes\n", encoding="utf-8"
+    )
     run(capsys, "import", study, str(tmp_path / "t.txt"))
     run(capsys, "coders", "add", study, "ana", "ben")
     for coder in ("ana", "ben"):
@@ -122,7 +140,9 @@ def sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     return path
 
 
-def test_disagreements_consensus_and_adjudication(sample: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_disagreements_consensus_and_adjudication(
+    sample: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     out, _ = run(capsys, "disagreements", sample, "--dimension", "concordance", "--json")
     items = json.loads(out)
     assert items, "the sample coders disagree somewhere"
@@ -131,7 +151,16 @@ def test_disagreements_consensus_and_adjudication(sample: str, capsys: pytest.Ca
     assert len(set(first["values"].values())) > 1
     assert first["role"] == "patient" and first["text"]
 
-    out, _ = run(capsys, "consensus", sample, "--coders", "ana,ben,cleo", "--dimension", "concordance", "--json")
+    out, _ = run(
+        capsys,
+        "consensus",
+        sample,
+        "--coders",
+        "ana,ben,cleo",
+        "--dimension",
+        "concordance",
+        "--json",
+    )
     result = json.loads(out)
     assert result["agreed"] > 0
     left = result["to_adjudicate"]
@@ -139,11 +168,30 @@ def test_disagreements_consensus_and_adjudication(sample: str, capsys: pytest.Ca
 
     target = left[0]
     run(
-        capsys, "adjudicate", sample, "--transcript", target["transcript"], "--segment",
-        str(target["segment"]), "--dimension", "concordance", "--value", "1",
-        "--reason", "agrees with the rationale in his own words",
+        capsys,
+        "adjudicate",
+        sample,
+        "--transcript",
+        target["transcript"],
+        "--segment",
+        str(target["segment"]),
+        "--dimension",
+        "concordance",
+        "--value",
+        "1",
+        "--reason",
+        "agrees with the rationale in his own words",
     )
-    out, _ = run(capsys, "consensus", sample, "--coders", "ana,ben,cleo", "--dimension", "concordance", "--json")
+    out, _ = run(
+        capsys,
+        "consensus",
+        sample,
+        "--coders",
+        "ana,ben,cleo",
+        "--dimension",
+        "concordance",
+        "--json",
+    )
     again = json.loads(out)
     assert again["agreed"] == 0
     assert len(again["to_adjudicate"]) == len(left) - 1

@@ -1,0 +1,55 @@
+"""Codebook files: YAML -> validated :class:`~socialcoder.domain.codebook.Codebook` and back.
+
+Public API::
+
+    load_codebook(path: Path) -> Codebook
+    parse_codebook(text: str, *, source: str) -> Codebook
+    codebook_from_dict(data: Mapping[str, Any], *, source: str = "codebook") -> Codebook
+    codebook_to_dict(cb: Codebook) -> dict[str, Any]      # JSON-ready, YAML field names
+    codebook_to_yaml(cb: Codebook) -> str                 # parse_codebook reads it back equal
+    load_default_codebook() -> Codebook
+    DEFAULT_CODEBOOK_PATH: Path                           # the socialization-to-the-model codebook
+
+Bad files raise :class:`~socialcoder.errors.CodebookError` naming the file, line and field.
+The format is described in docs/codebook-format.md.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+from socialcoder.codebooks.build import (
+    DEFAULT_PALETTE,
+    codebook_from_dict,
+    load_codebook,
+    parse_codebook,
+)
+from socialcoder.codebooks.writer import codebook_to_dict, codebook_to_yaml
+from socialcoder.codebooks.yaml_tree import MAX_BYTES
+from socialcoder.domain.codebook import Codebook
+
+#: The default codebook shipped inside the package (a byte-identical copy of
+#: codebooks/socialization_to_model.yaml in the repository, so that it is there after a
+#: non-editable install too).
+DEFAULT_CODEBOOK_PATH: Path = Path(
+    str(files("socialcoder").joinpath("resources", "socialization_to_model.yaml"))
+)
+
+
+def load_default_codebook() -> Codebook:
+    """The default codebook: socialization to the treatment model (Daniels & Wearden, 2011)."""
+    return load_codebook(DEFAULT_CODEBOOK_PATH)
+
+
+__all__ = [
+    "DEFAULT_CODEBOOK_PATH",
+    "DEFAULT_PALETTE",
+    "MAX_BYTES",
+    "codebook_from_dict",
+    "codebook_to_dict",
+    "codebook_to_yaml",
+    "load_codebook",
+    "load_default_codebook",
+    "parse_codebook",
+]

@@ -1,0 +1,78 @@
+"""Fast bulk inserts for large imports (hundreds of thousands of rows in one transaction).
+
+SQLAlchemy's generic ``execute(insert(...), rows)`` builds parameters row by row through the
+compiler, which costs more than the database's own work for very large imports. Here the
+statement is compiled once for the connection's dialect, each column's bind processor (e.g.
+DateTime -> text on SQLite) is applied with a cache, since the same timestamps recur, and the rows
+go to the driver's ``executemany`` in the dialect's own parameter style. Dialect-neutral: it
+works for SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert
+
+BATCH = 50_000
+
+
+def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert ``rows`` (dicts with the same keys) into ``table``; returns the number inserted."""
+    if not rows:
+        return 0
+    keys = list(rows[0].keys())
+    dialect = connection.dialect
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    if compiled.positional:
+        order = [compiled.binds[name].key for name in compiled.positiontup or []]
+    else:
+        order = keys
+    getter = itemgetter(*order)
+    processed = []
+    for i, key in enumerate(order):
+        processor = table.c[key].type._cached_bind_processor(dialect)
+        if processor is not None:
+            processed.append((i, _cached(processor)))
+    single = len(order) == 1
+
+    def values(row: Mapping[str, Any]) -> list[Any]:
+        got = getter(row)
+        out = [got] if single else list(got)
+        for i, processor in processed:
+            out[i] = processor(out[i])
+        return out
+
+    if compiled.positional:
+
+        def convert(row: Mapping[str, Any]) -> Any:
+            return tuple(values(row))
+    else:
+        names = [next(n for n in compiled.binds if compiled.binds[n].key == k) for k in order]
+
+        def convert(row: Mapping[str, Any]) -> Any:
+            return dict(zip(names, values(row), strict=True))
+
+    sql = str(compiled)
+    for start in range(0, len(rows), BATCH):
+        connection.exec_driver_sql(sql, [convert(r) for r in rows[start : start + BATCH]])
+    return len(rows)
+
+
+def _cached(processor: Any) -> Any:
+    cache: dict[Any, Any] = {}
+
+    def run(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return cache[value]
+        except KeyError:
+            result = cache[value] = processor(value)
+            return result
+        except TypeError:  # unhashable
+            return processor(value)
+
+    return run
