@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from socialcoder.cli.common import add_study_arg, command, study_of
+from socialcoder.cli.lead_cmds import register_coder_actions
 from socialcoder.cli.output import ProgressBar, print_json, table
 from socialcoder.services.coders import add_coders, list_coders
 from socialcoder.services.codes_csv import export_codes_csv, import_codes_csv
@@ -19,6 +20,7 @@ def register(commands: Any) -> None:
     p = command(sub, "add", cmd_coders_add, "Add coders.")
     add_study_arg(p)
     p.add_argument("names", nargs="+", metavar="NAME")
+    register_coder_actions(sub)
     p = command(sub, "list", cmd_coders_list, "List coders with their number of codes.")
     add_study_arg(p)
     p.add_argument("--json", action="store_true")

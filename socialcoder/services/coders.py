@@ -95,3 +95,26 @@ def coder_id(session: Session, name: str) -> int:
             f"unknown coder {name!r} (coders: {known}; add one with `socialcoder coders add`)"
         )
     return found
+
+
+def rename_coder(study: Study, old: str, new: str) -> None:
+    """Rename a coder; codes, memos and the audit log follow (they refer to the coder's id)."""
+    new = check_coder_name(new)
+    with study.write() as session:
+        cid = coder_id(session, old)
+        taken = {n.casefold() for n in session.scalars(select(CoderRow.name)) if n != old}
+        if new.casefold() in taken:
+            raise StudyError(f"coder {new!r} already exists")
+        row = session.get(CoderRow, cid)
+        assert row is not None
+        if row.kind != "coder":
+            raise StudyError("the consensus layer cannot be renamed")
+        row.name = new
+
+
+def set_coder_active(study: Study, name: str, active: bool) -> None:
+    """Deactivate (or reactivate) a coder: their codes stay; they are left out of new plans."""
+    with study.write() as session:
+        row = session.get(CoderRow, coder_id(session, name))
+        assert row is not None
+        row.active = active

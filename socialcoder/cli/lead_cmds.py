@@ -1,0 +1,118 @@
+"""Commands for running the coding project: assign, progress, coders rename/deactivate."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from socialcoder.cli.common import add_study_arg, command, study_of
+from socialcoder.cli.output import print_json, table
+from socialcoder.errors import UserError
+from socialcoder.services.assignments import apply_assignments, assign, plan_assignments, progress
+from socialcoder.services.coders import rename_coder, set_coder_active
+
+
+def register(commands: Any) -> None:
+    p = command(
+        commands,
+        "assign",
+        cmd_assign,
+        "Assign transcripts to coders: --coders A,B,C [--overlap PERCENT] [--seed N] gives every "
+        "transcript one coder (balanced) plus PERCENT of transcripts a second coder for "
+        "reliability; --coder C --transcript T assigns one. Existing assignments and codes are "
+        "never disturbed.",
+    )
+    add_study_arg(p)
+    p.add_argument("--coders", help="coders to share the transcripts, comma-separated")
+    p.add_argument("--overlap", type=float, default=0.0, help="percent of transcripts double-coded")
+    p.add_argument("--seed", type=int, help="random seed: the same seed gives the same plan")
+    p.add_argument("--coder", help="assign one transcript to this coder")
+    p.add_argument("--transcript", help="the transcript (with --coder)")
+    p.add_argument(
+        "--reliability", action="store_true", help="with --coder: as a reliability (second) coding"
+    )
+    p.add_argument("--dry-run", action="store_true", help="show the plan without storing it")
+    p.add_argument("--json", action="store_true")
+
+    p = command(
+        commands, "progress", cmd_progress, "Coding progress per assigned coder and transcript."
+    )
+    add_study_arg(p)
+    p.add_argument("--json", action="store_true", help="documented, stable JSON")
+
+
+def register_coder_actions(sub: Any) -> None:
+    """`coders rename` and `coders deactivate` (called by the `coders` command's registration)."""
+    p = command(sub, "rename", cmd_rename, "Rename a coder (codes follow).")
+    add_study_arg(p)
+    p.add_argument("old", metavar="OLD")
+    p.add_argument("new", metavar="NEW")
+    p = command(
+        sub, "deactivate", cmd_deactivate, "Deactivate a coder (codes stay; left out of new plans)."
+    )
+    add_study_arg(p)
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--undo", action="store_true", help="reactivate")
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    with study_of(args) as study:
+        if args.coder or args.transcript:
+            if not (args.coder and args.transcript) or args.coders:
+                raise UserError("give --coder and --transcript together (or --coders for a plan)")
+            purpose = "reliability" if args.reliability else "primary"
+            added = assign(study, coder=args.coder, transcript=args.transcript, purpose=purpose)
+            print(f"{args.transcript} assigned to {args.coder}" + ("" if added else " (already)"))
+            return 0
+        if not args.coders:
+            raise UserError("give --coders A,B,C (a plan) or --coder C --transcript T (one)")
+        names = [c.strip() for c in args.coders.split(",") if c.strip()]
+        plan = plan_assignments(study, names, overlap_percent=args.overlap, seed=args.seed)
+        stored = 0 if args.dry_run else apply_assignments(study, plan)
+    if args.json:
+        print_json(
+            [{"coder": a.coder, "transcript": a.transcript, "purpose": a.purpose} for a in plan]
+        )
+        return 0
+    if plan:
+        table(
+            ("transcript", "coder", "purpose"), [(a.transcript, a.coder, a.purpose) for a in plan]
+        )
+    verb = "Would assign" if args.dry_run else "Assigned"
+    print(
+        f"{verb} {len(plan) if args.dry_run else stored} transcript(s) "
+        f"({sum(a.purpose == 'reliability' for a in plan)} for reliability)."
+    )
+    return 0
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    with study_of(args) as study:
+        entries = progress(study)
+    if args.json:
+        print_json([e.to_json() for e in entries])
+        return 0
+    if not entries:
+        print("Nothing assigned yet; use `socialcoder assign`.")
+        return 0
+    table(
+        ("coder", "transcript", "purpose", "status", "coded"),
+        [(e.coder, e.transcript, e.purpose, e.status, f"{e.fraction:.0%}") for e in entries],
+    )
+    done = sum(e.status == "complete" for e in entries)
+    print(f"{done} of {len(entries)} assignment(s) complete.")
+    return 0
+
+
+def cmd_rename(args: argparse.Namespace) -> int:
+    with study_of(args) as study:
+        rename_coder(study, args.old, args.new)
+    print(f"Renamed coder {args.old} to {args.new}.")
+    return 0
+
+
+def cmd_deactivate(args: argparse.Namespace) -> int:
+    with study_of(args) as study:
+        set_coder_active(study, args.name, args.undo)
+    print(f"Coder {args.name} {'reactivated' if args.undo else 'deactivated'}.")
+    return 0

@@ -1,0 +1,186 @@
+"""Who codes what: assignments by hand or by a balanced, seeded plan with a reliability sample.
+
+``plan_assignments`` gives every transcript one primary coder (balanced: the coder with the
+fewest transcripts gets the next one) and sends a seeded random share of transcripts to a second
+coder for reliability (again balanced). Existing assignments and codes are never disturbed: a
+transcript already assigned keeps its coders and counts toward the balance.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from socialcoder.errors import StudyError
+from socialcoder.services.coders import coder_id
+from socialcoder.services.coding import audit, transcript_id
+from socialcoder.services.queries import list_transcripts
+from socialcoder.services.study import Study, now
+from socialcoder.storage.models import AssignmentRow, CoderRow, TranscriptRow
+
+PURPOSES = ("primary", "reliability")
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    coder: str
+    transcript: str
+    purpose: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressEntry:
+    """One assigned (coder, transcript) pair and how far the coding is."""
+
+    coder: str
+    transcript: str
+    purpose: str
+    status: str  # "not started", "in progress", "complete"
+    fraction: float
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "coder": self.coder,
+            "transcript": self.transcript,
+            "purpose": self.purpose,
+            "status": self.status,
+            "fraction": round(self.fraction, 4),
+        }
+
+
+def list_assignments(study: Study) -> list[Assignment]:
+    with study.read() as session:
+        rows = session.execute(
+            select(CoderRow.name, TranscriptRow.name, AssignmentRow.purpose)
+            .join(CoderRow, CoderRow.id == AssignmentRow.coder_id)
+            .join(TranscriptRow, TranscriptRow.id == AssignmentRow.transcript_id)
+            .order_by(TranscriptRow.name, AssignmentRow.purpose, CoderRow.name)
+        ).all()
+    return [Assignment(c, t, p) for c, t, p in rows]
+
+
+def assign(study: Study, *, coder: str, transcript: str, purpose: str = "primary") -> bool:
+    """Assign one transcript to one coder; returns False if it already was."""
+    if purpose not in PURPOSES:
+        raise StudyError(f"purpose must be one of {', '.join(PURPOSES)}")
+    with study.write() as session:
+        cid = coder_id(session, coder)
+        tid = transcript_id(session, transcript)
+        if session.get(AssignmentRow, (cid, tid)) is not None:
+            return False
+        session.add(
+            AssignmentRow(coder_id=cid, transcript_id=tid, purpose=purpose, assigned_at=now())
+        )
+        audit(
+            session,
+            actor="lead",
+            action="assign",
+            coder_id=cid,
+            transcript_id=tid,
+            new_value=purpose,
+        )
+    return True
+
+
+def plan_assignments(
+    study: Study, coders: list[str], *, overlap_percent: float = 0.0, seed: int | None = None
+) -> list[Assignment]:
+    """The new assignments that give every transcript a primary coder and ``overlap_percent``
+    of all transcripts a second (reliability) coder; the same seed gives the same plan."""
+    if not coders:
+        raise StudyError("name at least one coder (--coders A,B,C)")
+    if len(set(coders)) != len(coders):
+        raise StudyError("a coder is named twice in --coders")
+    if not 0 <= overlap_percent <= 100:
+        raise StudyError("--overlap must be a percentage between 0 and 100")
+    if overlap_percent > 0 and len(coders) < 2:
+        raise StudyError("double coding needs at least two coders")
+    with study.read() as session:
+        for name in coders:
+            row = session.get(CoderRow, coder_id(session, name))
+            if row is not None and not row.active:
+                raise StudyError(
+                    f"coder {name!r} is deactivated; reactivate them or leave them out"
+                )
+    existing = list_assignments(study)
+    transcripts = sorted(t.name for t in list_transcripts(study))
+    by_transcript: dict[str, list[Assignment]] = {}
+    for a in existing:
+        by_transcript.setdefault(a.transcript, []).append(a)
+    load = Counter({c: 0 for c in coders})
+    for a in existing:
+        if a.coder in load:
+            load[a.coder] += 1
+    rng = random.Random(seed)
+    order = transcripts[:]
+    rng.shuffle(order)
+    plan: list[Assignment] = []
+
+    def lightest(exclude: set[str]) -> str:
+        candidates = [c for c in coders if c not in exclude]
+        best = min(load[c] for c in candidates)
+        return rng.choice([c for c in candidates if load[c] == best])
+
+    for name in order:
+        if by_transcript.get(name):
+            continue
+        coder = lightest(set())
+        load[coder] += 1
+        plan.append(Assignment(coder, name, "primary"))
+    target = math.ceil(len(transcripts) * overlap_percent / 100) if overlap_percent else 0
+    doubled = sum(1 for t in transcripts if len({a.coder for a in by_transcript.get(t, [])}) >= 2)
+    firsts = {a.transcript: a.coder for a in plan}
+    candidates = [t for t in order if len(by_transcript.get(t, [])) <= 1]
+    for name in candidates:
+        if doubled >= target:
+            break
+        first = firsts.get(name) or by_transcript[name][0].coder
+        second = lightest({first})
+        load[second] += 1
+        plan.append(Assignment(second, name, "reliability"))
+        doubled += 1
+    return plan
+
+
+def apply_assignments(study: Study, plan: list[Assignment], *, actor: str = "lead") -> int:
+    """Store a plan in one transaction (skipping any pair assigned meanwhile)."""
+    stored = 0
+    with study.write() as session:
+        for a in plan:
+            cid = coder_id(session, a.coder)
+            tid = transcript_id(session, a.transcript)
+            if session.get(AssignmentRow, (cid, tid)) is not None:
+                continue
+            session.add(
+                AssignmentRow(coder_id=cid, transcript_id=tid, purpose=a.purpose, assigned_at=now())
+            )
+            audit(
+                session,
+                actor=actor,
+                action="assign",
+                coder_id=cid,
+                transcript_id=tid,
+                new_value=a.purpose,
+            )
+            stored += 1
+    return stored
+
+
+def progress(study: Study) -> list[ProgressEntry]:
+    """One entry per assigned (coder, transcript), with its status and coded fraction."""
+    summaries = {t.name: t for t in list_transcripts(study)}
+    out = []
+    for a in list_assignments(study):
+        p = summaries[a.transcript].progress.get(a.coder)
+        if p is None or (p.coded == 0 and not p.completed):
+            status, fraction = "not started", 0.0
+        elif p.completed:
+            status, fraction = "complete", p.fraction
+        else:
+            status, fraction = "in progress", p.fraction
+        out.append(ProgressEntry(a.coder, a.transcript, a.purpose, status, fraction))
+    return out
