@@ -9,6 +9,7 @@ from socialcoder.cli.common import add_study_arg, command, study_of
 from socialcoder.cli.output import print_json, table
 from socialcoder.errors import UserError
 from socialcoder.services.assignments import apply_assignments, assign, plan_assignments, progress
+from socialcoder.services.calibration import DEFAULT_THRESHOLD, calibrate
 from socialcoder.services.coders import rename_coder, set_coder_active
 
 
@@ -32,6 +33,22 @@ def register(commands: Any) -> None:
         "--reliability", action="store_true", help="with --coder: as a reliability (second) coding"
     )
     p.add_argument("--dry-run", action="store_true", help="show the plan without storing it")
+    p.add_argument("--json", action="store_true")
+
+    p = command(
+        commands,
+        "calibrate",
+        cmd_calibrate,
+        "Compare a trainee's coding of a practice transcript with a gold-standard coder's: "
+        "agreement per dimension, pass/fail against a threshold, and every difference.",
+    )
+    add_study_arg(p)
+    p.add_argument("--trainee", required=True)
+    p.add_argument("--gold", required=True, help="the gold-standard coder")
+    p.add_argument("--transcript", required=True)
+    p.add_argument(
+        "--threshold", type=float, default=DEFAULT_THRESHOLD, help="pass mark (default 0.8)"
+    )
     p.add_argument("--json", action="store_true")
 
     p = command(
@@ -83,6 +100,47 @@ def cmd_assign(args: argparse.Namespace) -> int:
         f"{verb} {len(plan) if args.dry_run else stored} transcript(s) "
         f"({sum(a.purpose == 'reliability' for a in plan)} for reliability)."
     )
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    with study_of(args) as study:
+        result = calibrate(
+            study,
+            trainee=args.trainee,
+            gold=args.gold,
+            transcript=args.transcript,
+            threshold=args.threshold,
+        )
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    verdict = "PASSED" if result.passed else "NOT YET"
+    print(
+        f"Calibration of {result.trainee} against {result.gold} on {result.transcript}: {verdict} "
+        f"(threshold {result.threshold:g})"
+    )
+    table(
+        ("dimension", "units", "alpha", "agreement", "passed", "note"),
+        [
+            (
+                d.key,
+                d.units,
+                d.alpha,
+                d.percent_agreement,
+                {True: "yes", False: "no", None: "-"}[d.passed],
+                d.note or "",
+            )
+            for d in result.dimensions
+        ],
+    )
+    if result.differences:
+        print(f"\n{len(result.differences)} difference(s):")
+        for diff in result.differences:
+            where = f"segment {diff.segment}" if diff.segment else "session"
+            print(f"  {diff.dimension} {where}: you {diff.trainee}, gold {diff.gold}")
+            if diff.text:
+                print(f"    {diff.text[:150]}")
     return 0
 
 
