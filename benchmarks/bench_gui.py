@@ -1,0 +1,217 @@
+"""Coding-window speed: first screen of a 5,000-segment transcript and coding keypresses.
+
+Run: ``python benchmarks/bench_gui.py`` (offscreen unless QT_QPA_PLATFORM says otherwise).
+Builds a study in a temp folder, imports a generated 5,000-turn transcript (.txt), opens it
+as a coder and drives keys with QTest. Prints:
+
+* open: show_transcript + model reset + first paint of the visible rows (target < 300 ms);
+* keypress: one coding key (stored in its own transaction, fsync'd) + the repaint Qt then
+  does of what changed (target p95 < 16 ms); also the service call alone, for comparison.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+
+from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+from socialcoder.gui.app import make_app
+from socialcoder.gui.main_window import MainWindow
+from socialcoder.services.coders import add_coders
+from socialcoder.services.coding import set_code
+from socialcoder.services.queries import show_transcript
+from socialcoder.services.study import create_study
+from socialcoder.services.transcript_import import ImportItem, import_transcripts
+
+SEGMENTS = 5000
+WORDS = [
+    "I",
+    "walked",
+    "to",
+    "the",
+    "shop",
+    "and",
+    "felt",
+    "tired",
+    "after",
+    "it",
+    "but",
+    "I",
+    "kept",
+    "to",
+    "the",
+    "plan",
+    "we",
+    "made",
+    "so",
+    "my",
+    "baseline",
+    "is",
+    "twenty",
+    "minutes",
+    "and",
+    "the",
+    "diary",
+    "shows",
+    "the",
+    "pattern",
+    "of",
+    "good",
+    "days",
+    "and",
+    "bad",
+    "days",
+    "when",
+    "I",
+    "rest",
+    "all",
+    "afternoon",
+    "my",
+    "sleep",
+    "is",
+    "worse",
+    "at",
+    "night",
+    "and",
+    "I",
+    "wonder",
+    "why",
+]
+
+
+def write_transcript(folder: Path, n: int = SEGMENTS) -> Path:
+    """A fictional transcript of ``n`` alternating turns: ``[hh:mm:ss] T: text``."""
+    rng = random.Random(5000)
+    lines = ["FICTIONAL TRANSCRIPT generated for the benchmark."]
+    for i in range(n):
+        seconds = i * 7
+        stamp = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        speaker = "T" if i % 2 == 0 else "P"
+        text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 70)))
+        lines.append(f"[{stamp}] {speaker}: {text.capitalize()}.")
+    path = folder / "long_session.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    folder = Path(tempfile.mkdtemp(prefix="sc-bench-gui-"))
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    source = write_transcript(folder)
+    study = create_study(folder / "bench.scstudy", codebook_path=DEFAULT_CODEBOOK_PATH)
+    t = time.perf_counter()
+    import_transcripts(study, [ImportItem(path=source)])
+    add_coders(study, ["bench"])
+    study.close()
+    print(f"import of {SEGMENTS} segments: {1000 * (time.perf_counter() - t):.0f} ms")
+
+    app = make_app()
+    window = MainWindow()
+    window.resize(1400, 900)
+    window.show()
+    app.processEvents()
+
+    opens = []
+    for _ in range(3):
+        t = time.perf_counter()
+        assert window.open_study(str(folder / "bench.scstudy"), "bench", "long_session")
+        window.segment_view.viewport().repaint()
+        opens.append(1000 * (time.perf_counter() - t))
+        app.processEvents()
+    print(
+        f"open + first screen (study, {SEGMENTS} segments): "
+        f"first {opens[0]:.0f} ms, best {min(opens):.0f} ms (target < 300 ms)"
+    )
+
+    ctl = window.controller
+    assert ctl is not None
+    view = window.segment_view
+    reopen, service = [], []
+    for _ in range(3):
+        t = time.perf_counter()
+        show_transcript(ctl.study, "long_session", coder="bench")
+        service.append(1000 * (time.perf_counter() - t))
+        t = time.perf_counter()
+        ctl.open_transcript("long_session")
+        view.viewport().repaint()
+        reopen.append(1000 * (time.perf_counter() - t))
+    print(
+        f"open transcript (study already open) + first screen: best {min(reopen):.0f} ms, "
+        f"of which the service show_transcript best {min(service):.0f} ms (target < 300 ms)"
+    )
+
+    presses = []
+    ctl.set_current(1)  # a patient turn
+    plan = ["c", "c", "i", "r", "m", "i", "r", "n", "c"]
+    for step in range(300):
+        key = plan[step % len(plan)]
+        t = time.perf_counter()
+        QTest.keyClick(view, key)
+        app.processEvents()  # Qt repaints what changed (the row, panel, status bar)
+        elapsed = 1000 * (time.perf_counter() - t)
+        if key not in ("r",):  # arming stores nothing; count presses that store a code
+            presses.append(elapsed)
+        if step % len(plan) == len(plan) - 1:
+            QTest.keyClick(view, Qt.Key.Key_Down)
+            QTest.keyClick(view, Qt.Key.Key_Down)
+    print(
+        f"coding keypress stored + repainted ({len(presses)} presses): "
+        f"p50 {statistics.median(presses):.1f} ms, p95 {percentile(presses, 0.95):.1f} ms, "
+        f"max {max(presses):.1f} ms (target p95 < 16 ms)"
+    )
+
+    store = []
+    for i in range(100):
+        t = time.perf_counter()
+        set_code(
+            ctl.study,
+            coder="bench",
+            transcript="long_session",
+            segment=2 * i + 2,
+            dimension="incongruent_principles",
+            value="1",
+        )
+        store.append(1000 * (time.perf_counter() - t))
+    print(
+        f"service set_code alone: p50 {statistics.median(store):.1f} ms, "
+        f"p95 {percentile(store, 0.95):.1f} ms"
+    )
+
+    moves = []
+    for _ in range(200):
+        t = time.perf_counter()
+        QTest.keyClick(view, "j")
+        app.processEvents()
+        moves.append(1000 * (time.perf_counter() - t))
+    print(
+        f"move to next segment (J): p50 {statistics.median(moves):.1f} ms, "
+        f"p95 {percentile(moves, 0.95):.1f} ms"
+    )
+    t = time.perf_counter()
+    QTest.keyClick(view, Qt.Key.Key_End)
+    view.viewport().repaint()
+    print(f"End (jump to segment {SEGMENTS}): {1000 * (time.perf_counter() - t):.0f} ms")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""Save docs/screenshots/workbench.png: the coding window on the fictional sample study.
+
+Run: ``python scripts/screenshots.py`` (offscreen by default). Builds the demo study in a temp
+folder, opens P01_session02 as coder ana, codes a turn and shows the resistance details.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+
+from socialcoder.gui.app import make_app  # noqa: E402
+from socialcoder.gui.main_window import MainWindow  # noqa: E402
+from socialcoder.services.demo import build_demo  # noqa: E402
+
+
+def main(out: Path = ROOT / "docs" / "screenshots" / "workbench.png") -> int:
+    folder = Path(tempfile.mkdtemp(prefix="sc-shots-"))
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    demo = build_demo(folder / "sample.scstudy", fresh=True)
+    app = make_app()
+    window = MainWindow()
+    window.resize(1400, 900)
+    window.show()
+    if not window.open_study(str(demo.path), "ana", "P01_session02"):
+        return 1
+    ctl = window.controller
+    assert ctl is not None
+    view = window.segment_view
+    ctl.set_current(6)  # segment 7, a patient turn
+    QTest.keyClick(view, "r")  # arm resistance: the panel shows how to pick a value
+    QTest.keyClick(view, "n")  # ... none
+    ctl.set_current(8)  # segment 9
+    QTest.keyClick(view, "r")
+    for _ in range(5):
+        app.processEvents()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(out))
+    print(f"saved {out}")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

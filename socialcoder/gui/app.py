@@ -1,0 +1,55 @@
+"""Starting the coding window: ``run(study, coder, transcript) -> exit status``."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from types import TracebackType
+
+from PySide6.QtWidgets import QApplication
+
+from socialcoder.gui.dialogs import error_text, show_error
+from socialcoder.gui.main_window import APPLICATION, ORGANISATION, MainWindow
+
+
+def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """Show an error as a dialog, not a traceback; keep the traceback on stderr only for
+    unexpected errors (it never contains transcript text unless the message does)."""
+    if isinstance(exc, KeyboardInterrupt):
+        sys.__excepthook__(kind, exc, tb)
+        return
+    if QApplication.instance() is None:
+        sys.__excepthook__(kind, exc, tb)
+        return
+    from socialcoder.errors import UserError
+
+    if not isinstance(exc, UserError):
+        traceback.print_exception(kind, exc, tb, file=sys.stderr)
+    show_error(QApplication.activeWindow(), error_text(exc))
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv if argv is not None else [sys.argv[0]])
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("SocialCoder")
+    return app
+
+
+def run(study: str | None = None, coder: str | None = None, transcript: str | None = None) -> int:
+    """Open the main window (on ``study`` as ``coder`` at ``transcript`` when given; else on
+    the last study used) and run until it closes."""
+    app = make_app()
+    previous_hook = sys.excepthook
+    sys.excepthook = _excepthook
+    try:
+        window = MainWindow()
+        window.show()
+        target = study or str(window.settings.value("last/study", "") or "") or None
+        if target:
+            window.open_study(target, coder if study else None, transcript if study else None)
+        return app.exec()
+    finally:
+        sys.excepthook = previous_hook

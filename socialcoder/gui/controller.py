@@ -1,0 +1,436 @@
+"""The coding controller: keys and actions of one coder on one open transcript.
+
+It owns the segment model and the undo stack and calls only services (show_transcript for
+*this* coder, set_code, clear_code, set_segment_memo, set_completed). Each action is stored
+at once (one transaction) and pushed on the undo stack as a :class:`ChangeCommand`; the model
+then repaints just the row that changed.
+
+Keys (when the segment list has focus): J/K next/previous segment, N next uncoded codable
+segment, a dimension's shortcut toggles a binary code or *arms* a nominal/ordinal/session
+dimension (then the value's shortcut or a digit 1-9 picks a value, Delete clears it, Esc
+cancels), Delete/Backspace with nothing armed clears all codes of the segment, M edits the
+memo, ? or F1 shows the selected dimension's details.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QUndoStack
+from PySide6.QtWidgets import QAbstractItemView, QListView
+
+from socialcoder.domain.codebook import Dimension, Scale, Unit
+from socialcoder.errors import UserError
+from socialcoder.gui.commands import ChangeCommand
+from socialcoder.gui.segment_model import SegmentListModel
+from socialcoder.services.coding import (
+    Change,
+    clear_code,
+    set_code,
+    set_completed,
+    set_segment_memo,
+)
+from socialcoder.services.gui_support import codable_roles, coder_progress, is_coded, next_uncoded
+from socialcoder.services.queries import SegmentView, show_transcript
+from socialcoder.services.study import Study
+
+_CLEAR_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+_PAGE_KEYS = (Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
+
+
+class CodingController(QObject):
+    statusMessage = Signal(str)
+    armedChanged = Signal(object)
+    selectedDimensionChanged = Signal(object)
+    sessionChanged = Signal()
+    progressChanged = Signal(str, int, int, bool)
+    transcriptOpened = Signal(str)
+    memoRequested = Signal()
+    detailsToggled = Signal()
+    currentSegmentChanged = Signal(object)
+
+    def __init__(self, study: Study, coder: str, view: QListView, parent: QObject | None = None):
+        super().__init__(parent)
+        self.study = study
+        self.coder = coder
+        self.codebook = study.codebook
+        self.model = SegmentListModel(study.codebook, self)
+        self.undo_stack = QUndoStack(self)
+        self.view = view
+        view.setModel(self.model)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.selectionModel().currentRowChanged.connect(self._current_moved)
+        self.transcript: str | None = None
+        self.session_codes: dict[str, str] = {}
+        self.completed = False
+        self.armed: Dimension | None = None
+        self.selected: Dimension | None = None
+        self.ask_number: Callable[[Dimension], str | None] = lambda _dim: None
+        self._roles = codable_roles(self.codebook)
+        self._coded = 0
+        self._codable = 0
+
+    # -- opening -----------------------------------------------------------------------------
+    def open_transcript(self, name: str) -> None:
+        """Load this coder's view of ``name`` (blind: only this coder's codes are read)."""
+        tview = show_transcript(self.study, name, coder=self.coder)
+        self.transcript = tview.transcript.name
+        self.session_codes = dict(tview.session_codes)
+        self.completed = tview.completed
+        self.disarm()
+        self.model.set_segments(tview.segments)
+        self._coded, self._codable = coder_progress(tview.segments, self.codebook)
+        self.transcriptOpened.emit(self.transcript)
+        self.sessionChanged.emit()
+        self._emit_progress()
+        if self.model.rowCount():
+            self.set_current(0)
+
+    # -- navigation --------------------------------------------------------------------------
+    def current_row(self) -> int | None:
+        index = self.view.currentIndex()
+        return index.row() if index.isValid() else None
+
+    def current_segment(self) -> SegmentView | None:
+        row = self.current_row()
+        return None if row is None else self.model.segment(row)
+
+    def set_current(self, row: int) -> None:
+        row = max(0, min(row, self.model.rowCount() - 1))
+        index = self.model.index(row)
+        self.view.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+        )
+        self.view.scrollTo(index)
+
+    def move(self, delta: int) -> None:
+        row = self.current_row()
+        if self.model.rowCount():
+            self.set_current((row if row is not None else -1) + delta)
+
+    def page(self, key: int) -> None:
+        """Home/End: first/last segment; PageUp/PageDown: about one screen up/down."""
+        rows = self.model.rowCount()
+        if not rows:
+            return
+        row = self.current_row() or 0
+        if key == Qt.Key.Key_Home:
+            self.set_current(0)
+        elif key == Qt.Key.Key_End:
+            self.set_current(rows - 1)
+        else:
+            viewport = self.view.viewport().rect()
+            top = self.view.indexAt(viewport.topLeft())
+            bottom = self.view.indexAt(viewport.bottomLeft())
+            first = top.row() if top.isValid() else row
+            last = bottom.row() if bottom.isValid() else rows - 1
+            step = max(1, last - first)
+            self.set_current(row + step if key == Qt.Key.Key_PageDown else row - step)
+
+    def go_next_uncoded(self) -> None:
+        row = self.current_row()
+        found = next_uncoded(self.model.segments, self.codebook, row if row is not None else -1)
+        if found is None:
+            self.statusMessage.emit("Every codable segment has a code.")
+        else:
+            self.set_current(found)
+
+    def _current_moved(self, *_: object) -> None:
+        seg = self.current_segment()
+        if self.armed is not None and self.armed.unit is Unit.SEGMENT:
+            self.disarm()
+        self.currentSegmentChanged.emit(seg)
+
+    # -- dimensions --------------------------------------------------------------------------
+    def dimensions_for(self, seg: SegmentView | None) -> list[Dimension]:
+        """Segment-level dimensions that apply to ``seg``'s role (none without a segment)."""
+        return [] if seg is None else list(self.codebook.segment_dimensions(seg.role))
+
+    def by_shortcut(self, text: str) -> Dimension | None:
+        for dim in self.codebook.dimensions:
+            if dim.shortcut and dim.shortcut.lower() == text:
+                return dim
+        return None
+
+    def select_dimension(self, dim: Dimension | None) -> None:
+        self.selected = dim
+        self.selectedDimensionChanged.emit(dim)
+
+    def arm(self, dim: Dimension) -> None:
+        self.armed = dim
+        self.select_dimension(dim)
+        self.armedChanged.emit(dim)
+        self.statusMessage.emit(self.arm_prompt(dim))
+
+    def disarm(self) -> None:
+        if self.armed is not None:
+            self.armed = None
+            self.armedChanged.emit(None)
+
+    @staticmethod
+    def arm_prompt(dim: Dimension) -> str:
+        keys = [v.shortcut for v in dim.values if v.shortcut]
+        choices = "/".join(keys)
+        digits = f"1-{min(len(dim.values), 9)}" if dim.values else ""
+        what = " or ".join(x for x in (choices, digits) if x)
+        return f"{dim.key}: press {what}, Delete clears, Esc cancels"
+
+    def press_dimension(self, dim: Dimension) -> None:
+        """What a dimension's shortcut does (see the module docstring)."""
+        self.select_dimension(dim)
+        if dim.unit is Unit.SESSION:
+            if not dim.values:
+                self._ask_free_value(dim)
+            else:
+                self.arm(dim)
+            return
+        seg = self.current_segment()
+        if seg is None:
+            return
+        if not dim.applies(seg.role):
+            roles = " and ".join(sorted(r.value for r in dim.applies_to))
+            self.statusMessage.emit(
+                f"Not stored: {dim.key} applies to {roles} turns; segment {seg.index} is a "
+                f"{seg.role} turn.",
+            )
+            return
+        if dim.scale is Scale.BINARY:
+            if seg.codes.get(dim.key) == "1":
+                self.clear(dim, seg.index)
+            else:
+                self.code(dim, seg.index, "1")
+        elif dim.values:
+            self.arm(dim)
+        else:
+            self._ask_free_value(dim)
+
+    def _ask_free_value(self, dim: Dimension) -> None:
+        value = self.ask_number(dim)
+        if value is not None and value.strip():
+            seg = self.current_segment()
+            self.code(dim, None if dim.unit is Unit.SESSION else seg and seg.index, value)
+
+    def pick_value(self, text: str) -> bool:
+        """With a dimension armed: choose a value by its shortcut or 1-based digit."""
+        dim = self.armed
+        if dim is None:
+            return False
+        value = None
+        for v in dim.values:
+            if v.shortcut and v.shortcut.lower() == text:
+                value = v.value
+        if value is None and text.isdigit() and 1 <= int(text) <= len(dim.values):
+            value = dim.values[int(text) - 1].value
+        if value is None:
+            self.statusMessage.emit(
+                f"{text!r} is not a value of {dim.key}. " + self.arm_prompt(dim)
+            )
+            return True
+        self.disarm()
+        seg = self.current_segment()
+        segment = None if dim.unit is Unit.SESSION else (seg.index if seg else None)
+        self.code(dim, segment, value)
+        return True
+
+    # -- actions (each one transaction + one undo command) -----------------------------------
+    def code(self, dim: Dimension, segment: int | None, value: str) -> None:
+        assert self.transcript is not None
+        self._perform(
+            lambda: set_code(
+                self.study,
+                coder=self.coder,
+                transcript=self.transcript or "",
+                segment=segment,
+                dimension=dim.key,
+                value=value,
+            )
+        )
+
+    def clear(self, dim: Dimension, segment: int | None) -> None:
+        self._perform(
+            lambda: clear_code(
+                self.study,
+                coder=self.coder,
+                transcript=self.transcript or "",
+                segment=segment,
+                dimension=dim.key,
+            )
+        )
+
+    def clear_segment(self) -> None:
+        """Clear every code of the current segment (one undo step)."""
+        seg = self.current_segment()
+        if seg is None or not seg.codes:
+            self.statusMessage.emit("Nothing to clear on this segment.")
+            return
+        changes = []
+        try:
+            for key in list(seg.codes):
+                change = clear_code(
+                    self.study,
+                    coder=self.coder,
+                    transcript=self.transcript or "",
+                    segment=seg.index,
+                    dimension=key,
+                )
+                changes.append(change)
+                self.apply(change)
+        finally:
+            if changes:
+                text = f"clear all codes on segment {seg.index}"
+                self.undo_stack.push(ChangeCommand(self.study, changes, self.apply, text))
+        self.statusMessage.emit(f"Cleared the codes of segment {seg.index}.")
+
+    def set_memo(self, text: str) -> None:
+        seg = self.current_segment()
+        if seg is not None:
+            self._perform(
+                lambda: set_segment_memo(
+                    self.study,
+                    coder=self.coder,
+                    transcript=self.transcript or "",
+                    segment=seg.index,
+                    text=text,
+                )
+            )
+
+    def set_completed(self, completed: bool) -> None:
+        self._perform(
+            lambda: set_completed(
+                self.study, coder=self.coder, transcript=self.transcript or "", completed=completed
+            )
+        )
+
+    def _perform(self, action: Callable[[], Change]) -> None:
+        if self.transcript is None:
+            return
+        try:
+            change = action()
+        except UserError as exc:
+            self.statusMessage.emit(f"Not stored: {exc}")
+            return
+        if not change.changed:
+            self.statusMessage.emit("No change.")
+            return
+        self.undo_stack.push(ChangeCommand(self.study, change, self.apply))
+        self.apply(change)
+
+    def apply(self, change: Change) -> None:
+        """Show a stored change (made now, undone or redone): repaint one row or the session."""
+        if change.transcript != self.transcript:
+            self.open_transcript(change.transcript)
+            return
+        if change.kind == "completion":
+            self.completed = change.new_value == "1"
+            self.sessionChanged.emit()
+            self._emit_progress()
+            self.statusMessage.emit(
+                "Marked complete."
+                if self.completed
+                else "Reopened: empty codes are 'not coded yet'.",
+            )
+            return
+        if change.segment is None:
+            assert change.dimension is not None
+            if change.new_value is None:
+                self.session_codes.pop(change.dimension, None)
+            else:
+                self.session_codes[change.dimension] = change.new_value
+            self.sessionChanged.emit()
+            self.statusMessage.emit(self._saved_text(change))
+            return
+        row = self.model.row_of(change.segment)
+        if row is None:
+            return
+        before = self.model.segment(row)
+        if change.kind == "memo":
+            self.model.set_memo(row, change.new_memo)
+        else:
+            assert change.dimension is not None
+            self.model.set_code(row, change.dimension, change.new_value)
+        after = self.model.segment(row)
+        if before.role in self._roles:
+            self._coded += int(is_coded(after, self.codebook)) - int(
+                is_coded(before, self.codebook)
+            )
+        if self.current_row() != row:
+            self.set_current(row)
+        self.currentSegmentChanged.emit(after)
+        self._emit_progress()
+        self.statusMessage.emit(self._saved_text(change))
+
+    @staticmethod
+    def _saved_text(change: Change) -> str:
+        where = f"segment {change.segment}" if change.segment is not None else "session"
+        if change.kind == "memo":
+            return f"Memo {'saved' if change.new_memo else 'removed'} ({where})."
+        if change.new_value is None:
+            return f"Cleared {change.dimension} ({where})."
+        return f"Saved {change.dimension} = {change.new_value} ({where})."
+
+    def _emit_progress(self) -> None:
+        if self.transcript is not None:
+            self.progressChanged.emit(self.transcript, self._coded, self._codable, self.completed)
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        return self._coded, self._codable
+
+    # -- keys --------------------------------------------------------------------------------
+    def handle_key(self, event: QKeyEvent) -> bool:
+        """Coding keys of the segment list; returns True when the key was used."""
+        if self.transcript is None:
+            return False
+        mods = (
+            event.modifiers()
+            & ~Qt.KeyboardModifier.ShiftModifier
+            & ~Qt.KeyboardModifier.KeypadModifier
+        )
+        if mods != Qt.KeyboardModifier.NoModifier:
+            return False
+        key = event.key()
+        text = event.text().lower()
+        if key in _PAGE_KEYS:
+            self.page(key)
+            return True
+        if self.armed is not None:
+            dim = self.armed
+            if key == Qt.Key.Key_Escape:
+                self.disarm()
+                self.statusMessage.emit(f"{dim.key}: cancelled.")
+                return True
+            if key in _CLEAR_KEYS:
+                self.disarm()
+                seg = self.current_segment()
+                self.clear(dim, None if dim.unit is Unit.SESSION else seg and seg.index)
+                return True
+            if text and text.isprintable():
+                return self.pick_value(text)
+            if dim.unit is Unit.SEGMENT:
+                self.disarm()  # e.g. arrow keys: move on without a value
+            return False
+        if key in _CLEAR_KEYS:
+            self.clear_segment()
+            return True
+        if key == Qt.Key.Key_F1 or text == "?":
+            self.detailsToggled.emit()
+            return True
+        if text == "j":
+            self.move(1)
+            return True
+        if text == "k":
+            self.move(-1)
+            return True
+        if text == "n":
+            self.go_next_uncoded()
+            return True
+        if text == "m":
+            self.memoRequested.emit()
+            return True
+        if text:
+            dim = self.by_shortcut(text)
+            if dim is not None:
+                self.press_dimension(dim)
+                return True
+        return False

@@ -1,0 +1,235 @@
+"""File menu actions: open or create a study, choose the coder, import transcripts.
+
+Each calls services only (open_study, create_study, list_coders, add_coders,
+import_transcripts); a refused action is shown as a one-line error dialog.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox, QProgressDialog
+
+from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+from socialcoder.domain.codebook import Role
+from socialcoder.errors import UnknownSpeakersError, UserError
+from socialcoder.gui.dialogs import CoderDialog, run_dialog, show_error
+from socialcoder.services.coders import add_coders, list_coders
+from socialcoder.services.study import Study, create_study
+from socialcoder.services.study import open_study as open_study_service
+from socialcoder.services.transcript_import import (
+    ImportItem,
+    ImportSummary,
+    import_transcripts,
+    read_manifest,
+)
+
+if TYPE_CHECKING:
+    from socialcoder.gui.main_window import MainWindow
+
+STUDY_FILTER = "SocialCoder studies (*.scstudy);;All files (*)"
+TRANSCRIPT_FILTER = "Transcripts (*.txt *.vtt *.srt *.docx *.csv *.tsv);;All files (*)"
+
+
+def choose_coder(window: MainWindow, study: Study, wanted: str | None) -> str | None:
+    """Who is coding: ``wanted`` if it is a coder of the study, else ask (adding a new coder
+    when the user types one). None when the user cancels."""
+    names = [c.name for c in list_coders(study)]
+    if wanted is not None and wanted in names:
+        return wanted
+    last = wanted or str(window.settings.value("last/coder", "") or "")
+    while True:
+        dialog = CoderDialog(names, study.name, last, window)
+        if wanted is not None and wanted not in names:
+            dialog.new.setChecked(True)
+            dialog.name.setText(wanted)
+        name_of, new_of = dialog.coder, dialog.is_new
+        accepted = run_dialog(dialog)
+        name, is_new = name_of(), new_of()
+        if not accepted:
+            return None
+        if not is_new:
+            return name
+        try:
+            return add_coders(study, [name])[0]
+        except UserError as exc:
+            show_error(window, str(exc))
+            wanted = None
+
+
+def open_study(window: MainWindow, target: str, coder: str | None, transcript: str | None) -> bool:
+    try:
+        study = open_study_service(target)
+    except UserError as exc:
+        show_error(window, str(exc), "Cannot open the study")
+        return False
+    return _attach(window, study, coder, transcript)
+
+
+def _attach(window: MainWindow, study: Study, coder: str | None, transcript: str | None) -> bool:
+    try:
+        who = choose_coder(window, study, coder)
+    except UserError as exc:
+        show_error(window, str(exc))
+        who = None
+    if who is None:
+        study.close()
+        return False
+    window.attach(study, who, transcript)
+    return True
+
+
+def _start_dir(window: MainWindow) -> str:
+    last = str(window.settings.value("last/study", "") or "")
+    return str(Path(last).parent) if last else str(Path.home())
+
+
+def choose_study(window: MainWindow) -> None:
+    path, _ = QFileDialog.getOpenFileName(window, "Open study", _start_dir(window), STUDY_FILTER)
+    if path:
+        window.open_study(path)
+
+
+def new_study(window: MainWindow) -> None:
+    """Pick a codebook (default offered), then where to save the study."""
+    answer = QMessageBox.question(
+        window,
+        "New study",
+        "Use the bundled codebook 'Socialization to the treatment model'?\n\n"
+        "Choose No to pick your own codebook file (YAML).",
+        QMessageBox.StandardButton.Yes
+        | QMessageBox.StandardButton.No
+        | QMessageBox.StandardButton.Cancel,
+    )
+    if answer == QMessageBox.StandardButton.Cancel:
+        return
+    codebook = DEFAULT_CODEBOOK_PATH
+    if answer == QMessageBox.StandardButton.No:
+        chosen, _ = QFileDialog.getOpenFileName(
+            window, "Codebook", _start_dir(window), "Codebooks (*.yaml *.yml);;All files (*)"
+        )
+        if not chosen:
+            return
+        codebook = Path(chosen)
+    path, _ = QFileDialog.getSaveFileName(
+        window,
+        "Save the new study as",
+        str(Path(_start_dir(window)) / "study.scstudy"),
+        STUDY_FILTER,
+    )
+    if not path:
+        return
+    if not path.endswith(".scstudy") and "." not in Path(path).name:
+        path += ".scstudy"
+    try:
+        study = create_study(path, codebook_path=codebook)
+    except UserError as exc:
+        show_error(window, str(exc), "Cannot create the study")
+        return
+    _attach(window, study, None, None)
+
+
+def import_files(window: MainWindow) -> None:
+    if window.study is None:
+        show_error(window, "Open or create a study first.")
+        return
+    paths, _ = QFileDialog.getOpenFileNames(
+        window, "Import transcripts", _start_dir(window), TRANSCRIPT_FILTER
+    )
+    if paths:
+        run_import(window, [ImportItem(path=Path(p)) for p in paths])
+
+
+def import_manifest(window: MainWindow) -> None:
+    if window.study is None:
+        show_error(window, "Open or create a study first.")
+        return
+    path, _ = QFileDialog.getOpenFileName(
+        window, "Import from a manifest", _start_dir(window), "Manifest (*.csv);;All files (*)"
+    )
+    if not path:
+        return
+    try:
+        items = read_manifest(Path(path))
+    except UserError as exc:
+        show_error(window, str(exc), "Cannot read the manifest")
+        return
+    run_import(window, items)
+
+
+def _ask_speaker_map(window: MainWindow, error: UnknownSpeakersError) -> dict[str, Role] | None:
+    example = ", ".join(f"{label}=patient" for label in error.labels[:3])
+    text, ok = QInputDialog.getText(
+        window,
+        "Unknown speakers",
+        f"{error}\n\nSay which role each speaker has (therapist or patient), e.g. {example}:",
+    )
+    if not ok or not text.strip():
+        return None
+    mapping: dict[str, Role] = {}
+    for part in text.split(","):
+        label, _, role = part.partition("=")
+        try:
+            mapping[label.strip()] = Role(role.strip().lower())
+        except ValueError:
+            show_error(window, f"{part.strip()!r}: the role must be therapist or patient")
+            return None
+    return mapping
+
+
+def run_import(window: MainWindow, items: list[ImportItem]) -> ImportSummary | None:
+    """Import with a progress dialog and a summary; unknown speaker labels are asked for."""
+    study = window.study
+    assert study is not None
+    progress = QProgressDialog("Importing…", "", 0, 100, window)
+    progress.setWindowTitle("Import transcripts")
+    progress.setCancelButton(None)
+    progress.setWindowModality(Qt.WindowModality.WindowModal)
+    progress.setMinimumDuration(0)
+
+    def report(done: int, total: int, what: str) -> None:
+        progress.setMaximum(max(total, 1))
+        progress.setValue(done)
+        progress.setLabelText(what)
+        QApplication.processEvents()
+
+    try:
+        while True:
+            try:
+                summary = import_transcripts(study, items, progress=report)
+                break
+            except UnknownSpeakersError as exc:
+                progress.hide()
+                mapping = _ask_speaker_map(window, exc)
+                if mapping is None:
+                    return None
+                items = [
+                    ImportItem(**{**_fields(i), "speaker_map": {**i.speaker_map, **mapping}})
+                    for i in items
+                ]
+                progress.show()
+    except UserError as exc:
+        progress.close()
+        show_error(window, str(exc), "Import refused (nothing was stored)")
+        return None
+    finally:
+        progress.close()
+    window.refresh_transcripts()
+    lines = [
+        f"{t.name}: {t.segments} segments ({t.patient_turns} patient, "
+        f"{t.therapist_turns} therapist turns)"
+        for t in summary.transcripts
+    ]
+    QMessageBox.information(
+        window,
+        "Import finished",
+        f"Imported {len(summary.transcripts)} transcript(s), "
+        f"{summary.segments} segments.\n\n" + "\n".join(lines),
+    )
+    return summary
+
+
+def _fields(item: ImportItem) -> dict[str, object]:
+    return {f: getattr(item, f) for f in ImportItem.__dataclass_fields__}

@@ -1,0 +1,503 @@
+"""The main window: transcripts (left), the transcript being coded (centre), the codebook
+and the session panel (right); menus with every action and its shortcut.
+
+Data flow: widgets -> :class:`CodingController` -> services; nothing here touches storage.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import (
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from socialcoder.domain.codebook import Dimension, Unit
+from socialcoder.errors import UserError
+from socialcoder.gui import file_actions
+from socialcoder.gui.controller import CodingController
+from socialcoder.gui.dialogs import (
+    MemoDialog,
+    confirm_complete,
+    run_dialog,
+    shortcuts_dialog,
+    show_error,
+)
+from socialcoder.gui.panels import CodebookPanel, SessionPanel, TranscriptsPanel
+from socialcoder.gui.segment_delegate import SegmentDelegate
+from socialcoder.gui.views import FindBar, SegmentListView
+from socialcoder.services.queries import SegmentView, list_transcripts
+from socialcoder.services.study import Study
+
+ORGANISATION = "SocialCoder"
+APPLICATION = "SocialCoder"
+MAX_RECENT = 8
+
+
+def make_settings() -> QSettings:
+    """The user's settings (INI format, so tests can point QSettings.setPath at a temp dir)."""
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION, APPLICATION
+    )
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or make_settings()
+        self.study: Study | None = None
+        self.coder: str | None = None
+        self.controller: CodingController | None = None
+        self.codebook_panel: CodebookPanel | None = None
+        self.session_panel: SessionPanel | None = None
+        self.undo_group = QUndoGroup(self)
+        self.setWindowTitle("SocialCoder")
+        self._build_layout()
+        self._build_menus()
+        self.study_label = QLabel("No study open", self)
+        self.statusBar().addPermanentWidget(self.study_label)
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        state = self.settings.value("window/splitter")
+        if isinstance(state, QByteArray):
+            self.splitter.restoreState(state)
+        self.details_visible = self.settings.value("view/details", True, type=bool)
+        self._zoom = int(self.settings.value("view/zoom", 0, type=int))
+        self._apply_zoom()
+
+    # -- layout ------------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.transcripts = TranscriptsPanel(self.splitter)
+        self.transcripts.opened.connect(self.open_transcript)
+        centre = QWidget(self.splitter)
+        layout = QVBoxLayout(centre)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.find_bar = FindBar(centre)
+        self.find_bar.find.connect(self.find_text)
+        self.find_bar.closed.connect(lambda: self.segment_view.setFocus())
+        layout.addWidget(self.find_bar)
+        self.segment_view = SegmentListView(centre)
+        layout.addWidget(self.segment_view, 1)
+        self.right = QWidget(self.splitter)
+        self.right_layout = QVBoxLayout(self.right)
+        self.right_layout.setContentsMargins(0, 0, 0, 0)
+        self.splitter.addWidget(self.transcripts)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(self.right)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes([330, 680, 390])
+        self.setCentralWidget(self.splitter)
+
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: object,
+        shortcut: str | list[str] = "",
+        tip: str = "",
+        *,
+        window: bool = True,
+    ) -> QAction:
+        """An action in ``menu`` showing its shortcut. Single keys (``window=False``) are only
+        displayed here; the segment list handles them, so typing in a text box is not coding."""
+        action = QAction(text, self)
+        keys = [shortcut] if isinstance(shortcut, str) else shortcut
+        if any(keys):
+            action.setShortcuts([QKeySequence(k) for k in keys if k])
+        if not window:
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        if tip:
+            action.setToolTip(tip)
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        menu.addAction(action)
+        if window:
+            self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        m = bar.addMenu("&File")
+        self._action(
+            m,
+            "&New study…",
+            lambda: file_actions.new_study(self),
+            "Ctrl+N",
+            "Create a study from a codebook file",
+        )
+        self._action(m, "&Open study…", lambda: file_actions.choose_study(self), "Ctrl+O")
+        self.recent_menu = m.addMenu("Recent studies")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        m.addSeparator()
+        self.import_action = self._action(
+            m,
+            "&Import transcripts…",
+            lambda: file_actions.import_files(self),
+            "Ctrl+I",
+            "Import transcript files (text, subtitles, Word, CSV) into the study",
+        )
+        self.manifest_action = self._action(
+            m,
+            "Import from &manifest…",
+            lambda: file_actions.import_manifest(self),
+            "",
+            "Import the files listed in a manifest CSV "
+            "(file, participant, therapist, session, date)",
+        )
+        self.switch_coder_action = self._action(m, "Switch &coder…", self.switch_coder, "")
+        m.addSeparator()
+        self._action(
+            m,
+            "&Quit",
+            self.close,
+            QKeySequence(QKeySequence.StandardKey.Quit).toString() or "Ctrl+Q",
+        )
+
+        m = bar.addMenu("&Edit")
+        undo = self.undo_group.createUndoAction(self, "&Undo")
+        undo.setShortcuts([QKeySequence("Ctrl+Z")])
+        redo = self.undo_group.createRedoAction(self, "&Redo")
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for a in (undo, redo):
+            m.addAction(a)
+            self.addAction(a)
+        m.addSeparator()
+        self._action(m, "&Find in transcript…", self.find_bar.open_bar, "Ctrl+F")
+        self._action(m, "Edit &memo…", self.edit_memo, "M", window=False)
+        self._action(
+            m,
+            "&Clear codes of segment",
+            self._clear,
+            ["Del", "Backspace"],
+            "With a dimension armed, clears that code; otherwise all your codes on the segment",
+            window=False,
+        )
+
+        self.code_menu = bar.addMenu("&Code")
+        self.code_menu.aboutToShow.connect(self._fill_code_menu)
+
+        m = bar.addMenu("&Navigate")
+        self._action(m, "&Next segment", lambda: self._ctl("move", 1), "J", window=False)
+        self._action(m, "&Previous segment", lambda: self._ctl("move", -1), "K", window=False)
+        self._action(
+            m,
+            "Next &uncoded segment",
+            lambda: self._ctl("go_next_uncoded"),
+            "N",
+            "Next codable segment you have not coded yet",
+            window=False,
+        )
+        m.addSeparator()
+        self._action(
+            m, "Mark transcript &complete…", self.mark_complete, ["Ctrl+Return", "Ctrl+Enter"]
+        )
+        self._action(m, "&Reopen transcript", self.reopen, "Ctrl+Shift+Return")
+
+        m = bar.addMenu("&View")
+        self._action(m, "&Larger text", lambda: self.zoom(1), ["Ctrl+=", "Ctrl++"])
+        self._action(m, "&Smaller text", lambda: self.zoom(-1), "Ctrl+-")
+        self._action(m, "&Normal text size", lambda: self.zoom(0, reset=True), "Ctrl+0")
+        self._action(
+            m,
+            "Dimension &details",
+            self.toggle_details,
+            ["F1", "?"],
+            "Show or hide the definition, criteria and examples",
+            window=False,
+        )
+
+        m = bar.addMenu("&Help")
+        self._action(m, "&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
+        self._action(m, "&About SocialCoder", self._about, "")
+
+    def _fill_code_menu(self) -> None:
+        self.code_menu.clear()
+        if self.study is None:
+            self.code_menu.addAction("Open a study first").setEnabled(False)
+            return
+        for dim in self.study.codebook.dimensions:
+            verb = "Toggle" if dim.scale.value == "binary" else "Choose"
+            where = " (session)" if dim.unit is Unit.SESSION else ""
+            self._action(
+                self.code_menu,
+                f"{verb} {dim.label}{where}",
+                lambda _=False, d=dim: self._press(d),
+                dim.shortcut or "",
+                dim.definition[:200],
+                window=False,
+            )
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.recent_studies()
+        if not recent:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+        for path in recent:
+            self.recent_menu.addAction(path, lambda p=path: self.open_study(p))
+
+    # -- study and coder ---------------------------------------------------------------------
+    def recent_studies(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [str(v) for v in (value if isinstance(value, list) else [value] if value else [])]
+
+    def _remember(self, path: str) -> None:
+        recent = [path] + [p for p in self.recent_studies() if p != path]
+        self.settings.setValue("recent", recent[:MAX_RECENT])
+        self.settings.setValue("last/study", path)
+
+    def open_study(
+        self, target: str, coder: str | None = None, transcript: str | None = None
+    ) -> bool:
+        return file_actions.open_study(self, target, coder, transcript)
+
+    def attach(self, study: Study, coder: str, transcript: str | None) -> None:
+        """Show ``study`` as ``coder`` (called once the coder is known)."""
+        self.close_study()
+        self.study, self.coder = study, coder
+        self.settings.setValue("last/coder", coder)
+        self._remember(study.location)
+        ctl = CodingController(study, coder, self.segment_view, self)
+        self.controller = ctl
+        self.delegate = SegmentDelegate(ctl.model, self.segment_view)
+        self.segment_view.setItemDelegate(self.delegate)
+        self.segment_view.key_handler = ctl.handle_key
+        ctl.ask_number = self._ask_number
+        self.undo_group.addStack(ctl.undo_stack)
+        self.undo_group.setActiveStack(ctl.undo_stack)
+        self.codebook_panel = CodebookPanel(study.codebook, self.right)
+        self.session_panel = SessionPanel(study.codebook, self.right)
+        self.right_layout.addWidget(self.codebook_panel, 1)
+        self.right_layout.addWidget(self.session_panel)
+        self.codebook_panel.details.setVisible(self.details_visible)
+        self.codebook_panel.dimensionClicked.connect(self._dimension_clicked)
+        self.codebook_panel.dimensionActivated.connect(
+            lambda k: self._press(study.codebook.dimension(k))
+        )
+        self.session_panel.valueChosen.connect(self._session_value)
+        self.session_panel.complete_button.clicked.connect(
+            lambda: self.reopen() if ctl.completed else self.mark_complete()
+        )
+        ctl.statusMessage.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
+        ctl.currentSegmentChanged.connect(self._segment_changed)
+        ctl.selectedDimensionChanged.connect(self.codebook_panel.select_dimension)
+        ctl.armedChanged.connect(
+            lambda d: (
+                self.codebook_panel
+                and self.codebook_panel.set_armed(d, ctl.arm_prompt(d) if d else "")
+            )
+        )
+        ctl.sessionChanged.connect(
+            lambda: (
+                self.session_panel
+                and self.session_panel.show_state(ctl.session_codes, ctl.completed)
+            )
+        )
+        ctl.progressChanged.connect(self.transcripts.set_progress)
+        ctl.transcriptOpened.connect(self._transcript_opened)
+        ctl.memoRequested.connect(self.edit_memo)
+        ctl.detailsToggled.connect(self.toggle_details)
+        info = study.info()
+        self.setWindowTitle(f"{info.name} — coding as {coder} — SocialCoder")
+        self.study_label.setText(
+            f"Study: {info.name} · Coder: {coder} · Codebook: {info.codebook_name} "
+            f"v{info.codebook_version}"
+        )
+        self.refresh_transcripts()
+        first = study.codebook.segment_dimensions()
+        ctl.select_dimension(first[0] if first else None)
+        names = [t.name for t in self._summaries]
+        if transcript is None and names:
+            transcript = names[0]
+        if transcript is not None:
+            try:
+                ctl.open_transcript(transcript)
+            except UserError as exc:
+                show_error(self, str(exc))
+        self.activateWindow()
+        self.segment_view.setFocus()
+
+    def refresh_transcripts(self) -> None:
+        """Reload the transcripts list (this coder's progress only: blind coding)."""
+        if self.study is None or self.coder is None:
+            return
+        self._summaries = list_transcripts(self.study, coders=[self.coder])
+        self.transcripts.load(self._summaries, self.coder)
+        if self.controller and self.controller.transcript:
+            self.transcripts.select(self.controller.transcript)
+
+    def close_study(self) -> None:
+        if self.controller is not None:
+            self.undo_group.removeStack(self.controller.undo_stack)
+            self.segment_view.key_handler = None
+            self.controller.deleteLater()
+            self.controller = None
+        for panel in (self.codebook_panel, self.session_panel):
+            if panel is not None:
+                panel.setParent(None)
+                panel.deleteLater()
+        self.codebook_panel = self.session_panel = None
+        if self.study is not None:
+            self.study.close()
+            self.study = None
+
+    def switch_coder(self) -> None:
+        if self.study is not None:
+            self.open_study(self.study.location)
+
+    # -- coding actions ----------------------------------------------------------------------
+    def _ctl(self, method: str, *args: object) -> None:
+        if self.controller is not None:
+            getattr(self.controller, method)(*args)
+
+    def _press(self, dim: Dimension) -> None:
+        if self.controller is not None:
+            self.controller.press_dimension(dim)
+            self.segment_view.setFocus()
+
+    def _clear(self) -> None:
+        ctl = self.controller
+        if ctl is not None and ctl.armed is not None:
+            seg = ctl.current_segment()
+            dim = ctl.armed
+            ctl.disarm()
+            ctl.clear(dim, None if dim.unit is Unit.SESSION else seg and seg.index)
+        elif ctl is not None:
+            ctl.clear_segment()
+
+    def _session_value(self, key: str, value: str | None) -> None:
+        ctl = self.controller
+        if ctl is None:
+            return
+        dim = ctl.codebook.dimension(key)
+        if value is None:
+            ctl.clear(dim, None)
+        else:
+            ctl.code(dim, None, value)
+        self.segment_view.setFocus()
+
+    def _dimension_clicked(self, key: str) -> None:
+        if self.controller is not None:
+            self.controller.select_dimension(self.controller.codebook.dimension(key))
+
+    def _ask_number(self, dim: Dimension) -> str | None:
+        text, ok = QInputDialog.getText(self, dim.label, f"{dim.label} ({dim.scale.value}):")
+        return text if ok else None
+
+    def edit_memo(self) -> None:
+        ctl = self.controller
+        seg = ctl.current_segment() if ctl else None
+        if ctl is None or seg is None:
+            return
+        dialog = MemoDialog(seg.index, seg.memo, self)
+        text = dialog.text
+        if run_dialog(dialog):
+            ctl.set_memo(text())
+        self.segment_view.setFocus()
+
+    def mark_complete(self) -> None:
+        ctl = self.controller
+        if ctl is None or ctl.transcript is None:
+            return
+        if ctl.completed:
+            self.statusBar().showMessage("Already marked complete (Reopen to change that).", 10_000)
+            return
+        coded, codable = ctl.progress
+        if confirm_complete(self, ctl.transcript, codable - coded):
+            ctl.set_completed(True)
+        self.segment_view.setFocus()
+
+    def reopen(self) -> None:
+        ctl = self.controller
+        if ctl is not None and ctl.completed:
+            ctl.set_completed(False)
+
+    def _segment_changed(self, seg: SegmentView | None) -> None:
+        if self.codebook_panel is not None:
+            self.codebook_panel.show_segment(seg)
+
+    def _transcript_opened(self, name: str) -> None:
+        self.transcripts.select(name)
+        self.find_bar.result.setText("")
+        if self.study is not None:
+            self.setWindowTitle(
+                f"{name} — {self.study.name} — coding as {self.coder} — SocialCoder"
+            )
+
+    def open_transcript(self, name: str) -> None:
+        if self.controller is not None and name != self.controller.transcript:
+            try:
+                self.controller.open_transcript(name)
+            except UserError as exc:
+                show_error(self, str(exc))
+        self.segment_view.setFocus()
+
+    # -- find, zoom, details -----------------------------------------------------------------
+    def find_text(self, text: str, forward: bool) -> None:
+        ctl = self.controller
+        needle = text.strip().casefold()
+        if ctl is None or not needle:
+            return
+        segments = ctl.model.segments
+        hits = [r for r, s in enumerate(segments) if needle in s.text.casefold()]
+        if not hits:
+            self.find_bar.result.setText("no match")
+            return
+        row = ctl.current_row() or 0
+        later = [r for r in hits if (r > row if forward else r < row)]
+        target = (
+            (later[0] if forward else later[-1]) if later else (hits[0] if forward else hits[-1])
+        )
+        ctl.set_current(target)
+        self.find_bar.result.setText(f"{hits.index(target) + 1} of {len(hits)}")
+
+    def zoom(self, step: int, *, reset: bool = False) -> None:
+        self._zoom = 0 if reset else max(-4, min(12, self._zoom + step))
+        self.settings.setValue("view/zoom", self._zoom)
+        self._apply_zoom()
+
+    def _apply_zoom(self) -> None:
+        font = self.font()
+        base = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
+        font.setPointSizeF(max(6.0, base + self._zoom))
+        self.segment_view.setFont(font)
+        if getattr(self, "delegate", None) is not None:
+            self.delegate.forget_all()
+        self.segment_view.doItemsLayout()
+
+    def toggle_details(self) -> None:
+        self.details_visible = not self.details_visible
+        self.settings.setValue("view/details", self.details_visible)
+        if self.codebook_panel is not None:
+            self.codebook_panel.details.setVisible(self.details_visible)
+
+    def show_shortcuts(self) -> None:
+        run_dialog(shortcuts_dialog(self, self.study.codebook if self.study else None))
+
+    def _about(self) -> None:
+        from socialcoder import __version__
+
+        show_error(
+            self,
+            f"SocialCoder {__version__}: blind, keyboard-first coding of therapy "
+            "transcripts. Every action is saved as you go.",
+            "About SocialCoder",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.sync()
+        self.close_study()
+        super().closeEvent(event)

@@ -1,0 +1,130 @@
+"""The transcript as a Qt list model: one row per segment (speaker turn) of one coder's view.
+
+The model holds the :class:`~socialcoder.services.queries.SegmentView` values that
+``show_transcript(..., coder=<this coder>)`` returned and is updated in place from each
+:class:`~socialcoder.services.coding.Change`, emitting ``dataChanged`` for that one row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from socialcoder.domain.codebook import Codebook
+from socialcoder.gui.theme import MEMO_CHIP, chip_text, dimension_color, format_time
+from socialcoder.services.queries import SegmentView
+
+SEGMENT_ROLE = Qt.ItemDataRole.UserRole + 1
+"""data(index, SEGMENT_ROLE) -> SegmentView"""
+CHIPS_ROLE = Qt.ItemDataRole.UserRole + 2
+"""data(index, CHIPS_ROLE) -> list[tuple[str, QColor]]: chip text and fill colour, in codebook
+order, then a memo chip when the segment has a memo."""
+CODES_ROLE = Qt.ItemDataRole.UserRole + 3
+"""data(index, CODES_ROLE) -> dict[str, str]: this coder's codes, key -> value text."""
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class SegmentListModel(QAbstractListModel):
+    """Rows = segments in transcript order (row = segment index - 1)."""
+
+    def __init__(self, codebook: Codebook, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.codebook = codebook
+        self._segments: list[SegmentView] = []
+        self._chips: dict[int, list[tuple[str, QColor]]] = {}
+
+    # -- reading -----------------------------------------------------------------------------
+    @property
+    def segments(self) -> list[SegmentView]:
+        return self._segments
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._segments)
+
+    def segment(self, row: int) -> SegmentView:
+        return self._segments[row]
+
+    def row_of(self, segment_index: int) -> int | None:
+        """Row of the segment numbered ``segment_index`` (1-based in the transcript)."""
+        row = segment_index - 1
+        if 0 <= row < len(self._segments) and self._segments[row].index == segment_index:
+            return row
+        for row, s in enumerate(self._segments):
+            if s.index == segment_index:
+                return row
+        return None
+
+    def chips(self, row: int) -> list[tuple[str, QColor]]:
+        cached = self._chips.get(row)
+        if cached is None:
+            seg = self._segments[row]
+            cached = []
+            for key, value in seg.codes.items():
+                dim = self.codebook.dimension(key) if self.codebook.has(key) else None
+                cached.append((chip_text(dim, key, value), dimension_color(dim)))
+            if seg.memo:
+                cached.append(("✎ memo", QColor(MEMO_CHIP)))
+            self._chips[row] = cached
+        return cached
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._segments):
+            return None
+        seg = self._segments[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return seg.text
+        if role == SEGMENT_ROLE:
+            return seg
+        if role == CHIPS_ROLE:
+            return self.chips(index.row())
+        if role == CODES_ROLE:
+            return dict(seg.codes)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(index.row())
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"Segment {seg.index}, {seg.label} ({seg.role}): {seg.text}"
+        return None
+
+    def _tooltip(self, row: int) -> str:
+        seg = self._segments[row]
+        lines = [f"Segment {seg.index} · {seg.label} ({seg.role}) {format_time(seg.start)}"]
+        for text, _color in self.chips(row):
+            if text != "✎ memo":
+                lines.append(f"• {text}")
+        if seg.memo:
+            lines.append(f"Memo: {seg.memo}")
+        if len(lines) == 1:
+            lines.append("No codes yet")
+        return "\n".join(lines)
+
+    # -- writing -----------------------------------------------------------------------------
+    def set_segments(self, segments: list[SegmentView]) -> None:
+        self.beginResetModel()
+        self._segments = list(segments)
+        self._chips.clear()
+        self.endResetModel()
+
+    def set_code(self, row: int, key: str, value: str | None) -> None:
+        """Show ``key = value`` (or no code when None) on one row, keeping codebook order."""
+        seg = self._segments[row]
+        codes = dict(seg.codes)
+        if value is None:
+            codes.pop(key, None)
+        else:
+            codes[key] = value
+        order = {k: i for i, k in enumerate(self.codebook.keys)}
+        codes = dict(sorted(codes.items(), key=lambda kv: order.get(kv[0], len(order))))
+        self._replace(row, replace(seg, codes=codes))
+
+    def set_memo(self, row: int, memo: str | None) -> None:
+        self._replace(row, replace(self._segments[row], memo=memo or None))
+
+    def _replace(self, row: int, seg: SegmentView) -> None:
+        self._segments[row] = seg
+        self._chips.pop(row, None)
+        index = self.index(row)
+        self.dataChanged.emit(index, index)

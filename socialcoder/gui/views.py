@@ -1,0 +1,114 @@
+"""The segment list view and the find bar above it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QToolButton,
+    QWidget,
+)
+
+KeyHandler = Callable[[QKeyEvent], bool]
+
+
+class SegmentListView(QListView):
+    """A list of segments painted by a delegate; coding keys go to ``key_handler`` first.
+
+    Rows have varying heights (wrapped text), laid out in batches so that the first screen
+    of a long transcript appears at once.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.key_handler: KeyHandler | None = None
+        self.setObjectName("segments")
+        self.setUniformItemSizes(False)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(60)
+        self.setWordWrap(True)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAccessibleName("Transcript segments")
+
+    def event(self, e: QEvent) -> bool:
+        # Let single-key coding keys reach keyPressEvent even if an action claims them.
+        if e.type() == QEvent.Type.ShortcutOverride and isinstance(e, QKeyEvent):
+            mods = e.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
+            if mods == Qt.KeyboardModifier.NoModifier and (e.text() or e.key() == Qt.Key.Key_F1):
+                e.accept()
+                return True
+        return super().event(e)
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:
+        if self.key_handler is not None and self.key_handler(e):
+            e.accept()
+            return
+        super().keyPressEvent(e)
+
+
+class FindBar(QWidget):
+    """Ctrl+F: search the transcript text; Enter = next match, Shift+Enter = previous,
+    Esc closes. Emits ``find(text, forward)`` and ``closed``."""
+
+    find = Signal(str, bool)
+    closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 2, 4, 2)
+        layout.addWidget(QLabel("Find:"))
+        self.edit = QLineEdit(self)
+        self.edit.setPlaceholderText(
+            "words in the transcript (Enter = next, Shift+Enter = previous)"
+        )
+        self.edit.setClearButtonEnabled(True)
+        layout.addWidget(self.edit, 1)
+        self.result = QLabel("", self)
+        layout.addWidget(self.result)
+        for text, tip, forward in (
+            ("▲", "Previous match (Shift+Enter)", False),
+            ("▼", "Next match (Enter)", True),
+        ):
+            button = QToolButton(self)
+            button.setText(text)
+            button.setToolTip(tip)
+            button.clicked.connect(lambda _=False, f=forward: self.find.emit(self.edit.text(), f))
+            layout.addWidget(button)
+        close = QToolButton(self)
+        close.setText("✕")
+        close.setToolTip("Close the find bar (Esc)")
+        close.clicked.connect(self.close_bar)
+        layout.addWidget(close)
+        self.edit.installEventFilter(self)
+        self.hide()
+
+    def open_bar(self) -> None:
+        self.show()
+        self.edit.setFocus()
+        self.edit.selectAll()
+
+    def close_bar(self) -> None:
+        self.hide()
+        self.closed.emit()
+
+    def eventFilter(self, obj: object, e: QEvent) -> bool:
+        if obj is self.edit and e.type() == QEvent.Type.KeyPress and isinstance(e, QKeyEvent):
+            if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                backward = bool(e.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+                self.find.emit(self.edit.text(), not backward)
+                return True
+            if e.key() == Qt.Key.Key_Escape:
+                self.close_bar()
+                return True
+        return super().eventFilter(obj, e)  # type: ignore[arg-type]
