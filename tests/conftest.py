@@ -1,0 +1,183 @@
+"""Shared fixtures for every test tier.
+
+Studies are real databases: SQLite files in ``tmp_path`` and, when the environment variable
+``SOCIALCODER_TEST_PG_URL`` names a PostgreSQL admin database (for example
+``postgresql+psycopg://postgres@127.0.0.1:5433/postgres``), a fresh PostgreSQL database per
+test, created with ``CREATE DATABASE`` and dropped afterwards.
+
+Fixtures:
+
+``study_path``      a fresh SQLite study (default codebook), as a ``Path``; no transcripts.
+``sample_study``    a SQLite study holding the three sample transcripts and the demo codes.
+``study_target``    where a study may be created: a SQLite file path (``str``) or a PostgreSQL
+                    URL to an empty database; parametrised over ``"sqlite"`` and ``"postgres"``.
+``target_study``    a fresh study (default codebook) at ``study_target``.
+``target_sample``   the sample study at ``study_target``.
+``dump``            ``dump(target) -> dict[str, list[tuple]]``: every table's rows, sorted, for
+                    "the study is unchanged" checks.
+``cli``             ``cli(*args) -> CliResult``: runs ``socialcoder.cli.main`` in process.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import MetaData, create_engine, select, text
+from sqlalchemy.engine import make_url
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "sample_transcripts"
+PG_ENV = "SOCIALCODER_TEST_PG_URL"
+PG_SKIP_REASON = "set SOCIALCODER_TEST_PG_URL to run against PostgreSQL"
+
+DumpFn = Callable[[str | Path], dict[str, list[tuple[object, ...]]]]
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """Exit status and captured output of one in-process CLI run."""
+
+    code: int
+    out: str
+    err: str
+
+
+# The engine is imported inside the fixtures, so that a broken engine module fails only the
+# tests that use it, not the collection of every tier (unit tests of importers, reliability...).
+
+
+def _default_codebook() -> Path:
+    from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+
+    return DEFAULT_CODEBOOK_PATH
+
+
+def _create(target: str | Path, name: str) -> None:
+    from socialcoder.services.study import create_study
+
+    create_study(target, codebook_path=_default_codebook(), name=name).close()
+
+
+def _build_sample(target: str | Path) -> None:
+    from socialcoder.services.codes_csv import import_codes_csv
+    from socialcoder.services.study import create_study
+    from socialcoder.services.transcript_import import import_transcripts, read_manifest
+
+    with create_study(target, codebook_path=_default_codebook(), name="sample") as study:
+        import_transcripts(study, read_manifest(SAMPLES / "manifest.csv"))
+        import_codes_csv(study, SAMPLES / "demo_codes.csv", complete=True, add_coders=True)
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """SQLite studies built once per test session and copied for each test (a closed study in
+    WAL mode is checkpointed into its one file, so copying that file copies the study)."""
+    folder = tmp_path_factory.mktemp("templates")
+    fresh, sample = folder / "fresh.scstudy", folder / "sample.scstudy"
+    _create(fresh, "fresh")
+    _build_sample(sample)
+    for path in (fresh, sample):
+        assert not Path(f"{path}-wal").exists(), "template study not checkpointed"
+    return {"fresh": fresh, "sample": sample}
+
+
+@pytest.fixture
+def study_path(tmp_path: Path, _templates: dict[str, Path]) -> Path:
+    """A fresh SQLite study with the default codebook (no coders, no transcripts)."""
+    path = tmp_path / "fresh.scstudy"
+    shutil.copyfile(_templates["fresh"], path)
+    return path
+
+
+@pytest.fixture
+def sample_study(tmp_path: Path, _templates: dict[str, Path]) -> Path:
+    """A SQLite study with the three sample transcripts and the demo coders' codes."""
+    path = tmp_path / "sample.scstudy"
+    shutil.copyfile(_templates["sample"], path)
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def study_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Where to put a study: an SQLite file path, or the URL of a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "study.scstudy")
+        return
+    admin_url = os.environ.get(PG_ENV)
+    if not admin_url:
+        pytest.skip(PG_SKIP_REASON)
+    name = f"sc_test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(admin_url).set(database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def target_study(study_target: str, _templates: dict[str, Path]) -> str:
+    """A fresh study with the default codebook at ``study_target``."""
+    if "://" in study_target:
+        _create(study_target, "fresh")
+    else:
+        shutil.copyfile(_templates["fresh"], study_target)
+    return study_target
+
+
+@pytest.fixture
+def target_sample(study_target: str, _templates: dict[str, Path]) -> str:
+    """The sample study (three transcripts, demo codes) at ``study_target``."""
+    if "://" in study_target:
+        _build_sample(study_target)
+    else:
+        shutil.copyfile(_templates["sample"], study_target)
+    return study_target
+
+
+def dump_tables(target: str | Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table (alembic_version included), each table's rows sorted."""
+    from socialcoder.storage import db
+
+    engine = db.make_engine(target)
+    try:
+        meta = MetaData()
+        with engine.connect() as conn:
+            meta.reflect(conn)
+            out = {}
+            for name, table in sorted(meta.tables.items()):
+                rows = conn.execute(select(table)).all()
+                out[name] = sorted((tuple(r) for r in rows), key=repr)
+        return out
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def dump() -> DumpFn:
+    return dump_tables
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
+    """Run the command line in process: ``cli("info", path)`` -> CliResult(code, out, err)."""
+
+    from socialcoder.cli import main as cli_main
+
+    def run(*args: object) -> CliResult:
+        capsys.readouterr()
+        code = cli_main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run

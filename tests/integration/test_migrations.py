@@ -1,0 +1,191 @@
+"""Schema migrations: a study made at the first revision ("0001") is upgraded to the newest one
+with every code still there. The old study is written with plain SQL against the 0001 tables, so
+this test keeps meaning the same as revisions are added."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+from socialcoder.services.codes_csv import export_codes_csv
+from socialcoder.services.queries import list_transcripts, show_transcript
+from socialcoder.services.study import codebook_sha, open_study
+from socialcoder.storage import db, migrate
+
+T0 = datetime(2024, 6, 1, 9, 30, tzinfo=UTC)
+SEGMENTS = [
+    ("therapist", "T", "How was the week?"),
+    ("patient", "P", "I kept to the plan."),
+    ("therapist", "T", "Good."),
+    ("patient", "P", "But I rested whenever I felt tired."),
+]
+# (coder, segment index or None, dimension, value)
+CODES = [
+    ("ana", 2, "concordance", "1"),
+    ("ana", 4, "incongruent_principles", "1"),
+    ("ana", 4, "resistance", "mild"),
+    ("ana", None, "goal_agreement", "5"),
+    ("ben", 2, "concordance", "1"),
+    ("ben", 4, "resistance", "none"),
+    ("ben", None, "goal_agreement", "4"),
+]
+DIMENSIONS = {  # key: (scale, unit, values)
+    "concordance": ("binary", "segment", ["0", "1"]),
+    "incongruent_principles": ("binary", "segment", ["0", "1"]),
+    "resistance": ("ordinal", "segment", ["none", "mild", "strong"]),
+    "goal_agreement": ("interval", "session", [str(v) for v in range(1, 8)]),
+}
+
+
+def _make_0001_study(target: str) -> None:
+    engine = db.make_engine(target)
+    migrate.upgrade(engine, "0001")
+    source_yaml = Path(DEFAULT_CODEBOOK_PATH).read_text(encoding="utf-8-sig")
+    with engine.begin() as c:
+
+        def run(sql: str, **params: object) -> None:
+            c.execute(text(sql), params)
+
+        run(
+            "INSERT INTO study (id, name, created_at, created_with) VALUES (1, 'old', :t, '0.0.1')",
+            t=T0,
+        )
+        run(
+            "INSERT INTO codebook_versions (id, name, version, source_yaml, sha256, created_at) "
+            "VALUES (1, 'Socialization to the treatment model', '1.0', :y, :h, :t)",
+            y=source_yaml,
+            h=codebook_sha(source_yaml),
+            t=T0,
+        )
+        for pos, (key, (scale, unit, values)) in enumerate(DIMENSIONS.items(), start=1):
+            run(
+                "INSERT INTO dimensions (id, key, scale, unit, enumerated, position) "
+                "VALUES (:i, :k, :s, :u, TRUE, :p)",
+                i=pos,
+                k=key,
+                s=scale,
+                u=unit,
+                p=pos - 1,
+            )
+            for vpos, value in enumerate(values):
+                run(
+                    "INSERT INTO dimension_values (dimension_id, value, position) VALUES (:d, :v, :p)",
+                    d=pos,
+                    v=value,
+                    p=vpos,
+                )
+        coders = {"consensus": 1, "ana": 2, "ben": 3}
+        for name, cid in coders.items():
+            kind = "consensus" if name == "consensus" else "coder"
+            run(
+                "INSERT INTO coders (id, name, kind, active, created_at) VALUES (:i, :n, :k, TRUE, :t)",
+                i=cid,
+                n=name,
+                k=kind,
+                t=T0,
+            )
+        run(
+            "INSERT INTO transcripts (id, name, participant, therapist, session_number, session_date, "
+            "source_name, content_hash, format, preamble, segment_count, imported_at) VALUES "
+            "(1, 'P07_session03', 'P07', 'T02', 3, :d, 'P07_session03.txt', :h, 'text', '', :n, :t)",
+            d=date(2024, 5, 30),
+            h="ab" * 32,
+            n=len(SEGMENTS),
+            t=T0,
+        )
+        for idx, (role, label, body) in enumerate(SEGMENTS, start=1):
+            run(
+                "INSERT INTO segments (id, transcript_id, idx, role, label, start_s, end_s, text) "
+                "VALUES (:i, 1, :i, :r, :l, NULL, NULL, :x)",
+                i=idx,
+                r=role,
+                l=label,
+                x=body,
+            )
+        dim_ids = {key: pos for pos, key in enumerate(DIMENSIONS, start=1)}
+        for coder, seg, key, value in CODES:
+            run(
+                "INSERT INTO codes (coder_id, transcript_id, segment_id, dimension_id, dim_enumerated, "
+                "value, value_enum, memo, codebook_version_id, created_at, updated_at) VALUES "
+                "(:c, 1, :s, :d, TRUE, :v, :v, NULL, 1, :t, :t)",
+                c=coders[coder],
+                s=seg,
+                d=dim_ids[key],
+                v=value,
+                t=T0,
+            )
+        run(
+            "INSERT INTO completions (coder_id, transcript_id, completed_at) VALUES (2, 1, :t)",
+            t=T0,
+        )
+    with engine.connect() as c:
+        assert migrate.current_revision(c) == "0001"
+    engine.dispose()
+
+
+def test_upgrade_from_the_first_revision_keeps_every_code(study_target, tmp_path):
+    _make_0001_study(study_target)
+    engine = db.make_engine(study_target)
+    migrate.upgrade(engine)
+    with engine.connect() as c:
+        assert migrate.current_revision(c) == migrate.head_revision()
+    engine.dispose()
+
+    with open_study(study_target, upgrade=False) as study:
+        [summary] = list_transcripts(study)
+        assert (summary.name, summary.participant, summary.session, summary.segments) == (
+            "P07_session03",
+            "P07",
+            3,
+            4,
+        )
+        assert summary.progress["ana"].completed and not summary.progress["ben"].completed
+        found = []
+        for coder in ("ana", "ben"):
+            view = show_transcript(study, "P07_session03", coder=coder)
+            for seg in view.segments:
+                found += [(coder, seg.index, k, v) for k, v in seg.codes.items()]
+            found += [(coder, None, k, v) for k, v in view.session_codes.items()]
+        assert [s.text for s in view.segments] == [s[2] for s in SEGMENTS]
+        export_codes_csv(study, tmp_path / "codes.csv")
+    key = lambda c: (c[0], c[1] or 0, c[2])  # noqa: E731
+    assert sorted(found, key=key) == sorted(CODES, key=key)
+    assert len((tmp_path / "codes.csv").read_text(encoding="utf-8").splitlines()) == len(CODES) + 1
+
+
+def test_open_study_upgrades_an_older_study(study_target, cli):
+    """Opening upgrades in place (with one revision so far, 0001 is the head: no-op)."""
+    _make_0001_study(study_target)
+    result = cli("migrate", study_target)
+    assert result.code == 0, result.err
+    assert migrate.head_revision() in result.out
+    assert (
+        cli("migrate", study_target)
+        .out.strip()
+        .endswith(f"is up to date (schema {migrate.head_revision()})")
+    )
+    shown = cli("show", study_target, "P07_session03", "--coder", "ana")
+    assert "concordance=1" in shown.out and "goal_agreement=5" in shown.out
+
+
+def test_older_study_without_upgrade_is_refused_with_the_migrate_hint(study_target):
+    if migrate.head_revision() == "0001":
+        pytest.skip("only one schema revision exists yet: no study is older than the head")
+    _make_0001_study(study_target)
+    try:
+        open_study(study_target, upgrade=False)
+    except Exception as exc:
+        assert "socialcoder migrate" in str(exc)
+    else:
+        raise AssertionError("an older study was opened without upgrading")
+
+
+def test_every_revision_chain_starts_at_0001():
+    script = migrate.ScriptDirectory.from_config(migrate.alembic_config())
+    bases = script.get_bases()
+    assert bases == ["0001"]
+    assert "0001" in migrate.known_revisions()
