@@ -17,6 +17,7 @@ from socialcoder.cli import (
     coding_cmds,
     demo_cmd,
     export_cmds,
+    lead_cmds,
     reliability_cmds,
     study_cmds,
     transcript_cmds,
@@ -28,6 +29,7 @@ COMMAND_MODULES = (
     transcript_cmds,
     coding_cmds,
     reliability_cmds,
+    lead_cmds,
     export_cmds,
     demo_cmd,
 )

@@ -11,6 +11,7 @@ works for SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import islice, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -76,3 +77,47 @@ def _cached(processor: Any) -> Any:
             return processor(value)
 
     return run
+
+
+def bulk_insert_columns(
+    connection: Connection, table: Table, columns: Mapping[str, Sequence[Any] | Any]
+) -> int:
+    """Insert rows given column-wise: each value is a list (one item per row) or a single
+    value used for every row. Faster than :func:`bulk_insert` for very large imports."""
+    lengths = {len(v) for v in columns.values() if isinstance(v, list)}
+    if len(lengths) > 1:
+        raise ValueError(f"columns of different lengths: {sorted(lengths)}")
+    n = lengths.pop() if lengths else 1
+    if n == 0:
+        return 0
+    dialect = connection.dialect
+    keys = list(columns)
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
+    order = (
+        [compiled.binds[name].key for name in compiled.positiontup or []]
+        if compiled.positional
+        else keys
+    )
+    prepared = []
+    for key in order:
+        value = columns[key]
+        processor = table.c[key].type._cached_bind_processor(dialect)
+        if isinstance(value, list):
+            if processor is not None:
+                run = _cached(processor)
+                value = [run(v) for v in value]
+            prepared.append(value)
+        else:
+            prepared.append(
+                repeat(processor(value) if processor and value is not None else value, n)
+            )
+    rows: Any = zip(*prepared, strict=False)
+    if not compiled.positional:
+        names = [next(b for b in compiled.binds if compiled.binds[b].key == k) for k in order]
+        rows = (dict(zip(names, r, strict=True)) for r in rows)
+    sql = str(compiled)
+    batch = list(islice(rows, BATCH))
+    while batch:
+        connection.exec_driver_sql(sql, batch)
+        batch = list(islice(rows, BATCH))
+    return n

@@ -1,0 +1,158 @@
+"""Benchmark: exporting 1,000,000 long rows to CSV and Parquet.
+
+Builds (once, cached) a study of 500 fictional generated transcripts x 666 turns with coders
+ana and ben (about 30% of applicable units coded, every transcript completed), so that the long
+table has 500 x 333 patient turns x 3 segment-level dimensions x 2 coders + 1,000 session rows =
+1,000,000 rows. Then, each in a fresh process so that peak memory is its own:
+
+* ``export-csv`` / ``export-parquet``: the whole service call (read the study, build the table,
+  write the file);
+* ``pandas-csv`` / ``pandas-parquet``: pandas writing the same, already built DataFrame alone.
+
+Target: the export within 1.5x of pandas alone. Run: ``python benchmarks/bench_export.py``
+(``--study PATH`` to choose where the study is cached).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TRANSCRIPTS = 500
+TURNS = 666
+CODERS = ("ana", "ben")
+DEFAULT_STUDY = Path(tempfile.gettempdir()) / "socialcoder-bench-export.scstudy"
+WORDS = [
+    "the",
+    "walk",
+    "plan",
+    "rest",
+    "sleep",
+    "body",
+    "tired",
+    "week",
+    "good",
+    "bad",
+    "day",
+    "slow",
+    "steady",
+    "baseline",
+]
+
+
+def build_study(path: Path) -> None:
+    from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+    from socialcoder.services.coders import add_coders
+    from socialcoder.services.codes_csv import import_codes_csv
+    from socialcoder.services.study import create_study
+    from socialcoder.services.transcript_import import ImportItem, import_transcripts
+
+    rng = random.Random(7)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        items = []
+        for t in range(TRANSCRIPTS):
+            lines = [f"Generated fictional benchmark transcript {t}."]
+            for i in range(TURNS):
+                words = " ".join(rng.choice(WORDS) for _ in range(12))
+                lines.append(f"{'T' if i % 2 == 0 else 'P'}: {words} {t}-{i}.")
+            file = folder / f"b{t:04d}.txt"
+            file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            items.append(ImportItem(path=file, participant=f"B{t // 10:03d}", session=t % 10 + 1))
+        codes = folder / "codes.csv"
+        with codes.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(("transcript", "segment", "coder", "dimension", "value", "memo"))
+            for t in range(TRANSCRIPTS):
+                for coder in CODERS:
+                    writer.writerow(
+                        (f"b{t:04d}", "", coder, "goal_agreement", rng.randint(1, 7), "")
+                    )
+                    for seg in range(2, TURNS + 1, 2):
+                        if rng.random() < 0.3:
+                            writer.writerow((f"b{t:04d}", seg, coder, "concordance", 1, ""))
+                        if rng.random() < 0.1:
+                            writer.writerow(
+                                (
+                                    f"b{t:04d}",
+                                    seg,
+                                    coder,
+                                    "resistance",
+                                    rng.choice(["none", "mild", "strong"]),
+                                    "",
+                                )
+                            )
+        with create_study(path, codebook_path=DEFAULT_CODEBOOK_PATH, name="benchmark") as study:
+            import_transcripts(study, items)
+            add_coders(study, CODERS)
+            import_codes_csv(study, codes, complete=True)
+    print(f"built {path} in {time.perf_counter() - started:.1f} s")
+
+
+def run_case(case: str, study_path: Path) -> None:
+    from socialcoder.services.exporting import build_export_table, export_table
+    from socialcoder.services.study import open_study
+
+    with tempfile.TemporaryDirectory() as tmp, open_study(study_path) as study:
+        ext = "csv" if case.endswith("csv") else "parquet"
+        out = Path(tmp) / f"long.{ext}"
+        if case.startswith("export"):
+            started = time.perf_counter()
+            summary = export_table(study, out, layout="long")
+            elapsed = time.perf_counter() - started
+            rows = summary.rows
+        else:
+            frame = build_export_table(study, "long").frame
+            started = time.perf_counter()
+            if ext == "csv":
+                frame.to_csv(out, index=False, encoding="utf-8", lineterminator="\n")
+            else:
+                frame.to_parquet(out, engine="pyarrow", index=False)
+            elapsed = time.perf_counter() - started
+            rows = len(frame)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"{case:15s} {rows:>9,} rows  {elapsed:7.2f} s  peak RSS {peak_mb:7.0f} MB  ({out.stat().st_size / 2**20:.0f} MB file)"
+        )
+        print(f"RESULT {case} {elapsed:.4f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--study", type=Path, default=DEFAULT_STUDY)
+    parser.add_argument("--case", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:
+        run_case(args.case, args.study)
+        return
+    if not args.study.exists():
+        build_study(args.study)
+    times = {}
+    for case in ("pandas-csv", "export-csv", "pandas-parquet", "export-parquet"):
+        result = subprocess.run(
+            [sys.executable, __file__, "--study", str(args.study), "--case", case],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        for line in result.stdout.splitlines():
+            if line.startswith("RESULT"):
+                times[case] = float(line.split()[2])
+            else:
+                print(line)
+    for fmt in ("csv", "parquet"):
+        ratio = times[f"export-{fmt}"] / times[f"pandas-{fmt}"]
+        verdict = "within" if ratio <= 1.5 else "OVER"
+        print(f"{fmt}: export / pandas alone = {ratio:.2f}x ({verdict} the 1.5x target)")
+
+
+if __name__ == "__main__":
+    main()

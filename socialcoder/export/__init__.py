@@ -1,0 +1,1 @@
+"""Export tables and writers (see socialcoder.export.tables and socialcoder.export.writers)."""

@@ -1,0 +1,77 @@
+"""Value objects shared by the export tables and writers.
+
+:class:`StudyData` is what a service reads from a study (plain DataFrames, no ORM objects);
+:class:`ExportTable` is a built table plus what each column means, which the writers use for
+variable labels, value labels and the Excel column sheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from socialcoder.domain.codebook import Codebook
+
+LAYOUTS = ("long", "wide", "sessions")
+CONSENSUS = "consensus"
+
+
+@dataclass(frozen=True, slots=True)
+class StudyData:
+    """A study's rows for export, as DataFrames with these columns:
+
+    * ``transcripts``: transcript_id (int), transcript, participant, therapist (str or None),
+      session (Int64), date (datetime.date or None), preamble (str)
+    * ``segments``: segment_id, transcript_id, segment (1-based int), role, speaker,
+      start, end (float or NaN), text (str; may be empty when text was not read)
+    * ``involved``: transcript_id, coder, completed (bool) - every (transcript, coder) pair of the
+      chosen coders that has codes, memos, a completion or an assignment
+    * ``codes``: transcript_id, segment_id (NaN for session-level codes), coder, dimension (key),
+      value (canonical text), memo (str or None), codebook_version (str)
+    * ``segment_memos``: segment_id, coder, segment_memo
+    * ``measures``: participant, session, then one float column per measure
+
+    ``coders`` lists the chosen coders in output order (the consensus layer last).
+    ``codebook_version`` is the current codebook's version (used for absent codes filled in).
+    """
+
+    codebook: Codebook
+    codebook_version: str
+    coders: tuple[str, ...]
+    transcripts: pd.DataFrame
+    segments: pd.DataFrame
+    involved: pd.DataFrame
+    codes: pd.DataFrame
+    segment_memos: pd.DataFrame
+    measures: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["participant", "session"])
+    )
+    study_name: str = "study"
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnInfo:
+    """What one output column holds: ``label`` is the variable label (SPSS/Stata/Excel);
+    ``value_labels`` maps stored numbers (or category positions) to their labels."""
+
+    name: str
+    label: str
+    value_labels: Mapping[float, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportTable:
+    """A built table: ``frame`` has exactly the columns of ``columns``, in that order."""
+
+    layout: str
+    frame: pd.DataFrame
+    columns: tuple[ColumnInfo, ...]
+    codebook: Codebook
+
+    def info(self, name: str) -> ColumnInfo:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)

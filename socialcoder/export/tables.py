@@ -1,0 +1,389 @@
+"""The three analysis tables built from :class:`~socialcoder.export.model.StudyData`.
+
+* ``long``: one row per applicable segment x coder x segment-level dimension, plus one row per
+  transcript x coder x session-level dimension (``unit = "session"``, segment columns empty).
+  Only (transcript, coder) pairs the coder worked on are present. A binary dimension left
+  without a code on an applicable segment is ``0`` once the coder completed the transcript and
+  missing (empty) before; other dimensions without a code are missing.
+* ``wide``: one row per segment (every segment of every transcript), a column per dimension x
+  coder (``concordance__ana``), session-level ratings repeated on each row of their transcript,
+  and ``memo__<coder>`` with the coder's memos on that segment.
+* ``sessions``: one row per transcript x coder with, per segment-level dimension, the count
+  present (binary) or coded (other scales), the applicable turns, the rate per 100 applicable
+  turns and (ordinal: positions 0, 1, ...; interval/ratio) the mean; then the session-level
+  ratings and the session measures.
+
+Pure functions on DataFrames: no database.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from socialcoder.domain.codebook import Codebook, Dimension, Scale, Unit
+from socialcoder.export.model import ColumnInfo, ExportTable, StudyData
+
+BINARY_LABELS: dict[float, str] = {0.0: "absent", 1.0: "present"}
+
+META_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("transcript", "Transcript name"),
+    ("participant", "Participant (patient) id"),
+    ("therapist", "Therapist id"),
+    ("session", "Session number"),
+    ("date", "Session date"),
+)
+SEGMENT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("segment", "Segment (speaker turn) number within the transcript, from 1"),
+    ("role", "Speaker role"),
+    ("speaker", "Speaker label as written in the transcript"),
+    ("start", "Start time of the turn (seconds)"),
+    ("end", "End time of the turn (seconds)"),
+)
+ROLE_LABELS: dict[float, str] = {1.0: "therapist", 2.0: "patient"}
+
+
+def numbers_of(dim: Dimension) -> dict[str, float]:
+    """Value text -> number: binary 0/1, nominal/ordinal position (0, 1, ...), numeric scales
+    their number."""
+    if dim.scale in (Scale.NOMINAL, Scale.ORDINAL):
+        return {v: float(i) for i, v in enumerate(dim.value_texts)}
+    out = {}
+    for v in dim.value_texts:
+        try:
+            out[v] = float(v)
+        except ValueError:
+            continue
+    return out
+
+
+def value_labels_of(dim: Dimension) -> dict[float, str]:
+    """Number (as in :func:`numbers_of`) -> value label, for SPSS/Stata value labels."""
+    numbers = numbers_of(dim)
+    labels = {numbers[v.value]: v.label for v in dim.values if v.value in numbers}
+    if dim.scale is Scale.BINARY:
+        return {**BINARY_LABELS, **labels}
+    return labels
+
+
+def _numeric(values: pd.Series, dim: Dimension) -> pd.Series:
+    mapping = numbers_of(dim)
+    if dim.enumerated and (dim.scale is not Scale.INTERVAL and dim.scale is not Scale.RATIO):
+        return values.map(mapping).astype("float64")
+    return pd.to_numeric(values, errors="coerce").astype("float64")
+
+
+def _ordered(frame: pd.DataFrame, data: StudyData) -> pd.DataFrame:
+    """Sort: transcript name, coder order, segment (session rows last), dimension order."""
+    names = data.transcripts.sort_values("transcript")["transcript_id"].to_numpy()
+    rank = pd.Series(np.arange(len(names)), index=names)
+    keys = [rank.reindex(frame["transcript_id"].to_numpy()).to_numpy()]
+    for column, order in (("coder", data.coders), ("dimension", data.codebook.keys)):
+        if column in frame:
+            keys.append(pd.Categorical(frame[column], categories=list(order)).codes)
+    if "segment" in frame:
+        keys.append(frame["segment"].astype("float64").fillna(np.inf).to_numpy())
+    if "dimension" in frame:  # segment before dimension
+        keys[-1], keys[-2] = keys[-2], keys[-1]
+    order_idx = np.lexsort(tuple(reversed(keys)))
+    return frame.iloc[order_idx].reset_index(drop=True)
+
+
+def coded_units(data: StudyData) -> pd.DataFrame:
+    """The long table's rows before metadata: transcript_id, segment_id (NaN for session units),
+    coder, dimension, unit, value, value_numeric, value_label, memo, codebook_version,
+    completed."""
+    codebook = data.codebook
+    seg_dims = codebook.segment_dimensions()
+    segs = data.segments[["segment_id", "transcript_id", "role"]]
+    parts = []
+    for dim in seg_dims:
+        roles = [r.value for r in dim.applies_to]
+        part = segs.loc[segs["role"].isin(roles), ["segment_id", "transcript_id"]]
+        parts.append(part.assign(dimension=dim.key))
+    involved = data.involved[["transcript_id", "coder", "completed"]]
+    code_cols = ["coder", "dimension", "value", "memo", "codebook_version"]
+    codes = data.codes
+    seg_codes = codes.loc[codes["segment_id"].notna(), ["segment_id", *code_cols]].astype(
+        {"segment_id": "int64"}
+    )
+    frames = []
+    if parts:
+        grid = pd.concat(parts, ignore_index=True).merge(involved, on="transcript_id")
+        grid = grid.merge(seg_codes, on=["segment_id", "coder", "dimension"], how="left")
+        grid["unit"] = Unit.SEGMENT.value
+        frames.append(grid)
+    session_keys = [d.key for d in codebook.session_dimensions()]
+    if session_keys:
+        sess = involved.merge(pd.DataFrame({"dimension": session_keys}), how="cross")
+        sess_codes = codes.loc[codes["segment_id"].isna(), ["transcript_id", *code_cols]]
+        sess = sess.merge(sess_codes, on=["transcript_id", "coder", "dimension"], how="left")
+        sess["segment_id"] = np.nan
+        sess["unit"] = Unit.SESSION.value
+        frames.append(sess)
+    if not frames:
+        return pd.DataFrame(
+            columns=[
+                "transcript_id",
+                "segment_id",
+                "coder",
+                "dimension",
+                "unit",
+                "value",
+                "value_numeric",
+                "value_label",
+                "memo",
+                "codebook_version",
+                "completed",
+            ]
+        )
+    core = pd.concat(frames, ignore_index=True)
+    binary = [d.key for d in seg_dims if d.scale is Scale.BINARY]
+    fill = core["value"].isna() & core["completed"].astype(bool) & core["dimension"].isin(binary)
+    core.loc[fill, "value"] = "0"
+    core.loc[fill, "codebook_version"] = data.codebook_version
+    _add_numbers_and_labels(core, codebook)
+    core["dimension"] = pd.Categorical(core["dimension"], categories=list(codebook.keys))
+    core["coder"] = pd.Categorical(core["coder"], categories=list(data.coders))
+    return core
+
+
+def _add_numbers_and_labels(core: pd.DataFrame, codebook: Codebook) -> None:
+    """Add ``value_numeric`` and ``value_label``, computed once per distinct (dimension, value)."""
+    dims = pd.Categorical(core["dimension"], categories=list(codebook.keys))
+    values = pd.Categorical(core["value"])
+    width = len(values.categories) + 1
+    key = dims.codes.astype("int64") * width + (values.codes.astype("int64") + 1)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    numbers = np.full(len(uniq), np.nan)
+    labels = np.full(len(uniq), None, dtype=object)
+    for i, k in enumerate(uniq):
+        d, v = divmod(int(k), width)
+        if d < 0 or v == 0:
+            continue
+        dim = codebook.dimensions[d]
+        text = str(values.categories[v - 1])
+        numbers[i] = _numeric(pd.Series([text]), dim).iloc[0]
+        labels[i] = dim.label_of(text)
+    core["value_numeric"] = numbers[inverse]
+    core["value_label"] = labels[inverse]
+
+
+def _meta(data: StudyData) -> pd.DataFrame:
+    cols = ["transcript_id", *(name for name, _ in META_COLUMNS)]
+    return data.transcripts[cols]
+
+
+def _segment_meta(data: StudyData, with_text: bool) -> pd.DataFrame:
+    cols = ["segment_id", "segment", "role", "speaker", "start", "end"]
+    return data.segments[[*cols, "text"] if with_text else cols]
+
+
+def _base_infos(with_segment: bool, with_text: bool) -> list[ColumnInfo]:
+    infos = [ColumnInfo(n, lb) for n, lb in META_COLUMNS]
+    if with_segment:
+        infos += [
+            ColumnInfo(n, lb, ROLE_LABELS if n == "role" else None) for n, lb in SEGMENT_COLUMNS
+        ]
+        if with_text:
+            infos.append(ColumnInfo("text", "Text of the turn"))
+    return infos
+
+
+def build_long(data: StudyData, *, with_text: bool = False) -> ExportTable:
+    """The long table (see the module doc); ``with_text`` adds the turn text."""
+    core = coded_units(data)
+    frame = core.merge(_meta(data), on="transcript_id", how="left")
+    frame = frame.merge(_segment_meta(data, with_text), on="segment_id", how="left")
+    frame["segment"] = frame["segment"].astype("Int64")
+    frame = _ordered(frame, data)
+    infos = [
+        *_base_infos(True, with_text),
+        ColumnInfo("coder", "Coder (or the consensus layer)"),
+        ColumnInfo("dimension", "Codebook dimension key"),
+        ColumnInfo("unit", "Unit coded: segment (turn) or session"),
+        ColumnInfo("value", "Code value (text form of the codebook)"),
+        ColumnInfo(
+            "value_numeric",
+            "Code value as a number (binary 0/1, nominal/ordinal position from 0, interval number)",
+        ),
+        ColumnInfo("value_label", "Label of the code value"),
+        ColumnInfo("memo", "Coder's memo on this code"),
+        ColumnInfo("segment_memo", "Coder's memo on the segment"),
+        ColumnInfo(
+            "completed",
+            "The coder marked the transcript complete (1) or not (0)",
+            {0.0: "no", 1.0: "yes"},
+        ),
+        ColumnInfo("codebook_version", "Codebook version the code was made with"),
+    ]
+    memos = data.segment_memos[["segment_id", "coder", "segment_memo"]]
+    frame = (
+        frame.merge(memos, on=["segment_id", "coder"], how="left")
+        if len(memos)
+        else frame.assign(segment_memo=pd.NA)
+    )
+    frame["completed"] = frame["completed"].astype(bool)
+    names = [c.name for c in infos]
+    return ExportTable("long", frame[names].reset_index(drop=True), tuple(infos), data.codebook)
+
+
+def _typed(series: pd.Series, dim: Dimension) -> pd.Series:
+    """A column of numbers (as in :func:`numbers_of`) typed for its scale."""
+    if dim.scale is Scale.BINARY:
+        return series.astype("Int64")
+    if dim.scale in (Scale.NOMINAL, Scale.ORDINAL):
+        codes = series.fillna(-1).astype("int64")
+        return pd.Series(
+            pd.Categorical.from_codes(
+                codes, categories=list(dim.value_texts), ordered=dim.scale is Scale.ORDINAL
+            ),
+            index=series.index,
+        )
+    return series.astype("float64")
+
+
+def _dim_label(dim: Dimension, coder: str | None = None) -> str:
+    return f"{dim.label} ({coder})" if coder else dim.label
+
+
+def build_wide(data: StudyData, *, with_text: bool = False) -> ExportTable:
+    """The wide table (see the module doc)."""
+    core = coded_units(data)
+    base = data.segments[["segment_id", "transcript_id"]].merge(_meta(data), on="transcript_id")
+    base = base.merge(_segment_meta(data, with_text), on="segment_id")
+    infos = _base_infos(True, with_text)
+    seg_rows = core[core["unit"] == Unit.SEGMENT.value]
+    sess_rows = core[core["unit"] == Unit.SESSION.value]
+    seg_pivot = seg_rows.set_index(["segment_id", "dimension", "coder"])["value_numeric"].unstack(
+        ["dimension", "coder"]
+    )
+    sess_pivot = sess_rows.set_index(["transcript_id", "dimension", "coder"])[
+        "value_numeric"
+    ].unstack(["dimension", "coder"])
+    new_cols: dict[str, pd.Series] = {}
+    seg_index = base["segment_id"]
+    tid_index = base["transcript_id"]
+    for dim in data.codebook.dimensions:
+        pivot, key_col = (
+            (seg_pivot, seg_index) if dim.unit is Unit.SEGMENT else (sess_pivot, tid_index)
+        )
+        for coder in data.coders:
+            name = f"{dim.key}__{coder}"
+            if (dim.key, coder) in pivot.columns:
+                values = key_col.map(pivot[(dim.key, coder)]).astype("float64")
+            else:
+                values = pd.Series(np.nan, index=base.index)
+            new_cols[name] = _typed(values, dim)
+            labels = value_labels_of(dim)
+            infos.append(ColumnInfo(name, _dim_label(dim, coder), labels or None))
+    memo_parts = core.loc[core["memo"].notna(), ["segment_id", "coder", "dimension", "memo"]]
+    memo_parts = memo_parts.assign(
+        text="[" + memo_parts["dimension"].astype(str) + "] " + memo_parts["memo"].astype(str)
+    )
+    seg_memos = data.segment_memos.rename(columns={"segment_memo": "text"})[
+        ["segment_id", "coder", "text"]
+    ]
+    memos = pd.concat([seg_memos, memo_parts[["segment_id", "coder", "text"]]], ignore_index=True)
+    memos = memos[memos["segment_id"].notna()]
+    joined = memos.groupby(["segment_id", "coder"])["text"].agg(" | ".join) if len(memos) else None
+    for coder in data.coders:
+        name = f"memo__{coder}"
+        if joined is not None and coder in joined.index.get_level_values("coder"):
+            new_cols[name] = seg_index.map(joined.xs(coder, level="coder"))
+        else:
+            new_cols[name] = pd.Series(pd.NA, index=base.index, dtype="object")
+        infos.append(ColumnInfo(name, f"Memos of {coder} on the segment"))
+    frame = pd.concat([base, pd.DataFrame(new_cols, index=base.index)], axis=1)
+    frame["segment"] = frame["segment"].astype("Int64")
+    frame = _ordered(frame, data)
+    return ExportTable("wide", frame[[c.name for c in infos]], tuple(infos), data.codebook)
+
+
+def build_sessions(data: StudyData) -> ExportTable:
+    """The sessions table (see the module doc)."""
+    core = coded_units(data)
+    base = data.involved[["transcript_id", "coder", "completed"]].merge(
+        _meta(data), on="transcript_id"
+    )
+    infos = [
+        *_base_infos(False, False),
+        ColumnInfo("coder", "Coder (or the consensus layer)"),
+        ColumnInfo(
+            "completed",
+            "The coder marked the transcript complete (1) or not (0)",
+            {0.0: "no", 1.0: "yes"},
+        ),
+    ]
+    seg = core[core["unit"] == Unit.SEGMENT.value]
+    keys = ["transcript_id", "coder", "dimension"]
+    stats = seg.groupby(keys, sort=False).agg(
+        turns=("dimension", "size"),
+        coded=("value", "count"),
+        present=("value", lambda v: int((v == "1").sum())),
+        mean=("value_numeric", "mean"),
+    )
+    cols: dict[str, pd.Series] = {}
+    pair = pd.MultiIndex.from_frame(base[["transcript_id", "coder"]])
+    for dim in data.codebook.segment_dimensions():
+        if dim.key in stats.index.get_level_values("dimension"):
+            part = stats.xs(dim.key, level="dimension").reindex(pair)
+        else:
+            part = pd.DataFrame(np.nan, index=pair, columns=stats.columns)
+        count = part["present"] if dim.scale is Scale.BINARY else part["coded"]
+        turns = part["turns"].fillna(0)
+        what = "present" if dim.scale is Scale.BINARY else "coded"
+        cols[f"{dim.key}_n"] = count.fillna(0).astype("int64").to_numpy()
+        cols[f"{dim.key}_turns"] = turns.astype("int64").to_numpy()
+        rate = 100.0 * count.fillna(0) / turns.where(turns > 0)
+        cols[f"{dim.key}_rate"] = rate.to_numpy()
+        infos += [
+            ColumnInfo(f"{dim.key}_n", f"{dim.label}: turns {what}"),
+            ColumnInfo(f"{dim.key}_turns", f"{dim.label}: applicable turns"),
+            ColumnInfo(f"{dim.key}_rate", f"{dim.label}: turns {what} per 100 applicable turns"),
+        ]
+        if dim.scale in (Scale.ORDINAL, Scale.INTERVAL, Scale.RATIO):
+            cols[f"{dim.key}_mean"] = part["mean"].to_numpy()
+            how = "mean position (0 = first value)" if dim.scale is Scale.ORDINAL else "mean"
+            infos.append(ColumnInfo(f"{dim.key}_mean", f"{dim.label}: {how}"))
+    sess = core[core["unit"] == Unit.SESSION.value].set_index(
+        ["transcript_id", "coder", "dimension"]
+    )["value_numeric"]
+    for dim in data.codebook.session_dimensions():
+        if dim.key in sess.index.get_level_values("dimension"):
+            values = sess.xs(dim.key, level="dimension").reindex(pair)
+        else:
+            values = pd.Series(np.nan, index=pair)
+        cols[dim.key] = _typed(pd.Series(values.to_numpy(), index=base.index), dim)
+        infos.append(ColumnInfo(dim.key, _dim_label(dim), value_labels_of(dim) or None))
+    frame = pd.concat([base, pd.DataFrame(cols, index=base.index)], axis=1)
+    frame, infos = _join_measures(frame, infos, data.measures)
+    frame["completed"] = frame["completed"].astype(bool)
+    frame = _ordered(frame, data)
+    return ExportTable("sessions", frame[[c.name for c in infos]], tuple(infos), data.codebook)
+
+
+def _join_measures(
+    frame: pd.DataFrame, infos: list[ColumnInfo], measures: pd.DataFrame
+) -> tuple[pd.DataFrame, list[ColumnInfo]]:
+    names = [c for c in measures.columns if c not in ("participant", "session")]
+    if not names:
+        return frame, infos
+    taken = set(frame.columns)
+    renames = {n: (f"measure_{n}" if n in taken else n) for n in names}
+    right = measures.rename(columns=renames).astype({"session": "Int64"})
+    left = frame.astype({"session": "Int64"})
+    joined = left.merge(right, on=["participant", "session"], how="left")
+    infos = infos + [ColumnInfo(renames[n], f"Session measure {n}") for n in names]
+    return joined, infos
+
+
+def build_table(layout: str, data: StudyData, *, with_text: bool = False) -> ExportTable:
+    """``layout`` is ``long``, ``wide`` or ``sessions`` (text is never in ``sessions``)."""
+    if layout == "long":
+        return build_long(data, with_text=with_text)
+    if layout == "wide":
+        return build_wide(data, with_text=with_text)
+    if layout == "sessions":
+        return build_sessions(data)
+    raise ValueError(f"unknown layout {layout!r}")

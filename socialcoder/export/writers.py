@@ -1,0 +1,289 @@
+"""Writing an :class:`~socialcoder.export.model.ExportTable` to CSV, Excel, SPSS, Stata or Parquet.
+
+Every writer writes to a hidden temporary file beside the target and renames it into place, so
+the target is either the old file or the new one, never half written.
+
+* CSV: UTF-8, comma separated, a header row; true/false as 1/0, categories as their text.
+* Excel (.xlsx): sheet ``data``, sheet ``codebook`` (dimensions with definitions and value
+  labels) and sheet ``columns`` (every column with its label and value labels).
+* SPSS (.sav) and Stata (.dta, version 15): variable labels and value labels; categorical
+  columns (nominal/ordinal values, role) become integer codes with value labels; names are
+  made valid (Stata: at most 32 characters; a few fewer for value-labelled columns, whose
+  label-set name is the variable name plus a number) and unique, the original named in the label.
+* Parquet: via pyarrow; categories stay dictionary-encoded.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from socialcoder.errors import UserError
+from socialcoder.export.model import ColumnInfo, ExportTable
+
+FORMATS = ("csv", "xlsx", "sav", "dta", "parquet")
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".sav": "sav",
+    ".dta": "dta",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+EXCEL_MAX_ROWS = 1_048_575
+STATA_NAME_MAX = 32
+SPSS_NAME_MAX = 64
+STATA_LABEL_MAX = 80
+_RESERVED = {
+    "dta": {
+        "_all",
+        "_b",
+        "byte",
+        "_coef",
+        "_cons",
+        "double",
+        "float",
+        "if",
+        "in",
+        "int",
+        "long",
+        "_n",
+        "_N",
+        "_pi",
+        "_pred",
+        "_rc",
+        "_skip",
+        "strl",
+        "using",
+        "with",
+    },
+    "sav": {"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"},
+}
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def format_of(path: Path) -> str:
+    """Format from the file extension; raises :class:`UserError` for an unknown one."""
+    fmt = _EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        raise UserError(
+            "cannot tell the format from the extension; use .csv, .xlsx, .sav, .dta, .parquet "
+            "(or .qdpx for REFI-QDA), or give --format",
+            source=path,
+        )
+    return fmt
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path``; renamed to ``path`` when the block succeeds, removed
+    otherwise."""
+    path = Path(path)
+    if not path.parent.exists():
+        raise UserError(f"folder {path.parent} does not exist", source=path)
+    if path.is_dir():
+        raise UserError("is a folder", source=path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UserError(f"cannot write: {exc.strerror or exc}", source=path) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_table(table: ExportTable, path: Path, fmt: str) -> None:
+    """Write ``table`` to ``path`` in ``fmt`` (one of :data:`FORMATS`)."""
+    writer = {"csv": _csv, "xlsx": _xlsx, "sav": _sav, "dta": _dta, "parquet": _parquet}.get(fmt)
+    if writer is None:
+        raise UserError(f"unknown format {fmt!r} (use one of: {', '.join(FORMATS)})", source=path)
+    if fmt == "xlsx" and len(table.frame) > EXCEL_MAX_ROWS:
+        raise UserError(
+            f"{len(table.frame):,} rows do not fit in an Excel sheet (at most {EXCEL_MAX_ROWS:,}); "
+            "use CSV or Parquet",
+            source=path,
+        )
+    with atomic_path(path) as tmp:
+        writer(table, tmp)
+
+
+def _bools_as_ints(frame: pd.DataFrame) -> pd.DataFrame:
+    bools = [c for c in frame.columns if frame[c].dtype == bool]
+    return frame.astype({c: "int8" for c in bools}) if bools else frame
+
+
+def _csv(table: ExportTable, path: Path) -> None:
+    _bools_as_ints(table.frame).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def _parquet(table: ExportTable, path: Path) -> None:
+    table.frame.to_parquet(path, engine="pyarrow", index=False)
+
+
+def _xlsx_clean(frame: pd.DataFrame) -> pd.DataFrame:
+    out = _bools_as_ints(frame).copy()
+    for c in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[c].dtype) and not isinstance(
+            out[c].dtype, pd.CategoricalDtype
+        ):
+            out[c] = out[c].map(
+                lambda v: _ILLEGAL_XLSX.sub("", v)[:32767] if isinstance(v, str) else v
+            )
+    return out
+
+
+def _labels_text(labels: dict[float, str] | None) -> str:
+    if not labels:
+        return ""
+    return "; ".join(f"{_num(k)} = {v}" for k, v in labels.items())
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _xlsx(table: ExportTable, path: Path) -> None:
+    codebook = table.codebook
+    dims = pd.DataFrame(
+        [
+            {
+                "dimension": d.key,
+                "label": d.label,
+                "scale": d.scale.value,
+                "unit": d.unit.value,
+                "applies_to": ", ".join(sorted(r.value for r in d.applies_to)),
+                "values": "; ".join(f"{v.value} = {v.label}" for v in d.values),
+                "definition": d.definition,
+                "include": "\n".join(d.include),
+                "exclude": "\n".join(d.exclude),
+            }
+            for d in codebook.dimensions
+        ]
+    )
+    columns = pd.DataFrame(
+        [
+            {
+                "column": c.name,
+                "label": c.label,
+                "value_labels": _labels_text(dict(c.value_labels or {})),
+            }
+            for c in table.columns
+        ]
+    )
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        _xlsx_clean(table.frame).to_excel(xl, sheet_name="data", index=False)
+        _xlsx_clean(dims).to_excel(xl, sheet_name="codebook", index=False)
+        _xlsx_clean(columns).to_excel(xl, sheet_name="columns", index=False)
+        meta = pd.DataFrame(
+            {
+                "item": ["codebook", "version", "layout"],
+                "value": [codebook.name, codebook.version, table.layout],
+            }
+        )
+        meta.to_excel(xl, sheet_name="about", index=False)
+
+
+def safe_names(names: list[str], kind: str, limits: list[int] | None = None) -> list[str]:
+    """Valid, unique variable names for SPSS (``"sav"``) or Stata (``"dta"``); ``limits``
+    gives a smaller maximum length per name where needed."""
+    reserved = _RESERVED[kind]
+    out: list[str] = []
+    used: set[str] = set()
+    for i, name in enumerate(names):
+        limit = STATA_NAME_MAX if kind == "dta" else SPSS_NAME_MAX
+        if limits is not None:
+            limit = min(limit, limits[i])
+        base = re.sub(r"[^A-Za-z0-9_]", "_", name)
+        if not base or not base[0].isalpha():
+            base = "v_" + base
+        if base.lower() in reserved:
+            base = base + "_"
+        base = base[:limit]
+        candidate, n = base, 1
+        while candidate.lower() in used:
+            n += 1
+            suffix = f"_{n}"
+            candidate = base[: limit - len(suffix)] + suffix
+        used.add(candidate.lower())
+        out.append(candidate)
+    return out
+
+
+def stats_frame(
+    table: ExportTable, kind: str
+) -> tuple[pd.DataFrame, list[str], dict[str, dict[float, str]]]:
+    """The frame as SPSS/Stata want it: (frame with safe names, variable labels, value labels).
+
+    Categories become their position (0, 1, ...) as floats; true/false become 1/0; text columns
+    have "" for missing; the role column becomes 1 = therapist, 2 = patient.
+    """
+    frame = table.frame
+    labelled = [bool(c.value_labels) for c in table.columns]
+    # pyreadstat names a label set after its variable plus a running number
+    cut = STATA_NAME_MAX - len(str(sum(labelled)))
+    limits = [cut if has else STATA_NAME_MAX for has in labelled] if kind == "dta" else None
+    names = safe_names([c.name for c in table.columns], kind, limits)
+    cols: dict[str, pd.Series] = {}
+    labels: list[str] = []
+    value_labels: dict[str, dict[float, str]] = {}
+    for info, name in zip(table.columns, names, strict=True):
+        series = frame[info.name]
+        vlabels = dict(info.value_labels or {})
+        if isinstance(series.dtype, pd.CategoricalDtype) and not vlabels:
+            series = series.astype(object).where(series.notna(), "").astype(str)
+        elif isinstance(series.dtype, pd.CategoricalDtype):
+            codes = series.cat.codes.astype("float64")
+            series = codes.where(codes >= 0, np.nan)
+        elif info.name == "role":
+            series = series.map({"therapist": 1.0, "patient": 2.0}).astype("float64")
+        elif series.dtype == bool or pd.api.types.is_numeric_dtype(series.dtype):
+            series = series.astype("float64")
+        elif info.name == "date":
+            series = series.map(lambda v: v if isinstance(v, date) else None).astype(object)
+        else:
+            series = series.map(
+                lambda v: (
+                    ""
+                    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+                    else str(v)
+                )
+            )
+        cols[name] = series
+        labels.append(_variable_label(info, name, kind))
+        if vlabels:
+            if kind == "dta":
+                vlabels = {int(k): v[:32000] for k, v in vlabels.items() if float(k).is_integer()}
+            if vlabels:
+                value_labels[name] = vlabels
+    return pd.DataFrame(cols, index=frame.index), labels, value_labels
+
+
+def _variable_label(info: ColumnInfo, name: str, kind: str) -> str:
+    label = info.label if name == info.name else f"{info.name}: {info.label}"
+    return label[:STATA_LABEL_MAX] if kind == "dta" else label[:255]
+
+
+def _sav(table: ExportTable, path: Path) -> None:
+    import pyreadstat
+
+    frame, labels, value_labels = stats_frame(table, "sav")
+    pyreadstat.write_sav(frame, str(path), column_labels=labels, variable_value_labels=value_labels)
+
+
+def _dta(table: ExportTable, path: Path) -> None:
+    import pyreadstat
+
+    frame, labels, value_labels = stats_frame(table, "dta")
+    pyreadstat.write_dta(
+        frame, str(path), column_labels=labels, variable_value_labels=value_labels, version=15
+    )

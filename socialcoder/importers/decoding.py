@@ -1,0 +1,87 @@
+"""Bytes of a text-format transcript -> ``str`` with ``\\n`` line ends and no byte-order mark.
+
+Order of attempts: a byte-order mark (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE) decides; otherwise
+strict UTF-8; otherwise UTF-16 without a mark when the NUL pattern says so; otherwise
+Windows-1252. NUL bytes or many control characters in what should be text mean a binary file,
+which is refused.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+from socialcoder.errors import ImportFormatError
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    # UTF-32 first: its little-endian mark starts with the UTF-16 one.
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+# C0 controls other than tab, line feed, vertical tab, form feed and carriage return.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_NEWLINE_RE = re.compile(r"\r\n?")
+
+
+def _binary(source: str) -> ImportFormatError:
+    return ImportFormatError(
+        "this looks like a binary file, not a text transcript "
+        "(expected UTF-8, UTF-16 or Windows-1252 text)",
+        source=source,
+    )
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Codec name when ``data`` looks like BOM-less UTF-16 (NUL in every other byte), else None."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    head = data[:4096]
+    even_nuls = head[0::2].count(0)
+    odd_nuls = head[1::2].count(0)
+    half = len(head) // 2
+    if odd_nuls > 0.4 * half and even_nuls == 0:
+        return "utf-16-le"
+    if even_nuls > 0.4 * half and odd_nuls == 0:
+        return "utf-16-be"
+    return None
+
+
+def decode_text(data: bytes, *, source: str) -> str:
+    """Decode ``data`` (see module doc) and normalise CRLF/CR line ends to ``\\n``.
+
+    The result never starts with U+FEFF. Raises :class:`ImportFormatError` for binary data.
+    """
+    text: str | None = None
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise ImportFormatError(
+                    f"the file starts with a {codec.upper()} byte-order mark but is not "
+                    f"valid {codec.upper()} (bad bytes at offset {exc.start + len(bom)})",
+                    source=source,
+                ) from None
+            break
+    if text is None:
+        codec = _utf16_without_bom(data) if b"\x00" in data[:4096] else None
+        try:
+            text = data.decode(codec or "utf-8")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                raise _binary(source) from None
+    text = text.lstrip("\ufeff")
+    if "\x00" in text:
+        raise _binary(source)
+    controls = len(_CONTROL_RE.findall(text, 0, 65536))
+    if controls and controls > 0.01 * min(len(text), 65536):
+        raise _binary(source)
+    if "\r" in text:
+        text = _NEWLINE_RE.sub("\n", text)
+    return text

@@ -1,0 +1,480 @@
+"""Importing codes from CSV: ``transcript, segment, coder, dimension, value[, memo]``.
+
+The whole file is checked before anything is stored (so one bad row stores nothing, and the
+message names the first bad row), then stored in one transaction (so a kill half way leaves the
+study as it was). The checks run column-wise with pandas so that files of millions of rows take
+seconds: transcript, coder, segment, dimension, value (against the scale), unit (segment vs
+session), speaker role, and one value per coder, unit and dimension.
+
+A row with an empty ``dimension`` and ``value`` but a ``memo`` is a coder's segment memo.
+Every new or changed code gets an audit entry (action ``import``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
+
+from socialcoder.domain.codebook import Unit
+from socialcoder.errors import UserError
+from socialcoder.services.coders import add_coders_in, check_coder_name, coder_ids
+from socialcoder.services.study import Study, now
+from socialcoder.storage.bulk import bulk_insert_columns
+from socialcoder.storage.models import (
+    AuditRow,
+    CodeRow,
+    CompletionRow,
+    SegmentMemoRow,
+    SegmentRow,
+    TranscriptRow,
+)
+
+COLUMNS = ("transcript", "segment", "coder", "dimension", "value", "memo")
+REQUIRED = COLUMNS[:5]
+MAX_BYTES = 2 * 1024**3
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class CodesImportSummary:
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    memos: int
+    coders_added: tuple[str, ...]
+    completed: int
+
+
+class _Problems:
+    """Collects the first failing row of each check; the earliest row is reported."""
+
+    def __init__(self, source: str, rows: pd.Series) -> None:
+        self.source = source
+        self.rows = rows  # CSV row number of every frame row
+        self.first: tuple[int, str] | None = None
+
+    def check(self, bad: pd.Series | np.ndarray, message: Callable[[int], str]) -> None:
+        positions = np.flatnonzero(np.asarray(bad))
+        if len(positions):
+            pos = int(positions[0])
+            row = int(self.rows.iloc[pos])
+            if self.first is None or row < self.first[0]:
+                self.first = (row, message(pos))
+
+    def raise_first(self) -> None:
+        if self.first is not None:
+            raise UserError(self.first[1], source=self.source, row=self.first[0])
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    source = str(path)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise UserError("file is larger than 2 GB", source=source)
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError as exc:
+        raise UserError(f"cannot read: {exc.strerror}", source=source) from None
+    if b"\x00" in head:
+        raise UserError("is a binary file, not CSV", source=source)
+    try:
+        frame = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding="utf-8-sig",
+            skip_blank_lines=True,
+        )
+    except UnicodeDecodeError:
+        raise UserError("is not UTF-8 text", source=source) from None
+    except pd.errors.EmptyDataError:
+        raise UserError("is empty", source=source) from None
+    except pd.errors.ParserError as exc:
+        raise UserError(f"is not valid CSV: {str(exc).strip()}", source=source) from None
+    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise UserError(
+            f"missing column(s) {', '.join(missing)}; a codes CSV has the columns "
+            f"{', '.join(COLUMNS)} (memo optional)",
+            source=source,
+        )
+    frame = frame[[c for c in COLUMNS if c in frame.columns]].copy()
+    if "memo" not in frame.columns:
+        frame["memo"] = ""
+    for column in COLUMNS:
+        frame[column] = frame[column].str.strip()
+    frame["row"] = np.arange(2, len(frame) + 2)
+    return frame[(frame[list(COLUMNS)] != "").any(axis=1)].reset_index(drop=True)
+
+
+def import_codes_csv(
+    study: Study,
+    path: Path,
+    *,
+    complete: bool = False,
+    add_coders: bool = False,
+    actor: str | None = None,
+    progress: Progress | None = None,
+) -> CodesImportSummary:
+    """Check and store a codes CSV (see the module doc); returns what was stored."""
+    source = str(path)
+    if progress:
+        progress(0, 3, "reading")
+    frame = _read_frame(path)
+    if progress:
+        progress(1, 3, "checking rows")
+    checked, memos, new_coders = _check(study, frame, source, add_coders)
+    if progress:
+        progress(2, 3, "storing codes")
+    summary = _store(study, checked, memos, new_coders, complete, actor)
+    if progress:
+        progress(3, 3, "done")
+    return summary
+
+
+def _check(
+    study: Study, frame: pd.DataFrame, source: str, add_coders: bool
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    problems = _Problems(source, frame["row"])
+    with study.read() as session:
+        transcripts = dict(session.execute(select(TranscriptRow.name, TranscriptRow.id)).all())
+        known = coder_ids(session)
+    tid = frame["transcript"].map(transcripts)
+    problems.check(tid.isna(), lambda i: f"unknown transcript {frame['transcript'].iat[i]!r}")
+
+    unknown = sorted(set(frame["coder"]) - set(known))
+    new_coders: list[str] = []
+    if unknown:
+        is_unknown = frame["coder"].isin(unknown)
+        if not add_coders:
+            problems.check(
+                is_unknown,
+                lambda i: (
+                    f"unknown coder {frame['coder'].iat[i]!r} (add coders first, or use --add-coders)"
+                ),
+            )
+        else:
+            for name in unknown:
+                try:
+                    check_coder_name(name)
+                except UserError as exc:
+                    message = exc.message
+                    problems.check(frame["coder"] == name, lambda i, m=message: m)
+            new_coders = unknown
+
+    seg_text = frame["segment"]
+    seg_num = pd.to_numeric(seg_text, errors="coerce")
+    bad_seg = (seg_text != "") & (seg_num.isna() | (seg_num % 1 != 0))
+    problems.check(
+        bad_seg, lambda i: f"segment {seg_text.iat[i]!r} is not a segment number (1, 2, ...)"
+    )
+    seg_idx = seg_num.where(~bad_seg).astype("Int64")
+
+    is_memo = (frame["dimension"] == "") & (frame["value"] == "")
+    problems.check(
+        is_memo & ((frame["memo"] == "") | seg_idx.isna()),
+        lambda i: "no dimension and value (and no segment memo on a segment)",
+    )
+
+    dims = study.dims
+    dim_key = frame["dimension"]
+    problems.check(
+        ~is_memo & ~dim_key.isin(list(dims)),
+        lambda i: f"unknown dimension {dim_key.iat[i]!r} (the codebook has: {', '.join(dims)})",
+    )
+
+    # Segments of the transcripts named in the file: (transcript id, index) -> id, role.
+    wanted = [int(t) for t in tid.dropna().unique()]
+    with study.read() as session:
+        seg_rows = session.execute(
+            select(SegmentRow.transcript_id, SegmentRow.idx, SegmentRow.id, SegmentRow.role).where(
+                SegmentRow.transcript_id.in_(wanted)
+            )
+        ).all()
+    segments = pd.DataFrame(seg_rows, columns=["tid", "idx", "seg_id", "role"])
+    keys = pd.DataFrame({"tid": tid.astype("Int64"), "idx": seg_idx})
+    if len(segments):
+        segments = segments.astype({"tid": "Int64", "idx": "Int64"})
+        found = keys.merge(segments, on=["tid", "idx"], how="left")
+    else:
+        found = keys.assign(seg_id=np.nan, role=None)
+    seg_id = found["seg_id"].astype("Int64")
+    role = found["role"]
+    has_segment = seg_idx.notna()
+    problems.check(
+        has_segment & tid.notna() & seg_id.isna(),
+        lambda i: f"transcript {frame['transcript'].iat[i]!r} has no segment {seg_idx.iat[i]}",
+    )
+
+    # Values, units and roles, checked once per distinct (dimension, value) / (dimension, role).
+    coded = ~is_memo & dim_key.isin(list(dims))
+    value = pd.Series("", index=frame.index, dtype=object)
+    for (key, raw), index in frame[coded].groupby(["dimension", "value"]).groups.items():
+        try:
+            value.loc[index] = dims[key].dimension.parse_value(raw)
+        except ValueError as exc:
+            message = str(exc)
+            problems.check(frame.index.isin(index), lambda i, m=message: m)
+    for key, info in dims.items():
+        d = info.dimension
+        mine = coded & (dim_key == key)
+        if d.unit is Unit.SESSION:
+            problems.check(
+                mine & has_segment,
+                lambda i, k=key: f"{k!r} is session-level: leave 'segment' empty",
+            )
+        else:
+            problems.check(
+                mine & ~has_segment,
+                lambda i, k=key: f"{k!r} is coded per segment: 'segment' is empty",
+            )
+            allowed = [r.value for r in d.applies_to]
+            wrong = mine & seg_id.notna() & ~role.isin(allowed).to_numpy()
+            problems.check(
+                wrong,
+                lambda i, k=key: (
+                    f"{k!r} does not apply to {role.iat[i]} turns "
+                    f"(segment {seg_idx.iat[i]} is a {role.iat[i]} turn)"
+                ),
+            )
+    problems.raise_first()
+
+    out = pd.DataFrame(
+        {
+            "row": frame["row"],
+            "coder": frame["coder"],
+            "tid": tid.astype("Int64"),
+            "seg_id": seg_id,
+            "seg_idx": seg_idx,
+            "dimension": dim_key,
+            "value": value,
+            "memo": frame["memo"],
+        }
+    )
+    memos = out[is_memo].copy()
+    codes = out[~is_memo].copy()
+    codes["dim_id"] = codes["dimension"].map({k: v.id for k, v in dims.items()}).astype("int64")
+    codes["enumerated"] = (
+        codes["dimension"].map({k: v.enumerated for k, v in dims.items()}).astype(bool)
+    )
+    codes["unit"] = codes["seg_id"].fillna(-codes["tid"]).astype("int64")  # session: -transcript id
+    duplicate = codes.duplicated(["coder", "dim_id", "unit"], keep=False)
+    if duplicate.any():
+        dups = codes[duplicate]
+        first_row = dups.groupby(["coder", "dim_id", "unit"])["row"].transform("min")
+        later = dups[dups["row"] != first_row].sort_values("row")
+        raise UserError(
+            f"codes the same unit as row {int(first_row.loc[later.index[0]])} "
+            "(one value per coder, unit and dimension)",
+            source=source,
+            row=int(later["row"].iloc[0]),
+        )
+    return codes, memos, new_coders
+
+
+def _store(
+    study: Study,
+    codes: pd.DataFrame,
+    memos: pd.DataFrame,
+    new_coders: list[str],
+    complete: bool,
+    actor: str | None,
+) -> CodesImportSummary:
+    stamp = now()
+    completed = 0
+    with study.write() as session:
+        ids = coder_ids(session)
+        ids.update(add_coders_in(session, new_coders))
+        codes["cid"] = codes["coder"].map(ids).astype("int64")
+        memos["cid"] = memos["coder"].map(ids).astype("int64")
+        involved = [int(c) for c in set(codes["cid"]) | set(memos["cid"])]
+        existing = pd.DataFrame(
+            session.execute(
+                select(
+                    CodeRow.id,
+                    CodeRow.coder_id,
+                    CodeRow.transcript_id,
+                    CodeRow.segment_id,
+                    CodeRow.dimension_id,
+                    CodeRow.value,
+                    CodeRow.memo,
+                ).where(CodeRow.coder_id.in_(involved))
+            ).all(),
+            columns=["code_id", "cid", "old_tid", "old_seg", "dim_id", "old_value", "old_memo"],
+        )
+        if len(existing):
+            existing["unit"] = existing["old_seg"].fillna(-existing["old_tid"]).astype("int64")
+            merged = codes.merge(
+                existing[["code_id", "cid", "dim_id", "unit", "old_value", "old_memo"]],
+                on=["cid", "dim_id", "unit"],
+                how="left",
+            )
+        else:
+            merged = codes.assign(code_id=np.nan, old_value=None, old_memo=None)
+        new_memo = merged["memo"].where(merged["memo"] != "", None)
+        old_memo = merged["old_memo"].where(merged["old_memo"].notna(), None)
+        is_new = merged["code_id"].isna()
+        same = (
+            ~is_new
+            & (merged["old_value"] == merged["value"])
+            & (old_memo.fillna("\0") == new_memo.fillna("\0"))
+        )
+        changed = ~is_new & ~same
+        version = study.codebook_version_id
+        connection = session.connection()
+        fresh = merged[is_new]
+        if len(fresh):
+            bulk_insert_columns(
+                connection,
+                CodeRow.__table__,
+                {
+                    "coder_id": fresh["cid"].tolist(),
+                    "transcript_id": fresh["tid"].astype("int64").tolist(),
+                    "segment_id": _nullable(fresh["seg_id"]),
+                    "dimension_id": fresh["dim_id"].tolist(),
+                    "dim_enumerated": fresh["enumerated"].tolist(),
+                    "value": fresh["value"].tolist(),
+                    "value_enum": fresh["value"].where(fresh["enumerated"], None).tolist(),
+                    "memo": new_memo[is_new].tolist(),
+                    "codebook_version_id": version,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                },
+            )
+        moved = merged[changed]
+        if len(moved):
+            session.execute(
+                update(CodeRow)
+                .where(CodeRow.id == bindparam("b_id"))
+                .values(
+                    value=bindparam("b_value"),
+                    value_enum=bindparam("b_enum"),
+                    memo=bindparam("b_memo"),
+                    updated_at=stamp,
+                    codebook_version_id=version,
+                ),
+                [
+                    {"b_id": int(i), "b_value": v, "b_enum": v if e else None, "b_memo": m}
+                    for i, v, e, m in zip(
+                        moved["code_id"],
+                        moved["value"],
+                        moved["enumerated"],
+                        new_memo[changed],
+                        strict=True,
+                    )
+                ],
+                execution_options={"synchronize_session": False},
+            )
+        touched = merged[is_new | changed]
+        if len(touched):
+            bulk_insert_columns(
+                connection,
+                AuditRow.__table__,
+                {
+                    "at": stamp,
+                    "actor": touched["coder"].tolist() if actor is None else actor,
+                    "action": "import",
+                    "coder_id": touched["cid"].tolist(),
+                    "transcript_id": touched["tid"].astype("int64").tolist(),
+                    "segment_idx": _nullable(touched["seg_idx"]),
+                    "dimension_key": touched["dimension"].tolist(),
+                    "old_value": touched["old_value"]
+                    .where(touched["old_value"].notna(), None)
+                    .tolist(),
+                    "new_value": touched["value"].tolist(),
+                    "reason": None,
+                },
+            )
+        memo_count = _store_memos(session, memos, stamp, actor)
+        if complete:
+            pairs = {(int(c), int(t)) for c, t in zip(codes["cid"], codes["tid"], strict=True)}
+            pairs |= {(int(c), int(t)) for c, t in zip(memos["cid"], memos["tid"], strict=True)}
+            done = {
+                (c, t)
+                for c, t in session.execute(
+                    select(CompletionRow.coder_id, CompletionRow.transcript_id)
+                )
+            }
+            todo = sorted(pairs - done)
+            if todo:
+                bulk_insert_columns(
+                    connection,
+                    CompletionRow.__table__,
+                    {
+                        "coder_id": [c for c, _ in todo],
+                        "transcript_id": [t for _, t in todo],
+                        "completed_at": stamp,
+                    },
+                )
+                bulk_insert_columns(
+                    connection,
+                    AuditRow.__table__,
+                    {
+                        "at": stamp,
+                        "actor": actor or "import",
+                        "action": "complete",
+                        "coder_id": [c for c, _ in todo],
+                        "transcript_id": [t for _, t in todo],
+                        "segment_idx": None,
+                        "dimension_key": None,
+                        "old_value": "0",
+                        "new_value": "1",
+                        "reason": "codes import --complete",
+                    },
+                )
+            completed = len(todo)
+    return CodesImportSummary(
+        rows=len(codes) + len(memos),
+        inserted=int(is_new.sum()),
+        updated=int(changed.sum()),
+        unchanged=int(same.sum()),
+        memos=memo_count,
+        coders_added=tuple(new_coders),
+        completed=completed,
+    )
+
+
+def _nullable(series: pd.Series) -> list[int | None]:
+    return [None if pd.isna(x) else int(x) for x in series]
+
+
+def _store_memos(session: Session, memos: pd.DataFrame, stamp: datetime, actor: str | None) -> int:
+    for m in memos.itertuples():
+        cid, seg = int(m.cid), int(m.seg_id)
+        row = session.scalars(
+            select(SegmentMemoRow).where(
+                SegmentMemoRow.coder_id == cid, SegmentMemoRow.segment_id == seg
+            )
+        ).one_or_none()
+        if row is not None and row.text == m.memo:
+            continue
+        old = row.text if row else None
+        if row is None:
+            session.add(SegmentMemoRow(coder_id=cid, segment_id=seg, text=m.memo, updated_at=stamp))
+        else:
+            row.text, row.updated_at = m.memo, stamp
+        session.add(
+            AuditRow(
+                at=stamp,
+                actor=actor or m.coder,
+                action="memo",
+                coder_id=cid,
+                transcript_id=int(m.tid),
+                segment_idx=int(m.seg_idx),
+                old_value=old,
+                new_value=m.memo,
+                reason="codes import",
+            )
+        )
+    return len(memos)

@@ -1,0 +1,279 @@
+"""Exporting a study for analysis: long / wide / sessions tables in CSV, Excel, SPSS, Stata or
+Parquet, and the REFI-QDA exchange file (.qdpx).
+
+Use :func:`export_table` (or :func:`build_export_table` for the DataFrame alone, e.g. for a
+preview) and :func:`export_refi`. The tables are described in ``docs/export.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from socialcoder.errors import StudyError, UserError
+from socialcoder.export import refi_write
+from socialcoder.export.model import CONSENSUS, LAYOUTS, ExportTable, StudyData
+from socialcoder.export.tables import build_table
+from socialcoder.export.writers import FORMATS, format_of, write_table
+from socialcoder.services.measures import read_measures
+from socialcoder.services.study import Study
+from socialcoder.storage.models import (
+    AssignmentRow,
+    CodebookVersionRow,
+    CodeRow,
+    CoderRow,
+    CompletionRow,
+    DimensionRow,
+    SegmentMemoRow,
+    SegmentRow,
+    TranscriptRow,
+)
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSummary:
+    path: Path
+    layout: str
+    format: str
+    rows: int
+    columns: int
+    coders: tuple[str, ...]
+
+
+def resolve_coders(study: Study, spec: str | Sequence[str] | None = None) -> tuple[str, ...]:
+    """``None``/``"all"``: every coder, plus the consensus layer when it has codes;
+    ``"consensus"``: the consensus layer; otherwise names (a list or ``"a,b"``)."""
+    with study.read() as session:
+        rows = session.execute(
+            select(CoderRow.id, CoderRow.name, CoderRow.kind).order_by(CoderRow.name)
+        ).all()
+        consensus_ids = [r.id for r in rows if r.kind == "consensus"]
+        has_consensus = bool(
+            consensus_ids
+            and session.scalars(
+                select(CodeRow.id).where(CodeRow.coder_id.in_(consensus_ids)).limit(1)
+            ).first()
+        )
+    coders = [r.name for r in rows if r.kind == "coder"]
+    layers = [r.name for r in rows if r.kind == "consensus"]
+    if spec is None or spec == "all" or (not isinstance(spec, str) and list(spec) == ["all"]):
+        return tuple(coders + (layers if has_consensus else []))
+    names = (
+        [n.strip() for n in spec.split(",")] if isinstance(spec, str) else [n.strip() for n in spec]
+    )
+    names = [n for n in names if n]
+    if not names:
+        raise UserError(
+            "no coders given (use --coders all, --coders consensus or --coders NAME,NAME)"
+        )
+    known = set(coders) | set(layers)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        listed = ", ".join(coders + layers) or "none"
+        raise StudyError(
+            f"unknown coder(s) {', '.join(map(repr, unknown))} (this study has: {listed})"
+        )
+    chosen = list(dict.fromkeys(names))
+    return tuple([n for n in chosen if n != CONSENSUS] + [n for n in chosen if n == CONSENSUS])
+
+
+def _frame(session: Session, stmt: Select[Any], columns: list[str]) -> pd.DataFrame:
+    """Rows of ``stmt`` as a DataFrame, fetched as plain DBAPI tuples (several times faster
+    than Row objects for large results). Only for columns that need no type conversion
+    (integers, floats, text)."""
+    result = session.connection().execute(stmt)
+    rows = result.cursor.fetchall() if result.cursor is not None else []
+    return pd.DataFrame(rows, columns=columns)
+
+
+def load_study_data(study: Study, coders: Sequence[str], *, with_text: bool = False) -> StudyData:
+    """Read what the tables need for the given coders (see :class:`StudyData`)."""
+    with study.read() as session:
+        ids = dict(session.execute(select(CoderRow.name, CoderRow.id)).all())
+        names = {ids[c]: c for c in coders}
+        chosen = list(names)
+        transcripts = pd.DataFrame(
+            session.execute(
+                select(
+                    TranscriptRow.id,
+                    TranscriptRow.name,
+                    TranscriptRow.participant,
+                    TranscriptRow.therapist,
+                    TranscriptRow.session_number,
+                    TranscriptRow.session_date,
+                    TranscriptRow.preamble,
+                )
+            ).all(),
+            columns=[
+                "transcript_id",
+                "transcript",
+                "participant",
+                "therapist",
+                "session",
+                "date",
+                "preamble",
+            ],
+        ).astype({"transcript_id": "int64", "session": "Int64"})
+        seg_cols = [
+            SegmentRow.id,
+            SegmentRow.transcript_id,
+            SegmentRow.idx,
+            SegmentRow.role,
+            SegmentRow.label,
+            SegmentRow.start_s,
+            SegmentRow.end_s,
+        ]
+        if with_text:
+            seg_cols.append(SegmentRow.text)
+        seg_names = ["segment_id", "transcript_id", "segment", "role", "speaker", "start", "end"]
+        segments = _frame(
+            session, select(*seg_cols), [*seg_names, "text"] if with_text else seg_names
+        )
+        segments = segments.astype(
+            {
+                "segment_id": "int64",
+                "transcript_id": "int64",
+                "segment": "int64",
+                "start": "float64",
+                "end": "float64",
+            }
+        )
+        keys = dict(session.execute(select(DimensionRow.id, DimensionRow.key)).all())
+        versions = dict(
+            session.execute(select(CodebookVersionRow.id, CodebookVersionRow.version)).all()
+        )
+        codes = _frame(
+            session,
+            select(
+                CodeRow.transcript_id,
+                CodeRow.segment_id,
+                CodeRow.coder_id,
+                CodeRow.dimension_id,
+                CodeRow.value,
+                CodeRow.memo,
+                CodeRow.codebook_version_id,
+            ).where(CodeRow.coder_id.in_(chosen)),
+            [
+                "transcript_id",
+                "segment_id",
+                "coder",
+                "dimension",
+                "value",
+                "memo",
+                "codebook_version",
+            ],
+        )
+        memo_rows = session.execute(
+            select(
+                SegmentMemoRow.segment_id,
+                SegmentMemoRow.coder_id,
+                SegmentMemoRow.text,
+                SegmentRow.transcript_id,
+            )
+            .join(SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id)
+            .where(SegmentMemoRow.coder_id.in_(chosen))
+        ).all()
+        completed = set(
+            session.execute(
+                select(CompletionRow.transcript_id, CompletionRow.coder_id).where(
+                    CompletionRow.coder_id.in_(chosen)
+                )
+            ).all()
+        )
+        assigned = set(
+            session.execute(
+                select(AssignmentRow.transcript_id, AssignmentRow.coder_id).where(
+                    AssignmentRow.coder_id.in_(chosen)
+                )
+            ).all()
+        )
+        coded_pairs = set(
+            session.execute(
+                select(CodeRow.transcript_id, CodeRow.coder_id)
+                .where(CodeRow.coder_id.in_(chosen))
+                .distinct()
+            ).all()
+        )
+    completed = {(int(t), int(c)) for t, c in completed}
+    pairs = {(int(t), int(c)) for t, c in coded_pairs | assigned} | completed
+    codes = codes.astype({"transcript_id": "int64", "segment_id": "float64"})
+    codes["coder"] = codes["coder"].map(names)
+    codes["dimension"] = codes["dimension"].map(keys)
+    codes["codebook_version"] = codes["codebook_version"].map(versions)
+    memos = pd.DataFrame(
+        memo_rows, columns=["segment_id", "coder", "segment_memo", "transcript_id"]
+    )
+    memos["coder"] = memos["coder"].map(names)
+    pairs |= {(t, c) for _, c, _, t in memo_rows}
+    involved = pd.DataFrame(
+        [(t, names[c], (t, c) in completed) for t, c in sorted(pairs)],
+        columns=["transcript_id", "coder", "completed"],
+    ).astype({"transcript_id": "int64", "completed": bool})
+    return StudyData(
+        codebook=study.codebook,
+        codebook_version=study.codebook.version,
+        coders=tuple(coders),
+        transcripts=transcripts,
+        segments=segments,
+        involved=involved,
+        codes=codes,
+        segment_memos=memos.astype({"segment_id": "int64"}),
+        measures=read_measures(study),
+        study_name=study.name,
+    )
+
+
+def build_export_table(
+    study: Study, layout: str, *, coders: str | Sequence[str] | None = None, with_text: bool = False
+) -> ExportTable:
+    """One of the tables (``long``, ``wide``, ``sessions``) as an :class:`ExportTable`."""
+    if layout not in LAYOUTS:
+        raise UserError(f"unknown layout {layout!r} (use one of: {', '.join(LAYOUTS)})")
+    chosen = resolve_coders(study, coders)
+    data = load_study_data(study, chosen, with_text=with_text and layout != "sessions")
+    return build_table(layout, data, with_text=with_text)
+
+
+def export_table(
+    study: Study,
+    path: Path,
+    *,
+    layout: str = "long",
+    coders: str | Sequence[str] | None = None,
+    with_text: bool = False,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+) -> ExportSummary:
+    """Build a table and write it (format from ``fmt`` or the extension: csv, xlsx, sav, dta,
+    parquet). The file appears whole or not at all."""
+    fmt = fmt or format_of(path)
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r} (use one of: {', '.join(FORMATS)})", source=path)
+    if progress:
+        progress(0, 2, "building the table")
+    table = build_export_table(study, layout, coders=coders, with_text=with_text)
+    if progress:
+        progress(1, 2, f"writing {fmt}")
+    write_table(table, path, fmt)
+    if progress:
+        progress(2, 2, "done")
+    coders_out = tuple(dict.fromkeys(c for c in resolve_coders(study, coders)))
+    return ExportSummary(path, layout, fmt, len(table.frame), len(table.frame.columns), coders_out)
+
+
+def export_refi(
+    study: Study, path: Path, *, coders: str | Sequence[str] | None = None
+) -> refi_write.RefiExportSummary:
+    """Write the study as a REFI-QDA project (.qdpx); see ``docs/export.md`` for the mapping."""
+    chosen = resolve_coders(study, coders)
+    data = load_study_data(study, chosen, with_text=True)
+    key = f"{study.name}|{study.info().created_at.isoformat()}"
+    return refi_write.write_qdpx(data, path, study_key=key)
