@@ -10,7 +10,6 @@ from socialcoder.cli.common import add_study_arg, command, study_of
 from socialcoder.cli.lead_cmds import register_coder_actions
 from socialcoder.cli.output import ProgressBar, print_json, table
 from socialcoder.services.coders import add_coders, list_coders
-from socialcoder.services.codes_csv import export_codes_csv, import_codes_csv
 from socialcoder.services.coding import clear_code, set_code, set_completed, set_segment_memo
 
 
@@ -170,6 +169,8 @@ def cmd_complete(args: argparse.Namespace) -> int:
 
 
 def cmd_codes_import(args: argparse.Namespace) -> int:
+    from socialcoder.services.codes_csv import import_codes_csv
+
     with study_of(args) as study:
         summary = import_codes_csv(
             study,
@@ -190,6 +191,8 @@ def cmd_codes_import(args: argparse.Namespace) -> int:
 
 
 def cmd_codes_export(args: argparse.Namespace) -> int:
+    from socialcoder.services.codes_csv import export_codes_csv
+
     with study_of(args) as study:
         count = export_codes_csv(study, args.file)
     print(f"Wrote {count} row(s) to {args.file}")

@@ -10,7 +10,6 @@ from typing import Any
 
 from socialcoder.cli.common import command
 from socialcoder.services.coders import list_coders
-from socialcoder.services.demo import build_demo
 from socialcoder.services.queries import list_transcripts
 from socialcoder.services.study import open_study
 
@@ -41,6 +40,8 @@ def has_display() -> bool:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from socialcoder.services.demo import build_demo
+
     demo = build_demo(args.path, fresh=args.fresh)
     with open_study(demo.path) as study:
         transcripts = list_transcripts(study)

@@ -8,12 +8,8 @@ from typing import Any
 
 from socialcoder.cli.common import add_study_arg, command, study_of
 from socialcoder.cli.output import ProgressBar
-from socialcoder.export.model import LAYOUTS
-from socialcoder.export.writers import FORMATS
+from socialcoder.export.names import FORMATS, LAYOUTS
 from socialcoder.importers.speakers import parse_speaker_map
-from socialcoder.services.exporting import export_refi, export_table
-from socialcoder.services.measures import import_measures
-from socialcoder.services.refi_import import import_refi
 
 
 def register(commands: Any) -> None:
@@ -87,6 +83,8 @@ def register(commands: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from socialcoder.services.exporting import export_refi, export_table
+
     fmt = args.format or ("qdpx" if args.out.suffix.lower() == ".qdpx" else None)
     with study_of(args) as study:
         if fmt == "qdpx":
@@ -113,6 +111,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_measures_import(args: argparse.Namespace) -> int:
+    from socialcoder.services.measures import import_measures
+
     with study_of(args) as study:
         summary = import_measures(study, args.file)
     print(
@@ -123,6 +123,8 @@ def cmd_measures_import(args: argparse.Namespace) -> int:
 
 
 def cmd_import_refi(args: argparse.Namespace) -> int:
+    from socialcoder.services.refi_import import import_refi
+
     speaker_map = parse_speaker_map(args.speaker_map) if args.speaker_map else None
     summary = import_refi(
         args.source,

@@ -9,7 +9,6 @@ from socialcoder.cli.common import add_study_arg, command, study_of
 from socialcoder.cli.output import print_json, table
 from socialcoder.errors import UserError
 from socialcoder.services.assignments import apply_assignments, assign, plan_assignments, progress
-from socialcoder.services.calibration import DEFAULT_THRESHOLD, calibrate
 from socialcoder.services.coders import rename_coder, set_coder_active
 
 
@@ -46,9 +45,7 @@ def register(commands: Any) -> None:
     p.add_argument("--trainee", required=True)
     p.add_argument("--gold", required=True, help="the gold-standard coder")
     p.add_argument("--transcript", required=True)
-    p.add_argument(
-        "--threshold", type=float, default=DEFAULT_THRESHOLD, help="pass mark (default 0.8)"
-    )
+    p.add_argument("--threshold", type=float, default=0.8, help="pass mark (default 0.8)")
     p.add_argument("--json", action="store_true")
 
     p = command(
@@ -104,6 +101,8 @@ def cmd_assign(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    from socialcoder.services.calibration import calibrate
+
     with study_of(args) as study:
         result = calibrate(
             study,

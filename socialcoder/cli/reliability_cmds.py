@@ -6,14 +6,16 @@ import argparse
 import csv
 import sys
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialcoder.cli.common import add_study_arg, command, study_of
 from socialcoder.cli.output import ProgressBar, print_json, table
 from socialcoder.errors import UserError
-from socialcoder.services.consensus import adjudicate, build_consensus, list_disagreements
-from socialcoder.services.reliability_data import Selection
-from socialcoder.services.reliability_report import BY_CHOICES, reliability_report
+
+BY_CHOICES = ("transcript", "pair", "value")  # as in services.reliability_report
+
+if TYPE_CHECKING:
+    from socialcoder.services.reliability_data import Selection
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
@@ -38,6 +40,8 @@ def _when(text: str | None, flag: str) -> datetime | None:
 
 
 def _selection(args: argparse.Namespace) -> Selection:
+    from socialcoder.services.reliability_data import Selection
+
     return Selection(
         dimensions=_list(args.dimension),
         coders=_list(args.coders),
@@ -125,6 +129,8 @@ def _ci(item: dict[str, Any]) -> str:
 
 
 def cmd_reliability(args: argparse.Namespace) -> int:
+    from socialcoder.services.reliability_report import reliability_report
+
     if args.bootstrap < 0:
         raise UserError("--bootstrap must be a positive number of replicates")
     with study_of(args) as study:
@@ -236,6 +242,8 @@ def cmd_reliability(args: argparse.Namespace) -> int:
 
 
 def cmd_disagreements(args: argparse.Namespace) -> int:
+    from socialcoder.services.consensus import list_disagreements
+
     with study_of(args) as study:
         items = list_disagreements(study, _selection(args))
     if args.json:
@@ -256,6 +264,8 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
 
 
 def cmd_consensus(args: argparse.Namespace) -> int:
+    from socialcoder.services.consensus import build_consensus
+
     coders = _list(args.coders) or ()
     with study_of(args) as study:
         result = build_consensus(study, coders, dimensions=_list(args.dimension), actor=args.actor)
@@ -281,6 +291,8 @@ def cmd_consensus(args: argparse.Namespace) -> int:
 
 
 def cmd_adjudicate(args: argparse.Namespace) -> int:
+    from socialcoder.services.consensus import adjudicate
+
     with study_of(args) as study:
         change = adjudicate(
             study,

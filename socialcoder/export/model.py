@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from socialcoder.domain.codebook import Codebook
+from socialcoder.export.names import LAYOUTS  # noqa: F401  (re-exported)
 
-LAYOUTS = ("long", "wide", "sessions")
 CONSENSUS = "consensus"
 
 

@@ -27,8 +27,8 @@ import pandas as pd
 
 from socialcoder.errors import UserError
 from socialcoder.export.model import ColumnInfo, ExportTable
+from socialcoder.export.names import FORMATS
 
-FORMATS = ("csv", "xlsx", "sav", "dta", "parquet")
 _EXTENSIONS = {
     ".csv": "csv",
     ".xlsx": "xlsx",
