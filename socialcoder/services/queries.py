@@ -72,7 +72,7 @@ class TranscriptSummary:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: building thousands of frozen objects costs 3x
 class SegmentView:
     id: int
     index: int
@@ -222,7 +222,8 @@ def show_transcript(study: Study, name: str, *, coder: str | None = None) -> Tra
         tid = transcript_id(session, name)
         row = session.get(TranscriptRow, tid)
         assert row is not None
-        seg_rows = session.execute(
+        conn = session.connection()  # Core rows: no ORM loading for thousands of segments
+        seg_rows = conn.execute(
             select(
                 SegmentRow.id,
                 SegmentRow.idx,
@@ -242,7 +243,7 @@ def show_transcript(study: Study, name: str, *, coder: str | None = None) -> Tra
         if coder is not None:
             cid = coder_id(session, coder)
             keys = dict(session.execute(select(DimensionRow.id, DimensionRow.key)).all())
-            for seg_id, dim_id, value in session.execute(
+            for seg_id, dim_id, value in conn.execute(
                 select(CodeRow.segment_id, CodeRow.dimension_id, CodeRow.value).where(
                     and_(CodeRow.transcript_id == tid, CodeRow.coder_id == cid)
                 )
@@ -260,21 +261,14 @@ def show_transcript(study: Study, name: str, *, coder: str | None = None) -> Tra
             )
             completed = session.get(CompletionRow, (cid, tid)) is not None
         order = {k: i for i, k in enumerate(study.codebook.keys)}
+        for seg_id, found in codes.items():
+            if len(found) > 1:
+                codes[seg_id] = dict(sorted(found.items(), key=lambda kv: order.get(kv[0], 99)))
         segments = [
             SegmentView(
-                id=s.id,
-                index=s.idx,
-                role=s.role,
-                label=s.label,
-                start=s.start_s,
-                end=s.end_s,
-                text=s.text,
-                codes=dict(
-                    sorted(codes.get(s.id, {}).items(), key=lambda kv: order.get(kv[0], 99))
-                ),
-                memo=memos.get(s.id),
+                seg_id, idx, role, label, start, end, text, codes.get(seg_id, {}), memos.get(seg_id)
             )
-            for s in seg_rows
+            for seg_id, idx, role, label, start, end, text in seg_rows
         ]
         summary = _summary(row)
     return TranscriptView(summary, segments, coder, session_codes, completed)

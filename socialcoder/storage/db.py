@@ -49,6 +49,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache: large imports stay fast
     # WAL is a lasting property of the file: switch to it only for a new (empty) database or
     # a study, never for some other SQLite file that was opened by mistake (left as it was).
     cursor.execute("SELECT count(*), sum(name = 'alembic_version') FROM sqlite_master")
