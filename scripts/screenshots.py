@@ -1,7 +1,9 @@
-"""Save docs/screenshots/workbench.png: the coding window on the fictional sample study.
+"""Save docs/screenshots/workbench.png (the coding window) and dashboard.png / review.png (the
+study lead's reliability dashboard and disagreement review), on the fictional sample study.
 
 Run: ``python scripts/screenshots.py`` (offscreen by default). Builds the demo study in a temp
-folder, opens P01_session02 as coder ana, codes a turn and shows the resistance details.
+folder, opens P01_session02 as coder ana, codes a turn and shows the resistance details; then
+opens the study as lead, computes the dashboard and shows the first resistance disagreement.
 """
 
 from __future__ import annotations
@@ -48,6 +50,39 @@ def main(out: Path = ROOT / "docs" / "screenshots" / "workbench.png") -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(out))
     print(f"saved {out}")
+    window.close()
+    return lead_shots(demo.path, out.parent)
+
+
+def lead_shots(study: Path, folder: Path) -> int:
+    """dashboard.png and review.png: the lead's views on a copy of the demo study."""
+    app = make_app()
+    window = MainWindow()
+    window.resize(1400, 900)
+    window.show()
+    if not window.open_study(str(study), "Dr Lead", role="lead") or window.lead is None:
+        return 1
+    lead = window.lead
+    lead.show_page("dashboard")
+    dash = lead.dashboard
+    dash.wait(60)
+    for _ in range(50):
+        app.processEvents()
+        if dash.result is not None and dash.job is None:
+            break
+        QTest.qWait(100)
+    dash.conf_dimension.setCurrentIndex(dash.conf_dimension.findData("resistance"))
+    for _ in range(5):
+        app.processEvents()
+    window.grab().save(str(folder / "dashboard.png"))
+    print(f"saved {folder / 'dashboard.png'}")
+    lead.show_page("review")
+    review = lead.review
+    review.f_dimension.setCurrentIndex(review.f_dimension.findData("resistance"))
+    for _ in range(5):
+        app.processEvents()
+    window.grab().save(str(folder / "review.png"))
+    print(f"saved {folder / 'review.png'}")
     window.close()
     return 0
 

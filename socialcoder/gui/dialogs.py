@@ -7,9 +7,11 @@ import html
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QGroupBox,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -44,8 +46,16 @@ def show_error(parent: QWidget | None, message: str, title: str = "SocialCoder")
     run_dialog(box)
 
 
+ROLE_CODER, ROLE_LEAD = "coder", "lead"
+
+
 class CoderDialog(QDialog):
-    """Who is coding: pick an existing coder or add a new one. ``coder()`` is the name."""
+    """Who is coding: pick an existing coder or add a new one. ``coder()`` is the name.
+
+    The role is chosen here too: "Code as a coder (blind)" (the default) or "Work as study
+    lead" (then ``coder()`` is the lead's name for the audit log and no coder is added). On
+    accept the parent window is told the role through its ``set_role(role)``, if it has one.
+    """
 
     def __init__(
         self,
@@ -57,7 +67,26 @@ class CoderDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Who is coding?")
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Study <b>{html.escape(study_name)}</b>. You code as:"))
+        layout.addWidget(QLabel(f"Study <b>{html.escape(study_name)}</b>. You work:"))
+        self.as_coder = QRadioButton("Code as a coder (blind)", self)
+        self.as_coder.setObjectName("role_coder")
+        self.as_lead = QRadioButton("Work as study lead", self)
+        self.as_lead.setObjectName("role_lead")
+        self.as_coder.setChecked(True)
+        roles = QButtonGroup(self)
+        roles.addButton(self.as_coder)
+        roles.addButton(self.as_lead)
+        layout.addWidget(self.as_coder)
+        layout.addWidget(self.as_lead)
+        self.lead_name = QLineEdit(self)
+        self.lead_name.setObjectName("lead_name")
+        self.lead_name.setPlaceholderText("your name, for the audit log (default: lead)")
+        self.lead_name.setEnabled(False)
+        layout.addWidget(self.lead_name)
+        self.coder_box = QGroupBox("You code as:", self)
+        coder_layout = QVBoxLayout(self.coder_box)
+        layout.addWidget(self.coder_box)
+        self.as_lead.toggled.connect(self._role_toggled)
         self.existing = QRadioButton("an existing coder", self)
         self.combo = QComboBox(self)
         self.combo.setObjectName("coders")
@@ -69,8 +98,15 @@ class CoderDialog(QDialog):
         self.name.setObjectName("new_coder")
         self.name.setPlaceholderText("your name or initials")
         for w in (self.existing, self.combo, self.new, self.name):
-            layout.addWidget(w)
-        note = QLabel("Coding is blind: you will see only your own codes.", self)
+            coder_layout.addWidget(w)
+        group = QButtonGroup(self)
+        group.addButton(self.existing)
+        group.addButton(self.new)
+        note = QLabel(
+            "Coding is blind: you will see only your own codes. The lead's views (progress, "
+            "reliability, review, calibration) are not shown to coders.",
+            self,
+        )
         note.setWordWrap(True)
         layout.addWidget(note)
         buttons = QDialogButtonBox(
@@ -90,11 +126,28 @@ class CoderDialog(QDialog):
             self.new.setChecked(True)
             self.name.setFocus()
 
+    def _role_toggled(self, lead: bool) -> None:
+        self.lead_name.setEnabled(lead)
+        self.coder_box.setEnabled(not lead)
+        if lead:
+            self.lead_name.setFocus()
+
+    def role(self) -> str:
+        return ROLE_LEAD if self.as_lead.isChecked() else ROLE_CODER
+
     def is_new(self) -> bool:
-        return self.new.isChecked()
+        return self.role() == ROLE_CODER and self.new.isChecked()
 
     def coder(self) -> str:
+        if self.role() == ROLE_LEAD:
+            return self.lead_name.text().strip() or "lead"
         return self.name.text().strip() if self.is_new() else self.combo.currentText()
+
+    def accept(self) -> None:
+        set_role = getattr(self.parentWidget(), "set_role", None)
+        if callable(set_role):
+            set_role(self.role())
+        super().accept()
 
 
 class _EnterAccepts(QObject):

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,9 +30,11 @@ from socialcoder.gui.dialogs import (
     shortcuts_dialog,
     show_error,
 )
+from socialcoder.gui.lead import integration as lead_ui
 from socialcoder.gui.panels import CodebookPanel, SessionPanel, TranscriptsPanel
 from socialcoder.gui.segment_delegate import SegmentDelegate
 from socialcoder.gui.views import FindBar, SegmentListView
+from socialcoder.services.lead_support import assigned_first
 from socialcoder.services.queries import SegmentView, list_transcripts
 from socialcoder.services.study import Study
 
@@ -56,6 +59,8 @@ class MainWindow(QMainWindow):
         self.controller: CodingController | None = None
         self.codebook_panel: CodebookPanel | None = None
         self.session_panel: SessionPanel | None = None
+        self.role = "coder"  # or "lead" (chosen at login; see gui/lead/integration.py)
+        self.lead: lead_ui.LeadWorkspace | None = None
         self.undo_group = QUndoGroup(self)
         self.setWindowTitle("SocialCoder")
         self._build_layout()
@@ -98,7 +103,9 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
         self.splitter.setSizes([330, 680, 390])
-        self.setCentralWidget(self.splitter)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.splitter)
+        self.setCentralWidget(self.stack)
 
     def _action(
         self,
@@ -218,6 +225,8 @@ class MainWindow(QMainWindow):
             window=False,
         )
 
+        lead_ui.build_lead_menu(self)
+
         m = bar.addMenu("&Help")
         self._action(m, "&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
         self._action(m, "&About SocialCoder", self._about, "")
@@ -258,12 +267,29 @@ class MainWindow(QMainWindow):
         self.settings.setValue("last/study", path)
 
     def open_study(
-        self, target: str, coder: str | None = None, transcript: str | None = None
+        self,
+        target: str,
+        coder: str | None = None,
+        transcript: str | None = None,
+        role: str = "coder",
     ) -> bool:
+        """Open ``target``; ``role="lead"`` with a ``coder`` (the lead's name) opens the lead
+        workspace directly; otherwise the login dialog may choose the role."""
+        self.role = role
+        if role == "lead" and coder:
+            return lead_ui.open_as_lead(self, target, coder)
         return file_actions.open_study(self, target, coder, transcript)
 
+    def set_role(self, role: str) -> None:
+        """Called by the login dialog when accepted."""
+        self.role = role
+
     def attach(self, study: Study, coder: str, transcript: str | None) -> None:
-        """Show ``study`` as ``coder`` (called once the coder is known)."""
+        """Show ``study`` as ``coder`` (called once the coder is known); in the lead role,
+        the lead workspace instead (``coder`` is then the lead's name)."""
+        if self.role == "lead":
+            lead_ui.attach_lead(self, study, coder)
+            return
         self.close_study()
         self.study, self.coder = study, coder
         self.settings.setValue("last/coder", coder)
@@ -332,12 +358,15 @@ class MainWindow(QMainWindow):
         """Reload the transcripts list (this coder's progress only: blind coding)."""
         if self.study is None or self.coder is None:
             return
-        self._summaries = list_transcripts(self.study, coders=[self.coder])
+        self._summaries = assigned_first(
+            list_transcripts(self.study, coders=[self.coder]), self.coder
+        )
         self.transcripts.load(self._summaries, self.coder)
         if self.controller and self.controller.transcript:
             self.transcripts.select(self.controller.transcript)
 
     def close_study(self) -> None:
+        lead_ui.detach_lead(self)
         if self.controller is not None:
             self.undo_group.removeStack(self.controller.undo_stack)
             self.segment_view.key_handler = None
@@ -416,6 +445,8 @@ class MainWindow(QMainWindow):
         coded, codable = ctl.progress
         if confirm_complete(self, ctl.transcript, codable - coded):
             ctl.set_completed(True)
+            if ctl.completed:
+                lead_ui.after_complete(self, ctl.transcript)
         self.segment_view.setFocus()
 
     def reopen(self) -> None:

@@ -1,0 +1,280 @@
+"""Assignments and progress: transcripts (rows) x coders (columns), coders on the side.
+
+A cell shows the coder's state on the transcript: ``complete``, ``in progress 40 %``, ``not
+started``, or empty when the coder has nothing to do with it; assigned cells carry the purpose
+(P = primary, R = reliability). Select cells and press *Assign selected* (or Ctrl+Enter) to
+assign by hand; *Assign by rule…* plans a balanced, seeded assignment with a reliability share
+(preview first, then apply). Coders: add, rename, deactivate/reactivate.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from socialcoder.errors import UserError
+from socialcoder.gui.lead.rule_dialog import RuleDialog
+from socialcoder.gui.lead.tables import Cell, fill, make_table
+from socialcoder.services.assignments import assign, list_assignments
+from socialcoder.services.coders import add_coders, list_coders, rename_coder, set_coder_active
+from socialcoder.services.queries import CoderProgress, list_transcripts
+from socialcoder.services.study import Study
+
+STATUS_BG = {"complete": "#cdeccd", "in progress": "#fde7c2", "not started": "#f3f3f3"}
+STATUSES = ("any status", "not started", "in progress", "complete", "unassigned")
+
+
+def cell_status(p: CoderProgress | None) -> str:
+    if p is None:
+        return ""
+    if p.completed:
+        return "complete"
+    if p.coded:
+        return "in progress"
+    return "not started"
+
+
+def cell_text(p: CoderProgress | None) -> str:
+    status = cell_status(p)
+    if p is None:
+        return ""
+    if status == "in progress":
+        status = f"in progress {round(100 * p.coded / p.codable) if p.codable else 0} %"
+    purpose = {"primary": " · P", "reliability": " · R"}.get(p.assigned or "", "")
+    return status + purpose
+
+
+class AssignmentsView(QWidget):
+    statusMessage = Signal(str)
+    changed = Signal()
+
+    def __init__(self, study: Study, lead: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.study, self.lead = study, lead
+        self.coders: list[str] = []
+        self.transcripts: list[str] = []
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        QVBoxLayout(self).addWidget(split)
+        main = QWidget(split)
+        box = QVBoxLayout(main)
+        box.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.filter = QLineEdit(main)
+        self.filter.setPlaceholderText("Filter transcripts…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._apply_filter)
+        bar.addWidget(self.filter, 2)
+        self.status_filter = QComboBox(main)
+        self.status_filter.addItems(STATUSES)
+        self.status_filter.setToolTip("Show transcripts with at least one coder in this state")
+        self.status_filter.currentIndexChanged.connect(self._apply_filter)
+        bar.addWidget(self.status_filter, 1)
+        self.assign_button = QPushButton("Assign &selected", main)
+        self.assign_button.setToolTip(
+            "Assign the selected cells' transcripts to their coders (Ctrl+Enter)"
+        )
+        self.assign_button.clicked.connect(self.assign_selected)
+        bar.addWidget(self.assign_button)
+        rule = QPushButton("Assign by &rule…", main)
+        rule.setToolTip("Every transcript to one coder, plus a seeded reliability share")
+        rule.clicked.connect(self.assign_by_rule)
+        bar.addWidget(rule)
+        box.addLayout(bar)
+        self.grid = make_table(("Transcript",), "progress_grid")
+        self.grid.horizontalHeader().setStretchLastSection(False)
+        self.grid.horizontalHeader().setMinimumSectionSize(110)
+        self.grid.setSelectionBehavior(self.grid.SelectionBehavior.SelectItems)
+        self.grid.setSelectionMode(self.grid.SelectionMode.ExtendedSelection)
+        self.grid.setAlternatingRowColors(False)
+        self.grid.installEventFilter(self)
+        box.addWidget(self.grid, 1)
+        self.totals = QLabel("", main)
+        self.totals.setWordWrap(True)
+        box.addWidget(self.totals)
+        box.addWidget(
+            QLabel("P = primary coder, R = reliability (second) coder. Empty = not involved.")
+        )
+        side = QWidget(split)
+        sbox = QVBoxLayout(side)
+        sbox.setContentsMargins(0, 0, 0, 0)
+        sbox.addWidget(QLabel("<b>Coders</b>"))
+        self.coder_list = QListWidget(side)
+        self.coder_list.setObjectName("coder_list")
+        sbox.addWidget(self.coder_list, 1)
+        for text, slot in (
+            ("&Add coder…", self.add_coder),
+            ("Re&name…", self.rename_coder),
+            ("&Deactivate / reactivate", self.toggle_active),
+        ):
+            button = QPushButton(text, side)
+            button.clicked.connect(slot)
+            sbox.addWidget(button)
+        split.setSizes([900, 220])
+        self.refresh()
+
+    # -- showing ------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        infos = list_coders(self.study)
+        self.coders = [c.name for c in infos]
+        self.coder_list.clear()
+        for c in infos:
+            item = QListWidgetItem(c.name + ("" if c.active else "  (inactive)"))
+            item.setData(Qt.ItemDataRole.UserRole, c.name)
+            item.setToolTip(f"{c.codes} codes, {c.completed} transcript(s) completed")
+            if not c.active:
+                item.setForeground(Qt.GlobalColor.gray)
+            self.coder_list.addItem(item)
+        summaries = list_transcripts(self.study)
+        self.transcripts = [t.name for t in summaries]
+        self.grid.setColumnCount(1 + len(self.coders))
+        self.grid.setHorizontalHeaderLabels(["Transcript", *self.coders])
+        rows = []
+        per_coder = {c: {"assigned": 0, "complete": 0} for c in self.coders}
+        for t in summaries:
+            row: list[Cell | str] = [Cell(t.name, f"{t.segments} segments", bold=True)]
+            for c in self.coders:
+                p = t.progress.get(c)
+                status = cell_status(p)
+                if p is not None and p.assigned:
+                    per_coder[c]["assigned"] += 1
+                if status == "complete":
+                    per_coder[c]["complete"] += 1
+                row.append(Cell(cell_text(p), _tip(c, t.name, p), STATUS_BG.get(status)))
+            rows.append(row)
+        fill(self.grid, rows)
+        assignments = list_assignments(self.study)
+        doubled = len({a.transcript for a in assignments if a.purpose == "reliability"})
+        unassigned = len(set(self.transcripts) - {a.transcript for a in assignments})
+        parts = [
+            f"{c}: {v['assigned']} assigned, {v['complete']} complete" for c, v in per_coder.items()
+        ]
+        self.totals.setText(
+            f"<b>{len(self.transcripts)} transcripts</b> · {unassigned} unassigned · "
+            f"{doubled} double-coded for reliability · " + " · ".join(parts)
+        )
+        self._apply_filter()
+
+    def _apply_filter(self, *_: object) -> None:
+        needle = self.filter.text().strip().casefold()
+        wanted = self.status_filter.currentText()
+        for r in range(self.grid.rowCount()):
+            name = self.grid.item(r, 0).text()
+            cells = [self.grid.item(r, c + 1).text() for c in range(len(self.coders))]
+            ok = not needle or needle in name.casefold()
+            if wanted == "unassigned":
+                ok = ok and not any(("· P" in x or "· R" in x) for x in cells)
+            elif wanted != "any status":
+                ok = ok and any(x.startswith(wanted) for x in cells)
+            self.grid.setRowHidden(r, not ok)
+
+    def cell(self, transcript: str, coder: str) -> str:
+        item = self.grid.item(self.transcripts.index(transcript), 1 + self.coders.index(coder))
+        return item.text() if item is not None else ""
+
+    # -- assigning ----------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, e: QEvent) -> bool:
+        """Ctrl+Enter in the grid assigns the selected cells (it wins over the window's
+        Ctrl+Enter, which marks a transcript complete in the workbench)."""
+        kinds = (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+        if obj is self.grid and isinstance(e, QKeyEvent) and e.type() in kinds:
+            ctrl = e.modifiers() & Qt.KeyboardModifier.ControlModifier
+            if ctrl and e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if e.type() == QEvent.Type.KeyPress:
+                    self.assign_selected()
+                e.accept()
+                return True
+        return super().eventFilter(obj, e)
+
+    def assign_selected(self) -> None:
+        pairs = sorted(
+            {
+                (self.transcripts[i.row()], self.coders[i.column() - 1])
+                for i in self.grid.selectedIndexes()
+                if i.column() > 0
+            }
+        )
+        if not pairs:
+            self.statusMessage.emit("Select cells (transcript × coder) to assign first.")
+            return
+        assigned = {a.transcript for a in list_assignments(self.study)}
+        stored = 0
+        try:
+            for transcript, coder in pairs:
+                purpose = "reliability" if transcript in assigned else "primary"
+                stored += assign(self.study, coder=coder, transcript=transcript, purpose=purpose)
+                assigned.add(transcript)
+        except UserError as exc:
+            QMessageBox.warning(self, "Assign", str(exc))
+        self.refresh()
+        self.changed.emit()
+        self.statusMessage.emit(
+            f"Assigned {stored} transcript(s) ({len(pairs) - stored} already were)."
+        )
+
+    def assign_by_rule(self) -> None:
+        active = [c.name for c in list_coders(self.study) if c.active]
+        dialog = RuleDialog(self.study, active, self)
+        if dialog.exec() and dialog.stored is not None:
+            self.refresh()
+            self.changed.emit()
+            self.statusMessage.emit(f"Applied the plan: {dialog.stored} assignment(s) stored.")
+
+    # -- coders -------------------------------------------------------------------------------
+    def _chosen_coder(self) -> str | None:
+        item = self.coder_list.currentItem()
+        return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
+
+    def _do(self, action: object, done: str) -> None:
+        try:
+            action()  # type: ignore[operator]
+        except UserError as exc:
+            QMessageBox.warning(self, "Coders", str(exc))
+            return
+        self.refresh()
+        self.changed.emit()
+        self.statusMessage.emit(done)
+
+    def add_coder(self) -> None:
+        name, ok = QInputDialog.getText(self, "Add coder", "Name or initials of the new coder:")
+        if ok and name.strip():
+            self._do(lambda: add_coders(self.study, [name]), f"Added coder {name.strip()}.")
+
+    def rename_coder(self) -> None:
+        old = self._chosen_coder()
+        if old is None:
+            return
+        new, ok = QInputDialog.getText(self, "Rename coder", f"New name for {old}:", text=old)
+        if ok and new.strip() and new.strip() != old:
+            self._do(lambda: rename_coder(self.study, old, new), f"Renamed {old} to {new.strip()}.")
+
+    def toggle_active(self) -> None:
+        name = self._chosen_coder()
+        if name is None:
+            return
+        active = next(c.active for c in list_coders(self.study) if c.name == name)
+        verb = "Reactivated" if not active else "Deactivated"
+        self._do(lambda: set_coder_active(self.study, name, not active), f"{verb} {name}.")
+
+
+def _tip(coder: str, transcript: str, p: CoderProgress | None) -> str:
+    if p is None:
+        return f"{coder} has not been assigned {transcript} and has not coded it"
+    purpose = f"assigned ({p.assigned})" if p.assigned else "not assigned"
+    return (
+        f"{coder} on {transcript}: {purpose}; coded {p.coded} of {p.codable} codable segments"
+        + ("; marked complete" if p.completed else "")
+    )

@@ -1,0 +1,113 @@
+"""How the lead's workspace plugs into the main window (kept here so that main_window.py
+only calls these few functions).
+
+* :func:`build_lead_menu` adds the *Lead* menu (Ctrl+Shift+1..4); it is hidden and its actions
+  disabled unless the window's role is "lead" (a blind coder never reaches the lead views).
+* :func:`attach_lead` shows ``study`` in the lead role: the workspace replaces the coding area.
+* :func:`detach_lead` removes it (closing the study or switching role).
+
+SQLite cannot enforce the role against someone who holds the file; the shared-server
+(PostgreSQL) mode does (see services/server.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QKeySequence
+
+from socialcoder.errors import UserError
+from socialcoder.gui.dialogs import show_error
+from socialcoder.gui.lead.calibration_view import offer_calibration
+from socialcoder.gui.lead.workspace import PAGES, LeadWorkspace
+from socialcoder.services.study import Study, open_study
+
+if TYPE_CHECKING:
+    from socialcoder.gui.main_window import MainWindow
+
+TITLES = {
+    "assignments": "&Progress and assignments",
+    "dashboard": "&Reliability dashboard",
+    "review": "&Disagreement review",
+    "calibration": "&Calibration",
+}
+
+
+def build_lead_menu(window: MainWindow) -> None:
+    menu = window.menuBar().addMenu("&Lead")
+    window.lead_menu = menu
+    window.lead_actions = []
+    for i, page in enumerate(PAGES, start=1):
+        action = QAction(TITLES[page], window)
+        action.setShortcut(QKeySequence(f"Ctrl+Shift+{i}"))
+        action.triggered.connect(lambda _=False, p=page: show_lead_page(window, p))
+        menu.addAction(action)
+        window.addAction(action)
+        window.lead_actions.append(action)
+    sync_lead_menu(window)
+
+
+def sync_lead_menu(window: MainWindow) -> None:
+    lead = window.role == "lead" and window.lead is not None
+    window.lead_menu.menuAction().setVisible(lead)
+    for action in window.lead_actions:
+        action.setEnabled(lead)
+
+
+def show_lead_page(window: MainWindow, page: str) -> None:
+    if window.role != "lead" or window.lead is None:
+        return  # never for a blind coder
+    window.lead.show_page(page)
+
+
+def open_as_lead(window: MainWindow, target: str, name: str) -> bool:
+    """Open ``target`` straight into the lead workspace as ``name``."""
+    try:
+        study = open_study(target)
+    except UserError as exc:
+        show_error(window, str(exc), "Cannot open the study")
+        return False
+    attach_lead(window, study, name)
+    return True
+
+
+def attach_lead(window: MainWindow, study: Study, name: str) -> None:
+    window.close_study()
+    window.study, window.coder, window.role = study, None, "lead"
+    window._remember(study.location)
+    lead = LeadWorkspace(study, name, window.settings, window.stack)
+    window.lead = lead
+    window.stack.addWidget(lead)
+    window.stack.setCurrentWidget(lead)
+    window.undo_group.addStack(lead.undo_stack)
+    window.undo_group.setActiveStack(lead.undo_stack)
+    lead.statusMessage.connect(lambda msg: window.statusBar().showMessage(msg, 10_000))
+    info = study.info()
+    window.setWindowTitle(f"{info.name} — study lead ({name}) — SocialCoder")
+    window.study_label.setText(
+        f"Study: {info.name} · Lead: {name} · Codebook: {info.codebook_name} v{info.codebook_version}"
+    )
+    for menu in (window.code_menu,):
+        menu.menuAction().setVisible(False)
+    sync_lead_menu(window)
+    lead.show_page("assignments")
+
+
+def detach_lead(window: MainWindow) -> None:
+    lead = window.lead
+    if lead is not None:
+        lead.shutdown()
+        window.undo_group.removeStack(lead.undo_stack)
+        window.stack.removeWidget(lead)
+        lead.deleteLater()
+        window.lead = None
+    window.stack.setCurrentWidget(window.splitter)
+    window.code_menu.menuAction().setVisible(True)
+    window.role = "coder"
+    sync_lead_menu(window)
+
+
+def after_complete(window: MainWindow, transcript: str) -> None:
+    """The workbench's hook after a coder marks ``transcript`` complete."""
+    if window.study is not None and window.coder is not None:
+        offer_calibration(window, window.settings, window.study, window.coder, transcript)

@@ -1,0 +1,181 @@
+"""Parts of the review view: the context text, the coders' values side by side with the value
+buttons, and the 'accept all agreements' dialog."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from socialcoder.domain.codebook import Dimension, Scale
+from socialcoder.gui.theme import role_color
+from socialcoder.services.consensus import Disagreement
+from socialcoder.services.lead_support import BINARY_KEYS, ReviewContext
+
+
+def value_text(dim: Dimension, value: str | None) -> str:
+    """'present', 'mild', '4 (partial agreement)'; '—' for no value."""
+    if value is None:
+        return "—"
+    label = dim.label_of(value)
+    if label == value:
+        return value
+    return label if dim.scale is Scale.BINARY or not value[:1].isdigit() else f"{value} ({label})"
+
+
+def short_value(dim: Dimension, value: str | None) -> str:
+    """Compact form for the list: labels of binary/named values, numbers as they are."""
+    if value is None:
+        return "—"
+    return (
+        value if value[:1].isdigit() and dim.scale is not Scale.BINARY else value_text(dim, value)
+    )
+
+
+def value_key(dim: Dimension, position: int) -> str:
+    """The key that picks the value at ``position`` (0-based) in the review."""
+    v = dim.values[position]
+    if v.shortcut:
+        return v.shortcut
+    if dim.scale is Scale.BINARY:
+        for key, value in BINARY_KEYS.items():
+            if value == v.value:
+                return key
+    return f"Alt+{position + 1}" if position < 9 else ""
+
+
+def context_html(d: Disagreement, dim: Dimension, ctx: ReviewContext) -> str:
+    e = html.escape
+    head = (
+        f"<h3>{e(dim.label)} · {e(d.transcript)} · "
+        f"{'whole session' if d.segment is None else f'segment {d.segment}'}</h3>"
+    )
+    if dim.definition:
+        head += f"<p style='color:#555'><i>{e(dim.definition[:400])}</i></p>"
+    if not ctx.turns:
+        return head + "<p>A session-level rating: the coders rated the whole session.</p>"
+    rows = []
+    for t in ctx.turns:
+        color = role_color(t.role).name()
+        style = "background:#fff4c2;" if t.focal else "color:#444;"
+        rows.append(
+            f"<tr><td style='{style}padding:4px' valign='top'>"
+            f"<span style='background:{color};color:white'>&nbsp;{e(t.label or t.role)}&nbsp;</span>"
+            f"&nbsp;<small>{t.index}</small></td>"
+            f"<td style='{style}padding:4px'>{'<b>' if t.focal else ''}{e(t.text)}"
+            f"{'</b>' if t.focal else ''}</td></tr>"
+        )
+    return head + "<table width='100%' cellspacing='0'>" + "".join(rows) + "</table>"
+
+
+class ValuesPanel(QGroupBox):
+    """Each coder's value and memo (numbered 1, 2, 3… = the keys that take them) and one
+    button per value of the dimension. Emits ``valueChosen(value)``."""
+
+    valueChosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Coders' values", parent)
+        self.box = QVBoxLayout(self)
+        self.grid = QGridLayout()
+        self.box.addLayout(self.grid)
+        self.buttons_row = QHBoxLayout()
+        self.box.addLayout(self.buttons_row)
+        self.settled = QLabel("", self)
+        self.box.addWidget(self.settled)
+        self.cells: dict[str, QLabel] = {}
+
+    def _clear(self) -> None:
+        for layout in (self.grid, self.buttons_row):
+            while layout.count():
+                item = layout.takeAt(0)
+                widget = item.widget()
+                if widget is not None:
+                    widget.hide()
+                    widget.setParent(None)
+                    widget.deleteLater()
+        self.cells.clear()
+
+    def show_unit(
+        self,
+        dim: Dimension | None,
+        coders: list[str],
+        values: dict[str, str | None],
+        memos: dict[str, str],
+        consensus: str | None = None,
+    ) -> None:
+        self._clear()
+        if dim is None:
+            self.settled.setText("")
+            return
+        for col, coder in enumerate(coders):
+            name = QLabel(f"<b>{col + 1}</b> · {html.escape(coder)}", self)
+            value = QLabel(
+                f"<big><b>{html.escape(value_text(dim, values.get(coder)))}</b></big>", self
+            )
+            value.setObjectName(f"value_{coder}")
+            memo = QLabel(html.escape(memos.get(coder, "")) or "<i>no memo</i>", self)
+            memo.setWordWrap(True)
+            memo.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+            memo.setObjectName(f"memo_{coder}")
+            for row, w in enumerate((name, value, memo)):
+                self.grid.addWidget(w, row, col)
+            self.cells[coder] = value
+        self.buttons_row.addWidget(QLabel("Consensus:", self))
+        for i, v in enumerate(dim.values):
+            key = value_key(dim, i)
+            button = QPushButton(f"{value_text(dim, v.value)}  [{key}]", self)
+            button.setToolTip(f"Settle on {v.value} (key {key})")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(lambda _=False, value=v.value: self.valueChosen.emit(value))
+            self.buttons_row.addWidget(button)
+        self.buttons_row.addStretch(1)
+        self.settled.setText(
+            f"Settled: <b>{html.escape(value_text(dim, consensus))}</b> (choose again to change)"
+            if consensus is not None
+            else "Not settled yet."
+        )
+
+
+class AcceptDialog(QDialog):
+    """Which coders must agree for a value to enter the consensus layer."""
+
+    def __init__(self, coders: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Accept all agreements")
+        layout = QVBoxLayout(self)
+        note = QLabel(
+            "Copy into the consensus layer every value on which <b>all</b> the chosen coders "
+            "agree (units where one of them has no value are left for review). Values already "
+            "settled are never overwritten.",
+            self,
+        )
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        self.boxes = []
+        for c in coders:
+            box = QCheckBox(c, self)
+            box.setChecked(True)
+            self.boxes.append(box)
+            layout.addWidget(box)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def chosen(self) -> list[str]:
+        return [b.text() for b in self.boxes if b.isChecked()]

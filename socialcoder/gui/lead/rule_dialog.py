@@ -1,0 +1,131 @@
+"""Assign by rule: choose coders, the reliability share (overlap %) and a seed; *Preview*
+shows the plan (:func:`plan_assignments`, the same as ``socialcoder assign --coders ...
+--overlap P --seed N``); *Apply* stores it (:func:`apply_assignments`). Existing assignments
+and codes are never disturbed. ``stored`` is the number stored, or None if nothing was applied.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from socialcoder.errors import UserError
+from socialcoder.gui.lead.tables import fill, make_table
+from socialcoder.services.assignments import Assignment, apply_assignments, plan_assignments
+from socialcoder.services.study import Study
+
+
+class RuleDialog(QDialog):
+    def __init__(self, study: Study, coders: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.study = study
+        self.plan: list[Assignment] | None = None
+        self.stored: int | None = None
+        self.setWindowTitle("Assign by rule")
+        layout = QVBoxLayout(self)
+        intro = QLabel(
+            "Every unassigned transcript goes to one coder (balanced: the coder with the fewest "
+            "transcripts gets the next), and the overlap share of all transcripts also goes to a "
+            "second coder for reliability. The same seed gives the same plan.",
+            self,
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        coder_row = QHBoxLayout()
+        self.boxes: list[QCheckBox] = []
+        for c in coders:
+            box = QCheckBox(c, self)
+            box.setChecked(True)
+            box.toggled.connect(self._stale)
+            self.boxes.append(box)
+            coder_row.addWidget(box)
+        coder_row.addStretch(1)
+        form.addRow("Coders:", coder_row)
+        self.overlap = QDoubleSpinBox(self)
+        self.overlap.setObjectName("overlap")
+        self.overlap.setRange(0, 100)
+        self.overlap.setDecimals(0)
+        self.overlap.setSuffix(" %")
+        self.overlap.setValue(20)
+        self.overlap.valueChanged.connect(self._stale)
+        form.addRow("Double-coded for reliability:", self.overlap)
+        self.seed = QSpinBox(self)
+        self.seed.setObjectName("seed")
+        self.seed.setRange(0, 1_000_000)
+        self.seed.setValue(1)
+        self.seed.valueChanged.connect(self._stale)
+        form.addRow("Seed:", self.seed)
+        layout.addLayout(form)
+        self.preview_button = QPushButton("&Preview plan", self)
+        self.preview_button.clicked.connect(self.preview)
+        layout.addWidget(self.preview_button)
+        self.table = make_table(("Transcript", "Coder", "Purpose"), "plan", stretch=0)
+        layout.addWidget(self.table, 1)
+        self.summary = QLabel("Press Preview to see the plan before anything is stored.", self)
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.apply_button = self.buttons.addButton(
+            "&Apply plan", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.apply_button.setEnabled(False)
+        self.buttons.accepted.connect(self.apply)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.resize(560, 520)
+
+    def chosen(self) -> list[str]:
+        return [b.text() for b in self.boxes if b.isChecked()]
+
+    def _stale(self, *_: object) -> None:
+        self.plan = None
+        self.apply_button.setEnabled(False)
+
+    def preview(self) -> None:
+        try:
+            plan = plan_assignments(
+                self.study,
+                self.chosen(),
+                overlap_percent=self.overlap.value(),
+                seed=self.seed.value(),
+            )
+        except UserError as exc:
+            self.plan = None
+            self.apply_button.setEnabled(False)
+            self.summary.setText(f"<span style='color:#b00020'>{exc}</span>")
+            return
+        self.plan = plan
+        fill(self.table, [[a.transcript, a.coder, a.purpose] for a in plan])
+        load = Counter(a.coder for a in plan)
+        doubled = sum(1 for a in plan if a.purpose == "reliability")
+        self.summary.setText(
+            f"{len(plan)} new assignment(s), {doubled} for reliability · "
+            + ", ".join(f"{c}: {load.get(c, 0)}" for c in self.chosen())
+            if plan
+            else "Nothing to add: every transcript already has its coders."
+        )
+        self.apply_button.setEnabled(bool(plan))
+
+    def apply(self) -> None:
+        if not self.plan:
+            return
+        try:
+            self.stored = apply_assignments(self.study, self.plan)
+        except UserError as exc:
+            self.summary.setText(f"<span style='color:#b00020'>{exc}</span>")
+            return
+        self.accept()

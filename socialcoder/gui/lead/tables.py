@@ -1,0 +1,97 @@
+"""Read-only tables and number formats shared by the lead views."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+GOOD_BG, TENTATIVE_BG, POOR_BG = "#cdeccd", "#fde7c2", "#f7cccc"
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    text: str
+    tip: str = ""
+    background: str | None = None
+    bold: bool = False
+    align_right: bool = False
+
+
+def fmt(value: object, digits: int = 3) -> str:
+    """A figure as shown in the tables: 3 decimals, '–' for undefined."""
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def fmt_ci(ci: Sequence[float] | None) -> str:
+    return "–" if not ci else f"{ci[0]:.3f} – {ci[1]:.3f}"
+
+
+def fmt_pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f} %"
+
+
+def alpha_background(alpha: float | None) -> str | None:
+    if alpha is None:
+        return None
+    return GOOD_BG if alpha >= 0.8 else TENTATIVE_BG if alpha >= 0.667 else POOR_BG
+
+
+def make_table(headers: Sequence[str], name: str, *, stretch: int | None = None) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(list(headers))
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    else:
+        header.setStretchLastSection(True)
+    return table
+
+
+def fill(table: QTableWidget, rows: Sequence[Sequence[Cell | str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            cell = cell if isinstance(cell, Cell) else Cell(cell)
+            item = QTableWidgetItem(cell.text)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            if cell.tip:
+                item.setToolTip(cell.tip)
+            if cell.background:
+                item.setBackground(QColor(cell.background))
+                item.setForeground(QColor("#000000"))
+            if cell.bold:
+                font = QFont(item.font())
+                font.setBold(True)
+                item.setFont(font)
+            if cell.align_right:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+    table.resizeRowsToContents()
+
+
+def texts(table: QTableWidget, row: int) -> list[str]:
+    """The texts of one row (for tests and the HTML report)."""
+    out = []
+    for c in range(table.columnCount()):
+        item = table.item(row, c)
+        out.append(item.text() if item is not None else "")
+    return out
+
+
+def headers(table: QTableWidget) -> list[str]:
+    return [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]

@@ -1,0 +1,93 @@
+"""Long computations off the GUI thread, with progress and cancel.
+
+:class:`Job` runs ``work(report, cancelled)`` in the global QThreadPool; ``report(done, total,
+what)`` emits ``progress``; ``cancelled()`` turns True after :meth:`Job.cancel`. The result
+arrives in the GUI thread through ``finished(result)``, a refusal through ``failed(message)``;
+after a cancel only ``cancelled`` is emitted. The service calls used (reliability_report,
+weekly_alpha) read the study through their own short transactions, so they are safe in a
+worker thread while the window stays responsive.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from socialcoder.errors import UserError
+
+Report = Callable[[int, int, str], None]
+Work = Callable[[Report, Callable[[], bool]], Any]
+
+
+class JobCancelled(Exception):
+    """Raised inside the work function (through ``report``) to stop it early."""
+
+
+class _Signals(QObject):
+    progress = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self.job = job
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        self.job._run()
+
+
+class Job(QObject):
+    """One background computation; keep a reference until ``finished``/``failed``/``cancelled``."""
+
+    def __init__(self, work: Work, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.signals = _Signals()
+        self.progress = self.signals.progress
+        self.finished = self.signals.finished
+        self.failed = self.signals.failed
+        self.cancelled = self.signals.cancelled
+        self._work = work
+        self._stop = threading.Event()
+        self._done = threading.Event()
+
+    def start(self) -> None:
+        QThreadPool.globalInstance().start(_Runnable(self))
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def is_cancelled(self) -> bool:
+        return self._stop.is_set()
+
+    def wait(self, seconds: float = 30.0) -> bool:
+        """Block until the work has ended (for tests and for closing the window)."""
+        return self._done.wait(seconds)
+
+    def _report(self, done: int, total: int, what: str) -> None:
+        if self._stop.is_set():
+            raise JobCancelled
+        self.signals.progress.emit(done, total, what)
+
+    def _run(self) -> None:
+        try:
+            result = self._work(self._report, self._stop.is_set)
+        except JobCancelled:
+            self.signals.cancelled.emit()
+        except UserError as exc:
+            self.signals.failed.emit(str(exc))
+        except Exception as exc:
+            self.signals.failed.emit(f"Computation failed ({type(exc).__name__}: {exc})")
+        else:
+            if self._stop.is_set():
+                self.signals.cancelled.emit()
+            else:
+                self.signals.finished.emit(result)
+        finally:
+            self._done.set()

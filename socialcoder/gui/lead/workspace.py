@@ -1,0 +1,125 @@
+"""The study lead's workspace: progress & assignments, reliability dashboard, disagreement
+review and calibration, as tabs.
+
+It polls :func:`data_version` every ``POLL_MS`` (a QTimer; one small query) and refreshes the
+views only when the study changed (e.g. a coder coding elsewhere on the shared file); the
+dashboard is recomputed in the background only when it had been computed before.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from socialcoder.errors import UserError
+from socialcoder.gui.lead.assignments_view import AssignmentsView
+from socialcoder.gui.lead.calibration_view import CalibrationView
+from socialcoder.gui.lead.dashboard import Dashboard
+from socialcoder.gui.lead.report import save_report
+from socialcoder.gui.lead.review import ReviewView
+from socialcoder.services.lead_support import data_version
+from socialcoder.services.study import Study
+
+POLL_MS = 3000
+PAGES = ("assignments", "dashboard", "review", "calibration")
+
+
+class LeadWorkspace(QTabWidget):
+    statusMessage = Signal(str)
+
+    def __init__(
+        self, study: Study, lead: str, settings: QSettings, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("lead_workspace")
+        self.study, self.lead, self.settings = study, lead, settings
+        self.undo_stack = QUndoStack(self)
+        self.assignments = AssignmentsView(study, lead, self)
+        self.dashboard = Dashboard(study, self)
+        self.review = ReviewView(study, lead, self.undo_stack, self)
+        self.calibration = CalibrationView(study, settings, self)
+        dash_page = QWidget(self)
+        box = QVBoxLayout(dash_page)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.dashboard, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        save = QPushButton("Save as &report (HTML)…", dash_page)
+        save.setToolTip(
+            "Tables and charts in one HTML file, with the codebook version, selection and date"
+        )
+        save.clicked.connect(self.save_report)
+        row.addWidget(save)
+        box.addLayout(row)
+        self.addTab(self.assignments, "Progress && assignments")
+        self.addTab(dash_page, "Reliability dashboard")
+        self.addTab(self.review, "Disagreement review")
+        self.addTab(self.calibration, "Calibration")
+        for view in (self.assignments, self.review):
+            view.statusMessage.connect(self.statusMessage)
+        self.assignments.changed.connect(self.poll)
+        self.currentChanged.connect(self._page_shown)
+        self.version = data_version(study)
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_MS)
+        self.timer.timeout.connect(self.poll)
+        self.timer.start()
+
+    def show_page(self, name: str) -> None:
+        self.setCurrentIndex(PAGES.index(name))
+
+    def _page_shown(self, index: int) -> None:
+        if (
+            PAGES[index] == "dashboard"
+            and self.dashboard.result is None
+            and self.dashboard.job is None
+        ):
+            self.dashboard.start()
+        if PAGES[index] == "review":
+            self.review.table.setFocus()
+
+    def poll(self) -> bool:
+        """Refresh the views when the study's data changed; True if it had."""
+        try:
+            version = data_version(self.study)
+        except UserError:
+            return False
+        if version == self.version:
+            return False
+        self.version = version
+        self.refresh()
+        return True
+
+    def refresh(self) -> None:
+        self.assignments.refresh()
+        self.review.refresh()
+        self.calibration.refresh()
+        if self.dashboard.result is not None:
+            self.dashboard.start()
+        self.statusMessage.emit("The study changed: views refreshed.")
+
+    def save_report(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the reliability report", "reliability-report.html", "HTML (*.html)"
+        )
+        if not path:
+            return
+        try:
+            saved = save_report(self.dashboard, path)
+        except UserError as exc:
+            self.statusMessage.emit(f"Not saved: {exc}")
+            return
+        self.statusMessage.emit(f"Report saved: {saved}")
+
+    def shutdown(self) -> None:
+        self.timer.stop()
+        self.dashboard.cancel()
+        self.dashboard.wait(10)

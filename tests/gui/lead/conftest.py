@@ -1,0 +1,39 @@
+"""Fixtures for the lead-view tests (the parent conftest gives ``window``, ``gui_study`` and
+``answer``).
+
+``demo_template``  the bundled fictional sample study (ana, ben, cleo; all complete), built
+                   once per session with :func:`build_demo`.
+``demo_study``     a fresh copy of it in ``tmp_path``.
+``lead_window``    ``window`` opened on ``demo_study`` in the lead role (as "Dr Lead").
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from socialcoder.gui.main_window import MainWindow
+from socialcoder.services.demo import build_demo
+
+LEAD = "Dr Lead"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("lead") / "demo.scstudy", fresh=True).path
+
+
+@pytest.fixture
+def demo_study(demo_template: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "demo.scstudy"
+    shutil.copy(demo_template, path)
+    return path
+
+
+@pytest.fixture
+def lead_window(window: MainWindow, demo_study: Path) -> MainWindow:
+    assert window.open_study(str(demo_study), LEAD, role="lead")
+    assert window.lead is not None
+    return window

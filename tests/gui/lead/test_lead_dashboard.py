@@ -1,0 +1,127 @@
+"""The reliability dashboard shows the CLI's numbers; it computes off the GUI thread, can be
+cancelled, and saves an HTML report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from socialcoder.cli import main as cli_main
+from socialcoder.gui.lead.dashboard import Dashboard
+from socialcoder.gui.lead.report import save_report
+from socialcoder.gui.lead.tables import fmt, fmt_ci, fmt_pct, texts
+from socialcoder.gui.main_window import MainWindow
+
+
+def compute(qtbot, dash: Dashboard, bootstrap: int, seed: int) -> None:  # type: ignore[no-untyped-def]
+    dash.bootstrap.setValue(bootstrap)
+    dash.seed.setValue(seed)
+    dash.wait()
+    qtbot.waitUntil(lambda: dash.job is None, timeout=20_000)
+    with qtbot.waitSignal(dash.computed, timeout=20_000):
+        qtbot.mouseClick(dash.compute_button, Qt.MouseButton.LeftButton)
+        assert dash.cancel_button.isVisibleTo(dash)  # progress and cancel while it runs
+
+
+def cli_json(capsys, path: Path, *args: str) -> dict:  # type: ignore[no-untyped-def]
+    capsys.readouterr()
+    assert cli_main(["reliability", str(path), "--json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_numbers_equal_the_cli(qtbot, lead_window: MainWindow, demo_study: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    dash = lead_window.lead.dashboard
+    lead_window.lead.show_page("dashboard")
+    compute(qtbot, dash, 300, 5)
+    cli = cli_json(capsys, demo_study, "--bootstrap", "300", "--seed", "5")
+    shown = dash.result.by_pair.to_json()
+    overall = [{k: v for k, v in d.items() if k != "groups"} for d in shown["dimensions"]]
+    assert overall == cli["dimensions"]
+    assert shown["codebook_version"] == cli["codebook_version"] == "1.0"
+    # the table shows exactly these figures
+    assert dash.dimensions.rowCount() == len(cli["dimensions"]) == 4
+    for row, d in enumerate(cli["dimensions"]):
+        cells = texts(dash.dimensions, row)
+        assert cells[0] == d["label"]
+        assert cells[2] == fmt(d["krippendorff_alpha"])
+        assert cells[3] == fmt_ci(d["alpha_ci95"])
+        assert cells[4] == fmt(d["gwet_ac1"])
+        assert cells[5] == fmt(d["fleiss_kappa"])
+        assert cells[6] == fmt_pct(d["percent_agreement"])
+        assert cells[7] == str(d["pairable_units"])
+        assert cells[8] == str(d["pairable_values"])
+    resistance = texts(dash.dimensions, 2)
+    assert resistance[2] == "0.360" and "below 0.667" in resistance[9]
+    # per coder pair: equal to `--by pair`
+    by_pair = cli_json(capsys, demo_study, "--by", "pair", "--bootstrap", "300", "--seed", "5")
+    assert shown["dimensions"] == by_pair["dimensions"]
+    first = by_pair["dimensions"][0]["groups"][0]
+    assert texts(dash.pairs, 0)[:4] == [
+        "ana & ben",
+        "Concordance with the model",
+        fmt(first["krippendorff_alpha"]),
+        fmt_ci(first["alpha_ci95"]),
+    ]
+    # per transcript: equal to `--by transcript`
+    by_t = cli_json(capsys, demo_study, "--by", "transcript", "--bootstrap", "300", "--seed", "5")
+    assert dash.result.by_transcript.to_json()["dimensions"] == by_t["dimensions"]
+    assert dash.transcripts.rowCount() == sum(len(d["groups"]) for d in by_t["dimensions"])
+    # the chart plots the same alphas; the drift chart has the one week of coding
+    assert [p.alpha for p in dash.alpha_chart.points] == [
+        d["krippendorff_alpha"] for d in cli["dimensions"]
+    ]
+    assert len(dash.drift_chart.weeks) == 1
+
+
+def test_confusion_matrix_matches_pair_agreement(
+    qtbot, lead_window: MainWindow, capsys, demo_study: Path
+) -> None:  # type: ignore[no-untyped-def]
+    dash = lead_window.lead.dashboard
+    compute(qtbot, dash, 0, 1)
+    dash.conf_dimension.setCurrentIndex(dash.conf_dimension.findData("resistance"))
+    dash.conf_pair.setCurrentIndex(dash.conf_pair.findData("ben\tcleo"))
+    m = dash.confusion.matrix
+    assert m is not None and (m.dimension, m.coder_a, m.coder_b) == ("resistance", "ben", "cleo")
+    assert m.labels == ("none", "mild", "strong")
+    cli = cli_json(capsys, demo_study, "--dimension", "resistance")
+    pair = next(
+        p for p in cli["dimensions"][0]["cohen_kappa_pairs"] if p["coders"] == ["ben", "cleo"]
+    )
+    assert m.total == pair["units"]
+    assert m.agreements == round(pair["percent_agreement"] * pair["units"])
+    diagonal = [int(dash.confusion.cell_text(i, i)) for i in range(3)]
+    assert sum(diagonal) == m.agreements
+    assert dash.confusion.horizontalHeaderItem(0).text() == "cleo: none"
+
+
+def test_cancel_keeps_the_window_responsive(qtbot, lead_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    dash = lead_window.lead.dashboard
+    dash.wait()
+    qtbot.waitUntil(lambda: dash.job is None, timeout=20_000)
+    dash.bootstrap.setValue(20000)
+    qtbot.mouseClick(dash.compute_button, Qt.MouseButton.LeftButton)
+    assert dash.job is not None and not dash.compute_button.isEnabled()
+    lead_window.lead.show_page("review")  # the GUI thread is free meanwhile
+    assert lead_window.lead.currentWidget() is lead_window.lead.review
+    qtbot.mouseClick(dash.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dash.job is None, timeout=20_000)
+    assert dash.status.text().startswith("Cancelled")
+    assert dash.compute_button.isEnabled()
+
+
+def test_save_report(qtbot, lead_window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    dash = lead_window.lead.dashboard
+    compute(qtbot, dash, 200, 2)
+    saved = save_report(dash, tmp_path / "lab-meeting")
+    assert saved.suffix == ".html"
+    page = saved.read_text(encoding="utf-8")
+    assert "Socialization to the treatment model, version 1.0" in page
+    assert "everything (all coders, transcripts and dimensions)" in page
+    assert "200 bootstrap replicates, seed 2" in page
+    assert page.count("data:image/png;base64,") == 2
+    assert f"<td style='background:#cdeccd'>{texts(dash.dimensions, 0)[2]}</td>" in page
+    assert "Confusion matrix" in page
+    # no transcript text leaves in a report
+    assert "diary" not in page

@@ -1,0 +1,118 @@
+"""The role chosen at login, and assignments from the progress view (screen and database)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QInputDialog
+
+from socialcoder.gui.dialogs import CoderDialog
+from socialcoder.gui.lead.rule_dialog import RuleDialog
+from socialcoder.gui.main_window import MainWindow
+from socialcoder.services.assignments import list_assignments, plan_assignments
+from socialcoder.services.coders import list_coders
+from socialcoder.services.study import open_study
+
+
+def test_blind_coder_cannot_reach_lead_views(qtbot, window: MainWindow, gui_study: Path) -> None:  # type: ignore[no-untyped-def]
+    assert window.open_study(str(gui_study), "ana")
+    assert window.role == "coder" and window.lead is None
+    assert not window.lead_menu.menuAction().isVisible()
+    assert all(not a.isEnabled() for a in window.lead_actions)
+    for action in window.lead_actions:
+        action.trigger()  # even if triggered programmatically, nothing opens
+    qtbot.keyClick(
+        window.segment_view,
+        "2",
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert window.lead is None
+    assert window.stack.currentWidget() is window.splitter
+
+
+def test_role_chosen_at_login(qtbot, window: MainWindow, gui_study: Path, answer) -> None:  # type: ignore[no-untyped-def]
+    def as_lead(dialog: CoderDialog) -> None:
+        dialog.as_lead.setChecked(True)
+        dialog.lead_name.setText("Prof. X")
+        dialog.accept()
+
+    seen = answer(CoderDialog, as_lead)
+    assert window.open_study(str(gui_study))
+    assert seen
+    assert window.role == "lead" and window.lead is not None
+    assert window.stack.currentWidget() is window.lead
+    assert window.lead_menu.menuAction().isVisible()
+    assert "Lead: Prof. X" in window.study_label.text()
+    window.lead_actions[2].trigger()  # Disagreement review
+    assert window.lead.currentWidget() is window.lead.review
+    with open_study(gui_study) as study:  # the lead was not added as a coder
+        assert [c.name for c in list_coders(study)] == ["ana", "ben"]
+
+    def as_coder(dialog: CoderDialog) -> None:
+        dialog.combo.setCurrentText("ben")
+        dialog.accept()
+
+    answer(CoderDialog, as_coder)
+    window.switch_coder()
+    assert window.role == "coder" and window.lead is None and window.coder == "ben"
+    assert not window.lead_menu.menuAction().isVisible()
+
+
+def test_assign_by_rule_preview_then_apply(
+    qtbot, window: MainWindow, gui_study: Path, answer
+) -> None:  # type: ignore[no-untyped-def]
+    assert window.open_study(str(gui_study), "lead", role="lead")
+    view = window.lead.assignments
+    with open_study(gui_study) as study:
+        expected = plan_assignments(study, ["ana", "ben"], overlap_percent=34, seed=7)
+    previewed: list[list[str]] = []
+
+    def drive(dialog: RuleDialog) -> None:
+        dialog.overlap.setValue(34)
+        dialog.seed.setValue(7)
+        assert not dialog.apply_button.isEnabled()  # preview first
+        qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
+        for r in range(dialog.table.rowCount()):
+            previewed.append([dialog.table.item(r, c).text() for c in range(3)])
+        qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+
+    answer(RuleDialog, drive)
+    view.assign_by_rule()
+    assert previewed == [[a.transcript, a.coder, a.purpose] for a in expected]
+    with open_study(gui_study) as study:
+        stored = {(a.coder, a.transcript, a.purpose) for a in list_assignments(study)}
+    assert stored == {(a.coder, a.transcript, a.purpose) for a in expected}
+    assert len([a for a in expected if a.purpose == "reliability"]) == 2  # ceil(34% of 3)
+    for a in expected:
+        tag = "P" if a.purpose == "primary" else "R"
+        assert view.cell(a.transcript, a.coder) == f"not started · {tag}"
+    assert "3 transcripts" in view.totals.text() and "0 unassigned" in view.totals.text()
+
+
+def test_assign_by_hand_and_add_coder(qtbot, window: MainWindow, gui_study: Path, answer) -> None:  # type: ignore[no-untyped-def]
+    assert window.open_study(str(gui_study), "lead", role="lead")
+    view = window.lead.assignments
+
+    def name_dora(dialog: QInputDialog) -> None:
+        dialog.setTextValue("dora")
+        dialog.accept()
+
+    answer(QInputDialog, name_dora)
+    view.add_coder()
+    assert view.coders == ["ana", "ben", "dora"]
+    row = view.transcripts.index("P02_session04")
+    model = view.grid.model()
+    selection = view.grid.selectionModel()
+    for coder in ("ben", "dora"):
+        index = model.index(row, 1 + view.coders.index(coder))
+        selection.select(index, QItemSelectionModel.SelectionFlag.Select)
+    view.grid.setFocus()
+    qtbot.keyClick(view.grid, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    with open_study(gui_study) as study:
+        stored = {(a.coder, a.transcript, a.purpose) for a in list_assignments(study)}
+    assert stored == {("ben", "P02_session04", "primary"), ("dora", "P02_session04", "reliability")}
+    assert view.cell("P02_session04", "dora") == "not started · R"
+    view.status_filter.setCurrentText("unassigned")
+    hidden = [view.grid.isRowHidden(r) for r in range(view.grid.rowCount())]
+    assert hidden == [name == "P02_session04" for name in view.transcripts]
