@@ -19,6 +19,7 @@ from socialcoder.cli import (
     export_cmds,
     lead_cmds,
     reliability_cmds,
+    server_cmds,
     study_cmds,
     transcript_cmds,
 )
@@ -31,6 +32,7 @@ COMMAND_MODULES = (
     reliability_cmds,
     lead_cmds,
     export_cmds,
+    server_cmds,
     demo_cmd,
 )
 

@@ -345,8 +345,8 @@ def _store(
                     "dimension_id": fresh["dim_id"].tolist(),
                     "dim_enumerated": fresh["enumerated"].tolist(),
                     "value": fresh["value"].tolist(),
-                    "value_enum": fresh["value"].where(fresh["enumerated"], None).tolist(),
-                    "memo": new_memo[is_new].tolist(),
+                    "value_enum": _texts_or_none(fresh["value"].where(fresh["enumerated"], None)),
+                    "memo": _texts_or_none(new_memo[is_new]),
                     "codebook_version_id": version,
                     "created_at": stamp,
                     "updated_at": stamp,
@@ -365,7 +365,12 @@ def _store(
                     codebook_version_id=version,
                 ),
                 [
-                    {"b_id": int(i), "b_value": v, "b_enum": v if e else None, "b_memo": m}
+                    {
+                        "b_id": int(i),
+                        "b_value": v,
+                        "b_enum": v if e else None,
+                        "b_memo": None if pd.isna(m) else m,
+                    }
                     for i, v, e, m in zip(
                         moved["code_id"],
                         moved["value"],
@@ -389,9 +394,7 @@ def _store(
                     "transcript_id": touched["tid"].astype("int64").tolist(),
                     "segment_idx": _nullable(touched["seg_idx"]),
                     "dimension_key": touched["dimension"].tolist(),
-                    "old_value": touched["old_value"]
-                    .where(touched["old_value"].notna(), None)
-                    .tolist(),
+                    "old_value": _texts_or_none(touched["old_value"]),
                     "new_value": touched["value"].tolist(),
                     "reason": None,
                 },
@@ -443,6 +446,11 @@ def _store(
         coders_added=tuple(new_coders),
         completed=completed,
     )
+
+
+def _texts_or_none(series: pd.Series) -> list[str | None]:
+    """Missing values (NaN, None, NA) as None, whatever the column's dtype."""
+    return [None if pd.isna(x) else x for x in series]
 
 
 def _nullable(series: pd.Series) -> list[int | None]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from socialcoder.domain.codebook import Unit
 from socialcoder.errors import StudyError
 from socialcoder.services.coders import coder_id
-from socialcoder.services.study import DimensionIds, Study, now
+from socialcoder.services.study import DimensionIds, Study, now, retry_transient
 from socialcoder.storage.models import (
     AuditRow,
     CodeRow,
@@ -23,6 +23,11 @@ from socialcoder.storage.models import (
     SegmentRow,
     TranscriptRow,
 )
+
+# Two writers inserting the same unit at once: the second gets a unique violation (23505) and
+# its retry finds the first one's row. Each action is one short transaction, so it is safe to
+# re-run whole.
+_retry = retry_transient(also=frozenset({"23505"}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +101,9 @@ def _find_code(
         query = query.where(CodeRow.transcript_id == tid, CodeRow.segment_id.is_(None))
     else:
         query = query.where(CodeRow.segment_id == seg.id)
-    return session.scalars(query).one_or_none()
+    # FOR UPDATE (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers): a
+    # concurrent change of the same code waits, so the audit log's old value is the true one.
+    return session.scalars(query.with_for_update()).one_or_none()
 
 
 def audit(
@@ -128,6 +135,7 @@ def audit(
     )
 
 
+@_retry
 def set_code(
     study: Study,
     *,
@@ -187,6 +195,7 @@ def set_code(
     )
 
 
+@_retry
 def clear_code(
     study: Study,
     *,
@@ -221,6 +230,7 @@ def clear_code(
     return Change(coder, transcript, segment, dimension, "code", old_value, None, old_memo, None)
 
 
+@_retry
 def set_segment_memo(
     study: Study, *, coder: str, transcript: str, segment: int, text: str
 ) -> Change:
@@ -231,9 +241,9 @@ def set_segment_memo(
         tid = transcript_id(session, transcript)
         seg = segment_row(session, tid, segment, transcript)
         row = session.scalars(
-            select(SegmentMemoRow).where(
-                SegmentMemoRow.coder_id == cid, SegmentMemoRow.segment_id == seg.id
-            )
+            select(SegmentMemoRow)
+            .where(SegmentMemoRow.coder_id == cid, SegmentMemoRow.segment_id == seg.id)
+            .with_for_update()
         ).one_or_none()
         old = row.text if row else None
         new = text or None
@@ -258,13 +268,14 @@ def set_segment_memo(
     return Change(coder, transcript, segment, None, "memo", None, None, old, new)
 
 
+@_retry
 def set_completed(study: Study, *, coder: str, transcript: str, completed: bool = True) -> Change:
     """Mark a transcript complete for a coder (or reopen it). After completion, a binary
     dimension left empty on an applicable segment counts as *absent*; before, as missing."""
     with study.write() as session:
         cid = coder_id(session, coder)
         tid = transcript_id(session, transcript)
-        row = session.get(CompletionRow, (cid, tid))
+        row = session.get(CompletionRow, (cid, tid), with_for_update=True)
         was = row is not None
         if completed and not was:
             session.add(CompletionRow(coder_id=cid, transcript_id=tid, completed_at=now()))

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Engine, inspect, select
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from socialcoder import __version__
@@ -28,6 +31,10 @@ from socialcoder.storage.models import (
 )
 
 CONSENSUS = "consensus"
+PG_INSUFFICIENT_PRIVILEGE = "42501"
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def now() -> datetime:
@@ -82,12 +89,12 @@ class Study:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction (committed at the end of the block, rolled back on error)."""
-        with db.unit_of_work(self.engine, write=True) as session:
+        with _refusals(self.location), db.unit_of_work(self.engine, write=True) as session:
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with db.unit_of_work(self.engine, write=False) as session:
+        with _refusals(self.location), db.unit_of_work(self.engine, write=False) as session:
             yield session
 
     def info(self) -> StudyInfo:
@@ -121,6 +128,51 @@ class Study:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextmanager
+def _refusals(location: str) -> Iterator[None]:
+    """A PostgreSQL server's refusal (no privilege, or a row-level security policy: the
+    login may touch only its own coder's rows) becomes one readable line."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != PG_INSUFFICIENT_PRIVILEGE:
+            raise
+        detail = str(exc.orig).splitlines()[0]
+        raise StudyError(
+            f"the database server refused this ({detail}); a coder's login may read and "
+            "change only that coder's own codes, memos and completions",
+            source=location,
+        ) from None
+
+
+def retry_transient(
+    attempts: int = 5, *, also: frozenset[str] = frozenset()
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Re-run a whole unit of work when a concurrent writer got in the way: a PostgreSQL
+    serialization failure, deadlock or lock timeout, an SQLite "database is locked" after the
+    busy timeout, plus the SQLSTATEs in ``also`` (e.g. '23505': another process inserted the
+    same unit first; on the next attempt the function finds that row and updates it)."""
+    states = TRANSIENT_SQLSTATES | also
+
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        @wraps(fn)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            for attempt in range(1, attempts + 1):
+                try:
+                    return fn(*args, **kwargs)
+                except DBAPIError as exc:
+                    state = getattr(exc.orig, "sqlstate", None)
+                    locked = "database is locked" in str(exc.orig)
+                    if attempt == attempts or not (state in states or locked):
+                        raise
+                    time.sleep(random.uniform(0.005, 0.05) * attempt)
+            raise AssertionError("unreachable")
+
+        return run
+
+    return decorate
 
 
 @lru_cache(maxsize=16)

@@ -116,6 +116,7 @@ class CoderRow(Base):
     __table_args__ = (
         CheckConstraint(_in("kind", CODER_KINDS), name="kind"),
         CheckConstraint("length(name) > 0", name="name_not_empty"),
+        Index("uq_coders_db_role", "db_role", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,6 +124,9 @@ class CoderRow(Base):
     kind: Mapped[str] = mapped_column(String(16), server_default="coder")
     active: Mapped[bool] = mapped_column(Boolean, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # PostgreSQL server mode: the login role this coder connects as (row-level security
+    # compares it with current_user); None for studies in SQLite files. Revision 0003.
+    db_role: Mapped[str | None] = mapped_column(String(63))
 
 
 class TranscriptRow(Base):

@@ -1,0 +1,186 @@
+"""Coding throughput with concurrent writers, and the latency of one coding action.
+
+For SQLite (a study file in WAL mode; writers queue with BEGIN IMMEDIATE and a busy timeout)
+and PostgreSQL (SOCIALCODER_BENCH_PG_URL, else the development server
+postgresql+psycopg://postgres@127.0.0.1:55432/postgres; skipped with a message when not
+reachable), it prints:
+
+* throughput: codes per second with 1, 4 and 8 writer processes, each a different coder,
+  every action one ``set_code`` transaction (as the GUI does for one keystroke);
+* latency: median and 95th percentile of one ``set_code`` with no other writer.
+
+Run: python benchmarks/bench_concurrency.py [--actions N]   (from the repository root)
+Every study is made in a temporary folder or a temporary database, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+DEV_PG = "postgresql+psycopg://postgres@127.0.0.1:55432/postgres"
+DIMS = ("concordance", "incongruent_principles", "resistance")
+VALUES = {"concordance": ("1", "0"), "incongruent_principles": ("0", "1"),
+          "resistance": ("mild", "strong")}  # fmt: skip
+
+
+def make_study(target: str, coders: int) -> list[tuple[str, int, str]]:
+    """The sample transcripts and ``coders`` coders; returns the codable units."""
+    from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+    from socialcoder.services.coders import add_coders
+    from socialcoder.services.queries import list_transcripts, show_transcript
+    from socialcoder.services.study import create_study
+    from socialcoder.services.transcript_import import import_transcripts, read_manifest
+
+    with create_study(target, codebook_path=DEFAULT_CODEBOOK_PATH) as study:
+        import_transcripts(study, read_manifest(REPO / "sample_transcripts" / "manifest.csv"))
+        add_coders(study, [f"coder{i}" for i in range(coders)])
+        return [
+            (t.name, s.index, d)
+            for t in list_transcripts(study)
+            for s in show_transcript(study, t.name).segments
+            if s.role == "patient"
+            for d in DIMS
+        ]
+
+
+def writer(target: str, coder: str, units: list, actions: int, start, out) -> None:
+    from socialcoder.services.coding import set_code
+    from socialcoder.services.study import open_study
+
+    with open_study(target) as study:
+        start.wait()
+        begun = time.perf_counter()
+        for n in range(actions):
+            t, i, d = units[n % len(units)]
+            value = VALUES[d][(n // len(units)) % 2]
+            set_code(study, coder=coder, transcript=t, segment=i, dimension=d, value=value)
+        out.put(time.perf_counter() - begun)
+
+
+def throughput(target: str, units: list, writers: int, actions: int) -> float:
+    ctx = mp.get_context("spawn")
+    start, out = ctx.Barrier(writers + 1), ctx.Queue()
+    procs = [
+        ctx.Process(target=writer, args=(target, f"coder{i}", units, actions, start, out))
+        for i in range(writers)
+    ]
+    for p in procs:
+        p.start()
+    start.wait()
+    begun = time.perf_counter()
+    for _ in procs:
+        out.get(timeout=900)
+    elapsed = time.perf_counter() - begun
+    for p in procs:
+        p.join()
+    return writers * actions / elapsed
+
+
+def latency(target: str, units: list, samples: int) -> tuple[float, float]:
+    from socialcoder.services.coding import set_code
+    from socialcoder.services.study import open_study
+
+    times = []
+    with open_study(target) as study:
+        for n in range(samples):
+            t, i, d = units[n % len(units)]
+            value = VALUES[d][(n // len(units)) % 2]
+            begun = time.perf_counter()
+            set_code(study, coder="coder0", transcript=t, segment=i, dimension=d, value=value)
+            times.append((time.perf_counter() - begun) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+
+
+def run_backend(label: str, make_target, actions: int) -> None:
+    print(f"\n{label}")
+    for writers in (1, 4, 8):
+        target, cleanup = make_target()
+        try:
+            units = make_study(target, writers)
+            rate = throughput(target, units, writers, actions)
+            print(f"  {writers} writer(s): {rate:8.1f} codes/s  ({writers} x {actions} set_code)")
+        finally:
+            cleanup()
+    target, cleanup = make_target()
+    try:
+        units = make_study(target, 1)
+        median, p95 = latency(target, units, max(200, actions))
+        print(f"  one set_code, no other writer: median {median:.2f} ms, p95 {p95:.2f} ms")
+    finally:
+        cleanup()
+
+
+def sqlite_targets():
+    folder = Path(tempfile.mkdtemp(prefix="sc_bench_"))
+
+    def make():
+        path = folder / f"{uuid.uuid4().hex[:8]}.scstudy"
+        return str(path), lambda: [p.unlink(missing_ok=True) for p in folder.glob(path.name + "*")]
+
+    return make
+
+
+def pg_targets(admin_url: str):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+
+    def make():
+        name = f"sc_bench_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+        def drop() -> None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+        return make_url(admin_url).set(database=name).render_as_string(False), drop
+
+    return make
+
+
+def pg_reachable(url: str) -> str | None:
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure: report and skip PostgreSQL
+        return str(exc).splitlines()[0]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--actions", type=int, default=300, help="set_code calls per writer")
+    args = parser.parse_args()
+    print(
+        f"SocialCoder concurrency benchmark ({os.cpu_count()} CPUs, {args.actions} actions/writer)"
+    )
+    run_backend("SQLite (WAL, BEGIN IMMEDIATE)", sqlite_targets(), args.actions)
+    pg_url = os.environ.get("SOCIALCODER_BENCH_PG_URL", DEV_PG)
+    problem = pg_reachable(pg_url)
+    if problem:
+        print(f"\nPostgreSQL: skipped, server not reachable at {pg_url} ({problem})")
+    else:
+        run_backend("PostgreSQL", pg_targets(pg_url), args.actions)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,485 @@
+"""Merging the work done in copies of a study (offline coders) back into the study.
+
+What is merged: codes (value and code memo), segment memos and completions. Everything is
+matched by content, never by row id: transcripts by ``content_hash``, segments by index, coders
+by name (missing coders are created), dimensions by key, codebook versions by SHA-256.
+
+Rules:
+
+* a unit (coder x transcript/segment x dimension) the study lacks is added, with the copy's
+  timestamps, so that merging the same copy again finds it equal and changes nothing;
+* the same unit with a different value or memo is a *conflict*; the study keeps its value
+  unless ``prefer_newer`` is given, in which case the newer ``updated_at`` wins (a tie keeps
+  the study's value and stays unresolved);
+* a transcript (or segment) of the copy that the study lacks is *unmatched*: reported with
+  what it carries, never imported and never silently dropped;
+* a value the study's codebook does not allow is *rejected* and reported;
+* codes cleared or transcripts reopened in a copy are not propagated (merging only adds or
+  replaces; a deletion cannot be told apart from work done in the study after copying).
+
+The whole merge (all copies) is one transaction; every change writes an audit entry with
+action ``merge`` and a reason naming the copy. The copies are only read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from socialcoder.errors import StudyError
+from socialcoder.services.coding import audit
+from socialcoder.services.merge_copy import (
+    CopyCode,
+    CopyCompletion,
+    CopyMemo,
+    CopySnapshot,
+    _utc,
+    read_copy,
+)
+from socialcoder.services.study import Study, now
+from socialcoder.storage.models import (
+    CodebookVersionRow,
+    CodeRow,
+    CoderRow,
+    CompletionRow,
+    DimensionRow,
+    DimensionValueRow,
+    SegmentMemoRow,
+    SegmentRow,
+    TranscriptRow,
+)
+
+# --- what the merge did ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """The same unit with different content. ``kind`` is 'code' or 'segment memo'; values are
+    the code value (with its memo after ' | ' when one differs) or the memo text."""
+
+    kind: str
+    coder: str
+    transcript: str
+    segment: int | None
+    dimension: str | None
+    study_value: str
+    copy_value: str
+    study_updated: datetime
+    copy_updated: datetime
+    resolution: str  # 'kept study' or 'took copy'
+    resolved: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "coder": self.coder,
+            "transcript": self.transcript,
+            "segment": self.segment,
+            "dimension": self.dimension,
+            "study_value": self.study_value,
+            "copy_value": self.copy_value,
+            "study_updated": self.study_updated.isoformat(),
+            "copy_updated": self.copy_updated.isoformat(),
+            "resolution": self.resolution,
+            "resolved": self.resolved,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Unmatched:
+    """A transcript of the copy that the study lacks (or whose segments differ)."""
+
+    transcript: str
+    content_hash: str
+    codes: int
+    memos: int
+    completions: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "transcript": self.transcript,
+            "content_hash": self.content_hash,
+            "codes": self.codes,
+            "memos": self.memos,
+            "completions": self.completions,
+        }
+
+
+@dataclass(slots=True)
+class SourceReport:
+    """The outcome for one copy. Counts: ``added``/``replaced``/``unchanged`` per kind
+    ('codes', 'memos', 'completions')."""
+
+    source: str
+    added: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    replaced: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    coders_added: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    unmatched: list[Unmatched] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return sum(self.added.values()) + sum(self.replaced.values()) + len(self.coders_added)
+
+    @property
+    def unresolved(self) -> int:
+        return (
+            sum(not c.resolved for c in self.conflicts) + len(self.unmatched) + len(self.rejected)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "added": dict(self.added),
+            "replaced": dict(self.replaced),
+            "unchanged": dict(self.unchanged),
+            "coders_added": list(self.coders_added),
+            "conflicts": [c.to_json() for c in self.conflicts],
+            "unmatched_transcripts": [u.to_json() for u in self.unmatched],
+            "rejected": list(self.rejected),
+            "changes": self.changes,
+            "unresolved": self.unresolved,
+        }
+
+
+KINDS = ("codes", "memos", "completions")
+
+
+@dataclass(slots=True)
+class MergeReport:
+    study: str
+    sources: list[SourceReport]
+    prefer_newer: bool
+    dry_run: bool
+
+    @property
+    def changes(self) -> int:
+        return sum(s.changes for s in self.sources)
+
+    @property
+    def unresolved(self) -> int:
+        """Items left for a person: unresolved conflicts, unmatched transcripts, rejections."""
+        return sum(s.unresolved for s in self.sources)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "study": self.study,
+            "dry_run": self.dry_run,
+            "prefer_newer": self.prefer_newer,
+            "changes": self.changes,
+            "unresolved": self.unresolved,
+            "sources": [s.to_json() for s in self.sources],
+        }
+
+
+# --- merging ------------------------------------------------------------------------------------
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+def merge_studies(
+    study: Study,
+    copies: list[str | Path],
+    *,
+    prefer_newer: bool = False,
+    dry_run: bool = False,
+    actor: str | None = None,
+) -> MergeReport:
+    """Merge the copies, in the order given, into ``study`` in one transaction (rolled back
+    when ``dry_run``). Refuses (changing nothing) if a copy's codebook has dimension keys or a
+    codebook version that the study lacks."""
+    if not copies:
+        raise StudyError("name at least one copy of the study to merge from")
+    snapshots = [read_copy(study, target) for target in copies]
+    for snap in snapshots:
+        _check_codebook(study, snap)
+    report = MergeReport(study.location, [], prefer_newer, dry_run)
+    try:
+        with study.write() as session:
+            for snap in snapshots:
+                report.sources.append(apply_copy(session, study, snap, prefer_newer, actor))
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return report
+
+
+def _check_codebook(study: Study, snap: CopySnapshot) -> None:
+    with study.read() as session:
+        keys = set(session.scalars(select(DimensionRow.key)))
+        shas = set(session.scalars(select(CodebookVersionRow.sha256)))
+    missing = sorted(snap.dimension_keys - keys)
+    if missing:
+        raise StudyError(
+            f"the copy's codebook has dimension(s) this study lacks: {', '.join(missing)}; "
+            "update the study's codebook first (`socialcoder codebook update`)",
+            source=snap.source,
+        )
+    used = {c.codebook_sha for c in snap.codes}
+    unknown = sorted(snap.codebooks[s] for s in used - shas)
+    if unknown:
+        raise StudyError(
+            f"the copy's codes use codebook version(s) this study lacks: {', '.join(unknown)}; "
+            "record the same codebook file in the study first (`socialcoder codebook update`)",
+            source=snap.source,
+        )
+
+
+# --- applying one copy inside the study's transaction --------------------------------------------
+
+
+class _Target:
+    """The study's side, loaded once per merge and kept current as rows are added.
+
+    ``codes`` maps (coder id, transcript id, segment id or None, dimension id) -> CodeRow;
+    ``memos`` maps (coder id, segment id) -> SegmentMemoRow; ``completed`` holds
+    (coder id, transcript id)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.coders = dict(session.execute(select(CoderRow.name, CoderRow.id)).all())
+        self.transcripts = {
+            h: (tid, name)
+            for h, tid, name in session.execute(
+                select(TranscriptRow.content_hash, TranscriptRow.id, TranscriptRow.name)
+            )
+        }
+        self.segments = {
+            (t, i): sid
+            for sid, t, i in session.execute(
+                select(SegmentRow.id, SegmentRow.transcript_id, SegmentRow.idx)
+            )
+        }
+        self.dims = {
+            k: (i, e)
+            for k, i, e in session.execute(
+                select(DimensionRow.key, DimensionRow.id, DimensionRow.enumerated)
+            )
+        }
+        self.allowed: dict[int, set[str]] = {}
+        for dim_id, value in session.execute(
+            select(DimensionValueRow.dimension_id, DimensionValueRow.value)
+        ):
+            self.allowed.setdefault(dim_id, set()).add(value)
+        self.books = dict(
+            session.execute(select(CodebookVersionRow.sha256, CodebookVersionRow.id)).all()
+        )
+        self.codes = {
+            (r.coder_id, r.transcript_id, r.segment_id, r.dimension_id): r
+            for r in session.scalars(select(CodeRow))
+        }
+        self.memos = {
+            (r.coder_id, r.segment_id): r for r in session.scalars(select(SegmentMemoRow))
+        }
+        self.completed = set(
+            session.execute(select(CompletionRow.coder_id, CompletionRow.transcript_id)).all()
+        )
+
+    def coder(self, name: str, report: SourceReport) -> int:
+        if name not in self.coders:
+            row = CoderRow(name=name, kind="coder", active=True, created_at=now())
+            self.session.add(row)
+            self.session.flush()
+            self.coders[name] = row.id
+            report.coders_added.append(name)
+        return self.coders[name]
+
+
+def _code_text(value: str, memo: str | None, other_memo: str | None) -> str:
+    return value if memo == other_memo else f"{value} | memo: {memo or '(none)'}"
+
+
+def _apply_code(
+    t: _Target,
+    study: Study,
+    c: CopyCode,
+    report: SourceReport,
+    prefer_newer: bool,
+    actor: str | None,
+) -> None:
+    tid, tname = t.transcripts[c.transcript_hash]
+    seg_id = None if c.segment is None else t.segments[(tid, c.segment)]
+    dim_id, enumerated = t.dims[c.dimension]
+    where = f"{tname} segment {c.segment}" if c.segment is not None else tname
+    if enumerated and c.value not in t.allowed.get(dim_id, set()):
+        report.rejected.append(
+            f"{c.coder}, {where}, {c.dimension}: value {c.value!r} is not in the study's codebook"
+        )
+        return
+    cid = t.coder(c.coder, report)
+    row = t.codes.get((cid, tid, seg_id, dim_id))
+    reason = f"merged code from {report.source}"
+    if row is None:
+        row = CodeRow(
+            coder_id=cid,
+            transcript_id=tid,
+            segment_id=seg_id,
+            dimension_id=dim_id,
+            dim_enumerated=enumerated,
+            value=c.value,
+            value_enum=c.value if enumerated else None,
+            memo=c.memo,
+            codebook_version_id=t.books[c.codebook_sha],
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )
+        t.session.add(row)
+        t.codes[(cid, tid, seg_id, dim_id)] = row
+        report.added["codes"] += 1
+        old = None
+    elif (row.value, row.memo) == (c.value, c.memo):
+        report.unchanged["codes"] += 1
+        return
+    else:
+        mine = _utc(row.updated_at)
+        take = prefer_newer and c.updated_at > mine
+        report.conflicts.append(
+            Conflict(
+                kind="code",
+                coder=c.coder,
+                transcript=tname,
+                segment=c.segment,
+                dimension=c.dimension,
+                study_value=_code_text(row.value, row.memo, c.memo),
+                copy_value=_code_text(c.value, c.memo, row.memo),
+                study_updated=mine,
+                copy_updated=c.updated_at,
+                resolution="took copy" if take else "kept study",
+                resolved=prefer_newer and c.updated_at != mine,
+            )
+        )
+        if not take:
+            return
+        old = row.value
+        row.value, row.value_enum, row.memo = c.value, c.value if enumerated else None, c.memo
+        row.codebook_version_id, row.updated_at = t.books[c.codebook_sha], c.updated_at
+        report.replaced["codes"] += 1
+    audit(
+        t.session,
+        actor=actor or c.coder,
+        action="merge",
+        coder_id=cid,
+        transcript_id=tid,
+        segment_idx=c.segment,
+        dimension_key=c.dimension,
+        old_value=old,
+        new_value=c.value,
+        reason=reason,
+    )
+
+
+def _apply_memo(
+    t: _Target, m: CopyMemo, report: SourceReport, prefer_newer: bool, actor: str | None
+) -> None:
+    tid, tname = t.transcripts[m.transcript_hash]
+    seg_id = t.segments[(tid, m.segment)]
+    cid = t.coder(m.coder, report)
+    row = t.memos.get((cid, seg_id))
+    if row is None:
+        row = SegmentMemoRow(coder_id=cid, segment_id=seg_id, text=m.text, updated_at=m.updated_at)
+        t.session.add(row)
+        t.memos[(cid, seg_id)] = row
+        report.added["memos"] += 1
+        old = None
+    elif row.text == m.text:
+        report.unchanged["memos"] += 1
+        return
+    else:
+        mine = _utc(row.updated_at)
+        take = prefer_newer and m.updated_at > mine
+        report.conflicts.append(
+            Conflict(
+                "segment memo",
+                m.coder,
+                tname,
+                m.segment,
+                None,
+                row.text,
+                m.text,
+                mine,
+                m.updated_at,
+                "took copy" if take else "kept study",
+                prefer_newer and m.updated_at != mine,
+            )
+        )
+        if not take:
+            return
+        old = row.text
+        row.text, row.updated_at = m.text, m.updated_at
+        report.replaced["memos"] += 1
+    audit(
+        t.session,
+        actor=actor or m.coder,
+        action="merge",
+        coder_id=cid,
+        transcript_id=tid,
+        segment_idx=m.segment,
+        old_value=old,
+        new_value=m.text,
+        reason=f"merged segment memo from {report.source}",
+    )
+
+
+def _apply_completion(
+    t: _Target, c: CopyCompletion, report: SourceReport, actor: str | None
+) -> None:
+    tid, _ = t.transcripts[c.transcript_hash]
+    cid = t.coder(c.coder, report)
+    if (cid, tid) in t.completed:
+        report.unchanged["completions"] += 1
+        return
+    t.session.add(CompletionRow(coder_id=cid, transcript_id=tid, completed_at=c.completed_at))
+    t.completed.add((cid, tid))
+    report.added["completions"] += 1
+    audit(
+        t.session,
+        actor=actor or c.coder,
+        action="merge",
+        coder_id=cid,
+        transcript_id=tid,
+        old_value="0",
+        new_value="1",
+        reason=f"merged completion from {report.source}",
+    )
+
+
+def apply_copy(
+    session: Session, study: Study, snap: CopySnapshot, prefer_newer: bool, actor: str | None
+) -> SourceReport:
+    """Merge one copy inside the caller's transaction; returns what was done and left."""
+    t = _Target(session)
+    report = SourceReport(snap.source)
+    unmatched: dict[str, list[int]] = {}  # content hash -> [codes, memos, completions]
+
+    def matched(transcript_hash: str, segment: int | None, slot: int) -> bool:
+        entry = t.transcripts.get(transcript_hash)
+        if entry is not None and (segment is None or (entry[0], segment) in t.segments):
+            return True
+        unmatched.setdefault(transcript_hash, [0, 0, 0])[slot] += 1
+        return False
+
+    for c in sorted(snap.codes, key=lambda c: (c.transcript_hash, c.segment or 0, c.coder)):
+        if matched(c.transcript_hash, c.segment, 0):
+            _apply_code(t, study, c, report, prefer_newer, actor)
+    for m in snap.memos:
+        if matched(m.transcript_hash, m.segment, 1):
+            _apply_memo(t, m, report, prefer_newer, actor)
+    for done in snap.completions:
+        if matched(done.transcript_hash, None, 2):
+            _apply_completion(t, done, report, actor)
+    session.flush()
+    report.unmatched = [
+        Unmatched(snap.transcripts.get(h, "?"), h, *counts)
+        for h, counts in sorted(unmatched.items())
+    ]
+    return report

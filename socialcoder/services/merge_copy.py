@@ -1,0 +1,181 @@
+"""Reading a copy of a study for merging: everything mergeable, keyed by content.
+
+A copy is only read, at any schema revision this SocialCoder knows (only columns that every
+revision has are selected; the copy is neither upgraded nor changed). Shapes: see
+:class:`CopySnapshot`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from socialcoder.errors import StudyError
+from socialcoder.services.study import Study, _sqlite_path_problem
+from socialcoder.storage import db, migrate
+from socialcoder.storage.models import (
+    CodebookVersionRow,
+    CodeRow,
+    CoderRow,
+    CompletionRow,
+    DimensionRow,
+    SegmentMemoRow,
+    SegmentRow,
+    TranscriptRow,
+)
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite gives naive datetimes (stored in UTC), PostgreSQL aware ones: compare in UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# --- what a copy holds, keyed by content --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CopyCode:
+    coder: str
+    transcript_hash: str
+    segment: int | None  # segment index; None for session-level codes
+    dimension: str
+    value: str
+    memo: str | None
+    codebook_sha: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CopyMemo:
+    coder: str
+    transcript_hash: str
+    segment: int
+    text: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CopyCompletion:
+    coder: str
+    transcript_hash: str
+    completed_at: datetime
+
+
+@dataclass(slots=True)
+class CopySnapshot:
+    """Everything mergeable in one copy; ``transcripts`` maps content hash -> name there,
+    ``codebooks`` maps SHA-256 -> 'name version'."""
+
+    source: str
+    coders: dict[str, str]
+    dimension_keys: set[str]
+    transcripts: dict[str, str]
+    codebooks: dict[str, str]
+    codes: list[CopyCode]
+    memos: list[CopyMemo]
+    completions: list[CopyCompletion]
+
+
+def _copy_engine(study: Study, target: str | Path) -> tuple[Engine, str]:
+    label = db.describe(target)
+    if not db.is_url(target):
+        problem = _sqlite_path_problem(Path(target))
+        if problem:
+            raise StudyError(problem, source=label)
+    if db.to_url(target) == db.to_url(study.engine.url.render_as_string(hide_password=False)):
+        raise StudyError("is the study itself; give a copy to merge from", source=label)
+    engine = db.make_engine(target)
+    try:
+        with engine.connect() as conn:
+            state, revision = migrate.schema_state(conn)
+    except Exception as exc:
+        engine.dispose()
+        raise StudyError(f"cannot open the copy: {exc}", source=label) from None
+    if state is migrate.SchemaState.EMPTY:
+        engine.dispose()
+        raise StudyError("is not a SocialCoder study", source=label)
+    if state is migrate.SchemaState.NEWER:
+        engine.dispose()
+        raise StudyError(
+            f"was made by a newer SocialCoder (schema {revision}); upgrade SocialCoder first",
+            source=label,
+        )
+    return engine, label
+
+
+def read_copy(study: Study, target: str | Path) -> CopySnapshot:
+    """Read a copy (any schema revision this SocialCoder knows; only columns that every
+    revision has are read, and the copy is not upgraded or changed)."""
+    engine, label = _copy_engine(study, target)
+    try:
+        with engine.connect() as c:
+            coders = dict(c.execute(select(CoderRow.name, CoderRow.kind)).all())
+            keys = set(c.execute(select(DimensionRow.key)).scalars())
+            transcripts = dict(
+                c.execute(select(TranscriptRow.content_hash, TranscriptRow.name)).all()
+            )
+            books = {
+                sha: f"{name} {version}"
+                for sha, name, version in c.execute(
+                    select(
+                        CodebookVersionRow.sha256,
+                        CodebookVersionRow.name,
+                        CodebookVersionRow.version,
+                    )
+                )
+            }
+            code_rows = c.execute(
+                select(
+                    CoderRow.name,
+                    TranscriptRow.content_hash,
+                    SegmentRow.idx,
+                    DimensionRow.key,
+                    CodeRow.value,
+                    CodeRow.memo,
+                    CodebookVersionRow.sha256,
+                    CodeRow.created_at,
+                    CodeRow.updated_at,
+                )
+                .join(CoderRow, CoderRow.id == CodeRow.coder_id)
+                .join(TranscriptRow, TranscriptRow.id == CodeRow.transcript_id)
+                .join(DimensionRow, DimensionRow.id == CodeRow.dimension_id)
+                .join(CodebookVersionRow, CodebookVersionRow.id == CodeRow.codebook_version_id)
+                .outerjoin(SegmentRow, SegmentRow.id == CodeRow.segment_id)
+            ).all()
+            memo_rows = c.execute(
+                select(
+                    CoderRow.name,
+                    TranscriptRow.content_hash,
+                    SegmentRow.idx,
+                    SegmentMemoRow.text,
+                    SegmentMemoRow.updated_at,
+                )
+                .join(CoderRow, CoderRow.id == SegmentMemoRow.coder_id)
+                .join(SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id)
+                .join(TranscriptRow, TranscriptRow.id == SegmentRow.transcript_id)
+            ).all()
+            completion_rows = c.execute(
+                select(CoderRow.name, TranscriptRow.content_hash, CompletionRow.completed_at)
+                .join(CoderRow, CoderRow.id == CompletionRow.coder_id)
+                .join(TranscriptRow, TranscriptRow.id == CompletionRow.transcript_id)
+            ).all()
+    except StudyError:
+        raise
+    except Exception as exc:
+        raise StudyError(f"cannot read the copy: {exc}", source=label) from None
+    finally:
+        engine.dispose()
+    return CopySnapshot(
+        source=label,
+        coders=coders,
+        dimension_keys=keys,
+        transcripts=transcripts,
+        codebooks=books,
+        codes=[CopyCode(*r[:7], _utc(r[7]), _utc(r[8])) for r in code_rows],
+        memos=[CopyMemo(r[0], r[1], r[2], r[3], _utc(r[4])) for r in memo_rows],
+        completions=[CopyCompletion(r[0], r[1], _utc(r[2])) for r in completion_rows],
+    )

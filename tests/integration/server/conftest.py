@@ -1,0 +1,143 @@
+"""Fixtures for the server-mode tests (concurrency on SQLite and PostgreSQL; PostgreSQL roles).
+
+``pg_admin``     the admin URL from SOCIALCODER_TEST_PG_URL (skips the test when it is unset).
+``pg_database``  ``make() -> URL`` of a fresh, empty PostgreSQL database; every database made
+                 and every login role registered with ``pg_database.logins`` is dropped after
+                 the test (the databases first, so the roles hold no privileges any more).
+``build_shared`` ``build_shared(target)`` makes the study below at any target.
+``dump_pg``      ``dump_pg(url) -> {table: sorted rows}``, read as that URL's user.
+``shared_study`` a study holding the three sample transcripts and no coders, as an SQLite
+                 file path or a PostgreSQL URL (parametrised: ``sqlite``, ``postgres``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+REPO = Path(__file__).resolve().parents[3]
+SAMPLES = REPO / "sample_transcripts"
+PG_ENV = "SOCIALCODER_TEST_PG_URL"
+
+
+class PgDatabases:
+    """Makes databases and remembers logins to drop; see the module docstring."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.names: list[str] = []
+        self.logins: list[str] = []
+
+    def __call__(self) -> str:
+        name = f"sc_srv_{uuid.uuid4().hex[:12]}"
+        with self.engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        self.names.append(name)
+        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def login(self, stem: str) -> str:
+        """A login role name unique to this test run (registered for dropping)."""
+        name = f"{stem}_{uuid.uuid4().hex[:8]}"
+        self.logins.append(name)
+        return name
+
+    def url_as(self, url: str, login: str) -> str:
+        return make_url(url).set(username=login, password=None).render_as_string(False)
+
+    def cleanup(self) -> None:
+        with self.engine.connect() as conn:
+            for name in self.names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for login in self.logins:
+                conn.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
+        self.engine.dispose()
+
+
+@pytest.fixture
+def pg_admin() -> str:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"set {PG_ENV} to run against PostgreSQL")
+    return url
+
+
+@pytest.fixture
+def pg_database(pg_admin: str) -> Iterator[PgDatabases]:
+    made = PgDatabases(pg_admin)
+    try:
+        yield made
+    finally:
+        made.cleanup()
+
+
+def build_shared_study(target: str | Path) -> None:
+    """The default codebook and the three sample transcripts; no coders, no codes."""
+    from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+    from socialcoder.services.study import create_study
+    from socialcoder.services.transcript_import import import_transcripts, read_manifest
+
+    with create_study(target, codebook_path=DEFAULT_CODEBOOK_PATH, name="shared") as study:
+        import_transcripts(study, read_manifest(SAMPLES / "manifest.csv"))
+
+
+@pytest.fixture(scope="session")
+def _shared_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("server") / "shared.scstudy"
+    build_shared_study(path)
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def shared_study(
+    request: pytest.FixtureRequest, tmp_path: Path, _shared_template: Path
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "shared.scstudy"
+        shutil.copyfile(_shared_template, path)
+        yield str(path)
+        return
+    admin = os.environ.get(PG_ENV)
+    if not admin:
+        pytest.skip(f"set {PG_ENV} to run against PostgreSQL")
+    made = PgDatabases(admin)
+    try:
+        url = made()
+        build_shared_study(url)
+        yield url
+    finally:
+        made.cleanup()
+
+
+@pytest.fixture
+def dump_pg():
+    """``dump_pg(url) -> {table: sorted rows}`` read as the given user."""
+    from sqlalchemy import MetaData, select
+
+    def dump(url: str) -> dict[str, list[tuple[object, ...]]]:
+        engine = create_engine(url)
+        try:
+            meta = MetaData()
+            with engine.connect() as conn:
+                meta.reflect(conn)
+                return {
+                    name: sorted((tuple(r) for r in conn.execute(select(table))), key=repr)
+                    for name, table in sorted(meta.tables.items())
+                }
+        finally:
+            engine.dispose()
+
+    return dump
+
+
+@pytest.fixture
+def build_shared():
+    """``build_shared(target)``: put the shared study (sample transcripts) at ``target``."""
+    return build_shared_study
