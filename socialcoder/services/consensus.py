@@ -142,7 +142,10 @@ def build_consensus(
                 ).all()
             }
             present = ~np.isnan(dd.data)
-            complete = present.all(axis=0)
+            # Per unit, the named coders who coded its transcript must all have given the same
+            # value (at least two of them): double-coding pairs may differ between transcripts.
+            involved = dd.involved if dd.involved is not None else np.ones_like(present)
+            complete = (present | ~involved).all(axis=0) & (involved.sum(axis=0) >= 2)
             lo = np.where(present, dd.data, np.inf).min(axis=0)
             hi = np.where(present, dd.data, -np.inf).max(axis=0)
             same = complete & (lo == hi)
@@ -170,7 +173,7 @@ def build_consensus(
                             )
                         )
                     continue
-                value = dd.value_text(dd.data[0, c])
+                value = dd.value_text(lo[c])
                 assert value is not None
                 rows.append(
                     {

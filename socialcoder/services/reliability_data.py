@@ -60,6 +60,7 @@ class DimensionData:
     units: tuple[UnitRef, ...]
     data: np.ndarray
     categories: tuple[str, ...] | None
+    involved: np.ndarray | None = None  # coders x units: the coder coded the unit's transcript
 
     def value_text(self, cell: float) -> str | None:
         if np.isnan(cell):
@@ -171,6 +172,7 @@ def load_dimension_data(study: Study, selection: Selection | None = None) -> lis
                 completions,
                 coder_row,
                 selection,
+                coded_by,
             )
         )
     return out
@@ -228,6 +230,7 @@ def _matrix(
     completions: dict[tuple[int, int], datetime],
     coder_row: dict[int, int],
     selection: Selection,
+    coded_by: dict[int, set[int]],
 ) -> DimensionData:
     windowed = selection.since is not None or selection.until is not None
     if d.unit is Unit.SESSION:
@@ -244,11 +247,15 @@ def _matrix(
         )
     data = np.full((len(coders), len(units)), np.nan)
     categorical = is_categorical(d)
-    if d.scale is Scale.BINARY and len(units):
-        absent = float(d.value_texts.index("0"))
+    span: dict[int, tuple[int, int]] = {}
+    if len(units):
         change = np.flatnonzero(np.diff(unit_transcript)) + 1  # units are grouped by transcript
         starts, ends = np.r_[0, change], np.r_[change, len(units)]
-        span = {int(unit_transcript[a]): (a, b) for a, b in zip(starts, ends, strict=True)}
+        span = {
+            int(unit_transcript[a]): (int(a), int(b)) for a, b in zip(starts, ends, strict=True)
+        }
+    if d.scale is Scale.BINARY and len(units):
+        absent = float(d.value_texts.index("0"))
         for (c, t), at in completions.items():
             if t not in span or (windowed and not _in_window(at, selection)):
                 continue
@@ -273,10 +280,16 @@ def _matrix(
         cells = values.astype(float)
     ok = (cols >= 0) & ~np.isnan(cells)
     data[rows[ok], cols[ok]] = cells[ok]
+    involved = np.zeros(data.shape, dtype=bool)
+    for t, (a, b) in span.items():
+        for c in coded_by.get(t, ()):
+            if c in coder_row:
+                involved[coder_row[c], a:b] = True
     return DimensionData(
         dimension=d,
         coders=tuple(coders.values()),
         units=tuple(units),
         data=data,
         categories=tuple(v.label for v in d.values) if categorical else None,
+        involved=involved,
     )

@@ -209,3 +209,38 @@ def test_disagreements_consensus_and_adjudication(
     with sqlite3.connect(sample) as con:
         reasons = [r[0] for r in con.execute("SELECT reason FROM audit_log WHERE actor = 'lead'")]
     assert "agrees with the rationale in his own words" in reasons
+
+
+def test_consensus_takes_each_transcripts_own_pair(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Different pairs double-code different transcripts: consensus with all three coders named
+    settles each transcript from the coders who coded it."""
+    study = str(tmp_path / "pairs.scstudy")
+    run(capsys, "init", study)
+    for name in ("one", "two"):
+        (tmp_path / f"{name}.txt").write_text(
+            f"T: hello {name}\nP: that makes sense\nT: and then?\nP: I rested all week\n",
+            encoding="utf-8",
+        )
+    run(capsys, "import", study, str(tmp_path / "one.txt"), str(tmp_path / "two.txt"))
+    rows = ["transcript,segment,coder,dimension,value"]
+    rows += [
+        "one,2,ana,concordance,1",
+        "one,2,ben,concordance,1",
+        "one,4,ana,incongruent_principles,1",
+    ]
+    rows += [
+        "two,2,ben,concordance,1",
+        "two,2,cleo,concordance,1",
+        "two,4,cleo,incongruent_principles,1",
+    ]
+    (tmp_path / "c.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    run(capsys, "codes", "import", study, str(tmp_path / "c.csv"), "--add-coders", "--complete")
+    out, _ = run(capsys, "consensus", study, "--coders", "ana,ben,cleo", "--json")
+    result = json.loads(out)
+    # concordance: 2 units per transcript agreed (seg 2 present, seg 4 absent) = 4;
+    # incongruent: seg 2 absent agreed in both, seg 4 disputed in both.
+    assert result["agreed"] == 6
+    left = {(d["transcript"], d["segment"], d["dimension"]) for d in result["to_adjudicate"]}
+    assert left == {("one", 4, "incongruent_principles"), ("two", 4, "incongruent_principles")}
