@@ -86,8 +86,8 @@ def _groups(
 ) -> list[dict[str, Any]]:
     groups: list[dict[str, Any]] = []
     if by == "transcript":
-        names = sorted({u.transcript for u in dd.units})
-        transcript_of = np.array([u.transcript for u in dd.units], dtype=object)
+        transcript_of = dd.units.transcript_names()
+        names = sorted(set(transcript_of))
         for name in names:
             cols = transcript_of == name
             item = _summary(dd, dd.data[:, cols], dd.coders, level, bootstrap, seed)
