@@ -18,12 +18,14 @@ from __future__ import annotations
 import argparse
 import csv
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _memory import peak_mb
 
 TRANSCRIPTS = 500
 TURNS = 666
@@ -118,9 +120,9 @@ def run_case(case: str, study_path: Path) -> None:
                 frame.to_parquet(out, engine="pyarrow", index=False)
             elapsed = time.perf_counter() - started
             rows = len(frame)
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = peak_mb()
         print(
-            f"{case:15s} {rows:>9,} rows  {elapsed:7.2f} s  peak RSS {peak_mb:7.0f} MB  ({out.stat().st_size / 2**20:.0f} MB file)"
+            f"{case:15s} {rows:>9,} rows  {elapsed:7.2f} s  peak RSS {peak:7.0f} MB  ({out.stat().st_size / 2**20:.0f} MB file)"
         )
         print(f"RESULT {case} {elapsed:.4f}")
 

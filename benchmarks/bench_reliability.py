@@ -13,7 +13,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _memory import peak_mb
 
 CODEBOOK = """\
 name: Benchmark
@@ -76,10 +78,6 @@ def build(folder: Path, segments: int) -> Path:
     print(f"  imported the codes in {time.perf_counter() - start:.1f} s")
     study.close()
     return study_path
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(kind: str, study_path: str) -> None:
