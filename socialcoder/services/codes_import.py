@@ -26,7 +26,7 @@ from socialcoder.domain.codebook import Unit
 from socialcoder.errors import UserError
 from socialcoder.services.coders import add_coders_in, check_coder_name, coder_ids
 from socialcoder.services.study import Study, now
-from socialcoder.storage.bulk import bulk_insert_columns
+from socialcoder.storage.bulk import bulk_insert_columns, fetch_tuples
 from socialcoder.storage.models import (
     AuditRow,
     CodeRow,
@@ -197,11 +197,12 @@ def _check(
     # Segments of the transcripts named in the file: (transcript id, index) -> id, role.
     wanted = [int(t) for t in tid.dropna().unique()]
     with study.read() as session:
-        seg_rows = session.execute(
+        seg_rows = fetch_tuples(
+            session.connection(),
             select(SegmentRow.transcript_id, SegmentRow.idx, SegmentRow.id, SegmentRow.role).where(
                 SegmentRow.transcript_id.in_(wanted)
-            )
-        ).all()
+            ),
+        )
     segments = pd.DataFrame(seg_rows, columns=["tid", "idx", "seg_id", "role"])
     keys = pd.DataFrame({"tid": tid.astype("Int64"), "idx": seg_idx})
     if len(segments):
@@ -300,7 +301,8 @@ def _store(
         memos["cid"] = memos["coder"].map(ids).astype("int64")
         involved = [int(c) for c in set(codes["cid"]) | set(memos["cid"])]
         existing = pd.DataFrame(
-            session.execute(
+            fetch_tuples(
+                session.connection(),
                 select(
                     CodeRow.id,
                     CodeRow.coder_id,
@@ -309,8 +311,8 @@ def _store(
                     CodeRow.dimension_id,
                     CodeRow.value,
                     CodeRow.memo,
-                ).where(CodeRow.coder_id.in_(involved))
-            ).all(),
+                ).where(CodeRow.coder_id.in_(involved)),
+            ),
             columns=["code_id", "cid", "old_tid", "old_seg", "dim_id", "old_value", "old_memo"],
         )
         if len(existing):
@@ -450,11 +452,12 @@ def _store(
 
 def _texts_or_none(series: pd.Series) -> list[str | None]:
     """Missing values (NaN, None, NA) as None, whatever the column's dtype."""
-    return [None if pd.isna(x) else x for x in series]
+    return series.astype(object).where(series.notna(), None).tolist()
 
 
 def _nullable(series: pd.Series) -> list[int | None]:
-    return [None if pd.isna(x) else int(x) for x in series]
+    """An integer column with missing values (Int64) as Python ints and None."""
+    return series.astype(object).where(series.notna(), None).tolist()
 
 
 def _store_memos(session: Session, memos: pd.DataFrame, stamp: datetime, actor: str | None) -> int:

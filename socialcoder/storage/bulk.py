@@ -121,3 +121,13 @@ def bulk_insert_columns(
         connection.exec_driver_sql(sql, batch)
         batch = list(islice(rows, BATCH))
     return n
+
+
+def fetch_tuples(connection: Connection, statement: Any) -> list[tuple[Any, ...]]:
+    """All rows of ``statement`` as plain tuples straight from the driver's cursor, for large
+    reads of plain columns (numbers and text) where SQLAlchemy's row objects cost too much."""
+    result = connection.execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
