@@ -21,7 +21,7 @@ from socialcoder.domain.transcript import ParsedTranscript
 from socialcoder.errors import StudyError, UserError
 from socialcoder.importers import read_transcript
 from socialcoder.services.study import Study, now
-from socialcoder.storage.bulk import bulk_insert
+from socialcoder.storage.bulk import bulk_insert_columns
 from socialcoder.storage.models import SegmentRow, TranscriptRow
 
 Progress = Callable[[int, int, str], None]
@@ -163,21 +163,19 @@ def import_transcripts(
             )
             session.add(row)
             session.flush()
-            bulk_insert(
+            segments = transcript.segments
+            bulk_insert_columns(
                 session.connection(),
                 SegmentRow.__table__,
-                [
-                    {
-                        "transcript_id": row.id,
-                        "idx": i,
-                        "role": seg.role.value,
-                        "label": seg.label,
-                        "start_s": seg.start,
-                        "end_s": seg.end,
-                        "text": seg.text,
-                    }
-                    for i, seg in enumerate(transcript.segments, start=1)
-                ],
+                {
+                    "transcript_id": row.id,
+                    "idx": list(range(1, len(segments) + 1)),
+                    "role": [seg.role.value for seg in segments],
+                    "label": [seg.label for seg in segments],
+                    "start_s": [seg.start for seg in segments],
+                    "end_s": [seg.end for seg in segments],
+                    "text": [seg.text for seg in segments],
+                },
             )
             roles = [s.role for s in transcript.segments]
             results.append(
