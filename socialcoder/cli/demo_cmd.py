@@ -29,6 +29,10 @@ def register(commands: Any) -> None:
     p.add_argument("study", nargs="?", metavar="STUDY", help="study file or URL")
     p.add_argument("--coder", help="code as this coder")
     p.add_argument("--transcript", help="open this transcript (with --coder)")
+    p.add_argument(
+        "--lead", action="store_true", help="open STUDY in the study lead's role (not blind)"
+    )
+    p.add_argument("--lead-name", metavar="NAME", help="the lead's name for the audit log")
 
 
 def has_display() -> bool:
@@ -68,10 +72,24 @@ def cmd_gui(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.lead or args.lead_name:
+        problem = None
+        if not args.lead:
+            problem = "--lead-name goes with --lead"
+        elif not args.study:
+            problem = "--lead needs STUDY"
+        elif args.coder or args.transcript:
+            problem = "--lead opens the lead's role: use --lead-name, not --coder/--transcript"
+        if problem:
+            print(f"socialcoder: error: {problem}", file=sys.stderr)
+            return 2
+        return _run_gui(args.study, args.lead_name or "lead", None, role="lead")
     return _run_gui(args.study, args.coder, args.transcript)
 
 
-def _run_gui(study: str | None, coder: str | None, transcript: str | None) -> int:
+def _run_gui(
+    study: str | None, coder: str | None, transcript: str | None, *, role: str = "coder"
+) -> int:
     from socialcoder.gui.app import run
 
-    return run(study=study, coder=coder, transcript=transcript)
+    return run(study=study, coder=coder, transcript=transcript, role=role)

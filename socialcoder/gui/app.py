@@ -38,9 +38,15 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run(study: str | None = None, coder: str | None = None, transcript: str | None = None) -> int:
+def run(
+    study: str | None = None,
+    coder: str | None = None,
+    transcript: str | None = None,
+    role: str = "coder",
+) -> int:
     """Open the main window (on ``study`` as ``coder`` at ``transcript`` when given; else on
-    the last study used) and run until it closes."""
+    the last study used) and run until it closes. ``role="lead"`` opens ``study`` straight
+    into the lead workspace, ``coder`` being the lead's name (default "lead")."""
     app = make_app()
     previous_hook = sys.excepthook
     sys.excepthook = _excepthook
@@ -48,7 +54,9 @@ def run(study: str | None = None, coder: str | None = None, transcript: str | No
         window = MainWindow()
         window.show()
         target = study or str(window.settings.value("last/study", "") or "") or None
-        if target:
+        if target and role == "lead" and study:
+            window.open_study(study, coder or "lead", role="lead")
+        elif target:
             window.open_study(target, coder if study else None, transcript if study else None)
         return app.exec()
     finally:

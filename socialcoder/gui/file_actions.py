@@ -9,13 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox, QProgressDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.domain.codebook import Role
 from socialcoder.errors import UnknownSpeakersError, UserError
+from socialcoder.gui import server_dialog
+from socialcoder.gui.background import run_blocking
 from socialcoder.gui.dialogs import CoderDialog, run_dialog, show_error
+from socialcoder.gui.lead.workers import Report, Work
 from socialcoder.services.coders import add_coders, list_coders
 from socialcoder.services.study import Study, create_study
 from socialcoder.services.study import open_study as open_study_service
@@ -60,12 +62,22 @@ def choose_coder(window: MainWindow, study: Study, wanted: str | None) -> str | 
 
 
 def open_study(window: MainWindow, target: str, coder: str | None, transcript: str | None) -> bool:
+    """Open ``target`` and attach it; a server URL whose password was hidden (from the recent
+    list) opens the server dialog instead, to ask for the password (returns False then)."""
+    if server_dialog.needs_password(target):
+        server_dialog.open_server_study(window, target)
+        return False
     try:
         study = open_study_service(target)
     except UserError as exc:
         show_error(window, str(exc), "Cannot open the study")
         return False
     return _attach(window, study, coder, transcript)
+
+
+def attach_study(window: MainWindow, study: Study) -> bool:
+    """Show an already opened ``study`` (asking who is coding, or the lead role)."""
+    return _attach(window, study, None, None)
 
 
 def _attach(window: MainWindow, study: Study, coder: str | None, transcript: str | None) -> bool:
@@ -83,7 +95,7 @@ def _attach(window: MainWindow, study: Study, coder: str | None, transcript: str
 
 def _start_dir(window: MainWindow) -> str:
     last = str(window.settings.value("last/study", "") or "")
-    return str(Path(last).parent) if last else str(Path.home())
+    return str(Path(last).parent) if last and "://" not in last else str(Path.home())
 
 
 def choose_study(window: MainWindow) -> None:
@@ -180,42 +192,29 @@ def _ask_speaker_map(window: MainWindow, error: UnknownSpeakersError) -> dict[st
 
 
 def run_import(window: MainWindow, items: list[ImportItem]) -> ImportSummary | None:
-    """Import with a progress dialog and a summary; unknown speaker labels are asked for."""
+    """Import in a worker thread behind a window-modal progress dialog (the window does not
+    use the study meanwhile), then refresh and show a summary; unknown speaker labels are
+    asked for and the import is run again. Cancel stores nothing (one transaction)."""
     study = window.study
     assert study is not None
-    progress = QProgressDialog("Importing…", "", 0, 100, window)
-    progress.setWindowTitle("Import transcripts")
-    progress.setCancelButton(None)
-    progress.setWindowModality(Qt.WindowModality.WindowModal)
-    progress.setMinimumDuration(0)
-
-    def report(done: int, total: int, what: str) -> None:
-        progress.setMaximum(max(total, 1))
-        progress.setValue(done)
-        progress.setLabelText(what)
-        QApplication.processEvents()
-
-    try:
-        while True:
-            try:
-                summary = import_transcripts(study, items, progress=report)
-                break
-            except UnknownSpeakersError as exc:
-                progress.hide()
-                mapping = _ask_speaker_map(window, exc)
-                if mapping is None:
-                    return None
-                items = [
-                    ImportItem(**{**_fields(i), "speaker_map": {**i.speaker_map, **mapping}})
-                    for i in items
-                ]
-                progress.show()
-    except UserError as exc:
-        progress.close()
-        show_error(window, str(exc), "Import refused (nothing was stored)")
-        return None
-    finally:
-        progress.close()
+    while True:
+        work = _import_work(study, list(items))
+        outcome = run_blocking(window, "Import transcripts", work, label="Importing…")
+        if outcome.cancelled:
+            window.statusBar().showMessage("Import cancelled; nothing was stored.", 10_000)
+            return None
+        if outcome.error is not None:
+            show_error(window, outcome.error, "Import refused (nothing was stored)")
+            return None
+        if not isinstance(outcome.result, UnknownSpeakersError):
+            break
+        mapping = _ask_speaker_map(window, outcome.result)
+        if mapping is None:
+            return None
+        items = [
+            ImportItem(**{**_fields(i), "speaker_map": {**i.speaker_map, **mapping}}) for i in items
+        ]
+    summary: ImportSummary = outcome.result
     window.refresh_transcripts()
     lines = [
         f"{t.name}: {t.segments} segments ({t.patient_turns} patient, "
@@ -229,6 +228,18 @@ def run_import(window: MainWindow, items: list[ImportItem]) -> ImportSummary | N
         f"{summary.segments} segments.\n\n" + "\n".join(lines),
     )
     return summary
+
+
+def _import_work(study: Study, items: list[ImportItem]) -> Work:
+    """The worker's task: the summary, or the UnknownSpeakersError to ask about."""
+
+    def work(report: Report, _cancelled: object) -> ImportSummary | UnknownSpeakersError:
+        try:
+            return import_transcripts(study, items, progress=report)
+        except UnknownSpeakersError as exc:
+            return exc  # asked for on the GUI thread, then imported again
+
+    return work
 
 
 def _fields(item: ImportItem) -> dict[str, object]:

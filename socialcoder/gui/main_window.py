@@ -30,9 +30,12 @@ from socialcoder.gui.dialogs import (
     shortcuts_dialog,
     show_error,
 )
+from socialcoder.gui.export_dialog import EXPORT_TIP, open_export
 from socialcoder.gui.lead import integration as lead_ui
 from socialcoder.gui.panels import CodebookPanel, SessionPanel, TranscriptsPanel
+from socialcoder.gui.refi_dialog import REFI_TIP, open_refi_import
 from socialcoder.gui.segment_delegate import SegmentDelegate
+from socialcoder.gui.server_dialog import SERVER_TIP, open_server_study
 from socialcoder.gui.views import FindBar, SegmentListView
 from socialcoder.services.lead_support import assigned_first
 from socialcoder.services.queries import SegmentView, list_transcripts
@@ -137,6 +140,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         m = bar.addMenu("&File")
+        m.setToolTipsVisible(True)
         self._action(
             m,
             "&New study…",
@@ -145,6 +149,9 @@ class MainWindow(QMainWindow):
             "Create a study from a codebook file",
         )
         self._action(m, "&Open study…", lambda: file_actions.choose_study(self), "Ctrl+O")
+        self.server_action = self._action(
+            m, "Open &server study…", lambda: open_server_study(self), "", SERVER_TIP
+        )
         self.recent_menu = m.addMenu("Recent studies")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addSeparator()
@@ -162,6 +169,12 @@ class MainWindow(QMainWindow):
             "",
             "Import the files listed in a manifest CSV "
             "(file, participant, therapist, session, date)",
+        )
+        self.refi_action = self._action(
+            m, "Import &REFI-QDA project…", lambda: open_refi_import(self), "", REFI_TIP
+        )
+        self.export_action = self._action(
+            m, "&Export…", lambda: open_export(self), "Ctrl+E", EXPORT_TIP
         )
         self.switch_coder_action = self._action(m, "Switch &coder…", self.switch_coder, "")
         m.addSeparator()
@@ -226,6 +239,8 @@ class MainWindow(QMainWindow):
         )
 
         lead_ui.build_lead_menu(self)
+        self.lead_actions.append(self.export_action)  # enabled in the lead role only
+        lead_ui.sync_lead_menu(self)
 
         m = bar.addMenu("&Help")
         self._action(m, "&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
@@ -253,7 +268,7 @@ class MainWindow(QMainWindow):
         recent = self.recent_studies()
         if not recent:
             self.recent_menu.addAction("(none yet)").setEnabled(False)
-        for path in recent:
+        for path in recent:  # a server URL is stored without its password (db.describe)
             self.recent_menu.addAction(path, lambda p=path: self.open_study(p))
 
     # -- study and coder ---------------------------------------------------------------------

@@ -71,6 +71,8 @@ def _texts(study: Study, segment_ids: list[int]) -> dict[int, str]:
 def _differing(dd: DimensionData) -> np.ndarray:
     """Units where at least two coders gave values and not all of them are the same."""
     data = dd.data
+    if data.size == 0:
+        return np.zeros(data.shape[1], dtype=bool)
     present = ~np.isnan(data)
     count = present.sum(axis=0)
     lo = np.where(present, data, np.inf).min(axis=0)

@@ -244,3 +244,14 @@ def test_consensus_takes_each_transcripts_own_pair(
     assert result["agreed"] == 6
     left = {(d["transcript"], d["segment"], d["dimension"]) for d in result["to_adjudicate"]}
     assert left == {("one", 4, "incongruent_principles"), ("two", 4, "incongruent_principles")}
+
+
+def test_an_empty_study_has_no_disagreements_and_undefined_reliability(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = str(tmp_path / "empty.scstudy")
+    run(capsys, "init", study)
+    out, _ = run(capsys, "disagreements", study, "--json")
+    assert json.loads(out) == []
+    out, _ = run(capsys, "reliability", study, "--json")
+    assert all(d["krippendorff_alpha"] is None and d["notes"] for d in json.loads(out)["dimensions"])
