@@ -57,7 +57,9 @@ class SegmentDelegate(QStyledItemDelegate):
     def _metrics(font: QFont) -> tuple[QFontMetrics, int, int, int]:
         fm = QFontMetrics(font)
         gutter = fm.horizontalAdvance("#00000") + PAD
-        speaker = fm.horizontalAdvance("Therapist") + 2 * PAD
+        bold = QFont(font)
+        bold.setBold(True)  # the label is painted bold in a pill: measure it so
+        speaker = QFontMetrics(bold).horizontalAdvance("Therapist") + 2 * PAD + 10
         chips = fm.horizontalAdvance("incongruent_principles") + 3 * PAD
         return fm, gutter, speaker, chips
 
