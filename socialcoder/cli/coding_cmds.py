@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
-from socialcoder.cli.common import add_study_arg, command, study_of
+from socialcoder.cli.common import add_force_arg, add_study_arg, command, study_of
 from socialcoder.cli.lead_cmds import register_coder_actions
 from socialcoder.cli.output import ProgressBar, print_json, table
 from socialcoder.services.coders import add_coders, list_coders
@@ -78,10 +79,14 @@ def register(commands: Any) -> None:
         "--add-coders", action="store_true", help="add coders the study does not know yet"
     )
     p = command(
-        sub, "export", cmd_codes_export, "Export every code and memo to CSV (same columns)."
+        sub,
+        "export",
+        cmd_codes_export,
+        "Export every code and memo to CSV (same columns); FILE '-' is standard output.",
     )
     add_study_arg(p)
-    p.add_argument("file", type=Path, metavar="FILE.csv")
+    p.add_argument("file", metavar="FILE.csv", help="output file, or - for standard output")
+    add_force_arg(p)
 
 
 def cmd_coders_add(args: argparse.Namespace) -> int:
@@ -194,6 +199,10 @@ def cmd_codes_export(args: argparse.Namespace) -> int:
     from socialcoder.services.codes_csv import export_codes_csv
 
     with study_of(args) as study:
-        count = export_codes_csv(study, args.file)
-    print(f"Wrote {count} row(s) to {args.file}")
+        summary = export_codes_csv(study, args.file, force=args.force)
+    where = "standard output" if str(summary.path) == "-" else summary.path
+    print(
+        f"Wrote {summary.rows} row(s) to {where}",
+        file=sys.stderr if summary.to_stream else sys.stdout,
+    )
     return 0

@@ -16,6 +16,12 @@ def add_study_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("study", metavar="STUDY", help="study file (.scstudy) or database URL")
 
 
+def add_force_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force", action="store_true", help="replace OUT if it exists (never a study)"
+    )
+
+
 def study_of(args: argparse.Namespace) -> Study:
     return open_study(args.study)
 

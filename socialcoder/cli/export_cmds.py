@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
-from socialcoder.cli.common import add_study_arg, command, study_of
+from socialcoder.cli.common import add_force_arg, add_study_arg, command, study_of
 from socialcoder.cli.output import ProgressBar
 from socialcoder.export.names import FORMATS, LAYOUTS
 from socialcoder.importers.speakers import parse_speaker_map
@@ -22,7 +23,9 @@ def register(commands: Any) -> None:
     )
     add_study_arg(p)
     p.add_argument(
-        "out", type=Path, metavar="OUT", help="output file; the extension sets the format"
+        "out",
+        metavar="OUT",
+        help="output file (the extension sets the format), or - for CSV on standard output",
     )
     p.add_argument("--layout", choices=LAYOUTS, default="long", help="table layout (default: long)")
     p.add_argument(
@@ -36,6 +39,7 @@ def register(commands: Any) -> None:
     p.add_argument(
         "--format", choices=(*FORMATS, "qdpx"), help="output format (default: from the extension)"
     )
+    add_force_arg(p)
 
     measures = commands.add_parser(
         "measures", help="Import session measures (questionnaire scores)."
@@ -83,15 +87,16 @@ def register(commands: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from socialcoder.services.exporting import export_refi, export_table
+    from socialcoder.services.exporting import REFI, export_format, export_refi, export_table
 
-    fmt = args.format or ("qdpx" if args.out.suffix.lower() == ".qdpx" else None)
+    fmt = export_format(args.out, args.format)
     with study_of(args) as study:
-        if fmt == "qdpx":
-            refi = export_refi(study, args.out, coders=args.coders)
+        if fmt == REFI:
+            refi = export_refi(study, args.out, coders=args.coders, force=args.force)
             print(
-                f"Wrote {args.out}: {refi.sources} source(s), {refi.users} user(s), {refi.codes} code(s), "
-                f"{refi.selections} selection(s), {refi.codings} coding(s), {refi.notes} note(s)"
+                f"Wrote {refi.path}: {refi.sources} source(s), {refi.users} user(s), {refi.codes} code(s), "
+                f"{refi.selections} selection(s), {refi.codings} coding(s), {refi.notes} note(s)",
+                file=sys.stderr if refi.to_stream else sys.stdout,
             )
             return 0
         summary = export_table(
@@ -101,11 +106,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             coders=args.coders,
             with_text=args.with_text,
             fmt=fmt,
+            force=args.force,
             progress=ProgressBar("Exporting"),
         )
+    where = "standard output" if str(summary.path) == "-" else summary.path
     print(
         f"Wrote {summary.rows} row(s) x {summary.columns} column(s) ({summary.layout}, {summary.format}) "
-        f"to {summary.path}; coders: {', '.join(summary.coders) or 'none'}"
+        f"to {where}; coders: {', '.join(summary.coders) or 'none'}",
+        file=sys.stderr if summary.to_stream else sys.stdout,
     )
     return 0
 

@@ -36,7 +36,7 @@ import pandas as pd
 from socialcoder import __version__
 from socialcoder.domain.codebook import Dimension, Scale, Unit
 from socialcoder.export.model import StudyData
-from socialcoder.export.writers import atomic_path
+from socialcoder.export.output import Output
 
 NS = "urn:QDA-XML:project:1.0"
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://socialcoder.invalid/refi-qda")
@@ -69,6 +69,7 @@ class RefiExportSummary:
     selections: int
     codings: int
     notes: int
+    to_stream: bool = False  # written to a device or pipe: print summaries on stderr
 
 
 def stamp(seconds: float) -> str:
@@ -344,11 +345,12 @@ def _variable_values(src: ET.Element, var_guid: dict[str, str], row: object) -> 
         _sub(vv, tag, text=text)
 
 
-def write_qdpx(data: StudyData, path: Path, study_key: str | None = None) -> RefiExportSummary:
-    """Write the .qdpx file (whole or not at all)."""
+def write_qdpx(data: StudyData, out: Output, study_key: str | None = None) -> RefiExportSummary:
+    """Write the .qdpx file (whole or not at all) to ``out`` (see
+    :func:`socialcoder.export.output.prepare_output`)."""
     parts = build_project(data, study_key or data.study_name)
     with (
-        atomic_path(path) as tmp,
+        out.writing() as tmp,
         zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf,
     ):
         zf.writestr(
@@ -366,11 +368,12 @@ def write_qdpx(data: StudyData, path: Path, study_key: str | None = None) -> Ref
         len(d.values) for d in data.codebook.dimensions if d.scale is not Scale.BINARY
     )
     return RefiExportSummary(
-        path,
+        out.path or Path("-"),
         len(parts.files),
         len(data.coders),
         n_codes,
         parts.selections,
         parts.codings,
         parts.notes,
+        out.to_stream,
     )

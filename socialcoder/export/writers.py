@@ -1,7 +1,8 @@
 """Writing an :class:`~socialcoder.export.model.ExportTable` to CSV, Excel, SPSS, Stata or Parquet.
 
-Every writer writes to a hidden temporary file beside the target and renames it into place, so
-the target is either the old file or the new one, never half written.
+Every writer writes through :mod:`socialcoder.export.output` (checks on OUT, a temporary file
+renamed into place, standard output and devices), so the target is either the old file or the
+new one, never half written.
 
 * CSV: UTF-8, comma separated, a header row; true/false as 1/0, categories as their text.
 * Excel (.xlsx): sheet ``data``, sheet ``codebook`` (dimensions with definitions and value
@@ -15,10 +16,7 @@ the target is either the old file or the new one, never half written.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +26,7 @@ import pandas as pd
 from socialcoder.errors import UserError
 from socialcoder.export.model import ColumnInfo, ExportTable
 from socialcoder.export.names import FORMATS
+from socialcoder.export.output import STDOUT, Output
 
 _EXTENSIONS = {
     ".csv": "csv",
@@ -69,8 +68,12 @@ _RESERVED = {
 _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def format_of(path: Path) -> str:
-    """Format from the file extension; raises :class:`UserError` for an unknown one."""
+def format_of(path: str | Path) -> str:
+    """Format from the file extension (``-``, standard output: CSV); raises :class:`UserError`
+    for an unknown one."""
+    if str(path) == STDOUT:
+        return "csv"
+    path = Path(path)
     fmt = _EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
         raise UserError(
@@ -81,39 +84,21 @@ def format_of(path: Path) -> str:
     return fmt
 
 
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path``; renamed to ``path`` when the block succeeds, removed
-    otherwise."""
-    path = Path(path)
-    if not path.parent.exists():
-        raise UserError(f"folder {path.parent} does not exist", source=path)
-    if path.is_dir():
-        raise UserError("is a folder", source=path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.partial{path.suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UserError(f"cannot write: {exc.strerror or exc}", source=path) from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def write_table(table: ExportTable, path: Path, fmt: str) -> None:
-    """Write ``table`` to ``path`` in ``fmt`` (one of :data:`FORMATS`)."""
+def write_table(table: ExportTable, out: Output) -> None:
+    """Write ``table`` to ``out`` in ``out.fmt`` (one of :data:`FORMATS`)."""
+    fmt = out.fmt
     writer = {"csv": _csv, "xlsx": _xlsx, "sav": _sav, "dta": _dta, "parquet": _parquet}.get(fmt)
     if writer is None:
-        raise UserError(f"unknown format {fmt!r} (use one of: {', '.join(FORMATS)})", source=path)
+        raise UserError(
+            f"unknown format {fmt!r} (use one of: {', '.join(FORMATS)})", source=out.name
+        )
     if fmt == "xlsx" and len(table.frame) > EXCEL_MAX_ROWS:
         raise UserError(
             f"{len(table.frame):,} rows do not fit in an Excel sheet (at most {EXCEL_MAX_ROWS:,}); "
             "use CSV or Parquet",
-            source=path,
+            source=out.name,
         )
-    with atomic_path(path) as tmp:
+    with out.writing() as tmp:
         writer(table, tmp)
 
 

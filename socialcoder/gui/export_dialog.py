@@ -42,7 +42,12 @@ from socialcoder.gui.background import ProgressRun
 from socialcoder.gui.dialogs import show_error
 from socialcoder.gui.lead.workers import Report
 from socialcoder.services.coders import list_coders
-from socialcoder.services.exporting import ExportSummary, export_refi, export_table
+from socialcoder.services.exporting import (
+    ExportSummary,
+    check_output,
+    export_refi,
+    export_table,
+)
 from socialcoder.services.study import Study
 
 if TYPE_CHECKING:
@@ -247,6 +252,8 @@ class ExportDialog(QDialog):
         """Check the options, then export in the background."""
         try:
             req = self.request()
+            # every refusal but "it exists" first (never the study, never a database)
+            check_output(self.study, req.path, req.fmt, force=True)
         except UserError as exc:
             show_error(self, str(exc), "Cannot export")
             return
@@ -308,7 +315,7 @@ def run_export(study: Study, req: ExportRequest, report: Report) -> ExportResult
     if req.fmt == REFI:
         report(0, 1, "writing the REFI-QDA project")
         try:
-            refi = export_refi(study, req.path, coders=req.coders)
+            refi = export_refi(study, req.path, coders=req.coders, force=True)
         except OSError as exc:
             raise UserError(
                 f"cannot write the file ({exc.strerror or exc})", source=req.path
@@ -332,6 +339,7 @@ def run_export(study: Study, req: ExportRequest, report: Report) -> ExportResult
             coders=req.coders,
             with_text=req.with_text,
             fmt=req.fmt,
+            force=True,  # the dialog asked before replacing a file
             progress=step,
         )
     except OSError as exc:  # e.g. no permission, disk full, a folder of that name

@@ -7,10 +7,12 @@ an empty ``dimension`` and ``value``, so export -> import (:mod:`codes_import`) 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 
+from socialcoder.export.output import prepare_output
 from socialcoder.services.codes_import import COLUMNS, CodesImportSummary, import_codes_csv
 from socialcoder.services.study import Study
 from socialcoder.storage.models import (
@@ -22,12 +24,27 @@ from socialcoder.storage.models import (
     TranscriptRow,
 )
 
-__all__ = ["COLUMNS", "CodesImportSummary", "export_codes_csv", "import_codes_csv"]
+__all__ = [
+    "COLUMNS",
+    "CodesExportSummary",
+    "CodesImportSummary",
+    "export_codes_csv",
+    "import_codes_csv",
+]
 
 
-def export_codes_csv(study: Study, path: Path) -> int:
-    """Write every code (and segment memo) of every coder and the consensus layer; returns the
-    number of rows. A study with no codes gets just the header."""
+@dataclass(frozen=True, slots=True)
+class CodesExportSummary:
+    path: Path  # Path("-") for standard output
+    rows: int
+    to_stream: bool  # standard output, a device or a pipe: print summaries on stderr
+
+
+def export_codes_csv(study: Study, path: str | Path, *, force: bool = False) -> CodesExportSummary:
+    """Write every code (and segment memo) of every coder and the consensus layer. A study with no codes gets just the header. ``path`` may be ``-``
+    (standard output); an existing file is replaced only with ``force`` (see
+    :mod:`socialcoder.export.output`)."""
+    out = prepare_output(path, fmt="csv", force=force, protect=study.files)
     order = {k: i for i, k in enumerate(study.codebook.keys)}
     with study.read() as session:
         codes = session.execute(
@@ -53,10 +70,8 @@ def export_codes_csv(study: Study, path: Path) -> int:
     rows = [(t, s, c, k, v, m or "") for t, s, c, k, v, m in codes]
     rows += [(t, s, c, "", "", m) for t, s, c, m in memos]
     rows.sort(key=lambda r: (r[0], r[2], r[1] or 0, order.get(r[3], -1)))
-    tmp = path.with_name(path.name + ".partial")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
+    with out.writing() as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(COLUMNS)
         writer.writerows((t, "" if s is None else s, c, k, v, m) for t, s, c, k, v, m in rows)
-    tmp.replace(path)
-    return len(rows)
+    return CodesExportSummary(out.path or Path("-"), len(rows), out.to_stream)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from socialcoder.errors import StudyError, UserError
 from socialcoder.export import refi_write
 from socialcoder.export.model import CONSENSUS, LAYOUTS, ExportTable, StudyData
+from socialcoder.export.output import Output, prepare_output
 from socialcoder.export.tables import build_table
 from socialcoder.export.writers import FORMATS, format_of, write_table
 from socialcoder.services.measures import read_measures
@@ -40,12 +41,35 @@ Progress = Callable[[int, int, str], None]
 
 @dataclass(frozen=True, slots=True)
 class ExportSummary:
-    path: Path
+    path: Path  # Path("-") for standard output
     layout: str
     format: str
     rows: int
     columns: int
     coders: tuple[str, ...]
+    to_stream: bool = False  # standard output, a device or a pipe: print summaries on stderr
+
+
+REFI = "qdpx"
+
+
+def export_format(path: str | Path, fmt: str | None = None) -> str:
+    """The format of an export to ``path``: ``fmt`` when given, else from the extension
+    (``.qdpx``: REFI-QDA; ``-``, standard output: CSV)."""
+    if fmt is None and str(path) != "-" and Path(path).suffix.lower() == f".{REFI}":
+        return REFI
+    fmt = fmt or format_of(path)
+    if fmt not in (*FORMATS, REFI):
+        raise UserError(
+            f"unknown format {fmt!r} (use one of: {', '.join((*FORMATS, REFI))})", source=path
+        )
+    return fmt
+
+
+def check_output(study: Study, path: str | Path, fmt: str, *, force: bool = False) -> Output:
+    """Check an export target before any work: never the study itself or another database,
+    never an existing file unless ``force`` (see :mod:`socialcoder.export.output`)."""
+    return prepare_output(path, fmt=fmt, force=force, protect=study.files)
 
 
 def resolve_coders(study: Study, spec: str | Sequence[str] | None = None) -> tuple[str, ...]:
@@ -250,30 +274,47 @@ def export_table(
     coders: str | Sequence[str] | None = None,
     with_text: bool = False,
     fmt: str | None = None,
+    force: bool = False,
     progress: Progress | None = None,
 ) -> ExportSummary:
     """Build a table and write it (format from ``fmt`` or the extension: csv, xlsx, sav, dta,
-    parquet). The file appears whole or not at all."""
+    parquet; ``-`` is standard output, CSV). The file appears whole or not at all; an existing
+    file is replaced only with ``force``."""
     fmt = fmt or format_of(path)
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r} (use one of: {', '.join(FORMATS)})", source=path)
+    out = check_output(study, path, fmt, force=force)
     if progress:
         progress(0, 2, "building the table")
     table = build_export_table(study, layout, coders=coders, with_text=with_text)
     if progress:
         progress(1, 2, f"writing {fmt}")
-    write_table(table, path, fmt)
+    write_table(table, out)
     if progress:
         progress(2, 2, "done")
     coders_out = tuple(dict.fromkeys(c for c in resolve_coders(study, coders)))
-    return ExportSummary(path, layout, fmt, len(table.frame), len(table.frame.columns), coders_out)
+    return ExportSummary(
+        out.path or Path("-"),
+        layout,
+        fmt,
+        len(table.frame),
+        len(table.frame.columns),
+        coders_out,
+        out.to_stream,
+    )
 
 
 def export_refi(
-    study: Study, path: Path, *, coders: str | Sequence[str] | None = None
+    study: Study,
+    path: str | Path,
+    *,
+    coders: str | Sequence[str] | None = None,
+    force: bool = False,
 ) -> refi_write.RefiExportSummary:
-    """Write the study as a REFI-QDA project (.qdpx); see ``docs/export.md`` for the mapping."""
+    """Write the study as a REFI-QDA project (.qdpx); see ``docs/export.md`` for the mapping.
+    An existing file is replaced only with ``force``; a .qdpx cannot go to standard output."""
+    out = check_output(study, path, REFI, force=force)
     chosen = resolve_coders(study, coders)
     data = load_study_data(study, chosen, with_text=True)
     key = f"{study.name}|{study.info().created_at.isoformat()}"
-    return refi_write.write_qdpx(data, path, study_key=key)
+    return refi_write.write_qdpx(data, out, study_key=key)

@@ -21,6 +21,7 @@ from socialcoder import __version__
 from socialcoder.codebooks import load_codebook, parse_codebook
 from socialcoder.domain.codebook import Codebook, Dimension
 from socialcoder.errors import StudyError
+from socialcoder.export.output import study_files
 from socialcoder.storage import db, migrate
 from socialcoder.storage.models import (
     CodebookVersionRow,
@@ -67,6 +68,10 @@ class Study:
     def __init__(self, engine: Engine, location: str | Path) -> None:
         self.engine = engine
         self.location = db.describe(location)
+        # the study's own files (SQLite): an export must never be written over them
+        self.files: tuple[Path, ...] = (
+            () if db.is_url(location) else study_files(Path(location).expanduser().absolute())
+        )
         self.codebook: Codebook
         self.codebook_version_id: int
         self.dims: dict[str, DimensionIds] = {}

@@ -16,6 +16,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtWidgets import QTableWidget, QTabWidget, QWidget
 
 from socialcoder.errors import UserError
+from socialcoder.export.output import prepare_output
 from socialcoder.gui.lead.dashboard import Dashboard
 from socialcoder.gui.lead.tables import headers, texts
 
@@ -116,12 +117,20 @@ def report_html(dashboard: Dashboard) -> str:
     return "".join(parts)
 
 
-def save_report(dashboard: Dashboard, path: str | Path) -> Path:
+def report_path(path: str | Path) -> Path:
+    """Where a report chosen as ``path`` is saved: ``.html`` added when missing."""
     target = Path(path)
     if target.suffix.lower() not in (".html", ".htm"):
         target = target.with_suffix(".html")
-    try:
-        target.write_text(report_html(dashboard), encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"{target}: cannot write the report ({exc.strerror})") from None
+    return target
+
+
+def save_report(dashboard: Dashboard, path: str | Path, *, force: bool = False) -> Path:
+    """Write the report through the one output mechanism (never over the study or another
+    database; an existing file only with ``force``; whole or not at all)."""
+    target = report_path(path)
+    out = prepare_output(target, fmt="html", force=force, protect=dashboard.study.files)
+    text = report_html(dashboard)
+    with out.writing() as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return target

@@ -8,11 +8,14 @@ dashboard is recomputed in the background only when it had been computed before.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
+    QMessageBox,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
@@ -23,7 +26,7 @@ from socialcoder.errors import UserError
 from socialcoder.gui.lead.assignments_view import AssignmentsView
 from socialcoder.gui.lead.calibration_view import CalibrationView
 from socialcoder.gui.lead.dashboard import Dashboard
-from socialcoder.gui.lead.report import save_report
+from socialcoder.gui.lead.report import report_path, save_report
 from socialcoder.gui.lead.review import ReviewView
 from socialcoder.services.lead_support import data_version
 from socialcoder.services.study import Study
@@ -112,8 +115,20 @@ class LeadWorkspace(QTabWidget):
         )
         if not path:
             return
+        target = report_path(path)
+        # the file dialog asked about replacing `path`; ask again if ".html" was added
+        if target != Path(path) and target.exists():
+            answer = QMessageBox.question(
+                self,
+                "Save the reliability report",
+                f"{target} exists. Replace it?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
         try:
-            saved = save_report(self.dashboard, path)
+            saved = save_report(self.dashboard, path, force=True)
         except UserError as exc:
             self.statusMessage.emit(f"Not saved: {exc}")
             return

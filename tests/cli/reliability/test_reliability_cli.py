@@ -254,4 +254,6 @@ def test_an_empty_study_has_no_disagreements_and_undefined_reliability(
     out, _ = run(capsys, "disagreements", study, "--json")
     assert json.loads(out) == []
     out, _ = run(capsys, "reliability", study, "--json")
-    assert all(d["krippendorff_alpha"] is None and d["notes"] for d in json.loads(out)["dimensions"])
+    assert all(
+        d["krippendorff_alpha"] is None and d["notes"] for d in json.loads(out)["dimensions"]
+    )

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 
 from socialcoder.cli import main as cli_main
+from socialcoder.errors import UserError
 from socialcoder.gui.lead.dashboard import Dashboard
 from socialcoder.gui.lead.report import save_report
 from socialcoder.gui.lead.tables import fmt, fmt_ci, fmt_pct, texts
@@ -125,3 +127,22 @@ def test_save_report(qtbot, lead_window: MainWindow, tmp_path: Path) -> None:  #
     assert "Confusion matrix" in page
     # no transcript text leaves in a report
     assert "diary" not in page
+
+
+def test_save_report_never_over_the_study_nor_silently_over_a_file(  # type: ignore[no-untyped-def]
+    qtbot, lead_window: MainWindow, demo_study: Path, tmp_path: Path
+) -> None:
+    dash = lead_window.lead.dashboard
+    compute(qtbot, dash, 50, 1)
+    link = tmp_path / "report.html"
+    link.symlink_to(demo_study)
+    data = demo_study.read_bytes()
+    with pytest.raises(UserError, match="is the study itself"):
+        save_report(dash, link, force=True)
+    assert demo_study.read_bytes() == data
+    mine = tmp_path / "notes.html"
+    mine.write_text("mine", encoding="utf-8")
+    with pytest.raises(UserError, match="already exists"):
+        save_report(dash, tmp_path / "notes")
+    assert mine.read_text(encoding="utf-8") == "mine"
+    assert "Inter-rater reliability" in save_report(dash, mine, force=True).read_text("utf-8")

@@ -138,7 +138,7 @@ def test_failed_write_leaves_no_file(
 
     monkeypatch.setattr(writers, "_parquet", broken)
     with pytest.raises(RuntimeError):
-        export_table(small, out, layout="long")
+        export_table(small, out, layout="long", force=True)
     assert out.read_bytes() == b"old"
     assert [name for name in os.listdir(tmp_path) if "partial" in name] == []
 
