@@ -86,6 +86,12 @@ def register(commands: Any) -> None:
     )
     p.add_argument("--seed", type=int, help="random seed, for a reproducible interval")
     p.add_argument("--level", choices=LEVELS, help="override alpha's level of measurement")
+    p.add_argument(
+        "--sessions",
+        action="store_true",
+        help="instead: reliability of one coder's session-level scores (ratings, code rates "
+        "per 100 turns): ICC(A,1) / G(q,k), and of within-patient change (docs/reliability.md)",
+    )
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="documented, stable JSON")
     out.add_argument("--csv", action="store_true", help="one CSV row per dimension (and group)")
@@ -130,6 +136,11 @@ def _ci(item: dict[str, Any]) -> str:
 
 def cmd_reliability(args: argparse.Namespace) -> int:
     from socialcoder.services.reliability_report import reliability_report
+
+    if args.sessions:
+        from socialcoder.cli.session_reliability_cmd import cmd_session_reliability
+
+        return cmd_session_reliability(args)
 
     if args.bootstrap < 0:
         raise UserError("--bootstrap must be a positive number of replicates")

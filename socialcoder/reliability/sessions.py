@@ -167,12 +167,11 @@ def _ss_within(y: np.ndarray, groups: np.ndarray, n_groups: int) -> float:
     return float(r @ r)
 
 
-def _cell_trace(a: np.ndarray, b: np.ndarray, n_a: int, n_b: int) -> float:
+def _cell_trace(a: np.ndarray, b: np.ndarray, n_b: int) -> float:
     """``tr(Z_a' P_b Z_a)`` for factors a and b: sum over b-levels of sum_a n_ab^2 / n_b."""
-    cells = np.bincount(a * n_b + b, minlength=n_a * n_b).reshape(n_a, n_b).astype(float)
-    per_b = cells.sum(axis=0)
-    used = per_b > 0
-    return float(((cells[:, used] ** 2).sum(axis=0) / per_b[used]).sum())
+    keys, counts = np.unique(a.astype(np.int64) * n_b + b, return_counts=True)
+    per_b = np.bincount(b, minlength=n_b).astype(float)
+    return float((counts.astype(float) ** 2 / per_b[keys % n_b]).sum())
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +211,7 @@ def _residual_and_coder(d: _Design) -> tuple[float, float, MeanSquare]:
     if df_c <= 0:
         raise Undefined("no session was coded by two or more coders")
     r_coder = _ss_within(d.y, d.sessions, d.n_sessions) - d.full.sse
-    coef = d.n - _cell_trace(d.coders, d.sessions, d.n_coders, d.n_sessions)
+    coef = d.n - _cell_trace(d.coders, d.sessions, d.n_sessions)
     coder_ms = MeanSquare(r_coder / df_c, df_c, coef / df_c)
     return ms_e, df_e, coder_ms
 
@@ -236,7 +235,7 @@ def crossed_components(sessions: ArrayLike, coders: ArrayLike, values: ArrayLike
     if df_t <= 0:
         raise Undefined("fewer than two sessions")
     r_target = _ss_within(d.y, d.coders, d.n_coders) - d.full.sse
-    coef = d.n - _cell_trace(d.sessions, d.coders, d.n_sessions, d.n_coders)
+    coef = d.n - _cell_trace(d.sessions, d.coders, d.n_coders)
     return _components(MeanSquare(r_target / df_t, df_t, coef / df_t), coder_ms, ms_e, df_e)
 
 
@@ -269,7 +268,7 @@ def within_person_components(
         if q.shape[1]
         else np.zeros((d.n_sessions, 0))
     )
-    trace = _cell_trace(d.sessions, p, d.n_sessions, n_p) + float((sums**2).sum())
+    trace = _cell_trace(d.sessions, p, n_p) + float((sums**2).sum())
     target = MeanSquare(r_within / df_w, df_w, (d.n - trace) / df_w)
     return _components(target, coder_ms, ms_e, df_e)
 
@@ -436,10 +435,10 @@ def _icc_of_block(
     shared: tuple[str, ...],
 ) -> tuple[Estimate | None, str | None]:
     if len(block) < MIN_DOUBLE_CODED:
-        who = ", ".join(shared)
+        how_many = f"only {len(block)} session(s) were" if block else "no session was"
         return None, (
-            f"not a fully crossed design: only {len(block)} session(s) were completed by all "
-            f"of {who} (the coders of the double-coded sessions); see G(q,k)"
+            f"not a fully crossed design: {how_many} completed by all of {', '.join(shared)} "
+            "(the coders of the double-coded sessions); see G(q,k)"
         )
     row = {s: i for i, s in enumerate(block)}
     col = {c: j for j, c in enumerate(shared)}
