@@ -269,9 +269,29 @@ def test_no_completed_double_coding_gives_null_with_a_reason(
         assert "no session was completed by two or more coders" in item["reason"]
 
 
-def test_bad_options_are_one_clear_line(
-    rotating_study: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_filters_and_bad_options(rotating_study: str, capsys: pytest.CaptureFixture[str]) -> None:
+    chosen = "P1_s1,P1_s2,P2_s1,P2_s2,P3_s1,P3_s2"
+    out, _ = run(
+        capsys,
+        "reliability",
+        rotating_study,
+        "--sessions",
+        "--json",
+        "--transcripts",
+        chosen,
+        "--coders",
+        "ana,ben",
+        "--dimension",
+        "alliance",
+    )
+    report = json.loads(out)
+    assert report["coders"] == ["ana", "ben"]
+    (item,) = report["session_reliability"]
+    assert item["measure"] == "alliance" and set(item["coders"]) <= {"ana", "ben"}
+    table = export(capsys, rotating_study, "sessions")
+    table = table[table["transcript"].isin(chosen.split(",")) & table["coder"].isin(["ana", "ben"])]
+    assert report["completed_pairs"] == len(table)
+    assert item["n_sessions"] == table["transcript"].nunique()
     for argv, expected in (
         (("--dimension", "nope"), "unknown dimension"),
         (("--by", "pair"), "--by"),
