@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -302,3 +304,19 @@ def test_filters_and_bad_options(rotating_study: str, capsys: pytest.CaptureFixt
     ):
         _, err = run(capsys, "reliability", rotating_study, "--sessions", *argv, status=2)
         assert expected in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_same_figures_on_postgresql_and_the_study_is_unchanged(
+    target_sample: str, sample_study: Path, cli: Callable[..., Any], dump: Callable[..., Any]
+) -> None:
+    before = dump(target_sample)
+    here = cli("reliability", target_sample, "--sessions", "--json")
+    assert here.code == 0, here.err
+    reference = cli("reliability", sample_study, "--sessions", "--json")
+    keys = ("measure", "n_sessions", "icc_a1", "icc_ci95", "g_qk", "g_ci95", "components")
+    figures = [
+        [{k: item[k] for k in keys} for item in json.loads(r.out)["session_reliability"]]
+        for r in (here, reference)
+    ]
+    assert figures[0] == figures[1] and figures[0]
+    assert dump(target_sample) == before
