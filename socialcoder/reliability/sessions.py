@@ -61,7 +61,6 @@ Pure functions: no database, no Qt.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -536,7 +535,7 @@ def estimate_json(est: Estimate | None) -> dict[str, Any]:
     }
 
 
-__all__: Sequence[str] = (
+__all__ = [
     "ChangeReliability",
     "Components",
     "Estimate",
@@ -552,4 +551,4 @@ __all__: Sequence[str] = (
     "score_reliability",
     "two_way_components",
     "within_person_components",
-)
+]
