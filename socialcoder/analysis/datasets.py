@@ -30,6 +30,7 @@ import pandas as pd
 from socialcoder.analysis.errors import AnalysisInputError
 from socialcoder.analysis.inputs import SessionTable
 from socialcoder.analysis.lagged import LaggedResult
+from socialcoder.analysis.sequential import SequentialResult
 from socialcoder.domain.codebook import Codebook
 from socialcoder.export.model import ColumnInfo, ExportTable
 from socialcoder.export.writers import atomic_path, safe_names, write_table
@@ -157,6 +158,34 @@ def lagged_dataset(result: LaggedResult, name: str = "lagged") -> DataSet:
         result.data[[c.name for c in infos]].reset_index(drop=True),
         infos,
         "One row per pair of consecutive sessions t -> t+1 of a patient",
+    )
+
+
+def sequential_dataset(result: SequentialResult, name: str = "sequential_sessions") -> DataSet:
+    """The per-session 2x2 counts and Yule's Q of every table of a sequential analysis."""
+    infos = (
+        ColumnInfo("given", "Given code (turn t)"),
+        ColumnInfo("target", "Target code (turn t+lag)"),
+        ColumnInfo("lag", "Lag in turns"),
+        ColumnInfo("transcript", "Transcript name"),
+        ColumnInfo("participant", "Participant (patient) id"),
+        ColumnInfo("session", "Session number"),
+        ColumnInfo("a", "Pairs: given and target"),
+        ColumnInfo("b", "Pairs: given, not target"),
+        ColumnInfo("c", "Pairs: not given, target"),
+        ColumnInfo("d", "Pairs: neither"),
+        ColumnInfo("yules_q", "Yule's Q of the session"),
+        ColumnInfo("reason", "Why Yule's Q is missing"),
+    )
+    frame = result.per_session_frame()
+    if frame.empty:
+        frame = pd.DataFrame(columns=[c.name for c in infos])
+    return DataSet(
+        name,
+        frame[[c.name for c in infos]].reset_index(drop=True),
+        infos,
+        f"One row per table x session: {result.given_role} -> {result.target_role} turn pairs "
+        f"at lag {result.lag}",
     )
 
 

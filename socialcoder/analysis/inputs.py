@@ -48,6 +48,7 @@ from socialcoder.analysis.errors import (
     UnknownVariableError,
 )
 from socialcoder.domain.codebook import Codebook, Dimension, Scale
+from socialcoder.export.tables import value_labels_of
 
 RATES = ("per100", "proportion")
 META = ("transcript", "participant", "therapist", "session")
@@ -349,10 +350,9 @@ def session_table(
         if isinstance(values.dtype, pd.CategoricalDtype):
             codes_ = values.cat.codes.astype("float64")
             numbers = codes_.where(codes_ >= 0, np.nan).to_numpy()
-            labels = {float(i): v.label for i, v in enumerate(dim.values)}
         else:
             numbers = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
-            labels = None
+        labels = value_labels_of(dim) or None
         name = _unique(dim.key, taken)
         columns[name] = numbers
         variables.append(Variable(name, dim.label, RATING, dim.key, value_labels=labels))

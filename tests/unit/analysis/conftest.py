@@ -52,7 +52,9 @@ def _make_study(
                 involved.append((tid, coder, done))
             rating = int(np.clip(round(alliance + rng.normal(0, 0.7)), 1, 7))
             for coder in coders:
-                codes.append((tid, np.nan, coder, "goal_agreement", str(rating), None, book.version))
+                codes.append(
+                    (tid, np.nan, coder, "goal_agreement", str(rating), None, book.version)
+                )
             measures.append(
                 (pid, s, alliance + rng.normal(0, 0.5), 20 - 2 * propensity + rng.normal(0, 1))
             )
@@ -69,7 +71,9 @@ def _make_study(
                                 (tid, sid, coder, "incongruent_principles", "1", None, book.version)
                             )
                         level = rng.choice(["none", "mild", "strong"], p=[0.7, 0.2, 0.1])
-                        codes.append((tid, sid, coder, "resistance", str(level), None, book.version))
+                        codes.append(
+                            (tid, sid, coder, "resistance", str(level), None, book.version)
+                        )
                     elif therapist_codes is not None:
                         for dim, value in therapist_codes(rng).items():
                             codes.append((tid, sid, coder, dim, value, None, book.version))
@@ -79,19 +83,41 @@ def _make_study(
         coders=coders,
         transcripts=pd.DataFrame(
             transcripts,
-            columns=["transcript_id", "transcript", "participant", "therapist", "session", "date",
-                     "preamble"],
+            columns=[
+                "transcript_id",
+                "transcript",
+                "participant",
+                "therapist",
+                "session",
+                "date",
+                "preamble",
+            ],
         ).astype({"session": "Int64"}),
         segments=pd.DataFrame(
             segments,
-            columns=["segment_id", "transcript_id", "segment", "role", "speaker", "start", "end",
-                     "text"],
+            columns=[
+                "segment_id",
+                "transcript_id",
+                "segment",
+                "role",
+                "speaker",
+                "start",
+                "end",
+                "text",
+            ],
         ),
         involved=pd.DataFrame(involved, columns=["transcript_id", "coder", "completed"]),
         codes=pd.DataFrame(
             codes,
-            columns=["transcript_id", "segment_id", "coder", "dimension", "value", "memo",
-                     "codebook_version"],
+            columns=[
+                "transcript_id",
+                "segment_id",
+                "coder",
+                "dimension",
+                "value",
+                "memo",
+                "codebook_version",
+            ],
         ).astype({"segment_id": "float64"}),
         segment_memos=pd.DataFrame(columns=["segment_id", "coder", "segment_memo"]).astype(
             {"segment_id": "int64"}

@@ -61,7 +61,7 @@ def test_rates_without_the_long_table_use_binary_counts_and_means(make_study) ->
 
 def test_zero_applicable_turns_give_a_missing_rate_not_zero(make_study) -> None:
     data = make_study(seed=1, participants=2, sessions=2)
-    sessions, long = _tables(data)
+    sessions, _ = _tables(data)
     sessions.loc[0, ["concordance_n", "concordance_turns"]] = 0
     table = session_table(sessions, data.codebook)
     assert np.isnan(table.frame.loc[0, "concordance_rate"])
@@ -228,8 +228,11 @@ def test_bad_input_gives_none_with_a_reason_never_nan() -> None:
 def test_too_few_participants_for_a_bootstrap_interval() -> None:
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(
-        {"participant": np.repeat(["a", "b", "c"], 5), "x": rng.normal(size=15),
-         "y": rng.normal(size=15)}
+        {
+            "participant": np.repeat(["a", "b", "c"], 5),
+            "x": rng.normal(size=15),
+            "y": rng.normal(size=15),
+        }
     )
     pair = correlations(plain_table(frame, ["x", "y"]), [("x", "y")], seed=1).pairs[0]
     assert pair.spearman_rho is not None

@@ -15,8 +15,9 @@ from socialcoder.analysis.inputs import CODE_RATE, MEASURE, SessionTable, Variab
 from socialcoder.export.tables import build_long, build_sessions
 
 
-def _simulated(seed: int, participants: int = 40, sessions: int = 6, beta: float = 0.4,
-               alpha: float = 0.5) -> SessionTable:
+def _simulated(
+    seed: int, participants: int = 40, sessions: int = 6, beta: float = 0.4, alpha: float = 0.5
+) -> SessionTable:
     rng = np.random.default_rng(seed)
     rows = []
     for p in range(participants):
@@ -26,9 +27,17 @@ def _simulated(seed: int, participants: int = 40, sessions: int = 6, beta: float
             turns = int(rng.integers(20, 60))
             mu = turns * math.exp(-3.0 + beta * x + u)
             lam = rng.gamma(1 / alpha, alpha * mu)  # NB2: var = mu + alpha mu^2
-            rows.append({"transcript": f"p{p}s{s}", "participant": f"p{p}", "therapist": None,
-                         "session": s, "res_turns": turns, "res_n": rng.poisson(lam),
-                         "x": x})
+            rows.append(
+                {
+                    "transcript": f"p{p}s{s}",
+                    "participant": f"p{p}",
+                    "therapist": None,
+                    "session": s,
+                    "res_turns": turns,
+                    "res_n": rng.poisson(lam),
+                    "x": x,
+                }
+            )
     frame = pd.DataFrame(rows)
     frame["res_rate"] = 100 * frame["res_n"] / frame["res_turns"]
     variables = (
@@ -44,8 +53,12 @@ def test_poisson_matches_a_glm_with_log_turns_offset() -> None:
     table = _simulated(1, alpha=0.01)
     got = count_model(table, "res_rate", ["x"], family="poisson", cluster=False)
     f = table.frame
-    glm = sm.GLM(f["res_n"], sm.add_constant(f[["x"]]), family=sm.families.Poisson(),
-                 offset=np.log(f["res_turns"])).fit()
+    glm = sm.GLM(
+        f["res_n"],
+        sm.add_constant(f[["x"]]),
+        family=sm.families.Poisson(),
+        offset=np.log(f["res_turns"]),
+    ).fit()
     for term, name in (("intercept", "const"), ("x", "x")):
         assert got.term(term).estimate == pytest.approx(glm.params[name], rel=1e-5)
         assert got.term(term).se == pytest.approx(glm.bse[name], rel=1e-4)

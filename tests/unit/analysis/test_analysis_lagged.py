@@ -27,8 +27,13 @@ from socialcoder.analysis.datasets import Provenance
 TRUE_WITHIN, TRUE_BETWEEN, TRUE_CONTROL = 0.5, -0.8, 0.3
 
 
-def _simulate(seed: int, participants: int = 60, sessions: int = 10, exogenous: bool = False,
-              u_sd: float = 0.3) -> pd.DataFrame:
+def _simulate(
+    seed: int,
+    participants: int = 60,
+    sessions: int = 10,
+    exogenous: bool = False,
+    u_sd: float = 0.3,
+) -> pd.DataFrame:
     """y[t+1] = 1 + 0.5 (x[t] - m) - 0.8 m + 0.3 c[t] + u + e, with m the patient's observed
     mean of x and c = y (or, when ``exogenous``, an independent covariate z).
 
@@ -47,11 +52,23 @@ def _simulate(seed: int, participants: int = 60, sessions: int = 10, exogenous: 
         y[0] = rng.normal(0, 1)
         for t in range(1, sessions):
             ctrl = z[t - 1] if exogenous else y[t - 1]
-            y[t] = (1 + TRUE_WITHIN * (x[t - 1] - m) + TRUE_BETWEEN * m + TRUE_CONTROL * ctrl
-                    + u + rng.normal(0, 0.5))
+            y[t] = (
+                1
+                + TRUE_WITHIN * (x[t - 1] - m)
+                + TRUE_BETWEEN * m
+                + TRUE_CONTROL * ctrl
+                + u
+                + rng.normal(0, 0.5)
+            )
         rows += [
-            {"participant": f"P{i:02d}", "therapist": f"T{i % 6}", "session": t + 1,
-             "x": x[t], "y": y[t], "z": z[t]}
+            {
+                "participant": f"P{i:02d}",
+                "therapist": f"T{i % 6}",
+                "session": t + 1,
+                "x": x[t],
+                "y": y[t],
+                "z": z[t],
+            }
             for t in range(sessions)
         ]
     return pd.DataFrame(rows)
@@ -80,8 +97,12 @@ def test_matches_a_direct_statsmodels_fit_with_gaps_in_the_sessions() -> None:
     fit, d = _direct_fit(frame)
     assert got.n_observations == len(d)
     assert got.n_participants == d["participant"].nunique()
-    for term, name in (("predictor_within", "xw"), ("predictor_between", "xb"),
-                       ("control", "y"), ("intercept", "Intercept")):
+    for term, name in (
+        ("predictor_within", "xw"),
+        ("predictor_between", "xb"),
+        ("control", "y"),
+        ("intercept", "Intercept"),
+    ):
         fe = got.effect(term)
         assert fe.estimate == pytest.approx(fit.fe_params[name], rel=1e-5, abs=1e-8)
         assert fe.se == pytest.approx(fit.bse_fe[name], rel=1e-4)
@@ -92,7 +113,10 @@ def test_matches_a_direct_statsmodels_fit_with_gaps_in_the_sessions() -> None:
     )
     p03 = got.data[got.data["participant"] == "P03"]
     assert set(zip(p03["session"], p03["session_next"], strict=True)) == {
-        (1, 2), (2, 3), (5, 6), (6, 7)
+        (1, 2),
+        (2, 3),
+        (5, 6),
+        (6, 7),
     }
 
 
@@ -107,8 +131,12 @@ def test_recovers_known_within_and_between_effects(seed: int) -> None:
 def test_recovers_every_effect_with_an_exogenous_control() -> None:
     got = lagged_model(_simulate(21, exogenous=True), "y", "x", control="z")
     assert got.spec.control == "z"
-    for term, truth in (("predictor_within", TRUE_WITHIN), ("predictor_between", TRUE_BETWEEN),
-                        ("control", TRUE_CONTROL), ("intercept", 1.0)):
+    for term, truth in (
+        ("predictor_within", TRUE_WITHIN),
+        ("predictor_between", TRUE_BETWEEN),
+        ("control", TRUE_CONTROL),
+        ("intercept", 1.0),
+    ):
         lo, hi = got.effect(term).ci95
         assert lo < truth < hi, (term, lo, hi)
 
@@ -161,7 +189,10 @@ def test_random_slope_and_therapist_level_report_convergence() -> None:
         item["random_effects"]
     )
     assert [fe["term"] for fe in item["fixed_effects"]] == [
-        "predictor_within", "predictor_between", "control", "intercept"
+        "predictor_within",
+        "predictor_between",
+        "control",
+        "intercept",
     ]
     assert got.n_therapists == 6
     assert "Nickell" in item["dynamic_panel_note"]
@@ -173,13 +204,22 @@ def test_r_script_and_data_sets(tmp_path: Path) -> None:
     frame = _simulate(3, participants=20, sessions=5)
     got = lagged_model(frame, "y", "x")
     wide = riclpm_wide(frame, "y", "x")
-    assert list(wide.columns) == ["participant", *[f"x_{s}" for s in range(1, 6)],
-                                  *[f"y_{s}" for s in range(1, 6)]]
+    assert list(wide.columns) == [
+        "participant",
+        *[f"x_{s}" for s in range(1, 6)],
+        *[f"y_{s}" for s in range(1, 6)],
+    ]
     waves = list(range(1, 6))
-    text = r_script(got.spec, data_file="lagged.csv", wide_file="wide.csv", waves=waves,
-                    provenance={"codebook": "Socialization 1.0"})
-    assert ("lmer(outcome_next ~ predictor_within + predictor_between + control + "
-            "(1 | participant)") in text
+    text = r_script(
+        got.spec,
+        data_file="lagged.csv",
+        wide_file="wide.csv",
+        waves=waves,
+        provenance={"codebook": "Socialization 1.0"},
+    )
+    assert (
+        "lmer(outcome_next ~ predictor_within + predictor_between + control + (1 | participant)"
+    ) in text
     assert "wy5 ~ b*wx4 + d*wy4" in text and "RIx =~ 1*x_1 + 1*x_2" in text
     provenance = Provenance("fictional", "Socialization", "1.0", "lagged")
     write_dataset(lagged_dataset(got), tmp_path, provenance, stem="lagged", formats=("csv",))
@@ -187,19 +227,34 @@ def test_r_script_and_data_sets(tmp_path: Path) -> None:
     (tmp_path / "analysis.R").write_text(text, encoding="utf-8")
     if shutil.which("Rscript") is None:
         pytest.skip("R is not installed: the script was checked as text only")
-    probe = subprocess.run(["Rscript", "-e", "library(lme4); library(lavaan)"],
-                           capture_output=True, text=True, check=False)
+    probe = subprocess.run(
+        ["Rscript", "-e", "library(lme4); library(lavaan)"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if probe.returncode != 0:
         pytest.skip("R lacks lme4 or lavaan")
     run = subprocess.run(
-        ["Rscript", "-e", 'source("analysis.R"); write.csv(data.frame(t(lme4::fixef(m1))), '
-         '"fixef.csv", row.names = FALSE); cat(lavaan::lavInspect(fit, "converged"))'],
-        cwd=tmp_path, capture_output=True, text=True, check=False, timeout=300,
+        [
+            "Rscript",
+            "-e",
+            'source("analysis.R"); write.csv(data.frame(t(lme4::fixef(m1))), '
+            '"fixef.csv", row.names = FALSE); cat(lavaan::lavInspect(fit, "converged"))',
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip().endswith("TRUE")
     fixef = pd.read_csv(tmp_path / "fixef.csv").iloc[0]
-    for term, name in (("predictor_within", "predictor_within"),
-                       ("predictor_between", "predictor_between"),
-                       ("control", "control"), ("intercept", "X.Intercept.")):
+    for term, name in (
+        ("predictor_within", "predictor_within"),
+        ("predictor_between", "predictor_between"),
+        ("control", "control"),
+        ("intercept", "X.Intercept."),
+    ):
         assert got.effect(term).estimate == pytest.approx(fixef[name], rel=1e-3, abs=1e-4)
