@@ -87,21 +87,32 @@ def weighted_ranks(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return ranks
 
 
+def _wsum(w: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
+    """Row sums of ``w`` times the product of ``arrays`` (each ``n`` or ``B x n``)."""
+    if all(a.ndim == 1 for a in arrays):
+        prod = arrays[0] if len(arrays) == 1 else np.prod(np.vstack(arrays), axis=0)
+        return w @ prod
+    letters = ",".join("bn" if a.ndim == 2 else "n" for a in arrays)
+    return np.einsum(f"bn,{letters}->b", w, *arrays, optimize=True)
+
+
 def weighted_pearson(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Pearson r of ``x`` and ``y`` (``B x n`` or ``n``) in each weighted replicate; NaN where
-    one side does not vary."""
+    """Pearson r of ``x`` and ``y`` (each ``n`` or ``B x n``) in each weighted replicate
+    (``weights`` is ``B x n``); NaN where one side does not vary."""
     w = weights.astype(float)
-    total = w.sum(axis=1, keepdims=True)
+    x = x - x.mean(axis=-1, keepdims=True)
+    y = y - y.mean(axis=-1, keepdims=True)
+    total = w.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mx = (w * x).sum(axis=1, keepdims=True) / total
-        my = (w * y).sum(axis=1, keepdims=True) / total
-        dx, dy = x - mx, y - my
-        sxy = (w * dx * dy).sum(axis=1)
-        sxx = (w * dx * dx).sum(axis=1)
-        syy = (w * dy * dy).sum(axis=1)
+        mx = _wsum(w, x) / total
+        my = _wsum(w, y) / total
+        sxx = _wsum(w, x, x) - total * mx * mx
+        syy = _wsum(w, y, y) - total * my * my
+        sxy = _wsum(w, x, y) - total * mx * my
         r = sxy / np.sqrt(sxx * syy)
-    tiny = 1e-12 * np.maximum(1.0, np.maximum(np.abs(x).max(initial=0), np.abs(y).max(initial=0)))
-    r[(sxx <= tiny**2) | (syy <= tiny**2)] = np.nan
+    scale = max(1.0, float(np.abs(x).max(initial=0)), float(np.abs(y).max(initial=0)))
+    tiny = 1e-10 * scale * scale * np.maximum(total, 1.0)
+    r[(sxx <= tiny) | (syy <= tiny)] = np.nan
     return np.clip(r, -1.0, 1.0)
 
 

@@ -46,6 +46,8 @@ from socialcoder.analysis.inputs import CODE_RATE, MEASURE, RATING, SessionTable
 
 #: Fewer complete sessions than this: no correlation.
 MIN_SESSIONS = 3
+#: Below this many sessions the t approximation of rho's p is rough (noted).
+FEW_FOR_P = 10
 #: Replicates per batch of the bootstrap (bounds memory).
 _BATCH = 250
 
@@ -209,9 +211,7 @@ def _bootstrap(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[np.nd
         rho[start : start + _BATCH] = weighted_pearson(
             weighted_ranks(x, w), weighted_ranks(y, w), w
         )
-        r[start : start + _BATCH] = weighted_pearson(
-            np.broadcast_to(x, w.shape), np.broadcast_to(y, w.shape), w
-        )
+        r[start : start + _BATCH] = weighted_pearson(x, y, w)
     return rho, r
 
 
@@ -248,6 +248,8 @@ def _pair(
         r, pr = num(pr_res.statistic), num(pr_res.pvalue)
         if rho is None:
             notes.append("Spearman rho is undefined (ranks do not vary)")
+        elif n < FEW_FOR_P:
+            notes.append(f"{n} sessions: the p of rho (t approximation) is rough below {FEW_FOR_P}")
         if weights is None:
             pass
         elif k < MIN_BOOT_CLUSTERS:

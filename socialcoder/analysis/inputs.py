@@ -45,6 +45,7 @@ from socialcoder.analysis.errors import (
     AmbiguousLayerError,
     AnalysisInputError,
     MissingColumnError,
+    TooFewUnitsError,
     UnknownVariableError,
 )
 from socialcoder.domain.codebook import Codebook, Dimension, Scale
@@ -270,6 +271,10 @@ def session_table(
     excluded = 0
     if completed_only:
         frame, excluded = completed_rows(frame)
+    if frame.empty:
+        raise TooFewUnitsError(
+            "session table", "completed sessions of the chosen coder or layer", 0, 1
+        )
     if frame["transcript"].duplicated().any():
         dup = frame.loc[frame["transcript"].duplicated(), "transcript"].iloc[0]
         raise AnalysisInputError(f"the sessions table has transcript {dup!r} more than once")
@@ -286,7 +291,11 @@ def session_table(
         }
     )
     if out["participant"].isna().any():
-        raise AnalysisInputError("the sessions table has transcripts without a participant")
+        names = out.loc[out["participant"].isna(), "transcript"].tolist()
+        raise AnalysisInputError(
+            f"{len(names)} transcript(s) have no participant id ({', '.join(names[:3])}"
+            f"{', ...' if len(names) > 3 else ''}); set it before analysing sessions"
+        )
     columns: dict[str, Any] = {}
     variables: list[Variable] = []
     taken = set(out.columns)

@@ -12,7 +12,8 @@ nominal and ordinal dimensions. The file::
 * the declaration names the data type (``Multi``: multicode event data) and every code, and
   ends with a semicolon;
 * each session (transcript) starts with its name in angle brackets, each event ends with a
-  period, and the session ends with a forward slash;
+  period, and the session ends with a forward slash (lines are wrapped at 80 characters;
+  line breaks are white space in SDIS);
 * codes are at most 7 characters (letters and digits, a letter first), built from the
   dimension and value and listed in the comment legend at the top; ``names`` overrides them.
 
@@ -37,6 +38,7 @@ from socialcoder.export.writers import atomic_path
 
 ROLE_CODES = {"therapist": "T", "patient": "P"}
 CODE_MAX = 7
+LINE_WIDTH = 80
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 
 
@@ -94,6 +96,17 @@ def sdis_codes(
     return out
 
 
+def _wrapped(words: list[str], width: int = LINE_WIDTH) -> list[str]:
+    lines, line = [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = "  " + w
+        else:
+            line = f"{line} {w}" if line else w
+    return [*lines, line]
+
+
 def _label(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_\-]", "_", text) or "session"
 
@@ -123,7 +136,8 @@ def sdis_text(
     ]
     lines += [f"%   {code} = {meaning}" for code, meaning in legend.items()]
     lines.append("% Uncoded values and binary 'absent' both leave no code on a turn.")
-    declaration = "Multi " + " ".join(legend) + ";"
+    codes_list = list(legend)
+    declaration = _wrapped(["Multi", *codes_list[:-1], codes_list[-1] + ";"])
     body: list[str] = []
     missing = events = sessions = 0
     for transcript, part in order.groupby("transcript", sort=False):
@@ -155,12 +169,12 @@ def sdis_text(
             evs.append(" ".join(ev) + ".")
         events += len(evs)
         sessions += 1
-        body.append(f"<{_label(str(transcript))}> " + " ".join(evs) + " /")
+        body += _wrapped([f"<{_label(str(transcript))}>", *evs, "/"])
     notes = []
     if missing:
         notes.append(f"{missing} turn values were missing and carry no code")
         lines.append(f"% {missing} coded values were missing and carry no code.")
-    text = "\n".join([*lines, declaration, *body]) + "\n"
+    text = "\n".join([*lines, *declaration, *body]) + "\n"
     return SdisExport(text, legend, sessions, events, missing, tuple(notes))
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from socialcoder.analysis.errors import AnalysisInputError, CodeSpecError
+from socialcoder.analysis.errors import AnalysisInputError, CodeSpecError, TooFewUnitsError
 from socialcoder.analysis.inputs import completed_rows, require_columns, select_layer
 from socialcoder.domain.codebook import Codebook, Role, Scale, Unit, value_text
 
@@ -138,6 +138,8 @@ def turns_from_long(
         frame, _ = completed_rows(frame)
     if "unit" in frame.columns:
         frame = frame[frame["unit"].astype(str) == Unit.SEGMENT.value]
+    if frame.empty:
+        raise TooFewUnitsError("turns", "coded turns of the chosen coder or layer", 0, 1)
     frame = frame.assign(dimension=frame["dimension"].astype(str))
     if frame.duplicated([*TURN_COLUMNS, "dimension"]).any():
         raise AnalysisInputError("the long table has a turn's dimension more than once")

@@ -238,3 +238,13 @@ def test_too_few_participants_for_a_bootstrap_interval() -> None:
     assert pair.spearman_rho is not None
     assert pair.ci95 is None
     assert any("3 participants" in n for n in pair.notes)
+
+
+def test_an_empty_layer_is_refused(make_study) -> None:
+    from socialcoder.analysis import TooFewUnitsError
+
+    data = make_study(seed=1, participants=2, sessions=1, incomplete=2)
+    sessions, _ = _tables(data)
+    with pytest.raises(TooFewUnitsError) as err:
+        session_table(sessions, data.codebook)
+    assert (err.value.found, err.value.required) == (0, 1)

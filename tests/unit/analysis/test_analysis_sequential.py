@@ -254,15 +254,19 @@ def test_turns_from_long_and_wide_agree(make_study) -> None:
 
 def _parse_sdis(text: str) -> tuple[list[str], dict[str, list[set[str]]]]:
     body = [ln for ln in text.splitlines() if ln and not ln.startswith("%")]
-    decl = body[0]
-    assert decl.startswith("Multi ") and decl.endswith(";")
+    assert all(len(ln) <= 80 for ln in text.splitlines()), [
+        ln for ln in text.splitlines() if len(ln) > 80
+    ]
+    joined = " ".join(body)
+    decl, rest = joined.split(";", 1)
+    assert decl.startswith("Multi ")
     sessions = {}
-    for line in body[1:]:
-        m = re.fullmatch(r"<([^>]+)> (.*) /", line)
-        assert m, line
+    for chunk in rest.split("/")[:-1]:
+        m = re.fullmatch(r"<([^>]+)> (.*)", " ".join(chunk.split()))
+        assert m, chunk
         events = [e.strip() for e in m.group(2).split(".") if e.strip()]
         sessions[m.group(1)] = [set(e.split()) for e in events]
-    return decl[len("Multi ") : -1].split(), sessions
+    return decl.split()[1:], sessions
 
 
 def test_sdis_events_round_trip(make_study) -> None:
