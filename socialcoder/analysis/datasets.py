@@ -33,7 +33,8 @@ from socialcoder.analysis.lagged import LaggedResult
 from socialcoder.analysis.sequential import SequentialResult
 from socialcoder.domain.codebook import Codebook
 from socialcoder.export.model import ColumnInfo, ExportTable
-from socialcoder.export.writers import atomic_path, safe_names, write_table
+from socialcoder.export.output import Output, prepare_output
+from socialcoder.export.writers import safe_names, write_table
 
 MPLUS_MISSING = -999.0
 MPLUS_NAME_MAX = 8
@@ -221,17 +222,9 @@ def lagged_mplus_model(result: LaggedResult) -> MplusModel:
     )
 
 
-def _export_table(ds: DataSet, codebook: Codebook | None) -> ExportTable:
-    book = codebook or Codebook("analysis", "", ())
-    return ExportTable(ds.name, ds.frame, ds.columns, book)
-
-
-def write_csv(ds: DataSet, path: Path) -> None:
-    write_table(_export_table(ds, None), Path(path), "csv")
-
-
-def write_sav(ds: DataSet, path: Path, codebook: Codebook | None = None) -> None:
-    write_table(_export_table(ds, codebook), Path(path), "sav")
+def _write_text(out: Output, text: str, encoding: str = "utf-8") -> None:
+    with out.writing() as tmp:
+        tmp.write_text(text, encoding=encoding, errors="replace")
 
 
 def mplus_names(names: Sequence[str]) -> list[str]:
@@ -352,10 +345,10 @@ def mplus_input(
     return "\n".join(lines) + "\n"
 
 
-def write_mplus(
+def mplus_files(
     ds: DataSet,
-    dat_path: Path,
-    inp_path: Path,
+    dat: Output,
+    inp: Output,
     model: MplusModel | None = None,
     title: str | None = None,
 ) -> tuple[list[str], dict[str, dict[float, str]], float]:
@@ -364,12 +357,10 @@ def write_mplus(
     missing = _missing_code(frame)
     data = frame.fillna(missing)
     text = "\n".join(" ".join(f"{v:.10g}" for v in row) for row in data.to_numpy(dtype=float))
-    dat_path, inp_path = Path(dat_path), Path(inp_path)
-    with atomic_path(dat_path) as tmp:
-        tmp.write_text(text + ("\n" if text else ""), encoding="ascii")
-    inp = mplus_input(ds, dat_path.name, names, missing, model, title or ds.description or ds.name)
-    with atomic_path(inp_path) as tmp:
-        tmp.write_text(inp, encoding="ascii", errors="replace")
+    _write_text(dat, text + ("\n" if text else ""), "ascii")
+    dat_name = dat.path.name if dat.path is not None else f"{ds.name}.dat"
+    inp_text = mplus_input(ds, dat_name, names, missing, model, title or ds.description or ds.name)
+    _write_text(inp, inp_text, "ascii")
     return names, codes, missing
 
 
@@ -443,28 +434,38 @@ def write_dataset(
     codebook: Codebook | None = None,
     mplus_model: MplusModel | None = None,
     extra_files: Sequence[str] = (),
+    force: bool = False,
+    protect: Sequence[str | Path] = (),
 ) -> WrittenDataSet:
     """Write ``ds`` in ``formats`` (``csv``, ``sav``, ``mplus``) as ``folder/stem.*`` and the
-    dictionary ``folder/stem_dictionary.md``. Each file appears whole or not at all."""
+    dictionary ``folder/stem_dictionary.md``, through the export's output mechanism: every
+    target is checked first (an existing file without ``force``, a study in ``protect``...),
+    so a refusal writes nothing; each file then appears whole or not at all."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise AnalysisInputError(f"unknown format {unknown[0]!r} (use: {', '.join(FORMATS)})")
     folder = Path(folder)
     stem = stem or ds.name
-    written: list[Path] = []
+    planned = [("csv", "csv")] if "csv" in formats else []
+    planned += [("sav", "sav")] if "sav" in formats else []
+    planned += [("dat", "dat"), ("inp", "inp")] if "mplus" in formats else []
+    outs = {
+        ext: prepare_output(folder / f"{stem}.{ext}", fmt=fmt, force=force, protect=protect)
+        for ext, fmt in planned
+    }
+    dictionary = prepare_output(
+        folder / f"{stem}_dictionary.md", fmt="md", force=force, protect=protect
+    )
+    book = codebook or Codebook("analysis", "", ())
+    table = ExportTable(ds.name, ds.frame, ds.columns, book)
     mplus = None
-    if "csv" in formats:
-        write_csv(ds, folder / f"{stem}.csv")
-        written.append(folder / f"{stem}.csv")
-    if "sav" in formats:
-        write_sav(ds, folder / f"{stem}.sav", codebook)
-        written.append(folder / f"{stem}.sav")
-    if "mplus" in formats:
-        mplus = write_mplus(ds, folder / f"{stem}.dat", folder / f"{stem}.inp", mplus_model)
-        written += [folder / f"{stem}.dat", folder / f"{stem}.inp"]
+    for ext in ("csv", "sav"):
+        if ext in outs:
+            write_table(table, outs[ext])
+    if "dat" in outs:
+        mplus = mplus_files(ds, outs["dat"], outs["inp"], mplus_model)
+    written = tuple(out.path for out in outs.values() if out.path is not None)
     names = [p.name for p in written] + list(extra_files)
-    text = dictionary_text(ds, provenance, names, mplus=mplus)
-    dictionary = folder / f"{stem}_dictionary.md"
-    with atomic_path(dictionary) as tmp:
-        tmp.write_text(text, encoding="utf-8")
-    return WrittenDataSet(tuple(written), dictionary)
+    _write_text(dictionary, dictionary_text(ds, provenance, names, mplus=mplus))
+    assert dictionary.path is not None
+    return WrittenDataSet(written, dictionary.path)

@@ -25,7 +25,7 @@ them apart); the legend says how many turns had missing values. The turns must b
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +34,7 @@ import pandas as pd
 from socialcoder.analysis.errors import AnalysisInputError
 from socialcoder.analysis.turns import check_turns
 from socialcoder.domain.codebook import Codebook, Role, Scale
-from socialcoder.export.writers import atomic_path
+from socialcoder.export.output import prepare_output
 
 ROLE_CODES = {"therapist": "T", "patient": "P"}
 CODE_MAX = 7
@@ -178,9 +178,20 @@ def sdis_text(
     return SdisExport(text, legend, sessions, events, missing, tuple(notes))
 
 
-def write_sdis(path: Path, turns: pd.DataFrame, codebook: Codebook, **kwargs: object) -> SdisExport:
-    """Write :func:`sdis_text` to ``path`` (atomically)."""
-    export = sdis_text(turns, codebook, **kwargs)  # type: ignore[arg-type]
-    with atomic_path(Path(path)) as tmp:
+def write_sdis(
+    path: Path,
+    turns: pd.DataFrame,
+    codebook: Codebook,
+    *,
+    names: Mapping[str, str] | None = None,
+    title: str = "",
+    force: bool = False,
+    protect: Sequence[str | Path] = (),
+) -> SdisExport:
+    """Write :func:`sdis_text` to ``path`` through the export's output mechanism (checked
+    before the text is built; the file appears whole or not at all)."""
+    out = prepare_output(path, fmt="sds", force=force, protect=protect)
+    export = sdis_text(turns, codebook, names=names, title=title)
+    with out.writing() as tmp:
         tmp.write_text(export.text, encoding="utf-8")
     return export

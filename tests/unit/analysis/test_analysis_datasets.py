@@ -128,3 +128,43 @@ def test_unknown_format_is_refused(tmp_path: Path, make_study) -> None:
     with pytest.raises(AnalysisInputError, match="unknown format"):
         write_dataset(ds, tmp_path, _provenance("x"), formats=("xls",))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_files_are_refused_before_anything_is_written(make_study, tmp_path: Path) -> None:
+    from socialcoder.errors import UserError
+
+    data = make_study(seed=1, participants=2, sessions=2)
+    ds = session_dataset(session_table(build_sessions(data).frame, data.codebook))
+    (tmp_path / "sessions.inp").write_text("mine", encoding="utf-8")
+    with pytest.raises(UserError, match="already exists"):
+        write_dataset(ds, tmp_path, _provenance("x"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sessions.inp"]
+    assert (tmp_path / "sessions.inp").read_text() == "mine"
+    written = write_dataset(ds, tmp_path, _provenance("x"), force=True)
+    assert (tmp_path / "sessions.inp").read_text().startswith("TITLE:")
+    assert len(written.files) == 4
+    with pytest.raises(UserError, match="study"):
+        write_dataset(
+            ds,
+            tmp_path,
+            _provenance("x"),
+            stem="study",
+            formats=("csv",),
+            force=True,
+            protect=[tmp_path / "study.csv"],
+        )
+
+
+def test_write_sdis_goes_through_the_output_checks(make_study, tmp_path: Path) -> None:
+    from socialcoder.analysis import turns_from_wide, write_sdis
+    from socialcoder.errors import UserError
+    from socialcoder.export.tables import build_wide
+
+    data = make_study(seed=1, participants=1, sessions=1)
+    turns = turns_from_wide(build_wide(data).frame, data.codebook, coder="ana")
+    target = tmp_path / "turns.sds"
+    export = write_sdis(target, turns, data.codebook)
+    assert target.read_text() == export.text
+    with pytest.raises(UserError, match="already exists"):
+        write_sdis(target, turns, data.codebook)
+    write_sdis(target, turns, data.codebook, force=True)
