@@ -9,6 +9,7 @@ from typing import Any
 
 from socialcoder.cli.common import add_force_arg, add_study_arg, command, study_of
 from socialcoder.cli.output import ProgressBar
+from socialcoder.domain.codebook import Role
 from socialcoder.export.names import FORMATS, LAYOUTS
 from socialcoder.importers.speakers import parse_speaker_map
 
@@ -74,15 +75,30 @@ def register(commands: Any) -> None:
         "--codebook",
         type=Path,
         metavar="FILE",
-        help="codebook YAML (default: the built-in codebook)",
+        help="codebook YAML (default: the codebook of a project written by SocialCoder, "
+        "otherwise one built from the project's codes)",
     )
     p.add_argument(
         "--speaker-map", metavar="MAP", help="speaker roles, e.g. 'Anna=patient,Dr B=therapist'"
     )
     p.add_argument(
+        "--one-speaker",
+        choices=[r.value for r in Role],
+        metavar="ROLE",
+        help="texts without speaker labels are one speaker's (patient or therapist): one turn "
+        "per line",
+    )
+    done = p.add_mutually_exclusive_group()
+    done.add_argument(
+        "--complete",
+        action="store_true",
+        help="mark every (coder, transcript) with codes complete (uncoded turns become 'absent'); "
+        "default: as in the project for SocialCoder's own exports, otherwise nothing",
+    )
+    done.add_argument(
         "--no-complete",
         action="store_true",
-        help="do not mark imported (coder, transcript) pairs complete (uncoded turns stay 'not coded yet')",
+        help="mark nothing complete, not even what a SocialCoder export carries",
     )
 
 
@@ -95,9 +111,15 @@ def cmd_export(args: argparse.Namespace) -> int:
             refi = export_refi(study, args.out, coders=args.coders, force=args.force)
             print(
                 f"Wrote {refi.path}: {refi.sources} source(s), {refi.users} user(s), {refi.codes} code(s), "
-                f"{refi.selections} selection(s), {refi.codings} coding(s), {refi.notes} note(s)",
+                f"{refi.selections} selection(s), {refi.codings} coding(s), {refi.notes} note(s), "
+                f"{refi.absent_codes} absent code(s) in socialcoder/study.json",
                 file=sys.stderr if refi.to_stream else sys.stdout,
             )
+            for reason, n in refi.not_written:
+                print(
+                    f"  not written: {n} {reason}",
+                    file=sys.stderr if refi.to_stream else sys.stdout,
+                )
             return 0
         summary = export_table(
             study,
@@ -131,7 +153,7 @@ def cmd_measures_import(args: argparse.Namespace) -> int:
 
 
 def cmd_import_refi(args: argparse.Namespace) -> int:
-    from socialcoder.services.refi_import import import_refi
+    from socialcoder.services.refi_import import import_refi, summary_lines
 
     speaker_map = parse_speaker_map(args.speaker_map) if args.speaker_map else None
     summary = import_refi(
@@ -140,24 +162,11 @@ def cmd_import_refi(args: argparse.Namespace) -> int:
         mapping=args.mapping,
         codebook=args.codebook,
         speaker_map=speaker_map,
-        complete=not args.no_complete,
+        complete=True if args.complete else False if args.no_complete else None,
+        one_speaker=Role(args.one_speaker) if args.one_speaker else None,
     )
-    print(
-        f"Created {summary.study}: {summary.transcripts} transcript(s), {summary.segments} segment(s), "
-        f"coders {', '.join(summary.coders) or 'none'}; {summary.codes} code(s), {summary.memos} memo(s)."
-    )
-    for path, count in summary.unmapped_codes:
-        print(
-            f"  not imported: {count} coding(s) of code {path!r} (no matching dimension; see --mapping)"
-        )
-    for name, reason in summary.skipped_sources:
-        print(f"  not imported: source {name!r}: {reason}")
-    for reason, count in summary.skipped_codings:
-        print(f"  not imported: {count} coding(s): {reason}")
-    for conflict in summary.conflicts:
-        print(f"  conflict: {conflict}")
-    if summary.notes_not_imported:
-        print(
-            f"  not imported: {summary.notes_not_imported} note(s) not attached to a coding or selection"
-        )
+    head, details = summary_lines(summary)
+    print(head)
+    for line in details:
+        print(f"  {line}")
     return 0

@@ -1,22 +1,26 @@
 """Which REFI-QDA code means which codebook dimension (and value).
 
 A mapping file names codes by their name or by their path from the top code (``Parent/Child``),
-case ignored, and gives a dimension key and optionally a value:
+case ignored, and gives a dimension key, optionally a value, and (only when the codebook is
+built from the project's codes, i.e. without ``--codebook``) a scale:
 
-* CSV with the columns ``code, dimension[, value]``;
+* CSV with the columns ``code`` and ``dimension`` and/or ``scale`` (``value`` optional);
 * YAML, a mapping ``code: dimension``, ``code: dimension=value`` or
-  ``code: {dimension: key, value: v}``.
+  ``code: {dimension: key, value: v, scale: nominal}``.
 
-Without an entry a code is matched by name: a code named like a dimension (its key or its
-label) is that dimension (binary: a coding means present); its child codes are its values,
-matched by value or label. A binary dimension's code maps to ``1``; a code of a non-binary
-dimension without a value maps nowhere (its children carry the values).
+With a codebook, a code without an entry is matched by name: a code named like a dimension (its
+key or its label) is that dimension (binary: a coding means present); its child codes are its
+values, matched by value or label, also when written ``dimension: value`` (SocialCoder's own
+code names); a code named ``key: value`` anywhere is that value of that dimension. A binary
+dimension's code maps to ``1``; a code of a non-binary dimension without a value maps nowhere
+(its children carry the values).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -24,31 +28,30 @@ import yaml
 from socialcoder.domain.codebook import Codebook, Dimension, Scale
 from socialcoder.errors import UserError
 from socialcoder.export.refi_read import RefiCode
+from socialcoder.export.refi_xml import VALUE_SEPARATOR
 
 Target = tuple[str, str]  # (dimension key, value text)
 MAX_BYTES = 10 * 1024**2
 
 
-def _entry(
-    codebook: Codebook, dim_key: str, value: str | None, source: str, where: str
-) -> tuple[str, str | None]:
-    dim_key = dim_key.strip()
-    if not codebook.has(dim_key):
-        raise UserError(
-            f"{where}: unknown dimension {dim_key!r} (the codebook has: {', '.join(codebook.keys)})",
-            source=source,
-        )
-    dim = codebook.dimension(dim_key)
-    if value is None or not str(value).strip():
-        return dim_key, None
-    try:
-        return dim_key, dim.parse_value(value)
-    except ValueError as exc:
-        raise UserError(f"{where}: {exc}", source=source) from None
+@dataclass(frozen=True, slots=True)
+class MappingEntry:
+    """One line of a mapping file; ``where`` names it in messages (``row 3``, ``code 'X'``)."""
+
+    dimension: str | None
+    value: str | None
+    scale: str | None
+    where: str
 
 
-def read_mapping(path: Path, codebook: Codebook) -> dict[str, tuple[str, str | None]]:
-    """Mapping file -> {code name or path (case-folded): (dimension, value or None)}."""
+def _clean(raw: object) -> str | None:
+    text = "" if raw is None else str(raw).strip()
+    return text or None
+
+
+def read_mapping(path: Path) -> dict[str, MappingEntry]:
+    """Mapping file -> {code name or path (case-folded): entry}; syntax checked here, the
+    names against the codebook by :func:`check_mapping` (or the codebook builder)."""
     source = str(path)
     try:
         if path.stat().st_size > MAX_BYTES:
@@ -58,18 +61,22 @@ def read_mapping(path: Path, codebook: Codebook) -> dict[str, tuple[str, str | N
         raise UserError(f"cannot read: {exc.strerror}", source=source) from None
     except UnicodeDecodeError:
         raise UserError("is not UTF-8 text", source=source) from None
-    out: dict[str, tuple[str, str | None]] = {}
+    out: dict[str, MappingEntry] = {}
     if path.suffix.lower() == ".csv":
         rows = list(csv.reader(io.StringIO(text, newline="")))
         if not rows:
             raise UserError("is empty", source=source)
         header = [h.strip().lower() for h in rows[0]]
-        if "code" not in header or "dimension" not in header:
+        if "code" not in header or not ({"dimension", "scale"} & set(header)):
             raise UserError(
-                "a mapping CSV needs the columns code, dimension[, value]", source=source
+                "a mapping CSV needs the columns code and dimension (value, scale optional)",
+                source=source,
             )
-        ci, di = header.index("code"), header.index("dimension")
-        vi = header.index("value") if "value" in header else None
+        col = {
+            name: header.index(name) if name in header else None
+            for name in ("dimension", "value", "scale")
+        }
+        ci = header.index("code")
         for number, row in enumerate(rows[1:], start=2):
             if not any(c.strip() for c in row):
                 continue
@@ -77,9 +84,9 @@ def read_mapping(path: Path, codebook: Codebook) -> dict[str, tuple[str, str | N
                 raise UserError(
                     f"has {len(row)} cells, expected {len(header)}", source=source, row=number
                 )
-            value = row[vi] if vi is not None else None
-            out[row[ci].strip().casefold()] = _entry(
-                codebook, row[di], value, source, f"row {number}"
+            cell = {k: _clean(row[i]) if i is not None else None for k, i in col.items()}
+            out[row[ci].strip().casefold()] = MappingEntry(
+                cell["dimension"], cell["value"], cell["scale"], f"row {number}"
             )
         return out
     try:
@@ -91,18 +98,57 @@ def read_mapping(path: Path, codebook: Codebook) -> dict[str, tuple[str, str | N
             "a mapping YAML file is a mapping of code names to dimensions", source=source
         )
     for code, target in data.items():
-        where = f"code {code!r}"
+        where = f"code {str(code)!r}"
         if isinstance(target, dict):
-            out[str(code).casefold()] = _entry(
-                codebook, str(target.get("dimension", "")), target.get("value"), source, where
+            unknown = set(map(str, target)) - {"dimension", "value", "scale"}
+            if unknown:
+                raise UserError(
+                    f"{where}: unknown field(s) {', '.join(sorted(unknown))} (use dimension, value, scale)",
+                    source=source,
+                )
+            entry = MappingEntry(
+                _clean(target.get("dimension")),
+                _clean(target.get("value")),
+                _clean(target.get("scale")),
+                where,
             )
         elif isinstance(target, str):
             key, _, value = target.partition("=")
-            out[str(code).casefold()] = _entry(codebook, key, value or None, source, where)
+            entry = MappingEntry(_clean(key), _clean(value), None, where)
         else:
             raise UserError(
-                f"{where}: give a dimension key, 'key=value' or {{dimension, value}}", source=source
+                f"{where}: give a dimension key, 'key=value' or {{dimension, value, scale}}",
+                source=source,
             )
+        out[str(code).strip().casefold()] = entry
+    return out
+
+
+def check_mapping(
+    entries: dict[str, MappingEntry], codebook: Codebook, source: str
+) -> dict[str, tuple[str, str | None]]:
+    """Entries checked against a given codebook -> {code: (dimension, value or None)}."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for code, e in entries.items():
+        if e.scale is not None:
+            raise UserError(
+                f"{e.where}: 'scale' applies only when the codebook is built from the project's "
+                "codes (without --codebook)",
+                source=source,
+            )
+        key = e.dimension or ""
+        if not codebook.has(key):
+            raise UserError(
+                f"{e.where}: unknown dimension {key!r} (the codebook has: {', '.join(codebook.keys)})",
+                source=source,
+            )
+        if e.value is None:
+            out[code] = (key, None)
+            continue
+        try:
+            out[code] = (key, codebook.dimension(key).parse_value(e.value))
+        except ValueError as exc:
+            raise UserError(f"{e.where}: {exc}", source=source) from None
     return out
 
 
@@ -112,6 +158,14 @@ def _by_name(codebook: Codebook, name: str) -> Dimension | None:
         if dim.key.casefold() == folded or dim.label.casefold() == folded:
             return dim
     return None
+
+
+def _unprefixed(dim: Dimension, name: str) -> str:
+    """``resistance: mild`` -> ``mild`` (SocialCoder's value code names); other names as given."""
+    head, sep, rest = name.partition(VALUE_SEPARATOR)
+    if sep and head.strip().casefold() in (dim.key.casefold(), dim.label.casefold()):
+        return rest.strip()
+    return name
 
 
 def resolve_codes(
@@ -128,12 +182,16 @@ def resolve_codes(
         if entry is not None:
             key, value = entry
         elif code.parent is not None and code.parent in parent_dim:
-            key, value = parent_dim[code.parent], code.name
+            key = parent_dim[code.parent]
+            value = _unprefixed(codebook.dimension(key), code.name)
+        elif (dim := _by_name(codebook, code.name)) is not None:
+            key, value = dim.key, None
         else:
-            dim = _by_name(codebook, code.name)
+            head, sep, rest = code.name.partition(VALUE_SEPARATOR)
+            dim = _by_name(codebook, head) if sep else None
             if dim is None:
                 continue
-            key, value = dim.key, None
+            key, value = dim.key, rest.strip()
         dim = codebook.dimension(key)
         if value is None:
             if dim.scale is Scale.BINARY:

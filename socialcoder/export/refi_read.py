@@ -6,10 +6,16 @@ Refused, with one line and nothing written: archives over :data:`MAX_ARCHIVE_BYT
 XML with a DTD or entities, and files that are not ZIP archives or hold no ``project.qde``.
 Nothing is extracted to disk; no network access.
 
-Tolerated: ``Sources/`` in any case, braced or upper-case GUIDs, a BOM at the start of a source
-(dropped before offsets are used), one selection holding codings by several users, text given
-inline (``PlainTextContent``) instead of a file. Element names are matched without their
-namespace so that older QDA-XML namespaces read too.
+Tolerated: ``Sources/`` in any case, ``internal://NAME`` with extra slashes or a file outside
+``sources/`` (found by its name when that is unique), a ``.qde`` named other than
+``project.qde``, braced or upper-case GUIDs, a BOM at the start of a source (dropped before
+offsets are used), one selection holding codings by several users, text given inline
+(``PlainTextContent``) instead of a file. Element names are matched without their namespace so
+that older QDA-XML namespaces read too. Selection positions are kept as written (never swapped
+or clamped): the importer decides what to do with ones outside the text.
+
+SocialCoder's own extension (``socialcoder/study.json`` and ``codebook.yaml``, see
+:mod:`refi_ext`) is read into :attr:`RefiProject.extension`; damaged, it refuses the file.
 """
 
 from __future__ import annotations
@@ -24,6 +30,13 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from socialcoder.errors import UserError
+from socialcoder.export.refi_ext import (
+    CODEBOOK_YAML,
+    STUDY_JSON,
+    ExtensionError,
+    RefiExtension,
+    parse_extension,
+)
 
 MAX_ARCHIVE_BYTES = 2 * 1024**3
 MAX_ENTRIES = 20_000
@@ -41,6 +54,8 @@ class RefiCode:
     codable: bool
     parent: str | None
     path: tuple[str, ...]  # names from the top code down to this one
+    description: str = ""
+    color: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +68,17 @@ class RefiCoding:
 
 @dataclass(frozen=True, slots=True)
 class RefiSelection:
+    """A text selection as written: ``start``/``end`` are None when not whole numbers (then
+    ``problem`` says why); nothing is swapped or clamped here."""
+
     guid: str
-    start: int
-    end: int
+    start: int | None
+    end: int | None
     user: str | None
     codings: tuple[RefiCoding, ...]
     notes: tuple[str, ...] = ()
+    description: str = ""
+    problem: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +93,14 @@ class RefiSource:
     description: str = ""
     selections: tuple[RefiSelection, ...] = ()
     codings: tuple[RefiCoding, ...] = ()  # codings of the whole source
-    variables: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)  # variable name -> value
     problem: str = ""
+    notes: tuple[str, ...] = ()  # NoteRefs of the source (memos, QualCoder annotations)
+
+    def variable(self, name: str) -> str | None:
+        """A variable's value by name, case ignored."""
+        folded = name.casefold()
+        return next((v for k, v in self.variables.items() if k.casefold() == folded), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +108,16 @@ class RefiNote:
     guid: str
     user: str | None
     text: str
+    name: str = ""
+    span: tuple[int, int] | None = None  # a PlainTextSelection inside the note (an annotation)
+
+
+@dataclass(frozen=True, slots=True)
+class RefiCase:
+    name: str
+    sources: tuple[str, ...]  # source GUIDs
+    description: str = ""
+    variables: tuple[str, ...] = ()  # names of the variables with a value
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +127,8 @@ class RefiProject:
     codes: dict[str, RefiCode]
     sources: tuple[RefiSource, ...]
     notes: dict[str, RefiNote]
-    cases: dict[str, tuple[str, ...]]  # case name -> source GUIDs
+    cases: tuple[RefiCase, ...] = ()
+    extension: RefiExtension | None = None  # SocialCoder's own data (socialcoder/), if any
 
 
 def guid_of(text: str | None) -> str | None:
@@ -186,9 +223,12 @@ class _Archive:
         """(text, problem) of an ``internal://NAME`` path."""
         if not uri.lower().startswith("internal://"):
             return None, f"the text is outside the project ({uri.split('://')[0]}://)"
-        name = uri[len("internal://") :]
+        name = uri[len("internal://") :].lstrip("/")
         _check_name(name, self.source)
         data = self.read(f"sources/{name}")
+        if data is None:  # a file beside project.qde, or in another folder: by its name alone
+            found = [k for k in self.by_name if k.rsplit("/", 1)[-1] == name.casefold()]
+            data = self.read(found[0]) if len(found) == 1 else None
         if data is None:
             return None, f"sources/{name} is missing from the archive"
         try:
@@ -209,6 +249,19 @@ def parse_xml(data: bytes, source: str) -> Element:
         raise UserError(f"project.qde is not well-formed XML ({exc})", source=source) from None
 
 
+def _text_of(el: Element, name: str) -> str:
+    child = _child(el, name)
+    return (child.text or "").strip() if child is not None else ""
+
+
+def _refs(el: Element, name: str) -> tuple[str, ...]:
+    return tuple(g for n in _children(el, name) if (g := guid_of(n.get("targetGUID"))))
+
+
+def _user_of(el: Element) -> str | None:
+    return guid_of(el.get("creatingUser") or el.get("modifyingUser"))
+
+
 def _codings(parent: Element) -> tuple[RefiCoding, ...]:
     out = []
     for c in _children(parent, "Coding"):
@@ -216,20 +269,15 @@ def _codings(parent: Element) -> tuple[RefiCoding, ...]:
         code = guid_of(ref.get("targetGUID") if ref is not None else None)
         if code is None:
             continue
-        notes = tuple(g for n in _children(c, "NoteRef") if (g := guid_of(n.get("targetGUID"))))
-        out.append(
-            RefiCoding(guid_of(c.get("guid")) or "", code, guid_of(c.get("creatingUser")), notes)
-        )
+        out.append(RefiCoding(guid_of(c.get("guid")) or "", code, _user_of(c), _refs(c, "NoteRef")))
     return tuple(out)
 
 
-def _int(text: str | None, what: str, source: str) -> int:
+def _position(text: str | None, what: str) -> tuple[int | None, str]:
     try:
-        return int(text or "")
+        return int((text or "").strip()), ""
     except ValueError:
-        raise UserError(
-            f"project.qde: {what} {text!r} is not a whole number", source=source
-        ) from None
+        return None, f"its {what} {text!r} is not a whole number"
 
 
 def _walk_codes(
@@ -237,12 +285,30 @@ def _walk_codes(
 ) -> None:
     for el in _children(parent, "Code"):
         guid = guid_of(el.get("guid")) or ""
-        name = el.get("name") or ""
+        name = (el.get("name") or "").strip()
         here = (*path, name)
+        codable = (el.get("isCodable") or "true").strip().lower() in ("true", "1")
         out[guid] = RefiCode(
-            guid, name, (el.get("isCodable") or "true").lower() in ("true", "1"), up, here
+            guid, name, codable, up, here, _text_of(el, "Description"), el.get("color")
         )
         _walk_codes(el, out, guid, here)
+
+
+def _extension(archive: _Archive) -> RefiExtension | None:
+    data = archive.read(STUDY_JSON)
+    if data is None:
+        return None
+    hint = "; remove the socialcoder/ folder from the archive to import it as a project from another program"
+    codebook = archive.read(CODEBOOK_YAML)
+    try:
+        if codebook is None:
+            raise ExtensionError(f"{CODEBOOK_YAML} is missing")
+        return parse_extension(data, codebook.decode("utf-8-sig"))
+    except (ExtensionError, UnicodeDecodeError) as exc:
+        raise UserError(
+            f"the SocialCoder data in the project ({STUDY_JSON}) are damaged: {exc}{hint}",
+            source=archive.source,
+        ) from None
 
 
 def read_qdpx(path: Path) -> RefiProject:
@@ -250,6 +316,9 @@ def read_qdpx(path: Path) -> RefiProject:
     archive = _Archive(Path(path))
     source = archive.source
     data = archive.read("project.qde")
+    if data is None:
+        qde = [k for k in archive.by_name if k.endswith(".qde") and "/" not in k]
+        data = archive.read(qde[0]) if len(qde) == 1 else None
     if data is None:
         raise UserError("is not a REFI-QDA project (no project.qde in the archive)", source=source)
     root = parse_xml(data, source)
@@ -270,7 +339,7 @@ def read_qdpx(path: Path) -> RefiProject:
     vars_el = _child(root, "Variables")
     for v in _children(vars_el, "Variable") if vars_el is not None else []:
         if guid := guid_of(v.get("guid")):
-            variables[guid] = v.get("name") or ""
+            variables[guid] = (v.get("name") or "").strip()
     sources = []
     sources_el = _child(root, "Sources")
     for el in list(sources_el) if sources_el is not None else []:
@@ -278,36 +347,60 @@ def read_qdpx(path: Path) -> RefiProject:
     notes: dict[str, RefiNote] = {}
     notes_el = _child(root, "Notes")
     for n in _children(notes_el, "Note") if notes_el is not None else []:
-        content = _child(n, "PlainTextContent")
-        text = content.text or "" if content is not None else ""
+        text = _text_of(n, "PlainTextContent")
         if not text and n.get("plainTextPath"):
-            text = archive.internal_text(n.get("plainTextPath") or "")[0] or ""
+            text = (archive.internal_text(n.get("plainTextPath") or "")[0] or "").strip()
+        inner = _child(n, "PlainTextSelection")
+        span = None
+        if inner is not None:
+            a, _ = _position(inner.get("startPosition"), "startPosition")
+            b, _ = _position(inner.get("endPosition"), "endPosition")
+            span = (a, b) if a is not None and b is not None else None
         if guid := guid_of(n.get("guid")):
-            notes[guid] = RefiNote(guid, guid_of(n.get("creatingUser")), text.strip())
-    cases: dict[str, tuple[str, ...]] = {}
+            notes[guid] = RefiNote(guid, _user_of(n), text, (n.get("name") or "").strip(), span)
+    cases = []
     cases_el = _child(root, "Cases")
     for c in _children(cases_el, "Case") if cases_el is not None else []:
-        refs = tuple(g for r in _children(c, "SourceRef") if (g := guid_of(r.get("targetGUID"))))
-        cases[c.get("name") or ""] = refs
-    return RefiProject(root.get("name") or "", users, codes, tuple(sources), notes, cases)
+        names = tuple(sorted({n for n, _ in _variable_values(c, variables)}))
+        cases.append(
+            RefiCase(
+                (c.get("name") or "").strip(),
+                _refs(c, "SourceRef"),
+                _text_of(c, "Description"),
+                names,
+            )
+        )
+    return RefiProject(
+        root.get("name") or "",
+        users,
+        codes,
+        tuple(sources),
+        notes,
+        tuple(cases),
+        _extension(archive),
+    )
 
 
-def _source(el: Element, archive: _Archive, variables: dict[str, str]) -> RefiSource:
-    source = archive.source
-    kind = _local(el)
-    guid = guid_of(el.get("guid")) or ""
-    name = el.get("name") or guid
-    desc_el = _child(el, "Description")
-    description = (desc_el.text or "") if desc_el is not None else ""
-    values: dict[str, str] = {}
+def _variable_values(el: Element, variables: dict[str, str]) -> list[tuple[str, str]]:
+    out = []
     for vv in _children(el, "VariableValue"):
         ref = _child(vv, "VariableRef")
         var = variables.get(guid_of(ref.get("targetGUID") if ref is not None else None) or "", "")
         value = next((c.text for c in vv if _local(c) != "VariableRef"), None)
-        if var and value is not None:
-            values[var.strip().casefold()] = value.strip()
+        if var and value is not None and value.strip():
+            out.append((var, value.strip()))
+    return out
+
+
+def _source(el: Element, archive: _Archive, variables: dict[str, str]) -> RefiSource:
+    kind = _local(el)
+    guid = guid_of(el.get("guid")) or ""
+    name = (el.get("name") or "").strip() or guid
+    description = _text_of(el, "Description")
+    values = dict(_variable_values(el, variables))
+    notes = _refs(el, "NoteRef")
     if kind != "TextSource":
-        return RefiSource(guid, name, kind, None, description, variables=values)
+        return RefiSource(guid, name, kind, None, description, variables=values, notes=notes)
     text: str | None = None
     problem = ""
     content = _child(el, "PlainTextContent")
@@ -320,19 +413,20 @@ def _source(el: Element, archive: _Archive, variables: dict[str, str]) -> RefiSo
         problem = "no plain text (only rich text)" if el.get("richTextPath") else "no text"
     selections = []
     for s in _children(el, "PlainTextSelection"):
-        start = _int(s.get("startPosition"), "startPosition", source)
-        end = _int(s.get("endPosition"), "endPosition", source)
-        notes = tuple(g for n in _children(s, "NoteRef") if (g := guid_of(n.get("targetGUID"))))
+        start, bad_start = _position(s.get("startPosition"), "startPosition")
+        end, bad_end = _position(s.get("endPosition"), "endPosition")
         selections.append(
             RefiSelection(
                 guid_of(s.get("guid")) or "",
-                min(start, end),
-                max(start, end),
-                guid_of(s.get("creatingUser")),
+                start,
+                end,
+                _user_of(s),
                 _codings(s),
-                notes,
+                _refs(s, "NoteRef"),
+                _text_of(s, "Description"),
+                bad_start or bad_end,
             )
         )
     return RefiSource(
-        guid, name, kind, text, description, tuple(selections), _codings(el), values, problem
+        guid, name, kind, text, description, tuple(selections), _codings(el), values, problem, notes
     )

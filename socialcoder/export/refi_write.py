@@ -1,63 +1,84 @@
-"""Writing a study as a REFI-QDA project (``.qdpx``: a ZIP with ``project.qde`` and
-``sources/<GUID>.txt``), valid against the QDA-XML 1.0 schema (Project-mrt2019.xsd).
+"""Writing a study as a REFI-QDA project (``.qdpx``: a ZIP with ``project.qde``, the plain texts
+in ``sources/<GUID>.txt`` and SocialCoder's extension in ``socialcoder/``), valid against the
+QDA-XML 1.0 schema (Project-mrt2019.xsd) and laid out as QualCoder writes and reads projects.
 
 Mapping (see ``docs/export.md``):
 
 * one ``User`` per coder (the consensus layer included when exported);
-* the codebook as ``Codes``: a codable code per binary dimension (a coding means *present*);
-  for other dimensions a non-codable parent with one codable child per value (named by the
-  value's text form, the label in its description; numeric dimensions without a value list get
-  a child per value used);
+* the codebook as ``Codes``, every name unique in the whole codebook: a codable code per binary
+  dimension named by its key (a coding means *present*); for other dimensions a non-codable
+  parent named by the key with one codable child per value, named ``key: value`` (numeric
+  dimensions without a value list get a child per value used). Descriptions hold the
+  definition, criteria and examples for people; colours are the dimension's;
 * each transcript a ``TextSource`` whose plain text is the preamble, then one line per turn,
-  ``[hh:mm:ss.sss] Label: text`` (the stamp when the start time is known);
-* each coded segment a ``PlainTextSelection`` over the turn's text (code points, end
-  exclusive) holding one ``Coding`` per coder and code (``creatingUser``); session-level codes
-  sit on a selection over the whole text;
-* code memos and segment memos as ``Notes`` referenced from the coding or the selection;
-* participant, therapist, session and date as ``Variables`` on each source, and one ``Case``
-  per participant.
+  ``[hh:mm:ss.sss] Label: text`` (the stamp when the start time is known); LF line ends;
+* each code one ``PlainTextSelection`` over the turn's text (code points, end exclusive) with
+  the coder as ``creatingUser``, dated, holding one ``Coding`` (the same span coded by three
+  coders is three selections, QualCoder's layout); session-level codes select the whole text;
+  a code memo is the selection's ``Description`` and a ``Note`` referenced from the coding;
+* a segment memo is a selection over the turn without a coding (an annotation), the memo in
+  its ``Description`` and in a ``Note`` referenced from the selection;
+* participant, therapist, session and date as ``Variables`` on each source; one ``Case`` per
+  participant referencing its sources;
+* ``socialcoder/codebook.yaml`` and ``socialcoder/study.json`` (:mod:`refi_ext`): what the
+  standard has no field for (the codebook itself, turns and times, completion, assignments,
+  explicit absent codes).
 
-GUIDs are uuid5 of the study key and the object's identity, so re-exporting gives the same
-GUIDs. Binary ``0`` codes are not written (REFI-QDA codes mark presence only).
+GUIDs are uuid5 of the study key and the object's identity and dates are the stored ones, so
+re-exporting an unchanged study gives an identical file.
 """
 
 from __future__ import annotations
 
 import math
-import uuid
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pandas as pd
 
 from socialcoder import __version__
-from socialcoder.domain.codebook import Dimension, Scale, Unit
-from socialcoder.export.model import StudyData
+from socialcoder.domain.codebook import Scale, Unit
+from socialcoder.export import refi_ext
+from socialcoder.export.model import CONSENSUS, StudyData
 from socialcoder.export.output import Output
+from socialcoder.export.refi_xml import (
+    Guids,
+    code_values,
+    q,
+    source_text,
+    sub,
+    write_codebook,
+    xml_time,
+)
 
-NS = "urn:QDA-XML:project:1.0"
-_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://socialcoder.invalid/refi-qda")
 ROLES_PREFIX = "SocialCoder speaker roles: "
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-ET.register_namespace("", NS)
+@dataclass(frozen=True, slots=True)
+class TranscriptInfo:
+    """How a transcript came into the study (kept in the extension)."""
 
-
-def _q(tag: str) -> str:
-    return f"{{{NS}}}{tag}"
+    imported_at: datetime
+    source_name: str
+    format: str
+    content_hash: str
+    media_path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class SegmentSpan:
-    """Where a turn's text lies in the source text: [start, end) in code points."""
+class RefiExtras:
+    """What the project needs beyond :class:`StudyData`. ``StudyData.codes`` must have the
+    columns ``created_at`` and ``updated_at``; ``segment_memos`` the column ``updated_at``."""
 
-    index: int
-    start: int
-    end: int
+    codebook_yaml: str
+    created_at: datetime
+    transcripts: Mapping[int, TranscriptInfo]
+    assignments: tuple[tuple[int, str, str], ...] = ()  # (transcript_id, coder, purpose)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,266 +91,362 @@ class RefiExportSummary:
     codings: int
     notes: int
     to_stream: bool = False  # written to a device or pipe: print summaries on stderr
+    absent_codes: int = 0  # explicit binary 0 codes (carried in socialcoder/study.json)
+    not_written: tuple[tuple[str, int], ...] = ()  # (reason, codes)
 
 
-def stamp(seconds: float) -> str:
-    """``hh:mm:ss.sss`` as the plain-text importer reads it."""
-    millis = round(seconds * 1000)
-    h, rest = divmod(millis, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
-
-
-def source_text(
-    preamble: str, turns: Iterable[tuple[int, str, float | None, str]]
-) -> tuple[str, list[SegmentSpan]]:
-    """(plain text, spans) from the preamble and turns ``(index, label, start, text)``."""
-    parts: list[str] = []
-    length = 0
-    if preamble.strip():
-        parts.append(preamble.strip() + "\n\n")
-        length = len(parts[0])
-    spans = []
-    for index, label, start, text in turns:
-        head = (
-            f"[{stamp(start)}] {label}: "
-            if start is not None and not math.isnan(start)
-            else f"{label}: "
-        )
-        spans.append(SegmentSpan(index, length + len(head), length + len(head) + len(text)))
-        line = head + text + "\n"
-        parts.append(line)
-        length += len(line)
-    return "".join(parts), spans
-
-
-class _Guids:
-    def __init__(self, key: str) -> None:
-        self.base = uuid.uuid5(_NAMESPACE, key)
-
-    def __call__(self, *parts: object) -> str:
-        return str(uuid.uuid5(self.base, "\x1f".join(str(p) for p in parts)))
-
-
-def _sub(
-    parent: ET.Element, tag: str, attrib: dict[str, str] | None = None, text: str | None = None
-) -> ET.Element:
-    el = ET.SubElement(parent, _q(tag), {k: v for k, v in (attrib or {}).items() if v is not None})
-    if text is not None:
-        el.text = text
-    return el
-
-
-def _code_values(dim: Dimension, used: set[str]) -> list[tuple[str, str]]:
-    """(value, label) of the child codes of a non-binary dimension."""
-    if dim.values:
-        return [(v.value, v.label) for v in dim.values]
-
-    def order(v: str) -> float:
-        try:
-            return float(v)
-        except ValueError:
-            return math.inf
-
-    return [(v, v) for v in sorted(used, key=order)]
+_VARIABLES = (
+    ("participant", "Text"),
+    ("therapist", "Text"),
+    ("session", "Integer"),
+    ("date", "Date"),
+)
 
 
 @dataclass(frozen=True, slots=True)
 class ProjectParts:
-    """``project.qde`` as bytes, the source files (internal name -> text) and counts."""
+    """``project.qde`` as bytes, the source files (internal name -> text), ``study.json``,
+    and counts."""
 
     body: bytes
     files: dict[str, str]
+    extension: bytes
     selections: int
     codings: int
     notes: int
+    absent_codes: int
+    not_written: tuple[tuple[str, int], ...]
 
 
-def build_project(data: StudyData, study_key: str) -> ProjectParts:
-    """The project for the study data (see the module doc)."""
-    g = _Guids(study_key)
-    root = ET.Element(
-        _q("Project"), {"name": data.study_name, "origin": f"SocialCoder {__version__}"}
-    )
-    users = _sub(root, "Users")
-    user_guid = {c: g("user", c) for c in data.coders}
-    for coder in data.coders:
-        _sub(users, "User", {"guid": user_guid[coder], "name": coder, "id": coder})
+class _Builder:
+    """Builds one project (see the module doc); one method per part of ``project.qde``."""
 
-    codes = data.codes
-    codebook = data.codebook
-    code_guid: dict[tuple[str, str | None], str] = {}
-    codes_el = _sub(_sub(root, "CodeBook"), "Codes")
-    for dim in codebook.dimensions:
-        binary = dim.scale is Scale.BINARY
-        attrib = {
-            "guid": g("code", dim.key),
-            "name": dim.key,
-            "isCodable": "true" if binary else "false",
-        }
-        if dim.color:
-            attrib["color"] = dim.color
-        el = _sub(codes_el, "Code", attrib)
-        _sub(
-            el,
-            "Description",
-            text=f"{dim.label} ({dim.scale.value}, {dim.unit.value}). {dim.definition}".strip(),
+    def __init__(self, data: StudyData, extras: RefiExtras, study_key: str) -> None:
+        self.data, self.extras, self.g = data, extras, Guids(study_key)
+        self.user = {c: self.g("user", c) for c in data.coders}
+        self.coder_order = {c: i for i, c in enumerate(data.coders)}
+        self.dim_order = {k: i for i, k in enumerate(data.codebook.keys)}
+        self.notes: list[ET.Element] = []
+        self.selections = self.codings = 0
+        self.not_written: dict[str, int] = {}
+        self.ext_sources: list[refi_ext.ExtSource] = []
+        self.absent: list[refi_ext.ExtAbsent] = []
+        self.source_guid: dict[int, str] = {}
+
+    def note(self, name: str, coder: str, text: str, created: str, modified: str) -> str:
+        guid = self.g("note", name, coder)
+        note = ET.Element(
+            q("Note"),
+            {
+                "guid": guid,
+                "name": name,
+                "creatingUser": self.user[coder],
+                "creationDateTime": created,
+                "modifyingUser": self.user[coder],
+                "modifiedDateTime": modified,
+            },
         )
-        if binary:
-            code_guid[(dim.key, "1")] = attrib["guid"]
-            continue
-        used = set(codes.loc[codes["dimension"] == dim.key, "value"])
-        for value, label in _code_values(dim, used):
-            guid = g("code", dim.key, value)
-            code_guid[(dim.key, value)] = guid
-            child = _sub(el, "Code", {"guid": guid, "name": value, "isCodable": "true"})
-            _sub(child, "Description", text=label)
+        ET.SubElement(note, q("PlainTextContent")).text = text
+        self.notes.append(note)
+        return guid
 
-    variables = _sub(root, "Variables")
-    var_guid = {}
-    for name, kind in (
-        ("participant", "Text"),
-        ("therapist", "Text"),
-        ("session", "Integer"),
-        ("date", "Date"),
-    ):
-        var_guid[name] = g("variable", name)
-        _sub(variables, "Variable", {"guid": var_guid[name], "name": name, "typeOfVariable": kind})
+    def selection(
+        self,
+        src: ET.Element,
+        name: str,
+        span: tuple[int, int],
+        coder: str,
+        times: tuple[str, str],
+        memo: str | None,
+    ) -> ET.Element:
+        created, modified = times
+        sel = sub(
+            src,
+            "PlainTextSelection",
+            {
+                "guid": self.g("selection", name),
+                "name": name,
+                "startPosition": str(span[0]),
+                "endPosition": str(span[1]),
+                "creatingUser": self.user[coder],
+                "creationDateTime": created,
+                "modifyingUser": self.user[coder],
+                "modifiedDateTime": modified,
+            },
+        )
+        if memo:
+            sub(sel, "Description", text=memo)
+        self.selections += 1
+        return sel
 
-    transcripts = data.transcripts.sort_values("transcript")
-    cases = _sub(root, "Cases")
-    by_participant: dict[str, list[str]] = {}
-    for row in transcripts.itertuples(index=False):
-        if isinstance(row.participant, str) and row.participant:
-            by_participant.setdefault(row.participant, []).append(g("source", row.transcript))
-    for participant, sources_of in sorted(by_participant.items()):
-        case = _sub(cases, "Case", {"guid": g("case", participant), "name": participant})
-        value = _sub(case, "VariableValue")
-        _sub(value, "VariableRef", {"targetGUID": var_guid["participant"]})
-        _sub(value, "TextValue", text=participant)
-        for guid in sources_of:
-            _sub(case, "SourceRef", {"targetGUID": guid})
-    if not by_participant:
-        root.remove(cases)
+    def build(self) -> ProjectParts:
+        data, extras = self.data, self.extras
+        created = xml_time(extras.created_at)
+        root = ET.Element(
+            q("Project"),
+            {
+                "name": data.study_name,
+                "origin": f"SocialCoder {__version__}",
+                "creationDateTime": created,
+                "modifiedDateTime": created,
+            },
+        )
+        users = sub(root, "Users")
+        for coder in data.coders:
+            sub(users, "User", {"guid": self.user[coder], "name": coder, "id": coder})
+        self.code_guid = write_codebook(root, data.codebook, data.codes, self.g)
+        variables = sub(root, "Variables")
+        self.var_guid = {}
+        for name, kind in _VARIABLES:
+            self.var_guid[name] = self.g("variable", name)
+            sub(
+                variables,
+                "Variable",
+                {"guid": self.var_guid[name], "name": name, "typeOfVariable": kind},
+            )
+        transcripts = data.transcripts.sort_values("transcript")
+        self.source_guid = {
+            int(t): self.g("source", n)
+            for t, n in zip(transcripts["transcript_id"], transcripts["transcript"], strict=True)
+        }
+        self._cases(root, transcripts)
+        files: dict[str, str] = {}
+        sources_el = sub(root, "Sources")
+        segs = data.segments.sort_values(["transcript_id", "segment"])
+        seg_groups = dict(tuple(segs.groupby("transcript_id", sort=False)))
+        code_groups = dict(tuple(data.codes.groupby("transcript_id", sort=False)))
+        memos = data.segment_memos
+        memo_groups = dict(tuple(memos.groupby("transcript_id", sort=False))) if len(memos) else {}
+        for row in transcripts.itertuples(index=False):
+            tid = int(row.transcript_id)
+            tsegs = seg_groups.get(tid, segs.iloc[0:0])
+            text = self._source(
+                sources_el,
+                row,
+                tsegs,
+                code_groups.get(tid, data.codes.iloc[0:0]),
+                memo_groups.get(tid),
+            )
+            files[f"{self.source_guid[tid]}.txt"] = text
+        if self.notes:
+            sub(root, "Notes").extend(self.notes)
+        sub(
+            root,
+            "Description",
+            text=f"Exported by SocialCoder {__version__} with codebook {data.codebook.name!r} {data.codebook.version}; the SocialCoder study data are in socialcoder/.",
+        )
+        body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+        return ProjectParts(
+            body,
+            files,
+            self._extension(),
+            self.selections,
+            self.codings,
+            len(self.notes),
+            len(self.absent),
+            tuple(sorted(self.not_written.items())),
+        )
 
-    notes: list[ET.Element] = []
-    files: dict[str, str] = {}
-    sources_el = _sub(root, "Sources")
-    segs = data.segments.sort_values(["transcript_id", "segment"])
-    seg_groups = dict(tuple(segs.groupby("transcript_id", sort=False)))
-    code_groups = dict(tuple(codes.groupby("transcript_id", sort=False)))
-    memo_groups = (
-        dict(tuple(data.segment_memos.groupby("transcript_id", sort=False)))
-        if len(data.segment_memos)
-        else {}
-    )
-    counts = {"selections": 0, "codings": 0}
-    for row in transcripts.itertuples(index=False):
-        tid, name = row.transcript_id, row.transcript
-        tsegs = seg_groups.get(tid, segs.iloc[0:0])
+    def _cases(self, root: ET.Element, transcripts: pd.DataFrame) -> None:
+        by_participant: dict[str, list[str]] = {}
+        for row in transcripts.itertuples(index=False):
+            if isinstance(row.participant, str) and row.participant:
+                by_participant.setdefault(row.participant, []).append(
+                    self.source_guid[int(row.transcript_id)]
+                )
+        if not by_participant:
+            return
+        cases = sub(root, "Cases")
+        for participant, sources_of in sorted(by_participant.items()):
+            case = sub(cases, "Case", {"guid": self.g("case", participant), "name": participant})
+            for guid in sources_of:
+                sub(case, "SourceRef", {"targetGUID": guid})
+
+    def _source(
+        self,
+        parent: ET.Element,
+        row: object,
+        tsegs: pd.DataFrame,
+        tcodes: pd.DataFrame,
+        tmemos: pd.DataFrame | None,
+    ) -> str:
+        data = self.data
+        tid, name = int(row.transcript_id), str(row.transcript)  # type: ignore[attr-defined]
+        preamble = row.preamble or ""  # type: ignore[attr-defined]
         text, spans = source_text(
-            row.preamble or "",
+            preamble,
             zip(tsegs["segment"], tsegs["speaker"], tsegs["start"], tsegs["text"], strict=True),
         )
-        guid = g("source", name)
-        files[f"{guid}.txt"] = text
-        src = _sub(
-            sources_el,
+        info = self.extras.transcripts[tid]
+        imported = xml_time(info.imported_at)
+        guid = self.source_guid[tid]
+        src = sub(
+            parent,
             "TextSource",
-            {"guid": guid, "name": name, "plainTextPath": f"internal://{guid}.txt"},
+            {
+                "guid": guid,
+                "name": name,
+                "plainTextPath": f"internal://{guid}.txt",
+                "creationDateTime": imported,
+                "modifiedDateTime": imported,
+            },
         )
         roles = dict(zip(tsegs["speaker"], tsegs["role"], strict=True))
         roles_text = ",".join(f"{k}={v}" for k, v in roles.items() if "," not in k and "=" not in k)
-        _sub(src, "Description", text=ROLES_PREFIX + roles_text)
+        sub(src, "Description", text=ROLES_PREFIX + roles_text)
         span_of = {s.index: s for s in spans}
-        seg_id_to_idx = dict(zip(tsegs["segment_id"], tsegs["segment"], strict=True))
-        tcodes = code_groups.get(tid, codes.iloc[0:0])
-        by_unit: dict[int | None, list[tuple[str, str, str, str | None]]] = {}
+        idx_of = dict(zip(tsegs["segment_id"], tsegs["segment"], strict=True))
+        units: list[tuple[int, int, str, str, object]] = []  # (unit order, coder order, kind, ...)
         for c in tcodes.itertuples(index=False):
-            if c.dimension not in codebook._by_key:
+            if not data.codebook.has(c.dimension):
+                self.not_written["codes of dimensions no longer in the codebook"] = (
+                    self.not_written.get("codes of dimensions no longer in the codebook", 0) + 1
+                )
                 continue
-            dim = codebook.dimension(c.dimension)
-            if dim.scale is Scale.BINARY and c.value != "1":
-                continue
+            dim = data.codebook.dimension(c.dimension)
             idx = (
                 None
                 if (dim.unit is Unit.SESSION or pd.isna(c.segment_id))
-                else seg_id_to_idx.get(int(c.segment_id))
+                else int(idx_of[int(c.segment_id)])
             )
             memo = c.memo if isinstance(c.memo, str) and c.memo else None
-            by_unit.setdefault(idx, []).append((c.coder, c.dimension, c.value, memo))
-        seg_memos: dict[int, list[tuple[str, str]]] = {}
-        for m in memo_groups.get(
-            tid, pd.DataFrame(columns=["segment_id", "coder", "segment_memo"])
-        ).itertuples(index=False):
-            seg_memos.setdefault(seg_id_to_idx[int(m.segment_id)], []).append(
-                (m.coder, m.segment_memo)
+            if dim.scale is Scale.BINARY and c.value != "1":
+                self.absent.append(refi_ext.ExtAbsent(c.coder, guid, idx, c.dimension, memo))
+                continue
+            units.append(
+                (
+                    -1 if idx is None else idx,
+                    self.coder_order[c.coder],
+                    "code",
+                    self.dim_order[c.dimension],
+                    c,
+                )
             )
-        order = {c: i for i, c in enumerate(data.coders)}
-        dim_order = {k: i for i, k in enumerate(codebook.keys)}
-        units = sorted(set(by_unit) | set(seg_memos), key=lambda u: -1 if u is None else u)
-        for idx in units:
-            if idx is None:
-                start, end, unit_name = 0, len(text), "session"
-            else:
-                span = span_of[idx]
-                start, end, unit_name = span.start, span.end, f"segment {idx}"
-            sel = _sub(
-                src,
-                "PlainTextSelection",
+        for m in tmemos.itertuples(index=False) if tmemos is not None else ():
+            units.append(
+                (
+                    int(idx_of[int(m.segment_id)]),
+                    self.coder_order[m.coder],
+                    "memo",
+                    len(self.dim_order),
+                    m,
+                )
+            )
+        for idx, _, kind, _, item in sorted(units, key=lambda u: (u[0], u[1], u[3])):
+            span = (0, len(text)) if idx < 0 else (span_of[idx].start, span_of[idx].end)
+            unit_name = "session" if idx < 0 else f"segment {idx}"
+            coder = item.coder  # type: ignore[attr-defined]
+            if kind == "memo":
+                stamp_ = xml_time(item.updated_at)  # type: ignore[attr-defined]
+                memo = str(item.segment_memo)  # type: ignore[attr-defined]
+                sel = self.selection(
+                    src,
+                    f"{name} {unit_name}: {coder}, segment memo",
+                    span,
+                    coder,
+                    (stamp_, stamp_),
+                    memo,
+                )
+                note = self.note(
+                    f"{name} {unit_name}: {coder}, segment memo", coder, memo, stamp_, stamp_
+                )
+                sub(sel, "NoteRef", {"targetGUID": note})
+                continue
+            key, value = item.dimension, item.value  # type: ignore[attr-defined]
+            times = (xml_time(item.created_at), xml_time(item.updated_at))  # type: ignore[attr-defined]
+            memo = item.memo if isinstance(item.memo, str) and item.memo else None  # type: ignore[attr-defined]
+            label = f"{name} {unit_name}: {coder}, {key}"
+            sel = self.selection(src, label, span, coder, times, memo)
+            coding = sub(
+                sel,
+                "Coding",
                 {
-                    "guid": g("selection", name, unit_name),
-                    "name": f"{name} {unit_name}",
-                    "startPosition": str(start),
-                    "endPosition": str(end),
+                    "guid": self.g("coding", label),
+                    "creatingUser": self.user[coder],
+                    "creationDateTime": times[0],
                 },
             )
-            counts["selections"] += 1
-            for coder, key, value, memo in sorted(
-                by_unit.get(idx, []), key=lambda x: (order.get(x[0], 99), dim_order[x[1]])
-            ):
-                coding = _sub(
-                    sel,
-                    "Coding",
-                    {
-                        "guid": g("coding", name, unit_name, coder, key),
-                        "creatingUser": user_guid[coder],
-                    },
+            sub(coding, "CodeRef", {"targetGUID": self.code_guid[(key, value)]})
+            self.codings += 1
+            if memo:
+                sub(
+                    coding,
+                    "NoteRef",
+                    {"targetGUID": self.note(f"{label} memo", coder, memo, *times)},
                 )
-                _sub(coding, "CodeRef", {"targetGUID": code_guid[(key, value)]})
-                counts["codings"] += 1
-                if memo:
-                    note_guid = g("note", name, unit_name, coder, key)
-                    notes.append(_note(note_guid, f"{coder}: {key} memo", user_guid[coder], memo))
-                    _sub(coding, "NoteRef", {"targetGUID": note_guid})
-            for coder, memo in sorted(
-                seg_memos.get(idx, []) if idx is not None else [], key=lambda x: order.get(x[0], 99)
-            ):
-                note_guid = g("note", name, unit_name, coder)
-                notes.append(_note(note_guid, f"{coder}: segment memo", user_guid[coder], memo))
-                _sub(sel, "NoteRef", {"targetGUID": note_guid})
-        _variable_values(src, var_guid, row)
-    if notes:
-        notes_el = _sub(root, "Notes")
-        notes_el.extend(notes)
-    body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return ProjectParts(body, files, counts["selections"], counts["codings"], len(notes))
+        _variable_values(src, self.var_guid, row)
+        self.ext_sources.append(
+            refi_ext.ExtSource(
+                guid=guid,
+                transcript=name,
+                source_name=info.source_name,
+                format=info.format,
+                content_hash=info.content_hash,
+                media_path=info.media_path,
+                preamble=preamble,
+                segments=tuple(
+                    refi_ext.ExtSegment(
+                        span_of[int(s)].start,
+                        span_of[int(s)].end,
+                        str(label),
+                        str(role),
+                        _seconds(a),
+                        _seconds(b),
+                    )
+                    for s, label, role, a, b in zip(
+                        tsegs["segment"],
+                        tsegs["speaker"],
+                        tsegs["role"],
+                        tsegs["start"],
+                        tsegs["end"],
+                        strict=True,
+                    )
+                ),
+            )
+        )
+        return text
+
+    def _extension(self) -> bytes:
+        data = self.data
+        involved = data.involved
+        completions = tuple(
+            sorted(
+                (c, self.source_guid[int(t)])
+                for t, c, done in zip(
+                    involved["transcript_id"], involved["coder"], involved["completed"], strict=True
+                )
+                if done
+            )
+        )
+        ext = refi_ext.RefiExtension(
+            codebook_yaml=self.extras.codebook_yaml,
+            coders=tuple(refi_ext.ExtCoder(c, self.user[c], c == CONSENSUS) for c in data.coders),
+            sources=tuple(self.ext_sources),
+            completions=completions,
+            assignments=tuple(
+                sorted(
+                    (c, self.source_guid[t], p)
+                    for t, c, p in self.extras.assignments
+                    if c in self.user
+                )
+            ),
+            absent=tuple(
+                sorted(self.absent, key=lambda a: (a.source, a.coder, a.segment or 0, a.dimension))
+            ),
+        )
+        return refi_ext.to_json(ext)
 
 
-def _note(guid: str, name: str, user: str, text: str) -> ET.Element:
-    note = ET.Element(_q("Note"), {"guid": guid, "name": name, "creatingUser": user})
-    content = ET.SubElement(note, _q("PlainTextContent"))
-    content.text = text
-    return note
+def _seconds(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
 
 
 def _variable_values(src: ET.Element, var_guid: dict[str, str], row: object) -> None:
     values = (
-        ("participant", "TextValue", row.participant),
-        ("therapist", "TextValue", row.therapist),
-        ("session", "IntegerValue", row.session),
-        ("date", "DateValue", row.date),
+        ("participant", "TextValue", row.participant),  # type: ignore[attr-defined]
+        ("therapist", "TextValue", row.therapist),  # type: ignore[attr-defined]
+        ("session", "IntegerValue", row.session),  # type: ignore[attr-defined]
+        ("date", "DateValue", row.date),  # type: ignore[attr-defined]
     )
     for name, tag, value in values:
         if (
@@ -340,40 +457,52 @@ def _variable_values(src: ET.Element, var_guid: dict[str, str], row: object) -> 
         ):
             continue
         text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-        vv = _sub(src, "VariableValue")
-        _sub(vv, "VariableRef", {"targetGUID": var_guid[name]})
-        _sub(vv, tag, text=text)
+        vv = sub(src, "VariableValue")
+        sub(vv, "VariableRef", {"targetGUID": var_guid[name]})
+        sub(vv, tag, text=text)
 
 
-def write_qdpx(data: StudyData, out: Output, study_key: str | None = None) -> RefiExportSummary:
+def build_project(data: StudyData, extras: RefiExtras, study_key: str) -> ProjectParts:
+    """The project for the study data (see the module doc)."""
+    return _Builder(data, extras, study_key).build()
+
+
+def write_qdpx(
+    data: StudyData, extras: RefiExtras, out: Output, study_key: str | None = None
+) -> RefiExportSummary:
     """Write the .qdpx file (whole or not at all) to ``out`` (see
-    :func:`socialcoder.export.output.prepare_output`)."""
-    parts = build_project(data, study_key or data.study_name)
+    :func:`socialcoder.export.output.prepare_output`). The one place that writes the archive."""
+    parts = build_project(data, extras, study_key or data.study_name)
+    entries: list[tuple[str, bytes]] = [("project.qde", parts.body)]
+    entries += [
+        (f"sources/{name}", text.encode("utf-8")) for name, text in sorted(parts.files.items())
+    ]
+    entries += [
+        (refi_ext.CODEBOOK_YAML, extras.codebook_yaml.encode("utf-8")),
+        (refi_ext.STUDY_JSON, parts.extension),
+    ]
     with (
         out.writing() as tmp,
         zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf,
     ):
-        zf.writestr(
-            zipfile.ZipInfo("project.qde", _ZIP_TIME),
-            parts.body,
-            compress_type=zipfile.ZIP_DEFLATED,
-        )
-        for name, text in sorted(parts.files.items()):
-            zf.writestr(
-                zipfile.ZipInfo(f"sources/{name}", _ZIP_TIME),
-                text.encode("utf-8"),
-                compress_type=zipfile.ZIP_DEFLATED,
-            )
-    n_codes = sum(1 for d in data.codebook.dimensions) + sum(
-        len(d.values) for d in data.codebook.dimensions if d.scale is not Scale.BINARY
-    )
+        for name, blob in entries:
+            zf.writestr(zipfile.ZipInfo(name, _ZIP_TIME), blob, compress_type=zipfile.ZIP_DEFLATED)
+    codebook = data.codebook
+    used = data.codes
+    n_codes = 0
+    for d in codebook.dimensions:
+        n_codes += 1
+        if d.scale is not Scale.BINARY:
+            n_codes += len(code_values(d, set(used.loc[used["dimension"] == d.key, "value"])))
     return RefiExportSummary(
-        out.path or Path("-"),
-        len(parts.files),
-        len(data.coders),
-        n_codes,
-        parts.selections,
-        parts.codings,
-        parts.notes,
-        out.to_stream,
+        path=out.path or Path("-"),
+        sources=len(parts.files),
+        users=len(data.coders),
+        codes=n_codes,
+        selections=parts.selections,
+        codings=parts.codings,
+        notes=parts.notes,
+        to_stream=out.to_stream,
+        absent_codes=parts.absent_codes,
+        not_written=parts.not_written,
     )

@@ -1,9 +1,11 @@
 """File > Import REFI-QDA project…: a .qdpx from another QDA program becomes a NEW study.
 
 The dialog asks for the project, the new study file (.scstudy), and optionally a mapping file
-(codes -> dimensions), a codebook and speaker roles. The import runs off the GUI thread
+(codes -> dimensions), a codebook, speaker roles, what to do with texts without speaker labels
+and which transcripts to mark complete. The import runs off the GUI thread
 (:func:`socialcoder.services.refi_import.import_refi`); at the end a summary lists what was
-imported and everything that could not be mapped (never silently dropped), and offers to open
+imported, which codebook and completion rule applied, and everything that could not be imported
+(never silently dropped), and offers to open
 the new study (:attr:`RefiImportDialog.summary_box`, Yes opens it).
 """
 
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
-    QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -34,7 +36,7 @@ from socialcoder.gui.background import ProgressRun
 from socialcoder.gui.dialogs import show_error
 from socialcoder.gui.lead.workers import Report
 from socialcoder.importers import parse_speaker_map
-from socialcoder.services.refi_import import RefiImportSummary, import_refi
+from socialcoder.services.refi_import import RefiImportSummary, import_refi, summary_lines
 
 if TYPE_CHECKING:
     from socialcoder.gui.main_window import MainWindow
@@ -47,29 +49,24 @@ CODEBOOK_FILTER = "Codebooks (*.yaml *.yml);;All files (*)"
 
 
 def summary_text(summary: RefiImportSummary) -> tuple[str, str]:
-    """(headline, details): what came in, then every item that could not be mapped."""
-    head = (
-        f"Created {summary.study}: {summary.transcripts} transcript(s), {summary.segments} "
-        f"segments, coders {', '.join(summary.coders) or 'none'}, {summary.codes} codes, "
-        f"{summary.memos} memos."
-    )
-    lines: list[str] = []
-    if summary.unmapped_codes:
-        lines.append("Codes not mapped to any dimension (their codings were not imported):")
-        lines += [f"  • {code} ({n} coding(s))" for code, n in summary.unmapped_codes]
-    if summary.skipped_sources:
-        lines.append("Sources not imported:")
-        lines += [f"  • {name}: {reason}" for name, reason in summary.skipped_sources]
-    if summary.skipped_codings:
-        lines.append("Codings not imported:")
-        lines += [f"  • {reason}: {n}" for reason, n in summary.skipped_codings]
-    if summary.conflicts:
-        lines.append("Conflicting values (the first was kept):")
-        lines += [f"  • {c}" for c in summary.conflicts]
-    if summary.notes_not_imported:
-        lines.append(f"Memos attached to nothing imported: {summary.notes_not_imported}")
-    details = "\n".join(lines) if lines else "Everything in the project could be mapped."
-    return head, details
+    """(headline, details): what came in, which codebook and completion rule applied, then
+    every item that could not be imported (the same lines as the command line prints)."""
+    head, lines = summary_lines(summary)
+    return head, "\n".join(f"• {line}" for line in lines)
+
+
+#: The completion choices: (label, ``complete`` argument of the import).
+COMPLETION_CHOICES: tuple[tuple[str, bool | None], ...] = (
+    ("As in the project (SocialCoder exports); otherwise nothing complete", None),
+    ("Mark every coder's coded transcripts complete (uncoded turns become 'absent')", True),
+    ("Mark nothing complete", False),
+)
+#: Texts without speaker labels: (label, role or None to refuse them).
+ONE_SPEAKER_CHOICES: tuple[tuple[str, Role | None], ...] = (
+    ("Refuse them (name the speakers in the text)", None),
+    ("One turn per line, spoken by the patient", Role.PATIENT),
+    ("One turn per line, spoken by the therapist", Role.THERAPIST),
+)
 
 
 def _file_row(parent: QWidget, edit: QLineEdit, choose: object) -> QHBoxLayout:
@@ -111,12 +108,20 @@ class RefiImportDialog(QDialog):
         self.mapping.setPlaceholderText("optional: CSV or YAML, code -> dimension[=value]")
         self.codebook = QLineEdit(self)
         self.codebook.setObjectName("codebook")
-        self.codebook.setPlaceholderText("optional: default is the bundled codebook")
+        self.codebook.setPlaceholderText(
+            "optional: default is the project's own (SocialCoder) or one built from its codes"
+        )
         self.speakers = QLineEdit(self)
         self.speakers.setObjectName("speakers")
         self.speakers.setPlaceholderText("optional, e.g. T=therapist,P=patient")
-        self.complete = QCheckBox("Mark coded transcripts complete (codings mark presence)")
-        self.complete.setChecked(True)
+        self.one_speaker = QComboBox(self)
+        self.one_speaker.setObjectName("one_speaker")
+        for text, _ in ONE_SPEAKER_CHOICES:
+            self.one_speaker.addItem(text)
+        self.completion = QComboBox(self)
+        self.completion.setObjectName("completion")
+        for text, _ in COMPLETION_CHOICES:
+            self.completion.addItem(text)
         for text, edit, choose in (
             ("&Project (.qdpx):", self.project, self._choose_project),
             ("&New study:", self.target, self._choose_target),
@@ -126,8 +131,14 @@ class RefiImportDialog(QDialog):
             label = QLabel(text, self)
             label.setBuddy(edit)
             form.addRow(label, _file_row(self, edit, choose))
-        form.addRow("&Speaker roles:", self.speakers)
-        form.addRow("", self.complete)
+        for text, widget in (
+            ("&Speaker roles:", self.speakers),
+            ("&Unlabelled texts:", self.one_speaker),
+            ("Comp&letion:", self.completion),
+        ):
+            label = QLabel(text, self)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
         layout.addLayout(form)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
@@ -187,7 +198,8 @@ class RefiImportDialog(QDialog):
         except UserError as exc:
             show_error(self, str(exc), "Cannot import")
             return
-        complete = self.complete.isChecked()
+        complete = COMPLETION_CHOICES[self.completion.currentIndex()][1]
+        one_speaker = ONE_SPEAKER_CHOICES[self.one_speaker.currentIndex()][1]
 
         def work(report: Report, _cancelled: object) -> RefiImportSummary:
             report(0, 1, f"reading {project.name} and creating {target.name}")
@@ -198,6 +210,7 @@ class RefiImportDialog(QDialog):
                 codebook=codebook,
                 speaker_map=speakers,
                 complete=complete,
+                one_speaker=one_speaker,
             )
 
         self.import_button.setEnabled(False)

@@ -23,6 +23,7 @@ from socialcoder.export.output import Output, prepare_output
 from socialcoder.export.tables import build_table
 from socialcoder.export.writers import FORMATS, format_of, write_table
 from socialcoder.services.measures import read_measures
+from socialcoder.services.refi_export import export_refi_project
 from socialcoder.services.study import Study
 from socialcoder.storage.models import (
     AssignmentRow,
@@ -315,6 +316,4 @@ def export_refi(
     An existing file is replaced only with ``force``; a .qdpx cannot go to standard output."""
     out = check_output(study, path, REFI, force=force)
     chosen = resolve_coders(study, coders)
-    data = load_study_data(study, chosen, with_text=True)
-    key = f"{study.name}|{study.info().created_at.isoformat()}"
-    return refi_write.write_qdpx(data, out, study_key=key)
+    return export_refi_project(study, load_study_data(study, chosen, with_text=True), out)

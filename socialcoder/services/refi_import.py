@@ -1,12 +1,23 @@
 """Importing a REFI-QDA project (.qdpx) into a NEW study.
 
-Text sources become transcripts (read by the plain-text importer, so lines ``Label: text``
-become turns), users become coders, codes map to dimensions (see
-:mod:`socialcoder.export.refi_mapping`), and each coding goes to every segment its selection
-overlaps (where the dimension applies). Code memos and selection memos come along. Everything is
-read and checked before the study is created; the study is built under a temporary name and
-renamed at the end, so a refusal leaves no file behind. Whatever cannot be used is listed in the
-summary, never dropped silently.
+* **Codebook.** ``--codebook FILE`` (codes matched by name or by ``--mapping``); otherwise a
+  project written by SocialCoder brings its own codebook (``socialcoder/codebook.yaml``), and a
+  project from another program gets a codebook built from its code tree
+  (:mod:`socialcoder.export.refi_codebook`), so no code is dropped by default.
+* **Turns** and **selections**: see :mod:`socialcoder.services.refi_plan` (selections outside
+  the text are refused with their reason, never clamped; partial overlaps are counted).
+* **Coders**: a user becomes a coder only when something of theirs is imported (a source's
+  owner with no codings does not); a SocialCoder project brings back all its coders.
+* **Completion**: a SocialCoder project brings back its completions; another program's
+  project marks nothing complete (its coding need not be exhaustive) unless ``complete=True``
+  (``--complete``); ``complete=False`` (``--no-complete``) marks nothing in either case.
+* **Memos**: a selection's ``Description`` (QualCoder, MAXQDA) and the notes referenced from a
+  coding are the code's memo; notes on a selection, a selection without codings (an annotation)
+  and QualCoder's annotation notes are segment memos of the first turn they overlap.
+
+Everything is read and checked before the study is created; the study is built under a
+temporary name and renamed at the end, so a refusal leaves no file behind. Whatever cannot be
+used is listed in the summary, never dropped silently.
 """
 
 from __future__ import annotations
@@ -15,26 +26,27 @@ import csv
 import os
 import re
 import tempfile
-from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH, load_codebook
-from socialcoder.domain.codebook import Codebook, Role, Unit
+from socialcoder.codebooks import codebook_to_yaml, load_codebook, parse_codebook
+from socialcoder.domain.codebook import Codebook, Role, Scale, Unit
 from socialcoder.errors import StudyError, UserError
-from socialcoder.export.refi_mapping import read_mapping, resolve_codes
+from socialcoder.export.refi_codebook import build_codebook
+from socialcoder.export.refi_ext import CODEBOOK_YAML, RefiExtension
+from socialcoder.export.refi_mapping import check_mapping, read_mapping, resolve_codes
 from socialcoder.export.refi_read import RefiProject, RefiSource, read_qdpx
 from socialcoder.export.refi_write import ROLES_PREFIX
-from socialcoder.importers import parse_speaker_map, parse_text
+from socialcoder.services.assignments import assign
 from socialcoder.services.coders import add_coders
 from socialcoder.services.codes_csv import import_codes_csv
-from socialcoder.services.study import create_study
+from socialcoder.services.coding import set_completed
+from socialcoder.services.refi_plan import Plan, UserNames, plan_source, source_turns
+from socialcoder.services.study import CONSENSUS, create_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
 from socialcoder.storage import db
-
-_BAD_NAME = re.compile(r"[,;=\r\n]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,66 +56,24 @@ class RefiImportSummary:
     segments: int
     coders: tuple[str, ...]
     codes: int
-    memos: int
+    memos: int  # segment memos
     unmapped_codes: tuple[tuple[str, int], ...] = ()  # (code path, codings)
     skipped_sources: tuple[tuple[str, str], ...] = ()  # (name, reason)
     skipped_codings: tuple[tuple[str, int], ...] = ()  # (reason, count)
     conflicts: tuple[str, ...] = ()
     notes_not_imported: int = 0
-
-
-@dataclass(slots=True)
-class _Turns:
-    """One source's turns: roles and [start, end) spans in the source text."""
-
-    name: str
-    roles: list[Role]
-    starts: list[int]
-    ends: list[int]
-    speaker_map: dict[str, Role] = field(default_factory=dict)
-
-
-def _turn_starts(text: str, segments: list[str], label: str) -> list[int]:
-    """Start offset (code points, in ``text``) of the line where each turn's text begins.
-
-    Turns are found in order by the first line of their text, so the offsets are those of the
-    text as given (a CRLF stays two code points)."""
-    starts = []
-    cursor = 0
-    for number, seg in enumerate(segments, start=1):
-        first = seg.split("\n", 1)[0]
-        found = text.find(first, cursor)
-        if found < 0:
-            raise UserError(f"turn {number} cannot be located in the source text", source=label)
-        line_start = max(text.rfind("\n", 0, found), text.rfind("\r", 0, found)) + 1
-        starts.append(max(line_start, starts[-1] + 1 if starts else 0))
-        cursor = found + len(first)
-    return starts
-
-
-def _speaker_map(source: RefiSource, given: Mapping[str, Role]) -> dict[str, Role]:
-    found: dict[str, Role] = {}
-    for line in source.description.splitlines():
-        if line.startswith(ROLES_PREFIX) and line[len(ROLES_PREFIX) :].strip():
-            try:
-                found = parse_speaker_map(line[len(ROLES_PREFIX) :])
-            except UserError:
-                found = {}
-    return {**found, **given}
-
-
-def _turns(source: RefiSource, name: str, given: Mapping[str, Role], where: str) -> _Turns:
-    text = source.text or ""
-    speaker_map = _speaker_map(source, given)
-    label = f"{where}: source {source.name!r}"
-    segments, _ = parse_text(text, source_name=label, speaker_map=speaker_map)
-    starts = _turn_starts(text, [s.text for s in segments], label)
-    ends = [*starts[1:], len(text)]
-    return _Turns(name, [s.role for s in segments], starts, ends, speaker_map)
+    codebook: str = ""  # where the codebook came from
+    completion: str = ""  # which completion rule applied, and how many pairs it marked
+    completed: int = 0
+    rejected_selections: tuple[str, ...] = ()  # each with its reason
+    partial_selections: tuple[tuple[str, int], ...] = ()  # (kind, selections)
+    users_without_codes: tuple[str, ...] = ()  # users who did not become coders
+    not_imported: tuple[str, ...] = ()  # cases, variables, source memos that have no place
+    code_memos: int = 0  # codes that came with a memo
 
 
 def _unique_name(raw: str, taken: set[str]) -> str:
-    base = re.sub(r"[\\/:*?\"<>|\r\n\t]", "_", raw.strip())[:190] or "source"
+    base = re.sub(r"[\\/:*?\"<>|\r\n\t,;=]", "_", raw.strip())[:190] or "source"
     name, n = base, 1
     while name.casefold() in taken:
         n += 1
@@ -112,16 +82,12 @@ def _unique_name(raw: str, taken: set[str]) -> str:
     return name
 
 
-def _coder_name(raw: str, guid: str) -> str:
-    name = _BAD_NAME.sub("_", raw.strip())[:100].strip()
-    return name or f"user-{guid[:8]}"
-
-
 def _int_or_none(text: str | None) -> int | None:
     try:
-        return int(text) if text not in (None, "") else None
+        number = float(text) if text not in (None, "") else None
     except ValueError:
         return None
+    return int(number) if number is not None and number.is_integer() and number >= 0 else None
 
 
 def _date_or_none(text: str | None) -> date | None:
@@ -131,135 +97,122 @@ def _date_or_none(text: str | None) -> date | None:
         return None
 
 
-@dataclass(slots=True)
-class _Plan:
-    """Everything to store, worked out before the study exists."""
+@dataclass(frozen=True, slots=True)
+class _Book:
+    codebook: Codebook
+    yaml: str
+    targets: dict[str, tuple[str, str]]
+    origin: str
+    parents: dict[str, str]  # categorical code GUID -> dimension (built codebooks)
 
-    sources: list[tuple[RefiSource, _Turns, dict[str, str | None]]] = field(default_factory=list)
-    rows: dict[tuple[str, str, int | None, str], tuple[str, str]] = field(default_factory=dict)
-    memos: dict[tuple[str, str, int], list[str]] = field(default_factory=dict)
-    coders: dict[str, str] = field(default_factory=dict)  # user GUID -> coder name
-    skipped_sources: list[tuple[str, str]] = field(default_factory=list)
-    unmapped: dict[str, int] = field(default_factory=dict)
-    skipped: dict[str, int] = field(default_factory=dict)
-    conflicts: list[str] = field(default_factory=list)
-    used_notes: set[str] = field(default_factory=set)
+
+def _codebook(
+    project: RefiProject, path: Path, codebook: Path | None, mapping: Path | None
+) -> _Book:
+    entries = read_mapping(Path(mapping)) if mapping else {}
+    ext = project.extension
+    if codebook is not None or ext is not None:
+        if codebook is not None:
+            book = load_codebook(Path(codebook))
+            text = Path(codebook).read_text(encoding="utf-8-sig")
+            origin = f"from {codebook}"
+        else:
+            assert ext is not None
+            text = ext.codebook_yaml
+            book = parse_codebook(text, source=f"{path} ({CODEBOOK_YAML})")
+            origin = (
+                f"the study's own codebook {book.name!r} {book.version} (carried in the project)"
+            )
+        table = check_mapping(entries, book, str(mapping)) if entries else None
+        return _Book(book, text, resolve_codes(project.codes, book, table), origin, {})
+    built = build_codebook(project.codes, entries, project.name, str(mapping or path))
+    n = len(built.codebook.dimensions)
+    origin = f"built from the project's codes: {n} dimension(s) (no --codebook given)"
+    return _Book(
+        built.codebook,
+        codebook_to_yaml(built.codebook),
+        built.targets,
+        origin,
+        built.categorical_parents,
+    )
+
+
+def _meta(source: RefiSource, case_of: Mapping[str, str]) -> dict[str, str | None]:
+    return {
+        "participant": source.variable("participant") or case_of.get(source.guid),
+        "therapist": source.variable("therapist"),
+        "session": source.variable("session"),
+        "date": source.variable("date"),
+    }
 
 
 def _plan(
     project: RefiProject,
-    codebook: Codebook,
-    targets: dict[str, tuple[str, str]],
+    book: _Book,
     speaker_map: Mapping[str, Role],
+    one_speaker: Role | None,
     where: str,
-) -> _Plan:
-    plan = _Plan()
-    taken_coders: set[str] = set()
-    for guid, raw in project.users.items():
-        name = _coder_name(raw, guid)
-        while name.casefold() in taken_coders:
-            name += "_"
-        taken_coders.add(name.casefold())
-        plan.coders[guid] = name
-    case_of = {g: case for case, refs in project.cases.items() for g in refs}
+) -> Plan:
+    plan = Plan()
+    ext = project.extension
+    names = UserNames(plan, project.users, set() if ext else {CONSENSUS})
     taken: set[str] = set()
     for source in project.sources:
+        ext_source = ext.source(source.guid) if ext else None
         if source.text is None:
+            if ext_source is not None:
+                raise UserError(
+                    f"source {source.name!r} of the SocialCoder data has no text ({source.problem})",
+                    source=where,
+                )
             plan.skipped_sources.append(
                 (source.name, source.problem or f"{source.kind} sources are not imported")
             )
             continue
-        name = _unique_name(source.name, taken)
-        turns = _turns(source, name, speaker_map, where)
-        meta = {
-            "participant": source.variables.get("participant") or case_of.get(source.guid),
-            "therapist": source.variables.get("therapist"),
-            "session": source.variables.get("session"),
-            "date": source.variables.get("date"),
-        }
-        plan.sources.append((source, turns, meta))
-        _plan_codings(plan, project, codebook, targets, source, turns)
+        name = ext_source.transcript if ext_source else source.name
+        turns = source_turns(
+            source, _unique_name(name, taken), speaker_map, one_speaker, ext_source, where
+        )
+        plan.sources.append((source, turns))
+        plan_source(plan, project, book.codebook, book.targets, source, turns, names)
+    if ext is not None:
+        _plan_extension(plan, ext, book.codebook, where)
+    for guid, key in book.parents.items():
+        path = "/".join(project.codes[guid].path)
+        if path in plan.unmapped:
+            plan.count(
+                plan.skipped,
+                f"coding of {path!r} itself (its child codes are the values of {key})",
+                plan.unmapped.pop(path),
+            )
     plan.unmapped = dict(sorted(plan.unmapped.items()))
     return plan
 
 
-def _user(plan: _Plan, guid: str | None) -> str:
-    if guid is None:
-        guid = "00000000-unknown"
-    if guid not in plan.coders:
-        plan.coders[guid] = "refi-unknown-user" if guid.endswith("unknown") else f"user-{guid[:8]}"
-    return plan.coders[guid]
-
-
-def _plan_codings(
-    plan: _Plan,
-    project: RefiProject,
-    codebook: Codebook,
-    targets: dict[str, tuple[str, str]],
-    source: RefiSource,
-    turns: _Turns,
-) -> None:
-    def skip(reason: str) -> None:
-        plan.skipped[reason] = plan.skipped.get(reason, 0) + 1
-
-    def code_path(guid: str) -> str:
-        code = project.codes.get(guid)
-        return "/".join(code.path) if code else f"(unknown code {guid})"
-
-    units = [(0, len(source.text or ""), None, source.codings, ())] + [
-        (s.start, s.end, s.user, s.codings, s.notes) for s in source.selections
-    ]
-    for number, (start, end, sel_user, codings, notes) in enumerate(units):
-        whole = number == 0
-        first = bisect_right(turns.starts, start) - 1
-        hit = []
-        for i in range(max(first, 0), len(turns.starts)):
-            if turns.starts[i] >= max(end, start + 1):
-                break
-            if turns.ends[i] > start:
-                hit.append(i)
-        for coding in codings:
-            target = targets.get(coding.code)
-            if target is None:
-                path = code_path(coding.code)
-                plan.unmapped[path] = plan.unmapped.get(path, 0) + 1
-                continue
-            key, value = target
-            dim = codebook.dimension(key)
-            coder = _user(plan, coding.user or sel_user)
-            memo = (
-                "\n".join(project.notes[n].text for n in coding.notes if n in project.notes) or None
-            )
-            plan.used_notes.update(coding.notes)
-            if dim.unit is Unit.SESSION:
-                idxs: list[int | None] = [None]
-            elif whole:
-                skip(f"whole-source coding on segment-level dimension {key}")
-                continue
-            else:
-                idxs = [i + 1 for i in hit if dim.applies(turns.roles[i])]
-                if not hit:
-                    skip("selection outside every turn (e.g. in the preamble)")
-                elif not idxs:
-                    skip(f"{key} does not apply to the speaker of the selected turn(s)")
-            for idx in idxs:
-                unit = (coder, turns.name, idx, key)
-                old = plan.rows.get(unit)
-                if old is not None and old[0] != value:
-                    where_ = "session" if idx is None else f"segment {idx}"
-                    plan.conflicts.append(
-                        f"{turns.name} {where_}, {coder}, {key}: {old[0]!r} kept, {value!r} not imported"
-                    )
-                    continue
-                if old is None or (memo and not old[1]):
-                    plan.rows[unit] = (value, memo or (old[1] if old else ""))
-        for note in notes:
-            if note not in project.notes or not hit:
-                continue
-            n = project.notes[note]
-            coder = _user(plan, n.user or sel_user)
-            plan.memos.setdefault((coder, turns.name, hit[0] + 1), []).append(n.text)
-            plan.used_notes.add(note)
+def _plan_extension(plan: Plan, ext: RefiExtension, codebook: Codebook, where: str) -> None:
+    """Explicit absent codes and coders from SocialCoder's own data."""
+    known = {s.guid for s, _ in plan.sources}
+    missing = [s.transcript for s in ext.sources if s.guid not in known]
+    if missing:
+        raise UserError(
+            f"the SocialCoder data name source(s) the project does not hold: {', '.join(missing)}",
+            source=where,
+        )
+    turns_of = {s.guid: t for s, t in plan.sources}
+    plan.working.update(c.name for c in ext.coders)
+    for a in ext.absent:
+        turns = turns_of[a.source]
+        dim = codebook.dimension(a.dimension) if codebook.has(a.dimension) else None
+        session = a.segment is None
+        if dim is None or dim.scale is not Scale.BINARY:
+            plan.count(plan.unmapped, f"{a.dimension} = 0 (absent, from the SocialCoder data)")
+        elif (dim.unit is Unit.SESSION) != session or (
+            not session
+            and (a.segment > len(turns.roles) or not dim.applies(turns.roles[a.segment - 1]))  # type: ignore[operator]
+        ):
+            plan.count(plan.skipped, f"absent code of {a.dimension} on a unit it does not apply to")
+        else:
+            plan.put((a.coder, turns.name, a.segment, a.dimension), "0", a.memo or "")
 
 
 def import_refi(
@@ -269,12 +222,10 @@ def import_refi(
     mapping: Path | None = None,
     codebook: Path | None = None,
     speaker_map: Mapping[str, Role] | None = None,
-    complete: bool = True,
+    complete: bool | None = None,
+    one_speaker: Role | None = None,
 ) -> RefiImportSummary:
-    """Create the study ``target`` from the project ``path`` (see the module doc).
-
-    ``complete`` marks every (coder, transcript) with codes complete, since REFI-QDA codings
-    mark presence (an uncoded turn is absent)."""
+    """Create the study ``target`` from the project ``path`` (see the module doc)."""
     target = Path(target)
     if db.is_url(str(target)):
         raise StudyError(
@@ -284,17 +235,14 @@ def import_refi(
         raise StudyError("already exists; SocialCoder never overwrites a study", source=target)
     if not target.parent.exists():
         raise StudyError(f"folder {target.parent} does not exist", source=target)
-    codebook_path = Path(codebook) if codebook else DEFAULT_CODEBOOK_PATH
-    book = load_codebook(codebook_path)
     project = read_qdpx(Path(path))
-    table = read_mapping(Path(mapping), book) if mapping else None
-    targets = resolve_codes(project.codes, book, table)
-    plan = _plan(project, book, targets, speaker_map or {}, str(path))
+    book = _codebook(project, Path(path), codebook, mapping)
+    plan = _plan(project, book, speaker_map or {}, one_speaker, str(path))
     if not plan.sources:
         raise UserError("the project holds no text source that can be imported", source=str(path))
     tmp = target.with_name(f".{target.name}.{os.getpid()}.importing")
     try:
-        summary = _store(plan, tmp, codebook_path, project, complete, target)
+        summary = _store(plan, tmp, book, project, complete, target)
         os.replace(tmp, target)
     finally:
         for suffix in ("", "-wal", "-shm", "-journal"):
@@ -302,24 +250,95 @@ def import_refi(
     return summary
 
 
+def _completions(
+    plan: Plan, project: RefiProject, complete: bool | None
+) -> tuple[set[tuple[str, str]], str]:
+    """(coder, transcript) pairs to mark complete, and the rule that chose them."""
+    ext = project.extension
+    names = {s.guid: t.name for s, t in plan.sources}
+    carried = {(c, names[s]) for c, s in ext.completions} if ext else set()
+    coded = {(c, t) for c, t, _, _ in plan.rows} | {(c, t) for c, t, _ in plan.memos}
+    if complete is False:
+        return set(), "none marked complete (--no-complete)"
+    if complete:
+        pairs = coded | carried
+        return (
+            pairs,
+            f"{len(pairs)} (coder, transcript) pair(s) with codes marked complete (--complete)",
+        )
+    if ext is not None:
+        return (
+            carried,
+            f"{len(carried)} (coder, transcript) pair(s) complete, as in the SocialCoder study",
+        )
+    return set(), (
+        "none marked complete (the default for projects from other programs, whose coding need "
+        "not be exhaustive: uncoded turns stay 'not coded yet'; --complete marks them)"
+    )
+
+
+def _not_imported(project: RefiProject, plan: Plan) -> list[str]:
+    lines = []
+    read = {"participant", "therapist", "session", "date"}
+    imported = {s.guid for s, _ in plan.sources}
+    extra: dict[str, int] = {}
+    memos = 0
+    for source in project.sources:
+        if source.guid not in imported:
+            continue
+        for name in source.variables:
+            if name.casefold() not in read:
+                extra[name] = extra.get(name, 0) + 1
+        own = [
+            line
+            for line in source.description.splitlines()
+            if line.strip() and not line.startswith(ROLES_PREFIX)
+        ]
+        memos += bool(own)
+    if extra:
+        lines.append(
+            "source variable(s) "
+            + ", ".join(f"{k!r} ({n} source(s))" for k, n in sorted(extra.items()))
+            + ": only participant, therapist, session and date are read"
+        )
+    if memos:
+        lines.append(
+            f"{memos} source memo(s) (descriptions): SocialCoder keeps no memo on a transcript"
+        )
+    case_vars = sorted({v for c in project.cases for v in c.variables})
+    if case_vars:
+        lines.append(
+            f"case variable(s) {', '.join(map(repr, case_vars))}: SocialCoder has no "
+            "participant-level variables (cases give only the participant of their sources)"
+        )
+    case_memos = [c.name for c in project.cases if c.description]
+    if case_memos:
+        lines.append(f"memo(s) of case(s) {', '.join(map(repr, case_memos))}")
+    return lines
+
+
 def _store(
-    plan: _Plan, tmp: Path, codebook_path: Path, project: RefiProject, complete: bool, target: Path
+    plan: Plan, tmp: Path, book: _Book, project: RefiProject, complete: bool | None, target: Path
 ) -> RefiImportSummary:
+    case_of = {g: c.name for c in reversed(project.cases) for g in c.sources if c.name}
+    ext = project.extension
+    pairs, rule = _completions(plan, project, complete)
     with tempfile.TemporaryDirectory(prefix="socialcoder-refi-") as work_dir:
         work = Path(work_dir)
         items = []
-        for n, (source, turns, meta) in enumerate(plan.sources):
-            file = work / f"{n:05d}.txt"
-            file.write_text(source.text or "", encoding="utf-8", newline="")
+        for source, turns in plan.sources:
+            meta = _meta(source, case_of)
+            ext_source = ext.source(source.guid) if ext else None
             items.append(
                 ImportItem(
-                    path=file,
+                    path=Path(str(project.name or "project")),
                     name=turns.name,
                     participant=meta["participant"] or None,
                     therapist=meta["therapist"] or None,
                     session=_int_or_none(meta["session"]),
                     date=_date_or_none(meta["date"]),
-                    speaker_map=turns.speaker_map,
+                    media_path=ext_source.media_path if ext_source else None,
+                    parsed=turns.transcript,
                 )
             )
         codes_csv = work / "codes.csv"
@@ -330,29 +349,26 @@ def _store(
                 writer.writerow((name, "" if idx is None else idx, coder, key, value, memo))
             for (coder, name, idx), texts in plan.memos.items():
                 writer.writerow((name, idx, coder, "", "", "\n\n".join(texts)))
-        with create_study(
-            tmp, codebook_path=codebook_path, name=project.name or target.stem
-        ) as study:
+        book_file = work / "codebook.yaml"
+        book_file.write_text(book.yaml, encoding="utf-8")
+        working = plan.working | {c for c, _ in pairs}
+        with create_study(tmp, codebook_path=book_file, name=project.name or target.stem) as study:
             imported = import_transcripts(study, items)
-            for (_, turns, _), done in zip(plan.sources, imported.transcripts, strict=True):
-                if done.segments != len(turns.roles):
-                    raise UserError(
-                        f"source {turns.name!r} gave {done.segments} turns on import, "
-                        f"expected {len(turns.roles)}"
-                    )
-            coders = sorted(set(plan.coders.values()) - {"consensus"})
+            coders = sorted(working - {CONSENSUS})
             if coders:
                 add_coders(study, coders)
-            codes = (
-                import_codes_csv(study, codes_csv, complete=complete)
-                if plan.rows or plan.memos
-                else None
-            )
+            codes = import_codes_csv(study, codes_csv) if plan.rows or plan.memos else None
+            for coder, transcript in sorted(pairs):
+                set_completed(study, coder=coder, transcript=transcript)
+            names = {s.guid: t.name for s, t in plan.sources}
+            for coder, source, purpose in ext.assignments if ext else ():
+                assign(study, coder=coder, transcript=names[source], purpose=purpose)
+    idle = sorted(n for g, n in plan.coders.items() if n not in working)
     return RefiImportSummary(
         study=target,
         transcripts=len(imported.transcripts),
         segments=imported.segments,
-        coders=tuple(sorted(set(plan.coders.values()))),
+        coders=tuple(sorted(working)),
         codes=codes.inserted if codes else 0,
         memos=codes.memos if codes else 0,
         unmapped_codes=tuple(plan.unmapped.items()),
@@ -360,4 +376,45 @@ def _store(
         skipped_codings=tuple(sorted(plan.skipped.items())),
         conflicts=tuple(plan.conflicts),
         notes_not_imported=len(set(project.notes) - plan.used_notes),
+        codebook=book.origin,
+        completion=rule,
+        completed=len(pairs),
+        rejected_selections=tuple(plan.rejected),
+        partial_selections=tuple(sorted(plan.overlaps.items())),
+        users_without_codes=tuple(idle),
+        not_imported=tuple(_not_imported(project, plan)),
+        code_memos=sum(1 for _, memo in plan.rows.values() if memo),
     )
+
+
+def summary_lines(summary: RefiImportSummary) -> tuple[str, list[str]]:
+    """(headline, detail lines) of an import, as the command line and the window show them."""
+    head = (
+        f"Created {summary.study}: {summary.transcripts} transcript(s), {summary.segments} "
+        f"segment(s), coders {', '.join(summary.coders) or 'none'}; {summary.codes} code(s) "
+        f"({summary.code_memos} with a memo), {summary.memos} segment memo(s)."
+    )
+    lines = [f"codebook: {summary.codebook}", f"completion: {summary.completion}"]
+    lines += [
+        f"not imported: {n} coding(s) of code {path!r} (not mapped to any dimension; see --mapping)"
+        for path, n in summary.unmapped_codes
+    ]
+    lines += [
+        f"not imported: source {name!r}: {reason}" for name, reason in summary.skipped_sources
+    ]
+    lines += [f"not imported: {n} coding(s): {reason}" for reason, n in summary.skipped_codings]
+    lines += [f"not imported: {line}" for line in summary.rejected_selections]
+    lines += [f"note: {n} selection(s) {kind}" for kind, n in summary.partial_selections]
+    lines += [f"conflict: {c}" for c in summary.conflicts]
+    if summary.notes_not_imported:
+        lines.append(
+            f"not imported: {summary.notes_not_imported} note(s) not attached to a coding or a "
+            "selection (e.g. journals)"
+        )
+    lines += [f"not imported: {line}" for line in summary.not_imported]
+    if summary.users_without_codes:
+        lines.append(
+            "not made coders (nothing of theirs to import): "
+            + ", ".join(map(repr, summary.users_without_codes))
+        )
+    return head, lines

@@ -42,6 +42,8 @@ class ImportItem:
     date: date | None = None
     media_path: str | None = None
     speaker_map: Mapping[str, Role] = field(default_factory=dict)
+    #: Turns already read (e.g. from a REFI-QDA project); then ``path`` only names the origin.
+    parsed: ParsedTranscript | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +141,7 @@ def import_transcripts(
     for done, item in enumerate(items):
         if progress:
             progress(done, total * 2, f"reading {item.path.name}")
-        transcript = read_transcript(item.path, speaker_map=item.speaker_map or None)
+        transcript = item.parsed or read_transcript(item.path, speaker_map=item.speaker_map or None)
         parsed.append((item, transcript, item.name or item.path.stem))
     _check_unique(study, parsed)
     results = []

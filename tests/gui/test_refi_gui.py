@@ -1,8 +1,11 @@
 """Imports from the File menu, run off the GUI thread.
 
-Import REFI-QDA project…: a .qdpx (written by export_refi from the sample study, one code
-renamed so that it cannot be mapped) becomes a new study; the summary lists what was not
-mapped; Yes opens the new study. Import transcripts…: the worker's unknown speaker labels are
+Import REFI-QDA project…: a .qdpx (written by export_refi from the sample study, then made to
+look like another program's: SocialCoder's own data removed and one code renamed so that the
+bundled codebook cannot map it) becomes a new study; the summary names the codebook and the
+completion rule and lists what was not mapped; Yes opens the new study. A project from
+another program with an unlabelled text: the choices for unlabelled texts and completion are
+made from the keyboard and applied. Import transcripts…: the worker's unknown speaker labels are
 asked for, then the import runs again and the list shows the new transcript."""
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from refi_support import pack
+from sqlalchemy import select
 
+from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.domain.codebook import Role
 from socialcoder.gui import file_actions
 from socialcoder.gui.dialogs import CoderDialog
@@ -24,6 +30,7 @@ from socialcoder.services.exporting import export_refi
 from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.study import open_study
 from socialcoder.services.transcript_import import ImportItem
+from socialcoder.storage.models import CompletionRow
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -43,14 +50,16 @@ UNMAPPED = "Homework talk"
 
 @pytest.fixture
 def qdpx(sample_study: Path, tmp_path: Path) -> Path:
-    """The sample study as a REFI-QDA project whose code for incongruent_principles is
-    renamed to something no dimension is called."""
+    """The sample study as a REFI-QDA project from another program (no socialcoder/ data)
+    whose code for incongruent_principles is renamed to something no dimension is called."""
     plain = tmp_path / "plain.qdpx"
     with open_study(sample_study) as study:
         export_refi(study, plain)
     out = tmp_path / "from_other_program.qdpx"
     with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
+            if info.filename.startswith("socialcoder/"):
+                continue
             data = src.read(info)
             if info.filename == "project.qde":
                 old = b'name="incongruent_principles"'
@@ -75,6 +84,7 @@ def test_import_creates_the_study_and_lists_what_was_not_mapped(  # type: ignore
     target = tmp_path / "imported"  # no extension: .scstudy is added
     qtbot.keyClicks(dialog.project, str(qdpx))
     qtbot.keyClicks(dialog.target, str(target))
+    qtbot.keyClicks(dialog.codebook, str(DEFAULT_CODEBOOK_PATH))
     qtbot.mouseClick(dialog.import_button, LEFT)
     qtbot.waitUntil(lambda: dialog.summary_box is not None and dialog.summary_box.isVisible())
     box = dialog.summary_box
@@ -87,10 +97,17 @@ def test_import_creates_the_study_and_lists_what_was_not_mapped(  # type: ignore
     assert str(made) in box.text() and "3 transcript(s)" in box.text()
     details = box.informativeText()
     assert "not mapped" in details and UNMAPPED in details
+    assert f"• codebook: from {DEFAULT_CODEBOOK_PATH}" in details
+    assert (
+        "• completion: none marked complete (the default for projects from other programs"
+        in details
+    )
     assert "Open the new study now?" in details
     with open_study(made) as study:
         assert len(list_transcripts(study)) == 3
         assert {c.name for c in list_coders(study)} == {"ana", "ben", "cleo"}
+        with study.read() as session:
+            assert session.scalars(select(CompletionRow)).first() is None
 
     def as_lead(coder_dialog: CoderDialog) -> None:
         coder_dialog.as_lead.setChecked(True)
@@ -103,6 +120,32 @@ def test_import_creates_the_study_and_lists_what_was_not_mapped(  # type: ignore
     assert seen
     assert window.study is not None and Path(window.study.location) == made
     assert window.role == "lead"
+
+
+def test_unlabelled_text_and_completion_are_chosen_from_the_keyboard(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, tmp_path: Path, answer
+) -> None:
+    project = pack("nvivo_style", tmp_path)
+    dialog = _open_dialog(qtbot, window)
+    qtbot.keyClicks(dialog.project, str(project))
+    qtbot.keyClicks(dialog.target, str(tmp_path / "diary"))
+    dialog.one_speaker.setFocus()
+    qtbot.keyClick(dialog.one_speaker, Qt.Key.Key_Down)  # the patient
+    dialog.completion.setFocus()
+    qtbot.keyClick(dialog.completion, Qt.Key.Key_Down)  # mark coded transcripts complete
+    assert dialog.one_speaker.currentText().endswith("by the patient")
+    qtbot.mouseClick(dialog.import_button, LEFT)
+    qtbot.waitUntil(lambda: dialog.summary_box is not None and dialog.summary_box.isVisible())
+    box = dialog.summary_box
+    assert box is not None and "2 transcript(s), 7 segment(s)" in box.text()
+    assert "(--complete)" in box.informativeText()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), LEFT)
+    with open_study(tmp_path / "diary.scstudy") as study:
+        assert [s.role for s in show_transcript(study, "Diary week 6").segments] == [
+            Role.PATIENT
+        ] * 3
+        with study.read() as session:
+            assert len(session.scalars(select(CompletionRow)).all()) == 3
 
 
 def test_refusal_is_shown_and_no_study_is_left(  # type: ignore[no-untyped-def]

@@ -8,8 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 import pytest
+from refi_support import assert_valid, pack, qualcoder_problems
 
 from socialcoder.cli import main
+from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.services.demo import build_demo
 
 
@@ -99,11 +101,17 @@ def test_measures_import(demo: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_qdpx_round_trip(demo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     qdpx = tmp_path / "demo.qdpx"
     code, stdout, _ = run(capsys, "export", demo, qdpx)
-    assert code == 0 and "3 source(s)" in stdout
+    assert code == 0 and "3 source(s)" in stdout and "254 selection(s), 254 coding(s)" in stdout
     assert zipfile.ZipFile(qdpx).testzip() is None
+    assert_valid(qdpx)
+    assert qualcoder_problems(qdpx) == []
     code, stdout, err = run(capsys, "import-refi", qdpx, tmp_path / "back.scstudy")
     assert code == 0, err
     assert "3 transcript(s), 197 segment(s)" in stdout and "not imported" not in stdout
+    assert "codebook: the study's own codebook" in stdout
+    assert (
+        "completion: 9 (coder, transcript) pair(s) complete, as in the SocialCoder study" in stdout
+    )
     code, _, err = run(capsys, "import-refi", qdpx, tmp_path / "back.scstudy")
     assert code == 2 and "already exists" in err
 
@@ -135,6 +143,49 @@ def test_import_refi_lists_unmapped_codes(
     path = tmp_path / "x.qdpx"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("project.qde", qde)
-    code, stdout, err = run(capsys, "import-refi", path, tmp_path / "x.scstudy")
+    code, stdout, err = run(
+        capsys, "import-refi", path, tmp_path / "x.scstudy", "--codebook", DEFAULT_CODEBOOK_PATH
+    )
     assert code == 0, err
-    assert "coders kim" in stdout and "1 coding(s) of code 'Exercise'" in stdout
+    assert "coders none" in stdout and "1 coding(s) of code 'Exercise'" in stdout
+    assert "not made coders (nothing of theirs to import): 'kim'" in stdout
+    # without --codebook the project's own codes become the codebook: nothing is dropped
+    code, stdout, err = run(capsys, "import-refi", path, tmp_path / "own.scstudy")
+    assert code == 0, err
+    assert (
+        "built from the project's codes: 1 dimension(s)" in stdout and "not imported" not in stdout
+    )
+    assert "1 code(s)" in stdout
+
+
+def test_import_refi_one_speaker_and_completion_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    qdpx = pack("nvivo_style", tmp_path)
+    code, stdout, err = run(capsys, "import-refi", qdpx, tmp_path / "a.scstudy")
+    assert code == 2 and stdout == "" and "--one-speaker patient" in err
+    assert not (tmp_path / "a.scstudy").exists()
+    code, stdout, err = run(
+        capsys, "import-refi", qdpx, tmp_path / "a.scstudy", "--one-speaker", "patient"
+    )
+    assert code == 0, err
+    assert (
+        "completion: none marked complete (the default for projects from other programs" in stdout
+    )
+    code, stdout, err = run(
+        capsys,
+        "import-refi",
+        qdpx,
+        tmp_path / "b.scstudy",
+        "--one-speaker",
+        "patient",
+        "--complete",
+    )
+    assert code == 0, err
+    assert (
+        "completion: 3 (coder, transcript) pair(s) with codes marked complete (--complete)"
+        in stdout
+    )
+    with pytest.raises(SystemExit):
+        main([str(a) for a in ("import-refi", qdpx, tmp_path / "c", "--complete", "--no-complete")])
+    assert "not allowed with" in capsys.readouterr().err

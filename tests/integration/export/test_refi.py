@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from refi_support import assert_valid, schema
 
+from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.errors import UserError
 from socialcoder.export import refi_read
 from socialcoder.services.codes_csv import export_codes_csv
@@ -16,7 +18,6 @@ from socialcoder.services.exporting import export_refi
 from socialcoder.services.refi_import import import_refi
 from socialcoder.services.study import Study, open_study
 
-XSD = Path("/work/shared/refi-qda/Project-mrt2019.xsd")
 NS = {"q": "urn:QDA-XML:project:1.0"}
 
 
@@ -30,7 +31,6 @@ def _codes(study_path: Path, tmp_path: Path, drop_zero: bool = True) -> set[tupl
     return {r for r in rows if not (drop_zero and r[3] in binary and r[4] == "0")}
 
 
-@pytest.mark.skipif(not XSD.exists(), reason="schema not available")
 def test_export_validates_against_the_schema(demo: Study, tmp_path: Path) -> None:
     out = tmp_path / "demo.qdpx"
     summary = export_refi(demo, out)
@@ -38,36 +38,57 @@ def test_export_validates_against_the_schema(demo: Study, tmp_path: Path) -> Non
     with zipfile.ZipFile(out) as zf:
         root = etree.fromstring(zf.read("project.qde"))
         names = zf.namelist()
-    schema = etree.XMLSchema(etree.parse(str(XSD)))
-    assert schema.validate(root), schema.error_log
-    assert all(n == "project.qde" or n.startswith("sources/") for n in names)
+    assert schema().validate(root), schema().error_log
+    assert {n for n in names if not n.startswith("sources/")} == {
+        "project.qde",
+        "socialcoder/codebook.yaml",
+        "socialcoder/study.json",
+    }
     resistance = root.find(".//q:Code[@name='resistance']", NS)
     assert resistance.get("isCodable") == "false"
-    assert [c.get("name") for c in resistance.findall("q:Code", NS)] == ["none", "mild", "strong"]
+    assert [c.get("name") for c in resistance.findall("q:Code", NS)] == [
+        "resistance: none",
+        "resistance: mild",
+        "resistance: strong",
+    ]
     assert root.find(".//q:Code[@name='concordance']", NS).get("isCodable") == "true"
 
 
 def test_selections_cover_the_turn_text(small: Study, tmp_path: Path) -> None:
     out = tmp_path / "small.qdpx"
     export_refi(small, out)
+    assert_valid(out)
     with zipfile.ZipFile(out) as zf:
         root = etree.fromstring(zf.read("project.qde"))
         source = root.find(".//q:TextSource", NS)
         text = zf.read(f"sources/{source.get('guid')}.txt").decode("utf-8")
+    users = {u.get("guid"): u.get("name") for u in root.find("q:Users", NS)}
     spans = {
         s.get("name"): (int(s.get("startPosition")), int(s.get("endPosition")))
         for s in source.findall("q:PlainTextSelection", NS)
     }
-    start, end = spans["P01_s3 segment 4"]
+    start, end = spans["P01_s3 segment 4: ana, resistance"]
     assert text[start:end] == "But I rested all Sunday, I had to."
-    assert spans["P01_s3 session"] == (0, len(text))
-    users = {u.get("guid"): u.get("name") for u in root.find("q:Users", NS)}
-    seg4 = source.find("q:PlainTextSelection[@name='P01_s3 segment 4']", NS)
-    assert sorted(users[c.get("creatingUser")] for c in seg4.findall("q:Coding", NS)) == [
-        "ana",
-        "ben",
+    assert spans["P01_s3 session: ana, goal_agreement"] == (0, len(text))
+    seg4 = [
+        s
+        for s in source.findall("q:PlainTextSelection", NS)
+        if s.get("name").startswith("P01_s3 segment 4:")
     ]
-    assert seg4.find("q:NoteRef", NS) is not None  # ana's segment memo
+    # one selection per coder and code (or memo), the coder on the selection and its coding
+    assert sorted(
+        (users[s.get("creatingUser")], s.get("name").split(": ", 1)[1]) for s in seg4
+    ) == [
+        ("ana", "ana, resistance"),
+        ("ana", "ana, segment memo"),
+        ("ben", "ben, concordance"),
+    ]
+    for sel in seg4:
+        for coding in sel.findall("q:Coding", NS):
+            assert coding.get("creatingUser") == sel.get("creatingUser")
+    memo_sel = next(s for s in seg4 if s.get("name").endswith("segment memo"))
+    assert memo_sel.findtext("q:Description", namespaces=NS) == "rests on Sunday"
+    assert memo_sel.find("q:Coding", NS) is None  # an annotation, not a coding
     variables = {v.get("name") for v in root.find("q:Variables", NS)}
     assert variables == {"participant", "therapist", "session", "date"}
     assert root.find("q:Cases/q:Case", NS).get("name") == "P01"
@@ -77,6 +98,7 @@ def test_reexport_is_identical(small: Study, tmp_path: Path) -> None:
     export_refi(small, tmp_path / "a.qdpx")
     export_refi(small, tmp_path / "b.qdpx")
     assert (tmp_path / "a.qdpx").read_bytes() == (tmp_path / "b.qdpx").read_bytes()
+    assert_valid(tmp_path / "a.qdpx")
 
 
 def test_round_trip_gives_the_same_codes(demo_path: Path, tmp_path: Path) -> None:
@@ -91,14 +113,18 @@ def test_round_trip_gives_the_same_codes(demo_path: Path, tmp_path: Path) -> Non
     assert (
         summary.unmapped_codes == () and summary.conflicts == () and summary.skipped_codings == ()
     )
-    assert _codes(tmp_path / "back.scstudy", tmp_path) == _codes(demo_path, tmp_path)
+    assert _codes(tmp_path / "back.scstudy", tmp_path, drop_zero=False) == _codes(
+        demo_path, tmp_path, drop_zero=False
+    )
 
 
 def test_round_trip_keeps_memos_and_metadata(small_path: Path, tmp_path: Path) -> None:
     with open_study(small_path) as study:
         export_refi(study, tmp_path / "small.qdpx")
     import_refi(tmp_path / "small.qdpx", tmp_path / "back.scstudy")
-    assert _codes(tmp_path / "back.scstudy", tmp_path) == _codes(small_path, tmp_path)
+    assert _codes(tmp_path / "back.scstudy", tmp_path, drop_zero=False) == _codes(
+        small_path, tmp_path, drop_zero=False
+    )
     with open_study(tmp_path / "back.scstudy") as study, study.read() as session:
         row = session.execute(
             __import__("sqlalchemy").text(
@@ -158,7 +184,10 @@ def test_foreign_project_with_braces_capital_sources_and_shared_selection(tmp_pa
     path = _foreign_project(tmp_path)
     target = tmp_path / "foreign.scstudy"
     summary = import_refi(
-        path, target, speaker_map={"Interviewer": "therapist", "Client": "patient"}
+        path,
+        target,
+        codebook=DEFAULT_CODEBOOK_PATH,
+        speaker_map={"Interviewer": "therapist", "Client": "patient"},
     )
     assert summary.coders == ("Ann Other", "bo")
     assert summary.unmapped_codes == (("Weather talk", 1),)
@@ -176,7 +205,11 @@ def test_mapping_file_maps_renamed_codes(tmp_path: Path) -> None:
     mapping.write_text("Weather talk: resistance=none\n", encoding="utf-8")
     target = tmp_path / "mapped.scstudy"
     summary = import_refi(
-        path, target, mapping=mapping, speaker_map={"Interviewer": "therapist", "Client": "patient"}
+        path,
+        target,
+        mapping=mapping,
+        codebook=DEFAULT_CODEBOOK_PATH,
+        speaker_map={"Interviewer": "therapist", "Client": "patient"},
     )
     assert summary.unmapped_codes == ()
     assert ("Interview 1", "4", "bo", "resistance", "none", "") in _codes(target, tmp_path)
@@ -186,6 +219,7 @@ def test_mapping_file_maps_renamed_codes(tmp_path: Path) -> None:
         path,
         tmp_path / "csv.scstudy",
         mapping=csv_map,
+        codebook=DEFAULT_CODEBOOK_PATH,
         speaker_map={"Interviewer": "therapist", "Client": "patient"},
     )
     assert ("Interview 1", "2", "bo", "concordance", "1", "") in _codes(
