@@ -12,7 +12,9 @@ Rules (documented in ``docs/export.md``):
   a ``parent: `` prefix, cut to 100 characters; label = the whole name); a coding of that code
   itself names no value and is not imported;
 * non-codable codes (categories) only group; they are no dimension;
-* a mapping entry's ``dimension`` sets the key of the dimension made from that code.
+* a mapping entry's ``dimension`` sets the key of the dimension made from that code, and its
+  ``unit: session`` makes it a session-level dimension (rated once per transcript: any selection
+  in a source, e.g. one over the whole text, codes the transcript).
 
 Pure: builds a domain :class:`Codebook`; the caller writes it as YAML.
 """
@@ -23,7 +25,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from socialcoder.domain.codebook import BINARY_PRESENT, Codebook, CodeValue, Dimension, Scale
+from socialcoder.domain.codebook import (
+    BINARY_PRESENT,
+    Codebook,
+    CodeValue,
+    Dimension,
+    Scale,
+    Unit,
+)
 from socialcoder.errors import UserError
 from socialcoder.export.refi_mapping import MappingEntry
 from socialcoder.export.refi_read import RefiCode
@@ -84,6 +93,10 @@ def _find(
             raise UserError(
                 f"{entry.where}: scale {entry.scale!r} cannot be built from codes (use binary, nominal or ordinal)",
                 source=source,
+            )
+        if entry.unit is not None and entry.unit.lower() not in ("segment", "session"):
+            raise UserError(
+                f"{entry.where}: unit {entry.unit!r} is not segment or session", source=source
             )
         if entry.dimension is not None and (
             not _KEY.match(entry.dimension) or len(entry.dimension) > MAX_KEY
@@ -148,11 +161,18 @@ def build_codebook(
         label = code.name if names.count(code.name) == 1 else " / ".join(code.path)
         label = _unique(label or key, labels, 10_000)
         color = code.color if code.color and _COLOR.match(code.color.strip()) else None
+        unit = Unit((entry.unit or "segment").lower()) if entry else Unit.SEGMENT
         if scale is Scale.BINARY:
             targets[guid] = (key, BINARY_PRESENT)
             dims.append(
                 Dimension(
-                    key, label, scale, BINARY_VALUES, color=color, definition=code.description
+                    key,
+                    label,
+                    scale,
+                    BINARY_VALUES,
+                    color=color,
+                    definition=code.description,
+                    unit=unit,
                 )
             )
             continue
@@ -172,7 +192,9 @@ def build_codebook(
                 source=source,
             )
         dims.append(
-            Dimension(key, label, scale, tuple(items), color=color, definition=code.description)
+            Dimension(
+                key, label, scale, tuple(items), color=color, definition=code.description, unit=unit
+            )
         )
     if not dims:
         raise UserError(

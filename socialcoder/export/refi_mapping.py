@@ -2,11 +2,11 @@
 
 A mapping file names codes by their name or by their path from the top code (``Parent/Child``),
 case ignored, and gives a dimension key, optionally a value, and (only when the codebook is
-built from the project's codes, i.e. without ``--codebook``) a scale:
+built from the project's codes, i.e. without ``--codebook``) a scale and a unit:
 
-* CSV with the columns ``code`` and ``dimension`` and/or ``scale`` (``value`` optional);
+* CSV with the columns ``code`` and ``dimension``, ``scale`` or ``unit`` (the others optional);
 * YAML, a mapping ``code: dimension``, ``code: dimension=value`` or
-  ``code: {dimension: key, value: v, scale: nominal}``.
+  ``code: {dimension: key, value: v, scale: nominal, unit: session}``.
 
 With a codebook, a code without an entry is matched by name: a code named like a dimension (its
 key or its label) is that dimension (binary: a coding means present); its child codes are its
@@ -42,6 +42,7 @@ class MappingEntry:
     value: str | None
     scale: str | None
     where: str
+    unit: str | None = None
 
 
 def _clean(raw: object) -> str | None:
@@ -67,14 +68,14 @@ def read_mapping(path: Path) -> dict[str, MappingEntry]:
         if not rows:
             raise UserError("is empty", source=source)
         header = [h.strip().lower() for h in rows[0]]
-        if "code" not in header or not ({"dimension", "scale"} & set(header)):
+        if "code" not in header or not ({"dimension", "scale", "unit"} & set(header)):
             raise UserError(
-                "a mapping CSV needs the columns code and dimension (value, scale optional)",
+                "a mapping CSV needs the columns code and dimension (value, scale, unit optional)",
                 source=source,
             )
         col = {
             name: header.index(name) if name in header else None
-            for name in ("dimension", "value", "scale")
+            for name in ("dimension", "value", "scale", "unit")
         }
         ci = header.index("code")
         for number, row in enumerate(rows[1:], start=2):
@@ -86,7 +87,7 @@ def read_mapping(path: Path) -> dict[str, MappingEntry]:
                 )
             cell = {k: _clean(row[i]) if i is not None else None for k, i in col.items()}
             out[row[ci].strip().casefold()] = MappingEntry(
-                cell["dimension"], cell["value"], cell["scale"], f"row {number}"
+                cell["dimension"], cell["value"], cell["scale"], f"row {number}", cell["unit"]
             )
         return out
     try:
@@ -100,10 +101,11 @@ def read_mapping(path: Path) -> dict[str, MappingEntry]:
     for code, target in data.items():
         where = f"code {str(code)!r}"
         if isinstance(target, dict):
-            unknown = set(map(str, target)) - {"dimension", "value", "scale"}
+            unknown = set(map(str, target)) - {"dimension", "value", "scale", "unit"}
             if unknown:
                 raise UserError(
-                    f"{where}: unknown field(s) {', '.join(sorted(unknown))} (use dimension, value, scale)",
+                    f"{where}: unknown field(s) {', '.join(sorted(unknown))} "
+                    "(use dimension, value, scale, unit)",
                     source=source,
                 )
             entry = MappingEntry(
@@ -111,6 +113,7 @@ def read_mapping(path: Path) -> dict[str, MappingEntry]:
                 _clean(target.get("value")),
                 _clean(target.get("scale")),
                 where,
+                _clean(target.get("unit")),
             )
         elif isinstance(target, str):
             key, _, value = target.partition("=")
@@ -130,10 +133,10 @@ def check_mapping(
     """Entries checked against a given codebook -> {code: (dimension, value or None)}."""
     out: dict[str, tuple[str, str | None]] = {}
     for code, e in entries.items():
-        if e.scale is not None:
+        if e.scale is not None or e.unit is not None:
             raise UserError(
-                f"{e.where}: 'scale' applies only when the codebook is built from the project's "
-                "codes (without --codebook)",
+                f"{e.where}: 'scale' and 'unit' apply only when the codebook is built from the "
+                "project's codes (without --codebook)",
                 source=source,
             )
         key = e.dimension or ""

@@ -7,7 +7,8 @@
 * **Turns** and **selections**: see :mod:`socialcoder.services.refi_plan` (selections outside
   the text are refused with their reason, never clamped; partial overlaps are counted).
 * **Coders**: a user becomes a coder only when something of theirs is imported (a source's
-  owner with no codings does not); a SocialCoder project brings back all its coders.
+  owner with no codings does not); a SocialCoder project brings back all its coders. A user
+  named ``consensus`` is the consensus layer (that is how SocialCoder exports it).
 * **Completion**: a SocialCoder project brings back its completions; another program's
   project marks nothing complete (its coding need not be exhaustive) unless ``complete=True``
   (``--complete``); ``complete=False`` (``--no-complete``) marks nothing in either case.
@@ -155,7 +156,7 @@ def _plan(
 ) -> Plan:
     plan = Plan()
     ext = project.extension
-    names = UserNames(plan, project.users, set() if ext else {CONSENSUS})
+    names = UserNames(plan, project.users)
     taken: set[str] = set()
     for source in project.sources:
         ext_source = ext.source(source.guid) if ext else None

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from socialcoder.domain.codebook import Codebook, Role, Unit
 from socialcoder.domain.transcript import ParsedSegment, ParsedTranscript
 from socialcoder.errors import ImportFormatError, UnknownSpeakersError, UserError
+from socialcoder.export.model import CONSENSUS
 from socialcoder.export.refi_ext import ExtSource
 from socialcoder.export.refi_read import RefiProject, RefiSelection, RefiSource
 from socialcoder.export.refi_write import ROLES_PREFIX
@@ -331,9 +332,9 @@ def _memo(plan: Plan, key: tuple[str, str, int], texts: list[str]) -> None:
 class UserNames:
     """Coder names for user GUIDs (a user that codes nothing never becomes a coder)."""
 
-    def __init__(self, plan: Plan, users: Mapping[str, str], taken: set[str] | None = None) -> None:
+    def __init__(self, plan: Plan, users: Mapping[str, str]) -> None:
         self.plan = plan
-        self.taken = set(taken or ())
+        self.taken: set[str] = set()
         for guid, raw in users.items():
             plan.coders[guid] = self._free(coder_name(raw, guid))
 
@@ -352,6 +353,9 @@ class UserNames:
 
 
 def coder_name(raw: str, guid: str) -> str:
-    """A user's name as a coder name (separators that coder lists use become ``_``)."""
+    """A user's name as a coder name (separators that coder lists use become ``_``); a user
+    named ``consensus`` (any case) is the consensus layer, as SocialCoder exports it."""
     name = "".join("_" if ch in ",;=\r\n" else ch for ch in raw.strip())[:100].strip()
+    if name.casefold() == CONSENSUS:
+        return CONSENSUS
     return name or f"user-{guid[:8]}"

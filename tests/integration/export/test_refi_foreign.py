@@ -20,7 +20,7 @@ from socialcoder.services.codes_csv import export_codes_csv
 from socialcoder.services.exporting import export_refi
 from socialcoder.services.refi_import import import_refi
 from socialcoder.services.study import Study, open_study
-from socialcoder.storage.models import CompletionRow, SegmentRow, TranscriptRow
+from socialcoder.storage.models import CoderRow, CompletionRow, SegmentRow, TranscriptRow
 
 
 def _codes(path: Path) -> set[tuple[str, ...]]:
@@ -99,16 +99,26 @@ def test_qualcoder_project_keeps_its_codes_memos_and_cases(tmp_path: Path) -> No
 
 def test_other_programs_projects_are_not_complete_unless_asked(tmp_path: Path) -> None:
     """Item 25: another program's coding marks presence only; completing it would turn every
-    uncoded turn into 'absent'. Default: nothing complete; --complete opts in."""
-    qdpx = pack("qualcoder_style", tmp_path)
-    plain = tmp_path / "plain.scstudy"
-    import_refi(qdpx, plain)
-    done = tmp_path / "done.scstudy"
-    summary = import_refi(qdpx, done, complete=True)
-    assert summary.completed == 2 and "(--complete)" in summary.completion
-    for path, expected in ((plain, 0), (done, 2)):
+    uncoded turn into 'absent' and manufacture agreement (on main every (coder, transcript)
+    with codes was marked complete). Default: nothing complete; --complete opts in."""
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("Refusal: resistance=strong\n", encoding="utf-8")
+    qdpx = pack("bad_selections", tmp_path)
+    plain, done = tmp_path / "plain.scstudy", tmp_path / "done.scstudy"
+    kwargs = {"codebook": DEFAULT_CODEBOOK_PATH, "mapping": mapping}
+    first = import_refi(qdpx, plain, **kwargs)  # type: ignore[arg-type]
+    second = import_refi(qdpx, done, complete=True, **kwargs)  # type: ignore[arg-type]
+    for path, expected in ((plain, []), (done, [("kim", "P02_s1")])):
         with open_study(path) as study, study.read() as s:
-            assert len(s.scalars(select(CompletionRow)).all()) == expected
+            rows = s.execute(
+                select(CoderRow.name, TranscriptRow.name)
+                .select_from(CompletionRow)
+                .join(CoderRow, CoderRow.id == CompletionRow.coder_id)
+                .join(TranscriptRow, TranscriptRow.id == CompletionRow.transcript_id)
+            ).all()
+        assert [tuple(r) for r in rows] == expected
+    assert first.completed == 0 and "--complete marks them" in first.completion
+    assert second.completed == 1 and "(--complete)" in second.completion
 
 
 def test_own_export_honours_no_complete(small: Study, tmp_path: Path) -> None:
@@ -191,21 +201,22 @@ def test_bad_selections_are_reported_not_clamped(tmp_path: Path) -> None:
     summary = import_refi(
         pack("bad_selections", tmp_path), target, codebook=DEFAULT_CODEBOOK_PATH, mapping=mapping
     )
-    assert summary.rejected_selections == (
-        "source 'P02_s1', selection 178..99999999: it ends after the text (endPosition 99999999; "
-        "the text has 196 characters); 1 coding(s) not imported",
-        "source 'P02_s1', selection -5..123: it starts before the text (startPosition -5); "
-        "1 coding(s) not imported",
-        "source 'P02_s1', selection 195..178: it ends before it starts (startPosition 195 > "
-        "endPosition 178); 1 coding(s) not imported",
-        "source 'P02_s1', selection 88..88: it selects no text (startPosition = endPosition); "
-        "1 coding(s) not imported",
-    )
-    # resistance applies to patient turns: the spanning selection codes turn 2 (P) only
+    # resistance applies to patient turns: the spanning selection codes turn 2 (P) only; the
+    # bad selections all touch turn 6, which no good selection codes
     assert _codes(target) == {
         ("P02_s1", "2", "kim", "resistance", "strong", ""),
         ("P02_s1", "4", "kim", "resistance", "strong", ""),
     }
+    assert summary.rejected_selections == (
+        "source 'P02_s1', selection 230..99999999: it ends after the text (endPosition 99999999; "
+        "the text has 262 characters); 1 coding(s) not imported",
+        "source 'P02_s1', selection -5..261: it starts before the text (startPosition -5); "
+        "1 coding(s) not imported",
+        "source 'P02_s1', selection 261..230: it ends before it starts (startPosition 261 > "
+        "endPosition 230); 1 coding(s) not imported",
+        "source 'P02_s1', selection 230..230: it selects no text (startPosition = endPosition); "
+        "1 coding(s) not imported",
+    )
     assert summary.skipped_codings == (
         ("selection outside every turn's text (e.g. in the preamble or a label)", 1),
     )
@@ -219,8 +230,10 @@ def test_non_numeric_positions_are_reported(tmp_path: Path) -> None:
     qdpx = pack("bad_selections", tmp_path)
     with zipfile.ZipFile(qdpx) as zf:
         files = {n: zf.read(n) for n in zf.namelist()}
+    old = b'startPosition="88" endPosition="123"'
+    assert old in files["project.qde"]
     files["project.qde"] = files["project.qde"].replace(
-        b'startPosition="88" endPosition="123"', b'startPosition="8x" endPosition="123"'
+        old, b'startPosition="8x" endPosition="123"'
     )
     broken = tmp_path / "broken.qdpx"
     with zipfile.ZipFile(broken, "w") as zf:
@@ -254,3 +267,47 @@ def test_rules_checker_finds_what_qualcoder_misreads(small: Study, tmp_path: Pat
             zf.writestr(name, data)
     rules = {p.split(":")[0] for p in qualcoder_problems(bad)}
     assert rules == {"rule 2", "rule 3", "rule 5", "rule 6"}
+
+
+def test_mapping_gives_a_built_dimension_a_unit_and_a_key(tmp_path: Path) -> None:
+    """A code applied to a whole passage (QualCoder writes session-level codes of a SocialCoder
+    export as selections over the whole text) can be made a session-level dimension."""
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("code,dimension,unit\nEmotions/Hope,hope_rating,session\n", encoding="utf-8")
+    target = tmp_path / "unit.scstudy"
+    summary = import_refi(pack("qualcoder_style", tmp_path), target, mapping=mapping)
+    with open_study(target) as study:
+        hope = study.codebook.dimension("hope_rating")
+    assert hope.unit.value == "session"
+    assert ("P07_session03.txt", "", "maria", "hope_rating", "1", "") in _codes(target)
+    assert "span several turns (coded on each turn they overlap)" not in dict(
+        summary.partial_selections
+    )
+    with pytest.raises(UserError, match="'scale' and 'unit' apply only"):
+        import_refi(
+            pack("qualcoder_style", tmp_path),
+            tmp_path / "x.scstudy",
+            mapping=mapping,
+            codebook=DEFAULT_CODEBOOK_PATH,
+        )
+
+
+def test_a_user_named_consensus_is_the_consensus_layer(tmp_path: Path) -> None:
+    """SocialCoder exports its consensus layer as a user 'consensus'; a project that went
+    through another program keeps that user, whose codes go back to the layer (not to a coder
+    counted in reliability)."""
+    qdpx = pack("qualcoder_style", tmp_path)
+    with zipfile.ZipFile(qdpx) as zf:
+        files = {n: zf.read(n) for n in zf.namelist()}
+    files["project.qde"] = files["project.qde"].replace(b'name="tom"', b'name="Consensus"')
+    renamed = tmp_path / "renamed.qdpx"
+    with zipfile.ZipFile(renamed, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    target = tmp_path / "c.scstudy"
+    summary = import_refi(renamed, target)
+    assert summary.coders == ("consensus", "maria")
+    with open_study(target) as study, study.read() as s:
+        kinds = dict(s.execute(select(CoderRow.name, CoderRow.kind)).all())
+    assert kinds == {"consensus": "consensus", "maria": "coder"}
+    assert ("P07_session03.txt", "4", "consensus", "frustration", "1", "") in _codes(target)

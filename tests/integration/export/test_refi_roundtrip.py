@@ -17,6 +17,7 @@ from lxml import etree
 from refi_support import NS, assert_valid, qualcoder_problems
 from sqlalchemy import select
 
+from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.services.assignments import assign
 from socialcoder.services.coders import add_coders
 from socialcoder.services.codes_csv import export_codes_csv
@@ -309,3 +310,40 @@ def test_every_element_is_dated_and_every_selection_has_its_coder(
         assert len(sel.findall("q:Coding", NS)) <= 1
     # ana: 8 present codes + 1 segment memo (the explicit 0 is in socialcoder/study.json)
     assert per_coder == {"ana": 9, "ben": 5, "consensus": 1}
+
+
+def test_segment_end_times_survive_the_round_trip(tmp_path: Path) -> None:
+    """Item 23: with the default codebook (so that main's import reads the codes too), the
+    start and end times of a VTT transcript come back exactly; on main every end became the
+    next turn's start and the last one was lost."""
+    (tmp_path / "S1.vtt").write_text(VTT, encoding="utf-8")
+    path = tmp_path / "times.scstudy"
+    with create_study(path, codebook_path=DEFAULT_CODEBOOK_PATH, name="times") as study:
+        import_transcripts(study, [ImportItem(path=tmp_path / "S1.vtt")])
+        add_coders(study, ["ana"])
+        set_code(study, coder="ana", transcript="S1", segment=2, dimension="concordance", value="1")
+    qdpx = tmp_path / "times.qdpx"
+    with open_study(path) as study:
+        export_refi(study, qdpx)
+    assert_valid(qdpx)
+    import_refi(qdpx, tmp_path / "back.scstudy")
+
+    def times(p: Path) -> list[tuple[object, ...]]:
+        with open_study(p) as study, study.read() as s:
+            rows = s.execute(
+                select(SegmentRow.idx, SegmentRow.start_s, SegmentRow.end_s).order_by(
+                    SegmentRow.idx
+                )
+            )
+            return [tuple(r) for r in rows]
+
+    assert (
+        times(tmp_path / "back.scstudy")
+        == times(path)
+        == [
+            (1, 1.0, 4.5),
+            (2, 5.2, 9.0),
+            (3, 10.0, 12.25),
+            (4, 13.0, 18.4),
+        ]
+    )
