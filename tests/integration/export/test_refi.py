@@ -24,7 +24,7 @@ NS = {"q": "urn:QDA-XML:project:1.0"}
 def _codes(study_path: Path, tmp_path: Path, drop_zero: bool = True) -> set[tuple[str, ...]]:
     out = tmp_path / f"{study_path.stem}-codes.csv"
     with open_study(study_path) as study:
-        export_codes_csv(study, out)
+        export_codes_csv(study, out, force=True)
     with out.open(encoding="utf-8") as fh:
         rows = {tuple(r.values()) for r in csv.DictReader(fh)}
     binary = {"concordance", "incongruent_principles"}

@@ -26,7 +26,7 @@ from socialcoder.storage.models import CoderRow, CompletionRow, SegmentRow, Tran
 def _codes(path: Path) -> set[tuple[str, ...]]:
     out = path.with_suffix(".codes.csv")
     with open_study(path) as study:
-        export_codes_csv(study, out)
+        export_codes_csv(study, out, force=True)
     with out.open(encoding="utf-8") as fh:
         return {tuple(r.values()) for r in csv.DictReader(fh)}
 

@@ -170,7 +170,7 @@ def own_study(tmp_path: Path) -> Path:
 def _codes(path: Path, tmp_path: Path) -> list[tuple[str, ...]]:
     out = tmp_path / f"{path.stem}.codes.csv"
     with open_study(path) as study:
-        export_codes_csv(study, out)
+        export_codes_csv(study, out, force=True)
     lines = out.read_text(encoding="utf-8").splitlines()
     return sorted(tuple(line.split(",")) for line in lines[1:])
 
