@@ -48,7 +48,6 @@ class Turns:
     transcript: ParsedTranscript
     starts: list[int]
     ends: list[int]
-    speaker_map: dict[str, Role] = field(default_factory=dict)
 
     @property
     def roles(self) -> list[Role]:
@@ -184,10 +183,10 @@ def source_turns(
         if not segments:
             raise UserError("the text is empty", source=label) from None
         parsed = ParsedTranscript(source.name, "refi-qda", tuple(segments), digest, "")
-        return Turns(name, parsed, starts, ends, speaker_map)
+        return Turns(name, parsed, starts, ends)
     starts, ends = _located(text, segments, label)
     parsed = ParsedTranscript(source.name, "refi-qda", tuple(segments), digest, preamble)
-    return Turns(name, parsed, starts, ends, speaker_map)
+    return Turns(name, parsed, starts, ends)
 
 
 def check_span(selection: RefiSelection, length: int) -> str:
