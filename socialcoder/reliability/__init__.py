@@ -13,12 +13,16 @@ from socialcoder.reliability.alpha import AlphaResult, coincidence_matrix, kripp
 from socialcoder.reliability.bootstrap import BootstrapCI, bootstrap_alpha
 from socialcoder.reliability.kappa import (
     Coefficient,
+    agreement_weights,
     cohen_kappa,
     fleiss_kappa,
     gwet_ac1,
+    gwet_ac2,
     percent_agreement,
     prevalence,
 )
+from socialcoder.reliability.sample_size import SampleSize, required_units, sample_size
+from socialcoder.reliability.specific import PairIndices, pair_indices, specific_agreement
 from socialcoder.reliability.summary import DimensionReliability, PairAgreement, summarize_dimension
 
 __all__ = [
@@ -28,13 +32,21 @@ __all__ = [
     "DimensionReliability",
     "Level",
     "PairAgreement",
+    "PairIndices",
+    "SampleSize",
+    "agreement_weights",
     "bootstrap_alpha",
     "cohen_kappa",
     "coincidence_matrix",
     "fleiss_kappa",
     "gwet_ac1",
+    "gwet_ac2",
     "krippendorff_alpha",
+    "pair_indices",
     "percent_agreement",
     "prevalence",
+    "required_units",
+    "sample_size",
+    "specific_agreement",
     "summarize_dimension",
 ]

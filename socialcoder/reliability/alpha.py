@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from socialcoder.errors import UserError
 from socialcoder.reliability._data import (
     FloatArray,
     Level,
@@ -41,6 +42,11 @@ from socialcoder.reliability._data import (
 
 REASON_FEW_CODERS = "fewer than 2 coders"
 REASON_NO_PAIRABLE = "no pairable units: no unit was coded by 2 or more coders"
+REASON_ONE_UNIT = (
+    "fewer than 2 pairable units: alpha compares disagreement within units with disagreement "
+    "between them, and with one unit the two are the same by construction (alpha would always "
+    "be 0)"
+)
 REASON_ONE_VALUE = (
     "only one value occurs among the pairable values, so expected disagreement is 0 "
     "(alpha is undefined when coders never vary)"
@@ -120,20 +126,36 @@ def alpha_from_coincidences(
 def _interval_closed_form(matrix: FloatArray) -> tuple[float, float]:
     """Interval ``D_o`` and ``D_e`` from per-unit sums (no ``V x V`` matrix).
 
-    Uses ``sum_{i != j} (x_i - x_j)^2 = 2 * (m * sum x^2 - (sum x)^2)`` within each unit and
-    ``sum_ck n_c n_k (v_c - v_k)^2 = 2 * (n * S2 - S1^2)`` over all pairable values.
+    Uses ``sum_{i != j} (x_i - x_j)^2 = 2 * m * sum (x_i - mean_u)^2`` within each unit and
+    ``sum_ck n_c n_k (v_c - v_k)^2 = 2 * n * sum (x - mean)^2`` over all pairable values. The
+    values are centred (on their unit's mean, and on the grand mean) before squaring, so a
+    large common offset (e.g. 1e8) costs no precision, as ``m * sum x^2 - (sum x)^2`` would.
     """
     present = ~np.isnan(matrix)
     per_unit = present.sum(axis=0)
     keep = per_unit >= 2
-    filled = np.where(present, matrix, 0.0)[:, keep]
+    sub = matrix[:, keep]
+    held = present[:, keep]
     m = per_unit[keep].astype(np.float64)
-    s1 = filled.sum(axis=0)
-    s2 = (filled**2).sum(axis=0)
     n = m.sum()
-    observed = float((2.0 * (m * s2 - s1**2) / (m - 1.0)).sum() / n)
-    expected = float(2.0 * (n * s2.sum() - s1.sum() ** 2) / (n * (n - 1.0)))
+    unit_mean = np.where(held, sub, 0.0).sum(axis=0) / m
+    within = (np.where(held, sub - unit_mean, 0.0) ** 2).sum(axis=0)
+    observed = float((2.0 * m * within / (m - 1.0)).sum() / n)
+    grand_mean = float(np.where(held, sub, 0.0).sum() / n)
+    spread = float((np.where(held, sub - grand_mean, 0.0) ** 2).sum())
+    expected = 2.0 * spread / (n - 1.0)
     return observed, expected
+
+
+def check_ratio(matrix: FloatArray, level: Level) -> None:
+    """Refuse negative values at the ratio level (ratio data have a true zero)."""
+    if level is Level.RATIO:
+        present = matrix[~np.isnan(matrix)]
+        if present.size and present.min() < 0:
+            raise UserError(
+                f"ratio level: value {present.min():g} is negative; ratio data have a true zero "
+                "and no negative values (use the interval level)"
+            )
 
 
 def _large_domain(matrix: FloatArray, level: Level) -> tuple[float, float]:
@@ -200,12 +222,13 @@ def krippendorff_alpha(data: ArrayLike, level: str | Level = "nominal") -> Alpha
     """Krippendorff's alpha of a ``coders x units`` matrix (``np.nan`` = missing).
 
     ``level``: ``"nominal"`` (also ``"binary"``), ``"ordinal"`` (values are category positions
-    in codebook order), ``"interval"`` or ``"ratio"``. Never returns ``nan``: undefined alphas
-    come back as ``alpha=None`` with a ``reason`` (fewer than 2 coders, no pairable unit, or a
-    single value overall so that expected disagreement is 0).
+    in codebook order), ``"interval"`` or ``"ratio"`` (negative values refused). Never returns
+    ``nan``: undefined alphas come back as ``alpha=None`` with a ``reason`` (fewer than 2 coders,
+    fewer than 2 pairable units, or a single value overall so that expected disagreement is 0).
     """
     level = as_level(level)
     matrix = as_matrix(data)
+    check_ratio(matrix, level)
     counts = value_counts(matrix)
     units = int((counts.per_unit >= 1).sum())
     pairable_units = int(counts.pairable.sum())
@@ -227,6 +250,8 @@ def krippendorff_alpha(data: ArrayLike, level: str | Level = "nominal") -> Alpha
         return undefined(REASON_FEW_CODERS)
     if pairable_units == 0:
         return undefined(REASON_NO_PAIRABLE)
+    if pairable_units < 2:
+        return undefined(REASON_ONE_UNIT)
     if counts.counts is not None:
         if int((counts.counts[counts.pairable].sum(axis=0) > 0).sum()) < 2:
             return undefined(REASON_ONE_VALUE, 0.0)

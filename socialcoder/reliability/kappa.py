@@ -1,5 +1,5 @@
 """Agreement coefficients for categorical data: percent agreement, Cohen's (weighted) kappa,
-Fleiss' kappa and Gwet's AC1.
+Fleiss' kappa, Gwet's AC1 and his weighted AC2.
 
 All functions take category *positions* (0-based, codebook order) as floats with ``np.nan`` for
 missing values. Multi-coder functions take a ``coders x units`` matrix; Cohen's kappa takes two
@@ -18,6 +18,7 @@ from socialcoder.errors import UserError
 from socialcoder.reliability._data import as_matrix, check_categories
 
 Weights = Literal["linear", "quadratic"]
+AgreementWeights = Literal["ordinal", "quadratic", "linear"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,30 @@ def fleiss_kappa(data: ArrayLike, *, n_categories: int | None = None) -> Coeffic
     return Coefficient((float(agreement.mean()) - chance) / (1.0 - chance), units)
 
 
+def agreement_weights(n_categories: int, scheme: AgreementWeights) -> np.ndarray:
+    """Gwet's agreement weights ``w_kl`` (1 on the diagonal, less the further apart) for
+    category positions ``0 .. q-1``, as defined in Gwet (2014, ch. 3) and his irrCAC package:
+
+    * ``quadratic``: ``1 - (k - l)^2 / (q - 1)^2``;
+    * ``linear``: ``1 - |k - l| / (q - 1)``;
+    * ``ordinal``: with ``M_kl = C(|k - l| + 1, 2)`` (the number of pairs among the categories
+      from ``k`` to ``l``), ``1 - M_kl / max M``: only the order of the categories counts.
+    """
+    q = n_categories
+    index = np.arange(q, dtype=np.float64)
+    gap = np.abs(index[:, None] - index[None, :])
+    if q < 2:
+        return np.ones((q, q))
+    if scheme == "quadratic":
+        return 1.0 - gap**2 / (q - 1.0) ** 2
+    if scheme == "linear":
+        return 1.0 - gap / (q - 1.0)
+    if scheme == "ordinal":
+        pairs = (gap + 1.0) * gap / 2.0
+        return 1.0 - pairs / pairs.max()
+    raise UserError(f"unknown agreement weights {scheme!r} (use ordinal, quadratic or linear)")
+
+
 def gwet_ac1(data: ArrayLike, *, n_categories: int | None = None) -> Coefficient:
     """Gwet's AC1 for several coders with missing values (Gwet 2008; Gwet 2014, ch. 4).
 
@@ -153,13 +178,36 @@ def gwet_ac1(data: ArrayLike, *, n_categories: int | None = None) -> Coefficient
     * ``p_e = sum_k pi_k (1 - pi_k) / (q - 1)``; ``AC1 = (p_a - p_e) / (1 - p_e)``.
 
     ``units`` counts units with ``r_i >= 2``. With complete data this is Gwet's (2008)
-    multi-rater formula; with two coders it reduces to his two-rater AC1.
+    multi-rater formula; with two coders it reduces to his two-rater AC1. AC1 is 1.0 whenever
+    only one category occurs (``p_e = 0``): that is no evidence of reliability.
     """
+    return _gwet(data, n_categories, None)
+
+
+def gwet_ac2(
+    data: ArrayLike, *, n_categories: int | None = None, weights: AgreementWeights = "ordinal"
+) -> Coefficient:
+    """Gwet's weighted AC2 (Gwet 2014, ch. 3-4; irrCAC's ``gwet.ac1.raw`` with weights).
+
+    As :func:`gwet_ac1`, with agreement weights ``w`` (:func:`agreement_weights`):
+    ``r*_ik = sum_l w_kl r_il``; ``p_a`` = mean over units with ``r_i >= 2`` of
+    ``sum_k r_ik (r*_ik - 1) / (r_i (r_i - 1))``; ``p_e = T_w sum_k pi_k (1 - pi_k) / (q (q - 1))``
+    with ``T_w`` the sum of all weights. With identity weights this is AC1.
+    """
+    return _gwet(data, n_categories, weights)
+
+
+def _gwet(
+    data: ArrayLike, n_categories: int | None, scheme: AgreementWeights | None
+) -> Coefficient:
     matrix, k = _categorical(data, n_categories, "reliability data")
     if matrix.shape[0] < 2:
         return Coefficient(None, 0, "fewer than 2 coders")
     if k < 2:
-        return Coefficient(None, 0, "AC1 needs at least 2 categories")
+        return Coefficient(
+            None, 0, f"{'AC1' if scheme is None else 'AC2'} needs at least 2 categories"
+        )
+    weight = np.eye(k) if scheme is None else agreement_weights(k, scheme)
     table = _category_counts(matrix, k).astype(np.float64)
     per_unit = table.sum(axis=1)
     keep = per_unit >= 2
@@ -169,8 +217,10 @@ def gwet_ac1(data: ArrayLike, *, n_categories: int | None = None) -> Coefficient
     rated = per_unit >= 1
     pi = (table[rated] / per_unit[rated, None]).mean(axis=0)
     table, per_unit = table[keep], per_unit[keep]
-    observed = float(((table * (table - 1.0)).sum(axis=1) / (per_unit * (per_unit - 1.0))).mean())
-    chance = float((pi * (1.0 - pi)).sum() / (k - 1.0))
+    weighted = table @ weight.T
+    agreeing = (table * (weighted - 1.0)).sum(axis=1)
+    observed = float((agreeing / (per_unit * (per_unit - 1.0))).mean())
+    chance = float(weight.sum() * (pi * (1.0 - pi)).sum() / (k * (k - 1.0)))
     return Coefficient((observed - chance) / (1.0 - chance), units)
 
 

@@ -17,24 +17,22 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from socialcoder.errors import UserError
+from socialcoder.reliability import notes as note
 from socialcoder.reliability._data import Level, as_level, as_matrix, check_categories
-from socialcoder.reliability.alpha import krippendorff_alpha
-from socialcoder.reliability.bootstrap import BootstrapCI, bootstrap_alpha
+from socialcoder.reliability.alpha import check_ratio, krippendorff_alpha
+from socialcoder.reliability.bootstrap import BootstrapCI, bootstrap_alpha, draw_seed
 from socialcoder.reliability.kappa import (
     Coefficient,
     cohen_kappa,
     fleiss_kappa,
     gwet_ac1,
+    gwet_ac2,
     percent_agreement,
     prevalence,
 )
+from socialcoder.reliability.sample_size import SampleSize, sample_size
+from socialcoder.reliability.specific import pair_indices, specific_agreement
 
-#: Fewer pairable units than this earns a note.
-FEW_UNITS = 10
-#: Prevalence-paradox thresholds: high raw agreement, low chance-corrected agreement, rare value.
-PARADOX_AGREEMENT = 0.8
-PARADOX_COEFFICIENT = 0.4
-PARADOX_RARE_SHARE = 0.10
 #: Interval/ratio prevalence is listed per value only up to this many distinct values.
 MAX_LISTED_VALUES = 50
 
@@ -48,6 +46,9 @@ class PairAgreement:
     weighted_kappa: dict[str, float | None] | None
     percent_agreement: float | None
     units: int
+    prevalence_index: float | None = None
+    bias_index: float | None = None
+    pabak: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +57,9 @@ class PairAgreement:
             "weighted_kappa": None if self.weighted_kappa is None else dict(self.weighted_kappa),
             "percent_agreement": self.percent_agreement,
             "units": self.units,
+            "prevalence_index": self.prevalence_index,
+            "bias_index": self.bias_index,
+            "pabak": self.pabak,
         }
 
 
@@ -63,9 +67,9 @@ class PairAgreement:
 class DimensionReliability:
     """Reliability of one dimension; ``to_dict()`` gives the stable JSON item.
 
-    ``units`` counts units with at least one value. ``alpha_ci95`` and ``bootstrap`` are
-    ``None`` unless a bootstrap was asked for. ``notes`` explains every ``None`` coefficient and
-    flags few pairable units and the prevalence paradox.
+    ``units`` counts units with at least one value. ``alpha_ci95`` and ``q_below`` are ``None``
+    unless a bootstrap was asked for and the sample is large enough (``sample_size``).
+    ``notes`` explains every ``None`` and says how far the figures can be trusted.
     """
 
     key: str
@@ -73,41 +77,52 @@ class DimensionReliability:
     units: int
     pairable_units: int
     pairable_values: int
+    open_pairs: int | None
+    implied_values: int
     coders: tuple[str, ...]
     krippendorff_alpha: float | None
+    krippendorff_alpha_explicit: float | None
     observed_disagreement: float | None
     expected_disagreement: float | None
     alpha_ci95: tuple[float, float] | None
     bootstrap: BootstrapCI | None
+    q_below: dict[str, float] | None
+    sample_size: SampleSize
     percent_agreement: float | None
+    specific_agreement: dict[str, float | None] | None
     fleiss_kappa: float | None
     gwet_ac1: float | None
+    gwet_ac2: dict[str, float | None] | None
     cohen_kappa_pairs: tuple[PairAgreement, ...]
     prevalence: dict[str, float]
     notes: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON item, keys in a fixed order; floats unrounded."""
-        boot = self.bootstrap
         return {
             "key": self.key,
             "level": self.level,
             "units": self.units,
             "pairable_units": self.pairable_units,
             "pairable_values": self.pairable_values,
+            "open_pairs": self.open_pairs,
+            "implied_values": self.implied_values,
             "coders": list(self.coders),
             "krippendorff_alpha": self.krippendorff_alpha,
+            "krippendorff_alpha_explicit": self.krippendorff_alpha_explicit,
             "observed_disagreement": self.observed_disagreement,
             "expected_disagreement": self.expected_disagreement,
             "alpha_ci95": list(self.alpha_ci95) if self.alpha_ci95 is not None else None,
-            "bootstrap": (
-                {"replicates": boot.n_replicates, "method": boot.method, "seed": boot.seed}
-                if boot is not None
-                else None
-            ),
+            "bootstrap": self.bootstrap.to_dict() if self.bootstrap is not None else None,
+            "q_below": dict(self.q_below) if self.q_below is not None else None,
+            "sample_size": self.sample_size.to_dict(),
             "percent_agreement": self.percent_agreement,
+            "specific_agreement": (
+                dict(self.specific_agreement) if self.specific_agreement is not None else None
+            ),
             "fleiss_kappa": self.fleiss_kappa,
             "gwet_ac1": self.gwet_ac1,
+            "gwet_ac2": dict(self.gwet_ac2) if self.gwet_ac2 is not None else None,
             "cohen_kappa_pairs": [pair.to_dict() for pair in self.cohen_kappa_pairs],
             "prevalence": dict(self.prevalence),
             "notes": list(self.notes),
@@ -143,9 +158,13 @@ def _numeric_prevalence(matrix: np.ndarray) -> dict[str, float]:
 
 
 def _pairs(
-    matrix: np.ndarray, names: Sequence[str], level: Level, n_categories: int | None
+    matrix: np.ndarray,
+    names: Sequence[str],
+    level: Level,
+    n_categories: int | None,
+    positive: int | None,
 ) -> tuple[list[PairAgreement], list[str]]:
-    """Cohen's kappa for every pair of coders that share at least one unit."""
+    """Cohen's kappa (and PI, BI, PABAK) for every pair of coders sharing at least one unit."""
     pairs: list[PairAgreement] = []
     notes: list[str] = []
     for i, j in combinations(range(matrix.shape[0]), 2):
@@ -157,7 +176,8 @@ def _pairs(
         kappa: float | None = None
         weighted: dict[str, float | None] | None = None
         label = f"{names[i]} / {names[j]}"
-        if level.is_categorical:
+        indices = None
+        if level.is_categorical and n_categories is not None:
             result = cohen_kappa(matrix[i], matrix[j], n_categories=n_categories)
             kappa = result.value
             if result.value is None:
@@ -169,34 +189,63 @@ def _pairs(
                     weighted[scheme] = w.value
                     if w.value is None:
                         notes.append(f"weighted_kappa ({scheme}) {label} undefined: {w.reason}")
-        pairs.append(PairAgreement((names[i], names[j]), kappa, weighted, agreement, units))
+            indices = pair_indices(
+                matrix[i], matrix[j], n_categories=n_categories, positive=positive
+            )
+        pairs.append(
+            PairAgreement(
+                (names[i], names[j]),
+                kappa,
+                weighted,
+                agreement,
+                units,
+                indices.prevalence_index if indices else None,
+                indices.bias_index if indices else None,
+                indices.pabak if indices else None,
+            )
+        )
     return pairs, notes
 
 
-def _paradox_note(
-    agreement: float | None,
-    coefficients: dict[str, float | None],
-    shares: dict[str, float],
-    ac1: float | None,
-) -> str | None:
-    """Explain high raw agreement with low chance-corrected agreement on a rare value."""
-    used = {label: share for label, share in shares.items() if share > 0}
-    low = {name: value for name, value in coefficients.items() if value is not None}
-    if agreement is None or agreement < PARADOX_AGREEMENT or len(used) < 2 or not low:
+def _positive(level: Level, labels: list[str], positive: int | None) -> int | None:
+    """Position of the 'present' value of binary data (``None`` for other levels)."""
+    if level is not Level.BINARY:
         return None
-    name, value = min(low.items(), key=lambda item: item[1])
-    rare_label, rare_share = min(used.items(), key=lambda item: item[1])
-    if value >= PARADOX_COEFFICIENT or rare_share >= PARADOX_RARE_SHARE:
-        return None
-    ac1_text = ""
-    if ac1 is not None:
-        ac1_text = f"; Gwet's AC1, which is less sensitive to prevalence, is {ac1:.3f}"
-    return (
-        f"prevalence paradox: coders agree on {agreement:.1%} of pairs but {name} is only "
-        f"{value:.3f}, because '{rare_label}' makes up only {rare_share:.1%} of values; when "
-        "one value dominates, chance agreement is high and chance-corrected coefficients "
-        f"collapse although coders mostly agree{ac1_text}. "
-        f"Check agreement on '{rare_label}' itself."
+    if positive is not None:
+        if positive not in (0, 1):
+            raise UserError(f"positive must be the position 0 or 1, got {positive}")
+        return positive
+    return labels.index("present") if "present" in labels else 1
+
+
+def _withheld(
+    requested: int, seed: int, clusters: np.ndarray | None, by: str | None, keep: np.ndarray
+) -> BootstrapCI:
+    """The bootstrap record when the sample is too small for an interval."""
+    from socialcoder.reliability.bootstrap import CLUSTER_METHOD, METHOD
+
+    if clusters is None:
+        return BootstrapCI(
+            None,
+            None,
+            0,
+            METHOD,
+            seed,
+            reason="too few units",
+            requested=requested,
+            clusters=int(keep.sum()),
+        )
+    name = by or "cluster"
+    return BootstrapCI(
+        None,
+        None,
+        0,
+        CLUSTER_METHOD.format(by=name),
+        seed,
+        reason="too few units",
+        requested=requested,
+        by=name,
+        clusters=len(np.unique(clusters[keep])),
     )
 
 
@@ -209,6 +258,12 @@ def summarize_dimension(
     coder_names: Sequence[str],
     bootstrap: int = 0,
     seed: int | None = None,
+    implied: ArrayLike | None = None,
+    empty_label: str | None = None,
+    open_pairs: int | None = None,
+    clusters: ArrayLike | None = None,
+    bootstrap_by: str | None = None,
+    positive: int | None = None,
 ) -> DimensionReliability:
     """Every reliability figure for one dimension.
 
@@ -216,7 +271,13 @@ def summarize_dimension(
     values are 0-based category positions in codebook order (``categories`` gives the labels,
     and its length the number of categories), interval/ratio values are the numbers.
     ``coder_names``: one name per row. ``bootstrap``: number of bootstrap replicates for the
-    alpha interval (0 = none). Kappa-type coefficients are computed for categorical levels only.
+    alpha interval (0 = none); ``seed`` (drawn and recorded when not given). ``clusters``: one
+    label per unit to resample clusters (named ``bootstrap_by``, e.g. ``"transcript"``) instead
+    of units. ``implied``: a ``coders x units`` mask of values filled in by a completion rule
+    (``empty_label`` names the value), so that alpha is also reported without them.
+    ``open_pairs``: how many (coder, transcript) pairs behind the data are still open.
+    ``positive``: position of the 'present' value of binary data (default: the label
+    ``present``, else position 1). Kappa-type coefficients are for categorical levels only.
     """
     parsed = as_level(level)
     matrix = as_matrix(data, name=f"dimension {key}")
@@ -229,6 +290,12 @@ def summarize_dimension(
         raise UserError(f"dimension {key}: coder names must be distinct")
     if bootstrap < 0:
         raise UserError(f"bootstrap replicates must be 0 or more, got {bootstrap}")
+    check_ratio(matrix, parsed)
+    present = ~np.isnan(matrix)
+    keep = present.sum(axis=0) >= 2
+    cluster_labels = None if clusters is None else np.asarray(clusters)
+    if cluster_labels is not None and cluster_labels.shape != (matrix.shape[1],):
+        raise UserError(f"dimension {key}: one cluster label per unit expected")
     notes: list[str] = []
 
     def record(name: str, result: Coefficient) -> float | None:
@@ -239,58 +306,120 @@ def summarize_dimension(
     alpha = krippendorff_alpha(matrix, parsed)
     if alpha.alpha is None:
         notes.append(f"krippendorff_alpha undefined: {alpha.reason}")
+    categorical = parsed.is_categorical
+    labels = _labels(parsed, categories, matrix) if categorical else []
+    size = sample_size(matrix, categorical=categorical, labels=labels)
+    if alpha.pairable_units > 0 and not size.enough:
+        notes.append(f"too few units for a trustworthy figure: {size.text()}")
+
+    implied_count, explicit = 0, None
+    if implied is not None:
+        mask = np.asarray(implied, dtype=bool)
+        if mask.shape != matrix.shape:
+            raise UserError(f"dimension {key}: the implied-values mask must match the data")
+        mask = mask & present
+        implied_count = int(mask[:, keep].sum())
+        without = krippendorff_alpha(np.where(mask, np.nan, matrix), parsed)
+        explicit = without.alpha
+        text = note.implied_note(
+            implied_count, alpha.pairable_values, empty_label, explicit, without.reason
+        )
+        if text:
+            notes.append(text)
+
     ci: tuple[float, float] | None = None
     boot: BootstrapCI | None = None
+    q: dict[str, float] | None = None
     if bootstrap > 0:
-        boot = bootstrap_alpha(matrix, parsed, replicates=bootstrap, seed=seed)
-        if boot.low is not None and boot.high is not None:
-            ci = (boot.low, boot.high)
+        seed = draw_seed() if seed is None else seed
+        if alpha.alpha is not None and not size.enough:
+            boot = _withheld(bootstrap, seed, cluster_labels, bootstrap_by, keep)
+            notes.append("alpha_ci95 and q_below withheld: too few units (see above)")
         else:
-            notes.append(f"alpha_ci95 undefined: {boot.reason}")
+            boot = bootstrap_alpha(
+                matrix,
+                parsed,
+                replicates=bootstrap,
+                seed=seed,
+                clusters=cluster_labels,
+                by=bootstrap_by,
+            )
+            if boot.low is not None and boot.high is not None:
+                ci, q = (boot.low, boot.high), boot.q_below
+                for text in (
+                    note.dropped_note(boot.dropped, bootstrap),
+                    note.few_clusters_note(boot.clusters, boot.by),
+                ):
+                    if text:
+                        notes.append(text)
+            else:
+                notes.append(f"alpha_ci95 undefined: {boot.reason}")
+
     agreement = record("percent_agreement", percent_agreement(matrix))
     fleiss = ac1 = None
-    pairs: list[PairAgreement] = []
-    if parsed.is_categorical:
-        labels = _labels(parsed, categories, matrix)
+    ac2: dict[str, float | None] | None = None
+    specific: dict[str, float | None] | None = None
+    if categorical:
         k = len(labels)
         fleiss = record("fleiss_kappa", fleiss_kappa(matrix, n_categories=k))
         ac1 = record("gwet_ac1", gwet_ac1(matrix, n_categories=k))
-        pairs, pair_notes = _pairs(matrix, names, parsed, k)
+        if parsed is Level.ORDINAL:
+            ac2 = {}
+            for scheme in ("ordinal", "quadratic"):
+                ac2[scheme] = record(
+                    f"gwet_ac2 ({scheme} weights)",
+                    gwet_ac2(matrix, n_categories=k, weights=scheme),  # type: ignore[arg-type]
+                )
+        positive = _positive(parsed, labels, positive)
+        per_value = specific_agreement(matrix, n_categories=k)
+        by_label = dict(zip(labels, per_value, strict=True))
+        if positive is not None:
+            specific = {"positive": per_value[positive], "negative": per_value[1 - positive]}
+        else:
+            specific = by_label
+        pairs, pair_notes = _pairs(matrix, names, parsed, k, positive)
         notes.extend(pair_notes)
         shares = dict(zip(labels, prevalence(matrix, n_categories=k), strict=False))
+        exact = {"fleiss_kappa (unweighted)": fleiss}
+        if parsed is not Level.ORDINAL:
+            exact = {"krippendorff_alpha": alpha.alpha, "fleiss_kappa": fleiss}
+        notes.extend(note.prevalence_notes(agreement, exact, shares, by_label))
+        single = note.single_category_note(ac1, shares)
+        if single:
+            notes.append(single)
     else:
         notes.append(
             f"Fleiss' kappa, Gwet's AC1 and Cohen's kappa are for categorical data; "
             f"not computed for {parsed.value} data"
         )
-        pairs, _ = _pairs(matrix, names, parsed, None)
+        pairs, _ = _pairs(matrix, names, parsed, None, None)
         shares = _numeric_prevalence(matrix)
-    if 0 < alpha.pairable_units < FEW_UNITS:
-        notes.append(
-            f"few units: only {alpha.pairable_units} pairable unit(s) (fewer than {FEW_UNITS}); "
-            "coefficients are unstable"
-        )
-    if parsed.is_categorical:
-        paradox = _paradox_note(
-            agreement, {"krippendorff_alpha": alpha.alpha, "fleiss_kappa": fleiss}, shares, ac1
-        )
-        if paradox:
-            notes.append(paradox)
+    if open_pairs:
+        text = note.open_pairs_note(open_pairs)
+        if text:
+            notes.append(text)
     return DimensionReliability(
         key=key,
-        level=parsed.value,
+        level=Level.NOMINAL.value if parsed is Level.BINARY else parsed.value,
         units=alpha.units,
         pairable_units=alpha.pairable_units,
         pairable_values=alpha.pairable_values,
+        open_pairs=open_pairs,
+        implied_values=implied_count,
         coders=names,
         krippendorff_alpha=alpha.alpha,
+        krippendorff_alpha_explicit=explicit,
         observed_disagreement=alpha.observed_disagreement,
         expected_disagreement=alpha.expected_disagreement,
         alpha_ci95=ci,
         bootstrap=boot,
+        q_below=q,
+        sample_size=size,
         percent_agreement=agreement,
+        specific_agreement=specific,
         fleiss_kappa=fleiss,
         gwet_ac1=ac1,
+        gwet_ac2=ac2,
         cohen_kappa_pairs=tuple(pairs),
         prevalence=shares,
         notes=tuple(notes),

@@ -18,15 +18,22 @@ KEYS = [
     "units",
     "pairable_units",
     "pairable_values",
+    "open_pairs",
+    "implied_values",
     "coders",
     "krippendorff_alpha",
+    "krippendorff_alpha_explicit",
     "observed_disagreement",
     "expected_disagreement",
     "alpha_ci95",
     "bootstrap",
+    "q_below",
+    "sample_size",
     "percent_agreement",
+    "specific_agreement",
     "fleiss_kappa",
     "gwet_ac1",
+    "gwet_ac2",
     "cohen_kappa_pairs",
     "prevalence",
     "notes",
@@ -57,7 +64,16 @@ def test_to_dict_has_exactly_the_stable_keys_and_is_json() -> None:
     assert item["coders"] == ["ana", "ben", "cai"]
     assert item["units"] == 60 and item["pairable_units"] == 60
     assert item["krippendorff_alpha"] == krippendorff_alpha(_ordinal_example(), "ordinal").alpha
-    assert item["bootstrap"] == {"replicates": 200, "method": result.bootstrap.method, "seed": 5}
+    assert item["bootstrap"] == {
+        "replicates_requested": 200,
+        "replicates_used": 200,
+        "replicates": 200,
+        "by": "unit",
+        "clusters": 60,
+        "seed": 5,
+        "method": result.bootstrap.method,
+    }
+    assert set(item["q_below"]) == {"0.667", "0.8"}
     low, high = item["alpha_ci95"]
     assert low < item["krippendorff_alpha"] < high
     assert set(item["prevalence"]) == {"none", "mild", "moderate", "severe"}
@@ -66,6 +82,9 @@ def test_to_dict_has_exactly_the_stable_keys_and_is_json() -> None:
     assert set(pairs) == {("ana", "ben"), ("ana", "cai"), ("ben", "cai")}
     assert pairs[("ana", "cai")]["units"] == 40
     assert set(pairs[("ana", "ben")]["weighted_kappa"]) == {"linear", "quadratic"}
+    assert set(item["gwet_ac2"]) == {"ordinal", "quadratic"}
+    assert set(item["specific_agreement"]) == {"none", "mild", "moderate", "severe"}
+    assert item["sample_size"]["enough"] is True
     assert item["notes"] == []
 
 
@@ -91,17 +110,15 @@ def test_undefined_values_come_with_notes() -> None:
     assert "alpha_ci95 undefined" in notes
     assert "fleiss_kappa undefined" in notes
     assert "cohen_kappa a / b undefined" in notes
-    assert "few units: only 2 pairable unit(s)" in notes
+    assert "too few units for a trustworthy figure: 2 pairable unit(s)" in notes
     assert item["prevalence"] == {"0": 0.0, "1": 1.0}
 
 
-def test_prevalence_paradox_is_flagged_on_a_rare_code() -> None:
-    # 200 turns, resistance coded in ~3%: coders agree on nearly every turn, but rarely on
-    # the few turns where it occurs.
-    first = np.zeros(200)
-    second = np.zeros(200)
-    first[[3, 50, 90, 140]] = 1
-    second[[3, 60, 120, 170]] = 1
+def test_no_paradox_note_and_no_ac1_steer_when_coders_never_agree_on_the_rare_code() -> None:
+    # The example: two coders each mark 5 of 100 units present, never the same unit.
+    first, second = np.zeros(100), np.zeros(100)
+    first[:5] = 1
+    second[5:10] = 1
     item = summarize_dimension(
         np.vstack((first, second)),
         key="resistance",
@@ -109,21 +126,32 @@ def test_prevalence_paradox_is_flagged_on_a_rare_code() -> None:
         categories=["absent", "present"],
         coder_names=["a", "b"],
     ).to_dict()
-    assert item["percent_agreement"] == pytest.approx(194 / 200)
-    assert item["krippendorff_alpha"] < 0.4
-    assert item["gwet_ac1"] > 0.9
+    # AC1 from its definition, computed here: pi_present = 0.05, p_e = 2 * .05 * .95 / 1.
+    p_e = 2 * 0.05 * 0.95
+    assert item["gwet_ac1"] == pytest.approx((0.90 - p_e) / (1 - p_e))
+    assert item["gwet_ac1"] == pytest.approx(0.890, abs=5e-4)
+    assert item["specific_agreement"] == {"positive": 0.0, "negative": pytest.approx(180 / 190)}
+    notes = "\n".join(item["notes"])
+    assert "prevalence paradox" not in notes
+    assert "AC1" not in notes and "less sensitive" not in notes and "mostly agree" not in notes
+    assert "rare value not agreed: 'present' makes up 5.0% of values" in notes
+
+
+def test_paradox_note_only_when_the_rare_value_itself_is_agreed() -> None:
+    # 200 units: both present on 4, one each on 2 + 2, both absent on 192. Positive specific
+    # agreement 2*4 / (2*4 + 4) = .667; kappa (.98 - .9418) / .0582 = .656 < .667.
+    first, second = np.zeros(200), np.zeros(200)
+    first[[0, 1, 2, 3, 10, 11]] = 1
+    second[[0, 1, 2, 3, 20, 21]] = 1
+    item = summarize_dimension(
+        np.vstack((first, second)), key="r", level="binary", coder_names=["a", "b"]
+    ).to_dict()
+    pe = 0.03**2 + 0.97**2
+    assert item["cohen_kappa_pairs"][0]["kappa"] == pytest.approx((0.98 - pe) / (1 - pe))
+    assert item["specific_agreement"]["positive"] == pytest.approx(8 / 12)
     paradox = [note for note in item["notes"] if note.startswith("prevalence paradox")]
     assert len(paradox) == 1
-    assert "'present'" in paradox[0]
-
-
-def test_no_paradox_note_when_the_rare_code_is_agreed() -> None:
-    first = np.zeros(200)
-    first[[3, 50, 90, 140]] = 1
-    item = summarize_dimension(
-        np.vstack((first, first)), key="r", level="binary", coder_names=["a", "b"]
-    ).to_dict()
-    assert not any(note.startswith("prevalence paradox") for note in item["notes"])
+    assert "'1' itself in 66.7%" in paradox[0] and "AC1" not in paradox[0]
 
 
 def test_interval_dimension() -> None:

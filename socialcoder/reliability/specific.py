@@ -1,0 +1,82 @@
+"""Agreement on each value: specific agreement, and the prevalence and bias indices of a pair.
+
+A high share of agreeing pairs says little when one value dominates: two coders who each mark
+5 of 100 units 'present' and never on the same unit still agree on 90 units. These figures show
+where the agreement lies.
+
+* **Specific agreement** on value ``j`` (Cicchetti & Feinstein 1990, for two coders: positive
+  agreement ``2a / (2a + b + c)`` and negative agreement ``2d / (2d + b + c)``; for several
+  coders and missing values, Uebersax's generalisation): of all the times a coder used ``j`` on
+  a pairable unit, the share in which another coder of that unit used ``j`` too,
+
+      ``PS_j = sum_u n_uj (n_uj - 1) / sum_u n_uj (m_u - 1)``
+
+  over units with ``m_u >= 2`` values (``n_uj`` coders gave unit ``u`` value ``j``). ``None``
+  when ``j`` was never used on a pairable unit.
+* **Prevalence index, bias index and PABAK** of two coders on a two-category table (Byrt,
+  Bishop & Carlin 1993), with ``a`` = both positive, ``d`` = both negative, ``b`` = first coder
+  positive and second negative, ``c`` = the reverse, ``n = a + b + c + d``:
+  ``PI = (a - d) / n``, ``BI = (b - c) / n``, ``PABAK = 2 p_o - 1``; for ``k`` categories
+  ``PABAK = (k p_o - 1) / (k - 1)`` (PI and BI are defined for two categories only).
+
+Inputs are ``coders x units`` arrays of category positions with ``np.nan`` for missing values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from socialcoder.reliability._data import as_matrix, check_categories
+
+
+def specific_agreement(data: ArrayLike, *, n_categories: int | None = None) -> list[float | None]:
+    """``PS_j`` for every category position ``j`` (see the module docstring)."""
+    matrix = as_matrix(data)
+    k = check_categories(matrix, n_categories, name="reliability data")
+    present = ~np.isnan(matrix)
+    per_unit = present.sum(axis=0)
+    keep = per_unit >= 2
+    out: list[float | None] = []
+    for j in range(k):
+        n_j = ((matrix == j) & present)[:, keep].sum(axis=0).astype(np.float64)
+        possible = float((n_j * (per_unit[keep] - 1.0)).sum())
+        out.append(float((n_j * (n_j - 1.0)).sum()) / possible if possible > 0 else None)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PairIndices:
+    """Byrt, Bishop & Carlin's (1993) figures for one coder pair (``None`` when undefined)."""
+
+    prevalence_index: float | None
+    bias_index: float | None
+    pabak: float | None
+
+
+def pair_indices(
+    first: ArrayLike, second: ArrayLike, *, n_categories: int, positive: int | None
+) -> PairIndices:
+    """PI, BI and PABAK of two coders over the units both coded.
+
+    ``positive``: the position of the positive ('present') category of two-category data;
+    ``None`` for more than two categories (then only PABAK is given).
+    """
+    a_row = np.asarray(first, dtype=np.float64)
+    b_row = np.asarray(second, dtype=np.float64)
+    both = ~np.isnan(a_row) & ~np.isnan(b_row)
+    n = int(both.sum())
+    if n == 0 or n_categories < 2:
+        return PairIndices(None, None, None)
+    x, y = a_row[both], b_row[both]
+    observed = float((x == y).mean())
+    pabak = (n_categories * observed - 1.0) / (n_categories - 1.0)
+    if positive is None or n_categories != 2:
+        return PairIndices(None, None, pabak)
+    a = float(((x == positive) & (y == positive)).sum())
+    d = float(((x != positive) & (y != positive)).sum())
+    b = float(((x == positive) & (y != positive)).sum())
+    c = float(((x != positive) & (y == positive)).sum())
+    return PairIndices((a - d) / n, (b - c) / n, pabak)
