@@ -38,15 +38,28 @@ def register(commands: Any) -> None:
         commands,
         "calibrate",
         cmd_calibrate,
-        "Compare a trainee's coding of a practice transcript with a gold-standard coder's: "
-        "agreement per dimension, pass/fail against a threshold, and every difference.",
+        "Judge a trainee's coding of practice transcripts against a gold-standard coder: per "
+        "dimension kappa with its 95% interval (pass when its lower end reaches the threshold), "
+        "sensitivity and positive predictive value per value, and every difference.",
     )
     add_study_arg(p)
     p.add_argument("--trainee", required=True)
     p.add_argument("--gold", required=True, help="the gold-standard coder")
-    p.add_argument("--transcript", required=True)
-    p.add_argument("--threshold", type=float, default=0.8, help="pass mark (default 0.8)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--transcripts",
+        "--transcript",
+        dest="transcripts",
+        required=True,
+        help="the practice transcript(s), comma-separated (several, together containing "
+        "every code)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=0.8,
+        help="pass mark for the lower end of the 95%% interval (default 0.8)",
+    )
+    p.add_argument("--json", action="store_true", help="documented, stable JSON")
 
     p = command(
         commands, "progress", cmd_progress, "Coding progress per assigned coder and transcript."
@@ -103,41 +116,70 @@ def cmd_assign(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from socialcoder.services.calibration import calibrate
 
+    names = [t.strip() for t in args.transcripts.split(",") if t.strip()]
     with study_of(args) as study:
         result = calibrate(
             study,
             trainee=args.trainee,
             gold=args.gold,
-            transcript=args.transcript,
+            transcripts=names,
             threshold=args.threshold,
         )
     if args.json:
         print_json(result.to_json())
         return 0
-    verdict = "PASSED" if result.passed else "NOT YET"
     print(
-        f"Calibration of {result.trainee} against {result.gold} on {result.transcript}: {verdict} "
-        f"(threshold {result.threshold:g})"
+        f"Calibration of {result.trainee} against {result.gold} on "
+        f"{', '.join(result.transcripts)}: {result.verdict} (pass mark {result.threshold:g} "
+        "for the lower end of each 95% interval)"
     )
     table(
-        ("dimension", "units", "alpha", "agreement", "passed", "note"),
+        ("dimension", "sessions", "units", "needs", "figure", "estimate", "95% interval", "result"),
         [
             (
                 d.key,
+                d.sessions,
                 d.units,
-                d.alpha,
-                d.percent_agreement,
-                {True: "yes", False: "no", None: "-"}[d.passed],
-                d.note or "",
+                d.required_units,
+                d.figure,
+                d.estimate,
+                f"{d.ci95[0]:.3f} - {d.ci95[1]:.3f}" if d.ci95 else "",
+                d.result,
             )
             for d in result.dimensions
         ],
     )
+    value_rows = [
+        (
+            d.key,
+            v.label,
+            v.gold,
+            v.trainee,
+            v.sensitivity,
+            v.ppv,
+            "" if v.assessable else "not assessable",
+        )
+        for d in result.dimensions
+        for v in d.values
+    ]
+    if value_rows:
+        print("\nPer value (units both coded)")
+        table(
+            ("dimension", "value", "gold", "trainee", "sensitivity", "PPV", ""),
+            value_rows,
+        )
+    notes = [(d.key, n) for d in result.dimensions for n in d.notes]
+    if notes:
+        print("\nNotes")
+        for key, note in notes:
+            print(f"  {key}: {note}")
     if result.differences:
         print(f"\n{len(result.differences)} difference(s):")
         for diff in result.differences:
             where = f"segment {diff.segment}" if diff.segment else "session"
-            print(f"  {diff.dimension} {where}: you {diff.trainee}, gold {diff.gold}")
+            print(
+                f"  {diff.dimension} {diff.transcript} {where}: you {diff.trainee}, gold {diff.gold}"
+            )
             if diff.text:
                 print(f"    {diff.text[:150]}")
     return 0

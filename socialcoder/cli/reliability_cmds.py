@@ -3,21 +3,39 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import sys
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from socialcoder.cli.common import add_study_arg, command, study_of
-from socialcoder.cli.output import ProgressBar, print_json, table
+from socialcoder.cli.output import ProgressBar, print_json
 from socialcoder.errors import UserError
 
 BY_CHOICES = ("transcript", "pair", "value")  # as in services.reliability_report
+BOOTSTRAP_BY = ("unit", "transcript", "participant")  # as in services.reliability_report
 
 if TYPE_CHECKING:
     from socialcoder.services.reliability_data import Selection
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
+
+
+def _levels(text: str | None) -> str | dict[str, str] | None:
+    """``--level L`` (every dimension) or ``--level KEY=L[,KEY=L...]``."""
+    if not text:
+        return None
+    if "=" not in text:
+        if text not in LEVELS:
+            raise UserError(f"--level {text!r}: use one of {', '.join(LEVELS)} or KEY=LEVEL")
+        return text
+    levels: dict[str, str] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        key, sep, level = (x.strip() for x in part.partition("="))
+        if not sep or not key or level not in LEVELS:
+            raise UserError(
+                f"--level {part!r}: write KEY=LEVEL with LEVEL one of {', '.join(LEVELS)}"
+            )
+        levels[key] = level
+    return levels
 
 
 def _list(text: str | None) -> tuple[str, ...] | None:
@@ -84,8 +102,23 @@ def register(commands: Any) -> None:
         metavar="N",
         help="bootstrap replicates for alpha's 95%% interval (default when given: 1000)",
     )
-    p.add_argument("--seed", type=int, help="random seed, for a reproducible interval")
-    p.add_argument("--level", choices=LEVELS, help="override alpha's level of measurement")
+    p.add_argument(
+        "--seed",
+        type=int,
+        help="random seed, for a reproducible interval (default: one is drawn and reported)",
+    )
+    p.add_argument(
+        "--bootstrap-by",
+        choices=BOOTSTRAP_BY,
+        help="what the bootstrap resamples (default: the top level: participants when sessions "
+        "are nested in participants, else transcripts)",
+    )
+    p.add_argument(
+        "--level",
+        metavar="LEVEL|KEY=LEVEL,...",
+        help="override alpha's level of measurement for every dimension, or per dimension "
+        f"(levels: {', '.join(LEVELS)}; refused where it makes no sense for the scale)",
+    )
     p.add_argument(
         "--sessions",
         action="store_true",
@@ -125,16 +158,8 @@ def register(commands: Any) -> None:
     p.add_argument("--actor", default="lead", help="who is deciding (for the audit log)")
 
 
-def _fmt(value: object) -> object:
-    return "n/a" if value is None else value
-
-
-def _ci(item: dict[str, Any]) -> str:
-    ci = item.get("alpha_ci95")
-    return f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
-
-
 def cmd_reliability(args: argparse.Namespace) -> int:
+    from socialcoder.cli.reliability_output import print_text, write_csv
     from socialcoder.services.reliability_report import reliability_report
 
     if args.sessions:
@@ -144,6 +169,7 @@ def cmd_reliability(args: argparse.Namespace) -> int:
 
     if args.bootstrap < 0:
         raise UserError("--bootstrap must be a positive number of replicates")
+    levels = _levels(args.level)
     with study_of(args) as study:
         report = reliability_report(
             study,
@@ -151,105 +177,26 @@ def cmd_reliability(args: argparse.Namespace) -> int:
             by=args.by,
             bootstrap=args.bootstrap,
             seed=args.seed,
-            level=args.level,
+            level=levels,
+            bootstrap_by=args.bootstrap_by,
             progress=ProgressBar("Computing") if args.bootstrap else None,
         )
     data = report.to_json()
     if args.json:
         print_json(data)
-        return 0
-    rows: list[dict[str, Any]] = []
-    for item in data["dimensions"]:
-        rows.append({"group": "", **item})
-        for group in item.get("groups", []):
-            label = (
-                group.get("transcript")
-                or "/".join(group.get("pair", []))
-                or group.get("value_label", "")
-            )
-            rows.append({"group": label, **group})
-    columns = (
-        "key",
-        "group",
-        "level",
-        "units",
-        "pairable_values",
-        "krippendorff_alpha",
-        "alpha_ci95",
-        "percent_agreement",
-        "fleiss_kappa",
-        "gwet_ac1",
-    )
-    if args.csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        for r in rows:
-            ci = r.get("alpha_ci95") or [None, None]
-            writer.writerow(
-                [
-                    r[c] if c != "alpha_ci95" else (f"{ci[0]};{ci[1]}" if ci[0] is not None else "")
-                    for c in columns
-                ]
-            )
-        return 0
-    print(
-        f"Reliability — {report.study}, codebook {report.codebook_version}; coders: "
-        + ", ".join(data["dimensions"][0]["coders"] if data["dimensions"] else [])
-    )
-    table(
-        (
-            "dimension",
-            "group",
-            "level",
-            "units",
-            "pairable",
-            "alpha",
-            "95% CI",
-            "agree",
-            "Fleiss k",
-            "AC1",
-        ),
-        [
-            (
-                r["key"],
-                r["group"],
-                r["level"],
-                r["units"],
-                r["pairable_values"],
-                _fmt(r["krippendorff_alpha"]),
-                _ci(r),
-                _fmt(r["percent_agreement"]),
-                _fmt(r["fleiss_kappa"]),
-                _fmt(r["gwet_ac1"]),
-            )
-            for r in rows
-        ],
-    )
-    pair_rows = [
-        (
-            item["key"],
-            " & ".join(p["coders"]),
-            p["units"],
-            _fmt(p["kappa"]),
-            _fmt((p.get("weighted_kappa") or {}).get("linear")),
-            _fmt((p.get("weighted_kappa") or {}).get("quadratic")),
-            _fmt(p["percent_agreement"]),
-        )
-        for item in data["dimensions"]
-        for p in item["cohen_kappa_pairs"]
-    ]
-    if pair_rows:
-        print("\nCoder pairs")
-        table(
-            ("dimension", "coders", "units", "Cohen k", "weighted k (lin)", "(quad)", "agree"),
-            pair_rows,
-        )
-    notes = [(item["key"], n) for item in data["dimensions"] for n in item["notes"]]
-    if notes:
-        print("\nNotes")
-        for key, note in notes:
-            print(f"  {key}: {note}")
+    elif args.csv:
+        write_csv(data)
+    else:
+        print_text(data)
     return 0
+
+
+def _values_text(d: Any) -> str:
+    """``ana=mild, ben=none (implied), cleo=-``: implied values are marked, blanks are '-'."""
+    return ", ".join(
+        f"{c}={'-' if v is None else v}{' (implied)' if c in d.implied else ''}"
+        for c, v in d.values.items()
+    )
 
 
 def cmd_disagreements(args: argparse.Namespace) -> int:
@@ -265,9 +212,9 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
         return 0
     for d in items:
         where = f"segment {d.segment} ({d.role})" if d.segment else "session"
-        values = ", ".join(f"{c}={v if v is not None else '-'}" for c, v in d.values.items())
         settled = f"  -> consensus {d.consensus}" if d.consensus else ""
-        print(f"{d.dimension}  {d.transcript}  {where}: {values}{settled}")
+        kind = f"  [{d.kind}]" if d.kind != "values differ" else ""
+        print(f"{d.dimension}  {d.transcript}  {where}: {_values_text(d)}{kind}{settled}")
         if d.text:
             print(f"    {d.text[:160]}{'…' if len(d.text) > 160 else ''}")
     print(f"\n{len(items)} disagreement(s).")
@@ -296,8 +243,7 @@ def cmd_consensus(args: argparse.Namespace) -> int:
         print(f"{len(result.to_adjudicate)} unit(s) left to adjudicate:")
         for d in result.to_adjudicate:
             where = f"segment {d.segment}" if d.segment else "session"
-            values = ", ".join(f"{c}={v if v is not None else '-'}" for c, v in d.values.items())
-            print(f"  {d.dimension}  {d.transcript}  {where}: {values}")
+            print(f"  {d.dimension}  {d.transcript}  {where}: {_values_text(d)}")
     return 0
 
 

@@ -179,7 +179,7 @@ class _Builder:
 
     def _dimension(self, index: int, dim: DimensionModel) -> Dimension:
         path: Path_ = ("dimensions", index)
-        return Dimension(
+        built = Dimension(
             key=dim.key,
             label=dim.label,
             scale=dim.scale,
@@ -193,6 +193,32 @@ class _Builder:
             exclude=tuple(dim.exclude),
             examples=tuple(dim.examples),
         )
+        if dim.empty_means is None:
+            return built
+        return replace(built, empty_means=self._empty_means((*path, "empty_means"), built, dim))
+
+    def _empty_means(self, path: Path_, built: Dimension, dim: DimensionModel) -> str:
+        """``empty_means`` names one of the values of a nominal or ordinal dimension."""
+        if built.scale is Scale.BINARY:
+            raise self.fail(
+                path,
+                "a binary dimension's empty cells already mean 0 (absent) once the coder "
+                "completed the transcript; remove 'empty_means'",
+            )
+        if built.scale not in (Scale.NOMINAL, Scale.ORDINAL):
+            raise self.fail(
+                path,
+                f"'empty_means' is for nominal and ordinal dimensions, not {built.scale}: an "
+                "empty rating stays missing",
+            )
+        assert dim.empty_means is not None
+        try:
+            return built.parse_value(dim.empty_means)
+        except ValueError:
+            allowed = ", ".join(built.value_texts)
+            raise self.fail(
+                path, f"{dim.empty_means!r} is not one of the values (allowed: {allowed})"
+            ) from None
 
     def _values(self, dim_path: Path_, dim: DimensionModel) -> tuple[CodeValue, ...]:
         path = (*dim_path, "values")

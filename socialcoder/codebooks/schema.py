@@ -104,6 +104,17 @@ def _color(raw: object) -> str:
     return "#" + digits
 
 
+def _empty_means(raw: object) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, dict | list):
+        raise ValueError(f"must be one of the dimension's values, not {_kind(raw)}")
+    text = to_text(raw)
+    if not text:
+        raise ValueError("is empty")
+    return text
+
+
 def _enum_word(raw: object) -> str:
     if not isinstance(raw, str):
         raise ValueError(f"must be a word, not {_kind(raw)}")
@@ -149,6 +160,7 @@ Color = Annotated[str | None, BeforeValidator(_color)]
 ScaleField = Annotated[Scale, BeforeValidator(_scale)]
 UnitField = Annotated[Unit, BeforeValidator(_unit)]
 RolesField = Annotated[frozenset[Role], BeforeValidator(_roles)]
+EmptyMeans = Annotated[str | None, BeforeValidator(_empty_means)]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -186,6 +198,7 @@ class DimensionModel(BaseModel):
     label: Text
     scale: ScaleField
     values: list[ValueModel] | None = None
+    empty_means: EmptyMeans = None
     unit: UnitField = Unit.SEGMENT
     applies_to: RolesField = frozenset(Role)
     shortcut: Shortcut = None

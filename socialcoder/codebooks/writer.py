@@ -2,7 +2,7 @@
 
 The data use the field names of the YAML format (see docs/codebook-format.md). Fields that are
 empty or implied are left out (``description``, ``references``, ``values`` of a binary dimension,
-``shortcut``, ``definition``, ``include``, ``exclude``, ``examples``); ``unit``, ``applies_to`` and
+``empty_means`` when not set, ``shortcut``, ``definition``, ``include``, ``exclude``, ``examples``); ``unit``, ``applies_to`` and
 ``color`` are always written so that the data say everything about a dimension.
 """
 
@@ -31,6 +31,8 @@ def _dimension_to_dict(dim: Dimension) -> dict[str, Any]:
     data: dict[str, Any] = {"key": dim.key, "label": dim.label, "scale": dim.scale.value}
     if dim.scale is not Scale.BINARY and dim.values:
         data["values"] = [_value_to_dict(dim.scale, v) for v in dim.values]
+    if dim.empty_means is not None:
+        data["empty_means"] = dim.empty_means
     data["unit"] = dim.unit.value
     data["applies_to"] = [r.value for r in Role if r in dim.applies_to]
     if dim.shortcut is not None:

@@ -92,6 +92,8 @@ class Dimension:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
+    #: Nominal/ordinal: the value an empty cell means once a coder has completed the transcript.
+    empty_means: str | None = None
 
     @property
     def enumerated(self) -> bool:
@@ -101,6 +103,16 @@ class Dimension:
     @property
     def value_texts(self) -> tuple[str, ...]:
         return tuple(v.value for v in self.values)
+
+    @property
+    def empty_value(self) -> str | None:
+        """What an applicable cell left empty means once its coder has completed the transcript:
+        ``"0"`` (absent) for a binary dimension, the codebook's ``empty_means`` for a nominal or
+        ordinal one, otherwise ``None`` (the cell stays missing). Before completion an empty
+        cell is always missing ("not coded yet")."""
+        if self.scale is Scale.BINARY:
+            return BINARY_ABSENT
+        return self.empty_means
 
     def applies(self, role: Role | str) -> bool:
         return Role(role) in self.applies_to

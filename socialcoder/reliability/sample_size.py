@@ -13,8 +13,8 @@ significance level ``p``, given the probability ``P`` of the least frequent valu
 
 SocialCoder counts **pairable units**: ``N_units = N_values / 2`` (the two-coder case; with more
 coders per unit the requirement is not lowered, which errs on the safe side). Equivalently, the
-expected number of units with the rarest value, ``N_units * P``, must reach
-``z^2 [ (1 + a)(3 - a) / (4 (1 - a)(1 - P)) - a P ]`` -- about 16 for ``a = .667`` and 27 for
+expected number of values of the rarest kind, ``N_values * P``, must reach
+``2 z^2 [ (1 + a)(3 - a) / (4 (1 - a)(1 - P)) - a P ]`` -- about 16 for ``a = .667`` and 27 for
 ``a = .80`` when the value is rare, whatever the total.
 
 The **gate** (below it, intervals and ``q`` are withheld) is ``alpha_min = .667`` (the floor for
@@ -63,8 +63,8 @@ class SampleSize:
     pairable_units: int
     rarest_value: str | None  # label of the least frequent value (None for numeric data)
     rarest_share: float | None
-    required: dict[str, int]
-    more_needed: dict[str, int]
+    required: dict[str, int | None]  # None: no number of units suffices (one value only)
+    more_needed: dict[str, int | None]
 
     @property
     def enough(self) -> bool:
@@ -84,12 +84,18 @@ class SampleSize:
     def text(self) -> str:
         """One sentence for notes: what was found and what is needed."""
         need = self.required[_key(GATE_ALPHA)]
+        if need is None:
+            return (
+                f"{self.pairable_units} pairable unit(s) in which only one value occurs "
+                f"('{self.rarest_value}'): however many more such units, they cannot show "
+                "agreement on any other value"
+            )
         if self.rarest_value is None:
             basis = "even for values spread as evenly as possible"
         else:
             share = self.rarest_share or 0.0
             basis = f"with the rarest value '{self.rarest_value}' at {share:.1%} of values"
-        more = ", ".join(f"{n} more for {k}" for k, n in self.more_needed.items())
+        more = ", ".join(f"{n} more for {k}" for k, n in self.more_needed.items() if n)
         return (
             f"{self.pairable_units} pairable unit(s) where {need} are needed {basis} "
             f"(Krippendorff 2019: alpha_min .667, p .05); {more}"
@@ -110,16 +116,18 @@ def sample_size(
     units = int(keep.sum())
     label: str | None = None
     share: float | None = None
-    basis = 0.5
+    basis: float | None = 0.5
     if categorical:
         values = matrix[:, keep][present[:, keep]]
         positions, counts = np.unique(values, return_counts=True)
-        if len(positions) >= 2:
+        if len(positions):
             i = int(np.argmin(counts))
-            share = float(counts[i] / counts.sum())
             position = int(positions[i])
             label = labels[position] if labels and position < len(labels) else str(position)
-            basis = share
-    required = {_key(a): required_units(basis, a) for a in ALPHA_MINS}
-    more = {key: max(0, n - units) for key, n in required.items()}
+            share = float(counts[i] / counts.sum())
+            basis = share if len(positions) >= 2 else None
+    required: dict[str, int | None] = {
+        _key(a): None if basis is None else required_units(basis, a) for a in ALPHA_MINS
+    }
+    more = {key: None if n is None else max(0, n - units) for key, n in required.items()}
     return SampleSize(units, label, share, required, more)

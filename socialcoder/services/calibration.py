@@ -1,35 +1,56 @@
-"""Calibration: a trainee's coding of a transcript compared with a gold-standard coder's.
+"""Calibration: a trainee's accuracy against a gold-standard coder, over several practice sessions.
 
-Labs certify coders before they touch study data: the trainee codes a practice transcript that a
-senior ("gold standard") coder has coded; once the trainee completes it, they see their agreement
-with the gold standard per dimension and every segment where they differ, with the codebook's
-definitions. A dimension passes when its agreement (Krippendorff's alpha, or percent agreement
-when alpha is undefined because one value dominates) reaches the lead's threshold.
+Labs certify coders before they touch study data: the trainee codes practice transcripts that a
+senior ("gold standard") coder has coded; once both have completed them, the trainee's coding is
+judged as **accuracy against the standard** (Bakeman & Quera 2011), not as agreement between
+equals. Per dimension, over all the practice transcripts together:
+
+* per value, **sensitivity** (of the gold coder's units with that value, the share the trainee
+  found) and **positive predictive value** (of the trainee's, the share that were right);
+* **Cohen's kappa** against the gold coder (ordinal dimensions: linear weights) with its 95%
+  interval (Fleiss, Cohen & Everitt 1969); session ratings (interval/ratio): the share of
+  sessions rated within one point of the gold coder, with its Wilson interval.
+
+A dimension **passes** when the *lower end* of that interval reaches the threshold; it **fails**
+when the estimate itself is below the threshold; in between (estimate above, interval reaching
+below) it is **not yet shown**: more practice material is needed to tell. It is **not
+assessable** when the practice material cannot show it: a value the gold coder never used (say
+which), fewer pairable units than Krippendorff's (2019) requirement for alpha_min = the
+threshold given the rarest gold value, or fewer than two practice sessions. The trainee passes
+when every dimension passes. Empty cells follow the completion rule (both must
+have completed every practice transcript).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from socialcoder.domain.codebook import Unit
+from socialcoder.domain.codebook import Dimension, Scale
 from socialcoder.errors import StudyError
-from socialcoder.reliability import krippendorff_alpha, percent_agreement
+from socialcoder.reliability.accuracy import kappa_interval, value_accuracy, wilson_interval
+from socialcoder.reliability.sample_size import required_units
 from socialcoder.services.coders import coder_id
 from socialcoder.services.coding import transcript_id
 from socialcoder.services.queries import show_transcript
-from socialcoder.services.reliability_data import Selection, level_for, load_dimension_data
+from socialcoder.services.reliability_data import DimensionData, Selection, load_dimension_data
 from socialcoder.services.study import Study
 from socialcoder.storage.models import CompletionRow
 
 DEFAULT_THRESHOLD = 0.80
+MIN_SESSIONS = 2
+#: Session ratings (interval/ratio) agree when within this many points of the gold rating.
+TOLERANCE = 1.0
+PASS, FAIL, NOT_YET, NOT_ASSESSABLE = "pass", "fail", "not yet shown", "not assessable"
 
 
 @dataclass(frozen=True, slots=True)
 class CalibrationDifference:
     dimension: str
+    transcript: str
     segment: int | None
     text: str | None
     trainee: str | None
@@ -37,38 +58,88 @@ class CalibrationDifference:
 
 
 @dataclass(frozen=True, slots=True)
+class ValueResult:
+    """One value of a categorical dimension: counts on units both coded, sensitivity, PPV."""
+
+    value: str
+    label: str
+    gold: int
+    trainee: int
+    both: int
+    sensitivity: float | None
+    ppv: float | None
+    assessable: bool
+
+
+@dataclass(frozen=True, slots=True)
 class DimensionCalibration:
     key: str
     label: str
     units: int
-    alpha: float | None
+    sessions: int
+    figure: str  # what the interval is for: "kappa", "weighted kappa (linear)", "within 1 point"
+    estimate: float | None
+    ci95: tuple[float, float] | None
+    required_units: int | None
     percent_agreement: float | None
-    passed: bool | None  # None when nothing could be compared
-    note: str | None
+    values: tuple[ValueResult, ...]
+    result: str  # pass / fail / not yet shown / not assessable
+    notes: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool | None:
+        """True for a pass; None when not assessable; False otherwise."""
+        return None if self.result == NOT_ASSESSABLE else self.result == PASS
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "units": self.units,
+            "sessions": self.sessions,
+            "figure": self.figure,
+            "estimate": self.estimate,
+            "ci95": list(self.ci95) if self.ci95 else None,
+            "required_units": self.required_units,
+            "percent_agreement": self.percent_agreement,
+            "result": self.result,
+            "passed": self.passed,
+            "values": [_as_dict(v) for v in self.values],
+            "notes": list(self.notes),
+        }
 
 
 @dataclass(frozen=True, slots=True)
 class CalibrationResult:
     trainee: str
     gold: str
-    transcript: str
+    transcripts: tuple[str, ...]
     threshold: float
     dimensions: list[DimensionCalibration] = field(default_factory=list)
     differences: list[CalibrationDifference] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
-        judged = [d.passed for d in self.dimensions if d.passed is not None]
-        return bool(judged) and all(judged)
+        """Every dimension passes (a dimension that cannot be assessed is not a pass)."""
+        return bool(self.dimensions) and all(d.result == PASS for d in self.dimensions)
+
+    @property
+    def verdict(self) -> str:
+        if self.passed:
+            return "PASSED"
+        if any(d.result in (FAIL, NOT_YET) for d in self.dimensions):
+            return "NOT YET"
+        return "NOT ASSESSABLE"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "trainee": self.trainee,
             "gold": self.gold,
-            "transcript": self.transcript,
+            "transcripts": list(self.transcripts),
             "threshold": self.threshold,
             "passed": self.passed,
-            "dimensions": [_as_dict(d) for d in self.dimensions],
+            "verdict": self.verdict,
+            "dimensions": [d.to_json() for d in self.dimensions],
             "differences": [_as_dict(d) for d in self.differences],
         }
 
@@ -82,67 +153,153 @@ def calibrate(
     *,
     trainee: str,
     gold: str,
-    transcript: str,
+    transcripts: Sequence[str],
     threshold: float = DEFAULT_THRESHOLD,
     require_complete: bool = True,
 ) -> CalibrationResult:
-    """Compare ``trainee`` with ``gold`` on one transcript."""
+    """Judge ``trainee`` against ``gold`` over the practice ``transcripts``."""
+    names = tuple(dict.fromkeys(transcripts))
+    if not names:
+        raise StudyError("name at least one practice transcript")
     if trainee == gold:
         raise StudyError("the trainee and the gold-standard coder must differ")
-    if not 0 < threshold <= 1:
+    if not 0 < threshold < 1:
         raise StudyError("the pass threshold must be between 0 and 1 (e.g. 0.8)")
     with study.read() as session:
-        tid = transcript_id(session, transcript)
         ids = {name: coder_id(session, name) for name in (trainee, gold)}
-        done = {name for name, cid in ids.items() if session.get(CompletionRow, (cid, tid))}
-    if require_complete and done != {trainee, gold}:
-        missing = " and ".join(sorted({trainee, gold} - done))
-        raise StudyError(f"{missing} must mark {transcript!r} complete before calibration is shown")
-    texts = {s.index: s.text for s in show_transcript(study, transcript).segments}
-    data = load_dimension_data(study, Selection(coders=(gold, trainee), transcripts=(transcript,)))
+        for name in names:
+            tid = transcript_id(session, name)
+            done = {c for c, cid in ids.items() if session.get(CompletionRow, (cid, tid))}
+            if require_complete and done != {trainee, gold}:
+                missing = " and ".join(sorted({trainee, gold} - done))
+                raise StudyError(
+                    f"{missing} must mark {name!r} complete before calibration is shown"
+                )
+    texts = {
+        (name, s.index): s.text for name in names for s in show_transcript(study, name).segments
+    }
+    data = load_dimension_data(study, Selection(coders=(gold, trainee), transcripts=names))
     dims, diffs = [], []
     for dd in data:
-        d = dd.dimension
         rows = {name: i for i, name in enumerate(dd.coders)}
         matrix = dd.data[[rows[gold], rows[trainee]], :]
+        dims.append(_judge(dd, matrix, threshold))
         both = ~np.isnan(matrix).any(axis=0)
-        alpha = krippendorff_alpha(matrix, level_for(d)).alpha if both.any() else None
-        agreement = percent_agreement(matrix).value if both.any() else None
-        score, note = alpha, None
-        if d.unit is Unit.SESSION:
-            # One unit: a coefficient says nothing; compare the two ratings directly.
-            alpha, score = None, None
-            if both.any():
-                gap = abs(float(matrix[0, 0]) - float(matrix[1, 0]))
-                tolerance = 1.0 if d.scale.is_numeric else 0.0
-                score = 1.0 if gap <= tolerance else 0.0
-                note = (
-                    "session rating: passes within 1 point of the gold standard"
-                    if d.scale.is_numeric
-                    else "session rating: passes when equal to the gold standard"
-                )
-        elif alpha is None and agreement is not None:
-            score, note = agreement, "alpha undefined (one value only); judged on percent agreement"
-        dims.append(
-            DimensionCalibration(
-                key=d.key,
-                label=d.label,
-                units=int(both.sum()),
-                alpha=alpha,
-                percent_agreement=agreement,
-                passed=None if score is None else score >= threshold,
-                note=note,
-            )
-        )
         for c in np.flatnonzero(both & (matrix[0] != matrix[1])):
             unit = dd.units[c]
             diffs.append(
                 CalibrationDifference(
-                    dimension=d.key,
+                    dimension=dd.dimension.key,
+                    transcript=unit.transcript,
                     segment=unit.segment,
-                    text=texts.get(unit.segment) if unit.segment else None,
+                    text=texts.get((unit.transcript, unit.segment)) if unit.segment else None,
                     trainee=dd.value_text(matrix[1, c]),
                     gold=dd.value_text(matrix[0, c]),
                 )
             )
-    return CalibrationResult(trainee, gold, transcript, threshold, dims, diffs)
+    return CalibrationResult(trainee, gold, names, threshold, dims, diffs)
+
+
+def _judge(dd: DimensionData, matrix: np.ndarray, threshold: float) -> DimensionCalibration:
+    """Accuracy figures and the verdict for one dimension (rows: gold, trainee)."""
+    d = dd.dimension
+    both = ~np.isnan(matrix).any(axis=0)
+    units = int(both.sum())
+    sessions = len(np.unique(dd.units.transcript_ids[both])) if units else 0
+    agreement = float((matrix[0, both] == matrix[1, both]).mean()) if units else None
+    notes: list[str] = []
+    if d.scale.is_numeric:
+        within = int((np.abs(matrix[0, both] - matrix[1, both]) <= TOLERANCE).sum())
+        ci = wilson_interval(within, units)
+        estimate = within / units if units else None
+        figure, values, required = f"share within {TOLERANCE:g} point", (), None
+        blocking = [] if units else ["no unit was rated by both"]
+    else:
+        figure, estimate, ci, values, required, blocking = _categorical(d, matrix, threshold)
+    if sessions < MIN_SESSIONS:
+        blocking.append(
+            f"judged on {sessions} practice session(s); calibrate over at least {MIN_SESSIONS} "
+            "sessions that between them contain every code"
+        )
+    if blocking:
+        result = NOT_ASSESSABLE
+        notes.extend(blocking)
+    elif ci is None:
+        result = NOT_ASSESSABLE
+        notes.append(f"{figure} is undefined")
+    else:
+        shown = f"{figure} {estimate:.3f}, 95% interval {ci[0]:.3f} to {ci[1]:.3f}"
+        if ci[0] >= threshold:
+            result = PASS
+            notes.append(f"{shown}: its lower end reaches the pass mark {threshold:g}")
+        elif estimate is not None and estimate < threshold:
+            result = FAIL
+            notes.append(f"{shown}: below the pass mark {threshold:g}")
+        else:
+            result = NOT_YET
+            notes.append(
+                f"{shown}: the interval reaches below the pass mark {threshold:g}; more "
+                "practice material is needed to show it"
+            )
+    return DimensionCalibration(
+        key=d.key,
+        label=d.label,
+        units=units,
+        sessions=sessions,
+        figure=figure,
+        estimate=estimate,
+        ci95=ci,
+        required_units=required,
+        percent_agreement=agreement,
+        values=values,
+        result=result,
+        notes=tuple(notes),
+    )
+
+
+def _categorical(
+    d: Dimension, matrix: np.ndarray, threshold: float
+) -> tuple[
+    str, float | None, tuple[float, float] | None, tuple[ValueResult, ...], int | None, list[str]
+]:
+    k = len(d.values)
+    accuracy = value_accuracy(matrix[0], matrix[1], k)
+    values = tuple(
+        ValueResult(
+            value=d.values[a.position].value,
+            label=d.values[a.position].label,
+            gold=a.gold,
+            trainee=a.trainee,
+            both=a.both,
+            sensitivity=a.sensitivity,
+            ppv=a.ppv,
+            assessable=a.gold > 0,
+        )
+        for a in accuracy
+    )
+    blocking: list[str] = []
+    missing = [v.label for v in values if not v.assessable]
+    if missing:
+        blocking.append(
+            "not assessable for "
+            + ", ".join(f"'{m}'" for m in missing)
+            + ": the practice material (as the gold coder coded it) does not contain it"
+        )
+    weights = "linear" if d.scale is Scale.ORDINAL else None
+    figure = "weighted kappa (linear)" if weights else "kappa"
+    result = kappa_interval(matrix[0], matrix[1], k, weights=weights)  # type: ignore[arg-type]
+    units = result.units
+    required = None
+    gold_counts = [v.gold for v in values if v.gold]
+    if len(gold_counts) >= 2:
+        required = required_units(min(gold_counts) / sum(gold_counts), threshold)
+        if units < required:
+            blocking.append(
+                f"{units} unit(s) where {required} are needed to show {figure} of "
+                f"{threshold:g} with the gold coder's rarest value at "
+                f"{min(gold_counts) / sum(gold_counts):.1%} (Krippendorff 2019)"
+            )
+    if result.kappa is None and result.reason:
+        blocking.append(f"{figure} is undefined: {result.reason}")
+    ci = (result.low, result.high) if result.low is not None and result.high is not None else None
+    return figure, result.kappa, ci, values, required, blocking

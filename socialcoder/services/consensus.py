@@ -20,16 +20,26 @@ from socialcoder.services.study import CONSENSUS, Study, now
 from socialcoder.storage.bulk import bulk_insert
 from socialcoder.storage.models import AuditRow, CodeRow, CoderRow, SegmentRow, TranscriptRow
 
+DIFFER = "values differ"
+BLANK = "coded vs left blank"
+
 
 @dataclass(frozen=True, slots=True)
 class Disagreement:
+    """A unit to adjudicate. ``values``: coder -> value (None = no value); ``implied``: the
+    coders whose value was filled in by the completion rule (an empty cell of a completed
+    transcript); ``kind``: ``values differ``, or ``coded vs left blank`` when one coder entered
+    a value and another left the cell empty after completing the transcript."""
+
     dimension: str
     transcript: str
     segment: int | None
     role: str | None
     text: str | None
-    values: dict[str, str | None]  # coder -> value (None = no value)
+    values: dict[str, str | None]
     consensus: str | None = None
+    implied: tuple[str, ...] = ()
+    kind: str = DIFFER
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -39,6 +49,8 @@ class Disagreement:
             "role": self.role,
             "text": self.text,
             "values": dict(self.values),
+            "implied": list(self.implied),
+            "kind": self.kind,
             "consensus": self.consensus,
         }
 
@@ -68,24 +80,54 @@ def _texts(study: Study, segment_ids: list[int]) -> dict[int, str]:
     return out
 
 
-def _differing(dd: DimensionData) -> np.ndarray:
-    """Units where at least two coders gave values and not all of them are the same."""
+def _differing(dd: DimensionData) -> tuple[np.ndarray, np.ndarray]:
+    """Units where at least two coders gave values and not all of them are the same, and units
+    where one coder gave a value and another left the cell empty after completing the
+    transcript (on dimensions without an empty value, where such a blank stays missing)."""
     data = dd.data
     if data.size == 0:
-        return np.zeros(data.shape[1], dtype=bool)
+        empty = np.zeros(data.shape[1], dtype=bool)
+        return empty, empty
     present = ~np.isnan(data)
     count = present.sum(axis=0)
     lo = np.where(present, data, np.inf).min(axis=0)
     hi = np.where(present, data, -np.inf).max(axis=0)
-    return (count >= 2) & (lo != hi)
+    differ = (count >= 2) & (lo != hi)
+    completed = dd.completed if dd.completed is not None else np.zeros(data.shape, dtype=bool)
+    blank = (count >= 1) & (completed & ~present).any(axis=0) & ~differ
+    return differ, blank
+
+
+def unit_disagreement(
+    dd: DimensionData, column: int, *, text: str | None = None, consensus: str | None = None
+) -> Disagreement:
+    """The :class:`Disagreement` of one unit (column) of ``dd``."""
+    unit = dd.units[column]
+    cells = dd.data[:, column]
+    implied = dd.implied[:, column] if dd.implied is not None else np.zeros(len(cells), bool)
+    present = ~np.isnan(cells)
+    differ = present.sum() >= 2 and np.nanmin(cells) != np.nanmax(cells)
+    return Disagreement(
+        dimension=dd.dimension.key,
+        transcript=unit.transcript,
+        segment=unit.segment,
+        role=unit.role,
+        text=text,
+        values={coder: dd.value_text(cells[r]) for r, coder in enumerate(dd.coders)},
+        consensus=consensus,
+        implied=tuple(coder for r, coder in enumerate(dd.coders) if implied[r]),
+        kind=DIFFER if differ else BLANK,
+    )
 
 
 def list_disagreements(study: Study, selection: Selection | None = None) -> list[Disagreement]:
-    """Every unit where the selected coders' values differ (binary absences after completion
-    count as values)."""
+    """Every unit where the selected coders' values differ (values implied by the completion
+    rule count, marked as implied) or where one coder gave a value and another left the cell
+    empty after completing the transcript."""
     out: list[Disagreement] = []
     for dd in load_dimension_data(study, selection):
-        cols = np.flatnonzero(_differing(dd))
+        differ, blank = _differing(dd)
+        cols = np.flatnonzero(differ | blank)
         if not len(cols):
             continue
         dim_id = study.dimension(dd.dimension.key).id
@@ -94,15 +136,10 @@ def list_disagreements(study: Study, selection: Selection | None = None) -> list
         for c in cols:
             unit = dd.units[c]
             out.append(
-                Disagreement(
-                    dimension=dd.dimension.key,
-                    transcript=unit.transcript,
-                    segment=unit.segment,
-                    role=unit.role,
+                unit_disagreement(
+                    dd,
+                    int(c),
                     text=texts.get(unit.segment_id) if unit.segment_id else None,
-                    values={
-                        coder: dd.value_text(dd.data[r, c]) for r, coder in enumerate(dd.coders)
-                    },
                     consensus=settled.get((dim_id, unit.segment_id, unit.transcript)),
                 )
             )
@@ -161,19 +198,7 @@ def build_consensus(
                     continue
                 if not same[c]:
                     if present[:, c].sum() >= 1:
-                        left.append(
-                            Disagreement(
-                                dd.dimension.key,
-                                unit.transcript,
-                                unit.segment,
-                                unit.role,
-                                None,
-                                {
-                                    coder: dd.value_text(dd.data[r, c])
-                                    for r, coder in enumerate(dd.coders)
-                                },
-                            )
-                        )
+                        left.append(unit_disagreement(dd, c))
                     continue
                 value = dd.value_text(lo[c])
                 assert value is not None

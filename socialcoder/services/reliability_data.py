@@ -5,10 +5,13 @@ applies to, in transcripts that at least two of the selected coders coded (a cod
 transcript when they completed it or gave any code in it). For a session-level dimension, one
 unit per such transcript. The consensus layer is never a coder here.
 
-Missing values: a coder's empty cell is missing, except that for a *binary* dimension on a
-transcript the coder has completed, an empty cell is *absent* (0). With ``since``/``until``
-only codes whose last change falls in the window count, and implied absences only when the
-completion does.
+The completion rule (:func:`apply_completion_rule`): a coder's empty cell is missing, except
+on a transcript the coder has completed, where a cell with **no code at all** takes the
+dimension's empty value (:attr:`Dimension.empty_value`: ``0`` for binary dimensions, the
+codebook's ``empty_means`` for nominal/ordinal ones). Such values are *implied* and marked in
+``DimensionData.implied``. With ``since``/``until`` only codes whose last change falls in the
+window count; a cell whose code was changed outside the window is missing in that window (never
+implied), and implied values count only when the completion falls in the window.
 
 Speed: a study of 3 coders x 500,000 segments is read column-wise into numpy arrays (codes
 arrive as integer category positions through a join on ``dimension_values``), in chunks, so
@@ -18,7 +21,7 @@ neither Python objects per code nor per unit are built.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, overload
 
@@ -105,7 +108,10 @@ class Units(Sequence[UnitRef]):
 class DimensionData:
     """``data`` is coders x units (float, NaN = missing); categorical values are positions in
     ``categories`` (codebook order), numeric values are the numbers. ``involved`` (coders x
-    units) tells whether the coder coded the unit's transcript at all."""
+    units) tells whether the coder coded the unit's transcript at all; ``completed`` whether the
+    coder had completed it (by the end of the time window, if any); ``implied`` which values
+    the completion rule filled in. ``participants`` maps transcript ids to participant ids
+    (``None`` where unknown)."""
 
     dimension: Dimension
     coders: tuple[str, ...]
@@ -113,6 +119,9 @@ class DimensionData:
     data: np.ndarray
     categories: tuple[str, ...] | None
     involved: np.ndarray | None = None
+    implied: np.ndarray | None = None
+    completed: np.ndarray | None = None
+    participants: dict[int, str | None] = field(default_factory=dict)
 
     def value_text(self, cell: float) -> str | None:
         if np.isnan(cell):
@@ -120,6 +129,34 @@ class DimensionData:
         if self.categories is not None:
             return self.dimension.values[int(cell)].value
         return str(int(cell)) if float(cell).is_integer() else repr(float(cell))
+
+    def open_pairs(self, rows: np.ndarray | None = None, cols: np.ndarray | None = None) -> int:
+        """(coder, transcript) pairs behind the selected cells whose coder worked on the
+        transcript but had not completed it."""
+        if self.involved is None or self.completed is None or not len(self.units):
+            return 0
+        rows = np.arange(len(self.coders)) if rows is None else rows
+        cols = np.arange(len(self.units)) if cols is None else cols
+        open_cells = (self.involved & ~self.completed)[np.ix_(rows, cols)]
+        coder, unit = np.nonzero(open_cells)
+        transcript = self.units.transcript_ids[cols][unit]
+        return len(set(zip(coder.tolist(), transcript.tolist(), strict=True)))
+
+    def clusters(self, by: str) -> np.ndarray:
+        """One label per unit: its transcript id (``by="transcript"``), or its participant
+        (``by="participant"``; a transcript without one is its own participant)."""
+        ids = self.units.transcript_ids
+        if by == "transcript":
+            return np.asarray(ids, dtype=object)
+        names = {t: (f"p:{p}" if p else f"t:{t}") for t, p in self.participants.items()}
+        return np.array([names.get(int(t), f"t:{t}") for t in ids], dtype=object)
+
+    def nested_sessions(self) -> bool:
+        """True when some participant has two or more of the transcripts in the data."""
+        ids = {int(t) for t in np.unique(self.units.transcript_ids)}
+        people = [self.participants.get(t) for t in ids]
+        known = [p for p in people if p]
+        return len(known) > len(set(known))
 
 
 def level_for(dimension: Dimension) -> str:
@@ -186,6 +223,7 @@ class _Study:
     completions: dict[tuple[int, int], datetime]
     segments: np.ndarray  # rows: id, transcript id, index, role code (in eligible/index order)
     role_names: list[str]
+    participants: dict[int, str | None]
 
 
 def load_dimension_data(study: Study, selection: Selection | None = None) -> list[DimensionData]:
@@ -232,9 +270,11 @@ def _row_codes(conn: Connection, d: Dimension, dim_id: int, base: _Study) -> np.
 def _windowed_codes(
     conn: Connection, d: Dimension, dim_id: int, base: _Study, selection: Selection
 ) -> np.ndarray:
+    """Every code (coder, transcript, segment, value) with a fifth column: 1 when its last
+    change falls in the window, 0 when it does not (the cell is then missing, not empty)."""
     rows = conn.execute(_code_query(d, dim_id, base).add_columns(CodeRow.updated_at)).all()
-    kept = [tuple(r[:4]) for r in rows if _in_window(r[4], selection)]
-    return np.array(kept, dtype=np.float64).reshape(-1, 4)
+    kept = [(*r[:4], 1.0 if _in_window(r[4], selection) else 0.0) for r in rows]
+    return np.array(kept, dtype=np.float64).reshape(-1, 5)
 
 
 def _packed_codes(conn: Connection, d: Dimension, dim_id: int, base: _Study) -> np.ndarray:
@@ -283,7 +323,11 @@ def _segments(conn: Connection, transcripts: list[int], *, everything: bool) -> 
 def _read_base(conn: Connection, selection: Selection) -> _Study:
     coders = _coders(conn, selection.coders)
     coder_row = {cid: i for i, cid in enumerate(coders)}
-    transcripts = dict(conn.execute(select(TranscriptRow.id, TranscriptRow.name)).all())
+    rows = conn.execute(
+        select(TranscriptRow.id, TranscriptRow.name, TranscriptRow.participant)
+    ).all()
+    transcripts = {t: name for t, name, _ in rows}
+    participants = {t: person for t, _, person in rows}
     if selection.transcripts is not None:
         wanted = set(selection.transcripts)
         missing = wanted - set(transcripts.values())
@@ -324,7 +368,15 @@ def _read_base(conn: Connection, selection: Selection) -> _Study:
         rank = rank[rank >= 0]
         segments = segments[np.lexsort((segments[:, 2], rank))]
     return _Study(
-        coders, coder_row, transcripts, eligible, coded_by, completions, segments, role_names
+        coders,
+        coder_row,
+        transcripts,
+        eligible,
+        coded_by,
+        completions,
+        segments,
+        role_names,
+        {t: participants.get(t) for t in eligible},
     )
 
 
@@ -354,7 +406,9 @@ def _matrix(d: Dimension, base: _Study, codes: np.ndarray, selection: Selection)
         unit_keys = chosen[:, 0]
         code_keys = np.nan_to_num(codes[:, 2], nan=-1).astype(np.int64)
     n = len(unit_transcript)
-    data = np.full((len(base.coders), n), np.nan)
+    shape = (len(base.coders), n)
+    data = np.full(shape, np.nan)
+    has_code = np.zeros(shape, dtype=bool)
     span: dict[int, tuple[int, int]] = {}
     if n:
         change = np.flatnonzero(np.diff(unit_transcript)) + 1  # units are grouped by transcript
@@ -362,23 +416,31 @@ def _matrix(d: Dimension, base: _Study, codes: np.ndarray, selection: Selection)
         span = {
             int(unit_transcript[a]): (int(a), int(b)) for a, b in zip(starts, ends, strict=True)
         }
-    if d.scale is Scale.BINARY and n:
-        absent = float(d.value_texts.index("0"))
-        for (c, t), at in base.completions.items():
-            if t in span and not (windowed and not _in_window(at, selection)):
-                a, b = span[t]
-                data[base.coder_row[c], a:b] = absent
     if len(codes):
         cols = _lookup(unit_keys, code_keys)
         rows = _lookup(np.fromiter(base.coder_row, dtype=np.int64), codes[:, 0].astype(np.int64))
+        found = (cols >= 0) & (rows >= 0)
+        has_code[rows[found], cols[found]] = True
         cells = codes[:, 3]
-        ok = (cols >= 0) & ~np.isnan(cells)
-        data[rows[ok], cols[ok]] = cells[ok]
-    involved = np.zeros(data.shape, dtype=bool)
+        counted = found & ~np.isnan(cells)
+        if codes.shape[1] > 4:  # windowed: only codes last changed in the window count
+            counted &= codes[:, 4] > 0
+        data[rows[counted], cols[counted]] = cells[counted]
+    involved = np.zeros(shape, dtype=bool)
+    completed = np.zeros(shape, dtype=bool)
+    implied_in = np.zeros(shape, dtype=bool)  # completion falls in the window
     for t, (a, b) in span.items():
         for c in base.coded_by.get(t, ()):
             if c in base.coder_row:
                 involved[base.coder_row[c], a:b] = True
+        for c in base.coder_row:
+            at = base.completions.get((c, t))
+            if at is None:
+                continue
+            row = base.coder_row[c]
+            completed[row, a:b] = not (selection.until and _aware(at) >= selection.until)
+            implied_in[row, a:b] = not windowed or _in_window(at, selection)
+    implied = apply_completion_rule(d, data, has_code, implied_in)
     categorical = is_categorical(d)
     return DimensionData(
         dimension=d,
@@ -387,4 +449,24 @@ def _matrix(d: Dimension, base: _Study, codes: np.ndarray, selection: Selection)
         data=data,
         categories=tuple(v.label for v in d.values) if categorical else None,
         involved=involved,
+        implied=implied,
+        completed=completed,
+        participants=base.participants,
     )
+
+
+def apply_completion_rule(
+    d: Dimension, data: np.ndarray, has_code: np.ndarray, completed: np.ndarray
+) -> np.ndarray:
+    """The completion rule, in one place: a cell with no code at all, of a coder who completed
+    the unit's transcript (in the window, if any), takes the dimension's empty value
+    (:attr:`Dimension.empty_value`). Fills ``data`` in place and returns the mask of the cells
+    it filled (the implied values). A cell whose code lies outside a time window has a code, so
+    it stays missing."""
+    empty = d.empty_value
+    if empty is None or not data.size:
+        return np.zeros(data.shape, dtype=bool)
+    position = float(d.value_texts.index(empty)) if is_categorical(d) else float(empty)
+    implied = completed & ~has_code
+    data[implied] = position
+    return implied

@@ -80,19 +80,19 @@ def test_codebook_update_adds_a_dimension(cli, target_sample, tmp_path: Path):
     before = cli("codes", "export", target_sample, tmp_path / "before.csv")
     assert before.code == 0, before.err
     data = codebook_to_dict(load_default_codebook())
-    data["version"] = "1.1"
+    data["version"] = "1.2"
     data["dimensions"].append(
         {"key": "homework", "label": "Homework mentioned", "scale": "binary", "shortcut": "w"}
     )
-    new = tmp_path / "v11.yaml"
+    new = tmp_path / "v12.yaml"
     new.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
     result = cli("codebook", "update", target_sample, new)
     assert result.code == 0, result.err
-    assert "1.0 to 1.1" in result.out
+    assert "1.1 to 1.2" in result.out
     assert "homework" in result.out
     shown = json.loads(cli("codebook", "show", target_sample, "--json").out)
-    assert shown["version"] == "1.1"
+    assert shown["version"] == "1.2"
     assert shown["dimensions"][-1]["key"] == "homework"
     cli("codes", "export", target_sample, tmp_path / "after.csv")
     assert (tmp_path / "after.csv").read_text() == (tmp_path / "before.csv").read_text()

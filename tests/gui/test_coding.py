@@ -52,7 +52,7 @@ def test_open_asks_who_is_coding(qtbot, window: MainWindow, gui_study: Path, ans
     assert window.coder == "ben"
     assert "ben" in window.windowTitle()
     label = window.study_label.text()
-    assert "Coder: ben" in label and "v1.0" in label and "GUI test study" in label
+    assert "Coder: ben" in label and "v1.1" in label and "GUI test study" in label
     ctl = window.controller
     assert ctl is not None and ctl.transcript == "P01_session02"  # first in the list
     assert ctl.current_row() == 0

@@ -59,7 +59,7 @@ def test_adding_a_dimension_keeps_every_code(target_sample, tmp_path):
         export_codes_csv(study, tmp_path / "before.csv")
         result = update_codebook(study, _write(tmp_path, data))
         assert (result.old_version, result.new_version, result.added) == (
-            "1.0",
+            "1.1",
             "2.0",
             ("rapport",),
         )
@@ -82,7 +82,7 @@ def _refused(target: str, path: Path, dump) -> str:
     with open_study(target) as study:
         with pytest.raises(CodebookError) as info:
             update_codebook(study, path)
-        assert study.codebook.version == "1.0"
+        assert study.codebook.version == "1.1"
     assert dump(target) == before
     message = str(info.value)
     assert "\n" not in message and path.name in message

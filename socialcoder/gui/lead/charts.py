@@ -38,6 +38,7 @@ class AlphaPoint:
     alpha: float | None
     low: float | None = None
     high: float | None = None
+    note: str = ""  # e.g. "too few units", shown under the label
 
 
 def _pen(color: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
@@ -152,6 +153,8 @@ class AlphaChart(_Chart):
                 if p.alpha is not None
                 else f"{p.label}<br>α undefined"
             )
+            if p.note:
+                text += f"<br>({p.note})"
             x_axis.append(text, i)
         x_axis.setGridLineVisible(False)
         self._attach(chart, x_axis, self._y_axis(_floor(values)))

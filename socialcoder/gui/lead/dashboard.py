@@ -1,13 +1,15 @@
 """The reliability dashboard: per dimension, per coder pair, per transcript, with charts.
 
 Every figure comes from :func:`reliability_report` (the same call as ``socialcoder reliability
---json --bootstrap N --seed S``), computed in a worker thread (:class:`Job`) with a progress bar
-and a Cancel button; the window never waits for it. ``result`` holds the last
-:class:`DashboardResult`; the tables show exactly its numbers.
+--json --bootstrap N --seed S [--bootstrap-by B]``), computed in a worker thread (:class:`Job`)
+with a progress bar and a Cancel button; the window never waits for it. ``result`` holds the
+last :class:`DashboardResult`; the tables show exactly its numbers and every note (dimensions,
+pairs and transcripts alike), coloured by the interval's lower bound (:mod:`figures`).
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import combinations
@@ -23,26 +25,25 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTableWidget,
     QTabWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
 from socialcoder.errors import UserError
 from socialcoder.gui.lead.charts import AlphaChart, AlphaPoint, ConfusionTable, DriftChart
-from socialcoder.gui.lead.tables import (
-    Cell,
-    alpha_background,
-    fill,
-    fmt,
-    fmt_ci,
-    fmt_pct,
-    make_table,
-)
+from socialcoder.gui.lead.figures import TOO_FEW, alpha_cell, ci_cell, flags, state
+from socialcoder.gui.lead.tables import Cell, cap_rows, fill, fmt, fmt_pct, make_table
 from socialcoder.gui.lead.workers import Job, Report
 from socialcoder.services.lead_support import WeekAlpha, confusion_matrix, weekly_alpha
 from socialcoder.services.reliability_data import Selection
-from socialcoder.services.reliability_report import ReliabilityReport, reliability_report
+from socialcoder.services.reliability_report import (
+    ReliabilityReport,
+    reliability_report,
+    specific_text,
+)
 from socialcoder.services.study import Study
 
 DIMENSION_HEADERS = (
@@ -50,15 +51,44 @@ DIMENSION_HEADERS = (
     "Scale",
     "α",
     "95% interval",
-    "AC1",
-    "Fleiss κ",
+    "Specific agreement",
+    "AC1 (unweighted)",
+    "AC2 (ordinal weights)",
+    "Fleiss κ (unweighted)",
     "Agreement",
-    "Units",
+    "Pairable units",
     "Pairable values",
     "Flags and notes",
 )
-PAIR_HEADERS = ("Coders", "Dimension", "α", "95% interval", "Cohen κ", "Agreement", "Units")
-TRANSCRIPT_HEADERS = ("Transcript", "Dimension", "α", "95% interval", "AC1", "Agreement", "Units")
+PAIR_HEADERS = (
+    "Coders",
+    "Dimension",
+    "α",
+    "95% interval",
+    "Cohen κ",
+    "PABAK",
+    "Prevalence index",
+    "Bias index",
+    "Agreement",
+    "Pairable units",
+    "Notes",
+)
+TRANSCRIPT_HEADERS = (
+    "Transcript",
+    "Dimension",
+    "α",
+    "95% interval",
+    "AC1 (unweighted)",
+    "Agreement",
+    "Pairable units",
+    "Notes",
+)
+RESAMPLE = (
+    ("top level", None),
+    ("transcripts", "transcript"),
+    ("participants", "participant"),
+    ("segments (units)", "unit"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +99,12 @@ class DashboardResult:
 
 
 def compute(
-    study: Study, selection: Selection, bootstrap: int, seed: int | None, report: Report
+    study: Study,
+    selection: Selection,
+    bootstrap: int,
+    seed: int | None,
+    report: Report,
+    bootstrap_by: str | None = None,
 ) -> DashboardResult:
     """The dashboard's three computations; ``report`` gets progress (and may cancel)."""
     n = len(selection.dimensions or study.codebook.keys)
@@ -80,6 +115,7 @@ def compute(
         by="pair",
         bootstrap=bootstrap,
         seed=seed,
+        bootstrap_by=bootstrap_by,
         progress=lambda i, _n, what: report(i, total, f"overall and per pair: {what}"),
     )
     per_transcript = reliability_report(
@@ -88,6 +124,7 @@ def compute(
         by="transcript",
         bootstrap=bootstrap,
         seed=seed,
+        bootstrap_by=bootstrap_by,
         progress=lambda i, _n, what: report(n + i, total, f"per transcript: {what}"),
     )
     report(2 * n, total, "by week")
@@ -107,26 +144,6 @@ def short_label(label: str, width: int = 16) -> str:
     return "<br>".join(lines)
 
 
-def _flags(item: dict[str, Any]) -> str:
-    notes = list(item.get("notes") or [])
-    alpha = item.get("krippendorff_alpha")
-    if alpha is not None and alpha < 0.667:
-        notes.insert(0, "below 0.667")
-    elif alpha is not None and alpha < 0.8:
-        notes.insert(0, "below 0.8")
-    return "; ".join(notes)
-
-
-def _alpha_cell(item: dict[str, Any]) -> Cell:
-    alpha = item.get("krippendorff_alpha")
-    tip = (
-        "≥ 0.8: reliable; 0.667–0.8: tentative conclusions only; < 0.667: not reliable"
-        if alpha is not None
-        else "; ".join(item.get("notes") or []) or "undefined"
-    )
-    return Cell(fmt(alpha), tip, alpha_background(alpha), bold=True, align_right=True)
-
-
 class Dashboard(QWidget):
     """Controls on top, tables (tabs) in the middle, charts and the confusion matrix below."""
 
@@ -141,13 +158,34 @@ class Dashboard(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(self._controls())
         split = QSplitter(Qt.Orientation.Vertical, self)
-        self.tabs = QTabWidget(split)
-        self.dimensions = make_table(DIMENSION_HEADERS, "dimensions", stretch=9)
-        self.pairs = make_table(PAIR_HEADERS, "pairs")
-        self.transcripts = make_table(TRANSCRIPT_HEADERS, "per_transcript")
+        top = QWidget(split)
+        top_box = QVBoxLayout(top)
+        top_box.setContentsMargins(0, 0, 0, 0)
+        self.tabs = QTabWidget(top)
+        self.dimensions = make_table(
+            DIMENSION_HEADERS, "dimensions", stretch=len(DIMENSION_HEADERS) - 1
+        )
+        self.pairs = make_table(PAIR_HEADERS, "pairs", stretch=len(PAIR_HEADERS) - 1)
+        self.transcripts = make_table(
+            TRANSCRIPT_HEADERS, "per_transcript", stretch=len(TRANSCRIPT_HEADERS) - 1
+        )
         self.tabs.addTab(self.dimensions, "Per dimension")
         self.tabs.addTab(self.pairs, "Per coder pair")
         self.tabs.addTab(self.transcripts, "Per transcript")
+        self.notes = QTextBrowser(top)
+        self.notes.setObjectName("notes")
+        self.notes.setMaximumHeight(110)
+        self.notes.setPlaceholderText("The notes of the selected row appear here.")
+        self._row_notes: dict[QTableWidget, list[tuple[str, list[str]]]] = {}
+        for table in (self.dimensions, self.pairs, self.transcripts):
+            table.currentCellChanged.connect(
+                lambda row, *_, table=table: self._show_notes(table, row)
+            )
+        self.tabs.currentChanged.connect(
+            lambda i: self._show_notes(self.tabs.widget(i), self.tabs.widget(i).currentRow())
+        )
+        top_box.addWidget(self.tabs, 1)
+        top_box.addWidget(self.notes)
         bottom = QSplitter(Qt.Orientation.Horizontal, split)
         self.chart_tabs = QTabWidget(bottom)
         self.alpha_chart = AlphaChart()
@@ -157,9 +195,9 @@ class Dashboard(QWidget):
         bottom.addWidget(self.chart_tabs)
         bottom.addWidget(self._confusion_panel())
         bottom.setSizes([640, 460])
-        split.addWidget(self.tabs)
+        split.addWidget(top)
         split.addWidget(bottom)
-        split.setSizes([230, 520])
+        split.setSizes([330, 470])
         layout.addWidget(split, 1)
 
     def _controls(self) -> QHBoxLayout:
@@ -182,6 +220,16 @@ class Dashboard(QWidget):
         self.seed.setValue(1)
         self.seed.setToolTip("The same seed gives the same interval (as --seed in the CLI)")
         row.addWidget(self.seed)
+        row.addWidget(QLabel("Resample:"))
+        self.resample = QComboBox(self)
+        self.resample.setObjectName("resample")
+        for text, value in RESAMPLE:
+            self.resample.addItem(text, value)
+        self.resample.setToolTip(
+            "What the bootstrap resamples (as --bootstrap-by): the top level is participants "
+            "when sessions are nested in participants, else transcripts"
+        )
+        row.addWidget(self.resample)
         self.compute_button = QPushButton("&Compute", self)
         self.compute_button.setToolTip("Recompute every figure (F5)")
         self.compute_button.setShortcut("F5")
@@ -236,7 +284,8 @@ class Dashboard(QWidget):
             return
         study, selection = self.study, self.selection()
         bootstrap, seed = self.bootstrap.value(), self.seed.value()
-        job = Job(lambda report, _c: compute(study, selection, bootstrap, seed, report), self)
+        by = self.resample.currentData()
+        job = Job(lambda report, _c: compute(study, selection, bootstrap, seed, report, by), self)
         job.progress.connect(self._progress)
         job.finished.connect(self._finished)
         job.failed.connect(self._failed)
@@ -292,43 +341,62 @@ class Dashboard(QWidget):
         self.result = result
         dims = result.by_pair.dimensions
         fill(self.dimensions, [self._dimension_row(d) for d in dims])
+        self._row_notes = {
+            self.dimensions: [(d["label"], flags(d).split("; ")) for d in dims],
+            self.pairs: [],
+            self.transcripts: [],
+        }
         pair_rows = []
         for d in dims:
             for g in d.get("groups", []):
-                kappa = (g.get("cohen_kappa_pairs") or [{}])[0].get("kappa")
+                self._row_notes[self.pairs].append(
+                    (f"{d['label']}, {' & '.join(g['pair'])}", flags(g).split("; "))
+                )
+                pair = (g.get("cohen_kappa_pairs") or [{}])[0]
                 pair_rows.append(
                     [
                         " & ".join(g["pair"]),
                         d["label"],
-                        _alpha_cell(g),
-                        fmt_ci(g.get("alpha_ci95")),
-                        Cell(fmt(kappa), align_right=True),
+                        alpha_cell(g),
+                        ci_cell(g),
+                        Cell(fmt(pair.get("kappa")), align_right=True),
+                        Cell(fmt(pair.get("pabak")), align_right=True),
+                        Cell(fmt(pair.get("prevalence_index")), align_right=True),
+                        Cell(fmt(pair.get("bias_index")), align_right=True),
                         Cell(fmt_pct(g.get("percent_agreement")), align_right=True),
                         Cell(str(g.get("pairable_units", 0)), align_right=True),
+                        Cell(flags(g)),
                     ]
                 )
         fill(self.pairs, pair_rows)
         transcript_rows = []
         for d in result.by_transcript.dimensions:
             for g in d.get("groups", []):
+                self._row_notes[self.transcripts].append(
+                    (f"{d['label']}, {g['transcript']}", flags(g).split("; "))
+                )
                 transcript_rows.append(
                     [
                         g["transcript"],
                         d["label"],
-                        _alpha_cell(g),
-                        fmt_ci(g.get("alpha_ci95")),
+                        alpha_cell(g),
+                        ci_cell(g),
                         Cell(fmt(g.get("gwet_ac1")), align_right=True),
                         Cell(fmt_pct(g.get("percent_agreement")), align_right=True),
                         Cell(str(g.get("pairable_units", 0)), align_right=True),
+                        Cell(flags(g)),
                     ]
                 )
         fill(self.transcripts, transcript_rows)
+        for table in (self.dimensions, self.pairs, self.transcripts):
+            cap_rows(table, lines=2)
         self.alpha_chart.set_points(
             [
                 AlphaPoint(
                     short_label(d["label"]),
                     d.get("krippendorff_alpha"),
                     *(d.get("alpha_ci95") or (None, None)),
+                    note=TOO_FEW if state(d) == TOO_FEW else "",
                 )
                 for d in dims
             ]
@@ -339,18 +407,33 @@ class Dashboard(QWidget):
 
     @staticmethod
     def _dimension_row(d: dict[str, Any]) -> list[Cell | str]:
+        ac2 = (d.get("gwet_ac2") or {}).get("ordinal")
         return [
             Cell(d["label"], f"{d['key']} ({d['scale']}, {d['unit']} level)", bold=True),
             d["scale"] if d["scale"] == d["level"] else f"{d['scale']} ({d['level']} α)",
-            _alpha_cell(d),
-            fmt_ci(d.get("alpha_ci95")),
+            alpha_cell(d),
+            ci_cell(d),
+            Cell(specific_text(d)),
             Cell(fmt(d.get("gwet_ac1")), align_right=True),
+            Cell(fmt(ac2) if d.get("gwet_ac2") else "", align_right=True),
             Cell(fmt(d.get("fleiss_kappa")), align_right=True),
             Cell(fmt_pct(d.get("percent_agreement")), align_right=True),
             Cell(str(d.get("pairable_units", 0)), align_right=True),
             Cell(str(d.get("pairable_values", 0)), align_right=True),
-            Cell(_flags(d), "; ".join(d.get("notes") or [])),
+            Cell(flags(d), "; ".join(d.get("notes") or [])),
         ]
+
+    def _show_notes(self, table: QWidget, row: int) -> None:
+        """Every note of the selected row, in full (the table shows the first lines)."""
+        rows = self._row_notes.get(table, []) if isinstance(table, QTableWidget) else []
+        if not 0 <= row < len(rows):
+            self.notes.setHtml("")
+            return
+        title, notes = rows[row]
+        items = "".join(f"<li>{html.escape(n)}</li>" for n in notes if n)
+        self.notes.setHtml(
+            f"<b>{html.escape(title)}</b>" + (f"<ul>{items}</ul>" if items else ": no notes")
+        )
 
     def _fill_pairs(self) -> None:
         current = self.conf_pair.currentData()

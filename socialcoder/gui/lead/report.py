@@ -73,7 +73,10 @@ def report_html(dashboard: Dashboard) -> str:
         ("Selection", selection),
         (
             "Interval",
-            f"{boot} bootstrap replicates, seed {dashboard.seed.value()}" if boot else "none",
+            f"95% percentile bootstrap, {boot} replicates resampling {report.bootstrap_by}s, "
+            f"seed {report.seed}"
+            if boot
+            else "none",
         ),
         ("Computed", stamp),
         ("Saved", datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")),
@@ -85,8 +88,13 @@ def report_html(dashboard: Dashboard) -> str:
         "<table class='meta'>"
         + "".join(f"<tr><td><b>{e(k)}</b></td><td>{e(v)}</td></tr>" for k, v in meta)
         + "</table>",
-        "<p>Krippendorff's α ≥ 0.8: reliable; 0.667–0.8: tentative conclusions only; below 0.667: not reliable. "
-        "Figures as from <code>socialcoder reliability --json</code> (see docs/reliability.md).</p>",
+        "<p>Krippendorff's α ≥ 0.8: reliable; 0.667–0.8: tentative conclusions only; below "
+        "0.667: not reliable. Colours follow the <b>lower end of the 95% interval</b>: green when "
+        "it reaches 0.8, amber when it reaches 0.667, red below; grey: too few units for a "
+        "trustworthy figure (Krippendorff 2019), so no interval is given; no colour: no "
+        "interval. AC1 and Fleiss' κ are unweighted (exact matches); AC2 credits near misses on "
+        "ordinal dimensions. Figures and notes as from <code>socialcoder reliability --json"
+        "</code> (see docs/reliability.md).</p>",
     ]
     tabs: QTabWidget = dashboard.tabs
     for i in range(tabs.count()):

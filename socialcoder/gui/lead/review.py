@@ -1,6 +1,8 @@
 """Disagreement review: settle the units where coders differ, from the keyboard.
 
-Left: the disagreements (filters: dimension, transcript, coder pair; settled ones greyed).
+Left: the disagreements (filters: dimension, transcript, coder pair; settled ones greyed): units
+where values differ (a value implied by the completion rule is marked "implied") and units where
+one coder entered a value and another left the cell empty after completing the transcript.
 Right: the segment in context (two turns before and after), each coder's value and memo side by
 side, the value buttons and an optional reason.
 
@@ -188,7 +190,7 @@ class ReviewView(QWidget):
             return False
         if pair:
             a, b = d.values.get(pair[0]), d.values.get(pair[1])
-            if a is None or b is None or a == b:
+            if a == b:  # both the same value, or both without one
                 return False
         return not (self.hide_settled.isChecked() and d.consensus is not None)
 
@@ -223,7 +225,16 @@ class ReviewView(QWidget):
         ]
         for c in self.coders:
             value = d.values.get(c)
-            cells.append(Cell(short_value(dim, value), value_text(dim, value), background=grey))
+            implied = c in d.implied
+            cells.append(
+                Cell(
+                    short_value(dim, value) + (" (implied)" if implied else ""),
+                    value_text(dim, value)
+                    + (" — implied: left empty after completing the transcript" if implied else "")
+                    + (" — left empty after completing the transcript" if value is None else ""),
+                    background=grey,
+                )
+            )
         settled = short_value(dim, d.consensus) if d.consensus is not None else ""
         cells.append(Cell(settled, background=grey, bold=True))
         return cells
@@ -245,7 +256,7 @@ class ReviewView(QWidget):
             self.context.setPlainText(str(exc))
             return
         self.context.setHtml(context_html(d, dim, ctx))
-        self.values.show_unit(dim, self.coders, d.values, ctx.memos, d.consensus)
+        self.values.show_unit(dim, self.coders, d.values, ctx.memos, d.consensus, d.implied)
 
     # -- deciding -----------------------------------------------------------------------------
     def eventFilter(self, obj: QObject, e: QEvent) -> bool:

@@ -115,6 +115,7 @@ class ValuesPanel(QGroupBox):
         values: dict[str, str | None],
         memos: dict[str, str],
         consensus: str | None = None,
+        implied: tuple[str, ...] = (),
     ) -> None:
         self._clear()
         if dim is None:
@@ -122,9 +123,12 @@ class ValuesPanel(QGroupBox):
             return
         for col, coder in enumerate(coders):
             name = QLabel(f"<b>{col + 1}</b> · {html.escape(coder)}", self)
-            value = QLabel(
-                f"<big><b>{html.escape(value_text(dim, values.get(coder)))}</b></big>", self
-            )
+            shown = html.escape(value_text(dim, values.get(coder)))
+            if coder in implied:
+                shown += " <small>(implied: left empty after completing)</small>"
+            elif values.get(coder) is None:
+                shown += " <small>(left empty)</small>"
+            value = QLabel(f"<big><b>{shown}</b></big>", self)
             value.setObjectName(f"value_{coder}")
             memo = QLabel(html.escape(memos.get(coder, "")) or "<i>no memo</i>", self)
             memo.setWordWrap(True)

@@ -9,8 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-GOOD_BG, TENTATIVE_BG, POOR_BG = "#cdeccd", "#fde7c2", "#f7cccc"
-
 
 @dataclass(frozen=True, slots=True)
 class Cell:
@@ -36,12 +34,6 @@ def fmt_ci(ci: Sequence[float] | None) -> str:
 
 def fmt_pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f} %"
-
-
-def alpha_background(alpha: float | None) -> str | None:
-    if alpha is None:
-        return None
-    return GOOD_BG if alpha >= 0.8 else TENTATIVE_BG if alpha >= 0.667 else POOR_BG
 
 
 def make_table(headers: Sequence[str], name: str, *, stretch: int | None = None) -> QTableWidget:
@@ -82,6 +74,14 @@ def fill(table: QTableWidget, rows: Sequence[Sequence[Cell | str]]) -> None:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
     table.resizeRowsToContents()
+
+
+def cap_rows(table: QTableWidget, lines: int = 2) -> None:
+    """Keep rows at most ``lines`` lines high (long notes are shown in full elsewhere)."""
+    limit = table.fontMetrics().lineSpacing() * lines + 8
+    for r in range(table.rowCount()):
+        if table.rowHeight(r) > limit:
+            table.setRowHeight(r, limit)
 
 
 def texts(table: QTableWidget, row: int) -> list[str]:

@@ -15,6 +15,7 @@ from socialcoder.gui.lead.dashboard import Dashboard
 from socialcoder.gui.lead.report import save_report
 from socialcoder.gui.lead.tables import fmt, fmt_ci, fmt_pct, texts
 from socialcoder.gui.main_window import MainWindow
+from socialcoder.services.reliability_report import specific_text
 
 
 def compute(qtbot, dash: Dashboard, bootstrap: int, seed: int) -> None:  # type: ignore[no-untyped-def]
@@ -41,35 +42,57 @@ def test_numbers_equal_the_cli(qtbot, lead_window: MainWindow, demo_study: Path,
     shown = dash.result.by_pair.to_json()
     overall = [{k: v for k, v in d.items() if k != "groups"} for d in shown["dimensions"]]
     assert overall == cli["dimensions"]
-    assert shown["codebook_version"] == cli["codebook_version"] == "1.0"
-    # the table shows exactly these figures
+    assert shown["codebook_version"] == cli["codebook_version"] == "1.1"
+    # the table shows exactly these figures, and every note
     assert dash.dimensions.rowCount() == len(cli["dimensions"]) == 4
     for row, d in enumerate(cli["dimensions"]):
         cells = texts(dash.dimensions, row)
         assert cells[0] == d["label"]
         assert cells[2] == fmt(d["krippendorff_alpha"])
-        assert cells[3] == fmt_ci(d["alpha_ci95"])
-        assert cells[4] == fmt(d["gwet_ac1"])
-        assert cells[5] == fmt(d["fleiss_kappa"])
-        assert cells[6] == fmt_pct(d["percent_agreement"])
-        assert cells[7] == str(d["pairable_units"])
-        assert cells[8] == str(d["pairable_values"])
-    resistance = texts(dash.dimensions, 2)
-    assert resistance[2] == "0.360" and "below 0.667" in resistance[9]
+        assert cells[4] == specific_text(d)
+        assert cells[5] == fmt(d["gwet_ac1"])
+        assert cells[7] == fmt(d["fleiss_kappa"])
+        assert cells[8] == fmt_pct(d["percent_agreement"])
+        assert cells[9] == str(d["pairable_units"])
+        assert cells[10] == str(d["pairable_values"])
+        assert all(note in cells[11] for note in d["notes"])
+    headers = [dash.dimensions.horizontalHeaderItem(c).text() for c in range(12)]
+    assert headers[5:8] == ["AC1 (unweighted)", "AC2 (ordinal weights)", "Fleiss κ (unweighted)"]
+    concordance, resistance = texts(dash.dimensions, 0), texts(dash.dimensions, 2)
+    low, high = cli["dimensions"][0]["alpha_ci95"]
+    assert concordance[3] == fmt_ci([low, high])
+    # coloured by the interval's lower bound, not the point estimate
+    expected = "#cdeccd" if low >= 0.8 else "#fde7c2" if low >= 0.667 else "#f7cccc"
+    assert dash.dimensions.item(0, 2).background().color().name() == expected
+    # resistance: alpha 0.688 with implied 'none', 0.360 without; too few units for an interval
+    assert resistance[2] == "0.688" and resistance[6] == fmt(
+        cli["dimensions"][2]["gwet_ac2"]["ordinal"]
+    )
+    assert resistance[3] == "too few units" and resistance[11].startswith("too few units")
+    assert "alpha on the values coders entered is 0.360" in resistance[11]
+    assert dash.dimensions.item(2, 2).background().color().name() == "#e0e0e0"
     # per coder pair: equal to `--by pair`
     by_pair = cli_json(capsys, demo_study, "--by", "pair", "--bootstrap", "300", "--seed", "5")
     assert shown["dimensions"] == by_pair["dimensions"]
     first = by_pair["dimensions"][0]["groups"][0]
-    assert texts(dash.pairs, 0)[:4] == [
+    pair_row = texts(dash.pairs, 0)
+    assert pair_row[:3] == [
         "ana & ben",
         "Concordance with the model",
         fmt(first["krippendorff_alpha"]),
-        fmt_ci(first["alpha_ci95"]),
     ]
+    assert pair_row[5] == fmt(first["cohen_kappa_pairs"][0]["pabak"])
+    assert all(note in pair_row[-1] for note in first["notes"])
     # per transcript: equal to `--by transcript`
     by_t = cli_json(capsys, demo_study, "--by", "transcript", "--bootstrap", "300", "--seed", "5")
     assert dash.result.by_transcript.to_json()["dimensions"] == by_t["dimensions"]
     assert dash.transcripts.rowCount() == sum(len(d["groups"]) for d in by_t["dimensions"])
+    goal_rows = [
+        texts(dash.transcripts, r)
+        for r in range(dash.transcripts.rowCount())
+        if texts(dash.transcripts, r)[1] == "Agreement on goals (session)"
+    ]
+    assert goal_rows and all("fewer than 2 pairable units" in r[-1] for r in goal_rows)
     # the chart plots the same alphas; the drift chart has the one week of coding
     assert [p.alpha for p in dash.alpha_chart.points] == [
         d["krippendorff_alpha"] for d in cli["dimensions"]
@@ -119,11 +142,14 @@ def test_save_report(qtbot, lead_window: MainWindow, tmp_path: Path) -> None:  #
     saved = save_report(dash, tmp_path / "lab-meeting")
     assert saved.suffix == ".html"
     page = saved.read_text(encoding="utf-8")
-    assert "Socialization to the treatment model, version 1.0" in page
+    assert "Socialization to the treatment model, version 1.1" in page
     assert "everything (all coders, transcripts and dimensions)" in page
-    assert "200 bootstrap replicates, seed 2" in page
+    assert "200 replicates resampling transcripts, seed 2" in page
     assert page.count("data:image/png;base64,") == 2
-    assert f"<td style='background:#cdeccd'>{texts(dash.dimensions, 0)[2]}</td>" in page
+    colour = dash.dimensions.item(0, 2).background().color().name()
+    assert f"<td style='background:{colour}'>{texts(dash.dimensions, 0)[2]}</td>" in page
+    assert "lower end of the 95% interval" in page
+    assert "alpha on the values coders entered is 0.360" in page  # the notes travel too
     assert "Confusion matrix" in page
     # no transcript text leaves in a report
     assert "diary" not in page

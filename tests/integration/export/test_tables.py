@@ -33,7 +33,7 @@ def test_long_fills_absent_only_after_completion(small: Study) -> None:
     assert (mild["value"], mild["value_numeric"], mild["value_label"]) == ("mild", 1.0, "mild")
     assert pd.isna(_value(frame, coder="ana", segment=2, dimension="resistance")["value"])
     coded = _value(frame, coder="ana", segment=2, dimension="concordance")
-    assert (coded["value"], coded["memo"], coded["codebook_version"]) == ("1", "model words", "1.0")
+    assert (coded["value"], coded["memo"], coded["codebook_version"]) == ("1", "model words", "1.1")
     assert (
         _value(frame, coder="ana", segment=4, dimension="incongruent_principles")["segment_memo"]
         == "rests on Sunday"

@@ -205,7 +205,7 @@ def test_a_copy_whose_codebook_has_new_keys_is_refused(base, copy_of, act, dump,
     )
     newer = tmp_path / "codebook_v2.yaml"
     newer.write_text(
-        yaml_text.replace('version: "1.0"', 'version: "1.1"', 1).replace(
+        yaml_text.replace('version: "1.1"', 'version: "1.2"', 1).replace(
             marker, added.rstrip("\n") + marker, 1
         ),
         encoding="utf-8",

@@ -29,7 +29,7 @@ def test_repository_copy_loads_equal(codebook: Codebook) -> None:
 
 def test_name_version_and_references(codebook: Codebook) -> None:
     assert codebook.name == "Socialization to the treatment model"
-    assert codebook.version == "1.0"
+    assert codebook.version == "1.1"
     assert codebook.keys == (
         "concordance",
         "incongruent_principles",
@@ -62,6 +62,14 @@ def test_resistance_is_ordinal_none_mild_strong(codebook: Codebook) -> None:
     assert dim.value_texts == ("none", "mild", "strong")
     assert [v.shortcut for v in dim.values] == ["n", "m", "s"]
     assert dim.numeric("strong") == 2.0
+    assert dim.empty_means == "none" and dim.empty_value == "none"
+
+
+def test_binary_dimensions_mean_absent_when_empty_and_ratings_stay_missing(
+    codebook: Codebook,
+) -> None:
+    assert codebook.dimension("concordance").empty_value == "0"
+    assert codebook.dimension("goal_agreement").empty_value is None
 
 
 def test_goal_agreement_is_a_session_rating_from_1_to_7(codebook: Codebook) -> None:

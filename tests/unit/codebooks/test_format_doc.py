@@ -22,6 +22,7 @@ def test_documented_example_parses() -> None:
     assert pushback.value_texts == ("none", "mild", "strong")
     assert pushback.label_of("mild") == 'mild (doubt, "yes, but")'
     assert pushback.exclude == ("Questions that only ask for an explanation.",)
+    assert pushback.empty_means == "none" and cb.dimension("topic").empty_means is None
     assert cb.dimension("agreement").applies_to == frozenset({Role.PATIENT})
     assert cb.dimension("topic").label_of("sleep") == "sleep"
     minutes = cb.dimension("minutes_on_homework")

@@ -270,6 +270,26 @@ CASES = [
         ["field name must be a plain word"],
     ),
     ("control-character", HEAD + "  - key: a\x07\n", 4, ["U+0007 is not allowed in YAML"]),
+    (
+        "empty-means-not-a-value",
+        HEAD + "  - key: a\n    label: A\n    scale: ordinal\n    values: [none, some]\n"
+        "    empty_means: nothing\n",
+        8,
+        ["dimension 'a', field 'empty_means'", "'nothing' is not one of the values", "none, some"],
+    ),
+    (
+        "empty-means-on-binary",
+        HEAD + "  - key: a\n    label: A\n    scale: binary\n    empty_means: 0\n",
+        7,
+        ["field 'empty_means'", "already mean 0 (absent)"],
+    ),
+    (
+        "empty-means-on-interval",
+        HEAD + "  - key: a\n    label: A\n    scale: interval\n    values: [1, 2]\n"
+        "    empty_means: 1\n",
+        8,
+        ["field 'empty_means'", "for nominal and ordinal dimensions, not interval"],
+    ),
 ]
 
 
