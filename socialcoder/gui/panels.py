@@ -152,6 +152,11 @@ def details_html(dim: Dimension) -> str:
         )
         armed = f"{e((dim.shortcut or '').upper())} then " if dim.shortcut else ""
         parts.append(f"<p><b>Values</b> (press {armed}the key)</p><ul>{rows}</ul>")
+        if dim.empty_means is not None:
+            parts.append(
+                f"<p>A turn left empty counts as <b>{e(dim.label_of(dim.empty_means))}</b> once "
+                "you mark the transcript complete.</p>"
+            )
     for title, items in (
         ("Include", dim.include),
         ("Exclude", dim.exclude),
@@ -305,6 +310,14 @@ class SessionPanel(QGroupBox):
         self.state = QLabel("", self)
         self.state.setWordWrap(True)
         form.addRow(self.state)
+        implied = [
+            f"{d.label.lower()} as {d.label_of(d.empty_means)}"
+            for d in codebook.segment_dimensions()
+            if d.empty_means is not None
+        ]
+        self.complete_text = "✓ <b>Complete</b> — empty binary codes count as absent" + (
+            f" ({', '.join(implied)})" if implied else ""
+        )
         row = QHBoxLayout()
         row.addStretch(1)
         self.complete_button = QPushButton("Mark complete", self)
@@ -318,9 +331,7 @@ class SessionPanel(QGroupBox):
             index = combo.findData(codes.get(key)) if key in codes else 0
             combo.setCurrentIndex(max(index, 0))
         self.state.setText(
-            "✓ <b>Complete</b> — empty binary codes count as absent"
-            if completed
-            else "In progress — empty codes are 'not coded yet'"
+            self.complete_text if completed else "In progress — empty codes are 'not coded yet'"
         )
         self.complete_button.setText("Reopen" if completed else "Mark complete")
         palette_color = QColor("#009e73") if completed else None

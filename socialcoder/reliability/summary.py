@@ -275,7 +275,8 @@ def summarize_dimension(
     label per unit to resample clusters (named ``bootstrap_by``, e.g. ``"transcript"``) instead
     of units. ``implied``: a ``coders x units`` mask of values filled in by a completion rule
     (``empty_label`` names the value), so that alpha is also reported without them.
-    ``open_pairs``: how many (coder, transcript) pairs behind the data are still open.
+    ``open_pairs``: how many (coder, transcript) pairs behind the data are still open (a note
+    when the dimension has a completion rule, i.e. ``implied`` is given).
     ``positive``: position of the 'present' value of binary data (default: the label
     ``present``, else position 1). Kappa-type coefficients are for categorical levels only.
     """
@@ -394,7 +395,7 @@ def summarize_dimension(
         )
         pairs, _ = _pairs(matrix, names, parsed, None, None)
         shares = _numeric_prevalence(matrix)
-    if open_pairs:
+    if open_pairs and implied is not None:  # only where a completed blank means something
         text = note.open_pairs_note(open_pairs)
         if text:
             notes.append(text)

@@ -91,6 +91,13 @@ def test_code_with_shortcuts_undo_redo(qtbot, window: MainWindow, gui_study: Pat
     assert chips(window, 1) == ["concordance"]
     key(qtbot, window, "r")
     assert "resistance: press n/m/s or 1-3" in status(window)
+    # the coder is told what leaving resistance empty means once the transcript is complete
+    assert window.codebook_panel is not None
+    assert "A turn left empty counts as none once you mark the transcript complete" in (
+        window.codebook_panel.details.toPlainText()
+    )
+    assert window.session_panel is not None
+    assert "(resistance as none)" in window.session_panel.complete_text
     key(qtbot, window, "m")
     assert chips(window, 1) == ["concordance", "resistance: mild"]
     assert window.codebook_panel is not None

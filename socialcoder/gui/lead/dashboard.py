@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from socialcoder.errors import UserError
 from socialcoder.gui.lead.charts import AlphaChart, AlphaPoint, ConfusionTable, DriftChart
-from socialcoder.gui.lead.figures import TOO_FEW, alpha_cell, ci_cell, flags, state
+from socialcoder.gui.lead.figures import TOO_FEW, alpha_cell, ci_cell, flags, q_text, state
 from socialcoder.gui.lead.tables import Cell, cap_rows, fill, fmt, fmt_pct, make_table
 from socialcoder.gui.lead.workers import Job, Report
 from socialcoder.services.lead_support import WeekAlpha, confusion_matrix, weekly_alpha
@@ -51,6 +51,7 @@ DIMENSION_HEADERS = (
     "Scale",
     "α",
     "95% interval",
+    "q: P(α < .667) / P(α < .8)",
     "Specific agreement",
     "AC1 (unweighted)",
     "AC2 (ordinal weights)",
@@ -413,6 +414,7 @@ class Dashboard(QWidget):
             d["scale"] if d["scale"] == d["level"] else f"{d['scale']} ({d['level']} α)",
             alpha_cell(d),
             ci_cell(d),
+            Cell(q_text(d), align_right=True),
             Cell(specific_text(d)),
             Cell(fmt(d.get("gwet_ac1")), align_right=True),
             Cell(fmt(ac2) if d.get("gwet_ac2") else "", align_right=True),

@@ -84,3 +84,11 @@ def ci_cell(item: dict[str, Any]) -> Cell:
             f" resampling {boot.get('by')}s ({boot.get('clusters')}), seed {boot.get('seed')}"
         )
     return Cell(text, tip, BACKGROUND.get(current))
+
+
+def q_text(item: dict[str, Any]) -> str:
+    """``0.000 / 0.235``: the share of bootstrap replicates below 0.667 and below 0.8."""
+    q = item.get("q_below")
+    if not q:
+        return "–"
+    return f"{q['0.667']:.3f} / {q['0.8']:.3f}"

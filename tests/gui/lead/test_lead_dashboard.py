@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from socialcoder.cli import main as cli_main
 from socialcoder.errors import UserError
 from socialcoder.gui.lead.dashboard import Dashboard
+from socialcoder.gui.lead.figures import q_text
 from socialcoder.gui.lead.report import save_report
 from socialcoder.gui.lead.tables import fmt, fmt_ci, fmt_pct, texts
 from socialcoder.gui.main_window import MainWindow
@@ -49,28 +50,35 @@ def test_numbers_equal_the_cli(qtbot, lead_window: MainWindow, demo_study: Path,
         cells = texts(dash.dimensions, row)
         assert cells[0] == d["label"]
         assert cells[2] == fmt(d["krippendorff_alpha"])
-        assert cells[4] == specific_text(d)
-        assert cells[5] == fmt(d["gwet_ac1"])
-        assert cells[7] == fmt(d["fleiss_kappa"])
-        assert cells[8] == fmt_pct(d["percent_agreement"])
-        assert cells[9] == str(d["pairable_units"])
-        assert cells[10] == str(d["pairable_values"])
-        assert all(note in cells[11] for note in d["notes"])
-    headers = [dash.dimensions.horizontalHeaderItem(c).text() for c in range(12)]
-    assert headers[5:8] == ["AC1 (unweighted)", "AC2 (ordinal weights)", "Fleiss κ (unweighted)"]
+        assert cells[4] == q_text(d)
+        assert cells[5] == specific_text(d)
+        assert cells[6] == fmt(d["gwet_ac1"])
+        assert cells[8] == fmt(d["fleiss_kappa"])
+        assert cells[9] == fmt_pct(d["percent_agreement"])
+        assert cells[10] == str(d["pairable_units"])
+        assert cells[11] == str(d["pairable_values"])
+        assert all(note in cells[12] for note in d["notes"])
+    headers = [dash.dimensions.horizontalHeaderItem(c).text() for c in range(13)]
+    assert headers[6:9] == ["AC1 (unweighted)", "AC2 (ordinal weights)", "Fleiss κ (unweighted)"]
     concordance, resistance = texts(dash.dimensions, 0), texts(dash.dimensions, 2)
     low, high = cli["dimensions"][0]["alpha_ci95"]
     assert concordance[3] == fmt_ci([low, high])
+    q = cli["dimensions"][0]["q_below"]
+    assert concordance[4] == f"{q['0.667']:.3f} / {q['0.8']:.3f}"
     # coloured by the interval's lower bound, not the point estimate
     expected = "#cdeccd" if low >= 0.8 else "#fde7c2" if low >= 0.667 else "#f7cccc"
     assert dash.dimensions.item(0, 2).background().color().name() == expected
     # resistance: alpha 0.688 with implied 'none', 0.360 without; too few units for an interval
-    assert resistance[2] == "0.688" and resistance[6] == fmt(
-        cli["dimensions"][2]["gwet_ac2"]["ordinal"]
-    )
-    assert resistance[3] == "too few units" and resistance[11].startswith("too few units")
-    assert "alpha on the values coders entered is 0.360" in resistance[11]
+    assert resistance[2] == "0.688"
+    assert resistance[7] == fmt(cli["dimensions"][2]["gwet_ac2"]["ordinal"])
+    assert resistance[3] == "too few units" and resistance[4] == "–"
+    assert resistance[12].startswith("too few units")
+    assert "alpha on the values coders entered is 0.360" in resistance[12]
     assert dash.dimensions.item(2, 2).background().color().name() == "#e0e0e0"
+    # the selected row's notes in full below the table
+    dash.tabs.setCurrentIndex(0)
+    dash.dimensions.setCurrentCell(2, 0)
+    assert "alpha on the values coders entered is 0.360" in dash.notes.toPlainText()
     # per coder pair: equal to `--by pair`
     by_pair = cli_json(capsys, demo_study, "--by", "pair", "--bootstrap", "300", "--seed", "5")
     assert shown["dimensions"] == by_pair["dimensions"]

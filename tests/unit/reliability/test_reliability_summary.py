@@ -179,3 +179,22 @@ def test_bad_input_is_one_readable_error() -> None:
         )
     with pytest.raises(UserError, match="level of measurement"):
         summarize_dimension(data, key="k", level="nominel", coder_names=["a", "b"])
+
+
+def test_open_pairs_note_only_where_a_completed_blank_means_something() -> None:
+    data = np.array([[1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 5.0]])
+    rating = summarize_dimension(
+        data, key="goal", level="interval", coder_names=["a", "b"], open_pairs=2
+    ).to_dict()
+    assert rating["open_pairs"] == 2
+    assert not any("still open" in n for n in rating["notes"])
+    binary = np.array([[0.0, 1.0, 1.0], [0.0, 1.0, 0.0]])
+    flag = summarize_dimension(
+        binary,
+        key="flag",
+        level="binary",
+        coder_names=["a", "b"],
+        open_pairs=2,
+        implied=np.zeros(binary.shape, dtype=bool),
+    ).to_dict()
+    assert any(n.startswith("2 (coder, transcript) pair(s) still open") for n in flag["notes"])
