@@ -28,6 +28,7 @@ from socialcoder.services.coders import add_coders_in, check_coder_name, coder_i
 from socialcoder.services.study import Study, now
 from socialcoder.storage.bulk import bulk_insert_columns, fetch_tuples
 from socialcoder.storage.models import (
+    SESSION_UNIT,
     AuditRow,
     CodeRow,
     CompletionRow,
@@ -258,6 +259,7 @@ def _check(
             "tid": tid.astype("Int64"),
             "seg_id": seg_id,
             "seg_idx": seg_idx,
+            "unit_role": role.where(seg_id.notna(), SESSION_UNIT),
             "dimension": dim_key,
             "value": value,
             "memo": frame["memo"],
@@ -346,6 +348,7 @@ def _store(
                     "segment_id": _nullable(fresh["seg_id"]),
                     "dimension_id": fresh["dim_id"].tolist(),
                     "dim_enumerated": fresh["enumerated"].tolist(),
+                    "unit_role": fresh["unit_role"].tolist(),
                     "value": fresh["value"].tolist(),
                     "value_enum": _texts_or_none(fresh["value"].where(fresh["enumerated"], None)),
                     "memo": _texts_or_none(new_memo[is_new]),

@@ -12,10 +12,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from socialcoder.domain.codebook import Unit
+from socialcoder.domain.limits import check_memo
 from socialcoder.errors import StudyError
 from socialcoder.services.coders import coder_id
 from socialcoder.services.study import DimensionIds, Study, now, retry_transient
 from socialcoder.storage.models import (
+    SESSION_UNIT,
     AuditRow,
     CodeRow,
     CompletionRow,
@@ -153,6 +155,7 @@ def set_code(
     dim = study.dimension(dimension)
     try:
         text = dim.dimension.parse_value(value)
+        check_memo(memo)
     except ValueError as exc:
         raise StudyError(str(exc)) from None
     with study.write() as session:
@@ -169,6 +172,7 @@ def set_code(
                 segment_id=seg.id if seg else None,
                 dimension_id=dim.id,
                 dim_enumerated=dim.enumerated,
+                unit_role=seg.role if seg else SESSION_UNIT,
                 created_at=stamp,
             )
             session.add(row)
@@ -236,6 +240,10 @@ def set_segment_memo(
 ) -> Change:
     """Write (or, with empty text, remove) a coder's memo on a segment."""
     text = text.strip()
+    try:
+        check_memo(text)
+    except ValueError as exc:
+        raise StudyError(str(exc)) from None
     with study.write() as session:
         cid = coder_id(session, coder)
         tid = transcript_id(session, transcript)

@@ -18,7 +18,14 @@ from socialcoder.services.coding import Change, set_code
 from socialcoder.services.reliability_data import DimensionData, Selection, load_dimension_data
 from socialcoder.services.study import CONSENSUS, Study, now
 from socialcoder.storage.bulk import bulk_insert
-from socialcoder.storage.models import AuditRow, CodeRow, CoderRow, SegmentRow, TranscriptRow
+from socialcoder.storage.models import (
+    SESSION_UNIT,
+    AuditRow,
+    CodeRow,
+    CoderRow,
+    SegmentRow,
+    TranscriptRow,
+)
 
 DIFFER = "values differ"
 BLANK = "coded vs left blank"
@@ -209,6 +216,7 @@ def build_consensus(
                         "segment_id": unit.segment_id,
                         "dimension_id": dim.id,
                         "dim_enumerated": dim.enumerated,
+                        "unit_role": unit.role or SESSION_UNIT,
                         "value": value,
                         "value_enum": value if dim.enumerated else None,
                         "memo": None,

@@ -43,10 +43,12 @@ from socialcoder.services.merge_copy import (
 )
 from socialcoder.services.study import Study, now
 from socialcoder.storage.models import (
+    SESSION_UNIT,
     CodebookVersionRow,
     CodeRow,
     CoderRow,
     CompletionRow,
+    DimensionRoleRow,
     DimensionRow,
     DimensionValueRow,
     SegmentMemoRow,
@@ -254,12 +256,18 @@ class _Target:
                 select(TranscriptRow.content_hash, TranscriptRow.id, TranscriptRow.name)
             )
         }
-        self.segments = {
-            (t, i): sid
-            for sid, t, i in session.execute(
-                select(SegmentRow.id, SegmentRow.transcript_id, SegmentRow.idx)
-            )
-        }
+        self.segments: dict[tuple[int, int], int] = {}
+        self.roles: dict[int, str] = {}  # segment id -> speaker role
+        for sid, t, i, role in session.execute(
+            select(SegmentRow.id, SegmentRow.transcript_id, SegmentRow.idx, SegmentRow.role)
+        ):
+            self.segments[(t, i)] = sid
+            self.roles[sid] = role
+        self.places: dict[int, set[str]] = {}  # dimension id -> roles (or 'session') it applies to
+        for dim_id, role in session.execute(
+            select(DimensionRoleRow.dimension_id, DimensionRoleRow.role)
+        ):
+            self.places.setdefault(dim_id, set()).add(role)
         self.dims = {
             k: (i, e)
             for k, i, e in session.execute(
@@ -316,6 +324,14 @@ def _apply_code(
             f"{c.coder}, {where}, {c.dimension}: value {c.value!r} is not in the study's codebook"
         )
         return
+    place = SESSION_UNIT if seg_id is None else t.roles[seg_id]
+    if place not in t.places.get(dim_id, set()):
+        where_not = "for the whole session" if seg_id is None else f"on {place} turns"
+        report.rejected.append(
+            f"{c.coder}, {where}, {c.dimension}: the study's codebook does not code "
+            f"{c.dimension!r} {where_not}"
+        )
+        return
     cid = t.coder(c.coder, report)
     row = t.codes.get((cid, tid, seg_id, dim_id))
     reason = f"merged code from {report.source}"
@@ -326,6 +342,7 @@ def _apply_code(
             segment_id=seg_id,
             dimension_id=dim_id,
             dim_enumerated=enumerated,
+            unit_role=place,
             value=c.value,
             value_enum=c.value if enumerated else None,
             memo=c.memo,

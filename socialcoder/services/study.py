@@ -19,13 +19,15 @@ from sqlalchemy.orm import Session
 
 from socialcoder import __version__
 from socialcoder.codebooks import load_codebook, parse_codebook
-from socialcoder.domain.codebook import Codebook, Dimension
+from socialcoder.domain.codebook import Codebook, Dimension, Unit
 from socialcoder.errors import StudyError
 from socialcoder.export.output import study_files
 from socialcoder.storage import db, migrate
 from socialcoder.storage.models import (
+    SESSION_UNIT,
     CodebookVersionRow,
     CoderRow,
+    DimensionRoleRow,
     DimensionRow,
     DimensionValueRow,
     StudyRow,
@@ -278,8 +280,10 @@ def create_study(target: str | Path, *, codebook_path: Path, name: str | None = 
 def record_codebook_version(session: Session, codebook: Codebook, source_yaml: str) -> int:
     """Store a codebook version and mirror its dimensions and values for the schema's checks.
 
-    Values no longer listed are removed from ``dimension_values`` (the caller has checked that
-    no code uses them); dimensions no longer listed stay, so old codes keep their key.
+    Values no longer listed are removed from ``dimension_values``, and roles (or the session)
+    a dimension no longer applies to from ``dimension_roles`` (the caller has checked that no
+    code uses them); dimensions no longer listed stay, so old codes keep their key, but lose
+    their roles: the database takes no new code for them.
     """
     version = CodebookVersionRow(
         name=codebook.name,
@@ -290,6 +294,7 @@ def record_codebook_version(session: Session, codebook: Codebook, source_yaml: s
     )
     session.add(version)
     existing = {r.key: r for r in session.scalars(select(DimensionRow))}
+    places: dict[int, set[str]] = {}  # dimension id -> where it may be coded
     for position, dim in enumerate(codebook.dimensions):
         row = existing.get(dim.key)
         if row is None:
@@ -298,6 +303,9 @@ def record_codebook_version(session: Session, codebook: Codebook, source_yaml: s
         row.scale, row.unit, row.enumerated = dim.scale.value, dim.unit.value, dim.enumerated
         row.position = position
         session.flush()
+        places[row.id] = (
+            {SESSION_UNIT} if dim.unit is Unit.SESSION else {r.value for r in dim.applies_to}
+        )
         current = {
             v.value: v
             for v in session.scalars(
@@ -313,5 +321,13 @@ def record_codebook_version(session: Session, codebook: Codebook, source_yaml: s
         for value, vrow in current.items():
             if value not in wanted:
                 session.delete(vrow)
+    for role_row in session.scalars(select(DimensionRoleRow)):
+        if role_row.role not in places.get(role_row.dimension_id, ()):
+            session.delete(role_row)
+        else:
+            places[role_row.dimension_id].discard(role_row.role)
+    session.add_all(
+        DimensionRoleRow(dimension_id=d, role=r) for d, roles in places.items() for r in roles
+    )
     session.flush()
     return version.id

@@ -3,8 +3,11 @@
 One database holds one study. Integrity lives in the schema: a code whose dimension has a fixed
 list of values must reference one of them (a composite foreign key onto ``dimension_values``);
 one coder has at most one code per unit and dimension (partial unique indexes, one for segment
-codes and one for session-level codes); segments are numbered from 1 and unique per transcript;
-the audit log is append-only (triggers created by the first migration).
+codes and one for session-level codes); a code sits where its dimension applies (a composite
+foreign key onto ``dimension_roles``: a segment-level dimension only on a turn of a speaker role
+it applies to, a session-level dimension only on the whole transcript); memos are bounded;
+segments are numbered from 1 and unique per transcript; the audit log is append-only (triggers
+created by the first migration).
 
 Changing anything here needs a new Alembic revision in ``migrations/versions``.
 """
@@ -32,6 +35,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from socialcoder.domain.limits import MEMO_MAX_CHARS
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -41,6 +46,9 @@ NAMING = {
 }
 
 ROLES = ("therapist", "patient")
+SESSION_UNIT = "session"
+#: where a code may sit: a segment of one of these speaker roles, or the session
+UNIT_ROLES = (*ROLES, SESSION_UNIT)
 SCALES = ("binary", "nominal", "ordinal", "interval", "ratio")
 UNITS = ("segment", "session")
 CODER_KINDS = ("coder", "consensus")
@@ -48,6 +56,10 @@ CODER_KINDS = ("coder", "consensus")
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _bounded(column: str) -> str:
+    return f"{column} IS NULL OR length({column}) <= {MEMO_MAX_CHARS}"
 
 
 class Base(DeclarativeBase):
@@ -95,6 +107,20 @@ class DimensionRow(Base):
     unit: Mapped[str] = mapped_column(String(16))
     enumerated: Mapped[bool] = mapped_column(Boolean)
     position: Mapped[int] = mapped_column(Integer)
+
+
+class DimensionRoleRow(Base):
+    """Where a dimension of the current codebook may be coded: each speaker role a
+    segment-level dimension applies to, or ``'session'`` for a session-level dimension.
+    Mirrored from the codebook by ``record_codebook_version`` (revision 0004)."""
+
+    __tablename__ = "dimension_roles"
+    __table_args__ = (CheckConstraint(_in("role", UNIT_ROLES), name="role"),)
+
+    dimension_id: Mapped[int] = mapped_column(
+        ForeignKey("dimensions.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
 class DimensionValueRow(Base):
@@ -157,6 +183,8 @@ class SegmentRow(Base):
     __table_args__ = (
         UniqueConstraint("transcript_id", "idx"),
         UniqueConstraint("id", "transcript_id"),
+        # the target of codes' (segment, transcript, role) foreign key (revision 0004)
+        Index("uq_segments_id_transcript_id_role", "id", "transcript_id", "role", unique=True),
         CheckConstraint("idx >= 1", name="idx_positive"),
         CheckConstraint(_in("role", ROLES), name="role"),
         CheckConstraint("start_s IS NULL OR start_s >= 0", name="start"),
@@ -178,14 +206,20 @@ class CodeRow(Base):
 
     ``value`` is the canonical text form. For dimensions with a fixed list of values
     ``value_enum`` repeats it and a foreign key makes the database refuse any other value.
+    ``unit_role`` is the coded segment's speaker role (a foreign key checks it against the
+    segment), or ``'session'`` for a session-level code; a foreign key onto
+    ``dimension_roles`` makes the database refuse a code where its dimension does not apply.
     """
 
     __tablename__ = "codes"
     __table_args__ = (
         ForeignKeyConstraint(
-            ["segment_id", "transcript_id"],
-            ["segments.id", "segments.transcript_id"],
+            ["segment_id", "transcript_id", "unit_role"],
+            ["segments.id", "segments.transcript_id", "segments.role"],
             ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["dimension_id", "unit_role"], ["dimension_roles.dimension_id", "dimension_roles.role"]
         ),
         ForeignKeyConstraint(
             ["dimension_id", "value_enum"],
@@ -200,6 +234,8 @@ class CodeRow(Base):
             "(dim_enumerated AND value_enum IS NOT NULL) OR (NOT dim_enumerated AND value_enum IS NULL)",
             name="value_listed",
         ),
+        CheckConstraint(f"(segment_id IS NULL) = (unit_role = '{SESSION_UNIT}')", name="unit"),
+        CheckConstraint(_bounded("memo"), name="memo_length"),
         Index(
             "uq_codes_segment_unit",
             "coder_id",
@@ -228,6 +264,7 @@ class CodeRow(Base):
     segment_id: Mapped[int | None] = mapped_column(Integer)
     dimension_id: Mapped[int] = mapped_column(Integer)
     dim_enumerated: Mapped[bool] = mapped_column(Boolean)
+    unit_role: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(String(100))
     value_enum: Mapped[str | None] = mapped_column(String(100))
     memo: Mapped[str | None] = mapped_column(Text)
@@ -240,7 +277,10 @@ class SegmentMemoRow(Base):
     """A coder's free-text note on a segment (independent of any code)."""
 
     __tablename__ = "segment_memos"
-    __table_args__ = (UniqueConstraint("coder_id", "segment_id"),)
+    __table_args__ = (
+        UniqueConstraint("coder_id", "segment_id"),
+        CheckConstraint(_bounded("text"), name="text_length"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id"))
