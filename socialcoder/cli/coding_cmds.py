@@ -25,7 +25,7 @@ def register(commands: Any) -> None:
     add_study_arg(p)
     p.add_argument("--json", action="store_true")
 
-    p = command(commands, "code", cmd_code, "Set (or --clear) one code.")
+    p = command(commands, "code", cmd_code, "Set (or --clear) one code.", coder_ok=True)
     add_study_arg(p)
     p.add_argument("--coder", required=True)
     p.add_argument("--transcript", required=True)
@@ -39,7 +39,11 @@ def register(commands: Any) -> None:
     p.add_argument("--memo", help="a note on this code")
 
     p = command(
-        commands, "memo", cmd_memo, "Write a coder's memo on a segment (empty text removes it)."
+        commands,
+        "memo",
+        cmd_memo,
+        "Write a coder's memo on a segment (empty text removes it).",
+        coder_ok=True,
     )
     add_study_arg(p)
     p.add_argument("--coder", required=True)
@@ -53,6 +57,7 @@ def register(commands: Any) -> None:
         cmd_complete,
         "Mark a transcript complete for a coder. From then on, a binary code left empty on an "
         "applicable segment counts as absent (before, as not coded yet).",
+        coder_ok=True,
     )
     add_study_arg(p)
     p.add_argument("--coder", required=True)

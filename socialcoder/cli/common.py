@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from socialcoder.errors import UserError
 from socialcoder.services.study import Study, open_study
 
 Handler = Callable[[argparse.Namespace], int | None]
@@ -23,7 +24,20 @@ def add_force_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def study_of(args: argparse.Namespace) -> Study:
-    return open_study(args.study)
+    """Open the command's study. On a server study, a coder's login may run only the commands
+    registered with ``coder_ok=True`` (a coder's own work: code, memo, complete, show,
+    transcripts, codebook show); every other command needs a lead's login and is refused
+    before it reads anything, instead of showing a coder's part as if it were the study."""
+    study = open_study(args.study)
+    coder = study.login_coder
+    if coder is not None and not getattr(args, "coder_ok", False):
+        study.close()
+        raise UserError(
+            f"`socialcoder {args.sc_command}` needs a lead's login: this login belongs to coder "
+            f"{coder!r} and sees only that coder's own codes, memos and completions",
+            source=study.location,
+        )
+    return study
 
 
 def existing_file(text: str) -> Path:
@@ -31,10 +45,18 @@ def existing_file(text: str) -> Path:
 
 
 def command(
-    commands: Any, name: str, handler: Handler, help_text: str, **kwargs: Any
+    commands: Any,
+    name: str,
+    handler: Handler,
+    help_text: str,
+    *,
+    coder_ok: bool = False,
+    **kwargs: Any,
 ) -> argparse.ArgumentParser:
+    """Register a subcommand; ``coder_ok`` lets a coder's login run it (see :func:`study_of`)."""
     parser: argparse.ArgumentParser = commands.add_parser(
         name, help=help_text, description=help_text, **kwargs
     )
-    parser.set_defaults(handler=handler)
+    command_name = " ".join(parser.prog.split()[1:])
+    parser.set_defaults(handler=handler, coder_ok=coder_ok, sc_command=command_name)
     return parser

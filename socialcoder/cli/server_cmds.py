@@ -16,12 +16,13 @@ from socialcoder.cli.common import add_study_arg, command, study_of
 from socialcoder.cli.output import print_json, table
 from socialcoder.errors import UserError
 from socialcoder.services.merge import MergeReport, SourceReport, merge_studies
-from socialcoder.services.server import (
+from socialcoder.services.server import setup_server
+from socialcoder.services.server_logins import (
     LoginResult,
     add_coder_login,
     add_lead_login,
     login_url,
-    setup_server,
+    remove_login,
 )
 
 EXIT_NEEDS_ATTENTION = 3
@@ -56,23 +57,39 @@ def register(commands: Any) -> None:
         sub,
         "setup",
         cmd_setup,
-        "Create the roles socialcoder_lead and socialcoder_coder and switch on row-level "
-        "security (coders see and write only their own codes). Run as the study's owner; "
-        "again after `socialcoder migrate`.",
+        "Set up server mode: the study's own lead and coder roles, which alone may connect; "
+        "coders read and write only their own work, through the study's functions; the server "
+        "writes the audit log. Run as a superuser; again after `socialcoder migrate`. "
+        "Refuses to finish (changing nothing) when the result would not be safe.",
     )
     p.add_argument("study", metavar="URL", help="the study's PostgreSQL URL")
     p = command(
         sub,
         "add-coder",
         cmd_add_coder,
-        "Create (or link) a login role for a coder (the coder is added if new).",
+        "Give a coder a login (created, or an existing ordinary role; the coder is added if "
+        "new). Refuses privileged roles, leads' logins and a coder who has a login already.",
     )
     p.add_argument("study", metavar="URL", help="the study's PostgreSQL URL")
     p.add_argument("name", metavar="NAME", help="the coder's name in the study")
     _login_args(p)
-    p = command(sub, "add-lead", cmd_add_lead, "Create (or link) a login role for a lead.")
+    p = command(
+        sub,
+        "add-lead",
+        cmd_add_lead,
+        "Give a lead a login (created, or an existing role that is no coder's anywhere).",
+    )
     p.add_argument("study", metavar="URL", help="the study's PostgreSQL URL")
     _login_args(p)
+    p = command(
+        sub,
+        "remove-login",
+        cmd_remove_login,
+        "Take a login's access to this study away (its other studies keep theirs; a coder's "
+        "codes stay). Ends its open sessions when run as a superuser.",
+    )
+    p.add_argument("study", metavar="URL", help="the study's PostgreSQL URL")
+    p.add_argument("--login", required=True, metavar="ROLE", help="database login role name")
 
 
 def _login_args(p: argparse.ArgumentParser) -> None:
@@ -159,18 +176,34 @@ def _print_report(report: MergeReport) -> None:
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
-    result = setup_server(args.study)
-    made = f" (created {', '.join(result.created_groups)})" if result.created_groups else ""
-    print(f"Server roles ready in database {result.database!r}{made}.")
-    print(f"Row-level security on: {', '.join(result.secured_tables)}.")
+    r = setup_server(args.study)
+    made = f" (created {', '.join(r.created_groups)})" if r.created_groups else ""
+    print(f"Server mode ready in database {r.database!r}{made}.")
+    print(f"Lead group {r.groups.lead}: {', '.join(r.leads) or 'no logins yet'}.")
+    print(f"Coder group {r.groups.coder}: {', '.join(r.coders) or 'no logins yet'}.")
+    print("Only these groups may connect; nobody but the owner may create in the schema.")
+    if r.carried_over:
+        print(f"Moved from the old server-wide roles: {', '.join(r.carried_over)}.")
+    if r.statistics_hidden:
+        print("Size estimates and activity statistics are hidden from coders.")
+    else:
+        print(
+            "Warning: size estimates and activity statistics (pg_class.reltuples, pg_stat_*) "
+            "still show coders how much is stored; run server setup as a superuser to hide them."
+        )
+    if r.also_connect:
+        print(f"Note: also allowed to connect (granted outside SocialCoder): {', '.join(r.also_connect)}.")
     print("Next: `socialcoder server add-lead URL --login ROLE` and `add-coder URL NAME --login`.")
     return 0
 
 
 def _print_login(args: argparse.Namespace, result: LoginResult) -> None:
-    what = "Created" if result.created_role else "Linked existing"
     who = f"coder {result.coder!r}" if result.coder else "a lead"
-    print(f"{what} login role {result.login!r} for {who} (member of {result.group}).")
+    if result.already:
+        print(f"Login role {result.login!r} already belongs to {who} (member of {result.group}).")
+    else:
+        what = "Created" if result.created_role else "Linked existing"
+        print(f"{what} login role {result.login!r} for {who} (member of {result.group}).")
     if result.created_coder:
         print(f"Added coder {result.coder!r} to the study.")
     print(f"They open the study as: {login_url(args.study, result.login)}")
@@ -185,4 +218,17 @@ def cmd_add_coder(args: argparse.Namespace) -> int:
 def cmd_add_lead(args: argparse.Namespace) -> int:
     result = add_lead_login(args.study, args.login, password=_password(args))
     _print_login(args, result)
+    return 0
+
+
+def cmd_remove_login(args: argparse.Namespace) -> int:
+    r = remove_login(args.study, args.login)
+    who = f"coder {r.coder!r}" if r.coder else f"a {r.was}"
+    print(f"Login {r.login!r} ({who}) has no access to this study any more.")
+    if r.coder:
+        print(f"{r.coder}'s codes stay; `server add-coder` gives the coder a login again.")
+    if r.ended_sessions:
+        print(f"Ended {r.ended_sessions} open session(s).")
+    elif r.ended_sessions is None:
+        print("Sessions already open stay connected until they end (run as a superuser to end them).")
     return 0

@@ -37,7 +37,9 @@ def register(commands: Any) -> None:
 
     cb = commands.add_parser("codebook", help="Show or update the study's codebook.")
     sub = cb.add_subparsers(dest="codebook_command", metavar="ACTION", required=True)
-    p = command(sub, "show", cmd_codebook_show, "Print the study's current codebook.")
+    p = command(
+        sub, "show", cmd_codebook_show, "Print the study's current codebook.", coder_ok=True
+    )
     add_study_arg(p)
     p.add_argument("--json", action="store_true")
     p = command(

@@ -50,7 +50,8 @@ def register(commands: Any) -> None:
         commands,
         "transcripts",
         cmd_transcripts,
-        "List the study's transcripts and coding progress.",
+        "List the study's transcripts and coding progress (a coder's login: its own).",
+        coder_ok=True,
     )
     add_study_arg(p)
     p.add_argument(
@@ -58,7 +59,11 @@ def register(commands: Any) -> None:
     )
 
     p = command(
-        commands, "show", cmd_show, "Show one transcript's segments (and one coder's codes)."
+        commands,
+        "show",
+        cmd_show,
+        "Show one transcript's segments (and one coder's codes).",
+        coder_ok=True,
     )
     add_study_arg(p)
     p.add_argument("transcript", metavar="TRANSCRIPT", help="transcript name")

@@ -37,7 +37,10 @@ TRANSCRIPT_FILTER = "Transcripts (*.txt *.vtt *.srt *.docx *.csv *.tsv);;All fil
 
 def choose_coder(window: MainWindow, study: Study, wanted: str | None) -> str | None:
     """Who is coding: ``wanted`` if it is a coder of the study, else ask (adding a new coder
-    when the user types one). None when the user cancels."""
+    when the user types one). None when the user cancels. A coder's login on a server study
+    codes as its own coder, whoever was asked for."""
+    if study.login_coder is not None:
+        return study.login_coder
     names = [c.name for c in list_coders(study)]
     if wanted is not None and wanted in names:
         return wanted

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from socialcoder.errors import StudyError
 from socialcoder.services.study import CONSENSUS, Study, now
+from socialcoder.storage import server_api
 from socialcoder.storage.models import CodeRow, CoderRow, CompletionRow
 
 _NAME = re.compile(r"^[^\s,;=][^,;=\n\r\t]{0,99}$")
@@ -87,7 +88,26 @@ def coder_ids(session: Session, *, include_consensus: bool = True) -> dict[str, 
     return {name: cid for name, cid in session.execute(query).all()}
 
 
+def own_work_only(study: Study, name: str) -> None:
+    """A coder's login (server mode) reads and writes only that coder's work: refuse others."""
+    if study.login_coder is not None and name != study.login_coder:
+        raise StudyError(
+            f"this login belongs to coder {study.login_coder!r}: it can neither see nor change "
+            f"the work of {name!r}",
+            source=study.location,
+        )
+
+
 def coder_id(session: Session, name: str) -> int:
+    connection = session.connection()
+    if server_api.is_coder(connection):  # a coder's login knows only its own coder
+        mine, me = server_api.me(connection)
+        if name != me:
+            raise StudyError(
+                f"this login belongs to coder {me!r}: it can neither see nor change the work "
+                f"of {name!r}"
+            )
+        return mine
     found = session.scalars(select(CoderRow.id).where(CoderRow.name == name)).one_or_none()
     if found is None:
         known = ", ".join(sorted(coder_ids(session, include_consensus=False))) or "none yet"

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from socialcoder.domain.codebook import Unit
 from socialcoder.errors import UserError
 from socialcoder.services.coders import add_coders_in, check_coder_name, coder_ids
+from socialcoder.services.coding import audit, state_audit
 from socialcoder.services.study import Study, now
 from socialcoder.storage.bulk import bulk_insert_columns, fetch_tuples
 from socialcoder.storage.models import (
@@ -337,6 +338,7 @@ def _store(
         changed = ~is_new & ~same
         version = study.codebook_version_id
         connection = session.connection()
+        server = state_audit(session, "import")  # the database audits, if it does so itself
         fresh = merged[is_new]
         if len(fresh):
             bulk_insert_columns(
@@ -387,7 +389,7 @@ def _store(
                 execution_options={"synchronize_session": False},
             )
         touched = merged[is_new | changed]
-        if len(touched):
+        if len(touched) and not server:
             bulk_insert_columns(
                 connection,
                 AuditRow.__table__,
@@ -416,6 +418,7 @@ def _store(
             }
             todo = sorted(pairs - done)
             if todo:
+                server = state_audit(session, "complete", "codes import --complete")
                 bulk_insert_columns(
                     connection,
                     CompletionRow.__table__,
@@ -425,6 +428,7 @@ def _store(
                         "completed_at": stamp,
                     },
                 )
+            if todo and not server:
                 bulk_insert_columns(
                     connection,
                     AuditRow.__table__,
@@ -478,17 +482,15 @@ def _store_memos(session: Session, memos: pd.DataFrame, stamp: datetime, actor: 
             session.add(SegmentMemoRow(coder_id=cid, segment_id=seg, text=m.memo, updated_at=stamp))
         else:
             row.text, row.updated_at = m.memo, stamp
-        session.add(
-            AuditRow(
-                at=stamp,
-                actor=actor or m.coder,
-                action="memo",
-                coder_id=cid,
-                transcript_id=int(m.tid),
-                segment_idx=int(m.seg_idx),
-                old_value=old,
-                new_value=m.memo,
-                reason="codes import",
-            )
+        audit(
+            session,
+            actor=actor or m.coder,
+            action="memo",
+            coder_id=cid,
+            transcript_id=int(m.tid),
+            segment_idx=int(m.seg_idx),
+            old_value=old,
+            new_value=m.memo,
+            reason="codes import",
         )
     return len(memos)

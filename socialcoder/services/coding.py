@@ -2,6 +2,9 @@
 
 Each action is one transaction and one audit entry, and returns a :class:`Change` that carries
 the state before and after, so that the GUI can undo it by applying the old state again.
+
+On a server study in server mode the database writes the audit entry (:func:`audit` then only
+says why), and a coder's login acts through the study's functions, on its own work only.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from sqlalchemy.orm import Session
 from socialcoder.domain.codebook import Unit
 from socialcoder.domain.limits import check_memo
 from socialcoder.errors import StudyError
-from socialcoder.services.coders import coder_id
+from socialcoder.services.coders import coder_id, own_work_only
 from socialcoder.services.study import DimensionIds, Study, now, retry_transient
+from socialcoder.storage import server_api
 from socialcoder.storage.models import (
     SESSION_UNIT,
     AuditRow,
@@ -121,6 +125,14 @@ def audit(
     new_value: str | None = None,
     reason: str | None = None,
 ) -> None:
+    """Record one change just made in ``session`` (pending or flushed). Where the server
+    writes the audit log itself, say why and flush: its trigger records the change, with the
+    server's time and the login as actor (``actor`` and the time given here are not used)."""
+    connection = session.connection()
+    if server_api.server_audits(connection):
+        server_api.state_reason(connection, action, reason)
+        session.flush()
+        return
     session.add(
         AuditRow(
             at=now(),
@@ -135,6 +147,17 @@ def audit(
             reason=reason,
         )
     )
+
+
+def state_audit(session: Session, action: str, reason: str | None = None) -> bool:
+    """Before bulk changes made without :func:`audit`: where the server writes the audit log,
+    tell it why and return True (the caller then writes no audit rows of its own)."""
+    connection = session.connection()
+    if not server_api.server_audits(connection):
+        return False
+    session.flush()
+    server_api.state_reason(connection, action, reason)
+    return True
 
 
 @_retry
@@ -159,6 +182,15 @@ def set_code(
     except ValueError as exc:
         raise StudyError(str(exc)) from None
     with study.write() as session:
+        if study.login_coder is not None:
+            own_work_only(study, coder)
+            tid, seg = _unit(study, session, transcript, segment, dim)
+            old_value, old_memo, new_memo = server_api.set_code(
+                session.connection(), tid, seg.id if seg else None, dim.id, text, memo
+            )
+            return Change(
+                coder, transcript, segment, dimension, "code", old_value, text, old_memo, new_memo
+            )
         cid = coder_id(session, coder)
         tid, seg = _unit(study, session, transcript, segment, dim)
         row = _find_code(session, cid, tid, seg, dim.id)
@@ -213,6 +245,15 @@ def clear_code(
     """Remove one code (and its memo); clearing an empty unit changes nothing."""
     dim = study.dimension(dimension)
     with study.write() as session:
+        if study.login_coder is not None:
+            own_work_only(study, coder)
+            tid, seg = _unit(study, session, transcript, segment, dim)
+            old_value, old_memo = server_api.clear_code(
+                session.connection(), tid, seg.id if seg else None, dim.id
+            )
+            return Change(
+                coder, transcript, segment, dimension, "code", old_value, None, old_memo, None
+            )
         cid = coder_id(session, coder)
         tid, seg = _unit(study, session, transcript, segment, dim)
         row = _find_code(session, cid, tid, seg, dim.id)
@@ -245,6 +286,12 @@ def set_segment_memo(
     except ValueError as exc:
         raise StudyError(str(exc)) from None
     with study.write() as session:
+        if study.login_coder is not None:
+            own_work_only(study, coder)
+            tid = transcript_id(session, transcript)
+            seg = segment_row(session, tid, segment, transcript)
+            old, new = server_api.set_memo(session.connection(), seg.id, text)
+            return Change(coder, transcript, segment, None, "memo", None, None, old, new)
         cid = coder_id(session, coder)
         tid = transcript_id(session, transcript)
         seg = segment_row(session, tid, segment, transcript)
@@ -281,6 +328,13 @@ def set_completed(study: Study, *, coder: str, transcript: str, completed: bool 
     """Mark a transcript complete for a coder (or reopen it). After completion, a binary
     dimension left empty on an applicable segment counts as *absent*; before, as missing."""
     with study.write() as session:
+        if study.login_coder is not None:
+            own_work_only(study, coder)
+            tid = transcript_id(session, transcript)
+            was = server_api.set_completed(session.connection(), tid, completed)
+            return Change(
+                coder, transcript, None, None, "completion", str(int(was)), str(int(completed))
+            )
         cid = coder_id(session, coder)
         tid = transcript_id(session, transcript)
         row = session.get(CompletionRow, (cid, tid), with_for_update=True)

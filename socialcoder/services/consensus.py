@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import select
 
 from socialcoder.errors import StudyError
-from socialcoder.services.coding import Change, set_code
+from socialcoder.services.coding import Change, set_code, state_audit
 from socialcoder.services.reliability_data import DimensionData, Selection, load_dimension_data
 from socialcoder.services.study import CONSENSUS, Study, now
 from socialcoder.storage.bulk import bulk_insert
@@ -240,8 +240,10 @@ def build_consensus(
                     }
                 )
             if rows:
+                server = state_audit(session, "consensus", audits[0]["reason"])
                 bulk_insert(session.connection(), CodeRow.__table__, rows)
-                bulk_insert(session.connection(), AuditRow.__table__, audits)
+                if not server:  # else the database has audited the inserts itself
+                    bulk_insert(session.connection(), AuditRow.__table__, audits)
                 agreed += len(rows)
     return ConsensusResult(agreed, settled_before, left)
 

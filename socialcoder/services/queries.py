@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Connection, FromClause, Select, and_, func, select
+from sqlalchemy.orm import Session
 
 from socialcoder.domain.codebook import Unit
 from socialcoder.services.coders import coder_id
 from socialcoder.services.coding import transcript_id
 from socialcoder.services.study import Study
+from socialcoder.storage import server_api
 from socialcoder.storage.models import (
     AssignmentRow,
     CodeRow,
@@ -123,11 +125,22 @@ def _codable_roles(study: Study) -> list[str]:
     return sorted({r.value for d in study.codebook.segment_dimensions() for r in d.applies_to})
 
 
+def _sources(connection: Connection) -> tuple[FromClause, FromClause, FromClause]:
+    """(codes, completions, assignments) as this login may read them: the tables, or for a
+    coder's login (server mode) the study's functions that return its own rows only."""
+    if server_api.is_coder(connection):
+        return server_api.my_codes(), server_api.my_completions(), server_api.my_assignments()
+    return CodeRow.__table__, CompletionRow.__table__, AssignmentRow.__table__
+
+
 def list_transcripts(study: Study, *, coders: list[str] | None = None) -> list[TranscriptSummary]:
     """Every transcript with each coder's progress (all coders who coded, completed or were
-    assigned it; the consensus layer included when it has codes)."""
+    assigned it; the consensus layer included when it has codes). A coder's login (server
+    mode) sees its own progress only."""
     roles = _codable_roles(study)
     with study.read() as session:
+        connection = session.connection()
+        codes, completions_, assignments = _sources(connection)
         codable = dict(
             session.execute(
                 select(SegmentRow.transcript_id, func.count())
@@ -135,35 +148,42 @@ def list_transcripts(study: Study, *, coders: list[str] | None = None) -> list[T
                 .group_by(SegmentRow.transcript_id)
             ).all()
         )
-        names = dict(session.execute(select(CoderRow.id, CoderRow.name)).all())
+        if server_api.is_coder(connection):
+            names = dict([server_api.me(connection)])
+        else:
+            names = dict(session.execute(select(CoderRow.id, CoderRow.name)).all())
         coded_q = (
             select(
-                CodeRow.transcript_id,
-                CodeRow.coder_id,
-                func.count(func.distinct(CodeRow.segment_id)),
+                codes.c.transcript_id,
+                codes.c.coder_id,
+                func.count(func.distinct(codes.c.segment_id)),
             )
-            .join(DimensionRow, DimensionRow.id == CodeRow.dimension_id)
-            .where(CodeRow.segment_id.is_not(None), DimensionRow.unit == Unit.SEGMENT.value)
-            .group_by(CodeRow.transcript_id, CodeRow.coder_id)
+            .join(DimensionRow, DimensionRow.id == codes.c.dimension_id)
+            .where(codes.c.segment_id.is_not(None), DimensionRow.unit == Unit.SEGMENT.value)
+            .group_by(codes.c.transcript_id, codes.c.coder_id)
         )
         coded = {(t, c): n for t, c, n in session.execute(coded_q).all()}
         sessions_coded = session.execute(
-            select(CodeRow.transcript_id, CodeRow.coder_id)
-            .where(CodeRow.segment_id.is_(None))
+            select(codes.c.transcript_id, codes.c.coder_id)
+            .where(codes.c.segment_id.is_(None))
             .distinct()
         ).all()
         completions = {
             (t, c): at
             for c, t, at in session.execute(
                 select(
-                    CompletionRow.coder_id, CompletionRow.transcript_id, CompletionRow.completed_at
+                    completions_.c.coder_id,
+                    completions_.c.transcript_id,
+                    completions_.c.completed_at,
                 )
             ).all()
         }
         assigned = {
             (t, c): p
             for c, t, p in session.execute(
-                select(AssignmentRow.coder_id, AssignmentRow.transcript_id, AssignmentRow.purpose)
+                select(
+                    assignments.c.coder_id, assignments.c.transcript_id, assignments.c.purpose
+                )
             ).all()
         }
         rows = session.scalars(select(TranscriptRow).order_by(TranscriptRow.name)).all()
@@ -215,6 +235,35 @@ def transcript_summary(study: Study, name: str) -> TranscriptSummary:
     raise AssertionError("unreachable")
 
 
+def _codes_of(connection: Connection, tid: int, cid: int) -> Select[tuple[int, int, str]]:
+    """(segment id, dimension id, value) of one coder's codes on one transcript."""
+    if server_api.is_coder(connection):
+        mine = server_api.my_codes(tid)
+        return select(mine.c.segment_id, mine.c.dimension_id, mine.c.value)
+    return select(CodeRow.segment_id, CodeRow.dimension_id, CodeRow.value).where(
+        and_(CodeRow.transcript_id == tid, CodeRow.coder_id == cid)
+    )
+
+
+def _memos_of(connection: Connection, tid: int, cid: int) -> Select[tuple[int, str]]:
+    if server_api.is_coder(connection):
+        mine = server_api.my_memos(tid)
+        return select(mine.c.segment_id, mine.c.text)
+    return (
+        select(SegmentMemoRow.segment_id, SegmentMemoRow.text)
+        .join(SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id)
+        .where(SegmentRow.transcript_id == tid, SegmentMemoRow.coder_id == cid)
+    )
+
+
+def _completed(session: Session, tid: int, cid: int) -> bool:
+    if server_api.is_coder(session.connection()):
+        mine = server_api.my_completions()
+        found = session.execute(select(mine.c.transcript_id).where(mine.c.transcript_id == tid))
+        return found.first() is not None
+    return session.get(CompletionRow, (cid, tid)) is not None
+
+
 def show_transcript(study: Study, name: str, *, coder: str | None = None) -> TranscriptView:
     """One transcript's segments, with one coder's codes and memos when ``coder`` is given.
     Only that coder's codes are read: this is what keeps coding blind."""
@@ -243,23 +292,13 @@ def show_transcript(study: Study, name: str, *, coder: str | None = None) -> Tra
         if coder is not None:
             cid = coder_id(session, coder)
             keys = dict(session.execute(select(DimensionRow.id, DimensionRow.key)).all())
-            for seg_id, dim_id, value in conn.execute(
-                select(CodeRow.segment_id, CodeRow.dimension_id, CodeRow.value).where(
-                    and_(CodeRow.transcript_id == tid, CodeRow.coder_id == cid)
-                )
-            ).all():
+            for seg_id, dim_id, value in conn.execute(_codes_of(conn, tid, cid)).all():
                 if seg_id is None:
                     session_codes[keys[dim_id]] = value
                 else:
                     codes.setdefault(seg_id, {})[keys[dim_id]] = value
-            memos = dict(
-                session.execute(
-                    select(SegmentMemoRow.segment_id, SegmentMemoRow.text)
-                    .join(SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id)
-                    .where(SegmentRow.transcript_id == tid, SegmentMemoRow.coder_id == cid)
-                ).all()
-            )
-            completed = session.get(CompletionRow, (cid, tid)) is not None
+            memos = dict(session.execute(_memos_of(conn, tid, cid)).all())
+            completed = _completed(session, tid, cid)
         order = {k: i for i, k in enumerate(study.codebook.keys)}
         for seg_id, found in codes.items():
             if len(found) > 1:

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from socialcoder import __version__
 from socialcoder.codebooks import load_codebook, parse_codebook
 from socialcoder.domain.codebook import Codebook, Dimension, Unit
+from socialcoder.domain.limits import MEMO_MAX_CHARS
 from socialcoder.errors import StudyError
 from socialcoder.export.output import study_files
-from socialcoder.storage import db, migrate
+from socialcoder.storage import db, migrate, server_api
 from socialcoder.storage.models import (
     SESSION_UNIT,
     CodebookVersionRow,
@@ -78,7 +79,14 @@ class Study:
         self.codebook_version_id: int
         self.dims: dict[str, DimensionIds] = {}
         self.name = ""
+        #: the coder whose login this is, on a server study in server mode (else None): such
+        #: a login reads and writes only that coder's own work (see services/server.py)
+        self.login_coder: str | None = None
         self.reload_codebook()
+        with self.read() as session:
+            connection = session.connection()
+            if server_api.is_coder(connection):
+                self.login_coder = server_api.me(connection)[1]
 
     def reload_codebook(self) -> None:
         with self.read() as session:
@@ -96,12 +104,12 @@ class Study:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction (committed at the end of the block, rolled back on error)."""
-        with _refusals(self.location), db.unit_of_work(self.engine, write=True) as session:
+        with _refusals(self), db.unit_of_work(self.engine, write=True) as session:
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with _refusals(self.location), db.unit_of_work(self.engine, write=False) as session:
+        with _refusals(self), db.unit_of_work(self.engine, write=False) as session:
             yield session
 
     def info(self) -> StudyInfo:
@@ -138,20 +146,63 @@ class Study:
 
 
 @contextmanager
-def _refusals(location: str) -> Iterator[None]:
-    """A PostgreSQL server's refusal (no privilege, or a row-level security policy: the
-    login may touch only its own coder's rows) becomes one readable line."""
+def _refusals(study: Study) -> Iterator[None]:
+    """A database's refusal becomes one readable line: a PostgreSQL server refusing a login
+    (a coder's login may touch only that coder's own work), or a code or memo the schema
+    does not take (see :data:`REFUSED_BY_SCHEMA`)."""
     try:
         yield
     except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) != PG_INSUFFICIENT_PRIVILEGE:
-            raise
+        state = getattr(exc.orig, "sqlstate", None)
         detail = str(exc.orig).splitlines()[0]
-        raise StudyError(
-            f"the database server refused this ({detail}); a coder's login may read and "
-            "change only that coder's own codes, memos and completions",
-            source=location,
-        ) from None
+        if state == PG_INSUFFICIENT_PRIVILEGE:
+            coder = study.login_coder
+            if coder is not None:
+                message = (
+                    f"this needs a lead's login: this login belongs to coder {coder!r} and "
+                    f"sees and changes only that coder's own codes, memos and completions "
+                    f"(the server refused: {detail})"
+                )
+            else:
+                message = (
+                    f"the database server refused this ({detail}); a coder's login may read "
+                    "and change only that coder's own codes, memos and completions"
+                )
+            raise StudyError(message, source=study.location) from None
+        constraint = _constraint(exc)
+        if constraint in REFUSED_BY_SCHEMA:
+            raise StudyError(
+                f"the study refused this: {REFUSED_BY_SCHEMA[constraint]} ({constraint})",
+                source=study.location,
+            ) from None
+        raise
+
+
+#: constraints whose violation is bad input that some path let through: what each one means
+REFUSED_BY_SCHEMA = {
+    "fk_codes_dimension_id_unit_role_dimension_roles": "the codebook does not code this "
+    "dimension there (a segment-level dimension only on turns of the speaker roles it applies "
+    "to, a session-level one only for the whole session, and none that left the codebook)",
+    "ck_codes_unit": "a session-level code belongs to no segment, a segment-level one to one",
+    "fk_codes_segment_id_transcript_id_unit_role_segments": "the code's speaker role is not "
+    "its segment's",
+    "ck_codes_memo_length": f"a memo may hold at most {MEMO_MAX_CHARS:,} characters",
+    "ck_segment_memos_text_length": f"a memo may hold at most {MEMO_MAX_CHARS:,} characters",
+    "fk_codes_dimension_id_value_enum_dimension_values": "the value is not in the "
+    "dimension's list",
+}
+
+
+def _constraint(exc: DBAPIError) -> str | None:
+    """The name of the constraint a database error is about, when it says."""
+    diag = getattr(exc.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if name:
+        return str(name)
+    message = str(exc.orig)  # SQLite names CHECK constraints, not foreign keys
+    if "CHECK constraint failed: " in message:
+        return message.split("CHECK constraint failed: ", 1)[1].split()[0]
+    return None
 
 
 def retry_transient(

@@ -4,7 +4,15 @@ A study is addressed by a file path (SQLite, the default: one study = one file, 
 extension ``.scstudy``) or by a SQLAlchemy URL (``postgresql+psycopg://user@host/db``).
 SQLite connections get foreign keys on, the WAL journal, ``synchronous=FULL`` (a power cut
 loses no committed action) and a busy timeout; write transactions start with
-``BEGIN IMMEDIATE`` so that concurrent writers queue instead of failing half way. Everything
+``BEGIN IMMEDIATE`` so that concurrent writers queue instead of failing half way.
+
+PostgreSQL connections pin ``search_path`` to the study's schema (``public``, then ``pg_temp``;
+``pg_catalog`` is searched first), so that no schema another role can create in (say one named
+after the login, ``"$user"``) can put a function or operator in front of what SocialCoder means,
+and find out once what the login may do here (:func:`mode`): ``plain`` (an SQLite file, or a
+server study without server mode, or its owner before ``server setup``), ``audited`` (server mode,
+a lead or the owner: plain tables, the database writes the audit log) or ``coder`` (server mode,
+a coder: her own rows only, through the study's functions; see :mod:`.server_sql`). Everything
 else is dialect-neutral SQLAlchemy.
 """
 
@@ -15,9 +23,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
+
+from socialcoder.storage.server_sql import AUDIT_MARKER
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 15_000
@@ -60,6 +70,34 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+PLAIN, AUDITED, CODER = "plain", "audited", "coder"
+STUDY_SCHEMA = "public"
+_S = STUDY_SCHEMA
+# Every name qualified: this runs before the search path is pinned.
+_PG_SESSION = f"""
+SELECT pg_catalog.set_config('search_path', '{_S}, pg_temp', false),
+  CASE WHEN pg_catalog.to_regclass('{_S}.codes') IS NULL THEN '{PLAIN}'
+       WHEN NOT pg_catalog.has_table_privilege(pg_catalog.to_regclass('{_S}.codes'), 'SELECT')
+       THEN CASE WHEN pg_catalog.to_regprocedure('{_S}.sc_me()') IS NULL THEN '{PLAIN}'
+                 ELSE '{CODER}' END
+       WHEN EXISTS (SELECT FROM pg_catalog.pg_trigger t
+                     WHERE t.tgrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass('{_S}.codes')
+                       AND t.tgname OPERATOR(pg_catalog.=) '{AUDIT_MARKER}') THEN '{AUDITED}'
+       ELSE '{PLAIN}' END"""
+
+
+def _pg_connect(dbapi_connection: Any, record: Any) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(_PG_SESSION)
+        record.info["sc_mode"] = cursor.fetchone()[1]
+    dbapi_connection.commit()  # SET is transactional: keep it
+
+
+def mode(connection: Connection) -> str:
+    """What this connection's login may do in the study (see the module docstring)."""
+    return str(connection.info.get("sc_mode", PLAIN))
+
+
 def _sqlite_begin(conn: Any) -> None:
     immediate = conn.get_execution_options().get("sc_write", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
@@ -73,7 +111,10 @@ def make_engine(target: str | Path) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if url.get_backend_name() == "postgresql":
+        event.listen(engine, "connect", _pg_connect)
+    return engine
 
 
 @contextmanager

@@ -72,6 +72,15 @@ def open_as_lead(window: MainWindow, target: str, name: str) -> bool:
 
 
 def attach_lead(window: MainWindow, study: Study, name: str) -> None:
+    if study.login_coder is not None:  # a coder's login on a server study: never the lead views
+        show_error(
+            window,
+            f"This login belongs to coder {study.login_coder!r}: the lead's workspace needs a "
+            "lead's login. Open the study again as the coder, or with a lead's login.",
+            "Not a lead's login",
+        )
+        study.close()
+        return
     window.close_study()
     window.study, window.coder, window.role = study, None, "lead"
     window._remember(study.location)

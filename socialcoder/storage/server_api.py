@@ -1,0 +1,115 @@
+"""The Python side of server mode's SQL (see :mod:`.server_sql`): a coder's reads and writes
+through the study's functions, and a program's statement of *why* its changes are made, which
+the audit triggers record.
+
+Each function takes the caller's connection (inside its transaction) and does one round trip.
+The ``my_*`` sources are table-valued function calls with the column names of the tables they
+stand for (without ``id``: a coder sees no row ids, whose gaps would count other coders' work).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, DateTime, Integer, Text, column, func, text
+from sqlalchemy.sql.selectable import TableValuedAlias
+
+from socialcoder.storage import db
+
+
+def is_coder(connection: Connection) -> bool:
+    return db.mode(connection) == db.CODER
+
+
+def server_audits(connection: Connection) -> bool:
+    """True when the database writes the audit log itself (server mode, any login)."""
+    return db.mode(connection) in (db.AUDITED, db.CODER)
+
+
+def state_reason(connection: Connection, action: str, reason: str | None) -> None:
+    """Tell the audit triggers why the next changes of this transaction are made."""
+    connection.execute(
+        text("SELECT set_config('socialcoder.action', :a, true), "
+             "set_config('socialcoder.reason', :r, true)"),
+        {"a": action, "r": reason or ""},
+    )  # fmt: skip
+
+
+def me(connection: Connection) -> tuple[int, str]:
+    """(coder id, name) of the coder this login is linked to (refused for any other login)."""
+    row = connection.execute(text("SELECT coder_id, name FROM sc_me()")).one()
+    return int(row[0]), str(row[1])
+
+
+def my_codes(transcript_id: int | None = None) -> TableValuedAlias:
+    return func.sc_my_codes(transcript_id).table_valued(
+        column("coder_id", Integer), column("transcript_id", Integer),
+        column("segment_id", Integer), column("dimension_id", Integer), column("value", Text),
+        column("memo", Text), column("codebook_version_id", Integer),
+        column("created_at", DateTime(timezone=True)),
+        column("updated_at", DateTime(timezone=True)), name="codes",
+    )  # fmt: skip
+
+
+def my_memos(transcript_id: int | None = None) -> TableValuedAlias:
+    return func.sc_my_memos(transcript_id).table_valued(
+        column("coder_id", Integer), column("segment_id", Integer),
+        column("transcript_id", Integer), column("text", Text),
+        column("updated_at", DateTime(timezone=True)), name="segment_memos",
+    )  # fmt: skip
+
+
+def my_completions() -> TableValuedAlias:
+    return func.sc_my_completions().table_valued(
+        column("coder_id", Integer), column("transcript_id", Integer),
+        column("completed_at", DateTime(timezone=True)), name="completions",
+    )  # fmt: skip
+
+
+def my_assignments() -> TableValuedAlias:
+    return func.sc_my_assignments().table_valued(
+        column("coder_id", Integer), column("transcript_id", Integer), column("purpose", Text),
+        column("assigned_at", DateTime(timezone=True)), name="assignments",
+    )  # fmt: skip
+
+
+def set_code(
+    connection: Connection,
+    transcript_id: int,
+    segment_id: int | None,
+    dimension_id: int,
+    value: str,
+    memo: str | None,
+) -> tuple[str | None, str | None, str | None]:
+    """Set the caller's code; ``memo=None`` keeps its memo. (old value, old memo, new memo)."""
+    row = connection.execute(
+        text("SELECT * FROM sc_set_code(:t, :s, :d, :v, :m, :keep)"),
+        {"t": transcript_id, "s": segment_id, "d": dimension_id, "v": value, "m": memo or "",
+         "keep": memo is None},
+    ).one()  # fmt: skip
+    return row[0], row[1], row[2]
+
+
+def clear_code(
+    connection: Connection, transcript_id: int, segment_id: int | None, dimension_id: int
+) -> tuple[str | None, str | None]:
+    row = connection.execute(
+        text("SELECT * FROM sc_clear_code(:t, :s, :d)"),
+        {"t": transcript_id, "s": segment_id, "d": dimension_id},
+    ).one()
+    return row[0], row[1]
+
+
+def set_memo(connection: Connection, segment_id: int, memo: str) -> tuple[str | None, str | None]:
+    row = connection.execute(
+        text("SELECT * FROM sc_set_memo(:s, :x)"), {"s": segment_id, "x": memo}
+    ).one()
+    return row[0], row[1]
+
+
+def set_completed(connection: Connection, transcript_id: int, completed: bool) -> bool:
+    """Complete (or reopen) a transcript for the caller; True when it was complete before."""
+    was = connection.execute(
+        text("SELECT sc_set_completed(:t, :c)"),
+        {"t": transcript_id, "c": completed},
+    ).scalar_one()
+    return bool(was)
+
