@@ -9,6 +9,11 @@ reachable), it prints:
   every action one ``set_code`` transaction (as the GUI does for one keystroke);
 * latency: median and 95th percentile of one ``set_code`` with no other writer.
 
+On PostgreSQL it measures twice: the study used by its owner (plain tables, SocialCoder writes
+the audit entry), and in server mode (``server setup``), each writer with its own coder's
+login: every keystroke goes through the study's SECURITY DEFINER function and the database
+writes the audit entry. The ratio of the two is the price of server mode on the keypress path.
+
 Run: python benchmarks/bench_concurrency.py [--actions N]   (from the repository root)
 Every study is made in a temporary folder or a temporary database, dropped afterwards.
 """
@@ -16,11 +21,13 @@ Every study is made in a temporary folder or a temporary database, dropped after
 from __future__ import annotations
 
 import argparse
+import contextlib
 import multiprocessing as mp
 import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -29,6 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 DEV_PG = "postgresql+psycopg://postgres@127.0.0.1:55432/postgres"
+CODER = "CODERNAME"  # in a target: each writer's coder name (its login in server mode)
 DIMS = ("concordance", "incongruent_principles", "resistance")
 VALUES = {"concordance": ("1", "0"), "incongruent_principles": ("0", "1"),
           "resistance": ("mild", "strong")}  # fmt: skip
@@ -58,14 +66,18 @@ def writer(target: str, coder: str, units: list, actions: int, start, out) -> No
     from socialcoder.services.coding import set_code
     from socialcoder.services.study import open_study
 
-    with open_study(target) as study:
-        start.wait()
-        begun = time.perf_counter()
-        for n in range(actions):
-            t, i, d = units[n % len(units)]
-            value = VALUES[d][(n // len(units)) % 2]
-            set_code(study, coder=coder, transcript=t, segment=i, dimension=d, value=value)
-        out.put(time.perf_counter() - begun)
+    try:
+        with open_study(target.replace(CODER, coder)) as study:
+            start.wait()
+            begun = time.perf_counter()
+            for n in range(actions):
+                t, i, d = units[n % len(units)]
+                value = VALUES[d][(n // len(units)) % 2]
+                set_code(study, coder=coder, transcript=t, segment=i, dimension=d, value=value)
+            out.put(time.perf_counter() - begun)
+    except Exception as exc:  # report, so that the benchmark stops instead of waiting
+        start.abort()
+        out.put(f"writer {coder} failed: {exc}")
 
 
 def throughput(target: str, units: list, writers: int, actions: int) -> float:
@@ -77,10 +89,15 @@ def throughput(target: str, units: list, writers: int, actions: int) -> float:
     ]
     for p in procs:
         p.start()
-    start.wait()
+    with contextlib.suppress(threading.BrokenBarrierError):  # a writer failed: it says why
+        start.wait()
     begun = time.perf_counter()
     for _ in procs:
-        out.get(timeout=900)
+        got = out.get(timeout=900)
+        if isinstance(got, str):
+            for p in procs:
+                p.terminate()
+            raise SystemExit(got)
     elapsed = time.perf_counter() - begun
     for p in procs:
         p.join()
@@ -92,7 +109,7 @@ def latency(target: str, units: list, samples: int) -> tuple[float, float]:
     from socialcoder.services.study import open_study
 
     times = []
-    with open_study(target) as study:
+    with open_study(target.replace(CODER, "coder0")) as study:
         for n in range(samples):
             t, i, d = units[n % len(units)]
             value = VALUES[d][(n // len(units)) % 2]
@@ -103,12 +120,16 @@ def latency(target: str, units: list, samples: int) -> tuple[float, float]:
     return statistics.median(times), times[int(0.95 * (len(times) - 1))]
 
 
-def run_backend(label: str, make_target, actions: int) -> None:
+def run_backend(label: str, make_target, actions: int, prepare=None) -> None:
+    """``prepare(target, coders) -> target`` turns a made study into what the writers open
+    (``CODER`` in it stands for each writer's coder name)."""
     print(f"\n{label}")
+    prepare = prepare or (lambda target, _coders: target)
     for writers in (1, 4, 8):
         target, cleanup = make_target()
         try:
             units = make_study(target, writers)
+            target = prepare(target, writers)
             rate = throughput(target, units, writers, actions)
             print(f"  {writers} writer(s): {rate:8.1f} codes/s  ({writers} x {actions} set_code)")
         finally:
@@ -116,6 +137,7 @@ def run_backend(label: str, make_target, actions: int) -> None:
     target, cleanup = make_target()
     try:
         units = make_study(target, 1)
+        target = prepare(target, 1)
         median, p95 = latency(target, units, max(200, actions))
         print(f"  one set_code, no other writer: median {median:.2f} ms, p95 {p95:.2f} ms")
     finally:
@@ -132,7 +154,9 @@ def sqlite_targets():
     return make
 
 
-def pg_targets(admin_url: str):
+def pg_targets(admin_url: str, owner: str | None = None):
+    """Fresh databases; with ``owner``, owned by that role and addressed as it (the study is
+    then made by an ordinary owner, as server mode requires)."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -141,15 +165,40 @@ def pg_targets(admin_url: str):
     def make():
         name = f"sc_bench_{uuid.uuid4().hex[:10]}"
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"' + (f' OWNER "{owner}"' if owner else "")))
 
         def drop() -> None:
+            from socialcoder.services.server import study_groups
+
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                groups = study_groups(name)
+                for role in (groups.lead, groups.coder):
+                    conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
 
-        return make_url(admin_url).set(database=name).render_as_string(False), drop
+        url = make_url(admin_url).set(database=name)
+        return url.set(username=owner or url.username).render_as_string(False), drop
 
     return make
+
+
+def server_mode(admin_url: str, prefix: str):
+    """``prepare`` for run_backend: set the study up as the superuser, give each coder a login
+    (``{prefix}_coderN``, made once), and let the writers open it as their own login."""
+    from sqlalchemy.engine import make_url
+
+    from socialcoder.services.server import setup_server
+    from socialcoder.services.server_logins import add_coder_login
+
+    def prepare(target: str, coders: int) -> str:
+        admin = make_url(target).set(username=make_url(admin_url).username)
+        admin_target = admin.render_as_string(False)
+        setup_server(admin_target)
+        for i in range(coders):
+            add_coder_login(admin_target, f"coder{i}", f"{prefix}_coder{i}")
+        return admin.set(username=f"{prefix}_" + CODER).render_as_string(False)
+
+    return prepare
 
 
 def pg_reachable(url: str) -> str | None:
@@ -178,8 +227,34 @@ def main() -> int:
     if problem:
         print(f"\nPostgreSQL: skipped, server not reachable at {pg_url} ({problem})")
     else:
-        run_backend("PostgreSQL", pg_targets(pg_url), args.actions)
+        run_backend(
+            "PostgreSQL (the study's owner: plain tables)", pg_targets(pg_url), args.actions
+        )
+        run_server_mode(pg_url, args.actions)
     return 0
+
+
+def run_server_mode(pg_url: str, actions: int) -> None:
+    from sqlalchemy import create_engine, text
+
+    prefix = f"sc_bench_{uuid.uuid4().hex[:6]}"
+    owner = f"{prefix}_owner"
+    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{owner}" LOGIN'))
+    try:
+        run_backend(
+            "PostgreSQL server mode (each writer a coder's login; functions; server-side audit)",
+            pg_targets(pg_url, owner),
+            actions,
+            server_mode(pg_url, prefix),
+        )
+    finally:
+        with admin.connect() as conn:
+            for i in range(8):
+                conn.execute(text(f'DROP ROLE IF EXISTS "{prefix}_coder{i}"'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{owner}"'))
+        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ SAMPLES = REPO / "sample_transcripts"
 PG_ENV = "SOCIALCODER_TEST_PG_URL"
 PG_SKIP_REASON = "set SOCIALCODER_TEST_PG_URL to run against PostgreSQL"
 
+pytest_plugins = ["pg_lab"]  # PostgreSQL databases and server-mode labs (tests/pg_lab.py)
+
 DumpFn = Callable[[str | Path], dict[str, list[tuple[object, ...]]]]
 
 

@@ -67,11 +67,11 @@ def open_as_lead(window: MainWindow, target: str, name: str) -> bool:
     except UserError as exc:
         show_error(window, str(exc), "Cannot open the study")
         return False
-    attach_lead(window, study, name)
-    return True
+    return attach_lead(window, study, name)
 
 
-def attach_lead(window: MainWindow, study: Study, name: str) -> None:
+def attach_lead(window: MainWindow, study: Study, name: str) -> bool:
+    """Show ``study`` in the lead workspace; False (study closed) for a coder's login."""
     if study.login_coder is not None:  # a coder's login on a server study: never the lead views
         show_error(
             window,
@@ -80,7 +80,7 @@ def attach_lead(window: MainWindow, study: Study, name: str) -> None:
             "Not a lead's login",
         )
         study.close()
-        return
+        return False
     window.close_study()
     window.study, window.coder, window.role = study, None, "lead"
     window._remember(study.location)
@@ -100,6 +100,7 @@ def attach_lead(window: MainWindow, study: Study, name: str) -> None:
         menu.menuAction().setVisible(False)
     sync_lead_menu(window)
     lead.show_page("assignments")
+    return True
 
 
 def detach_lead(window: MainWindow) -> None:

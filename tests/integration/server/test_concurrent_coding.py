@@ -156,3 +156,35 @@ def test_two_processes_racing_on_the_same_units_lose_nothing(shared_study: str, 
     assert set(codes.values()) <= {"0", "1"}
     assert len(audit) >= len(units)  # at least the first set of every unit
     _assert_chains(audit, codes)
+
+
+def test_coders_logins_racing_through_the_functions_lose_nothing(make_lab, tmp_path: Path):
+    """Server mode: two processes as ana's login race on the same units (first inserts
+    colliding inside the study's function, retried), while ben's login codes the same units;
+    the database writes every audit entry, in order, with each login as actor."""
+    lab = make_lab(leads=())
+    units = [u for u in _units(lab.url("admin")) if u[2] == "concordance"][:80]
+    ana_ones = [("ana", t, i, d, "1") for t, i, d in units]
+    ana_zeros = [("ana", t, i, d, "0") for t, i, d in units]
+    ben = [("ben", t, i, d, "1") for t, i, d in units]
+    start = tmp_path / "start"
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    procs = []
+    for n, (who, jobs) in enumerate((("ana", ana_ones), ("ana", ana_zeros), ("ben", ben))):
+        jobs_file = tmp_path / f"jobs{n}.json"
+        jobs_file.write_text(json.dumps(jobs), encoding="utf-8")
+        procs.append(subprocess.Popen(
+            [sys.executable, str(WORKER), lab.url(who), str(jobs_file), str(start)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        ))  # fmt: skip
+    start.touch()
+    for p in procs:
+        _out, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
+    codes, audit = _state(lab.url("admin"))
+    assert {k for k in codes if k[0] == "ben"} == {("ben", t, i, d) for t, i, d in units}
+    assert {k for k in codes if k[0] == "ana"} == {("ana", t, i, d) for t, i, d in units}
+    _assert_chains(audit, codes)
+    actors = dict(lab.sql("admin", "SELECT c.name, array_agg(DISTINCT a.actor) FROM audit_log a "
+                                   "JOIN coders c ON c.id = a.coder_id GROUP BY c.name"))  # fmt: skip
+    assert actors == {"ana": [lab.login("ana")], "ben": [lab.login("ben")]}
