@@ -254,7 +254,12 @@ def _setup(c: Connection) -> SetupResult:
     _grant_privileges(c, found)
     _install_functions(c, found)
     carried = _sync_members(c, found)
-    hidden = _hide_statistics(c, found) if found.runner_super else False
+    if found.runner_super:
+        _hide_statistics(c, found)
+    hidden = not scalar(  # as a coder would find it (hidden by this or an earlier setup)
+        c, "SELECT has_column_privilege(:g, 'pg_catalog.pg_class', 'reltuples', 'SELECT')",
+        g=groups.coder,
+    )
     _verify(c, found)
     also = names(
         c,
@@ -390,7 +395,7 @@ def configure_login(c: Connection, login: str, database: str) -> None:
         )
 
 
-def _hide_statistics(c: Connection, found: Facts) -> bool:
+def _hide_statistics(c: Connection, found: Facts) -> None:
     """Size estimates and activity counters: everyone but the owner and the leads loses them
     in this database (run by a superuser; catalog privileges are per database)."""
     run = c.exec_driver_sql
@@ -404,7 +409,6 @@ def _hide_statistics(c: Connection, found: Facts) -> bool:
     functions = ", ".join(names(c, STAT_FUNCTIONS_SQL))
     run(f"REVOKE EXECUTE ON FUNCTION {functions} FROM PUBLIC")
     run(f"GRANT EXECUTE ON FUNCTION {functions} TO {trusted}")
-    return True
 
 
 def _verify(c: Connection, found: Facts) -> None:

@@ -8,7 +8,9 @@ import io
 import sys
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from socialcoder.cli import main as cli_main
 from socialcoder.errors import StudyError
@@ -150,3 +152,32 @@ def test_roles_are_refused_for_sqlite_studies(tmp_path, capsys):
     assert cli_main(["init", str(path)]) == 0
     assert cli_main(["server", "setup", str(path)]) == 2
     assert "cannot enforce roles" in capsys.readouterr().err
+
+
+def test_setup_by_the_owner_leaves_statistics_visible_and_says_so(pg_database, build_shared,
+                                                                   capsys):  # fmt: skip
+    """Without a superuser, setup does everything but hide the catalog's statistics, and warns;
+    a coder can then read how many codes the study holds (what docs/server-admin.md states)."""
+    owner = pg_database.login("owner")
+    url = pg_database()
+    with pg_database.engine.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{owner}" LOGIN CREATEROLE'))
+        conn.execute(text(f'ALTER DATABASE "{make_url(url).database}" OWNER TO "{owner}"'))
+    as_owner = pg_database.url_as(url, owner)
+    build_shared(as_owner)
+    assert cli_main(["server", "setup", as_owner]) == 0
+    out = capsys.readouterr().out
+    assert "Warning: size estimates and activity statistics" in out
+    coder = pg_database.login("c_ana")
+    add_coder_login(as_owner, "ana", coder)
+    with open_study(pg_database.url_as(url, coder)) as ana:
+        set_code(ana, coder="ana", transcript=T, segment=2, dimension="concordance", value="1")
+    engine = create_engine(pg_database.url_as(url, coder))
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT n_tup_ins FROM pg_stat_user_tables "
+                                     "WHERE relname = 'codes'")).scalar() is not None  # fmt: skip
+            with pytest.raises(DBAPIError, match="permission denied"):
+                conn.execute(text("SELECT count(*) FROM codes"))
+    finally:
+        engine.dispose()
