@@ -234,6 +234,51 @@ def main() -> int:
     return 0
 
 
+def compare_paths(pg_url: str, prefix: str, owner: str, samples: int) -> None:
+    """One keystroke's latency on the three PostgreSQL paths, interleaved (so that a busy
+    machine weighs on all three alike), with the ratios to the plain path (the anchor)."""
+    from sqlalchemy.engine import make_url
+
+    from socialcoder.services.coding import set_code
+    from socialcoder.services.server_logins import add_lead_login
+    from socialcoder.services.study import open_study
+
+    make = pg_targets(pg_url, owner)
+    (plain, drop_plain), (served, drop_served) = make(), make()
+    try:
+        units = make_study(plain, 2)
+        make_study(served, 2)
+        coder_url = server_mode(pg_url, prefix)(served, 1).replace(CODER, "coder0")
+        admin = make_url(served).set(username=make_url(pg_url).username)
+        add_lead_login(admin.render_as_string(False), f"{prefix}_lead")
+        lead_url = admin.set(username=f"{prefix}_lead").render_as_string(False)
+        paths = [
+            ("owner, plain tables (anchor)", open_study(plain), "coder0"),
+            ("lead, server mode (triggers audit)", open_study(lead_url), "coder1"),
+            ("coder's login, server mode (functions)", open_study(coder_url), "coder0"),
+        ]
+        times: list[list[float]] = [[] for _ in paths]
+        for n in range(samples):
+            t, i, d = units[n % len(units)]
+            value = VALUES[d][(n // len(units)) % 2]
+            for k, (_, study, coder) in enumerate(paths):
+                begun = time.perf_counter()
+                set_code(study, coder=coder, transcript=t, segment=i, dimension=d, value=value)
+                times[k].append((time.perf_counter() - begun) * 1000)
+        print(f"\nOne set_code on each PostgreSQL path, interleaved ({samples} each):")
+        anchor = statistics.median(times[0])
+        for (label, study, _), measured in zip(paths, times, strict=True):
+            study.close()
+            measured.sort()
+            median = statistics.median(measured)
+            p95 = measured[int(0.95 * (len(measured) - 1))]
+            print(f"  {label:40s} median {median:6.2f} ms, p95 {p95:6.2f} ms, "
+                  f"{median / anchor:4.2f}x the anchor")  # fmt: skip
+    finally:
+        drop_plain()
+        drop_served()
+
+
 def run_server_mode(pg_url: str, actions: int) -> None:
     from sqlalchemy import create_engine, text
 
@@ -249,10 +294,11 @@ def run_server_mode(pg_url: str, actions: int) -> None:
             actions,
             server_mode(pg_url, prefix),
         )
+        compare_paths(pg_url, prefix, owner, max(200, actions))
     finally:
         with admin.connect() as conn:
-            for i in range(8):
-                conn.execute(text(f'DROP ROLE IF EXISTS "{prefix}_coder{i}"'))
+            for name in [f"coder{i}" for i in range(8)] + ["lead"]:
+                conn.execute(text(f'DROP ROLE IF EXISTS "{prefix}_{name}"'))
             conn.execute(text(f'DROP ROLE IF EXISTS "{owner}"'))
         admin.dispose()
 

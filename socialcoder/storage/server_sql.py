@@ -121,14 +121,19 @@ _READS = {
 }
 
 
-def _mine(columns: str, source: str, transcript: str) -> str:
-    """A plpgsql body returning the caller's rows, of one transcript or of all (two queries,
-    so that each is planned with its own index)."""
+def _mine(columns: str, source: str, transcript: str, parts: tuple[str, ...] = ("",)) -> str:
+    """A plpgsql body returning the caller's rows, of one transcript or of all, each through an
+    index that starts with the coder (``parts``: conditions matching partial indexes), so that
+    the pages read, and the time taken, depend on the caller's own rows only (a sequential
+    scan would tell the table's size through ``EXPLAIN (ANALYZE, BUFFERS)`` or a stopwatch)."""
+    everything = " UNION ALL ".join(
+        f"SELECT {columns} FROM {source} WHERE x.coder_id = me{part}" for part in parts
+    )
     return f"""
 DECLARE me integer := public.sc_my_coder();
 BEGIN
     IF p_transcript IS NULL THEN
-        RETURN QUERY SELECT {columns} FROM {source} WHERE x.coder_id = me;
+        RETURN QUERY {everything};
     ELSE
         RETURN QUERY SELECT {columns} FROM {source}
          WHERE {transcript} = p_transcript AND x.coder_id = me;
@@ -146,6 +151,7 @@ _MY_ROWS = {
             "x.codebook_version_id, x.created_at, x.updated_at",
             "public.codes x",
             "x.transcript_id",
+            (" AND x.segment_id IS NOT NULL", " AND x.segment_id IS NULL"),
         ),
     ),
     "sc_my_memos": (

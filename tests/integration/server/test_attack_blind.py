@@ -204,3 +204,44 @@ def test_explain_of_the_functions_shows_no_inner_plan(lab):
     plan = _plan(lab, "SELECT * FROM sc_my_codes()")
     assert re.findall(r"^\s*(?:->\s*)?(\w[\w ]*?) on", plan, re.M) == ["Function Scan"]
     assert "codes" not in plan.replace("sc_my_codes", "")
+
+
+def _pages(lab, query: str) -> int:
+    """Pages (buffers) ana's function reads for ``query``, as EXPLAIN (ANALYZE, BUFFERS) tells
+    her, once its plan is cached."""
+    engine = create_engine(lab.url("ana"))
+    try:
+        with engine.connect() as conn:
+            for _ in range(7):  # past plpgsql's first, custom plans
+                conn.execute(text(query)).all()
+            plan = "\n".join(r[0] for r in conn.execute(
+                text(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) {query}")))  # fmt: skip
+    finally:
+        engine.dispose()
+    return sum(int(n) for n in re.findall(r"(?:hit|read)=(\d+)", plan.split("\n")[1]))
+
+
+def test_the_pages_her_functions_read_do_not_count_other_coders_codes(make_lab):
+    """A sequential scan inside the function would let her count the study's codes with
+    EXPLAIN (ANALYZE, BUFFERS) or a stopwatch: the function reads through the coder's own
+    index entries, so 20,000 more codes of others add at most the index's extra level."""
+    lab = make_lab(leads=())
+    with open_study(lab.url("ana")) as ana:
+        set_code(ana, coder="ana", transcript=T, segment=2, dimension="concordance", value="1")
+        set_code(ana, coder="ana", transcript=T, segment=None, dimension="goal_agreement",
+                 value="3")  # fmt: skip
+    lab.sql("admin", "ANALYZE")
+    before = _pages(lab, "SELECT * FROM sc_my_codes()")
+    lab.sql("admin", "INSERT INTO coders (name, kind, active, created_at) "
+                     "SELECT 'other' || g, 'coder', true, now() FROM generate_series(1, 110) g")
+    lab.sql("admin", "INSERT INTO codes (coder_id, transcript_id, segment_id, dimension_id, "
+                     "dim_enumerated, unit_role, value, value_enum, codebook_version_id, "
+                     "created_at, updated_at) SELECT c.id, s.transcript_id, s.id, d.id, true, "
+                     "'patient', '1', '1', 1, now(), now() FROM coders c, segments s, "
+                     "dimensions d WHERE c.name LIKE 'other%' AND s.role = 'patient' "
+                     "AND d.key IN ('concordance', 'incongruent_principles')")  # fmt: skip
+    assert lab.sql("admin", "SELECT count(*) > 20000 FROM codes") == [(True,)]
+    lab.sql("admin", "ANALYZE")
+    after = _pages(lab, "SELECT * FROM sc_my_codes()")
+    heap = lab.sql("owner", "SELECT relpages FROM pg_class WHERE relname = 'codes'")[0][0]
+    assert after <= before + 4 < heap  # the table itself now has far more pages
