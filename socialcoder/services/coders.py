@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from socialcoder.domain import names as name_rules
 from socialcoder.errors import StudyError
-from socialcoder.services.study import CONSENSUS, Study, now
+from socialcoder.services.study import Study, now
 from socialcoder.storage import server_api
 from socialcoder.storage.models import CodeRow, CoderRow, CompletionRow
-
-_NAME = re.compile(r"^[^\s,;=][^,;=\n\r\t]{0,99}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,37 +25,48 @@ class CoderInfo:
 
 
 def check_coder_name(name: str) -> str:
-    name = name.strip()
-    if not _NAME.match(name) or name != name.strip():
-        raise StudyError(
-            f"{name!r} is not a usable coder name (1-100 characters, no commas, semicolons, "
-            "'=' or line breaks)"
-        )
-    if name.casefold() == CONSENSUS:
-        raise StudyError(f"{name!r} is reserved for the consensus layer")
-    return name
+    """A new coder's name, checked by the one rule for names (:mod:`socialcoder.domain.names`)."""
+    try:
+        return name_rules.check_coder_name(name)
+    except name_rules.BadName as exc:
+        raise StudyError(str(exc)) from None
+
+
+def check_new_coders(wanted: Iterable[str], existing: Iterable[str]) -> list[str]:
+    """Check new coders' names against the rule and against each other and ``existing``
+    (unique ignoring case); returns the names, or raises naming the first clash."""
+    taken = list(existing)
+    out: list[str] = []
+    for raw in wanted:
+        name = check_coder_name(raw)
+        other = name_rules.clash(name, taken)
+        if other is not None:
+            raise StudyError(
+                f"coder {name!r} already exists"
+                if other == name
+                else f"coder {name!r} already exists as {other!r} (coder names are unique "
+                "ignoring letter case)"
+            )
+        taken.append(name)
+        out.append(name)
+    return out
 
 
 def add_coders(study: Study, names: Iterable[str]) -> list[str]:
     """Add coders; refuses (adding none) if any name is unusable or already taken."""
-    wanted = [check_coder_name(n) for n in names]
+    wanted = list(names)
     if not wanted:
         raise StudyError("no coder names given")
     with study.write() as session:
-        taken = {n.casefold(): n for n in session.scalars(select(CoderRow.name))}
-        seen: set[str] = set()
-        for name in wanted:
-            if name.casefold() in taken or name.casefold() in seen:
-                raise StudyError(f"coder {name!r} already exists", source=study.location)
-            seen.add(name.casefold())
-        for name in wanted:
-            session.add(CoderRow(name=name, kind="coder", active=True, created_at=now()))
-    return wanted
+        added = add_coders_in(session, wanted)
+    return list(added)
 
 
-def add_coders_in(session: Session, names: Iterable[str]) -> dict[str, int]:
-    """Inside an open transaction: add coders (names already checked), return name -> id."""
-    rows = [CoderRow(name=n, kind="coder", active=True, created_at=now()) for n in names]
+def add_coders_in(session: Session, wanted: Iterable[str]) -> dict[str, int]:
+    """Inside an open transaction: check and add coders, return name -> id. Every path that
+    creates coders comes here (or through :func:`check_new_coders`)."""
+    checked = check_new_coders(wanted, session.scalars(select(CoderRow.name)))
+    rows = [CoderRow(name=n, kind="coder", active=True, created_at=now()) for n in checked]
     session.add_all(rows)
     session.flush()
     return {r.name: r.id for r in rows}
@@ -122,9 +131,7 @@ def rename_coder(study: Study, old: str, new: str) -> None:
     new = check_coder_name(new)
     with study.write() as session:
         cid = coder_id(session, old)
-        taken = {n.casefold() for n in session.scalars(select(CoderRow.name)) if n != old}
-        if new.casefold() in taken:
-            raise StudyError(f"coder {new!r} already exists")
+        check_new_coders([new], (n for n in session.scalars(select(CoderRow.name)) if n != old))
         row = session.get(CoderRow, cid)
         assert row is not None
         if row.kind != "coder":

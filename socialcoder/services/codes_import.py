@@ -1,8 +1,9 @@
 """Importing codes from CSV: ``transcript, segment, coder, dimension, value[, memo]``.
 
 The whole file is checked before anything is stored (so one bad row stores nothing, and the
-message names the first bad row), then stored in one transaction (so a kill half way leaves the
-study as it was). The checks run column-wise with pandas so that files of millions of rows take
+message names the first bad row); checking and storing are one transaction (so a kill half way
+leaves the study as it was, and a concurrent writer on a lab server cannot slip in between: if
+one gets in the way, the whole unit of work runs again, as single codes do). The checks run column-wise with pandas so that files of millions of rows take
 seconds: transcript, coder, segment, dimension, value (against the scale), unit (segment vs
 session), speaker role, and one value per coder, unit and dimension.
 
@@ -12,6 +13,7 @@ Every new or changed code gets an audit entry (action ``import``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,11 +24,12 @@ import pandas as pd
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from socialcoder.domain import names as name_rules
 from socialcoder.domain.codebook import Unit
 from socialcoder.errors import UserError
-from socialcoder.services.coders import add_coders_in, check_coder_name, coder_ids
+from socialcoder.services.coders import add_coders_in, check_new_coders, coder_ids
 from socialcoder.services.coding import audit, state_audit
-from socialcoder.services.study import Study, now
+from socialcoder.services.study import Study, now, retry_transient
 from socialcoder.storage.bulk import bulk_insert_columns, fetch_tuples
 from socialcoder.storage.models import (
     SESSION_UNIT,
@@ -41,6 +44,10 @@ from socialcoder.storage.models import (
 COLUMNS = ("transcript", "segment", "coder", "dimension", "value", "memo")
 REQUIRED = COLUMNS[:5]
 MAX_BYTES = 2 * 1024**3
+_TOO_MANY = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+# Another writer inserted the same code, coder or memo first (23505), or removed a transcript
+# the file names (23503): the retry checks the file again against what is there now.
+_retry = retry_transient(also=frozenset({"23505", "23503"}))
 
 Progress = Callable[[int, int, str], None]
 
@@ -77,7 +84,9 @@ class _Problems:
             raise UserError(self.first[1], source=self.source, row=self.first[0])
 
 
-def _read_frame(path: Path) -> pd.DataFrame:
+def _read_frame(path: Path) -> tuple[pd.DataFrame, bool]:
+    """The file's rows (stripped text, plus the CSV row number) and whether it has a memo
+    column."""
     source = str(path)
     try:
         if path.stat().st_size > MAX_BYTES:
@@ -89,8 +98,12 @@ def _read_frame(path: Path) -> pd.DataFrame:
     if b"\x00" in head:
         raise UserError("is a binary file, not CSV", source=source)
     try:
-        frame = pd.read_csv(
+        # No header row for pandas: a row with more fields than the header is then an error
+        # (with a header, pandas would take a longer first row's first field as an index and
+        # shift every column silently).
+        raw = pd.read_csv(
             path,
+            header=None,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
@@ -102,8 +115,18 @@ def _read_frame(path: Path) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise UserError("is empty", source=source) from None
     except pd.errors.ParserError as exc:
+        found = _TOO_MANY.search(str(exc))
+        if found:
+            want, row, saw = (int(x) for x in found.groups())
+            raise UserError(
+                f"too many fields: {saw}, the header has {want} "
+                "(a comma in a value needs double quotes around the value)",
+                source=source,
+                row=row,
+            ) from None
         raise UserError(f"is not valid CSV: {str(exc).strip()}", source=source) from None
-    frame.columns = [str(c).strip().lower() for c in frame.columns]
+    frame = raw.iloc[1:].reset_index(drop=True)
+    frame.columns = [str(c).strip().lower() for c in raw.iloc[0]]
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise UserError(
@@ -112,12 +135,13 @@ def _read_frame(path: Path) -> pd.DataFrame:
             source=source,
         )
     frame = frame[[c for c in COLUMNS if c in frame.columns]].copy()
-    if "memo" not in frame.columns:
+    has_memo = "memo" in frame.columns
+    if not has_memo:
         frame["memo"] = ""
     for column in COLUMNS:
         frame[column] = frame[column].str.strip()
     frame["row"] = np.arange(2, len(frame) + 2)
-    return frame[(frame[list(COLUMNS)] != "").any(axis=1)].reset_index(drop=True)
+    return frame[(frame[list(COLUMNS)] != "").any(axis=1)].reset_index(drop=True), has_memo
 
 
 def import_codes_csv(
@@ -133,25 +157,41 @@ def import_codes_csv(
     source = str(path)
     if progress:
         progress(0, 3, "reading")
-    frame = _read_frame(path)
-    if progress:
-        progress(1, 3, "checking rows")
-    checked, memos, new_coders = _check(study, frame, source, add_coders)
-    if progress:
-        progress(2, 3, "storing codes")
-    summary = _store(study, checked, memos, new_coders, complete, actor)
+    frame, has_memo = _read_frame(path)
+    summary = _check_and_store(
+        study, frame, has_memo, source, complete, add_coders, actor, progress
+    )
     if progress:
         progress(3, 3, "done")
     return summary
 
 
+@_retry
+def _check_and_store(
+    study: Study,
+    frame: pd.DataFrame,
+    has_memo: bool,
+    source: str,
+    complete: bool,
+    add_coders: bool,
+    actor: str | None,
+    progress: Progress | None,
+) -> CodesImportSummary:
+    with study.write() as session:
+        if progress:
+            progress(1, 3, "checking rows")
+        checked, memos, new_coders = _check(session, study, frame, source, add_coders)
+        if progress:
+            progress(2, 3, "storing codes")
+        return _store(session, study, checked, memos, new_coders, complete, actor, has_memo)
+
+
 def _check(
-    study: Study, frame: pd.DataFrame, source: str, add_coders: bool
+    session: Session, study: Study, frame: pd.DataFrame, source: str, add_coders: bool
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     problems = _Problems(source, frame["row"])
-    with study.read() as session:
-        transcripts = dict(session.execute(select(TranscriptRow.name, TranscriptRow.id)).all())
-        known = coder_ids(session)
+    transcripts = dict(session.execute(select(TranscriptRow.name, TranscriptRow.id)).all())
+    known = coder_ids(session)
     tid = frame["transcript"].map(transcripts)
     problems.check(tid.isna(), lambda i: f"unknown transcript {frame['transcript'].iat[i]!r}")
 
@@ -160,16 +200,24 @@ def _check(
     if unknown:
         is_unknown = frame["coder"].isin(unknown)
         if not add_coders:
+            hint = {n: name_rules.clash(n, known) for n in unknown}
             problems.check(
                 is_unknown,
                 lambda i: (
-                    f"unknown coder {frame['coder'].iat[i]!r} (add coders first, or use --add-coders)"
+                    f"unknown coder {frame['coder'].iat[i]!r}"
+                    + (
+                        f" (did you mean {hint[frame['coder'].iat[i]]!r}? names are exact)"
+                        if hint[frame["coder"].iat[i]]
+                        else " (add coders first, or use --add-coders)"
+                    )
                 ),
             )
         else:
+            accepted: list[str] = []
             for name in unknown:
                 try:
-                    check_coder_name(name)
+                    check_new_coders([name], [*known, *accepted])
+                    accepted.append(name)
                 except UserError as exc:
                     message = exc.message
                     problems.check(frame["coder"] == name, lambda i, m=message: m)
@@ -198,13 +246,12 @@ def _check(
 
     # Segments of the transcripts named in the file: (transcript id, index) -> id, role.
     wanted = [int(t) for t in tid.dropna().unique()]
-    with study.read() as session:
-        seg_rows = fetch_tuples(
-            session.connection(),
-            select(SegmentRow.transcript_id, SegmentRow.idx, SegmentRow.id, SegmentRow.role).where(
-                SegmentRow.transcript_id.in_(wanted)
-            ),
-        )
+    seg_rows = fetch_tuples(
+        session.connection(),
+        select(SegmentRow.transcript_id, SegmentRow.idx, SegmentRow.id, SegmentRow.role).where(
+            SegmentRow.transcript_id.in_(wanted)
+        ),
+    )
     segments = pd.DataFrame(seg_rows, columns=["tid", "idx", "seg_id", "role"])
     keys = pd.DataFrame({"tid": tid.astype("Int64"), "idx": seg_idx})
     if len(segments):
@@ -288,164 +335,167 @@ def _check(
 
 
 def _store(
+    session: Session,
     study: Study,
     codes: pd.DataFrame,
     memos: pd.DataFrame,
     new_coders: list[str],
     complete: bool,
     actor: str | None,
+    has_memo_column: bool,
 ) -> CodesImportSummary:
     stamp = now()
     completed = 0
-    with study.write() as session:
-        ids = coder_ids(session)
-        ids.update(add_coders_in(session, new_coders))
-        codes["cid"] = codes["coder"].map(ids).astype("int64")
-        memos["cid"] = memos["coder"].map(ids).astype("int64")
-        involved = [int(c) for c in set(codes["cid"]) | set(memos["cid"])]
-        existing = pd.DataFrame(
-            fetch_tuples(
-                session.connection(),
-                select(
-                    CodeRow.id,
-                    CodeRow.coder_id,
-                    CodeRow.transcript_id,
-                    CodeRow.segment_id,
-                    CodeRow.dimension_id,
-                    CodeRow.value,
-                    CodeRow.memo,
-                ).where(CodeRow.coder_id.in_(involved)),
-            ),
-            columns=["code_id", "cid", "old_tid", "old_seg", "dim_id", "old_value", "old_memo"],
-        )
-        if len(existing):
-            existing["unit"] = existing["old_seg"].fillna(-existing["old_tid"]).astype("int64")
-            merged = codes.merge(
-                existing[["code_id", "cid", "dim_id", "unit", "old_value", "old_memo"]],
-                on=["cid", "dim_id", "unit"],
-                how="left",
+    ids = coder_ids(session)
+    ids.update(add_coders_in(session, new_coders))
+    codes["cid"] = codes["coder"].map(ids).astype("int64")
+    memos["cid"] = memos["coder"].map(ids).astype("int64")
+    involved = [int(c) for c in set(codes["cid"]) | set(memos["cid"])]
+    existing = pd.DataFrame(
+        fetch_tuples(
+            session.connection(),
+            select(
+                CodeRow.id,
+                CodeRow.coder_id,
+                CodeRow.transcript_id,
+                CodeRow.segment_id,
+                CodeRow.dimension_id,
+                CodeRow.value,
+                CodeRow.memo,
             )
-        else:
-            merged = codes.assign(code_id=np.nan, old_value=None, old_memo=None)
-        new_memo = merged["memo"].where(merged["memo"] != "", None)
-        old_memo = merged["old_memo"].where(merged["old_memo"].notna(), None)
-        is_new = merged["code_id"].isna()
-        same = (
-            ~is_new
-            & (merged["old_value"] == merged["value"])
-            & (old_memo.fillna("\0") == new_memo.fillna("\0"))
+            .where(CodeRow.coder_id.in_(involved))
+            # PostgreSQL: a concurrent change of one of these codes waits for this import (and
+            # this import for it), so the audit log's old values are the true ones.
+            .with_for_update(),
+        ),
+        columns=["code_id", "cid", "old_tid", "old_seg", "dim_id", "old_value", "old_memo"],
+    )
+    if len(existing):
+        existing["unit"] = existing["old_seg"].fillna(-existing["old_tid"]).astype("int64")
+        merged = codes.merge(
+            existing[["code_id", "cid", "dim_id", "unit", "old_value", "old_memo"]],
+            on=["cid", "dim_id", "unit"],
+            how="left",
         )
-        changed = ~is_new & ~same
-        version = study.codebook_version_id
-        connection = session.connection()
-        server = state_audit(session, "import")  # the database audits, if it does so itself
-        fresh = merged[is_new]
-        if len(fresh):
+    else:
+        merged = codes.assign(code_id=np.nan, old_value=None, old_memo=None)
+    # Compared as Python values (str or None): pandas' missing-value sentinels differ between
+    # versions and dtypes, and a comparison with NaN is never equal.
+    old_values = _texts_or_none(merged["old_value"])
+    old_memos = _texts_or_none(merged["old_memo"])
+    # An empty memo cell removes the code's memo; a file without a memo column keeps memos.
+    new_memos = [m or None for m in merged["memo"].tolist()] if has_memo_column else old_memos
+    is_new = merged["code_id"].isna().to_numpy()
+    same_list = [
+        ov == v and om == nm
+        for ov, v, om, nm in zip(old_values, merged["value"], old_memos, new_memos, strict=True)
+    ]
+    same = ~is_new & np.array(same_list, dtype=bool)
+    changed = ~is_new & ~same
+    version = study.codebook_version_id
+    connection = session.connection()
+    server = state_audit(session, "import")  # the database audits, if it does so itself
+    fresh = merged[is_new]
+    if len(fresh):
+        bulk_insert_columns(
+            connection,
+            CodeRow.__table__,
+            {
+                "coder_id": fresh["cid"].tolist(),
+                "transcript_id": fresh["tid"].astype("int64").tolist(),
+                "segment_id": _nullable(fresh["seg_id"]),
+                "dimension_id": fresh["dim_id"].tolist(),
+                "dim_enumerated": fresh["enumerated"].tolist(),
+                "unit_role": fresh["unit_role"].tolist(),
+                "value": fresh["value"].tolist(),
+                "value_enum": _texts_or_none(fresh["value"].where(fresh["enumerated"], None)),
+                "memo": [m for m, n in zip(new_memos, is_new, strict=True) if n],
+                "codebook_version_id": version,
+                "created_at": stamp,
+                "updated_at": stamp,
+            },
+        )
+    moved = merged[changed]
+    if len(moved):
+        # Core executemany by id (an ORM bulk UPDATE wants primary keys as parameters).
+        table = CodeRow.__table__
+        connection.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                value=bindparam("b_value"),
+                value_enum=bindparam("b_enum"),
+                memo=bindparam("b_memo"),
+                updated_at=stamp,
+                codebook_version_id=version,
+            ),
+            [
+                {"b_id": int(i), "b_value": v, "b_enum": v if e else None, "b_memo": m}
+                for i, v, e, m in zip(
+                    moved["code_id"],
+                    moved["value"],
+                    moved["enumerated"],
+                    [m for m, c in zip(new_memos, changed, strict=True) if c],
+                    strict=True,
+                )
+            ],
+        )
+    touched = merged[is_new | changed]
+    if len(touched) and not server:
+        bulk_insert_columns(
+            connection,
+            AuditRow.__table__,
+            {
+                "at": stamp,
+                "actor": touched["coder"].tolist() if actor is None else actor,
+                "action": "import",
+                "coder_id": touched["cid"].tolist(),
+                "transcript_id": touched["tid"].astype("int64").tolist(),
+                "segment_idx": _nullable(touched["seg_idx"]),
+                "dimension_key": touched["dimension"].tolist(),
+                "old_value": _texts_or_none(touched["old_value"]),
+                "new_value": touched["value"].tolist(),
+                "reason": None,
+            },
+        )
+    memo_count = _store_memos(session, memos, stamp, actor)
+    if complete:
+        pairs = {(int(c), int(t)) for c, t in zip(codes["cid"], codes["tid"], strict=True)}
+        pairs |= {(int(c), int(t)) for c, t in zip(memos["cid"], memos["tid"], strict=True)}
+        done = {
+            (c, t)
+            for c, t in session.execute(select(CompletionRow.coder_id, CompletionRow.transcript_id))
+        }
+        todo = sorted(pairs - done)
+        if todo:
+            server = state_audit(session, "complete", "codes import --complete")
             bulk_insert_columns(
                 connection,
-                CodeRow.__table__,
+                CompletionRow.__table__,
                 {
-                    "coder_id": fresh["cid"].tolist(),
-                    "transcript_id": fresh["tid"].astype("int64").tolist(),
-                    "segment_id": _nullable(fresh["seg_id"]),
-                    "dimension_id": fresh["dim_id"].tolist(),
-                    "dim_enumerated": fresh["enumerated"].tolist(),
-                    "unit_role": fresh["unit_role"].tolist(),
-                    "value": fresh["value"].tolist(),
-                    "value_enum": _texts_or_none(fresh["value"].where(fresh["enumerated"], None)),
-                    "memo": _texts_or_none(new_memo[is_new]),
-                    "codebook_version_id": version,
-                    "created_at": stamp,
-                    "updated_at": stamp,
+                    "coder_id": [c for c, _ in todo],
+                    "transcript_id": [t for _, t in todo],
+                    "completed_at": stamp,
                 },
             )
-        moved = merged[changed]
-        if len(moved):
-            session.execute(
-                update(CodeRow)
-                .where(CodeRow.id == bindparam("b_id"))
-                .values(
-                    value=bindparam("b_value"),
-                    value_enum=bindparam("b_enum"),
-                    memo=bindparam("b_memo"),
-                    updated_at=stamp,
-                    codebook_version_id=version,
-                ),
-                [
-                    {
-                        "b_id": int(i),
-                        "b_value": v,
-                        "b_enum": v if e else None,
-                        "b_memo": None if pd.isna(m) else m,
-                    }
-                    for i, v, e, m in zip(
-                        moved["code_id"],
-                        moved["value"],
-                        moved["enumerated"],
-                        new_memo[changed],
-                        strict=True,
-                    )
-                ],
-                execution_options={"synchronize_session": False},
-            )
-        touched = merged[is_new | changed]
-        if len(touched) and not server:
+        if todo and not server:
             bulk_insert_columns(
                 connection,
                 AuditRow.__table__,
                 {
                     "at": stamp,
-                    "actor": touched["coder"].tolist() if actor is None else actor,
-                    "action": "import",
-                    "coder_id": touched["cid"].tolist(),
-                    "transcript_id": touched["tid"].astype("int64").tolist(),
-                    "segment_idx": _nullable(touched["seg_idx"]),
-                    "dimension_key": touched["dimension"].tolist(),
-                    "old_value": _texts_or_none(touched["old_value"]),
-                    "new_value": touched["value"].tolist(),
-                    "reason": None,
+                    "actor": actor or "import",
+                    "action": "complete",
+                    "coder_id": [c for c, _ in todo],
+                    "transcript_id": [t for _, t in todo],
+                    "segment_idx": None,
+                    "dimension_key": None,
+                    "old_value": "0",
+                    "new_value": "1",
+                    "reason": "codes import --complete",
                 },
             )
-        memo_count = _store_memos(session, memos, stamp, actor)
-        if complete:
-            pairs = {(int(c), int(t)) for c, t in zip(codes["cid"], codes["tid"], strict=True)}
-            pairs |= {(int(c), int(t)) for c, t in zip(memos["cid"], memos["tid"], strict=True)}
-            done = {
-                (c, t)
-                for c, t in session.execute(
-                    select(CompletionRow.coder_id, CompletionRow.transcript_id)
-                )
-            }
-            todo = sorted(pairs - done)
-            if todo:
-                server = state_audit(session, "complete", "codes import --complete")
-                bulk_insert_columns(
-                    connection,
-                    CompletionRow.__table__,
-                    {
-                        "coder_id": [c for c, _ in todo],
-                        "transcript_id": [t for _, t in todo],
-                        "completed_at": stamp,
-                    },
-                )
-            if todo and not server:
-                bulk_insert_columns(
-                    connection,
-                    AuditRow.__table__,
-                    {
-                        "at": stamp,
-                        "actor": actor or "import",
-                        "action": "complete",
-                        "coder_id": [c for c, _ in todo],
-                        "transcript_id": [t for _, t in todo],
-                        "segment_idx": None,
-                        "dimension_key": None,
-                        "old_value": "0",
-                        "new_value": "1",
-                        "reason": "codes import --complete",
-                    },
-                )
-            completed = len(todo)
+        completed = len(todo)
     return CodesImportSummary(
         rows=len(codes) + len(memos),
         inserted=int(is_new.sum()),
