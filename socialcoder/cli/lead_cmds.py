@@ -7,6 +7,7 @@ from typing import Any
 
 from socialcoder.cli.common import add_study_arg, command, study_of
 from socialcoder.cli.output import print_json, table
+from socialcoder.domain.names import selection
 from socialcoder.errors import UserError
 from socialcoder.services.assignments import apply_assignments, assign, plan_assignments, progress
 from socialcoder.services.coders import rename_coder, set_coder_active
@@ -93,7 +94,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
             return 0
         if not args.coders:
             raise UserError("give --coders A,B,C (a plan) or --coder C --transcript T (one)")
-        names = [c.strip() for c in args.coders.split(",") if c.strip()]
+        names = list(selection(args.coders) or ())
         plan = plan_assignments(study, names, overlap_percent=args.overlap, seed=args.seed)
         stored = 0 if args.dry_run else apply_assignments(study, plan)
     if args.json:

@@ -39,10 +39,9 @@ def _levels(text: str | None) -> str | dict[str, str] | None:
 
 
 def _list(text: str | None) -> tuple[str, ...] | None:
-    if not text:
-        return None
-    items = tuple(x.strip() for x in text.split(",") if x.strip())
-    return items or None
+    from socialcoder.domain.names import selection
+
+    return selection(text)  # comma-separated; "a,b" in double quotes is one name
 
 
 def _when(text: str | None, flag: str) -> datetime | None:

@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from socialcoder.errors import UserError
+
 RESERVED_WORDS = frozenset({"all", "consensus", "final", "mean"})
 LIST_SEPARATOR = ","
 CODER_SEPARATORS = (",", ";", "=")
@@ -34,8 +36,8 @@ MAX_TRANSCRIPT = 200
 _BREAKS = ("\n", "\r", "\t", "\x00")
 
 
-class BadName(ValueError):
-    """Why a new name cannot be used (the message is one readable line)."""
+class BadName(UserError, ValueError):
+    """A name that cannot be used, or a selection that cannot be read (one readable line)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,22 @@ def check_transcript_name(name: str) -> str:
     return _check(name.strip(), "transcript", MAX_TRANSCRIPT, TRANSCRIPT_SEPARATORS)
 
 
+def usable_name(raw: str, kind: str = "coder", *, keep: frozenset[str] = frozenset()) -> str:
+    """A name that passes the rule, made from a name written by another tool (a REFI-QDA
+    user or source): separators, line breaks and tabs become ``_``, the text is cut to the
+    limit, and a reserved word (other than those in ``keep``) gets a trailing ``_``. Empty
+    when nothing usable is left."""
+    separators = CODER_SEPARATORS if kind == "coder" else TRANSCRIPT_SEPARATORS
+    limit = MAX_CODER if kind == "coder" else MAX_TRANSCRIPT
+    name = raw
+    for c in (*separators, *_BREAKS):
+        name = name.replace(c, "_")
+    name = name.strip()[:limit].strip()
+    if name.casefold() in RESERVED_WORDS - keep:
+        name = name[: limit - 1] + "_"
+    return name
+
+
 def clash(name: str, existing: Iterable[str]) -> str | None:
     """The existing name that ``name`` would duplicate (ignoring case), or None."""
     key = name_key(name)
@@ -96,7 +114,7 @@ def clash(name: str, existing: Iterable[str]) -> str | None:
 def split_names(text: str) -> list[NameRef]:
     """Items of a typed selection ``a, b, "c,d"``: split at commas outside double quotes; an
     item wholly in double quotes (``""`` inside for a quote) is a literal name. Empty items are
-    dropped. Raises ``ValueError`` for an unclosed quote."""
+    dropped. Raises :class:`BadName` for an unclosed quote."""
     items: list[NameRef] = []
     i, n = 0, len(text)
     while i <= n:
@@ -106,7 +124,7 @@ def split_names(text: str) -> list[NameRef]:
             j, buf = i + 1, []
             while True:
                 if j >= n:
-                    raise ValueError(f"unclosed quote in {text!r}")
+                    raise BadName(f"unclosed double quote in {text!r}")
                 if text[j] == '"':
                     if j + 1 < n and text[j + 1] == '"':
                         buf.append('"')
@@ -118,8 +136,12 @@ def split_names(text: str) -> list[NameRef]:
             rest = text.find(LIST_SEPARATOR, j + 1)
             tail = text[j + 1 : n if rest < 0 else rest].strip()
             if tail:
-                raise ValueError(f"text after a closing quote in {text!r}")
-            items.append(NameRef("".join(buf), quoted=True))
+                raise BadName(
+                    f"text after a closing double quote in {text!r} (quote whole names: "
+                    "'\"a,b\",c')"
+                )
+            if buf:
+                items.append(NameRef("".join(buf), quoted=True))
             i = n + 1 if rest < 0 else rest + 1
         else:
             rest = text.find(LIST_SEPARATOR, i)
@@ -128,3 +150,11 @@ def split_names(text: str) -> list[NameRef]:
                 items.append(NameRef(part))
             i = n + 1 if rest < 0 else rest + 1
     return items
+
+
+def selection(text: str | None) -> tuple[str, ...] | None:
+    """The names of a typed selection without keywords (see :func:`split_names`); None when
+    nothing is given."""
+    if not text:
+        return None
+    return tuple(ref.text for ref in split_names(text)) or None

@@ -24,21 +24,14 @@ class CoderInfo:
     completed: int
 
 
-def check_coder_name(name: str) -> str:
-    """A new coder's name, checked by the one rule for names (:mod:`socialcoder.domain.names`)."""
-    try:
-        return name_rules.check_coder_name(name)
-    except name_rules.BadName as exc:
-        raise StudyError(str(exc)) from None
-
-
 def check_new_coders(wanted: Iterable[str], existing: Iterable[str]) -> list[str]:
-    """Check new coders' names against the rule and against each other and ``existing``
-    (unique ignoring case); returns the names, or raises naming the first clash."""
+    """Check new coders' names against the rule for names (:mod:`socialcoder.domain.names`),
+    each other and ``existing`` (unique ignoring case); returns the names (stripped), or
+    raises naming the first problem. Every path that creates a coder comes here."""
     taken = list(existing)
     out: list[str] = []
     for raw in wanted:
-        name = check_coder_name(raw)
+        name = name_rules.check_coder_name(raw)
         other = name_rules.clash(name, taken)
         if other is not None:
             raise StudyError(
@@ -128,10 +121,10 @@ def coder_id(session: Session, name: str) -> int:
 
 def rename_coder(study: Study, old: str, new: str) -> None:
     """Rename a coder; codes, memos and the audit log follow (they refer to the coder's id)."""
-    new = check_coder_name(new)
     with study.write() as session:
         cid = coder_id(session, old)
-        check_new_coders([new], (n for n in session.scalars(select(CoderRow.name)) if n != old))
+        others = (n for n in session.scalars(select(CoderRow.name)) if n != old)
+        new = check_new_coders([new], others)[0]
         row = session.get(CoderRow, cid)
         assert row is not None
         if row.kind != "coder":

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from socialcoder.domain.names import NameRef, split_names
 from socialcoder.errors import StudyError, UserError
 from socialcoder.export import refi_write
 from socialcoder.export.model import CONSENSUS, LAYOUTS, ExportTable, StudyData
@@ -89,12 +90,12 @@ def resolve_coders(study: Study, spec: str | Sequence[str] | None = None) -> tup
         )
     coders = [r.name for r in rows if r.kind == "coder"]
     layers = [r.name for r in rows if r.kind == "consensus"]
-    if spec is None or spec == "all" or (not isinstance(spec, str) and list(spec) == ["all"]):
+    # Typed text: comma-separated, unquoted 'all' is the keyword, '"all"' a coder named all
+    # (see socialcoder.domain.names); a sequence holds exact names.
+    refs = split_names(spec) if isinstance(spec, str) else [NameRef(n.strip()) for n in spec or ()]
+    if spec is None or (len(refs) == 1 and refs[0].is_keyword("all")):
         return tuple(coders + (layers if has_consensus else []))
-    names = (
-        [n.strip() for n in spec.split(",")] if isinstance(spec, str) else [n.strip() for n in spec]
-    )
-    names = [n for n in names if n]
+    names = [r.text for r in refs if r.text]
     if not names:
         raise UserError(
             "no coders given (use --coders all, --coders consensus or --coders NAME,NAME)"

@@ -31,7 +31,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from socialcoder.errors import StudyError
+from socialcoder.errors import StudyError, UserError
+from socialcoder.services.coders import check_new_coders
 from socialcoder.services.coding import audit
 from socialcoder.services.merge_copy import (
     CopyCode,
@@ -295,6 +296,13 @@ class _Target:
 
     def coder(self, name: str, report: SourceReport) -> int:
         if name not in self.coders:
+            try:
+                check_new_coders([name], self.coders)
+            except UserError as exc:
+                raise StudyError(
+                    f"{report.source}: cannot bring coder {name!r} over: {exc.message}; "
+                    "rename the coder in the copy (socialcoder coders rename) and merge again"
+                ) from None
             row = CoderRow(name=name, kind="coder", active=True, created_at=now())
             self.session.add(row)
             self.session.flush()

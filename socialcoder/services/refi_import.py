@@ -34,6 +34,7 @@ from pathlib import Path
 
 from socialcoder.codebooks import codebook_to_yaml, load_codebook, parse_codebook
 from socialcoder.domain.codebook import Codebook, Role, Scale, Unit
+from socialcoder.domain.names import usable_name
 from socialcoder.errors import StudyError, UserError
 from socialcoder.export.refi_codebook import build_codebook
 from socialcoder.export.refi_ext import CODEBOOK_YAML, RefiExtension
@@ -74,7 +75,8 @@ class RefiImportSummary:
 
 
 def _unique_name(raw: str, taken: set[str]) -> str:
-    base = re.sub(r"[\\/:*?\"<>|\r\n\t,;=]", "_", raw.strip())[:190] or "source"
+    base = usable_name(re.sub(r"[\\/:*?\"<>|]", "_", raw.strip())[:190], "transcript")
+    base = base or "source"
     name, n = base, 1
     while name.casefold() in taken:
         n += 1

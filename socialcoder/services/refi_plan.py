@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from socialcoder.domain.codebook import Codebook, Role, Unit
+from socialcoder.domain.names import usable_name
 from socialcoder.domain.transcript import ParsedSegment, ParsedTranscript
 from socialcoder.errors import ImportFormatError, UnknownSpeakersError, UserError
 from socialcoder.export.model import CONSENSUS
@@ -352,9 +353,10 @@ class UserNames:
 
 
 def coder_name(raw: str, guid: str) -> str:
-    """A user's name as a coder name (separators that coder lists use become ``_``); a user
-    named ``consensus`` (any case) is the consensus layer, as SocialCoder exports it."""
-    name = "".join("_" if ch in ",;=\r\n" else ch for ch in raw.strip())[:100].strip()
+    """A user's name as a coder name (:func:`socialcoder.domain.names.usable_name`:
+    separators become ``_``, a reserved word gets a ``_``); a user named ``consensus`` (any
+    case) is the consensus layer, as SocialCoder exports it."""
+    name = usable_name(raw, "coder", keep=frozenset({CONSENSUS}))  # the rule for names
     if name.casefold() == CONSENSUS:
         return CONSENSUS
     return name or f"user-{guid[:8]}"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select, text
 
 from socialcoder.errors import StudyError
-from socialcoder.services.coders import check_coder_name
+from socialcoder.services.coders import check_new_coders
 from socialcoder.services.server import (
     LEGACY_GROUPS,
     Facts,
@@ -141,7 +141,7 @@ def add_coder_login(
     login = check_role_name(login)
     if coder.strip().casefold() == CONSENSUS:
         raise StudyError("the consensus layer is written by leads; it cannot have a coder login")
-    coder = check_coder_name(coder)
+    coder = coder.strip()  # an existing coder keeps any name; a new one is checked below
     password = _check_password(password)
 
     def work(c: Connection) -> LoginResult:
@@ -159,6 +159,8 @@ def add_coder_login(
         row = c.execute(
             select(CoderRow.id, CoderRow.db_role).where(CoderRow.name == coder)
         ).one_or_none()
+        if row is None:  # a new coder: the rule for names (unique ignoring case, ...)
+            check_new_coders([coder], c.execute(select(CoderRow.name)).scalars())
         holder = c.execute(
             select(CoderRow.name).where(CoderRow.db_role == login, CoderRow.name != coder)
         ).scalar_one_or_none()

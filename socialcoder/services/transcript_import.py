@@ -15,8 +15,10 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from socialcoder.domain.codebook import Role
+from socialcoder.domain.names import BadName, check_transcript_name, name_key
 from socialcoder.domain.transcript import ParsedTranscript
 from socialcoder.errors import StudyError, UserError
 from socialcoder.importers import read_transcript
@@ -143,9 +145,9 @@ def import_transcripts(
             progress(done, total * 2, f"reading {item.path.name}")
         transcript = item.parsed or read_transcript(item.path, speaker_map=item.speaker_map or None)
         parsed.append((item, transcript, item.name or item.path.stem))
-    _check_unique(study, parsed)
     results = []
-    with study.write() as session:
+    with study.write() as session:  # checked and stored in one transaction
+        _check_unique(session, parsed)
         for done, (item, transcript, name) in enumerate(parsed):
             if progress:
                 progress(total + done, total * 2, f"storing {name}")
@@ -195,25 +197,27 @@ def import_transcripts(
     return ImportSummary(tuple(results))
 
 
-def _check_unique(study: Study, parsed: list[tuple[ImportItem, ParsedTranscript, str]]) -> None:
-    with study.read() as session:
-        names = {n.casefold(): n for n in session.scalars(select(TranscriptRow.name))}
-        hashes = dict(session.execute(select(TranscriptRow.content_hash, TranscriptRow.name)).all())
+def _check_unique(session: Session, parsed: list[tuple[ImportItem, ParsedTranscript, str]]) -> None:
+    names = {name_key(n): n for n in session.scalars(select(TranscriptRow.name))}
+    hashes = dict(session.execute(select(TranscriptRow.content_hash, TranscriptRow.name)).all())
     for item, transcript, name in parsed:
         source = str(item.path)
-        if not name.strip() or len(name) > 200:
-            raise UserError(f"{name!r} is not a usable transcript name", source=source)
+        try:
+            check_transcript_name(name)
+        except BadName as exc:
+            hint = "" if item.name else "; choose a name with --name"
+            raise UserError(exc.message + hint, source=source) from None
         if transcript.content_hash in hashes:
             raise UserError(
                 f"the same content is already in the study as transcript "
                 f"{hashes[transcript.content_hash]!r} (duplicate import refused)",
                 source=source,
             )
-        if name.casefold() in names:
+        if name_key(name) in names:
             raise UserError(
-                f"the study already has a transcript named {names[name.casefold()]!r}; "
-                "choose another with --name",
+                f"the study already has a transcript named {names[name_key(name)]!r} "
+                "(names are unique ignoring letter case); choose another with --name",
                 source=source,
             )
-        names[name.casefold()] = name
+        names[name_key(name)] = name
         hashes[transcript.content_hash] = name

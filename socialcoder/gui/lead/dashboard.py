@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from socialcoder.domain.names import selection as selection_names
 from socialcoder.errors import UserError
 from socialcoder.gui.lead.charts import AlphaChart, AlphaPoint, ConfusionTable, DriftChart
 from socialcoder.gui.lead.figures import TOO_FEW, alpha_cell, ci_cell, flags, q_text, state
@@ -275,15 +276,19 @@ class Dashboard(QWidget):
 
     # -- computing ----------------------------------------------------------------------------
     def selection(self) -> Selection:
-        names = tuple(n.strip() for n in self.coders_edit.text().split(",") if n.strip())
-        return Selection(coders=names or None)
+        return Selection(coders=selection_names(self.coders_edit.text()))
 
     def start(self) -> None:
         """Compute in the background (a running computation is restarted afterwards)."""
         if self.job is not None:
             self._again = True
             return
-        study, selection = self.study, self.selection()
+        try:
+            selection = self.selection()
+        except UserError as exc:
+            self.status.setText(f"Not computed: {exc}")
+            return
+        study = self.study
         bootstrap, seed = self.bootstrap.value(), self.seed.value()
         by = self.resample.currentData()
         job = Job(lambda report, _c: compute(study, selection, bootstrap, seed, report, by), self)
