@@ -7,6 +7,7 @@ the error (no traceback, no transcript text beyond what locates the problem) is 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -58,14 +59,25 @@ class ImportFormatError(UserError):
 
 
 class UnknownSpeakersError(ImportFormatError):
-    """Speaker labels that map to no role; ``labels`` lists them in order of appearance."""
+    """Speaker labels that map to no role; ``labels`` lists them in order of appearance
+    (``lines``, when known, gives the first line of each)."""
 
-    def __init__(self, labels: list[str], *, source: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        labels: list[str],
+        *,
+        source: str | Path | None = None,
+        lines: Mapping[str, int] | None = None,
+    ) -> None:
         self.labels = labels
-        example = ",".join(f"{label}=patient" for label in labels[:3])
+        lines = lines or {}
+        shown = ", ".join(
+            repr(label) + (f" (line {lines[label]})" if label in lines else "") for label in labels
+        )
+        example = ",".join(f"{label}=ROLE" for label in labels[:3])
         super().__init__(
-            f"unknown speaker label(s) {', '.join(repr(label) for label in labels)}; "
-            f"say which role each is with --speaker-map '{example}' (roles: therapist, patient)",
+            f"unknown speaker label(s) {shown}; say which role each is with --speaker-map "
+            f"'{example}' (ROLE: therapist or patient; text for a word that is no speaker)",
             source=source,
         )
 

@@ -43,7 +43,8 @@ def register(commands: Any) -> None:
         "--speaker-map",
         default="",
         metavar="'LABEL=role,...'",
-        help="roles for speaker labels that are not recognised, e.g. 'Dr Jones=therapist,Sam=patient'",
+        help="roles for speaker labels that are not recognised, e.g. "
+        "'Dr Jones=therapist,Sam=patient'; LABEL=text for a word that is no speaker",
     )
 
     p = command(
@@ -103,6 +104,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"  {t.name}: {t.segments} segments ({t.therapist_turns} therapist, "
             f"{t.patient_turns} patient) from {t.format}"
         )
+        for note in t.notes():
+            print(f"    {note}")
     print(f"Imported {len(summary.transcripts)} transcript(s), {summary.segments} segments.")
     return 0
 

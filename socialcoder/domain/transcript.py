@@ -25,6 +25,8 @@ class ParsedTranscript:
 
     ``content_hash`` is the SHA-256 of the file's bytes and identifies the content in a study
     (importing the same content twice is refused; merging matches transcripts by it).
+    ``warnings`` say what the import could not read as written (undecodable bytes, a guessed
+    encoding, text boxes...), for the import summary.
     """
 
     source_name: str
@@ -33,6 +35,7 @@ class ParsedTranscript:
     content_hash: str
     preamble: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
 
 
 def content_hash(data: bytes) -> str:

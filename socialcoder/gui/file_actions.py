@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
-from socialcoder.domain.codebook import Role
 from socialcoder.errors import UnknownSpeakersError, UserError
 from socialcoder.gui import server_dialog
 from socialcoder.gui.background import run_blocking
 from socialcoder.gui.dialogs import CoderDialog, run_dialog, show_error
 from socialcoder.gui.lead.workers import Report, Work
+from socialcoder.importers import SpeakerRole, parse_speaker_map
 from socialcoder.services.coders import add_coders, list_coders
 from socialcoder.services.study import Study, create_study
 from socialcoder.services.study import open_study as open_study_service
@@ -174,24 +174,23 @@ def import_manifest(window: MainWindow) -> None:
     run_import(window, items)
 
 
-def _ask_speaker_map(window: MainWindow, error: UnknownSpeakersError) -> dict[str, Role] | None:
-    example = ", ".join(f"{label}=patient" for label in error.labels[:3])
+def _ask_speaker_map(
+    window: MainWindow, error: UnknownSpeakersError
+) -> dict[str, SpeakerRole] | None:
+    example = ", ".join(f"{label}=ROLE" for label in error.labels[:3])
     text, ok = QInputDialog.getText(
         window,
         "Unknown speakers",
-        f"{error}\n\nSay which role each speaker has (therapist or patient), e.g. {example}:",
+        f"{error}\n\nSay which role each label has (ROLE: therapist or patient; text for a "
+        f"word that is no speaker), e.g. {example}:",
     )
     if not ok or not text.strip():
         return None
-    mapping: dict[str, Role] = {}
-    for part in text.split(","):
-        label, _, role = part.partition("=")
-        try:
-            mapping[label.strip()] = Role(role.strip().lower())
-        except ValueError:
-            show_error(window, f"{part.strip()!r}: the role must be therapist or patient")
-            return None
-    return mapping
+    try:
+        return parse_speaker_map(text)
+    except UserError as exc:
+        show_error(window, str(exc))
+        return None
 
 
 def run_import(window: MainWindow, items: list[ImportItem]) -> ImportSummary | None:
@@ -219,11 +218,13 @@ def run_import(window: MainWindow, items: list[ImportItem]) -> ImportSummary | N
         ]
     summary: ImportSummary = outcome.result
     window.refresh_transcripts()
-    lines = [
-        f"{t.name}: {t.segments} segments ({t.patient_turns} patient, "
-        f"{t.therapist_turns} therapist turns)"
-        for t in summary.transcripts
-    ]
+    lines = []
+    for t in summary.transcripts:
+        lines.append(
+            f"{t.name}: {t.segments} segments ({t.patient_turns} patient, "
+            f"{t.therapist_turns} therapist turns)"
+        )
+        lines += [f"    {note}" for note in t.notes()]
     QMessageBox.information(
         window,
         "Import finished",

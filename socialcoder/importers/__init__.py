@@ -17,13 +17,18 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from socialcoder.domain.codebook import Role
 from socialcoder.domain.transcript import ParsedTranscript, content_hash
 from socialcoder.errors import ImportFormatError
 from socialcoder.importers.csv_turns import COLUMN_ALIASES, csv_segments, sniff_delimiter
-from socialcoder.importers.decoding import decode_text
+from socialcoder.importers.decoding import decode
 from socialcoder.importers.docx import docx_text
-from socialcoder.importers.speakers import SpeakerResolver, build_segments, parse_speaker_map
+from socialcoder.importers.speakers import (
+    TEXT,
+    SpeakerResolver,
+    SpeakerRole,
+    build_segments,
+    parse_speaker_map,
+)
 from socialcoder.importers.subtitles import srt_turns, vtt_turns
 from socialcoder.importers.text import looks_like_turn_line, parse_text, text_segments
 from socialcoder.importers.times import CLOCK_PATTERN
@@ -31,6 +36,8 @@ from socialcoder.importers.times import CLOCK_PATTERN
 __all__ = [
     "MAX_FILE_BYTES",
     "SUPPORTED_EXTENSIONS",
+    "TEXT",
+    "SpeakerRole",
     "parse_bytes",
     "parse_speaker_map",
     "parse_text",
@@ -147,7 +154,7 @@ def parse_bytes(
     data: bytes,
     *,
     name: str,
-    speaker_map: Mapping[str, Role] | None = None,
+    speaker_map: Mapping[str, SpeakerRole] | None = None,
     source: str | None = None,
 ) -> ParsedTranscript:
     """Parse a transcript file's bytes; ``name`` is the file name (sets the format and
@@ -160,14 +167,19 @@ def parse_bytes(
     fmt = _sniff(name, data, source=where)
     resolver = SpeakerResolver(speaker_map)
     preamble = ""
+    speakers: list[str] = []
     if fmt == "docx":
-        text = docx_text(data, source=where, resolver=resolver)
+        document = docx_text(data, source=where, resolver=resolver)
+        text, warnings, speakers = document.text, document.warnings, document.speakers
     else:
-        text = decode_text(data, source=where)
+        decoded = decode(data, source=where)
+        text, warnings = decoded.text, decoded.warnings
     if not text.strip():
         raise ImportFormatError("the file is empty", source=where)
     if fmt in ("text", "docx"):
-        segments, preamble = text_segments(text, source=where, resolver=resolver)
+        segments, preamble = text_segments(
+            text, source=where, resolver=resolver, speakers=speakers, line_numbers=fmt == "text"
+        )
     elif fmt == "vtt":
         segments = build_segments(
             vtt_turns(text, source=where, resolver=resolver), resolver, source=where
@@ -184,6 +196,7 @@ def parse_bytes(
         segments=tuple(segments),
         content_hash=content_hash(data),
         preamble=preamble,
+        warnings=tuple(warnings),
     )
 
 
@@ -195,7 +208,7 @@ def _too_big(size: int) -> str:
 
 
 def read_transcript(
-    path: Path | str, *, speaker_map: Mapping[str, Role] | None = None
+    path: Path | str, *, speaker_map: Mapping[str, SpeakerRole] | None = None
 ) -> ParsedTranscript:
     """Read and parse one transcript file (format from extension and content).
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass, field
 
 from socialcoder.errors import ImportFormatError
 
@@ -25,6 +26,60 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 # C0 controls other than tab, line feed, vertical tab, form feed and carriage return.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _NEWLINE_RE = re.compile(r"\r\n?")
+_ESCAPED_RE = re.compile(r"[\udc80-\udcff]")  # undecodable bytes (surrogateescape)
+_WIDE_RE = re.compile(r"[^\x00-\x7f\udc80-\udcff]")  # valid UTF-8 multi-byte characters
+MAX_LINES_LISTED = 10
+
+
+@dataclass(slots=True)
+class Decoded:
+    """Decoded text (``\n`` line ends, no BOM), the encoding used, and warnings for the
+    import summary."""
+
+    text: str
+    encoding: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def _lines_of(text: str, pattern: re.Pattern[str]) -> list[int]:
+    """1-based numbers of the lines where ``pattern`` occurs (any line-end convention)."""
+    lines: list[int] = []
+    for m in pattern.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+def _listed(lines: list[int]) -> str:
+    shown = ", ".join(map(str, lines[:MAX_LINES_LISTED]))
+    more = len(lines) - MAX_LINES_LISTED
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _not_utf8(data: bytes) -> Decoded:
+    """Steps 4 and 5 of the module doc, for bytes that are not valid UTF-8."""
+    escaped = _NEWLINE_RE.sub("\n", data.decode("utf-8", errors="surrogateescape"))
+    bad = len(_ESCAPED_RE.findall(escaped))
+    wide = len(_WIDE_RE.findall(escaped))
+    if wide < bad:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            pass  # not Windows-1252 either: UTF-8 with replacement characters
+        else:
+            note = "not UTF-8: read as Windows-1252"
+            if wide:
+                looked = _lines_of(escaped, _WIDE_RE)
+                note += f" (line(s) {_listed(looked)} looked like UTF-8; check them)"
+            return Decoded(text, "cp1252", [note])
+    lines = _lines_of(escaped, _ESCAPED_RE)
+    text = _ESCAPED_RE.sub("\ufffd", escaped)
+    return Decoded(
+        text,
+        "utf-8",
+        [f"{bad} byte(s) that are not UTF-8 on line(s) {_listed(lines)} were replaced by '\ufffd'"],
+    )
 
 
 def _binary(source: str) -> ImportFormatError:
@@ -51,11 +106,18 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 
 def decode_text(data: bytes, *, source: str) -> str:
+    """Decode ``data`` (see module doc); the text only (see :func:`decode`)."""
+    return decode(data, source=source).text
+
+
+def decode(data: bytes, *, source: str) -> Decoded:
     """Decode ``data`` (see module doc) and normalise CRLF/CR line ends to ``\\n``.
 
-    The result never starts with U+FEFF. Raises :class:`ImportFormatError` for binary data.
+    The text never starts with U+FEFF. Raises :class:`ImportFormatError` for binary data.
     """
     text: str | None = None
+    encoding = ""
+    warnings: list[str] = []
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
@@ -66,16 +128,18 @@ def decode_text(data: bytes, *, source: str) -> str:
                     f"valid {codec.upper()} (bad bytes at offset {exc.start + len(bom)})",
                     source=source,
                 ) from None
+            encoding = codec
             break
     if text is None:
         codec = _utf16_without_bom(data) if b"\x00" in data[:4096] else None
         try:
             text = data.decode(codec or "utf-8")
+            encoding = codec or "utf-8"
         except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
+            if codec is not None:
                 raise _binary(source) from None
+            decoded = _not_utf8(data)
+            text, encoding, warnings = decoded.text, decoded.encoding, decoded.warnings
     text = text.lstrip("\ufeff")
     if "\x00" in text:
         raise _binary(source)
@@ -84,4 +148,4 @@ def decode_text(data: bytes, *, source: str) -> str:
         raise _binary(source)
     if "\r" in text:
         text = _NEWLINE_RE.sub("\n", text)
-    return text
+    return Decoded(text, encoding, warnings)

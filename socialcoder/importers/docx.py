@@ -5,19 +5,26 @@ file is refused cheaply: at most :data:`MAX_ENTRIES` entries, at most :data:`MAX
 bytes uncompressed in total, no entry expanding more than :data:`MAX_RATIO` times (for entries
 over 1 MB), and ``word/document.xml`` present.
 
-Bold labels are common: a paragraph whose leading bold run(s) hold a name-like label *without*
-a colon (``**Therapist**  Hello``) gets a colon after that label, when the label is a built-in
-or mapped one or begins at least two paragraphs in bold. Labels with a colon need nothing.
-Soft line breaks inside a paragraph become line breaks. Tables are not read.
+The body is read in document order: paragraphs as lines, and table rows as turn lines (see
+:mod:`.docx_tables` for the layouts read), both then go through the plain-text rules. Content
+controls are opened. Bold labels are common: a paragraph whose leading bold run(s) hold a
+name-like label *without* a colon (``**Therapist**  Hello``) gets a colon after that label, when
+the label is a built-in or mapped one or begins at least two paragraphs in bold (a weaker sign
+than a colon, so the stricter rule). Labels with a colon need nothing. Soft line breaks inside a
+paragraph become line breaks. Headers, footers, footnotes and comments are not part of the
+transcript; text in text boxes is not read, and the import says so.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from socialcoder.errors import ImportFormatError
+from socialcoder.importers.docx_tables import W, table_lines
 from socialcoder.importers.speakers import SpeakerResolver, label_shape_ok, normalize_label
 
 if TYPE_CHECKING:
@@ -94,32 +101,94 @@ def _bold_prefix(paragraph: Paragraph) -> tuple[str, str] | None:
     return label, tail.strip()
 
 
-def docx_text(data: bytes, *, source: str, resolver: SpeakerResolver) -> str:
-    """The body paragraphs of a .docx as ``\\n``-separated lines, bold labels given a colon."""
+@dataclass(slots=True)
+class DocxText:
+    """A document's body as text lines for the plain-text rules, the speaker labels of table
+    rows, and notes for the import summary."""
+
+    text: str
+    speakers: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _body_blocks(container: Any) -> Iterator[Any]:
+    """``w:p`` and ``w:tbl`` elements of the body in document order (content controls
+    opened)."""
+    for child in container.iterchildren():
+        if child.tag in (f"{W}p", f"{W}tbl"):
+            yield child
+        elif child.tag == f"{W}sdt":
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                yield from _body_blocks(content)
+
+
+def _text_boxes(body: Any) -> int:
+    """Text boxes holding text (a fallback copy of the same box counted once)."""
+    fallback = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+    count = 0
+    for box in body.iter(f"{W}txbxContent"):
+        if any(a.tag == fallback for a in box.iterancestors()):
+            continue
+        if "".join(box.itertext()).strip():
+            count += 1
+    return count
+
+
+def docx_text(data: bytes, *, source: str, resolver: SpeakerResolver) -> DocxText:
+    """The body of a .docx as ``\n``-separated lines (bold labels given a colon, table rows
+    as turn lines), in document order."""
     check_container(data, source=source)
     try:
         import docx  # python-docx; imported here so text-only use does not pay for it
+        from docx.text.paragraph import Paragraph
 
         document = docx.Document(io.BytesIO(data))
-        paragraphs = list(document.paragraphs)
-        prefixes = [_bold_prefix(p) for p in paragraphs]
-        texts = [p.text for p in paragraphs]
+        parent = document._body
+        body = document.element.body
+
+        def paragraph_text(p: Any) -> str:
+            return Paragraph(p, parent).text
+
+        blocks: list[tuple[str, Any]] = []
+        tables = 0
+        out = DocxText("")
+        for element in _body_blocks(body):
+            if element.tag == f"{W}p":
+                paragraph = Paragraph(element, parent)
+                blocks.append(("p", (paragraph.text, _bold_prefix(paragraph))))
+            else:
+                tables += 1
+                lines = table_lines(element, tables, paragraph_text, source)
+                blocks.append(("t", lines.lines))
+                out.speakers += lines.speakers
+                out.warnings += lines.warnings
+        boxes = _text_boxes(body)
     except ImportFormatError:
         raise
     except Exception as exc:  # python-docx/lxml raise many kinds on a malformed document
         raise ImportFormatError(
             f"not a readable .docx file ({type(exc).__name__})", source=source
         ) from None
+    if boxes:
+        out.warnings.append(
+            f"{boxes} text box(es) not read (move transcript text out of text boxes)"
+        )
     counts: dict[str, int] = {}
-    for prefix in prefixes:
-        if prefix is not None:
-            key = normalize_label(prefix[0])
+    for kind, item in blocks:
+        if kind == "p" and item[1] is not None:
+            key = normalize_label(item[1][0])
             counts[key] = counts.get(key, 0) + 1
     lines: list[str] = []
-    for text, prefix in zip(texts, prefixes, strict=True):
+    for kind, item in blocks:
+        if kind == "t":
+            lines.extend(item)
+            continue
+        text, prefix = item
         if prefix is not None:
             key = normalize_label(prefix[0])
             if not resolver.is_excluded(key) and (counts[key] >= 2 or resolver.is_known(key)):
                 text = f"{prefix[0]}: {prefix[1]}"
         lines.append(text)
-    return "\n".join(lines)
+    out.text = "\n".join(lines)
+    return out

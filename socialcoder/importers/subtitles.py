@@ -4,8 +4,8 @@ The speaker of a cue comes from, in order:
 
 1. WebVTT voice tags ``<v Name>`` / ``<v.class Name>``; a cue with several voices gives one turn
    per voice, all with the cue's times;
-2. a ``Name: text`` prefix, accepted by the same rule as in plain text (a built-in or mapped
-   label, or a label that prefixes at least two cues; never ``Note``-like words);
+2. a ``Name: text`` prefix, accepted by the same rule as in plain text
+   (:func:`~socialcoder.importers.speakers.starts_turn`; never ``Note``-like words);
 3. otherwise the previous cue's speaker (the cue is still a turn of its own). A first cue
    without a speaker is refused.
 
@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from socialcoder.errors import ImportFormatError
 from socialcoder.importers.speakers import (
     LABEL_PATTERN,
-    MAX_LABEL_WORDS,
     RawTurn,
     SpeakerResolver,
+    accepted_labels,
     normalize_label,
 )
 from socialcoder.importers.times import parse_clock
@@ -163,23 +163,22 @@ def _srt_cues(text: str, *, source: str) -> list[_Cue]:
 def _prefix(text: str) -> tuple[str, str, str] | None:
     """(label, normalised label, rest) when ``text`` starts with a name-like ``Label:``."""
     m = _PREFIX_RE.match(text)
-    if m is None or m.group(1).count(" ") >= MAX_LABEL_WORDS:
+    if m is None:
         return None
-    return m.group(1), normalize_label(m.group(1)), m.group(2).strip()
+    label = m.group(1).rstrip()
+    return label, normalize_label(label), m.group(2).strip()
 
 
 def _turns(cues: list[_Cue], *, source: str, resolver: SpeakerResolver) -> list[RawTurn]:
     prefixes = [[_prefix(t) if v is None else None for v, t in cue.pieces] for cue in cues]
     counts: dict[str, int] = {}
+    spellings: dict[str, list[str]] = {}
     for cue_prefixes in prefixes:
         for p in cue_prefixes:
             if p is not None:
                 counts[p[1]] = counts.get(p[1], 0) + 1
-    accepted = {
-        key
-        for key, n in counts.items()
-        if not resolver.is_excluded(key) and (n >= 2 or resolver.is_known(key))
-    }
+                spellings.setdefault(p[1], []).append(p[0])
+    accepted = accepted_labels(spellings, counts, resolver)
     turns: list[RawTurn] = []
     speaker: str | None = None
     for cue, cue_prefixes in zip(cues, prefixes, strict=True):

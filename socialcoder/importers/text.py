@@ -5,23 +5,18 @@ Shape of a turn line (``[...]`` parts optional)::
     [stamp] LABEL: [stamp] text
 
 where ``stamp`` is ``[hh:mm:ss]``, ``[mm:ss]``, ``(hh:mm:ss)``, ``(mm:ss)`` (optionally with a
-fraction), or a bare ``hh:mm:ss`` before the label. A *label* is a name-like token: it starts
-with a letter, holds letters, digits, spaces, dots, hyphens, underscores and apostrophes, is at
-most 30 characters and 4 words long, and its colon is followed by whitespace or the line end (so
-``10:30`` or ``http://`` never make a label).
+fraction), or a bare ``hh:mm:ss`` before the label. A *label* starts with a letter and holds
+letters, digits, spaces, dots, hyphens, underscores and apostrophes; its colon is followed by
+whitespace or the line end (so ``10:30`` or ``http://`` never make a label).
 
-**Which candidates are labels.** A line that has this shape starts a turn when its label (case
-and trailing dots ignored)
+**Which labels start turns** is :func:`socialcoder.importers.speakers.starts_turn`, the one
+rule for every format (docs/transcripts.md): a speaker map entry decides; remark and header
+words (``Note``, ``NB``, ``Date``...) are text; built-in labels start turns; any other label of
+at most 40 characters and 4 words starts a turn when it is name-like (every word capitalised
+or a number: ``Mum``, ``Dr. Smith``, ``P1``, ``Thérapeute``) or begins at least two lines.
+A label that starts a turn needs a role: unknown ones stop the import, all listed at once.
 
-* is a built-in role label (``T``, ``Therapist``, ``Client``, ...) or in the speaker map, or
-* occurs at the start of at least two lines of the file,
-
-and is not a remark word such as ``Note`` or ``NB`` (unless the speaker map names it). So a
-one-off ``Note: inaudible`` inside a turn stays text of that turn, while ``Anna:`` speaking
-several times is a speaker (to be mapped to a role with the speaker map). A speaker who speaks
-only once must be named in the speaker map.
-
-Lines without a label continue the previous turn, joined with ``\\n``; empty lines are skipped;
+Lines without a label continue the previous turn, joined with ``\n``; empty lines are skipped;
 each line is stripped. A line holding only a stamp gives the start time of the next turn. Text
 before the first turn is the preamble. A turn's end is the next turn's start, when known.
 """
@@ -30,17 +25,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
-from socialcoder.domain.codebook import Role
 from socialcoder.domain.transcript import ParsedSegment
 from socialcoder.errors import ImportFormatError
 from socialcoder.importers.speakers import (
     LABEL_PATTERN,
     LabelRoles,
     SpeakerResolver,
+    SpeakerRole,
     accepted_labels,
     label_key,
+    short_label,
 )
 from socialcoder.importers.times import (
     CLOCK_GROUPS_PATTERN,
@@ -101,30 +97,42 @@ def _line_at(text: str, position: int, first_line: int) -> int:
 
 
 def text_segments(
-    text: str, *, source: str, resolver: SpeakerResolver, first_line: int = 1
+    text: str,
+    *,
+    source: str,
+    resolver: SpeakerResolver,
+    first_line: int = 1,
+    speakers: Collection[str] = (),
+    line_numbers: bool = True,
 ) -> tuple[list[ParsedSegment], str]:
     """Decoded text (LF line ends) -> (segments, preamble); see the module doc for rules.
 
-    ``first_line`` is the number of the text's first line, for messages. Raises
+    ``first_line`` is the number of the text's first line, for messages; ``speakers`` are
+    labels known to be speakers whatever their shape (a Word table's speaker cells);
+    ``line_numbers`` says whether lines of ``text`` are lines of the file (for messages). Raises
     :class:`ImportFormatError` for a turn without text, a bad stamp or no turns at all, and
     :class:`~socialcoder.errors.UnknownSpeakersError` for labels without a role.
     """
     text = "\n" + text
     counts: dict[str, int] = {}
-    keys: dict[str, str | None] = {}
+    spellings: dict[str, list[str]] = {}
+    keys: dict[str, str] = {}
     for label, n in Counter(_CANDIDATE_RE.findall(text)).items():
         key = keys[label] = label_key(label)
-        if key is not None:
-            counts[key] = counts.get(key, 0) + n
-    accepted = accepted_labels(counts, resolver)
+        counts[key] = counts.get(key, 0) + n
+        spellings.setdefault(key, []).append(label.rstrip())
+    accepted = accepted_labels(spellings, counts, resolver)
+    accepted |= {k for k in map(label_key, speakers) if k in counts and not resolver.is_excluded(k)}
     # labels as kept (no trailing spaces), in order of first appearance
     matched = list(dict.fromkeys(label.rstrip() for label, key in keys.items() if key in accepted))
     if not matched:
-        raise ImportFormatError(_no_turns(keys, accepted, resolver), source=source)
+        raise ImportFormatError(_no_turns(spellings, resolver), source=source)
     memo = LabelRoles(resolver)
     for label in matched:
         memo.resolve(label)
-    memo.raise_unknown(source=source)
+    if memo.unknown:
+        lines = _first_lines(text, memo.unknown, first_line) if line_numbers else None
+        memo.raise_unknown(source=source, lines=lines)
     roles = memo.roles
     pattern = _turn_regex(matched)
 
@@ -190,16 +198,27 @@ def text_segments(
     return segments, "\n".join(preamble_lines)
 
 
-def _no_turns(keys: dict[str, str | None], accepted: set[str], resolver: SpeakerResolver) -> str:
-    once = [
-        label.rstrip()
-        for label, key in keys.items()
-        if key is not None and key not in accepted and not resolver.is_excluded(key)
+def _first_lines(text: str, unknown: Mapping[str, str], first_line: int) -> dict[str, int]:
+    """Line of the first turn line of each unknown label (as written), for the message."""
+    wanted = set(unknown)
+    lines: dict[str, int] = {}
+    for m in _CANDIDATE_RE.finditer(text):
+        key = label_key(m.group(1))
+        if key in wanted and unknown[key] not in lines:
+            lines[unknown[key]] = _line_at(text, m.start(), first_line)
+    return lines
+
+
+def _no_turns(spellings: dict[str, list[str]], resolver: SpeakerResolver) -> str:
+    prose = [
+        written[0]
+        for key, written in spellings.items()
+        if not resolver.is_excluded(key) and any(short_label(w) for w in written)
     ]
     hint = ""
-    if once:
-        shown = ", ".join(repr(label) for label in once[:3])
-        hint = f"; {shown} appear(s) only once - name speakers with --speaker-map"
+    if prose:
+        shown = ", ".join(repr(label) for label in prose[:3])
+        hint = f"; {shown} look(s) like prose - name speakers with --speaker-map"
     return "no speaker turns found (expected lines like 'T: ...' or 'Therapist: ...')" + hint
 
 
@@ -212,7 +231,7 @@ def normalize_newlines(text: str) -> str:
 
 
 def parse_text(
-    text: str, *, source_name: str, speaker_map: Mapping[str, Role] | None = None
+    text: str, *, source_name: str, speaker_map: Mapping[str, SpeakerRole] | None = None
 ) -> tuple[list[ParsedSegment], str]:
     """Already-decoded transcript text -> (segments in order, preamble).
 
@@ -227,4 +246,4 @@ def parse_text(
 def looks_like_turn_line(line: str) -> bool:
     """True when ``line`` has the shape of a turn line (used for format sniffing)."""
     m = _CANDIDATE_RE.match("\n" + line)
-    return m is not None and label_key(m.group(1)) is not None
+    return m is not None and short_label(m.group(1))

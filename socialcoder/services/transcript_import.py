@@ -21,7 +21,7 @@ from socialcoder.domain.codebook import Role
 from socialcoder.domain.names import BadName, check_transcript_name, name_key
 from socialcoder.domain.transcript import ParsedTranscript
 from socialcoder.errors import StudyError, UserError
-from socialcoder.importers import read_transcript
+from socialcoder.importers import SpeakerRole, read_transcript
 from socialcoder.services.study import Study, now
 from socialcoder.storage.bulk import bulk_insert_columns
 from socialcoder.storage.models import SegmentRow, TranscriptRow
@@ -43,7 +43,7 @@ class ImportItem:
     session: int | None = None
     date: date | None = None
     media_path: str | None = None
-    speaker_map: Mapping[str, Role] = field(default_factory=dict)
+    speaker_map: Mapping[str, SpeakerRole] = field(default_factory=dict)
     #: Turns already read (e.g. from a REFI-QDA project); then ``path`` only names the origin.
     parsed: ParsedTranscript | None = None
 
@@ -56,6 +56,18 @@ class ImportedTranscript:
     segments: int
     therapist_turns: int
     patient_turns: int
+    preamble_lines: int = 0  # lines before the first turn, kept as the preamble
+    warnings: tuple[str, ...] = ()  # what was not read as written (see ParsedTranscript)
+
+    def notes(self) -> list[str]:
+        """Lines for an import summary: the preamble kept, then the warnings."""
+        out = []
+        if self.preamble_lines:
+            out.append(
+                f"{self.preamble_lines} line(s) before the first turn kept as the preamble "
+                "(not coded)"
+            )
+        return out + [f"warning: {w}" for w in self.warnings]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +106,9 @@ def parse_session(text: str, *, source: str | None = None, row: int | None = Non
     return number
 
 
-def read_manifest(path: Path, speaker_map: Mapping[str, Role] | None = None) -> list[ImportItem]:
+def read_manifest(
+    path: Path, speaker_map: Mapping[str, SpeakerRole] | None = None
+) -> list[ImportItem]:
     """Items from a manifest CSV with columns file, participant, therapist, session, date
     (and optionally name); file paths are relative to the manifest's folder."""
     source = str(path)
@@ -190,6 +204,8 @@ def import_transcripts(
                     segments=len(roles),
                     therapist_turns=roles.count(Role.THERAPIST),
                     patient_turns=roles.count(Role.PATIENT),
+                    preamble_lines=len(transcript.preamble.splitlines()),
+                    warnings=transcript.warnings,
                 )
             )
     if progress:

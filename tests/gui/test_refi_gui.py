@@ -210,7 +210,7 @@ def test_transcript_import_runs_in_the_worker_and_asks_for_speakers(  # type: ig
     answer(QMessageBox, _read_and_close(texts))
     summary = file_actions.run_import(window, [ImportItem(path=source)])
     assert summary is not None and summary.segments == 4
-    assert asked and "'Nurse Jo', 'Sam'" in asked[0]
+    assert asked and "'Nurse Jo' (line 1), 'Sam' (line 2)" in asked[0]
     assert texts and "Imported 1 transcript(s), 4 segments" in texts[0]
     assert window.transcripts.row_text("P09_session01")[0] == "P09_session01"
     with open_study(gui_study) as study:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from socialcoder.domain.codebook import Role
+from socialcoder.errors import UnknownSpeakersError
 from socialcoder.importers import parse_bytes, parse_text
-from socialcoder.importers.speakers import DEFAULT_LABELS, NOT_LABELS, normalize_label
+from socialcoder.importers.speakers import DEFAULT_LABELS, NOT_LABELS, TEXT, normalize_label
 from socialcoder.importers.times import format_clock
 
 T, P = Role.THERAPIST, Role.PATIENT
@@ -120,16 +122,31 @@ _remark_word = st.text(
     st.lists(_remark_word, min_size=1, max_size=6, unique_by=normalize_label),
     st.data(),
 )
-def test_one_off_label_like_lines_never_create_segments(turns, words, data):
-    """A continuation line 'Word: ...' whose word occurs once stays text of its turn."""
-    words = [w for w in words if normalize_label(w) not in {normalize_label(n) for n in NAMES}]
+def test_one_off_label_lines_stop_the_import_or_stay_text_when_mapped(turns, words, data):
+    """A line 'Word: ...' with an unmapped name-like word is never silently merged into the
+    turn above: the import stops listing every such word at once; mapped to ``text`` it stays
+    text of its turn, mapped to a role it starts a turn."""
+    names = {normalize_label(n) for n in NAMES}
+    words = [w[0].upper() + w[1:] for w in words if normalize_label(w) not in names]
+    words = [w for w in words if w[0].isupper()]  # name-like (some letters have no capital)
+    assume(words and len({normalize_label(w) for w in words}) == len(words))
     turns = list(turns)
     for word in words:
         i = data.draw(st.integers(0, len(turns) - 1))
         turn = turns[i]
         turns[i] = Turn(turn.label, (*turn.lines, f"{word}: remark"), turn.start)
-    segments, _ = parse_text(render(turns), source_name="p.txt", speaker_map=SPEAKER_MAP)
+    text = render(turns)
+    with pytest.raises(UnknownSpeakersError) as caught:
+        parse_text(text, source_name="p.txt", speaker_map=SPEAKER_MAP)
+    assert {normalize_label(w) for w in caught.value.labels} == {normalize_label(w) for w in words}
+    as_text = {**SPEAKER_MAP, **dict.fromkeys(words, TEXT)}
+    segments, _ = parse_text(text, source_name="p.txt", speaker_map=as_text)
     assert actual(segments) == expected(turns)
+    as_roles = {**SPEAKER_MAP, **dict.fromkeys(words, P)}
+    segments, _ = parse_text(text, source_name="p.txt", speaker_map=as_roles)
+    assert len(segments) == len(turns) + sum(
+        1 for t in turns for line in t.lines if line.endswith(": remark")
+    )
 
 
 @settings(max_examples=50, deadline=None)

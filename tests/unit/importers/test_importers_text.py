@@ -10,7 +10,7 @@ import pytest
 from socialcoder.domain.codebook import Role
 from socialcoder.domain.transcript import content_hash
 from socialcoder.errors import ImportFormatError, UnknownSpeakersError
-from socialcoder.importers import parse_text, read_transcript
+from socialcoder.importers import TEXT, parse_text, read_transcript
 
 DATA = Path(__file__).parent / "data"
 T, P = Role.THERAPIST, Role.PATIENT
@@ -131,17 +131,21 @@ def test_labels_ignore_case_and_trailing_dots():
     ]
 
 
-def test_label_rule_once_seen_words_are_text_repeated_names_are_speakers():
+def test_label_rule_name_like_words_start_turns_unless_mapped_to_text():
     text = (
         "Anna: Hello.\n"
         "Ben: Hi Anna.\n"
-        "Remember: this is fictional.\n"  # unknown, once: continuation
+        "Remember: this is fictional.\n"  # name-like, once: a label that needs a role
         "Anna: Shall we start?\n"
         "Ben: Yes. Here is the list:\n"
         "http://example.org/x\n"
         "Ben: That was all.\n"
     )
-    segments, _ = parse_text(text, source_name="x.txt", speaker_map={"anna": T, "BEN": P})
+    with pytest.raises(UnknownSpeakersError, match=r"'Remember' \(line 3\)"):
+        parse_text(text, source_name="x.txt", speaker_map={"anna": T, "BEN": P})
+    segments, _ = parse_text(
+        text, source_name="x.txt", speaker_map={"anna": T, "BEN": P, "remember": TEXT}
+    )
     assert [(s.role, s.label, s.text) for s in segments] == [
         (T, "Anna", "Hello."),
         (P, "Ben", "Hi Anna.\nRemember: this is fictional."),
@@ -199,7 +203,8 @@ def test_unknown_labels_are_all_listed():
         (b"", "empty"),
         (b"  \n\t\r\n  ", "empty"),
         (b"Just some prose.\nNo speakers at all.\n", "no speaker turns"),
-        (b"Anna: only once\nBen: also once\n", "appear(s) only once"),
+        (b"Anna: only once\nBen: also once\n", "'Anna' (line 1), 'Ben' (line 2)"),
+        (b"and then he said: no\nso I asked: why\n", "look(s) like prose"),
         (b"T: fine\nP:\nT: again\n", "has no text"),
         (b"T: fine\n[00:61] P: bad\n", "unparseable time"),
         (b"T: fine\n[00:00:99] P: bad\n", "unparseable time"),
