@@ -10,7 +10,7 @@ from socialcoder.cli.common import add_study_arg, command, study_of
 from socialcoder.cli.output import print_json, table
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH, codebook_to_dict
 from socialcoder.errors import StudyError
-from socialcoder.services.codebook_update import update_codebook
+from socialcoder.services.codebook_update import codebook_history, update_codebook
 from socialcoder.services.study import create_study, open_study
 from socialcoder.storage import db, migrate
 
@@ -50,6 +50,15 @@ def register(commands: Any) -> None:
     )
     add_study_arg(p)
     p.add_argument("file", type=Path, metavar="FILE", help="the new codebook YAML")
+    p.add_argument(
+        "--allow-reorder",
+        action="store_true",
+        help="allow moving existing nominal/ordinal values (changes their numeric codes); "
+        "the change is recorded in the codebook history",
+    )
+    p = command(sub, "history", cmd_codebook_history, "List the codebook versions recorded.")
+    add_study_arg(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output (stable)")
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -131,12 +140,41 @@ def cmd_codebook_show(args: argparse.Namespace) -> int:
 
 def cmd_codebook_update(args: argparse.Namespace) -> int:
     with study_of(args) as study:
-        result = update_codebook(study, args.file)
+        result = update_codebook(study, args.file, allow_reorder=args.allow_reorder)
     print(f"Codebook updated from version {result.old_version} to {result.new_version}.")
+    for moved in result.moved:
+        print(f"Values moved (recorded in the codebook history): {moved}")
     if result.added:
         print(f"New dimensions: {', '.join(result.added)}")
     if result.removed_unused:
         print(
             f"Dimensions no longer in the codebook (they had no codes): {', '.join(result.removed_unused)}"
         )
+    return 0
+
+
+def cmd_codebook_history(args: argparse.Namespace) -> int:
+    with study_of(args) as study:
+        versions = codebook_history(study)
+    if args.json:
+        print_json(
+            [
+                {
+                    "number": v.number,
+                    "name": v.name,
+                    "version": v.version,
+                    "recorded_at": v.recorded_at.isoformat(),
+                    "note": v.note,
+                }
+                for v in versions
+            ]
+        )
+        return 0
+    table(
+        ("#", "name", "version", "recorded", "note"),
+        [
+            (v.number, v.name, v.version, v.recorded_at.strftime("%Y-%m-%d %H:%M"), v.note or "")
+            for v in versions
+        ],
+    )
     return 0

@@ -1,15 +1,24 @@
-"""Recording a new codebook version without orphaning any existing code."""
+"""Recording a new codebook version without orphaning any existing code or silently
+re-numbering values, and reading the codebook history.
+
+The values of a nominal or ordinal dimension are numbered by their position in the codebook:
+exports write those numbers (and SPSS/Stata value labels), ordinal reliability and means use
+them. So a new version that moves an existing value (re-orders values, or inserts or removes a
+value before it) is refused unless ``allow_reorder`` says so; then the change is written into
+the new version's history note. Appending values at the end moves nothing.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from socialcoder.codebooks import load_codebook
-from socialcoder.domain.codebook import Codebook
+from socialcoder.domain.codebook import Codebook, Scale
 from socialcoder.errors import CodebookError
 from socialcoder.services.study import Study, codebook_sha, record_codebook_version
 from socialcoder.storage.models import CodebookVersionRow, CodeRow, DimensionRow, SegmentRow
@@ -21,11 +30,52 @@ class CodebookUpdate:
     new_version: str
     added: tuple[str, ...]
     removed_unused: tuple[str, ...]
+    moved: tuple[str, ...] = ()  # descriptions of values moved (allowed by allow_reorder)
+    note: str | None = None
 
 
-def update_codebook(study: Study, path: Path) -> CodebookUpdate:
+@dataclass(frozen=True, slots=True)
+class CodebookVersion:
+    """One entry of a study's codebook history (oldest first; the last is current)."""
+
+    number: int
+    name: str
+    version: str
+    recorded_at: datetime
+    note: str | None
+
+
+def moved_values(old: Codebook, new: Codebook) -> list[str]:
+    """Nominal and ordinal dimensions (in both codebooks) whose existing values change
+    position, each described as ``key (a, b, c -> a, c, b)``."""
+    out = []
+    for dim in new.dimensions:
+        if not old.has(dim.key) or dim.scale not in (Scale.NOMINAL, Scale.ORDINAL):
+            continue
+        before = old.dimension(dim.key).value_texts
+        after = dim.value_texts
+        if any(v in after and after.index(v) != i for i, v in enumerate(before)):
+            out.append(f"{dim.key} ({', '.join(before)} -> {', '.join(after)})")
+    return out
+
+
+def _note(old: Codebook, new: Codebook, moved: list[str]) -> str | None:
+    parts = []
+    added = [k for k in new.keys if not old.has(k)]
+    removed = [k for k in old.keys if not new.has(k)]
+    if added:
+        parts.append("added " + ", ".join(added))
+    if removed:
+        parts.append("removed " + ", ".join(removed))
+    if moved:
+        parts.append("values moved with --allow-reorder: " + "; ".join(moved))
+    return "; ".join(parts) or None
+
+
+def update_codebook(study: Study, path: Path, *, allow_reorder: bool = False) -> CodebookUpdate:
     """Store ``path`` as the study's new codebook version. Refused, with every reason listed,
-    when an existing code would lose its dimension, its value, its unit or its speaker role."""
+    when an existing code would lose its dimension, its value, its unit or its speaker role,
+    and (unless ``allow_reorder``) when an existing nominal or ordinal value would move."""
     new = load_codebook(path)
     source_yaml = Path(path).read_text(encoding="utf-8-sig")
     old = study.codebook
@@ -39,14 +89,35 @@ def update_codebook(study: Study, path: Path) -> CodebookUpdate:
         problems = _orphans(session, new)
         if problems:
             raise CodebookError("would orphan existing codes: " + "; ".join(problems), source=path)
-        record_codebook_version(session, new, source_yaml)
+        moved = moved_values(old, new)
+        if moved and not allow_reorder:
+            raise CodebookError(
+                "moves existing values, which changes their numeric codes in exports and "
+                f"ordinal reliability: {'; '.join(moved)}; append new values at the end, or "
+                "pass --allow-reorder to record the change in the codebook history",
+                source=path,
+            )
+        note = _note(old, new, moved)
+        record_codebook_version(session, new, source_yaml, note=note)
     study.reload_codebook()
     return CodebookUpdate(
         old_version=old.version,
         new_version=new.version,
         added=tuple(k for k in new.keys if not old.has(k)),
         removed_unused=tuple(k for k in old.keys if not new.has(k)),
+        moved=tuple(moved),
+        note=note,
     )
+
+
+def codebook_history(study: Study) -> list[CodebookVersion]:
+    """Every codebook version the study has recorded, oldest first."""
+    with study.read() as session:
+        rows = session.scalars(select(CodebookVersionRow).order_by(CodebookVersionRow.id)).all()
+        return [
+            CodebookVersion(i, r.name, r.version, r.created_at, r.note)
+            for i, r in enumerate(rows, start=1)
+        ]
 
 
 def _orphans(session: Session, new: Codebook) -> list[str]:

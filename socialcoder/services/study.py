@@ -328,8 +328,11 @@ def create_study(target: str | Path, *, codebook_path: Path, name: str | None = 
     return Study(engine, target)
 
 
-def record_codebook_version(session: Session, codebook: Codebook, source_yaml: str) -> int:
-    """Store a codebook version and mirror its dimensions and values for the schema's checks.
+def record_codebook_version(
+    session: Session, codebook: Codebook, source_yaml: str, *, note: str | None = None
+) -> int:
+    """Store a codebook version (with a ``note`` for its history) and mirror its dimensions
+    and values for the schema's checks.
 
     Values no longer listed are removed from ``dimension_values``, and roles (or the session)
     a dimension no longer applies to from ``dimension_roles`` (the caller has checked that no
@@ -342,6 +345,7 @@ def record_codebook_version(session: Session, codebook: Codebook, source_yaml: s
         source_yaml=source_yaml,
         sha256=codebook_sha(source_yaml),
         created_at=now(),
+        note=note,
     )
     session.add(version)
     existing = {r.key: r for r in session.scalars(select(DimensionRow))}

@@ -89,6 +89,7 @@ class CodebookVersionRow(Base):
     source_yaml: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)  # what the update changed (re-orders...)
 
 
 class DimensionRow(Base):
