@@ -31,6 +31,7 @@ from socialcoder.codebooks.yaml_tree import (
     format_path,
     read_codebook_text,
 )
+from socialcoder.domain import keys
 from socialcoder.domain.codebook import (
     BINARY_ABSENT,
     BINARY_PRESENT,
@@ -66,10 +67,14 @@ def load_codebook(path: Path) -> Codebook:
     return parse_codebook(read_codebook_text(path), source=str(path))
 
 
-def parse_codebook(text: str, *, source: str) -> Codebook:
-    """Validate codebook YAML ``text``; ``source`` names it in error messages."""
+def parse_codebook(text: str, *, source: str, window_keys: bool = True) -> Codebook:
+    """Validate codebook YAML ``text``; ``source`` names it in error messages.
+
+    ``window_keys=False`` accepts shortcuts that the coding window keeps for itself
+    (:mod:`socialcoder.domain.keys`): only for reading a codebook a study stored before that
+    rule, so that the study still opens; every new codebook is checked."""
     data, lines = compose_tree(text, source=source)
-    return _Builder(source, lines).build(data)
+    return _Builder(source, lines, window_keys=window_keys).build(data)
 
 
 def codebook_from_dict(data: Mapping[str, Any], *, source: str = "codebook") -> Codebook:
@@ -78,9 +83,10 @@ def codebook_from_dict(data: Mapping[str, Any], *, source: str = "codebook") -> 
 
 
 class _Builder:
-    def __init__(self, source: str, lines: dict[Path_, int]) -> None:
+    def __init__(self, source: str, lines: dict[Path_, int], *, window_keys: bool = True) -> None:
         self.source = source
         self.lines = lines
+        self.window_keys = window_keys
         self.data: Any = None
 
     # -- errors ---------------------------------------------------------------------------------
@@ -169,6 +175,8 @@ class _Builder:
             raise self._pydantic_error(exc) from None
         dimensions = [self._dimension(i, dim) for i, dim in enumerate(model.dimensions)]
         self._check_unique(dimensions)
+        if self.window_keys:
+            self._check_window_keys(dimensions)
         return Codebook(
             name=model.name,
             version=model.version,
@@ -294,6 +302,20 @@ class _Builder:
                         f"shortcut {dim.shortcut!r} is already used by dimension {other!r}",
                     )
                 shortcuts[folded] = i
+
+    def _check_window_keys(self, dimensions: list[Dimension]) -> None:
+        """Refuse, all named at once, shortcuts the coding window keeps for itself."""
+        found: list[tuple[Path_, str]] = []
+        for i, dim in enumerate(dimensions):
+            if dim.shortcut and (problem := keys.dimension_key_problem(dim.shortcut)):
+                found.append((("dimensions", i, "shortcut"), problem))
+            for j, value in enumerate(dim.values):
+                if value.shortcut and (problem := keys.value_key_problem(value.shortcut, j + 1)):
+                    found.append((("dimensions", i, "values", j, "shortcut"), problem))
+        if found:
+            first = found[0][0]
+            message = "; ".join(f"{self.describe(path)}{problem}" for path, problem in found)
+            raise CodebookError(message, source=self.source, line=self.line_of(first))
 
 
 def _shown(raw: object) -> str:

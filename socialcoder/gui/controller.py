@@ -5,8 +5,9 @@ It owns the segment model and the undo stack and calls only services (show_trans
 at once (one transaction) and pushed on the undo stack as a :class:`ChangeCommand`; the model
 then repaints just the row that changed.
 
-Keys (when the segment list has focus): J/K next/previous segment, N next uncoded codable
-segment, a dimension's shortcut toggles a binary code or *arms* a nominal/ordinal/session
+Keys (when the segment list has focus; the window's own keys are in
+:mod:`socialcoder.domain.keys`, which the codebook loader keeps free): J/K next/previous
+segment, N next uncoded codable segment, a dimension's shortcut toggles a binary code or *arms* a nominal/ordinal/session
 dimension (then the value's shortcut or a digit 1-9 picks a value, Delete clears it, Esc
 cancels), Delete/Backspace with nothing armed clears all codes of the segment, M edits the
 memo, ? or F1 shows the selected dimension's details.
@@ -20,6 +21,7 @@ from PySide6.QtCore import QItemSelectionModel, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QUndoStack
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
+from socialcoder.domain import keys
 from socialcoder.domain.codebook import Dimension, Scale, Unit
 from socialcoder.errors import UserError
 from socialcoder.gui.commands import ChangeCommand
@@ -413,19 +415,19 @@ class CodingController(QObject):
         if key in _CLEAR_KEYS:
             self.clear_segment()
             return True
-        if key == Qt.Key.Key_F1 or text == "?":
+        if key == Qt.Key.Key_F1 or text == keys.DETAILS:
             self.detailsToggled.emit()
             return True
-        if text == "j":
+        if text == keys.NEXT_SEGMENT:
             self.move(1)
             return True
-        if text == "k":
+        if text == keys.PREVIOUS_SEGMENT:
             self.move(-1)
             return True
-        if text == "n":
+        if text == keys.NEXT_UNCODED:
             self.go_next_uncoded()
             return True
-        if text == "m":
+        if text == keys.MEMO:
             self.memoRequested.emit()
             return True
         if text:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from socialcoder.domain import keys as keymap
 from socialcoder.domain.codebook import Dimension, Unit
 from socialcoder.errors import UserError
 from socialcoder.gui import file_actions
@@ -195,7 +196,7 @@ class MainWindow(QMainWindow):
             self.addAction(a)
         m.addSeparator()
         self._action(m, "&Find in transcript…", self.find_bar.open_bar, "Ctrl+F")
-        self._action(m, "Edit &memo…", self.edit_memo, "M", window=False)
+        self._action(m, "Edit &memo…", self.edit_memo, keymap.MEMO.upper(), window=False)
         self._action(
             m,
             "&Clear codes of segment",
@@ -209,13 +210,25 @@ class MainWindow(QMainWindow):
         self.code_menu.aboutToShow.connect(self._fill_code_menu)
 
         m = bar.addMenu("&Navigate")
-        self._action(m, "&Next segment", lambda: self._ctl("move", 1), "J", window=False)
-        self._action(m, "&Previous segment", lambda: self._ctl("move", -1), "K", window=False)
+        self._action(
+            m,
+            "&Next segment",
+            lambda: self._ctl("move", 1),
+            keymap.NEXT_SEGMENT.upper(),
+            window=False,
+        )
+        self._action(
+            m,
+            "&Previous segment",
+            lambda: self._ctl("move", -1),
+            keymap.PREVIOUS_SEGMENT.upper(),
+            window=False,
+        )
         self._action(
             m,
             "Next &uncoded segment",
             lambda: self._ctl("go_next_uncoded"),
-            "N",
+            keymap.NEXT_UNCODED.upper(),
             "Next codable segment you have not coded yet",
             window=False,
         )
@@ -233,7 +246,7 @@ class MainWindow(QMainWindow):
             m,
             "Dimension &details",
             self.toggle_details,
-            ["F1", "?"],
+            ["F1", keymap.DETAILS],
             "Show or hide the definition, criteria and examples",
             window=False,
         )
@@ -258,7 +271,7 @@ class MainWindow(QMainWindow):
                 self.code_menu,
                 f"{verb} {dim.label}{where}",
                 lambda _=False, d=dim: self._press(d),
-                dim.shortcut or "",
+                keymap.coding_shortcut(dim) or "",
                 dim.definition[:200],
                 window=False,
             )
@@ -366,8 +379,25 @@ class MainWindow(QMainWindow):
                 ctl.open_transcript(transcript)
             except UserError as exc:
                 show_error(self, str(exc))
+        self._warn_key_conflicts(study)
         self.activateWindow()
         self.segment_view.setFocus()
+
+    def _warn_key_conflicts(self, study: Study) -> None:
+        """A codebook stored before the loader refused the window's own keys: say which
+        shortcuts the window takes for itself (new codebooks are refused when loaded)."""
+        conflicts = [
+            f"{key}: {problem}" for key, problem in keymap.shortcut_conflicts(study.codebook)
+        ]
+        if conflicts:
+            show_error(
+                self,
+                "This study's codebook was recorded before SocialCoder refused these shortcuts; "
+                "the window keeps its own keys, so use the Code menu or a double-click for these "
+                "dimensions, or record a codebook with other shortcuts (socialcoder codebook "
+                "update):\n\n" + "\n".join(conflicts),
+                "Codebook shortcuts",
+            )
 
     def refresh_transcripts(self) -> None:
         """Reload the transcripts list (this coder's progress only: blind coding)."""

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from socialcoder.domain.codebook import Codebook, Dimension, Scale
+from socialcoder.domain.keys import coding_shortcut
 from socialcoder.gui.theme import chip_text, dimension_color, text_on
 from socialcoder.services.queries import SegmentView, TranscriptSummary
 
@@ -236,7 +237,11 @@ class CodebookPanel(QWidget):
         self._keys = keys
         self.table.setRowCount(len(dims))
         for row, dim in enumerate(dims):
-            key = _item((dim.shortcut or "").upper(), f"Press {dim.shortcut} to code {dim.key}")
+            shortcut = coding_shortcut(dim)
+            key = _item(
+                (shortcut or "").upper(),
+                f"Press {shortcut} to code {dim.key}" if shortcut else "No key: double-click",
+            )
             color = dimension_color(dim)
             key.setBackground(color)
             key.setForeground(text_on(color))

@@ -237,7 +237,7 @@ def retry_transient(
 def _parse_stored(source_yaml: str, source: str) -> Codebook:
     """A stored codebook, parsed once per process (Codebook is immutable; parsing YAML costs
     ~0.1 s, which every command and every test would otherwise pay when opening a study)."""
-    return parse_codebook(source_yaml, source=source)
+    return parse_codebook(source_yaml, source=source, window_keys=False)
 
 
 def _sqlite_path_problem(path: Path) -> str | None:

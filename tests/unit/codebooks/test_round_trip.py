@@ -68,13 +68,16 @@ MULTILINE = st.lists(ANY_TEXT, min_size=1, max_size=3).map("\n".join)
 KEYS = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
 COLORS = st.from_regex(r"#[0-9a-f]{6}", fullmatch=True)
 SHORTCUT_CHARS = string.ascii_letters + string.digits
+# the coding window keeps j, k, n, m; a value's digit shortcut must be its own position
+DIMENSION_SHORTCUTS = "".join(c for c in SHORTCUT_CHARS if c.lower() not in "jknm")
+VALUE_SHORTCUTS = string.ascii_letters + "0"
 
 
-def _shortcuts(draw: st.DrawFn, n: int) -> list[str | None]:
+def _shortcuts(draw: st.DrawFn, n: int, chars: str = DIMENSION_SHORTCUTS) -> list[str | None]:
     chosen: list[str | None] = []
     used: set[str] = set()
     for _ in range(n):
-        ch = draw(st.none() | st.sampled_from(SHORTCUT_CHARS))
+        ch = draw(st.none() | st.sampled_from(chars))
         if ch is not None and ch.lower() in used:
             ch = None
         if ch is not None:
@@ -100,7 +103,7 @@ def values_for(draw: st.DrawFn, scale: Scale) -> tuple[CodeValue, ...]:
         )
     else:
         texts = draw(st.lists(ANY_TEXT, min_size=2, max_size=6, unique=True))
-    shortcuts = _shortcuts(draw, len(texts))
+    shortcuts = _shortcuts(draw, len(texts), VALUE_SHORTCUTS)
     labels = [draw(st.none() | ANY_TEXT) or text for text in texts]
     return tuple(CodeValue(t, lab, s) for t, lab, s in zip(texts, labels, shortcuts, strict=True))
 
