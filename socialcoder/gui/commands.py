@@ -2,7 +2,8 @@
 
 The action is performed *before* the command is pushed (so a refusal raises and nothing is
 pushed); the first ``redo()`` that QUndoStack.push makes is therefore skipped. ``undo()``
-puts the old state back with the same services (:func:`apply_change`), ``redo()`` the new.
+puts the old state back with the same services (:func:`apply_changes`: all the changes of
+one step in one transaction), ``redo()`` the new.
 After each, ``on_applied(change)`` tells the window which row to repaint.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from PySide6.QtGui import QUndoCommand
 
 from socialcoder.services.coding import Change
-from socialcoder.services.gui_support import apply_change
+from socialcoder.services.gui_support import apply_changes
 from socialcoder.services.study import Study
 
 Applied = Callable[[Change], None]
@@ -57,9 +58,9 @@ class ChangeCommand(QUndoCommand):
         if self._first:
             self._first = False
             return
-        for change in self._changes:
-            self._on_applied(apply_change(self._study, change, undo=False))
+        for change in apply_changes(self._study, self._changes, undo=False):
+            self._on_applied(change)
 
     def undo(self) -> None:
-        for change in reversed(self._changes):
-            self._on_applied(apply_change(self._study, change, undo=True))
+        for change in apply_changes(self._study, self._changes, undo=True):
+            self._on_applied(change)

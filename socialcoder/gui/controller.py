@@ -29,6 +29,7 @@ from socialcoder.gui.segment_model import SegmentListModel
 from socialcoder.services.coding import (
     Change,
     clear_code,
+    clear_segment,
     set_code,
     set_completed,
     set_segment_memo,
@@ -261,27 +262,25 @@ class CodingController(QObject):
         )
 
     def clear_segment(self) -> None:
-        """Clear every code of the current segment (one undo step)."""
+        """Clear every code of the current segment: one transaction, one undo step."""
         seg = self.current_segment()
         if seg is None or not seg.codes:
             self.statusMessage.emit("Nothing to clear on this segment.")
             return
-        changes = []
         try:
-            for key in list(seg.codes):
-                change = clear_code(
-                    self.study,
-                    coder=self.coder,
-                    transcript=self.transcript or "",
-                    segment=seg.index,
-                    dimension=key,
-                )
-                changes.append(change)
-                self.apply(change)
-        finally:
-            if changes:
-                text = f"clear all codes on segment {seg.index}"
-                self.undo_stack.push(ChangeCommand(self.study, changes, self.apply, text))
+            changes = clear_segment(
+                self.study, coder=self.coder, transcript=self.transcript or "", segment=seg.index
+            )
+        except UserError as exc:
+            self.statusMessage.emit(f"Not stored: {exc}")
+            return
+        if not changes:
+            self.statusMessage.emit("Nothing to clear on this segment.")
+            return
+        for change in changes:
+            self.apply(change)
+        text = f"clear all codes on segment {seg.index}"
+        self.undo_stack.push(ChangeCommand(self.study, changes, self.apply, text))
         self.statusMessage.emit(f"Cleared the codes of segment {seg.index}.")
 
     def set_memo(self, text: str) -> None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from socialcoder.errors import StudyError
 from socialcoder.services.coders import coder_id
@@ -68,22 +70,7 @@ def assign(study: Study, *, coder: str, transcript: str, purpose: str = "primary
     if purpose not in PURPOSES:
         raise StudyError(f"purpose must be one of {', '.join(PURPOSES)}")
     with study.write() as session:
-        cid = coder_id(session, coder)
-        tid = transcript_id(session, transcript)
-        if session.get(AssignmentRow, (cid, tid)) is not None:
-            return False
-        session.add(
-            AssignmentRow(coder_id=cid, transcript_id=tid, purpose=purpose, assigned_at=now())
-        )
-        audit(
-            session,
-            actor="lead",
-            action="assign",
-            coder_id=cid,
-            transcript_id=tid,
-            new_value=purpose,
-        )
-    return True
+        return _assign_in(session, coder, transcript, purpose, "lead")
 
 
 def plan_assignments(
@@ -148,26 +135,34 @@ def plan_assignments(
 
 def apply_assignments(study: Study, plan: list[Assignment], *, actor: str = "lead") -> int:
     """Store a plan in one transaction (skipping any pair assigned meanwhile)."""
-    stored = 0
     with study.write() as session:
-        for a in plan:
-            cid = coder_id(session, a.coder)
-            tid = transcript_id(session, a.transcript)
-            if session.get(AssignmentRow, (cid, tid)) is not None:
-                continue
-            session.add(
-                AssignmentRow(coder_id=cid, transcript_id=tid, purpose=a.purpose, assigned_at=now())
-            )
-            audit(
-                session,
-                actor=actor,
-                action="assign",
-                coder_id=cid,
-                transcript_id=tid,
-                new_value=a.purpose,
-            )
-            stored += 1
-    return stored
+        return sum(_assign_in(session, a.coder, a.transcript, a.purpose, actor) for a in plan)
+
+
+def assign_pairs(study: Study, pairs: Sequence[tuple[str, str]], *, actor: str = "lead") -> int:
+    """Assign (transcript, coder) pairs chosen by hand, in one transaction (all or none): a
+    transcript's first coder is its primary coder, every further one a reliability coder.
+    Returns how many pairs were new."""
+    with study.write() as session:
+        assigned = set(session.scalars(select(AssignmentRow.transcript_id)))
+        stored = 0
+        for transcript, coder in pairs:
+            tid = transcript_id(session, transcript)
+            purpose = "reliability" if tid in assigned else "primary"
+            stored += _assign_in(session, coder, transcript, purpose, actor)
+            assigned.add(tid)
+        return stored
+
+
+def _assign_in(session: Session, coder: str, transcript: str, purpose: str, actor: str) -> bool:
+    cid = coder_id(session, coder)
+    tid = transcript_id(session, transcript)
+    if session.get(AssignmentRow, (cid, tid)) is not None:
+        return False
+    session.add(AssignmentRow(coder_id=cid, transcript_id=tid, purpose=purpose, assigned_at=now()))
+    audit(session, actor=actor, action="assign", coder_id=cid, transcript_id=tid, new_value=purpose)
+    session.flush()
+    return True
 
 
 def progress(study: Study) -> list[ProgressEntry]:

@@ -1,7 +1,9 @@
 """Coding actions: set or clear a code, write a segment memo, complete or reopen a transcript.
 
 Each action is one transaction and one audit entry, and returns a :class:`Change` that carries
-the state before and after, so that the GUI can undo it by applying the old state again.
+the state before and after, so that the GUI can undo it by applying the old state again. The
+``*_in`` forms run inside a caller's transaction, so that one user action made of several
+changes (clearing a segment, undoing it) is one unit of work: all of it or nothing.
 
 On a server study in server mode the database writes the audit entry (:func:`audit` then only
 says why), and a coder's login acts through the study's functions, on its own work only.
@@ -25,6 +27,7 @@ from socialcoder.storage.models import (
     AuditRow,
     CodeRow,
     CompletionRow,
+    DimensionRow,
     SegmentMemoRow,
     SegmentRow,
     TranscriptRow,
@@ -175,57 +178,86 @@ def set_code(
 ) -> Change:
     """Set one code (checked against the scale and the speaker role). ``memo=None`` keeps
     the code's memo; ``""`` clears it."""
+    with study.write() as session:
+        return set_code_in(
+            session,
+            study,
+            coder=coder,
+            transcript=transcript,
+            segment=segment,
+            dimension=dimension,
+            value=value,
+            memo=memo,
+            actor=actor,
+            reason=reason,
+        )
+
+
+def set_code_in(
+    session: Session,
+    study: Study,
+    *,
+    coder: str,
+    transcript: str,
+    segment: int | None,
+    dimension: str,
+    value: object,
+    memo: str | None = None,
+    actor: str | None = None,
+    reason: str | None = None,
+) -> Change:
+    """:func:`set_code` inside the caller's transaction (several actions, one unit of work)."""
     dim = study.dimension(dimension)
     try:
         text = dim.dimension.parse_value(value)
         check_memo(memo)
     except ValueError as exc:
         raise StudyError(str(exc)) from None
-    with study.write() as session:
-        if study.login_coder is not None:
-            own_work_only(study, coder)
-            tid, seg = _unit(study, session, transcript, segment, dim)
-            old_value, old_memo, new_memo = server_api.set_code(
-                session.connection(), tid, seg.id if seg else None, dim.id, text, memo
-            )
-            return Change(
-                coder, transcript, segment, dimension, "code", old_value, text, old_memo, new_memo
-            )
-        cid = coder_id(session, coder)
+    if study.login_coder is not None:
+        own_work_only(study, coder)
         tid, seg = _unit(study, session, transcript, segment, dim)
-        row = _find_code(session, cid, tid, seg, dim.id)
-        old_value, old_memo = (row.value, row.memo) if row else (None, None)
-        new_memo = old_memo if memo is None else (memo or None)
-        stamp = now()
-        if row is None:
-            row = CodeRow(
-                coder_id=cid,
-                transcript_id=tid,
-                segment_id=seg.id if seg else None,
-                dimension_id=dim.id,
-                dim_enumerated=dim.enumerated,
-                unit_role=seg.role if seg else SESSION_UNIT,
-                created_at=stamp,
-            )
-            session.add(row)
-        if (old_value, old_memo) != (text, new_memo):
-            row.value = text
-            row.value_enum = text if dim.enumerated else None
-            row.memo = new_memo
-            row.codebook_version_id = study.codebook_version_id
-            row.updated_at = stamp
-            audit(
-                session,
-                actor=actor or coder,
-                action="set",
-                coder_id=cid,
-                transcript_id=tid,
-                segment_idx=segment,
-                dimension_key=dimension,
-                old_value=old_value,
-                new_value=text,
-                reason=reason,
-            )
+        old_value, old_memo, new_memo = server_api.set_code(
+            session.connection(), tid, seg.id if seg else None, dim.id, text, memo
+        )
+        return Change(
+            coder, transcript, segment, dimension, "code", old_value, text, old_memo, new_memo
+        )
+    cid = coder_id(session, coder)
+    tid, seg = _unit(study, session, transcript, segment, dim)
+    row = _find_code(session, cid, tid, seg, dim.id)
+    old_value, old_memo = (row.value, row.memo) if row else (None, None)
+    new_memo = old_memo if memo is None else (memo or None)
+    stamp = now()
+    if row is None:
+        row = CodeRow(
+            coder_id=cid,
+            transcript_id=tid,
+            segment_id=seg.id if seg else None,
+            dimension_id=dim.id,
+            dim_enumerated=dim.enumerated,
+            unit_role=seg.role if seg else SESSION_UNIT,
+            created_at=stamp,
+        )
+        session.add(row)
+    if (old_value, old_memo) != (text, new_memo):
+        row.value = text
+        row.value_enum = text if dim.enumerated else None
+        row.memo = new_memo
+        row.codebook_version_id = study.codebook_version_id
+        row.updated_at = stamp
+        audit(
+            session,
+            actor=actor or coder,
+            action="set",
+            coder_id=cid,
+            transcript_id=tid,
+            segment_idx=segment,
+            dimension_key=dimension,
+            old_value=old_value,
+            new_value=text,
+            reason=reason,
+        )
+        session.flush()
     return Change(
         coder, transcript, segment, dimension, "code", old_value, text, old_memo, new_memo
     )
@@ -243,36 +275,96 @@ def clear_code(
     reason: str | None = None,
 ) -> Change:
     """Remove one code (and its memo); clearing an empty unit changes nothing."""
+    with study.write() as session:
+        return clear_code_in(
+            session,
+            study,
+            coder=coder,
+            transcript=transcript,
+            segment=segment,
+            dimension=dimension,
+            actor=actor,
+            reason=reason,
+        )
+
+
+def clear_code_in(
+    session: Session,
+    study: Study,
+    *,
+    coder: str,
+    transcript: str,
+    segment: int | None,
+    dimension: str,
+    actor: str | None = None,
+    reason: str | None = None,
+) -> Change:
+    """:func:`clear_code` inside the caller's transaction."""
     dim = study.dimension(dimension)
+    if study.login_coder is not None:
+        own_work_only(study, coder)
+        tid, seg = _unit(study, session, transcript, segment, dim)
+        old_value, old_memo = server_api.clear_code(
+            session.connection(), tid, seg.id if seg else None, dim.id
+        )
+        return Change(
+            coder, transcript, segment, dimension, "code", old_value, None, old_memo, None
+        )
+    cid = coder_id(session, coder)
+    tid, seg = _unit(study, session, transcript, segment, dim)
+    row = _find_code(session, cid, tid, seg, dim.id)
+    if row is None:
+        return Change(coder, transcript, segment, dimension, "code", None, None)
+    old_value, old_memo = row.value, row.memo
+    session.delete(row)
+    audit(
+        session,
+        actor=actor or coder,
+        action="clear",
+        coder_id=cid,
+        transcript_id=tid,
+        segment_idx=segment,
+        dimension_key=dimension,
+        old_value=old_value,
+        reason=reason,
+    )
+    session.flush()
+    return Change(coder, transcript, segment, dimension, "code", old_value, None, old_memo, None)
+
+
+@_retry
+def clear_segment(
+    study: Study, *, coder: str, transcript: str, segment: int, actor: str | None = None
+) -> list[Change]:
+    """Remove every code of ``coder`` on one segment, in one transaction (all or nothing);
+    returns one Change per code removed, in codebook order."""
     with study.write() as session:
         if study.login_coder is not None:
             own_work_only(study, coder)
-            tid, seg = _unit(study, session, transcript, segment, dim)
-            old_value, old_memo = server_api.clear_code(
-                session.connection(), tid, seg.id if seg else None, dim.id
-            )
-            return Change(
-                coder, transcript, segment, dimension, "code", old_value, None, old_memo, None
-            )
         cid = coder_id(session, coder)
-        tid, seg = _unit(study, session, transcript, segment, dim)
-        row = _find_code(session, cid, tid, seg, dim.id)
-        if row is None:
-            return Change(coder, transcript, segment, dimension, "code", None, None)
-        old_value, old_memo = row.value, row.memo
-        session.delete(row)
-        audit(
-            session,
-            actor=actor or coder,
-            action="clear",
-            coder_id=cid,
-            transcript_id=tid,
-            segment_idx=segment,
-            dimension_key=dimension,
-            old_value=old_value,
-            reason=reason,
-        )
-    return Change(coder, transcript, segment, dimension, "code", old_value, None, old_memo, None)
+        tid = transcript_id(session, transcript)
+        seg = segment_row(session, tid, segment, transcript)
+        if server_api.is_coder(session.connection()):
+            mine = server_api.my_codes(tid)
+            coded_ids = select(mine.c.dimension_id).where(mine.c.segment_id == seg.id)
+        else:
+            coded_ids = select(CodeRow.dimension_id).where(
+                CodeRow.coder_id == cid, CodeRow.segment_id == seg.id
+            )
+        coded = set(session.scalars(select(DimensionRow.key).where(DimensionRow.id.in_(coded_ids))))
+        return [
+            clear_code_in(
+                session,
+                study,
+                coder=coder,
+                transcript=transcript,
+                segment=segment,
+                dimension=key,
+                actor=actor,
+            )
+            for key in study.codebook.keys
+            if key in coded
+        ]
 
 
 @_retry
@@ -280,46 +372,55 @@ def set_segment_memo(
     study: Study, *, coder: str, transcript: str, segment: int, text: str
 ) -> Change:
     """Write (or, with empty text, remove) a coder's memo on a segment."""
+    with study.write() as session:
+        return set_segment_memo_in(
+            session, study, coder=coder, transcript=transcript, segment=segment, text=text
+        )
+
+
+def set_segment_memo_in(
+    session: Session, study: Study, *, coder: str, transcript: str, segment: int, text: str
+) -> Change:
+    """:func:`set_segment_memo` inside the caller's transaction."""
     text = text.strip()
     try:
         check_memo(text)
     except ValueError as exc:
         raise StudyError(str(exc)) from None
-    with study.write() as session:
-        if study.login_coder is not None:
-            own_work_only(study, coder)
-            tid = transcript_id(session, transcript)
-            seg = segment_row(session, tid, segment, transcript)
-            old, new = server_api.set_memo(session.connection(), seg.id, text)
-            return Change(coder, transcript, segment, None, "memo", None, None, old, new)
-        cid = coder_id(session, coder)
+    if study.login_coder is not None:
+        own_work_only(study, coder)
         tid = transcript_id(session, transcript)
         seg = segment_row(session, tid, segment, transcript)
-        row = session.scalars(
-            select(SegmentMemoRow)
-            .where(SegmentMemoRow.coder_id == cid, SegmentMemoRow.segment_id == seg.id)
-            .with_for_update()
-        ).one_or_none()
-        old = row.text if row else None
-        new = text or None
-        if old == new:
-            return Change(coder, transcript, segment, None, "memo", None, None, old, new)
-        if new is None:
-            session.execute(delete(SegmentMemoRow).where(SegmentMemoRow.id == row.id))  # type: ignore[union-attr]
-        elif row is None:
-            session.add(SegmentMemoRow(coder_id=cid, segment_id=seg.id, text=new, updated_at=now()))
-        else:
-            row.text, row.updated_at = new, now()
-        audit(
-            session,
-            actor=coder,
-            action="memo",
-            coder_id=cid,
-            transcript_id=tid,
-            segment_idx=segment,
-            old_value=old,
-            new_value=new,
-        )
+        old, new = server_api.set_memo(session.connection(), seg.id, text)
+        return Change(coder, transcript, segment, None, "memo", None, None, old, new)
+    cid = coder_id(session, coder)
+    tid = transcript_id(session, transcript)
+    seg = segment_row(session, tid, segment, transcript)
+    row = session.scalars(
+        select(SegmentMemoRow)
+        .where(SegmentMemoRow.coder_id == cid, SegmentMemoRow.segment_id == seg.id)
+        .with_for_update()
+    ).one_or_none()
+    old = row.text if row else None
+    new = text or None
+    if old == new:
+        return Change(coder, transcript, segment, None, "memo", None, None, old, new)
+    if new is None:
+        session.execute(delete(SegmentMemoRow).where(SegmentMemoRow.id == row.id))  # type: ignore[union-attr]
+    elif row is None:
+        session.add(SegmentMemoRow(coder_id=cid, segment_id=seg.id, text=new, updated_at=now()))
+    else:
+        row.text, row.updated_at = new, now()
+    audit(
+        session,
+        actor=coder,
+        action="memo",
+        coder_id=cid,
+        transcript_id=tid,
+        segment_idx=segment,
+        old_value=old,
+        new_value=new,
+    )
     return Change(coder, transcript, segment, None, "memo", None, None, old, new)
 
 
@@ -328,29 +429,38 @@ def set_completed(study: Study, *, coder: str, transcript: str, completed: bool 
     """Mark a transcript complete for a coder (or reopen it). After completion, a binary
     dimension left empty on an applicable segment counts as *absent*; before, as missing."""
     with study.write() as session:
-        if study.login_coder is not None:
-            own_work_only(study, coder)
-            tid = transcript_id(session, transcript)
-            was = server_api.set_completed(session.connection(), tid, completed)
-            return Change(
-                coder, transcript, None, None, "completion", str(int(was)), str(int(completed))
-            )
-        cid = coder_id(session, coder)
+        return set_completed_in(
+            session, study, coder=coder, transcript=transcript, completed=completed
+        )
+
+
+def set_completed_in(
+    session: Session, study: Study, *, coder: str, transcript: str, completed: bool = True
+) -> Change:
+    """:func:`set_completed` inside the caller's transaction."""
+    if study.login_coder is not None:
+        own_work_only(study, coder)
         tid = transcript_id(session, transcript)
-        row = session.get(CompletionRow, (cid, tid), with_for_update=True)
-        was = row is not None
-        if completed and not was:
-            session.add(CompletionRow(coder_id=cid, transcript_id=tid, completed_at=now()))
-        elif not completed and was:
-            session.delete(row)
-        if was != completed:
-            audit(
-                session,
-                actor=coder,
-                action="complete" if completed else "reopen",
-                coder_id=cid,
-                transcript_id=tid,
-                old_value=str(int(was)),
-                new_value=str(int(completed)),
-            )
+        was = server_api.set_completed(session.connection(), tid, completed)
+        return Change(
+            coder, transcript, None, None, "completion", str(int(was)), str(int(completed))
+        )
+    cid = coder_id(session, coder)
+    tid = transcript_id(session, transcript)
+    row = session.get(CompletionRow, (cid, tid), with_for_update=True)
+    was = row is not None
+    if completed and not was:
+        session.add(CompletionRow(coder_id=cid, transcript_id=tid, completed_at=now()))
+    elif not completed and was:
+        session.delete(row)
+    if was != completed:
+        audit(
+            session,
+            actor=coder,
+            action="complete" if completed else "reopen",
+            coder_id=cid,
+            transcript_id=tid,
+            old_value=str(int(was)),
+            new_value=str(int(completed)),
+        )
     return Change(coder, transcript, None, None, "completion", str(int(was)), str(int(completed)))

@@ -1,5 +1,6 @@
-"""Small Qt-free helpers for the coding window: undoing a :class:`Change` with the same
-services that made it, and working out which segments are codable and coded.
+"""Small Qt-free helpers for the coding window: undoing :class:`Change` values with the same
+services that made them (the changes of one user action in one transaction), and working out
+which segments are codable and coded.
 
 Data shapes: a :class:`~socialcoder.services.queries.SegmentView` carries ``role`` and
 ``codes`` (dimension key -> value text of *one* coder); nothing here reads other coders' codes.
@@ -9,30 +10,44 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy.orm import Session
+
 from socialcoder.domain.codebook import Codebook
 from socialcoder.services.coding import (
     Change,
-    clear_code,
-    set_code,
-    set_completed,
-    set_segment_memo,
+    clear_code_in,
+    set_code_in,
+    set_completed_in,
+    set_segment_memo_in,
 )
 from socialcoder.services.queries import SegmentView
-from socialcoder.services.study import Study
+from socialcoder.services.study import Study, retry_transient
 
 
-def apply_change(study: Study, change: Change, *, undo: bool) -> Change:
-    """Put the state before (``undo=True``) or after (``undo=False``) ``change`` back in place,
-    each as one transaction through the ordinary coding services; returns their Change."""
+@retry_transient(also=frozenset({"23505"}))
+def apply_changes(study: Study, changes: Sequence[Change], *, undo: bool) -> list[Change]:
+    """Undo (walking ``changes`` backwards) or redo (forwards) several changes of one user
+    action in one transaction: all of them or none. Returns the Changes made, in that order."""
+    ordered = list(reversed(changes)) if undo else list(changes)
+    with study.write() as session:
+        return [_apply_in(session, study, change, undo=undo) for change in ordered]
+
+
+def _apply_in(session: Session, study: Study, change: Change, *, undo: bool) -> Change:
     if change.kind == "completion":
         value = change.old_value if undo else change.new_value
-        return set_completed(
-            study, coder=change.coder, transcript=change.transcript, completed=value == "1"
+        return set_completed_in(
+            session,
+            study,
+            coder=change.coder,
+            transcript=change.transcript,
+            completed=value == "1",
         )
     if change.kind == "memo":
         assert change.segment is not None
         memo = change.old_memo if undo else change.new_memo
-        return set_segment_memo(
+        return set_segment_memo_in(
+            session,
             study,
             coder=change.coder,
             transcript=change.transcript,
@@ -44,14 +59,16 @@ def apply_change(study: Study, change: Change, *, undo: bool) -> Change:
         (change.old_value, change.old_memo) if undo else (change.new_value, change.new_memo)
     )
     if value is None:
-        return clear_code(
+        return clear_code_in(
+            session,
             study,
             coder=change.coder,
             transcript=change.transcript,
             segment=change.segment,
             dimension=change.dimension,
         )
-    return set_code(
+    return set_code_in(
+        session,
         study,
         coder=change.coder,
         transcript=change.transcript,

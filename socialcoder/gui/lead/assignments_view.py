@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from socialcoder.errors import UserError
 from socialcoder.gui.lead.rule_dialog import RuleDialog
 from socialcoder.gui.lead.tables import Cell, fill, make_table
-from socialcoder.services.assignments import assign, list_assignments
+from socialcoder.services.assignments import assign_pairs, list_assignments
 from socialcoder.services.coders import add_coders, list_coders, rename_coder, set_coder_active
 from socialcoder.services.queries import CoderProgress, list_transcripts
 from socialcoder.services.study import Study
@@ -210,15 +210,11 @@ class AssignmentsView(QWidget):
         if not pairs:
             self.statusMessage.emit("Select cells (transcript × coder) to assign first.")
             return
-        assigned = {a.transcript for a in list_assignments(self.study)}
-        stored = 0
         try:
-            for transcript, coder in pairs:
-                purpose = "reliability" if transcript in assigned else "primary"
-                stored += assign(self.study, coder=coder, transcript=transcript, purpose=purpose)
-                assigned.add(transcript)
+            stored = assign_pairs(self.study, pairs, actor=self.lead)  # one transaction
         except UserError as exc:
-            QMessageBox.warning(self, "Assign", str(exc))
+            QMessageBox.warning(self, "Assign", f"Nothing was assigned: {exc}")
+            return
         self.refresh()
         self.changed.emit()
         self.statusMessage.emit(
