@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from socialcoder.domain.codebook import Unit
 from socialcoder.services.coders import coder_id
 from socialcoder.services.coding import transcript_id
-from socialcoder.services.study import Study
+from socialcoder.services.study import CONSENSUS, Study
 from socialcoder.storage import server_api
 from socialcoder.storage.models import (
     AssignmentRow,
@@ -50,6 +50,16 @@ class TranscriptSummary:
     source_name: str
     format: str
     progress: dict[str, CoderProgress] = field(default_factory=dict)
+
+    @property
+    def coders(self) -> list[str]:
+        """Coders (not the consensus layer) assigned to it or who coded or completed it."""
+        return [c for c in self.progress if c != CONSENSUS]
+
+    @property
+    def double_coded(self) -> bool:
+        """Two or more coders on it (by assignment or in fact): usable for reliability."""
+        return len(self.coders) >= 2
 
     def to_json(self) -> dict[str, object]:
         return {

@@ -157,7 +157,7 @@ class AssignmentsView(QWidget):
             rows.append(row)
         fill(self.grid, rows)
         assignments = list_assignments(self.study)
-        doubled = len({a.transcript for a in assignments if a.purpose == "reliability"})
+        doubled = sum(t.double_coded for t in summaries)  # assigned or coded: queries.py
         unassigned = len(set(self.transcripts) - {a.transcript for a in assignments})
         parts = [
             f"{c}: {v['assigned']} assigned, {v['complete']} complete" for c, v in per_coder.items()

@@ -4,6 +4,7 @@ buttons, and the 'accept all agreements' dialog."""
 from __future__ import annotations
 
 import html
+import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -14,7 +15,9 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -54,6 +57,35 @@ def value_key(dim: Dimension, position: int) -> str:
             if value == v.value:
                 return key
     return f"Alt+{position + 1}" if position < 9 else ""
+
+
+MEMO_PREVIEW = 280  # characters of a memo shown beside the values; the rest on demand
+_LONG_RUN = re.compile(r"(\S{12})(?=\S)")
+
+
+def memo_preview(text: str) -> tuple[str, bool]:
+    """(what the panel shows of a memo, whether it was shortened): at most
+    :data:`MEMO_PREVIEW` characters, with a break opportunity in every run of 12 characters
+    without a space, so that no memo can widen the window."""
+    short = text if len(text) <= MEMO_PREVIEW else text[:MEMO_PREVIEW].rstrip() + "…"
+    return _LONG_RUN.sub("\\1\u200b", short), len(text) > MEMO_PREVIEW
+
+
+class MemoDialog(QDialog):
+    """A coder's whole memo, scrollable and selectable (read-only)."""
+
+    def __init__(self, coder: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Memo of {coder}")
+        layout = QVBoxLayout(self)
+        self.text = QPlainTextEdit(self)
+        self.text.setReadOnly(True)
+        self.text.setPlainText(text)
+        layout.addWidget(self.text)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(640, 480)
 
 
 def context_html(d: Disagreement, dim: Dimension, ctx: ReviewContext) -> str:
@@ -130,12 +162,21 @@ class ValuesPanel(QGroupBox):
                 shown += " <small>(left empty)</small>"
             value = QLabel(f"<big><b>{shown}</b></big>", self)
             value.setObjectName(f"value_{coder}")
-            memo = QLabel(html.escape(memos.get(coder, "")) or "<i>no memo</i>", self)
+            full = memos.get(coder, "")
+            shown, shortened = memo_preview(full)
+            memo = QLabel(html.escape(shown) or "<i>no memo</i>", self)
             memo.setWordWrap(True)
             memo.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+            memo.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             memo.setObjectName(f"memo_{coder}")
             for row, w in enumerate((name, value, memo)):
                 self.grid.addWidget(w, row, col)
+            if shortened:
+                more = QPushButton(f"Whole memo ({len(full):,} characters)…", self)
+                more.setObjectName(f"more_{coder}")
+                more.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                more.clicked.connect(lambda _=False, c=coder, t=full: MemoDialog(c, t, self).exec())
+                self.grid.addWidget(more, 3, col)
             self.cells[coder] = value
         self.buttons_row.addWidget(QLabel("Consensus:", self))
         for i, v in enumerate(dim.values):
