@@ -19,6 +19,8 @@ from socialcoder.services.codebook_update import codebook_history, update_codebo
 from socialcoder.services.exporting import export_table
 from socialcoder.services.study import open_study
 
+DEFAULT_VERSION = load_default_codebook().version
+
 
 def _default(version: str = "2.0") -> dict[str, Any]:
     data = codebook_to_dict(load_default_codebook())
@@ -86,7 +88,7 @@ def test_allow_reorder_stores_it_and_records_it_in_the_history(target_sample, tm
     # the codes keep their values; their numbers follow the new order (mild 1 -> 2, strong 2 -> 1)
     assert {1.0, 2.0} <= set(numbers_before)
     assert numbers_after == [{0.0: 0.0, 1.0: 2.0, 2.0: 1.0}[n] for n in numbers_before]
-    assert [(h.number, h.version) for h in history] == [(1, "1.0"), (2, "2.0")]
+    assert [(h.number, h.version) for h in history] == [(1, DEFAULT_VERSION), (2, "2.0")]
     assert history[0].note is None
     assert history[1].note == (
         "values moved with --allow-reorder: resistance (none, mild, strong -> none, strong, mild)"
@@ -123,7 +125,7 @@ def test_cli_allow_reorder_and_history(cli, target_sample, tmp_path):
     assert done.code == 0, done.err
     assert "Values moved (recorded in the codebook history): resistance" in done.out
     history = json.loads(cli("codebook", "history", target_sample, "--json").out)
-    assert [h["version"] for h in history] == ["1.0", "2.0"]
+    assert [h["version"] for h in history] == [DEFAULT_VERSION, "2.0"]
     assert "resistance (none, mild, strong -> none, strong, mild)" in history[1]["note"]
     assert set(history[0]) == {"number", "name", "version", "recorded_at", "note"}
     text = cli("codebook", "history", target_sample)
