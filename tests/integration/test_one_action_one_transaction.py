@@ -113,3 +113,22 @@ def test_assigning_several_cells_is_all_or_nothing(study, monkeypatch, dump, tar
         (T2, "ben", "primary"),
     }
     assert assign_pairs(study, pairs) == 0
+
+
+def test_a_coders_login_clears_its_segment_through_the_servers_functions(make_lab):
+    """Server mode: a coder's login has no privilege on the codes table; clearing a segment
+    goes through the study's functions, all of it in one transaction, audited by the server."""
+    lab = make_lab(coders=("ana",), leads=())
+    with open_study(lab.url("ana")) as ana:
+        seg = _coded_segment(ana)
+        changes = clear_segment(ana, coder="ana", transcript=T1, segment=seg)
+        assert [c.old_value for c in changes] == ["1", "1", "mild"]
+        assert _codes(ana, seg) == {}
+        apply_changes(ana, changes, undo=True)
+        assert _codes(ana, seg) == {
+            "concordance": "1",
+            "resistance": "mild",
+            "incongruent_principles": "1",
+        }
+    rows = lab.sql("admin", "SELECT action FROM audit_log ORDER BY id")
+    assert [r[0] for r in rows].count("clear") == 3
