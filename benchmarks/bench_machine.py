@@ -134,7 +134,12 @@ def evaluate(spec: DimensionSpec, turns: pd.DataFrame, codes: pd.DataFrame, dev:
         f"units evaluated {d['units']:,}; 5 folds grouped by {d['grouping']['by']}; "
         f"{ev.seconds:.1f} s in all"
     )
-    print(f"alpha(machine, human)        {fmt(alpha)}   target >= {target:.2f}   {verdict(ok)}")
+    ci = d["alpha_machine_human_ci95"]
+    ci_text = f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
+    print(
+        f"alpha(machine, human)        {fmt(alpha)}{ci_text}   target >= {target:.2f}   "
+        f"{verdict(ok)}   (95% interval: bootstrap over transcripts)"
+    )
     overlap = d["overlap"]
     hh = overlap["alpha_human_human"]
     print(

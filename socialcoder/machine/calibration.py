@@ -1,17 +1,21 @@
-"""From decision values to calibrated probabilities and to the value a machine codes.
+"""From decision values to calibrated probabilities, and the value a machine codes.
 
-The linear classifier gives one decision value per value of the dimension (one-vs-rest). On
-decision values ``d`` that it produced for turns it did *not* learn from (inner
-cross-validation within the training data):
+The linear classifier gives one decision value per value of the dimension (one-vs-rest, each
+with balanced class weights). The machine codes the value with the largest decision value:
+balanced weights make every value's errors count alike, which keeps rare values (sustain
+talk, resistance) in the machine's codes.
 
-* **Calibration** (temperature and bias, a multinomial extension of Platt scaling):
-  ``p = softmax(d / T + b)``, with ``T > 0`` and ``b`` (``b[0] = 0``) minimising the weighted
-  log loss plus a small ridge on ``b``. These are the probabilities the machine reports.
-* **Decision offsets** ``o`` (``o[0] = 0``): the coded value is ``argmax(log p + o)``. The
-  offsets maximise Krippendorff's alpha (the dimension's level, the project's own alpha)
-  between the decisions and the training labels, by coordinate search over a grid. Class
-  weights and calibration pull towards opposite ends (rare values over- or under-coded); the
-  offsets settle where a human coder's value distribution and the machine's agree best.
+**Calibration** (temperature and bias, a multinomial extension of Platt scaling) turns decision
+values ``d`` into the probabilities the machine reports: ``p = softmax(d / T + b)``, with
+``T > 0`` and ``b`` (``b[0] = 0``) minimising the weighted log loss plus a small ridge on ``b``,
+fitted on decision values the classifier gave for turns it did *not* learn from (inner
+cross-validation within the training data). The coded value is not the most probable one when
+a value is rare: the probability says how likely the coded value is to be what a human coder
+would say.
+
+Decision offsets fitted on the inner folds to maximise alpha were tried on the development
+half of AnnoMI and lowered alpha (models of the inner folds, trained on less data, are less
+sure than the final model, so offsets fitted on them over-correct); they are not used.
 """
 
 from __future__ import annotations
@@ -23,31 +27,26 @@ import numpy as np
 from socialcoder.reliability._data import as_level
 from socialcoder.reliability.alpha import alpha_from_coincidences
 
-#: Offsets are searched on this grid, in rounds over the values.
-OFFSET_GRID = np.round(np.arange(-2.0, 2.0001, 0.1), 10)
-OFFSET_ROUNDS = 2
-#: An offset moves off 0 only for at least this gain in alpha.
-MIN_GAIN = 1e-4
 BIAS_RIDGE = 1e-3
 
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
-    """``p = softmax(d / temperature + bias)``; coded value ``argmax(log p + offsets)``."""
+    """``p = softmax(d / temperature + bias)``; the coded value is ``argmax(d)``."""
 
     temperature: float
     bias: np.ndarray
-    offsets: np.ndarray
 
     @classmethod
     def identity(cls, n_classes: int) -> Calibration:
-        return cls(1.0, np.zeros(n_classes), np.zeros(n_classes))
+        return cls(1.0, np.zeros(n_classes))
 
     def log_probabilities(self, decisions: np.ndarray) -> np.ndarray:
         return log_softmax(decisions / self.temperature + self.bias)
 
-    def decide(self, log_p: np.ndarray) -> np.ndarray:
-        return np.argmax(log_p + self.offsets, axis=1)
+    @staticmethod
+    def decide(decisions: np.ndarray) -> np.ndarray:
+        return np.argmax(decisions, axis=1)
 
 
 def log_softmax(z: np.ndarray) -> np.ndarray:
@@ -90,8 +89,8 @@ def fit_temperature(
 def alpha_of(codes: np.ndarray, labels: np.ndarray, numbers: np.ndarray, level: str) -> float:
     """Krippendorff's alpha between two complete codings (value positions ``0..k-1``, whose
     numbers are ``numbers``), ``-1`` when undefined. Two coders and no missing values make the
-    coincidence matrix the symmetrised confusion matrix, so the search below needs no
-    per-unit counting; the disagreements are the reliability module's own."""
+    coincidence matrix the symmetrised confusion matrix; the disagreements are the reliability
+    module's own."""
     k = numbers.size
     confusion = np.bincount(codes * k + labels, minlength=k * k).reshape(k, k).astype(float)
     coincidences = confusion + confusion.T
@@ -101,27 +100,6 @@ def alpha_of(codes: np.ndarray, labels: np.ndarray, numbers: np.ndarray, level: 
     return -1.0 if not expected > 0 else 1.0 - observed / expected
 
 
-def fit_offsets(
-    log_p: np.ndarray, labels: np.ndarray, numbers: np.ndarray, level: str
-) -> tuple[np.ndarray, float]:
-    """Offsets maximising alpha(decisions, labels) and the alpha they reach."""
-    k = log_p.shape[1]
-    offsets = np.zeros(k)
-    best = alpha_of(np.argmax(log_p, axis=1), labels, numbers, level)
-    for _ in range(OFFSET_ROUNDS):
-        moved = False
-        for c in range(1, k):
-            for value in OFFSET_GRID:
-                trial = offsets.copy()
-                trial[c] = value
-                score = alpha_of(np.argmax(log_p + trial, axis=1), labels, numbers, level)
-                if score > best + MIN_GAIN:
-                    best, offsets, moved = score, trial, True
-        if not moved:
-            break
-    return offsets, best
-
-
 def calibrate(
     decisions: np.ndarray,
     labels: np.ndarray,
@@ -129,8 +107,8 @@ def calibrate(
     numbers: np.ndarray,
     level: str,
 ) -> tuple[Calibration, float]:
-    """Calibration and offsets from held-out decision values; also the alpha reached."""
+    """Calibration from held-out decision values, and the alpha of the coded values there
+    (an estimate from training data only)."""
     temperature, bias = fit_temperature(decisions, labels, weights)
-    log_p = log_softmax(decisions / temperature + bias)
-    offsets, alpha = fit_offsets(log_p, labels, numbers, level)
-    return Calibration(temperature, bias, offsets), alpha
+    alpha = alpha_of(Calibration.decide(decisions), labels, numbers, level)
+    return Calibration(temperature, bias), alpha

@@ -193,7 +193,8 @@ class MachineData:
     ``turns``: every turn, sorted, one row per turn (row numbers are positions);
     ``session``: the transcript number of each row (``transcripts[session[row]]``);
     ``previous``/``following``: the row of the neighbouring turn in the same transcript or -1;
-    ``is_unit``: the dimension applies to the turn's role;
+    ``is_unit``: the dimension applies to the turn's role; ``position``: where the turn falls
+    in its transcript, from 0 (first turn) to 1 (last);
     ``codes``: ``row``, ``coder``, ``kind``, ``value`` (position in ``spec.values``).
     """
 
@@ -204,6 +205,7 @@ class MachineData:
     previous: np.ndarray
     following: np.ndarray
     is_unit: np.ndarray
+    position: np.ndarray
     codes: pd.DataFrame
 
     @property
@@ -322,6 +324,16 @@ def _neighbours(session: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return previous, following
 
 
+def _positions(session: np.ndarray) -> np.ndarray:
+    """Each turn's place in its transcript: 0 for the first, 1 for the last (0 when alone)."""
+    if session.size == 0:
+        return np.zeros(0)
+    starts = np.flatnonzero(np.r_[True, session[1:] != session[:-1]])
+    sizes = np.diff(np.r_[starts, session.size])
+    index = np.arange(session.size) - np.repeat(starts, sizes)
+    return index / np.maximum(np.repeat(sizes, sizes) - 1, 1)
+
+
 def _kinds(codes: pd.DataFrame) -> np.ndarray:
     if "kind" not in codes.columns:
         return np.where(codes["coder"].astype(str) == CONSENSUS, KIND_CONSENSUS, HUMAN)
@@ -416,5 +428,6 @@ def prepare(turns: pd.DataFrame, codes: pd.DataFrame, spec: DimensionSpec) -> Ma
         previous=previous,
         following=following,
         is_unit=np.isin(frame["role"].to_numpy(), spec.roles),
+        position=_positions(session),
         codes=_prepare_codes(codes, frame, spec),
     )

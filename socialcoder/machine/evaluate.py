@@ -6,7 +6,8 @@ trained and tested on. For each fold a model is trained (:func:`.training.fit`) 
 folds' codes from ``source`` and codes the fold's turns through the same path a stored model
 uses; its codes are compared with the *human* codes of those turns (:mod:`.metrics`). Figures
 are given per fold and pooled over all folds (every evaluated turn coded once, by the model
-that did not see its session).
+that did not see its session); the pooled alpha(machine, human) has a 95% interval from the
+reliability module's cluster bootstrap, resampling transcripts.
 """
 
 from __future__ import annotations
@@ -31,9 +32,12 @@ from socialcoder.machine.metrics import (
 )
 from socialcoder.machine.model import ModelSettings
 from socialcoder.machine.training import Corpus, check_examples, fit
+from socialcoder.reliability import BootstrapCI, bootstrap_alpha
 
 #: Sessions with fewer evaluated turns do not enter the session-rate agreement.
 MIN_SESSION_UNITS = 10
+#: Replicates of the cluster bootstrap (by transcript) of alpha(machine, human).
+REPLICATES = 1000
 
 
 class FoldError(MachineInputError):
@@ -88,6 +92,7 @@ class Evaluation:
     source: str
     grouping: Grouping
     pooled: Agreement
+    alpha_ci: BootstrapCI
     sessions: dict[str, RateAgreement]
     min_session_units: int
     by_fold: tuple[FoldResult, ...]
@@ -117,6 +122,13 @@ class Evaluation:
                 "note": self.grouping.note,
             },
             **pooled,
+            "alpha_machine_human_ci95": (
+                None if self.alpha_ci.low is None else [self.alpha_ci.low, self.alpha_ci.high]
+            ),
+            "alpha_machine_human_bootstrap": {
+                **self.alpha_ci.to_dict(),
+                "reason": self.alpha_ci.reason,
+            },
             "sessions": {
                 "statistic": ICC_NAME,
                 "rate": "turns with the value per 100 evaluated turns of the session",
@@ -197,6 +209,15 @@ def cross_validate(
     )
     pooled = agreement(rows, codes, probability, humans, data.spec)
     reference = reference_values(rows, humans)
+    numbers = np.asarray(data.spec.numbers)
+    alpha_ci = bootstrap_alpha(
+        np.vstack([numbers[codes], numbers[reference]]),
+        data.spec.level,
+        replicates=REPLICATES,
+        seed=settings.seed,
+        clusters=data.session[rows],
+        by="transcript",
+    )
     rates = session_rates(data.session[rows], codes, reference, data.spec, min_session_units)
     values = np.asarray(data.spec.values, dtype=object)
     units = pd.DataFrame(
@@ -217,6 +238,7 @@ def cross_validate(
         source=source,
         grouping=grouping,
         pooled=pooled,
+        alpha_ci=alpha_ci,
         sessions=rates,
         min_session_units=min_session_units,
         by_fold=tuple(results),

@@ -9,14 +9,15 @@ A unit (a turn the dimension applies to) is described by, side by side:
    times ``context_weight``;
 5. the word profile of the session: the mean word row of all units of the same transcript,
    cut to its ``session_terms`` heaviest terms and scaled to unit length, times
-   ``session_weight`` (sessions differ a lot in how often a value
-   occurs, e.g. sustain talk in a resistant client's session, and the whole transcript is at
-   hand when a machine codes it);
-6. one indicator per role when the dimension applies to several roles, and one for "the same
-   speaker as the turn before".
+   ``session_weight`` (sessions differ a lot in how often a value occurs, e.g. sustain talk in
+   a resistant client's session, and the whole transcript is at hand when a machine codes it);
+6. one indicator per role when the dimension applies to several roles, one for "the same
+   speaker as the turn before", and one per ``position_bins``-th of the session the turn falls
+   in (small talk opens a session, change talk grows later).
 
-The defaults were fixed before the benchmark's figures were computed, on the even-numbered
-AnnoMI transcripts only (see ``benchmarks/README.md``); nothing is tuned on evaluation folds.
+The defaults are fixed, not tuned per study or fold. They were chosen with cross-validation on
+the even-numbered AnnoMI transcripts only (the development half; ``benchmarks/README.md`` says
+what was tried); evaluation never tunes anything on its test folds.
 """
 
 from __future__ import annotations
@@ -41,12 +42,15 @@ class FeatureSettings:
     context_weight: float = 0.5
     session_weight: float = 0.5
     session_terms: int = 50
+    position_bins: int = 5
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "word_ngrams", tuple(int(x) for x in self.word_ngrams))
         object.__setattr__(self, "char_ngrams", tuple(int(x) for x in self.char_ngrams))
         if self.min_df < 1 or self.max_terms < 1:
             raise ValueError("min_df and max_terms must be at least 1")
+        if not 0 <= self.position_bins <= 100:
+            raise ValueError("position_bins must be between 0 and 100")
         if self.context_weight < 0 or self.session_weight < 0:
             raise ValueError("feature weights must not be negative")
 
@@ -66,6 +70,7 @@ class FeatureSettings:
             context_weight=float(raw["context_weight"]),
             session_weight=float(raw["session_weight"]),
             session_terms=int(raw["session_terms"]),
+            position_bins=int(raw["position_bins"]),
         )
 
 
@@ -79,6 +84,7 @@ class TurnLayout:
     following: np.ndarray
     roles: np.ndarray
     is_unit: np.ndarray
+    position: np.ndarray
 
 
 def _rows_of(matrix: csr_matrix, index: np.ndarray) -> csr_matrix:
@@ -122,9 +128,11 @@ def _session_profiles(word: csr_matrix, layout: TurnLayout, keep: int) -> csr_ma
     return csr_matrix(diags(inverse) @ sums)
 
 
-def role_columns(dimension_roles: tuple[str, ...]) -> int:
-    """Indicator columns after the text blocks: one per role (only when several) + 1."""
-    return (len(dimension_roles) if len(dimension_roles) > 1 else 0) + 1
+def indicator_columns(dimension_roles: tuple[str, ...], settings: FeatureSettings) -> int:
+    """Indicator columns after the text blocks: one per role (only when several), one for
+    "same speaker as before", and one per position bin."""
+    roles = len(dimension_roles) if len(dimension_roles) > 1 else 0
+    return roles + 1 + settings.position_bins
 
 
 def unit_features(
@@ -156,9 +164,15 @@ def unit_features(
     has = previous >= 0
     same[has] = (layout.roles[previous[has]] == layout.roles[rows[has]]).astype(np.float64)
     flags.append(same)
+    if settings.position_bins:
+        n = settings.position_bins
+        bins = np.minimum((layout.position[rows] * n).astype(np.int64), n - 1)
+        flags.extend((bins == b).astype(np.float64) for b in range(n))
     blocks.append(csr_matrix(np.column_stack(flags)))
     return csr_matrix(hstack(blocks, format="csr"))
 
 
-def feature_count(n_word: int, n_char: int, dimension_roles: tuple[str, ...]) -> int:
-    return 4 * n_word + n_char + role_columns(dimension_roles)
+def feature_count(
+    n_word: int, n_char: int, dimension_roles: tuple[str, ...], settings: FeatureSettings
+) -> int:
+    return 4 * n_word + n_char + indicator_columns(dimension_roles, settings)

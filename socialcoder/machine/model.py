@@ -29,7 +29,7 @@ from socialcoder.machine.text import Vocabulary
 class ModelSettings:
     """Everything that shapes training. ``C``: inverse L2 penalty of the one-vs-rest logistic
     regressions (liblinear); class weights are balanced; ``inner_folds`` folds of the training
-    data give the held-out decisions that calibration and offsets are fitted on; ``min_units``
+    data give the held-out decisions that calibration is fitted on; ``min_units``
     coded units are needed to train."""
 
     features: FeatureSettings = field(default_factory=FeatureSettings)
@@ -134,12 +134,12 @@ class MachineModel:
 
     def __post_init__(self) -> None:
         k = len(self.classes)
-        n = feature_count(len(self.word), len(self.char), self.spec.roles)
+        n = feature_count(len(self.word), len(self.char), self.spec.roles, self.settings.features)
         if self.coef.shape != (k, n) or self.intercept.shape != (k,):
             raise MachineInputError(
                 f"model arrays do not fit: coefficients {self.coef.shape}, expected {(k, n)}"
             )
-        if self.calibration.bias.shape != (k,) or self.calibration.offsets.shape != (k,):
+        if self.calibration.bias.shape != (k,):
             raise MachineInputError("model calibration does not fit its values")
 
     @property
@@ -191,8 +191,9 @@ class MachineModel:
         (``rows`` x classes) of unit ``rows`` of ``data``."""
         if rows.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros((0, len(self.classes)))
-        log_p = self.calibration.log_probabilities(self.decisions(data, rows))
-        chosen = self.calibration.decide(log_p)
+        decisions = self.decisions(data, rows)
+        chosen = self.calibration.decide(decisions)
+        log_p = self.calibration.log_probabilities(decisions)
         return np.asarray(self.classes, dtype=np.int64)[chosen], np.exp(log_p)
 
     def predict(self, turns: pd.DataFrame) -> Predictions:
@@ -243,5 +244,6 @@ def layout_of(data: MachineData, keep: np.ndarray) -> tuple[TurnLayout, np.ndarr
         following=moved(data.following[keep]),
         roles=data.turns["role"].to_numpy()[keep],
         is_unit=data.is_unit[keep],
+        position=data.position[keep],
     )
     return layout, position

@@ -83,7 +83,6 @@ def model_to_bytes(model: MachineModel) -> bytes:
         "calibration": {
             "temperature": model.calibration.temperature,
             "bias": _floats(model.calibration.bias),
-            "offsets": _floats(model.calibration.offsets),
         },
         "training": model.training.to_dict(),
         "versions": dict(model.versions),
@@ -211,11 +210,7 @@ def _build(archive: zipfile.ZipFile, meta: dict[str, Any]) -> MachineModel:
         char=_vocabulary(vocabularies[CHAR], CHAR, _load_array(archive, "char_idf", meta)),
         coef=_load_array(archive, "coef", meta),
         intercept=_load_array(archive, "intercept", meta),
-        calibration=Calibration(
-            temperature,
-            _finite(calibration["bias"], "the calibration bias"),
-            _finite(calibration["offsets"], "the decision offsets"),
-        ),
+        calibration=Calibration(temperature, _finite(calibration["bias"], "the calibration bias")),
         training=TrainingInfo.from_dict(meta["training"]),
         versions={str(k): str(v) for k, v in dict(meta["versions"]).items()},
     )

@@ -7,7 +7,7 @@
    units; see :mod:`.text`.
 3. One L2-regularised logistic regression per value, one-vs-rest (scikit-learn's liblinear,
    balanced class weights, fixed ``C``), on the features of :mod:`.features`.
-4. Calibration and decision offsets (:mod:`.calibration`) are fitted on decision values the
+4. Calibration (:mod:`.calibration`) is fitted on decision values the
    classifier gave for held-out turns: ``inner_folds`` folds of the *training* transcripts,
    grouped like the evaluation's folds. The inner folds reuse the training vocabulary (fitted
    without labels). Nothing of a test fold is ever seen: evaluation calls this with the
@@ -193,7 +193,7 @@ def _held_out_calibration(
         held_out[~train] = np.asarray(features[~train] @ coef.T) + intercept
     calibration, alpha = calibrate(held_out, labels, weights, numbers, data.spec.level)
     how = (
-        f"temperature and bias, decision offsets for alpha: {settings.inner_folds} inner folds "
+        f"temperature and bias fitted on {settings.inner_folds} inner folds "
         f"of the training transcripts grouped by {grouping.by}"
     )
     return calibration, how, alpha, converged

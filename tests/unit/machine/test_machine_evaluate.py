@@ -155,6 +155,10 @@ def test_the_json_item_has_the_documented_keys(evaluated) -> None:  # type: igno
     assert len(item["by_fold"]) == 4
     assert item["units"] == len(ev.units)
     assert item["grouping"]["by"] == "transcript"
+    low, high = item["alpha_machine_human_ci95"]
+    assert low < item["alpha_machine_human"] < high
+    assert item["alpha_machine_human_bootstrap"]["by"] == "transcript"
+    assert item["alpha_machine_human_bootstrap"]["clusters"] == 24
 
 
 def test_grouped_folds_leave_no_way_to_learn_a_session(

@@ -135,6 +135,23 @@ def test_a_filtered_turns_table_keeps_people_with_their_turns(
     assert (got == expected).all()
 
 
+def test_turn_order_and_neighbours_follow_the_segment_numbers(spec: DimensionSpec) -> None:
+    turns = pd.DataFrame(
+        {
+            "transcript": ["b", "a", "a", "a", "c"],
+            "segment": [1, 30, 10, 20, 4],
+            "role": ["patient", "patient", "therapist", "patient", "patient"],
+            "text": ["x", "third", "first", "second", "y"],
+        }
+    )
+    data = prepare(turns, pd.DataFrame(columns=["transcript", "segment", "coder", "value"]), spec)
+    assert data.turns["text"].tolist() == ["first", "second", "third", "x", "y"]
+    assert data.previous.tolist() == [-1, 0, 1, -1, -1]
+    assert data.following.tolist() == [1, 2, -1, -1, -1]
+    assert data.position.tolist() == [0.0, 0.5, 1.0, 0.0, 0.0]
+    assert data.units.tolist() == [1, 2, 3, 4]
+
+
 def test_missing_values_are_not_codes(synthetic: MakeTurns, spec: DimensionSpec) -> None:
     turns, codes = synthetic(transcripts=4, turns=10)
     codes.loc[:4, "value"] = None
