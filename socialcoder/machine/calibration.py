@@ -86,18 +86,20 @@ def fit_temperature(
     return temperature, np.concatenate(([0.0], result.x[1:]))
 
 
-def alpha_of(codes: np.ndarray, labels: np.ndarray, numbers: np.ndarray, level: str) -> float:
+def alpha_of(
+    codes: np.ndarray, labels: np.ndarray, numbers: np.ndarray, level: str
+) -> float | None:
     """Krippendorff's alpha between two complete codings (value positions ``0..k-1``, whose
-    numbers are ``numbers``), ``-1`` when undefined. Two coders and no missing values make the
+    numbers are ``numbers``), ``None`` when undefined (a single value in both codings). Two coders and no missing values make the
     coincidence matrix the symmetrised confusion matrix; the disagreements are the reliability
     module's own."""
     k = numbers.size
     confusion = np.bincount(codes * k + labels, minlength=k * k).reshape(k, k).astype(float)
     coincidences = confusion + confusion.T
     if np.count_nonzero(coincidences.sum(axis=1)) < 2:
-        return -1.0
+        return None
     observed, expected = alpha_from_coincidences(coincidences, numbers, as_level(level))
-    return -1.0 if not expected > 0 else 1.0 - observed / expected
+    return None if not expected > 0 else 1.0 - observed / expected
 
 
 def calibrate(
@@ -106,7 +108,7 @@ def calibrate(
     weights: np.ndarray,
     numbers: np.ndarray,
     level: str,
-) -> tuple[Calibration, float]:
+) -> tuple[Calibration, float | None]:
     """Calibration from held-out decision values, and the alpha of the coded values there
     (an estimate from training data only)."""
     temperature, bias = fit_temperature(decisions, labels, weights)
