@@ -18,6 +18,7 @@ from socialcoder.cli import (
     demo_cmd,
     export_cmds,
     lead_cmds,
+    machine_cmds,
     reliability_cmds,
     server_cmds,
     study_cmds,
@@ -32,6 +33,7 @@ COMMAND_MODULES = (
     reliability_cmds,
     lead_cmds,
     export_cmds,
+    machine_cmds,
     server_cmds,
     demo_cmd,
 )

@@ -1,0 +1,169 @@
+"""``socialcoder machine train|evaluate``: a local machine coder learnt from the study's codes.
+
+Both commands only read the study (see :mod:`socialcoder.services.machine`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from socialcoder.cli.common import add_study_arg, command, study_of
+from socialcoder.cli.output import print_json, table
+
+
+def _f(x: float | None, digits: int = 3) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from socialcoder.services.machine import train_machine
+
+    with study_of(args) as study:
+        result = train_machine(study, args.dimension, source=args.source)
+    data = result.to_dict()
+    if args.json:
+        print_json(data)
+        return 0
+    info = data["training"]
+    print(
+        f"machine coder for {data['dimension']!r} (codebook {data['codebook_version']}), "
+        f"trained on {info['source']}: {info['units']} turns of {info['transcripts']} "
+        f"transcripts in {data['seconds']:.1f} s"
+    )
+    counts = ", ".join(f"{v} {n}" for v, n in info["counts"].items())
+    print(f"turns per value: {counts}")
+    if info["unsettled"]:
+        print(f"left out: {info['unsettled']} turns whose coders disagree with nothing settled")
+    _print_open(data["inputs"])
+    print(f"inner-fold alpha (training data only, not an evaluation): {_f(info['inner_alpha'])}")
+    print(f"calibration: {info['calibration']}")
+    if not info["converged"]:
+        print("warning: a solver run did not converge")
+    print(f"data hash {info['data_hash']}; model {data['model_bytes']:,} bytes")
+    print(f"note: {data['note']}; `machine evaluate` measures its agreement")
+    return 0
+
+
+def _print_open(inputs: dict[str, Any]) -> None:
+    left = inputs["open_pairs_left_out"]
+    if left:
+        pairs = ", ".join(f"{p['coder']} on {p['transcript']}" for p in left[:5])
+        more = f" and {len(left) - 5} more" if len(left) > 5 else ""
+        print(f"left out (transcript not completed by the coder): {pairs}{more}")
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from socialcoder.services.machine import evaluate_machine
+
+    with study_of(args) as study:
+        result = evaluate_machine(study, args.dimension, folds=args.folds, source=args.source)
+    data = result.to_dict()
+    if args.json:
+        print_json(data)
+        return 0
+    grouping = data["grouping"]
+    print(
+        f"machine coder for {data['dimension']!r}: {data['units']} turns, {data['folds']} folds "
+        f"grouped by {grouping['by']} ({grouping['groups']} groups), trained on "
+        f"{data['source']}, {data['seconds']:.1f} s"
+    )
+    if grouping["note"]:
+        print(f"  {grouping['note']}")
+    ci = data["alpha_machine_human_ci95"]
+    interval = f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
+    print(f"alpha(machine, human)   {_f(data['alpha_machine_human'])}{interval}")
+    overlap = data["overlap"]
+    if data["alpha_human_human"] is None:
+        print(f"alpha(human, human)     - ({data['alpha_human_human_reason']})")
+    else:
+        print(
+            f"alpha(human, human)     {_f(data['alpha_human_human'])} on the "
+            f"{overlap['units']} turns two or more humans coded; the machine there: "
+            f"{_f(overlap['alpha_machine_human'])}"
+        )
+    print(f"percent agreement       {_f(data['percent_agreement'])}")
+    print()
+    table(
+        ("value", "recall", "precision", "f1", "specific agr.", "human", "machine"),
+        [
+            (
+                v,
+                s["recall"],
+                s["precision"],
+                s["f1"],
+                s["specific_agreement"],
+                s["human"],
+                s["machine"],
+            )
+            for v, s in data["per_value"].items()
+        ],
+    )
+    print()
+    table(
+        ("coder", "alpha(machine, coder)", "turns"),
+        [(c, s["alpha"], s["units"]) for c, s in data["by_coder"].items()],
+    )
+    sessions = data["sessions"]
+    print(f"\nsession rates: {sessions['statistic']}")
+    table(
+        ("value", "sessions", "icc", "lower", "upper", "machine rate", "human rate"),
+        [
+            (
+                v,
+                r["sessions"],
+                r["icc_a1"],
+                *(r["icc_ci95"] or (None, None)),
+                r["machine_mean_rate"],
+                r["human_mean_rate"],
+            )
+            for v, r in sessions["per_value"].items()
+        ],
+    )
+    folds = ", ".join(_f(f["alpha_machine_human"]) for f in data["by_fold"])
+    print(f"\nalpha(machine, human) by fold: {folds}")
+    _print_open(data["inputs"])
+    return 0
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    add_study_arg(p)
+    p.add_argument("--dimension", required=True, metavar="KEY", help="a segment-level dimension")
+    p.add_argument(
+        "--from",
+        dest="source",
+        default="consensus",
+        metavar="consensus|all|CODER",
+        help="what to learn from: the consensus layer where settled, else the value the human "
+        "coders agree on (default); every human code; or one coder's codes",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable result")
+
+
+def register(commands: Any) -> None:
+    machine = commands.add_parser(
+        "machine",
+        help="A machine coder learnt from the study's coded turns, on this computer "
+        "(no network), measured like a human coder.",
+    )
+    sub = machine.add_subparsers(dest="machine_command", metavar="ACTION", required=True)
+    p = command(
+        sub,
+        "train",
+        cmd_train,
+        "Train a machine coder for a segment-level dimension on the completed transcripts' "
+        "codes and report what it learnt from. Reads the study; writes nothing (the model is "
+        "not stored yet).",
+    )
+    _common(p)
+    p = command(
+        sub,
+        "evaluate",
+        cmd_evaluate,
+        "Cross-validate a machine coder, folds grouped by participant and therapist where "
+        "known, else by transcript: Krippendorff's alpha of the machine against one human per "
+        "turn, beside the humans' own alpha on the turns several coded; per-value recall and "
+        "precision; agreement of per-session rates. Reads the study; writes nothing.",
+    )
+    _common(p)
+    p.add_argument("--folds", type=int, default=5, help="number of folds (default 5)")
