@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from socialcoder.cli.common import add_force_arg, add_study_arg, command, study_of
+from socialcoder.cli.common import add_force_arg, add_study_arg, command, number, study_of
 from socialcoder.cli.lead_cmds import register_coder_actions
 from socialcoder.cli.output import ProgressBar, print_json, table
+from socialcoder.domain.numbers import SEGMENT
 from socialcoder.services.coders import add_coders, list_coders
 from socialcoder.services.coding import clear_code, set_code, set_completed, set_segment_memo
 
@@ -30,7 +31,9 @@ def register(commands: Any) -> None:
     p.add_argument("--coder", required=True)
     p.add_argument("--transcript", required=True)
     p.add_argument(
-        "--segment", type=int, help="1-based segment index (omit for session-level dimensions)"
+        "--segment",
+        type=number(SEGMENT),
+        help="1-based segment index (omit for session-level dimensions)",
     )
     p.add_argument("--dimension", required=True, help="dimension key")
     group = p.add_mutually_exclusive_group(required=True)
@@ -48,7 +51,7 @@ def register(commands: Any) -> None:
     add_study_arg(p)
     p.add_argument("--coder", required=True)
     p.add_argument("--transcript", required=True)
-    p.add_argument("--segment", type=int, required=True)
+    p.add_argument("--segment", type=number(SEGMENT), required=True)
     p.add_argument("--text", required=True)
 
     p = command(

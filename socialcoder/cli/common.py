@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from socialcoder.domain.numbers import NumberRange
 from socialcoder.errors import UserError
 from socialcoder.services.study import Study, open_study
 
@@ -38,6 +39,20 @@ def study_of(args: argparse.Namespace) -> Study:
             source=study.location,
         )
     return study
+
+
+def number(limits: NumberRange) -> Callable[[str], Any]:
+    """An argparse ``type`` for a numeric option: the number, or one line naming its range
+    (every numeric option goes through this; the ranges are in :mod:`socialcoder.domain.numbers`)."""
+
+    def parse(text: str) -> int | float:
+        try:
+            return limits.parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = limits.noun
+    return parse
 
 
 def existing_file(text: str) -> Path:

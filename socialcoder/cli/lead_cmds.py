@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from socialcoder.cli.common import add_study_arg, command, study_of
+from socialcoder.cli.common import add_study_arg, command, number, study_of
 from socialcoder.cli.output import print_json, table
 from socialcoder.domain.names import selection
+from socialcoder.domain.numbers import PERCENT, SEED, SHARE
 from socialcoder.errors import UserError
 from socialcoder.services.assignments import apply_assignments, assign, plan_assignments, progress
 from socialcoder.services.coders import rename_coder, set_coder_active
@@ -25,8 +26,12 @@ def register(commands: Any) -> None:
     )
     add_study_arg(p)
     p.add_argument("--coders", help="coders to share the transcripts, comma-separated")
-    p.add_argument("--overlap", type=float, default=0.0, help="percent of transcripts double-coded")
-    p.add_argument("--seed", type=int, help="random seed: the same seed gives the same plan")
+    p.add_argument(
+        "--overlap", type=number(PERCENT), default=0.0, help="percent of transcripts double-coded"
+    )
+    p.add_argument(
+        "--seed", type=number(SEED), help="random seed: the same seed gives the same plan"
+    )
     p.add_argument("--coder", help="assign one transcript to this coder")
     p.add_argument("--transcript", help="the transcript (with --coder)")
     p.add_argument(
@@ -56,7 +61,7 @@ def register(commands: Any) -> None:
     )
     p.add_argument(
         "--threshold",
-        type=float,
+        type=number(SHARE),
         default=0.8,
         help="pass mark for the lower end of the 95%% interval (default 0.8)",
     )

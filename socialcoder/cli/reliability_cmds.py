@@ -6,8 +6,9 @@ import argparse
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from socialcoder.cli.common import add_study_arg, command, study_of
+from socialcoder.cli.common import add_study_arg, command, number, study_of
 from socialcoder.cli.output import ProgressBar, print_json
+from socialcoder.domain.numbers import REPLICATES, SEED, SEGMENT
 from socialcoder.errors import UserError
 
 BY_CHOICES = ("transcript", "pair", "value")  # as in services.reliability_report
@@ -94,7 +95,7 @@ def register(commands: Any) -> None:
     )
     p.add_argument(
         "--bootstrap",
-        type=int,
+        type=number(REPLICATES),
         nargs="?",
         const=1000,
         default=0,
@@ -103,7 +104,7 @@ def register(commands: Any) -> None:
     )
     p.add_argument(
         "--seed",
-        type=int,
+        type=number(SEED),
         help="random seed, for a reproducible interval (default: one is drawn and reported)",
     )
     p.add_argument(
@@ -150,7 +151,9 @@ def register(commands: Any) -> None:
     p = command(commands, "adjudicate", cmd_adjudicate, "Settle one unit in the consensus layer.")
     add_study_arg(p)
     p.add_argument("--transcript", required=True)
-    p.add_argument("--segment", type=int, help="segment index (omit for session-level dimensions)")
+    p.add_argument(
+        "--segment", type=number(SEGMENT), help="segment index (omit for session-level dimensions)"
+    )
     p.add_argument("--dimension", required=True)
     p.add_argument("--value", required=True)
     p.add_argument("--reason", required=True, help="why (stored in the audit log)")
@@ -166,8 +169,6 @@ def cmd_reliability(args: argparse.Namespace) -> int:
 
         return cmd_session_reliability(args)
 
-    if args.bootstrap < 0:
-        raise UserError("--bootstrap must be a positive number of replicates")
     levels = _levels(args.level)
     with study_of(args) as study:
         report = reliability_report(

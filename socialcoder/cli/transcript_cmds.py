@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from socialcoder.cli.common import add_study_arg, command, study_of
+from socialcoder.cli.common import add_study_arg, command, number, study_of
 from socialcoder.cli.output import ProgressBar, print_json, table
+from socialcoder.domain.numbers import SESSION
 from socialcoder.errors import UserError
 from socialcoder.importers import parse_speaker_map
 from socialcoder.services.queries import list_transcripts, show_transcript
@@ -15,7 +16,6 @@ from socialcoder.services.transcript_import import (
     ImportItem,
     import_transcripts,
     parse_date,
-    parse_session,
     read_manifest,
 )
 
@@ -35,7 +35,7 @@ def register(commands: Any) -> None:
     )
     p.add_argument("--participant", help="participant (patient) id")
     p.add_argument("--therapist", help="therapist id")
-    p.add_argument("--session", help="session number (one file only)")
+    p.add_argument("--session", type=number(SESSION), help="session number (one file only)")
     p.add_argument("--date", help="session date, YYYY-MM-DD (one file only)")
     p.add_argument("--name", help="transcript name (one file only; default: the file name)")
     p.add_argument("--media", help="path of the session's audio/video (one file only)")
@@ -79,7 +79,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     items: list[ImportItem] = []
     if args.manifest:
         items += read_manifest(args.manifest, speaker_map)
-    single = {k: getattr(args, k) for k in ("session", "date", "name", "media") if getattr(args, k)}
+    single = [k for k in ("session", "date", "name", "media") if getattr(args, k) is not None]
     if single and len(args.files) != 1:
         raise UserError(f"--{', --'.join(single)} apply to one file; give exactly one FILE")
     for path in args.files:
@@ -89,7 +89,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 name=args.name,
                 participant=args.participant,
                 therapist=args.therapist,
-                session=parse_session(args.session or ""),
+                session=args.session,
                 date=parse_date(args.date or ""),
                 media_path=args.media,
                 speaker_map=speaker_map,

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from socialcoder.domain import names as name_rules
 from socialcoder.domain.codebook import Unit
+from socialcoder.domain.numbers import SEGMENT
 from socialcoder.errors import UserError
 from socialcoder.services.coders import add_coders_in, check_new_coders, coder_ids
 from socialcoder.services.coding import audit, state_audit
@@ -225,10 +226,9 @@ def _check(
 
     seg_text = frame["segment"]
     seg_num = pd.to_numeric(seg_text, errors="coerce")
-    bad_seg = (seg_text != "") & (seg_num.isna() | (seg_num % 1 != 0))
-    problems.check(
-        bad_seg, lambda i: f"segment {seg_text.iat[i]!r} is not a segment number (1, 2, ...)"
-    )
+    in_range = seg_num.map(lambda v: bool(pd.notna(v)) and SEGMENT.contains(float(v)))
+    bad_seg = (seg_text != "") & ~in_range.astype(bool)
+    problems.check(bad_seg, lambda i: SEGMENT.problem(seg_text.iat[i]))
     seg_idx = seg_num.where(~bad_seg).astype("Int64")
 
     is_memo = (frame["dimension"] == "") & (frame["value"] == "")

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import delete, insert, select, tuple_
 
+from socialcoder.domain.numbers import SESSION
 from socialcoder.errors import UserError
 from socialcoder.services.study import Study
 from socialcoder.storage.measures_model import session_measures
@@ -109,11 +110,9 @@ def import_measures(study: Study, path: Path) -> MeasuresImportSummary:
         participant = row[0].strip()
         session_text = row[1].strip()
         try:
-            session_number = int(session_text)
-        except ValueError:
-            raise UserError(
-                f"session {session_text!r} is not a session number", source=source, row=number
-            ) from None
+            session_number = SESSION.parse_int(session_text)
+        except ValueError as exc:
+            raise UserError(str(exc), source=source, row=number) from None
         if (participant, session_number) not in known:
             raise UserError(
                 f"no transcript of participant {participant!r}, session {session_number} in the study",

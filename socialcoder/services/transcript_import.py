@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from socialcoder.domain.codebook import Role
 from socialcoder.domain.names import BadName, check_transcript_name, name_key
+from socialcoder.domain.numbers import SESSION
 from socialcoder.domain.transcript import ParsedTranscript
 from socialcoder.errors import StudyError, UserError
 from socialcoder.importers import SpeakerRole, read_transcript
@@ -92,18 +93,12 @@ def parse_date(text: str, *, source: str | None = None, row: int | None = None) 
 
 
 def parse_session(text: str, *, source: str | None = None, row: int | None = None) -> int | None:
-    text = text.strip()
-    if not text:
+    if not text.strip():
         return None
     try:
-        number = int(text)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise UserError(
-            f"session {text!r} is not a session number (0, 1, 2, ...)", source=source, row=row
-        )
-    return number
+        return SESSION.parse_int(text)
+    except ValueError as exc:
+        raise UserError(str(exc), source=source, row=row) from None
 
 
 def read_manifest(

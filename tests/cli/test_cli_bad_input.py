@@ -244,7 +244,7 @@ BAD_ROWS = {
     ),
     "segment zero": (
         lambda p, t: ["P01_session02", "0", "dora", "concordance", "1", ""],
-        "no segment 0",
+        "segment '0' is not a segment number",
     ),
     "unknown dimension": (
         lambda p, t: ["P01_session02", str(p), "dora", "warmth", "1", ""],
