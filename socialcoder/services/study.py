@@ -266,7 +266,8 @@ def open_study(target: str | Path, *, upgrade: bool = True) -> Study:
             state, revision = migrate.schema_state(conn)
     except (OperationalError, DatabaseError) as exc:
         engine.dispose()
-        raise StudyError(f"cannot open the study: {exc.orig}", source=label) from None
+        detail = " ".join(str(exc.orig).split())  # the driver's message, on one line
+        raise StudyError(f"cannot open the study: {detail}", source=label) from None
     if "study" not in tables or state is migrate.SchemaState.EMPTY:
         engine.dispose()
         raise StudyError("is not a SocialCoder study (no study tables)", source=label)

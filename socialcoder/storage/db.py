@@ -25,11 +25,15 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
+from socialcoder.errors import UserError
 from socialcoder.storage.server_sql import AUDIT_MARKER
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+PG_DRIVER = "postgresql+psycopg"
+WHAT_A_STUDY_IS = "a file (.scstudy) or a PostgreSQL URL (postgresql+psycopg://user@host/db)"
 BUSY_TIMEOUT_MS = 15_000
 STUDY_SUFFIX = ".scstudy"
 
@@ -39,17 +43,57 @@ def is_url(target: str | Path) -> bool:
 
 
 def to_url(target: str | Path) -> URL:
-    """A SQLAlchemy URL for a study path or URL string."""
+    """A SQLAlchemy URL for a study path or URL string (see :func:`checked_url`)."""
     if is_url(target):
-        return make_url(str(target))
+        return checked_url(str(target))
     path = Path(target).expanduser().resolve()
     return URL.create("sqlite+pysqlite", database=str(path))
+
+
+def checked_url(text: str) -> URL:
+    """A database URL SocialCoder can use, or a one-line :class:`UserError` saying why not:
+    not a URL, an engine other than PostgreSQL (and SQLite), a PostgreSQL driver other than
+    psycopg, or psycopg not installed (the ``postgres`` extra). ``postgresql://`` means
+    ``postgresql+psycopg://``."""
+    try:
+        url = make_url(text)
+    except (ArgumentError, ValueError):
+        raise UserError(f"is not a database URL; a study is {WHAT_A_STUDY_IS}") from None
+    where = url.render_as_string(hide_password=True)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return url
+    if backend != "postgresql":
+        raise UserError(
+            f"the database engine {backend!r} is not supported; a study is {WHAT_A_STUDY_IS}",
+            source=where,
+        )
+    if url.drivername == "postgresql":
+        url = url.set(drivername=PG_DRIVER)
+    elif url.drivername != PG_DRIVER:
+        raise UserError(
+            f"the PostgreSQL driver {url.get_driver_name()!r} is not supported; "
+            f"use a {PG_DRIVER}:// URL",
+            source=where,
+        )
+    try:
+        import psycopg  # noqa: F401  (only to see that it can be imported)
+    except ImportError:
+        raise UserError(
+            "PostgreSQL support is not installed; install it with "
+            "pip install 'socialcoder[postgres]'",
+            source=where,
+        ) from None
+    return url
 
 
 def describe(target: str | Path) -> str:
     """How to name a study in messages: the file path, or the URL without its password."""
     if is_url(target):
-        return make_url(str(target)).render_as_string(hide_password=True)
+        try:
+            return make_url(str(target)).render_as_string(hide_password=True)
+        except (ArgumentError, ValueError):
+            return "the database URL"
     return str(target)
 
 
