@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,14 +34,6 @@ def register(commands: Any) -> None:
     p.add_argument("--lead-name", metavar="NAME", help="the lead's name for the audit log")
 
 
-def has_display() -> bool:
-    if sys.platform in ("win32", "darwin"):
-        return True
-    if os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     from socialcoder.services.demo import build_demo
 
@@ -57,18 +48,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
         + ", ".join(f"{c.name} ({c.codes} codes)" for c in coders)
     )
     print(f"  Try: socialcoder reliability {demo.path}")
-    if args.no_gui or not has_display():
-        if not args.no_gui:
-            print("  No display found, so the window is not opened (see README: running headless).")
+    if args.no_gui:
+        return 0
+    from socialcoder.gui.display import README_SECTION, display_problem  # imports Qt: lazily
+
+    problem = display_problem()
+    if problem:
+        print(
+            f"  No usable display ({problem}), so the window is not opened "
+            f"(see README: {README_SECTION})."
+        )
         return 0
     return _run_gui(str(demo.path), None, None)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    if not has_display():
+    from socialcoder.gui.display import README_SECTION, display_problem  # imports Qt: lazily
+
+    problem = display_problem()
+    if problem:
         print(
-            "socialcoder: error: no display (DISPLAY is not set); use the command line, "
-            "or run under Xvfb (see README)",
+            f"socialcoder: error: cannot open the window: {problem}; use the command line, "
+            f"or a virtual screen (see README: {README_SECTION})",
             file=sys.stderr,
         )
         return 2
