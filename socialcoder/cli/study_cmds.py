@@ -84,6 +84,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         "codebook": {"name": info.codebook_name, "version": info.codebook_version},
         "created_at": info.created_at.isoformat(),
         "schema_revision": info.schema_revision,
+        "demo": info.demo,
         "transcripts": len(transcripts),
         "segments": sum(t.segments for t in transcripts),
         "coders": [c.name for c in coders],
@@ -91,7 +92,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     if args.json:
         print_json(data)
         return 0
-    print(f"Study:       {info.name}  ({info.location})")
+    sample = "  (the bundled sample study)" if info.demo else ""
+    print(f"Study:       {info.name}  ({info.location}){sample}")
     print(f"Codebook:    {info.codebook_name} {info.codebook_version}")
     print(f"Transcripts: {data['transcripts']} ({data['segments']} segments)")
     print(f"Coders:      {', '.join(data['coders']) or 'none yet'}")  # type: ignore[arg-type]

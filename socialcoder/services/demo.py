@@ -35,11 +35,30 @@ class DemoStudy:
     created: bool
 
 
+def _what_is_there(path: Path) -> str | None:
+    """``None`` if ``path`` holds the sample study, else what it is (for the refusal)."""
+    try:
+        with open_study(path) as study:
+            if study.info().demo:
+                return None
+    except StudyError:
+        return "is not the sample study (not a SocialCoder study it can open)"
+    return "is a study of your own, not the sample study"
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 def build_demo(
     path: Path | None = None, *, fresh: bool = False, progress: Progress | None = None
 ) -> DemoStudy:
-    """Create the sample study at ``path`` (default: the user's data folder). An existing demo
-    study is reused (the user's own coding in it is kept) unless ``fresh`` is true."""
+    """Create the sample study at ``path`` (default: the user's data folder). An existing
+    sample study is reused (the user's own coding in it is kept) unless ``fresh`` is true, when
+    it is rebuilt. Anything else at ``path`` (a study of the user's, any other file) is never
+    used as the sample and never deleted: refused with :class:`StudyError`. The sample study is
+    recognised by the mark :func:`create_study` stores (``StudyInfo.demo``)."""
     path = path or default_demo_path()
     samples = sample_dir()
     manifest = samples / "manifest.csv"
@@ -48,23 +67,28 @@ def build_demo(
             f"the sample transcripts are not at {samples}; run from a SocialCoder checkout "
             f"or set {SAMPLE_ENV}"
         )
-    if path.exists() and not fresh:
-        open_study(path).close()  # checks it is a usable study
-        return DemoStudy(path, created=False)
+    if path.exists() or path.is_symlink():
+        problem = _what_is_there(path)
+        if problem is not None:
+            action = "rebuilds" if fresh else "uses"
+            raise StudyError(
+                f"{problem}; `demo` only {action} the sample study and leaves this file as it "
+                "was: choose another --path",
+                source=path,
+            )
+        if not fresh:
+            return DemoStudy(path, created=False)
+        _remove(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if fresh:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
     study: Study = create_study(
-        path, codebook_path=DEFAULT_CODEBOOK_PATH, name="Sample study (fictional)"
+        path, codebook_path=DEFAULT_CODEBOOK_PATH, name="Sample study (fictional)", demo=True
     )
     try:
         import_transcripts(study, read_manifest(manifest), progress=progress)
         import_codes_csv(study, samples / "demo_codes.csv", complete=True, add_coders=True)
     except BaseException:
         study.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+        _remove(path)
         raise
     study.close()
     return DemoStudy(path, created=True)

@@ -62,6 +62,7 @@ class StudyInfo:
     codebook_version: str
     created_at: datetime
     schema_revision: str
+    demo: bool = False  # the bundled sample study (socialcoder demo)
 
 
 class Study:
@@ -124,6 +125,7 @@ class Study:
             codebook_version=self.codebook.version,
             created_at=row.created_at,
             schema_revision=revision,
+            demo=row.demo,
         )
 
     def dimension(self, key: str) -> DimensionIds:
@@ -293,8 +295,11 @@ def codebook_sha(source_yaml: str) -> str:
     return hashlib.sha256(source_yaml.encode("utf-8")).hexdigest()
 
 
-def create_study(target: str | Path, *, codebook_path: Path, name: str | None = None) -> Study:
-    """Create a new study from a codebook file; never overwrites an existing study."""
+def create_study(
+    target: str | Path, *, codebook_path: Path, name: str | None = None, demo: bool = False
+) -> Study:
+    """Create a new study from a codebook file; never overwrites an existing study. ``demo``
+    marks the bundled sample study (see :mod:`socialcoder.services.demo`)."""
     label = db.describe(target)
     codebook = load_codebook(codebook_path)
     source_yaml = Path(codebook_path).read_text(encoding="utf-8-sig")
@@ -316,7 +321,13 @@ def create_study(target: str | Path, *, codebook_path: Path, name: str | None = 
         migrate.upgrade(engine)
         with db.unit_of_work(engine) as session:
             session.add(
-                StudyRow(id=1, name=name or "study", created_at=now(), created_with=__version__)
+                StudyRow(
+                    id=1,
+                    name=name or "study",
+                    created_at=now(),
+                    created_with=__version__,
+                    demo=demo,
+                )
             )
             session.add(CoderRow(name=CONSENSUS, kind="consensus", active=True, created_at=now()))
             record_codebook_version(session, codebook, source_yaml)

@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -76,6 +77,8 @@ class StudyRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_with: Mapped[str] = mapped_column(String(40))
+    # the bundled sample study (socialcoder demo): the only study `demo --fresh` may rebuild
+    demo: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
 
 
 class CodebookVersionRow(Base):
