@@ -183,3 +183,41 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def make_read_only() -> Iterator[Callable[[Path, str], None]]:
+    """``make_read_only(study, how)``: ``how="file"`` makes the study file unwritable,
+    ``"folder"`` its folder. As root (CI), where ``chmod`` stops nothing, the immutable
+    attribute (``chattr +i``) is used; otherwise ``chmod``. The fixture checks that writing
+    really fails before the test goes on (skips, saying why, when neither can be done here)
+    and restores everything afterwards."""
+    import stat
+    import subprocess
+
+    undo: list[Callable[[], None]] = []
+
+    def lock(target: Path) -> None:
+        if os.geteuid() == 0:
+            done = subprocess.run(["chattr", "+i", str(target)], capture_output=True, text=True)
+            if done.returncode != 0:
+                pytest.skip(f"cannot make {target.name} read-only as root: {done.stderr.strip()}")
+            undo.append(lambda: subprocess.run(["chattr", "-i", str(target)], check=False))
+        else:
+            mode = target.stat().st_mode
+            target.chmod(stat.S_IMODE(mode) & ~0o222)
+            undo.append(lambda: target.chmod(stat.S_IMODE(mode)))
+
+    def make(study: Path, how: str) -> None:
+        if how == "file":
+            lock(study)
+            with pytest.raises(PermissionError):  # writing really fails, also for root
+                os.close(os.open(study, os.O_RDWR))
+        else:
+            lock(study.parent)
+            with pytest.raises(PermissionError):
+                (study.parent / "probe").write_bytes(b"")
+
+    yield make
+    for step in reversed(undo):
+        step()

@@ -18,7 +18,7 @@ from socialcoder.services.coding import clear_code, set_code, set_completed, set
 def register(commands: Any) -> None:
     coders = commands.add_parser("coders", help="Add or list coders.")
     sub = coders.add_subparsers(dest="coders_command", metavar="ACTION", required=True)
-    p = command(sub, "add", cmd_coders_add, "Add coders.")
+    p = command(sub, "add", cmd_coders_add, "Add coders.", writes=True)
     add_study_arg(p)
     p.add_argument("names", nargs="+", metavar="NAME")
     register_coder_actions(sub)
@@ -26,7 +26,9 @@ def register(commands: Any) -> None:
     add_study_arg(p)
     p.add_argument("--json", action="store_true")
 
-    p = command(commands, "code", cmd_code, "Set (or --clear) one code.", coder_ok=True)
+    p = command(
+        commands, "code", cmd_code, "Set (or --clear) one code.", coder_ok=True, writes=True
+    )
     add_study_arg(p)
     p.add_argument("--coder", required=True)
     p.add_argument("--transcript", required=True)
@@ -47,6 +49,7 @@ def register(commands: Any) -> None:
         cmd_memo,
         "Write a coder's memo on a segment (empty text removes it).",
         coder_ok=True,
+        writes=True,
     )
     add_study_arg(p)
     p.add_argument("--coder", required=True)
@@ -61,6 +64,7 @@ def register(commands: Any) -> None:
         "Mark a transcript complete for a coder. From then on, a binary code left empty on an "
         "applicable segment counts as absent (before, as not coded yet).",
         coder_ok=True,
+        writes=True,
     )
     add_study_arg(p)
     p.add_argument("--coder", required=True)
@@ -75,6 +79,7 @@ def register(commands: Any) -> None:
         cmd_codes_import,
         "Import codes from CSV (transcript,segment,coder,dimension,value[,memo]); "
         "the whole file is checked first and stored in one transaction.",
+        writes=True,
     )
     add_study_arg(p)
     p.add_argument("file", type=Path, metavar="FILE.csv")

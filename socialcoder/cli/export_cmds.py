@@ -52,6 +52,7 @@ def register(commands: Any) -> None:
         cmd_measures_import,
         "Import session measures from CSV: participant, session, then one column per measure "
         "(numbers; empty = missing). Re-importing replaces values of the same measure.",
+        writes=True,
     )
     add_study_arg(p)
     p.add_argument("file", type=Path, metavar="FILE.csv")

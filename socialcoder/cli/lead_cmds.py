@@ -23,6 +23,7 @@ def register(commands: Any) -> None:
         "transcript one coder (balanced) plus PERCENT of transcripts a second coder for "
         "reliability; --coder C --transcript T assigns one. Existing assignments and codes are "
         "never disturbed.",
+        writes=True,
     )
     add_study_arg(p)
     p.add_argument("--coders", help="coders to share the transcripts, comma-separated")
@@ -76,12 +77,16 @@ def register(commands: Any) -> None:
 
 def register_coder_actions(sub: Any) -> None:
     """`coders rename` and `coders deactivate` (called by the `coders` command's registration)."""
-    p = command(sub, "rename", cmd_rename, "Rename a coder (codes follow).")
+    p = command(sub, "rename", cmd_rename, "Rename a coder (codes follow).", writes=True)
     add_study_arg(p)
     p.add_argument("old", metavar="OLD")
     p.add_argument("new", metavar="NEW")
     p = command(
-        sub, "deactivate", cmd_deactivate, "Deactivate a coder (codes stay; left out of new plans)."
+        sub,
+        "deactivate",
+        cmd_deactivate,
+        "Deactivate a coder (codes stay; left out of new plans).",
+        writes=True,
     )
     add_study_arg(p)
     p.add_argument("name", metavar="NAME")

@@ -141,6 +141,7 @@ def register(commands: Any) -> None:
         "consensus",
         cmd_consensus,
         "Fill the consensus layer with the values all named coders agree on; list what is left.",
+        writes=True,
     )
     add_study_arg(p)
     p.add_argument("--coders", required=True, help="coders whose agreement counts, e.g. ana,ben")
@@ -148,7 +149,13 @@ def register(commands: Any) -> None:
     p.add_argument("--actor", default="lead", help="who is deciding (for the audit log)")
     p.add_argument("--json", action="store_true")
 
-    p = command(commands, "adjudicate", cmd_adjudicate, "Settle one unit in the consensus layer.")
+    p = command(
+        commands,
+        "adjudicate",
+        cmd_adjudicate,
+        "Settle one unit in the consensus layer.",
+        writes=True,
+    )
     add_study_arg(p)
     p.add_argument("--transcript", required=True)
     p.add_argument(

@@ -37,6 +37,7 @@ def register(commands: Any) -> None:
         "(matched by transcript content and segment index; coders by name). A conflict keeps "
         "the study's value unless --prefer-newer. One transaction; each change is audited. "
         "Exit status 3 when conflicts, unmatched transcripts or rejected values remain.",
+        writes=True,
     )
     add_study_arg(p)
     p.add_argument("copies", nargs="+", metavar="OTHER_STUDY", help="copies to merge from")
@@ -192,7 +193,9 @@ def cmd_setup(args: argparse.Namespace) -> int:
             "still show coders how much is stored; run server setup as a superuser to hide them."
         )
     if r.also_connect:
-        print(f"Note: also allowed to connect (granted outside SocialCoder): {', '.join(r.also_connect)}.")
+        print(
+            f"Note: also allowed to connect (granted outside SocialCoder): {', '.join(r.also_connect)}."
+        )
     print("Next: `socialcoder server add-lead URL --login ROLE` and `add-coder URL NAME --login`.")
     return 0
 
@@ -230,5 +233,7 @@ def cmd_remove_login(args: argparse.Namespace) -> int:
     if r.ended_sessions:
         print(f"Ended {r.ended_sessions} open session(s).")
     elif r.ended_sessions is None:
-        print("Sessions already open stay connected until they end (run as a superuser to end them).")
+        print(
+            "Sessions already open stay connected until they end (run as a superuser to end them)."
+        )
     return 0

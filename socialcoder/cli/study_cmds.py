@@ -47,6 +47,7 @@ def register(commands: Any) -> None:
         "update",
         cmd_codebook_update,
         "Record a new codebook version; keeps every code and refuses changes that orphan codes.",
+        writes=True,
     )
     add_study_arg(p)
     p.add_argument("file", type=Path, metavar="FILE", help="the new codebook YAML")

@@ -27,6 +27,7 @@ def register(commands: Any) -> None:
         cmd_import,
         "Import transcript files (.txt, .vtt, .srt, .docx, .csv) or a manifest CSV. "
         "All files are checked first; a bad file stores nothing.",
+        writes=True,
     )
     add_study_arg(p)
     p.add_argument("files", nargs="*", type=Path, metavar="FILE")

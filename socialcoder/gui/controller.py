@@ -182,6 +182,8 @@ class CodingController(QObject):
     def press_dimension(self, dim: Dimension) -> None:
         """What a dimension's shortcut does (see the module docstring)."""
         self.select_dimension(dim)
+        if self.refuse_change():
+            return
         if dim.unit is Unit.SESSION:
             if not dim.values:
                 self._ask_free_value(dim)
@@ -263,6 +265,8 @@ class CodingController(QObject):
 
     def clear_segment(self) -> None:
         """Clear every code of the current segment: one transaction, one undo step."""
+        if self.refuse_change():
+            return
         seg = self.current_segment()
         if seg is None or not seg.codes:
             self.statusMessage.emit("Nothing to clear on this segment.")
@@ -303,8 +307,17 @@ class CodingController(QObject):
             )
         )
 
+    def refuse_change(self) -> bool:
+        """True, with a message, when the study is read-only (opened from a read-only file
+        or folder): every key that would store something is refused before it does."""
+        reason = self.study.read_only
+        if reason is None:
+            return False
+        self.statusMessage.emit(f"Not stored: this study is read-only ({reason}).")
+        return True
+
     def _perform(self, action: Callable[[], Change]) -> None:
-        if self.transcript is None:
+        if self.transcript is None or self.refuse_change():
             return
         try:
             change = action()
@@ -427,7 +440,8 @@ class CodingController(QObject):
             self.go_next_uncoded()
             return True
         if text == keys.MEMO:
-            self.memoRequested.emit()
+            if not self.refuse_change():
+                self.memoRequested.emit()
             return True
         if text:
             dim = self.by_shortcut(text)

@@ -34,6 +34,7 @@ from socialcoder.gui.dialogs import (
 from socialcoder.gui.export_dialog import EXPORT_TIP, open_export
 from socialcoder.gui.lead import integration as lead_ui
 from socialcoder.gui.panels import CodebookPanel, SessionPanel, TranscriptsPanel
+from socialcoder.gui.read_only import ReadOnlyBanner
 from socialcoder.gui.refi_dialog import REFI_TIP, open_refi_import
 from socialcoder.gui.segment_delegate import SegmentDelegate
 from socialcoder.gui.server_dialog import SERVER_TIP, open_server_study
@@ -109,7 +110,14 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([330, 680, 390])
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.splitter)
-        self.setCentralWidget(self.stack)
+        central = QWidget(self)
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.read_only_banner = ReadOnlyBanner(central)
+        column.addWidget(self.read_only_banner)
+        column.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
 
     def _action(
         self,
@@ -320,6 +328,7 @@ class MainWindow(QMainWindow):
             return
         self.close_study()
         self.study, self.coder = study, coder
+        self.read_only_banner.show_for(study)
         self.settings.setValue("last/coder", coder)
         self._remember(study.location)
         ctl = CodingController(study, coder, self.segment_view, self)
@@ -425,6 +434,7 @@ class MainWindow(QMainWindow):
         if self.study is not None:
             self.study.close()
             self.study = None
+        self.read_only_banner.show_for(None)
 
     def switch_coder(self) -> None:
         if self.study is not None:
@@ -472,7 +482,7 @@ class MainWindow(QMainWindow):
     def edit_memo(self) -> None:
         ctl = self.controller
         seg = ctl.current_segment() if ctl else None
-        if ctl is None or seg is None:
+        if ctl is None or seg is None or ctl.refuse_change():
             return
         dialog = MemoDialog(seg.index, seg.memo, self)
         text = dialog.text
@@ -482,7 +492,7 @@ class MainWindow(QMainWindow):
 
     def mark_complete(self) -> None:
         ctl = self.controller
-        if ctl is None or ctl.transcript is None:
+        if ctl is None or ctl.transcript is None or ctl.refuse_change():
             return
         if ctl.completed:
             self.statusBar().showMessage("Already marked complete (Reopen to change that).", 10_000)

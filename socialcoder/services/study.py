@@ -24,6 +24,7 @@ from socialcoder.domain.limits import MEMO_MAX_CHARS
 from socialcoder.errors import StudyError
 from socialcoder.export.output import study_files
 from socialcoder.storage import db, migrate, server_api
+from socialcoder.storage.access import Access, sqlite_access
 from socialcoder.storage.models import (
     SESSION_UNIT,
     CodebookVersionRow,
@@ -36,6 +37,7 @@ from socialcoder.storage.models import (
 
 CONSENSUS = "consensus"
 PG_INSUFFICIENT_PRIVILEGE = "42501"
+PG_READ_ONLY_TRANSACTION = "25006"
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -69,9 +71,13 @@ class Study:
     """An open study: an engine plus the current codebook. Use :func:`open_study` or
     :func:`create_study`; close it (or use it as a context manager) when done."""
 
-    def __init__(self, engine: Engine, location: str | Path) -> None:
+    def __init__(
+        self, engine: Engine, location: str | Path, *, read_only: str | None = None
+    ) -> None:
         self.engine = engine
         self.location = db.describe(location)
+        # why this study cannot be written (a read-only file or folder), or None
+        self.read_only = read_only
         # the study's own files (SQLite): an export must never be written over them
         self.files: tuple[Path, ...] = (
             () if db.is_url(location) else study_files(Path(location).expanduser().absolute())
@@ -104,7 +110,12 @@ class Study:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One write transaction (committed at the end of the block, rolled back on error)."""
+        """One write transaction (committed at the end of the block, rolled back on error).
+        A read-only study refuses at once (:class:`StudyError`), before anything is done."""
+        if self.read_only is not None:
+            raise StudyError(
+                f"is read-only: {self.read_only}; nothing was changed", source=self.location
+            )
         with _refusals(self), db.unit_of_work(self.engine, write=True) as session:
             yield session
 
@@ -150,12 +161,23 @@ class Study:
 @contextmanager
 def _refusals(study: Study) -> Iterator[None]:
     """A database's refusal becomes one readable line: a PostgreSQL server refusing a login
-    (a coder's login may touch only that coder's own work), or a code or memo the schema
-    does not take (see :data:`REFUSED_BY_SCHEMA`)."""
+    (a coder's login may touch only that coder's own work), a read-only PostgreSQL
+    transaction, a study that became read-only after it was opened (SQLite), or a code or memo
+    the schema does not take (see :data:`REFUSED_BY_SCHEMA`)."""
     try:
         yield
     except DBAPIError as exc:
         state = getattr(exc.orig, "sqlstate", None)
+        if str(getattr(exc.orig, "sqlite_errorname", "")).startswith("SQLITE_READONLY"):
+            raise StudyError(
+                "is read-only now (its file or folder cannot be written); nothing was changed",
+                source=study.location,
+            ) from None
+        if state == PG_READ_ONLY_TRANSACTION:
+            raise StudyError(
+                "the database server is read-only for this connection; nothing was changed",
+                source=study.location,
+            ) from None
         detail = str(exc.orig).splitlines()[0]
         if state == PG_INSUFFICIENT_PRIVILEGE:
             coder = study.login_coder
@@ -247,8 +269,11 @@ def _sqlite_path_problem(path: Path) -> str | None:
         return "no such study file"
     if path.is_dir():
         return "is a folder, not a study file"
-    with path.open("rb") as fh:
-        header = fh.read(len(db.SQLITE_HEADER))
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(len(db.SQLITE_HEADER))
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
     if header != db.SQLITE_HEADER:
         return "is not a SocialCoder study (not an SQLite database)"
     return None
@@ -257,11 +282,16 @@ def _sqlite_path_problem(path: Path) -> str | None:
 def open_study(target: str | Path, *, upgrade: bool = True) -> Study:
     """Open an existing study, upgrading an older schema in place when ``upgrade`` is true."""
     label = db.describe(target)
+    access: Access | None = None
     if not db.is_url(target):
         problem = _sqlite_path_problem(Path(target))
         if problem:
             raise StudyError(problem, source=label)
-    engine = db.make_engine(target)
+        access = sqlite_access(Path(target))
+        if access.unusable:
+            raise StudyError(f"cannot be opened: {access.unusable}", source=label)
+    read_only = access.read_only if access is not None else None
+    engine = db.make_engine(target, access)
     try:
         with engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())
@@ -281,6 +311,13 @@ def open_study(target: str | Path, *, upgrade: bool = True) -> Study:
             source=label,
         )
     if state is migrate.SchemaState.OLDER:
+        if read_only is not None:
+            engine.dispose()
+            raise StudyError(
+                f"was made by an older SocialCoder (schema {revision}) and cannot be upgraded, "
+                f"as it is read-only: {read_only}; open a copy in a writable folder",
+                source=label,
+            )
         if not upgrade:
             engine.dispose()
             raise StudyError(
@@ -288,7 +325,7 @@ def open_study(target: str | Path, *, upgrade: bool = True) -> Study:
                 source=label,
             )
         migrate.upgrade(engine)
-    return Study(engine, target)
+    return Study(engine, target, read_only=read_only)
 
 
 def codebook_sha(source_yaml: str) -> str:

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -29,6 +31,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from socialcoder.errors import UserError
+from socialcoder.storage.access import Access, sqlite_access
 from socialcoder.storage.server_sql import AUDIT_MARKER
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -97,7 +100,7 @@ def describe(target: str | Path) -> str:
     return str(target)
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any, *, read_only: bool = False) -> None:
     # Let SQLAlchemy, not pysqlite, decide where transactions begin (see the begin hook).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -108,7 +111,7 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # a study, never for some other SQLite file that was opened by mistake (left as it was).
     cursor.execute("SELECT count(*), sum(name = 'alembic_version') FROM sqlite_master")
     objects, ours = cursor.fetchone()
-    if not objects or ours:
+    if (not objects or ours) and not read_only:
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
@@ -147,17 +150,26 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(target: str | Path) -> Engine:
-    """An engine for a study; SQLite gets its pragmas on every connection."""
+def make_engine(target: str | Path, access: Access | None = None) -> Engine:
+    """An engine for a study; SQLite gets its pragmas on every connection. An existing SQLite
+    file that cannot be written here (see :mod:`socialcoder.storage.access`; ``access`` if
+    already known) is opened read-only, so that it can still be read."""
     url = to_url(target)
-    if url.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
+    if url.get_backend_name() != "sqlite":
+        engine = create_engine(url, pool_pre_ping=True)
+        if url.get_backend_name() == "postgresql":
+            event.listen(engine, "connect", _pg_connect)
         return engine
-    engine = create_engine(url, pool_pre_ping=True)
-    if url.get_backend_name() == "postgresql":
-        event.listen(engine, "connect", _pg_connect)
+    path = url.database
+    if access is None and path and path != ":memory:" and Path(path).is_file():
+        access = sqlite_access(path)
+    read_only = access is not None and access.read_only is not None
+    if read_only and access is not None and path:
+        query = {"uri": "true", **dict(access.uri)}
+        url = URL.create("sqlite+pysqlite", database="file:" + quote(path), query=query)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", partial(_sqlite_connect, read_only=read_only))
+    event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 

@@ -99,6 +99,7 @@ def attach_lead(window: MainWindow, study: Study, name: str) -> bool:
     for menu in (window.code_menu,):
         menu.menuAction().setVisible(False)
     sync_lead_menu(window)
+    window.read_only_banner.show_for(study)
     lead.show_page("assignments")
     return True
 

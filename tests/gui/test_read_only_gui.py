@@ -1,0 +1,68 @@
+"""A read-only study in the window: opened read-only with a visible banner that says why;
+coding keys are refused with a clear message, no dialog, nothing stored (issue #10, item 5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from socialcoder.gui.main_window import MainWindow
+
+T = "P01_session02"
+LEAD = "Dr Lead"
+
+
+def _key(qtbot, window: MainWindow, k, mods=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClick(window.segment_view, k, mods)
+    qtbot.wait(30)
+    assert QApplication.activeModalWidget() is None  # no dialog of any kind
+
+
+@pytest.mark.parametrize("how", ["file", "folder"])
+def test_coding_keys_are_refused_on_a_read_only_study(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, sample_study: Path, dump, make_read_only, how: str
+) -> None:
+    before = dump(sample_study)
+    make_read_only(sample_study, how)
+    assert window.open_study(str(sample_study), "ana", T)
+    banner = window.read_only_banner
+    assert banner.isVisible() and "Read-only study" in banner.text()
+    assert (
+        ("immutable" in banner.text() or "permission" in banner.text())
+        if how == "file"
+        else ("is not writable" in banner.text())
+    )
+    ctl = window.controller
+    assert ctl is not None and ctl.transcript == T
+    window.segment_view.setFocus()
+    _key(qtbot, window, "j")  # moving is fine
+    assert ctl.current_row() == 1
+    before_chips = ctl.model.segment(1).codes
+    for k in ("c", "i", "r", Qt.Key.Key_Delete, "m", "g"):
+        window.statusBar().clearMessage()
+        _key(qtbot, window, k)
+        message = window.statusBar().currentMessage()
+        assert message.startswith("Not stored: this study is read-only"), (k, message)
+        assert ctl.armed is None
+    _key(qtbot, window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # complete
+    assert window.statusBar().currentMessage().startswith("Not stored: this study is read-only")
+    assert ctl.model.segment(1).codes == before_chips and not ctl.undo_stack.count()
+    window.close_study()
+    assert not banner.isVisible()
+    assert dump(sample_study) == before
+
+
+def test_the_lead_sees_the_banner_too(  # type: ignore[no-untyped-def]
+    window: MainWindow, sample_study: Path, make_read_only
+) -> None:
+    make_read_only(sample_study, "folder")
+    assert window.open_study(str(sample_study), LEAD, role="lead")
+    assert window.lead is not None and window.read_only_banner.isVisible()
+
+
+def test_no_banner_on_a_writable_study(window: MainWindow, sample_study: Path) -> None:  # type: ignore[no-untyped-def]
+    assert window.open_study(str(sample_study), "ana", T)
+    assert not window.read_only_banner.isVisible()
