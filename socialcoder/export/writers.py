@@ -12,6 +12,9 @@ new one, never half written.
   made valid (Stata: at most 32 characters; a few fewer for value-labelled columns, whose
   label-set name is the variable name plus a number) and unique, the original named in the label.
 * Parquet: via pyarrow; categories stay dictionary-encoded.
+
+No text is cut: a cell that Excel or SPSS cannot hold whole is refused before anything is
+written (see :mod:`socialcoder.export.text_limits`); Stata gets long strings as strL.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +31,7 @@ from socialcoder.errors import UserError
 from socialcoder.export.model import ColumnInfo, ExportTable
 from socialcoder.export.names import FORMATS
 from socialcoder.export.output import STDOUT, Output
+from socialcoder.export.text_limits import check_excel, check_spss
 
 _EXTENSIONS = {
     ".csv": "csv",
@@ -65,7 +70,6 @@ _RESERVED = {
     },
     "sav": {"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"},
 }
-_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def format_of(path: str | Path) -> str:
@@ -98,6 +102,12 @@ def write_table(table: ExportTable, out: Output) -> None:
             "use CSV or Parquet",
             source=out.name,
         )
+    # no text is cut: a cell the format cannot hold whole is refused before writing
+    if fmt == "xlsx":
+        for sheet, frame in xlsx_sheets(table).items():
+            check_excel(frame, sheet, out.name)
+    elif fmt == "sav":
+        check_spss(table.frame, out.name)
     with out.writing() as tmp:
         writer(table, tmp)
 
@@ -115,18 +125,6 @@ def _parquet(table: ExportTable, path: Path) -> None:
     table.frame.to_parquet(path, engine="pyarrow", index=False)
 
 
-def _xlsx_clean(frame: pd.DataFrame) -> pd.DataFrame:
-    out = _bools_as_ints(frame).copy()
-    for c in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[c].dtype) and not isinstance(
-            out[c].dtype, pd.CategoricalDtype
-        ):
-            out[c] = out[c].map(
-                lambda v: _ILLEGAL_XLSX.sub("", v)[:32767] if isinstance(v, str) else v
-            )
-    return out
-
-
 def _labels_text(labels: dict[float, str] | None) -> str:
     if not labels:
         return ""
@@ -137,7 +135,8 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _xlsx(table: ExportTable, path: Path) -> None:
+def xlsx_sheets(table: ExportTable) -> dict[str, pd.DataFrame]:
+    """The sheets of the Excel file: ``data``, ``codebook``, ``columns``, ``about``."""
     codebook = table.codebook
     dims = pd.DataFrame(
         [
@@ -165,17 +164,37 @@ def _xlsx(table: ExportTable, path: Path) -> None:
             for c in table.columns
         ]
     )
+    about = pd.DataFrame(
+        {
+            "item": ["codebook", "version", "layout"],
+            "value": [codebook.name, codebook.version, table.layout],
+        }
+    )
+    return {
+        "data": _bools_as_ints(table.frame),
+        "codebook": dims,
+        "columns": columns,
+        "about": about,
+    }
+
+
+def _xlsx(table: ExportTable, path: Path) -> None:
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        _xlsx_clean(table.frame).to_excel(xl, sheet_name="data", index=False)
-        _xlsx_clean(dims).to_excel(xl, sheet_name="codebook", index=False)
-        _xlsx_clean(columns).to_excel(xl, sheet_name="columns", index=False)
-        meta = pd.DataFrame(
-            {
-                "item": ["codebook", "version", "layout"],
-                "value": [codebook.name, codebook.version, table.layout],
-            }
-        )
-        meta.to_excel(xl, sheet_name="about", index=False)
+        for name, frame in xlsx_sheets(table).items():
+            frame.to_excel(xl, sheet_name=name, index=False)
+            _text_not_formulas(frame, xl.sheets[name])
+
+
+def _text_not_formulas(frame: pd.DataFrame, sheet: Any) -> None:
+    """openpyxl stores a text starting with '=' as a formula (Excel would compute it, and the
+    text would be lost): store such cells as text."""
+    for position, name in enumerate(frame.columns):
+        series = frame[name]
+        if pd.api.types.is_numeric_dtype(series.dtype):
+            continue
+        starts = series.map(lambda v: isinstance(v, str) and v.startswith("="))
+        for i in starts.to_numpy().nonzero()[0]:
+            sheet.cell(row=int(i) + 2, column=position + 1).data_type = "s"
 
 
 def safe_names(names: list[str], kind: str, limits: list[int] | None = None) -> list[str]:
