@@ -67,21 +67,21 @@ def test_studies_are_not_demos(target_sample: str) -> None:
         assert study.info().demo is False
 
 
-def _at_revision_0004(path: Path) -> None:
+def _at_revision_0005(path: Path) -> None:
     engine = db.make_engine(path)
     try:
         with engine.begin() as connection:
-            command.downgrade(migrate.alembic_config(connection), "0004")
+            command.downgrade(migrate.alembic_config(connection), "0005")
     finally:
         engine.dispose()
 
 
 def test_a_sample_made_before_the_mark_is_recognised(tmp_path: Path, sample_study: Path) -> None:
-    """Revision 0005 marks a sample study made by an older SocialCoder (its name and the three
+    """Revision 0006 marks a sample study made by an older SocialCoder (its name and the three
     sample transcripts), and nothing else."""
     old_demo = build_demo(tmp_path / "old-demo.scstudy").path
     for path in (old_demo, sample_study):
-        _at_revision_0004(path)
+        _at_revision_0005(path)
     with open_study(old_demo) as study:  # upgrades
         assert study.info().demo is True
     with open_study(sample_study) as study:
