@@ -54,10 +54,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     problem = display_problem()
     if problem:
-        print(
-            f"  No usable display ({problem}), so the window is not opened "
-            f"(see README: {README_SECTION})."
-        )
+        print(f"  The window is not opened: {problem} (see README: {README_SECTION}).")
         return 0
     return _run_gui(str(demo.path), None, None)
 
