@@ -26,6 +26,7 @@ from socialcoder.domain.codebook import Dimension, Scale, Unit
 from socialcoder.errors import UserError
 from socialcoder.gui.commands import ChangeCommand
 from socialcoder.gui.segment_model import SegmentListModel
+from socialcoder.services.changes import coder_changes
 from socialcoder.services.coding import (
     Change,
     clear_code,
@@ -278,8 +279,12 @@ class CodingController(QObject):
         except UserError as exc:
             self.statusMessage.emit(f"Not stored: {exc}")
             return
-        if not changes:
-            self.statusMessage.emit("Nothing to clear on this segment.")
+        if not changes:  # the window showed codes that were cleared elsewhere since
+            self.reload_changed()
+            self.statusMessage.emit(
+                f"No change: segment {seg.index} had no codes any more (changed elsewhere; "
+                "now shown)."
+            )
             return
         for change in changes:
             self.apply(change)
@@ -325,26 +330,62 @@ class CodingController(QObject):
             self.statusMessage.emit(f"Not stored: {exc}")
             return
         if not change.changed:
-            self.statusMessage.emit("No change.")
+            if self._shown(change) != (change.new_value, change.new_memo):
+                # the window showed something else: it was changed elsewhere since
+                self.reload_changed()
+                self.statusMessage.emit(self._already_text(change))
+            else:
+                self.statusMessage.emit("No change.")
             return
         self.undo_stack.push(ChangeCommand(self.study, change, self.apply))
         self.apply(change)
 
     def apply(self, change: Change) -> None:
-        """Show a stored change (made now, undone or redone): repaint one row or the session."""
+        """Show a stored change (made now, undone or redone): repaint one row or the session,
+        go to the row, say what was saved."""
         if change.transcript != self.transcript:
             self.open_transcript(change.transcript)
             return
+        row = self._show(change)
+        if row is not None and self.current_row() != row:
+            self.set_current(row)
         if change.kind == "completion":
-            self.completed = change.new_value == "1"
-            self.sessionChanged.emit()
-            self._emit_progress()
             self.statusMessage.emit(
                 "Marked complete."
                 if self.completed
                 else "Reopened: empty codes are 'not coded yet'.",
             )
-            return
+        elif change.segment is None or row is not None:
+            self.statusMessage.emit(self._saved_text(change))
+
+    def reload_changed(self) -> list[Change]:
+        """Show what is stored now where it differs from what the window shows (changed
+        elsewhere: the CLI, another window, a merge): the differences, as Changes, go through
+        the path of the window's own changes (only the affected rows are repainted); the
+        cursor stays where it is. Returns them."""
+        if self.transcript is None:
+            return []
+        stored = show_transcript(self.study, self.transcript, coder=self.coder)
+        if [s.index for s in stored.segments] != [s.index for s in self.model.segments]:
+            row = self.current_row()  # the transcript itself was replaced: show it anew
+            self.open_transcript(self.transcript)
+            if row is not None and self.model.rowCount():
+                self.set_current(row)
+            return []
+        changes = coder_changes(
+            self.model.segments, self.session_codes, self.completed, stored
+        )
+        for change in changes:
+            self._show(change)
+        return changes
+
+    def _show(self, change: Change) -> int | None:
+        """Put one stored change of this transcript on screen; the row it changed, if any."""
+        if change.kind == "completion":
+            self.completed = change.new_value == "1"
+            self.sessionChanged.emit()
+            self._emit_progress()
+            return None
         if change.segment is None:
             assert change.dimension is not None
             if change.new_value is None:
@@ -352,11 +393,10 @@ class CodingController(QObject):
             else:
                 self.session_codes[change.dimension] = change.new_value
             self.sessionChanged.emit()
-            self.statusMessage.emit(self._saved_text(change))
-            return
+            return None
         row = self.model.row_of(change.segment)
         if row is None:
-            return
+            return None
         before = self.model.segment(row)
         if change.kind == "memo":
             self.model.set_memo(row, change.new_memo)
@@ -368,11 +408,42 @@ class CodingController(QObject):
             self._coded += int(is_coded(after, self.codebook)) - int(
                 is_coded(before, self.codebook)
             )
-        if self.current_row() != row:
-            self.set_current(row)
-        self.currentSegmentChanged.emit(after)
+        if self.current_row() == row:
+            self.currentSegmentChanged.emit(after)
         self._emit_progress()
-        self.statusMessage.emit(self._saved_text(change))
+        return row
+
+    def _shown(self, change: Change) -> tuple[str | None, str | None]:
+        """What the window shows for ``change``'s unit, as (value, memo) in its terms."""
+        if change.kind == "completion":
+            return str(int(self.completed)), change.new_memo
+        if change.segment is None:
+            return self.session_codes.get(change.dimension or ""), change.new_memo
+        row = self.model.row_of(change.segment)
+        if row is None:
+            return change.new_value, change.new_memo
+        seg = self.model.segment(row)
+        if change.kind == "memo":
+            return change.new_value, seg.memo
+        return seg.codes.get(change.dimension or ""), change.new_memo
+
+    @staticmethod
+    def _already_text(change: Change) -> str:
+        where = f"segment {change.segment}" if change.segment is not None else "session"
+        if change.kind == "completion":
+            what = "marked complete" if change.new_value == "1" else "open"
+            return f"No change: the transcript was already {what} (changed elsewhere; now shown)."
+        if change.kind == "memo":
+            return f"No change: that memo was already stored ({where}; changed elsewhere; now shown)."
+        if change.new_value is None:
+            return (
+                f"No change: {change.dimension} was already empty ({where}; changed "
+                "elsewhere; now shown)."
+            )
+        return (
+            f"No change: {change.dimension} was already {change.new_value} ({where}; changed "
+            "elsewhere; now shown)."
+        )
 
     @staticmethod
     def _saved_text(change: Change) -> str:

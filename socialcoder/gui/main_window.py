@@ -39,6 +39,7 @@ from socialcoder.gui.refi_dialog import REFI_TIP, open_refi_import
 from socialcoder.gui.segment_delegate import SegmentDelegate
 from socialcoder.gui.server_dialog import SERVER_TIP, open_server_study
 from socialcoder.gui.views import FindBar, SegmentListView
+from socialcoder.gui.watch import StudyWatcher, watch_coder_window
 from socialcoder.services.lead_support import assigned_first
 from socialcoder.services.queries import SegmentView, list_transcripts
 from socialcoder.services.study import Study
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.session_panel: SessionPanel | None = None
         self.role = "coder"  # or "lead" (chosen at login; see gui/lead/integration.py)
         self.lead: lead_ui.LeadWorkspace | None = None
+        self.watcher: StudyWatcher | None = None
         self.undo_group = QUndoGroup(self)
         self.setWindowTitle("SocialCoder")
         self._build_layout()
@@ -371,6 +373,7 @@ class MainWindow(QMainWindow):
         ctl.transcriptOpened.connect(self._transcript_opened)
         ctl.memoRequested.connect(self.edit_memo)
         ctl.detailsToggled.connect(self.toggle_details)
+        self.watcher = watch_coder_window(self, ctl)
         info = study.info()
         self.setWindowTitle(f"{info.name} — coding as {coder} — SocialCoder")
         self.study_label.setText(
@@ -420,6 +423,10 @@ class MainWindow(QMainWindow):
             self.transcripts.select(self.controller.transcript)
 
     def close_study(self) -> None:
+        if self.watcher is not None:
+            self.watcher.close()
+            self.watcher.deleteLater()
+            self.watcher = None
         lead_ui.detach_lead(self)
         if self.controller is not None:
             self.undo_group.removeStack(self.controller.undo_stack)

@@ -71,6 +71,11 @@ def my_assignments() -> TableValuedAlias:
     )  # fmt: skip
 
 
+def my_changes(connection: Connection) -> int:
+    """How many audit entries are about the caller's work (her window's cue to re-read)."""
+    return int(connection.execute(text("SELECT sc_my_changes()")).scalar_one())
+
+
 def set_code(
     connection: Connection,
     transcript_id: int,

@@ -36,6 +36,7 @@ CODER_FUNCTIONS = (
     ("sc_my_memos", "integer"),
     ("sc_my_completions", ""),
     ("sc_my_assignments", ""),
+    ("sc_my_changes", ""),
     ("sc_set_code", "integer, integer, integer, text, text, boolean"),
     ("sc_clear_code", "integer, integer, integer"),
     ("sc_set_memo", "integer, text"),
@@ -117,6 +118,15 @@ _READS = {
         "TABLE (coder_id integer, transcript_id integer, purpose text, assigned_at timestamptz)",
         "SELECT a.coder_id, a.transcript_id, a.purpose::text, a.assigned_at"
         " FROM public.assignments a WHERE a.coder_id = public.sc_my_coder()",
+    ),
+    # how many audit entries are about the caller's work (grows with every change of her
+    # codes, memos, completions or assignments, by whomever): her window's cue to re-read.
+    # A count of her own entries, read through the index that starts with the coder; the
+    # entries' ids (whose gaps would count other coders' work) are not shown.
+    "sc_my_changes": (
+        "",
+        "bigint",
+        "SELECT count(*) FROM public.audit_log a WHERE a.coder_id = public.sc_my_coder()",
     ),
 }
 

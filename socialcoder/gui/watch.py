@@ -1,0 +1,111 @@
+"""Noticing changes made elsewhere: one :class:`StudyWatcher` per open study view.
+
+It asks :class:`~socialcoder.services.changes.StudyWatch` (a cheap check, see there) when its
+window becomes active and on a slow idle timer, and emits :attr:`StudyWatcher.changed` only
+when something may have changed; the view then re-reads what it shows and updates through the
+same :class:`~socialcoder.services.coding.Change` path as its own actions. The window's own
+actions call :meth:`StudyWatcher.defer`, so that a coder at work is not interrupted by checks:
+they run once she pauses.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+
+from socialcoder.errors import UserError
+from socialcoder.services.changes import StudyWatch
+from socialcoder.services.queries import list_transcripts
+from socialcoder.services.study import Study
+
+if TYPE_CHECKING:
+    from socialcoder.gui.controller import CodingController
+    from socialcoder.gui.main_window import MainWindow
+
+IDLE_MS = 3000
+
+
+class StudyWatcher(QObject):
+    changed = Signal()
+
+    def __init__(self, study: Study, coder: str | None, parent: QObject) -> None:
+        super().__init__(parent)
+        self.watch: StudyWatch | None = StudyWatch(study, coder)
+        self.timer = QTimer(self)
+        self.timer.setInterval(IDLE_MS)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+        self._window: QObject | None = None
+
+    def watch_window(self, window: QObject) -> None:
+        """Check whenever ``window`` (a top-level widget) becomes active."""
+        if self._window is not None:
+            self._window.removeEventFilter(self)
+        self._window = window
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.WindowActivate:
+            QTimer.singleShot(0, self.check)  # after the activation is handled
+        return False
+
+    def defer(self) -> None:
+        """The window just acted itself: check again after a pause."""
+        if self.timer.isActive():
+            self.timer.start()
+
+    def check(self) -> bool:
+        """Emit :attr:`changed` (and return True) if something may have changed."""
+        if self.watch is None:
+            return False
+        try:
+            found = self.watch.changed()
+        except UserError:
+            return False  # e.g. the server is out of reach: the next check tries again
+        if found:
+            self.changed.emit()
+        return found
+
+    def close(self) -> None:
+        self.timer.stop()
+        if self._window is not None:
+            self._window.removeEventFilter(self)
+            self._window = None
+        if self.watch is not None:
+            self.watch.close()
+            self.watch = None
+
+
+def watch_coder_window(window: MainWindow, ctl: CodingController) -> StudyWatcher:
+    """Watch the coder's work that ``window`` shows through ``ctl``."""
+    watcher = StudyWatcher(ctl.study, ctl.coder, window)
+    watcher.watch_window(window)
+    watcher.changed.connect(lambda: show_changed_elsewhere(window, ctl))
+    ctl.undo_stack.indexChanged.connect(watcher.defer)  # every own action, undo and redo
+    return watcher
+
+
+def show_changed_elsewhere(window: MainWindow, ctl: CodingController) -> None:
+    """The coder's codes, memos or completions changed elsewhere: show them in the open
+    transcript (only the rows that differ) and in the transcripts' progress."""
+    try:
+        changes = ctl.reload_changed()
+        summaries = list_transcripts(ctl.study, coders=[ctl.coder])
+    except UserError as exc:
+        window.statusBar().showMessage(f"Could not re-read the study: {exc}", 10_000)
+        return
+    if {t.name for t in summaries} != {t.name for t in window._summaries}:
+        window.refresh_transcripts()
+    else:
+        for t in summaries:
+            mine = t.progress.get(ctl.coder)
+            if mine is not None and t.name != ctl.transcript:
+                window.transcripts.set_progress(t.name, mine.coded, mine.codable, mine.completed)
+    if changes:
+        n = len(changes)
+        window.statusBar().showMessage(
+            f"{n} change{'s' if n != 1 else ''} made elsewhere (another window or the command "
+            "line) now shown.",
+            10_000,
+        )

@@ -1,0 +1,177 @@
+"""Changes made elsewhere (the CLI, another window, a merge): detected cheaply, then turned into
+the same :class:`~socialcoder.services.coding.Change` values that a window's own actions return,
+so that one path updates the views.
+
+* :class:`StudyWatch` answers "may the data have changed since I last asked?" for one coder's
+  work or (``coder=None``) for the whole study. On an SQLite file it first asks SQLite itself
+  (``PRAGMA data_version`` on a connection of its own: no table is read, and it changes when
+  any other connection, of this process or another, commits); only then, or on PostgreSQL
+  every time, it compares a small fingerprint: the number of audit-log entries about the
+  coder (every change of codes, memos and completions is audited, and a count, unlike the
+  largest id, cannot miss a transaction that commits after a later one), or
+  :func:`study_fingerprint` for the whole study. A coder's login on a server study counts
+  her entries through ``sc_my_changes()`` (she cannot read the audit log itself).
+* :func:`coder_changes` compares what a window shows of one coder's transcript with what is
+  stored now and returns one Change per difference.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
+
+from socialcoder.errors import StudyError
+from socialcoder.services.coders import coder_id
+from socialcoder.services.coding import Change
+from socialcoder.services.queries import SegmentView, TranscriptView
+from socialcoder.services.study import Study
+from socialcoder.storage import server_api
+from socialcoder.storage.models import (
+    AssignmentRow,
+    AuditRow,
+    CodeRow,
+    CoderRow,
+    CompletionRow,
+    TranscriptRow,
+)
+
+_UNDEFINED_FUNCTION = "42883"
+
+
+def study_fingerprint(study: Study) -> tuple[object, ...]:
+    """A cheap fingerprint of the whole study's data: the audit log's size and last id
+    (codes, memos, completions, assignments and consensus are all audited) plus counts of
+    what is not audited (transcripts, coders and their names)."""
+    with study.read() as session:
+        audited = session.execute(select(func.count(), func.max(AuditRow.id))).one()
+        codes = session.scalar(select(func.count()).select_from(CodeRow)) or 0
+        done = session.scalar(select(func.count()).select_from(CompletionRow)) or 0
+        assigned = session.scalar(select(func.count()).select_from(AssignmentRow)) or 0
+        transcripts = session.scalar(select(func.count()).select_from(TranscriptRow)) or 0
+        coders = tuple(session.execute(select(CoderRow.name, CoderRow.active)).all())
+    return (tuple(audited), codes, done, assigned, transcripts, tuple(map(tuple, coders)))
+
+
+def coder_fingerprint(study: Study, coder: str) -> object:
+    """The number of audit-log entries about ``coder``'s work (grows with every change of her
+    codes, memos or completions, by whomever). ``None`` when it cannot be known: a server
+    study set up before ``sc_my_changes()`` existed (then every check says "maybe")."""
+    with study.read() as session:
+        connection = session.connection()
+        if server_api.is_coder(connection):
+            try:
+                return server_api.my_changes(connection)
+            except DBAPIError as exc:
+                if getattr(exc.orig, "sqlstate", None) == _UNDEFINED_FUNCTION:
+                    return None
+                raise
+        cid = coder_id(session, coder)
+        return session.scalar(select(func.count()).where(AuditRow.coder_id == cid))
+
+
+class StudyWatch:
+    """Tells whether ``study`` (or ``coder``'s work in it) may have changed since the last
+    :meth:`changed`. Create it when the window opens the study; :meth:`close` it before
+    the study is closed."""
+
+    def __init__(self, study: Study, coder: str | None = None) -> None:
+        self.study = study
+        self.coder = coder
+        self._probe: Any = None
+        self._sqlite_version: object = None
+        if study.engine.dialect.name == "sqlite":
+            self._probe = study.engine.raw_connection()  # a connection of its own
+            self._sqlite_version = self._data_version()
+        self._fingerprint = self._read_fingerprint()
+
+    def _data_version(self) -> object:
+        cursor = self._probe.cursor()
+        try:
+            cursor.execute("PRAGMA data_version")
+            return cursor.fetchone()[0]
+        finally:
+            cursor.close()
+
+    def _read_fingerprint(self) -> object:
+        if self.coder is None:
+            return study_fingerprint(self.study)
+        return coder_fingerprint(self.study, self.coder)
+
+    def changed(self) -> bool:
+        """True when something may have changed since the last call (or since creation).
+        A database that cannot be read just now (a server out of reach) raises StudyError."""
+        try:
+            return self._changed()
+        except (DBAPIError, sqlite3.Error) as exc:
+            detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise StudyError(
+                f"cannot check the study for changes ({detail})", source=self.study.location
+            ) from None
+
+    def _changed(self) -> bool:
+        if self._probe is not None:
+            version = self._data_version()
+            if version == self._sqlite_version:
+                return False
+            self._sqlite_version = version
+        fingerprint = self._read_fingerprint()
+        if fingerprint is not None and fingerprint == self._fingerprint:
+            return False
+        self._fingerprint = fingerprint
+        return True
+
+    def close(self) -> None:
+        if self._probe is not None:
+            self._probe.close()
+            self._probe = None
+
+
+def coder_changes(
+    shown_segments: Sequence[SegmentView],
+    shown_session_codes: Mapping[str, str],
+    shown_completed: bool,
+    stored: TranscriptView,
+) -> list[Change]:
+    """What differs between one coder's transcript as a window shows it and ``stored`` (read
+    now with ``show_transcript(..., coder=...)``), as Changes from the shown to the stored
+    state: codes and memos per segment, session codes, then completion. Segments are matched
+    by index; a segment the window does not show is not compared."""
+    coder = stored.coder or ""
+    name = stored.transcript.name
+    out: list[Change] = []
+    now = {s.index: s for s in stored.segments}
+    for seg in shown_segments:
+        new = now.get(seg.index)
+        if new is None:
+            continue
+        for key in _keys(seg.codes, new.codes):
+            old_value, new_value = seg.codes.get(key), new.codes.get(key)
+            if old_value != new_value:
+                out.append(Change(coder, name, seg.index, key, "code", old_value, new_value))
+        if seg.memo != new.memo:
+            out.append(Change(coder, name, seg.index, None, "memo", None, None, seg.memo, new.memo))
+    for key in _keys(shown_session_codes, stored.session_codes):
+        old_value, new_value = shown_session_codes.get(key), stored.session_codes.get(key)
+        if old_value != new_value:
+            out.append(Change(coder, name, None, key, "code", old_value, new_value))
+    if shown_completed != stored.completed:
+        out.append(
+            Change(
+                coder,
+                name,
+                None,
+                None,
+                "completion",
+                str(int(shown_completed)),
+                str(int(stored.completed)),
+            )
+        )
+    return out
+
+
+def _keys(a: Mapping[str, str], b: Mapping[str, str]) -> list[str]:
+    return list(a) + [k for k in b if k not in a]

@@ -1,0 +1,149 @@
+"""Detecting changes made elsewhere (services/changes.py): a second Study object stands for
+another window or process, on SQLite files and PostgreSQL (plain and server mode with a coder's
+login); and the differences a window is shown, as Change values."""
+
+from __future__ import annotations
+
+from socialcoder.services.changes import StudyWatch, coder_changes
+from socialcoder.services.coding import Change, set_code, set_completed, set_segment_memo
+from socialcoder.services.queries import show_transcript
+from socialcoder.services.study import open_study
+
+T = "P01_session02"
+
+
+def _patient(target: str) -> list[int]:
+    with open_study(target) as study:
+        return [s.index for s in show_transcript(study, T).segments if s.role == "patient"]
+
+
+def test_a_coders_watch_notices_her_changes_made_elsewhere_and_only_hers(
+    target_sample: str,
+) -> None:
+    seg = _patient(target_sample)[0]
+    with open_study(target_sample) as window, open_study(target_sample) as other:
+        mine, everything = StudyWatch(window, "ana"), StudyWatch(window)
+        try:
+            assert not mine.changed() and not everything.changed()
+            set_code(
+                other,
+                coder="ben",
+                transcript=T,
+                segment=seg,
+                dimension="resistance",
+                value="strong",
+            )
+            assert not mine.changed()  # ben's work is not ana's
+            assert everything.changed() and not everything.changed()
+            set_code(
+                other,
+                coder="ana",
+                transcript=T,
+                segment=seg,
+                dimension="resistance",
+                value="strong",
+            )
+            assert mine.changed() and not mine.changed()
+            set_completed(other, coder="ana", transcript=T, completed=False)
+            assert mine.changed()
+            set_segment_memo(window, coder="ana", transcript=T, segment=seg, text="own")
+            assert mine.changed()  # its own window's change too: the re-read finds no news
+            assert not mine.changed()
+        finally:
+            mine.close()
+            everything.close()
+
+
+def test_a_coders_login_counts_only_her_own_changes(make_lab) -> None:  # type: ignore[no-untyped-def]
+    lab = make_lab(coders=("ana", "ben"), leads=("lead",))
+    seg = _patient(lab.url("owner"))[0]
+    with open_study(lab.url("ana")) as window, open_study(lab.url("lead")) as lead:
+        assert window.login_coder == "ana"
+        mine = StudyWatch(window, "ana")
+        assert not mine.changed()
+        with open_study(lab.url("ben")) as ben:
+            set_code(
+                ben, coder="ben", transcript=T, segment=seg, dimension="concordance", value="1"
+            )
+        assert not mine.changed()
+        set_code(
+            lead, coder="ana", transcript=T, segment=seg, dimension="resistance", value="mild"
+        )  # a lead's login changes ana's work
+        assert mine.changed() and not mine.changed()
+        with open_study(lab.url("ana")) as second:
+            set_completed(second, coder="ana", transcript=T)
+        assert mine.changed()
+        mine.close()
+    # what the function tells a coder: a count of her own entries, no ids
+    assert lab.sql("ana", "SELECT sc_my_changes()") == [(2,)]
+    assert lab.sql("ben", "SELECT sc_my_changes()") == [(1,)]
+
+
+def test_coder_changes_lists_each_difference(sample_study) -> None:  # type: ignore[no-untyped-def]
+    with open_study(sample_study) as study:
+        before = show_transcript(study, T, coder="ana")
+        patients = [s.index for s in before.segments if s.role == "patient"]
+        a = next(i for i in patients if not before.segments[i - 1].codes)
+        b = next(i for i in patients if "concordance" in before.segments[i - 1].codes)
+        old_b = before.segments[b - 1].codes["concordance"]
+        set_code(study, coder="ana", transcript=T, segment=a, dimension="resistance", value="mild")
+        set_code(
+            study,
+            coder="ana",
+            transcript=T,
+            segment=b,
+            dimension="concordance",
+            value="0" if old_b == "1" else "1",
+        )
+        set_segment_memo(study, coder="ana", transcript=T, segment=a, text="a memo")
+        set_code(
+            study,
+            coder="ana",
+            transcript=T,
+            segment=None,
+            dimension="goal_agreement",
+            value="3" if before.session_codes.get("goal_agreement") != "3" else "4",
+        )
+        set_completed(study, coder="ana", transcript=T, completed=not before.completed)
+        after = show_transcript(study, T, coder="ana")
+    found = coder_changes(before.segments, before.session_codes, before.completed, after)
+    new_goal = after.session_codes["goal_agreement"]
+    assert found == [
+        Change("ana", T, a, "resistance", "code", None, "mild"),
+        Change("ana", T, a, None, "memo", None, None, before.segments[a - 1].memo, "a memo"),
+        Change("ana", T, b, "concordance", "code", old_b, "0" if old_b == "1" else "1"),
+        Change(
+            "ana",
+            T,
+            None,
+            "goal_agreement",
+            "code",
+            before.session_codes.get("goal_agreement"),
+            new_goal,
+        ),
+        Change(
+            "ana",
+            T,
+            None,
+            None,
+            "completion",
+            str(int(before.completed)),
+            str(int(not before.completed)),
+        ),
+    ]
+    assert coder_changes(after.segments, after.session_codes, after.completed, after) == []
+
+
+def test_a_server_set_up_before_the_count_existed_says_maybe(make_lab) -> None:  # type: ignore[no-untyped-def]
+    lab = make_lab(coders=("ana",), leads=())
+    lab.sql("admin", "DROP FUNCTION sc_my_changes()")
+    with open_study(lab.url("ana")) as window:
+        mine = StudyWatch(window, "ana")
+        assert mine.changed() and mine.changed()  # unknown: the window re-reads each time
+        mine.close()
+
+
+def test_segments_not_shown_are_not_compared(sample_study) -> None:  # type: ignore[no-untyped-def]
+    with open_study(sample_study) as study:
+        view = show_transcript(study, T, coder="ana")
+    assert coder_changes([], view.session_codes, view.completed, view) == []
