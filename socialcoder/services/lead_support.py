@@ -2,8 +2,6 @@
 
 Data shapes:
 
-* :func:`data_version` -> a small tuple that changes whenever codes, memos, completions,
-  assignments, coders or transcripts change (the views poll it and refresh only on a change).
 * :func:`confusion_matrix` -> :class:`ConfusionMatrix`: ``counts[i][j]`` = units that coder A
   gave ``values[i]`` and coder B gave ``values[j]`` (units both coded).
 * :func:`weekly_alpha` -> one :class:`WeekAlpha` per (ISO week of coding, dimension), alpha
@@ -28,29 +26,11 @@ from socialcoder.services.reliability_data import Selection, load_dimension_data
 from socialcoder.services.reliability_report import reliability_report
 from socialcoder.services.study import Study
 from socialcoder.storage.models import (
-    AssignmentRow,
-    AuditRow,
     CodeRow,
     CoderRow,
-    CompletionRow,
-    TranscriptRow,
 )
 
 Cancelled = Callable[[], bool]
-
-
-# -- change polling ------------------------------------------------------------------------------
-def data_version(study: Study) -> tuple[object, ...]:
-    """A cheap fingerprint of the study's data: the last audit-log id (codes, memos,
-    completions, assignments and consensus are all audited) plus counts and coder names."""
-    with study.read() as session:
-        audit = session.scalar(select(func.max(AuditRow.id))) or 0
-        codes = session.scalar(select(func.count()).select_from(CodeRow)) or 0
-        done = session.scalar(select(func.count()).select_from(CompletionRow)) or 0
-        assigned = session.scalar(select(func.count()).select_from(AssignmentRow)) or 0
-        transcripts = session.scalar(select(func.count()).select_from(TranscriptRow)) or 0
-        coders = tuple(session.execute(select(CoderRow.name, CoderRow.active)).all())
-    return (audit, codes, done, assigned, transcripts, tuple(map(tuple, coders)))
 
 
 # -- confusion matrix ----------------------------------------------------------------------------

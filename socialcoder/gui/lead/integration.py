@@ -91,6 +91,7 @@ def attach_lead(window: MainWindow, study: Study, name: str) -> bool:
     window.undo_group.addStack(lead.undo_stack)
     window.undo_group.setActiveStack(lead.undo_stack)
     lead.statusMessage.connect(lambda msg: window.statusBar().showMessage(msg, 10_000))
+    lead.watcher.watch_window(window)
     info = study.info()
     window.setWindowTitle(f"{info.name} — study lead ({name}) — SocialCoder")
     window.study_label.setText(

@@ -1,16 +1,18 @@
 """The study lead's workspace: progress & assignments, reliability dashboard, disagreement
 review and calibration, as tabs.
 
-It polls :func:`data_version` every ``POLL_MS`` (a QTimer; one small query) and refreshes the
-views only when the study changed (e.g. a coder coding elsewhere on the shared file); the
-dashboard is recomputed in the background only when it had been computed before.
+It refreshes its views only when the study changed (e.g. a coder coding elsewhere on the shared
+file, or the lead's own assignment), as the coder's window does: a
+:class:`~socialcoder.gui.watch.StudyWatcher` looks when the window becomes active and on a slow
+idle timer (on an SQLite file without reading any table); the dashboard is recomputed in the
+background only when it had been computed before.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -28,10 +30,9 @@ from socialcoder.gui.lead.calibration_view import CalibrationView
 from socialcoder.gui.lead.dashboard import Dashboard
 from socialcoder.gui.lead.report import report_path, save_report
 from socialcoder.gui.lead.review import ReviewView
-from socialcoder.services.lead_support import data_version
+from socialcoder.gui.watch import StudyWatcher
 from socialcoder.services.study import Study
 
-POLL_MS = 3000
 PAGES = ("assignments", "dashboard", "review", "calibration")
 
 
@@ -68,13 +69,10 @@ class LeadWorkspace(QTabWidget):
         self.addTab(self.calibration, "Calibration")
         for view in (self.assignments, self.review):
             view.statusMessage.connect(self.statusMessage)
-        self.assignments.changed.connect(self.poll)
         self.currentChanged.connect(self._page_shown)
-        self.version = data_version(study)
-        self.timer = QTimer(self)
-        self.timer.setInterval(POLL_MS)
-        self.timer.timeout.connect(self.poll)
-        self.timer.start()
+        self.watcher = StudyWatcher(study, None, self)
+        self.watcher.changed.connect(self.refresh)
+        self.assignments.changed.connect(self.watcher.check)
 
     def show_page(self, name: str) -> None:
         self.setCurrentIndex(PAGES.index(name))
@@ -90,16 +88,8 @@ class LeadWorkspace(QTabWidget):
             self.review.table.setFocus()
 
     def poll(self) -> bool:
-        """Refresh the views when the study's data changed; True if it had."""
-        try:
-            version = data_version(self.study)
-        except UserError:
-            return False
-        if version == self.version:
-            return False
-        self.version = version
-        self.refresh()
-        return True
+        """Refresh the views now if the study's data changed; True if it had."""
+        return self.watcher.check()
 
     def refresh(self) -> None:
         self.assignments.refresh()
@@ -135,6 +125,6 @@ class LeadWorkspace(QTabWidget):
         self.statusMessage.emit(f"Report saved: {saved}")
 
     def shutdown(self) -> None:
-        self.timer.stop()
+        self.watcher.close()
         self.dashboard.cancel()
         self.dashboard.wait(10)

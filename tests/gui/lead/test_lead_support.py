@@ -1,5 +1,5 @@
 """The Qt-free helpers behind the lead views: review keys, confusion matrix (against
-scikit-learn), weekly alpha and the data version used for change polling."""
+scikit-learn), weekly alpha and the study fingerprint the lead's views check for changes."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import confusion_matrix as sk_confusion
 
+from socialcoder.services.changes import study_fingerprint
 from socialcoder.services.coding import set_code
 from socialcoder.services.lead_support import (
     confusion_matrix,
-    data_version,
     resolve_review_key,
     weekly_alpha,
 )
@@ -48,15 +48,15 @@ def test_confusion_matrix_equals_scikit_learn(demo_study: Path) -> None:
     assert m.values == ("none", "mild", "strong")
 
 
-def test_weekly_alpha_and_data_version(demo_study: Path) -> None:
+def test_weekly_alpha_and_study_fingerprint(demo_study: Path) -> None:
     with open_study(demo_study) as study:
         weeks = weekly_alpha(study)
         overall = {d["key"]: d["krippendorff_alpha"] for d in reliability_report(study).dimensions}
         # the demo was coded within one week: that week's alpha is the overall alpha
         assert {w.dimension: w.alpha for w in weeks} == overall
         assert len({w.week for w in weeks}) == 1
-        before = data_version(study)
-        assert data_version(study) == before
+        before = study_fingerprint(study)
+        assert study_fingerprint(study) == before
         set_code(
             study,
             coder="ana",
@@ -65,4 +65,4 @@ def test_weekly_alpha_and_data_version(demo_study: Path) -> None:
             dimension="concordance",
             value="1",
         )
-        assert data_version(study) != before
+        assert study_fingerprint(study) != before
