@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -19,9 +20,14 @@ SAMPLE_ENV = "SOCIALCODER_SAMPLES"
 
 
 def sample_dir() -> Path:
-    """The sample transcripts: $SOCIALCODER_SAMPLES, or sample_transcripts/ of the checkout."""
+    """The sample study's files: $SOCIALCODER_SAMPLES when set; else the copy inside the
+    installed package (``resources/sample_study``, put there when the wheel is built: see
+    setup.py); else ``sample_transcripts/`` of the checkout (an editable install)."""
     if os.environ.get(SAMPLE_ENV):
         return Path(os.environ[SAMPLE_ENV])
+    installed = Path(str(files("socialcoder").joinpath("resources", "sample_study")))
+    if (installed / "manifest.csv").is_file():
+        return installed
     return Path(__file__).resolve().parents[2] / "sample_transcripts"
 
 
@@ -64,8 +70,8 @@ def build_demo(
     manifest = samples / "manifest.csv"
     if not manifest.exists():
         raise StudyError(
-            f"the sample transcripts are not at {samples}; run from a SocialCoder checkout "
-            f"or set {SAMPLE_ENV}"
+            f"the sample transcripts are not at {samples}: this SocialCoder was installed "
+            f"without them (reinstall it from a wheel or the bundle), or set {SAMPLE_ENV}"
         )
     if path.exists() or path.is_symlink():
         problem = _what_is_there(path)
