@@ -32,6 +32,7 @@ def main(out: Path = ROOT / "docs" / "screenshots" / "workbench.png") -> int:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     demo = build_demo(folder / "sample.scstudy", fresh=True)
     app = make_app()
+    start_page_shot(demo.path, out.parent)
     window = MainWindow()
     window.resize(1400, 900)
     window.show()
@@ -52,6 +53,22 @@ def main(out: Path = ROOT / "docs" / "screenshots" / "workbench.png") -> int:
     print(f"saved {out}")
     window.close()
     return lead_shots(demo.path, out.parent)
+
+
+def start_page_shot(study: Path, folder: Path) -> None:
+    """start_page.png: the window before any study is open (one study in the recent list)."""
+    app = make_app()
+    window = MainWindow()
+    window.settings.setValue("recent", [str(study)])
+    window.resize(1000, 680)
+    window.show()
+    for _ in range(5):
+        app.processEvents()
+    folder.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(folder / "start_page.png"))
+    print(f"saved {folder / 'start_page.png'}")
+    window.close()
+    window.settings.remove("recent")
 
 
 def lead_shots(study: Path, folder: Path) -> int:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from socialcoder.domain import keys as keymap
 from socialcoder.domain.codebook import Dimension, Unit
 from socialcoder.errors import UserError
-from socialcoder.gui import file_actions
+from socialcoder.gui import file_actions, start_page
 from socialcoder.gui.controller import CodingController
 from socialcoder.gui.dialogs import (
     MemoDialog,
@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("SocialCoder")
         self._build_layout()
         self._build_menus()
+        self.start_page = start_page.install(self)  # shown while no study is open
         self.study_label = QLabel("No study open", self)
         self.statusBar().addPermanentWidget(self.study_label)
         geometry = self.settings.value("window/geometry")
@@ -331,6 +332,7 @@ class MainWindow(QMainWindow):
         self.close_study()
         self.study, self.coder = study, coder
         self.read_only_banner.show_for(study)
+        self.stack.setCurrentWidget(self.splitter)
         self.settings.setValue("last/coder", coder)
         self._remember(study.location)
         ctl = CodingController(study, coder, self.segment_view, self)
