@@ -17,6 +17,7 @@ from socialcoder import __version__
 from socialcoder.cli import (
     coding_cmds,
     demo_cmd,
+    desktop_cmd,
     export_cmds,
     lead_cmds,
     machine_cmds,
@@ -37,6 +38,7 @@ COMMAND_MODULES = (
     machine_cmds,
     server_cmds,
     demo_cmd,
+    desktop_cmd,
 )
 
 

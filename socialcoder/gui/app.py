@@ -9,6 +9,7 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication
 
 from socialcoder.gui.dialogs import error_text, show_error
+from socialcoder.gui.identity import apply_identity
 from socialcoder.gui.main_window import APPLICATION, ORGANISATION, MainWindow
 
 
@@ -35,6 +36,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("SocialCoder")
+    apply_identity(app)  # the icon on every window and dialog
     return app
 
 

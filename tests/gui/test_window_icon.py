@@ -1,0 +1,33 @@
+"""The application's icon is on every top-level window and dialog (set once, on the
+QApplication) and the application names its desktop file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QMessageBox, QProgressDialog
+
+from socialcoder.desktop import APP_ID, ICON_SIZES
+from socialcoder.gui.app import make_app
+from socialcoder.gui.dialogs import CoderDialog
+from socialcoder.gui.main_window import MainWindow
+
+
+def test_every_window_and_dialog_shows_the_application_icon(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+    icon = app.windowIcon()
+    assert not icon.isNull()
+    assert {s.width() for s in icon.availableSizes()} >= set(ICON_SIZES)
+    assert app.desktopFileName() == APP_ID
+    window = MainWindow()
+    qtbot.addWidget(window)
+    dialogs = [
+        CoderDialog(["ana"], "Study", None, window),
+        QMessageBox(QMessageBox.Icon.Information, "Done", "Done", parent=window),
+        QProgressDialog("Working", "Cancel", 0, 0, window),
+    ]
+    for widget in [window, *dialogs]:
+        shown = widget.windowIcon()
+        assert shown.cacheKey() == icon.cacheKey(), type(widget).__name__
+        assert not shown.pixmap(QSize(32, 32)).isNull()
