@@ -32,6 +32,12 @@ def register(commands: Any) -> None:
         "--lead", action="store_true", help="open STUDY in the study lead's role (not blind)"
     )
     p.add_argument("--lead-name", metavar="NAME", help="the lead's name for the audit log")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="open the window on STUDY (with --coder or --lead), print what it shows and close "
+        "it: exit 0 if it opened (checks an installation)",
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -81,13 +87,21 @@ def cmd_gui(args: argparse.Namespace) -> int:
         if problem:
             print(f"socialcoder: error: {problem}", file=sys.stderr)
             return 2
-        return _run_gui(args.study, args.lead_name or "lead", None, role="lead")
-    return _run_gui(args.study, args.coder, args.transcript)
+        return _run_gui(args.study, args.lead_name or "lead", None, role="lead", check=args.check)
+    if args.check and not (args.study and args.coder):
+        print("socialcoder: error: --check needs STUDY and --coder (or --lead)", file=sys.stderr)
+        return 2
+    return _run_gui(args.study, args.coder, args.transcript, check=args.check)
 
 
 def _run_gui(
-    study: str | None, coder: str | None, transcript: str | None, *, role: str = "coder"
+    study: str | None,
+    coder: str | None,
+    transcript: str | None,
+    *,
+    role: str = "coder",
+    check: bool = False,
 ) -> int:
     from socialcoder.gui.app import run
 
-    return run(study=study, coder=coder, transcript=transcript, role=role)
+    return run(study=study, coder=coder, transcript=transcript, role=role, check=check)

@@ -45,10 +45,13 @@ def run(
     coder: str | None = None,
     transcript: str | None = None,
     role: str = "coder",
+    *,
+    check: bool = False,
 ) -> int:
     """Open the main window (on ``study`` as ``coder`` at ``transcript`` when given; else on
     the last study used) and run until it closes. ``role="lead"`` opens ``study`` straight
-    into the lead workspace, ``coder`` being the lead's name (default "lead")."""
+    into the lead workspace, ``coder`` being the lead's name (default "lead"). ``check``:
+    print what the window shows and close it at once (0 when it opened the study)."""
     app = make_app()
     previous_hook = sys.excepthook
     sys.excepthook = _excepthook
@@ -60,6 +63,28 @@ def run(
             window.open_study(study, coder or "lead", role="lead")
         elif target:
             window.open_study(target, coder if study else None, transcript if study else None)
+        if check:
+            return report_check(app, window)
         return app.exec()
     finally:
         sys.excepthook = previous_hook
+
+
+def report_check(app: QApplication, window: MainWindow) -> int:
+    """One line on what the window shows (for installers and the bundle's smoke test), then
+    close it: 0 when a study is open in it with transcripts listed and the icon set."""
+    for _ in range(20):
+        app.processEvents()
+    model = window.segment_view.model()
+    transcripts = window.transcripts.table.rowCount()
+    segments = model.rowCount() if model is not None else 0
+    opened = window.isVisible() and window.stack.currentWidget() is not window.start_page
+    icon = not app.windowIcon().isNull()
+    ok = opened and icon and (transcripts > 0 or window.lead is not None)
+    print(
+        f"window {'opened' if opened else 'NOT opened'} on {app.platformName()}: "
+        f"{window.windowTitle()!r}; {transcripts} transcript(s) listed, {segments} segment(s) "
+        f"shown; icon {'set' if icon else 'MISSING'}"
+    )
+    window.close()
+    return 0 if ok else 1
