@@ -19,6 +19,7 @@ from socialcoder.gui.dialogs import CoderDialog, run_dialog, show_error
 from socialcoder.gui.lead.workers import Report, Work
 from socialcoder.importers import SpeakerRole, parse_speaker_map
 from socialcoder.services.coders import add_coders, list_coders
+from socialcoder.services.server_target import needs_password
 from socialcoder.services.study import Study, create_study
 from socialcoder.services.study import open_study as open_study_service
 from socialcoder.services.transcript_import import (
@@ -67,7 +68,7 @@ def choose_coder(window: MainWindow, study: Study, wanted: str | None) -> str | 
 def open_study(window: MainWindow, target: str, coder: str | None, transcript: str | None) -> bool:
     """Open ``target`` and attach it; a server URL whose password was hidden (from the recent
     list) opens the server dialog instead, to ask for the password (returns False then)."""
-    if server_dialog.needs_password(target):
+    if needs_password(target):
         server_dialog.open_server_study(window, target)
         return False
     try:

@@ -5,7 +5,8 @@ The user gives the URL (``postgresql+psycopg://user@host/db``) and, separately, 
 list keep :func:`socialcoder.storage.db.describe`'s form, where a password shows as ``***``).
 Connecting runs off the GUI thread; then the study is opened like a file study (who is coding,
 or the lead role). A refusal (bad URL, unreachable server, wrong password, not a SocialCoder
-study) is shown as one readable line and the dialog stays open.
+study) is shown as one readable line and the dialog stays open. The URL rules and opening are
+:mod:`socialcoder.services.server_target`'s.
 """
 
 from __future__ import annotations
@@ -20,89 +21,18 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QVBoxLayout,
 )
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from socialcoder.errors import UserError
 from socialcoder.gui.background import ProgressRun
 from socialcoder.gui.dialogs import show_error
 from socialcoder.gui.lead.workers import Report
-from socialcoder.services.study import Study, open_study
+from socialcoder.services.server_target import EXAMPLE, connect, server_url, without_password
+from socialcoder.services.study import Study
 
 if TYPE_CHECKING:
     from socialcoder.gui.main_window import MainWindow
 
 SERVER_TIP = "Open a study kept on a PostgreSQL server (the password is never saved)"
-EXAMPLE = "postgresql+psycopg://user@host/db"
-HIDDEN = "***"  # how a stored URL shows its password (never the password itself)
-
-
-def _no_password(url: URL) -> URL:
-    """``url`` without a password (``URL.set(password=None)`` would keep the old one)."""
-    return URL.create(
-        url.drivername,
-        username=url.username,
-        host=url.host,
-        port=url.port,
-        database=url.database,
-        query=url.query,
-    )
-
-
-def server_url(text: str, password: str = "") -> URL:
-    """The URL to connect with: ``text`` checked and completed with ``password`` (the field
-    wins over a password written in the URL). Raises :class:`UserError` with a readable line."""
-    text = text.strip()
-    if not text:
-        raise UserError(f"enter the server study's URL, e.g. {EXAMPLE}")
-    if "://" not in text:
-        raise UserError(f"{text!r} is not a database URL; write it like {EXAMPLE}")
-    try:
-        url = make_url(text)
-    except (ArgumentError, ValueError):
-        raise UserError(f"{text!r} is not a database URL; write it like {EXAMPLE}") from None
-    if url.get_backend_name() != "postgresql":
-        raise UserError(
-            f"only PostgreSQL servers are supported (the URL starts with postgresql+psycopg://); "
-            f"to open a study file use File > Open study… ({url.get_backend_name()!r} given)"
-        )
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    if not url.database:
-        raise UserError(f"the URL names no database; write it like {EXAMPLE}")
-    if password:
-        url = url.set(password=password)
-    elif url.password == HIDDEN:
-        url = _no_password(url)
-    return url
-
-
-def without_password(text: str) -> str:
-    """``text`` with any password removed (to prefill the dialog from the recent list)."""
-    try:
-        return _no_password(make_url(text)).render_as_string(hide_password=False)
-    except (ArgumentError, ValueError):
-        return text
-
-
-def needs_password(target: str) -> bool:
-    """A stored URL whose password was hidden: it must be asked for again."""
-    try:
-        return "://" in target and make_url(target).password == HIDDEN
-    except (ArgumentError, ValueError):
-        return False
-
-
-def connect(url: URL) -> Study:
-    """Open the study at ``url`` (in the worker thread); every refusal is a UserError."""
-    try:
-        return open_study(url.render_as_string(hide_password=False))
-    except UserError:
-        raise
-    except (ImportError, SQLAlchemyError) as exc:
-        first = (str(exc).splitlines() or [type(exc).__name__])[0]
-        where = url.render_as_string(hide_password=True)
-        raise UserError(f"cannot open the server study: {first}", source=where) from None
 
 
 class ServerDialog(QDialog):

@@ -18,13 +18,9 @@ from socialcoder.errors import UserError
 from socialcoder.gui import file_actions
 from socialcoder.gui.dialogs import CoderDialog
 from socialcoder.gui.main_window import MainWindow
-from socialcoder.gui.server_dialog import (
-    ServerDialog,
-    needs_password,
-    server_url,
-    without_password,
-)
+from socialcoder.gui.server_dialog import ServerDialog
 from socialcoder.services.coders import list_coders
+from socialcoder.services.server_target import needs_password, server_url, without_password
 from socialcoder.services.study import open_study
 
 LEFT = Qt.MouseButton.LeftButton
