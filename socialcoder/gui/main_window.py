@@ -503,6 +503,8 @@ class MainWindow(QMainWindow):
         ctl = self.controller
         if ctl is None or ctl.transcript is None or ctl.refuse_change():
             return
+        if self.watcher is not None:
+            self.watcher.check()  # count what is stored now, changes made elsewhere included
         if ctl.completed:
             self.statusBar().showMessage("Already marked complete (Reopen to change that).", 10_000)
             return

@@ -247,3 +247,19 @@ def test_a_coders_login_on_a_server_sees_what_was_stored_elsewhere(  # type: ign
             "resistance": "strong",
             "concordance": "1",
         }
+
+
+def test_the_completion_check_counts_what_is_stored_even_before_the_window_noticed(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, gui_study: Path, answer, no_idle_checks
+) -> None:
+    a, b = patient_segments(str(gui_study), 2)
+    assert window.open_study(str(gui_study), "ana", T)
+    ctl = window.controller
+    assert ctl is not None
+    _, codable = ctl.progress
+    with open_study(gui_study) as other:
+        set_code(other, coder="ana", transcript=T, segment=a, dimension="concordance", value="1")
+        set_code(other, coder="ana", transcript=T, segment=b, dimension="resistance", value="mild")
+    text = uncoded_in_check(qtbot, window, answer)  # Ctrl+Enter at once: no activation, no timer
+    assert f"{codable - 2} codable segments are left uncoded" in text
+    assert codes(window, a - 1) == {"concordance": "1"}
