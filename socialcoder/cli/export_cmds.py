@@ -32,7 +32,9 @@ def register(commands: Any) -> None:
     p.add_argument(
         "--coders",
         default="all",
-        help="'all' (default: every coder, plus consensus when it has codes), 'consensus', or NAME,NAME",
+        help="'all' (default: every coder, plus consensus when it has codes), 'consensus', "
+        "'final' (the consensus value where settled, else the primary coder's, with a "
+        "source column), or NAME,NAME",
     )
     p.add_argument(
         "--with-text", action="store_true", help="include the text of each turn (off by default)"
@@ -138,6 +140,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         f"to {where}; coders: {', '.join(summary.coders) or 'none'}",
         file=sys.stderr if summary.to_stream else sys.stdout,
     )
+    if summary.final is not None:
+        print(
+            summary.final.sentence()[0].upper() + summary.final.sentence()[1:] + ".",
+            file=sys.stderr if summary.to_stream else sys.stdout,
+        )
     return 0
 
 

@@ -35,6 +35,11 @@ class StudyData:
 
     ``coders`` lists the chosen coders in output order (the consensus layer last).
     ``codebook_version`` is the current codebook's version (used for absent codes filled in).
+
+    ``primaries`` is set for the final layer only (transcript id -> its primary coder, None
+    where it has none; see :mod:`socialcoder.domain.final`): then ``coders`` is
+    ``('final',)`` and the frames hold the rows of the primary coders and the consensus
+    layer, which the tables collapse into the final layer (with a ``source`` column).
     """
 
     codebook: Codebook
@@ -49,6 +54,7 @@ class StudyData:
         default_factory=lambda: pd.DataFrame(columns=["participant", "session"])
     )
     study_name: str = "study"
+    primaries: Mapping[int, str | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,10 +18,18 @@ Pure functions on DataFrames: no database.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from socialcoder.domain.codebook import Codebook, Dimension, Scale, Unit
+from socialcoder.export.final import (
+    counts_by_transcript,
+    final_involved,
+    final_segment_memos,
+    final_units,
+)
 from socialcoder.export.model import ColumnInfo, ExportTable, StudyData
 
 BINARY_LABELS: dict[float, str] = {0.0: "absent", 1.0: "present"}
@@ -92,7 +100,32 @@ def _ordered(frame: pd.DataFrame, data: StudyData) -> pd.DataFrame:
 def coded_units(data: StudyData) -> pd.DataFrame:
     """The long table's rows before metadata: transcript_id, segment_id (NaN for session units),
     coder, dimension, unit, value, value_numeric, value_label, memo, codebook_version,
-    completed."""
+    completed; for the final layer (``data.primaries`` set) also ``source``."""
+    if data.primaries is None:
+        return _coded_units(data)
+    underlying = tuple(dict.fromkeys(data.involved["coder"].astype(str)))
+    raw = _coded_units(replace(data, coders=underlying, primaries=None))
+    units = final_units(raw, data.primaries, data.involved)
+    units["dimension"] = pd.Categorical(units["dimension"], categories=list(data.codebook.keys))
+    units["coder"] = pd.Categorical(units["coder"], categories=list(data.coders))
+    return units
+
+
+def involved_pairs(data: StudyData, core: pd.DataFrame) -> pd.DataFrame:
+    """The (transcript_id, coder, completed) rows of the tables: the coders' pairs, or for the
+    final layer one per transcript it has values on."""
+    if data.primaries is None:
+        return data.involved[["transcript_id", "coder", "completed"]]
+    return final_involved(core)
+
+
+def segment_memos(data: StudyData) -> pd.DataFrame:
+    if data.primaries is None:
+        return data.segment_memos
+    return final_segment_memos(data.segment_memos, data.segments, data.primaries)
+
+
+def _coded_units(data: StudyData) -> pd.DataFrame:
     codebook = data.codebook
     seg_dims = codebook.segment_dimensions()
     segs = data.segments[["segment_id", "transcript_id", "role"]]
@@ -200,6 +233,7 @@ def build_long(data: StudyData, *, with_text: bool = False) -> ExportTable:
     infos = [
         *_base_infos(True, with_text),
         ColumnInfo("coder", "Coder (or the consensus layer)"),
+        *_source_info(data),
         ColumnInfo("dimension", "Codebook dimension key"),
         ColumnInfo("unit", "Unit coded: segment (turn) or session"),
         ColumnInfo("value", "Code value (text form of the codebook)"),
@@ -217,7 +251,7 @@ def build_long(data: StudyData, *, with_text: bool = False) -> ExportTable:
         ),
         ColumnInfo("codebook_version", "Codebook version the code was made with"),
     ]
-    memos = data.segment_memos[["segment_id", "coder", "segment_memo"]]
+    memos = segment_memos(data)[["segment_id", "coder", "segment_memo"]]
     frame = (
         frame.merge(memos, on=["segment_id", "coder"], how="left")
         if len(memos)
@@ -226,6 +260,12 @@ def build_long(data: StudyData, *, with_text: bool = False) -> ExportTable:
     frame["completed"] = frame["completed"].astype(bool)
     names = [c.name for c in infos]
     return ExportTable("long", frame[names].reset_index(drop=True), tuple(infos), data.codebook)
+
+
+def _source_info(data: StudyData) -> list[ColumnInfo]:
+    if data.primaries is None:
+        return []
+    return [ColumnInfo("source", "Final layer: the value's source (its coder, or consensus)")]
 
 
 def _typed(series: pd.Series, dim: Dimension) -> pd.Series:
@@ -277,11 +317,20 @@ def build_wide(data: StudyData, *, with_text: bool = False) -> ExportTable:
             new_cols[name] = _typed(values, dim)
             labels = value_labels_of(dim)
             infos.append(ColumnInfo(name, _dim_label(dim, coder), labels or None))
+        if data.primaries is not None:  # the final layer: each value's source
+            rows = seg_rows if dim.unit is Unit.SEGMENT else sess_rows
+            index = "segment_id" if dim.unit is Unit.SEGMENT else "transcript_id"
+            chosen = rows[rows["dimension"] == dim.key]
+            sources = pd.Series(chosen["source"].to_numpy(), index=chosen[index].to_numpy())
+            new_cols[f"source__{dim.key}"] = key_col.map(sources).astype("object")
+            infos.append(
+                ColumnInfo(f"source__{dim.key}", f"{dim.label}: source (coder or consensus)")
+            )
     memo_parts = core.loc[core["memo"].notna(), ["segment_id", "coder", "dimension", "memo"]]
     memo_parts = memo_parts.assign(
         text="[" + memo_parts["dimension"].astype(str) + "] " + memo_parts["memo"].astype(str)
     )
-    seg_memos = data.segment_memos.rename(columns={"segment_memo": "text"})[
+    seg_memos = segment_memos(data).rename(columns={"segment_memo": "text"})[
         ["segment_id", "coder", "text"]
     ]
     memos = pd.concat([seg_memos, memo_parts[["segment_id", "coder", "text"]]], ignore_index=True)
@@ -303,9 +352,7 @@ def build_wide(data: StudyData, *, with_text: bool = False) -> ExportTable:
 def build_sessions(data: StudyData) -> ExportTable:
     """The sessions table (see the module doc)."""
     core = coded_units(data)
-    base = data.involved[["transcript_id", "coder", "completed"]].merge(
-        _meta(data), on="transcript_id"
-    )
+    base = involved_pairs(data, core).merge(_meta(data), on="transcript_id")
     infos = [
         *_base_infos(False, False),
         ColumnInfo("coder", "Coder (or the consensus layer)"),
@@ -315,6 +362,17 @@ def build_sessions(data: StudyData) -> ExportTable:
             {0.0: "no", 1.0: "yes"},
         ),
     ]
+    if data.primaries is not None:  # the final layer: whose values, how many settled
+        primaries = data.primaries
+        base["source"] = [primaries.get(int(t)) for t in base["transcript_id"]]
+        settled = counts_by_transcript(core)
+        base["from_consensus"] = (
+            base["transcript_id"].map(settled).fillna(0).astype("int64").to_numpy()
+        )
+        infos += [
+            ColumnInfo("source", "Final layer: the primary coder behind the unsettled values"),
+            ColumnInfo("from_consensus", "Final layer: values taken from the consensus layer"),
+        ]
     seg = core[core["unit"] == Unit.SEGMENT.value]
     keys = ["transcript_id", "coder", "dimension"]
     stats = seg.groupby(keys, sort=False).agg(

@@ -138,8 +138,13 @@ class ExportDialog(QDialog):
         grid = QVBoxLayout(box)
         self.all_coders = QRadioButton("All coders (and the consensus layer when it has codes)")
         self.consensus = QRadioButton("The consensus layer only")
+        self.final = QRadioButton(
+            "The final layer (the consensus value where settled, else the primary coder's; "
+            "with each value's source)"
+        )
+        self.final.setObjectName("final_layer")
         self.chosen = QRadioButton("These coders:")
-        for button in (self.all_coders, self.consensus, self.chosen):
+        for button in (self.all_coders, self.consensus, self.final, self.chosen):
             grid.addWidget(button)
         self.all_coders.setChecked(True)
         self.coder_list = QListWidget(box)
@@ -239,6 +244,10 @@ class ExportDialog(QDialog):
         coders: str | tuple[str, ...] = "all"
         if self.consensus.isChecked():
             coders = "consensus"
+        elif self.final.isChecked():
+            if fmt == REFI:
+                raise UserError("the final layer is exported as a table (long, wide or sessions)")
+            coders = "final"
         elif self.chosen.isChecked():
             items = [self.coder_list.item(i) for i in range(self.coder_list.count())]
             coders = tuple(i.text() for i in items if i.checkState() == Qt.CheckState.Checked)
@@ -349,7 +358,8 @@ def run_export(study: Study, req: ExportRequest, report: Report) -> ExportResult
         f"Wrote {summary.path}\n\n{summary.rows:,} rows, {summary.columns} columns "
         f"({summary.layout} layout, {summary.format}); coders: "
         f"{', '.join(summary.coders) or 'none'}"
-        + ("; with the turn text." if req.with_text and req.layout != "sessions" else "."),
+        + ("; with the turn text." if req.with_text and req.layout != "sessions" else ".")
+        + (f"\n\n{summary.final.sentence().capitalize()}." if summary.final else ""),
     )
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from socialcoder.domain.final import FINAL, FinalCounts
 from socialcoder.domain.names import NameRef, split_names
 from socialcoder.errors import StudyError, UserError
 from socialcoder.export import refi_write
@@ -50,6 +51,7 @@ class ExportSummary:
     columns: int
     coders: tuple[str, ...]
     to_stream: bool = False  # standard output, a device or a pipe: print summaries on stderr
+    final: FinalCounts | None = None  # the final layer: where its values came from
 
 
 REFI = "qdpx"
@@ -74,9 +76,20 @@ def check_output(study: Study, path: str | Path, fmt: str, *, force: bool = Fals
     return prepare_output(path, fmt=fmt, force=force, protect=study.files)
 
 
+def is_final(spec: str | Sequence[str] | None) -> bool:
+    """Whether a selection asks for the final layer (the unquoted word ``final``)."""
+    if not isinstance(spec, str):
+        return False
+    refs = split_names(spec)
+    return len(refs) == 1 and refs[0].is_keyword(FINAL)
+
+
 def resolve_coders(study: Study, spec: str | Sequence[str] | None = None) -> tuple[str, ...]:
     """``None``/``"all"``: every coder, plus the consensus layer when it has codes;
-    ``"consensus"``: the consensus layer; otherwise names (a list or ``"a,b"``)."""
+    ``"consensus"``: the consensus layer; ``"final"``: the final layer (alone: see
+    :mod:`socialcoder.services.final`); otherwise names (a list or ``"a,b"``)."""
+    if is_final(spec):
+        return (FINAL,)
     with study.read() as session:
         rows = session.execute(
             select(CoderRow.id, CoderRow.name, CoderRow.kind).order_by(CoderRow.name)
@@ -98,8 +111,11 @@ def resolve_coders(study: Study, spec: str | Sequence[str] | None = None) -> tup
     names = [r.text for r in refs if r.text]
     if not names:
         raise UserError(
-            "no coders given (use --coders all, --coders consensus or --coders NAME,NAME)"
+            "no coders given (use --coders all, --coders consensus, --coders final or "
+            "--coders NAME,NAME)"
         )
+    if any(r.is_keyword(FINAL) for r in refs):
+        raise UserError("the final layer is exported alone: --coders final")
     known = set(coders) | set(layers)
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -263,8 +279,13 @@ def build_export_table(
     """One of the tables (``long``, ``wide``, ``sessions``) as an :class:`ExportTable`."""
     if layout not in LAYOUTS:
         raise UserError(f"unknown layout {layout!r} (use one of: {', '.join(LAYOUTS)})")
-    chosen = resolve_coders(study, coders)
-    data = load_study_data(study, chosen, with_text=with_text and layout != "sessions")
+    text = with_text and layout != "sessions"
+    if is_final(coders):
+        from socialcoder.services.final import load_final_data  # it builds on this module
+
+        data = load_final_data(study, with_text=text)
+    else:
+        data = load_study_data(study, resolve_coders(study, coders), with_text=text)
     return build_table(layout, data, with_text=with_text)
 
 
@@ -288,7 +309,17 @@ def export_table(
     out = check_output(study, path, fmt, force=force)
     if progress:
         progress(0, 2, "building the table")
-    table = build_export_table(study, layout, coders=coders, with_text=with_text)
+    final: FinalCounts | None = None
+    if is_final(coders):
+        from socialcoder.services.final import final_counts_of, load_final_data
+
+        if layout not in LAYOUTS:
+            raise UserError(f"unknown layout {layout!r} (use one of: {', '.join(LAYOUTS)})")
+        data = load_final_data(study, with_text=with_text and layout != "sessions")
+        table = build_table(layout, data, with_text=with_text)
+        final = final_counts_of(study, data)
+    else:
+        table = build_export_table(study, layout, coders=coders, with_text=with_text)
     if progress:
         progress(1, 2, f"writing {fmt}")
     write_table(table, out)
@@ -303,6 +334,7 @@ def export_table(
         len(table.frame.columns),
         coders_out,
         out.to_stream,
+        final,
     )
 
 
@@ -315,6 +347,11 @@ def export_refi(
 ) -> refi_write.RefiExportSummary:
     """Write the study as a REFI-QDA project (.qdpx); see ``docs/export.md`` for the mapping.
     An existing file is replaced only with ``force``; a .qdpx cannot go to standard output."""
+    if is_final(coders):
+        raise UserError(
+            "a REFI-QDA project exchanges the coders' own work; export the final layer as a "
+            "table (long, wide or sessions)"
+        )
     out = check_output(study, path, REFI, force=force)
     chosen = resolve_coders(study, coders)
     return export_refi_project(study, load_study_data(study, chosen, with_text=True), out)

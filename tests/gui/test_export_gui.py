@@ -206,3 +206,26 @@ def test_a_refused_export_is_shown_and_the_dialog_stays(  # type: ignore[no-unty
     qtbot.waitUntil(lambda: dialog.export_button.isEnabled())
     assert dialog.isVisible() and dialog.summary is None
     assert dialog.error is not None and not (tmp_path / "out.csv").exists()
+
+
+def test_export_the_final_layer(qtbot, window: MainWindow, sample_study: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The lead chooses the final layer: the file holds one layer with each value's source,
+    and the summary says where the values came from."""
+    from socialcoder.services.assignments import assign
+    from socialcoder.services.queries import list_transcripts
+
+    with open_study(sample_study) as study:
+        for t in list_transcripts(study):
+            assign(study, coder="ana", transcript=t.name, purpose="primary")
+    assert window.open_study(str(sample_study), LEAD, role="lead")
+    dialog = _open_dialog(qtbot, window)
+    qtbot.mouseClick(dialog.final, LEFT, pos=dialog.final.rect().topLeft() + INSET)
+    assert dialog.final.isChecked()
+    _type_path(qtbot, dialog, tmp_path / "final.csv")
+    text = _finish(qtbot, dialog)
+    back = pd.read_csv(tmp_path / "final.csv")
+    with open_study(sample_study) as study:
+        expected = build_export_table(study, "long", coders="final").frame
+    assert set(back["coder"]) == {"final"} and len(back) == len(expected) > 0
+    assert list(back["source"].fillna("")) == list(expected["source"].fillna(""))
+    assert "coders: final" in text and "from consensus" in text and "single coders" in text

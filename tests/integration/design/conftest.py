@@ -1,0 +1,60 @@
+"""A small fictional study for the design tests: a two-dimension codebook, four short
+transcripts with participant, therapist, session and date."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CODEBOOK = """\
+# Fictional codebook written for SocialCoder's tests.
+name: Design test
+version: "1"
+description: Fictional codebook for the final layer and the assignment design.
+dimensions:
+  - key: x
+    label: Marker
+    scale: binary
+    applies_to: [patient, therapist]
+    shortcut: x
+  - key: g
+    label: Global rating
+    scale: interval
+    values: [1, 2, 3, 4, 5]
+    unit: session
+"""
+
+TEXT = """FICTIONAL TRANSCRIPT written for SocialCoder's tests.
+T: Hello.
+P: Hi.
+T: How was the week?
+"""
+
+
+@pytest.fixture
+def small_study(tmp_path: Path) -> Path:
+    """A study with transcripts T1..T4 (3 turns each: therapist, patient, therapist)."""
+    from socialcoder.services.study import create_study
+    from socialcoder.services.transcript_import import ImportItem, import_transcripts
+
+    book = tmp_path / "book.yaml"
+    book.write_text(CODEBOOK, encoding="utf-8")
+    path = tmp_path / "small.scstudy"
+    items = []
+    for i in range(1, 5):
+        f = tmp_path / f"T{i}.txt"
+        f.write_text(TEXT.replace("week", f"week {i}"), encoding="utf-8")
+        items.append(
+            ImportItem(
+                path=f,
+                name=f"T{i}",
+                participant=f"P{i % 2}",
+                therapist=f"TH{i % 2}",
+                session=i,
+                date=None,
+            )
+        )
+    with create_study(path, codebook_path=book, name="small") as study:
+        import_transcripts(study, items)
+    return path
