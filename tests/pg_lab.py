@@ -93,13 +93,16 @@ def pg_database(pg_admin: str) -> Iterator[PgDatabases]:
 
 
 def build_shared_study(target: str | Path) -> None:
-    """The default codebook and the three sample transcripts; no coders, no codes."""
+    """The default codebook and the three sample transcripts; no coders, no codes; blinding
+    off (the server tests name transcripts; a lab's lead turns it on where a test needs it)."""
     from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+    from socialcoder.services.settings import set_setting
     from socialcoder.services.study import create_study
     from socialcoder.services.transcript_import import import_transcripts, read_manifest
 
     with create_study(target, codebook_path=DEFAULT_CODEBOOK_PATH, name="shared") as study:
         import_transcripts(study, read_manifest(SAMPLES / "manifest.csv"))
+        set_setting(study, "blinding", "off")
 
 
 # --- server-mode labs ---------------------------------------------------------------------------

@@ -72,6 +72,11 @@ def register(commands: Any) -> None:
         commands, "progress", cmd_progress, "Coding progress per assigned coder and transcript."
     )
     add_study_arg(p)
+    p.add_argument(
+        "--coder",
+        help="one coder's own view: their assignments without purpose; masked labels when "
+        "the study is blinded",
+    )
     p.add_argument("--json", action="store_true", help="documented, stable JSON")
 
 
@@ -198,17 +203,23 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_progress(args: argparse.Namespace) -> int:
     with study_of(args) as study:
-        entries = progress(study)
+        entries = progress(study, coder=args.coder)
     if args.json:
         print_json([e.to_json() for e in entries])
         return 0
     if not entries:
         print("Nothing assigned yet; use `socialcoder assign`.")
         return 0
-    table(
-        ("coder", "transcript", "purpose", "status", "coded"),
-        [(e.coder, e.transcript, e.purpose, e.status, f"{e.fraction:.0%}") for e in entries],
-    )
+    if args.coder is not None:  # a coder's own view: no purpose
+        table(
+            ("transcript", "status", "coded"),
+            [(e.transcript, e.status, f"{e.fraction:.0%}") for e in entries],
+        )
+    else:
+        table(
+            ("coder", "transcript", "purpose", "status", "coded"),
+            [(e.coder, e.transcript, e.purpose, e.status, f"{e.fraction:.0%}") for e in entries],
+        )
     done = sum(e.status == "complete" for e in entries)
     print(f"{done} of {len(entries)} assignment(s) complete.")
     return 0

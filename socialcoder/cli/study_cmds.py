@@ -35,6 +35,17 @@ def register(commands: Any) -> None:
     p = command(commands, "migrate", cmd_migrate, "Upgrade a study made by an older SocialCoder.")
     add_study_arg(p)
 
+    p = command(
+        commands,
+        "settings",
+        cmd_settings,
+        "Show the study's settings, or set one: `settings STUDY blinding on`.",
+    )
+    add_study_arg(p)
+    p.add_argument("name", nargs="?", metavar="NAME", help="a setting (e.g. blinding)")
+    p.add_argument("value", nargs="?", metavar="VALUE", help="its new value (on/off)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
     cb = commands.add_parser("codebook", help="Show or update the study's codebook.")
     sub = cb.add_subparsers(dest="codebook_command", metavar="ACTION", required=True)
     p = command(
@@ -68,6 +79,27 @@ def cmd_init(args: argparse.Namespace) -> int:
         info = study.info()
     print(f"Created study {info.name!r} at {info.location}")
     print(f"Codebook: {info.codebook_name} {info.codebook_version}")
+    return 0
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from socialcoder.domain.settings import setting
+    from socialcoder.services.settings import set_setting, study_settings
+
+    with study_of(args) as study:
+        if args.name is not None:
+            setting(args.name)  # an unknown name: one line, before anything else
+        if args.value is not None:
+            set_setting(study, args.name, args.value)
+        states = study_settings(study)
+    if args.name is not None:
+        states = [s for s in states if s.name == setting(args.name).name]
+    if args.json:
+        print_json({"settings": [s.to_json() for s in states]})
+        return 0
+    for s in states:
+        note = "" if s.stored else " (this study predates the setting)"
+        print(f"{s.name}: {s.text}{note}  - {s.help}")
     return 0
 
 

@@ -11,7 +11,9 @@ from socialcoder.cli.output import ProgressBar, print_json, table
 from socialcoder.domain.numbers import SESSION
 from socialcoder.errors import UserError
 from socialcoder.importers import parse_speaker_map
+from socialcoder.services.coders import coder_id
 from socialcoder.services.queries import list_transcripts, show_transcript
+from socialcoder.services.study import CONSENSUS
 from socialcoder.services.transcript_import import (
     ImportItem,
     import_transcripts,
@@ -57,6 +59,10 @@ def register(commands: Any) -> None:
     )
     add_study_arg(p)
     p.add_argument(
+        "--coder",
+        help="as this coder: their own progress only, masked labels when the study is blinded",
+    )
+    p.add_argument(
         "--json", action="store_true", help="machine-readable output (documented, stable)"
     )
 
@@ -68,8 +74,13 @@ def register(commands: Any) -> None:
         coder_ok=True,
     )
     add_study_arg(p)
-    p.add_argument("transcript", metavar="TRANSCRIPT", help="transcript name")
-    p.add_argument("--coder", help="show this coder's codes and memos")
+    p.add_argument(
+        "transcript", metavar="TRANSCRIPT", help="transcript name (or its masked label)"
+    )
+    p.add_argument(
+        "--coder",
+        help="as this coder: their codes and memos (masked transcript when the study is blinded)",
+    )
     p.add_argument(
         "--json", action="store_true", help="machine-readable output (documented, stable)"
     )
@@ -111,9 +122,21 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_coder(args: argparse.Namespace) -> bool:
+    """A command naming ``--coder`` runs as that coder (the consensus layer is the lead's)."""
+    return args.coder is not None and args.coder != CONSENSUS
+
+
 def cmd_transcripts(args: argparse.Namespace) -> int:
     with study_of(args) as study:
-        transcripts = list_transcripts(study)
+        if args.coder is not None:
+            with study.read() as session:
+                coder_id(session, args.coder)  # an unknown coder: the usual message
+        transcripts = list_transcripts(
+            study,
+            coders=None if args.coder is None else [args.coder],
+            as_coder=_as_coder(args),
+        )
     if args.json:
         print_json([t.to_json() for t in transcripts])
         return 0
@@ -121,13 +144,25 @@ def cmd_transcripts(args: argparse.Namespace) -> int:
         print("No transcripts yet; add some with `socialcoder import`.")
         return 0
     rows = []
+    masked = any(t.masked for t in transcripts)
     for t in transcripts:
         progress = ", ".join(
             f"{coder} {'done' if p.completed else f'{p.fraction:.0%}'}"
             for coder, p in t.progress.items()
         )
-        rows.append((t.name, t.participant or "", t.session, t.date, t.segments, progress))
-    table(("transcript", "participant", "session", "date", "segments", "progress"), rows)
+        if masked:  # a blinded coder: the label, nothing that identifies the session
+            rows.append((t.name, t.segments, progress))
+        else:
+            rows.append(
+                (t.name, t.label, t.participant or "", t.session, t.date, t.segments, progress)
+            )
+    if masked:
+        table(("transcript", "segments", "progress"), rows)
+    else:
+        table(
+            ("transcript", "label", "participant", "session", "date", "segments", "progress"),
+            rows,
+        )
     return 0
 
 
@@ -140,14 +175,20 @@ def _time(seconds: float | None) -> str:
 
 def cmd_show(args: argparse.Namespace) -> int:
     with study_of(args) as study:
-        view = show_transcript(study, args.transcript, coder=args.coder)
+        view = show_transcript(
+            study, args.transcript, coder=args.coder, as_coder=_as_coder(args)
+        )
     if args.json:
         print_json(view.to_json())
         return 0
     t = view.transcript
-    print(
-        f"{t.name}  participant {t.participant or '-'}  session {t.session if t.session is not None else '-'}"
-    )
+    if t.masked:
+        print(t.name)
+    else:
+        print(
+            f"{t.name}  participant {t.participant or '-'}  "
+            f"session {t.session if t.session is not None else '-'}"
+        )
     for s in view.segments:
         codes = ""
         if args.coder and (s.codes or s.memo):

@@ -78,7 +78,7 @@ class CodingController(QObject):
     # -- opening -----------------------------------------------------------------------------
     def open_transcript(self, name: str) -> None:
         """Load this coder's view of ``name`` (blind: only this coder's codes are read)."""
-        tview = show_transcript(self.study, name, coder=self.coder)
+        tview = show_transcript(self.study, name, coder=self.coder, as_coder=True)
         self.transcript = tview.transcript.name
         self.session_codes = dict(tview.session_codes)
         self.completed = tview.completed

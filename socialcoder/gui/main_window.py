@@ -418,7 +418,7 @@ class MainWindow(QMainWindow):
         if self.study is None or self.coder is None:
             return
         self._summaries = assigned_first(
-            list_transcripts(self.study, coders=[self.coder]), self.coder
+            list_transcripts(self.study, coders=[self.coder], as_coder=True), self.coder
         )
         self.transcripts.load(self._summaries, self.coder)
         if self.controller and self.controller.transcript:

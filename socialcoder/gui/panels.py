@@ -90,6 +90,8 @@ class TranscriptsPanel(QWidget):
             )
             self.table.setItem(row, 1, _item(t.participant or ""))
             self.table.setItem(row, 2, _item("" if t.session is None else str(t.session)))
+            if t.masked:  # blinded: the label is all a coder sees
+                self.table.item(row, 0).setToolTip(f"{t.name} ({t.segments} segments)")
             mine = t.progress.get(coder)
             self.table.setItem(row, 3, _item(""))
             self.table.setItem(row, 4, _item(""))
@@ -97,6 +99,9 @@ class TranscriptsPanel(QWidget):
                 self.set_progress(t.name, mine.coded, mine.codable, mine.completed)
             else:
                 self.set_progress(t.name, 0, 0, False)
+        masked = any(t.masked for t in summaries)
+        for col in (1, 2):  # participant and session: never shown to a blinded coder
+            self.table.setColumnHidden(col, masked)
         self._apply_filter(self.filter.text())
 
     def set_progress(self, name: str, coded: int, codable: int, completed: bool) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from socialcoder.errors import StudyError
 from socialcoder.services.coders import coder_id
 from socialcoder.services.coding import audit, transcript_id
-from socialcoder.services.queries import list_transcripts
+from socialcoder.services.queries import CoderProgress, list_transcripts
 from socialcoder.services.study import Study, now
 from socialcoder.storage.models import AssignmentRow, CoderRow, TranscriptRow
 
@@ -45,13 +45,10 @@ class ProgressEntry:
     fraction: float
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "coder": self.coder,
-            "transcript": self.transcript,
-            "purpose": self.purpose,
-            "status": self.status,
-            "fraction": round(self.fraction, 4),
-        }
+        out: dict[str, object] = {"coder": self.coder, "transcript": self.transcript}
+        if self.purpose:  # a coder's own view has none
+            out["purpose"] = self.purpose
+        return {**out, "status": self.status, "fraction": round(self.fraction, 4)}
 
 
 def list_assignments(study: Study) -> list[Assignment]:
@@ -165,17 +162,35 @@ def _assign_in(session: Session, coder: str, transcript: str, purpose: str, acto
     return True
 
 
-def progress(study: Study) -> list[ProgressEntry]:
-    """One entry per assigned (coder, transcript), with its status and coded fraction."""
+def progress(study: Study, *, coder: str | None = None) -> list[ProgressEntry]:
+    """One entry per assigned (coder, transcript), with its status and coded fraction.
+    ``coder``: that coder's view of their own assignments: the purpose is not shown (a coder
+    cannot tell a double-coded transcript from any other), and in a blinded study the
+    transcript is its masked label, in label order."""
     summaries = {t.name: t for t in list_transcripts(study)}
+    if coder is not None:
+        with study.read() as session:
+            coder_id(session, coder)  # an unknown coder: the usual message
+        mine = {t.id: t for t in list_transcripts(study, coders=[coder], as_coder=True)}
+        out = []
+        for a in list_assignments(study):
+            if a.coder != coder:
+                continue
+            seen = mine[summaries[a.transcript].id]
+            p = seen.progress.get(coder)
+            status, fraction = _status(p)
+            out.append(ProgressEntry(coder, seen.name, "", status, fraction))
+        return sorted(out, key=lambda e: e.transcript)
     out = []
     for a in list_assignments(study):
-        p = summaries[a.transcript].progress.get(a.coder)
-        if p is None or (p.coded == 0 and not p.completed):
-            status, fraction = "not started", 0.0
-        elif p.completed:
-            status, fraction = "complete", p.fraction
-        else:
-            status, fraction = "in progress", p.fraction
+        status, fraction = _status(summaries[a.transcript].progress.get(a.coder))
         out.append(ProgressEntry(a.coder, a.transcript, a.purpose, status, fraction))
     return out
+
+
+def _status(p: CoderProgress | None) -> tuple[str, float]:
+    if p is None or (p.coded == 0 and not p.completed):
+        return "not started", 0.0
+    if p.completed:
+        return "complete", p.fraction
+    return "in progress", p.fraction

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, FromClause, delete, select
 from sqlalchemy.orm import Session
 
 from socialcoder.domain.codebook import Unit
@@ -59,10 +59,21 @@ class Change:
         return (self.old_value, self.old_memo) != (self.new_value, self.new_memo)
 
 
+def transcripts_source(connection: Connection) -> FromClause:
+    """``transcripts`` as this login may read it: the table, or for a coder's login (server
+    mode) the study's function, which masks it when the study is blinded."""
+    if server_api.is_coder(connection):
+        return server_api.transcripts()
+    return TranscriptRow.__table__
+
+
 def transcript_id(session: Session, name: str) -> int:
-    found = session.scalars(
-        select(TranscriptRow.id).where(TranscriptRow.name == name)
-    ).one_or_none()
+    """The id of the transcript called ``name``, or else labelled ``name`` (the masked label
+    blinded coders know it by)."""
+    t = transcripts_source(session.connection())
+    found = session.scalars(select(t.c.id).where(t.c.name == name)).one_or_none()
+    if found is None:
+        found = session.scalars(select(t.c.id).where(t.c.label == name)).one_or_none()
     if found is None:
         raise StudyError(f"no transcript named {name!r} in this study")
     return found

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, FromClause, Select, and_, func, select
+from sqlalchemy import Connection, FromClause, Row, Select, and_, func, select
 from sqlalchemy.orm import Session
 
+from socialcoder.domain.blinding import blinded
 from socialcoder.domain.codebook import Unit
+from socialcoder.domain.settings import BLINDING
 from socialcoder.services.coders import coder_id
-from socialcoder.services.coding import transcript_id
+from socialcoder.services.coding import transcript_id, transcripts_source
 from socialcoder.services.study import CONSENSUS, Study
 from socialcoder.storage import server_api
 from socialcoder.storage.models import (
@@ -21,7 +24,6 @@ from socialcoder.storage.models import (
     DimensionRow,
     SegmentMemoRow,
     SegmentRow,
-    TranscriptRow,
 )
 
 
@@ -50,6 +52,22 @@ class TranscriptSummary:
     source_name: str
     format: str
     progress: dict[str, CoderProgress] = field(default_factory=dict)
+    label: str = ""  # the masked label (blinded coding)
+    masked: bool = False  # True: what a blinded coder sees (name is the label, no metadata)
+
+    def masked_view(self) -> TranscriptSummary:
+        """What a coder of a blinded study sees: the masked label as the name, and nothing
+        that identifies the session (participant, therapist, number, date, source file)."""
+        return replace(
+            self,
+            name=self.label,
+            participant=None,
+            therapist=None,
+            session=None,
+            date=None,
+            source_name="",
+            masked=True,
+        )
 
     @property
     def coders(self) -> list[str]:
@@ -64,7 +82,9 @@ class TranscriptSummary:
     def to_json(self) -> dict[str, object]:
         return {
             "name": self.name,
-            "id": self.id,
+            "label": self.label,
+            "masked": self.masked,
+            "id": None if self.masked else self.id,  # ids follow the import order
             "participant": self.participant,
             "therapist": self.therapist,
             "session": self.session,
@@ -143,12 +163,26 @@ def _sources(connection: Connection) -> tuple[FromClause, FromClause, FromClause
     return CodeRow.__table__, CompletionRow.__table__, AssignmentRow.__table__
 
 
-def list_transcripts(study: Study, *, coders: list[str] | None = None) -> list[TranscriptSummary]:
+def is_blinded(study: Study, session: Session, *, as_coder: bool = False) -> bool:
+    """Whether this view is a coder's in a blinded study: ``as_coder`` (a coder's window or
+    command), or a coder's login on a server, with the setting ``blinding`` on."""
+    from socialcoder.services.settings import read_settings
+
+    viewer_is_coder = as_coder or study.login_coder is not None
+    return blinded(bool(read_settings(session)[BLINDING.name]), viewer_is_coder=viewer_is_coder)
+
+
+def list_transcripts(
+    study: Study, *, coders: list[str] | None = None, as_coder: bool = False
+) -> list[TranscriptSummary]:
     """Every transcript with each coder's progress (all coders who coded, completed or were
     assigned it; the consensus layer included when it has codes). A coder's login (server
-    mode) sees its own progress only."""
+    mode) sees its own progress only. A coder's view (``as_coder``, or a coder's login) of a
+    blinded study has masked transcripts (see :meth:`TranscriptSummary.masked_view`), ordered
+    by label."""
     roles = _codable_roles(study)
     with study.read() as session:
+        blind = is_blinded(study, session, as_coder=as_coder)
         connection = session.connection()
         codes, completions_, assignments = _sources(connection)
         codable = dict(
@@ -196,7 +230,8 @@ def list_transcripts(study: Study, *, coders: list[str] | None = None) -> list[T
                 )
             ).all()
         }
-        rows = session.scalars(select(TranscriptRow).order_by(TranscriptRow.name)).all()
+        source = transcripts_source(connection)
+        rows = session.execute(select(source).order_by(source.c.name)).all()
         involved: dict[int, set[int]] = {}
         for t, c in (
             list(coded) + list(completions) + list(assigned) + [tuple(x) for x in sessions_coded]
@@ -216,12 +251,13 @@ def list_transcripts(study: Study, *, coders: list[str] | None = None) -> list[T
                     assigned=assigned.get((r.id, c)),
                 )
             out.append(_summary(r, progress))
-        return out
+    if blind:
+        return sorted((t.masked_view() for t in out), key=lambda t: t.name)
+    return out
 
 
-def _summary(
-    r: TranscriptRow, progress: dict[str, CoderProgress] | None = None
-) -> TranscriptSummary:
+def _summary(r: Row[Any], progress: dict[str, CoderProgress] | None = None) -> TranscriptSummary:
+    """A summary from a row of ``transcripts`` (or of the coders' masked source)."""
     return TranscriptSummary(
         id=r.id,
         name=r.name,
@@ -233,12 +269,13 @@ def _summary(
         source_name=r.source_name,
         format=r.format,
         progress=progress or {},
+        label=r.label,
     )
 
 
 def transcript_summary(study: Study, name: str) -> TranscriptSummary:
     for summary in list_transcripts(study):
-        if summary.name == name:
+        if name in (summary.name, summary.label):
             return summary
     with study.read() as session:
         transcript_id(session, name)  # raises the usual message
@@ -274,14 +311,19 @@ def _completed(session: Session, tid: int, cid: int) -> bool:
     return session.get(CompletionRow, (cid, tid)) is not None
 
 
-def show_transcript(study: Study, name: str, *, coder: str | None = None) -> TranscriptView:
+def show_transcript(
+    study: Study, name: str, *, coder: str | None = None, as_coder: bool = False
+) -> TranscriptView:
     """One transcript's segments, with one coder's codes and memos when ``coder`` is given.
-    Only that coder's codes are read: this is what keeps coding blind."""
+    Only that coder's codes are read: this is what keeps coding blind. ``name`` may be the
+    masked label. A coder's view (``as_coder`` or a coder's login) of a blinded study shows
+    the masked transcript (:meth:`TranscriptSummary.masked_view`)."""
     with study.read() as session:
+        blind = is_blinded(study, session, as_coder=as_coder)
         tid = transcript_id(session, name)
-        row = session.get(TranscriptRow, tid)
-        assert row is not None
-        conn = session.connection()  # Core rows: no ORM loading for thousands of segments
+        conn = session.connection()
+        source = transcripts_source(conn)
+        row = conn.execute(select(source).where(source.c.id == tid)).one()  # Core rows: no ORM loading for thousands of segments
         seg_rows = conn.execute(
             select(
                 SegmentRow.id,
@@ -320,4 +362,6 @@ def show_transcript(study: Study, name: str, *, coder: str | None = None) -> Tra
             for seg_id, idx, role, label, start, end, text in seg_rows
         ]
         summary = _summary(row)
+    if blind:
+        summary = summary.masked_view()
     return TranscriptView(summary, segments, coder, session_codes, completed)

@@ -49,7 +49,10 @@ LEGACY_GROUPS = ("socialcoder_lead", "socialcoder_coder")  # cluster-wide, befor
 GROUP_NOTE = "SocialCoder {kind} group of database "
 #: tables every coder reads in full: nothing in them differs between coders
 CODER_READABLE = ("alembic_version", "study", "codebook_versions", "dimensions",
-                  "dimension_values", "dimension_roles", "transcripts", "segments")  # fmt: skip
+                  "dimension_values", "dimension_roles", "segments",
+                  "study_settings")  # fmt: skip
+#: ``transcripts``: coders read only these columns directly, the rest through
+#: ``sc_transcripts()``, which masks them when the study is blinded (server_sql.py)
 #: tables under row-level security (defence in depth: only the lead group has a policy)
 SECRET = ("codes", "segment_memos", "completions", "assignments", "audit_log", "coders",
           "session_measures")  # fmt: skip
@@ -333,6 +336,8 @@ def _grant_privileges(c: Connection, found: Facts) -> None:
             run(f"GRANT USAGE, SELECT ON SEQUENCE {q(c, sequence)} TO {lead}")
     readable = [q(c, t) for t in CODER_READABLE if t in tables]
     run(f"GRANT SELECT ON {', '.join(readable)} TO {coder}")
+    shown = ", ".join(server_sql.CODER_TRANSCRIPT_COLUMNS)
+    run(f"GRANT SELECT ({shown}) ON transcripts TO {coder}")
     for table in (t for t in SECRET if t in tables):
         run(f"ALTER TABLE {q(c, table)} ENABLE ROW LEVEL SECURITY")
         for policy in names(c, "SELECT policyname FROM pg_policies WHERE schemaname = :s "

@@ -21,6 +21,7 @@ from socialcoder import __version__
 from socialcoder.codebooks import load_codebook, parse_codebook
 from socialcoder.domain.codebook import Codebook, Dimension, Unit
 from socialcoder.domain.limits import MEMO_MAX_CHARS
+from socialcoder.domain.settings import SETTINGS, render
 from socialcoder.errors import StudyError
 from socialcoder.export.output import study_files
 from socialcoder.storage import db, migrate, server_api
@@ -33,6 +34,7 @@ from socialcoder.storage.models import (
     DimensionRow,
     DimensionValueRow,
     StudyRow,
+    StudySettingRow,
 )
 
 CONSENSUS = "consensus"
@@ -368,6 +370,14 @@ def create_study(
             )
             session.add(CoderRow(name=CONSENSUS, kind="consensus", active=True, created_at=now()))
             record_codebook_version(session, codebook, source_yaml)
+            for setting in SETTINGS.values():  # a new study: every setting's value for new ones
+                session.add(
+                    StudySettingRow(
+                        name=setting.name,
+                        value=render(setting.name, setting.new),
+                        updated_at=now(),
+                    )
+                )
     except BaseException:
         engine.dispose()
         if not db.is_url(target):

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from socialcoder.domain.blinding import new_label
 from socialcoder.domain.codebook import Role
 from socialcoder.domain.names import BadName, check_transcript_name, name_key
 from socialcoder.domain.numbers import SESSION
@@ -157,11 +158,15 @@ def import_transcripts(
     results = []
     with study.write() as session:  # checked and stored in one transaction
         _check_unique(session, parsed)
+        labels = set(session.scalars(select(TranscriptRow.label)))
         for done, (item, transcript, name) in enumerate(parsed):
             if progress:
                 progress(total + done, total * 2, f"storing {name}")
+            label = new_label(labels)
+            labels.add(label)
             row = TranscriptRow(
                 name=name,
+                label=label,
                 participant=item.participant,
                 therapist=item.therapist,
                 session_number=item.session,

@@ -81,6 +81,17 @@ class StudyRow(Base):
     demo: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
 
 
+class StudySettingRow(Base):
+    """One study setting (see :mod:`socialcoder.domain.settings`): its name and stored text.
+    No row: the setting's value for studies made before it existed. Revision 0006."""
+
+    __tablename__ = "study_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class CodebookVersionRow(Base):
     """Every codebook the study has used, in order; the newest is current."""
 
@@ -163,10 +174,14 @@ class TranscriptRow(Base):
     __tablename__ = "transcripts"
     __table_args__ = (
         CheckConstraint("session_number IS NULL OR session_number >= 0", name="session"),
+        Index("uq_transcripts_label", "label", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # the masked label coders see when the study is blinded ('Session K7Q2'): random, stored,
+    # unique (revision 0006; see socialcoder.domain.blinding)
+    label: Mapped[str] = mapped_column(String(20))
     participant: Mapped[str | None] = mapped_column(String(100))
     therapist: Mapped[str | None] = mapped_column(String(100))
     session_number: Mapped[int | None] = mapped_column(Integer)

@@ -9,7 +9,7 @@ stand for (without ``id``: a coder sees no row ids, whose gaps would count other
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, DateTime, Integer, Text, column, func, text
+from sqlalchemy import Connection, Date, DateTime, Integer, Text, column, func, text
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from socialcoder.storage import db
@@ -74,6 +74,19 @@ def my_assignments() -> TableValuedAlias:
 def my_changes(connection: Connection) -> int:
     """How many audit entries are about the caller's work (her window's cue to re-read)."""
     return int(connection.execute(text("SELECT sc_my_changes()")).scalar_one())
+
+
+def transcripts() -> TableValuedAlias:
+    """The transcripts as a coder sees them (masked when the study is blinded), with the
+    table's column names."""
+    return func.sc_transcripts().table_valued(
+        column("id", Integer), column("name", Text), column("label", Text),
+        column("participant", Text), column("therapist", Text),
+        column("session_number", Integer), column("session_date", Date),
+        column("source_name", Text), column("format", Text), column("media_path", Text),
+        column("preamble", Text), column("segment_count", Integer),
+        column("imported_at", DateTime(timezone=True)), name="transcripts",
+    )  # fmt: skip
 
 
 def set_code(

@@ -37,6 +37,7 @@ CODER_FUNCTIONS = (
     ("sc_my_completions", ""),
     ("sc_my_assignments", ""),
     ("sc_my_changes", ""),
+    ("sc_transcripts", ""),
     ("sc_set_code", "integer, integer, integer, text, text, boolean"),
     ("sc_clear_code", "integer, integer, integer"),
     ("sc_set_memo", "integer, text"),
@@ -129,6 +130,36 @@ _READS = {
         "SELECT count(*) FROM public.audit_log a WHERE a.coder_id = public.sc_my_coder()",
     ),
 }
+
+
+#: transcripts as a coder may see them: with the study setting ``blinding`` on, the masked
+#: label stands for the name and nothing identifies the session (participant, therapist,
+#: number, date, source file, recording, the file's header lines); coders hold no privilege
+#: on those columns of ``transcripts`` (only id, label, format and segment_count)
+_BLIND = "coalesce((SELECT s.value = 'on' FROM public.study_settings s WHERE s.name = 'blinding'), false)"
+TRANSCRIPT_COLUMNS = (
+    ("id", "integer", "t.id"),
+    ("name", "text", "CASE WHEN b.blind THEN t.label ELSE t.name END::text"),
+    ("label", "text", "t.label::text"),
+    ("participant", "text", "CASE WHEN b.blind THEN NULL ELSE t.participant END::text"),
+    ("therapist", "text", "CASE WHEN b.blind THEN NULL ELSE t.therapist END::text"),
+    ("session_number", "integer", "CASE WHEN b.blind THEN NULL ELSE t.session_number END"),
+    ("session_date", "date", "CASE WHEN b.blind THEN NULL ELSE t.session_date END"),
+    ("source_name", "text", "CASE WHEN b.blind THEN '' ELSE t.source_name END::text"),
+    ("format", "text", "t.format::text"),
+    ("media_path", "text", "CASE WHEN b.blind THEN NULL ELSE t.media_path END::text"),
+    ("preamble", "text", "CASE WHEN b.blind THEN '' ELSE t.preamble END::text"),
+    ("segment_count", "integer", "t.segment_count"),
+    ("imported_at", "timestamptz", "CASE WHEN b.blind THEN NULL ELSE t.imported_at END"),
+)
+#: the columns of ``transcripts`` a coder may read directly (nothing identifying)
+CODER_TRANSCRIPT_COLUMNS = ("id", "label", "format", "segment_count")
+_READS["sc_transcripts"] = (
+    "",
+    "TABLE (" + ", ".join(f"{n} {t}" for n, t, _ in TRANSCRIPT_COLUMNS) + ")",
+    "SELECT " + ", ".join(e for _, _, e in TRANSCRIPT_COLUMNS)
+    + f" FROM public.transcripts t CROSS JOIN (SELECT {_BLIND} AS blind) b ORDER BY 2",
+)
 
 
 def _mine(columns: str, source: str, transcript: str, parts: tuple[str, ...] = ("",)) -> str:

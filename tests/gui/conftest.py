@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.services.coders import add_coders
+from socialcoder.services.settings import set_setting
 from socialcoder.services.study import create_study
 from socialcoder.services.transcript_import import (
     import_transcripts,
@@ -41,6 +42,9 @@ def gui_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     try:
         import_transcripts(study, read_manifest(SAMPLES / "manifest.csv"))
         add_coders(study, ["ana", "ben"])
+        # the coding-mechanics tests name transcripts: unblinded (blinded coding has its own
+        # study, `blinded_gui_study`, and tests in test_blinding_gui.py)
+        set_setting(study, "blinding", "off")
     finally:
         study.close()
     return path
@@ -51,6 +55,16 @@ def gui_study(gui_template: Path, tmp_path: Path) -> Path:
     path = tmp_path / "study.scstudy"
     shutil.copy(gui_template, path)
     return path
+
+
+@pytest.fixture
+def blinded_gui_study(gui_study: Path) -> Path:
+    """The GUI study with blinding on, as a new study has it."""
+    from socialcoder.services.study import open_study
+
+    with open_study(gui_study) as study:
+        set_setting(study, "blinding", "on")
+    return gui_study
 
 
 @pytest.fixture(autouse=True)

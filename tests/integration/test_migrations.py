@@ -4,6 +4,7 @@ this test keeps meaning the same as revisions are added."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -189,3 +190,33 @@ def test_every_revision_chain_starts_at_0001():
     bases = script.get_bases()
     assert bases == ["0001"]
     assert "0001" in migrate.known_revisions()
+
+
+def test_upgrade_keeps_an_existing_study_unblinded_and_labels_it(study_target):
+    """Revision 0006: a study made before settings existed keeps blinding off (coders saw
+    names, and still do until the lead turns it on); its transcripts get masked labels, which
+    the schema requires and keeps unique."""
+    from sqlalchemy.exc import IntegrityError
+
+    from socialcoder.services.settings import get_setting, study_settings
+
+    _make_0001_study(study_target)
+    with open_study(study_target) as study:
+        assert get_setting(study, "blinding") is False
+        assert [s.stored for s in study_settings(study)] == [False]
+        [summary] = list_transcripts(study)
+        assert re.fullmatch(r"Session [A-Z0-9]{4}", summary.label)
+    engine = db.make_engine(study_target)
+    try:
+        for bad in ("NULL", "'" + summary.label + "'"):
+            with pytest.raises(IntegrityError), engine.begin() as c:
+                c.execute(
+                    text(
+                        "INSERT INTO transcripts (name, label, source_name, content_hash, format, "
+                        f"preamble, segment_count, imported_at) VALUES ('x', {bad}, 'x', 'cd', "
+                        "'text', '', 0, :t)"
+                    ),
+                    {"t": T0},
+                )
+    finally:
+        engine.dispose()

@@ -145,7 +145,9 @@ class AssignmentsView(QWidget):
         rows = []
         per_coder = {c: {"assigned": 0, "complete": 0} for c in self.coders}
         for t in summaries:
-            row: list[Cell | str] = [Cell(t.name, f"{t.segments} segments", bold=True)]
+            row: list[Cell | str] = [
+                Cell(t.name, f"{t.segments} segments; coders see it as {t.label}", bold=True)
+            ]
             for c in self.coders:
                 p = t.progress.get(c)
                 status = cell_status(p)

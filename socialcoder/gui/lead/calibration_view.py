@@ -48,7 +48,7 @@ from socialcoder.services.calibration import (
     calibrate,
 )
 from socialcoder.services.coders import list_coders
-from socialcoder.services.queries import list_transcripts
+from socialcoder.services.queries import list_transcripts, transcript_summary
 from socialcoder.services.study import Study
 
 
@@ -335,6 +335,7 @@ def offer_calibration(
     """After ``coder`` marks ``transcript`` complete: if it is a practice transcript whose gold
     coder has completed it, show the trainee their comparison over every practice transcript
     (with that gold coder) that both have completed. Returns what was shown."""
+    transcript = transcript_summary(study, transcript).name  # a blinded coder's label
     gold = practice_gold(settings, study, transcript)
     if gold is None or gold == coder:
         return None

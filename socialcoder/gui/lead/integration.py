@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
 
+from socialcoder.domain.settings import BLINDING
 from socialcoder.errors import UserError
 from socialcoder.gui.dialogs import show_error
 from socialcoder.gui.lead.calibration_view import offer_calibration
 from socialcoder.gui.lead.workspace import PAGES, LeadWorkspace
+from socialcoder.services.settings import get_setting, set_setting
 from socialcoder.services.study import Study, open_study
 
 if TYPE_CHECKING:
@@ -44,7 +46,44 @@ def build_lead_menu(window: MainWindow) -> None:
         menu.addAction(action)
         window.addAction(action)
         window.lead_actions.append(action)
+    menu.addSeparator()
+    blind = QAction("&Blind coders (masked transcript labels)", window)
+    blind.setObjectName("blinding_action")
+    blind.setCheckable(True)
+    blind.setToolTip(BLINDING.help)
+    blind.toggled.connect(lambda on: set_blinding(window, on))
+    menu.addAction(blind)
+    window.lead_actions.append(blind)
+    window.blinding_action = blind
     sync_lead_menu(window)
+
+
+def set_blinding(window: MainWindow, on: bool) -> None:
+    """The lead turns the study's blinding setting on or off."""
+    study = window.study
+    if window.role != "lead" or window.lead is None or study is None:
+        return
+    if bool(get_setting(study, BLINDING.name)) == on:
+        return  # the menu was synced to the study, nothing to store
+    try:
+        set_setting(study, BLINDING.name, "on" if on else "off")
+    except UserError as exc:
+        show_error(window, str(exc), "Cannot change the setting")
+        _show_blinding(window, study)
+        return
+    window.statusBar().showMessage(
+        "Coders now see masked transcript labels only"
+        if on
+        else "Coders now see transcript names, participants and sessions",
+        10_000,
+    )
+
+
+def _show_blinding(window: MainWindow, study: Study) -> None:
+    action = window.blinding_action
+    action.blockSignals(True)
+    action.setChecked(bool(get_setting(study, BLINDING.name)))
+    action.blockSignals(False)
 
 
 def sync_lead_menu(window: MainWindow) -> None:
@@ -99,6 +138,7 @@ def attach_lead(window: MainWindow, study: Study, name: str) -> bool:
     )
     for menu in (window.code_menu,):
         menu.menuAction().setVisible(False)
+    _show_blinding(window, study)
     sync_lead_menu(window)
     window.read_only_banner.show_for(study)
     lead.show_page("assignments")
