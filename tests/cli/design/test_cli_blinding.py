@@ -40,10 +40,32 @@ def _coder_outputs(cli, study: Path, label: str) -> list[str]:  # type: ignore[n
         ("transcripts", study, "--coder", "ana", "--json"),
         ("show", study, label, "--coder", "ana"),
         ("show", study, label, "--coder", "ana", "--json"),
-        ("code", study, "--coder", "ana", "--transcript", label, "--segment", "2",
-         "--dimension", "concordance", "--value", "0"),  # fmt: skip
-        ("memo", study, "--coder", "ana", "--transcript", label, "--segment", "2",
-         "--text", "a note"),  # fmt: skip
+        (
+            "code",
+            study,
+            "--coder",
+            "ana",
+            "--transcript",
+            label,
+            "--segment",
+            "2",
+            "--dimension",
+            "concordance",
+            "--value",
+            "0",
+        ),
+        (
+            "memo",
+            study,
+            "--coder",
+            "ana",
+            "--transcript",
+            label,
+            "--segment",
+            "2",
+            "--text",
+            "a note",
+        ),
         ("complete", study, "--coder", "ana", "--transcript", label),
         ("progress", study, "--coder", "ana"),
         ("progress", study, "--coder", "ana", "--json"),
@@ -67,8 +89,7 @@ def test_coder_commands_show_the_label_and_nothing_identifying(  # type: ignore[
     assert all(lb in outputs[0] for lb in labels.values())  # the list: every label
     listed = json.loads(outputs[1])
     assert {t["name"] for t in listed} == set(labels.values())
-    assert all(t["participant"] is None and t["date"] is None and t["id"] is None
-               for t in listed)  # fmt: skip
+    assert all(t["participant"] is None and t["date"] is None and t["id"] is None for t in listed)
     shown = json.loads(outputs[3])["transcript"]
     assert shown["name"] == label and shown["masked"] and shown["source"] == ""
     progress = json.loads(outputs[8])
