@@ -117,7 +117,9 @@ _READS = {
     "sc_my_assignments": (
         "",
         "TABLE (coder_id integer, transcript_id integer, purpose text, assigned_at timestamptz)",
-        "SELECT a.coder_id, a.transcript_id, a.purpose::text, a.assigned_at"
+        # covert double coding: a coder learns that a transcript is hers, never why
+        # (primary or reliability coding); the column keeps its name and type
+        "SELECT a.coder_id, a.transcript_id, 'assigned'::text, a.assigned_at"
         " FROM public.assignments a WHERE a.coder_id = public.sc_my_coder()",
     ),
     # how many audit entries are about the caller's work (grows with every change of her

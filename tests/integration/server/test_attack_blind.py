@@ -105,7 +105,7 @@ def _plan(lab, probe: str, **params: object) -> str:
 def test_the_planner_attack_finds_nothing_through_the_functions(lab):
     ben = lab.sql("admin", "SELECT id FROM coders WHERE name = 'ben'")[0][0]
     dims = dict(lab.sql("ana", "SELECT key, id FROM dimensions"))
-    segment_ids = dict(lab.sql("ana", "SELECT s.idx, s.id FROM segments s JOIN transcripts t "
+    segment_ids = dict(lab.sql("ana", "SELECT s.idx, s.id FROM segments s JOIN sc_transcripts() t "
                                       "ON t.id = s.transcript_id WHERE t.name = :t", t=T))  # fmt: skip
     coded = {(i, d) for i, d in lab.units}
     probe = ("SELECT 1 FROM sc_my_codes() c WHERE c.coder_id = :c AND c.dimension_id = :d "

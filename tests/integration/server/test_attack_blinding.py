@@ -91,3 +91,17 @@ def test_blinding_off_serves_names_through_the_function(lab) -> None:
     assert all(r[1] is not None for r in rows)
     with open_study(lab.url("ana")) as ana:
         assert {t.name for t in list_transcripts(ana)} == set(lab.names.values())
+
+
+def test_a_coder_cannot_tell_why_a_transcript_is_hers(lab) -> None:
+    """Covert double coding: her primary and her reliability assignments look the same."""
+    from socialcoder.services.assignments import assign
+
+    label_a, label_b = sorted(lab.names)[:2]
+    with open_study(lab.url("lead")) as lead:
+        assign(lead, coder="ben", transcript=lab.names[label_a], purpose="primary")
+        assign(lead, coder="ana", transcript=lab.names[label_a], purpose="reliability")
+        assign(lead, coder="ana", transcript=lab.names[label_b], purpose="primary")
+    rows = lab.sql("ana", "SELECT transcript_id, purpose FROM sc_my_assignments()")
+    assert len(rows) == 2 and {r[1] for r in rows} == {"assigned"}
+    _denied(lab, "SELECT purpose FROM assignments")

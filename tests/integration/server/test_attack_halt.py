@@ -56,12 +56,13 @@ def test_the_study_logins_carry_timeouts(make_lab):
 
 def test_a_transaction_a_coder_leaves_open_holds_up_nobody(make_lab):
     lab = make_lab()
-    tid = lab.sql("ana", "SELECT id FROM transcripts WHERE name = :t", t=T)[0][0]
+    tid = lab.sql("ana", "SELECT id FROM sc_transcripts() WHERE name = :t", t=T)[0][0]
     seg = lab.sql("ana", "SELECT id FROM segments WHERE transcript_id = :t AND idx = 2", t=tid)[0][0]
     engine = create_engine(lab.url("ana"))
     try:
         with engine.connect() as ana:  # BEGIN; write; ...and go for lunch
-            ana.execute(text("LOCK TABLE segments, transcripts, dimensions IN ACCESS SHARE MODE"))
+            ana.execute(text("LOCK TABLE segments, dimensions IN ACCESS SHARE MODE"))
+            ana.execute(text("SELECT id FROM transcripts"))  # her columns; the lock stays
             ana.execute(text("SELECT * FROM sc_set_code(:t, :s, 1, '1', NULL, true)"),
                         {"t": tid, "s": seg})  # fmt: skip
             ana.execute(text("SELECT * FROM sc_set_completed(:t, true)"), {"t": tid})

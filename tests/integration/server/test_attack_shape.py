@@ -19,7 +19,7 @@ T = "P01_session02"
 @pytest.fixture
 def lab(make_lab):
     lab = make_lab(coders=("ana",))
-    tid = lab.sql("ana", "SELECT id FROM transcripts WHERE name = :t", t=T)[0][0]
+    tid = lab.sql("ana", "SELECT id FROM sc_transcripts() WHERE name = :t", t=T)[0][0]
     roles = lab.sql("ana", "SELECT idx, id, role FROM segments WHERE transcript_id = :t", t=tid)
     lab.tid = tid  # type: ignore[attr-defined]
     lab.seg = {i: s for i, s, _ in roles}  # type: ignore[attr-defined]
