@@ -12,6 +12,7 @@ from socialcoder.domain.numbers import PERCENT, SEED, SHARE
 from socialcoder.errors import UserError
 from socialcoder.services.assignments import apply_assignments, assign, plan_assignments, progress
 from socialcoder.services.coders import rename_coder, set_coder_active
+from socialcoder.services.study import Study
 
 
 def register(commands: Any) -> None:
@@ -37,6 +38,25 @@ def register(commands: Any) -> None:
     p.add_argument("--transcript", help="the transcript (with --coder)")
     p.add_argument(
         "--reliability", action="store_true", help="with --coder: as a reliability (second) coding"
+    )
+    p.add_argument(
+        "--stratify",
+        metavar="therapist[,site,phase]",
+        help="a design: draw the double-coded share stratified by these (each stratum in "
+        "proportion)",
+    )
+    p.add_argument(
+        "--covert",
+        action="store_true",
+        help="a design: double-coded and anchor transcripts spread over each coder's period, "
+        "the primary coding of a double-coded transcript drawn at random",
+    )
+    p.add_argument(
+        "--anchors",
+        type=int,
+        default=0,
+        metavar="N",
+        help="a design: N anchor transcripts every coder codes (drift against a standard)",
     )
     p.add_argument("--dry-run", action="store_true", help="show the plan without storing it")
     p.add_argument("--json", action="store_true")
@@ -109,6 +129,8 @@ def cmd_assign(args: argparse.Namespace) -> int:
             return 0
         if not args.coders:
             raise UserError("give --coders A,B,C (a plan) or --coder C --transcript T (one)")
+        if args.stratify or args.covert or args.anchors:
+            return _assign_design(study, args)
         names = list(selection(args.coders) or ())
         plan = plan_assignments(study, names, overlap_percent=args.overlap, seed=args.seed)
         stored = 0 if args.dry_run else apply_assignments(study, plan)
@@ -125,6 +147,53 @@ def cmd_assign(args: argparse.Namespace) -> int:
     print(
         f"{verb} {len(plan) if args.dry_run else stored} transcript(s) "
         f"({sum(a.purpose == 'reliability' for a in plan)} for reliability)."
+    )
+    return 0
+
+
+def _assign_design(study: Study, args: argparse.Namespace) -> int:
+    """``assign`` with a design (see socialcoder.domain.design): seeded, recorded, previewed
+    with --dry-run."""
+    from socialcoder.services.design import design_spec, draw_plan, plan_json, store_plan
+
+    spec = design_spec(
+        list(selection(args.coders) or ()),
+        overlap_percent=args.overlap,
+        stratify=[s.strip() for s in (args.stratify or "").split(",") if s.strip()],
+        covert=args.covert,
+        anchors=args.anchors,
+        seed=args.seed,
+    )
+    plan = draw_plan(study, spec)
+    stored = None if args.dry_run else store_plan(study, plan)
+    if args.json:
+        out = plan_json(plan)
+        out["stored"] = None if stored is None else stored.stored
+        out["plan_id"] = None if stored is None else stored.plan_id
+        print_json(out)
+        return 0
+    if plan.assignments:
+        table(
+            ("coder", "order", "transcript", "purpose", "anchor"),
+            [
+                (a.coder, a.position, a.transcript, a.purpose, "yes" if a.anchor else "")
+                for a in sorted(plan.assignments, key=lambda a: (a.coder, a.position))
+            ],
+        )
+    if plan.strata:
+        print()
+        table(
+            ("stratum", "transcripts", "double-coded", "exact share"),
+            [
+                (" / ".join(s.stratum) or "all", s.transcripts, s.double_coded, f"{s.expected:.2f}")
+                for s in plan.strata
+            ],
+        )
+    verb = "Would store" if stored is None else f"Stored plan {stored.plan_id}:"
+    count = len(plan.assignments) if stored is None else stored.stored
+    print(
+        f"{verb} {count} assignment(s): {len(plan.double_coded)} transcript(s) double-coded, "
+        f"{len(plan.anchors)} anchor(s); seed {plan.spec.seed}."
     )
     return 0
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from socialcoder.cli.common import add_study_arg, command, number, study_of
-from socialcoder.cli.output import ProgressBar, print_json
+from socialcoder.cli.output import ProgressBar, print_json, table
 from socialcoder.domain.numbers import REPLICATES, SEED, SEGMENT
 from socialcoder.errors import UserError
 
@@ -125,6 +125,17 @@ def register(commands: Any) -> None:
         help="instead: reliability of one coder's session-level scores (ratings, code rates "
         "per 100 turns): ICC(A,1) / G(q,k), and of within-patient change (docs/reliability.md)",
     )
+    p.add_argument(
+        "--anchors",
+        action="store_true",
+        help="instead: each coder's agreement with the anchor standard on every anchor "
+        "transcript (assign --anchors N), in the coder's order: drift over time",
+    )
+    p.add_argument(
+        "--standard",
+        default="consensus",
+        help="with --anchors: the standard (default: the consensus layer; or a coder's name)",
+    )
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="documented, stable JSON")
     out.add_argument("--csv", action="store_true", help="one CSV row per dimension (and group)")
@@ -167,6 +178,38 @@ def register(commands: Any) -> None:
     p.add_argument("--actor", default="lead", help="who is deciding (for the audit log)")
 
 
+def _anchors(args: argparse.Namespace) -> int:
+    from socialcoder.services.anchors import anchor_report
+    from socialcoder.services.coders import coder_id
+
+    with study_of(args) as study:
+        with study.read() as session:
+            coder_id(session, args.standard)  # an unknown standard: the usual message
+        points = anchor_report(study, standard=args.standard)
+    if args.json:
+        print_json({"standard": args.standard, "anchors": [p.to_json() for p in points]})
+        return 0
+    if not points:
+        print("No anchor transcripts yet: `socialcoder assign ... --anchors N`.")
+        return 0
+    table(
+        ("coder", "order", "transcript", "dimension", "units", "agreement", "alpha"),
+        [
+            (
+                p.coder,
+                "" if p.position is None else p.position,
+                p.transcript,
+                p.dimension,
+                p.units,
+                "" if p.agreement is None else f"{p.agreement:.0%}",
+                "" if p.alpha is None else f"{p.alpha:.3f}",
+            )
+            for p in points
+        ],
+    )
+    return 0
+
+
 def cmd_reliability(args: argparse.Namespace) -> int:
     from socialcoder.cli.reliability_output import print_text, write_csv
     from socialcoder.services.reliability_report import reliability_report
@@ -175,6 +218,8 @@ def cmd_reliability(args: argparse.Namespace) -> int:
         from socialcoder.cli.session_reliability_cmd import cmd_session_reliability
 
         return cmd_session_reliability(args)
+    if args.anchors:
+        return _anchors(args)
 
     levels = _levels(args.level)
     with study_of(args) as study:

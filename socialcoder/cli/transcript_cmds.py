@@ -34,10 +34,13 @@ def register(commands: Any) -> None:
     add_study_arg(p)
     p.add_argument("files", nargs="*", type=Path, metavar="FILE")
     p.add_argument(
-        "--manifest", type=Path, help="CSV with columns file,participant,therapist,session,date"
+        "--manifest", type=Path, help="CSV with columns file,participant,therapist,session,date (optional: name, site, "
+        "phase)"
     )
     p.add_argument("--participant", help="participant (patient) id")
     p.add_argument("--therapist", help="therapist id")
+    p.add_argument("--site", help="site (optional; a design may stratify by it)")
+    p.add_argument("--phase", help="treatment phase (optional; a design may stratify by it)")
     p.add_argument("--session", type=number(SESSION), help="session number (one file only)")
     p.add_argument("--date", help="session date, YYYY-MM-DD (one file only)")
     p.add_argument("--name", help="transcript name (one file only; default: the file name)")
@@ -105,6 +108,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 date=parse_date(args.date or ""),
                 media_path=args.media,
                 speaker_map=speaker_map,
+                site=args.site,
+                phase=args.phase,
             )
         )
     if not items:

@@ -165,22 +165,19 @@ def _assign_in(session: Session, coder: str, transcript: str, purpose: str, acto
 def progress(study: Study, *, coder: str | None = None) -> list[ProgressEntry]:
     """One entry per assigned (coder, transcript), with its status and coded fraction.
     ``coder``: that coder's view of their own assignments: the purpose is not shown (a coder
-    cannot tell a double-coded transcript from any other), and in a blinded study the
-    transcript is its masked label, in label order."""
+    cannot tell a double-coded transcript from any other), in the coder's recorded order, and
+    in a blinded study the transcript is its masked label."""
     summaries = {t.name: t for t in list_transcripts(study)}
     if coder is not None:
         with study.read() as session:
             coder_id(session, coder)  # an unknown coder: the usual message
-        mine = {t.id: t for t in list_transcripts(study, coders=[coder], as_coder=True)}
+        ids = {summaries[a.transcript].id for a in list_assignments(study) if a.coder == coder}
         out = []
-        for a in list_assignments(study):
-            if a.coder != coder:
-                continue
-            seen = mine[summaries[a.transcript].id]
-            p = seen.progress.get(coder)
-            status, fraction = _status(p)
-            out.append(ProgressEntry(coder, seen.name, "", status, fraction))
-        return sorted(out, key=lambda e: e.transcript)
+        for seen in list_transcripts(study, coders=[coder], as_coder=True):  # coder's order
+            if seen.id in ids:
+                status, fraction = _status(seen.progress.get(coder))
+                out.append(ProgressEntry(coder, seen.name, "", status, fraction))
+        return out
     out = []
     for a in list_assignments(study):
         status, fraction = _status(summaries[a.transcript].progress.get(a.coder))

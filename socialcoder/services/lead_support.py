@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from socialcoder.domain.codebook import Dimension, Scale
 from socialcoder.services.coding import Change, clear_code, set_code
-from socialcoder.services.queries import TranscriptSummary, show_transcript
+from socialcoder.services.queries import TranscriptSummary, in_coder_order, show_transcript
 from socialcoder.services.reliability_data import Selection, load_dimension_data
 from socialcoder.services.reliability_report import reliability_report
 from socialcoder.services.study import Study
@@ -252,7 +252,8 @@ def revert_consensus(study: Study, change: Change, *, undo: bool, actor: str) ->
 
 # -- workbench -----------------------------------------------------------------------------------
 def assigned_first(summaries: Sequence[TranscriptSummary], coder: str) -> list[TranscriptSummary]:
-    """Transcripts assigned to ``coder`` first (name order kept within each group)."""
+    """Transcripts assigned to ``coder`` first, in the coder's recorded order (a plan's
+    positions), then by name; then the rest."""
     mine = [t for t in summaries if (p := t.progress.get(coder)) and p.assigned]
     rest = [t for t in summaries if t not in mine]
-    return mine + rest
+    return in_coder_order(mine, coder) + rest

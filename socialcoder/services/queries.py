@@ -34,6 +34,7 @@ class CoderProgress:
     completed: bool
     completed_at: datetime | None = None
     assigned: str | None = None  # assignment purpose, if assigned
+    position: int | None = None  # place in the coder's order (a recorded plan's draw)
 
     @property
     def fraction(self) -> float:
@@ -230,6 +231,18 @@ def list_transcripts(
                 )
             ).all()
         }
+        positions: dict[tuple[int, int], int] = {}
+        if "position" in assignments.c:  # a coder's login reads no positions
+            positions = {
+                (t, c): n
+                for c, t, n in session.execute(
+                    select(
+                        assignments.c.coder_id,
+                        assignments.c.transcript_id,
+                        assignments.c.position,
+                    ).where(assignments.c.position.is_not(None))
+                ).all()
+            }
         source = transcripts_source(connection)
         rows = session.execute(select(source).order_by(source.c.name)).all()
         involved: dict[int, set[int]] = {}
@@ -249,11 +262,25 @@ def list_transcripts(
                     completed=(r.id, c) in completions,
                     completed_at=completions.get((r.id, c)),
                     assigned=assigned.get((r.id, c)),
+                    position=positions.get((r.id, c)),
                 )
             out.append(_summary(r, progress))
     if blind:
-        return sorted((t.masked_view() for t in out), key=lambda t: t.name)
+        out = sorted((t.masked_view() for t in out), key=lambda t: t.name)
+    if as_coder and coders is not None and len(coders) == 1:
+        out = in_coder_order(out, coders[0])
     return out
+
+
+def in_coder_order(summaries: list[TranscriptSummary], coder: str) -> list[TranscriptSummary]:
+    """The coder's order: the transcripts a plan placed for them by position, then the rest
+    in the order given (stable)."""
+
+    def place(t: TranscriptSummary) -> tuple[int, int]:
+        p = t.progress.get(coder)
+        return (0, p.position) if p is not None and p.position is not None else (1, 0)
+
+    return sorted(summaries, key=place)
 
 
 def _summary(r: Row[Any], progress: dict[str, CoderProgress] | None = None) -> TranscriptSummary:

@@ -51,6 +51,9 @@ class Selection:
     transcripts: tuple[str, ...] | None = None
     since: datetime | None = None
     until: datetime | None = None
+    #: also the consensus layer, when named in ``coders`` (as a standard to compare with;
+    #: never counted among the coders otherwise)
+    with_consensus: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,9 +172,12 @@ def is_categorical(dimension: Dimension) -> bool:
     return dimension.scale in (Scale.BINARY, Scale.NOMINAL, Scale.ORDINAL)
 
 
-def _coders(conn: Connection, names: tuple[str, ...] | None) -> dict[int, str]:
+def _coders(
+    conn: Connection, names: tuple[str, ...] | None, with_consensus: bool = False
+) -> dict[int, str]:
+    kinds = ("coder", "consensus") if with_consensus and names is not None else ("coder",)
     rows = dict(
-        conn.execute(select(CoderRow.id, CoderRow.name).where(CoderRow.kind == "coder")).all()
+        conn.execute(select(CoderRow.id, CoderRow.name).where(CoderRow.kind.in_(kinds))).all()
     )
     if names is None:
         return dict(sorted(rows.items(), key=lambda kv: kv[1]))
@@ -321,7 +327,7 @@ def _segments(conn: Connection, transcripts: list[int], *, everything: bool) -> 
 
 
 def _read_base(conn: Connection, selection: Selection) -> _Study:
-    coders = _coders(conn, selection.coders)
+    coders = _coders(conn, selection.coders, selection.with_consensus)
     coder_row = {cid: i for i, cid in enumerate(coders)}
     rows = conn.execute(
         select(TranscriptRow.id, TranscriptRow.name, TranscriptRow.participant)

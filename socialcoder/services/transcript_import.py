@@ -46,6 +46,8 @@ class ImportItem:
     date: date | None = None
     media_path: str | None = None
     speaker_map: Mapping[str, SpeakerRole] = field(default_factory=dict)
+    site: str | None = None  # optional, for designs that stratify by site
+    phase: str | None = None  # optional treatment phase, likewise
     #: Turns already read (e.g. from a REFI-QDA project); then ``path`` only names the origin.
     parsed: ParsedTranscript | None = None
 
@@ -106,7 +108,7 @@ def read_manifest(
     path: Path, speaker_map: Mapping[str, SpeakerRole] | None = None
 ) -> list[ImportItem]:
     """Items from a manifest CSV with columns file, participant, therapist, session, date
-    (and optionally name); file paths are relative to the manifest's folder."""
+    (and optionally name, site, phase); file paths are relative to the manifest's folder."""
     source = str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -135,11 +137,21 @@ def read_manifest(
                 session=parse_session(cells.get("session", ""), source=source, row=number),
                 date=parse_date(cells.get("date", ""), source=source, row=number),
                 speaker_map=dict(speaker_map or {}),
+                site=_text(cells.get("site"), "site", source, number),
+                phase=_text(cells.get("phase"), "phase", source, number),
             )
         )
     if not items:
         raise UserError("the manifest lists no files", source=source)
     return items
+
+
+def _text(cell: str | None, what: str, source: str, row: int) -> str | None:
+    if not cell:
+        return None
+    if len(cell) > 100:
+        raise UserError(f"the {what} may have at most 100 characters", source=source, row=row)
+    return cell
 
 
 def import_transcripts(
@@ -169,6 +181,8 @@ def import_transcripts(
                 label=label,
                 participant=item.participant,
                 therapist=item.therapist,
+                site=item.site,
+                phase=item.phase,
                 session_number=item.session,
                 session_date=item.date,
                 source_name=transcript.source_name,

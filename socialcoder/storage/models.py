@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -184,6 +185,10 @@ class TranscriptRow(Base):
     label: Mapped[str] = mapped_column(String(20))
     participant: Mapped[str | None] = mapped_column(String(100))
     therapist: Mapped[str | None] = mapped_column(String(100))
+    # where and in which treatment phase, when the study records them (revision 0007): a
+    # design may stratify its double-coded share by them
+    site: Mapped[str | None] = mapped_column(String(100))
+    phase: Mapped[str | None] = mapped_column(String(100))
     session_number: Mapped[int | None] = mapped_column(Integer)
     session_date: Mapped[date | None] = mapped_column(Date)
     source_name: Mapped[str] = mapped_column(String(500))
@@ -332,6 +337,23 @@ class AssignmentRow(Base):
     )
     purpose: Mapped[str] = mapped_column(String(16), server_default="primary")
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # revision 0007: the place in the coder's order (drawn and recorded by a plan), whether it
+    # is an anchor transcript (every coder codes it), and the recorded plan that made it
+    position: Mapped[int | None] = mapped_column(Integer)
+    anchor: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+    plan_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class AssignmentPlanRow(Base):
+    """A stored assignment plan: when, by whom, its seed and the whole design (JSON)."""
+
+    __tablename__ = "assignment_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    seed: Mapped[int | None] = mapped_column(BigInteger)
+    design: Mapped[str] = mapped_column(Text)
 
 
 class AuditRow(Base):

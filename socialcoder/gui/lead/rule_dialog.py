@@ -1,7 +1,10 @@
 """Assign by rule: choose coders, the reliability share (overlap %) and a seed; *Preview*
 shows the plan (:func:`plan_assignments`, the same as ``socialcoder assign --coders ...
---overlap P --seed N``); *Apply* stores it (:func:`apply_assignments`). Existing assignments
-and codes are never disturbed. ``stored`` is the number stored, or None if nothing was applied.
+--overlap P --seed N``); *Apply* stores it (:func:`apply_assignments`). With a design (strata,
+covert, anchors: ``assign --stratify ... --covert --anchors N``) the plan is drawn by
+:mod:`socialcoder.services.design`, shows each coder's order, and is stored with its record.
+Existing assignments and codes are never disturbed. ``stored`` is the number stored, or None
+if nothing was applied.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from socialcoder.domain.design import STRATIFIERS, DesignPlan
 from socialcoder.errors import UserError
 from socialcoder.gui.lead.tables import fill, make_table
 from socialcoder.services.assignments import Assignment, apply_assignments, plan_assignments
+from socialcoder.services.design import design_spec, draw_plan, store_plan
 from socialcoder.services.study import Study
 
 
@@ -32,7 +37,7 @@ class RuleDialog(QDialog):
     def __init__(self, study: Study, coders: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.study = study
-        self.plan: list[Assignment] | None = None
+        self.plan: list[Assignment] | DesignPlan | None = None
         self.stored: int | None = None
         self.setWindowTitle("Assign by rule")
         layout = QVBoxLayout(self)
@@ -69,11 +74,36 @@ class RuleDialog(QDialog):
         self.seed.setValue(1)
         self.seed.valueChanged.connect(self._stale)
         form.addRow("Seed:", self.seed)
+        strata_row = QHBoxLayout()
+        self.strata: dict[str, QCheckBox] = {}
+        for name in STRATIFIERS:
+            box = QCheckBox(name, self)
+            box.setObjectName(f"stratify_{name}")
+            box.toggled.connect(self._stale)
+            self.strata[name] = box
+            strata_row.addWidget(box)
+        strata_row.addStretch(1)
+        form.addRow("Stratify the double-coded share by:", strata_row)
+        self.covert = QCheckBox(
+            "Covert: spread double-coded and anchor transcripts over each coder's period; "
+            "primary coding drawn at random",
+            self,
+        )
+        self.covert.setObjectName("covert")
+        self.covert.toggled.connect(self._stale)
+        form.addRow("", self.covert)
+        self.anchors = QSpinBox(self)
+        self.anchors.setObjectName("anchors")
+        self.anchors.setRange(0, 1000)
+        self.anchors.valueChanged.connect(self._stale)
+        form.addRow("Anchor transcripts (every coder):", self.anchors)
         layout.addLayout(form)
         self.preview_button = QPushButton("&Preview plan", self)
         self.preview_button.clicked.connect(self.preview)
         layout.addWidget(self.preview_button)
-        self.table = make_table(("Transcript", "Coder", "Purpose"), "plan", stretch=0)
+        self.table = make_table(
+            ("Transcript", "Coder", "Purpose", "Order", "Anchor"), "plan", stretch=0
+        )
         layout.addWidget(self.table, 1)
         self.summary = QLabel("Press Preview to see the plan before anything is stored.", self)
         self.summary.setWordWrap(True)
@@ -95,7 +125,15 @@ class RuleDialog(QDialog):
         self.plan = None
         self.apply_button.setEnabled(False)
 
+    def designed(self) -> bool:
+        return self.covert.isChecked() or self.anchors.value() > 0 or any(
+            b.isChecked() for b in self.strata.values()
+        )
+
     def preview(self) -> None:
+        if self.designed():
+            self._preview_design()
+            return
         try:
             plan = plan_assignments(
                 self.study,
@@ -109,7 +147,7 @@ class RuleDialog(QDialog):
             self.summary.setText(f"<span style='color:#b00020'>{exc}</span>")
             return
         self.plan = plan
-        fill(self.table, [[a.transcript, a.coder, a.purpose] for a in plan])
+        fill(self.table, [[a.transcript, a.coder, a.purpose, "", ""] for a in plan])
         load = Counter(a.coder for a in plan)
         doubled = sum(1 for a in plan if a.purpose == "reliability")
         self.summary.setText(
@@ -120,10 +158,54 @@ class RuleDialog(QDialog):
         )
         self.apply_button.setEnabled(bool(plan))
 
+    def _preview_design(self) -> None:
+        try:
+            plan = draw_plan(
+                self.study,
+                design_spec(
+                    self.chosen(),
+                    overlap_percent=self.overlap.value(),
+                    stratify=[n for n, b in self.strata.items() if b.isChecked()],
+                    covert=self.covert.isChecked(),
+                    anchors=self.anchors.value(),
+                    seed=self.seed.value(),
+                ),
+            )
+        except UserError as exc:
+            self.plan = None
+            self.apply_button.setEnabled(False)
+            self.summary.setText(f"<span style='color:#b00020'>{exc}</span>")
+            return
+        self.plan = plan
+        rows = sorted(plan.assignments, key=lambda a: (a.coder, a.position))
+        fill(
+            self.table,
+            [
+                [a.transcript, a.coder, a.purpose, str(a.position), "yes" if a.anchor else ""]
+                for a in rows
+            ],
+        )
+        strata = "; ".join(
+            f"{' / '.join(s.stratum) or 'all'}: {s.double_coded} of {s.transcripts}"
+            for s in plan.strata
+        )
+        self.summary.setText(
+            f"{len(plan.assignments)} new assignment(s): {len(plan.double_coded)} transcript(s) "
+            f"double-coded, {len(plan.anchors)} anchor(s), seed {plan.spec.seed}"
+            + (f" · strata {strata}" if strata else "")
+            if plan.assignments
+            else "Nothing to add: every transcript already has its coders."
+        )
+        self.apply_button.setEnabled(bool(plan.assignments))
+
     def apply(self) -> None:
         if not self.plan:
             return
         try:
+            if isinstance(self.plan, DesignPlan):
+                self.stored = store_plan(self.study, self.plan).stored
+                self.accept()
+                return
             self.stored = apply_assignments(self.study, self.plan)
         except UserError as exc:
             self.summary.setText(f"<span style='color:#b00020'>{exc}</span>")

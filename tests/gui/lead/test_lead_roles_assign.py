@@ -116,3 +116,48 @@ def test_assign_by_hand_and_add_coder(qtbot, window: MainWindow, gui_study: Path
     view.status_filter.setCurrentText("unassigned")
     hidden = [view.grid.isRowHidden(r) for r in range(view.grid.rowCount())]
     assert hidden == [name == "P02_session04" for name in view.transcripts]
+
+
+def test_assign_by_design_preview_then_apply(
+    qtbot, window: MainWindow, gui_study: Path, answer
+) -> None:  # type: ignore[no-untyped-def]
+    """The lead's window draws the same design as `assign --stratify therapist --covert
+    --anchors 1 --seed 5`, previews each coder's order, and stores it with its record."""
+    from socialcoder.services.design import design_spec, draw_plan
+
+    assert window.open_study(str(gui_study), "lead", role="lead")
+    view = window.lead.assignments
+    spec = design_spec(["ana", "ben"], overlap_percent=50, stratify=["therapist"], covert=True,
+                       anchors=1, seed=5)  # fmt: skip
+    with open_study(gui_study) as study:
+        expected = draw_plan(study, spec)
+    previewed: list[list[str]] = []
+
+    def drive(dialog: RuleDialog) -> None:
+        dialog.overlap.setValue(50)
+        dialog.seed.setValue(5)
+        qtbot.mouseClick(dialog.strata["therapist"], Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.covert, Qt.MouseButton.LeftButton)
+        dialog.anchors.setFocus()
+        qtbot.keyClick(dialog.anchors, Qt.Key.Key_Up)
+        assert dialog.anchors.value() == 1 and dialog.covert.isChecked()
+        qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
+        for r in range(dialog.table.rowCount()):
+            previewed.append([dialog.table.item(r, c).text() for c in range(5)])
+        assert "seed 5" in dialog.summary.text() and "1 anchor" in dialog.summary.text()
+        qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+
+    answer(RuleDialog, drive)
+    view.assign_by_rule()
+    rows = sorted(expected.assignments, key=lambda a: (a.coder, a.position))
+    assert previewed == [
+        [a.transcript, a.coder, a.purpose, str(a.position), "yes" if a.anchor else ""] for a in rows
+    ]
+    with open_study(gui_study) as study, study.read() as session:
+        from sqlalchemy import select
+
+        from socialcoder.storage.models import AssignmentPlanRow, AssignmentRow
+
+        assert session.scalars(select(AssignmentPlanRow.seed)).one() == 5
+        positions = sorted(session.scalars(select(AssignmentRow.position)).all())
+    assert positions == sorted(a.position for a in expected.assignments)
