@@ -84,7 +84,7 @@ class StudyRow(Base):
 
 class StudySettingRow(Base):
     """One study setting (see :mod:`socialcoder.domain.settings`): its name and stored text.
-    No row: the setting's value for studies made before it existed. Revision 0006."""
+    No row: the setting's value for studies made before it existed. Revision 0007."""
 
     __tablename__ = "study_settings"
 
@@ -181,11 +181,11 @@ class TranscriptRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     # the masked label coders see when the study is blinded ('Session K7Q2'): random, stored,
-    # unique (revision 0006; see socialcoder.domain.blinding)
+    # unique (revision 0007; see socialcoder.domain.blinding)
     label: Mapped[str] = mapped_column(String(20))
     participant: Mapped[str | None] = mapped_column(String(100))
     therapist: Mapped[str | None] = mapped_column(String(100))
-    # where and in which treatment phase, when the study records them (revision 0007): a
+    # where and in which treatment phase, when the study records them (revision 0008): a
     # design may stratify its double-coded share by them
     site: Mapped[str | None] = mapped_column(String(100))
     phase: Mapped[str | None] = mapped_column(String(100))
@@ -337,7 +337,7 @@ class AssignmentRow(Base):
     )
     purpose: Mapped[str] = mapped_column(String(16), server_default="primary")
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # revision 0007: the place in the coder's order (drawn and recorded by a plan), whether it
+    # revision 0008: the place in the coder's order (drawn and recorded by a plan), whether it
     # is an anchor transcript (every coder codes it), and the recorded plan that made it
     position: Mapped[int | None] = mapped_column(Integer)
     anchor: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)

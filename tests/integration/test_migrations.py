@@ -193,7 +193,7 @@ def test_every_revision_chain_starts_at_0001():
 
 
 def test_upgrade_keeps_an_existing_study_unblinded_and_labels_it(study_target):
-    """Revision 0006: a study made before settings existed keeps blinding off (coders saw
+    """Revision 0007: a study made before settings existed keeps blinding off (coders saw
     names, and still do until the lead turns it on); its transcripts get masked labels, which
     the schema requires and keeps unique."""
     from sqlalchemy.exc import IntegrityError

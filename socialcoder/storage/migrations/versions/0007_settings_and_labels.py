@@ -1,7 +1,7 @@
 """study settings and masked transcript labels
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01
 
 ``study_settings`` holds one row per study setting (see ``socialcoder.domain.settings``); a
@@ -19,8 +19,8 @@ from alembic import op
 
 from socialcoder.domain.blinding import new_label
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

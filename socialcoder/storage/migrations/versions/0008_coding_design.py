@@ -1,7 +1,7 @@
 """coding design: transcript site and phase, coders' order, anchors, recorded plans
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01
 
 ``transcripts.site`` and ``transcripts.phase`` (optional, from the import manifest or options)
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
