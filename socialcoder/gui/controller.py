@@ -365,7 +365,7 @@ class CodingController(QObject):
         cursor stays where it is. Returns them."""
         if self.transcript is None:
             return []
-        stored = show_transcript(self.study, self.transcript, coder=self.coder)
+        stored = show_transcript(self.study, self.transcript, coder=self.coder, as_coder=True)
         if [s.index for s in stored.segments] != [s.index for s in self.model.segments]:
             row = self.current_row()  # the transcript itself was replaced: show it anew
             self.open_transcript(self.transcript)

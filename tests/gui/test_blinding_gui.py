@@ -93,3 +93,25 @@ def test_the_lead_turns_blinding_off_and_on(  # type: ignore[no-untyped-def]
     window.blinding_action.trigger()
     with open_study(blinded_gui_study) as study:
         assert get_setting(study, "blinding") is True
+
+
+def test_codes_changed_elsewhere_reach_a_blinded_window(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, blinded_gui_study: Path
+) -> None:
+    """The window names its transcript by the label; a code stored elsewhere under the real
+    name is still recognised as this transcript's and shown in place (no reopening)."""
+    from socialcoder.services.coding import set_code
+
+    assert window.open_study(str(blinded_gui_study), "ana")
+    ctl = window.controller
+    assert ctl is not None and LABEL.match(ctl.transcript or "")
+    with open_study(blinded_gui_study) as study:
+        real = {t.label: t.name for t in list_transcripts(study)}[ctl.transcript]
+        patient = next(s.index for s in show_transcript(study, real).segments
+                       if s.role == "patient")  # fmt: skip
+        set_code(study, coder="ana", transcript=real, segment=patient, dimension="concordance",
+                 value="1")  # fmt: skip
+    changes = ctl.reload_changed()
+    assert [c.transcript for c in changes] == [ctl.transcript]
+    assert ctl.model.segments[patient - 1].codes == {"concordance": "1"}
+    assert LABEL.match(ctl.transcript or "")
