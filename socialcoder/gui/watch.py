@@ -91,7 +91,7 @@ def show_changed_elsewhere(window: MainWindow, ctl: CodingController) -> None:
     transcript (only the rows that differ) and in the transcripts' progress."""
     try:
         changes = ctl.reload_changed()
-        summaries = list_transcripts(ctl.study, coders=[ctl.coder])
+        summaries = list_transcripts(ctl.study, coders=[ctl.coder], as_coder=True)
     except UserError as exc:
         window.statusBar().showMessage(f"Could not re-read the study: {exc}", 10_000)
         return
