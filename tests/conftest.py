@@ -221,3 +221,11 @@ def make_read_only() -> Iterator[Callable[[Path, str], None]]:
     yield make
     for step in reversed(undo):
         step()
+
+
+@pytest.fixture(autouse=True)
+def _media_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """This machine's media settings (services/media_local.py) in a temporary file, never the
+    user's own."""
+    path = tmp_path_factory.mktemp("media-config") / "media.json"
+    monkeypatch.setenv("SOCIALCODER_MEDIA_CONFIG", str(path))

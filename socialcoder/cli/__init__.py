@@ -21,6 +21,7 @@ from socialcoder.cli import (
     export_cmds,
     lead_cmds,
     machine_cmds,
+    media_cmds,
     reliability_cmds,
     server_cmds,
     study_cmds,
@@ -31,6 +32,7 @@ from socialcoder.errors import UserError
 COMMAND_MODULES = (
     study_cmds,
     transcript_cmds,
+    media_cmds,
     coding_cmds,
     reliability_cmds,
     lead_cmds,

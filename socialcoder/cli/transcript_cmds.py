@@ -8,10 +8,12 @@ from typing import Any
 
 from socialcoder.cli.common import add_study_arg, command, number, study_of
 from socialcoder.cli.output import ProgressBar, print_json, table
-from socialcoder.domain.numbers import SESSION
+from socialcoder.domain.numbers import SEED, SESSION
+from socialcoder.domain.timing import format_clock, parse_clock, parse_length
 from socialcoder.errors import UserError
 from socialcoder.importers import parse_speaker_map
 from socialcoder.services.coders import coder_id
+from socialcoder.services.media_import import Excerpt, import_recording
 from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.study import CONSENSUS
 from socialcoder.services.transcript_import import (
@@ -44,7 +46,34 @@ def register(commands: Any) -> None:
     p.add_argument("--session", type=number(SESSION), help="session number (one file only)")
     p.add_argument("--date", help="session date, YYYY-MM-DD (one file only)")
     p.add_argument("--name", help="transcript name (one file only; default: the file name)")
-    p.add_argument("--media", help="path of the session's audio/video (one file only)")
+    p.add_argument(
+        "--media",
+        type=Path,
+        metavar="FILE",
+        help="the session's recording (one transcript only; the study keeps its path and hash)",
+    )
+    p.add_argument(
+        "--no-transcript",
+        action="store_true",
+        help="code the --media recording without a transcript: turns are opened while listening",
+    )
+    p.add_argument(
+        "--from", dest="start", metavar="MM:SS", help="with --no-transcript: code from here"
+    )
+    p.add_argument(
+        "--to", dest="end", metavar="MM:SS", help="with --no-transcript: code up to here"
+    )
+    p.add_argument(
+        "--excerpt",
+        metavar="LENGTH",
+        help="with --no-transcript: code a random excerpt of this length (e.g. 20m), "
+        "placed with --seed (recorded in the study)",
+    )
+    p.add_argument(
+        "--seed",
+        type=number(SEED),
+        help="seed of the random excerpt (default: drawn and recorded)",
+    )
     p.add_argument(
         "--speaker-map",
         default="",
@@ -90,6 +119,10 @@ def register(commands: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    if args.no_transcript or any(
+        getattr(args, k) is not None for k in ("start", "end", "excerpt", "seed")
+    ):
+        return _import_recording(args)
     speaker_map = parse_speaker_map(args.speaker_map) if args.speaker_map else {}
     items: list[ImportItem] = []
     if args.manifest:
@@ -106,7 +139,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 therapist=args.therapist,
                 session=args.session,
                 date=parse_date(args.date or ""),
-                media_path=args.media,
+                media=args.media,
                 speaker_map=speaker_map,
                 site=args.site,
                 phase=args.phase,
@@ -130,6 +163,50 @@ def cmd_import(args: argparse.Namespace) -> int:
 def _as_coder(args: argparse.Namespace) -> bool:
     """A command naming ``--coder`` runs as that coder (the consensus layer is the lead's)."""
     return args.coder is not None and args.coder != CONSENSUS
+
+
+def _import_recording(args: argparse.Namespace) -> int:
+    if not args.no_transcript:
+        raise UserError("--from, --to, --excerpt and --seed go with --no-transcript")
+    if args.files or args.manifest or args.speaker_map:
+        raise UserError("--no-transcript imports the --media recording alone: give no FILE")
+    if args.media is None:
+        raise UserError("--no-transcript needs the recording: --media FILE")
+    if args.excerpt and (args.start or args.end):
+        raise UserError("give either --excerpt (random) or --from/--to, not both")
+    if args.seed is not None and not args.excerpt:
+        raise UserError("--seed goes with --excerpt")
+    try:
+        excerpt = Excerpt(
+            start=parse_clock(args.start) if args.start else None,
+            end=parse_clock(args.end) if args.end else None,
+            length=parse_length(args.excerpt) if args.excerpt else None,
+            seed=args.seed,
+        )
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    with study_of(args) as study:
+        rec = import_recording(
+            study,
+            args.media,
+            name=args.name,
+            participant=args.participant,
+            therapist=args.therapist,
+            session_number=args.session,
+            session_date=parse_date(args.date or ""),
+            excerpt=excerpt,
+        )
+    part = "the whole recording"
+    if rec.excerpt:
+        part = f"{format_clock(rec.excerpt[0])}–{format_clock(rec.excerpt[1])}"
+        if rec.excerpt_seed is not None:
+            part += f" (random excerpt, seed {rec.excerpt_seed})"
+    print(
+        f"  {rec.transcript}: recording {rec.file_name} without a transcript, coding {part}; "
+        "open turns while listening in the coding window"
+    )
+    print("Imported 1 recording.")
+    return 0
 
 
 def cmd_transcripts(args: argparse.Namespace) -> int:

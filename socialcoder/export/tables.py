@@ -10,8 +10,9 @@
   and ``memo__<coder>`` with the coder's memos on that segment.
 * ``sessions``: one row per transcript x coder with, per segment-level dimension, the count
   present (binary) or coded (other scales), the applicable turns, the rate per 100 applicable
-  turns and (ordinal: positions 0, 1, ...; interval/ratio) the mean; then the session-level
-  ratings and the session measures.
+  turns, the count per minute of the session coded (``minutes``: the recording or excerpt, else
+  first to last turn time) and (ordinal: positions 0, 1, ...; interval/ratio) the mean; then
+  the session-level ratings and the session measures.
 
 Pure functions on DataFrames: no database.
 """
@@ -47,7 +48,11 @@ SEGMENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("speaker", "Speaker label as written in the transcript"),
     ("start", "Start time of the turn (seconds)"),
     ("end", "End time of the turn (seconds)"),
+    ("start_estimated", "The start time is an estimate between measured times (1) or measured (0)"),
+    ("end_estimated", "The end time is an estimate between measured times (1) or measured (0)"),
 )
+YES_NO: dict[float, str] = {0.0: "no", 1.0: "yes"}
+_FLAGS = ("start_estimated", "end_estimated")
 ROLE_LABELS: dict[float, str] = {1.0: "therapist", 2.0: "patient"}
 
 
@@ -209,14 +214,22 @@ def _meta(data: StudyData) -> pd.DataFrame:
 
 def _segment_meta(data: StudyData, with_text: bool) -> pd.DataFrame:
     cols = ["segment_id", "segment", "role", "speaker", "start", "end"]
-    return data.segments[[*cols, "text"] if with_text else cols]
+    frame = data.segments[[*cols, "text"] if with_text else cols].copy()
+    for flag in _FLAGS:  # no time is no estimate
+        frame.insert(
+            cols.index("end") + 1 + _FLAGS.index(flag),
+            flag,
+            (data.segments[flag].astype(bool) if flag in data.segments else False),
+        )
+    return frame
 
 
 def _base_infos(with_segment: bool, with_text: bool) -> list[ColumnInfo]:
     infos = [ColumnInfo(n, lb) for n, lb in META_COLUMNS]
     if with_segment:
         infos += [
-            ColumnInfo(n, lb, ROLE_LABELS if n == "role" else None) for n, lb in SEGMENT_COLUMNS
+            ColumnInfo(n, lb, ROLE_LABELS if n == "role" else YES_NO if n in _FLAGS else None)
+            for n, lb in SEGMENT_COLUMNS
         ]
         if with_text:
             infos.append(ColumnInfo("text", "Text of the turn"))
@@ -383,6 +396,23 @@ def build_sessions(data: StudyData) -> ExportTable:
     )
     cols: dict[str, pd.Series] = {}
     pair = pd.MultiIndex.from_frame(base[["transcript_id", "coder"]])
+    minutes = (
+        base["transcript_id"]
+        .map(
+            data.transcripts.set_index("transcript_id")["minutes"]
+            if "minutes" in data.transcripts
+            else {}
+        )
+        .astype("float64")
+    )
+    cols["minutes"] = minutes.to_numpy()
+    infos.append(
+        ColumnInfo(
+            "minutes",
+            "Length of the session coded (minutes): the excerpt or recording coded, else "
+            "first turn's start to last turn's end; empty without times",
+        )
+    )
     for dim in data.codebook.segment_dimensions():
         if dim.key in stats.index.get_level_values("dimension"):
             part = stats.xs(dim.key, level="dimension").reindex(pair)
@@ -395,10 +425,13 @@ def build_sessions(data: StudyData) -> ExportTable:
         cols[f"{dim.key}_turns"] = turns.astype("int64").to_numpy()
         rate = 100.0 * count.fillna(0) / turns.where(turns > 0)
         cols[f"{dim.key}_rate"] = rate.to_numpy()
+        per_min = count.fillna(0).to_numpy() / np.where(minutes > 0, minutes, np.nan)
+        cols[f"{dim.key}_per_min"] = per_min
         infos += [
             ColumnInfo(f"{dim.key}_n", f"{dim.label}: turns {what}"),
             ColumnInfo(f"{dim.key}_turns", f"{dim.label}: applicable turns"),
             ColumnInfo(f"{dim.key}_rate", f"{dim.label}: turns {what} per 100 applicable turns"),
+            ColumnInfo(f"{dim.key}_per_min", f"{dim.label}: turns {what} per minute coded"),
         ]
         if dim.scale in (Scale.ORDINAL, Scale.INTERVAL, Scale.RATIO):
             cols[f"{dim.key}_mean"] = part["mean"].to_numpy()

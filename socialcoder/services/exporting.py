@@ -34,6 +34,7 @@ from socialcoder.storage.models import (
     CoderRow,
     CompletionRow,
     DimensionRow,
+    RecordingRow,
     SegmentMemoRow,
     SegmentRow,
     TranscriptRow,
@@ -136,6 +137,34 @@ def _frame(session: Session, stmt: Select[Any], columns: list[str]) -> pd.DataFr
     return pd.DataFrame(rows, columns=columns)
 
 
+def coded_minutes(session: Session, segments: pd.DataFrame) -> dict[int, float]:
+    """transcript_id -> length of the session coded, in minutes: the excerpt or the whole
+    recording when there is one with a known length, else from the first turn's start to the
+    last turn's end (measured or estimated); transcripts without times are left out."""
+    out: dict[int, float] = {}
+    timed = segments.dropna(subset=["start"])
+    if len(timed):
+        ends = segments.groupby("transcript_id")["end"].max()
+        starts = timed.groupby("transcript_id")["start"].min()
+        for tid, start in starts.items():
+            end = ends.get(tid)
+            if end is not None and end == end and end > start:
+                out[int(tid)] = (float(end) - float(start)) / 60.0
+    for tid, duration, a, b in session.execute(
+        select(
+            RecordingRow.transcript_id,
+            RecordingRow.duration_s,
+            RecordingRow.excerpt_start_s,
+            RecordingRow.excerpt_end_s,
+        )
+    ).all():
+        if a is not None and b is not None:
+            out[int(tid)] = (b - a) / 60.0
+        elif duration:
+            out[int(tid)] = duration / 60.0
+    return out
+
+
 def load_study_data(study: Study, coders: Sequence[str], *, with_text: bool = False) -> StudyData:
     """Read what the tables need for the given coders (see :class:`StudyData`)."""
     with study.read() as session:
@@ -172,10 +201,22 @@ def load_study_data(study: Study, coders: Sequence[str], *, with_text: bool = Fa
             SegmentRow.label,
             SegmentRow.start_s,
             SegmentRow.end_s,
+            SegmentRow.start_estimated,
+            SegmentRow.end_estimated,
         ]
         if with_text:
             seg_cols.append(SegmentRow.text)
-        seg_names = ["segment_id", "transcript_id", "segment", "role", "speaker", "start", "end"]
+        seg_names = [
+            "segment_id",
+            "transcript_id",
+            "segment",
+            "role",
+            "speaker",
+            "start",
+            "end",
+            "start_estimated",
+            "end_estimated",
+        ]
         segments = _frame(
             session, select(*seg_cols), [*seg_names, "text"] if with_text else seg_names
         )
@@ -186,7 +227,12 @@ def load_study_data(study: Study, coders: Sequence[str], *, with_text: bool = Fa
                 "segment": "int64",
                 "start": "float64",
                 "end": "float64",
+                "start_estimated": bool,
+                "end_estimated": bool,
             }
+        )
+        transcripts["minutes"] = (
+            transcripts["transcript_id"].map(coded_minutes(session, segments)).astype("float64")
         )
         keys = dict(session.execute(select(DimensionRow.id, DimensionRow.key)).all())
         versions = dict(

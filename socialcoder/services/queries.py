@@ -116,6 +116,8 @@ class SegmentView:
     text: str
     codes: dict[str, str] = field(default_factory=dict)
     memo: str | None = None
+    start_estimated: bool = False  # an estimate between measured times (domain/timing.py)
+    end_estimated: bool = False
 
     def to_json(self, with_codes: bool) -> dict[str, object]:
         out: dict[str, object] = {
@@ -124,6 +126,8 @@ class SegmentView:
             "label": self.label,
             "start": self.start,
             "end": self.end,
+            "start_estimated": self.start_estimated,
+            "end_estimated": self.end_estimated,
             "text": self.text,
         }
         if with_codes:
@@ -360,6 +364,8 @@ def show_transcript(
                 SegmentRow.start_s,
                 SegmentRow.end_s,
                 SegmentRow.text,
+                SegmentRow.start_estimated,
+                SegmentRow.end_estimated,
             )
             .where(SegmentRow.transcript_id == tid)
             .order_by(SegmentRow.idx)
@@ -384,9 +390,19 @@ def show_transcript(
                 codes[seg_id] = dict(sorted(found.items(), key=lambda kv: order.get(kv[0], 99)))
         segments = [
             SegmentView(
-                seg_id, idx, role, label, start, end, text, codes.get(seg_id, {}), memos.get(seg_id)
+                seg_id,
+                idx,
+                role,
+                label,
+                start,
+                end,
+                text,
+                codes.get(seg_id, {}),
+                memos.get(seg_id),
+                bool(start_est),
+                bool(end_est),
             )
-            for seg_id, idx, role, label, start, end, text in seg_rows
+            for seg_id, idx, role, label, start, end, text, start_est, end_est in seg_rows
         ]
         summary = _summary(row)
     if blind:

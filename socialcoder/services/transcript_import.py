@@ -24,6 +24,8 @@ from socialcoder.domain.numbers import SESSION
 from socialcoder.domain.transcript import ParsedTranscript
 from socialcoder.errors import StudyError, UserError
 from socialcoder.importers import SpeakerRole, read_transcript
+from socialcoder.services.media import PreparedMedia, prepare_media, store_recording
+from socialcoder.services.media_timing import reestimate
 from socialcoder.services.study import Study, now
 from socialcoder.storage.bulk import bulk_insert_columns
 from socialcoder.storage.models import SegmentRow, TranscriptRow
@@ -32,6 +34,7 @@ Progress = Callable[[int, int, str], None]
 """progress(done, total, what): called as work advances."""
 
 MANIFEST_COLUMNS = ("file", "participant", "therapist", "session", "date")
+# optional manifest columns: name, media (the session's recording, relative to the manifest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +47,7 @@ class ImportItem:
     therapist: str | None = None
     session: int | None = None
     date: date | None = None
-    media_path: str | None = None
+    media: Path | None = None  # the session's recording (see services/media.py)
     speaker_map: Mapping[str, SpeakerRole] = field(default_factory=dict)
     site: str | None = None  # optional, for designs that stratify by site
     phase: str | None = None  # optional treatment phase, likewise
@@ -128,6 +131,7 @@ def read_manifest(
         if not cells.get("file"):
             raise UserError("the 'file' cell is empty", source=source, row=number)
         file = path.parent / cells["file"]
+        media = path.parent / cells["media"] if cells.get("media") else None
         items.append(
             ImportItem(
                 path=file,
@@ -136,6 +140,7 @@ def read_manifest(
                 therapist=cells.get("therapist") or None,
                 session=parse_session(cells.get("session", ""), source=source, row=number),
                 date=parse_date(cells.get("date", ""), source=source, row=number),
+                media=media,
                 speaker_map=dict(speaker_map or {}),
                 site=_text(cells.get("site"), "site", source, number),
                 phase=_text(cells.get("phase"), "phase", source, number),
@@ -162,11 +167,14 @@ def import_transcripts(
         raise StudyError("no transcript files given")
     total = len(items)
     parsed: list[tuple[ImportItem, ParsedTranscript, str]] = []
+    media: dict[int, PreparedMedia] = {}
     for done, item in enumerate(items):
         if progress:
             progress(done, total * 2, f"reading {item.path.name}")
         transcript = item.parsed or read_transcript(item.path, speaker_map=item.speaker_map or None)
         parsed.append((item, transcript, item.name or item.path.stem))
+        if item.media is not None:
+            media[done] = prepare_media(item.media)
     results = []
     with study.write() as session:  # checked and stored in one transaction
         _check_unique(session, parsed)
@@ -188,7 +196,6 @@ def import_transcripts(
                 source_name=transcript.source_name,
                 content_hash=transcript.content_hash,
                 format=transcript.format,
-                media_path=item.media_path,
                 preamble=transcript.preamble,
                 segment_count=len(transcript.segments),
                 imported_at=now(),
@@ -206,9 +213,14 @@ def import_transcripts(
                     "label": [seg.label for seg in segments],
                     "start_s": [seg.start for seg in segments],
                     "end_s": [seg.end for seg in segments],
+                    "start_estimated": [False] * len(segments),
+                    "end_estimated": [False] * len(segments),
                     "text": [seg.text for seg in segments],
                 },
             )
+            if done in media:
+                store_recording(session, study, row.id, media[done])
+                reestimate(session, row.id)
             roles = [s.role for s in transcript.segments]
             results.append(
                 ImportedTranscript(

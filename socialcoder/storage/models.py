@@ -194,10 +194,51 @@ class TranscriptRow(Base):
     source_name: Mapped[str] = mapped_column(String(500))
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     format: Mapped[str] = mapped_column(String(16))
-    media_path: Mapped[str | None] = mapped_column(String(1000))
     preamble: Mapped[str] = mapped_column(Text, server_default="")
     segment_count: Mapped[int] = mapped_column(Integer)
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+MEDIA_KINDS = ("audio", "video")
+
+
+class RecordingRow(Base):
+    """A transcript's session recording (at most one), by reference: never the media itself.
+
+    ``path`` is relative to the study file's folder (``/`` separators) when the file lies below
+    it, else absolute as on the machine that attached it; ``sha256`` (of the whole file) and
+    ``size_bytes`` find it again wherever it went (``media relink``, a coder's own media
+    folders). ``sha256`` is None only for a path stored before revision 0005 and not yet
+    verified. ``excerpt_*``: the part of the recording this transcript codes (a recording
+    coded without a transcript), with the seed when it was drawn at random."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (
+        CheckConstraint(_in("kind", MEDIA_KINDS), name="kind"),
+        CheckConstraint("size_bytes IS NULL OR size_bytes >= 0", name="size"),
+        CheckConstraint("duration_s IS NULL OR duration_s >= 0", name="duration"),
+        CheckConstraint(
+            "(excerpt_start_s IS NULL) = (excerpt_end_s IS NULL) AND "
+            "(excerpt_end_s IS NULL OR excerpt_end_s > excerpt_start_s)",
+            name="excerpt",
+        ),
+        Index("ix_recordings_sha256", "sha256"),
+    )
+
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), primary_key=True
+    )
+    path: Mapped[str] = mapped_column(String(1000))
+    file_name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(8))
+    format: Mapped[str] = mapped_column(String(8))
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    excerpt_start_s: Mapped[float | None] = mapped_column(Float)
+    excerpt_end_s: Mapped[float | None] = mapped_column(Float)
+    excerpt_seed: Mapped[int | None] = mapped_column(BigInteger)
+    attached_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class SegmentRow(Base):
@@ -213,6 +254,8 @@ class SegmentRow(Base):
         CheckConstraint(_in("role", ROLES), name="role"),
         CheckConstraint("start_s IS NULL OR start_s >= 0", name="start"),
         CheckConstraint("end_s IS NULL OR start_s IS NULL OR end_s >= start_s", name="end"),
+        CheckConstraint("start_s IS NOT NULL OR NOT start_estimated", name="start_estimated"),
+        CheckConstraint("end_s IS NOT NULL OR NOT end_estimated", name="end_estimated"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -223,6 +266,9 @@ class SegmentRow(Base):
     start_s: Mapped[float | None] = mapped_column(Float)
     end_s: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str] = mapped_column(Text)
+    # an estimate between measured times (domain/timing.py), never shown as measured (0005)
+    start_estimated: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+    end_estimated: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
 
 
 class CodeRow(Base):

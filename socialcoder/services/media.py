@@ -1,0 +1,439 @@
+"""A transcript's session recording: attach it, find it again, check it is the same file.
+
+The study stores the recording by reference (:class:`~socialcoder.storage.models.RecordingRow`):
+the path relative to the study file's folder when the file lies below it (so a study folder
+can move whole), else absolute; the size, duration and SHA-256 of the whole file
+(:mod:`socialcoder.media.hashing` says why the whole file). Finding a recording:
+
+1. the stored path (relative to the study's folder);
+2. where this machine last found the same content (:mod:`.media_local`);
+3. this machine's media folders, by file name and size, then by size and hash.
+
+:func:`media_status` checks each recording's content (``found``, ``missing``, ``changed``;
+``unverified`` for a path stored before hashes were kept); :func:`relink` searches a folder by
+content and stores the new paths (for a study on a server, where paths differ per machine, it
+notes them for this machine only).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from socialcoder.errors import StudyError, UserError
+from socialcoder.media.hashing import Progress as HashProgress
+from socialcoder.media.hashing import file_sha256
+from socialcoder.media.probe import MediaInfo, probe
+from socialcoder.services import media_local
+from socialcoder.services.coding import transcript_id
+from socialcoder.services.study import Study, now
+from socialcoder.storage.models import RecordingRow, TranscriptRow
+
+Cancelled = Callable[[], bool]
+
+FOUND, MISSING, CHANGED, UNVERIFIED = "found", "missing", "changed", "unverified"
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """A transcript's recording as stored. ``excerpt``: (start, end) seconds of the part coded."""
+
+    transcript: str
+    path: str
+    file_name: str
+    kind: str
+    format: str
+    size: int | None
+    duration: float | None
+    sha256: str | None
+    excerpt: tuple[float, float] | None
+    excerpt_seed: int | None
+    attached_at: datetime
+
+    @property
+    def origin(self) -> float:
+        """Where the coded part starts in the recording (seconds)."""
+        return self.excerpt[0] if self.excerpt else 0.0
+
+    @property
+    def end(self) -> float | None:
+        """Where the coded part ends (seconds), when known."""
+        return self.excerpt[1] if self.excerpt else self.duration
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "transcript": self.transcript,
+            "path": self.path,
+            "file_name": self.file_name,
+            "kind": self.kind,
+            "format": self.format,
+            "size": self.size,
+            "duration": self.duration,
+            "sha256": self.sha256,
+            "excerpt": (
+                {"start": self.excerpt[0], "end": self.excerpt[1], "seed": self.excerpt_seed}
+                if self.excerpt
+                else None
+            ),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedMedia:
+    """A media file probed and hashed, ready to be stored."""
+
+    source: Path
+    info: MediaInfo
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingStatus:
+    recording: Recording
+    status: str  # found | missing | changed | unverified
+    found_at: Path | None
+    detail: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            **self.recording.to_json(),
+            "status": self.status,
+            "found_at": str(self.found_at) if self.found_at else None,
+            "detail": self.detail,
+        }
+
+
+# -- where files are ---------------------------------------------------------------------------
+def study_folder(study: Study) -> Path | None:
+    """The folder of an SQLite study file; None for a study on a server."""
+    return study.files[0].parent if study.files else None
+
+
+def stored_form(study: Study, file: Path) -> str:
+    """How the study stores ``file``: relative (``/``-separated) below the study's folder."""
+    file = file.expanduser().absolute()
+    folder = study_folder(study)
+    if folder is not None:
+        try:
+            return file.relative_to(folder).as_posix()
+        except ValueError:
+            pass
+    return str(file)
+
+
+def resolve(study: Study, stored: str) -> Path:
+    """The stored path as a path on this machine (relative ones against the study's folder)."""
+    path = Path(stored).expanduser()
+    if path.is_absolute():
+        return path
+    folder = study_folder(study)
+    return (folder / path) if folder is not None else path
+
+
+def prepare_media(path: Path, progress: HashProgress | None = None) -> PreparedMedia:
+    """Probe and hash ``path`` (a UserError naming the file when it cannot be used)."""
+    path = path.expanduser()
+    info = probe(path)
+    try:
+        sha = file_sha256(path, progress)
+    except OSError as exc:
+        raise UserError(f"cannot read the recording: {exc.strerror}", source=str(path)) from None
+    return PreparedMedia(path.absolute(), info, sha)
+
+
+def _size_of(path: Path) -> int | None:
+    try:
+        return path.stat().st_size if path.is_file() else None
+    except OSError:
+        return None
+
+
+def search_by_content(
+    folders: Iterable[Path],
+    size: int,
+    sha256: str,
+    name: str = "",
+    *,
+    cancelled: Cancelled | None = None,
+) -> Path | None:
+    """A file under ``folders`` (recursively) with this size and SHA-256: files with the same
+    name are hashed first, other files only when their size matches."""
+    same_name: list[Path] = []
+    others: list[Path] = []
+    for folder in folders:
+        for root, _dirs, files in os.walk(folder):
+            if cancelled and cancelled():
+                return None
+            for f in files:
+                p = Path(root, f)
+                if _size_of(p) == size:
+                    (same_name if f == name else others).append(p)
+    for p in same_name + others:
+        if cancelled and cancelled():
+            return None
+        try:
+            if file_sha256(p) == sha256:
+                return p
+        except OSError:
+            continue
+    return None
+
+
+# -- reading -----------------------------------------------------------------------------------
+def _recording(row: RecordingRow, transcript: str) -> Recording:
+    excerpt = (
+        (row.excerpt_start_s, row.excerpt_end_s)
+        if row.excerpt_start_s is not None and row.excerpt_end_s is not None
+        else None
+    )
+    return Recording(
+        transcript=transcript,
+        path=row.path,
+        file_name=row.file_name,
+        kind=row.kind,
+        format=row.format,
+        size=row.size_bytes,
+        duration=row.duration_s,
+        sha256=row.sha256,
+        excerpt=excerpt,
+        excerpt_seed=row.excerpt_seed,
+        attached_at=row.attached_at,
+    )
+
+
+def recordings(study: Study) -> list[Recording]:
+    """Every transcript's recording, by transcript name."""
+    with study.read() as session:
+        rows = session.execute(
+            select(RecordingRow, TranscriptRow.name)
+            .join(TranscriptRow, TranscriptRow.id == RecordingRow.transcript_id)
+            .order_by(TranscriptRow.name)
+        ).all()
+        return [_recording(row, name) for row, name in rows]
+
+
+def recording_of(study: Study, transcript: str) -> Recording | None:
+    with study.read() as session:
+        tid = transcript_id(session, transcript)
+        row = session.get(RecordingRow, tid)
+        return _recording(row, transcript) if row is not None else None
+
+
+# -- writing -----------------------------------------------------------------------------------
+def store_recording(
+    session: Session,
+    study: Study,
+    tid: int,
+    media: PreparedMedia,
+    *,
+    excerpt: tuple[float, float] | None = None,
+    seed: int | None = None,
+) -> RecordingRow:
+    """Insert or replace transcript ``tid``'s recording (inside the caller's transaction)."""
+    row = session.get(RecordingRow, tid)
+    if row is None:
+        row = RecordingRow(transcript_id=tid)
+        session.add(row)
+    row.path = stored_form(study, media.source)
+    row.file_name = media.source.name[:300]
+    row.kind, row.format = media.info.kind, media.info.format
+    row.size_bytes, row.duration_s = media.info.size, media.info.duration
+    row.sha256 = media.sha256
+    row.excerpt_start_s, row.excerpt_end_s = excerpt if excerpt else (None, None)
+    row.excerpt_seed = seed
+    row.attached_at = now()
+    session.flush()
+    return row
+
+
+def attach_media(
+    study: Study, transcript: str, file: Path, progress: HashProgress | None = None
+) -> tuple[Recording, Recording | None]:
+    """Attach ``file`` as ``transcript``'s recording (replacing one attached before);
+    returns (the new recording, the one it replaced). Times estimated from measured ones
+    are worked out again, now that the recording's length is known."""
+    from socialcoder.services.media_timing import reestimate
+
+    media = prepare_media(file, progress)
+    with study.write() as session:
+        tid = transcript_id(session, transcript)
+        old = session.get(RecordingRow, tid)
+        before = _recording(old, transcript) if old is not None else None
+        row = store_recording(session, study, tid, media)
+        reestimate(session, tid)
+        after = _recording(row, transcript)
+    if study_folder(study) is None:
+        media_local.remember(media.sha256, media.source)
+    return after, before
+
+
+def set_duration(study: Study, transcript: str, seconds: float) -> bool:
+    """Store the duration the player measured when the file's header gave none; True if
+    stored (a duration already known is kept)."""
+    if not seconds > 0:
+        return False
+    with study.write() as session:
+        row = session.get(RecordingRow, transcript_id(session, transcript))
+        if row is None or row.duration_s is not None:
+            return False
+        row.duration_s = float(seconds)
+    return True
+
+
+# -- status and relink --------------------------------------------------------------------------
+def _check(path: Path, rec: Recording) -> str:
+    if rec.sha256 is None:
+        return UNVERIFIED
+    if rec.size is not None and _size_of(path) != rec.size:
+        return CHANGED
+    try:
+        return FOUND if file_sha256(path) == rec.sha256 else CHANGED
+    except OSError:
+        return MISSING
+
+
+def _elsewhere(rec: Recording, folders: list[Path]) -> Path | None:
+    if rec.sha256 is None or rec.size is None:
+        return None
+    known = media_local.load_local().known.get(rec.sha256)
+    if known and _size_of(Path(known)) == rec.size:
+        try:
+            if file_sha256(Path(known)) == rec.sha256:
+                return Path(known)
+        except OSError:
+            pass
+    return search_by_content(folders, rec.size, rec.sha256, rec.file_name) if folders else None
+
+
+def check_recording(
+    study: Study, rec: Recording, folders: list[Path] | None = None
+) -> RecordingStatus:
+    """Is ``rec``'s content where the study says, or in this machine's media folders?"""
+    folders = media_local.load_local().folders if folders is None else folders
+    path = resolve(study, rec.path)
+    status = _check(path, rec) if path.is_file() else MISSING
+    if status == FOUND:
+        return RecordingStatus(rec, FOUND, path, "")
+    if status == UNVERIFIED:
+        return RecordingStatus(
+            rec,
+            UNVERIFIED,
+            path,
+            "stored before SocialCoder kept a recording's size and hash; attach it again "
+            "(socialcoder media attach) to record them",
+        )
+    other = _elsewhere(rec, folders)
+    if other is not None:
+        return RecordingStatus(rec, FOUND, other, f"found by content at {other}")
+    if status == CHANGED:
+        return RecordingStatus(
+            rec,
+            CHANGED,
+            path,
+            "the file at this path is not the recording that was attached (its content differs)",
+        )
+    where = "; searched " + ", ".join(str(f) for f in folders) if folders else ""
+    return RecordingStatus(rec, MISSING, None, f"no file at {path}{where}")
+
+
+def media_status(study: Study, folders: list[Path] | None = None) -> list[RecordingStatus]:
+    return [check_recording(study, rec, folders) for rec in recordings(study)]
+
+
+@dataclass(frozen=True, slots=True)
+class Relinked:
+    transcript: str
+    old_path: str
+    new_path: Path
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class RelinkResult:
+    relinked: tuple[Relinked, ...]
+    still_missing: tuple[str, ...]
+    shared_study: bool  # True: paths noted for this machine only (a study on a server)
+
+
+def relink(study: Study, folder: Path, *, cancelled: Cancelled | None = None) -> RelinkResult:
+    """Find the recordings that are not where the study says in ``folder`` (recursively), by
+    size and SHA-256, and store their new paths (a server study: note them for this machine)."""
+    folder = folder.expanduser()
+    if not folder.is_dir():
+        raise UserError("is not a folder", source=str(folder))
+    found: list[Relinked] = []
+    missing: list[str] = []
+    for rec in recordings(study):
+        path = resolve(study, rec.path)
+        if rec.sha256 is None or rec.size is None:
+            missing.append(rec.transcript)
+            continue
+        if path.is_file() and _check(path, rec) == FOUND:
+            continue
+        hit = search_by_content([folder], rec.size, rec.sha256, rec.file_name, cancelled=cancelled)
+        if hit is None:
+            missing.append(rec.transcript)
+        else:
+            found.append(Relinked(rec.transcript, rec.path, hit.absolute(), rec.sha256))
+    shared = study_folder(study) is None
+    if found and not shared:
+        with study.write() as session:
+            for item in found:
+                row = session.get(RecordingRow, transcript_id(session, item.transcript))
+                if row is None:
+                    raise StudyError(f"transcript {item.transcript!r} lost its recording meanwhile")
+                row.path = stored_form(study, item.new_path)
+    for item in found:
+        media_local.remember(item.sha256, item.new_path)
+    return RelinkResult(tuple(found), tuple(missing), shared)
+
+
+# -- for the player ----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Located:
+    """Where the player should open a recording. ``path`` is None when no file was found;
+    ``verified`` is False when only the size was compared (hash checked afterwards)."""
+
+    path: Path | None
+    verified: bool
+    message: str
+
+
+def locate_quick(study: Study, rec: Recording) -> Located:
+    """Find ``rec`` without reading any file (stat calls only): the stored path, where this
+    machine found it before, a media folder holding a file of the same name. The caller
+    checks the hash afterwards (:func:`verify`) and searches by content if nothing matched."""
+    path = resolve(study, rec.path)
+    candidates = [path]
+    local = media_local.load_local()
+    if rec.sha256 and rec.sha256 in local.known:
+        candidates.append(Path(local.known[rec.sha256]))
+    candidates += [f / rec.file_name for f in local.folders]
+    for c in candidates:
+        size = _size_of(c)
+        if size is not None and (rec.size is None or size == rec.size):
+            return Located(c, False, "")
+    if _size_of(path) is not None:
+        return Located(
+            None,
+            False,
+            f"The recording at {path} has changed (its size differs from the one attached).",
+        )
+    return Located(None, False, f"The recording {rec.file_name} is not at {path}.")
+
+
+def verify(path: Path, rec: Recording, cancelled: Cancelled | None = None) -> bool | None:
+    """True when ``path`` has ``rec``'s content, False when not, None when unknown (no hash
+    stored, unreadable or cancelled)."""
+    if rec.sha256 is None:
+        return None
+    try:
+        return file_sha256(path) == rec.sha256
+    except OSError:
+        return None
