@@ -301,13 +301,6 @@ def _check(path: Path, rec: Recording) -> str:
 def _elsewhere(rec: Recording, folders: list[Path]) -> Path | None:
     if rec.sha256 is None or rec.size is None:
         return None
-    known = media_local.load_local().known.get(rec.sha256)
-    if known and _size_of(Path(known)) == rec.size:
-        try:
-            if file_sha256(Path(known)) == rec.sha256:
-                return Path(known)
-        except OSError:
-            pass
     return search_by_content(folders, rec.size, rec.sha256, rec.file_name) if folders else None
 
 
@@ -315,8 +308,12 @@ def check_recording(
     study: Study, rec: Recording, folders: list[Path] | None = None
 ) -> RecordingStatus:
     """Is ``rec``'s content where the study says, or in this machine's media folders?"""
-    folders = media_local.load_local().folders if folders is None else folders
+    local = media_local.load_local()
+    folders = local.folders if folders is None else folders
     path = resolve(study, rec.path)
+    known = Path(local.known[rec.sha256]) if rec.sha256 in local.known else None
+    if not path.is_file() and known is not None and known.is_file():
+        path = known  # where this machine found it last (a server study's paths differ)
     status = _check(path, rec) if path.is_file() else MISSING
     if status == FOUND:
         return RecordingStatus(rec, FOUND, path, "")
