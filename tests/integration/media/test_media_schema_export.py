@@ -1,4 +1,4 @@
-"""Schema 0005 (recordings, estimated times) on an older study, and what exports carry:
+"""Schema 0004 (recordings, estimated times) on an older study, and what exports carry:
 the long table's time flags and the sessions table's rates per minute."""
 
 from __future__ import annotations

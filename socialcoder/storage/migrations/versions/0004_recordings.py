@@ -1,6 +1,6 @@
 """recordings and estimated segment times
 
-Revision ID: 0005
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-10
 
@@ -21,7 +21,7 @@ import posixpath
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
