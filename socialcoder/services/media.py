@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from socialcoder.errors import StudyError, UserError
 from socialcoder.media.hashing import Progress as HashProgress
 from socialcoder.media.hashing import file_sha256
-from socialcoder.media.probe import MediaInfo, probe
+from socialcoder.media.probe import MEDIA_KINDS, MediaInfo, probe
 from socialcoder.services import media_local
 from socialcoder.services.coding import transcript_id
 from socialcoder.services.study import Study, now
@@ -271,6 +271,26 @@ def attach_media(
     if study_folder(study) is None:
         media_local.remember(media.sha256, media.source)
     return after, before
+
+
+def note_recording_path(study: Study, transcript: str, path: str) -> None:
+    """Keep a recording's path that came without its content (an exchange file naming the
+    media): stored unverified (no size, no hash) until it is attached again."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1] or path
+    fmt = name.rsplit(".", 1)[-1].lower()[:8] if "." in name else ""
+    with study.write() as session:
+        tid = transcript_id(session, transcript)
+        if session.get(RecordingRow, tid) is None:
+            session.add(
+                RecordingRow(
+                    transcript_id=tid,
+                    path=path[:1000],
+                    file_name=name[:300],
+                    kind=MEDIA_KINDS.get(fmt, "audio"),
+                    format=fmt,
+                    attached_at=now(),
+                )
+            )
 
 
 def set_duration(study: Study, transcript: str, seconds: float) -> bool:

@@ -19,6 +19,7 @@ from socialcoder.storage.models import (
     CodeRow,
     CoderRow,
     DimensionRow,
+    RecordingRow,
     SegmentMemoRow,
     StudyRow,
     TranscriptRow,
@@ -72,9 +73,10 @@ def _with_times(study: Study, data: StudyData) -> tuple[StudyData, refi_write.Re
             select(CodebookVersionRow.source_yaml).order_by(CodebookVersionRow.id.desc()).limit(1)
         ).one()
         created = session.scalars(select(StudyRow.created_at)).one()
+        media = dict(session.execute(select(RecordingRow.transcript_id, RecordingRow.path)).all())
         transcripts = {
             int(r.id): refi_write.TranscriptInfo(
-                r.imported_at, r.source_name, r.format, r.content_hash, r.media_path
+                r.imported_at, r.source_name, r.format, r.content_hash, media.get(r.id)
             )
             for r in session.scalars(select(TranscriptRow))
         }

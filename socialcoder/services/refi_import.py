@@ -45,6 +45,7 @@ from socialcoder.services.assignments import assign
 from socialcoder.services.coders import add_coders
 from socialcoder.services.codes_csv import import_codes_csv
 from socialcoder.services.coding import set_completed
+from socialcoder.services.media import note_recording_path
 from socialcoder.services.refi_plan import Plan, UserNames, plan_source, source_turns
 from socialcoder.services.study import CONSENSUS, create_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
@@ -340,7 +341,6 @@ def _store(
                     therapist=meta["therapist"] or None,
                     session=_int_or_none(meta["session"]),
                     date=_date_or_none(meta["date"]),
-                    media_path=ext_source.media_path if ext_source else None,
                     parsed=turns.transcript,
                 )
             )
@@ -357,6 +357,10 @@ def _store(
         working = plan.working | {c for c, _ in pairs}
         with create_study(tmp, codebook_path=book_file, name=project.name or target.stem) as study:
             imported = import_transcripts(study, items)
+            for source, turns in plan.sources:
+                ext_source = ext.source(source.guid) if ext else None
+                if ext_source is not None and ext_source.media_path:
+                    note_recording_path(study, turns.name, ext_source.media_path)
             coders = sorted(working - {CONSENSUS})
             if coders:
                 add_coders(study, coders)
