@@ -240,9 +240,9 @@ def _long_counts(long: pd.DataFrame, dims: Sequence[Dimension]) -> pd.DataFrame:
 
 
 def _known_columns(codebook: Codebook) -> set[str]:
-    known = set(META) | {"coder", "completed", "date"}
+    known = set(META) | {"coder", "completed", "date", "minutes"}
     for dim in codebook.segment_dimensions():
-        known |= {f"{dim.key}_{s}" for s in ("n", "turns", "rate", "mean")}
+        known |= {f"{dim.key}_{s}" for s in ("n", "turns", "rate", "per_min", "mean")}
     known |= {d.key for d in codebook.session_dimensions()}
     return known
 

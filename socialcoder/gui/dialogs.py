@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from socialcoder.domain.codebook import Codebook, Scale, Unit
+from socialcoder.domain.media_keys import PLAYER_KEYS
 from socialcoder.errors import UserError
 
 
@@ -237,6 +238,7 @@ def shortcuts_html(codebook: Codebook | None) -> str:
         ("Ctrl+Enter", "mark the transcript complete"),
         ("Ctrl+= / Ctrl+-", "larger / smaller text"),
     ]
+    rows += [(" / ".join(k.keys[:1]), html.escape(k.what)) for k in PLAYER_KEYS]
     if codebook is not None:
         for dim in codebook.dimensions:
             if not dim.shortcut:

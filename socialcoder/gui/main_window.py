@@ -33,6 +33,8 @@ from socialcoder.gui.dialogs import (
 )
 from socialcoder.gui.export_dialog import EXPORT_TIP, open_export
 from socialcoder.gui.lead import integration as lead_ui
+from socialcoder.gui.media import files as media_files
+from socialcoder.gui.media.controller import MediaController
 from socialcoder.gui.panels import CodebookPanel, SessionPanel, TranscriptsPanel
 from socialcoder.gui.read_only import ReadOnlyBanner
 from socialcoder.gui.refi_dialog import REFI_TIP, open_refi_import
@@ -185,6 +187,20 @@ class MainWindow(QMainWindow):
         self.refi_action = self._action(
             m, "Import &REFI-QDA project…", lambda: open_refi_import(self), "", REFI_TIP
         )
+        self._action(
+            m,
+            "Attach &recording…",
+            self._attach_recording,
+            "",
+            "The open transcript's session recording",
+        )
+        self._action(
+            m,
+            "Media &folders…",
+            lambda: media_files.choose_media_folder(self),
+            "",
+            "Where this machine keeps recordings (searched by content; never stored in the study)",
+        )
         self.export_action = self._action(
             m, "&Export…", lambda: open_export(self), "Ctrl+E", EXPORT_TIP
         )
@@ -261,6 +277,12 @@ class MainWindow(QMainWindow):
             "Show or hide the definition, criteria and examples",
             window=False,
         )
+
+        self.media = MediaController(self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.media.dock)
+        self.media.dock.hide()
+        self.addActions(self.media.build_menu(bar.addMenu("&Playback")))
+        self.media.statusMessage.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
 
         lead_ui.build_lead_menu(self)
         self.lead_actions.append(self.export_action)  # enabled in the lead role only
@@ -339,7 +361,8 @@ class MainWindow(QMainWindow):
         self.controller = ctl
         self.delegate = SegmentDelegate(ctl.model, self.segment_view)
         self.segment_view.setItemDelegate(self.delegate)
-        self.segment_view.key_handler = ctl.handle_key
+        self.media.attach(study, coder, ctl)
+        self.segment_view.key_handler = lambda e: self.media.handle_key(e) or ctl.handle_key(e)
         ctl.ask_number = self._ask_number
         self.undo_group.addStack(ctl.undo_stack)
         self.undo_group.setActiveStack(ctl.undo_stack)
@@ -430,6 +453,7 @@ class MainWindow(QMainWindow):
             self.watcher.deleteLater()
             self.watcher = None
         lead_ui.detach_lead(self)
+        self.media.detach()
         if self.controller is not None:
             self.undo_group.removeStack(self.controller.undo_stack)
             self.segment_view.key_handler = None
@@ -444,6 +468,12 @@ class MainWindow(QMainWindow):
             self.study.close()
             self.study = None
         self.read_only_banner.show_for(None)
+
+    def _attach_recording(self) -> None:
+        ctl = self.controller
+        if media_files.attach_recording(self, self.study, ctl.transcript if ctl else None) and ctl:
+            self.media.reopen(ctl.transcript or "")
+        self.segment_view.setFocus()
 
     def switch_coder(self) -> None:
         if self.study is not None:

@@ -142,7 +142,7 @@ class SegmentDelegate(QStyledItemDelegate):
                     fm.height(),
                 ),
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                format_time(seg.start),
+                format_time(seg.start, estimated=seg.start_estimated),
             )
             painter.setFont(font)
         # speaker label as a filled pill

@@ -91,7 +91,7 @@ class SegmentListModel(QAbstractListModel):
 
     def _tooltip(self, row: int) -> str:
         seg = self._segments[row]
-        lines = [f"Segment {seg.index} · {seg.label} ({seg.role}) {format_time(seg.start)}"]
+        lines = [f"Segment {seg.index} · {seg.label} ({seg.role}) {format_time(seg.start, estimated=seg.start_estimated)}"]
         for text, _color in self.chips(row):
             if text != "✎ memo":
                 lines.append(f"• {text}")

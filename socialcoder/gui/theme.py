@@ -54,10 +54,12 @@ def chip_text(dim: Dimension | None, key: str, value: str) -> str:
     return f"{key}: {label}"
 
 
-def format_time(seconds: float | None) -> str:
+def format_time(seconds: float | None, *, estimated: bool = False) -> str:
+    """``mm:ss`` (``h:mm:ss``); an estimated time is marked ``≈`` (never shown as measured)."""
     if seconds is None:
         return ""
     total = int(seconds)
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+    text = f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
+    return f"≈{text}" if estimated else text

@@ -55,6 +55,7 @@ class Recording:
     excerpt: tuple[float, float] | None
     excerpt_seed: int | None
     attached_at: datetime
+    without_transcript: bool = False  # a recording coded straight from listening
 
     @property
     def origin(self) -> float:
@@ -186,7 +187,7 @@ def search_by_content(
 
 
 # -- reading -----------------------------------------------------------------------------------
-def _recording(row: RecordingRow, transcript: str) -> Recording:
+def _recording(row: RecordingRow, transcript: str, fmt: str = "") -> Recording:
     excerpt = (
         (row.excerpt_start_s, row.excerpt_end_s)
         if row.excerpt_start_s is not None and row.excerpt_end_s is not None
@@ -204,6 +205,7 @@ def _recording(row: RecordingRow, transcript: str) -> Recording:
         excerpt=excerpt,
         excerpt_seed=row.excerpt_seed,
         attached_at=row.attached_at,
+        without_transcript=fmt == "recording",
     )
 
 
@@ -211,18 +213,20 @@ def recordings(study: Study) -> list[Recording]:
     """Every transcript's recording, by transcript name."""
     with study.read() as session:
         rows = session.execute(
-            select(RecordingRow, TranscriptRow.name)
+            select(RecordingRow, TranscriptRow.name, TranscriptRow.format)
             .join(TranscriptRow, TranscriptRow.id == RecordingRow.transcript_id)
             .order_by(TranscriptRow.name)
         ).all()
-        return [_recording(row, name) for row, name in rows]
+        return [_recording(row, name, fmt) for row, name, fmt in rows]
 
 
 def recording_of(study: Study, transcript: str) -> Recording | None:
     with study.read() as session:
         tid = transcript_id(session, transcript)
         row = session.get(RecordingRow, tid)
-        return _recording(row, transcript) if row is not None else None
+        t = session.get(TranscriptRow, tid)
+        fmt = t.format if t is not None else ""
+        return _recording(row, transcript, fmt) if row is not None else None
 
 
 # -- writing -----------------------------------------------------------------------------------

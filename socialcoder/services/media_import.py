@@ -128,4 +128,4 @@ def import_recording(
         session.add(row)
         session.flush()
         rec = store_recording(session, study, row.id, media, excerpt=span, seed=seed)
-        return _recording(rec, name)
+        return _recording(rec, name, RECORDING_FORMAT)

@@ -123,6 +123,33 @@ def reestimate(session: Session, tid: int) -> int:
     return len(changed)
 
 
+@dataclass(frozen=True, slots=True)
+class SegmentTimes:
+    index: int
+    start: float | None
+    end: float | None
+    start_estimated: bool
+    end_estimated: bool
+
+
+def segment_times(study: Study, transcript: str) -> list[SegmentTimes]:
+    """Every turn's times in order (what the window refreshes after a stamp)."""
+    with study.read() as session:
+        tid = transcript_id(session, transcript)
+        rows = session.execute(
+            select(
+                SegmentRow.idx,
+                SegmentRow.start_s,
+                SegmentRow.end_s,
+                SegmentRow.start_estimated,
+                SegmentRow.end_estimated,
+            )
+            .where(SegmentRow.transcript_id == tid)
+            .order_by(SegmentRow.idx)
+        ).all()
+    return [SegmentTimes(i, s, e, bool(se), bool(ee)) for i, s, e, se, ee in rows]
+
+
 def _measured_starts(session: Session, tid: int) -> list[tuple[int, float | None]]:
     return [
         (idx, None if est else start)

@@ -1,0 +1,314 @@
+"""The recording beside the transcript, driven from the keyboard (pytest-qt, offscreen).
+
+CI has no sound card: QtMultimedia's FFmpeg backend then plays against the system clock (the
+position advances at the playback rate, nothing is heard), which is what these tests use. What
+would reach the speakers is read back with a QAudioBufferOutput: each buffer carries its start
+time and its samples, so a test can check that the tone burst at a turn's start is what plays
+after seeking there, and that nothing after a turn's end plays when only that turn was asked for.
+
+The recording: silence with a 0.3 s tone at the start of each turn (1, 3, 5, 7, 9, 11 s)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from media_support import tone_wav
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+from socialcoder.gui.main_window import MainWindow
+from socialcoder.services.coders import add_coders
+from socialcoder.services.media_import import Excerpt, import_recording
+from socialcoder.services.queries import show_transcript
+from socialcoder.services.study import create_study, open_study
+from socialcoder.services.transcript_import import ImportItem, import_transcripts
+
+STARTS = [1.0, 3.0, 5.0, 7.0, 9.0, 11.0]
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+pytest.importorskip("PySide6.QtMultimedia", reason="QtMultimedia did not load (libpulse0 missing?)")
+
+
+def _vtt(with_times: bool) -> str:
+    if not with_times:
+        return "".join(
+            f"{'Therapist' if i % 2 == 0 else 'Patient'}: Turn {i + 1}, a few words said here.\n"
+            for i in range(len(STARTS))
+        )
+    cues = "".join(
+        f"00:00:{int(s):02d}.000 --> 00:00:{int(s) + 1:02d}.500\n"
+        f"<v {'Therapist' if i % 2 == 0 else 'Patient'}>Turn {i + 1}, a few words said here.\n\n"
+        for i, s in enumerate(STARTS)
+    )
+    return "WEBVTT\n\n" + cues
+
+
+@pytest.fixture
+def media_study(tmp_path: Path) -> Path:
+    folder = tmp_path / "study"
+    folder.mkdir()
+    (folder / "timed.vtt").write_text(_vtt(True), encoding="utf-8")
+    (folder / "untimed.txt").write_text(_vtt(False), encoding="utf-8")
+    wav = tone_wav(folder / "session.wav", [(s, s + 0.3) for s in STARTS], 14.0)
+    path = folder / "media.scstudy"
+    with create_study(path, codebook_path=DEFAULT_CODEBOOK_PATH, name="media") as study:
+        import_transcripts(
+            study,
+            [
+                ImportItem(path=folder / "timed.vtt", name="timed", media=wav),
+                ImportItem(path=folder / "untimed.txt", name="untimed", media=wav),
+            ],
+        )
+        import_recording(study, wav, name="miti", excerpt=Excerpt(2.0, 12.0))
+        add_coders(study, ["ana"])
+    return path
+
+
+def key(qtbot, window: MainWindow, k, mods=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    qtbot.keyClick(window.segment_view, k, mods)
+
+
+def open_at(qtbot, window: MainWindow, path: Path, transcript: str):  # type: ignore[no-untyped-def]
+    assert window.open_study(str(path), "ana", transcript)
+    media = window.media
+    qtbot.waitUntil(
+        lambda: media.player is not None or media.pane.message.text() != "", timeout=5000
+    )
+    return media
+
+
+class Heard:
+    """What the player renders: (start seconds, mono samples) per buffer."""
+
+    def __init__(self, player) -> None:  # type: ignore[no-untyped-def]
+        from PySide6.QtMultimedia import QAudioBufferOutput
+
+        self.buffers: list[tuple[float, np.ndarray]] = []
+        self.output = QAudioBufferOutput(player.qt)
+        player.qt.setAudioBufferOutput(self.output)
+        self.output.audioBufferReceived.connect(self._got)
+
+    def _got(self, buf) -> None:  # type: ignore[no-untyped-def]
+        samples = np.frombuffer(buf.constData(), dtype=np.int16)[
+            :: max(1, buf.format().channelCount())
+        ]
+        self.buffers.append((buf.startTime() / 1e6, samples.astype(np.float64) / 32768))
+
+
+def rms(samples: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0
+
+
+def test_choosing_a_turn_seeks_to_its_start_and_plays_its_tone(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+    media = open_at(qtbot, window, media_study, "timed")
+    assert media.player is not None, media.pane.message.text()
+    heard = Heard(media.player)
+    key(qtbot, window, "j")
+    key(qtbot, window, "j")  # turn 3, starting at 5 s
+    assert abs(media.player.position - STARTS[2]) < 0.05
+    key(qtbot, window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: len(heard.buffers) >= 2, timeout=5000)
+    start, samples = heard.buffers[0]
+    assert abs(start - STARTS[2]) < 0.05
+    assert rms(samples[:160]) > 0.2  # the tone (amplitude 0.5: RMS 0.35) from the first 10 ms
+    key(qtbot, window, Qt.Key.Key_Space)
+    assert not media.player.playing
+
+
+def test_follow_mode_selects_the_turn_being_played(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+    media = open_at(qtbot, window, media_study, "timed")
+    ctl = window.controller
+    key(qtbot, window, "j")  # turn 2 at 3 s
+    key(qtbot, window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: media.player.position > 5.3, timeout=6000)
+    position, row = media.player.position, ctl.current_row()
+    expected = max(i for i, s in enumerate(STARTS) if s <= position)
+    assert row == expected  # turn 3 (5-6.5 s)
+    qtbot.waitUntil(lambda: media.player.position > 7.3, timeout=6000)
+    assert ctl.current_row() == 3
+    # coding keys keep working while it plays, and are stored
+    key(qtbot, window, "c")
+    qtbot.waitUntil(lambda: "concordance" in (ctl.current_segment().codes or {}), timeout=2000)
+    coded_row = ctl.current_row()
+    key(qtbot, window, Qt.Key.Key_Space)
+    with open_study(media_study) as study:
+        segs = show_transcript(study, "timed", coder="ana").segments
+    assert segs[coded_row].codes.get("concordance") == "1"
+
+
+def test_play_turn_stops_at_the_turns_end(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+    media = open_at(qtbot, window, media_study, "timed")
+    heard = Heard(media.player)
+    key(qtbot, window, "j")  # turn 2: 3.0-4.5 s
+    key(qtbot, window, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: media.player.playing, timeout=3000)
+    qtbot.waitUntil(lambda: not media.player.playing, timeout=6000)
+    assert abs(media.player.position - 4.5) < 0.05
+    assert media.player.stopped_late is not None and media.player.stopped_late < 0.05
+    assert heard.buffers and abs(heard.buffers[0][0] - 3.0) < 0.05
+    # the audio sink is fed up to one buffer (64 ms) ahead of the clock; none starts later
+    assert heard.buffers[-1][0] < 4.5 + 0.07
+    assert window.controller.current_row() == 1
+
+
+def test_rate_changes_apply_and_keep_pitch(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+    media = open_at(qtbot, window, media_study, "timed")
+    key(qtbot, window, Qt.Key.Key_Period, CTRL)
+    key(qtbot, window, Qt.Key.Key_Period, CTRL)
+    assert media.player.rate == pytest.approx(1.5)
+    assert media.player.qt.pitchCompensation()
+    assert "1.5×" in media.pane.time.text()
+    key(qtbot, window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: media.player.position > 1.2, timeout=3000)
+    p0, t0 = media.player.position, time.monotonic()
+    qtbot.wait(1200)
+    speed = (media.player.position - p0) / (time.monotonic() - t0)
+    key(qtbot, window, Qt.Key.Key_Space)
+    assert 1.2 < speed < 1.8
+    for _ in range(8):
+        key(qtbot, window, Qt.Key.Key_Comma, CTRL)
+    assert media.player.rate == pytest.approx(0.5)
+
+
+def test_skip_replay_and_volume_keys(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+    media = open_at(qtbot, window, media_study, "timed")
+    assert media.player.position == pytest.approx(1.0, abs=0.05)  # turn 1 is selected
+    key(qtbot, window, Qt.Key.Key_Right, CTRL)
+    key(qtbot, window, Qt.Key.Key_Right, CTRL)
+    assert media.player.position == pytest.approx(11.0, abs=0.05)
+    assert window.controller.current_row() == 5  # follow: turn 6 (11 s)
+    key(qtbot, window, Qt.Key.Key_Left, CTRL)
+    assert media.player.position == pytest.approx(6.0, abs=0.05)
+    assert window.controller.current_row() == 2
+    volume = media.player.volume
+    key(qtbot, window, Qt.Key.Key_Down, CTRL)
+    assert media.player.volume == pytest.approx(volume - 0.1)
+    key(qtbot, window, Qt.Key.Key_R, CTRL)
+    qtbot.waitUntil(lambda: media.player.playing, timeout=3000)
+    assert media.player.position < 2.0
+
+
+def test_missing_file_is_reported_and_coding_carries_on(qtbot, window, media_study, tmp_path):  # type: ignore[no-untyped-def]
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    shutil.move(media_study.parent / "session.wav", moved / "session.wav")
+    media = open_at(qtbot, window, media_study, "timed")
+    assert media.player is None
+    assert "is not at" in media.pane.message.text()
+    key(qtbot, window, Qt.Key.Key_Space)  # nothing to play: no crash
+    key(qtbot, window, "j")
+    key(qtbot, window, "c")
+    with open_study(media_study) as study:
+        assert show_transcript(study, "timed", coder="ana").segments[1].codes == {
+            "concordance": "1"
+        }
+
+
+def test_missing_file_found_in_this_machines_media_folder(qtbot, window, media_study, tmp_path):  # type: ignore[no-untyped-def]
+    from socialcoder.services import media_local
+
+    moved = tmp_path / "mine" / "audio"
+    moved.mkdir(parents=True)
+    shutil.move(media_study.parent / "session.wav", moved / "renamed.wav")
+    media_local.add_folder(tmp_path / "mine")
+    media = open_at(qtbot, window, media_study, "timed")
+    qtbot.waitUntil(lambda: media.player is not None, timeout=5000)
+    assert "Found by content" in media.pane.message.text()
+
+
+def test_changed_file_is_not_played(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+    wav = media_study.parent / "session.wav"
+    tone_wav(wav, [(s + 0.1, s + 0.4) for s in STARTS], 14.0)  # same size, other content
+    media = open_at(qtbot, window, media_study, "timed")
+    qtbot.waitUntil(lambda: "content" in media.pane.message.text(), timeout=5000)
+    assert media.player is None
+    assert "not the recording that was attached" in media.pane.message.text()
+
+
+def test_unplayable_file_gives_a_message(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+    wav = media_study.parent / "session.wav"
+    size = wav.stat().st_size
+    wav.write_bytes(b"\x00" * size)  # same size: quick check passes, the player refuses
+    media = open_at(qtbot, window, media_study, "timed")
+    qtbot.waitUntil(
+        lambda: (
+            "cannot be played" in media.pane.message.text()
+            or "not the recording" in media.pane.message.text()
+        ),
+        timeout=5000,
+    )
+    key(qtbot, window, "j")  # a patient turn
+    key(qtbot, window, "c")
+    assert window.controller.current_segment().codes == {"concordance": "1"}
+
+
+def test_timing_mode_stamps_turns_with_undo(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+    media = open_at(qtbot, window, media_study, "untimed")
+    ctl = window.controller
+    assert all(s.start is None for s in ctl.model.segments)
+    key(qtbot, window, Qt.Key.Key_T, CTRL)
+    assert media.timing
+    key(qtbot, window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: media.player.position >= 1.0, timeout=4000)
+    key(qtbot, window, Qt.Key.Key_F9)  # turn 1 starts now
+    first = ctl.model.segments[0].start
+    assert ctl.current_row() == 1 and 1.0 <= first < 2.0
+    qtbot.waitUntil(lambda: media.player.position >= 3.0, timeout=4000)
+    key(qtbot, window, Qt.Key.Key_F9)  # turn 2
+    key(qtbot, window, Qt.Key.Key_Space)
+    with open_study(media_study) as study:
+        segs = show_transcript(study, "untimed").segments
+    assert [s.start_estimated for s in segs] == [False, False, True, True, True, True]
+    assert segs[0].start == first and segs[1].start >= 3.0
+    assert segs[5].end == pytest.approx(14.0) and segs[5].end_estimated
+    assert "≈" in window.controller.model.data(
+        window.controller.model.index(3), Qt.ItemDataRole.ToolTipRole
+    )
+    key(qtbot, window, Qt.Key.Key_Z, CTRL)  # undo the second stamp
+    with open_study(media_study) as study:
+        segs = show_transcript(study, "untimed").segments
+    assert [s.start_estimated for s in segs] == [False, True, True, True, True, True]
+    assert ctl.model.segments[1].start_estimated
+
+
+def test_recording_without_transcript_role_keys_open_turns(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+    media = open_at(qtbot, window, media_study, "miti")
+    ctl = window.controller
+    assert ctl.model.rowCount() == 0 and media.player is not None
+    assert media.player.position == pytest.approx(2.0, abs=0.05)  # the excerpt's start
+    key(qtbot, window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: media.player.position >= 3.0, timeout=4000)
+    key(qtbot, window, Qt.Key.Key_1, CTRL)
+    qtbot.waitUntil(lambda: media.player.position >= 5.0, timeout=4000)
+    key(qtbot, window, Qt.Key.Key_2, CTRL)
+    assert ctl.model.rowCount() == 2 and ctl.current_row() == 1
+    key(qtbot, window, "c")
+    key(qtbot, window, Qt.Key.Key_Space)
+    with open_study(media_study) as study:
+        segs = show_transcript(study, "miti", coder="ana").segments
+    assert [(s.role, s.start_estimated) for s in segs] == [("therapist", False), ("patient", False)]
+    assert 3.0 <= segs[0].start < segs[1].start and segs[1].codes == {"concordance": "1"}
+    key(qtbot, window, Qt.Key.Key_Z, CTRL)  # undo the code
+    key(qtbot, window, Qt.Key.Key_Z, CTRL)  # undo the second turn
+    assert ctl.model.rowCount() == 1
+
+
+def test_player_keys_are_in_the_keyboard_sheet_and_menu(window):  # type: ignore[no-untyped-def]
+    from socialcoder.domain.media_keys import PLAYER_KEYS
+    from socialcoder.gui.dialogs import shortcuts_html
+
+    sheet = shortcuts_html(None)
+    for k in PLAYER_KEYS:
+        assert k.keys[0] in sheet
+        assert window.media.actions[k.name].shortcut().toString()
+
+
+def test_a_transcript_without_recording_hides_the_player(qtbot, window, gui_study):  # type: ignore[no-untyped-def]
+    assert window.open_study(str(gui_study), "ana", "P03_session06")
+    assert window.media.player is None and not window.media.dock.isVisible()
