@@ -312,3 +312,24 @@ def test_player_keys_are_in_the_keyboard_sheet_and_menu(window):  # type: ignore
 def test_a_transcript_without_recording_hides_the_player(qtbot, window, gui_study):  # type: ignore[no-untyped-def]
     assert window.open_study(str(gui_study), "ana", "P03_session06")
     assert window.media.player is None and not window.media.dock.isVisible()
+
+
+SAMPLE_OPUS = Path(__file__).resolve().parents[2] / "sample_transcripts" / "P02_session04.opus"
+
+
+def test_compressed_recording_overview_is_decoded_in_the_background(qtbot, window, gui_study):  # type: ignore[no-untyped-def]
+    """The sample study's Opus recording: QtMultimedia decodes it in its own thread; the first
+    cue (3.0-9.7 s) is loud, the silence before it is not. Switching transcripts while it
+    decodes neither blocks nor crashes."""
+    assert window.open_study(str(gui_study), "ana", "P02_session04")
+    media = window.media
+    qtbot.waitUntil(lambda: media.player is not None, timeout=5000)
+    window.open_transcript("P01_session02")  # cancels the decoding under way
+    assert media.player is None
+    window.open_transcript("P02_session04")
+    qtbot.waitUntil(lambda: media.pane.overview.overview is not None, timeout=120_000)
+    qtbot.waitUntil(lambda: media.builder._worker is None, timeout=120_000)
+    ov = media.pane.overview.overview
+    assert ov.duration == pytest.approx(45 * 60 + 57, abs=5)
+    assert max(ov.levels[: int(2.5 / ov.step)]) < 0.2
+    assert np.mean(ov.levels[int(3.2 / ov.step) : int(4.5 / ov.step)]) > 0.5  # speech

@@ -28,6 +28,7 @@ from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
 from socialcoder.domain.media_keys import JUMP_SECONDS, PLAYER_KEYS
+from socialcoder.domain.timing import format_clock
 from socialcoder.errors import UserError
 from socialcoder.gui.media.commands import StampCommand, TurnCommand
 from socialcoder.gui.media.overview import Mark, OverviewBuilder
@@ -158,6 +159,7 @@ class MediaController(QObject):
 
     def detach(self) -> None:
         self._close_media()
+        self.builder.shutdown()
         if self.ctl is not None:
             for signal, slot in (
                 (self.ctl.transcriptOpened, self._transcript_opened),  # type: ignore[attr-defined]
@@ -396,6 +398,8 @@ class MediaController(QObject):
         if not moved or self._moving or self.timing or seg is None or self.player is None:
             return
         if seg.start is not None:
+            if self._after_end(seg.start):
+                return
             self.player.seek(seg.start)
             self.pane.overview.set_position(seg.start)
 
@@ -436,6 +440,19 @@ class MediaController(QObject):
             if self.follow and not self.timing:
                 self._follow_to(seconds)
 
+    def _after_end(self, seconds: float) -> bool:
+        """True (and says so) when ``seconds`` lies after the part of the recording coded."""
+        rec, player = self.recording, self.player
+        end = rec.end if rec is not None else None
+        if end is None and player is not None:
+            end = player.duration
+        if end is None or seconds <= end:
+            return False
+        self.statusMessage.emit(
+            f"This turn starts after the end of the recording ({format_clock(end)})."
+        )
+        return True
+
     def _current(self) -> SegmentView | None:
         return self.ctl.current_segment() if self.ctl is not None else None  # type: ignore[attr-defined]
 
@@ -450,6 +467,8 @@ class MediaController(QObject):
             self.statusMessage.emit(
                 "This turn has no time yet: stamp it in timing mode (Ctrl+T, then F9)."
             )
+            return
+        if self._after_end(seg.start):
             return
         end = seg.end
         if end is None:

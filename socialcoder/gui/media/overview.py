@@ -11,13 +11,25 @@ moving the playhead repaints one line.
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from platformdirs import user_cache_dir
-from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QThread, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import (
+    QMetaObject,
+    QObject,
+    QPointF,
+    QRectF,
+    Qt,
+    QThread,
+    QTimer,
+    QUrl,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -168,8 +180,17 @@ class OverviewWidget(QWidget):
 
 
 # -- computing the overview off the GUI thread ----------------------------------------------------
+CACHE_ENV = "SOCIALCODER_OVERVIEW_CACHE"
+
+
 def cache_file(sha256: str) -> Path:
-    return Path(user_cache_dir("SocialCoder", appauthor=False)) / "overviews" / f"{sha256}.npy"
+    """Where this machine keeps a recording's overview ($SOCIALCODER_OVERVIEW_CACHE, else the
+    user's cache folder)."""
+    folder = (
+        os.environ.get(CACHE_ENV)
+        or Path(user_cache_dir("SocialCoder", appauthor=False)) / "overviews"
+    )
+    return Path(folder) / f"{sha256}.npy"
 
 
 def load_cached(sha256: str | None) -> Overview | None:
@@ -198,13 +219,14 @@ def save_cached(sha256: str | None, overview: Overview) -> None:
 class _DecoderWorker(QObject):
     """Lives in its own QThread: decodes with QAudioDecoder and accumulates levels."""
 
-    partial = Signal(object)
-    done = Signal(object)
-    failed = Signal(str)
+    partial = Signal(object)  # (generation, Overview so far)
+    done = Signal(object)  # (generation, Overview)
+    failed = Signal(object)  # (generation, message)
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, generation: int) -> None:
         super().__init__()
         self.path = path
+        self.generation = generation
         self.acc: LevelAccumulator | None = None
         self.decoder = None
         self._last_emit = 0.0
@@ -251,17 +273,19 @@ class _DecoderWorker(QObject):
         seconds = self.acc.frames / self.acc.rate
         if seconds - self._last_emit > 120:
             self._last_emit = seconds
-            self.partial.emit(self.acc.result())
+            self.partial.emit((self.generation, self.acc.result()))
 
     def _finished(self) -> None:
         if self.acc is None:
-            self.failed.emit("no audio could be decoded")
+            self.failed.emit((self.generation, "no audio could be decoded"))
         else:
-            self.done.emit(self.acc.result())
+            self.done.emit((self.generation, self.acc.result()))
 
     def _error(self, _error: object) -> None:
         assert self.decoder is not None
-        self.failed.emit(self.decoder.errorString() or "the audio could not be decoded")
+        self.failed.emit(
+            (self.generation, self.decoder.errorString() or "the audio could not be decoded")
+        )
 
 
 class OverviewBuilder(QObject):
@@ -316,38 +340,69 @@ class OverviewBuilder(QObject):
         self._decode(path)
 
     def _decode(self, path: Path) -> None:
-        thread = QThread(self)
-        worker = _DecoderWorker(path)
+        thread = QThread()
+        worker = _DecoderWorker(path, self._generation)
         worker.moveToThread(thread)
         thread.started.connect(worker.start)
-        generation = self._generation
-        worker.partial.connect(lambda o: generation == self._generation and self.partial.emit(o))
-        worker.done.connect(lambda o: self._decoded(generation, o))
-        worker.failed.connect(lambda m: generation == self._generation and self.failed.emit(m))
+        # bound slots of this object (GUI thread): queued, never run in the decoder's thread
+        worker.partial.connect(self._on_partial)
+        worker.done.connect(self._on_done)
+        worker.failed.connect(self._on_failed)
         self._thread, self._worker = thread, worker
         thread.start()
+
+    @Slot(object)
+    def _on_partial(self, item: tuple[int, Overview]) -> None:
+        if item[0] == self._generation:
+            self.partial.emit(item[1])
+
+    @Slot(object)
+    def _on_done(self, item: tuple[int, Overview]) -> None:
+        self._decoded(*item)
+
+    @Slot(object)
+    def _on_failed(self, item: tuple[int, str]) -> None:
+        if item[0] == self._generation:
+            self.failed.emit(item[1])
+        self._end_thread(wait=True)
 
     def _decoded(self, generation: int, overview: Overview) -> None:
         if generation == self._generation:
             save_cached(self._sha, overview)
             self.ready.emit(overview)
-        self._end_thread()
+        self._end_thread(wait=True)
 
-    def _end_thread(self) -> None:
+    def _end_thread(self, *, wait: bool) -> None:
+        """Stop the decoder thread without ever blocking on it: the stop request is queued to
+        the worker, the thread is asked to quit, and (``wait``) waited for at most 2 s; a thread
+        still running then is kept until it finishes."""
         thread, worker = self._thread, self._worker
         self._thread = self._worker = None
-        if thread is not None and worker is not None:
-            worker.deleteLater()
-            thread.quit()
-            thread.wait(5000)
-            thread.deleteLater()
+        if thread is None or worker is None:
+            return
+        QMetaObject.invokeMethod(worker, "stop", Qt.ConnectionType.QueuedConnection)
+        thread.quit()
+        _RETIRED.append((thread, worker))
+
+        def gone(pair: tuple[QThread, _DecoderWorker] = (thread, worker)) -> None:
+            if pair in _RETIRED:
+                _RETIRED.remove(pair)
+            pair[1].deleteLater()
+            pair[0].deleteLater()
+
+        thread.finished.connect(gone)
+        if wait:
+            thread.wait(2000)
 
     def cancel(self) -> None:
         self._generation += 1
-        if self._worker is not None:
-            from PySide6.QtCore import QMetaObject
+        self._end_thread(wait=False)
 
-            QMetaObject.invokeMethod(
-                self._worker, "stop", Qt.ConnectionType.BlockingQueuedConnection
-            )
-        self._end_thread()
+    def shutdown(self) -> None:
+        """Before the window goes: stop the decoder and wait for its thread (at most 2 s)."""
+        self._generation += 1
+        self._end_thread(wait=True)
+
+
+_RETIRED: list[tuple[QThread, _DecoderWorker]] = []
+"""Decoder threads asked to stop and not finished yet (kept referenced until they are)."""
