@@ -6,7 +6,7 @@ person's login is a member of one of them (``server add-lead`` / ``add-coder``, 
 :mod:`.server_logins`). Only these groups may connect to the database; a login is a lead or a
 coder, never both, in any study on the server.
 
-* **Coders** read the study's reference tables (codebook, transcripts, segments) and nothing
+* **Coders** read the study's reference tables (codebook, transcripts, segments, recordings) and nothing
   else; their own codes, memos, completions and assignments they read and write only through
   the study's ``SECURITY DEFINER`` functions (:mod:`socialcoder.storage.server_sql`), which take
   the coder from the login. Without a privilege on those tables a coder can neither read other
@@ -50,7 +50,7 @@ GROUP_NOTE = "SocialCoder {kind} group of database "
 #: tables every coder reads in full: nothing in them differs between coders
 CODER_READABLE = ("alembic_version", "study", "codebook_versions", "dimensions",
                   "dimension_values", "dimension_roles", "segments",
-                  "study_settings")  # fmt: skip
+                  "study_settings", "recordings")  # fmt: skip
 #: ``transcripts``: coders read only these columns directly, the rest through
 #: ``sc_transcripts()``, which masks them when the study is blinded (server_sql.py)
 #: tables under row-level security (defence in depth: only the lead group has a policy)
