@@ -257,7 +257,7 @@ def main() -> int:
     window.media.player.play()
     wait_for(app, lambda: window.media.player.playing)
     busy = keypresses(app, window)
-    still_decoding = window.media.builder._worker is not None
+    still_decoding = window.media.builder.busy
     print(
         f"coding keypress stored + repainted: without a recording p95 {percentile(anchor, 0.95):.1f} ms "
         f"(p50 {statistics.median(anchor):.1f}); while the recording plays"

@@ -328,7 +328,7 @@ def test_compressed_recording_overview_is_decoded_in_the_background(qtbot, windo
     assert media.player is None
     window.open_transcript("P02_session04")
     qtbot.waitUntil(lambda: media.pane.overview.overview is not None, timeout=120_000)
-    qtbot.waitUntil(lambda: media.builder._worker is None, timeout=120_000)
+    qtbot.waitUntil(lambda: not media.builder.busy, timeout=120_000)
     ov = media.pane.overview.overview
     assert ov.duration == pytest.approx(45 * 60 + 57, abs=5)
     assert max(ov.levels[: int(2.5 / ov.step)]) < 0.2

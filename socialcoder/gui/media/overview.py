@@ -4,32 +4,25 @@ this coder's codes as coloured marks, the playhead. Click (or drag) to seek.
 The loudness comes from :mod:`socialcoder.media.overview`, computed off the GUI thread by
 :class:`OverviewBuilder`: a WAV file is read directly (a Python thread; numpy releases the
 interpreter lock while it works), other formats are decoded by QtMultimedia's QAudioDecoder in a
-QThread of its own. Results are kept per machine in the user's cache folder, by the recording's
-SHA-256, so a recording is analysed once. Painting uses two cached pixmaps (levels, marks):
+child process at low priority (:mod:`.decode_child`). Results are kept per machine in the user's
+cache folder, by the recording's SHA-256, so a recording is analysed once. Painting uses two cached pixmaps (levels, marks):
 moving the playhead repaints one line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import sys
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from platformdirs import user_cache_dir
-from PySide6.QtCore import (
-    QMetaObject,
-    QObject,
-    QPointF,
-    QRectF,
-    Qt,
-    QThread,
-    QTimer,
-    QUrl,
-    Signal,
-    Slot,
-)
+from PySide6.QtCore import QObject, QPointF, QProcess, QRectF, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -194,10 +187,20 @@ def cache_file(sha256: str) -> Path:
 
 
 def load_cached(sha256: str | None) -> Overview | None:
-    if not sha256:
-        return None
+    return load_overview(cache_file(sha256)) if sha256 else None
+
+
+def save_overview(path: Path, overview: Overview) -> None:
+    """Write ``overview`` to ``path`` (.npy: the step, then the levels), replacing atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part.npy")
+    np.save(tmp, np.concatenate(([overview.step], overview.levels)).astype(np.float32))
+    os.replace(tmp, path)
+
+
+def load_overview(path: Path) -> Overview | None:
     try:
-        data = np.load(cache_file(sha256))
+        data = np.load(path)
     except (OSError, ValueError):
         return None
     if data.ndim != 1 or len(data) < 1:
@@ -208,16 +211,12 @@ def load_cached(sha256: str | None) -> Overview | None:
 def save_cached(sha256: str | None, overview: Overview) -> None:
     if not sha256:
         return
-    path = cache_file(sha256)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, np.concatenate(([overview.step], overview.levels)).astype(np.float32))
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        save_overview(cache_file(sha256), overview)
 
 
-class _DecoderWorker(QObject):
-    """Lives in its own QThread: decodes with QAudioDecoder and accumulates levels."""
+class DecoderWorker(QObject):
+    """Decodes with QAudioDecoder and accumulates levels (run by :mod:`.decode_child`)."""
 
     partial = Signal(object)  # (generation, Overview so far)
     done = Signal(object)  # (generation, Overview)
@@ -299,8 +298,7 @@ class OverviewBuilder(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread: QThread | None = None
-        self._worker: _DecoderWorker | None = None
+        self._process: QProcess | None = None
         self._sha: str | None = None
         self._generation = 0
         self._wav_done.connect(self._from_wav)
@@ -340,69 +338,54 @@ class OverviewBuilder(QObject):
         self._decode(path)
 
     def _decode(self, path: Path) -> None:
-        thread = QThread()
-        worker = _DecoderWorker(path, self._generation)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.start)
-        # bound slots of this object (GUI thread): queued, never run in the decoder's thread
-        worker.partial.connect(self._on_partial)
-        worker.done.connect(self._on_done)
-        worker.failed.connect(self._on_failed)
-        self._thread, self._worker = thread, worker
-        thread.start()
+        """Decode in a child process (:mod:`.decode_child`): nothing of it runs in this one."""
+        out = Path(tempfile.mkdtemp(prefix="socialcoder-overview-")) / "overview.npy"
+        process = QProcess(self)
+        generation = self._generation
+        process.finished.connect(
+            lambda code, _status, p=process: self._child_done(generation, p, out, code)
+        )
+        process.errorOccurred.connect(
+            lambda _e, p=process: (
+                p.state() == QProcess.ProcessState.NotRunning
+                and self._child_done(generation, p, out, -1)
+            )
+        )
+        self._process = process
+        process.start(
+            sys.executable, ["-m", "socialcoder.gui.media.decode_child", str(path), str(out)]
+        )
 
-    @Slot(object)
-    def _on_partial(self, item: tuple[int, Overview]) -> None:
-        if item[0] == self._generation:
-            self.partial.emit(item[1])
-
-    @Slot(object)
-    def _on_done(self, item: tuple[int, Overview]) -> None:
-        self._decoded(*item)
-
-    @Slot(object)
-    def _on_failed(self, item: tuple[int, str]) -> None:
-        if item[0] == self._generation:
-            self.failed.emit(item[1])
-        self._end_thread(wait=True)
-
-    def _decoded(self, generation: int, overview: Overview) -> None:
-        if generation == self._generation:
-            save_cached(self._sha, overview)
-            self.ready.emit(overview)
-        self._end_thread(wait=True)
-
-    def _end_thread(self, *, wait: bool) -> None:
-        """Stop the decoder thread without ever blocking on it: the stop request is queued to
-        the worker, the thread is asked to quit, and (``wait``) waited for at most 2 s; a thread
-        still running then is kept until it finishes."""
-        thread, worker = self._thread, self._worker
-        self._thread = self._worker = None
-        if thread is None or worker is None:
+    def _child_done(self, generation: int, process: QProcess, out: Path, code: int) -> None:
+        if self._process is process:
+            self._process = None
+        overview = load_overview(out) if code == 0 else None
+        message = bytes(process.readAllStandardError().data()).decode("utf-8", "replace").strip()
+        process.deleteLater()
+        shutil.rmtree(out.parent, ignore_errors=True)
+        if generation != self._generation:
             return
-        QMetaObject.invokeMethod(worker, "stop", Qt.ConnectionType.QueuedConnection)
-        thread.quit()
-        _RETIRED.append((thread, worker))
+        if overview is None:
+            self.failed.emit(
+                message.splitlines()[-1] if message else "the audio could not be decoded"
+            )
+            return
+        save_cached(self._sha, overview)
+        self.ready.emit(overview)
 
-        def gone(pair: tuple[QThread, _DecoderWorker] = (thread, worker)) -> None:
-            if pair in _RETIRED:
-                _RETIRED.remove(pair)
-            pair[1].deleteLater()
-            pair[0].deleteLater()
-
-        thread.finished.connect(gone)
-        if wait:
-            thread.wait(2000)
+    @property
+    def busy(self) -> bool:
+        return self._process is not None
 
     def cancel(self) -> None:
         self._generation += 1
-        self._end_thread(wait=False)
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
 
     def shutdown(self) -> None:
-        """Before the window goes: stop the decoder and wait for its thread (at most 2 s)."""
-        self._generation += 1
-        self._end_thread(wait=True)
-
-
-_RETIRED: list[tuple[QThread, _DecoderWorker]] = []
-"""Decoder threads asked to stop and not finished yet (kept referenced until they are)."""
+        """Before the window goes: stop a decoding child (waiting at most 1 s)."""
+        process = self._process
+        self.cancel()
+        if process is not None:
+            process.waitForFinished(1000)
