@@ -54,7 +54,8 @@ def _fill(
     total = sum(weights[first:stop])
     acc = sum(weights[first:from_k])
     for k in range(from_k, stop):
-        starts[k] = round(t0 + (t1 - t0) * acc / total, 3)
+        # rounded to the millisecond, but never out of the gap (1.6875 would round past itself)
+        starts[k] = min(max(round(t0 + (t1 - t0) * acc / total, 3), t0), t1)
         estimated[k] = True
         acc += weights[k]
 

@@ -110,3 +110,9 @@ def test_random_excerpt_is_reproducible_and_inside():
 
 def test_format_clock():
     assert (format_clock(65.9), format_clock(3725), format_clock(None)) == ("1:05", "1:02:05", "")
+
+
+def test_rounding_never_moves_an_estimate_past_the_next_measured_start():
+    # found by the property above: 1.6875 rounds to 1.688, after the stamp at 1.6875
+    out = estimate_times([1.6875, None, 1.6875], [None] * 3, ["", "", ""])
+    assert [t.start for t in out] == [1.6875, 1.6875, 1.6875]
