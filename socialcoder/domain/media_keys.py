@@ -1,9 +1,10 @@
 """The player's keys in the coding window, owned by the core (one list: the window binds them
 from here, the keyboard sheet and README list them from here).
 
-None of them can collide with a codebook: codebook shortcuts are single letters or digits
-pressed alone, and every key here is Space, Return, a function key or a Ctrl combination.
-:func:`player_key_problem` says so for a shortcut anyway, so that a codebook check can ask.
+None of them can collide with a codebook or with the window's own keys (domain/keys.py):
+codebook shortcuts are single letters or digits pressed alone (codebooks/schema.py), and every
+key here is Space, Return, a function key or a Ctrl combination (tests/unit/codebooks/
+test_window_keys.py checks this list against both).
 """
 
 from __future__ import annotations
@@ -76,12 +77,3 @@ def player_key(name: str) -> PlayerKey:
         if key.name == name:
             return key
     raise KeyError(name)
-
-
-def player_key_problem(shortcut: str) -> str | None:
-    """Why a codebook may not use ``shortcut`` because the player has it, or None."""
-    folded = shortcut.casefold()
-    for key in PLAYER_KEYS:
-        if any(k.casefold() == folded for k in key.keys):
-            return f"shortcut {shortcut!r} is the player's key for '{key.what}'; choose another key"
-    return None

@@ -83,3 +83,15 @@ def test_cli_init_and_codebook_update_refuse_window_keys(cli, tmp_path: Path, st
     assert not (tmp_path / "new.scstudy").exists()
     result = cli("codebook", "update", study_path, path)
     assert result.code == 2 and "shortcut 'k'" in result.err
+
+
+def test_player_keys_never_take_a_codebook_shortcut_or_a_window_key():
+    from socialcoder.codebooks.schema import DimensionModel
+    from socialcoder.domain.media_keys import PLAYER_KEYS
+
+    for key in (k for p in PLAYER_KEYS for k in p.keys):
+        with pytest.raises(ValueError):  # a codebook cannot have it as a shortcut
+            DimensionModel.model_validate(
+                {"key": "x", "label": "x", "scale": "binary", "shortcut": key}
+            )
+        assert key.casefold() not in keys.WINDOW_KEYS and key not in keys.PICK_DIGITS
