@@ -10,7 +10,9 @@ Tolerated: ``Sources/`` in any case, ``internal://NAME`` with extra slashes or a
 ``sources/`` (found by its name when that is unique), a ``.qde`` named other than
 ``project.qde``, braced or upper-case GUIDs, a BOM at the start of a source (dropped before
 offsets are used), one selection holding codings by several users, text given inline
-(``PlainTextContent``) instead of a file. Element names are matched without their namespace so
+(``PlainTextContent``) instead of a file. An ``AudioSource``/``VideoSource`` with a
+``Transcript`` reads as a text source (the transcript's text; its ``TranscriptSelection``s at
+the positions of their sync points), with the media's path and the sync points beside it. Element names are matched without their namespace so
 that older QDA-XML namespaces read too. Selection positions are kept as written (never swapped
 or clamped): the importer decides what to do with ones outside the text.
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import Element, ParseError
 
@@ -96,6 +98,9 @@ class RefiSource:
     variables: dict[str, str] = field(default_factory=dict)  # variable name -> value
     problem: str = ""
     notes: tuple[str, ...] = ()  # NoteRefs of the source (memos, QualCoder annotations)
+    media_path: str | None = None  # an Audio/VideoSource's file, as ``path`` names it
+    sync_points: tuple[tuple[int, int | None], ...] = ()  # (position, ms) of its transcript
+    media_selections: int = 0  # Audio/VideoSelections (time ranges): not read as turns
 
     def variable(self, name: str) -> str | None:
         """A variable's value by name, case ignored."""
@@ -342,8 +347,9 @@ def read_qdpx(path: Path) -> RefiProject:
             variables[guid] = (v.get("name") or "").strip()
     sources = []
     sources_el = _child(root, "Sources")
+    base = (root.get("basePath") or "").strip()
     for el in list(sources_el) if sources_el is not None else []:
-        sources.append(_source(el, archive, variables))
+        sources.append(_source(el, archive, variables, base))
     notes: dict[str, RefiNote] = {}
     notes_el = _child(root, "Notes")
     for n in _children(notes_el, "Note") if notes_el is not None else []:
@@ -392,7 +398,82 @@ def _variable_values(el: Element, variables: dict[str, str]) -> list[tuple[str, 
     return out
 
 
-def _source(el: Element, archive: _Archive, variables: dict[str, str]) -> RefiSource:
+def _media_path(uri: str | None, base: str) -> str | None:
+    """The media file an ``absolute://`` or ``relative://`` (against ``basePath``) URI names;
+    None for media inside the archive (never extracted) or no path."""
+    uri = (uri or "").strip()
+    scheme, sep, rest = uri.partition("://")
+    if not sep or scheme.lower() == "internal" or not rest:
+        return None
+    if scheme.lower() == "relative" and base:
+        return base.rstrip("/\\") + "/" + rest.lstrip("/\\")
+    return rest
+
+
+def _media_source(el: Element, archive: _Archive, base: str, plain: RefiSource) -> RefiSource:
+    """An Audio/VideoSource (``plain``: its name, description, variables and notes): its first
+    ``Transcript`` as the text (see the module doc)."""
+    media = _media_path(el.get("path") or el.get("currentPath"), base)
+    selections = len(_children(el, f"{plain.kind.removesuffix('Source')}Selection"))
+    transcript = _child(el, "Transcript")
+    if transcript is None:
+        return replace(
+            plain,
+            problem="a recording without a transcript: nothing to code in turns",
+            media_path=media,
+            media_selections=selections,
+        )
+    text, problem = _text(transcript, archive)
+    points: dict[str, tuple[int, int | None]] = {}
+    for sp in _children(transcript, "SyncPoint"):
+        position, bad = _position(sp.get("position"), "position")
+        stamp, _ = _position(sp.get("timeStamp"), "timeStamp")
+        if guid := guid_of(sp.get("guid")):
+            points[guid] = (-1 if bad or position is None else position, stamp)
+    found = []
+    for s in _children(transcript, "TranscriptSelection"):
+        ends = [points.get(guid_of(s.get(a)) or "") for a in ("fromSyncPoint", "toSyncPoint")]
+        missing = [
+            a for a, p in zip(("fromSyncPoint", "toSyncPoint"), ends, strict=True) if p is None
+        ]
+        found.append(
+            RefiSelection(
+                guid_of(s.get("guid")) or "",
+                ends[0][0] if ends[0] else None,
+                ends[1][0] if ends[1] else None,
+                _user_of(s) or _user_of(transcript),
+                _codings(s),
+                _refs(s, "NoteRef"),
+                _text_of(s, "Description"),
+                f"its {missing[0]} names no SyncPoint of the transcript" if missing else "",
+            )
+        )
+    return replace(
+        plain,
+        text=text,
+        selections=tuple(found),
+        codings=_codings(el),
+        problem=problem,
+        media_path=media,
+        sync_points=tuple(sorted(p for p in points.values() if p[0] >= 0)),
+        media_selections=selections,
+    )
+
+
+def _text(el: Element, archive: _Archive) -> tuple[str | None, str]:
+    """(plain text, problem) of a text source or transcript: inline or ``plainTextPath``."""
+    content = _child(el, "PlainTextContent")
+    if content is not None:
+        return (content.text or "").lstrip("\ufeff"), ""
+    if el.get("plainTextPath"):
+        text, problem = archive.internal_text(el.get("plainTextPath") or "")
+        return (text.lstrip("\ufeff") if text is not None else None), problem
+    return None, "no plain text (only rich text)" if el.get("richTextPath") else "no text"
+
+
+def _source(
+    el: Element, archive: _Archive, variables: dict[str, str], base: str = ""
+) -> RefiSource:
     kind = _local(el)
     guid = guid_of(el.get("guid")) or ""
     name = (el.get("name") or "").strip() or guid
@@ -400,17 +481,11 @@ def _source(el: Element, archive: _Archive, variables: dict[str, str]) -> RefiSo
     values = dict(_variable_values(el, variables))
     notes = _refs(el, "NoteRef")
     if kind != "TextSource":
-        return RefiSource(guid, name, kind, None, description, variables=values, notes=notes)
-    text: str | None = None
-    problem = ""
-    content = _child(el, "PlainTextContent")
-    if content is not None:
-        text = (content.text or "").lstrip("\ufeff")
-    elif el.get("plainTextPath"):
-        text, problem = archive.internal_text(el.get("plainTextPath") or "")
-        text = text.lstrip("\ufeff") if text is not None else None
-    else:
-        problem = "no plain text (only rich text)" if el.get("richTextPath") else "no text"
+        plain = RefiSource(guid, name, kind, None, description, variables=values, notes=notes)
+        if kind in ("AudioSource", "VideoSource"):
+            return _media_source(el, archive, base, plain)
+        return plain
+    text, problem = _text(el, archive)
     selections = []
     for s in _children(el, "PlainTextSelection"):
         start, bad_start = _position(s.get("startPosition"), "startPosition")

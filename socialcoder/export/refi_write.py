@@ -11,7 +11,14 @@ Mapping (see ``docs/export.md``):
   dimensions without a value list get a child per value used). Descriptions hold the
   definition, criteria and examples for people; colours are the dimension's;
 * each transcript a ``TextSource`` whose plain text is the preamble, then one line per turn,
-  ``[hh:mm:ss.sss] Label: text`` (the stamp when the start time is known); LF line ends;
+  ``[hh:mm:ss.sss] Label: text`` (the stamp when the start time is measured); LF line ends;
+* a transcript with a recording an ``AudioSource`` or ``VideoSource`` instead (QualCoder's
+  layout): ``path`` names the media file (``absolute://``; the media never goes into the
+  archive), and its ``Transcript`` holds the same plain text with a ``SyncPoint`` at the start
+  and at the end of every turn's text (``position`` in code points; ``timeStamp`` in ms when
+  that time is measured, left out when it is unknown or only an estimate) and the selections
+  as ``TranscriptSelection`` from one sync point to another, with the same content as the
+  ``PlainTextSelection`` they stand for;
 * each code one ``PlainTextSelection`` over the turn's text (code points, end exclusive) with
   the coder as ``creatingUser``, dated, holding one ``Coding`` (the same span coded by three
   coders is three selections, QualCoder's layout); session-level codes select the whole text;
@@ -47,6 +54,7 @@ from socialcoder.export.model import CONSENSUS, StudyData
 from socialcoder.export.output import Output
 from socialcoder.export.refi_xml import (
     Guids,
+    SegmentSpan,
     code_values,
     q,
     source_text,
@@ -67,7 +75,9 @@ class TranscriptInfo:
     source_name: str
     format: str
     content_hash: str
-    media_path: str | None = None
+    media_path: str | None = None  # as the study stores it (kept in the extension)
+    media_kind: str = "audio"  # audio or video
+    media_uri: str | None = None  # ``absolute://...`` of the media file on this machine
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +142,7 @@ class _Builder:
         self.ext_sources: list[refi_ext.ExtSource] = []
         self.absent: list[refi_ext.ExtAbsent] = []
         self.source_guid: dict[int, str] = {}
+        self.sync_guid: dict[int, str] = {}  # text position -> SyncPoint GUID (media sources)
 
     def note(self, name: str, coder: str, text: str, created: str, modified: str) -> str:
         guid = self.g("note", name, coder)
@@ -160,14 +171,19 @@ class _Builder:
         memo: str | None,
     ) -> ET.Element:
         created, modified = times
+        sync = self.sync_guid
+        where = (
+            {"fromSyncPoint": sync[span[0]], "toSyncPoint": sync[span[1]]}
+            if sync
+            else {"startPosition": str(span[0]), "endPosition": str(span[1])}
+        )
         sel = sub(
             src,
-            "PlainTextSelection",
+            "TranscriptSelection" if sync else "PlainTextSelection",
             {
                 "guid": self.g("selection", name),
                 "name": name,
-                "startPosition": str(span[0]),
-                "endPosition": str(span[1]),
+                **where,
                 "creatingUser": self.user[coder],
                 "creationDateTime": created,
                 "modifyingUser": self.user[coder],
@@ -220,14 +236,14 @@ class _Builder:
         for row in transcripts.itertuples(index=False):
             tid = int(row.transcript_id)
             tsegs = seg_groups.get(tid, segs.iloc[0:0])
-            text = self._source(
+            text_file, text = self._source(
                 sources_el,
                 row,
                 tsegs,
                 code_groups.get(tid, data.codes.iloc[0:0]),
                 memo_groups.get(tid),
             )
-            files[f"{self.source_guid[tid]}.txt"] = text
+            files[text_file] = text
         if self.notes:
             sub(root, "Notes").extend(self.notes)
         sub(
@@ -269,31 +285,49 @@ class _Builder:
         tsegs: pd.DataFrame,
         tcodes: pd.DataFrame,
         tmemos: pd.DataFrame | None,
-    ) -> str:
+    ) -> tuple[str, str]:
+        """Write one source; returns (its text file's name in ``sources/``, its text)."""
         data = self.data
         tid, name = int(row.transcript_id), str(row.transcript)  # type: ignore[attr-defined]
         preamble = row.preamble or ""  # type: ignore[attr-defined]
+        starts, ends = _measured(tsegs, "start"), _measured(tsegs, "end")
         text, spans = source_text(
             preamble,
-            zip(tsegs["segment"], tsegs["speaker"], tsegs["start"], tsegs["text"], strict=True),
+            zip(tsegs["segment"], tsegs["speaker"], starts, tsegs["text"], strict=True),
         )
         info = self.extras.transcripts[tid]
         imported = xml_time(info.imported_at)
         guid = self.source_guid[tid]
-        src = sub(
-            parent,
-            "TextSource",
-            {
-                "guid": guid,
-                "name": name,
-                "plainTextPath": f"internal://{guid}.txt",
-                "creationDateTime": imported,
-                "modifiedDateTime": imported,
-            },
-        )
+        dated = {"creationDateTime": imported, "modifiedDateTime": imported}
         roles = dict(zip(tsegs["speaker"], tsegs["role"], strict=True))
         roles_text = ",".join(f"{k}={v}" for k, v in roles.items() if "," not in k and "=" not in k)
-        sub(src, "Description", text=ROLES_PREFIX + roles_text)
+        self.sync_guid = {}
+        if info.media_uri is None:
+            text_file = f"{guid}.txt"
+            src = sub(
+                parent,
+                "TextSource",
+                {"guid": guid, "name": name, "plainTextPath": f"internal://{text_file}", **dated},
+            )
+            sub(src, "Description", text=ROLES_PREFIX + roles_text)
+            holder = src
+        else:
+            kind = "VideoSource" if info.media_kind == "video" else "AudioSource"
+            src = sub(parent, kind, {"guid": guid, "name": name, "path": info.media_uri, **dated})
+            sub(src, "Description", text=ROLES_PREFIX + roles_text)
+            tguid = self.g("transcript", name)
+            text_file = f"{tguid}.txt"
+            holder = sub(
+                src,
+                "Transcript",
+                {
+                    "guid": tguid,
+                    "name": name,
+                    "plainTextPath": f"internal://{text_file}",
+                    **dated,
+                },
+            )
+            self._sync_points(holder, name, text, spans, starts, ends)
         span_of = {s.index: s for s in spans}
         idx_of = dict(zip(tsegs["segment_id"], tsegs["segment"], strict=True))
         units: list[tuple[int, int, str, str, object]] = []  # (unit order, coder order, kind, ...)
@@ -340,7 +374,7 @@ class _Builder:
                 stamp_ = xml_time(item.updated_at)  # type: ignore[attr-defined]
                 memo = str(item.segment_memo)  # type: ignore[attr-defined]
                 sel = self.selection(
-                    src,
+                    holder,
                     f"{name} {unit_name}: {coder}, segment memo",
                     span,
                     coder,
@@ -356,7 +390,7 @@ class _Builder:
             times = (xml_time(item.created_at), xml_time(item.updated_at))  # type: ignore[attr-defined]
             memo = item.memo if isinstance(item.memo, str) and item.memo else None  # type: ignore[attr-defined]
             label = f"{name} {unit_name}: {coder}, {key}"
-            sel = self.selection(src, label, span, coder, times, memo)
+            sel = self.selection(holder, label, span, coder, times, memo)
             coding = sub(
                 sel,
                 "Coding",
@@ -390,21 +424,39 @@ class _Builder:
                         span_of[int(s)].end,
                         str(label),
                         str(role),
-                        _seconds(a),
-                        _seconds(b),
+                        a,
+                        b,
                     )
                     for s, label, role, a, b in zip(
-                        tsegs["segment"],
-                        tsegs["speaker"],
-                        tsegs["role"],
-                        tsegs["start"],
-                        tsegs["end"],
-                        strict=True,
+                        tsegs["segment"], tsegs["speaker"], tsegs["role"], starts, ends, strict=True
                     )
                 ),
             )
         )
-        return text
+        return text_file, text
+
+    def _sync_points(
+        self,
+        transcript: ET.Element,
+        name: str,
+        text: str,
+        spans: list[SegmentSpan],
+        starts: list[float | None],
+        ends: list[float | None],
+    ) -> None:
+        """A ``SyncPoint`` at the start and the end of every turn's text (with the measured
+        time in ms, if any) and at both ends of the text (for session-level selections)."""
+        points: dict[int, float | None] = {0: None, len(text): None}
+        for span, start, end in zip(spans, starts, ends, strict=True):
+            points[span.start] = start
+            points[span.end] = end
+        for position, seconds in sorted(points.items()):
+            guid = self.g("sync", name, str(position))
+            attrs = {"guid": guid, "position": str(position)}
+            if seconds is not None:
+                attrs["timeStamp"] = str(round(seconds * 1000))
+            sub(transcript, "SyncPoint", attrs)
+            self.sync_guid[position] = guid
 
     def _extension(self) -> bytes:
         data = self.data
@@ -439,6 +491,16 @@ class _Builder:
 
 def _seconds(value: object) -> float | None:
     return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+
+
+def _measured(tsegs: pd.DataFrame, which: str) -> list[float | None]:
+    """The turns' ``start`` or ``end`` times, None where unknown or only an estimate (an
+    estimate is never written as a time: it is worked out again from the measured ones)."""
+    flags = tsegs.get(f"{which}_estimated")
+    estimated = [False] * len(tsegs) if flags is None else [bool(f) for f in flags]
+    return [
+        None if est else _seconds(value) for value, est in zip(tsegs[which], estimated, strict=True)
+    ]
 
 
 def _variable_values(src: ET.Element, var_guid: dict[str, str], row: object) -> None:

@@ -279,7 +279,10 @@ def attach_media(
 
 def note_recording_path(study: Study, transcript: str, path: str) -> None:
     """Keep a recording's path that came without its content (an exchange file naming the
-    media): stored unverified (no size, no hash) until it is attached again."""
+    media): stored unverified (no size, no hash) until it is attached again. The turns' times
+    between measured ones are estimated again (exchange files carry measured times only)."""
+    from socialcoder.services.media_timing import reestimate
+
     name = path.replace("\\", "/").rsplit("/", 1)[-1] or path
     fmt = name.rsplit(".", 1)[-1].lower()[:8] if "." in name else ""
     with study.write() as session:
@@ -295,6 +298,8 @@ def note_recording_path(study: Study, transcript: str, path: str) -> None:
                     attached_at=now(),
                 )
             )
+            session.flush()
+            reestimate(session, tid)  # estimates are never exchanged: spread them again
 
 
 def set_duration(study: Study, transcript: str, seconds: float) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from socialcoder.export import refi_write
 from socialcoder.export.model import StudyData
 from socialcoder.export.output import Output
+from socialcoder.services.media import resolve
 from socialcoder.services.study import Study
 from socialcoder.storage.models import (
     AssignmentRow,
@@ -73,10 +74,19 @@ def _with_times(study: Study, data: StudyData) -> tuple[StudyData, refi_write.Re
             select(CodebookVersionRow.source_yaml).order_by(CodebookVersionRow.id.desc()).limit(1)
         ).one()
         created = session.scalars(select(StudyRow.created_at)).one()
-        media = dict(session.execute(select(RecordingRow.transcript_id, RecordingRow.path)).all())
+        media = {
+            t: (path, kind)
+            for t, path, kind in session.execute(
+                select(RecordingRow.transcript_id, RecordingRow.path, RecordingRow.kind)
+            )
+        }
         transcripts = {
             int(r.id): refi_write.TranscriptInfo(
-                r.imported_at, r.source_name, r.format, r.content_hash, media.get(r.id)
+                r.imported_at,
+                r.source_name,
+                r.format,
+                r.content_hash,
+                *_media(study, media.get(r.id)),
             )
             for r in session.scalars(select(TranscriptRow))
         }
@@ -92,6 +102,14 @@ def _with_times(study: Study, data: StudyData) -> tuple[StudyData, refi_write.Re
     memos = data.segment_memos.merge(memo_times, on=["segment_id", "coder"], how="left")
     extras = refi_write.RefiExtras(yaml_text, created, transcripts, assignments)
     return replace(data, codes=codes, segment_memos=memos), extras
+
+
+def _media(study: Study, stored: tuple[str, str] | None) -> tuple[str | None, str, str | None]:
+    """(stored path, kind, ``absolute://`` URI on this machine) of a transcript's recording."""
+    if stored is None:
+        return None, "audio", None
+    path, kind = stored
+    return path, kind, "absolute://" + resolve(study, path).as_posix()
 
 
 def export_refi_project(study: Study, data: StudyData, out: Output) -> refi_write.RefiExportSummary:

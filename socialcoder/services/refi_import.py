@@ -309,6 +309,12 @@ def _not_imported(project: RefiProject, plan: Plan) -> list[str]:
         lines.append(
             f"{memos} source memo(s) (descriptions): SocialCoder keeps no memo on a transcript"
         )
+    timed = sum(s.media_selections for s in project.sources if s.guid in imported)
+    if timed:
+        lines.append(
+            f"{timed} audio/video selection(s) (codes on a time range of a recording): "
+            "SocialCoder codes turns of a transcript"
+        )
     case_vars = sorted({v for c in project.cases for v in c.variables})
     if case_vars:
         lines.append(
@@ -359,8 +365,10 @@ def _store(
             imported = import_transcripts(study, items)
             for source, turns in plan.sources:
                 ext_source = ext.source(source.guid) if ext else None
-                if ext_source is not None and ext_source.media_path:
-                    note_recording_path(study, turns.name, ext_source.media_path)
+                # where the media file was on the exporting machine, else as its study kept it
+                media = source.media_path or (ext_source.media_path if ext_source else None)
+                if media:
+                    note_recording_path(study, turns.name, media)
             coders = sorted(working - {CONSENSUS})
             if coders:
                 add_coders(study, coders)

@@ -8,6 +8,13 @@ importer's rules (``Label: text`` lines; ``--speaker-map`` for labels it does no
 text without speaker labels is refused unless ``--one-speaker ROLE`` says whose it is, and
 then every non-empty line (a paragraph in most exports) is one turn of that role.
 
+**Times from sync points.** The transcript of an Audio/VideoSource carries ``SyncPoint``s
+(a text position with a time in ms). A turn without a time in its text takes as its start the
+time of the last sync point from the end of the previous turn's text (exclusive; the start of
+the text for the first turn) up to the start of its own text, and as its end the time of a
+sync point exactly at the end of its text. A time that would put a start before an earlier
+turn's start, or an end before its start, is left out.
+
 **Selections -> turns.** A selection ``[start, end)`` (Unicode code points, end exclusive)
 is refused, with its reason, when a position is not a whole number, ``start < 0``,
 ``end > len(text)``, ``end < start`` or ``end == start``: nothing is clamped or swapped. A good
@@ -23,7 +30,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_right
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from socialcoder.domain.codebook import Codebook, Role, Unit
 from socialcoder.domain.names import usable_name
@@ -183,11 +190,42 @@ def source_turns(
         segments, starts, ends = _one_speaker(text, one_speaker)
         if not segments:
             raise UserError("the text is empty", source=label) from None
+        segments = _synced(segments, starts, ends, source.sync_points)
         parsed = ParsedTranscript(source.name, "refi-qda", tuple(segments), digest, "")
         return Turns(name, parsed, starts, ends)
     starts, ends = _located(text, segments, label)
+    segments = _synced(segments, starts, ends, source.sync_points)
     parsed = ParsedTranscript(source.name, "refi-qda", tuple(segments), digest, preamble)
     return Turns(name, parsed, starts, ends)
+
+
+def _synced(
+    segments: list[ParsedSegment],
+    starts: list[int],
+    ends: list[int],
+    sync_points: tuple[tuple[int, int | None], ...],
+) -> list[ParsedSegment]:
+    """The turns with the times their sync points give (see the module doc)."""
+    timed = [(p, ms / 1000) for p, ms in sync_points if ms is not None and ms >= 0]
+    if not timed:
+        return segments
+    positions = [p for p, _ in timed]
+    out = []
+    latest = None
+    for i, seg in enumerate(segments):
+        start, end = seg.start, seg.end
+        if start is None:
+            lo = bisect_right(positions, ends[i - 1]) if i else 0
+            hi = bisect_right(positions, starts[i])
+            if hi > lo and (latest is None or timed[hi - 1][1] >= latest):
+                start = timed[hi - 1][1]
+        if end is None:
+            at = bisect_right(positions, ends[i]) - 1
+            if at >= 0 and positions[at] == ends[i] and (start is None or timed[at][1] >= start):
+                end = timed[at][1]
+        latest = start if start is not None else latest
+        out.append(replace(seg, start=start, end=end))
+    return out
 
 
 def check_span(selection: RefiSelection, length: int) -> str:
