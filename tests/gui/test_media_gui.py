@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from media_support import tone_wav
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
@@ -333,3 +333,19 @@ def test_compressed_recording_overview_is_decoded_in_the_background(qtbot, windo
     assert ov.duration == pytest.approx(45 * 60 + 57, abs=5)
     assert max(ov.levels[: int(2.5 / ov.step)]) < 0.2
     assert np.mean(ov.levels[int(3.2 / ov.step) : int(4.5 / ov.step)]) > 0.5  # speech
+
+
+def test_overview_marks_turns_and_this_coders_codes_and_a_click_seeks(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+    media = open_at(qtbot, window, media_study, "timed")
+    overview = media.pane.overview
+    assert [m.start for m in overview.marks] == STARTS
+    assert all(m.color is None for m in overview.marks)
+    key(qtbot, window, "j")  # turn 2, a patient turn
+    key(qtbot, window, "c")  # concordance present
+    qtbot.waitUntil(lambda: overview.marks[1].color is not None, timeout=2000)
+    assert [m.color is not None for m in overview.marks] == [False, True] + [False] * 4
+    overview.resize(700, overview.height())
+    x = round(overview._x(7.2))
+    qtbot.mouseClick(overview, Qt.MouseButton.LeftButton, pos=QPoint(x, overview.height() // 2))
+    assert abs(media.player.position - overview.time_at(x)) < 0.05
+    assert abs(media.player.position - 7.2) < 0.05
