@@ -349,3 +349,18 @@ def test_overview_marks_turns_and_this_coders_codes_and_a_click_seeks(qtbot, win
     qtbot.mouseClick(overview, Qt.MouseButton.LeftButton, pos=QPoint(x, overview.height() // 2))
     assert abs(media.player.position - overview.time_at(x)) < 0.05
     assert abs(media.player.position - 7.2) < 0.05
+
+
+def test_no_sound_device_is_said_in_the_pane_and_playback_goes_on(qtbot, window, media_study, monkeypatch):  # type: ignore[no-untyped-def]
+    from PySide6.QtMultimedia import QMediaDevices
+
+    monkeypatch.setattr(QMediaDevices, "audioOutputs", staticmethod(lambda: []))  # as on CI
+    media = open_at(qtbot, window, media_study, "timed")
+    assert media.player is not None
+    assert media.pane.message.text().startswith("No sound device on this machine")
+    start = media.player.position
+    key(qtbot, window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: media.player.position > start + 0.3, timeout=5000)
+    key(qtbot, window, Qt.Key.Key_Space)
+    key(qtbot, window, "j")  # coding keys still move
+    assert window.controller.current_row() == 1
