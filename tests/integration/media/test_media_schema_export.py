@@ -1,4 +1,4 @@
-"""Schema 0006 (recordings, estimated times) on an older study, and what exports carry:
+"""Schema 0007 (recordings, estimated times) on an older study, and what exports carry:
 the long table's time flags and the sessions table's rates per minute."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ T0 = datetime(2024, 6, 1, tzinfo=UTC)
 
 def test_media_path_of_an_older_study_becomes_an_unverified_recording(study_target, tmp_path):
     engine = db.make_engine(study_target)
-    migrate.upgrade(engine, "0005")  # the revision before recordings
+    migrate.upgrade(engine, "0006")  # the revision before recordings
     with engine.begin() as c:
         c.execute(
             text(

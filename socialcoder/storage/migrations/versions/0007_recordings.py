@@ -1,7 +1,7 @@
 """recordings and estimated segment times
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-10
 
 * ``recordings``: a transcript's session recording by reference (path, file name, kind,
@@ -21,8 +21,8 @@ import posixpath
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
