@@ -242,6 +242,8 @@ def build_long(data: StudyData, *, with_text: bool = False) -> ExportTable:
     frame = core.merge(_meta(data), on="transcript_id", how="left")
     frame = frame.merge(_segment_meta(data, with_text), on="segment_id", how="left")
     frame["segment"] = frame["segment"].astype("Int64")
+    for flag in _FLAGS:  # 1/0 on turns, empty on session rows (a column of one type)
+        frame[flag] = frame[flag].astype("boolean").astype("Int64")
     frame = _ordered(frame, data)
     infos = [
         *_base_infos(True, with_text),

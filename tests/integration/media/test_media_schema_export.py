@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import numpy as np
+import pandas as pd
+import pyreadstat
 import pytest
 from media_support import tone_wav
 from sqlalchemy import text
 
 from socialcoder.services.coders import add_coders
 from socialcoder.services.coding import set_code, set_completed
-from socialcoder.services.exporting import build_export_table
+from socialcoder.services.exporting import build_export_table, export_table
 from socialcoder.services.media import UNVERIFIED, attach_media, media_status
 from socialcoder.services.media_import import Excerpt, import_recording
 from socialcoder.services.media_timing import open_turn, stamp_start
@@ -104,6 +106,14 @@ def test_exports_carry_estimated_flags_and_rates_per_minute(study_path, tmp_path
         set_code(study, coder="ana", transcript="m", segment=1, dimension="concordance", value="1")
         long = build_export_table(study, "long", coders=["ana"]).frame
         sessions = build_export_table(study, "sessions", coders=["ana"]).frame
+        for fmt in ("csv", "dta", "sav"):  # flags empty on session rows: one column type
+            export_table(study, tmp_path / f"long.{fmt}", layout="long", coders="ana")
+    written = pd.read_csv(tmp_path / "long.csv", dtype=str, keep_default_na=False)
+    assert set(written["start_estimated"]) == {"0", "1", ""}
+    for fmt, read in (("dta", pyreadstat.read_dta), ("sav", pyreadstat.read_sav)):
+        frame, _ = read(str(tmp_path / f"long.{fmt}"))
+        flags = frame["start_estimated"]
+        assert set(flags.dropna()) == {0, 1} and flags.isna().any(), fmt
     assert rec.excerpt == (60.0, 240.0)
     rows = long[(long["transcript"] == "t") & (long["dimension"] == "concordance")]
     got = rows[["segment", "start", "start_estimated", "end_estimated"]].to_records(index=False)
