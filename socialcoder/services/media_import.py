@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from socialcoder.domain.blinding import new_label
 from socialcoder.domain.timing import format_clock, random_excerpt
 from socialcoder.errors import UserError
 from socialcoder.services.media import (
@@ -124,6 +125,7 @@ def import_recording(
             preamble="",
             segment_count=0,
             imported_at=now(),
+            label=new_label(set(session.scalars(select(TranscriptRow.label)))),
         )
         session.add(row)
         session.flush()

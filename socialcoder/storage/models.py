@@ -208,7 +208,7 @@ class RecordingRow(Base):
     ``path`` is relative to the study file's folder (``/`` separators) when the file lies below
     it, else absolute as on the machine that attached it; ``sha256`` (of the whole file) and
     ``size_bytes`` find it again wherever it went (``media relink``, a coder's own media
-    folders). ``sha256`` is None only for a path stored before revision 0007 and not yet
+    folders). ``sha256`` is None only for a path stored before revision 0009 and not yet
     verified. ``excerpt_*``: the part of the recording this transcript codes (a recording
     coded without a transcript), with the seed when it was drawn at random."""
 
@@ -266,7 +266,7 @@ class SegmentRow(Base):
     start_s: Mapped[float | None] = mapped_column(Float)
     end_s: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str] = mapped_column(Text)
-    # an estimate between measured times (domain/timing.py), never shown as measured (0007)
+    # an estimate between measured times (domain/timing.py), never shown as measured (0009)
     start_estimated: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
     end_estimated: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
 

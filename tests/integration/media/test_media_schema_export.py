@@ -1,4 +1,4 @@
-"""Schema 0007 (recordings, estimated times) on an older study, and what exports carry:
+"""Schema 0009 (recordings, estimated times) on an older study, and what exports carry:
 the long table's time flags and the sessions table's rates per minute."""
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ T0 = datetime(2024, 6, 1, tzinfo=UTC)
 
 def test_media_path_of_an_older_study_becomes_an_unverified_recording(study_target, tmp_path):
     engine = db.make_engine(study_target)
-    migrate.upgrade(engine, "0006")  # the revision before recordings
+    migrate.upgrade(engine, "0008")  # the revision before recordings
     with engine.begin() as c:
         c.execute(
             text(
                 "INSERT INTO transcripts (id, name, source_name, content_hash, format, preamble, "
-                "segment_count, imported_at, media_path) VALUES "
-                "(1, 'old', 'old.txt', :h, 'text', '', 1, :t, 'tapes/old.mp4')"
+                "segment_count, imported_at, media_path, label) VALUES "
+                "(1, 'old', 'old.txt', :h, 'text', '', 1, :t, 'tapes/old.mp4', 'Session OLD1')"
             ),
             {"h": "cd" * 32, "t": T0},
         )
@@ -68,7 +68,8 @@ def test_unverified_recording_is_reported_as_such(study_path, tmp_path):
         c.execute(
             text(
                 "INSERT INTO transcripts (id, name, source_name, content_hash, format, preamble, "
-                "segment_count, imported_at) VALUES (9, 'old', 'old.txt', :h, 'text', '', 0, :t)"
+                "segment_count, imported_at, label) "
+                "VALUES (9, 'old', 'old.txt', :h, 'text', '', 0, :t, 'Session OLD9')"
             ),
             {"h": "ef" * 32, "t": T0},
         )
