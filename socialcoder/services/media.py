@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from socialcoder.errors import StudyError, UserError
@@ -221,12 +222,21 @@ def recordings(study: Study) -> list[Recording]:
 
 
 def recording_of(study: Study, transcript: str) -> Recording | None:
-    with study.read() as session:
-        tid = transcript_id(session, transcript)
-        row = session.get(RecordingRow, tid)
-        t = session.get(TranscriptRow, tid)
-        fmt = t.format if t is not None else ""
-        return _recording(row, transcript, fmt) if row is not None else None
+    """``transcript``'s recording, or None. A coder's login on a lab server may not read
+    recordings (their paths name sessions, which blinding hides): UserError saying so."""
+    try:
+        with study.read() as session:
+            tid = transcript_id(session, transcript)
+            row = session.get(RecordingRow, tid)
+            t = session.get(TranscriptRow, tid)
+            fmt = t.format if t is not None else ""
+            return _recording(row, transcript, fmt) if row is not None else None
+    except DBAPIError as exc:
+        if "permission denied" not in str(exc.orig).lower():
+            raise
+        raise UserError(
+            "recordings cannot be read with a coder's login on this server (not yet supported)"
+        ) from None
 
 
 # -- writing -----------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ GROUP_NOTE = "SocialCoder {kind} group of database "
 #: tables every coder reads in full: nothing in them differs between coders
 CODER_READABLE = ("alembic_version", "study", "codebook_versions", "dimensions",
                   "dimension_values", "dimension_roles", "segments",
-                  "study_settings", "recordings")  # fmt: skip
+                  "study_settings")  # fmt: skip
 #: ``transcripts``: coders read only these columns directly, the rest through
 #: ``sc_transcripts()``, which masks them when the study is blinded (server_sql.py)
 #: tables under row-level security (defence in depth: only the lead group has a policy)

@@ -83,7 +83,7 @@ def transcripts() -> TableValuedAlias:
         column("id", Integer), column("name", Text), column("label", Text),
         column("participant", Text), column("therapist", Text),
         column("session_number", Integer), column("session_date", Date),
-        column("source_name", Text), column("format", Text), column("media_path", Text),
+        column("source_name", Text), column("format", Text),
         column("preamble", Text), column("segment_count", Integer),
         column("imported_at", DateTime(timezone=True)), name="transcripts",
     )  # fmt: skip

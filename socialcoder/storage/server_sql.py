@@ -149,7 +149,6 @@ TRANSCRIPT_COLUMNS = (
     ("session_date", "date", "CASE WHEN b.blind THEN NULL ELSE t.session_date END"),
     ("source_name", "text", "CASE WHEN b.blind THEN '' ELSE t.source_name END::text"),
     ("format", "text", "t.format::text"),
-    ("media_path", "text", "CASE WHEN b.blind THEN NULL ELSE t.media_path END::text"),
     ("preamble", "text", "CASE WHEN b.blind THEN '' ELSE t.preamble END::text"),
     ("segment_count", "integer", "t.segment_count"),
     ("imported_at", "timestamptz", "CASE WHEN b.blind THEN NULL ELSE t.imported_at END"),

@@ -18,7 +18,7 @@ from socialcoder.services.settings import set_setting
 from socialcoder.services.study import open_study
 
 HIDDEN = ("name", "participant", "therapist", "session_number", "session_date",
-          "source_name", "media_path", "preamble", "imported_at", "content_hash")  # fmt: skip
+          "source_name", "preamble", "imported_at", "content_hash")  # fmt: skip
 
 
 @pytest.fixture
@@ -50,11 +50,11 @@ def test_what_the_coder_reads(lab) -> None:
     masked = lab.sql(
         "ana",
         "SELECT name, label, participant, therapist, session_number, session_date, "
-        "source_name, media_path, preamble, imported_at FROM sc_transcripts()",
+        "source_name, preamble, imported_at FROM sc_transcripts()",
     )
     assert len(masked) == 3
     for name, label, *rest in masked:
-        assert name == label and rest == [None, None, None, None, "", None, "", None]
+        assert name == label and rest == [None, None, None, None, "", "", None]
 
 
 def test_the_coder_cannot_turn_blinding_off(lab) -> None:
