@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from socialcoder.cli import common
     from socialcoder.cli.passphrase import CliPassphrases
-    from socialcoder.storage.keys import passphrase_source
+    from socialcoder.services.encryption import passphrase_source
 
     parser = build_parser()
     try:

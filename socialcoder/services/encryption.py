@@ -16,6 +16,25 @@ from socialcoder.errors import StudyError
 from socialcoder.services.audit_events import export_place, record_event, record_event_in
 from socialcoder.services.study import open_study
 from socialcoder.storage import conversion, db
+from socialcoder.storage.keys import (
+    PASSPHRASE_ENV,
+    KeyRequest,
+    PassphraseSource,
+    passphrase_source,
+    set_passphrase_source,
+)
+
+__all__ = [
+    "PASSPHRASE_ENV",
+    "EncryptionResult",
+    "KeyRequest",
+    "PassphraseSource",
+    "decrypt_copy",
+    "encrypt_study",
+    "passphrase_source",
+    "rekey_study",
+    "set_passphrase_source",
+]
 
 
 @dataclass(frozen=True, slots=True)
