@@ -25,6 +25,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from socialcoder.errors import StudyError
 from socialcoder.services.study import Study, now
 from socialcoder.storage.events_model import StudyEventRow
 from socialcoder.storage.models import AuditRow
@@ -115,6 +116,19 @@ def record_event_in(
         conn.execute(insert(StudyEventRow).values(**_row(kind, None, role, detail or {})))
 
 
+def _record_best_effort(study: Study, kind: str, **kwargs: Any) -> bool:
+    """Append an event unless the study cannot take it: a read-only file, or a coder's login
+    on a server study (which has no right to write study events; the server's own connection
+    log records logins)."""
+    if getattr(study, "login_coder", None) is not None:
+        return False
+    try:
+        record_event(study, kind, **kwargs)
+    except (DBAPIError, StudyError):
+        return False
+    return True
+
+
 def record_opened(
     study: Study, *, actor: str | None = None, role: str = "command", program: str = ""
 ) -> bool:
@@ -122,11 +136,7 @@ def record_opened(
     detail = {"program": program} if program else {}
     if actor is not None and role != "command":
         detail["login"] = os_user()
-    try:
-        record_event(study, "opened", actor=actor, role=role, detail=detail)
-    except DBAPIError:
-        return False
-    return True
+    return _record_best_effort(study, "opened", actor=actor, role=role, detail=detail)
 
 
 def export_place(path: str | Path | None) -> str:
