@@ -10,7 +10,6 @@ recorded).
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import json
 import os
@@ -150,8 +149,8 @@ def record_export(study: Study, what: str, where: str | Path | None, **facts: An
     """Record an export (best effort, like :func:`record_opened`); returns the note to show
     once when the study is encrypted and the exported file is not."""
     detail = {"what": what, "where": export_place(where), **facts}
-    with contextlib.suppress(DBAPIError):
-        record_event(study, "exported", detail=detail)
+    if getattr(study, "read_only", None) is None:  # a read-only study is exported, unrecorded
+        _record_best_effort(study, "exported", detail=detail)
     return unencrypted_note(study)
 
 
