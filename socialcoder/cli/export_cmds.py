@@ -43,6 +43,11 @@ def register(commands: Any) -> None:
         "--format", choices=(*FORMATS, "qdpx"), help="output format (default: from the extension)"
     )
     add_force_arg(p)
+    p.add_argument(
+        "--require-deidentified",
+        action="store_true",
+        help="refuse unless the study is a de-identified copy (made by `socialcoder deidentify`)",
+    )
 
     measures = commands.add_parser(
         "measures", help="Import session measures (questionnaire scores)."
@@ -111,6 +116,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     fmt = export_format(args.out, args.format)
     with study_of(args) as study:
+        if args.require_deidentified:
+            from socialcoder.services.deidentify_apply import require_deidentified
+
+            require_deidentified(study)
         if fmt == REFI:
             refi = export_refi(study, args.out, coders=args.coders, force=args.force)
             print(

@@ -167,6 +167,11 @@ def import_transcripts(
             progress(done, total * 2, f"reading {item.path.name}")
         transcript = item.parsed or read_transcript(item.path, speaker_map=item.speaker_map or None)
         parsed.append((item, transcript, item.name or item.path.stem))
+    for item, _transcript, _name in parsed:
+        if item.media_path:
+            from socialcoder.services.deidentify_media import check_recording
+
+            check_recording(study, item.media_path)
     results = []
     with study.write() as session:  # checked and stored in one transaction
         _check_unique(session, parsed)

@@ -109,6 +109,31 @@ def copy_study(
     return Conversion(out, result[0], result[1], new is not None)
 
 
+def write_private_table(
+    path: Path, table: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]
+) -> None:
+    """A new SQLCipher database at ``path`` (which must not exist) holding one table of text
+    columns, encrypted with a new passphrase from the passphrase source (e.g. the mapping back
+    from a de-identified copy of an encrypted study)."""
+    if path.exists() or path.is_symlink():
+        raise StudyError("already exists; choose a new file name", source=str(path))
+    new = encryption.new_key(path, str(path))
+    tmp = _tmp_beside(path)
+    conn = encryption.connect(tmp, new, new=True)
+    try:
+        names = ", ".join(f'"{c}" TEXT NOT NULL' for c in columns)
+        conn.execute(f'CREATE TABLE "{table}" ({names})')
+        marks = ", ".join("?" for _ in columns)
+        conn.executemany(f'INSERT INTO "{table}" VALUES ({marks})', rows)
+        conn.commit()
+        conn.close()
+        _publish_new(tmp, path)
+    except BaseException:
+        conn.close()
+        _remove(tmp)
+        raise
+
+
 # --- the steps ----------------------------------------------------------------------------------
 
 

@@ -33,6 +33,8 @@ TITLES = {
     "dashboard": "&Reliability dashboard",
     "review": "&Disagreement review",
     "calibration": "&Calibration",
+    "deidentify": "De-&identification",
+    "audit": "&Audit trail",
 }
 
 
