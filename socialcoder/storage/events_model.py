@@ -1,4 +1,4 @@
-"""Study-level audit events and the withdrawal guard (revision 0007).
+"""Study-level audit events and the withdrawal guard (revision 0009).
 
 ``study_events`` records what happened to the study as a whole, beside ``audit_log`` (which
 records every change to codes, memos and completion): opened (by whom, in which role, from
