@@ -14,8 +14,15 @@ Fixtures:
 ``target_study``    a fresh study (default codebook) at ``study_target``.
 ``target_sample``   the sample study at ``study_target``.
 ``dump``            ``dump(target) -> dict[str, list[tuple]]``: every table's rows, sorted, for
-                    "the study is unchanged" checks.
+                    "the study is unchanged" checks ('opened' study events left out: opening
+                    a study records who opened it).
 ``cli``             ``cli(*args) -> CliResult``: runs ``socialcoder.cli.main`` in process.
+``study_encryption`` ``"plain"`` here; ``tests/cli`` parametrises it over ``"plain"`` and
+                    ``"encrypted"``, so that every CLI test also runs on an encrypted study: the
+                    study fixtures above then copy SQLCipher templates (passphrase
+                    :data:`TEST_PASSPHRASE` in ``SOCIALCODER_PASSPHRASE``), ``socialcoder init``
+                    run in process encrypts, and PostgreSQL variants are skipped (encryption is
+                    for study files).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_transcripts"
 PG_ENV = "SOCIALCODER_TEST_PG_URL"
 PG_SKIP_REASON = "set SOCIALCODER_TEST_PG_URL to run against PostgreSQL"
+TEST_PASSPHRASE = "fictional test passphrase 7"
 
 pytest_plugins = ["pg_lab"]  # PostgreSQL databases and server-mode labs (tests/pg_lab.py)
 
@@ -89,28 +97,86 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"fresh": fresh, "sample": sample}
 
 
+@pytest.fixture(scope="session")
+def _encrypted_templates(
+    tmp_path_factory: pytest.TempPathFactory, _templates: dict[str, Path]
+) -> dict[str, Path]:
+    """The templates, encrypted with TEST_PASSPHRASE (made once, on first use)."""
+    from socialcoder.storage import conversion, keys
+
+    folder = tmp_path_factory.mktemp("encrypted-templates")
+    out = {}
+    with keys.passphrase_source(lambda _request: TEST_PASSPHRASE):
+        for name, plain in _templates.items():
+            out[name] = folder / plain.name
+            conversion.copy_study(plain, out[name], encrypt=True)
+    return out
+
+
 @pytest.fixture
-def study_path(tmp_path: Path, _templates: dict[str, Path]) -> Path:
+def test_passphrase() -> str:
+    return TEST_PASSPHRASE
+
+
+@pytest.fixture
+def raw_connect() -> Callable[[str | Path], object]:
+    """``raw_connect(path)``: a DBAPI connection to a study file without SocialCoder's engine,
+    plain (``sqlite3``) or encrypted with TEST_PASSPHRASE (``sqlcipher3``)."""
+
+    def connect(path: str | Path) -> object:
+        from socialcoder.storage import encryption, keys
+
+        path = Path(path)
+        if encryption.is_encrypted(path):
+            return encryption.connect(
+                path, keys.derive(TEST_PASSPHRASE, encryption.file_salt(path))
+            )
+        import sqlite3
+
+        return sqlite3.connect(path)
+
+    return connect
+
+
+@pytest.fixture
+def study_encryption() -> str:
+    """'plain' (tests/cli parametrises it over 'plain' and 'encrypted')."""
+    return "plain"
+
+
+@pytest.fixture
+def _study_templates(request: pytest.FixtureRequest, study_encryption: str) -> dict[str, Path]:
+    if study_encryption == "encrypted":
+        return request.getfixturevalue("_encrypted_templates")  # type: ignore[no-any-return]
+    return request.getfixturevalue("_templates")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def study_path(tmp_path: Path, _study_templates: dict[str, Path]) -> Path:
     """A fresh SQLite study with the default codebook (no coders, no transcripts)."""
     path = tmp_path / "fresh.scstudy"
-    shutil.copyfile(_templates["fresh"], path)
+    shutil.copyfile(_study_templates["fresh"], path)
     return path
 
 
 @pytest.fixture
-def sample_study(tmp_path: Path, _templates: dict[str, Path]) -> Path:
+def sample_study(tmp_path: Path, _study_templates: dict[str, Path]) -> Path:
     """A SQLite study with the three sample transcripts and the demo coders' codes."""
     path = tmp_path / "sample.scstudy"
-    shutil.copyfile(_templates["sample"], path)
+    shutil.copyfile(_study_templates["sample"], path)
     return path
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def study_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def study_target(
+    request: pytest.FixtureRequest, tmp_path: Path, study_encryption: str
+) -> Iterator[str]:
     """Where to put a study: an SQLite file path, or the URL of a fresh PostgreSQL database."""
     if request.param == "sqlite":
         yield str(tmp_path / "study.scstudy")
         return
+    if study_encryption == "encrypted":
+        pytest.skip("encryption is for study files, not PostgreSQL")
     admin_url = os.environ.get(PG_ENV)
     if not admin_url:
         pytest.skip(PG_SKIP_REASON)
@@ -128,22 +194,22 @@ def study_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def target_study(study_target: str, _templates: dict[str, Path]) -> str:
+def target_study(study_target: str, _study_templates: dict[str, Path]) -> str:
     """A fresh study with the default codebook at ``study_target``."""
     if "://" in study_target:
         _create(study_target, "fresh")
     else:
-        shutil.copyfile(_templates["fresh"], study_target)
+        shutil.copyfile(_study_templates["fresh"], study_target)
     return study_target
 
 
 @pytest.fixture
-def target_sample(study_target: str, _templates: dict[str, Path]) -> str:
+def target_sample(study_target: str, _study_templates: dict[str, Path]) -> str:
     """The sample study (three transcripts, demo codes) at ``study_target``."""
     if "://" in study_target:
         _build_sample(study_target)
     else:
-        shutil.copyfile(_templates["sample"], study_target)
+        shutil.copyfile(_study_templates["sample"], study_target)
     return study_target
 
 
@@ -158,7 +224,10 @@ def dump_tables(target: str | Path) -> dict[str, list[tuple[object, ...]]]:
             meta.reflect(conn)
             out = {}
             for name, table in sorted(meta.tables.items()):
-                rows = conn.execute(select(table)).all()
+                query = select(table)
+                if name == "study_events":  # opening a study records who opened it
+                    query = query.where(table.c.kind != "opened")
+                rows = conn.execute(query).all()
                 out[name] = sorted((tuple(r) for r in rows), key=repr)
         return out
     finally:

@@ -22,6 +22,7 @@ from socialcoder.cli import (
     lead_cmds,
     machine_cmds,
     media_cmds,
+    privacy_cmds,
     reliability_cmds,
     server_cmds,
     study_cmds,
@@ -38,6 +39,7 @@ COMMAND_MODULES = (
     lead_cmds,
     export_cmds,
     machine_cmds,
+    privacy_cmds,
     server_cmds,
     demo_cmd,
     desktop_cmd,
@@ -66,13 +68,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from socialcoder.cli import common
+    from socialcoder.cli.passphrase import CliPassphrases
+    from socialcoder.services.encryption import passphrase_source
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a one-line usage error (exit 2)
         return exc.code if isinstance(exc.code, int) else 2
+    common._noted.clear()
+    source = CliPassphrases(
+        file=getattr(args, "passphrase_file", None),
+        new_file=getattr(args, "new_passphrase_file", None),
+        rekey=args.command == "rekey",
+    )
     try:
-        return int(args.handler(args) or 0)
+        with passphrase_source(source):
+            return int(args.handler(args) or 0)
     except UserError as exc:
         print(f"socialcoder: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -7,7 +7,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from socialcoder.cli.common import add_force_arg, add_study_arg, command, number, study_of
+from socialcoder.cli.common import (
+    add_force_arg,
+    add_study_arg,
+    command,
+    note,
+    number,
+    study_of,
+)
 from socialcoder.cli.lead_cmds import register_coder_actions
 from socialcoder.cli.output import ProgressBar, print_json, table
 from socialcoder.domain.numbers import SEGMENT
@@ -209,13 +216,16 @@ def cmd_codes_import(args: argparse.Namespace) -> int:
 
 
 def cmd_codes_export(args: argparse.Namespace) -> int:
+    from socialcoder.services.audit_events import unencrypted_note
     from socialcoder.services.codes_csv import export_codes_csv
 
     with study_of(args) as study:
         summary = export_codes_csv(study, args.file, force=args.force)
+        encrypted_note = unencrypted_note(study)
     where = "standard output" if str(summary.path) == "-" else summary.path
     print(
         f"Wrote {summary.rows} row(s) to {where}",
         file=sys.stderr if summary.to_stream else sys.stdout,
     )
+    note(encrypted_note)
     return 0

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,31 @@ Handler = Callable[[argparse.Namespace], int | None]
 
 def add_study_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("study", metavar="STUDY", help="study file (.scstudy) or database URL")
+    add_passphrase_arg(parser)
+
+
+def add_passphrase_arg(parser: argparse.ArgumentParser) -> None:
+    """``--passphrase-file`` for encrypted studies (the passphrase itself is never an argument:
+    the process list would show it)."""
+    if any("--passphrase-file" in a.option_strings for a in parser._actions):
+        return
+    parser.add_argument(
+        "--passphrase-file",
+        type=Path,
+        metavar="FILE",
+        help="encrypted studies: read the passphrase from the first line of FILE "
+        "(or set SOCIALCODER_PASSPHRASE; otherwise it is asked for)",
+    )
+
+
+def add_new_passphrase_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--new-passphrase-file",
+        type=Path,
+        metavar="FILE",
+        help="the new passphrase, from the first line of FILE (or set "
+        "SOCIALCODER_NEW_PASSPHRASE; otherwise it is asked for twice)",
+    )
 
 
 def add_force_arg(parser: argparse.ArgumentParser) -> None:
@@ -24,8 +51,9 @@ def add_force_arg(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def study_of(args: argparse.Namespace) -> Study:
-    """Open the command's study, refusing before anything is read:
+@contextmanager
+def study_of(args: argparse.Namespace, *, record: bool = True) -> Iterator[Study]:
+    """The command's study, open for the block, refusing before anything is read:
 
     * on a server study, a coder's login may run only the commands registered with
       ``coder_ok=True`` (a coder's own work: code, memo, complete, show, transcripts, codebook
@@ -33,25 +61,41 @@ def study_of(args: argparse.Namespace) -> Study:
       it were the study);
     * on a read-only study (a read-only file, folder or mount), a command registered with
       ``writes=True`` (unless run with ``--dry-run``): it says so in one line.
-    """
-    study = open_study(args.study)
-    coder = study.login_coder
-    if coder is not None and not getattr(args, "coder_ok", False):
-        study.close()
-        raise UserError(
-            f"`socialcoder {args.sc_command}` needs a lead's login: this login belongs to coder "
-            f"{coder!r} and sees only that coder's own codes, memos and completions",
-            source=study.location,
-        )
-    wants_to_write = getattr(args, "writes", False) and not getattr(args, "dry_run", False)
-    if wants_to_write and study.read_only is not None:
-        study.close()
-        raise StudyError(
-            f"is read-only: {study.read_only}; nothing was changed (this command would change "
-            "the study; reading commands such as info, show, reliability and export work)",
-            source=study.location,
-        )
-    return study
+
+    When the block ends without an error, who used the study from where is recorded (an
+    'opened' study event, best effort: left out on a read-only study; a refused command leaves
+    the study file exactly as it was)."""
+    from socialcoder.services.audit_events import record_opened
+
+    with open_study(args.study) as study:
+        coder = study.login_coder
+        if coder is not None and not getattr(args, "coder_ok", False):
+            raise UserError(
+                f"`socialcoder {args.sc_command}` needs a lead's login: this login belongs to "
+                f"coder {coder!r} and sees only that coder's own codes, memos and completions",
+                source=study.location,
+            )
+        wants_to_write = getattr(args, "writes", False) and not getattr(args, "dry_run", False)
+        if wants_to_write and study.read_only is not None:
+            raise StudyError(
+                f"is read-only: {study.read_only}; nothing was changed (this command would "
+                "change the study; reading commands such as info, show, reliability and export "
+                "work)",
+                source=study.location,
+            )
+        yield study
+        if record and study.read_only is None:
+            record_opened(study, program=f"socialcoder {args.sc_command}")
+
+
+_noted: set[str] = set()
+
+
+def note(text: str | None) -> None:
+    """Print a note on stderr, once per command run (e.g. that exports are not encrypted)."""
+    if text and text not in _noted:
+        _noted.add(text)
+        print(f"socialcoder: {text}", file=sys.stderr)
 
 
 def number(limits: NumberRange) -> Callable[[str], Any]:

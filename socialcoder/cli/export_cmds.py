@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from socialcoder.cli.common import add_force_arg, add_study_arg, command, study_of
+from socialcoder.cli.common import add_force_arg, add_study_arg, command, note, study_of
 from socialcoder.cli.output import ProgressBar
 from socialcoder.domain.codebook import Role
 from socialcoder.export.names import FORMATS, LAYOUTS
@@ -43,6 +43,11 @@ def register(commands: Any) -> None:
         "--format", choices=(*FORMATS, "qdpx"), help="output format (default: from the extension)"
     )
     add_force_arg(p)
+    p.add_argument(
+        "--require-deidentified",
+        action="store_true",
+        help="refuse unless the study is a de-identified copy (made by `socialcoder deidentify`)",
+    )
 
     measures = commands.add_parser(
         "measures", help="Import session measures (questionnaire scores)."
@@ -106,10 +111,15 @@ def register(commands: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from socialcoder.services.audit_events import unencrypted_note
     from socialcoder.services.exporting import REFI, export_format, export_refi, export_table
 
     fmt = export_format(args.out, args.format)
     with study_of(args) as study:
+        if args.require_deidentified:
+            from socialcoder.services.deidentify_apply import require_deidentified
+
+            require_deidentified(study)
         if fmt == REFI:
             refi = export_refi(study, args.out, coders=args.coders, force=args.force)
             print(
@@ -123,6 +133,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                     f"  not written: {n} {reason}",
                     file=sys.stderr if refi.to_stream else sys.stdout,
                 )
+            note(unencrypted_note(study))
             return 0
         summary = export_table(
             study,
@@ -134,6 +145,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             force=args.force,
             progress=ProgressBar("Exporting"),
         )
+        encrypted_note = unencrypted_note(study)
     where = "standard output" if str(summary.path) == "-" else summary.path
     print(
         f"Wrote {summary.rows} row(s) x {summary.columns} column(s) ({summary.layout}, {summary.format}) "
@@ -145,6 +157,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             summary.final.sentence()[0].upper() + summary.final.sentence()[1:] + ".",
             file=sys.stderr if summary.to_stream else sys.stdout,
         )
+    note(encrypted_note)
     return 0
 
 

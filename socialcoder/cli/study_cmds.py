@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from socialcoder.cli.common import add_study_arg, command, study_of
+from socialcoder.cli.common import add_new_passphrase_arg, add_study_arg, command, study_of
 from socialcoder.cli.output import print_json, table
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH, codebook_to_dict
 from socialcoder.errors import StudyError
@@ -27,6 +27,13 @@ def register(commands: Any) -> None:
         help="codebook YAML file (default: the bundled socialization-to-the-model codebook)",
     )
     p.add_argument("--name", help="study name (default: the file name)")
+    p.add_argument(
+        "--encrypt",
+        action="store_true",
+        help="encrypt the study file (SQLCipher 4) with a new passphrase, asked for twice "
+        "(scripts: SOCIALCODER_PASSPHRASE or --passphrase-file)",
+    )
+    add_new_passphrase_arg(p)
 
     p = command(commands, "info", cmd_info, "Show what a study holds.")
     add_study_arg(p)
@@ -75,9 +82,15 @@ def register(commands: Any) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     codebook = args.codebook or DEFAULT_CODEBOOK_PATH
-    with create_study(args.study, codebook_path=codebook, name=args.name) as study:
+    with create_study(
+        args.study, codebook_path=codebook, name=args.name, encrypt=args.encrypt
+    ) as study:
         info = study.info()
     print(f"Created study {info.name!r} at {info.location}")
+    if args.encrypt:
+        print(
+            "Encrypted (SQLCipher 4): keep the passphrase safe; without it nobody can open the study."
+        )
     print(f"Codebook: {info.codebook_name} {info.codebook_version}")
     return 0
 

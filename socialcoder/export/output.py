@@ -10,7 +10,8 @@ Use it in two steps, so that a refusal comes before any work is done::
 
 * is a study or part of one (``protect``: the study file and its ``-wal``/``-shm``/``-journal``
   files; compared by path and by file identity, so symlinks and hard links are seen through),
-* is any SQLite database or SQLite write-ahead log (sniffed from the header), or is named
+* is any SQLite database or SQLite write-ahead log (sniffed from the header), looks like an
+  encrypted (SQLCipher) database (whole pages of random-looking bytes), or is named
   ``*.scstudy``,
 * exists and ``force`` is false, is a folder, or lies in a folder that does not exist,
 * is ``-`` (standard output) for a binary format (only :data:`TEXT_FORMATS` may go there).
@@ -57,6 +58,8 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 _WAL_MAGIC = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
 _STREAM_ROOTS = ("/dev/", "/proc/")
 _CHUNK = 1 << 20
+_CIPHER_PAGE = 4096  # SQLCipher 4's smallest file: one page
+_RANDOM_DISTINCT = 200  # random 1024 bytes show ~250 distinct values; text well under 100
 
 Mode = Literal["replace", "stream", "stdout"]
 
@@ -200,12 +203,32 @@ def _refuse_protected_fd(fd: int, protect: Iterable[str | Path]) -> None:
         _refuse_protected(Path(f"/dev/fd/{fd}"), info, protect, "standard output")
 
 
+def _looks_encrypted_database(path: Path, page: bytes) -> bool:
+    """An SQLCipher file (an encrypted study) has no header to sniff: it is whole pages of
+    random-looking bytes. Text, CSV, and the binary formats we write (zip, Parquet, SPSS, Stata)
+    have a recognisable start or far fewer distinct byte values in their first kilobyte."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return False
+    if size < _CIPHER_PAGE or size % 512 or len(page) < 1024:
+        return False
+    return len(set(page[:1024])) >= _RANDOM_DISTINCT
+
+
 def _refuse_database(path: Path, given: str) -> None:
     try:
         with path.open("rb") as fh:
-            head = fh.read(len(_SQLITE_HEADER))
+            page = fh.read(1024)
     except OSError:
         return  # unreadable: the write itself will say why if it fails
+    head = page[: len(_SQLITE_HEADER)]
+    if _looks_encrypted_database(path, page):
+        raise UserError(
+            "is an SQLite database by all appearances (an encrypted one, perhaps a study); "
+            "SocialCoder never writes an export over one: choose another file name",
+            source=given,
+        )
     if head == _SQLITE_HEADER:
         raise UserError(
             "is an SQLite database (perhaps a study); SocialCoder never writes an export over "

@@ -18,6 +18,7 @@ from socialcoder.gui.background import run_blocking
 from socialcoder.gui.dialogs import CoderDialog, run_dialog, show_error
 from socialcoder.gui.lead.workers import Report, Work
 from socialcoder.importers import SpeakerRole, parse_speaker_map
+from socialcoder.services.audit_events import record_opened
 from socialcoder.services.coders import add_coders, list_coders
 from socialcoder.services.server_target import needs_password
 from socialcoder.services.study import Study, create_study
@@ -93,6 +94,7 @@ def _attach(window: MainWindow, study: Study, coder: str | None, transcript: str
     if who is None:
         study.close()
         return False
+    record_opened(study, actor=who, role="coder", program="SocialCoder window")
     window.attach(study, who, transcript)
     return True
 
@@ -139,8 +141,18 @@ def new_study(window: MainWindow) -> None:
         return
     if not path.endswith(".scstudy") and "." not in Path(path).name:
         path += ".scstudy"
+    encrypt = (
+        QMessageBox.question(
+            window,
+            "New study",
+            "Encrypt the study file with a passphrase?\n\nAn encrypted study cannot be read "
+            "by anyone without the passphrase (exports are not encrypted).",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        )
+        == QMessageBox.StandardButton.Yes
+    )
     try:
-        study = create_study(path, codebook_path=codebook)
+        study = create_study(path, codebook_path=codebook, encrypt=encrypt)
     except UserError as exc:
         show_error(window, str(exc), "Cannot create the study")
         return

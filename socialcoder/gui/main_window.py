@@ -36,12 +36,14 @@ from socialcoder.gui.lead import integration as lead_ui
 from socialcoder.gui.media import files as media_files
 from socialcoder.gui.media.controller import MediaController
 from socialcoder.gui.panels import CodebookPanel, SessionPanel, TranscriptsPanel
+from socialcoder.gui.passphrase_dialog import GuiPassphrases
 from socialcoder.gui.read_only import ReadOnlyBanner
 from socialcoder.gui.refi_dialog import REFI_TIP, open_refi_import
 from socialcoder.gui.segment_delegate import SegmentDelegate
 from socialcoder.gui.server_dialog import SERVER_TIP, open_server_study
 from socialcoder.gui.views import FindBar, SegmentListView
 from socialcoder.gui.watch import StudyWatcher, watch_coder_window
+from socialcoder.services.encryption import set_passphrase_source
 from socialcoder.services.lead_support import assigned_first
 from socialcoder.services.queries import SegmentView, list_transcripts
 from socialcoder.services.study import Study
@@ -88,6 +90,9 @@ class MainWindow(QMainWindow):
         self.details_visible = self.settings.value("view/details", True, type=bool)
         self._zoom = int(self.settings.value("view/zoom", 0, type=int))
         self._apply_zoom()
+        # encrypted studies: passphrases are asked for in a dialog, kept in memory only
+        self.passphrases = GuiPassphrases(self)
+        set_passphrase_source(self.passphrases)
 
     # -- layout ------------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -627,4 +632,6 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.sync()
         self.close_study()
+        self.passphrases.forget()
+        set_passphrase_source(None)
         super().closeEvent(event)

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from socialcoder.export.output import prepare_output
+from socialcoder.services.audit_events import record_export
 from socialcoder.services.codes_import import COLUMNS, CodesImportSummary, import_codes_csv
 from socialcoder.services.study import Study
 from socialcoder.storage.models import (
@@ -74,4 +75,5 @@ def export_codes_csv(study: Study, path: str | Path, *, force: bool = False) -> 
         writer = csv.writer(fh)
         writer.writerow(COLUMNS)
         writer.writerows((t, "" if s is None else s, c, k, v, m) for t, s, c, k, v, m in rows)
+    record_export(study, "codes (csv)", out.path, rows=len(rows))
     return CodesExportSummary(out.path or Path("-"), len(rows), out.to_stream)

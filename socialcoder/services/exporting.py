@@ -24,6 +24,7 @@ from socialcoder.export.model import CONSENSUS, LAYOUTS, ExportTable, StudyData
 from socialcoder.export.output import Output, prepare_output
 from socialcoder.export.tables import build_table
 from socialcoder.export.writers import FORMATS, format_of, write_table
+from socialcoder.services.audit_events import record_export
 from socialcoder.services.measures import read_measures
 from socialcoder.services.refi_export import export_refi_project
 from socialcoder.services.study import Study
@@ -372,6 +373,14 @@ def export_table(
     if progress:
         progress(2, 2, "done")
     coders_out = tuple(dict.fromkeys(c for c in resolve_coders(study, coders)))
+    record_export(
+        study,
+        f"{layout} table ({fmt})",
+        out.path,
+        rows=len(table.frame),
+        with_text=with_text,
+        coders=list(coders_out),
+    )
     return ExportSummary(
         out.path or Path("-"),
         layout,
@@ -400,4 +409,8 @@ def export_refi(
         )
     out = check_output(study, path, REFI, force=force)
     chosen = resolve_coders(study, coders)
-    return export_refi_project(study, load_study_data(study, chosen, with_text=True), out)
+    summary = export_refi_project(study, load_study_data(study, chosen, with_text=True), out)
+    record_export(
+        study, "REFI-QDA project (qdpx)", out.path, sources=summary.sources, coders=list(chosen)
+    )
+    return summary

@@ -272,8 +272,10 @@ def attach_media(
     """Attach ``file`` as ``transcript``'s recording (replacing one attached before);
     returns (the new recording, the one it replaced). Times estimated from measured ones
     are worked out again, now that the recording's length is known."""
+    from socialcoder.services.deidentify_media import check_recording
     from socialcoder.services.media_timing import reestimate
 
+    check_recording(study, file)  # a de-identified copy takes bleeped recordings only
     media = prepare_media(file, progress)
     with study.write() as session:
         tid = transcript_id(session, transcript)

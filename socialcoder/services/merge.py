@@ -15,7 +15,10 @@ Rules:
   what it carries, never imported and never silently dropped;
 * a value the study's codebook does not allow is *rejected* and reported;
 * codes cleared or transcripts reopened in a copy are not propagated (merging only adds or
-  replaces; a deletion cannot be told apart from work done in the study after copying).
+  replaces; a deletion cannot be told apart from work done in the study after copying);
+* in a de-identified copy (``socialcoder deidentify``) memos were rewritten without a new
+  ``updated_at``: a memo that differs only so (same value, same ``updated_at``) is unchanged,
+  and the study keeps its original text.
 
 The whole merge (all copies) is one transaction; every change writes an audit entry with
 action ``merge`` and a reason naming the copy. The copies are only read.
@@ -322,6 +325,7 @@ def _apply_code(
     report: SourceReport,
     prefer_newer: bool,
     actor: str | None,
+    deidentified: bool = False,
 ) -> None:
     tid, tname = t.transcripts[c.transcript_hash]
     seg_id = None if c.segment is None else t.segments[(tid, c.segment)]
@@ -362,7 +366,9 @@ def _apply_code(
         t.codes[(cid, tid, seg_id, dim_id)] = row
         report.added["codes"] += 1
         old = None
-    elif (row.value, row.memo) == (c.value, c.memo):
+    elif (row.value, row.memo) == (c.value, c.memo) or (
+        deidentified and row.value == c.value and c.updated_at == _utc(row.updated_at)
+    ):
         report.unchanged["codes"] += 1
         return
     else:
@@ -404,7 +410,12 @@ def _apply_code(
 
 
 def _apply_memo(
-    t: _Target, m: CopyMemo, report: SourceReport, prefer_newer: bool, actor: str | None
+    t: _Target,
+    m: CopyMemo,
+    report: SourceReport,
+    prefer_newer: bool,
+    actor: str | None,
+    deidentified: bool = False,
 ) -> None:
     tid, tname = t.transcripts[m.transcript_hash]
     seg_id = t.segments[(tid, m.segment)]
@@ -416,7 +427,7 @@ def _apply_memo(
         t.memos[(cid, seg_id)] = row
         report.added["memos"] += 1
         old = None
-    elif row.text == m.text:
+    elif row.text == m.text or (deidentified and m.updated_at == _utc(row.updated_at)):
         report.unchanged["memos"] += 1
         return
     else:
@@ -495,10 +506,10 @@ def apply_copy(
 
     for c in sorted(snap.codes, key=lambda c: (c.transcript_hash, c.segment or 0, c.coder)):
         if matched(c.transcript_hash, c.segment, 0):
-            _apply_code(t, study, c, report, prefer_newer, actor)
+            _apply_code(t, study, c, report, prefer_newer, actor, snap.deidentified)
     for m in snap.memos:
         if matched(m.transcript_hash, m.segment, 1):
-            _apply_memo(t, m, report, prefer_newer, actor)
+            _apply_memo(t, m, report, prefer_newer, actor, snap.deidentified)
     for done in snap.completions:
         if matched(done.transcript_hash, None, 2):
             _apply_completion(t, done, report, actor)

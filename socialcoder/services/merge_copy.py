@@ -7,15 +7,17 @@ revision has are selected; the copy is neither upgraded nor changed). Shapes: se
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, inspect, select
 
 from socialcoder.errors import StudyError
 from socialcoder.services.study import Study, _sqlite_path_problem
 from socialcoder.storage import db, migrate
+from socialcoder.storage.events_model import StudyEventRow
 from socialcoder.storage.models import (
     CodebookVersionRow,
     CodeRow,
@@ -78,6 +80,7 @@ class CopySnapshot:
     codes: list[CopyCode]
     memos: list[CopyMemo]
     completions: list[CopyCompletion]
+    deidentified: bool = False  # a copy made by `socialcoder deidentify`
 
 
 def _copy_engine(study: Study, target: str | Path) -> tuple[Engine, str]:
@@ -158,6 +161,7 @@ def read_copy(study: Study, target: str | Path) -> CopySnapshot:
                 .join(SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id)
                 .join(TranscriptRow, TranscriptRow.id == SegmentRow.transcript_id)
             ).all()
+            deidentified = _is_deidentified_copy(c)
             completion_rows = c.execute(
                 select(CoderRow.name, TranscriptRow.content_hash, CompletionRow.completed_at)
                 .join(CoderRow, CoderRow.id == CompletionRow.coder_id)
@@ -178,4 +182,16 @@ def read_copy(study: Study, target: str | Path) -> CopySnapshot:
         codes=[CopyCode(*r[:7], _utc(r[7]), _utc(r[8])) for r in code_rows],
         memos=[CopyMemo(r[0], r[1], r[2], r[3], _utc(r[4])) for r in memo_rows],
         completions=[CopyCompletion(r[0], r[1], _utc(r[2])) for r in completion_rows],
+        deidentified=deidentified,
     )
+
+
+def _is_deidentified_copy(conn: Connection) -> bool:
+    """Whether the copy was made by ``socialcoder deidentify`` (its first study event says so;
+    copies older than study events have none)."""
+    if not inspect(conn).has_table("study_events"):
+        return False
+    details = conn.execute(
+        select(StudyEventRow.detail).where(StudyEventRow.kind == "deidentified")
+    ).scalars()
+    return any(json.loads(d or "{}").get("copy") is True for d in details)

@@ -56,7 +56,9 @@ CODER_READABLE = ("alembic_version", "study", "codebook_versions", "dimensions",
 #: tables under row-level security (defence in depth: only the lead group has a policy)
 SECRET = ("codes", "segment_memos", "completions", "assignments", "audit_log", "coders",
           "session_measures")  # fmt: skip
-READ_ONLY_FOR_LEADS = ("audit_log", "alembic_version")
+# audit_redactions: what lets a withdrawal delete audit entries; on a server only the owner
+# (who runs `socialcoder withdraw` there) may fill it
+READ_ONLY_FOR_LEADS = ("audit_log", "alembic_version", "audit_redactions")
 #: per-login settings in the study's database (a coder who leaves a transaction open, or
 #: waits for a lock, does not hold anyone up for long)
 ROLE_SETTINGS = {"lock_timeout": "10s", "idle_in_transaction_session_timeout": "60s"}

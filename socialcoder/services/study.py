@@ -24,7 +24,7 @@ from socialcoder.domain.limits import MEMO_MAX_CHARS
 from socialcoder.domain.settings import SETTINGS, render
 from socialcoder.errors import StudyError
 from socialcoder.export.output import study_files
-from socialcoder.storage import db, migrate, server_api
+from socialcoder.storage import db, encryption, migrate, server_api
 from socialcoder.storage.access import Access, sqlite_access
 from socialcoder.storage.models import (
     SESSION_UNIT,
@@ -80,6 +80,8 @@ class Study:
         self.location = db.describe(location)
         # why this study cannot be written (a read-only file or folder), or None
         self.read_only = read_only
+        # an SQLCipher file: exports from it are not encrypted, and say so
+        self.encrypted = db.is_encrypted(engine)
         # the study's own files (SQLite): an export must never be written over them
         self.files: tuple[Path, ...] = (
             () if db.is_url(location) else study_files(Path(location).expanduser().absolute())
@@ -267,16 +269,15 @@ def _parse_stored(source_yaml: str, source: str) -> Codebook:
 
 
 def _sqlite_path_problem(path: Path) -> str | None:
-    if not path.exists():
-        return "no such study file"
-    if path.is_dir():
-        return "is a folder, not a study file"
     try:
-        with path.open("rb") as fh:
-            header = fh.read(len(db.SQLITE_HEADER))
+        state = encryption.file_state(path)
     except OSError as exc:
         return f"cannot be read ({exc.strerror})"
-    if header != db.SQLITE_HEADER:
+    if state == "missing":
+        return "no such study file"
+    if state == "folder":
+        return "is a folder, not a study file"
+    if state in ("empty", "other"):
         return "is not a SocialCoder study (not an SQLite database)"
     return None
 
@@ -335,10 +336,16 @@ def codebook_sha(source_yaml: str) -> str:
 
 
 def create_study(
-    target: str | Path, *, codebook_path: Path, name: str | None = None, demo: bool = False
+    target: str | Path,
+    *,
+    codebook_path: Path,
+    name: str | None = None,
+    demo: bool = False,
+    encrypt: bool = False,
 ) -> Study:
     """Create a new study from a codebook file; never overwrites an existing study. ``demo``
-    marks the bundled sample study (see :mod:`socialcoder.services.demo`)."""
+    marks the bundled sample study (see :mod:`socialcoder.services.demo`); ``encrypt``: the
+    file is encrypted from the start (a new passphrase is asked for)."""
     label = db.describe(target)
     codebook = load_codebook(codebook_path)
     source_yaml = Path(codebook_path).read_text(encoding="utf-8-sig")
@@ -349,7 +356,7 @@ def create_study(
         if not path.parent.exists():
             raise StudyError(f"folder {path.parent} does not exist", source=label)
         name = name or path.stem
-    engine = db.make_engine(target)
+    engine = db.make_engine(target, encrypt=encrypt)
     try:
         with engine.connect() as conn:
             tables = set(inspect(conn).get_table_names())

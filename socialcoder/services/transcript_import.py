@@ -174,6 +174,9 @@ def import_transcripts(
         transcript = item.parsed or read_transcript(item.path, speaker_map=item.speaker_map or None)
         parsed.append((item, transcript, item.name or item.path.stem))
         if item.media is not None:
+            from socialcoder.services.deidentify_media import check_recording
+
+            check_recording(study, item.media)  # a de-identified copy takes bleeped recordings only
             media[done] = prepare_media(item.media)
     results = []
     with study.write() as session:  # checked and stored in one transaction

@@ -14,10 +14,14 @@ server study without server mode, or its owner before ``server setup``), ``audit
 a lead or the owner: plain tables, the database writes the audit log) or ``coder`` (server mode,
 a coder: her own rows only, through the study's functions; see :mod:`.server_sql`). Everything
 else is dialect-neutral SQLAlchemy.
+
+An encrypted study file (SQLCipher 4, see :mod:`socialcoder.storage.encryption`) gets the same
+engine, whose connections are keyed before anything else runs.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -30,11 +34,13 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
-from socialcoder.errors import UserError
+from socialcoder.errors import StudyError, UserError
+from socialcoder.storage import encryption
 from socialcoder.storage.access import Access, sqlite_access
+from socialcoder.storage.keys import Key
 from socialcoder.storage.server_sql import AUDIT_MARKER
 
-SQLITE_HEADER = b"SQLite format 3\x00"
+SQLITE_HEADER = encryption.SQLITE_HEADER
 PG_DRIVER = "postgresql+psycopg"
 WHAT_A_STUDY_IS = "a file (.scstudy) or a PostgreSQL URL (postgresql+psycopg://user@host/db)"
 BUSY_TIMEOUT_MS = 15_000
@@ -150,27 +156,80 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(target: str | Path, access: Access | None = None) -> Engine:
+_ENCRYPTED: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def sqlite_path(target: str | Path) -> Path | None:
+    """The file of an SQLite study (None for a server URL or an in-memory database)."""
+    url = to_url(target)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def make_engine(
+    target: str | Path, access: Access | None = None, *, encrypt: bool = False
+) -> Engine:
     """An engine for a study; SQLite gets its pragmas on every connection. An existing SQLite
     file that cannot be written here (see :mod:`socialcoder.storage.access`; ``access`` if
-    already known) is opened read-only, so that it can still be read."""
+    already known) is opened read-only, so that it can still be read. An encrypted study file
+    is opened with the passphrase from the passphrase source (see
+    :mod:`socialcoder.storage.keys`); ``encrypt`` creates a new file encrypted (a new
+    passphrase is asked for)."""
     url = to_url(target)
     if url.get_backend_name() != "sqlite":
+        if encrypt:
+            raise StudyError(
+                "only study files can be encrypted; a database server protects its data by "
+                "its own means (disk encryption, TLS, roles)",
+                source=describe(target),
+            )
         engine = create_engine(url, pool_pre_ping=True)
         if url.get_backend_name() == "postgresql":
             event.listen(engine, "connect", _pg_connect)
         return engine
-    path = url.database
-    if access is None and path and path != ":memory:" and Path(path).is_file():
+    path = sqlite_path(target)
+    state = encryption.file_state(path) if path is not None else "missing"
+    if encrypt and state not in ("missing", "empty"):
+        raise StudyError("already exists; SocialCoder never overwrites a study", source=str(path))
+    if access is None and path is not None and path.is_file():
         access = sqlite_access(path)
-    read_only = access is not None and access.read_only is not None
-    if read_only and access is not None and path:
-        query = {"uri": "true", **dict(access.uri)}
-        url = URL.create("sqlite+pysqlite", database="file:" + quote(path), query=query)
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-    event.listen(engine, "connect", partial(_sqlite_connect, read_only=read_only))
+    key = None
+    if path is not None and (encrypt or state == "encrypted"):
+        label = describe(target)
+        key = encryption.new_key(path, label) if encrypt else encryption.key_for_file(path, label)
+    read_only = access if access is not None and access.read_only is not None else None
+    return _sqlite_engine(url, path, key, read_only)
+
+
+def engine_for_file(path: Path, key: Key | None) -> Engine:
+    """An engine on a study file with a key already known (storage's own conversions)."""
+    return _sqlite_engine(to_url(path), path, key, None)
+
+
+def _sqlite_engine(
+    url: URL, path: Path | None, key: Key | None, read_only: Access | None
+) -> Engine:
+    """``read_only``: how a study that cannot be written is opened (SQLite URI options)."""
+    timeout = BUSY_TIMEOUT_MS / 1000
+    uri = dict(read_only.uri) if read_only is not None else {}
+    if key is not None and path is not None:
+        make = encryption.creator(path, key, timeout=timeout, uri=uri)
+        engine = create_engine(url, module=encryption.dbapi(), creator=make)
+        _ENCRYPTED.add(engine)
+    else:
+        if read_only is not None and path is not None:
+            query = {"uri": "true", **uri}
+            url = URL.create("sqlite+pysqlite", database="file:" + quote(str(path)), query=query)
+        engine = create_engine(url, connect_args={"timeout": timeout})
+    event.listen(engine, "connect", partial(_sqlite_connect, read_only=read_only is not None))
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def is_encrypted(engine: Engine) -> bool:
+    """True for an engine on an encrypted study file."""
+    return engine in _ENCRYPTED
 
 
 @contextmanager

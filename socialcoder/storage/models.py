@@ -208,7 +208,7 @@ class RecordingRow(Base):
     ``path`` is relative to the study file's folder (``/`` separators) when the file lies below
     it, else absolute as on the machine that attached it; ``sha256`` (of the whole file) and
     ``size_bytes`` find it again wherever it went (``media relink``, a coder's own media
-    folders). ``sha256`` is None only for a path stored before revision 0009 and not yet
+    folders). ``sha256`` is None only for a path stored before revision 0010 and not yet
     verified. ``excerpt_*``: the part of the recording this transcript codes (a recording
     coded without a transcript), with the seed when it was drawn at random."""
 

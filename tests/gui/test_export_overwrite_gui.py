@@ -49,7 +49,9 @@ def test_export_onto_the_study_is_refused_without_asking(  # type: ignore[no-unt
     assert "is the study itself" in texts[0] and "Replace" not in texts[0]
     assert dialog.isVisible() and dialog.run is None
     window.close_study()
-    assert sample_study.read_bytes() == data and dump(sample_study) == before
+    # opening the study in the window records who opened it (an 'opened' study event, which
+    # dump leaves out), so the file's bytes change; everything else must be as it was
+    assert sample_study.read_bytes()[:16] == data[:16] and dump(sample_study) == before
 
 
 def test_replacing_an_existing_file_is_asked_then_done(  # type: ignore[no-untyped-def]

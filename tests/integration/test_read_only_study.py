@@ -34,6 +34,8 @@ READS = [
     ("codes", "export", "{s}", "-"),
     ("export", "{s}", "{out}/long.csv"),
     ("export", "{s}", "{out}/project.qdpx"),
+    ("audit", "{s}", "--json"),
+    ("withdraw", "{s}", "P01", "--dry-run"),
 ]
 WRITES = [
     (
@@ -73,6 +75,8 @@ WRITES = [
     ),
     ("assign", "{s}", "--coders", "ana,ben", "--seed", "1"),
     ("codebook", "update", "{s}", str(REPO / "codebooks" / "socialization_to_model.yaml")),
+    ("withdraw", "{s}", "P01"),
+    ("deidentify", "{s}", "{out}/deidentified.scstudy"),
 ]
 
 

@@ -21,6 +21,7 @@ from socialcoder.errors import UserError
 from socialcoder.gui.dialogs import show_error
 from socialcoder.gui.lead.calibration_view import offer_calibration
 from socialcoder.gui.lead.workspace import PAGES, LeadWorkspace
+from socialcoder.services.audit_events import record_opened
 from socialcoder.services.settings import get_setting, set_setting
 from socialcoder.services.study import Study, open_study
 
@@ -32,6 +33,8 @@ TITLES = {
     "dashboard": "&Reliability dashboard",
     "review": "&Disagreement review",
     "calibration": "&Calibration",
+    "deidentify": "De-&identification",
+    "audit": "&Audit trail",
 }
 
 
@@ -121,6 +124,7 @@ def attach_lead(window: MainWindow, study: Study, name: str) -> bool:
         study.close()
         return False
     window.close_study()
+    record_opened(study, actor=name, role="lead", program="SocialCoder window")
     window.study, window.coder, window.role = study, None, "lead"
     window._remember(study.location)
     lead = LeadWorkspace(study, name, window.settings, window.stack)

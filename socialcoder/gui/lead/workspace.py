@@ -1,5 +1,5 @@
 """The study lead's workspace: progress & assignments, reliability dashboard, disagreement
-review and calibration, as tabs.
+review, calibration, de-identification and the audit trail, as tabs.
 
 It refreshes its views only when the study changed (e.g. a coder coding elsewhere on the shared
 file, or the lead's own assignment), as the coder's window does: a
@@ -26,14 +26,16 @@ from PySide6.QtWidgets import (
 
 from socialcoder.errors import UserError
 from socialcoder.gui.lead.assignments_view import AssignmentsView
+from socialcoder.gui.lead.audit_view import AuditView
 from socialcoder.gui.lead.calibration_view import CalibrationView
 from socialcoder.gui.lead.dashboard import Dashboard
+from socialcoder.gui.lead.deidentify_view import DeidentifyView
 from socialcoder.gui.lead.report import report_path, save_report
 from socialcoder.gui.lead.review import ReviewView
 from socialcoder.gui.watch import StudyWatcher
 from socialcoder.services.study import Study
 
-PAGES = ("assignments", "dashboard", "review", "calibration")
+PAGES = ("assignments", "dashboard", "review", "calibration", "deidentify", "audit")
 
 
 class LeadWorkspace(QTabWidget):
@@ -50,6 +52,8 @@ class LeadWorkspace(QTabWidget):
         self.dashboard = Dashboard(study, self)
         self.review = ReviewView(study, lead, self.undo_stack, self)
         self.calibration = CalibrationView(study, settings, self)
+        self.deidentify = DeidentifyView(study, self)
+        self.audit = AuditView(study, self)
         dash_page = QWidget(self)
         box = QVBoxLayout(dash_page)
         box.setContentsMargins(0, 0, 0, 0)
@@ -67,7 +71,9 @@ class LeadWorkspace(QTabWidget):
         self.addTab(dash_page, "Reliability dashboard")
         self.addTab(self.review, "Disagreement review")
         self.addTab(self.calibration, "Calibration")
-        for view in (self.assignments, self.review):
+        self.addTab(self.deidentify, "De-identification")
+        self.addTab(self.audit, "Audit trail")
+        for view in (self.assignments, self.review, self.deidentify):
             view.statusMessage.connect(self.statusMessage)
         self.currentChanged.connect(self._page_shown)
         self.watcher = StudyWatcher(study, None, self)
@@ -84,8 +90,8 @@ class LeadWorkspace(QTabWidget):
             and self.dashboard.job is None
         ):
             self.dashboard.start()
-        if PAGES[index] == "review":
-            self.review.table.setFocus()
+        if PAGES[index] in ("review", "deidentify"):
+            getattr(self, PAGES[index]).table.setFocus()
 
     def poll(self) -> bool:
         """Refresh the views now if the study's data changed; True if it had."""
@@ -95,6 +101,7 @@ class LeadWorkspace(QTabWidget):
         self.assignments.refresh()
         self.review.refresh()
         self.calibration.refresh()
+        self.audit.refresh()
         if self.dashboard.result is not None:
             self.dashboard.start()
         self.statusMessage.emit("The study changed: views refreshed.")

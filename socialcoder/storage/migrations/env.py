@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from socialcoder.storage import measures_model  # noqa: F401  (registers its table)
+from socialcoder.storage import events_model, measures_model  # noqa: F401  (registers tables)
 from socialcoder.storage.models import Base
 
 config = context.config

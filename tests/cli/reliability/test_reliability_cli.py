@@ -139,7 +139,7 @@ def sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_disagreements_consensus_and_adjudication(
-    sample: str, capsys: pytest.CaptureFixture[str]
+    sample: str, capsys: pytest.CaptureFixture[str], raw_connect
 ) -> None:
     out, _ = run(capsys, "disagreements", sample, "--dimension", "concordance", "--json")
     items = json.loads(out)
@@ -202,10 +202,11 @@ def test_disagreements_consensus_and_adjudication(
     assert all("consensus" not in d["coders"] for d in json.loads(out)["dimensions"])
 
     # The decision and its reason are in the audit log.
-    import sqlite3
-
-    with sqlite3.connect(sample) as con:
+    con = raw_connect(sample)
+    try:
         reasons = [r[0] for r in con.execute("SELECT reason FROM audit_log WHERE actor = 'lead'")]
+    finally:
+        con.close()
     assert "agrees with the rationale in his own words" in reasons
 
 

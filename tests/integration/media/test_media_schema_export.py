@@ -27,7 +27,7 @@ T0 = datetime(2024, 6, 1, tzinfo=UTC)
 
 def test_media_path_of_an_older_study_becomes_an_unverified_recording(study_target, tmp_path):
     engine = db.make_engine(study_target)
-    migrate.upgrade(engine, "0008")  # the revision before recordings
+    migrate.upgrade(engine, "0009")  # the revision before recordings
     with engine.begin() as c:
         c.execute(
             text(

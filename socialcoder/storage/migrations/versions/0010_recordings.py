@@ -1,7 +1,7 @@
 """recordings and estimated segment times
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-10
 
 * ``recordings``: a transcript's session recording by reference (path, file name, kind,
@@ -21,8 +21,8 @@ import posixpath
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,178 @@
+"""Study-level audit events: who opened the study, what was exported where, de-identified,
+encrypted, rekeyed, decrypted, merged, withdrawn (table ``study_events``, append-only).
+
+An event's ``detail`` is a small JSON object of facts (counts, file names, formats); it never
+holds a passphrase, transcript text, or what de-identification removed. ``opened`` events are
+recorded best effort: a study that cannot be written (a read-only file, a server login without
+the right) is still opened, and the event is left out (``record_opened`` says whether it was
+recorded).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from socialcoder.errors import StudyError
+from socialcoder.services.study import Study, now
+from socialcoder.storage.events_model import StudyEventRow
+from socialcoder.storage.models import AuditRow
+
+ENCRYPTED_EXPORT_NOTE = (
+    "note: the study is encrypted, but exported files are not; keep them where only the "
+    "people allowed to see them can read them"
+)
+ROLES = ("lead", "coder", "command")
+
+
+@dataclass(frozen=True, slots=True)
+class StudyEvent:
+    id: int
+    at: datetime
+    kind: str
+    actor: str
+    role: str
+    machine: str
+    detail: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "kind": self.kind,
+            "actor": self.actor,
+            "role": self.role,
+            "machine": self.machine,
+            "detail": self.detail,
+        }
+
+
+def machine_name() -> str:
+    """This computer's name (from the operating system; no network lookup)."""
+    return socket.gethostname() or "unknown"
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+
+
+def _row(kind: str, actor: str | None, role: str, detail: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "at": now(),
+        "kind": kind,
+        "actor": (actor or os_user())[:100],
+        "role": role,
+        "machine": machine_name()[:255],
+        "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+    }
+
+
+def add_event(
+    session: Session,
+    kind: str,
+    *,
+    actor: str | None = None,
+    role: str = "command",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append an event within the caller's transaction."""
+    session.execute(insert(StudyEventRow).values(**_row(kind, actor, role, detail or {})))
+
+
+def record_event(
+    study: Study,
+    kind: str,
+    *,
+    actor: str | None = None,
+    role: str = "command",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append an event in its own transaction."""
+    with study.write() as session:
+        add_event(session, kind, actor=actor, role=role, detail=detail)
+
+
+def record_event_in(
+    engine: Engine, kind: str, *, role: str = "command", detail: dict[str, Any] | None = None
+) -> None:
+    """Append an event to a study file that is not open as a :class:`Study` (a converted copy
+    before it replaces the study)."""
+    with engine.begin() as conn:
+        conn.execute(insert(StudyEventRow).values(**_row(kind, None, role, detail or {})))
+
+
+def _record_best_effort(study: Study, kind: str, **kwargs: Any) -> bool:
+    """Append an event unless the study cannot take it: a read-only file, or a coder's login
+    on a server study (which has no right to write study events; the server's own connection
+    log records logins)."""
+    if getattr(study, "login_coder", None) is not None:
+        return False
+    try:
+        record_event(study, kind, **kwargs)
+    except (DBAPIError, StudyError):
+        return False
+    return True
+
+
+def record_opened(
+    study: Study, *, actor: str | None = None, role: str = "command", program: str = ""
+) -> bool:
+    """Record who opened the study from where; False when the study cannot take it."""
+    detail = {"program": program} if program else {}
+    if actor is not None and role != "command":
+        detail["login"] = os_user()
+    return _record_best_effort(study, "opened", actor=actor, role=role, detail=detail)
+
+
+def export_place(path: str | Path | None) -> str:
+    """Where an export went, for the audit: an absolute path, or 'standard output'."""
+    if path is None or str(path) == "-":
+        return "standard output"
+    return os.path.abspath(path)
+
+
+def record_export(study: Study, what: str, where: str | Path | None, **facts: Any) -> str | None:
+    """Record an export (best effort, like :func:`record_opened`); returns the note to show
+    once when the study is encrypted and the exported file is not."""
+    detail = {"what": what, "where": export_place(where), **facts}
+    if getattr(study, "read_only", None) is None:  # a read-only study is exported, unrecorded
+        _record_best_effort(study, "exported", detail=detail)
+    return unencrypted_note(study)
+
+
+def unencrypted_note(study: Study) -> str | None:
+    """The note an export of an encrypted study shows once: its output is not encrypted."""
+    return ENCRYPTED_EXPORT_NOTE if study.encrypted else None
+
+
+def list_events(study: Study, *, kinds: tuple[str, ...] = ()) -> list[StudyEvent]:
+    stmt = select(StudyEventRow).order_by(StudyEventRow.id)
+    if kinds:
+        stmt = stmt.where(StudyEventRow.kind.in_(kinds))
+    with study.read() as session:
+        rows = session.scalars(stmt).all()
+        return [
+            StudyEvent(r.id, r.at, r.kind, r.actor, r.role, r.machine, json.loads(r.detail or "{}"))
+            for r in rows
+        ]
+
+
+def change_counts(study: Study) -> dict[str, int]:
+    """How many entries the code-change audit log holds, per action."""
+    with study.read() as session:
+        rows = session.execute(select(AuditRow.action, func.count()).group_by(AuditRow.action))
+        return dict(Counter({action: count for action, count in rows}))
