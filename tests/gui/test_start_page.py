@@ -135,9 +135,13 @@ def test_new_study_from_the_start_page(  # type: ignore[no-untyped-def]
     qtbot, window: MainWindow, tmp_path: Path, answer, monkeypatch
 ) -> None:
     path = tmp_path / "mine.scstudy"
-    monkeypatch.setattr(
-        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes)
-    )
+    def question(*a: object, **k: object) -> QMessageBox.StandardButton:
+        # the default codebook: yes; encrypt the new study: no (a passphrase dialog would wait)
+        if "Encrypt" in str(a[2]):
+            return QMessageBox.StandardButton.No
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
     monkeypatch.setattr(
         QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(path), ""))
     )
