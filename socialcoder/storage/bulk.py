@@ -10,12 +10,12 @@ works for SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import islice, repeat
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Dialect, Table, insert
 
 BATCH = 50_000
 
@@ -34,7 +34,7 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
     getter = itemgetter(*order)
     processed = []
     for i, key in enumerate(order):
-        processor = table.c[key].type._cached_bind_processor(dialect)
+        processor = _bind_processor(table, key, dialect)
         if processor is not None:
             processed.append((i, _cached(processor)))
     single = len(order) == 1
@@ -60,6 +60,12 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
     for start in range(0, len(rows), BATCH):
         connection.exec_driver_sql(sql, [convert(r) for r in rows[start : start + BATCH]])
     return len(rows)
+
+
+def _bind_processor(table: Table, key: str, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """The column type's bind processor for ``dialect`` (e.g. DateTime -> text on SQLite), through
+    the public ``TypeEngine.dialect_impl`` (SQLAlchemy caches the implementation per dialect)."""
+    return table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _cached(processor: Any) -> Any:
@@ -101,7 +107,7 @@ def bulk_insert_columns(
     prepared = []
     for key in order:
         value = columns[key]
-        processor = table.c[key].type._cached_bind_processor(dialect)
+        processor = _bind_processor(table, key, dialect)
         if isinstance(value, list):
             if processor is not None:
                 run = _cached(processor)
