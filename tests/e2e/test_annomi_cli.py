@@ -1,8 +1,8 @@
 """End to end with real data: AnnoMI's ten-annotator transcripts through the command line.
 
-AnnoMI (Wu et al., ICASSP 2022; public domain; see ../shared/data/annomi/README.md) has seven
-transcripts coded independently by all ten annotators. We write each transcript as a CSV
-transcript file, import it with `socialcoder import`, import the annotators' labels with
+AnnoMI (Wu et al., ICASSP 2022; public domain; the slice vendored under tests/data/annomi, see
+its README) has seven transcripts coded independently by all ten annotators. We write each
+transcript as a CSV transcript file, import it with `socialcoder import`, import the annotators' labels with
 `socialcoder codes import`, and ask `socialcoder reliability --json` for the agreement. The
 paper reports Fleiss' kappa 0.74 for the main therapist behaviour and 0.47 for the client
 talk type; the command line must reproduce both to their printed precision.
@@ -16,11 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from annomi_slice import MULTI, annotations
 
 from socialcoder.cli import main
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "annomi" / "AnnoMI-full.csv"
-MULTI = (7, 27, 55, 56, 66, 109, 130)
 
 CODEBOOK = """\
 name: AnnoMI labels (for tests)
@@ -40,9 +38,6 @@ dimensions:
     values: [change, neutral, sustain]
 """
 
-pytestmark = pytest.mark.skipif(not DATA.exists(), reason=f"AnnoMI data not found at {DATA}")
-
-
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     code = main(list(argv))
     out, err = capsys.readouterr()
@@ -52,7 +47,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
 
 @pytest.fixture(scope="module")
 def annomi() -> pd.DataFrame:
-    frame = pd.read_csv(DATA, keep_default_na=False)
+    frame = annotations()
     return frame[frame.transcript_id.isin(MULTI)]
 
 

@@ -1,6 +1,8 @@
 """A SIGKILL during a large codes import leaves the study as it was before or after the import,
 never between: the codes table holds none of the file's rows or all of them, and SQLite's
-integrity check passes. (SQLite-file specific: it watches the -wal file.)"""
+integrity check passes. At least one kill must land mid-import (the process had written to the
+-wal file and not committed), or the test proves nothing. (SQLite-file specific: it watches the
+-wal file.)"""
 
 from __future__ import annotations
 
@@ -109,6 +111,7 @@ def test_kill_leaves_none_or_all_rows(base, tmp_path: Path):
         shutil.copyfile(study, copy)
         runs[label] = (copy, when, _start(copy, codes), time.monotonic())
     killed: dict[str, str] = {}
+    wal_at_kill: dict[str, int] = {}
     deadline = time.monotonic() + 120
     while len(killed) < len(runs) and time.monotonic() < deadline:
         for label, (copy, when, proc, started) in runs.items():
@@ -119,6 +122,7 @@ def test_kill_leaves_none_or_all_rows(base, tmp_path: Path):
             elif when(copy, time.monotonic() - started):
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait()
+                wal_at_kill[label] = _wal_size(copy)
                 killed[label] = (
                     f"killed at {time.monotonic() - started:.1f} s, wal {_wal_size(copy)} bytes"
                 )
@@ -152,3 +156,7 @@ def test_kill_leaves_none_or_all_rows(base, tmp_path: Path):
     # killed while writing (not after the commit), so they must have left nothing
     for label, outcome in outcomes.items():
         assert outcome == 0 or "finished" in killed[label], (label, killed[label])
+    # and at least one kill landed mid-import: the process was writing (its -wal file had grown)
+    # and had not committed, so the test saw the 'none' side of 'none or all' at least once
+    mid_import = [label for label in runs if wal_at_kill.get(label, 0) > 0 and outcomes[label] == 0]
+    assert mid_import, killed

@@ -1,4 +1,5 @@
-"""The real AnnoMI corpus (133 transcripts, 9,699 utterances) through the CSV importer.
+"""Real AnnoMI transcripts through the CSV importer: the slice vendored under tests/data/annomi
+(eight transcripts, 523 utterances; public domain, see its README).
 
 Each transcript is written out as its own CSV file (speaker, text, start) and read back with
 read_transcript. AnnoMI has one malformed timestamp (``00:09:025``, transcript 38, utterance
@@ -12,20 +13,18 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from annomi_slice import utterances
 
 from socialcoder.domain.codebook import Role
 from socialcoder.errors import ImportFormatError
 from socialcoder.importers import read_transcript
 
-ANNOMI = Path("/work/shared/data/annomi/AnnoMI-simple.csv")
 ROLE = {"therapist": Role.THERAPIST, "client": Role.PATIENT}
-
-pytestmark = pytest.mark.skipif(not ANNOMI.exists(), reason="AnnoMI data not available")
 
 
 @pytest.fixture(scope="module")
 def annomi() -> pd.DataFrame:
-    df = pd.read_csv(ANNOMI, keep_default_na=False)
+    df = utterances()
     return df.sort_values(["transcript_id", "utterance_id"], kind="stable")
 
 
@@ -76,7 +75,7 @@ def test_all_annomi_transcripts(annomi, tmp_path):
             assert a.end == (b.start if b.start >= a.start else None)
         same_speaker_pairs += sum(a.role == b.role for a, b in itertools.pairwise(segments))
         total += len(segments)
-    assert annomi.transcript_id.nunique() == 133
-    assert total == 9699
-    # consecutive turns by the same speaker stay separate segments
-    assert same_speaker_pairs == 38
+    assert annomi.transcript_id.nunique() == 8
+    assert total == 523
+    # consecutive turns by the same speaker stay separate segments (two places in the slice)
+    assert same_speaker_pairs == 2

@@ -1,6 +1,7 @@
 """Reproduce the inter-annotator agreement published for AnnoMI (Wu et al., ICASSP 2022).
 
-Seven AnnoMI transcripts (ids 7, 27, 55, 56, 66, 109, 130) were coded by all ten annotators.
+Seven AnnoMI transcripts (ids 7, 27, 55, 56, 66, 109, 130) were coded by all ten annotators
+(vendored under tests/data/annomi; public domain, see its README).
 The paper reports Fleiss' kappa over them: 0.74 for the main therapist behaviour and 0.47 for
 the client talk type. Units are built as follows: one unit per utterance
 (transcript_id, utterance_id); therapist utterances only for ``main_therapist_behaviour``
@@ -11,18 +12,15 @@ other speaker's turns is not a category. Every annotator coded every unit (no mi
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
+from annomi_slice import MULTI
+from annomi_slice import annotations as read_annotations
 from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
 from socialcoder.reliability import summarize_dimension
-
-ANNOMI = Path(__file__).resolve().parents[4] / "shared" / "data" / "annomi" / "AnnoMI-full.csv"
-SHARED_TRANSCRIPTS = [7, 27, 55, 56, 66, 109, 130]
 
 DIMENSIONS = {
     "main_therapist_behaviour": (
@@ -37,10 +35,8 @@ DIMENSIONS = {
 
 @pytest.fixture(scope="module")
 def annotations() -> pd.DataFrame:
-    if not ANNOMI.exists():
-        pytest.skip(f"AnnoMI data not found at {ANNOMI}")
-    frame = pd.read_csv(ANNOMI, keep_default_na=False)
-    return frame[frame["transcript_id"].isin(SHARED_TRANSCRIPTS)]
+    frame = read_annotations()
+    return frame[frame["transcript_id"].isin(MULTI)]
 
 
 def _matrix(frame: pd.DataFrame, column: str, speaker: str, categories: list[str]) -> np.ndarray:
