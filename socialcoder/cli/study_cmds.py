@@ -9,10 +9,9 @@ from typing import Any
 from socialcoder.cli.common import add_new_passphrase_arg, add_study_arg, command, study_of
 from socialcoder.cli.output import print_json, table
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH, codebook_to_dict
-from socialcoder.errors import StudyError
 from socialcoder.services.codebook_update import codebook_history, update_codebook
-from socialcoder.services.study import create_study, open_study
-from socialcoder.storage import db, migrate
+from socialcoder.services.migration import migrate_study
+from socialcoder.services.study import create_study
 
 
 def register(commands: Any) -> None:
@@ -147,19 +146,11 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    engine = db.make_engine(args.study)
-    try:
-        with engine.connect() as conn:
-            state, revision = migrate.schema_state(conn)
-        if state is migrate.SchemaState.EMPTY:
-            raise StudyError("is not a SocialCoder study", source=db.describe(args.study))
-        if state is migrate.SchemaState.CURRENT:
-            print(f"{db.describe(args.study)} is up to date (schema {revision})")
-            return 0
-    finally:
-        engine.dispose()
-    with open_study(args.study, upgrade=True) as study:
-        print(f"Upgraded {study.location} from schema {revision} to {study.info().schema_revision}")
+    done = migrate_study(args.study)
+    if done.upgraded:
+        print(f"Upgraded {done.location} from schema {done.before} to {done.after}")
+    else:
+        print(f"{done.location} is up to date (schema {done.after})")
     return 0
 
 

@@ -70,7 +70,7 @@ def open_study(window: MainWindow, target: str, coder: str | None, transcript: s
     """Open ``target`` and attach it; a server URL whose password was hidden (from the recent
     list) opens the server dialog instead, to ask for the password (returns False then)."""
     if needs_password(target):
-        server_dialog.open_server_study(window, target)
+        server_dialog.open_server_study(window, target, attach=lambda s: attach_study(window, s))
         return False
     try:
         study = open_study_service(target)

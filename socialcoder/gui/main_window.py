@@ -169,7 +169,11 @@ class MainWindow(QMainWindow):
         )
         self._action(m, "&Open study…", lambda: file_actions.choose_study(self), "Ctrl+O")
         self.server_action = self._action(
-            m, "Open &server study…", lambda: open_server_study(self), "", SERVER_TIP
+            m,
+            "Open &server study…",
+            lambda: open_server_study(self, attach=lambda s: file_actions.attach_study(self, s)),
+            "",
+            SERVER_TIP,
         )
         self.recent_menu = m.addMenu("Recent studies")
         self.recent_menu.aboutToShow.connect(self._fill_recent)

@@ -11,6 +11,7 @@ study) is shown as one readable line and the dialog stays open. The URL rules an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
@@ -38,9 +39,12 @@ SERVER_TIP = "Open a study kept on a PostgreSQL server (the password is never sa
 class ServerDialog(QDialog):
     """URL and password; ``Open`` connects in the background (see the module doc)."""
 
-    def __init__(self, window: MainWindow, url: str = "") -> None:
+    def __init__(
+        self, window: MainWindow, url: str = "", *, attach: Callable[[Study], None]
+    ) -> None:
         super().__init__(window)
         self.window_ = window
+        self.attach = attach  # puts the opened study into the window (gui/file_actions.py)
         self.setObjectName("server_dialog")
         self.setWindowTitle("Open a study on a server")
         self.study: Study | None = None
@@ -114,15 +118,16 @@ class ServerDialog(QDialog):
         self.study = study
         self.password.clear()
         self.accept()
-        from socialcoder.gui import file_actions  # here: file_actions imports this module
-
-        file_actions.attach_study(self.window_, study)
+        self.attach(study)
 
 
-def open_server_study(window: MainWindow, url: str = "") -> ServerDialog:
-    """Show the dialog (non-blocking, window-modal), prefilled with ``url`` minus password."""
+def open_server_study(
+    window: MainWindow, url: str = "", *, attach: Callable[[Study], None]
+) -> ServerDialog:
+    """Show the dialog (non-blocking, window-modal), prefilled with ``url`` minus password;
+    ``attach`` receives the study once it is open."""
     for old in window.findChildren(ServerDialog):
         old.deleteLater()
-    dialog = ServerDialog(window, url)
+    dialog = ServerDialog(window, url, attach=attach)
     dialog.open()
     return dialog
