@@ -129,7 +129,7 @@ def command(
     """Register a subcommand; ``coder_ok`` lets a coder's login run it, ``writes`` says that it
     changes the study (refused on a read-only one); see :func:`study_of`."""
     parser: argparse.ArgumentParser = commands.add_parser(
-        name, help=help_text, description=help_text, **kwargs
+        name, help=help_text.replace("%", "%%"), description=help_text, **kwargs
     )
     command_name = " ".join(parser.prog.split()[1:])
     parser.set_defaults(handler=handler, coder_ok=coder_ok, writes=writes, sc_command=command_name)

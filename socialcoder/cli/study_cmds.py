@@ -8,8 +8,6 @@ from typing import Any
 
 from socialcoder.cli.common import add_new_passphrase_arg, add_study_arg, command, study_of
 from socialcoder.cli.output import print_json, table
-from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH, codebook_to_dict
-from socialcoder.services.codebook_update import codebook_history, update_codebook
 from socialcoder.services.migration import migrate_study
 from socialcoder.services.study import create_study
 
@@ -80,6 +78,8 @@ def register(commands: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+
     codebook = args.codebook or DEFAULT_CODEBOOK_PATH
     with create_study(
         args.study, codebook_path=codebook, name=args.name, encrypt=args.encrypt
@@ -155,6 +155,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_codebook_show(args: argparse.Namespace) -> int:
+    from socialcoder.codebooks import codebook_to_dict
+
     with study_of(args) as study:
         codebook = study.codebook
     if args.json:
@@ -178,6 +180,8 @@ def cmd_codebook_show(args: argparse.Namespace) -> int:
 
 
 def cmd_codebook_update(args: argparse.Namespace) -> int:
+    from socialcoder.services.codebook_update import update_codebook
+
     with study_of(args) as study:
         result = update_codebook(study, args.file, allow_reorder=args.allow_reorder)
     print(f"Codebook updated from version {result.old_version} to {result.new_version}.")
@@ -193,6 +197,8 @@ def cmd_codebook_update(args: argparse.Namespace) -> int:
 
 
 def cmd_codebook_history(args: argparse.Namespace) -> int:
+    from socialcoder.services.codebook_update import codebook_history
+
     with study_of(args) as study:
         versions = codebook_history(study)
     if args.json:

@@ -17,10 +17,12 @@ from socialcoder.services.coding import transcript_id, transcripts_source
 from socialcoder.services.study import CONSENSUS, Study
 from socialcoder.storage import server_api
 from socialcoder.storage.models import (
+    SESSION_UNIT,
     AssignmentRow,
     CodeRow,
     CoderRow,
     CompletionRow,
+    DimensionRoleRow,
     DimensionRow,
     SegmentMemoRow,
     SegmentRow,
@@ -157,7 +159,15 @@ class TranscriptView:
 
 
 def _codable_roles(study: Study) -> list[str]:
-    return sorted({r.value for d in study.codebook.segment_dimensions() for r in d.applies_to})
+    """The speaker roles some segment-level dimension of the current codebook applies to, from
+    the codebook's mirror in the database (reading them costs the same whatever the codebook's
+    size; parsing a 10,000-dimension codebook takes seconds)."""
+    with study.read() as session:
+        return sorted(
+            session.scalars(
+                select(DimensionRoleRow.role).distinct().where(DimensionRoleRow.role != SESSION_UNIT)
+            )
+        )
 
 
 def _sources(connection: Connection) -> tuple[FromClause, FromClause, FromClause]:

@@ -18,7 +18,6 @@ from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from socialcoder import __version__
-from socialcoder.codebooks import load_codebook, parse_codebook
 from socialcoder.domain.codebook import Codebook, Dimension, Unit
 from socialcoder.domain.limits import MEMO_MAX_CHARS
 from socialcoder.domain.settings import SETTINGS, render
@@ -86,10 +85,12 @@ class Study:
         self.files: tuple[Path, ...] = (
             () if db.is_url(location) else study_files(Path(location).expanduser().absolute())
         )
-        self.codebook: Codebook
         self.codebook_version_id: int
-        self.dims: dict[str, DimensionIds] = {}
         self.name = ""
+        # the codebook (of version codebook_version_id) and its dimensions' ids, parsed on
+        # first use: opening a study costs the same whatever the codebook's size
+        self._codebook: Codebook | None = None
+        self._dims: dict[str, DimensionIds] | None = None
         #: the coder whose login this is, on a server study in server mode (else None): such
         #: a login reads and writes only that coder's own work (see services/server.py)
         self.login_coder: str | None = None
@@ -100,17 +101,39 @@ class Study:
                 self.login_coder = server_api.me(connection)[1]
 
     def reload_codebook(self) -> None:
+        """Take the study's newest codebook version (parsed when first used)."""
         with self.read() as session:
-            row = session.scalars(
-                select(CodebookVersionRow).order_by(CodebookVersionRow.id.desc()).limit(1)
+            self.codebook_version_id = session.scalars(
+                select(CodebookVersionRow.id).order_by(CodebookVersionRow.id.desc()).limit(1)
             ).one()
-            self.codebook = _parse_stored(row.source_yaml, f"{self.location} (codebook)")
-            self.codebook_version_id = row.id
-            ids = {r.key: (r.id, r.enumerated) for r in session.scalars(select(DimensionRow))}
             self.name = session.scalars(select(StudyRow.name)).one()
-        self.dims = {
-            d.key: DimensionIds(ids[d.key][0], ids[d.key][1], d) for d in self.codebook.dimensions
-        }
+        self._codebook = None
+        self._dims = None
+
+    @property
+    def codebook(self) -> Codebook:
+        """The codebook of version :attr:`codebook_version_id`."""
+        if self._codebook is None:
+            with self.read() as session:
+                source_yaml = session.scalars(
+                    select(CodebookVersionRow.source_yaml).where(
+                        CodebookVersionRow.id == self.codebook_version_id
+                    )
+                ).one()
+            self._codebook = _parse_stored(source_yaml, f"{self.location} (codebook)")
+        return self._codebook
+
+    @property
+    def dims(self) -> dict[str, DimensionIds]:
+        """The codebook's dimensions by key, with their database ids."""
+        if self._dims is None:
+            codebook = self.codebook
+            with self.read() as session:
+                ids = {r.key: (r.id, r.enumerated) for r in session.scalars(select(DimensionRow))}
+            self._dims = {
+                d.key: DimensionIds(ids[d.key][0], ids[d.key][1], d) for d in codebook.dimensions
+            }
+        return self._dims
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -132,12 +155,14 @@ class Study:
         with self.read() as session:
             row = session.get(StudyRow, 1)
             assert row is not None
+            version = session.get(CodebookVersionRow, self.codebook_version_id)
+            assert version is not None
             revision = migrate.current_revision(session.connection()) or ""
         return StudyInfo(
             name=row.name,
             location=self.location,
-            codebook_name=self.codebook.name,
-            codebook_version=self.codebook.version,
+            codebook_name=version.name,
+            codebook_version=version.version,
             created_at=row.created_at,
             schema_revision=revision,
             demo=row.demo,
@@ -265,6 +290,8 @@ def retry_transient(
 def _parse_stored(source_yaml: str, source: str) -> Codebook:
     """A stored codebook, parsed once per process (Codebook is immutable; parsing YAML costs
     ~0.1 s, which every command and every test would otherwise pay when opening a study)."""
+    from socialcoder.codebooks import parse_codebook
+
     return parse_codebook(source_yaml, source=source, window_keys=False)
 
 
@@ -346,6 +373,8 @@ def create_study(
     """Create a new study from a codebook file; never overwrites an existing study. ``demo``
     marks the bundled sample study (see :mod:`socialcoder.services.demo`); ``encrypt``: the
     file is encrypted from the start (a new passphrase is asked for)."""
+    from socialcoder.codebooks import load_codebook
+
     label = db.describe(target)
     codebook = load_codebook(codebook_path)
     source_yaml = Path(codebook_path).read_text(encoding="utf-8-sig")

@@ -220,3 +220,11 @@ def test_upgrade_keeps_an_existing_study_unblinded_and_labels_it(study_target):
                 )
     finally:
         engine.dispose()
+
+
+def test_the_revision_chain_read_without_alembic_is_alembics():
+    # opening a study reads the revisions from the files without importing Alembic
+    script = migrate.ScriptDirectory.from_config(migrate.alembic_config())
+    walked = [rev.revision for rev in script.walk_revisions()][::-1]
+    assert list(migrate.revision_chain()) == walked
+    assert migrate.head_revision() == script.get_current_head()

@@ -1,0 +1,83 @@
+"""The command line loads only what a command needs (issue #14: start-up).
+
+What a process imported is read from ``sys.modules`` in a fresh interpreter: a correctness
+check that later work cannot silently make ``--version`` or ``info`` load pandas, SQLAlchemy
+or Qt (the speed itself is measured in benchmarks/, never here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from socialcoder.cli import COMMAND_MODULES, COMMANDS, Parser, build_parser, main
+
+REPO = Path(__file__).resolve().parents[2]
+HEAVY = ("pandas", "numpy", "scipy", "PySide6", "matplotlib", "pyarrow", "openpyxl")
+SCHEMA_TOOLS = ("alembic", "pydantic", "yaml")
+
+
+def imported_by(code: str) -> set[str]:
+    """The top-level packages a fresh interpreter has imported after running ``code``."""
+    probe = f"import sys\n{code}\nprint(__import__('json').dumps(sorted(sys.modules)))"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return {name.split(".")[0] for name in json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+def test_importing_the_command_line_loads_no_database_data_or_qt_library():
+    loaded = imported_by("import socialcoder.cli")
+    assert not loaded & {*HEAVY, *SCHEMA_TOOLS, "sqlalchemy"}
+
+
+def test_version_loads_no_database_data_or_qt_library():
+    loaded = imported_by("from socialcoder.cli import main\nassert main(['--version']) == 0")
+    assert not loaded & {*HEAVY, *SCHEMA_TOOLS, "sqlalchemy"}
+
+
+def test_info_loads_the_database_library_only(sample_study: Path):
+    loaded = imported_by(
+        f"from socialcoder.cli import main\nassert main(['info', {str(sample_study)!r}]) == 0"
+    )
+    assert "sqlalchemy" in loaded
+    # no data or Qt library, no migration tool, and the codebook is not parsed (YAML, pydantic)
+    assert not loaded & {*HEAVY, *SCHEMA_TOOLS}
+
+
+def test_the_command_table_names_what_each_module_registers():
+    for module_name in COMMAND_MODULES:
+        parser = Parser(prog="socialcoder")
+        commands = parser.add_subparsers()
+        module = __import__(f"socialcoder.cli.{module_name}", fromlist=["register"])
+        module.register(commands)
+        assert {c for c, m in COMMANDS.items() if m == module_name} == set(commands.choices)
+
+
+def test_a_command_line_builds_only_its_own_command():
+    only_info = build_parser(["info", "x.scstudy"])
+    subcommands = next(a for a in only_info._actions if a.dest == "command")
+    assert set(subcommands.choices) == {c for c, m in COMMANDS.items() if m == "study_cmds"}
+    every = build_parser()
+    subcommands = next(a for a in every._actions if a.dest == "command")
+    assert list(subcommands.choices) == list(COMMANDS)
+
+
+def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]):
+    # a help text with '95% interval' once broke `socialcoder --help` (argparse % formatting)
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in COMMANDS)
+    assert "Judge a trainee" in out  # the help that holds "95% interval"
+
+
+def test_unknown_command_is_one_line_naming_the_commands(capsys: pytest.CaptureFixture[str]):
+    assert main(["no-such-command"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "invalid choice" in err and "reliability" in err
