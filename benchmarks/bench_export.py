@@ -49,7 +49,7 @@ WORDS = [
 ]
 
 
-def build_study(path: Path) -> None:
+def build_study(path: Path, transcripts: int = TRANSCRIPTS) -> None:
     from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
     from socialcoder.services.coders import add_coders
     from socialcoder.services.codes_csv import import_codes_csv
@@ -61,7 +61,7 @@ def build_study(path: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         items = []
-        for t in range(TRANSCRIPTS):
+        for t in range(transcripts):
             lines = [f"Generated fictional benchmark transcript {t}."]
             for i in range(TURNS):
                 words = " ".join(rng.choice(WORDS) for _ in range(12))
@@ -73,7 +73,7 @@ def build_study(path: Path) -> None:
         with codes.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(("transcript", "segment", "coder", "dimension", "value", "memo"))
-            for t in range(TRANSCRIPTS):
+            for t in range(transcripts):
                 for coder in CODERS:
                     writer.writerow(
                         (f"b{t:04d}", "", coder, "goal_agreement", rng.randint(1, 7), "")
@@ -100,15 +100,17 @@ def build_study(path: Path) -> None:
 
 
 def run_case(case: str, study_path: Path) -> None:
+    """``export-FMT`` / ``pandas-FMT`` (long table), ``export-wide-FMT`` (wide table)."""
     from socialcoder.services.exporting import build_export_table, export_table
     from socialcoder.services.study import open_study
 
     with tempfile.TemporaryDirectory() as tmp, open_study(study_path) as study:
-        ext = "csv" if case.endswith("csv") else "parquet"
-        out = Path(tmp) / f"long.{ext}"
+        ext = case.rsplit("-", 1)[1]
+        layout = "wide" if "-wide-" in case else "long"
+        out = Path(tmp) / f"{layout}.{ext}"
         if case.startswith("export"):
             started = time.perf_counter()
-            summary = export_table(study, out, layout="long")
+            summary = export_table(study, out, layout=layout)
             elapsed = time.perf_counter() - started
             rows = summary.rows
         else:
@@ -124,7 +126,23 @@ def run_case(case: str, study_path: Path) -> None:
         print(
             f"{case:15s} {rows:>9,} rows  {elapsed:7.2f} s  peak RSS {peak:7.0f} MB  ({out.stat().st_size / 2**20:.0f} MB file)"
         )
-        print(f"RESULT {case} {elapsed:.4f}")
+        print(f"RESULT {case} {elapsed:.4f} {peak:.1f}")
+
+
+def case_seconds_and_peak(case: str, study_path: Path) -> tuple[float, float]:
+    """Seconds and peak memory (MB) of one case, in a fresh process."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--study", str(study_path), "--case", case],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in result.stdout.splitlines() if x.startswith("RESULT"))
+    return float(line.split()[2]), float(line.split()[3])
+
+
+def case_seconds(case: str, study_path: Path) -> float:
+    return case_seconds_and_peak(case, study_path)[0]
 
 
 def main() -> None:

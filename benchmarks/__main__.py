@@ -1,0 +1,211 @@
+"""Every speed target of issue #14 in one run: ``python -m benchmarks``.
+
+    python -m benchmarks                 # sizes that fit a shared 2-core machine in a few minutes
+    python -m benchmarks --full          # the issue's sizes (10,000 dimensions, 500,000 segments, ...)
+    python -m benchmarks --only startup,reliability
+
+Each figure is measured beside its anchor in the same run (a whole process is timed from
+outside, the median of several runs), and one table is printed: figure, anchor, ratio, target,
+and whether it is met (or by how much it is missed). The coding window, the big transcript and
+PostgreSQL concurrency have their own scripts (bench_gui.py, bench_concurrency.py): run them
+beside this one; see benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+ENV.pop("PYTHONDONTWRITEBYTECODE", None)  # a user's installation has its bytecode cached
+
+
+@dataclass(frozen=True)
+class Figure:
+    what: str
+    value: float
+    unit: str
+    anchor: str  # what the figure is compared with, measured in the same run
+    anchor_value: float | None
+    target: str
+    met: bool
+    miss: str = ""  # by how much it missed
+
+    @property
+    def ratio(self) -> str:
+        if self.anchor_value in (None, 0):
+            return "-"
+        return f"{self.value / self.anchor_value:.2f}"
+
+
+def whole_process(argv: Sequence[str], runs: int) -> float:
+    """Median wall time of ``argv`` as a whole process (after one warm-up run). The median CPU
+    time (user + system) is printed beside it: on a shared machine it varies less."""
+    times, cpu = [], []
+    for i in range(runs + 1):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        subprocess.run(argv, env=ENV, check=True, capture_output=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if i:
+            times.append(time.perf_counter() - started)
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    print(f"    {' '.join(argv[-2:])}: median wall {statistics.median(times):.3f} s, "
+          f"CPU {statistics.median(cpu):.3f} s", flush=True)
+    return statistics.median(times)
+
+
+def timed_with_peak(argv: Sequence[str]) -> tuple[float, float]:
+    """Wall seconds and peak memory (MB, GNU time's maximum resident set) of one process."""
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as out:
+        started = time.perf_counter()
+        subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", out.name, *argv],
+            env=ENV,
+            check=True,
+            capture_output=True,
+        )
+        seconds = time.perf_counter() - started
+        return seconds, int(out.read().split()[-1]) / 1024
+
+
+def at_most(what: str, value: float, unit: str, limit: float, anchor: str = "-",
+            anchor_value: float | None = None, target: str = "") -> Figure:
+    met = value <= limit
+    miss = "" if met else f"MISSED by {value / limit:.2f}x"
+    return Figure(what, value, unit, anchor, anchor_value, target or f"<= {limit:g} {unit}",
+                  met, miss)
+
+
+SOCIALCODER = [sys.executable, "-m", "socialcoder"]
+
+
+def startup(folder: Path, full: bool, runs: int) -> list[Figure]:
+    from bench_codebook import build_wide_study
+
+    sample = folder / "sample.scstudy"
+    subprocess.run([*SOCIALCODER, "demo", "--no-gui", "--path", str(sample)], env=ENV,
+                   check=True, capture_output=True)
+    wide = build_wide_study(folder, 10_000 if full else 2_000)
+    bare = whole_process([sys.executable, "-c", "pass"], runs)
+    version = whole_process([*SOCIALCODER, "--version"], runs)
+    info = whole_process([*SOCIALCODER, "info", str(sample)], runs)
+    info_wide = whole_process([*SOCIALCODER, "info", str(wide.path)], runs)
+    anchor = "python -c pass"
+    return [
+        at_most("socialcoder --version (process)", version, "s", 0.3, anchor, bare),
+        at_most("socialcoder info STUDY (process)", info, "s", 0.3, anchor, bare),
+        Figure(f"info, {wide.dimensions:,}-dimension codebook", info_wide, "s",
+               "info on the sample study", info, "ratio <= 1.25",
+               info_wide <= 1.25 * info,
+               "" if info_wide <= 1.25 * info else f"MISSED by {info_wide / info / 1.25:.2f}x"),
+    ]
+
+
+def codes_import(folder: Path, full: bool, runs: int) -> list[Figure]:
+    from bench_import import measure_import
+
+    transcripts = 400 if full else 40
+    rate, raw_rate, rows = measure_import(folder, transcripts, 500)
+    met = rate >= 100_000 or rate >= raw_rate / 3
+    return [Figure(f"codes import, {rows:,} rows", rate, "rows/s",
+                   "sqlite3 executemany, same rows and tables", raw_rate,
+                   ">= 100,000/s or >= 1/3 anchor", met,
+                   "" if met else f"MISSED by {min(100_000, raw_rate / 3) / rate:.2f}x")]
+
+
+def reliability(folder: Path, full: bool, runs: int) -> list[Figure]:
+    import bench_reliability
+
+    segments = 500_000 if full else 100_000
+    study = bench_reliability.build(folder, segments)
+    package = bench_reliability.child("package", study)
+    seconds, peak = timed_with_peak([*SOCIALCODER, "reliability", str(study), "--json"])
+    limit = float(package["seconds"]) / 2  # type: ignore[arg-type]
+    return [
+        at_most(f"reliability, 3 coders x {segments:,} (process)", seconds, "s", limit,
+                "krippendorff.alpha call alone", float(package["seconds"]),  # type: ignore[arg-type]
+                "<= 0.5 x anchor"),
+        at_most("reliability, peak memory", peak, "MB", 300.0),
+    ]
+
+
+def export(folder: Path, full: bool, runs: int) -> list[Figure]:
+    import bench_export
+
+    transcripts = bench_export.TRANSCRIPTS if full else 60
+    study = folder / "export.scstudy"
+    bench_export.build_study(study, transcripts=transcripts)
+    figures = []
+    for fmt in ("csv", "parquet"):
+        ours = bench_export.case_seconds(f"export-{fmt}", study)
+        pandas = bench_export.case_seconds(f"pandas-{fmt}", study)
+        figures.append(at_most(f"export long {fmt}", ours, "s", 1.5 * pandas,
+                               f"pandas writing the same frame ({fmt})", pandas,
+                               "<= 1.5 x anchor"))
+    csv_wide = bench_export.case_seconds("export-wide-csv", study)
+    xlsx, peak = bench_export.case_seconds_and_peak("export-wide-xlsx", study)
+    figures.append(at_most("export wide xlsx", xlsx, "s", 2 * csv_wide,
+                           "export of the same wide table to CSV", csv_wide, "<= 2 x anchor"))
+    figures.append(at_most("export wide xlsx, peak memory", peak, "MB", 500.0))
+    return figures
+
+
+SECTIONS: dict[str, Callable[[Path, bool, int], list[Figure]]] = {
+    "startup": startup,
+    "import": codes_import,
+    "reliability": reliability,
+    "export": export,
+}
+
+
+def print_table(figures: list[Figure]) -> None:
+    header = ("figure", "value", "anchor", "anchor value", "ratio", "target", "result")
+    rows = [
+        (f.what, f"{f.value:,.3g} {f.unit}", f.anchor,
+         "-" if f.anchor_value is None else f"{f.anchor_value:,.3g}", f.ratio, f.target,
+         "met" if f.met else f.miss)
+        for f in figures
+    ]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="the issue's sizes (slow)")
+    parser.add_argument("--only", help=f"comma-separated sections of: {', '.join(SECTIONS)}")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per start-up figure")
+    args = parser.parse_args(argv)
+    chosen = args.only.split(",") if args.only else list(SECTIONS)
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    figures: list[Figure] = []
+    print(f"{time.strftime('%Y-%m-%d %H:%M')} UTC, {os.cpu_count()} CPUs, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}; {'full' if args.full else 'quick'} sizes")
+    for name in chosen:
+        with tempfile.TemporaryDirectory(prefix=f"sc-bench-{name}-") as tmp:
+            started = time.perf_counter()
+            figures += SECTIONS[name](Path(tmp), args.full, args.runs)
+            print(f"  {name}: {time.perf_counter() - started:.0f} s", flush=True)
+    print()
+    print_table(figures)
+    return 0 if all(f.met for f in figures) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
