@@ -219,6 +219,8 @@ def main() -> int:
         seeks.append(clock.nsecsElapsed() / 1e6)
         wait_for(app, lambda: len(buffers) >= 3, timeout=5)
     player.pause()
+    player.qt.setAudioBufferOutput(None)  # detach the probe before the player is replaced
+    app.processEvents()
     print(
         f"seek to a chosen turn while playing, until its first audio reaches the output: "
         f"p50 {statistics.median(seeks):.0f} ms, p95 {percentile(seeks, 0.95):.0f} ms (target < 100 ms)"

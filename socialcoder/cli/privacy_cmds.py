@@ -68,6 +68,13 @@ def register(commands: Any) -> None:
         "no = replace, yes = keep), applied when it does",
     )
     p.add_argument(
+        "--nlp-model",
+        metavar="NAME",
+        help="also find names with a spaCy pipeline already installed on this machine: 'auto' "
+        "(the first installed), a package name (en_core_web_sm) or a folder; never downloaded, "
+        "no network",
+    )
+    p.add_argument(
         "--mapping",
         type=Path,
         metavar="FILE",
@@ -160,6 +167,7 @@ def cmd_deidentify(args: argparse.Namespace) -> int:
         review_file=args.review,
         mapping_file=args.mapping,
         month_first=args.month_first,
+        nlp_model=args.nlp_model,
     )
     if isinstance(result, ReviewWritten):
         print(

@@ -27,6 +27,7 @@ from sqlalchemy import select
 
 from socialcoder.errors import UserError
 from socialcoder.export.output import prepare_output
+from socialcoder.services.deidentify_nlp import NlpModel
 from socialcoder.services.deidentify_rules import (
     ROLE_WORDS,
     NameLists,
@@ -150,12 +151,18 @@ def find_candidates(
     names_file: Path | None = None,
     month_first: bool = False,
     seed: int | None = None,
+    nlp: NlpModel | None = None,
 ) -> Plan:
-    """Every candidate in the study with its proposed replacement (see the module doc)."""
+    """Every candidate in the study with its proposed replacement (see the module doc).
+    ``nlp``: a locally installed model (:mod:`.deidentify_nlp`) whose names are added to the
+    lists."""
     persons, participant_of = study_names(study)
     listed = read_names_file(names_file)
     texts = sources(study)
     cued = set().union(*(names_from_cues(s.text) for s in texts)) if texts else set()
+    if nlp is not None:
+        for kind, found in nlp.names(s.text for s in texts).items():
+            listed[kind] |= {n for n in found if n.casefold() not in ROLE_WORDS}
     names = NameLists(
         persons=frozenset(persons | listed["PERSON"] | cued),
         places=frozenset(listed["PLACE"]),

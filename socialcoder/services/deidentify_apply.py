@@ -50,6 +50,7 @@ from socialcoder.services.deidentify import (
     read_review,
     write_review,
 )
+from socialcoder.services.deidentify_nlp import load_model
 from socialcoder.services.deidentify_rules import (
     ROLE_WORDS,
     NameLists,
@@ -105,13 +106,17 @@ def deidentify(
     month_first: bool = False,
     seed: int | None = None,
     decisions: Sequence[Candidate] | None = None,
+    nlp_model: str | None = None,
 ) -> ReviewWritten | DeidentifyResult:
     """Write the review file (when ``review_file`` does not exist yet) or the de-identified
     copy at ``out`` (see the module docs). ``decisions``: the lead's decisions made in the
-    window (instead of a review file)."""
+    window (instead of a review file). ``nlp_model``: a locally installed spaCy pipeline
+    (``auto``, a package name or a folder; see :mod:`.deidentify_nlp`) that finds more names."""
     if db.is_url(target):
         raise StudyError(
-            "de-identified copies are made from study files", source=db.describe(target)
+            "de-identified copies are made from study files, not from a study on a server "
+            "(the copy is rewritten before it is published, which needs a study file)",
+            source=db.describe(target),
         )
     source, destination = Path(target).expanduser(), Path(out).expanduser()
     with open_study(source) as study:
@@ -122,7 +127,10 @@ def deidentify(
                 source=study.location,
             )
         encrypted = study.encrypted
-        plan = find_candidates(study, names_file=names_file, month_first=month_first, seed=seed)
+        nlp = load_model(nlp_model) if nlp_model else None
+        plan = find_candidates(
+            study, names_file=names_file, month_first=month_first, seed=seed, nlp=nlp
+        )
         if review_file is not None and not Path(review_file).exists():
             path = write_review(plan.candidates, Path(review_file))
             undecided = sum(c.keep == "?" for c in plan.candidates)
@@ -153,6 +161,7 @@ def deidentify(
                 "made_copy": export_place(destination),
                 "replaced": dict(rewrite.counts),
                 "kept_by_review": kept,
+                "nlp_model": nlp.name if nlp else None,
                 "mapping": export_place(mapping) if mapping else None,
             },
         )

@@ -22,19 +22,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import FromClause
 
 from socialcoder.errors import StudyError, UserError
 from socialcoder.media.hashing import Progress as HashProgress
 from socialcoder.media.hashing import file_sha256
 from socialcoder.media.probe import MEDIA_KINDS, MediaInfo, probe
 from socialcoder.services import media_local
-from socialcoder.services.coding import transcript_id
+from socialcoder.services.coding import transcript_id, transcripts_source
 from socialcoder.services.study import Study, now
-from socialcoder.storage.models import RecordingRow, TranscriptRow
+from socialcoder.storage import server_api
+from socialcoder.storage.models import RecordingRow
 
 Cancelled = Callable[[], bool]
 
@@ -55,7 +57,7 @@ class Recording:
     sha256: str | None
     excerpt: tuple[float, float] | None
     excerpt_seed: int | None
-    attached_at: datetime
+    attached_at: datetime | None  # None: masked for a blinded coder
     without_transcript: bool = False  # a recording coded straight from listening
 
     @property
@@ -188,7 +190,7 @@ def search_by_content(
 
 
 # -- reading -----------------------------------------------------------------------------------
-def _recording(row: RecordingRow, transcript: str, fmt: str = "") -> Recording:
+def _recording(row: RecordingRow | Row[Any], transcript: str, fmt: str = "") -> Recording:
     excerpt = (
         (row.excerpt_start_s, row.excerpt_end_s)
         if row.excerpt_start_s is not None and row.excerpt_end_s is not None
@@ -196,7 +198,9 @@ def _recording(row: RecordingRow, transcript: str, fmt: str = "") -> Recording:
     )
     return Recording(
         transcript=transcript,
-        path=row.path,
+        # a coder's login on a server learns no stored path (her machine finds the file
+        # in its own media folders by content)
+        path=getattr(row, "path", ""),
         file_name=row.file_name,
         kind=row.kind,
         format=row.format,
@@ -210,33 +214,50 @@ def _recording(row: RecordingRow, transcript: str, fmt: str = "") -> Recording:
     )
 
 
+def _readable(session: Session) -> FromClause:
+    """``recordings`` as this login may read it: the table, or for a coder's login on a lab
+    server the study's function (her assigned transcripts' recordings, by content only)."""
+    if server_api.is_coder(session.connection()):
+        return server_api.my_recordings()
+    return RecordingRow.__table__
+
+
 def recordings(study: Study) -> list[Recording]:
-    """Every transcript's recording, by transcript name."""
+    """Every transcript's recording, by transcript name (for a coder's login on a lab server:
+    those of her assigned transcripts, by their masked labels when the study is blinded)."""
     with study.read() as session:
+        r = _readable(session)
+        t = transcripts_source(session.connection())
         rows = session.execute(
-            select(RecordingRow, TranscriptRow.name, TranscriptRow.format)
-            .join(TranscriptRow, TranscriptRow.id == RecordingRow.transcript_id)
-            .order_by(TranscriptRow.name)
+            select(r, t.c.name.label("transcript_name"), t.c.format.label("transcript_format"))
+            .join(t, t.c.id == r.c.transcript_id)
+            .order_by(t.c.name)
         ).all()
-        return [_recording(row, name, fmt) for row, name, fmt in rows]
+        return [_recording(row, row.transcript_name, row.transcript_format) for row in rows]
 
 
 def recording_of(study: Study, transcript: str) -> Recording | None:
-    """``transcript``'s recording, or None. A coder's login on a lab server may not read
-    recordings (their paths name sessions, which blinding hides): UserError saying so."""
-    try:
-        with study.read() as session:
-            tid = transcript_id(session, transcript)
-            row = session.get(RecordingRow, tid)
-            t = session.get(TranscriptRow, tid)
-            fmt = t.format if t is not None else ""
-            return _recording(row, transcript, fmt) if row is not None else None
-    except DBAPIError as exc:
-        if "permission denied" not in str(exc.orig).lower():
-            raise
-        raise UserError(
-            "recordings cannot be read with a coder's login on this server (not yet supported)"
-        ) from None
+    """``transcript``'s recording, or None. A coder's login on a lab server reads only the
+    recordings of transcripts assigned to her (UserError for another transcript's)."""
+    with study.read() as session:
+        tid = transcript_id(session, transcript)
+        r = _readable(session)
+        t = transcripts_source(session.connection())
+        row = session.execute(
+            select(r, t.c.format.label("transcript_format"))
+            .join(t, t.c.id == r.c.transcript_id)
+            .where(r.c.transcript_id == tid)
+        ).one_or_none()
+        if row is None and server_api.is_coder(session.connection()):
+            assigned = server_api.my_assignments()
+            if session.execute(
+                select(assigned.c.transcript_id).where(assigned.c.transcript_id == tid)
+            ).first() is None:
+                raise UserError(
+                    f"{transcript}: recordings are given to a coder's login for the "
+                    "transcripts assigned to her only"
+                )
+        return _recording(row, transcript, row.transcript_format) if row is not None else None
 
 
 # -- writing -----------------------------------------------------------------------------------
@@ -320,6 +341,8 @@ def set_duration(study: Study, transcript: str, seconds: float) -> bool:
     if not seconds > 0:
         return False
     with study.write() as session:
+        if server_api.is_coder(session.connection()):
+            return False  # the lead's to store (a coder's login does not write recordings)
         row = session.get(RecordingRow, transcript_id(session, transcript))
         if row is None or row.duration_s is not None:
             return False

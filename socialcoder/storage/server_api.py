@@ -9,7 +9,18 @@ stand for (without ``id``: a coder sees no row ids, whose gaps would count other
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Date, DateTime, Integer, Text, column, func, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Text,
+    column,
+    func,
+    text,
+)
 from sqlalchemy.sql.selectable import TableValuedAlias
 
 from socialcoder.storage import db
@@ -86,6 +97,19 @@ def transcripts() -> TableValuedAlias:
         column("source_name", Text), column("format", Text),
         column("preamble", Text), column("segment_count", Integer),
         column("imported_at", DateTime(timezone=True)), name="transcripts",
+    )  # fmt: skip
+
+
+def my_recordings() -> TableValuedAlias:
+    """The recordings of the caller's assigned transcripts, by content only (no stored path;
+    file name and time of attaching masked when the study is blinded)."""
+    return func.sc_recordings().table_valued(
+        column("transcript_id", Integer), column("file_name", Text), column("kind", Text),
+        column("format", Text), column("size_bytes", BigInteger),
+        column("duration_s", Float), column("sha256", Text),
+        column("excerpt_start_s", Float), column("excerpt_end_s", Float),
+        column("excerpt_seed", BigInteger), column("attached_at", DateTime(timezone=True)),
+        name="recordings",
     )  # fmt: skip
 
 

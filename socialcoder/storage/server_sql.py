@@ -38,6 +38,7 @@ CODER_FUNCTIONS = (
     ("sc_my_assignments", ""),
     ("sc_my_changes", ""),
     ("sc_transcripts", ""),
+    ("sc_recordings", ""),
     ("sc_set_code", "integer, integer, integer, text, text, boolean"),
     ("sc_clear_code", "integer, integer, integer"),
     ("sc_set_memo", "integer, text"),
@@ -160,6 +161,33 @@ _READS["sc_transcripts"] = (
     "TABLE (" + ", ".join(f"{n} {t}" for n, t, _ in TRANSCRIPT_COLUMNS) + ")",
     "SELECT " + ", ".join(e for _, _, e in TRANSCRIPT_COLUMNS)
     + f" FROM public.transcripts t CROSS JOIN (SELECT {_BLIND} AS blind) b ORDER BY 2",
+)
+
+#: recordings as a coder may see them: those of the transcripts assigned to her, by content
+#: (size, duration, SHA-256: her machine finds its own copy in its media folders by hash),
+#: never the stored path (where the lead's machine keeps it; paths and folder names name
+#: sessions); with blinding on, the file name and the time of attaching are masked too.
+#: Coders hold no privilege on ``recordings`` itself.
+RECORDING_COLUMNS = (
+    ("transcript_id", "integer", "r.transcript_id"),
+    ("file_name", "text", "CASE WHEN b.blind THEN '' ELSE r.file_name END::text"),
+    ("kind", "text", "r.kind::text"),
+    ("format", "text", "r.format::text"),
+    ("size_bytes", "bigint", "r.size_bytes"),
+    ("duration_s", "double precision", "r.duration_s"),
+    ("sha256", "text", "r.sha256::text"),
+    ("excerpt_start_s", "double precision", "r.excerpt_start_s"),
+    ("excerpt_end_s", "double precision", "r.excerpt_end_s"),
+    ("excerpt_seed", "bigint", "r.excerpt_seed"),
+    ("attached_at", "timestamptz", "CASE WHEN b.blind THEN NULL ELSE r.attached_at END"),
+)
+_READS["sc_recordings"] = (
+    "",
+    "TABLE (" + ", ".join(f"{n} {t}" for n, t, _ in RECORDING_COLUMNS) + ")",
+    "SELECT " + ", ".join(e for _, _, e in RECORDING_COLUMNS)
+    + f" FROM public.recordings r CROSS JOIN (SELECT {_BLIND} AS blind) b"
+    " WHERE r.transcript_id IN (SELECT a.transcript_id FROM public.assignments a"
+    " WHERE a.coder_id = public.sc_my_coder()) ORDER BY 1",
 )
 
 

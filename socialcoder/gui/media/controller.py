@@ -187,20 +187,21 @@ class MediaController(QObject):
         self._close_media()
         self._generation += 1
         assert self.study is not None
+        why = f"{name}: no recording attached (File > Attach recording…)"
         try:
             rec = recording_of(self.study, name)
-        except UserError:
-            rec = None
+        except UserError as exc:
+            rec, why = None, str(exc)
         self.recording = rec
         self._segments_reset()
         if rec is None:
-            self.pane.title.setText(f"{name}: no recording attached (File > Attach recording…)")
+            self.pane.title.setText(why)
             self.dock.hide()
             self._show_state()
             return
         self.dock.show()
         self.pane.title.setText(
-            f"{rec.file_name} ({rec.kind})"
+            f"{rec.file_name or name} ({rec.kind})"
             + (" · coding without transcript" if rec.without_transcript else "")
         )
         self.pane.overview.set_span(rec.origin, rec.end)
