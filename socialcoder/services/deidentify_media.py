@@ -15,6 +15,7 @@ ffmpeg), bleep, then attach the WAV.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import wave
@@ -114,7 +115,7 @@ def bleep_wav(
             params = reader.getparams()
             frames = bytearray(reader.readframes(params.nframes))
     except (OSError, EOFError, wave.Error) as exc:
-        raise UserError(f"cannot read as a WAV recording: {exc}", source=source) from None
+        raise UserError(_not_wav(source, exc), source=source) from None
     width, channels, rate = params.sampwidth, params.nchannels, params.framerate
     seconds = 0.0
     for start, end in spans:
@@ -141,6 +142,23 @@ def bleep_wav(
         },
     )
     return BleepResult(target.path or out, len(spans), seconds, digest)
+
+
+def _not_wav(source: Path, exc: BaseException) -> str:
+    """Why ``source`` cannot be bleeped, in one line: only PCM WAV is (no new native
+    dependency); other formats are converted to WAV first."""
+    if isinstance(exc, OSError) and not isinstance(exc, EOFError) and not Path(source).is_file():
+        return f"cannot read the recording: {exc.strerror or exc}"
+    head = b""
+    with contextlib.suppress(OSError):
+        head = Path(source).read_bytes()[:12]
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return f"a WAV file SocialCoder cannot bleep ({exc}): only PCM WAV (8-32 bit) is bleeped"
+    fmt = Path(source).suffix.lstrip(".").lower() or "this format"
+    return (
+        f"only WAV recordings can be bleeped, not {fmt}: convert it to WAV first (for example "
+        "with sox or ffmpeg, where installed), bleep the WAV, then attach the bleeped WAV"
+    )
 
 
 def _cover(

@@ -334,3 +334,17 @@ def test_the_copy_keeps_no_reference_to_the_original_recording(
     assert b"Margaret_Hale" not in copy.read_bytes()
     refused = cli("media", "attach", copy, _fictional_in(copy), original)
     assert refused.code == 2 and "not a bleeped recording" in refused.err
+
+
+def test_a_recording_that_is_not_wav_is_refused_with_what_to_do(
+    cli, fictional: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Only WAV is bleeped (no new native dependency): an Opus file gets one line saying so
+    and how to go on; nothing is written."""
+    copy = _make_copy(cli, fictional, tmp_path)
+    opus = Path(__file__).parents[3] / "sample_transcripts" / "P02_session04.opus"
+    out = tmp_path / "bleeped.wav"
+    done = cli("bleep", copy, _fictional_in(copy), opus, out)
+    assert done.code == 2 and len(done.err.strip().splitlines()) == 1
+    assert "only WAV recordings can be bleeped, not opus" in done.err
+    assert "convert it to WAV first" in done.err and not out.exists()
