@@ -66,7 +66,7 @@ def register(commands: Any) -> None:
         "calibrate",
         cmd_calibrate,
         "Judge a trainee's coding of practice transcripts against a gold-standard coder: per "
-        "dimension kappa with its 95%% interval (pass when its lower end reaches the threshold), "
+        "dimension kappa with its 95% interval (pass when its lower end reaches the threshold), "
         "sensitivity and positive predictive value per value, and every difference.",
     )
     add_study_arg(p)
