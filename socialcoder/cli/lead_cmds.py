@@ -201,7 +201,7 @@ def _assign_design(study: Study, args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from socialcoder.services.calibration import calibrate
 
-    names = [t.strip() for t in args.transcripts.split(",") if t.strip()]
+    names = list(selection(args.transcripts) or ())
     with study_of(args) as study:
         result = calibrate(
             study,

@@ -27,8 +27,9 @@ GUIDE = (
 
 
 def _names(text: str | None) -> tuple[str, ...] | None:
-    items = tuple(x.strip() for x in (text or "").split(",") if x.strip())
-    return items or None
+    from socialcoder.domain.names import selection
+
+    return selection(text)  # comma-separated; "a,b" in double quotes is one name
 
 
 def _ci(ci: list[float] | None) -> str:

@@ -28,7 +28,7 @@ from socialcoder.domain.final import (
 
 CONSENSUS_LAYER = "consensus"
 _KEY = ["transcript_id", "_segment", "dimension"]
-_TAKEN = ["value", "value_numeric", "value_label", "memo", "codebook_version"]
+_TAKEN = ["value", "value_numeric", "value_label", "memo", "codebook_version", "implied"]
 
 
 def _none(values: pd.Series) -> list[str | None]:
@@ -84,6 +84,7 @@ def final_units(
     ]
     out = merged[columns].reset_index(drop=True)
     out["value_numeric"] = out["value_numeric"].astype("float64")
+    out["implied"] = out["implied"].fillna(False).astype(bool)
     return out
 
 

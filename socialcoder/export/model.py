@@ -27,7 +27,8 @@ class StudyData:
     * ``segments``: segment_id, transcript_id, segment (1-based int), role, speaker,
       start, end (float or NaN), text (str; may be empty when text was not read)
     * ``involved``: transcript_id, coder, completed (bool) - every (transcript, coder) pair of the
-      chosen coders that has codes, memos, a completion or an assignment
+      chosen coders that worked on it: codes, memos or a completion
+      (:func:`socialcoder.domain.rules.worked`; an assignment alone is no work)
     * ``codes``: transcript_id, segment_id (NaN for session-level codes), coder, dimension (key),
       value (canonical text), memo (str or None), codebook_version (str)
     * ``segment_memos``: segment_id, coder, segment_memo

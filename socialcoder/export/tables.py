@@ -2,14 +2,16 @@
 
 * ``long``: one row per applicable segment x coder x segment-level dimension, plus one row per
   transcript x coder x session-level dimension (``unit = "session"``, segment columns empty).
-  Only (transcript, coder) pairs the coder worked on are present. A binary dimension left
-  without a code on an applicable segment is ``0`` once the coder completed the transcript and
-  missing (empty) before; other dimensions without a code are missing.
+  Only (transcript, coder) pairs the coder worked on are present. A cell without a code takes
+  the completion rule (:mod:`socialcoder.domain.rules`): the dimension's empty value (binary
+  ``0``, nominal/ordinal ``empty_means``) once the coder completed the transcript, marked in
+  the ``implied`` column; missing before, and always missing on dimensions without one.
 * ``wide``: one row per segment (every segment of every transcript), a column per dimension x
   coder (``concordance__ana``), session-level ratings repeated on each row of their transcript,
   and ``memo__<coder>`` with the coder's memos on that segment.
 * ``sessions``: one row per transcript x coder with, per segment-level dimension, the count
-  present (binary) or coded (other scales), the applicable turns, the rate per 100 applicable
+  present (binary), coded with a value other than the empty value (nominal/ordinal with
+  ``empty_means``) or coded (other scales), the applicable turns, the rate per 100 applicable
   turns, the count per minute of the session coded (``minutes``: the recording or excerpt, else
   first to last turn time) and (ordinal: positions 0, 1, ...; interval/ratio) the mean; then
   the session-level ratings and the session measures.
@@ -25,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from socialcoder.domain.codebook import Codebook, Dimension, Scale, Unit
+from socialcoder.domain.rules import ROLE_NUMBERS, empty_value, implied_mask
 from socialcoder.export.final import (
     counts_by_transcript,
     final_involved,
@@ -53,7 +56,7 @@ SEGMENT_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 YES_NO: dict[float, str] = {0.0: "no", 1.0: "yes"}
 _FLAGS = ("start_estimated", "end_estimated")
-ROLE_LABELS: dict[float, str] = {1.0: "therapist", 2.0: "patient"}
+ROLE_LABELS: dict[float, str] = {float(n): r.value for r, n in ROLE_NUMBERS.items()}
 
 
 def numbers_of(dim: Dimension) -> dict[str, float]:
@@ -139,9 +142,10 @@ def _coded_units(data: StudyData) -> pd.DataFrame:
         roles = [r.value for r in dim.applies_to]
         part = segs.loc[segs["role"].isin(roles), ["segment_id", "transcript_id"]]
         parts.append(part.assign(dimension=dim.key))
-    involved = data.involved[["transcript_id", "coder", "completed"]]
+    # names as objects on both sides: an empty frame's column may be float64
+    involved = data.involved[["transcript_id", "coder", "completed"]].astype({"coder": object})
     code_cols = ["coder", "dimension", "value", "memo", "codebook_version"]
-    codes = data.codes
+    codes = data.codes.astype({"coder": object, "dimension": object})
     seg_codes = codes.loc[codes["segment_id"].notna(), ["segment_id", *code_cols]].astype(
         {"segment_id": "int64"}
     )
@@ -173,17 +177,34 @@ def _coded_units(data: StudyData) -> pd.DataFrame:
                 "memo",
                 "codebook_version",
                 "completed",
+                "implied",
             ]
         )
     core = pd.concat(frames, ignore_index=True)
-    binary = [d.key for d in seg_dims if d.scale is Scale.BINARY]
-    fill = core["value"].isna() & core["completed"].astype(bool) & core["dimension"].isin(binary)
-    core.loc[fill, "value"] = "0"
-    core.loc[fill, "codebook_version"] = data.codebook_version
+    apply_completion_rule(core, codebook, data.codebook_version)
     _add_numbers_and_labels(core, codebook)
     core["dimension"] = pd.Categorical(core["dimension"], categories=list(codebook.keys))
     core["coder"] = pd.Categorical(core["coder"], categories=list(data.coders))
     return core
+
+
+def empty_values(codebook: Codebook) -> dict[str, str]:
+    """Dimension key -> its empty value (:func:`socialcoder.domain.rules.empty_value`), for
+    the dimensions that have one."""
+    return {d.key: e for d in codebook.dimensions if (e := empty_value(d)) is not None}
+
+
+def apply_completion_rule(core: pd.DataFrame, codebook: Codebook, version: str) -> None:
+    """The completion rule (:mod:`socialcoder.domain.rules`) on coded units: a cell with no
+    code of a coder who completed the transcript takes its dimension's empty value, made with
+    the current codebook ``version``; adds the boolean column ``implied`` marking those."""
+    empties = empty_values(codebook)
+    has_code = core["value"].notna().to_numpy()
+    completed = core["completed"].astype(bool).to_numpy()
+    fill = implied_mask(has_code, completed) & core["dimension"].isin(list(empties)).to_numpy()
+    core.loc[fill, "value"] = core.loc[fill, "dimension"].map(empties)
+    core.loc[fill, "codebook_version"] = version
+    core["implied"] = fill
 
 
 def _add_numbers_and_labels(core: pd.DataFrame, codebook: Codebook) -> None:
@@ -264,6 +285,12 @@ def build_long(data: StudyData, *, with_text: bool = False) -> ExportTable:
             "The coder marked the transcript complete (1) or not (0)",
             {0.0: "no", 1.0: "yes"},
         ),
+        ColumnInfo(
+            "implied",
+            "The value was implied by the completion rule (1: no code entered on a completed "
+            "transcript, the dimension's empty value) or entered (0)",
+            {0.0: "no", 1.0: "yes"},
+        ),
         ColumnInfo("codebook_version", "Codebook version the code was made with"),
     ]
     memos = segment_memos(data)[["segment_id", "coder", "segment_memo"]]
@@ -273,6 +300,7 @@ def build_long(data: StudyData, *, with_text: bool = False) -> ExportTable:
         else frame.assign(segment_memo=pd.NA)
     )
     frame["completed"] = frame["completed"].astype(bool)
+    frame["implied"] = frame["implied"].fillna(False).astype(bool)
     names = [c.name for c in infos]
     return ExportTable("long", frame[names].reset_index(drop=True), tuple(infos), data.codebook)
 
@@ -389,11 +417,16 @@ def build_sessions(data: StudyData) -> ExportTable:
             ColumnInfo("from_consensus", "Final layer: values taken from the consensus layer"),
         ]
     seg = core[core["unit"] == Unit.SEGMENT.value]
+    empties = empty_values(data.codebook)
+    # counted: a value other than the dimension's empty value (binary: present)
+    seg = seg.assign(
+        counted=seg["value"].notna()
+        & (seg["value"] != seg["dimension"].astype(str).map(empties)).to_numpy()
+    )
     keys = ["transcript_id", "coder", "dimension"]
-    stats = seg.groupby(keys, sort=False).agg(
+    stats = seg.groupby(keys, sort=False, observed=True).agg(
         turns=("dimension", "size"),
-        coded=("value", "count"),
-        present=("value", lambda v: int((v == "1").sum())),
+        counted=("counted", "sum"),
         mean=("value_numeric", "mean"),
     )
     cols: dict[str, pd.Series] = {}
@@ -420,9 +453,9 @@ def build_sessions(data: StudyData) -> ExportTable:
             part = stats.xs(dim.key, level="dimension").reindex(pair)
         else:
             part = pd.DataFrame(np.nan, index=pair, columns=stats.columns)
-        count = part["present"] if dim.scale is Scale.BINARY else part["coded"]
+        count = part["counted"]
         turns = part["turns"].fillna(0)
-        what = "present" if dim.scale is Scale.BINARY else "coded"
+        what = _counted_text(dim)
         cols[f"{dim.key}_n"] = count.fillna(0).astype("int64").to_numpy()
         cols[f"{dim.key}_turns"] = turns.astype("int64").to_numpy()
         rate = 100.0 * count.fillna(0) / turns.where(turns > 0)
@@ -454,6 +487,15 @@ def build_sessions(data: StudyData) -> ExportTable:
     frame["completed"] = frame["completed"].astype(bool)
     frame = _ordered(frame, data)
     return ExportTable("sessions", frame[[c.name for c in infos]], tuple(infos), data.codebook)
+
+
+def _counted_text(dim: Dimension) -> str:
+    """What the sessions table counts of a dimension: present (binary), coded other than the
+    empty value (nominal/ordinal with ``empty_means``), coded (the others)."""
+    if dim.scale is Scale.BINARY:
+        return "present"
+    empty = empty_value(dim)
+    return f"coded other than {dim.label_of(empty)}" if empty is not None else "coded"
 
 
 def _join_measures(

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from socialcoder.domain import keys
 from socialcoder.domain.codebook import Dimension, Scale, Unit
+from socialcoder.domain.rules import allowed_roles_text, applies
 from socialcoder.errors import UserError
 from socialcoder.gui.commands import ChangeCommand
 from socialcoder.gui.segment_model import SegmentListModel
@@ -194,8 +195,8 @@ class CodingController(QObject):
         seg = self.current_segment()
         if seg is None:
             return
-        if not dim.applies(seg.role):
-            roles = " and ".join(sorted(r.value for r in dim.applies_to))
+        if not applies(dim, seg.role):
+            roles = allowed_roles_text(dim)
             self.statusMessage.emit(
                 f"Not stored: {dim.key} applies to {roles} turns; segment {seg.index} is a "
                 f"{seg.role} turn.",

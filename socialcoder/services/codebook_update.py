@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from socialcoder.codebooks import load_codebook
 from socialcoder.domain.codebook import Codebook, Scale
+from socialcoder.domain.rules import applies
 from socialcoder.errors import CodebookError
 from socialcoder.services.study import Study, codebook_sha, record_codebook_version
 from socialcoder.storage.models import CodebookVersionRow, CodeRow, DimensionRow, SegmentRow
@@ -157,6 +158,6 @@ def _orphans(session: Session, new: Codebook) -> list[str]:
                 raise ValueError
         except ValueError:
             problems.append(f"value {value!r} of {key!r} is no longer allowed ({count} code(s))")
-        if role is not None and not dim.applies(role):
+        if role is not None and not applies(dim, role):
             problems.append(f"{key!r} no longer applies to {role} turns ({count} code(s))")
     return sorted(set(problems))

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from socialcoder.domain import names as name_rules
 from socialcoder.domain.codebook import Unit
 from socialcoder.domain.numbers import SEGMENT
+from socialcoder.domain.rules import roles_of
 from socialcoder.errors import UserError
 from socialcoder.services.coders import add_coders_in, check_new_coders, coder_ids
 from socialcoder.services.coding import audit, state_audit
@@ -289,7 +290,7 @@ def _check(
                 mine & ~has_segment,
                 lambda i, k=key: f"{k!r} is coded per segment: 'segment' is empty",
             )
-            allowed = [r.value for r in d.applies_to]
+            allowed = [r.value for r in roles_of(d)]
             wrong = mine & seg_id.notna() & ~role.isin(allowed).to_numpy()
             problems.check(
                 wrong,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from socialcoder.domain.codebook import Unit
 from socialcoder.domain.limits import check_memo
+from socialcoder.domain.rules import check_applies
 from socialcoder.errors import StudyError
 from socialcoder.services.coders import coder_id, own_work_only
 from socialcoder.services.study import DimensionIds, Study, now, retry_transient
@@ -105,11 +106,7 @@ def _unit(
     if segment is None:
         raise StudyError(f"{d.key!r} is coded per segment: give --segment")
     seg = segment_row(session, tid, segment, transcript)
-    if not d.applies(seg.role):
-        allowed = " and ".join(sorted(r.value for r in d.applies_to))
-        raise StudyError(
-            f"{d.key!r} applies to {allowed} turns; segment {segment} is a {seg.role} turn"
-        )
+    check_applies(d, seg.role, segment)
     return tid, seg
 
 

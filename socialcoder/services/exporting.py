@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from socialcoder.domain.final import FINAL, FinalCounts
 from socialcoder.domain.names import NameRef, split_names
+from socialcoder.domain.rules import worked
 from socialcoder.errors import StudyError, UserError
 from socialcoder.export import refi_write
 from socialcoder.export.model import CONSENSUS, LAYOUTS, ExportTable, StudyData
@@ -29,7 +30,6 @@ from socialcoder.services.measures import read_measures
 from socialcoder.services.refi_export import export_refi_project
 from socialcoder.services.study import Study
 from socialcoder.storage.models import (
-    AssignmentRow,
     CodebookVersionRow,
     CodeRow,
     CoderRow,
@@ -277,13 +277,6 @@ def load_study_data(study: Study, coders: Sequence[str], *, with_text: bool = Fa
                 )
             ).all()
         )
-        assigned = set(
-            session.execute(
-                select(AssignmentRow.transcript_id, AssignmentRow.coder_id).where(
-                    AssignmentRow.coder_id.in_(chosen)
-                )
-            ).all()
-        )
         coded_pairs = set(
             session.execute(
                 select(CodeRow.transcript_id, CodeRow.coder_id)
@@ -292,7 +285,6 @@ def load_study_data(study: Study, coders: Sequence[str], *, with_text: bool = Fa
             ).all()
         )
     completed = {(int(t), int(c)) for t, c in completed}
-    pairs = {(int(t), int(c)) for t, c in coded_pairs | assigned} | completed
     codes = codes.astype({"transcript_id": "int64", "segment_id": "float64"})
     codes["coder"] = codes["coder"].map(names)
     codes["dimension"] = codes["dimension"].map(keys)
@@ -301,7 +293,11 @@ def load_study_data(study: Study, coders: Sequence[str], *, with_text: bool = Fa
         memo_rows, columns=["segment_id", "coder", "segment_memo", "transcript_id"]
     )
     memos["coder"] = memos["coder"].map(names)
-    pairs |= {(t, c) for _, c, _, t in memo_rows}
+    pairs = worked(
+        codes=((int(t), int(c)) for t, c in coded_pairs),
+        memos=((int(t), int(c)) for _, c, _, t in memo_rows),
+        completions=completed,
+    )
     involved = pd.DataFrame(
         [(t, names[c], (t, c) in completed) for t, c in sorted(pairs)],
         columns=["transcript_id", "coder", "completed"],

@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from socialcoder.domain.rules import applies
 from socialcoder.errors import StudyError, UserError
 from socialcoder.services.coders import check_new_coders
 from socialcoder.services.coding import audit
@@ -52,7 +53,6 @@ from socialcoder.storage.models import (
     CodeRow,
     CoderRow,
     CompletionRow,
-    DimensionRoleRow,
     DimensionRow,
     DimensionValueRow,
     SegmentMemoRow,
@@ -267,11 +267,6 @@ class _Target:
         ):
             self.segments[(t, i)] = sid
             self.roles[sid] = role
-        self.places: dict[int, set[str]] = {}  # dimension id -> roles (or 'session') it applies to
-        for dim_id, role in session.execute(
-            select(DimensionRoleRow.dimension_id, DimensionRoleRow.role)
-        ):
-            self.places.setdefault(dim_id, set()).add(role)
         self.dims = {
             k: (i, e)
             for k, i, e in session.execute(
@@ -336,8 +331,9 @@ def _apply_code(
             f"{c.coder}, {where}, {c.dimension}: value {c.value!r} is not in the study's codebook"
         )
         return
-    place = SESSION_UNIT if seg_id is None else t.roles[seg_id]
-    if place not in t.places.get(dim_id, set()):
+    role = None if seg_id is None else t.roles[seg_id]
+    place = SESSION_UNIT if role is None else role
+    if not applies(study.codebook.dimension(c.dimension), role):
         where_not = "for the whole session" if seg_id is None else f"on {place} turns"
         report.rejected.append(
             f"{c.coder}, {where}, {c.dimension}: the study's codebook does not code "

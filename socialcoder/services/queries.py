@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from socialcoder.domain.blinding import blinded
 from socialcoder.domain.codebook import Unit
+from socialcoder.domain.rules import on_transcript, worked
 from socialcoder.domain.settings import BLINDING
 from socialcoder.services.coders import coder_id
 from socialcoder.services.coding import transcript_id, transcripts_source
@@ -74,7 +75,8 @@ class TranscriptSummary:
 
     @property
     def coders(self) -> list[str]:
-        """Coders (not the consensus layer) assigned to it or who coded or completed it."""
+        """Coders (not the consensus layer) assigned to it or who worked on it (codes, memos
+        or a completion: :func:`socialcoder.domain.rules.on_transcript`)."""
         return [c for c in self.progress if c != CONSENSUS]
 
     @property
@@ -178,6 +180,19 @@ def _sources(connection: Connection) -> tuple[FromClause, FromClause, FromClause
     return CodeRow.__table__, CompletionRow.__table__, AssignmentRow.__table__
 
 
+def _memo_pairs(session: Session) -> list[tuple[int, int]]:
+    """(transcript id, coder id) of every segment memo this login may read."""
+    connection = session.connection()
+    if server_api.is_coder(connection):
+        memos = server_api.my_memos()
+        query = select(memos.c.transcript_id, memos.c.coder_id)
+    else:
+        query = select(SegmentRow.transcript_id, SegmentMemoRow.coder_id).join(
+            SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id
+        )
+    return [(int(t), int(c)) for t, c in session.execute(query.distinct()).all()]
+
+
 def is_blinded(study: Study, session: Session, *, as_coder: bool = False) -> bool:
     """Whether this view is a coder's in a blinded study: ``as_coder`` (a coder's window or
     command), or a coder's login on a server, with the setting ``blinding`` on."""
@@ -190,8 +205,9 @@ def is_blinded(study: Study, session: Session, *, as_coder: bool = False) -> boo
 def list_transcripts(
     study: Study, *, coders: list[str] | None = None, as_coder: bool = False
 ) -> list[TranscriptSummary]:
-    """Every transcript with each coder's progress (all coders who coded, completed or were
-    assigned it; the consensus layer included when it has codes). A coder's login (server
+    """Every transcript with each coder's progress (all coders who worked on it or were
+    assigned it, :func:`socialcoder.domain.rules.on_transcript`; the consensus layer included
+    when it has codes). A coder's login (server
     mode) sees its own progress only. A coder's view (``as_coder``, or a coder's login) of a
     blinded study has masked transcripts (see :meth:`TranscriptSummary.masked_view`), ordered
     by label."""
@@ -259,10 +275,16 @@ def list_transcripts(
             }
         source = transcripts_source(connection)
         rows = session.execute(select(source).order_by(source.c.name)).all()
+        listed = on_transcript(
+            worked(
+                codes=[*coded, *((t, c) for t, c in sessions_coded)],
+                memos=_memo_pairs(session),
+                completions=completions,
+            ),
+            assigned,
+        )
         involved: dict[int, set[int]] = {}
-        for t, c in (
-            list(coded) + list(completions) + list(assigned) + [tuple(x) for x in sessions_coded]
-        ):
+        for t, c in listed:
             involved.setdefault(t, set()).add(c)
         out = []
         for r in rows:

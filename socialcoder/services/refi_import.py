@@ -35,6 +35,7 @@ from pathlib import Path
 from socialcoder.codebooks import codebook_to_yaml, load_codebook, parse_codebook
 from socialcoder.domain.codebook import Codebook, Role, Scale, Unit
 from socialcoder.domain.names import usable_name
+from socialcoder.domain.rules import applies
 from socialcoder.errors import StudyError, UserError
 from socialcoder.export.refi_codebook import build_codebook
 from socialcoder.export.refi_ext import CODEBOOK_YAML, RefiExtension
@@ -212,7 +213,7 @@ def _plan_extension(plan: Plan, ext: RefiExtension, codebook: Codebook, where: s
             plan.count(plan.unmapped, f"{a.dimension} = 0 (absent, from the SocialCoder data)")
         elif (dim.unit is Unit.SESSION) != session or (
             not session
-            and (a.segment > len(turns.roles) or not dim.applies(turns.roles[a.segment - 1]))  # type: ignore[operator]
+            and (a.segment > len(turns.roles) or not applies(dim, turns.roles[a.segment - 1]))  # type: ignore[operator]
         ):
             plan.count(plan.skipped, f"absent code of {a.dimension} on a unit it does not apply to")
         else:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 
 from socialcoder.domain.codebook import Codebook, Role, Unit
 from socialcoder.domain.names import usable_name
+from socialcoder.domain.rules import applies
 from socialcoder.domain.transcript import ParsedSegment, ParsedTranscript
 from socialcoder.errors import ImportFormatError, UnknownSpeakersError, UserError
 from socialcoder.export.model import CONSENSUS
@@ -314,7 +315,7 @@ def plan_source(
             if dim.unit is Unit.SESSION:
                 plan.put((coder, name, None, key), value, memo)
                 continue
-            idxs = [i + 1 for i in hit if dim.applies(roles[i])]
+            idxs = [i + 1 for i in hit if applies(dim, roles[i])]
             if not hit:
                 plan.count(
                     plan.skipped,

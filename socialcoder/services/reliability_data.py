@@ -1,11 +1,12 @@
 """Reliability data from a study: one ``coders x units`` matrix per dimension.
 
 Which units: for a segment-level dimension, the segments whose speaker role the dimension
-applies to, in transcripts that at least two of the selected coders coded (a coder "coded" a
-transcript when they completed it or gave any code in it). For a session-level dimension, one
+applies to, in transcripts that at least two of the selected coders worked on (codes, memos or
+a completion: :func:`socialcoder.domain.rules.worked`). For a session-level dimension, one
 unit per such transcript. The consensus layer is never a coder here.
 
-The completion rule (:func:`apply_completion_rule`): a coder's empty cell is missing, except
+The completion rule (:mod:`socialcoder.domain.rules`, applied to the matrices by
+:func:`apply_completion_rule`): a coder's empty cell is missing, except
 on a transcript the coder has completed, where a cell with **no code at all** takes the
 dimension's empty value (:attr:`Dimension.empty_value`: ``0`` for binary dimensions, the
 codebook's ``empty_means`` for nominal/ordinal ones). Such values are *implied* and marked in
@@ -29,17 +30,33 @@ import numpy as np
 from sqlalchemy import BigInteger, Connection, String, case, cast, func, select
 
 from socialcoder.domain.codebook import Dimension, Scale, Unit
+from socialcoder.domain.rules import (
+    ROLE_NUMBERS,
+    ROLE_OF_NUMBER,
+    empty_value,
+    implied_mask,
+    role_number,
+    roles_of,
+    worked,
+)
 from socialcoder.errors import StudyError
 from socialcoder.services.study import Study
 from socialcoder.storage.models import (
     CodeRow,
     CoderRow,
     CompletionRow,
+    SegmentMemoRow,
     SegmentRow,
     TranscriptRow,
 )
 
 CHUNK = 200_000
+_ROLE_SPAN = max(ROLE_NUMBERS.values()) + 1
+#: role number -> role name (index 0: no role)
+_ROLE_NAMES = np.array(
+    [ROLE_OF_NUMBER[n].value if n in ROLE_OF_NUMBER else None for n in range(_ROLE_SPAN)],
+    dtype=object,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,8 +244,7 @@ class _Study:
     eligible: list[int]
     coded_by: dict[int, set[int]]
     completions: dict[tuple[int, int], datetime]
-    segments: np.ndarray  # rows: id, transcript id, index, role code (in eligible/index order)
-    role_names: list[str]
+    segments: np.ndarray  # rows: id, transcript id, index, role number (eligible/index order)
     participants: dict[int, str | None]
 
 
@@ -305,10 +321,11 @@ def _packed_codes(conn: Connection, d: Dimension, dim_id: int, base: _Study) -> 
 
 
 def _segments(conn: Connection, transcripts: list[int], *, everything: bool) -> np.ndarray:
-    """segments x (id, transcript id, index, role: 0 therapist / 1 patient), packed by the
-    database two numbers per segment into one string (see :func:`_packed_codes`)."""
-    role = case((SegmentRow.role == "patient", 1), else_=0)
-    first = cast(SegmentRow.id, BigInteger) * 2 + role
+    """segments x (id, transcript id, index, role number of
+    :data:`~socialcoder.domain.rules.ROLE_NUMBERS`), packed by the database two numbers per
+    segment into one string (see :func:`_packed_codes`)."""
+    role = case({r.value: n for r, n in ROLE_NUMBERS.items()}, value=SegmentRow.role, else_=0)
+    first = cast(SegmentRow.id, BigInteger) * _ROLE_SPAN + role
     second = cast(SegmentRow.transcript_id, BigInteger) * 4_194_304 + SegmentRow.idx
     pair = cast(first, String) + " " + cast(second, String)
     query = select(func.aggregate_strings(pair, " "))
@@ -321,7 +338,7 @@ def _segments(conn: Connection, transcripts: list[int], *, everything: bool) -> 
         return np.zeros((0, 4), dtype=np.int64)
     numbers = np.fromstring(text, dtype=np.int64, sep=" ").reshape(-1, 2)
     out = np.empty((len(numbers), 4), dtype=np.int64)
-    out[:, 0], out[:, 3] = np.divmod(numbers[:, 0], 2)
+    out[:, 0], out[:, 3] = np.divmod(numbers[:, 0], _ROLE_SPAN)
     out[:, 1], out[:, 2] = np.divmod(numbers[:, 1], 4_194_304)
     return out
 
@@ -347,21 +364,28 @@ def _read_base(conn: Connection, selection: Selection) -> _Study:
         ).all()
         if c in coder_row and t in transcripts
     }
-    coded_by: dict[int, set[int]] = {}
-    for c, t in completions:
-        coded_by.setdefault(t, set()).add(c)
     touched = conn.execute(
         select(CodeRow.transcript_id, CodeRow.coder_id)
         .where(CodeRow.coder_id.in_(list(coders)))
         .distinct()
     ).all()
-    for t, c in touched:
+    memos = conn.execute(
+        select(SegmentRow.transcript_id, SegmentMemoRow.coder_id)
+        .join(SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id)
+        .where(SegmentMemoRow.coder_id.in_(list(coders)))
+        .distinct()
+    ).all()
+    coded_by: dict[int, set[int]] = {}
+    for t, c in worked(
+        codes=((int(t), int(c)) for t, c in touched),
+        memos=((int(t), int(c)) for t, c in memos),
+        completions=((t, c) for c, t in completions),
+    ):
         if t in transcripts:
             coded_by.setdefault(t, set()).add(c)
     eligible = sorted(
         (t for t, cs in coded_by.items() if len(cs) >= 2), key=lambda t: transcripts[t]
     )
-    role_names = ["therapist", "patient"]
     everything = selection.transcripts is None and len(eligible) == len(transcripts)
     segments = _segments(conn, eligible, everything=everything)
     biggest = max(int(segments[:, 1].max()) if len(segments) else 0, max(transcripts, default=0))
@@ -381,7 +405,6 @@ def _read_base(conn: Connection, selection: Selection) -> _Study:
         coded_by,
         completions,
         segments,
-        role_names,
         {t: participants.get(t) for t in eligible},
     )
 
@@ -404,10 +427,10 @@ def _matrix(d: Dimension, base: _Study, codes: np.ndarray, selection: Selection)
         unit_keys = unit_transcript
         code_keys = codes[:, 1].astype(np.int64)
     else:
-        allowed = [base.role_names.index(r.value) for r in d.applies_to]
+        allowed = [role_number(r) for r in roles_of(d)]
         chosen = base.segments[np.isin(base.segments[:, 3], allowed)]
         unit_transcript = chosen[:, 1]
-        roles = np.array(base.role_names, dtype=object)[chosen[:, 3]]
+        roles = _ROLE_NAMES[chosen[:, 3]]
         units = Units(unit_transcript, base.transcripts, chosen[:, 0], chosen[:, 2], roles)
         unit_keys = chosen[:, 0]
         code_keys = np.nan_to_num(codes[:, 2], nan=-1).astype(np.int64)
@@ -464,15 +487,15 @@ def _matrix(d: Dimension, base: _Study, codes: np.ndarray, selection: Selection)
 def apply_completion_rule(
     d: Dimension, data: np.ndarray, has_code: np.ndarray, completed: np.ndarray
 ) -> np.ndarray:
-    """The completion rule, in one place: a cell with no code at all, of a coder who completed
-    the unit's transcript (in the window, if any), takes the dimension's empty value
-    (:attr:`Dimension.empty_value`). Fills ``data`` in place and returns the mask of the cells
-    it filled (the implied values). A cell whose code lies outside a time window has a code, so
-    it stays missing."""
-    empty = d.empty_value
+    """The completion rule of :mod:`socialcoder.domain.rules` on a coders x units matrix: a
+    cell with no code at all, of a coder who completed the unit's transcript (in the window,
+    if any), takes the dimension's empty value (:func:`~socialcoder.domain.rules.empty_value`).
+    Fills ``data`` in place and returns the mask of the cells it filled (the implied values).
+    A cell whose code lies outside a time window has a code, so it stays missing."""
+    empty = empty_value(d)
     if empty is None or not data.size:
         return np.zeros(data.shape, dtype=bool)
     position = float(d.value_texts.index(empty)) if is_categorical(d) else float(empty)
-    implied = completed & ~has_code
+    implied = implied_mask(has_code, completed)
     data[implied] = position
     return implied

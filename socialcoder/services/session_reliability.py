@@ -3,14 +3,16 @@
 The scores are exactly those of the ``sessions`` export table (one row per coder x transcript,
 built by :func:`socialcoder.export.tables.build_sessions`), so the rule for what counts is the
 export's: applicable turns are the turns of the roles a dimension applies to, and an empty
-binary cell of a completed transcript is *absent*. Only **completed** (coder, transcript) pairs
+cell of a completed transcript takes the dimension's empty value (the completion rule of
+:mod:`socialcoder.domain.rules`: binary *absent*, nominal/ordinal ``empty_means``). Only **completed** (coder, transcript) pairs
 count: before completion an uncoded turn means "not coded yet". The consensus layer is never a
 coder here.
 
 Measures, per dimension:
 
 * segment-level, every scale: ``KEY_rate``, turns per 100 applicable turns that are *present*
-  (binary) or carry any value (other scales), as in the export;
+  (binary), carry a value other than the empty value (nominal/ordinal with ``empty_means``)
+  or carry any value (other scales), as in the export;
 * segment-level ordinal, interval, ratio: ``KEY_mean``, the mean value (ordinal: position
   0, 1, ...) over the coded turns, as in the export;
 * segment-level nominal and ordinal with two or more values: ``KEY_rate[VALUE]``, turns with
@@ -238,14 +240,9 @@ def session_reliability_report(
         missing = sorted(set(transcripts) - set(names))
         if missing:
             raise StudyError(f"no transcript(s) named {', '.join(missing)}")
-    if chosen:
-        table = build_sessions(data)
-        frame = table.frame
-        labels = {c.name: c.label for c in table.columns}
-    else:  # no coders yet: nothing to build (and the export table needs a coder)
-        frame = pd.DataFrame(columns=["transcript", "participant", "coder", "completed"])
-        frame = frame.astype({"completed": bool})
-        labels = {}
+    table = build_sessions(data)
+    frame = table.frame
+    labels = {c.name: c.label for c in table.columns}
     frame = frame.assign(coder=frame["coder"].astype(str))
     if transcripts is not None:
         frame = frame[frame["transcript"].isin(set(transcripts))]

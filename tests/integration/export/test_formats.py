@@ -70,8 +70,8 @@ def test_stats_files_have_values_and_labels(small: Study, tmp_path: Path, ext: s
     frame, meta = read(str(out))
     assert _same(_numbers(frame["concordance__ana"]), [np.nan, 1.0, np.nan, 0.0])
     assert _same(
-        _numbers(frame["resistance__ana"]), [np.nan, np.nan, np.nan, 1.0]
-    )  # position of "mild"
+        _numbers(frame["resistance__ana"]), [np.nan, 0.0, np.nan, 1.0]
+    )  # "none" implied by ana's completion (empty_means), position of "mild"
     assert _same(_numbers(frame["goal_agreement__ana"]), [5.0] * 4)
     assert meta.column_names_to_labels["resistance__ana"] == "Resistance (ana)"
     labels = {float(k): v for k, v in meta.variable_value_labels["resistance__ana"].items()}

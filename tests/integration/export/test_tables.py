@@ -28,10 +28,14 @@ def test_long_fills_absent_only_after_completion(small: Study) -> None:
     assert (ana["value"], ana["value_numeric"], ana["value_label"]) == ("0", 0.0, "absent")
     ben = _value(frame, coder="ben", segment=2, dimension="concordance")
     assert pd.isna(ben["value"]) and math.isnan(ben["value_numeric"])
-    # ordinal: positions and labels; non-binary dimensions are never filled
+    assert bool(ana["implied"]) and not bool(ben["implied"])
+    # ordinal: positions and labels; an empty cell of a completed transcript is empty_means
     mild = _value(frame, coder="ana", segment=4, dimension="resistance")
     assert (mild["value"], mild["value_numeric"], mild["value_label"]) == ("mild", 1.0, "mild")
-    assert pd.isna(_value(frame, coder="ana", segment=2, dimension="resistance")["value"])
+    assert not bool(mild["implied"])
+    none = _value(frame, coder="ana", segment=2, dimension="resistance")
+    assert (none["value"], none["value_numeric"], bool(none["implied"])) == ("none", 0.0, True)
+    assert pd.isna(_value(frame, coder="ben", segment=4, dimension="resistance")["value"])
     coded = _value(frame, coder="ana", segment=2, dimension="concordance")
     assert (coded["value"], coded["memo"], coded["codebook_version"]) == ("1", "model words", "1.1")
     assert (
@@ -99,9 +103,11 @@ def test_sessions_counts_rates_and_means(small: Study) -> None:
     assert list(frame["coder"]) == ["ana", "ben"]
     ana, ben = frame.iloc[0], frame.iloc[1]
     assert (ana["concordance_n"], ana["concordance_turns"], ana["concordance_rate"]) == (1, 2, 50.0)
-    assert (ana["resistance_n"], ana["resistance_rate"], ana["resistance_mean"]) == (1, 50.0, 1.0)
+    # resistance: mild counted, the implied none not; the mean includes the none (position 0)
+    assert (ana["resistance_n"], ana["resistance_rate"], ana["resistance_mean"]) == (1, 50.0, 0.5)
     assert bool(ana["completed"]) and not bool(ben["completed"])
-    assert (ben["resistance_n"], ben["resistance_mean"]) == (1, 0.0)
+    # ben entered none: counted like an implied none (not as resistance), mean position 0
+    assert (ben["resistance_n"], ben["resistance_mean"]) == (0, 0.0)
     assert ana["goal_agreement"] == 5.0 and math.isnan(ben["goal_agreement"])
 
 
