@@ -47,6 +47,7 @@ COMMANDS: dict[str, str] = {
     "export": "export_cmds",
     "measures": "export_cmds",
     "import-refi": "export_cmds",
+    "analyze": "analysis_cmds",
     "machine": "machine_cmds",
     "encrypt": "privacy_cmds",
     "decrypt": "privacy_cmds",

@@ -1,5 +1,8 @@
-"""The bundled sample study: fictional CFS/ME pragmatic-rehabilitation sessions, coded by
-three fictional coders who agree imperfectly (see sample_transcripts/README.md)."""
+"""The bundled sample study: fictional CFS/ME pragmatic-rehabilitation sessions of six
+patients (three hand-written sessions coded by three fictional coders who agree imperfectly,
+the rest generated and coded by one coder each), with fictional session measures and the
+sample codebook (the project's codebook plus two therapist-turn dimensions); see
+sample_transcripts/README.md."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from platformdirs import user_data_dir
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.errors import StudyError
 from socialcoder.services.codes_csv import import_codes_csv
+from socialcoder.services.measures import import_measures
 from socialcoder.services.study import Study, create_study, open_study
 from socialcoder.services.transcript_import import Progress, import_transcripts, read_manifest
 
@@ -86,12 +90,18 @@ def build_demo(
             return DemoStudy(path, created=False)
         _remove(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    codebook = samples / "codebook.yaml"
     study: Study = create_study(
-        path, codebook_path=DEFAULT_CODEBOOK_PATH, name="Sample study (fictional)", demo=True
+        path,
+        codebook_path=codebook if codebook.is_file() else DEFAULT_CODEBOOK_PATH,
+        name="Sample study (fictional)",
+        demo=True,
     )
     try:
         import_transcripts(study, read_manifest(manifest), progress=progress)
         import_codes_csv(study, samples / "demo_codes.csv", complete=True, add_coders=True)
+        if (samples / "measures.csv").is_file():
+            import_measures(study, samples / "measures.csv")
     except BaseException:
         study.close()
         _remove(path)

@@ -1,0 +1,570 @@
+"""The analyses of a study (``socialcoder analyze``, Lead > Analysis): the study's coded
+data, in the shapes :mod:`socialcoder.analysis` reads, and the files a reviewer reruns.
+
+* :func:`load_inputs` picks the codes (``--codes``): ``final`` (the default: the consensus
+  value where one was settled, otherwise the primary coder's; the coder behind each value is
+  kept), ``consensus``, one coder's name, or ``mean`` (per session, the mean of the coders'
+  scores; session tables only). Only completed transcripts are used (the analysis package
+  drops the rest and counts them); turns count only for the roles a dimension applies to
+  (the export tables hold applicable turns only); the session measures of
+  ``measures import`` are joined by participant and session number.
+* :func:`run_correlations`, :func:`run_lagged`, :func:`run_sequential` run one analysis and
+  return its result with the data it was computed on.
+* :func:`write_analysis_files` writes the analysis data set (CSV, .sav with labels, Mplus .dat
+  with an .inp skeleton, a data dictionary with the codebook version, seeds and software
+  versions), and per analysis the R script (lagged), the per-session Yule's Q and the SDIS
+  event file (sequential). Every target is checked before anything is written.
+
+These are lead's analyses: a coder's login is refused (it sees only its own codes, and in a
+blinded study the participant and session numbers the analyses rest on are hidden from it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+
+from socialcoder.analysis import (
+    CorrelationResult,
+    DataSet,
+    LaggedResult,
+    Provenance,
+    SequentialResult,
+    SessionTable,
+    TooFewUnitsError,
+    correlations,
+    lagged_dataset,
+    lagged_model,
+    lagged_mplus_model,
+    r_script,
+    riclpm_wide,
+    sequential,
+    sequential_dataset,
+    sequential_matrix,
+    session_dataset,
+    session_table,
+    software_versions,
+    turns_from_long,
+    turns_from_wide,
+    write_dataset,
+)
+from socialcoder.analysis.datasets import FORMATS
+from socialcoder.domain.final import FINAL, FinalCounts
+from socialcoder.errors import StudyError, UserError
+from socialcoder.export.model import ColumnInfo
+from socialcoder.export.output import prepare_output
+from socialcoder.services.exporting import build_export_table
+from socialcoder.services.measures import read_measures
+from socialcoder.services.study import CONSENSUS, Study
+from socialcoder.storage.models import CoderRow
+
+MEAN = "mean"
+DEFAULT_CODES = FINAL
+ANALYSES = ("correlations", "lagged", "sequential")
+#: Correlations need at least this many sessions.
+MIN_SESSIONS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisInputs:
+    """The chosen codes of a study: the ``sessions`` table (one row per transcript; for
+    ``mean``, the rows of every coder), the ``long`` table (None for ``mean``), the layer's
+    name, the coder behind each session's values, and the measure columns."""
+
+    study: str
+    codes: str
+    sessions: pd.DataFrame
+    long: pd.DataFrame | None
+    measures: tuple[str, ...]
+    coder_behind: dict[str, str]
+    codebook: Any
+    final_counts: FinalCounts | None = None
+    coders: tuple[str, ...] = ()
+
+    @property
+    def codebook_version(self) -> str:
+        return str(self.codebook.version)
+
+
+def _require_lead(study: Study) -> None:
+    if study.login_coder is not None:
+        raise StudyError(
+            "the analyses are the lead's: a coder's login sees only its own codes (and in a "
+            "blinded study not the participants and sessions the analyses rest on)",
+            source=study.location,
+        )
+
+
+def _coders(study: Study) -> list[str]:
+    with study.read() as session:
+        return list(
+            session.scalars(
+                select(CoderRow.name).where(CoderRow.kind == "coder").order_by(CoderRow.name)
+            )
+        )
+
+
+def _measure_columns(study: Study, sessions: pd.DataFrame) -> tuple[str, ...]:
+    """The sessions table's measure columns (a measure named like a column of the table was
+    joined as ``measure_NAME``)."""
+    names = [c for c in read_measures(study).columns if c not in ("participant", "session")]
+    out = []
+    for n in names:
+        col = f"measure_{n}" if f"measure_{n}" in sessions.columns else n
+        if col in sessions.columns:
+            out.append(col)
+    return tuple(out)
+
+
+def _completed(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["completed"].fillna(False).astype(bool)]
+
+
+def _fill_empty(long: pd.DataFrame, codebook: Any) -> pd.DataFrame:
+    """A completed transcript's uncoded applicable turn holds the dimension's empty value
+    (:attr:`~socialcoder.domain.codebook.Dimension.empty_value`: absent for binary
+    dimensions, the codebook's ``empty_means``, e.g. resistance ``none``), as reliability
+    reads it; the export tables fill binary dimensions only."""
+    out = long.copy()
+    done = out["completed"].fillna(False).astype(bool)
+    seg = out["unit"].astype(str) == "segment" if "unit" in out.columns else True
+    for dim in codebook.segment_dimensions():
+        empty = dim.empty_value
+        if empty is None:
+            continue
+        fill = done & seg & out["value"].isna() & (out["dimension"].astype(str) == dim.key)
+        if fill.any():
+            if isinstance(out["value"].dtype, pd.CategoricalDtype):
+                out["value"] = out["value"].astype(object)
+            out.loc[fill, "value"] = empty
+    return out
+
+
+def load_inputs(study: Study, codes: str = DEFAULT_CODES) -> AnalysisInputs:
+    """The codes an analysis reads (see the module doc); refused in one line when there is
+    nothing to analyse."""
+    _require_lead(study)
+    codes = (codes or DEFAULT_CODES).strip()
+    coders = _coders(study)
+    final_counts = None
+    behind: dict[str, str] = {}
+    if codes == FINAL:
+        from socialcoder.services.final import final_tables
+
+        tables = final_tables(study)
+        sessions, long, final_counts = tables.sessions, tables.long, tables.counts
+        behind = {
+            str(t): (str(s) if pd.notna(s) else "")
+            for t, s in zip(sessions["transcript"], sessions["source"], strict=True)
+        }
+        behind = {
+            t: (f"{s} + {CONSENSUS}" if s and n else (CONSENSUS if n else s))
+            for (t, s), n in zip(behind.items(), sessions["from_consensus"], strict=True)
+        }
+    elif codes == MEAN:
+        if not coders:
+            raise UserError("the study has no coders: there is no mean over coders")
+        sessions = build_export_table(study, "sessions", coders=coders).frame
+        long = None
+    else:
+        if codes != CONSENSUS and codes not in coders:
+            known = ", ".join([FINAL, CONSENSUS, MEAN, *coders])
+            raise UserError(f"unknown codes {codes!r} (use one of: {known})")
+        sessions = build_export_table(study, "sessions", coders=[codes]).frame
+        long = build_export_table(study, "long", coders=[codes]).frame
+        behind = {str(t): codes for t in sessions["transcript"]}
+    if long is not None:
+        long = _fill_empty(long, study.codebook)
+    done = _completed(sessions)
+    if done.empty:
+        which = "the final layer" if codes == FINAL else f"codes {codes!r}"
+        raise UserError(
+            f"no completed transcripts for {which}: the analyses use completed transcripts only "
+            "(mark transcripts complete, or choose other codes with --codes)"
+        )
+    if codes == MEAN:
+        behind = {
+            str(t): ", ".join(sorted(map(str, g["coder"])))
+            for t, g in done.groupby("transcript", sort=False)
+        }
+    info = study.info()
+    return AnalysisInputs(
+        study=info.name,
+        codes=codes,
+        sessions=sessions,
+        long=long,
+        measures=_measure_columns(study, sessions),
+        coder_behind=behind,
+        codebook=study.codebook,
+        final_counts=final_counts,
+        coders=tuple(coders),
+    )
+
+
+def build_session_table(inputs: AnalysisInputs, rate: str = "per100") -> SessionTable:
+    """The session table of the chosen codes; for ``mean``, each coder's table averaged per
+    session over the coders who completed it."""
+    if inputs.codes != MEAN:
+        return session_table(
+            inputs.sessions,
+            inputs.codebook,
+            long=inputs.long,
+            rate=rate,
+            coder=inputs.codes,
+            measures=inputs.measures,
+        )
+    tables = []
+    excluded = 0
+    for coder in sorted(set(map(str, inputs.sessions["coder"]))):
+        rows = inputs.sessions[inputs.sessions["coder"].astype(str) == coder]
+        if not rows["completed"].fillna(False).astype(bool).any():
+            excluded += len(rows)
+            continue
+        t = session_table(rows, inputs.codebook, rate=rate, coder=coder, measures=inputs.measures)
+        excluded += t.excluded_incomplete
+        tables.append(t)
+    frame = pd.concat([t.frame for t in tables], ignore_index=True)
+    meta = ["transcript", "participant", "therapist", "session"]
+    numeric = [c for c in frame.columns if c not in meta]
+    mean = frame.groupby("transcript", sort=False)[numeric].mean()
+    first = frame.groupby("transcript", sort=False)[meta[1:]].first()
+    out = pd.concat([first, mean], axis=1).reset_index()[list(frame.columns)]
+    out = out.sort_values(["participant", "session", "transcript"], kind="stable")
+    notes = (*tables[0].notes, "code rates and ratings are means over the coders of a session")
+    return SessionTable(
+        out.reset_index(drop=True), tables[0].variables, rate, excluded, tuple(notes)
+    )
+
+
+def _named(table: SessionTable, names: Sequence[str], what: str) -> list[str]:
+    out = []
+    for n in names:
+        table.variable(n)  # unknown: one line naming the table's variables
+        out.append(n)
+    if not out:
+        raise UserError(f"no {what} variables named")
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class CorrelationRun:
+    inputs: AnalysisInputs
+    table: SessionTable
+    result: CorrelationResult
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.result.to_dict(), **_layer(self.inputs)}
+
+
+def _layer(inputs: AnalysisInputs) -> dict[str, Any]:
+    out: dict[str, Any] = {"codes": inputs.codes, "codebook_version": inputs.codebook_version}
+    if inputs.final_counts is not None:
+        out["final_counts"] = inputs.final_counts.to_json()
+    return out
+
+
+def run_correlations(
+    study: Study,
+    *,
+    codes: str = DEFAULT_CODES,
+    rate: str = "per100",
+    x: Sequence[str] = (),
+    y: Sequence[str] = (),
+    n_boot: int = 2000,
+    seed: int | None = 1,
+) -> CorrelationRun:
+    """Session correlations (pooled, between, within) of every ``x`` with every ``y``
+    (default: every session rating and measure against every code rate)."""
+    inputs = load_inputs(study, codes)
+    table = build_session_table(inputs, rate)
+    if len(table.frame) < MIN_SESSIONS:
+        raise TooFewUnitsError("correlations", "completed sessions", len(table.frame), MIN_SESSIONS)
+    pairs = None
+    if x or y:
+        from socialcoder.analysis import default_pairs
+
+        defaults = default_pairs(table)
+        xs = _named(table, x, "x") if x else list(dict.fromkeys(p[0] for p in defaults))
+        ys = _named(table, y, "y") if y else list(dict.fromkeys(p[1] for p in defaults))
+        pairs = [(a, b) for a in xs for b in ys if a != b]
+    result = correlations(table, pairs, n_boot=n_boot, seed=seed)
+    return CorrelationRun(inputs, table, result)
+
+
+@dataclass(frozen=True, slots=True)
+class LaggedRun:
+    inputs: AnalysisInputs
+    table: SessionTable
+    result: LaggedResult
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.result.to_dict(), **_layer(self.inputs)}
+
+
+def run_lagged(
+    study: Study,
+    *,
+    outcome: str,
+    predictor: str,
+    control: str | None = None,
+    codes: str = DEFAULT_CODES,
+    rate: str = "per100",
+    detrend: bool = False,
+    random_slope: bool = False,
+    therapist: bool = False,
+) -> LaggedRun:
+    """The lagged within/between model (Falkenström et al. 2013) on the session table."""
+    inputs = load_inputs(study, codes)
+    table = build_session_table(inputs, rate)
+    for name in (outcome, predictor, *([control] if control else [])):
+        table.variable(name)
+    result = lagged_model(
+        table.frame,
+        outcome,
+        predictor,
+        control=control,
+        detrend=detrend,
+        random_slope=random_slope,
+        therapist=therapist,
+    )
+    return LaggedRun(inputs, table, result)
+
+
+@dataclass(frozen=True, slots=True)
+class SequentialRun:
+    inputs: AnalysisInputs
+    turns: pd.DataFrame
+    result: SequentialResult
+
+    def to_dict(self, *, per_session: bool = False) -> dict[str, Any]:
+        return {**self.result.to_dict(per_session=per_session), **_layer(self.inputs)}
+
+
+def _turns(inputs: AnalysisInputs) -> pd.DataFrame:
+    if inputs.long is None:
+        raise UserError(
+            "sequential analysis reads turn-by-turn codes: choose --codes final, consensus or "
+            "a coder (a mean over coders has no turn codes)"
+        )
+    return turns_from_long(inputs.long, coder=inputs.codes)
+
+
+def run_sequential(
+    study: Study,
+    *,
+    given: Sequence[str] = (),
+    target: Sequence[str] = (),
+    lag: int = 1,
+    matrix: bool = False,
+    given_role: str = "therapist",
+    target_role: str = "patient",
+    codes: str = DEFAULT_CODES,
+    n_boot: int = 2000,
+    seed: int | None = 1,
+) -> SequentialRun:
+    """2x2 lag-sequential tables of ``given`` x ``target`` codes (``ROLE:DIM[=VALUE]``), or
+    with ``matrix`` every code of ``given_role``'s turns against every code of
+    ``target_role``'s."""
+    inputs = load_inputs(study, codes)
+    turns = _turns(inputs)
+    if matrix:
+        if given or target:
+            raise UserError(
+                "--matrix takes every code of the two roles: leave out --given/--target"
+            )
+        result = sequential_matrix(
+            turns, inputs.codebook, given_role, target_role, lag=lag, n_boot=n_boot, seed=seed
+        )
+    else:
+        if not given or not target:
+            raise UserError("name --given and --target codes (ROLE:DIM[=VALUE]), or use --matrix")
+        result = sequential(
+            turns,
+            list(given),
+            list(target),
+            lag=lag,
+            codebook=inputs.codebook,
+            n_boot=n_boot,
+            seed=seed,
+        )
+    return SequentialRun(inputs, turns, result)
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenFiles:
+    folder: Path
+    files: tuple[Path, ...]
+    notes: tuple[str, ...] = field(default=())
+
+
+def _with_coder(ds: DataSet, behind: dict[str, str], codes: str) -> DataSet:
+    """The session data set with the coder (or layer) behind each session's values."""
+    frame = ds.frame.copy()
+    pos = list(frame.columns).index("session") + 1
+    frame.insert(pos, "coder", [behind.get(str(t), codes) for t in frame["transcript"]])
+    label = (
+        "Final layer: the primary coder behind the values (+ consensus where values were settled)"
+        if codes == FINAL
+        else "Coder(s) behind the values"
+    )
+    infos = list(ds.columns)
+    infos.insert(pos, ColumnInfo("coder", label))
+    return DataSet(ds.name, frame, tuple(infos), ds.description)
+
+
+def _provenance(
+    inputs: AnalysisInputs, analysis: str, seeds: dict[str, int | None], settings: dict[str, object]
+) -> Provenance:
+    return Provenance(
+        study=inputs.study,
+        codebook_name=str(inputs.codebook.name),
+        codebook_version=inputs.codebook_version,
+        analysis=analysis,
+        seeds=seeds,
+        software=software_versions(),
+        created=datetime.now(UTC).isoformat(timespec="seconds"),
+        settings={"codes": inputs.codes, **settings},
+    )
+
+
+def write_analysis_files(
+    study: Study,
+    run: CorrelationRun | LaggedRun | SequentialRun,
+    folder: Path,
+    *,
+    stem: str | None = None,
+    formats: Sequence[str] = FORMATS,
+    force: bool = False,
+) -> WrittenFiles:
+    """Write the run's data set and companions into ``folder`` (see the module doc). Every
+    target is checked first: an existing file (without ``force``) or the study itself is
+    refused before anything is written."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{folder} is a file, not a folder", source=folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    protect = study.files
+    inputs = run.inputs
+    files: list[Path] = []
+    notes: list[str] = []
+    if isinstance(run, CorrelationRun):
+        stem = stem or "sessions"
+        ds = _with_coder(session_dataset(run.table, stem), inputs.coder_behind, inputs.codes)
+        prov = _provenance(
+            inputs,
+            "session correlations",
+            {"bootstrap": run.result.seed},
+            {"rate": run.result.rate, "bootstrap_replicates": run.result.n_boot},
+        )
+        written = write_dataset(
+            ds,
+            folder,
+            prov,
+            stem=stem,
+            formats=formats,
+            codebook=inputs.codebook,
+            force=force,
+            protect=protect,
+        )
+        files += [*written.files, written.dictionary]
+    elif isinstance(run, LaggedRun):
+        stem = stem or "lagged"
+        spec = run.result.spec
+        wide_name, script_name = f"{stem}_riclpm_wide.csv", f"{stem}.R"
+        wide = riclpm_wide(run.table.frame, spec.outcome, spec.predictor)
+        waves = [int(c[2:]) for c in wide.columns if c.startswith("x_")]
+        prov = _provenance(
+            inputs,
+            "lagged within/between model",
+            {},
+            {
+                "outcome": spec.outcome,
+                "predictor": spec.predictor,
+                "control": spec.control,
+                "detrend": spec.detrend,
+                "random_slope": spec.random_slope,
+                "therapist": spec.therapist,
+            },
+        )
+        script = None
+        if len(waves) >= 3:
+            script = r_script(
+                spec,
+                data_file=f"{stem}.csv",
+                wide_file=wide_name,
+                waves=waves,
+                provenance={
+                    "study": inputs.study,
+                    "codes": inputs.codes,
+                    "codebook version": inputs.codebook_version,
+                },
+            )
+        else:
+            notes.append(
+                f"no R script: an RI-CLPM needs 3 session numbers, the data have {len(waves)}"
+            )
+        extra = [wide_name, script_name] if script else []
+        outs = [
+            prepare_output(folder / n, fmt=n.rsplit(".", 1)[1], force=force, protect=protect)
+            for n in extra
+        ]
+        written = write_dataset(
+            lagged_dataset(run.result, stem),
+            folder,
+            prov,
+            stem=stem,
+            formats=formats,
+            codebook=inputs.codebook,
+            mplus_model=lagged_mplus_model(run.result),
+            extra_files=extra,
+            force=force,
+            protect=protect,
+        )
+        files += [*written.files, written.dictionary]
+        if script:
+            with outs[0].writing() as tmp:
+                wide.to_csv(tmp, index=False)
+            with outs[1].writing() as tmp:
+                tmp.write_text(script, encoding="utf-8")
+            files += [o.path for o in outs if o.path is not None]
+    else:
+        from socialcoder.analysis import write_sdis
+
+        stem = stem or "sequential"
+        result = run.result
+        sdis_out = folder / f"{stem}.sds"
+        prepare_output(sdis_out, fmt="sds", force=force, protect=protect)
+        prov = _provenance(
+            inputs,
+            f"sequential analysis, {result.given_role} -> {result.target_role}, lag {result.lag}",
+            {"bootstrap": result.seed},
+            {"bootstrap_replicates": result.n_boot},
+        )
+        written = write_dataset(
+            sequential_dataset(result, f"{stem}_sessions"),
+            folder,
+            prov,
+            stem=f"{stem}_sessions",
+            formats=formats,
+            codebook=inputs.codebook,
+            extra_files=[sdis_out.name],
+            force=force,
+            protect=protect,
+        )
+        files += [*written.files, written.dictionary]
+        wide = build_export_table(
+            study, "wide", coders=inputs.codes if inputs.codes == FINAL else [inputs.codes]
+        ).frame
+        done = _completed(inputs.sessions)["transcript"].astype(str)
+        turns = turns_from_wide(wide, inputs.codebook, coder=inputs.codes, completed=done)
+        write_sdis(
+            sdis_out, turns, inputs.codebook, title=inputs.study, force=force, protect=protect
+        )
+        files.append(sdis_out)
+    return WrittenFiles(folder, tuple(files), tuple(notes))
