@@ -8,10 +8,10 @@ What it writes (deterministic: the same files on every run, seed below):
 
 * ``PNN_sessionSS.txt``: 27 short sessions (six patients, P01-P06, five consecutive sessions
   each, three of them the hand-written sessions already in the folder);
-* ``manifest.csv``: one row per transcript (the hand-written ones first, as before);
-* ``demo_codes.csv``: the hand-written codes of the three original sessions (kept as they
-  are) plus, for each new session, the codes of its one (primary) coder, and the therapist-turn
-  codes of the original sessions;
+* ``followup_manifest.csv``: one row per new transcript (``manifest.csv`` and
+  ``demo_codes.csv`` of the three hand-written sessions are left as they are);
+* ``followup_codes.csv``: for each new session, the codes of its one (primary) coder, and the
+  therapist-turn codes of the three hand-written sessions by all three coders;
 * ``measures.csv``: per session a brief-CALPAS-like goal score, a WAI-SR-like alliance score
   and a CORE-OM-like distress score (fictional, made up from the same latent values).
 
@@ -252,18 +252,9 @@ def _original_codes(rows: list[list[str]]) -> list[list[str]]:
 def main() -> None:
     rng = random.Random(SEED)
     manifest = [["file", "participant", "therapist", "session", "date", "media"]]
-    manifest += [[f, *map(str, v)] for f, v in ORIGINAL.items()]
     originals = {(v[0], v[2]) for v in ORIGINAL.values()}
-    with (HERE / "demo_codes.csv").open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh))
-    header = rows[0]
-    hand = [
-        r
-        for r in rows[1:]
-        if r[0] in {Path(f).stem for f in ORIGINAL}
-        and r[3] not in ("model_explanation", "incongruent_advice")
-    ]
-    codes = _original_codes(hand)
+    header = ["transcript", "segment", "coder", "dimension", "value", "memo"]
+    codes = _original_codes([])
     measures = [["participant", "session", "calpas_goal", "wai_sr", "core_om"]]
     for k, (pid, (therapist, first, uptake, start)) in enumerate(PATIENTS.items()):
         base_distress = 2.6 - 1.2 * uptake + rng.gauss(0, 0.15)
@@ -300,14 +291,16 @@ def main() -> None:
             goal = round(_clip(1 + 6 * s_up + rng.gauss(0, 0.6), 1, 7))
             codes.append([name, "", coder, "goal_agreement", str(goal), ""])
     for target, table in (
-        ("manifest.csv", manifest),
-        ("demo_codes.csv", [header, *codes]),
+        ("followup_manifest.csv", manifest),
+        ("followup_codes.csv", [header, *codes]),
         ("measures.csv", measures),
     ):
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerows(table)
         (HERE / target).write_text(buf.getvalue(), encoding="utf-8")
-    print(f"{len(manifest) - 1} transcripts, {len(codes)} codes, {len(measures) - 1} measure rows")
+    print(
+        f"{len(manifest) - 1} new transcripts, {len(codes)} codes, {len(measures) - 1} measure rows"
+    )
     assert math.isfinite(SEED)
 
 

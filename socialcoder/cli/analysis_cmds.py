@@ -4,6 +4,7 @@ study's coded sessions (see :mod:`socialcoder.services.analysis`); they only rea
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +33,14 @@ def _write(study: Any, run: Any, args: argparse.Namespace) -> None:
     from socialcoder.services.analysis import write_analysis_files
 
     written = write_analysis_files(study, run, args.out, force=args.force)
+    out = sys.stderr if args.json else sys.stdout  # keep --json output pure JSON
     print(
         f"wrote {len(written.files)} file(s) to {written.folder}: "
-        + ", ".join(p.name for p in written.files)
+        + ", ".join(p.name for p in written.files),
+        file=out,
     )
     for note in written.notes:
-        print(f"note: {note}")
+        print(f"note: {note}", file=out)
 
 
 def _layer_line(data: dict[str, Any]) -> str:

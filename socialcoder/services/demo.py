@@ -98,8 +98,14 @@ def build_demo(
         demo=True,
     )
     try:
-        import_transcripts(study, read_manifest(manifest), progress=progress)
+        items = read_manifest(manifest)
+        followup = samples / "followup_manifest.csv"
+        if followup.is_file():  # the generated sessions (scripts/make_sample_sessions.py)
+            items += read_manifest(followup)
+        import_transcripts(study, items, progress=progress)
         import_codes_csv(study, samples / "demo_codes.csv", complete=True, add_coders=True)
+        if (samples / "followup_codes.csv").is_file():
+            import_codes_csv(study, samples / "followup_codes.csv", complete=True, add_coders=True)
         if (samples / "measures.csv").is_file():
             import_measures(study, samples / "measures.csv")
     except BaseException:

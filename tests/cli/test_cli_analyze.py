@@ -1,0 +1,190 @@
+"""`socialcoder analyze STUDY correlations|lagged|sequential` on the demo study: the JSON keys
+the issue names, the files of --out, and bad input refused in one line (exit 2) with the
+study left as it was."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from socialcoder.services.demo import build_demo
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.scstudy"
+    build_demo(path)
+    return path
+
+
+@pytest.fixture
+def demo(demo_file: Path, tmp_path: Path, study_encryption: str) -> Path:
+    if study_encryption == "encrypted":
+        pytest.skip("the demo study is plain; encryption is covered by the other CLI tests")
+    copy = tmp_path / "demo.scstudy"
+    copy.write_bytes(demo_file.read_bytes())
+    return copy
+
+
+def test_correlations_json_and_data_set(cli, demo: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "out"
+    result = cli(
+        "analyze",
+        demo,
+        "correlations",
+        "--x",
+        "goal_agreement",
+        "--y",
+        "concordance_rate,incongruent_principles_rate,resistance_any_rate",
+        "--bootstrap",
+        "200",
+        "--json",
+        "--out",
+        out,
+    )
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["sessions"] == 27 and data["participants"] == 6 and data["codes"] == "final"
+    keys = {
+        "x",
+        "y",
+        "n",
+        "spearman_rho",
+        "pearson_r",
+        "ci95",
+        "p",
+        "p_adjusted",
+        "between_r",
+        "within_r",
+    }
+    assert len(data["pairs"]) == 3 and all(keys <= set(p) for p in data["pairs"])
+    sessions = pd.read_csv(out / "sessions.csv")
+    for pair in data["pairs"]:
+        rho = stats.spearmanr(sessions[pair["x"]], sessions[pair["y"]])[0]
+        assert pair["spearman_rho"] == pytest.approx(rho, abs=1e-12)
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "sessions.csv",
+        "sessions.sav",
+        "sessions.dat",
+        "sessions.inp",
+        "sessions_dictionary.md",
+    } <= names
+
+
+def test_lagged_json_terms(cli, demo: Path) -> None:  # type: ignore[no-untyped-def]
+    result = cli(
+        "analyze", demo, "lagged", "--outcome", "core_om", "--predictor", "wai_sr", "--json"
+    )
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert {"n_observations", "n_participants", "converged", "fixed_effects"} <= set(data)
+    assert [e["term"] for e in data["fixed_effects"]] == [
+        "predictor_within",
+        "predictor_between",
+        "control",
+        "intercept",
+    ]
+    assert all({"term", "estimate", "se", "ci95", "p"} <= set(e) for e in data["fixed_effects"])
+    for flags in (["--detrend"], ["--random-slope"], ["--control", "calpas_goal"]):
+        again = cli(
+            "analyze",
+            demo,
+            "lagged",
+            "--outcome",
+            "core_om",
+            "--predictor",
+            "wai_sr",
+            "--json",
+            *flags,
+        )
+        assert again.code == 0, again.err
+
+
+def test_sequential_json_keys_and_files(cli, demo: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "seq"
+    result = cli(
+        "analyze",
+        demo,
+        "sequential",
+        "--given",
+        "therapist:incongruent_advice",
+        "--target",
+        "patient:resistance=mild",
+        "--lag",
+        "1",
+        "--json",
+        "--bootstrap",
+        "100",
+        "--out",
+        out,
+    )
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    (table,) = data["tables"]
+    assert list(table["counts"]) == ["a", "b", "c", "d"]
+    for key in (
+        "transitional_probability",
+        "expected",
+        "adjusted_residual",
+        "yules_q",
+        "odds_ratio",
+        "odds_ratio_ci95",
+    ):
+        assert key in table
+    assert {"sequential.sds", "sequential_sessions.csv", "sequential_sessions.sav"} <= {
+        p.name for p in out.iterdir()
+    }
+    matrix = cli("analyze", demo, "sequential", "--matrix")
+    assert matrix.code == 0, matrix.err
+    assert (
+        "therapist:incongruent_advice=1" in matrix.out and "patient:resistance=strong" in matrix.out
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["correlations", "--codes", "nobody"], "unknown codes 'nobody'"),
+        (["correlations", "--codes", "consensus"], "no completed transcripts"),
+        (["lagged", "--outcome", "core_om", "--predictor", "nope"], "unknown variable 'nope'"),
+        (["lagged", "--outcome", "core_om", "--predictor", "wai_sr", "--codes", "ana"], "at least"),
+        (["sequential", "--given", "nurse:x", "--target", "patient:concordance"], "unknown role"),
+        (
+            ["sequential", "--given", "patient:goal_agreement", "--target", "patient:concordance"],
+            "rated per session",
+        ),
+        (
+            ["sequential", "--given", "therapist:concordance", "--target", "patient:concordance"],
+            "not coded on therapist turns",
+        ),
+        (["sequential", "--matrix", "--codes", "mean"], "turn-by-turn"),
+        (["sequential", "--lag", "0", "--matrix"], "lag"),
+    ],
+)
+def test_bad_input_one_line_exit_2(cli, demo: Path, dump, args, needle) -> None:  # type: ignore[no-untyped-def]
+    before = dump(demo)
+    result = cli("analyze", demo, *args)
+    assert result.code == 2, (result.out, result.err)
+    assert result.err.count("\n") == 1 and needle in result.err, result.err
+    assert dump(demo) == before
+
+
+def test_too_few_sessions(cli, sample_study: Path) -> None:  # type: ignore[no-untyped-def]
+    """The three-session sample (no measures) is too small for a lagged model."""
+    result = cli(
+        "analyze",
+        sample_study,
+        "lagged",
+        "--outcome",
+        "goal_agreement",
+        "--predictor",
+        "concordance_rate",
+        "--codes",
+        "ana",
+    )
+    assert result.code == 2 and "at least" in result.err, result.err
