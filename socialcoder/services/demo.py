@@ -62,7 +62,11 @@ def _remove(path: Path) -> None:
 
 
 def build_demo(
-    path: Path | None = None, *, fresh: bool = False, progress: Progress | None = None
+    path: Path | None = None,
+    *,
+    fresh: bool = False,
+    progress: Progress | None = None,
+    followup: bool = False,
 ) -> DemoStudy:
     """Create the sample study at ``path`` (default: the user's data folder). An existing
     sample study is reused (the user's own coding in it is kept) unless ``fresh`` is true, when
@@ -90,23 +94,27 @@ def build_demo(
             return DemoStudy(path, created=False)
         _remove(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # ``followup``: also the generated sessions of six patients, their measures and the sample
+    # codebook with therapist-turn dimensions (scripts/make_sample_sessions.py), on which every
+    # analysis of ``socialcoder analyze`` runs. Not yet the default of ``socialcoder demo``:
+    # the tests that count the three-session demo study must be updated first.
     codebook = samples / "codebook.yaml"
+    followup = followup and (samples / "followup_manifest.csv").is_file()
     study: Study = create_study(
         path,
-        codebook_path=codebook if codebook.is_file() else DEFAULT_CODEBOOK_PATH,
+        codebook_path=codebook if followup else DEFAULT_CODEBOOK_PATH,
         name="Sample study (fictional)",
         demo=True,
     )
     try:
         items = read_manifest(manifest)
-        followup = samples / "followup_manifest.csv"
-        if followup.is_file():  # the generated sessions (scripts/make_sample_sessions.py)
-            items += read_manifest(followup)
+        if followup:
+            items += read_manifest(samples / "followup_manifest.csv")
         import_transcripts(study, items, progress=progress)
         import_codes_csv(study, samples / "demo_codes.csv", complete=True, add_coders=True)
-        if (samples / "followup_codes.csv").is_file():
+        if followup:
             import_codes_csv(study, samples / "followup_codes.csv", complete=True, add_coders=True)
-        if (samples / "measures.csv").is_file():
+        if followup:
             import_measures(study, samples / "measures.csv")
     except BaseException:
         study.close()
