@@ -1,6 +1,6 @@
-"""``socialcoder machine train|evaluate``: a local machine coder learnt from the study's codes.
-
-Both commands only read the study (see :mod:`socialcoder.services.machine`).
+"""``socialcoder machine train|evaluate|list|code``: a local machine coder learnt from the
+study's codes (see :mod:`socialcoder.services.machine`). ``evaluate`` and ``list`` only read the
+study; ``train`` stores a model version; ``code`` writes a machine coder's codes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from socialcoder.services.machine import train_machine
 
     with study_of(args) as study:
-        result = train_machine(study, args.dimension, source=args.source)
+        result = train_machine(
+            study, args.dimension, source=args.source, original_text=args.original_text
+        )
     data = result.to_dict()
     if args.json:
         print_json(data)
@@ -41,7 +43,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not info["converged"]:
         print("warning: a solver run did not converge")
     print(f"data hash {info['data_hash']}; model {data['model_bytes']:,} bytes")
-    print(f"note: {data['note']}; `machine evaluate` measures its agreement")
+    print(
+        f"stored in the study as {data['dimension']} v{data['version']} (learnt the "
+        f"{data['text']} text); `machine evaluate` measures its agreement"
+    )
     return 0
 
 
@@ -126,6 +131,75 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_list(args: argparse.Namespace) -> int:
+    from socialcoder.services.machine_store import list_models
+
+    with study_of(args) as study:
+        models = list_models(study, args.dimension)
+    if args.json:
+        print_json([m.to_dict() for m in models])
+        return 0
+    if not models:
+        print("no machine-coding models stored in this study")
+        return 0
+    table(
+        (
+            "dimension",
+            "version",
+            "codebook",
+            "source",
+            "text",
+            "units",
+            "created",
+            "by",
+            "bytes",
+            "coder",
+            "status",
+        ),
+        [
+            (
+                m.dimension,
+                m.version,
+                m.codebook_version,
+                m.source,
+                m.text,
+                m.training.get("units"),
+                m.created_at.strftime("%Y-%m-%d %H:%M"),
+                m.created_by,
+                m.size_bytes,
+                m.coder or "-",
+                "usable" if m.usable else f"retrain: {m.retrain_reason}",
+            )
+            for m in models
+        ],
+    )
+    return 0
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    from socialcoder.services.machine_coding import machine_code
+
+    with study_of(args) as study:
+        result = machine_code(
+            study, args.dimension, transcripts=args.transcripts, version=args.version
+        )
+    data = result.to_dict()
+    if args.json:
+        print_json(data)
+        return 0
+    counts = ", ".join(f"{v} {n}" for v, n in data["counts"].items())
+    print(
+        f"{data['coder']} (a machine coder) coded {data['codes']} turns of "
+        f"{len(data['transcripts'])} transcript(s): {counts}; mean probability "
+        f"{_f(data['mean_probability'])}"
+    )
+    print(
+        "machine codes count in reliability only when the machine coder is named in --coders, "
+        "and export with coder_kind = machine"
+    )
+    return 0
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     add_study_arg(p)
     p.add_argument("--dimension", required=True, metavar="KEY", help="a segment-level dimension")
@@ -152,10 +226,16 @@ def register(commands: Any) -> None:
         "train",
         cmd_train,
         "Train a machine coder for a segment-level dimension on the completed transcripts' "
-        "codes and report what it learnt from. Reads the study; writes nothing (the model is "
-        "not stored yet).",
+        "codes, store it in the study as the dimension's next model version, and report what "
+        "it learnt from.",
     )
     _common(p)
+    p.add_argument(
+        "--original-text",
+        action="store_true",
+        help="learn this study's original text although a de-identified copy of it exists "
+        "(the model's vocabulary then holds the names the copy replaced)",
+    )
     p = command(
         sub,
         "evaluate",
@@ -167,3 +247,27 @@ def register(commands: Any) -> None:
     )
     _common(p)
     p.add_argument("--folds", type=int, default=5, help="number of folds (default 5)")
+    p = command(
+        sub,
+        "list",
+        cmd_list,
+        "List the machine-coding models stored in the study: dimension, version, codebook "
+        "version, training data and its hash, settings, library versions, and whether the "
+        "model must be retrained. Reads the study.",
+    )
+    add_study_arg(p)
+    p.add_argument("--dimension", metavar="KEY", help="only this dimension's models")
+    p.add_argument("--json", action="store_true", help="machine-readable list")
+    p = command(
+        sub,
+        "code",
+        cmd_code,
+        "Code transcripts with the dimension's newest usable stored model (or --version), as a "
+        "coder of kind 'machine' named with the model's version; each code keeps its "
+        "probability. Coding a transcript again replaces that machine coder's codes there.",
+    )
+    add_study_arg(p)
+    p.add_argument("--dimension", required=True, metavar="KEY", help="a segment-level dimension")
+    p.add_argument("--transcripts", nargs="+", metavar="NAME", help="only these (default: all)")
+    p.add_argument("--version", type=int, help="this model version (default: the newest usable)")
+    p.add_argument("--json", action="store_true", help="machine-readable result")

@@ -56,6 +56,9 @@ class StudyData:
     )
     study_name: str = "study"
     primaries: Mapping[int, str | None] | None = None
+    #: the kind of each chosen coder whose kind is not human (``machine``; see
+    #: :mod:`socialcoder.domain.coder_kinds`): the tables then carry a ``coder_kind`` column
+    kinds: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ from socialcoder.export.final import (
     final_segment_memos,
     final_units,
 )
-from socialcoder.export.model import ColumnInfo, ExportTable, StudyData
+from socialcoder.export.model import CONSENSUS, ColumnInfo, ExportTable, StudyData
 
 BINARY_LABELS: dict[float, str] = {0.0: "absent", 1.0: "present"}
 
@@ -269,6 +269,7 @@ def build_long(data: StudyData, *, with_text: bool = False) -> ExportTable:
     infos = [
         *_base_infos(True, with_text),
         ColumnInfo("coder", "Coder (or the consensus layer)"),
+        *_kind_info(data),
         *_source_info(data),
         ColumnInfo("dimension", "Codebook dimension key"),
         ColumnInfo("unit", "Unit coded: segment (turn) or session"),
@@ -301,8 +302,25 @@ def build_long(data: StudyData, *, with_text: bool = False) -> ExportTable:
     )
     frame["completed"] = frame["completed"].astype(bool)
     frame["implied"] = frame["implied"].fillna(False).astype(bool)
+    frame = _with_kind(frame, data)
     names = [c.name for c in infos]
     return ExportTable("long", frame[names].reset_index(drop=True), tuple(infos), data.codebook)
+
+
+def _kind_info(data: StudyData) -> list[ColumnInfo]:
+    """``coder_kind`` when a machine coder is among the chosen coders (human, consensus or
+    machine), so that an analysis can include or exclude machine codes."""
+    if not data.kinds:
+        return []
+    return [ColumnInfo("coder_kind", "Kind of coder: human, consensus or machine")]
+
+
+def _with_kind(frame: pd.DataFrame, data: StudyData) -> pd.DataFrame:
+    if data.kinds:
+        names = frame["coder"].astype(str)
+        default = names.map(lambda n: "consensus" if n == CONSENSUS else "human")
+        frame["coder_kind"] = names.map(data.kinds).fillna(default)
+    return frame
 
 
 def _source_info(data: StudyData) -> list[ColumnInfo]:
@@ -396,9 +414,11 @@ def build_sessions(data: StudyData) -> ExportTable:
     """The sessions table (see the module doc)."""
     core = coded_units(data)
     base = involved_pairs(data, core).merge(_meta(data), on="transcript_id")
+    base = _with_kind(base, data)
     infos = [
         *_base_infos(False, False),
         ColumnInfo("coder", "Coder (or the consensus layer)"),
+        *_kind_info(data),
         ColumnInfo(
             "completed",
             "The coder marked the transcript complete (1) or not (0)",

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialcoder.errors import StudyError
-from socialcoder.services.coders import coder_id
+from socialcoder.services.coders import coder_id, human_coder_id
 from socialcoder.services.coding import audit, transcript_id
 from socialcoder.services.queries import CoderProgress, list_transcripts
 from socialcoder.services.study import Study, now
@@ -85,7 +85,7 @@ def plan_assignments(
         raise StudyError("double coding needs at least two coders")
     with study.read() as session:
         for name in coders:
-            row = session.get(CoderRow, coder_id(session, name))
+            row = session.get(CoderRow, human_coder_id(session, name, "be assigned transcripts"))
             if row is not None and not row.active:
                 raise StudyError(
                     f"coder {name!r} is deactivated; reactivate them or leave them out"
@@ -152,7 +152,7 @@ def assign_pairs(study: Study, pairs: Sequence[tuple[str, str]], *, actor: str =
 
 
 def _assign_in(session: Session, coder: str, transcript: str, purpose: str, actor: str) -> bool:
-    cid = coder_id(session, coder)
+    cid = human_coder_id(session, coder, "be assigned transcripts")
     tid = transcript_id(session, transcript)
     if session.get(AssignmentRow, (cid, tid)) is not None:
         return False

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from socialcoder.domain import coder_kinds
 from socialcoder.domain import names as name_rules
 from socialcoder.errors import StudyError
 from socialcoder.services.study import Study, now
@@ -79,7 +80,8 @@ def list_coders(study: Study, *, include_consensus: bool = False) -> list[CoderI
         return [
             CoderInfo(r.name, r.kind, r.active, codes.get(r.id, 0), completed.get(r.id, 0))
             for r in rows
-            if include_consensus or r.kind == "coder"
+            if coder_kinds.listed_by_default(r.kind)
+            or (include_consensus and r.kind == coder_kinds.CONSENSUS)
         ]
 
 
@@ -119,6 +121,36 @@ def coder_id(session: Session, name: str) -> int:
     return found
 
 
+def coder_kinds_of(study: Study) -> dict[str, str]:
+    """Every coder's name -> kind (``coder``, ``consensus``, ``machine``)."""
+    with study.read() as session:
+        return dict(session.execute(select(CoderRow.name, CoderRow.kind)).all())
+
+
+def refuse_machines(study: Study, names: Iterable[str], what: str) -> None:
+    """Refuse machine coders among ``names`` where only people's work counts (``what``)."""
+    kinds = coder_kinds_of(study)
+    machines = [n for n in names if coder_kinds.is_machine(kinds.get(n, ""))]
+    if machines:
+        raise StudyError(
+            f"{', '.join(map(repr, machines))} is a machine coder; {what} takes human coders only"
+        )
+
+
+def human_coder_id(session: Session, name: str, what: str) -> int:
+    """:func:`coder_id` of a coder whose work a person may ``what`` (code, complete,
+    be assigned...): a machine coder's codes come only from its model
+    (:func:`coder_kinds.writes_by_hand`)."""
+    cid = coder_id(session, name)
+    kind = session.scalars(select(CoderRow.kind).where(CoderRow.id == cid)).one_or_none()
+    if kind is not None and coder_kinds.is_machine(kind):
+        raise StudyError(
+            f"{name!r} is a machine coder: its codes come only from `socialcoder machine code`, "
+            f"so it cannot {what}"
+        )
+    return cid
+
+
 def rename_coder(study: Study, old: str, new: str) -> None:
     """Rename a coder; codes, memos and the audit log follow (they refer to the coder's id)."""
     with study.write() as session:
@@ -127,8 +159,10 @@ def rename_coder(study: Study, old: str, new: str) -> None:
         new = check_new_coders([new], others)[0]
         row = session.get(CoderRow, cid)
         assert row is not None
-        if row.kind != "coder":
+        if row.kind == coder_kinds.CONSENSUS:
             raise StudyError("the consensus layer cannot be renamed")
+        if not coder_kinds.is_human(row.kind):
+            raise StudyError(f"{old!r} is a machine coder: it keeps its model's name")
         row.name = new
 
 

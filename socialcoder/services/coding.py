@@ -20,7 +20,7 @@ from socialcoder.domain.codebook import Unit
 from socialcoder.domain.limits import check_memo
 from socialcoder.domain.rules import check_applies
 from socialcoder.errors import StudyError
-from socialcoder.services.coders import coder_id, own_work_only
+from socialcoder.services.coders import human_coder_id, own_work_only
 from socialcoder.services.study import DimensionIds, Study, now, retry_transient
 from socialcoder.storage import server_api
 from socialcoder.storage.models import (
@@ -230,7 +230,7 @@ def set_code_in(
         return Change(
             coder, transcript, segment, dimension, "code", old_value, text, old_memo, new_memo
         )
-    cid = coder_id(session, coder)
+    cid = human_coder_id(session, coder, "be changed by hand")
     tid, seg = _unit(study, session, transcript, segment, dim)
     row = _find_code(session, cid, tid, seg, dim.id)
     old_value, old_memo = (row.value, row.memo) if row else (None, None)
@@ -318,7 +318,7 @@ def clear_code_in(
         return Change(
             coder, transcript, segment, dimension, "code", old_value, None, old_memo, None
         )
-    cid = coder_id(session, coder)
+    cid = human_coder_id(session, coder, "be changed by hand")
     tid, seg = _unit(study, session, transcript, segment, dim)
     row = _find_code(session, cid, tid, seg, dim.id)
     if row is None:
@@ -349,7 +349,7 @@ def clear_segment(
     with study.write() as session:
         if study.login_coder is not None:
             own_work_only(study, coder)
-        cid = coder_id(session, coder)
+        cid = human_coder_id(session, coder, "be changed by hand")
         tid = transcript_id(session, transcript)
         seg = segment_row(session, tid, segment, transcript)
         if server_api.is_coder(session.connection()):
@@ -401,7 +401,7 @@ def set_segment_memo_in(
         seg = segment_row(session, tid, segment, transcript)
         old, new = server_api.set_memo(session.connection(), seg.id, text)
         return Change(coder, transcript, segment, None, "memo", None, None, old, new)
-    cid = coder_id(session, coder)
+    cid = human_coder_id(session, coder, "be changed by hand")
     tid = transcript_id(session, transcript)
     seg = segment_row(session, tid, segment, transcript)
     row = session.scalars(
@@ -453,7 +453,7 @@ def set_completed_in(
         return Change(
             coder, transcript, None, None, "completion", str(int(was)), str(int(completed))
         )
-    cid = coder_id(session, coder)
+    cid = human_coder_id(session, coder, "be changed by hand")
     tid = transcript_id(session, transcript)
     row = session.get(CompletionRow, (cid, tid), with_for_update=True)
     was = row is not None

@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import select
 
 from socialcoder.errors import StudyError
+from socialcoder.services.coders import refuse_machines
 from socialcoder.services.coding import Change, set_code, state_audit
 from socialcoder.services.reliability_data import DimensionData, Selection, load_dimension_data
 from socialcoder.services.study import CONSENSUS, Study, now
@@ -170,6 +171,7 @@ def build_consensus(
     """Fill the consensus layer with the values all ``coders`` agree on; list what is left."""
     if len(coders) < 2:
         raise StudyError("consensus needs at least two coders (--coders A,B)")
+    refuse_machines(study, coders, "the consensus layer")
     data = load_dimension_data(study, Selection(dimensions=dimensions, coders=coders))
     agreed = settled_before = 0
     left: list[Disagreement] = []

@@ -10,7 +10,8 @@ before it is published:
 * speaker labels that are names, participant and therapist ids, transcript names, source file
   names, memos (segment memos, code memos) and the audit log's texts get the same pseudonyms,
   plus the pattern rules (phone, e-mail, address, record number, age, dates); session dates
-  move by their participant's offset; recordings are dropped;
+  move by their participant's offset; recordings are dropped; machine-coding models are
+  emptied (their vocabulary holds the original words) and marked to be retrained;
 * the study events are replaced by one ``deidentified`` event, and the audit log gets one
   ``deidentify`` entry per changed segment saying which kinds were replaced (never the text);
 * the file is vacuumed, so no page keeps an old text.
@@ -236,6 +237,15 @@ def _rewrite_plan(plan: Plan, decided: list[Candidate], month_first: bool) -> _R
     )
 
 
+#: machine-coding models hold the original text's vocabulary, names included: the copy keeps
+#: their descriptions (its machine codes refer to them) but not the models themselves
+MODELS_NOT_COPIED = "learnt the original text; a de-identified copy does not carry it"
+_EMPTY_MODELS = (
+    "UPDATE machine_models SET payload = X'', size_bytes = 0, "
+    "retrain_reason = COALESCE(retrain_reason, :why)"
+)
+
+
 # --- inside the copy -------------------------------------------------------------------------
 
 
@@ -252,6 +262,7 @@ def _apply(engine: Engine, rw: _Rewrite) -> None:
         _rewrite_free_texts(conn, rw, ids)
         conn.exec_driver_sql("DELETE FROM study_events")
         conn.exec_driver_sql("DELETE FROM sqlite_sequence WHERE name = 'study_events'")
+        conn.execute(text(_EMPTY_MODELS), {"why": MODELS_NOT_COPIED})
         for _name, sql in triggers:
             conn.exec_driver_sql(sql)
         session_like = _ConnSession(conn)

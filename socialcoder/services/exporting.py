@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from socialcoder.domain import coder_kinds
 from socialcoder.domain.final import FINAL, FinalCounts
 from socialcoder.domain.names import NameRef, split_names
 from socialcoder.domain.rules import worked
@@ -87,7 +88,8 @@ def is_final(spec: str | Sequence[str] | None) -> bool:
 
 
 def resolve_coders(study: Study, spec: str | Sequence[str] | None = None) -> tuple[str, ...]:
-    """``None``/``"all"``: every coder, plus the consensus layer when it has codes;
+    """``None``/``"all"``: every human coder, plus the consensus layer when it has codes (a
+    machine coder only when named: :mod:`socialcoder.domain.coder_kinds`);
     ``"consensus"``: the consensus layer; ``"final"``: the final layer (alone: see
     :mod:`socialcoder.services.final`); otherwise names (a list or ``"a,b"``)."""
     if is_final(spec):
@@ -103,8 +105,9 @@ def resolve_coders(study: Study, spec: str | Sequence[str] | None = None) -> tup
                 select(CodeRow.id).where(CodeRow.coder_id.in_(consensus_ids)).limit(1)
             ).first()
         )
-    coders = [r.name for r in rows if r.kind == "coder"]
-    layers = [r.name for r in rows if r.kind == "consensus"]
+    coders = [r.name for r in rows if coder_kinds.listed_by_default(r.kind)]
+    layers = [r.name for r in rows if r.kind == coder_kinds.CONSENSUS]
+    machines = [r.name for r in rows if coder_kinds.is_machine(r.kind)]
     # Typed text: comma-separated, unquoted 'all' is the keyword, '"all"' a coder named all
     # (see socialcoder.domain.names); a sequence holds exact names.
     refs = split_names(spec) if isinstance(spec, str) else [NameRef(n.strip()) for n in spec or ()]
@@ -118,10 +121,10 @@ def resolve_coders(study: Study, spec: str | Sequence[str] | None = None) -> tup
         )
     if any(r.is_keyword(FINAL) for r in refs):
         raise UserError("the final layer is exported alone: --coders final")
-    known = set(coders) | set(layers)
+    known = set(coders) | set(layers) | set(machines)
     unknown = [n for n in names if n not in known]
     if unknown:
-        listed = ", ".join(coders + layers) or "none"
+        listed = ", ".join(coders + layers + machines) or "none"
         raise StudyError(
             f"unknown coder(s) {', '.join(map(repr, unknown))} (this study has: {listed})"
         )
@@ -313,7 +316,19 @@ def load_study_data(study: Study, coders: Sequence[str], *, with_text: bool = Fa
         segment_memos=memos.astype({"segment_id": "int64"}),
         measures=read_measures(study),
         study_name=study.name,
+        kinds=machine_kinds(study, coders),
     )
+
+
+def machine_kinds(study: Study, coders: Sequence[str]) -> dict[str, str]:
+    """Export kind of each of ``coders`` that is a machine coder (empty when none is)."""
+    with study.read() as session:
+        kinds = dict(session.execute(select(CoderRow.name, CoderRow.kind)).all())
+    return {
+        c: coder_kinds.export_name(kinds[c])
+        for c in coders
+        if c in kinds and coder_kinds.is_machine(kinds[c])
+    }
 
 
 def build_export_table(
@@ -405,7 +420,14 @@ def export_refi(
         )
     out = check_output(study, path, REFI, force=force)
     chosen = resolve_coders(study, coders)
-    summary = export_refi_project(study, load_study_data(study, chosen, with_text=True), out)
+    data = load_study_data(study, chosen, with_text=True)
+    if data.kinds:
+        raise UserError(
+            f"machine coder(s) {', '.join(map(repr, data.kinds))} cannot go into a REFI-QDA "
+            "project, which has no way to say that a coder is a machine; leave them out of "
+            "--coders (the export tables carry them with coder_kind = machine)"
+        )
+    summary = export_refi_project(study, data, out)
     record_export(
         study, "REFI-QDA project (qdpx)", out.path, sources=summary.sources, coders=list(chosen)
     )

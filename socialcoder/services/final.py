@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 from sqlalchemy import select
 
+from socialcoder.domain import coder_kinds
 from socialcoder.domain.final import FINAL, FinalCounts, primary_coder
 from socialcoder.export.final import final_counts
 from socialcoder.export.model import StudyData
@@ -39,11 +40,13 @@ def primary_coders(study: Study) -> dict[str, str | None]:
     or worked on (None: no single primary coder; see :func:`primary_coder`)."""
     with study.read() as session:
         names = dict(session.execute(select(TranscriptRow.id, TranscriptRow.name)).all())
-        coders = dict(
-            session.execute(
-                select(CoderRow.id, CoderRow.name).where(CoderRow.kind == "coder")
+        coders = {
+            cid: name
+            for cid, name, kind in session.execute(
+                select(CoderRow.id, CoderRow.name, CoderRow.kind)
             ).all()
-        )
+            if coder_kinds.feeds_final_layer(kind)
+        }
         assigned: dict[int, dict[str, str]] = {t: {} for t in names}
         for cid, tid, purpose in session.execute(
             select(AssignmentRow.coder_id, AssignmentRow.transcript_id, AssignmentRow.purpose)

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 from sqlalchemy import func, select
 
+from socialcoder.domain import coder_kinds
 from socialcoder.domain.codebook import Dimension, Scale
 from socialcoder.services.coding import Change, clear_code, set_code
 from socialcoder.services.queries import TranscriptSummary, in_coder_order, show_transcript
@@ -110,7 +111,7 @@ def coding_weeks(study: Study) -> list[date]:
         first, last = session.execute(
             select(func.min(CodeRow.updated_at), func.max(CodeRow.updated_at))
             .join(CoderRow, CoderRow.id == CodeRow.coder_id)
-            .where(CoderRow.kind == "coder")
+            .where(CoderRow.kind == coder_kinds.HUMAN)
         ).one()
     if first is None or last is None:
         return []

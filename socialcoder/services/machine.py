@@ -1,8 +1,9 @@
 """The machine coder over a study (issue #17): a study's coded turns handed to the pure
 :mod:`socialcoder.machine`, to train a model or to evaluate one by grouped cross-validation.
 
-Read only: nothing here writes to the study (storing models in the study, machine coders and
-their codes come later, with the schema revision that holds them).
+``evaluate_machine`` only reads the study; ``train_machine`` stores the model it trains
+(:mod:`socialcoder.services.machine_store`), learning the de-identified text where the
+study is a de-identified copy (:func:`~socialcoder.services.machine_store.training_text`).
 
 What goes in, for one segment-level dimension:
 
@@ -14,7 +15,8 @@ What goes in, for one segment-level dimension:
 * every turn (all roles: neighbours are features) of each transcript holding one of those
   codes, with its participant and therapist, so that folds keep a person's sessions together.
 
-Text is the study's text as stored. Refusals are the pure layer's
+Text is the study's text as stored (a machine coder's own codes are never read: only human
+coders and the consensus layer). Refusals are the pure layer's
 (:class:`~socialcoder.machine.MachineInputError`, one line with the numbers).
 """
 
@@ -39,12 +41,8 @@ from socialcoder.machine import (
     train,
 )
 from socialcoder.services.exporting import load_study_data, resolve_coders
+from socialcoder.services.machine_store import StoredModel, store_model, training_text
 from socialcoder.services.study import CONSENSUS, Study
-
-NOT_STORED = (
-    "the model is not stored: storing models in the study (machine list, machine code) "
-    "comes with the schema revision that holds them"
-)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -58,6 +56,8 @@ class MachineInputs:
     #: (coder, transcript) pairs with codes of the dimension on a transcript the coder has
     #: not completed: left out.
     open_pairs: tuple[tuple[str, str], ...]
+    #: database ids of the transcripts read (a withdrawal finds the models by them)
+    transcript_ids: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,12 +95,14 @@ def machine_inputs(study: Study, dimension: str) -> MachineInputs:
         transcripts[transcripts["transcript"].isin(names)], on="transcript_id"
     )
     humans = tuple(sorted(set(codes["coder"]) - {CONSENSUS}))
+    ids = transcripts.loc[transcripts["transcript"].isin(names), "transcript_id"]
     return MachineInputs(
         data=prepare(turns.drop(columns="transcript_id"), codes, spec),
         transcripts=len(names),
         human_coders=humans,
         has_consensus=bool((codes["coder"] == CONSENSUS).any()),
         open_pairs=tuple(open_pairs),
+        transcript_ids=tuple(int(i) for i in ids),
     )
 
 
@@ -126,12 +128,13 @@ def _check_coder_source(inputs: MachineInputs, source: str) -> None:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class MachineTraining:
-    """A model trained on the study's codes (not stored) and what it learnt from."""
+    """A model trained on the study's codes, as stored, and what it learnt from."""
 
     model: MachineModel
     inputs: MachineInputs
     seconds: float
     size: int
+    stored: StoredModel
 
     def to_dict(self) -> dict[str, Any]:
         spec = self.model.spec
@@ -145,23 +148,30 @@ class MachineTraining:
             "versions": dict(self.model.versions),
             "model_bytes": self.size,
             "seconds": self.seconds,
-            "stored": False,
-            "note": NOT_STORED,
+            "version": self.stored.version,
+            "text": self.stored.text,
         }
 
 
 def train_machine(
-    study: Study, dimension: str, *, source: str = SOURCE_CONSENSUS
+    study: Study,
+    dimension: str,
+    *,
+    source: str = SOURCE_CONSENSUS,
+    original_text: bool = False,
 ) -> MachineTraining:
     """Train a machine coder for ``dimension`` on the study's codes (``source``: consensus,
-    all, or a coder's name; see :func:`socialcoder.machine.train`). Writes nothing."""
+    all, or a coder's name; see :func:`socialcoder.machine.train`) and store it as the
+    dimension's next model version."""
     source = check_source(study, source)
+    text = training_text(study, original_text=original_text)
     inputs = machine_inputs(study, dimension)
     _check_coder_source(inputs, source)
     started = time.perf_counter()
     model = train(inputs.data, source=source)
     seconds = time.perf_counter() - started
-    return MachineTraining(model, inputs, seconds, len(model.to_bytes()))
+    stored = store_model(study, model, text=text, transcript_ids=list(inputs.transcript_ids))
+    return MachineTraining(model, inputs, seconds, stored.size_bytes, stored)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

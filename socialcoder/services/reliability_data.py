@@ -29,6 +29,7 @@ from typing import Any, overload
 import numpy as np
 from sqlalchemy import BigInteger, Connection, String, case, cast, func, select
 
+from socialcoder.domain import coder_kinds
 from socialcoder.domain.codebook import Dimension, Scale, Unit
 from socialcoder.domain.rules import (
     ROLE_NUMBERS,
@@ -192,12 +193,21 @@ def is_categorical(dimension: Dimension) -> bool:
 def _coders(
     conn: Connection, names: tuple[str, ...] | None, with_consensus: bool = False
 ) -> dict[int, str]:
-    kinds = ("coder", "consensus") if with_consensus and names is not None else ("coder",)
-    rows = dict(
-        conn.execute(select(CoderRow.id, CoderRow.name).where(CoderRow.kind.in_(kinds))).all()
-    )
+    """Coder id -> name: every human coder when ``names`` is None; else the named coders,
+    where a machine coder may be named (:func:`coder_kinds.counts_in_reliability`) and the
+    consensus layer only ``with_consensus``."""
+    everyone = conn.execute(select(CoderRow.id, CoderRow.name, CoderRow.kind)).all()
     if names is None:
+        rows = {
+            i: n for i, n, k in everyone if coder_kinds.counts_in_reliability(k, named=False)
+        }
         return dict(sorted(rows.items(), key=lambda kv: kv[1]))
+    rows = {
+        i: n
+        for i, n, k in everyone
+        if coder_kinds.counts_in_reliability(k, named=True)
+        or (with_consensus and k == coder_kinds.CONSENSUS)
+    }
     by_name = {v: k for k, v in rows.items()}
     unknown = [n for n in names if n not in by_name]
     if unknown:

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
+from socialcoder.domain import coder_kinds
 from socialcoder.domain.codebook import Dimension, Scale, Unit
 from socialcoder.errors import StudyError, UserError
 from socialcoder.export.tables import build_sessions, coded_units
@@ -166,7 +167,7 @@ class SessionReliabilityReport:
 def _coders(study: Study, names: Sequence[str] | None) -> tuple[str, ...]:
     with study.read() as session:
         rows = session.execute(select(CoderRow.name, CoderRow.kind).order_by(CoderRow.name)).all()
-    coders = [name for name, kind in rows if kind == "coder"]
+    coders = [name for name, kind in rows if coder_kinds.listed_by_default(kind)]
     if names is None:
         return tuple(coders)
     if any(n.casefold() == CONSENSUS for n in names):

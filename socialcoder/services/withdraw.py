@@ -10,8 +10,9 @@ only: not the participant's id, not a transcript's name.
 
 It cannot reach what left the study before: it lists the exports, de-identified copies and
 plain copies the study's events record (what, where, when) so that the lead can delete them.
-Machine-coding models are not stored in studies yet, so none is marked for retraining; the
-result says so.
+Every machine-coding model that learnt from the participant's transcripts is marked to be
+retrained and its payload emptied (its vocabulary held their words;
+:func:`socialcoder.services.machine_store.mark_for_retraining`); the result counts them.
 
 A study file is vacuumed afterwards, so that no free page keeps the removed text (a server
 study's administrator runs ``VACUUM`` on the server).
@@ -26,6 +27,7 @@ from sqlalchemy import delete, func, insert, select
 
 from socialcoder.errors import StudyError
 from socialcoder.services.audit_events import add_event, list_events
+from socialcoder.services.machine_store import mark_for_retraining, models_learnt_from
 from socialcoder.services.study import Study
 from socialcoder.storage import db
 from socialcoder.storage.events_model import AuditRedactionRow
@@ -40,7 +42,17 @@ from socialcoder.storage.models import (
 
 #: study events that put the study's data somewhere else
 COPY_KINDS = ("exported", "deidentified", "decrypted")
-MODELS_NOTE = "no machine-coding models are stored in this study, so none needs retraining"
+RETRAIN_REASON = "a participant withdrew; the model learnt from their transcripts"
+
+
+def models_note(count: int, dry_run: bool) -> str:
+    if not count:
+        return "no stored machine-coding model learnt from these transcripts"
+    verb = "would be" if dry_run else "are"
+    return (
+        f"{count} machine-coding model(s) learnt from these transcripts: they {verb} marked to "
+        "be retrained and emptied (`socialcoder machine list` shows them)"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +79,7 @@ class WithdrawResult:
     earlier_copies: list[EarlierCopy]
     models_note: str
     dry_run: bool
+    models_to_retrain: int = 0
 
     def counts(self) -> dict[str, int]:
         return {
@@ -84,6 +97,7 @@ class WithdrawResult:
             "dry_run": self.dry_run,
             "earlier_copies": [c.to_json() for c in self.earlier_copies],
             "models": self.models_note,
+            "models_to_retrain": self.models_to_retrain,
         }
 
 
@@ -137,6 +151,10 @@ def withdraw_participant(
                 )
                 or 0
             )
+        if dry_run:
+            models = len(models_learnt_from(session, tids))
+        else:
+            models = mark_for_retraining(session, tids, RETRAIN_REASON)
         result = WithdrawResult(
             len(tids),
             segments,
@@ -145,8 +163,9 @@ def withdraw_participant(
             int(measures or 0),
             entries,
             earlier,
-            MODELS_NOTE,
+            models_note(models, dry_run),
             dry_run,
+            models,
         )
         if dry_run:
             return result

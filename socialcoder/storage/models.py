@@ -53,7 +53,9 @@ SESSION_UNIT = "session"
 UNIT_ROLES = (*ROLES, SESSION_UNIT)
 SCALES = ("binary", "nominal", "ordinal", "interval", "ratio")
 UNITS = ("segment", "session")
-CODER_KINDS = ("coder", "consensus")
+#: a human coder, the consensus layer, or a machine coder (revision 0011; see
+#: socialcoder.domain.coders for what each kind may do)
+CODER_KINDS = ("coder", "consensus", "machine")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

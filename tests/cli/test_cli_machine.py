@@ -9,7 +9,6 @@ alpha, plain counting for the training data); nothing in the study may change.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -18,27 +17,9 @@ import krippendorff
 import numpy as np
 import pandas as pd
 import pytest
+from machine_support import TRANSCRIPTS, TURNS, VALUES, build_machine_study
 
 from socialcoder.cli import main
-
-CODEBOOK = """\
-name: Machine coder test (fictional)
-version: "1"
-dimensions:
-  - key: talk
-    label: Talk type
-    scale: nominal
-    unit: segment
-    applies_to: [patient]
-    shortcut: t
-    values: [change, neutral, sustain]
-  - {key: concordance, label: Concordance, scale: binary, unit: segment, applies_to: [patient], shortcut: c}
-  - {key: alliance, label: Alliance, scale: interval, unit: session, values: [1, 2, 3, 4, 5, 6, 7]}
-"""
-VALUES = ("change", "neutral", "sustain")
-PHRASES = {"change": "I really want to stop", "neutral": "", "sustain": "I like drinking a lot"}
-FILLER = ("we", "talked", "about", "the", "week", "and", "how", "things", "went", "at", "home")
-TRANSCRIPTS, TURNS = 12, 20
 
 Dump = Callable[[str | Path], dict[str, list[tuple[object, ...]]]]
 
@@ -52,48 +33,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str, status: int = 0) -> tupl
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("machine")
-    (folder / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
-    study = folder / "m.scstudy"
-    _main("init", str(study), "--codebook", str(folder / "cb.yaml"))
-    rng = np.random.default_rng(7)
-    rows = ["file,participant,therapist,session,date"]
-    codes = [("transcript", "segment", "coder", "dimension", "value")]
-    dan = [codes[0]]
-    for t in range(TRANSCRIPTS):
-        name = f"s{t:02d}"
-        lines = []
-        for i in range(1, TURNS + 1):
-            words = [str(w) for w in rng.choice(FILLER, size=6)]
-            if i % 2:
-                lines.append("T: " + " ".join(words) + "?")
-                continue
-            value = str(rng.choice(VALUES, p=(0.3, 0.5, 0.2)))
-            if PHRASES[value] and rng.random() < 0.9:
-                words.insert(3, PHRASES[value])
-            lines.append("P: " + " ".join(words))
-            codes.append((name, str(i), "ana", "talk", value))
-            if t < 4:
-                ben = str(rng.choice(VALUES)) if rng.random() < 0.3 else value
-                codes.append((name, str(i), "ben", "talk", ben))
-            if t == 5:
-                dan.append((name, str(i), "dan", "talk", "sustain"))
-        (folder / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        rows.append(f"{name}.txt,P{t // 2},T{t // 2 % 3},{t % 2 + 1},2024-01-{t + 1:02d}")
-    (folder / "manifest.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    _main("import", str(study), "--manifest", str(folder / "manifest.csv"))
-    _main("coders", "add", str(study), "ana", "ben")
-    for name, table in (("codes.csv", codes), ("dan.csv", dan)):
-        with (folder / name).open("w", newline="", encoding="utf-8") as fh:
-            csv.writer(fh).writerows(table)
-    _main("codes", "import", str(study), str(folder / "codes.csv"), "--complete")
-    _main("codes", "import", str(study), str(folder / "dan.csv"), "--add-coders")
-    _main("export", str(study), str(folder / "long.csv"), "--layout", "long")
-    return study
-
-
-def _main(*argv: str) -> None:
-    assert main(list(argv)) == 0
+    return build_machine_study(tmp_path_factory.mktemp("machine"))
 
 
 @pytest.fixture
@@ -158,7 +98,7 @@ def test_evaluate_prints_the_figures(study: str, capsys: pytest.CaptureFixture[s
     assert "left out (transcript not completed by the coder): dan on s05" in out
 
 
-def test_train_learns_from_the_settled_codes_and_writes_nothing(
+def test_train_learns_from_the_settled_codes_and_stores_the_model(
     study: str, long: pd.DataFrame, capsys: pytest.CaptureFixture[str], dump: Dump
 ) -> None:
     before = dump(study)
@@ -174,7 +114,7 @@ def test_train_learns_from_the_settled_codes_and_writes_nothing(
     assert info["counts"] == {v: int((settled == v).sum()) for v in VALUES}
     assert info["transcripts"] == TRANSCRIPTS
     assert len(info["data_hash"]) == 64
-    assert report["stored"] is False and "not stored" in report["note"]
+    assert report["version"] == 1 and report["text"] == "original"
     assert report["model_bytes"] > 0
     assert set(report["versions"]) >= {"scikit-learn", "numpy", "socialcoder"}
     out, _ = run(
@@ -182,8 +122,13 @@ def test_train_learns_from_the_settled_codes_and_writes_nothing(
     )
     assert json.loads(out)["training"]["units"] == int(wide["ben"].notna().sum())
     out, _ = run(capsys, "machine", "train", study, "--dimension", "talk")
-    assert "trained on consensus" in out and "not stored" in out
-    assert dump(study) == before
+    assert "trained on consensus" in out and "stored in the study as talk v3" in out
+    after = dump(study)
+    # only the models were added: nothing else in the study changed
+    assert len(after["machine_models"]) == 3
+    assert {k: v for k, v in after.items() if k != "machine_models"} == {
+        k: v for k, v in before.items() if k != "machine_models"
+    }
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.services.codes_csv import export_codes_csv
@@ -228,3 +229,51 @@ def test_the_revision_chain_read_without_alembic_is_alembics():
     walked = [rev.revision for rev in script.walk_revisions()][::-1]
     assert list(migrate.revision_chain()) == walked
     assert migrate.head_revision() == script.get_current_head()
+
+
+# --- revision 0011 (machine coders) -----------------------------------------------------
+# a study made at 0010 with codes, completions, assignments and audit entries is upgraded;
+# every row keeps its coder (ids unchanged), the database now takes a coder of kind 'machine',
+# still refuses any other kind, and its foreign keys still hold.
+
+TABLES = ("codes", "completions", "segment_memos", "audit_log", "coders")
+
+
+def _rows(engine, table: str) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+    with engine.connect() as c:
+        return sorted(tuple(r) for r in c.execute(text(f"SELECT * FROM {table}")).all())
+
+
+def test_upgrade_to_0011_keeps_every_coders_rows_and_widens_the_kinds(study_target):  # type: ignore[no-untyped-def]
+    _make_0001_study(study_target)
+    engine = db.make_engine(study_target)
+    migrate.upgrade(engine, "0010")
+    with engine.begin() as c:
+        c.execute(text(
+            "INSERT INTO assignments (coder_id, transcript_id, purpose, assigned_at) "
+            "SELECT id, 1, 'primary', CURRENT_TIMESTAMP FROM coders WHERE kind = 'coder'"
+        ))  # fmt: skip
+    before = {t: _rows(engine, t) for t in (*TABLES, "assignments")}
+    assert before["codes"] and before["completions"]
+    migrate.upgrade(engine)
+    with engine.connect() as c:
+        assert migrate.current_revision(c) == migrate.head_revision()
+    assert {t: _rows(engine, t) for t in (*TABLES, "assignments")} == before
+    with engine.begin() as c:
+        c.execute(text(
+            "INSERT INTO coders (id, name, kind, active, created_at) SELECT max(id) + 1, "
+            "'machine talk v1', 'machine', true, CURRENT_TIMESTAMP FROM coders"
+        ))  # fmt: skip
+    for sql in (
+        "INSERT INTO coders (id, name, kind, active, created_at) "
+        "SELECT max(id) + 1, 'robot', 'robot', true, CURRENT_TIMESTAMP FROM coders",
+        "UPDATE codes SET coder_id = 999 WHERE id = (SELECT min(id) FROM codes)",
+    ):
+        with pytest.raises(IntegrityError), engine.begin() as c:
+            c.execute(text(sql))
+    if study_target.endswith(".scstudy"):
+        with engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            indexes = {r[1] for r in c.exec_driver_sql("PRAGMA index_list(coders)").all()}
+            assert "uq_coders_db_role" in indexes
+    engine.dispose()

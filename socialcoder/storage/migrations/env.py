@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from socialcoder.storage import events_model, measures_model  # noqa: F401  (registers tables)
+from socialcoder.storage import (  # noqa: F401  (registers tables)
+    events_model,
+    machine_model,
+    measures_model,
+)
 from socialcoder.storage.models import Base
 
 config = context.config

@@ -1,0 +1,255 @@
+"""Models stored in the study and machine coders (issue #17): `machine train` stores,
+`machine list` shows, `machine code` writes a coder of kind 'machine' with probabilities, and
+every place that lists coders keeps the machine apart from the humans.
+
+The study is the fictional one of tests/machine_support.py (ana codes all twelve transcripts,
+ben the first four).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from machine_support import CODEBOOK, TRANSCRIPTS, TURNS, build_machine_study
+
+from socialcoder.cli import main
+from socialcoder.machine import MachineModel
+
+Dump = Callable[[str | Path], dict[str, list[tuple[object, ...]]]]
+MACHINE = "machine talk v1"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: object, status: int = 0) -> tuple[str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert code == status, err
+    return out, err
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    study = build_machine_study(tmp_path_factory.mktemp("machine_store"))
+    assert main(["machine", "train", str(study), "--dimension", "talk"]) == 0
+    return study
+
+
+@pytest.fixture
+def study(built: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "m.scstudy"
+    copy.write_bytes(built.read_bytes())
+    return copy
+
+
+def _sql(study: Path, query: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(study) as conn:
+        return conn.execute(query).fetchall()
+
+
+def test_train_stores_a_versioned_model_that_list_shows(
+    study: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "machine", "train", study, "--dimension", "talk", "--from", "ana")
+    trained = json.loads(run(capsys, "machine", "list", study, "--json")[0])
+    assert [(m["dimension"], m["version"], m["source"]) for m in trained] == [
+        ("talk", 1, "consensus"),
+        ("talk", 2, "ana"),
+    ]
+    second = trained[1]
+    assert second["codebook_version"] == "1" and second["text"] == "original"
+    assert len(second["data_hash"]) == 64 and second["retrain"] is None
+    assert set(second["library_versions"]) >= {"scikit-learn", "numpy", "socialcoder"}
+    assert second["settings"]["class_weight"] == "balanced"
+    assert second["training"]["units"] == TRANSCRIPTS * TURNS // 2  # every turn ana coded
+    # the stored payload is the model, read back without pickle, coding as trained
+    ((payload, size),) = _sql(
+        study, "SELECT payload, size_bytes FROM machine_models WHERE version = 2"
+    )
+    assert isinstance(payload, bytes) and len(payload) == size == second["size_bytes"]
+    model = MachineModel.from_bytes(payload)
+    assert model.training.data_hash == second["data_hash"] and model.training.source == "ana"
+    table, _ = run(capsys, "machine", "list", study)
+    assert "talk" in table and "usable" in table and "ana" in table
+
+
+def test_machine_code_writes_a_machine_coder_with_probabilities(
+    study: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, _ = run(capsys, "machine", "code", study, "--dimension", "talk", "--json")
+    result = json.loads(out)
+    assert result["coder"] == MACHINE and result["coder_kind"] == "machine"
+    assert result["codes"] == TRANSCRIPTS * TURNS // 2  # every patient turn, no therapist turn
+    assert len(result["transcripts"]) == TRANSCRIPTS
+    rows = _sql(
+        study,
+        "SELECT c.value, m.probability, s.role FROM codes c JOIN coders k ON k.id = c.coder_id "
+        "JOIN machine_codes m ON m.code_id = c.id JOIN segments s ON s.id = c.segment_id "
+        f"WHERE k.name = '{MACHINE}' AND k.kind = 'machine'",
+    )
+    assert len(rows) == result["codes"]
+    assert {r[2] for r in rows} == {"patient"}
+    assert all(1 / 3 <= float(r[1]) <= 1 for r in rows)  # the chosen value is the likeliest
+    assert sum(result["counts"].values()) == result["codes"]
+    # the machine mostly agrees with ana, who coded every turn (the phrases give the value)
+    agree = _sql(
+        study,
+        "SELECT count(*) FROM codes m JOIN codes a ON a.segment_id = m.segment_id "
+        "AND a.dimension_id = m.dimension_id AND a.value = m.value "
+        f"WHERE m.coder_id = (SELECT id FROM coders WHERE name = '{MACHINE}') "
+        "AND a.coder_id = (SELECT id FROM coders WHERE name = 'ana')",
+    )[0][0]
+    assert int(agree) > 0.8 * result["codes"]
+    # coding again replaces its codes (one per turn), and one audit entry per transcript says so
+    run(capsys, "machine", "code", study, "--dimension", "talk", "--transcripts", "s00", "s01")
+    assert _sql(
+        study,
+        f"SELECT count(*) FROM codes WHERE coder_id = (SELECT id FROM coders WHERE name = '{MACHINE}')",
+    ) == [(result["codes"],)]
+    assert _sql(study, "SELECT count(*) FROM machine_codes") == [(result["codes"],)]
+    entries = _sql(
+        study, "SELECT count(*), min(reason) FROM audit_log WHERE action = 'machine code'"
+    )
+    assert entries[0][0] == TRANSCRIPTS + 2 and "model talk v1" in str(entries[0][1])
+
+
+def test_machine_coders_stay_apart_from_the_humans(
+    study: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, dump: Dump
+) -> None:
+    run(capsys, "machine", "code", study, "--dimension", "talk")
+    # reliability: humans only by default; the machine when named
+    default = json.loads(run(capsys, "reliability", study, "--dimension", "talk", "--json")[0])
+    assert MACHINE not in json.dumps(default)
+    named = json.loads(
+        run(
+            capsys,
+            "reliability",
+            study,
+            "--dimension",
+            "talk",
+            "--coders",
+            f"ana,{MACHINE}",
+            "--json",
+        )[0]
+    )
+    assert named["dimensions"][0]["coders"] == ["ana", MACHINE]
+    # exports: humans only by default (no kind column); a named machine with coder_kind
+    run(capsys, "export", study, tmp_path / "all.csv", "--layout", "long")
+    everyone = pd.read_csv(tmp_path / "all.csv")
+    assert MACHINE not in set(everyone["coder"]) and "coder_kind" not in everyone.columns
+    run(
+        capsys,
+        "export",
+        study,
+        tmp_path / "m.csv",
+        "--layout",
+        "long",
+        "--coders",
+        f"ana,{MACHINE}",
+    )
+    both = pd.read_csv(tmp_path / "m.csv")
+    kinds = both.groupby("coder")["coder_kind"].unique().to_dict()
+    assert {c: list(k) for c, k in kinds.items()} == {"ana": ["human"], MACHINE: ["machine"]}
+    run(
+        capsys,
+        "export",
+        study,
+        tmp_path / "s.csv",
+        "--layout",
+        "sessions",
+        "--coders",
+        f"ana,{MACHINE}",
+    )
+    assert set(pd.read_csv(tmp_path / "s.csv")["coder_kind"]) == {"human", "machine"}
+    before = dump(study)
+    refusals = [
+        (("export", study, tmp_path / "p.qdpx", "--coders", MACHINE), "cannot go into a REFI-QDA"),
+        (
+            (
+                "code",
+                study,
+                "--coder",
+                MACHINE,
+                "--transcript",
+                "s00",
+                "--segment",
+                "2",
+                "--dimension",
+                "talk",
+                "--value",
+                "change",
+            ),
+            "is a machine coder",
+        ),
+        (("consensus", study, "--coders", f"ana,{MACHINE}"), "is a machine coder"),
+        (("assign", study, "--coders", f"ana,{MACHINE}"), "is a machine coder"),
+    ]
+    for argv, message in refusals:
+        _, err = run(capsys, *argv, status=2)
+        assert message in err and err.count("\n") == 1, (argv, err)
+    assert dump(study) == before
+    coders = run(capsys, "coders", "list", study)[0]
+    assert MACHINE not in coders
+
+
+def test_a_model_is_refused_once_the_codebook_changed_its_dimension(
+    study: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, dump: Dump
+) -> None:
+    changed = CODEBOOK.replace('version: "1"', 'version: "2"').replace(
+        "values: [change, neutral, sustain]", "values: [change, neutral, sustain, mixed]"
+    )
+    (tmp_path / "cb2.yaml").write_text(changed, encoding="utf-8")
+    run(capsys, "codebook", "update", study, tmp_path / "cb2.yaml")
+    before = dump(study)
+    _, err = run(capsys, "machine", "code", study, "--dimension", "talk", status=2)
+    assert "model 'talk' v1: the codebook changed the values of 'talk'" in err
+    assert "train a new model" in err and dump(study) == before
+    out, _ = run(capsys, "machine", "train", study, "--dimension", "talk", "--json")
+    assert json.loads(out)["version"] == 2
+    run(capsys, "machine", "code", study, "--dimension", "talk")
+    assert _sql(study, "SELECT name FROM coders WHERE kind = 'machine'") == [("machine talk v2",)]
+
+
+def test_withdrawal_marks_the_models_that_learnt_from_the_participant(
+    study: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dry = json.loads(run(capsys, "withdraw", study, "P0", "--dry-run", "--json")[0])
+    assert dry["models_to_retrain"] == 1
+    assert _sql(study, "SELECT retrain_reason FROM machine_models") == [(None,)]
+    out, _ = run(capsys, "withdraw", study, "P0", "--json")
+    assert json.loads(out)["models_to_retrain"] == 1
+    ((reason, payload, size),) = _sql(
+        study, "SELECT retrain_reason, payload, size_bytes FROM machine_models"
+    )
+    assert "withdrew" in str(reason) and payload == b"" and size == 0  # their words are gone
+    listed = json.loads(run(capsys, "machine", "list", study, "--json")[0])
+    assert listed[0]["retrain"] == reason
+    _, err = run(capsys, "machine", "code", study, "--dimension", "talk", status=2)
+    assert "must be retrained" in err
+    # a new model learns from what is left, and is not marked
+    run(capsys, "machine", "train", study, "--dimension", "talk")
+    listed = json.loads(run(capsys, "machine", "list", study, "--json")[0])
+    assert [m["retrain"] is None for m in listed] == [False, True]
+    assert listed[1]["training"]["transcripts"] == TRANSCRIPTS - 2
+
+
+def test_training_after_a_de_identified_copy_uses_the_copy(
+    study: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.scstudy"
+    (tmp_path / "names.txt").write_text("", encoding="utf-8")
+    run(capsys, "deidentify", study, copy, "--names", tmp_path / "names.txt")
+    # the copy does not carry the original's model (its vocabulary is the original text)
+    ((reason, payload),) = _sql(copy, "SELECT retrain_reason, payload FROM machine_models")
+    assert payload == b"" and "de-identified copy" in str(reason)
+    _, err = run(capsys, "machine", "train", study, "--dimension", "talk", status=2)
+    assert "a de-identified copy of this study exists" in err and "--original-text" in err
+    out, _ = run(
+        capsys, "machine", "train", study, "--dimension", "talk", "--original-text", "--json"
+    )
+    assert json.loads(out)["text"] == "original"
+    out, _ = run(capsys, "machine", "train", copy, "--dimension", "talk", "--json")
+    assert json.loads(out)["text"] == "deidentified"
