@@ -200,6 +200,65 @@ def cmd_code(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from socialcoder.services.machine_review import (
+        machine_agreement,
+        review_json,
+        review_list,
+    )
+    from socialcoder.services.reliability_data import Selection
+
+    dims = (args.dimension,) if args.dimension else None
+    with study_of(args) as study:
+        if args.dimension:
+            study.dimension(args.dimension)
+        agreement = machine_agreement(study, Selection(dimensions=dims))
+        items = review_list(study, args.dimension, threshold=args.threshold)
+    data = review_json(agreement, items)
+    if args.json:
+        print_json(data)
+        return 0
+    if not agreement:
+        print("no machine coder has written codes (`socialcoder machine code` writes them)")
+        return 0
+    table(
+        ("machine coder", "dimension", "against", "alpha", "agreement", "units"),
+        [
+            (
+                a["machine"],
+                a["dimension"],
+                a["against"],
+                a["alpha"],
+                a["percent_agreement"],
+                a["pairable_units"],
+            )
+            for a in data["agreement"]
+        ],
+    )
+    print(
+        f"\n{len(items)} completed turn(s) where a machine coder disagrees with a coder with "
+        f"probability >= {args.threshold:g} (the coder's value stands unless adjudicated; "
+        "double-coded transcripts are left out until their adjudication is done)"
+    )
+    if items:
+        table(
+            ("transcript", "segment", "dimension", "coder", "value", "machine", "p"),
+            [
+                (
+                    i.transcript,
+                    i.segment,
+                    i.dimension,
+                    i.coder,
+                    i.value,
+                    i.machine_value,
+                    i.probability,
+                )
+                for i in items
+            ],
+        )
+    return 0
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     add_study_arg(p)
     p.add_argument("--dimension", required=True, metavar="KEY", help="a segment-level dimension")
@@ -270,4 +329,21 @@ def register(commands: Any) -> None:
     p.add_argument("--dimension", required=True, metavar="KEY", help="a segment-level dimension")
     p.add_argument("--transcripts", nargs="+", metavar="NAME", help="only these (default: all)")
     p.add_argument("--version", type=int, help="this model version (default: the newest usable)")
+    p.add_argument("--json", action="store_true", help="machine-readable result")
+    p = command(
+        sub,
+        "review",
+        cmd_review,
+        "The lead's check of the machine coders: alpha of each against every human coder and "
+        "the consensus layer, and the completed turns where it disagrees with a coder with "
+        "high confidence (double-coded transcripts only once adjudicated). Reads the study.",
+    )
+    add_study_arg(p)
+    p.add_argument("--dimension", metavar="KEY", help="only this dimension")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=0.9,
+        help="list disagreements where the machine's probability is at least this (default 0.9)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable result")

@@ -253,3 +253,87 @@ def test_training_after_a_de_identified_copy_uses_the_copy(
     assert json.loads(out)["text"] == "original"
     out, _ = run(capsys, "machine", "train", copy, "--dimension", "talk", "--json")
     assert json.loads(out)["text"] == "deidentified"
+
+
+def _alpha_of(study: Path, a: str, b: str) -> float:
+    """Krippendorff's alpha (the krippendorff package) of two coders' talk codes, from SQL."""
+    import krippendorff
+    import numpy as np
+
+    rows = _sql(
+        study,
+        "SELECT x.value, y.value FROM codes x JOIN codes y ON y.segment_id = x.segment_id "
+        "AND y.dimension_id = x.dimension_id JOIN dimensions d ON d.id = x.dimension_id "
+        f"WHERE d.key = 'talk' AND x.coder_id = (SELECT id FROM coders WHERE name = '{a}') "
+        f"AND y.coder_id = (SELECT id FROM coders WHERE name = '{b}')",
+    )
+    position = {"change": 0.0, "neutral": 1.0, "sustain": 2.0}
+    data = np.array([[position[str(x)] for x, _ in rows], [position[str(y)] for _, y in rows]])
+    return float(krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+
+
+def _flagged_by_sql(study: Path, threshold: float, held: set[str]) -> set[tuple[str, int, str]]:
+    rows = _sql(
+        study,
+        "SELECT t.name, s.idx, k.name FROM codes h JOIN coders k ON k.id = h.coder_id "
+        "JOIN completions c ON c.coder_id = h.coder_id AND c.transcript_id = h.transcript_id "
+        "JOIN codes m ON m.segment_id = h.segment_id AND m.dimension_id = h.dimension_id "
+        "JOIN machine_codes p ON p.code_id = m.id JOIN segments s ON s.id = h.segment_id "
+        "JOIN transcripts t ON t.id = h.transcript_id "
+        f"WHERE k.kind = 'coder' AND m.coder_id = (SELECT id FROM coders WHERE name = '{MACHINE}') "
+        f"AND m.value <> h.value AND p.probability >= {threshold}",
+    )
+    return {(str(t), int(s), str(c)) for t, s, c in rows if t not in held}
+
+
+def _names(study: Path, ids: set[int]) -> set[str]:
+    return {str(n) for i, n in _sql(study, "SELECT id, name FROM transcripts") if i in ids}
+
+
+def test_review_shows_the_machine_as_a_coder_and_keeps_the_sample_clean(
+    study: Path, capsys: pytest.CaptureFixture[str], dump: Dump
+) -> None:
+    run(capsys, "machine", "code", study, "--dimension", "talk")
+    before = dump(study)
+    out, _ = run(capsys, "machine", "review", study, "--threshold", "0.5", "--json")
+    data = json.loads(out)
+    rows = {a["against"]: a for a in data["agreement"]}
+    assert set(rows) == {"ana", "ben", "dan", "consensus"}  # every human, and the consensus
+    assert rows["ana"]["alpha"] == pytest.approx(_alpha_of(study, MACHINE, "ana"), abs=1e-9)
+    assert rows["ben"]["alpha"] == pytest.approx(_alpha_of(study, MACHINE, "ben"), abs=1e-9)
+    assert rows["ana"]["pairable_units"] == TRANSCRIPTS * TURNS // 2
+    assert rows["consensus"]["pairable_units"] == 0  # nothing settled yet
+    # s00..s03 are double-coded (ana and ben) and not adjudicated: never flagged
+    found = {(i["transcript"], i["segment"], i["coder"]) for i in data["review"]}
+    sample = {"s00", "s01", "s02", "s03"}  # and s05, where dan has codes: held back too
+    assert found == _flagged_by_sql(study, 0.5, sample | {"s05"}) and found
+    assert not {t for t, _, _ in found} & (sample | {"s05"})
+    assert all(i["probability"] >= 0.5 and i["value"] != i["machine_value"] for i in data["review"])
+    assert dump(study) == before  # the coder's value stands: nothing changed
+    # the lead settles the double-coded transcripts: agreed values copied, the rest adjudicated
+    from socialcoder.services.machine_review import held_back
+    from socialcoder.services.study import open_study
+
+    with open_study(study) as opened:
+        assert {names for names in _names(study, held_back(opened, "talk"))} == sample | {"s05"}
+    run(capsys, "consensus", study, "--coders", "ana,ben", "--dimension", "talk")
+    disagreements = json.loads(
+        run(capsys, "disagreements", study, "--coders", "ana,ben", "--json")[0]
+    )
+    assert disagreements
+    for d in disagreements:
+        run(capsys, "adjudicate", study, "--transcript", d["transcript"], "--segment",
+            d["segment"], "--dimension", "talk", "--value", d["values"]["ana"], "--reason", "x")
+    with open_study(study) as opened:  # only dan's unfinished transcript is still held back
+        assert _names(study, held_back(opened, "talk")) == {"s05"}
+    out, _ = run(capsys, "machine", "review", study, "--threshold", "0.5", "--json")
+    data = json.loads(out)
+    found = {(i["transcript"], i["segment"], i["coder"]) for i in data["review"]}
+    assert found == _flagged_by_sql(study, 0.5, {"s05"})
+    assert {t for t, _, _ in found} & sample  # the settled transcripts are reviewed now
+    settled = [i for i in data["review"] if i["transcript"] in sample]
+    assert all(i["consensus"] == i["value"] or i["coder"] == "ben" for i in settled)
+    consensus = {a["against"]: a for a in data["agreement"]}["consensus"]
+    assert consensus["pairable_units"] == 4 * TURNS // 2
+    text, _ = run(capsys, "machine", "review", study)
+    assert MACHINE in text and "the coder's value stands" in text

@@ -36,9 +36,17 @@ from socialcoder.domain.names import selection as selection_names
 from socialcoder.errors import UserError
 from socialcoder.gui.lead.charts import AlphaChart, AlphaPoint, ConfusionTable, DriftChart
 from socialcoder.gui.lead.figures import TOO_FEW, alpha_cell, ci_cell, flags, q_text, state
+from socialcoder.gui.lead.machine_panel import MachinePanel
 from socialcoder.gui.lead.tables import Cell, cap_rows, fill, fmt, fmt_pct, make_table
 from socialcoder.gui.lead.workers import Job, Report
 from socialcoder.services.lead_support import WeekAlpha, confusion_matrix, weekly_alpha
+from socialcoder.services.machine_review import (
+    DEFAULT_THRESHOLD,
+    MachineAgreement,
+    ReviewItem,
+    machine_agreement,
+    review_list,
+)
 from socialcoder.services.reliability_data import Selection
 from socialcoder.services.reliability_report import (
     ReliabilityReport,
@@ -98,6 +106,8 @@ class DashboardResult:
     by_pair: ReliabilityReport  # overall figures + groups per coder pair
     by_transcript: ReliabilityReport  # groups per transcript
     weeks: list[WeekAlpha] = field(default_factory=list)
+    machine: list[MachineAgreement] = field(default_factory=list)
+    machine_review: list[ReviewItem] = field(default_factory=list)
 
 
 def compute(
@@ -107,6 +117,7 @@ def compute(
     seed: int | None,
     report: Report,
     bootstrap_by: str | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
 ) -> DashboardResult:
     """The dashboard's three computations; ``report`` gets progress (and may cancel)."""
     n = len(selection.dimensions or study.codebook.keys)
@@ -131,8 +142,10 @@ def compute(
     )
     report(2 * n, total, "by week")
     weeks = weekly_alpha(study, selection)
+    machine = machine_agreement(study, selection, bootstrap=bootstrap, seed=seed)
+    review = review_list(study, threshold=threshold) if machine else []
     report(total, total, "done")
-    return DashboardResult(pair, per_transcript, weeks)
+    return DashboardResult(pair, per_transcript, weeks, machine, review)
 
 
 def short_label(label: str, width: int = 16) -> str:
@@ -174,6 +187,8 @@ class Dashboard(QWidget):
         self.tabs.addTab(self.dimensions, "Per dimension")
         self.tabs.addTab(self.pairs, "Per coder pair")
         self.tabs.addTab(self.transcripts, "Per transcript")
+        self.machine = MachinePanel(study, top)
+        self.tabs.addTab(self.machine, "Machine coders")
         self.notes = QTextBrowser(top)
         self.notes.setObjectName("notes")
         self.notes.setMaximumHeight(110)
@@ -290,8 +305,10 @@ class Dashboard(QWidget):
             return
         study = self.study
         bootstrap, seed = self.bootstrap.value(), self.seed.value()
-        by = self.resample.currentData()
-        job = Job(lambda report, _c: compute(study, selection, bootstrap, seed, report, by), self)
+        by, least = self.resample.currentData(), self.machine.threshold.value()
+        job = Job(
+            lambda report, _c: compute(study, selection, bootstrap, seed, report, by, least), self
+        )
         job.progress.connect(self._progress)
         job.finished.connect(self._finished)
         job.failed.connect(self._failed)
@@ -409,6 +426,7 @@ class Dashboard(QWidget):
         )
         labels = {d.key: d.label for d in self.study.codebook.dimensions}
         self.drift_chart.set_weeks(result.weeks, labels)
+        self.machine.show_result(result.machine, result.machine_review)
         self._fill_pairs()
 
     @staticmethod
