@@ -10,6 +10,7 @@ from typing import Any
 
 from socialcoder.cli.common import add_study_arg, command, study_of
 from socialcoder.cli.output import print_json, table
+from socialcoder.errors import UserError
 
 
 def _f(x: float | None, digits: int = 3) -> str:
@@ -259,6 +260,42 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from socialcoder.services.machine_suggest import accept_suggestion, suggestions_for
+
+    with study_of(args) as study:
+        if args.accept is not None:
+            if not args.dimension:
+                raise UserError("--accept needs --dimension")
+            change = accept_suggestion(
+                study,
+                coder=args.coder,
+                transcript=args.transcript,
+                segment=args.accept,
+                dimension=args.dimension,
+            )
+            print(
+                f"{change.coder}: segment {change.segment} of {change.transcript}, "
+                f"{change.dimension} = {change.new_value} (a machine suggestion, marked so in "
+                "the audit log)"
+            )
+            return 0
+        found = suggestions_for(study, args.coder, args.transcript)
+    if args.dimension:
+        found = [s for s in found if s.dimension == args.dimension]
+    if args.json:
+        print_json([s.to_dict() for s in found])
+        return 0
+    if not found:
+        print("no machine suggestions (off, all coded, or held back for reliability)")
+        return 0
+    table(
+        ("segment", "dimension", "value", "probability", "machine coder"),
+        [(s.segment, s.dimension, s.value, s.probability, s.machine) for s in found],
+    )
+    return 0
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     add_study_arg(p)
     p.add_argument("--dimension", required=True, metavar="KEY", help="a segment-level dimension")
@@ -347,3 +384,18 @@ def register(commands: Any) -> None:
         help="list disagreements where the machine's probability is at least this (default 0.9)",
     )
     p.add_argument("--json", action="store_true", help="machine-readable result")
+    p = command(
+        sub,
+        "suggest",
+        cmd_suggest,
+        "A coder's machine suggestions on a transcript (the study setting machine_suggestions "
+        "must be on; never in a blind study or on double-coded transcripts before "
+        "adjudication), or --accept SEGMENT to code that turn with the suggested value (the "
+        "audit log marks it as an accepted machine suggestion).",
+    )
+    add_study_arg(p)
+    p.add_argument("--coder", required=True, help="the human coder")
+    p.add_argument("--transcript", required=True, help="the transcript (name or label)")
+    p.add_argument("--dimension", metavar="KEY", help="only this dimension")
+    p.add_argument("--accept", type=int, metavar="SEGMENT", help="accept the suggestion here")
+    p.add_argument("--json", action="store_true", help="machine-readable list")

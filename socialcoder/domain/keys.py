@@ -34,6 +34,9 @@ WINDOW_KEYS = MappingProxyType(
         DETAILS: "definition of the dimension",
     }
 )
+#: accept the machine's suggestion on the current segment (issue #17): a modifier chord, so it
+#: can never be a codebook shortcut (those are single keys)
+ACCEPT_SUGGESTION = "Alt+Return"
 #: digits that pick the N-th value of an armed dimension (and coder N's value in the review)
 PICK_DIGITS = "123456789"
 

@@ -42,7 +42,17 @@ BLINDING = Setting(
     "the lead sees both",
 )
 
-SETTINGS: dict[str, Setting] = {s.name: s for s in (BLINDING,)}
+MACHINE_SUGGESTIONS = Setting(
+    "machine_suggestions",
+    BOOL,
+    new=False,
+    legacy=False,
+    help="a coder sees a machine coder's value faintly on turns they have not coded and may "
+    "accept it with a key (each accepted suggestion is marked in the audit log); never in a "
+    "blind study, never on double-coded transcripts before their adjudication",
+)
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in (BLINDING, MACHINE_SUGGESTIONS)}
 
 
 class BadSetting(UserError, ValueError):
@@ -77,6 +87,15 @@ def render(name: str, value: Value) -> str:
     if s.kind == BOOL:
         return "on" if value else "off"
     return str(value)
+
+
+def check_together(values: dict[str, Value]) -> None:
+    """Refuse settings that contradict each other (``values``: every setting's value)."""
+    if values.get(MACHINE_SUGGESTIONS.name) and values.get(BLINDING.name):
+        raise BadSetting(
+            "machine suggestions are refused in a blind study (a suggestion is another "
+            "coder's value); turn blinding off first, or leave machine_suggestions off"
+        )
 
 
 def stored(name: str, text: str | None) -> Value:

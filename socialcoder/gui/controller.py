@@ -37,6 +37,7 @@ from socialcoder.services.coding import (
     set_segment_memo,
 )
 from socialcoder.services.gui_support import codable_roles, coder_progress, is_coded, next_uncoded
+from socialcoder.services.machine_suggest import accept_suggestion, suggestions_for
 from socialcoder.services.queries import SegmentView, show_transcript
 from socialcoder.services.study import Study
 
@@ -85,6 +86,7 @@ class CodingController(QObject):
         self.completed = tview.completed
         self.disarm()
         self.model.set_segments(tview.segments)
+        self.load_suggestions()
         self._coded, self._codable = coder_progress(tview.segments, self.codebook)
         self.transcriptOpened.emit(self.transcript)
         self.sessionChanged.emit()
@@ -239,6 +241,43 @@ class CodingController(QObject):
         segment = None if dim.unit is Unit.SESSION else (seg.index if seg else None)
         self.code(dim, segment, value)
         return True
+
+    def load_suggestions(self) -> None:
+        """The machine's suggestions for this coder (none unless the study turned them on)."""
+        found: dict[int, dict[str, tuple[str, float]]] = {}
+        if self.transcript is not None:
+            for s in suggestions_for(self.study, self.coder, self.transcript):
+                found.setdefault(s.segment, {})[s.dimension] = (s.value, s.probability)
+        self.model.set_suggestions(found)
+
+    def accept_suggested(self) -> None:
+        """Accept the machine's suggestion on the current segment (the armed dimension's, or
+        the only one); the audit log marks it as a machine suggestion."""
+        row = self.current_row()
+        if row is None or self.transcript is None:
+            return
+        offered = self.model.suggested(row)
+        if self.armed is not None:
+            offered = {k: v for k, v in offered.items() if k == self.armed.key}
+        if len(offered) != 1:
+            self.statusMessage.emit(
+                "No machine suggestion here."
+                if not offered
+                else "Several suggestions here: arm a dimension first, then accept."
+            )
+            return
+        (key,) = offered
+        segment = self.model.segment(row).index
+        self.disarm()
+        self._perform(
+            lambda: accept_suggestion(
+                self.study,
+                coder=self.coder,
+                transcript=self.transcript or "",
+                segment=segment,
+                dimension=key,
+            )
+        )
 
     # -- actions (each one transaction + one undo command) -----------------------------------
     def code(self, dim: Dimension, segment: int | None, value: str) -> None:

@@ -236,6 +236,7 @@ def shortcuts_html(codebook: Codebook | None) -> str:
         ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo any coding action"),
         ("Ctrl+F, Enter", "find text in the transcript, next match"),
         ("Ctrl+Enter", "mark the transcript complete"),
+        ("Alt+Enter", "accept the machine's faint suggestion (when the study turned them on)"),
         ("Ctrl+= / Ctrl+-", "larger / smaller text"),
     ]
     rows += [(" / ".join(k.keys[:1]), html.escape(k.what)) for k in PLAYER_KEYS]

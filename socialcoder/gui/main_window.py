@@ -268,6 +268,14 @@ class MainWindow(QMainWindow):
             "Next codable segment you have not coded yet",
             window=False,
         )
+        self._action(
+            m,
+            "&Accept machine suggestion",
+            lambda: self._ctl("accept_suggested"),
+            keymap.ACCEPT_SUGGESTION,
+            "Code the current segment with the machine's faint suggestion (when the study "
+            "turned suggestions on); the audit log marks it",
+        )
         m.addSeparator()
         self._action(
             m, "Mark transcript &complete…", self.mark_complete, ["Ctrl+Return", "Ctrl+Enter"]

@@ -17,6 +17,9 @@ from socialcoder.domain.codebook import Codebook
 from socialcoder.gui.theme import MEMO_CHIP, chip_text, dimension_color, format_time
 from socialcoder.services.queries import SegmentView
 
+#: a suggestion's chip: faint grey, so it never looks like a code
+SUGGESTION_CHIP = "#f3f3f3"
+
 SEGMENT_ROLE = Qt.ItemDataRole.UserRole + 1
 """data(index, SEGMENT_ROLE) -> SegmentView"""
 CHIPS_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -36,6 +39,8 @@ class SegmentListModel(QAbstractListModel):
         self.codebook = codebook
         self._segments: list[SegmentView] = []
         self._chips: dict[int, list[tuple[str, QColor]]] = {}
+        #: machine suggestions (issue #17): segment index -> {dimension key: (value, p)}
+        self._suggested: dict[int, dict[str, tuple[str, float]]] = {}
 
     # -- reading -----------------------------------------------------------------------------
     @property
@@ -66,10 +71,26 @@ class SegmentListModel(QAbstractListModel):
             for key, value in seg.codes.items():
                 dim = self.codebook.dimension(key) if self.codebook.has(key) else None
                 cached.append((chip_text(dim, key, value), dimension_color(dim)))
+            for key, (value, p) in self.suggested(row).items():
+                dim = self.codebook.dimension(key) if self.codebook.has(key) else None
+                text = f"{chip_text(dim, key, value)}? (suggested, {p:.2f})"
+                cached.append((text, QColor(SUGGESTION_CHIP)))
             if seg.memo:
                 cached.append(("✎ memo", QColor(MEMO_CHIP)))
             self._chips[row] = cached
         return cached
+
+    def suggested(self, row: int) -> dict[str, tuple[str, float]]:
+        """The machine's suggestions on a row that this coder has not coded yet."""
+        seg = self._segments[row]
+        mine = self._suggested.get(seg.index, {})
+        return {k: v for k, v in mine.items() if k not in seg.codes}
+
+    def set_suggestions(self, suggestions: dict[int, dict[str, tuple[str, float]]]) -> None:
+        self._suggested = suggestions
+        self._chips.clear()
+        if self._segments:
+            self.dataChanged.emit(self.index(0), self.index(len(self._segments) - 1))
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._segments):
@@ -105,6 +126,7 @@ class SegmentListModel(QAbstractListModel):
     def set_segments(self, segments: list[SegmentView]) -> None:
         self.beginResetModel()
         self._segments = list(segments)
+        self._suggested = {}
         self._chips.clear()
         self.endResetModel()
 

@@ -69,5 +69,6 @@ def set_setting(study: Study, name: str, text: str) -> SettingState:
     s = rules.setting(name)
     value = rules.parse(s.name, text)
     with study.write() as session:
+        rules.check_together({**read_settings(session), s.name: value})
         write_setting(session, s.name, value)
     return SettingState(s.name, value, rules.render(s.name, value), True, s.help)

@@ -337,3 +337,52 @@ def test_review_shows_the_machine_as_a_coder_and_keeps_the_sample_clean(
     assert consensus["pairable_units"] == 4 * TURNS // 2
     text, _ = run(capsys, "machine", "review", study)
     assert MACHINE in text and "the coder's value stands" in text
+
+
+def test_suggestions_are_opt_in_never_blind_never_on_double_coding_and_audited(
+    study: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    lines = [f"{'T' if i % 2 else 'P'}: we talked about the week, I really want to stop"
+             for i in range(1, 11)]
+    (tmp_path / "s12.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run(capsys, "import", study, tmp_path / "s12.txt")
+    run(capsys, "coders", "add", study, "eve")
+    run(capsys, "machine", "code", study, "--dimension", "talk")
+    suggest = ("machine", "suggest", study, "--coder", "eve", "--transcript", "s12", "--json")
+    assert json.loads(run(capsys, *suggest)[0]) == []  # off by default
+    _, err = run(capsys, "settings", study, "machine_suggestions", "on", status=2)
+    assert "refused in a blind study" in err  # a new study is blind
+    run(capsys, "settings", study, "blinding", "off")
+    run(capsys, "settings", study, "machine_suggestions", "on")
+    _, err = run(capsys, "settings", study, "blinding", "on", status=2)
+    assert "refused in a blind study" in err
+    shown = json.loads(run(capsys, *suggest)[0])
+    machine = _sql(
+        study,
+        "SELECT s.idx, c.value FROM codes c JOIN segments s ON s.id = c.segment_id "
+        "JOIN transcripts t ON t.id = c.transcript_id WHERE t.name = 's12' AND c.coder_id = "
+        f"(SELECT id FROM coders WHERE name = '{MACHINE}') ORDER BY s.idx",
+    )
+    assert [(s["segment"], s["value"]) for s in shown] == [(int(i), str(v)) for i, v in machine]
+    assert len(shown) == 5 and all(s["machine"] == MACHINE for s in shown)
+    # on a transcript another coder coded, eve would be its second coder: nothing suggested
+    other = ("machine", "suggest", study, "--coder", "eve", "--transcript", "s06", "--json")
+    assert json.loads(run(capsys, *other)[0]) == []
+    # accepting codes the turn and marks the audit entry
+    first = shown[0]
+    run(capsys, "machine", "suggest", study, "--coder", "eve", "--transcript", "s12",
+        "--dimension", "talk", "--accept", first["segment"])
+    ((value, reason),) = _sql(
+        study,
+        "SELECT a.new_value, a.reason FROM audit_log a JOIN coders k ON k.id = a.coder_id "
+        "WHERE k.name = 'eve' AND a.action = 'set'",
+    )
+    assert value == first["value"]
+    assert str(reason).startswith(f"accepted machine suggestion ({MACHINE}, probability ")
+    assert len(json.loads(run(capsys, *suggest)[0])) == 4  # that turn is coded now
+    # a second coder assigned to s12 (reliability): held back until adjudicated
+    run(capsys, "assign", study, "--coder", "ben", "--transcript", "s12", "--reliability")
+    assert json.loads(run(capsys, *suggest)[0]) == []
+    _, err = run(capsys, "machine", "suggest", study, "--coder", "eve", "--transcript", "s12",
+                 "--dimension", "talk", "--accept", shown[1]["segment"], status=2)
+    assert "no machine suggestion" in err
