@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, inspect, select
 
+from socialcoder.domain import coder_kinds
 from socialcoder.errors import StudyError
 from socialcoder.services.study import Study, _sqlite_path_problem
 from socialcoder.storage import db, migrate
@@ -148,6 +149,7 @@ def read_copy(study: Study, target: str | Path) -> CopySnapshot:
                 .join(DimensionRow, DimensionRow.id == CodeRow.dimension_id)
                 .join(CodebookVersionRow, CodebookVersionRow.id == CodeRow.codebook_version_id)
                 .outerjoin(SegmentRow, SegmentRow.id == CodeRow.segment_id)
+                .where(CoderRow.kind != coder_kinds.MACHINE)  # a model's codes: code again
             ).all()
             memo_rows = c.execute(
                 select(
@@ -160,12 +162,14 @@ def read_copy(study: Study, target: str | Path) -> CopySnapshot:
                 .join(CoderRow, CoderRow.id == SegmentMemoRow.coder_id)
                 .join(SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id)
                 .join(TranscriptRow, TranscriptRow.id == SegmentRow.transcript_id)
+                .where(CoderRow.kind != coder_kinds.MACHINE)
             ).all()
             deidentified = _is_deidentified_copy(c)
             completion_rows = c.execute(
                 select(CoderRow.name, TranscriptRow.content_hash, CompletionRow.completed_at)
                 .join(CoderRow, CoderRow.id == CompletionRow.coder_id)
                 .join(TranscriptRow, TranscriptRow.id == CompletionRow.transcript_id)
+                .where(CoderRow.kind != coder_kinds.MACHINE)
             ).all()
     except StudyError:
         raise

@@ -172,7 +172,8 @@ def _coders(study: Study, names: Sequence[str] | None) -> tuple[str, ...]:
         return tuple(coders)
     if any(n.casefold() == CONSENSUS for n in names):
         raise UserError("the consensus layer is not a coder: session reliability compares coders")
-    unknown = [n for n in names if n not in coders]
+    named = coders + [n for n, k in rows if coder_kinds.counts_in_reliability(k, named=True)]
+    unknown = [n for n in names if n not in named]
     if unknown:
         raise StudyError(
             f"unknown coder(s) {', '.join(unknown)} (coders: {', '.join(coders) or 'none'})"

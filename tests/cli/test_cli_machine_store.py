@@ -386,3 +386,14 @@ def test_suggestions_are_opt_in_never_blind_never_on_double_coding_and_audited(
     _, err = run(capsys, "machine", "suggest", study, "--coder", "eve", "--transcript", "s12",
                  "--dimension", "talk", "--accept", shown[1]["segment"], status=2)
     assert "no machine suggestion" in err
+
+
+def test_merging_a_copy_never_brings_machine_codes_over_as_a_human_coder(
+    study: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.scstudy"
+    copy.write_bytes(study.read_bytes())
+    run(capsys, "machine", "code", copy, "--dimension", "talk")
+    run(capsys, "merge", study, copy)
+    assert _sql(study, f"SELECT kind FROM coders WHERE name = '{MACHINE}'") == []
+    assert _sql(study, "SELECT count(*) FROM machine_codes") == [(0,)]
