@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, FromClause, Row, Select, and_, func, select
 from sqlalchemy.orm import Session
 
+from socialcoder.domain import coder_kinds
 from socialcoder.domain.blinding import blinded
 from socialcoder.domain.codebook import Unit
 from socialcoder.domain.rules import on_transcript, worked
@@ -227,6 +228,10 @@ def list_transcripts(
             names = dict([server_api.me(connection)])
         else:
             names = dict(session.execute(select(CoderRow.id, CoderRow.name)).all())
+            machines = set(
+                session.scalars(select(CoderRow.id).where(CoderRow.kind == coder_kinds.MACHINE))
+            )
+            names = {i: n for i, n in names.items() if i not in machines}  # never a coder here
         coded_q = (
             select(
                 codes.c.transcript_id,
@@ -289,7 +294,7 @@ def list_transcripts(
         out = []
         for r in rows:
             progress = {}
-            for c in sorted(involved.get(r.id, ()), key=lambda c: names[c]):
+            for c in sorted(involved.get(r.id, set()) & set(names), key=lambda c: names[c]):
                 if coders is not None and names[c] not in coders:
                     continue
                 progress[names[c]] = CoderProgress(

@@ -193,6 +193,9 @@ def test_machine_coders_stay_apart_from_the_humans(
     assert dump(study) == before
     coders = run(capsys, "coders", "list", study)[0]
     assert MACHINE not in coders
+    # the lead's progress tables list people only
+    listed = json.loads(run(capsys, "transcripts", study, "--json")[0])
+    assert listed and not any(MACHINE in json.dumps(t) for t in listed)
 
 
 def test_a_model_is_refused_once_the_codebook_changed_its_dimension(
