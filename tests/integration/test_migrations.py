@@ -204,7 +204,8 @@ def test_upgrade_keeps_an_existing_study_unblinded_and_labels_it(study_target):
     _make_0001_study(study_target)
     with open_study(study_target) as study:
         assert get_setting(study, "blinding") is False
-        assert [s.stored for s in study_settings(study)] == [False]
+        assert [s.stored for s in study_settings(study)] == [False] * len(study_settings(study))
+        assert get_setting(study, "machine_suggestions") is False
         [summary] = list_transcripts(study)
         assert re.fullmatch(r"Session [A-Z0-9]{4}", summary.label)
     engine = db.make_engine(study_target)

@@ -29,7 +29,8 @@ def labels(sample_study: Path) -> dict[str, str]:
 def test_a_new_study_is_blinded(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "new.scstudy"
     assert cli("init", path).code == 0
-    [blinding] = json.loads(cli("settings", path, "--json").out)["settings"]
+    settings = json.loads(cli("settings", path, "--json").out)["settings"]
+    [blinding] = [s for s in settings if s["name"] == "blinding"]
     assert (blinding["name"], blinding["value"], blinding["stored"]) == ("blinding", True, True)
     assert cli("settings", path, "blinding").out.startswith("blinding: on")
 
