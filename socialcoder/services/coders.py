@@ -142,6 +142,8 @@ def human_coder_id(session: Session, name: str, what: str) -> int:
     be assigned...): a machine coder's codes come only from its model
     (:func:`coder_kinds.writes_by_hand`)."""
     cid = coder_id(session, name)
+    if server_api.is_coder(session.connection()):  # a coder's login is a person's own
+        return cid
     kind = session.scalars(select(CoderRow.kind).where(CoderRow.id == cid)).one_or_none()
     if kind is not None and coder_kinds.is_machine(kind):
         raise StudyError(
