@@ -194,6 +194,7 @@ def lagged_mplus_model(result: LaggedResult) -> MplusModel:
     """A two-level skeleton of the lagged model: ``%WITHIN%`` the within predictor and the
     control, ``%BETWEEN%`` the patient mean."""
     within = ("predictor_within", "control")
+    model: tuple[str, ...]
     if result.spec.random_slope:
         model = (
             "%WITHIN%",

@@ -163,9 +163,9 @@ def sdis_text(
                 if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
                     missing += 1
                     continue
-                code = codes.get((dim.key, str(value)))
-                if code is not None:
-                    ev.append(code)
+                found = codes.get((dim.key, str(value)))
+                if found is not None:
+                    ev.append(found)
             evs.append(" ".join(ev) + ".")
         events += len(evs)
         sessions += 1

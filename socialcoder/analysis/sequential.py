@@ -405,17 +405,17 @@ def sequential(
             sub = pairs[known]
             gm = (gv[known] == gc.value).astype(bool)
             tm = (tv[known] == tc.value).astype(bool)
-            a = int((gm & tm).sum())
-            b = int((gm & ~tm).sum())
-            c = int((~gm & tm).sum())
-            d = int((~gm & ~tm).sum())
+            both = int((gm & tm).sum())  # a, b, c and d of the table above
+            given_only = int((gm & ~tm).sum())
+            target_only = int((~gm & tm).sum())
+            neither = int((~gm & ~tm).sum())
             per = _session_q(sub, gm, tm)
             tables.append(
                 SequentialTable(
                     gc,
                     tc,
                     int(lag),
-                    two_by_two(a, b, c, d),
+                    two_by_two(both, given_only, target_only, neither),
                     int((~known).sum()),
                     tuple(per),
                     _summary(per, n_boot, rng, confidence),

@@ -50,7 +50,7 @@ def _text(value: object) -> str | None:
     if value is None or value is pd.NA:
         return None
     try:
-        if pd.isna(value):  # type: ignore[arg-type]
+        if pd.isna(value):
             return None
     except (TypeError, ValueError):
         pass

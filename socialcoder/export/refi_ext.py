@@ -149,7 +149,8 @@ def _int(v: object, what: str) -> int:
         isinstance(v, int) and not isinstance(v, bool) and v >= 0,
         f"{what} is not a whole number >= 0",
     )
-    return int(v)  # type: ignore[arg-type]
+    assert isinstance(v, int)  # checked by _need just above (which raises otherwise)
+    return v
 
 
 def _seconds(v: object, what: str) -> float | None:

@@ -245,7 +245,10 @@ class _Archive:
 def parse_xml(data: bytes, source: str) -> Element:
     """Parse XML refusing DTDs, entities and external references."""
     try:
-        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        root: Element = fromstring(
+            data, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+        return root
     except DefusedXmlException:
         raise UserError(
             "refused: project.qde declares a DTD or entities, which are not allowed", source=source

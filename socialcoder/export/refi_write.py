@@ -330,7 +330,7 @@ class _Builder:
             self._sync_points(holder, name, text, spans, starts, ends)
         span_of = {s.index: s for s in spans}
         idx_of = dict(zip(tsegs["segment_id"], tsegs["segment"], strict=True))
-        units: list[tuple[int, int, str, str, object]] = []  # (unit order, coder order, kind, ...)
+        units: list[tuple[int, int, str, int, object]] = []  # (unit order, coder order, kind, ...)
         for c in tcodes.itertuples(index=False):
             if not data.codebook.has(c.dimension):
                 self.not_written["codes of dimensions no longer in the codebook"] = (

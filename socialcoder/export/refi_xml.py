@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
@@ -89,7 +89,7 @@ class Guids:
 def sub(
     parent: ET.Element,
     tag: str,
-    attrib: dict[str, str | None] | None = None,
+    attrib: Mapping[str, str | None] | None = None,
     text: str | None = None,
 ) -> ET.Element:
     el = ET.SubElement(parent, q(tag), {k: v for k, v in (attrib or {}).items() if v is not None})

@@ -78,7 +78,10 @@ def check_excel(frame: pd.DataFrame, sheet: str, source: str) -> None:
     from openpyxl.utils import get_column_letter
 
     for position, name, series in _texts(frame):
-        cell = lambda i, p=position: f"{get_column_letter(p + 1)}{i + 2}"  # noqa: E731
+
+        def cell(i: int, p: int = position) -> str:
+            return f"{get_column_letter(p + 1)}{i + 2}"
+
         i = _first(series, lambda v: excel_units(v) > EXCEL_CELL_MAX, EXCEL_CELL_MAX // 2)
         if i is not None:
             value = series.iat[i]

@@ -225,7 +225,7 @@ def safe_names(names: list[str], kind: str, limits: list[int] | None = None) -> 
 
 def stats_frame(
     table: ExportTable, kind: str
-) -> tuple[pd.DataFrame, list[str], dict[str, dict[float, str]]]:
+) -> tuple[pd.DataFrame, list[str | None], dict[str, dict[float, str]]]:
     """The frame as SPSS/Stata want it: (frame with safe names, variable labels, value labels).
 
     Categories become their position (0, 1, ...) as floats; true/false become 1/0; text columns
@@ -238,7 +238,7 @@ def stats_frame(
     limits = [cut if has else STATA_NAME_MAX for has in labelled] if kind == "dta" else None
     names = safe_names([c.name for c in table.columns], kind, limits)
     cols: dict[str, pd.Series] = {}
-    labels: list[str] = []
+    labels: list[str | None] = []
     value_labels: dict[str, dict[float, str]] = {}
     for info, name in zip(table.columns, names, strict=True):
         series = frame[info.name]

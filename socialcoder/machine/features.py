@@ -63,8 +63,8 @@ class FeatureSettings:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> FeatureSettings:
         return cls(
-            word_ngrams=tuple(raw["word_ngrams"]),  # type: ignore[arg-type]
-            char_ngrams=tuple(raw["char_ngrams"]),  # type: ignore[arg-type]
+            word_ngrams=tuple(raw["word_ngrams"]),
+            char_ngrams=tuple(raw["char_ngrams"]),
             min_df=int(raw["min_df"]),
             max_terms=int(raw["max_terms"]),
             context_weight=float(raw["context_weight"]),

@@ -212,10 +212,10 @@ def select_vocabulary(
     df = np.bincount(sub.indices, minlength=counts.shape[1])
     keep = np.flatnonzero(df >= min_df)
     if keep.size > max_terms:
-        names = np.asarray([terms[i] for i in keep], dtype=object)
+        names = np.asarray([terms[int(i)] for i in keep], dtype=np.object_)
         order = np.lexsort((names, -df[keep]))
         keep = keep[order[:max_terms]]
     keep = np.sort(keep)
     n_docs = len(docs)
     idf = np.log((1.0 + n_docs) / (1.0 + df[keep].astype(np.float64))) + 1.0
-    return Vocabulary(analyzer, tuple(terms[i] for i in keep), idf), keep
+    return Vocabulary(analyzer, tuple(terms[int(i)] for i in keep), idf), keep

@@ -369,7 +369,7 @@ def summarize_dimension(
             for scheme in ("ordinal", "quadratic"):
                 ac2[scheme] = record(
                     f"gwet_ac2 ({scheme} weights)",
-                    gwet_ac2(matrix, n_categories=k, weights=scheme),  # type: ignore[arg-type]
+                    gwet_ac2(matrix, n_categories=k, weights=scheme),
                 )
         positive = _positive(parsed, labels, positive)
         per_value = specific_agreement(matrix, n_categories=k)
