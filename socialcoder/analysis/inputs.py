@@ -33,7 +33,6 @@ correlations, the count model and the lagged design read.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +48,7 @@ from socialcoder.analysis.errors import (
     UnknownVariableError,
 )
 from socialcoder.domain.codebook import Codebook, Dimension, Scale
-from socialcoder.export.tables import value_labels_of
+from socialcoder.export.tables import slug, value_columns, value_labels_of
 
 RATES = ("per100", "proportion")
 META = ("transcript", "participant", "therapist", "session")
@@ -96,12 +95,6 @@ def completed_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
         return frame, 0
     keep = frame["completed"].fillna(False).astype(bool)
     return frame[keep], int((~keep).sum())
-
-
-def slug(text: str) -> str:
-    """A variable-name part: lower-case letters, digits and ``_``."""
-    out = re.sub(r"[^0-9a-zA-Z]+", "_", str(text)).strip("_").lower()
-    return out or "v"
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +236,7 @@ def _known_columns(codebook: Codebook) -> set[str]:
     known = set(META) | {"coder", "completed", "date", "minutes"}
     for dim in codebook.segment_dimensions():
         known |= {f"{dim.key}_{s}" for s in ("n", "turns", "rate", "per_min", "mean")}
+        known |= {f"{stem}_{s}" for _, stem in value_columns(dim) for s in ("n", "rate")}
     known |= {d.key for d in codebook.session_dimensions()}
     return known
 

@@ -14,19 +14,22 @@
   ``empty_means``) or coded (other scales), the applicable turns, the rate per 100 applicable
   turns, the count per minute of the session coded (``minutes``: the recording or excerpt, else
   first to last turn time) and (ordinal: positions 0, 1, ...; interval/ratio) the mean; then
-  the session-level ratings and the session measures.
+  the session-level ratings and the session measures. A nominal dimension also gets, per value
+  ``V``, the turns coded ``V`` (``D_V_n``) and their rate per 100 applicable turns
+  (``D_V_rate``), ``V`` written as :func:`slug` makes it (the names the analysis uses).
 
 Pure functions on DataFrames: no database.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from socialcoder.domain.codebook import Codebook, Dimension, Scale, Unit
+from socialcoder.domain.codebook import Codebook, CodeValue, Dimension, Scale, Unit
 from socialcoder.domain.rules import ROLE_NUMBERS, empty_value, implied_mask
 from socialcoder.export.final import (
     counts_by_transcript,
@@ -57,6 +60,28 @@ SEGMENT_COLUMNS: tuple[tuple[str, str], ...] = (
 YES_NO: dict[float, str] = {0.0: "no", 1.0: "yes"}
 _FLAGS = ("start_estimated", "end_estimated")
 ROLE_LABELS: dict[float, str] = {float(n): r.value for r, n in ROLE_NUMBERS.items()}
+
+
+def slug(text: str) -> str:
+    """A variable-name part: lower-case letters, digits and ``_``."""
+    out = re.sub(r"[^0-9a-zA-Z]+", "_", str(text)).strip("_").lower()
+    return out or "v"
+
+
+def value_columns(dim: Dimension) -> list[tuple[CodeValue, str]]:
+    """(value, column stem ``D_V``) per value of a nominal dimension (none otherwise); a
+    stem that two values would share gets the value's position appended."""
+    if dim.scale is not Scale.NOMINAL:
+        return []
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for i, v in enumerate(dim.values):
+        stem = f"{dim.key}_{slug(v.value)}"
+        if stem in seen:
+            stem = f"{stem}_{i + 1}"
+        seen.add(stem)
+        out.append((v, stem))
+    return out
 
 
 def numbers_of(dim: Dimension) -> dict[str, float]:
@@ -449,6 +474,12 @@ def build_sessions(data: StudyData) -> ExportTable:
         counted=("counted", "sum"),
         mean=("value_numeric", "mean"),
     )
+    by_value = (  # (dimension, value) -> turns coded so, per (transcript, coder)
+        seg.dropna(subset=["value"])
+        .groupby([*keys, "value"], sort=False)
+        .size()
+        .unstack(["dimension", "value"])
+    )
     cols: dict[str, pd.Series] = {}
     pair = pd.MultiIndex.from_frame(base[["transcript_id", "coder"]])
     minutes = (
@@ -488,6 +519,16 @@ def build_sessions(data: StudyData) -> ExportTable:
             ColumnInfo(f"{dim.key}_rate", f"{dim.label}: turns {what} per 100 applicable turns"),
             ColumnInfo(f"{dim.key}_per_min", f"{dim.label}: turns {what} per minute coded"),
         ]
+        for value, stem in value_columns(dim):
+            found = by_value.get((dim.key, value.value))
+            n = (pd.Series(0.0, index=pair) if found is None else found.reindex(pair)).fillna(0)
+            cols[f"{stem}_n"] = n.astype("int64").to_numpy()
+            cols[f"{stem}_rate"] = (100.0 * n / turns.where(turns > 0)).to_numpy()
+            label = f"{dim.label} = {value.label}"
+            infos += [
+                ColumnInfo(f"{stem}_n", f"{label}: turns coded"),
+                ColumnInfo(f"{stem}_rate", f"{label}: turns coded per 100 applicable turns"),
+            ]
         if dim.scale in (Scale.ORDINAL, Scale.INTERVAL, Scale.RATIO):
             cols[f"{dim.key}_mean"] = part["mean"].to_numpy()
             how = "mean position (0 = first value)" if dim.scale is Scale.ORDINAL else "mean"
