@@ -10,7 +10,13 @@ from socialcoder.cli.output import print_json, table
 from socialcoder.domain.names import selection
 from socialcoder.domain.numbers import PERCENT, SEED, SHARE
 from socialcoder.errors import UserError
-from socialcoder.services.assignments import apply_assignments, assign, plan_assignments, progress
+from socialcoder.services.assignments import (
+    apply_assignments,
+    assign,
+    plan_assignments,
+    progress,
+    unassign_pairs,
+)
 from socialcoder.services.coders import rename_coder, set_coder_active
 from socialcoder.services.study import Study
 
@@ -60,6 +66,20 @@ def register(commands: Any) -> None:
     )
     p.add_argument("--dry-run", action="store_true", help="show the plan without storing it")
     p.add_argument("--json", action="store_true")
+
+    p = command(
+        commands,
+        "unassign",
+        cmd_unassign,
+        "Take assignments back: --coder C --transcript T1[,T2...]. The coder's codes, memos and "
+        "completions stay (and count as before); assign again to undo.",
+        writes=True,
+    )
+    add_study_arg(p)
+    p.add_argument("--coder", required=True)
+    p.add_argument("--transcript", "--transcripts", dest="transcripts", required=True,
+                   help="the transcript(s), comma-separated")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="the assignments taken back")
 
     p = command(
         commands,
@@ -148,6 +168,26 @@ def cmd_assign(args: argparse.Namespace) -> int:
         f"{verb} {len(plan) if args.dry_run else stored} transcript(s) "
         f"({sum(a.purpose == 'reliability' for a in plan)} for reliability)."
     )
+    return 0
+
+
+def cmd_unassign(args: argparse.Namespace) -> int:
+    names = list(selection(args.transcripts) or ())
+    if not names:
+        raise UserError("name the transcript(s) with --transcript")
+    with study_of(args) as study:
+        removed = unassign_pairs(study, [(t, args.coder) for t in names])
+    if args.json:
+        print_json(
+            [{"coder": a.coder, "transcript": a.transcript, "purpose": a.purpose} for a in removed]
+        )
+        return 0
+    gone = {a.transcript for a in removed}
+    for a in removed:
+        print(f"{a.transcript} no longer assigned to {a.coder} (was {a.purpose}; codes kept)")
+    for name in names:
+        if name not in gone:
+            print(f"{name} was not assigned to {args.coder}")
     return 0
 
 

@@ -4,6 +4,12 @@
 fewest transcripts gets the next one) and sends a seeded random share of transcripts to a second
 coder for reliability (again balanced). Existing assignments and codes are never disturbed: a
 transcript already assigned keeps its coders and counts toward the balance.
+
+``unassign_pairs`` takes assignments back (codes, memos and completions stay: an assignment
+says who should code, not what was coded) and returns each removed row whole
+(:class:`StoredAssignment`), so that ``restore_assignments`` can put it back exactly as it was
+(purpose, time, place in the coder's order, anchor, plan): the window's undo of an unassign,
+and of an assign, uses these two.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +39,19 @@ class Assignment:
     coder: str
     transcript: str
     purpose: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAssignment:
+    """One assignment row as stored (to take back and put back unchanged)."""
+
+    coder: str
+    transcript: str
+    purpose: str
+    assigned_at: datetime
+    position: int | None = None
+    anchor: bool = False
+    plan_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,15 +160,97 @@ def assign_pairs(study: Study, pairs: Sequence[tuple[str, str]], *, actor: str =
     """Assign (transcript, coder) pairs chosen by hand, in one transaction (all or none): a
     transcript's first coder is its primary coder, every further one a reliability coder.
     Returns how many pairs were new."""
+    return len(assign_pairs_stored(study, pairs, actor=actor))
+
+
+def assign_pairs_stored(
+    study: Study, pairs: Sequence[tuple[str, str]], *, actor: str = "lead"
+) -> list[StoredAssignment]:
+    """As :func:`assign_pairs`; returns the new assignments as stored (to undo them)."""
     with study.write() as session:
         assigned = set(session.scalars(select(AssignmentRow.transcript_id)))
-        stored = 0
+        stored = []
         for transcript, coder in pairs:
             tid = transcript_id(session, transcript)
             purpose = "reliability" if tid in assigned else "primary"
-            stored += _assign_in(session, coder, transcript, purpose, actor)
+            if _assign_in(session, coder, transcript, purpose, actor):
+                row = session.get(AssignmentRow, (coder_id(session, coder), tid))
+                assert row is not None
+                stored.append(_stored(row, coder, transcript))
             assigned.add(tid)
         return stored
+
+
+def unassign(study: Study, *, coder: str, transcript: str, actor: str = "lead") -> bool:
+    """Take one assignment back; False if the coder was not assigned the transcript."""
+    return bool(unassign_pairs(study, [(transcript, coder)], actor=actor))
+
+
+def unassign_pairs(
+    study: Study, pairs: Sequence[tuple[str, str]], *, actor: str = "lead"
+) -> list[StoredAssignment]:
+    """Take (transcript, coder) assignments back in one transaction (all or none; a pair not
+    assigned is skipped). Codes, memos and completions stay. Returns the removed rows."""
+    with study.write() as session:
+        removed = []
+        for transcript, coder in pairs:
+            cid, tid = coder_id(session, coder), transcript_id(session, transcript)
+            row = session.get(AssignmentRow, (cid, tid))
+            if row is None:
+                continue
+            removed.append(_stored(row, coder, transcript))
+            session.delete(row)
+            audit(
+                session,
+                actor=actor,
+                action="unassign",
+                coder_id=cid,
+                transcript_id=tid,
+                old_value=row.purpose,
+            )
+            session.flush()
+        return removed
+
+
+def restore_assignments(
+    study: Study, rows: Sequence[StoredAssignment], *, actor: str = "lead"
+) -> int:
+    """Put assignments back exactly as :func:`unassign_pairs` returned them (one
+    transaction; a pair assigned again meanwhile is left as it is). Returns how many."""
+    with study.write() as session:
+        restored = 0
+        for a in rows:
+            cid, tid = coder_id(session, a.coder), transcript_id(session, a.transcript)
+            if session.get(AssignmentRow, (cid, tid)) is not None:
+                continue
+            session.add(
+                AssignmentRow(
+                    coder_id=cid,
+                    transcript_id=tid,
+                    purpose=a.purpose,
+                    assigned_at=a.assigned_at,
+                    position=a.position,
+                    anchor=a.anchor,
+                    plan_id=a.plan_id,
+                )
+            )
+            audit(
+                session,
+                actor=actor,
+                action="assign",
+                coder_id=cid,
+                transcript_id=tid,
+                new_value=a.purpose,
+            )
+            session.flush()
+            restored += 1
+        return restored
+
+
+def _stored(row: AssignmentRow, coder: str, transcript: str) -> StoredAssignment:
+    return StoredAssignment(
+        coder, transcript, row.purpose, row.assigned_at, row.position, row.anchor, row.plan_id
+    )
 
 
 def _assign_in(session: Session, coder: str, transcript: str, purpose: str, actor: str) -> bool:

@@ -3,14 +3,15 @@
 A cell shows the coder's state on the transcript: ``complete``, ``in progress 40 %``, ``not
 started``, or empty when the coder has nothing to do with it; assigned cells carry the purpose
 (P = primary, R = reliability). Select cells and press *Assign selected* (or Ctrl+Enter) to
-assign by hand; *Assign by rule…* plans a balanced, seeded assignment with a reliability share
+assign by hand, *Unassign selected* (or Delete) to take assignments back (codes stay); both are
+undone and redone with the window's Undo/Redo (the lead's undo stack); *Assign by rule…* plans a balanced, seeded assignment with a reliability share
 (preview first, then apply). Coders: add, rename, deactivate/reactivate.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -29,7 +30,13 @@ from PySide6.QtWidgets import (
 from socialcoder.errors import UserError
 from socialcoder.gui.lead.rule_dialog import RuleDialog
 from socialcoder.gui.lead.tables import Cell, fill, make_table
-from socialcoder.services.assignments import assign_pairs, list_assignments
+from socialcoder.services.assignments import (
+    StoredAssignment,
+    assign_pairs_stored,
+    list_assignments,
+    restore_assignments,
+    unassign_pairs,
+)
 from socialcoder.services.coders import add_coders, list_coders, rename_coder, set_coder_active
 from socialcoder.services.queries import CoderProgress, list_transcripts
 from socialcoder.services.study import Study
@@ -58,13 +65,49 @@ def cell_text(p: CoderProgress | None) -> str:
     return status + purpose
 
 
+class AssignmentCommand(QUndoCommand):
+    """Assignments stored or taken back by hand, as one undo step; performed before it is
+    pushed (the first redo is skipped). Undo puts back exactly the rows it changed."""
+
+    def __init__(
+        self, view: AssignmentsView, rows: list[StoredAssignment], *, added: bool, text: str
+    ) -> None:
+        super().__init__(text)
+        self.view, self.rows, self.added, self._first = view, rows, added, True
+
+    def _put(self, present: bool) -> None:
+        pairs = [(a.transcript, a.coder) for a in self.rows]
+        if present:
+            restore_assignments(self.view.study, self.rows, actor=self.view.lead)
+        else:
+            unassign_pairs(self.view.study, pairs, actor=self.view.lead)
+        self.view.refresh()
+        self.view.changed.emit()
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        self._put(self.added)
+
+    def undo(self) -> None:
+        self._put(not self.added)
+
+
 class AssignmentsView(QWidget):
     statusMessage = Signal(str)
     changed = Signal()
 
-    def __init__(self, study: Study, lead: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        study: Study,
+        lead: str,
+        parent: QWidget | None = None,
+        undo_stack: QUndoStack | None = None,
+    ) -> None:
         super().__init__(parent)
         self.study, self.lead = study, lead
+        self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
         self.coders: list[str] = []
         self.transcripts: list[str] = []
         split = QSplitter(Qt.Orientation.Horizontal, self)
@@ -89,6 +132,12 @@ class AssignmentsView(QWidget):
         )
         self.assign_button.clicked.connect(self.assign_selected)
         bar.addWidget(self.assign_button)
+        self.unassign_button = QPushButton("&Unassign selected", main)
+        self.unassign_button.setToolTip(
+            "Take back the selected cells' assignments (Delete); the codes stay. Undo: Ctrl+Z"
+        )
+        self.unassign_button.clicked.connect(self.unassign_selected)
+        bar.addWidget(self.unassign_button)
         rule = QPushButton("Assign by &rule…", main)
         rule.setToolTip("Every transcript to one coder, plus a seeded reliability share")
         rule.clicked.connect(self.assign_by_rule)
@@ -190,37 +239,69 @@ class AssignmentsView(QWidget):
     # -- assigning ----------------------------------------------------------------------------
     def eventFilter(self, obj: QObject, e: QEvent) -> bool:
         """Ctrl+Enter in the grid assigns the selected cells (it wins over the window's
-        Ctrl+Enter, which marks a transcript complete in the workbench)."""
+        Ctrl+Enter, which marks a transcript complete in the workbench); Delete unassigns them."""
         kinds = (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
         if obj is self.grid and isinstance(e, QKeyEvent) and e.type() in kinds:
             ctrl = e.modifiers() & Qt.KeyboardModifier.ControlModifier
+            action = None
             if ctrl and e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                action = self.assign_selected
+            elif e.key() == Qt.Key.Key_Delete and not e.modifiers():
+                action = self.unassign_selected
+            if action is not None:
                 if e.type() == QEvent.Type.KeyPress:
-                    self.assign_selected()
+                    action()
                 e.accept()
                 return True
         return super().eventFilter(obj, e)
 
-    def assign_selected(self) -> None:
-        pairs = sorted(
+    def _selected_pairs(self) -> list[tuple[str, str]]:
+        return sorted(
             {
                 (self.transcripts[i.row()], self.coders[i.column() - 1])
                 for i in self.grid.selectedIndexes()
                 if i.column() > 0
             }
         )
+
+    def assign_selected(self) -> None:
+        pairs = self._selected_pairs()
         if not pairs:
             self.statusMessage.emit("Select cells (transcript × coder) to assign first.")
             return
         try:
-            stored = assign_pairs(self.study, pairs, actor=self.lead)  # one transaction
+            rows = assign_pairs_stored(self.study, pairs, actor=self.lead)  # one transaction
         except UserError as exc:
             QMessageBox.warning(self, "Assign", f"Nothing was assigned: {exc}")
             return
+        if rows:
+            text = f"assign {len(rows)} transcript(s)"
+            self.undo_stack.push(AssignmentCommand(self, rows, added=True, text=text))
         self.refresh()
         self.changed.emit()
         self.statusMessage.emit(
-            f"Assigned {stored} transcript(s) ({len(pairs) - stored} already were)."
+            f"Assigned {len(rows)} transcript(s) ({len(pairs) - len(rows)} already were)."
+        )
+
+    def unassign_selected(self) -> None:
+        pairs = self._selected_pairs()
+        if not pairs:
+            self.statusMessage.emit("Select assigned cells (transcript × coder) to unassign.")
+            return
+        try:
+            rows = unassign_pairs(self.study, pairs, actor=self.lead)  # one transaction
+        except UserError as exc:
+            QMessageBox.warning(self, "Unassign", f"Nothing was unassigned: {exc}")
+            return
+        if rows:
+            text = f"unassign {len(rows)} transcript(s)"
+            self.undo_stack.push(AssignmentCommand(self, rows, added=False, text=text))
+        self.refresh()
+        self.changed.emit()
+        self.statusMessage.emit(
+            f"Unassigned {len(rows)} transcript(s); their codes stay (Ctrl+Z undoes)."
+            if rows
+            else "None of the selected cells was assigned."
         )
 
     def assign_by_rule(self) -> None:

@@ -48,7 +48,7 @@ class LeadWorkspace(QTabWidget):
         self.setObjectName("lead_workspace")
         self.study, self.lead, self.settings = study, lead, settings
         self.undo_stack = QUndoStack(self)
-        self.assignments = AssignmentsView(study, lead, self)
+        self.assignments = AssignmentsView(study, lead, self, self.undo_stack)
         self.dashboard = Dashboard(study, self)
         self.review = ReviewView(study, lead, self.undo_stack, self)
         self.calibration = CalibrationView(study, settings, self)

@@ -101,3 +101,33 @@ def test_rename_deactivate_and_bad_input(study: str, capsys: pytest.CaptureFixtu
     assert "percentage" in err
     err = run(capsys, "coders", "rename", study, "ana", "ben", status=2)
     assert "already exists" in err
+
+
+def test_unassign_keeps_codes_and_says_what_was_not_assigned(
+    study: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from socialcoder.services.assignments import list_assignments
+    from socialcoder.services.coding import set_code
+    from socialcoder.services.study import open_study
+
+    run(capsys, "assign", study, "--coder", "ana", "--transcript", "t00")
+    run(capsys, "assign", study, "--coder", "ana", "--transcript", "t01", "--reliability")
+    with open_study(study) as s:
+        set_code(s, coder="ana", transcript="t00", segment=2, dimension="concordance", value="1")
+    out = run(capsys, "unassign", study, "--coder", "ana", "--transcript", "t00,t02")
+    assert out.splitlines() == [
+        "t00 no longer assigned to ana (was primary; codes kept)",
+        "t02 was not assigned to ana",
+    ]
+    removed = json.loads(
+        run(capsys, "unassign", study, "--coder", "ana", "--transcript", "t01", "--json")
+    )
+    assert removed == [{"coder": "ana", "transcript": "t01", "purpose": "reliability"}]
+    with open_study(study) as s:
+        assert list_assignments(s) == []
+    shown = json.loads(run(capsys, "show", study, "t00", "--coder", "ana", "--json"))
+    assert "concordance" in json.dumps(shown)  # the code is still there
+    audit = json.loads(run(capsys, "audit", study, "--json"))
+    assert audit["code_changes"]["unassign"] == 2  # one audit entry per assignment taken back
+    err = run(capsys, "unassign", study, "--coder", "zoe", "--transcript", "t00", status=2)
+    assert "zoe" in err and err.count("\n") == 1

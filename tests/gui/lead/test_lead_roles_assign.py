@@ -161,3 +161,52 @@ def test_assign_by_design_preview_then_apply(
         assert session.scalars(select(AssignmentPlanRow.seed)).one() == 5
         positions = sorted(session.scalars(select(AssignmentRow.position)).all())
     assert positions == sorted(a.position for a in expected.assignments)
+
+
+def test_unassign_with_delete_and_undo_redo(qtbot, window: MainWindow, gui_study: Path) -> None:  # type: ignore[no-untyped-def]
+    """Ctrl+Enter assigns, Delete takes back (codes stay), Ctrl+Z / Ctrl+Shift+Z walk both
+    back and forth: the grid and the database agree after every step."""
+    from socialcoder.services.coding import set_code
+
+    assert window.open_study(str(gui_study), "lead", role="lead")
+    view = window.lead.assignments
+    model, selection = view.grid.model(), view.grid.selectionModel()
+
+    def select(*coders: str) -> None:
+        selection.clearSelection()
+        row = view.transcripts.index("P02_session04")
+        for coder in coders:
+            index = model.index(row, 1 + view.coders.index(coder))
+            selection.select(index, QItemSelectionModel.SelectionFlag.Select)
+        view.grid.setFocus()
+
+    def stored() -> set[tuple[str, str]]:
+        with open_study(gui_study) as study:
+            return {(a.coder, a.purpose) for a in list_assignments(study)}
+
+    select("ana", "ben")
+    qtbot.keyClick(view.grid, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert stored() == {("ana", "primary"), ("ben", "reliability")}
+    with open_study(gui_study) as study:  # ben starts coding
+        set_code(study, coder="ben", transcript="P02_session04", segment=2,
+                 dimension="concordance", value="1")  # fmt: skip
+    view.refresh()
+    select("ben")
+    qtbot.keyClick(view.grid, Qt.Key.Key_Delete)
+    assert stored() == {("ana", "primary")}
+    assert view.cell("P02_session04", "ben").startswith("in progress")  # codes stay, no "· R"
+    assert "· R" not in view.cell("P02_session04", "ben")
+    ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(view.grid, Qt.Key.Key_Z, ctrl)  # undo the unassign: ben is back, as before
+    assert stored() == {("ana", "primary"), ("ben", "reliability")}
+    assert view.cell("P02_session04", "ben").endswith("· R")
+    qtbot.keyClick(view.grid, Qt.Key.Key_Z, ctrl)  # undo the assign
+    assert stored() == set()
+    assert view.cell("P02_session04", "ana") == ""
+    qtbot.keyClick(view.grid, Qt.Key.Key_Z, ctrl | shift)  # redo the assign
+    assert stored() == {("ana", "primary"), ("ben", "reliability")}
+    qtbot.keyClick(view.grid, Qt.Key.Key_Z, ctrl | shift)  # redo the unassign
+    assert stored() == {("ana", "primary")}
+    select("cleo" if "cleo" in view.coders else "ana")
+    view.unassign_button.click()
+    assert window.lead.undo_stack.undoText().startswith("unassign")
