@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from socialcoder.cli.common import add_study_arg, command, number, study_of
@@ -46,15 +46,9 @@ def _list(text: str | None) -> tuple[str, ...] | None:
 
 
 def _when(text: str | None, flag: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
-        stamp = datetime.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"{flag} {text!r} is not a date (YYYY-MM-DD) or date-time") from None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    from socialcoder.services.reliability_data import selection_time
+
+    return selection_time(text, flag)
 
 
 def _selection(args: argparse.Namespace) -> Selection:

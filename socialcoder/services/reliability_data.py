@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, overload
 
 import numpy as np
@@ -72,6 +72,22 @@ class Selection:
     #: also the consensus layer, when named in ``coders`` (as a standard to compare with;
     #: never counted among the coders otherwise)
     with_consensus: bool = False
+
+
+def selection_time(text: str | None, what: str) -> datetime | None:
+    """A ``since``/``until`` bound typed by a user (``YYYY-MM-DD``, midnight UTC, or an ISO
+    date-time; UTC when no zone is given); None when empty. ``what`` names the field in the
+    one-line error (``--since`` in the CLI, ``From`` in the dashboard)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        stamp = datetime.fromisoformat(text)
+    except ValueError:
+        raise StudyError(f"{what} {text!r} is not a date (YYYY-MM-DD) or date-time") from None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from socialcoder.domain.names import selection as selection_names
 from socialcoder.errors import UserError
 from socialcoder.gui.lead.charts import AlphaChart, AlphaPoint, ConfusionTable, DriftChart
 from socialcoder.gui.lead.figures import TOO_FEW, alpha_cell, ci_cell, flags, q_text, state
+from socialcoder.gui.lead.filters import SelectionFilters
 from socialcoder.gui.lead.machine_panel import MachinePanel
 from socialcoder.gui.lead.tables import Cell, cap_rows, fill, fmt, fmt_pct, make_table
 from socialcoder.gui.lead.workers import Job, Report
@@ -172,6 +173,10 @@ class Dashboard(QWidget):
         self._again = False
         layout = QVBoxLayout(self)
         layout.addLayout(self._controls())
+        self.filters = SelectionFilters(self)
+        for edit in (self.filters.transcripts, self.filters.since, self.filters.until):
+            edit.returnPressed.connect(self.start)
+        layout.addWidget(self.filters)
         split = QSplitter(Qt.Orientation.Vertical, self)
         top = QWidget(split)
         top_box = QVBoxLayout(top)
@@ -291,7 +296,7 @@ class Dashboard(QWidget):
 
     # -- computing ----------------------------------------------------------------------------
     def selection(self) -> Selection:
-        return Selection(coders=selection_names(self.coders_edit.text()))
+        return self.filters.apply(Selection(coders=selection_names(self.coders_edit.text())))
 
     def start(self) -> None:
         """Compute in the background (a running computation is restarted afterwards)."""

@@ -180,3 +180,52 @@ def test_save_report_never_over_the_study_nor_silently_over_a_file(  # type: ign
         save_report(dash, tmp_path / "notes")
     assert mine.read_text(encoding="utf-8") == "mine"
     assert "Inter-rater reliability" in save_report(dash, mine, force=True).read_text("utf-8")
+
+
+def test_filters_by_transcript_and_dates_equal_the_cli(  # type: ignore[no-untyped-def]
+    qtbot, lead_window: MainWindow, demo_study: Path, capsys
+) -> None:
+    """The dashboard's Transcripts, From and Until fields narrow the figures exactly as the
+    CLI's --transcripts, --since and --until do (the same Selection)."""
+    from datetime import UTC, datetime, timedelta
+
+    dash = lead_window.lead.dashboard
+    lead_window.lead.show_page("dashboard")
+    dash.wait()
+    qtbot.waitUntil(lambda: dash.job is None, timeout=20_000)
+    qtbot.keyClicks(dash.filters.transcripts, "P01_session02")
+    compute(qtbot, dash, 0, 1)
+    cli = cli_json(capsys, demo_study, "--transcripts", "P01_session02")
+    shown = dash.result.by_pair.to_json()["dimensions"]
+    assert [{k: v for k, v in d.items() if k != "groups"} for d in shown] == cli["dimensions"]
+    everything = cli_json(capsys, demo_study)
+    assert cli["dimensions"][0]["pairable_units"] < everything["dimensions"][0]["pairable_units"]
+    assert {g["transcript"] for d in dash.result.by_transcript.to_json()["dimensions"]
+            for g in d["groups"]} == {"P01_session02"}  # fmt: skip
+    # a date range: every code of the demo was made today, so From tomorrow leaves nothing
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    dash.filters.transcripts.clear()
+    qtbot.keyClicks(dash.filters.since, tomorrow)
+    compute(qtbot, dash, 0, 1)
+    cli = cli_json(capsys, demo_study, "--since", tomorrow)
+    shown = dash.result.by_pair.to_json()
+    assert (
+        [d["pairable_units"] for d in shown["dimensions"]]
+        == [d["pairable_units"] for d in cli["dimensions"]]
+        == [0, 0, 0, 0]
+    )
+    assert shown["selection"]["since"].startswith(tomorrow)
+    dash.filters.since.clear()
+    qtbot.keyClicks(dash.filters.until, tomorrow)  # Until tomorrow: everything again
+    compute(qtbot, dash, 0, 1)
+    assert [d["pairable_units"] for d in dash.result.by_pair.to_json()["dimensions"]] == [
+        d["pairable_units"] for d in everything["dimensions"]
+    ]
+    # a field that does not parse: one line, nothing computed
+    dash.filters.until.setText("next week")
+    dash.start()
+    assert dash.job is None
+    assert (
+        dash.status.text()
+        == "Not computed: Until 'next week' is not a date (YYYY-MM-DD) or date-time"
+    )
