@@ -73,7 +73,7 @@ def value_columns(dim: Dimension) -> list[tuple[CodeValue, str]]:
     stem that two values would share gets the value's position appended."""
     if dim.scale is not Scale.NOMINAL:
         return []
-    out: list[tuple[str, str]] = []
+    out: list[tuple[CodeValue, str]] = []
     seen: set[str] = set()
     for i, v in enumerate(dim.values):
         stem = f"{dim.key}_{slug(v.value)}"
