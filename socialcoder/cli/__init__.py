@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     "consensus": "reliability_cmds",
     "adjudicate": "reliability_cmds",
     "assign": "lead_cmds",
+    "unassign": "lead_cmds",
     "calibrate": "lead_cmds",
     "progress": "lead_cmds",
     "export": "export_cmds",
