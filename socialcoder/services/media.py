@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -257,7 +257,15 @@ def recording_of(study: Study, transcript: str) -> Recording | None:
                     f"{transcript}: recordings are given to a coder's login for the "
                     "transcripts assigned to her only"
                 )
-        return _recording(row, transcript, row.transcript_format) if row is not None else None
+        if row is None:
+            return None
+        rec = _recording(row, transcript, row.transcript_format)
+        real = session.scalars(select(t.c.name).where(t.c.id == tid)).one()
+        if real != transcript:
+            # asked by its masked label: a blinded coder's view, which must not learn the
+            # file's name (it names the session) nor when it was attached
+            rec = replace(rec, file_name="", attached_at=None)
+        return rec
 
 
 # -- writing -----------------------------------------------------------------------------------

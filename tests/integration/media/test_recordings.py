@@ -196,3 +196,26 @@ def test_import_with_media_is_all_or_nothing(study_path, tmp_path, dump):
     with open_study(study_path) as study, pytest.raises(UserError, match="no such recording"):
         import_transcripts(study, [ImportItem(path=good, media=tmp_path / "missing.wav")])
     assert dump(study_path) == before
+
+
+def test_a_recording_asked_for_by_its_masked_label_does_not_name_the_file(
+    study_with_text, tmp_path
+):
+    """A blinded coder's window asks by the masked label: the file's name (which names the
+    session) and the time it was attached stay hidden; the lead, asking by name, sees them."""
+    from socialcoder.services.queries import list_transcripts
+    from socialcoder.services.settings import set_setting
+
+    (tmp_path / "media").mkdir()
+    rec_file = tone_wav(tmp_path / "media" / "P02_session04.wav", [(1, 2)], 5.0)
+    with open_study(study_with_text) as study:
+        attach_media(study, "s1", rec_file)
+        set_setting(study, "blinding", "on")
+        (label,) = [t.name for t in list_transcripts(study, as_coder=True)]
+        assert label != "s1"
+        lead = recording_of(study, "s1")
+        coder = recording_of(study, label)
+    assert lead is not None and lead.file_name == "P02_session04.wav"
+    assert lead.attached_at is not None
+    assert coder is not None and coder.sha256 == lead.sha256
+    assert coder.file_name == "" and coder.attached_at is None
