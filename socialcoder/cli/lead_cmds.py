@@ -91,20 +91,23 @@ def register(commands: Any) -> None:
     )
     add_study_arg(p)
     p.add_argument("--trainee", required=True)
-    p.add_argument("--gold", required=True, help="the gold-standard coder")
+    p.add_argument(
+        "--gold",
+        help="the gold-standard coder (default: the study's setting calibration_gold)",
+    )
     p.add_argument(
         "--transcripts",
         "--transcript",
         dest="transcripts",
-        required=True,
         help="the practice transcript(s), comma-separated (several, together containing "
-        "every code)",
+        "every code; default: the study's setting calibration_practice)",
     )
     p.add_argument(
         "--threshold",
         type=number(SHARE),
-        default=0.8,
-        help="pass mark for the lower end of the 95%% interval (default 0.8)",
+        default=None,
+        help="pass mark for the lower end of the 95%% interval (default: the study's setting "
+        "calibration_threshold, 0.8 unless changed)",
     )
     p.add_argument("--json", action="store_true", help="documented, stable JSON")
 
@@ -239,16 +242,25 @@ def _assign_design(study: Study, args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from socialcoder.services.calibration import calibrate
+    from socialcoder.errors import StudyError
+    from socialcoder.services.calibration import calibrate, calibration_settings
 
-    names = list(selection(args.transcripts) or ())
     with study_of(args) as study:
+        kept = calibration_settings(study)
+        gold = args.gold or kept.gold
+        names = list(selection(args.transcripts) or ()) if args.transcripts else kept.practice
+        if gold is None or not names:
+            raise StudyError(
+                "name the gold-standard coder (--gold) and the practice transcripts "
+                "(--transcripts), or keep them in the study: `socialcoder settings STUDY "
+                "calibration_gold NAME` and `... calibration_practice A,B`"
+            )
         result = calibrate(
             study,
             trainee=args.trainee,
-            gold=args.gold,
+            gold=gold,
             transcripts=names,
-            threshold=args.threshold,
+            threshold=kept.threshold if args.threshold is None else args.threshold,
         )
     if args.json:
         print_json(result.to_json())

@@ -17,16 +17,18 @@ from dataclasses import dataclass
 from socialcoder.errors import UserError
 
 BOOL = "on/off"
+NUMBER = "number"  # a share strictly between 0 and 1 (e.g. a pass mark)
+TEXT = "text"  # one line; a list is comma-separated
 TRUE_WORDS = frozenset({"on", "yes", "true", "1"})
 FALSE_WORDS = frozenset({"off", "no", "false", "0"})
 
-Value = bool | int | str
+Value = bool | int | float | str
 
 
 @dataclass(frozen=True, slots=True)
 class Setting:
     name: str
-    kind: str  # BOOL (more kinds when a setting needs them)
+    kind: str  # BOOL, NUMBER or TEXT
     new: Value  # what a study created now gets
     legacy: Value  # what a study made before this setting existed has
     help: str
@@ -52,7 +54,42 @@ MACHINE_SUGGESTIONS = Setting(
     "blind study, never on double-coded transcripts before their adjudication",
 )
 
-SETTINGS: dict[str, Setting] = {s.name: s for s in (BLINDING, MACHINE_SUGGESTIONS)}
+CALIBRATION_THRESHOLD = Setting(
+    "calibration_threshold",
+    NUMBER,
+    new=0.8,
+    legacy=0.8,
+    help="calibration: pass mark for the lower end of each dimension's 95% interval of a "
+    "trainee's agreement with the gold-standard coder (between 0 and 1; 0.8 is the usual bar)",
+)
+
+CALIBRATION_GOLD = Setting(
+    "calibration_gold",
+    TEXT,
+    new="",
+    legacy="",
+    help="calibration: the gold-standard coder of the practice transcripts (empty: none)",
+)
+
+CALIBRATION_PRACTICE = Setting(
+    "calibration_practice",
+    TEXT,
+    new="",
+    legacy="",
+    help="calibration: the practice transcripts, comma-separated; a coder who completes one "
+    "(and whose gold-standard coder has) is shown their comparison (empty: none)",
+)
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in (
+        BLINDING,
+        MACHINE_SUGGESTIONS,
+        CALIBRATION_THRESHOLD,
+        CALIBRATION_GOLD,
+        CALIBRATION_PRACTICE,
+    )
+}
 
 
 class BadSetting(UserError, ValueError):
@@ -69,7 +106,8 @@ def setting(name: str) -> Setting:
 
 
 def parse(name: str, text: str) -> Value:
-    """The value of setting ``name`` written as ``text`` (on/off, yes/no, true/false, 1/0)."""
+    """The value of setting ``name`` written as ``text`` (on/off, yes/no, true/false, 1/0; a
+    number; a line of text, a list comma-separated)."""
     s = setting(name)
     word = text.strip().casefold()
     if s.kind == BOOL:
@@ -78,6 +116,19 @@ def parse(name: str, text: str) -> Value:
         if word in FALSE_WORDS:
             return False
         raise BadSetting(f"{s.name} is on or off, not {text!r}")
+    if s.kind == NUMBER:
+        try:
+            number = float(word)
+        except ValueError:
+            number = float("nan")
+        if not 0 < number < 1:  # also refuses nan
+            raise BadSetting(f"{s.name} is a number between 0 and 1 (e.g. 0.8), not {text!r}")
+        return number
+    if s.kind == TEXT:
+        line = " ".join(text.split())
+        if s.name == CALIBRATION_PRACTICE.name:
+            return ",".join(dict.fromkeys(n.strip() for n in line.split(",") if n.strip()))
+        return line
     raise AssertionError(f"unhandled setting kind {s.kind}")
 
 
@@ -86,6 +137,8 @@ def render(name: str, value: Value) -> str:
     s = setting(name)
     if s.kind == BOOL:
         return "on" if value else "off"
+    if s.kind == NUMBER:
+        return f"{float(value):g}"
     return str(value)
 
 
@@ -96,6 +149,11 @@ def check_together(values: dict[str, Value]) -> None:
             "machine suggestions are refused in a blind study (a suggestion is another "
             "coder's value); turn blinding off first, or leave machine_suggestions off"
         )
+
+
+def names(value: Value) -> list[str]:
+    """The items of a comma-separated list setting (``calibration_practice``)."""
+    return [n.strip() for n in str(value).split(",") if n.strip()]
 
 
 def stored(name: str, text: str | None) -> Value:

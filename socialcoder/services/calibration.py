@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from socialcoder.domain import settings as rules
 from socialcoder.domain.codebook import Dimension, Scale
 from socialcoder.errors import StudyError
 from socialcoder.reliability.accuracy import kappa_interval, value_accuracy, wilson_interval
@@ -37,14 +38,38 @@ from socialcoder.services.coders import coder_id
 from socialcoder.services.coding import transcript_id
 from socialcoder.services.queries import show_transcript
 from socialcoder.services.reliability_data import DimensionData, Selection, load_dimension_data
+from socialcoder.services.settings import study_settings
 from socialcoder.services.study import Study
 from socialcoder.storage.models import CompletionRow
 
-DEFAULT_THRESHOLD = 0.80
+DEFAULT_THRESHOLD = 0.80  # the setting calibration_threshold of a new study
 MIN_SESSIONS = 2
 #: Session ratings (interval/ratio) agree when within this many points of the gold rating.
 TOLERANCE = 1.0
 PASS, FAIL, NOT_YET, NOT_ASSESSABLE = "pass", "fail", "not yet shown", "not assessable"
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationSettings:
+    """The study's calibration settings (``calibration_*`` in :mod:`socialcoder.domain.settings`):
+    kept in the study, so every computer and the command line see the same."""
+
+    threshold: float
+    gold: str | None  # the gold-standard coder of the practice transcripts
+    practice: tuple[str, ...]  # the practice transcripts (names)
+    stored: frozenset[str]  # the settings the study has a row for (the others: legacy values)
+
+
+def calibration_settings(study: Study) -> CalibrationSettings:
+    states = {s.name: s for s in study_settings(study)}
+    names = (rules.CALIBRATION_THRESHOLD, rules.CALIBRATION_GOLD, rules.CALIBRATION_PRACTICE)
+    threshold, gold, practice = (states[s.name].value for s in names)
+    return CalibrationSettings(
+        threshold=float(threshold),
+        gold=str(gold) or None,
+        practice=tuple(rules.names(practice)),
+        stored=frozenset(s.name for s in names if states[s.name].stored),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialcoder.domain import settings as rules
+from socialcoder.services.coders import coder_id
+from socialcoder.services.coding import transcript_id
 from socialcoder.services.study import Study, now
-from socialcoder.storage.models import StudySettingRow
+from socialcoder.storage.models import StudySettingRow, TranscriptRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +66,33 @@ def write_setting(session: Session, name: str, value: rules.Value) -> None:
     session.flush()
 
 
-def set_setting(study: Study, name: str, text: str) -> SettingState:
-    """Set one setting from typed text (``on``/``off``...); returns its new state."""
-    s = rules.setting(name)
-    value = rules.parse(s.name, text)
+def _known(session: Session, name: str, value: rules.Value) -> rules.Value:
+    """A setting that names coders or transcripts names existing ones (a transcript by its
+    name or masked label; stored by name)."""
+    if name == rules.CALIBRATION_GOLD.name and value:
+        coder_id(session, str(value))  # an unknown coder: one readable line
+    if name == rules.CALIBRATION_PRACTICE.name:
+        wanted = [session.get_one(TranscriptRow, transcript_id(session, n)).name
+                  for n in rules.names(value)]  # fmt: skip
+        return ",".join(dict.fromkeys(wanted))
+    return value
+
+
+def set_settings(study: Study, texts: dict[str, str]) -> list[SettingState]:
+    """Set several settings from typed text together (one transaction); their new states."""
+    parsed = {rules.setting(n).name: rules.parse(n, t) for n, t in texts.items()}
     with study.write() as session:
-        rules.check_together({**read_settings(session), s.name: value})
-        write_setting(session, s.name, value)
-    return SettingState(s.name, value, rules.render(s.name, value), True, s.help)
+        values = {n: _known(session, n, v) for n, v in parsed.items()}
+        rules.check_together({**read_settings(session), **values})
+        for n, v in values.items():
+            write_setting(session, n, v)
+    return [
+        SettingState(n, v, rules.render(n, v), True, rules.SETTINGS[n].help)
+        for n, v in values.items()
+    ]
+
+
+def set_setting(study: Study, name: str, text: str) -> SettingState:
+    """Set one setting from typed text (``on``/``off``, ``0.75``, ``ana``...); its new state."""
+    [state] = set_settings(study, {name: text})
+    return state

@@ -1,15 +1,20 @@
 """Calibration: a trainee's accuracy against a gold-standard coder over practice transcripts.
 
 The lead picks trainee, gold coder, the practice transcripts (several, together containing
-every code; Space ticks one) and the pass mark (default 0.8, remembered per study in QSettings)
-and sees per dimension the figure (kappa against the gold coder, or the share of session
+every code; Space ticks one) and the pass mark (default 0.8) and sees per dimension the figure (kappa against the gold coder, or the share of session
 ratings within one point) with its 95% interval and the result (pass when the interval's lower
 end reaches the mark; fail; not yet shown; not assessable, with the reason), per value the
 sensitivity and positive predictive value, and every segment where the two differ, with the
-codebook's definition of the selected difference's dimension. *Offer to the trainee* remembers
-(per study, on this computer) that the ticked transcripts are practice transcripts with this
-gold coder: a coder who marks one complete in the workbench then sees the comparison over all
-the practice transcripts both have completed (:func:`offer_calibration`).
+codebook's definition of the selected difference's dimension. *Offer to the trainee* keeps in
+the study that the ticked transcripts are the practice transcripts with this gold coder: a coder
+who marks one complete in the workbench then sees the comparison over all the practice
+transcripts both have completed (:func:`offer_calibration`).
+
+Pass mark, gold coder and practice transcripts are study settings (``calibration_*``, see
+:mod:`socialcoder.domain.settings`; the CLI's ``settings`` and ``calibrate`` read the same). A
+study made before they existed has none: what an earlier version kept in this computer's
+QSettings is read once as a fallback (:func:`legacy_calibration`), and the lead's view moves it
+into the study.
 """
 
 from __future__ import annotations
@@ -34,21 +39,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from socialcoder.domain import settings as rules
 from socialcoder.domain.codebook import Codebook
+from socialcoder.domain.settings import (
+    CALIBRATION_GOLD,
+    CALIBRATION_PRACTICE,
+    CALIBRATION_THRESHOLD,
+)
 from socialcoder.errors import UserError
 from socialcoder.gui.lead.review_parts import value_text
 from socialcoder.gui.lead.tables import Cell, cap_rows, fill, fmt, fmt_ci, fmt_pct, make_table
 from socialcoder.gui.panels import details_html
 from socialcoder.services.calibration import (
-    DEFAULT_THRESHOLD,
     FAIL,
     NOT_YET,
     PASS,
     CalibrationResult,
+    CalibrationSettings,
     calibrate,
+    calibration_settings,
 )
 from socialcoder.services.coders import list_coders
 from socialcoder.services.queries import list_transcripts, transcript_summary
+from socialcoder.services.settings import set_setting, set_settings
 from socialcoder.services.study import Study
 
 
@@ -56,24 +69,49 @@ def _prefix(study: Study) -> str:
     return "study/" + hashlib.sha1(study.location.encode()).hexdigest()[:16] + "/calibration/"
 
 
-def threshold_of(settings: QSettings, study: Study) -> float:
-    value = settings.value(_prefix(study) + "threshold", DEFAULT_THRESHOLD)
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return DEFAULT_THRESHOLD
+def legacy_calibration(settings: QSettings, study: Study) -> dict[str, str]:
+    """What an earlier version kept in QSettings for this study, as study settings' text (only
+    the settings the study has no row for; the most frequent gold coder if there were
+    several)."""
+    kept = calibration_settings(study)
+    prefix = _prefix(study)
+    out: dict[str, str] = {}
+    threshold = settings.value(prefix + "threshold")
+    if CALIBRATION_THRESHOLD.name not in kept.stored and threshold is not None:
+        try:
+            if 0 < float(threshold) < 1:  # type: ignore[arg-type]
+                out[CALIBRATION_THRESHOLD.name] = f"{float(threshold):g}"  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            pass
+    golds: dict[str, list[str]] = {}
+    for t in list_transcripts(study):
+        gold = settings.value(prefix + "practice/" + t.name, "")
+        if gold:
+            golds.setdefault(str(gold), []).append(t.name)
+    if golds and not {CALIBRATION_GOLD.name, CALIBRATION_PRACTICE.name} & kept.stored:
+        gold = max(golds, key=lambda g: len(golds[g]))
+        out[CALIBRATION_GOLD.name] = gold
+        out[CALIBRATION_PRACTICE.name] = ",".join(golds[gold])
+    return out
 
 
-def practice_gold(settings: QSettings, study: Study, transcript: str) -> str | None:
-    """The gold coder set for a practice transcript, or None if it is not one."""
-    value = settings.value(_prefix(study) + "practice/" + transcript, "")
-    return str(value) or None
+def forget_legacy(settings: QSettings, study: Study) -> None:
+    settings.remove(_prefix(study).rstrip("/"))
 
 
-def practice_set(settings: QSettings, study: Study, gold: str) -> list[str]:
-    """Every transcript marked as practice material with ``gold`` as the gold coder."""
-    names = [t.name for t in list_transcripts(study)]
-    return [n for n in names if practice_gold(settings, study, n) == gold]
+def kept_calibration(settings: QSettings, study: Study) -> CalibrationSettings:
+    """The study's calibration settings, with an earlier version's QSettings as a fallback."""
+    kept = calibration_settings(study)
+    legacy = legacy_calibration(settings, study)
+    if not legacy:
+        return kept
+    threshold = legacy.get(CALIBRATION_THRESHOLD.name)
+    return CalibrationSettings(
+        threshold=kept.threshold if threshold is None else float(threshold),
+        gold=legacy.get(CALIBRATION_GOLD.name, kept.gold or ""),
+        practice=tuple(rules.names(legacy.get(CALIBRATION_PRACTICE.name, ",".join(kept.practice)))),
+        stored=kept.stored,
+    )
 
 
 RESULT_BG = {PASS: "#cdeccd", FAIL: "#f7cccc", NOT_YET: "#fde7c2"}
@@ -220,13 +258,20 @@ class CalibrationView(QWidget):
         self.threshold.setRange(0.05, 0.99)
         self.threshold.setSingleStep(0.05)
         self.threshold.setDecimals(3)
-        self.threshold.setValue(threshold_of(settings, study))
+        legacy = legacy_calibration(settings, study)
+        if legacy:  # an earlier version kept these on this computer: move them into the study
+            try:
+                set_settings(study, legacy)
+                forget_legacy(settings, study)
+            except UserError:
+                pass  # e.g. a gold coder since removed: the study keeps its own values
+        kept = calibration_settings(study)
+        self.threshold.setValue(kept.threshold)
         self.threshold.setToolTip(
-            "Pass mark for the lower end of each dimension's 95% interval; 0.8 is the usual bar"
+            "Pass mark for the lower end of each dimension's 95% interval; 0.8 is the usual bar "
+            "(kept in the study: the setting calibration_threshold)"
         )
-        self.threshold.valueChanged.connect(
-            lambda v: settings.setValue(_prefix(study) + "threshold", v)
-        )
+        self.threshold.valueChanged.connect(self._keep_threshold)
         row.addWidget(self.threshold)
         self.compare_button = QPushButton("&Compare", self)
         self.compare_button.clicked.connect(self.compare)
@@ -257,6 +302,15 @@ class CalibrationView(QWidget):
         self.gold.currentIndexChanged.connect(self._show_offer)
         self.transcripts.itemChanged.connect(self._show_offer)
         self.refresh()
+        if kept.gold and kept.practice:  # start from the study's practice set
+            self.gold.setCurrentText(kept.gold)
+            self.choose(list(kept.practice))
+
+    def _keep_threshold(self, value: float) -> None:
+        try:
+            set_setting(self.study, CALIBRATION_THRESHOLD.name, f"{value:g}")
+        except UserError as exc:
+            self.message.setText(f"<span style='color:#b00020'>{exc}</span>")
 
     def refresh(self) -> None:
         coders = [c.name for c in list_coders(self.study)]
@@ -296,21 +350,32 @@ class CalibrationView(QWidget):
 
     def _show_offer(self, *_: object) -> None:
         chosen = self.chosen()
-        gold = self.gold.currentText()
-        offered = bool(chosen) and all(
-            practice_gold(self.settings, self.study, t) == gold for t in chosen
+        kept = calibration_settings(self.study)
+        offered = (
+            bool(chosen)
+            and kept.gold == self.gold.currentText()
+            and set(chosen) <= set(kept.practice)
         )
         self.offer.blockSignals(True)
         self.offer.setChecked(offered)
         self.offer.blockSignals(False)
 
     def _remember_offer(self, on: bool) -> None:
-        for name in self.chosen():
-            key = _prefix(self.study) + "practice/" + name
-            if on:
-                self.settings.setValue(key, self.gold.currentText())
-            else:
-                self.settings.remove(key)
+        """Keep (or drop) the ticked transcripts as the study's practice set with this gold
+        coder."""
+        kept = calibration_settings(self.study)
+        if on:
+            texts = {
+                CALIBRATION_GOLD.name: self.gold.currentText(),
+                CALIBRATION_PRACTICE.name: ",".join(self.chosen()),
+            }
+        else:
+            rest = [n for n in kept.practice if n not in self.chosen()]
+            texts = {CALIBRATION_PRACTICE.name: ",".join(rest)}
+        try:
+            set_settings(self.study, texts)
+        except UserError as exc:
+            self.message.setText(f"<span style='color:#b00020'>{exc}</span>")
 
     def compare(self) -> CalibrationResult | None:
         try:
@@ -336,8 +401,9 @@ def offer_calibration(
     coder has completed it, show the trainee their comparison over every practice transcript
     (with that gold coder) that both have completed. Returns what was shown."""
     transcript = transcript_summary(study, transcript).name  # a blinded coder's label
-    gold = practice_gold(settings, study, transcript)
-    if gold is None or gold == coder:
+    kept = kept_calibration(settings, study)
+    gold = kept.gold
+    if gold is None or gold == coder or transcript not in kept.practice:
         return None
     done = {
         t.name
@@ -347,7 +413,7 @@ def offer_calibration(
         and (b := t.progress.get(gold))
         and b.completed
     }
-    names = [n for n in practice_set(settings, study, gold) if n in done]
+    names = [n for n in kept.practice if n in done]
     if transcript not in names:
         return None  # the gold coder has not completed it (yet)
     try:
@@ -356,7 +422,7 @@ def offer_calibration(
             trainee=coder,
             gold=gold,
             transcripts=names,
-            threshold=threshold_of(settings, study),
+            threshold=kept.threshold,
         )
     except UserError:
         return None

@@ -190,3 +190,47 @@ def test_several_sessions_judged_on_the_interval(practice_study, capsys) -> None
         capsys, "calibrate", path, "--trainee", "trainee", "--gold", "gold", "--transcripts", names
     )
     assert "sensitivity" in text and "PPV" in text and "NOT YET" in text
+
+
+def test_calibration_settings_kept_in_the_study(practice_study, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Issue #18: gold coder, practice transcripts and pass mark are study settings, so
+    `calibrate` needs only the trainee and every computer sees the same."""
+    path, _ = practice_study
+    states = json.loads(run(capsys, "settings", path, "--json"))["settings"]
+    kept = {s["name"]: (s["value"], s["stored"]) for s in states}
+    assert kept["calibration_threshold"] == (0.8, True)  # a new study stores the defaults
+    assert kept["calibration_gold"] == ("", True)
+    assert kept["calibration_practice"] == ("", True)
+    err = run(capsys, "calibrate", path, "--trainee", "trainee", status=2)
+    assert "calibration_gold" in err
+    names = ",".join(f"practice{s}" for s in range(SESSIONS))
+    run(capsys, "settings", path, "calibration_gold", "gold")
+    run(capsys, "settings", path, "calibration_practice", names.replace(",", ", "))
+    run(capsys, "settings", path, "calibration_threshold", "0.6")
+    out = run(capsys, "settings", path, "calibration_practice")
+    assert out.startswith(f"calibration_practice: {names}  - ")
+    assert run(capsys, "settings", path, "calibration_threshold").startswith(
+        "calibration_threshold: 0.6  - "
+    )
+    kept_run = json.loads(run(capsys, "calibrate", path, "--trainee", "trainee", "--json"))
+    argv = ("calibrate", path, "--trainee", "trainee", "--gold", "gold", "--transcripts", names)
+    explicit = json.loads(run(capsys, *argv, "--threshold", "0.6", "--json"))
+    assert kept_run == explicit and kept_run["threshold"] == 0.6
+    assert kept_run["transcripts"] == names.split(",")
+    # an option still overrides the study's setting
+    strict = json.loads(
+        run(capsys, "calibrate", path, "--trainee", "trainee", "--threshold", "0.95", "--json")
+    )
+    assert strict["threshold"] == 0.95
+    # refused: a threshold outside (0, 1), an unknown coder or transcript; nothing changes
+    for name, bad, why in (
+        ("calibration_threshold", "1.5", "between 0 and 1"),
+        ("calibration_threshold", "high", "between 0 and 1"),
+        ("calibration_gold", "nobody", "nobody"),
+        ("calibration_practice", "practice0,missing", "missing"),
+    ):
+        assert why in run(capsys, "settings", path, name, bad, status=2)
+    states = json.loads(run(capsys, "settings", path, "--json"))["settings"]
+    kept = {s["name"]: s["value"] for s in states}
+    assert kept["calibration_threshold"] == 0.6 and kept["calibration_gold"] == "gold"
+    assert kept["calibration_practice"] == names

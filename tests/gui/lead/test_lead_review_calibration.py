@@ -9,11 +9,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from sqlalchemy import select
 
-from socialcoder.gui.lead.calibration_view import CalibrationView, threshold_of
+from socialcoder.gui.lead.calibration_view import CalibrationView, _prefix
 from socialcoder.gui.lead.review_parts import AcceptDialog
 from socialcoder.gui.lead.tables import fmt, fmt_pct
 from socialcoder.gui.main_window import MainWindow
-from socialcoder.services.calibration import calibrate
+from socialcoder.services.calibration import calibrate, calibration_settings
 from socialcoder.services.coders import list_coders
 from socialcoder.services.coding import set_completed
 from socialcoder.services.consensus import list_disagreements
@@ -181,11 +181,57 @@ def test_calibration_lead_view_and_threshold(
         "Concordance with the model" in shown.definition.toPlainText()
         or shown.diffs.rowCount() == 0
     )
-    # the threshold is remembered for this study
-    assert threshold_of(lead_window.settings, lead_window.study) == 0.7
+    # the threshold is kept in the study (not on this computer): the CLI sees it too
+    with open_study(demo_study) as study:
+        assert calibration_settings(study).threshold == 0.7
+    assert lead_window.settings.value(_prefix(lead_window.study) + "threshold") is None
+    out = cli_out("settings", str(demo_study), "calibration_threshold")
+    assert out.startswith("calibration_threshold: 0.7  - ")
     again = CalibrationView(lead_window.study, lead_window.settings)
     assert again.threshold.value() == 0.7
     again.deleteLater()
+
+
+def cli_out(*argv: str) -> str:
+    import contextlib
+    import io
+
+    from socialcoder.cli import main
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert main(list(argv)) == 0
+    return buffer.getvalue()
+
+
+def test_calibration_settings_from_before_move_into_the_study(
+    qtbot, lead_window: MainWindow, demo_study: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A study without the calibration settings (made before they existed) takes what this
+    computer's QSettings kept for it, once; then the study's values rule."""
+    from sqlalchemy import delete
+
+    from socialcoder.storage.models import StudySettingRow
+
+    study = lead_window.study
+    with study.write() as session:
+        session.execute(delete(StudySettingRow).where(StudySettingRow.name.like("calibration%")))
+    settings = lead_window.settings
+    settings.setValue(_prefix(study) + "threshold", 0.65)
+    settings.setValue(_prefix(study) + "practice/P01_session02", "ana")
+    settings.setValue(_prefix(study) + "practice/P02_session04", "ana")
+    settings.setValue(_prefix(study) + "practice/P03_session01", "ben")
+    view = CalibrationView(study, settings)
+    kept = calibration_settings(study)
+    assert (kept.threshold, kept.gold, kept.practice) == (
+        0.65,
+        "ana",
+        ("P01_session02", "P02_session04"),
+    )
+    assert view.threshold.value() == 0.65 and view.gold.currentText() == "ana"
+    assert view.chosen() == ["P01_session02", "P02_session04"] and view.offer.isChecked()
+    assert settings.value(_prefix(study) + "threshold") is None  # read once
+    view.deleteLater()
 
 
 def test_trainee_sees_calibration_after_completing(
@@ -196,7 +242,10 @@ def test_trainee_sees_calibration_after_completing(
     cal = window.lead.calibration
     cal.gold.setCurrentText("ana")
     cal.choose(["P01_session02", "P02_session04"])
-    cal.offer.setChecked(True)
+    qtbot.mouseClick(cal.offer, Qt.MouseButton.LeftButton)
+    with open_study(demo_study) as study:  # kept in the study, not on this computer
+        kept = calibration_settings(study)
+    assert (kept.gold, kept.practice) == ("ana", ("P01_session02", "P02_session04"))
     with open_study(demo_study) as study:
         set_completed(study, coder="ben", transcript="P02_session04", completed=False)
     # ben, coding blind, completes it and is shown the comparison
