@@ -8,7 +8,7 @@ from typing import Any
 from socialcoder.cli.common import add_study_arg, command, number, study_of
 from socialcoder.cli.output import print_json, table
 from socialcoder.domain.names import selection
-from socialcoder.domain.numbers import PERCENT, SEED, SHARE
+from socialcoder.domain.numbers import DAYS, PERCENT, RETEST_PERCENT, SEED, SHARE
 from socialcoder.errors import UserError
 from socialcoder.services.assignments import (
     apply_assignments,
@@ -28,8 +28,9 @@ def register(commands: Any) -> None:
         cmd_assign,
         "Assign transcripts to coders: --coders A,B,C [--overlap PERCENT] [--seed N] gives every "
         "transcript one coder (balanced) plus PERCENT of transcripts a second coder for "
-        "reliability; --coder C --transcript T assigns one. Existing assignments and codes are "
-        "never disturbed.",
+        "reliability; --coder C --transcript T assigns one; --retest PCT --after DAYS plans a "
+        "blind second pass of PCT% of each coder's completed transcripts (test-retest). "
+        "Existing assignments and codes are never disturbed.",
         writes=True,
     )
     add_study_arg(p)
@@ -63,6 +64,27 @@ def register(commands: Any) -> None:
         default=0,
         metavar="N",
         help="a design: N anchor transcripts every coder codes (drift against a standard)",
+    )
+    p.add_argument(
+        "--retest",
+        type=number(RETEST_PERCENT),
+        metavar="PCT",
+        help="a blind second pass by the same coder: PCT%% of each coder's completed "
+        "transcripts (all coders, or those in --coders), coded again under a masked label of "
+        "its own (intra-rater stability; `reliability --retest` reports it)",
+    )
+    p.add_argument(
+        "--after",
+        type=number(DAYS),
+        metavar="DAYS",
+        help="with --retest: a second pass may be coded no earlier than DAYS days after the "
+        "first pass was completed",
+    )
+    p.add_argument(
+        "--from-assigned",
+        action="store_true",
+        help="with --retest: draw from assigned transcripts too, not only completed ones (a "
+        "second pass waits for the first to be completed)",
     )
     p.add_argument("--dry-run", action="store_true", help="show the plan without storing it")
     p.add_argument("--json", action="store_true")
@@ -142,6 +164,8 @@ def register_coder_actions(sub: Any) -> None:
 
 
 def cmd_assign(args: argparse.Namespace) -> int:
+    if args.retest is not None or args.after is not None or args.from_assigned:
+        return _assign_retest(args)
     with study_of(args) as study:
         if args.coder or args.transcript:
             if not (args.coder and args.transcript) or args.coders:
@@ -191,6 +215,59 @@ def cmd_unassign(args: argparse.Namespace) -> int:
     for name in names:
         if name not in gone:
             print(f"{name} was not assigned to {args.coder}")
+    return 0
+
+
+def _assign_retest(args: argparse.Namespace) -> int:
+    """``assign --retest PCT --after DAYS``: a seeded, recorded plan of blind second passes
+    (see socialcoder.services.retest), previewed with --dry-run."""
+    from socialcoder.services.retest import draw_retest_plan, retest_spec, store_retest_plan
+
+    if args.retest is None or args.after is None:
+        raise UserError("a second pass needs --retest PCT and --after DAYS together")
+    if args.coder or args.transcript or args.overlap or args.stratify or args.covert or (
+        args.anchors or args.reliability
+    ):
+        raise UserError(
+            "--retest plans second passes only: make the first-pass plan with a separate "
+            "`assign` (--coders, --overlap, --stratify, --covert, --anchors)"
+        )
+    coders = list(selection(args.coders) or ()) if args.coders else []
+    spec = retest_spec(
+        args.retest,
+        args.after,
+        seed=args.seed,
+        coders=coders,
+        include_assigned=args.from_assigned,
+    )
+    with study_of(args) as study:
+        plan = draw_retest_plan(study, spec)
+        stored = None if args.dry_run else store_retest_plan(study, plan)
+    if args.json:
+        out = plan.to_json()
+        if stored is not None:
+            for item in out["retest"]:  # type: ignore[union-attr]
+                item["label"] = stored.labels.get((item["coder"], item["transcript"]))
+        out["stored"] = None if stored is None else stored.stored
+        out["plan_id"] = None if stored is None else stored.plan_id
+        print_json(out)
+        return 0
+    if plan.draws:
+        labels = {} if stored is None else stored.labels
+        table(
+            ("coder", "transcript", "second pass shown as"),
+            [
+                (d.coder, d.transcript, labels.get((d.coder, d.transcript), "(not stored)"))
+                for d in plan.draws
+            ],
+        )
+    verb = "Would store" if stored is None else f"Stored plan {stored.plan_id}:"
+    count = len(plan.draws) if stored is None else stored.stored
+    pools = ", ".join(f"{c} {n}" for c, n in plan.pools.items()) or "no coders"
+    print(
+        f"{verb} {count} second pass(es), each available {spec.after_days} day(s) after its "
+        f"first pass was completed; drawn from ({pools}) transcript(s); seed {spec.seed}."
+    )
     return 0
 
 

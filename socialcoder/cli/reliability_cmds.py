@@ -126,6 +126,13 @@ def register(commands: Any) -> None:
         "transcript (assign --anchors N), in the coder's order: drift over time",
     )
     p.add_argument(
+        "--retest",
+        action="store_true",
+        help="instead: test-retest agreement, each coder with their own blind second pass "
+        "(assign --retest PCT --after DAYS): alpha per dimension and coder, and pooled, with "
+        "units and a 95%% interval (--bootstrap N, default 1000, resampling transcripts)",
+    )
+    p.add_argument(
         "--standard",
         default="consensus",
         help="with --anchors: the standard (default: the consensus layer; or a coder's name)",
@@ -204,6 +211,49 @@ def _anchors(args: argparse.Namespace) -> int:
     return 0
 
 
+def _retest(args: argparse.Namespace) -> int:
+    """``reliability --retest``: each coder's agreement with their own second pass, reported
+    apart from the inter-rater figures (see socialcoder.services.retest)."""
+    from socialcoder.services.retest import retest_report
+
+    dimensions = _list(args.dimension)
+    with study_of(args) as study:
+        report = retest_report(
+            study,
+            dimensions=dimensions,
+            bootstrap=args.bootstrap if args.bootstrap else 1000,
+            seed=args.seed,
+        )
+    if args.json:
+        print_json(report.to_json())
+        return 0
+    if not report.agreements:
+        print("No second passes yet: `socialcoder assign STUDY --retest PCT --after DAYS`.")
+        return 0
+    print("Test-retest agreement (intra-rater: each coder's first pass against their own blind")
+    print("second pass; not part of the inter-rater figures)")
+    table(
+        ("dimension", "coder", "transcripts", "units", "alpha", "95% interval", "level"),
+        [
+            (
+                a.dimension,
+                a.coder,
+                a.transcripts,
+                a.units,
+                "" if a.alpha is None else f"{a.alpha:.3f}",
+                "" if a.ci95 is None else f"[{a.ci95[0]:.3f}, {a.ci95[1]:.3f}]",
+                a.level,
+            )
+            for a in report.agreements
+        ],
+    )
+    reasons = sorted({f"{a.dimension}/{a.coder}: {a.reason}" for a in report.agreements if a.reason})
+    for reason in reasons:
+        print(f"  alpha undefined for {reason}")
+    print(f"Bootstrap: {report.bootstrap} replicates resampling transcripts, seed {report.seed}.")
+    return 0
+
+
 def cmd_reliability(args: argparse.Namespace) -> int:
     from socialcoder.cli.reliability_output import print_text, write_csv
     from socialcoder.services.reliability_report import reliability_report
@@ -214,6 +264,8 @@ def cmd_reliability(args: argparse.Namespace) -> int:
         return cmd_session_reliability(args)
     if args.anchors:
         return _anchors(args)
+    if args.retest:
+        return _retest(args)
 
     levels = _levels(args.level)
     with study_of(args) as study:

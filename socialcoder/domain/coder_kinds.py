@@ -1,11 +1,18 @@
-"""What each kind of coder is and may do: the one place that answers it (issue #17).
+"""What each kind of coder is and may do: the one place that answers it (issues #17, #19).
 
-A study's coders are of three kinds (stored in ``coders.kind``):
+A study's coders are of four kinds (stored in ``coders.kind``):
 
 * ``coder``: a human coder;
 * ``consensus``: the consensus layer (the lead's settled values), never counted as a coder;
 * ``machine``: a machine coder, writing one stored model's codes (named with the model's
-  version, e.g. ``machine talk v2``).
+  version, e.g. ``machine talk v2``);
+* ``retest``: a coder's blind second pass (intra-rater stability), a coder identity of its own
+  linked to the coder (``coders.retest_of``; named ``<coder> (retest)``). A person codes it by
+  hand, in their own window, where its transcripts look like any other masked transcript. Its
+  codes are kept apart from the first pass: they are never part of inter-rater reliability
+  (not even when named), consensus, the final layer, default exports, the lead's default
+  coder lists or anything shown to a blind coder; they are read only by the test-retest
+  report (``reliability --retest``), which pairs them with the coder's first pass.
 
 Every place that lists coders asks here: reliability's default coders, the dashboard, the
 export's coder selection and its ``coder_kind`` column, the final layer, consensus,
@@ -20,10 +27,12 @@ from __future__ import annotations
 HUMAN = "coder"
 CONSENSUS = "consensus"
 MACHINE = "machine"
-KINDS = (HUMAN, CONSENSUS, MACHINE)
+RETEST = "retest"
+KINDS = (HUMAN, CONSENSUS, MACHINE, RETEST)
 #: what exports call each kind (the ``coder_kind`` column)
-EXPORT_NAMES = {HUMAN: "human", CONSENSUS: "consensus", MACHINE: "machine"}
+EXPORT_NAMES = {HUMAN: "human", CONSENSUS: "consensus", MACHINE: "machine", RETEST: "retest"}
 MACHINE_PREFIX = "machine "
+RETEST_SUFFIX = " (retest)"
 
 
 def is_human(kind: str) -> bool:
@@ -32,6 +41,10 @@ def is_human(kind: str) -> bool:
 
 def is_machine(kind: str) -> bool:
     return kind == MACHINE
+
+
+def is_retest(kind: str) -> bool:
+    return kind == RETEST
 
 
 def listed_by_default(kind: str) -> bool:
@@ -55,6 +68,8 @@ def shown_to_blind_coder(kind: str) -> bool:
 
 
 def may_be_assigned(kind: str) -> bool:
+    """Who the lead may assign work to by hand or by a design plan (a retest identity's
+    assignments come only from a retest plan)."""
     return kind == HUMAN
 
 
@@ -65,8 +80,14 @@ def feeds_final_layer(kind: str) -> bool:
 
 def writes_by_hand(kind: str) -> bool:
     """Whose codes a person may set, clear or import: a human coder's (the consensus layer
-    has its own commands; a machine coder's codes come only from its model)."""
-    return kind == HUMAN
+    has its own commands; a machine coder's codes come only from its model). A retest
+    identity's second pass is coded by hand too."""
+    return kind in (HUMAN, RETEST)
+
+
+def in_test_retest(kind: str) -> bool:
+    """Whose codes the test-retest report reads as a second pass: a retest identity's only."""
+    return kind == RETEST
 
 
 def export_name(kind: str) -> str:
@@ -75,3 +96,8 @@ def export_name(kind: str) -> str:
 
 def machine_coder_name(dimension: str, version: int) -> str:
     return f"{MACHINE_PREFIX}{dimension} v{version}"
+
+
+def retest_coder_name(coder: str) -> str:
+    """The name of ``coder``'s retest identity (the second pass)."""
+    return f"{coder}{RETEST_SUFFIX}"

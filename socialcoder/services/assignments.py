@@ -24,14 +24,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from socialcoder.domain import coder_kinds
 from socialcoder.errors import StudyError
-from socialcoder.services.coders import coder_id, human_coder_id
+from socialcoder.services.coders import assignable_coder_id, coder_id
 from socialcoder.services.coding import audit, transcript_id
 from socialcoder.services.queries import CoderProgress, list_transcripts
 from socialcoder.services.study import Study, now
 from socialcoder.storage.models import AssignmentRow, CoderRow, TranscriptRow
 
 PURPOSES = ("primary", "reliability")
+RETEST = "retest"  # a second pass (a retest identity's assignment), as listed
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,8 @@ class StoredAssignment:
     position: int | None = None
     anchor: bool = False
     plan_id: int | None = None
+    label: str | None = None  # a second pass's own masked label (revision 0012)
+    retest_after_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +75,21 @@ class ProgressEntry:
         return {**out, "status": self.status, "fraction": round(self.fraction, 4)}
 
 
-def list_assignments(study: Study) -> list[Assignment]:
+def list_assignments(study: Study, *, with_retest: bool = True) -> list[Assignment]:
+    """Every assignment; a coder's second pass (a retest identity's) has the purpose
+    ``retest`` (left out with ``with_retest=False``)."""
     with study.read() as session:
         rows = session.execute(
-            select(CoderRow.name, TranscriptRow.name, AssignmentRow.purpose)
+            select(CoderRow.name, TranscriptRow.name, AssignmentRow.purpose, CoderRow.kind)
             .join(CoderRow, CoderRow.id == AssignmentRow.coder_id)
             .join(TranscriptRow, TranscriptRow.id == AssignmentRow.transcript_id)
             .order_by(TranscriptRow.name, AssignmentRow.purpose, CoderRow.name)
         ).all()
-    return [Assignment(c, t, p) for c, t, p in rows]
+    return [
+        Assignment(c, t, RETEST if coder_kinds.is_retest(k) else p)
+        for c, t, p, k in rows
+        if with_retest or not coder_kinds.is_retest(k)
+    ]
 
 
 def assign(study: Study, *, coder: str, transcript: str, purpose: str = "primary") -> bool:
@@ -105,12 +115,12 @@ def plan_assignments(
         raise StudyError("double coding needs at least two coders")
     with study.read() as session:
         for name in coders:
-            row = session.get(CoderRow, human_coder_id(session, name, "be assigned transcripts"))
+            row = session.get(CoderRow, assignable_coder_id(session, name))
             if row is not None and not row.active:
                 raise StudyError(
                     f"coder {name!r} is deactivated; reactivate them or leave them out"
                 )
-    existing = list_assignments(study)
+    existing = list_assignments(study, with_retest=False)  # second passes are no coders
     transcripts = sorted(t.name for t in list_transcripts(study))
     by_transcript: dict[str, list[Assignment]] = {}
     for a in existing:
@@ -232,6 +242,8 @@ def restore_assignments(
                     position=a.position,
                     anchor=a.anchor,
                     plan_id=a.plan_id,
+                    label=a.label,
+                    retest_after_days=a.retest_after_days,
                 )
             )
             audit(
@@ -249,12 +261,20 @@ def restore_assignments(
 
 def _stored(row: AssignmentRow, coder: str, transcript: str) -> StoredAssignment:
     return StoredAssignment(
-        coder, transcript, row.purpose, row.assigned_at, row.position, row.anchor, row.plan_id
+        coder,
+        transcript,
+        row.purpose,
+        row.assigned_at,
+        row.position,
+        row.anchor,
+        row.plan_id,
+        row.label,
+        row.retest_after_days,
     )
 
 
 def _assign_in(session: Session, coder: str, transcript: str, purpose: str, actor: str) -> bool:
-    cid = human_coder_id(session, coder, "be assigned transcripts")
+    cid = assignable_coder_id(session, coder)
     tid = transcript_id(session, transcript)
     if session.get(AssignmentRow, (cid, tid)) is not None:
         return False

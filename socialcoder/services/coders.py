@@ -153,6 +153,21 @@ def human_coder_id(session: Session, name: str, what: str) -> int:
     return cid
 
 
+def assignable_coder_id(session: Session, name: str) -> int:
+    """:func:`human_coder_id` of a coder the lead may assign work to by hand or by a design
+    (:func:`coder_kinds.may_be_assigned`): a retest identity's work comes from retest plans."""
+    cid = human_coder_id(session, name, "be assigned transcripts")
+    if server_api.is_coder(session.connection()):
+        return cid
+    kind = session.scalars(select(CoderRow.kind).where(CoderRow.id == cid)).one_or_none()
+    if kind is not None and coder_kinds.is_retest(kind):
+        raise StudyError(
+            f"{name!r} is a retest coder (a blind second pass): its transcripts come only from "
+            "`socialcoder assign --retest`"
+        )
+    return cid
+
+
 def rename_coder(study: Study, old: str, new: str) -> None:
     """Rename a coder; codes, memos and the audit log follow (they refer to the coder's id)."""
     with study.write() as session:

@@ -21,10 +21,12 @@ from socialcoder.domain.limits import check_memo
 from socialcoder.domain.rules import check_applies
 from socialcoder.errors import StudyError
 from socialcoder.services.coders import human_coder_id, own_work_only
+from socialcoder.services.retest_access import check_pass
 from socialcoder.services.study import DimensionIds, Study, now, retry_transient
 from socialcoder.storage import server_api
 from socialcoder.storage.models import (
     SESSION_UNIT,
+    AssignmentRow,
     AuditRow,
     CodeRow,
     CompletionRow,
@@ -70,11 +72,17 @@ def transcripts_source(connection: Connection) -> FromClause:
 
 def transcript_id(session: Session, name: str) -> int:
     """The id of the transcript called ``name``, or else labelled ``name`` (the masked label
-    blinded coders know it by)."""
-    t = transcripts_source(session.connection())
+    blinded coders know it by, or a second pass's own label: see
+    :mod:`socialcoder.services.retest_access`)."""
+    connection = session.connection()
+    t = transcripts_source(connection)
     found = session.scalars(select(t.c.id).where(t.c.name == name)).one_or_none()
     if found is None:
         found = session.scalars(select(t.c.id).where(t.c.label == name)).one_or_none()
+    if found is None and not server_api.is_coder(connection):
+        found = session.scalars(
+            select(AssignmentRow.transcript_id).where(AssignmentRow.label == name)
+        ).one_or_none()
     if found is None:
         raise StudyError(f"no transcript named {name!r} in this study")
     return found
@@ -232,6 +240,7 @@ def set_code_in(
         )
     cid = human_coder_id(session, coder, "be changed by hand")
     tid, seg = _unit(study, session, transcript, segment, dim)
+    check_pass(session, cid, tid, transcript)
     row = _find_code(session, cid, tid, seg, dim.id)
     old_value, old_memo = (row.value, row.memo) if row else (None, None)
     new_memo = old_memo if memo is None else (memo or None)
@@ -320,6 +329,7 @@ def clear_code_in(
         )
     cid = human_coder_id(session, coder, "be changed by hand")
     tid, seg = _unit(study, session, transcript, segment, dim)
+    check_pass(session, cid, tid, transcript)
     row = _find_code(session, cid, tid, seg, dim.id)
     if row is None:
         return Change(coder, transcript, segment, dimension, "code", None, None)
@@ -351,6 +361,7 @@ def clear_segment(
             own_work_only(study, coder)
         cid = human_coder_id(session, coder, "be changed by hand")
         tid = transcript_id(session, transcript)
+        check_pass(session, cid, tid, transcript)
         seg = segment_row(session, tid, segment, transcript)
         if server_api.is_coder(session.connection()):
             mine = server_api.my_codes(tid)
@@ -403,6 +414,7 @@ def set_segment_memo_in(
         return Change(coder, transcript, segment, None, "memo", None, None, old, new)
     cid = human_coder_id(session, coder, "be changed by hand")
     tid = transcript_id(session, transcript)
+    check_pass(session, cid, tid, transcript)
     seg = segment_row(session, tid, segment, transcript)
     row = session.scalars(
         select(SegmentMemoRow)
@@ -455,6 +467,7 @@ def set_completed_in(
         )
     cid = human_coder_id(session, coder, "be changed by hand")
     tid = transcript_id(session, transcript)
+    check_pass(session, cid, tid, transcript)
     row = session.get(CompletionRow, (cid, tid), with_for_update=True)
     was = row is not None
     if completed and not was:

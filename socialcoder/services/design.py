@@ -25,7 +25,7 @@ from socialcoder.domain.design import (
     plan_design,
 )
 from socialcoder.errors import StudyError
-from socialcoder.services.coders import coder_id, human_coder_id
+from socialcoder.services.coders import assignable_coder_id, coder_id
 from socialcoder.services.coding import audit
 from socialcoder.services.study import Study, now
 from socialcoder.storage.models import AssignmentPlanRow, AssignmentRow, CoderRow, TranscriptRow
@@ -46,7 +46,7 @@ def draw_plan(study: Study, spec: DesignSpec) -> DesignPlan:
     with study.read() as session:
         ids = {}
         for name in spec.coders:
-            cid = human_coder_id(session, name, "be assigned transcripts")
+            cid = assignable_coder_id(session, name)
             row = session.get(CoderRow, cid)
             if row is not None and not row.active:
                 raise StudyError(

@@ -16,6 +16,7 @@ from socialcoder.domain.rules import on_transcript, worked
 from socialcoder.domain.settings import BLINDING
 from socialcoder.services.coders import coder_id
 from socialcoder.services.coding import transcript_id, transcripts_source
+from socialcoder.services.retest_access import check_pass, retest_slots, slot_of_label
 from socialcoder.services.study import CONSENSUS, Study
 from socialcoder.storage import server_api
 from socialcoder.storage.models import (
@@ -59,6 +60,11 @@ class TranscriptSummary:
     progress: dict[str, CoderProgress] = field(default_factory=dict)
     label: str = ""  # the masked label (blinded coding)
     masked: bool = False  # True: what a blinded coder sees (name is the label, no metadata)
+    #: coders' retest identities in ``progress`` (second passes: never counted as coders)
+    retest_coders: tuple[str, ...] = ()
+    #: in a coder's own view, a second pass: the retest identity it is coded under
+    #: (:mod:`socialcoder.services.retest`); None for the coder's ordinary transcripts
+    work_as: str | None = None
 
     def masked_view(self) -> TranscriptSummary:
         """What a coder of a blinded study sees: the masked label as the name, and nothing
@@ -76,9 +82,10 @@ class TranscriptSummary:
 
     @property
     def coders(self) -> list[str]:
-        """Coders (not the consensus layer) assigned to it or who worked on it (codes, memos
-        or a completion: :func:`socialcoder.domain.rules.on_transcript`)."""
-        return [c for c in self.progress if c != CONSENSUS]
+        """Coders (not the consensus layer, nor a retest identity) assigned to it or who
+        worked on it (codes, memos or a completion:
+        :func:`socialcoder.domain.rules.on_transcript`)."""
+        return [c for c in self.progress if c != CONSENSUS and c not in self.retest_coders]
 
     @property
     def double_coded(self) -> bool:
@@ -224,6 +231,7 @@ def list_transcripts(
                 .group_by(SegmentRow.transcript_id)
             ).all()
         )
+        retests: set[int] = set()
         if server_api.is_coder(connection):
             names = dict([server_api.me(connection)])
         else:
@@ -232,6 +240,9 @@ def list_transcripts(
                 session.scalars(select(CoderRow.id).where(CoderRow.kind == coder_kinds.MACHINE))
             )
             names = {i: n for i, n in names.items() if i not in machines}  # never a coder here
+            retests = set(
+                session.scalars(select(CoderRow.id).where(CoderRow.kind == coder_kinds.RETEST))
+            )
         coded_q = (
             select(
                 codes.c.transcript_id,
@@ -297,20 +308,53 @@ def list_transcripts(
             for c in sorted(involved.get(r.id, set()) & set(names), key=lambda c: names[c]):
                 if coders is not None and names[c] not in coders:
                     continue
+                purpose = assigned.get((r.id, c))
                 progress[names[c]] = CoderProgress(
                     coded=coded.get((r.id, c), 0),
                     codable=codable.get(r.id, 0),
                     completed=(r.id, c) in completions,
                     completed_at=completions.get((r.id, c)),
-                    assigned=assigned.get((r.id, c)),
+                    assigned=RETEST if purpose and c in retests else purpose,
                     position=positions.get((r.id, c)),
                 )
-            out.append(_summary(r, progress))
+            summary = _summary(r, progress)
+            mine = tuple(names[c] for c in retests if names[c] in progress)
+            out.append(replace(summary, retest_coders=mine) if mine else summary)
+        second: list[TranscriptSummary] = []
+        if as_coder and coders is not None and len(coders) == 1:
+            by_id = {r.id: r for r in rows}
+            for slot in retest_slots(session, coder=coders[0]):
+                if not slot.available():
+                    continue
+                key = (slot.transcript_id, slot.retest_coder_id)
+                item = _summary(
+                    by_id[slot.transcript_id],
+                    {
+                        coders[0]: CoderProgress(
+                            coded=coded.get(key, 0),
+                            codable=codable.get(slot.transcript_id, 0),
+                            completed=key in completions,
+                            completed_at=completions.get(key),
+                        )
+                    },
+                )
+                second.append(_second_pass(item, slot.label, slot.retest_coder))
     if blind:
         out = sorted((t.masked_view() for t in out), key=lambda t: t.name)
+    if second:
+        out = sorted([*out, *second], key=lambda t: t.name)
     if as_coder and coders is not None and len(coders) == 1:
         out = in_coder_order(out, coders[0])
     return out
+
+
+RETEST = "retest"  # what a retest identity's assignment is called in the lead's views
+
+
+def _second_pass(summary: TranscriptSummary, label: str, work_as: str) -> TranscriptSummary:
+    """A second pass as its coder sees it: always masked, under its own label (never the
+    transcript's), coded as the retest identity ``work_as``."""
+    return replace(summary.masked_view(), name=label, label=label, work_as=work_as)
 
 
 def in_coder_order(summaries: list[TranscriptSummary], coder: str) -> list[TranscriptSummary]:
@@ -346,7 +390,11 @@ def transcript_summary(study: Study, name: str) -> TranscriptSummary:
         if name in (summary.name, summary.label):
             return summary
     with study.read() as session:
-        transcript_id(session, name)  # raises the usual message
+        tid = transcript_id(session, name)  # raises the usual message
+        slot = slot_of_label(session, name)
+    for summary in list_transcripts(study):
+        if summary.id == tid and slot is not None:  # a second pass's own label
+            return _second_pass(summary, slot.label, slot.retest_coder)
     raise AssertionError("unreachable")
 
 
@@ -411,8 +459,10 @@ def show_transcript(
         memos: dict[int, str] = {}
         session_codes: dict[str, str] = {}
         completed = False
+        slot = slot_of_label(session, name)
         if coder is not None:
             cid = coder_id(session, coder)
+            check_pass(session, cid, tid, name)
             keys = dict(session.execute(select(DimensionRow.id, DimensionRow.key)).all())
             for seg_id, dim_id, value in conn.execute(_codes_of(conn, tid, cid)).all():
                 if seg_id is None:
@@ -442,6 +492,8 @@ def show_transcript(
             for seg_id, idx, role, label, start, end, text, start_est, end_est in seg_rows
         ]
         summary = _summary(row)
-    if blind:
+    if slot is not None:
+        summary = _second_pass(summary, slot.label, slot.retest_coder)
+    elif blind:
         summary = summary.masked_view()
     return TranscriptView(summary, segments, coder, session_codes, completed)

@@ -72,6 +72,9 @@ class Selection:
     #: also the consensus layer, when named in ``coders`` (as a standard to compare with;
     #: never counted among the coders otherwise)
     with_consensus: bool = False
+    #: also coders' retest identities (second passes), when named in ``coders``: for the
+    #: test-retest report only (:mod:`socialcoder.services.retest`); never inter-rater figures
+    with_retest: bool = False
 
 
 def selection_time(text: str | None, what: str) -> datetime | None:
@@ -207,7 +210,10 @@ def is_categorical(dimension: Dimension) -> bool:
 
 
 def _coders(
-    conn: Connection, names: tuple[str, ...] | None, with_consensus: bool = False
+    conn: Connection,
+    names: tuple[str, ...] | None,
+    with_consensus: bool = False,
+    with_retest: bool = False,
 ) -> dict[int, str]:
     """Coder id -> name: every human coder when ``names`` is None; else the named coders,
     where a machine coder may be named (:func:`coder_kinds.counts_in_reliability`) and the
@@ -223,6 +229,7 @@ def _coders(
         for i, n, k in everyone
         if coder_kinds.counts_in_reliability(k, named=True)
         or (with_consensus and k == coder_kinds.CONSENSUS)
+        or (with_retest and coder_kinds.in_test_retest(k))
     }
     by_name = {v: k for k, v in rows.items()}
     unknown = [n for n in names if n not in by_name]
@@ -370,7 +377,7 @@ def _segments(conn: Connection, transcripts: list[int], *, everything: bool) -> 
 
 
 def _read_base(conn: Connection, selection: Selection) -> _Study:
-    coders = _coders(conn, selection.coders, selection.with_consensus)
+    coders = _coders(conn, selection.coders, selection.with_consensus, selection.with_retest)
     coder_row = {cid: i for i, cid in enumerate(coders)}
     rows = conn.execute(
         select(TranscriptRow.id, TranscriptRow.name, TranscriptRow.participant)

@@ -53,9 +53,10 @@ SESSION_UNIT = "session"
 UNIT_ROLES = (*ROLES, SESSION_UNIT)
 SCALES = ("binary", "nominal", "ordinal", "interval", "ratio")
 UNITS = ("segment", "session")
-#: a human coder, the consensus layer, or a machine coder (revision 0011; see
-#: socialcoder.domain.coders for what each kind may do)
-CODER_KINDS = ("coder", "consensus", "machine")
+#: a human coder, the consensus layer, a machine coder (revision 0011), or a coder's retest
+#: identity (a blind second pass, revision 0012; see socialcoder.domain.coder_kinds for what
+#: each kind may do)
+CODER_KINDS = ("coder", "consensus", "machine", "retest")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -171,6 +172,8 @@ class CoderRow(Base):
     # PostgreSQL server mode: the login role this coder connects as (row-level security
     # compares it with current_user); None for studies in SQLite files. Revision 0003.
     db_role: Mapped[str | None] = mapped_column(String(63))
+    # a retest identity's coder (kind 'retest': that coder's blind second pass; revision 0012)
+    retest_of: Mapped[int | None] = mapped_column(ForeignKey("coders.id"))
 
 
 class TranscriptRow(Base):
@@ -377,7 +380,10 @@ class AssignmentRow(Base):
     """Who codes what; ``purpose`` is 'primary' or 'reliability' (the double-coded sample)."""
 
     __tablename__ = "assignments"
-    __table_args__ = (CheckConstraint("purpose IN ('primary', 'reliability')", name="purpose"),)
+    __table_args__ = (
+        CheckConstraint("purpose IN ('primary', 'reliability')", name="purpose"),
+        Index("uq_assignments_label", "label", unique=True),
+    )
 
     coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id"), primary_key=True)
     transcript_id: Mapped[int] = mapped_column(
@@ -390,6 +396,11 @@ class AssignmentRow(Base):
     position: Mapped[int | None] = mapped_column(Integer)
     anchor: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
     plan_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # revision 0012, a retest assignment (of a coder of kind 'retest'): the masked label it is
+    # shown under (its own, not the transcript's) and how many days after the first pass was
+    # completed it may be coded
+    label: Mapped[str | None] = mapped_column(String(20))
+    retest_after_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class AssignmentPlanRow(Base):

@@ -256,9 +256,9 @@ def test_upgrade_to_0011_keeps_every_coders_rows_and_widens_the_kinds(study_targ
         ))  # fmt: skip
     before = {t: _rows(engine, t) for t in (*TABLES, "assignments")}
     assert before["codes"] and before["completions"]
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, "0011")  # 0012 adds columns to coders and assignments
     with engine.connect() as c:
-        assert migrate.current_revision(c) == migrate.head_revision()
+        assert migrate.current_revision(c) == "0011"
     assert {t: _rows(engine, t) for t in (*TABLES, "assignments")} == before
     with engine.begin() as c:
         c.execute(text(
@@ -278,3 +278,69 @@ def test_upgrade_to_0011_keeps_every_coders_rows_and_widens_the_kinds(study_targ
             indexes = {r[1] for r in c.exec_driver_sql("PRAGMA index_list(coders)").all()}
             assert "uq_coders_db_role" in indexes
     engine.dispose()
+
+
+# --- revision 0012 (second passes) -----------------------------------------------------
+# a study at 0011 is upgraded: every row keeps its coder (ids unchanged; retest_of and the new
+# assignment columns NULL), the database takes a coder of kind 'retest' linked to its coder,
+# still refuses any other kind, refuses a retest link to no coder and a second pass's label
+# given twice; the downgrade works while no retest coder exists and is refused after.
+
+
+def test_upgrade_to_0012_keeps_every_row_and_takes_retest_coders(study_target):  # type: ignore[no-untyped-def]
+    _make_0001_study(study_target)
+    engine = db.make_engine(study_target)
+    migrate.upgrade(engine, "0011")
+    with engine.begin() as c:
+        c.execute(text(
+            "INSERT INTO assignments (coder_id, transcript_id, purpose, assigned_at) "
+            "SELECT id, 1, 'primary', CURRENT_TIMESTAMP FROM coders WHERE kind = 'coder'"
+        ))  # fmt: skip
+    before = {t: _rows(engine, t) for t in (*TABLES, "assignments")}
+    migrate.upgrade(engine)
+    with engine.connect() as c:
+        assert migrate.current_revision(c) == migrate.head_revision()
+    after = {t: _rows(engine, t) for t in (*TABLES, "assignments")}
+    assert after["coders"] == [(*r, None) for r in before["coders"]]
+    assert after["assignments"] == [(*r, None, None) for r in before["assignments"]]
+    assert {t: after[t] for t in TABLES if t != "coders"} == {
+        t: before[t] for t in TABLES if t != "coders"
+    }
+    with engine.begin() as c:
+        c.execute(text(
+            "INSERT INTO coders (id, name, kind, active, created_at, retest_of) SELECT "
+            "max(id) + 1, 'ana (retest)', 'retest', true, CURRENT_TIMESTAMP, 2 FROM coders"
+        ))  # fmt: skip
+        c.execute(text(
+            "INSERT INTO assignments (coder_id, transcript_id, purpose, assigned_at, label, "
+            "retest_after_days) SELECT id, 1, 'primary', CURRENT_TIMESTAMP, 'Session QQQQ', 14 "
+            "FROM coders WHERE kind = 'retest'"
+        ))  # fmt: skip
+    for sql in (
+        "INSERT INTO coders (id, name, kind, active, created_at) "
+        "SELECT max(id) + 1, 'robot', 'robot', true, CURRENT_TIMESTAMP FROM coders",
+        "UPDATE coders SET retest_of = 999 WHERE kind = 'retest'",
+        "UPDATE assignments SET label = 'Session QQQQ' WHERE label IS NULL",
+    ):
+        with pytest.raises(IntegrityError), engine.begin() as c:
+            c.execute(text(sql))
+    if study_target.endswith(".scstudy"):
+        with engine.connect() as c:
+            assert c.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            indexes = {r[1] for r in c.exec_driver_sql("PRAGMA index_list(coders)").all()}
+            assert "uq_coders_db_role" in indexes
+    with pytest.raises(RuntimeError, match="retest coder"):
+        _downgrade(engine, "0011")
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM assignments WHERE label IS NOT NULL"))
+        c.execute(text("DELETE FROM coders WHERE kind = 'retest'"))
+    _downgrade(engine, "0011")
+    assert {t: _rows(engine, t) for t in (*TABLES, "assignments")} == before
+    engine.dispose()
+
+
+def _downgrade(engine, revision: str) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+
+    with engine.begin() as c:
+        command.downgrade(migrate.alembic_config(c), revision)
