@@ -39,6 +39,7 @@ from socialcoder.services.coding import (
 from socialcoder.services.gui_support import codable_roles, coder_progress, is_coded, next_uncoded
 from socialcoder.services.machine_suggest import accept_suggestion, suggestions_for
 from socialcoder.services.queries import SegmentView, show_transcript
+from socialcoder.services.retest import work_identity
 from socialcoder.services.study import Study
 
 _CLEAR_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
@@ -59,6 +60,9 @@ class CodingController(QObject):
     def __init__(self, study: Study, coder: str, view: QListView, parent: QObject | None = None):
         super().__init__(parent)
         self.study = study
+        #: the window's coder; ``coder`` is who the open transcript is coded as: the same
+        #: person, or their retest identity on a second pass (services/retest.py)
+        self.person = coder
         self.coder = coder
         self.codebook = study.codebook
         self.model = SegmentListModel(study.codebook, self)
@@ -79,8 +83,11 @@ class CodingController(QObject):
 
     # -- opening -----------------------------------------------------------------------------
     def open_transcript(self, name: str) -> None:
-        """Load this coder's view of ``name`` (blind: only this coder's codes are read)."""
-        tview = show_transcript(self.study, name, coder=self.coder, as_coder=True)
+        """Load this coder's view of ``name`` (blind: only this coder's codes are read; a
+        second pass is coded as the coder's retest identity, never showing the first pass)."""
+        coder = work_identity(self.study, self.person, name)
+        tview = show_transcript(self.study, name, coder=coder, as_coder=True)
+        self.coder = coder
         self.transcript = tview.transcript.name
         self.session_codes = dict(tview.session_codes)
         self.completed = tview.completed

@@ -91,7 +91,7 @@ def show_changed_elsewhere(window: MainWindow, ctl: CodingController) -> None:
     transcript (only the rows that differ) and in the transcripts' progress."""
     try:
         changes = ctl.reload_changed()
-        summaries = list_transcripts(ctl.study, coders=[ctl.coder], as_coder=True)
+        summaries = list_transcripts(ctl.study, coders=[ctl.person], as_coder=True)
     except UserError as exc:
         window.statusBar().showMessage(f"Could not re-read the study: {exc}", 10_000)
         return
@@ -99,7 +99,7 @@ def show_changed_elsewhere(window: MainWindow, ctl: CodingController) -> None:
         window.refresh_transcripts()
     else:
         for t in summaries:
-            mine = t.progress.get(ctl.coder)
+            mine = t.progress.get(ctl.person)
             if mine is not None and t.name != ctl.transcript:
                 window.transcripts.set_progress(t.name, mine.coded, mine.codable, mine.completed)
     if changes:

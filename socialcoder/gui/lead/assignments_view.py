@@ -2,10 +2,13 @@
 
 A cell shows the coder's state on the transcript: ``complete``, ``in progress 40 %``, ``not
 started``, or empty when the coder has nothing to do with it; assigned cells carry the purpose
-(P = primary, R = reliability). Select cells and press *Assign selected* (or Ctrl+Enter) to
+(P = primary, R = reliability, 2nd = a coder's blind second pass, in the column of the coder's
+retest identity, ``A (retest)``). Select cells and press *Assign selected* (or Ctrl+Enter) to
 assign by hand, *Unassign selected* (or Delete) to take assignments back (codes stay); both are
 undone and redone with the window's Undo/Redo (the lead's undo stack); *Assign by rule…* plans a balanced, seeded assignment with a reliability share
-(preview first, then apply). Coders: add, rename, deactivate/reactivate.
+(preview first, then apply); *Plan second pass…* draws a blind second pass by the same coder
+(test-retest, :mod:`socialcoder.gui.lead.retest_dialog`). Coders: add, rename,
+deactivate/reactivate.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from socialcoder.errors import UserError
+from socialcoder.gui.lead.retest_dialog import RetestDialog
 from socialcoder.gui.lead.rule_dialog import RuleDialog
 from socialcoder.gui.lead.tables import Cell, fill, make_table
 from socialcoder.services.assignments import (
@@ -39,6 +43,7 @@ from socialcoder.services.assignments import (
 )
 from socialcoder.services.coders import add_coders, list_coders, rename_coder, set_coder_active
 from socialcoder.services.queries import CoderProgress, list_transcripts
+from socialcoder.services.retest import RetestEntry, list_retests
 from socialcoder.services.study import Study
 
 STATUS_BG = {"complete": "#cdeccd", "in progress": "#fde7c2", "not started": "#f3f3f3"}
@@ -61,7 +66,9 @@ def cell_text(p: CoderProgress | None) -> str:
         return ""
     if status == "in progress":
         status = f"in progress {round(100 * p.coded / p.codable) if p.codable else 0} %"
-    purpose = {"primary": " · P", "reliability": " · R"}.get(p.assigned or "", "")
+    purpose = {"primary": " · P", "reliability": " · R", "retest": " · 2nd"}.get(
+        p.assigned or "", ""
+    )
     return status + purpose
 
 
@@ -110,6 +117,7 @@ class AssignmentsView(QWidget):
         self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
         self.coders: list[str] = []
         self.transcripts: list[str] = []
+        self.retest_labels: dict[tuple[str, str], RetestEntry] = {}
         split = QSplitter(Qt.Orientation.Horizontal, self)
         QVBoxLayout(self).addWidget(split)
         main = QWidget(split)
@@ -142,6 +150,14 @@ class AssignmentsView(QWidget):
         rule.setToolTip("Every transcript to one coder, plus a seeded reliability share")
         rule.clicked.connect(self.assign_by_rule)
         bar.addWidget(rule)
+        retest = QPushButton("Plan second &pass…", main)
+        retest.setObjectName("plan_retest")
+        retest.setToolTip(
+            "A blind second pass by the same coder on a share of their completed transcripts "
+            "(test-retest agreement)"
+        )
+        retest.clicked.connect(self.plan_retest)
+        bar.addWidget(retest)
         box.addLayout(bar)
         self.grid = make_table(("Transcript",), "progress_grid")
         self.grid.horizontalHeader().setStretchLastSection(False)
@@ -155,7 +171,10 @@ class AssignmentsView(QWidget):
         self.totals.setWordWrap(True)
         box.addWidget(self.totals)
         box.addWidget(
-            QLabel("P = primary coder, R = reliability (second) coder. Empty = not involved.")
+            QLabel(
+                "P = primary coder, R = reliability (second) coder, 2nd = the coder's blind "
+                "second pass (test-retest). Empty = not involved."
+            )
         )
         side = QWidget(split)
         sbox = QVBoxLayout(side)
@@ -187,6 +206,9 @@ class AssignmentsView(QWidget):
             if not c.active:
                 item.setForeground(Qt.GlobalColor.gray)
             self.coder_list.addItem(item)
+        retests = list_retests(self.study)
+        self.retest_labels = {(r.retest_coder, r.transcript): r for r in retests}
+        self.coders += sorted({r.retest_coder for r in retests})
         summaries = list_transcripts(self.study)
         self.transcripts = [t.name for t in summaries]
         self.grid.setColumnCount(1 + len(self.coders))
@@ -204,7 +226,11 @@ class AssignmentsView(QWidget):
                     per_coder[c]["assigned"] += 1
                 if status == "complete":
                     per_coder[c]["complete"] += 1
-                row.append(Cell(cell_text(p), _tip(c, t.name, p), STATUS_BG.get(status)))
+                tip = _tip(c, t.name, p)
+                second = self.retest_labels.get((c, t.name))
+                if second is not None:
+                    tip += "; " + _retest_tip(second)
+                row.append(Cell(cell_text(p), tip, STATUS_BG.get(status)))
             rows.append(row)
         fill(self.grid, rows)
         assignments = list_assignments(self.study)
@@ -213,9 +239,14 @@ class AssignmentsView(QWidget):
         parts = [
             f"{c}: {v['assigned']} assigned, {v['complete']} complete" for c, v in per_coder.items()
         ]
+        second = (
+            f"{len(retests)} second pass(es) ({sum(r.completed for r in retests)} complete) · "
+            if retests
+            else ""
+        )
         self.totals.setText(
             f"<b>{len(self.transcripts)} transcripts</b> · {unassigned} unassigned · "
-            f"{doubled} double-coded for reliability · " + " · ".join(parts)
+            f"{doubled} double-coded for reliability · {second}" + " · ".join(parts)
         )
         self._apply_filter()
 
@@ -312,6 +343,17 @@ class AssignmentsView(QWidget):
             self.changed.emit()
             self.statusMessage.emit(f"Applied the plan: {dialog.stored} assignment(s) stored.")
 
+    def plan_retest(self) -> None:
+        active = [c.name for c in list_coders(self.study) if c.active]
+        dialog = RetestDialog(self.study, active, self, actor=self.lead)
+        if dialog.exec() and dialog.stored is not None:
+            self.refresh()
+            self.changed.emit()
+            self.statusMessage.emit(
+                f"Applied the plan: {dialog.stored} second pass(es) stored, each under a "
+                "masked label of its own."
+            )
+
     # -- coders -------------------------------------------------------------------------------
     def _chosen_coder(self) -> str | None:
         item = self.coder_list.currentItem()
@@ -356,4 +398,17 @@ def _tip(coder: str, transcript: str, p: CoderProgress | None) -> str:
     return (
         f"{coder} on {transcript}: {purpose}; coded {p.coded} of {p.codable} codable segments"
         + ("; marked complete" if p.completed else "")
+    )
+
+
+def _retest_tip(entry: RetestEntry) -> str:
+    """What the lead sees of a second pass: its coder, label and when it may be coded."""
+    if entry.available_from is None:
+        when = f"available {entry.after_days} day(s) after {entry.coder} completes the first pass"
+    else:
+        state = "available" if entry.available else "not available yet"
+        when = f"{state} from {entry.available_from:%Y-%m-%d}"
+    return (
+        f"second pass of {entry.coder} (test-retest), shown to {entry.coder} as "
+        f"{entry.label}; {when}"
     )
