@@ -169,18 +169,33 @@ def assignable_coder_id(session: Session, name: str) -> int:
 
 
 def rename_coder(study: Study, old: str, new: str) -> None:
-    """Rename a coder; codes, memos and the audit log follow (they refer to the coder's id)."""
+    """Rename a coder; codes, memos and the audit log follow (they refer to the coder's id).
+    The coder's retest identity (their second pass) follows the new name."""
     with study.write() as session:
         cid = coder_id(session, old)
-        others = (n for n in session.scalars(select(CoderRow.name)) if n != old)
+        retests = session.scalars(
+            select(CoderRow).where(
+                CoderRow.retest_of == cid, CoderRow.kind == coder_kinds.RETEST
+            )
+        ).all()
+        moving = {old, *(r.name for r in retests)}
+        others = [n for n in session.scalars(select(CoderRow.name)) if n not in moving]
         new = check_new_coders([new], others)[0]
         row = session.get(CoderRow, cid)
         assert row is not None
         if row.kind == coder_kinds.CONSENSUS:
             raise StudyError("the consensus layer cannot be renamed")
+        if coder_kinds.is_retest(row.kind):
+            raise StudyError(
+                f"{old!r} is a coder's second pass: it is renamed with its coder"
+            )
         if not coder_kinds.is_human(row.kind):
             raise StudyError(f"{old!r} is a machine coder: it keeps its model's name")
         row.name = new
+        for retest in retests:
+            retest.name = check_new_coders(
+                [coder_kinds.retest_coder_name(new)], [*others, new]
+            )[0]
 
 
 def set_coder_active(study: Study, name: str, active: bool) -> None:

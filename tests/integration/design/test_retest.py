@@ -245,3 +245,16 @@ def test_the_second_pass_from_the_command_line(coded, cli) -> None:  # type: ign
     text = cli("reliability", coded, "--retest", "--seed", "3")
     assert text.code == 0 and "Test-retest" in text.out and "A" in text.out
     assert json.loads(cli("reliability", coded, "--json").out)["dimensions"] == before
+
+
+def test_renaming_a_coder_renames_their_second_pass(coded, cli) -> None:  # type: ignore[no-untyped-def]
+    with open_study(coded) as study:
+        stored = store_retest_plan(study, draw_retest_plan(study, retest_spec(25, 0, seed=2)))
+    refused = cli("coders", "rename", coded, "A (retest)", "Z")
+    assert refused.code != 0 and "renamed with its coder" in refused.err
+    assert cli("coders", "rename", coded, "A", "Ann").code == 0
+    with open_study(coded) as study:
+        entries = {e.coder: e for e in list_retests(study)}
+        assert entries["Ann"].retest_coder == "Ann (retest)"
+        assert entries["Ann"].label == stored.labels[("A", entries["Ann"].transcript)]
+        assert [c.name for c in list_coders(study)] == ["Ann", "B"]
