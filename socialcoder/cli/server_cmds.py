@@ -131,6 +131,9 @@ def _counts(source: SourceReport, kind: str) -> str:
     parts = [f"{source.added[kind]} added"]
     if source.replaced[kind]:
         parts.append(f"{source.replaced[kind]} replaced by a newer one")
+    if source.removed.get(kind):
+        what = "cleared" if kind == "codes" else "reopened"
+        parts.append(f"{source.removed[kind]} {what} as in the copy")
     parts.append(f"{source.unchanged[kind]} already there")
     return ", ".join(parts)
 

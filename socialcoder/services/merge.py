@@ -14,8 +14,12 @@ Rules:
 * a transcript (or segment) of the copy that the study lacks is *unmatched*: reported with
   what it carries, never imported and never silently dropped;
 * a value the study's codebook does not allow is *rejected* and reported;
-* codes cleared or transcripts reopened in a copy are not propagated (merging only adds or
-  replaces; a deletion cannot be told apart from work done in the study after copying);
+* a code cleared or a transcript reopened in the copy (its audit log says so, and the copy
+  still shows it so; an entry the study's own audit log also has was made before copying and
+  is ignored) is carried: the study's code is removed when it still has the value the copy
+  cleared and was not changed after the clear, the study's completion when it is not newer
+  than the reopen; otherwise it is a *conflict* with the same rules as values (the study keeps
+  its code or completion unless ``prefer_newer`` and the clear or reopen is newer);
 * in a de-identified copy (``socialcoder deidentify``) memos were rewritten without a new
   ``updated_at``: a memo that differs only so (same value, same ``updated_at``) is unchanged,
   and the study keeps its original text.
@@ -42,6 +46,7 @@ from socialcoder.services.merge_copy import (
     CopyCode,
     CopyCompletion,
     CopyMemo,
+    CopyRemoval,
     CopySnapshot,
     _utc,
     read_copy,
@@ -49,6 +54,7 @@ from socialcoder.services.merge_copy import (
 from socialcoder.services.study import Study, now
 from socialcoder.storage.models import (
     SESSION_UNIT,
+    AuditRow,
     CodebookVersionRow,
     CodeRow,
     CoderRow,
@@ -65,8 +71,9 @@ from socialcoder.storage.models import (
 
 @dataclass(frozen=True, slots=True)
 class Conflict:
-    """The same unit with different content. ``kind`` is 'code' or 'segment memo'; values are
-    the code value (with its memo after ' | ' when one differs) or the memo text."""
+    """The same unit with different content. ``kind`` is 'code', 'segment memo' or
+    'completion'; values are the code value (with its memo after ' | ' when one differs), the
+    memo text, '(cleared)' for a code cleared in the copy, 'complete' / '(reopened)'."""
 
     kind: str
     coder: str
@@ -119,12 +126,14 @@ class Unmatched:
 @dataclass(slots=True)
 class SourceReport:
     """The outcome for one copy. Counts: ``added``/``replaced``/``unchanged`` per kind
-    ('codes', 'memos', 'completions')."""
+    ('codes', 'memos', 'completions'); ``removed``: codes cleared and completions taken back
+    because the copy cleared or reopened them."""
 
     source: str
     added: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     replaced: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    removed: dict[str, int] = field(default_factory=lambda: {"codes": 0, "completions": 0})
     coders_added: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
@@ -132,7 +141,12 @@ class SourceReport:
 
     @property
     def changes(self) -> int:
-        return sum(self.added.values()) + sum(self.replaced.values()) + len(self.coders_added)
+        return (
+            sum(self.added.values())
+            + sum(self.replaced.values())
+            + sum(self.removed.values())
+            + len(self.coders_added)
+        )
 
     @property
     def unresolved(self) -> int:
@@ -146,6 +160,7 @@ class SourceReport:
             "added": dict(self.added),
             "replaced": dict(self.replaced),
             "unchanged": dict(self.unchanged),
+            "removed": dict(self.removed),
             "coders_added": list(self.coders_added),
             "conflicts": [c.to_json() for c in self.conflicts],
             "unmatched_transcripts": [u.to_json() for u in self.unmatched],
@@ -288,9 +303,24 @@ class _Target:
         self.memos = {
             (r.coder_id, r.segment_id): r for r in session.scalars(select(SegmentMemoRow))
         }
-        self.completed = set(
-            session.execute(select(CompletionRow.coder_id, CompletionRow.transcript_id)).all()
-        )
+        self.completions = {
+            (r.coder_id, r.transcript_id): r for r in session.scalars(select(CompletionRow))
+        }
+        self.completed = set(self.completions)
+        #: clears and reopens the study's own audit log has (history from before copying)
+        self.history = {
+            (a, c, tid, seg, dim, _utc(at))
+            for a, c, tid, seg, dim, at in session.execute(
+                select(
+                    AuditRow.action,
+                    AuditRow.coder_id,
+                    AuditRow.transcript_id,
+                    AuditRow.segment_idx,
+                    AuditRow.dimension_key,
+                    AuditRow.at,
+                ).where(AuditRow.action.in_(("clear", "reopen")))
+            )
+        }
 
     def coder(self, name: str, report: SourceReport) -> int:
         if name not in self.coders:
@@ -470,7 +500,9 @@ def _apply_completion(
     if (cid, tid) in t.completed:
         report.unchanged["completions"] += 1
         return
-    t.session.add(CompletionRow(coder_id=cid, transcript_id=tid, completed_at=c.completed_at))
+    row = CompletionRow(coder_id=cid, transcript_id=tid, completed_at=c.completed_at)
+    t.session.add(row)
+    t.completions[(cid, tid)] = row
     t.completed.add((cid, tid))
     report.added["completions"] += 1
     audit(
@@ -482,6 +514,83 @@ def _apply_completion(
         old_value="0",
         new_value="1",
         reason=f"merged completion from {report.source}",
+    )
+
+
+def _apply_removal(
+    t: _Target, r: CopyRemoval, report: SourceReport, prefer_newer: bool, actor: str | None
+) -> None:
+    """Carry a clear or reopen made in the copy (see the module's rules)."""
+    tid, tname = t.transcripts[r.transcript_hash]
+    cid = t.coders.get(r.coder)
+    if cid is None:
+        return  # the study never had this coder: nothing to take back
+    action = "clear" if r.kind == "code" else "reopen"
+    if (action, cid, tid, r.segment, r.dimension, r.at) in t.history:
+        return  # the study's own history: done before the copy was taken
+    row: CodeRow | CompletionRow | None
+    if r.kind == "code":
+        assert r.dimension is not None
+        if r.dimension not in t.dims:
+            return
+        dim_id = t.dims[r.dimension][0]
+        seg_id = None if r.segment is None else t.segments[(tid, r.segment)]
+        key: tuple[Any, ...] = (cid, tid, seg_id, dim_id)
+        row = t.codes.get(key)
+        if row is None:
+            report.unchanged["codes"] += 1
+            return
+        mine = _utc(row.updated_at)
+        same = row.value == r.old_value and mine <= r.at
+        study_value, copy_value = _code_text(row.value, row.memo, None), "(cleared)"
+        slot = "codes"
+    else:
+        row = t.completions.get((cid, tid))
+        if row is None:
+            report.unchanged["completions"] += 1
+            return
+        mine = _utc(row.completed_at)
+        same = mine <= r.at
+        study_value, copy_value = "complete", "(reopened)"
+        slot = "completions"
+    if not same:
+        take = prefer_newer and r.at > mine
+        report.conflicts.append(
+            Conflict(
+                kind=r.kind,
+                coder=r.coder,
+                transcript=tname,
+                segment=r.segment,
+                dimension=r.dimension,
+                study_value=study_value,
+                copy_value=copy_value,
+                study_updated=mine,
+                copy_updated=r.at,
+                resolution="took copy" if take else "kept study",
+                resolved=prefer_newer and r.at != mine,
+            )
+        )
+        if not take:
+            return
+    t.session.delete(row)
+    if r.kind == "code":
+        del t.codes[key]
+    else:
+        del t.completions[(cid, tid)]
+        t.completed.discard((cid, tid))
+    report.removed[slot] += 1
+    what = "code cleared" if r.kind == "code" else "transcript reopened"
+    audit(
+        t.session,
+        actor=actor or r.coder,
+        action="merge",
+        coder_id=cid,
+        transcript_id=tid,
+        segment_idx=r.segment,
+        dimension_key=r.dimension,
+        old_value=row.value if isinstance(row, CodeRow) else "1",
+        new_value=None if r.kind == "code" else "0",
+        reason=f"merged {what} in {report.source}",
     )
 
 
@@ -509,6 +618,12 @@ def apply_copy(
     for done in snap.completions:
         if matched(done.transcript_hash, None, 2):
             _apply_completion(t, done, report, actor)
+    for removal in snap.removals:
+        entry = t.transcripts.get(removal.transcript_hash)
+        if entry is not None and (
+            removal.segment is None or (entry[0], removal.segment) in t.segments
+        ):
+            _apply_removal(t, removal, report, prefer_newer, actor)
     session.flush()
     report.unmatched = [
         Unmatched(snap.transcripts.get(h, "?"), h, *counts)

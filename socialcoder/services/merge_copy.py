@@ -8,11 +8,13 @@ revision has are selected; the copy is neither upgraded nor changed). Shapes: se
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, Row, inspect, select
 
 from socialcoder.domain import coder_kinds
 from socialcoder.errors import StudyError
@@ -20,6 +22,7 @@ from socialcoder.services.study import Study, _sqlite_path_problem
 from socialcoder.storage import db, migrate
 from socialcoder.storage.events_model import StudyEventRow
 from socialcoder.storage.models import (
+    AuditRow,
     CodebookVersionRow,
     CodeRow,
     CoderRow,
@@ -68,6 +71,21 @@ class CopyCompletion:
     completed_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class CopyRemoval:
+    """A code cleared (``kind`` 'code') or a transcript reopened (``kind`` 'completion') in the
+    copy, and still so: from the copy's audit log (its latest such entry for the unit).
+    ``old_value`` is the value the code had before it was cleared (None for a reopen)."""
+
+    kind: str
+    coder: str
+    transcript_hash: str
+    segment: int | None
+    dimension: str | None
+    old_value: str | None
+    at: datetime
+
+
 @dataclass(slots=True)
 class CopySnapshot:
     """Everything mergeable in one copy; ``transcripts`` maps content hash -> name there,
@@ -82,6 +100,7 @@ class CopySnapshot:
     memos: list[CopyMemo]
     completions: list[CopyCompletion]
     deidentified: bool = False  # a copy made by `socialcoder deidentify`
+    removals: list[CopyRemoval] = field(default_factory=list)
 
 
 def _copy_engine(study: Study, target: str | Path) -> tuple[Engine, str]:
@@ -171,23 +190,63 @@ def read_copy(study: Study, target: str | Path) -> CopySnapshot:
                 .join(TranscriptRow, TranscriptRow.id == CompletionRow.transcript_id)
                 .where(CoderRow.kind != coder_kinds.MACHINE)
             ).all()
+            audit_rows = c.execute(
+                select(
+                    AuditRow.action,
+                    CoderRow.name,
+                    TranscriptRow.content_hash,
+                    AuditRow.segment_idx,
+                    AuditRow.dimension_key,
+                    AuditRow.old_value,
+                    AuditRow.at,
+                )
+                .join(CoderRow, CoderRow.id == AuditRow.coder_id)
+                .join(TranscriptRow, TranscriptRow.id == AuditRow.transcript_id)
+                .where(AuditRow.action.in_(("clear", "reopen")))
+                .where(CoderRow.kind != coder_kinds.MACHINE)
+                .order_by(AuditRow.at, AuditRow.id)
+            ).all()
     except StudyError:
         raise
     except Exception as exc:
         raise StudyError(f"cannot read the copy: {exc}", source=label) from None
     finally:
         engine.dispose()
+    codes = [CopyCode(*r[:7], _utc(r[7]), _utc(r[8])) for r in code_rows]
+    completions = [CopyCompletion(r[0], r[1], _utc(r[2])) for r in completion_rows]
     return CopySnapshot(
         source=label,
         coders=coders,
         dimension_keys=keys,
         transcripts=transcripts,
         codebooks=books,
-        codes=[CopyCode(*r[:7], _utc(r[7]), _utc(r[8])) for r in code_rows],
+        codes=codes,
         memos=[CopyMemo(r[0], r[1], r[2], r[3], _utc(r[4])) for r in memo_rows],
-        completions=[CopyCompletion(r[0], r[1], _utc(r[2])) for r in completion_rows],
+        completions=completions,
         deidentified=deidentified,
+        removals=_removals(audit_rows, codes, completions),
     )
+
+
+def _removals(
+    audit_rows: Sequence[Row[Any]], codes: list[CopyCode], completions: list[CopyCompletion]
+) -> list[CopyRemoval]:
+    """The latest clear of each code and reopen of each transcript that the copy still shows
+    (the code absent, the transcript not complete)."""
+    present = {(c.coder, c.transcript_hash, c.segment, c.dimension) for c in codes}
+    complete = {(c.coder, c.transcript_hash) for c in completions}
+    latest: dict[tuple[str, str, str, int | None, str | None], CopyRemoval] = {}
+    for action, coder, thash, segment, dimension, old_value, at in audit_rows:
+        if action == "clear" and dimension is not None:
+            if (coder, thash, segment, dimension) not in present:
+                latest[("code", coder, thash, segment, dimension)] = CopyRemoval(
+                    "code", coder, thash, segment, dimension, old_value, _utc(at)
+                )
+        elif action == "reopen" and (coder, thash) not in complete:
+            latest[("completion", coder, thash, None, None)] = CopyRemoval(
+                "completion", coder, thash, None, None, None, _utc(at)
+            )
+    return list(latest.values())
 
 
 def _is_deidentified_copy(conn: Connection) -> bool:

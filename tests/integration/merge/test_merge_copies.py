@@ -252,3 +252,94 @@ def test_an_offline_sqlite_copy_merges_into_a_postgresql_study(pg_target, build,
         ("ana", T1, 5, "concordance"): "0",
     }
     assert _merge(pg_target, [base]).changes == 0
+
+
+def _completed(path: str | Path) -> set[tuple[str, str]]:
+    from socialcoder.services.queries import list_transcripts
+
+    with open_study(path) as study:
+        return {
+            (coder, t.name)
+            for t in list_transcripts(study)
+            for coder, p in t.progress.items()
+            if p.completed
+        }
+
+
+def test_clears_and_reopens_made_in_a_copy_are_carried(base, copy_of, act, dump, capsys):
+    """Issue #18: a code cleared and a transcript reopened in a copy come back (before, merge
+    only added or replaced, so both were silently lost)."""
+    from socialcoder.services.coding import clear_code
+
+    _code(act, base, "ana", T1, 2, "resistance", "mild")
+    _code(act, base, "ana", T1, 5, "resistance", "strong")
+    _code(act, base, "ben", T1, 2, "resistance", "none")
+    act(base, set_completed, coder="ana", transcript=T1)
+    act(base, set_completed, coder="ben", transcript=T2)
+    copy = copy_of(base, "ana_laptop")
+    act(copy, clear_code, coder="ana", transcript=T1, segment=2, dimension="resistance")
+    act(copy, set_completed, coder="ana", transcript=T1, completed=False)
+    _code(act, copy, "ana", T2, 2, "resistance", "none")  # new work travels alongside
+
+    assert cli_main(["merge", str(base), str(copy)]) == 0
+    out = capsys.readouterr().out
+    assert "1 cleared as in the copy" in out and "1 reopened as in the copy" in out
+    codes = _codes(base)
+    assert ("ana", T1, 2, "resistance") not in codes  # cleared as in the copy
+    assert codes[("ana", T1, 5, "resistance")] == "strong"  # untouched in the copy: kept
+    assert codes[("ben", T1, 2, "resistance")] == "none"
+    assert codes[("ana", T2, 2, "resistance")] == "none"
+    assert ("ana", T1) not in _completed(base)  # reopened as in the copy
+    assert ("ben", T2) in _completed(base)
+    reasons = {r[4] for r in _audit(base)}
+    assert f"merged code cleared in {copy}" in reasons
+    assert f"merged transcript reopened in {copy}" in reasons
+    # merging the same copy again changes nothing
+    before = dump(base)
+    again = _merge(base, [copy])
+    assert again.changes == 0 and again.unresolved == 0 and dump(base) == before
+
+
+def test_a_clear_against_a_later_change_in_the_study_is_a_conflict(base, copy_of, act):
+    from socialcoder.services.coding import clear_code
+
+    _code(act, base, "ana", T1, 2, "resistance", "mild")
+    _code(act, base, "ben", T1, 2, "resistance", "mild")
+    act(base, set_completed, coder="ana", transcript=T1)
+    copy = copy_of(base, "copy")
+    act(copy, clear_code, coder="ana", transcript=T1, segment=2, dimension="resistance")
+    act(copy, set_completed, coder="ana", transcript=T1, completed=False)
+    _code(act, base, "ana", T1, 2, "resistance", "strong")  # changed in the study later
+    _code(act, base, "ben", T1, 2, "resistance", "none")  # ... before ben's clear in the copy
+    act(copy, clear_code, coder="ben", transcript=T1, segment=2, dimension="resistance")
+
+    report = _merge(base, [copy])  # the study keeps its values, both listed
+    conflicts = {c.coder: c for c in report.sources[0].conflicts}
+    assert set(conflicts) == {"ana", "ben"}
+    assert (conflicts["ana"].study_value, conflicts["ana"].copy_value) == ("strong", "(cleared)")
+    assert conflicts["ana"].resolution == "kept study" and not conflicts["ana"].resolved
+    assert report.sources[0].removed == {"codes": 0, "completions": 1}  # ana's reopen: carried
+    codes = _codes(base)
+    assert codes[("ana", T1, 2, "resistance")] == "strong"
+    assert codes[("ben", T1, 2, "resistance")] == "none"
+
+    newer = _merge(base, [copy], prefer_newer=True)  # the newer side wins
+    outcomes = {c.coder: c.resolution for c in newer.sources[0].conflicts}
+    assert outcomes == {"ana": "kept study", "ben": "took copy"}
+    codes = _codes(base)
+    assert codes[("ana", T1, 2, "resistance")] == "strong"
+    assert ("ben", T1, 2, "resistance") not in codes
+
+
+def test_clears_from_before_the_copy_are_not_replayed(base, copy_of, act):
+    """A clear in the history the copy shares with the study was not made in the copy: a code
+    the study set again after copying stays."""
+    from socialcoder.services.coding import clear_code
+
+    _code(act, base, "ana", T1, 2, "resistance", "mild")
+    act(base, clear_code, coder="ana", transcript=T1, segment=2, dimension="resistance")
+    copy = copy_of(base, "copy")
+    _code(act, base, "ana", T1, 2, "resistance", "strong")
+    report = _merge(base, [copy])
+    assert report.changes == 0 and report.unresolved == 0
+    assert _codes(base)[("ana", T1, 2, "resistance")] == "strong"
