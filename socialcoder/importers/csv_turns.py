@@ -110,7 +110,7 @@ def csv_segments(text: str, *, source: str, resolver: SpeakerResolver) -> list[P
                 start = _time(start_cell, "start", source=source, row=row_number)
             if i_end is not None and (end_cell := row[i_end]):
                 end = _time(end_cell, "end", source=source, row=row_number)
-                if start is not None and end < start:
+                if start is not None and end is not None and end < start:
                     raise ImportFormatError(
                         f"the turn ends ({end_cell.strip()}) before it starts "
                         f"({start_cell.strip()})",

@@ -131,12 +131,12 @@ def decode(data: bytes, *, source: str) -> Decoded:
             encoding = codec
             break
     if text is None:
-        codec = _utf16_without_bom(data) if b"\x00" in data[:4096] else None
+        utf16 = _utf16_without_bom(data) if b"\x00" in data[:4096] else None
         try:
-            text = data.decode(codec or "utf-8")
-            encoding = codec or "utf-8"
+            text = data.decode(utf16 or "utf-8")
+            encoding = utf16 or "utf-8"
         except UnicodeDecodeError:
-            if codec is not None:
+            if utf16 is not None:
                 raise _binary(source) from None
             decoded = _not_utf8(data)
             text, encoding, warnings = decoded.text, decoded.encoding, decoded.warnings

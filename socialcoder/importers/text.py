@@ -131,8 +131,8 @@ def text_segments(
     for label in matched:
         memo.resolve(label)
     if memo.unknown:
-        lines = _first_lines(text, memo.unknown, first_line) if line_numbers else None
-        memo.raise_unknown(source=source, lines=lines)
+        first = _first_lines(text, memo.unknown, first_line) if line_numbers else None
+        memo.raise_unknown(source=source, lines=first)
     roles = memo.roles
     pattern = _turn_regex(matched)
 

@@ -81,3 +81,10 @@ def test_bad_csv(tmp_path, content, message):
     with pytest.raises(ImportFormatError) as err:
         read_transcript(path)
     assert f"{path}: {message}" in str(err.value)
+
+
+def test_blank_end_cell_of_stamped_turn_is_no_end(tmp_path):
+    # an end cell of spaces after a start: no end (it crashed comparing None with the start)
+    path = tmp_path / "b.csv"
+    path.write_text("speaker,text,start,end\nT,hi,5, \nP,yes,7,8\n")
+    assert [(s.start, s.end) for s in read_transcript(path).segments] == [(5.0, 7.0), (7.0, 8.0)]
