@@ -159,10 +159,10 @@ def docx_text(data: bytes, *, source: str, resolver: SpeakerResolver) -> DocxTex
                 blocks.append(("p", (paragraph.text, _bold_prefix(paragraph))))
             else:
                 tables += 1
-                lines = table_lines(element, tables, paragraph_text, source)
-                blocks.append(("t", lines.lines))
-                out.speakers += lines.speakers
-                out.warnings += lines.warnings
+                table = table_lines(element, tables, paragraph_text, source)
+                blocks.append(("t", table.lines))
+                out.speakers += table.speakers
+                out.warnings += table.warnings
         boxes = _text_boxes(body)
     except ImportFormatError:
         raise

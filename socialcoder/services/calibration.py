@@ -211,7 +211,7 @@ def calibrate(
         dims.append(_judge(dd, matrix, threshold))
         both = ~np.isnan(matrix).any(axis=0)
         for c in np.flatnonzero(both & (matrix[0] != matrix[1])):
-            unit = dd.units[c]
+            unit = dd.units[int(c)]
             diffs.append(
                 CalibrationDifference(
                     dimension=dd.dimension.key,
@@ -233,6 +233,7 @@ def _judge(dd: DimensionData, matrix: np.ndarray, threshold: float) -> Dimension
     sessions = len(np.unique(dd.units.transcript_ids[both])) if units else 0
     agreement = float((matrix[0, both] == matrix[1, both]).mean()) if units else None
     notes: list[str] = []
+    values: tuple[ValueResult, ...]
     if d.scale.is_numeric:
         within = int((np.abs(matrix[0, both] - matrix[1, both]) <= TOLERANCE).sum())
         ci = wilson_interval(within, units)

@@ -41,6 +41,7 @@ from socialcoder.storage.models import (
     SegmentMemoRow,
     SegmentRow,
     TranscriptRow,
+    table_of,
 )
 
 COLUMNS = ("transcript", "segment", "coder", "dimension", "value", "memo")
@@ -65,6 +66,14 @@ class CodesImportSummary:
     completed: int
 
 
+def _not_applicable(key: str, role: pd.Series, seg_idx: pd.Series) -> Callable[[int], str]:
+    """The message for a code of ``key`` on the turn at position i, of a role it skips."""
+    return lambda i: (
+        f"{key!r} does not apply to {role.iat[i]} turns "
+        f"(segment {seg_idx.iat[i]} is a {role.iat[i]} turn)"
+    )
+
+
 class _Problems:
     """Collects the first failing row of each check; the earliest row is reported."""
 
@@ -80,6 +89,10 @@ class _Problems:
             row = int(self.rows.iloc[pos])
             if self.first is None or row < self.first[0]:
                 self.first = (row, message(pos))
+
+    def check_text(self, bad: pd.Series | np.ndarray, message: str) -> None:
+        """:meth:`check` with a message that names no row's values."""
+        self.check(bad, lambda _: message)
 
     def raise_first(self) -> None:
         if self.first is not None:
@@ -221,8 +234,7 @@ def _check(
                     check_new_coders([name], [*known, *accepted])
                     accepted.append(name)
                 except UserError as exc:
-                    message = exc.message
-                    problems.check(frame["coder"] == name, lambda i, m=message: m)
+                    problems.check_text(frame["coder"] == name, exc.message)
             new_coders = unknown
 
     seg_text = frame["segment"]
@@ -275,30 +287,19 @@ def _check(
         try:
             value.loc[index] = dims[key].dimension.parse_value(raw)
         except ValueError as exc:
-            message = str(exc)
-            problems.check(frame.index.isin(index), lambda i, m=message: m)
+            problems.check_text(frame.index.isin(index), str(exc))
     for key, info in dims.items():
         d = info.dimension
         mine = coded & (dim_key == key)
         if d.unit is Unit.SESSION:
-            problems.check(
-                mine & has_segment,
-                lambda i, k=key: f"{k!r} is session-level: leave 'segment' empty",
-            )
+            problems.check_text(mine & has_segment, f"{key!r} is session-level: leave 'segment' empty")
         else:
-            problems.check(
-                mine & ~has_segment,
-                lambda i, k=key: f"{k!r} is coded per segment: 'segment' is empty",
+            problems.check_text(
+                mine & ~has_segment, f"{key!r} is coded per segment: 'segment' is empty"
             )
             allowed = [r.value for r in roles_of(d)]
             wrong = mine & seg_id.notna() & ~role.isin(allowed).to_numpy()
-            problems.check(
-                wrong,
-                lambda i, k=key: (
-                    f"{k!r} does not apply to {role.iat[i]} turns "
-                    f"(segment {seg_idx.iat[i]} is a {role.iat[i]} turn)"
-                ),
-            )
+            problems.check(wrong, _not_applicable(key, role, seg_idx))
     problems.raise_first()
 
     out = pd.DataFrame(
@@ -400,7 +401,7 @@ def _store(
     if len(fresh):
         bulk_insert_columns(
             connection,
-            CodeRow.__table__,
+            table_of(CodeRow),
             {
                 "coder_id": fresh["cid"].tolist(),
                 "transcript_id": fresh["tid"].astype("int64").tolist(),
@@ -419,7 +420,7 @@ def _store(
     moved = merged[changed]
     if len(moved):
         # Core executemany by id (an ORM bulk UPDATE wants primary keys as parameters).
-        table = CodeRow.__table__
+        table = table_of(CodeRow)
         connection.execute(
             update(table)
             .where(table.c.id == bindparam("b_id"))
@@ -445,7 +446,7 @@ def _store(
     if len(touched) and not server:
         bulk_insert_columns(
             connection,
-            AuditRow.__table__,
+            table_of(AuditRow),
             {
                 "at": stamp,
                 "actor": touched["coder"].tolist() if actor is None else actor,
@@ -472,7 +473,7 @@ def _store(
             server = state_audit(session, "complete", "codes import --complete")
             bulk_insert_columns(
                 connection,
-                CompletionRow.__table__,
+                table_of(CompletionRow),
                 {
                     "coder_id": [c for c, _ in todo],
                     "transcript_id": [t for _, t in todo],
@@ -482,7 +483,7 @@ def _store(
         if todo and not server:
             bulk_insert_columns(
                 connection,
-                AuditRow.__table__,
+                table_of(AuditRow),
                 {
                     "at": stamp,
                     "actor": actor or "import",

@@ -425,10 +425,10 @@ def set_segment_memo_in(
     new = text or None
     if old == new:
         return Change(coder, transcript, segment, None, "memo", None, None, old, new)
-    if new is None:
-        session.execute(delete(SegmentMemoRow).where(SegmentMemoRow.id == row.id))  # type: ignore[union-attr]
-    elif row is None:
+    if row is None:  # then new is a text (it differs from old, None)
         session.add(SegmentMemoRow(coder_id=cid, segment_id=seg.id, text=new, updated_at=now()))
+    elif new is None:
+        session.execute(delete(SegmentMemoRow).where(SegmentMemoRow.id == row.id))
     else:
         row.text, row.updated_at = new, now()
     audit(

@@ -26,6 +26,7 @@ from socialcoder.storage.models import (
     CoderRow,
     SegmentRow,
     TranscriptRow,
+    table_of,
 )
 
 DIFFER = "values differ"
@@ -140,9 +141,9 @@ def list_disagreements(study: Study, selection: Selection | None = None) -> list
             continue
         dim_id = study.dimension(dd.dimension.key).id
         settled = _consensus_values(study, [dim_id])
-        texts = _texts(study, [dd.units[c].segment_id for c in cols if dd.units[c].segment_id])
+        texts = _texts(study, [s for c in cols if (s := dd.units[int(c)].segment_id)])
         for c in cols:
-            unit = dd.units[c]
+            unit = dd.units[int(c)]
             out.append(
                 unit_disagreement(
                     dd,
@@ -176,6 +177,7 @@ def build_consensus(
     agreed = settled_before = 0
     left: list[Disagreement] = []
     stamp = now()
+    reason = "agreed by " + ", ".join(coders)
     with study.write() as session:
         cid = session.scalars(select(CoderRow.id).where(CoderRow.name == CONSENSUS)).one()
         tids = dict(session.execute(select(TranscriptRow.name, TranscriptRow.id)).all())
@@ -238,14 +240,14 @@ def build_consensus(
                         "dimension_key": dd.dimension.key,
                         "old_value": None,
                         "new_value": value,
-                        "reason": "agreed by " + ", ".join(coders),
+                        "reason": reason,
                     }
                 )
             if rows:
-                server = state_audit(session, "consensus", audits[0]["reason"])
-                bulk_insert(session.connection(), CodeRow.__table__, rows)
+                server = state_audit(session, "consensus", reason)
+                bulk_insert(session.connection(), table_of(CodeRow), rows)
                 if not server:  # else the database has audited the inserts itself
-                    bulk_insert(session.connection(), AuditRow.__table__, audits)
+                    bulk_insert(session.connection(), table_of(AuditRow), audits)
                 agreed += len(rows)
     return ConsensusResult(agreed, settled_before, left)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -218,14 +218,16 @@ class _Seeded:
         return self._random.randint(a, b)
 
 
-def _replacement(span: Span, offset: int, pseudonym: object, month_first: bool) -> str:
+def _replacement(
+    span: Span, offset: int, pseudonym: Callable[[str, str], str], month_first: bool
+) -> str:
     if span.kind == "DATE":
         return shift_date_text(
             span.text, span.rule.split(":", 1)[1], offset, month_first=month_first
         )
     if span.kind == "AGE":
         return "[AGE 90+]"
-    return pseudonym(span.kind, span.text)  # type: ignore[operator,no-any-return]
+    return pseudonym(span.kind, span.text)
 
 
 def _context(text: str, span: Span) -> str:

@@ -32,7 +32,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, ScalarResult, func, select, text
 
 from socialcoder.errors import StudyError, UserError
 from socialcoder.export.output import prepare_output
@@ -254,7 +254,7 @@ def _apply(engine: Engine, rw: _Rewrite) -> None:
         triggers = conn.execute(
             text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
                  "('audit_log', 'study_events')")
-        ).all()  # fmt: skip
+        ).tuples().all()  # fmt: skip
         for name, _sql in triggers:
             conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
         ids = _rewrite_transcripts(conn, rw)
@@ -294,7 +294,7 @@ def _rewrite_transcripts(conn: Connection, rw: _Rewrite) -> dict[str, tuple[int,
     """Transcript name -> (id, participant key); names, ids, dates, recordings rewritten."""
     rows = conn.execute(
         text("SELECT id, name, participant, therapist, session_date FROM transcripts")
-    ).all()
+    ).tuples().all()
     out: dict[str, tuple[int, str]] = {}
     for tid, name, participant, therapist, when in rows:
         key = rw.plan.participant_of[name]
@@ -318,7 +318,9 @@ def _rewrite_transcripts(conn: Connection, rw: _Rewrite) -> dict[str, tuple[int,
         # the original recording says every name the text no longer shows: its reference goes
         # (a bleeped one may be attached to the copy afterwards, see deidentify_media)
         conn.execute(text("DELETE FROM recordings WHERE transcript_id = :id"), {"id": tid})
-    measures = conn.execute(text("SELECT DISTINCT participant FROM session_measures")).scalars()
+    measures: ScalarResult[str | None] = conn.execute(
+        text("SELECT DISTINCT participant FROM session_measures")
+    ).scalars()
     for participant in list(measures):
         conn.execute(
             text("UPDATE session_measures SET participant = :new WHERE participant = :old"),
@@ -370,7 +372,9 @@ def _rewrite_segments(conn: Connection, rw: _Rewrite, ids: dict[str, tuple[int, 
                 "r": "replaced " + ", ".join(f"{k} x{n}" for k, n in sorted(kinds.items())),
             },
         )
-    labels = conn.execute(text("SELECT DISTINCT label FROM segments")).scalars()
+    labels: ScalarResult[str | None] = conn.execute(
+        text("SELECT DISTINCT label FROM segments")
+    ).scalars()
     for label in list(labels):
         new_label = (
             _person(label, rw) if label and label.strip() in rw.plan.names.persons else label
@@ -390,20 +394,20 @@ def _rewrite_free_texts(conn: Connection, rw: _Rewrite, ids: dict[str, tuple[int
         text(
             "SELECT m.id, m.text, s.transcript_id FROM segment_memos m JOIN segments s ON s.id = m.segment_id"
         )
-    ).all()
+    ).tuples().all()
     for mid, body, tid in memos:
         conn.execute(text("UPDATE segment_memos SET text = :x WHERE id = :id"),
                      {"x": _scrub(body, rw, offsets.get(tid, 0)), "id": mid})  # fmt: skip
     for cid, body, tid in conn.execute(
         text("SELECT id, memo, transcript_id FROM codes WHERE memo IS NOT NULL")
-    ).all():
+    ).tuples().all():
         conn.execute(text("UPDATE codes SET memo = :x WHERE id = :id"),
                      {"x": _scrub(body, rw, offsets.get(tid, 0)), "id": cid})  # fmt: skip
     entries = conn.execute(
         text(
             "SELECT id, transcript_id, old_value, new_value, reason FROM audit_log WHERE action != 'deidentify'"
         )
-    ).all()
+    ).tuples().all()
     for aid, tid, old, new, reason in entries:
         shift = offsets.get(tid, 0)
         conn.execute(

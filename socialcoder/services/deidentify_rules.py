@@ -326,10 +326,10 @@ def _all_spans(text: str, names: NameLists) -> Iterator[Span]:
         if int(m.group(group)) > 89:
             yield Span(m.start(group), m.end(group), m.group(group), "AGE", "age over 89")
     for kind in ("PERSON", "PLACE", "ORG"):
-        pattern = names.pattern(kind)
-        if pattern is None:
+        listed = names.pattern(kind)
+        if listed is None:
             continue
-        for m in pattern.finditer(text):
+        for m in listed.finditer(text):
             word = m.group()
             yield Span(m.start(), m.end(), word, kind, "list", review=is_ordinary_word(word))
     for cue in _CUES:

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
-from sqlalchemy import Select, select
+from sqlalchemy import Executable, select
 from sqlalchemy.orm import Session
 
 from socialcoder.domain import coder_kinds
@@ -22,10 +21,11 @@ from socialcoder.domain.names import NameRef, split_names
 from socialcoder.domain.rules import worked
 from socialcoder.errors import StudyError, UserError
 from socialcoder.export import refi_write
-from socialcoder.export.model import CONSENSUS, LAYOUTS, ExportTable, StudyData
+from socialcoder.export.model import CONSENSUS, ExportTable, StudyData
+from socialcoder.export.names import FORMATS, LAYOUTS
 from socialcoder.export.output import Output, prepare_output
 from socialcoder.export.tables import build_table
-from socialcoder.export.writers import FORMATS, format_of, write_table
+from socialcoder.export.writers import format_of, write_table
 from socialcoder.services.audit_events import record_export
 from socialcoder.services.measures import read_measures
 from socialcoder.services.refi_export import export_refi_project
@@ -132,7 +132,7 @@ def resolve_coders(study: Study, spec: str | Sequence[str] | None = None) -> tup
     return tuple([n for n in chosen if n != CONSENSUS] + [n for n in chosen if n == CONSENSUS])
 
 
-def _frame(session: Session, stmt: Select[Any], columns: list[str]) -> pd.DataFrame:
+def _frame(session: Session, stmt: Executable, columns: list[str]) -> pd.DataFrame:
     """Rows of ``stmt`` as a DataFrame, fetched as plain DBAPI tuples (several times faster
     than Row objects for large results). Only for columns that need no type conversion
     (integers, floats, text)."""
@@ -278,14 +278,14 @@ def load_study_data(study: Study, coders: Sequence[str], *, with_text: bool = Fa
                 select(CompletionRow.transcript_id, CompletionRow.coder_id).where(
                     CompletionRow.coder_id.in_(chosen)
                 )
-            ).all()
+            ).tuples().all()
         )
         coded_pairs = set(
             session.execute(
                 select(CodeRow.transcript_id, CodeRow.coder_id)
                 .where(CodeRow.coder_id.in_(chosen))
                 .distinct()
-            ).all()
+            ).tuples().all()
         )
     completed = {(int(t), int(c)) for t, c in completed}
     codes = codes.astype({"transcript_id": "int64", "segment_id": "float64"})

@@ -69,12 +69,12 @@ def confusion_matrix(
     both = ~np.isnan(a) & ~np.isnan(b)
     dim = dd.dimension
     if dd.categories is not None:
-        positions = list(range(len(dim.values)))
+        positions: Sequence[float] = list(range(len(dim.values)))
         values = tuple(v.value for v in dim.values)
         labels = tuple(_value_label(dim, v.value) for v in dim.values)
     else:
         seen = sorted(set(a[both].tolist()) | set(b[both].tolist()))
-        positions = seen  # type: ignore[assignment]
+        positions = seen
         values = tuple(dd.value_text(x) or "" for x in seen)
         labels = tuple(_value_label(dim, v) for v in values)
     index = {p: i for i, p in enumerate(positions)}

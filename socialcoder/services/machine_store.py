@@ -180,7 +180,7 @@ def list_models(study: Study, dimension: str | None = None) -> list[StoredModel]
     if dimension is not None:
         query = query.where(DimensionRow.key == study.dimension(dimension).dimension.key)
     with study.read() as session:
-        return [_described(*r) for r in session.execute(query).all()]
+        return [_described(*r) for r in session.execute(query).tuples().all()]
 
 
 def load_model(

@@ -260,7 +260,7 @@ def recording_of(study: Study, transcript: str) -> Recording | None:
         if row is None:
             return None
         rec = _recording(row, transcript, row.transcript_format)
-        real = session.scalars(select(t.c.name).where(t.c.id == tid)).one()
+        real: str = session.scalars(select(t.c.name).where(t.c.id == tid)).one()
         if real != transcript:
             # asked by its masked label: a blinded coder's view, which must not learn the
             # file's name (it names the session) nor when it was attached

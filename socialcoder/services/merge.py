@@ -170,7 +170,7 @@ class SourceReport:
         }
 
 
-KINDS = ("codes", "memos", "completions")
+KINDS: tuple[str, ...] = ("codes", "memos", "completions")
 
 
 @dataclass(slots=True)

@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select
 
 from socialcoder.domain import coder_kinds
 from socialcoder.errors import StudyError
@@ -205,7 +204,7 @@ def read_copy(study: Study, target: str | Path) -> CopySnapshot:
                 .where(AuditRow.action.in_(("clear", "reopen")))
                 .where(CoderRow.kind != coder_kinds.MACHINE)
                 .order_by(AuditRow.at, AuditRow.id)
-            ).all()
+            ).tuples().all()
     except StudyError:
         raise
     except Exception as exc:
@@ -228,8 +227,12 @@ def read_copy(study: Study, target: str | Path) -> CopySnapshot:
     )
 
 
+_AuditEntry = tuple[str, str, str, int | None, str | None, str | None, datetime]
+"""(action, coder, transcript hash, segment, dimension key, old value, at) of a clear or reopen"""
+
+
 def _removals(
-    audit_rows: Sequence[Row[Any]], codes: list[CopyCode], completions: list[CopyCompletion]
+    audit_rows: Sequence[_AuditEntry], codes: list[CopyCode], completions: list[CopyCompletion]
 ) -> list[CopyRemoval]:
     """The latest clear of each code and reopen of each transcript that the copy still shows
     (the code absent, the transcript not complete)."""

@@ -193,7 +193,7 @@ def _memo_pairs(session: Session) -> list[tuple[int, int]]:
     connection = session.connection()
     if server_api.is_coder(connection):
         memos = server_api.my_memos()
-        query = select(memos.c.transcript_id, memos.c.coder_id)
+        query: Select[int, int] = select(memos.c.transcript_id, memos.c.coder_id)
     else:
         query = select(SegmentRow.transcript_id, SegmentMemoRow.coder_id).join(
             SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id
@@ -253,12 +253,12 @@ def list_transcripts(
             .where(codes.c.segment_id.is_not(None), DimensionRow.unit == Unit.SEGMENT.value)
             .group_by(codes.c.transcript_id, codes.c.coder_id)
         )
-        coded = {(t, c): n for t, c, n in session.execute(coded_q).all()}
+        coded = {(t, c): n for t, c, n in session.execute(coded_q).tuples().all()}
         sessions_coded = session.execute(
             select(codes.c.transcript_id, codes.c.coder_id)
             .where(codes.c.segment_id.is_(None))
             .distinct()
-        ).all()
+        ).tuples().all()
         completions = {
             (t, c): at
             for c, t, at in session.execute(
@@ -267,7 +267,7 @@ def list_transcripts(
                     completions_.c.transcript_id,
                     completions_.c.completed_at,
                 )
-            ).all()
+            ).tuples().all()
         }
         assigned = {
             (t, c): p
@@ -275,7 +275,7 @@ def list_transcripts(
                 select(
                     assignments.c.coder_id, assignments.c.transcript_id, assignments.c.purpose
                 )
-            ).all()
+            ).tuples().all()
         }
         positions: dict[tuple[int, int], int] = {}
         if "position" in assignments.c:  # a coder's login reads no positions
@@ -287,7 +287,7 @@ def list_transcripts(
                         assignments.c.transcript_id,
                         assignments.c.position,
                     ).where(assignments.c.position.is_not(None))
-                ).all()
+                ).tuples().all()
             }
         source = transcripts_source(connection)
         rows = session.execute(select(source).order_by(source.c.name)).all()
@@ -398,7 +398,7 @@ def transcript_summary(study: Study, name: str) -> TranscriptSummary:
     raise AssertionError("unreachable")
 
 
-def _codes_of(connection: Connection, tid: int, cid: int) -> Select[tuple[int, int, str]]:
+def _codes_of(connection: Connection, tid: int, cid: int) -> Select[int | None, int, str]:
     """(segment id, dimension id, value) of one coder's codes on one transcript."""
     if server_api.is_coder(connection):
         mine = server_api.my_codes(tid)
@@ -408,7 +408,7 @@ def _codes_of(connection: Connection, tid: int, cid: int) -> Select[tuple[int, i
     )
 
 
-def _memos_of(connection: Connection, tid: int, cid: int) -> Select[tuple[int, str]]:
+def _memos_of(connection: Connection, tid: int, cid: int) -> Select[int, str]:
     if server_api.is_coder(connection):
         mine = server_api.my_memos(tid)
         return select(mine.c.segment_id, mine.c.text)
@@ -469,7 +469,7 @@ def show_transcript(
                     session_codes[keys[dim_id]] = value
                 else:
                     codes.setdefault(seg_id, {})[keys[dim_id]] = value
-            memos = dict(session.execute(_memos_of(conn, tid, cid)).all())
+            memos = dict(session.execute(_memos_of(conn, tid, cid)).tuples().all())
             completed = _completed(session, tid, cid)
         order = {k: i for i, k in enumerate(study.codebook.keys)}
         for seg_id, found in codes.items():

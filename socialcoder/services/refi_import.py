@@ -89,7 +89,7 @@ def _unique_name(raw: str, taken: set[str]) -> str:
 
 def _int_or_none(text: str | None) -> int | None:
     try:
-        number = float(text) if text not in (None, "") else None
+        number = float(text) if text else None
     except ValueError:
         return None
     return int(number) if number is not None and number.is_integer() and number >= 0 else None
@@ -377,8 +377,8 @@ def _store(
             for coder, transcript in sorted(pairs):
                 set_completed(study, coder=coder, transcript=transcript)
             names = {s.guid: t.name for s, t in plan.sources}
-            for coder, source, purpose in ext.assignments if ext else ():
-                assign(study, coder=coder, transcript=names[source], purpose=purpose)
+            for coder, guid, purpose in ext.assignments if ext else ():
+                assign(study, coder=coder, transcript=names[guid], purpose=purpose)
     idle = sorted(n for g, n in plan.coders.items() if n not in working)
     return RefiImportSummary(
         study=target,

@@ -42,6 +42,7 @@ from socialcoder.export.refi_ext import ExtSource
 from socialcoder.export.refi_read import RefiProject, RefiSelection, RefiSource
 from socialcoder.export.refi_write import ROLES_PREFIX
 from socialcoder.importers import parse_speaker_map, parse_text
+from socialcoder.importers.speakers import SpeakerRole
 from socialcoder.importers.text import looks_like_turn_line
 
 UNKNOWN_USER = "refi-unknown-user"
@@ -165,7 +166,7 @@ def source_turns(
     if ext is not None:
         return _ext_turns(source, name, ext, label)
     text = source.text or ""
-    speaker_map: dict[str, Role] = {}
+    speaker_map: dict[str, SpeakerRole] = {}
     for line in source.description.splitlines():
         if line.startswith(ROLES_PREFIX) and line[len(ROLES_PREFIX) :].strip():
             try:

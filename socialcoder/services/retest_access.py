@@ -81,14 +81,14 @@ def retest_slots(session: Session, *, coder: str | None = None) -> list[RetestSl
     )
     if coder is not None:
         query = query.where(first.c.name == coder)
-    rows = session.execute(query).all()
+    rows = session.execute(query).tuples().all()
     if not rows:
         return []
     done = {
         (c, t): at
         for c, t, at in session.execute(
             select(CompletionRow.coder_id, CompletionRow.transcript_id, CompletionRow.completed_at)
-        ).all()
+        ).tuples().all()
     }
     retest_ids = {r[3] for r in rows}
     begun = set(
@@ -96,7 +96,7 @@ def retest_slots(session: Session, *, coder: str | None = None) -> list[RetestSl
             select(CodeRow.coder_id, CodeRow.transcript_id)
             .where(CodeRow.coder_id.in_(retest_ids))
             .distinct()
-        ).all()
+        ).tuples().all()
     )
     begun |= set(
         session.execute(
@@ -104,7 +104,7 @@ def retest_slots(session: Session, *, coder: str | None = None) -> list[RetestSl
             .join(SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id)
             .where(SegmentMemoRow.coder_id.in_(retest_ids))
             .distinct()
-        ).all()
+        ).tuples().all()
     )
     begun |= {(c, t) for c, t in done if c in retest_ids}
     return [

@@ -34,7 +34,7 @@ from socialcoder.services.server import (
 )
 from socialcoder.services.study import CONSENSUS, now
 from socialcoder.storage import db
-from socialcoder.storage.models import CoderRow
+from socialcoder.storage.models import CoderRow, table_of
 
 _LOGIN = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 #: names PostgreSQL gives a meaning in role positions (or reserves)
@@ -177,13 +177,13 @@ def add_coder_login(
         configure_login(c, login, found.database)
         if row is None:
             c.execute(
-                CoderRow.__table__.insert().values(
+                table_of(CoderRow).insert().values(
                     name=coder, kind="coder", active=True, created_at=now(), db_role=login
                 )
             )
         elif not already:
             c.execute(
-                CoderRow.__table__.update().where(CoderRow.id == row.id).values(db_role=login)
+                table_of(CoderRow).update().where(CoderRow.id == row.id).values(db_role=login)
             )
         problem = coder_login_problem(c, login, found)  # again, with the group's privileges
         if problem:
@@ -247,21 +247,20 @@ def remove_login(target: str, login: str) -> RemovedLogin:
             c.exec_driver_sql(f"REVOKE {q(c, group)} FROM {q(c, login)}")
         if coder is not None:
             c.execute(
-                CoderRow.__table__.update().where(CoderRow.db_role == login).values(db_role=None)
+                table_of(CoderRow).update().where(CoderRow.db_role == login).values(db_role=None)
             )
         c.exec_driver_sql(f"REVOKE ALL ON DATABASE {q(c, found.database)} FROM {q(c, login)}")
         c.exec_driver_sql(f"ALTER ROLE {q(c, login)} IN DATABASE {q(c, found.database)} RESET ALL")
         ended = None
         if found.runner_super:  # sessions still open keep CONNECT; end them
-            ended = int(
-                scalar(
-                    c,
+            terminated: int | None = c.execute(
+                text(
                     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE usename = :l AND datname = current_database()",
-                    l=login,
-                )
-                or 0
-            )
+                    "WHERE usename = :l AND datname = current_database()"
+                ),
+                {"l": login},
+            ).scalar()
+            ended = int(terminated or 0)
         was = "lead" if found.groups.lead in groups else "coder"
         return RemovedLogin(login, was, coder, ended)
 

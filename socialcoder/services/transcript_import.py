@@ -28,7 +28,7 @@ from socialcoder.services.media import PreparedMedia, prepare_media, store_recor
 from socialcoder.services.media_timing import reestimate
 from socialcoder.services.study import Study, now
 from socialcoder.storage.bulk import bulk_insert_columns
-from socialcoder.storage.models import SegmentRow, TranscriptRow
+from socialcoder.storage.models import SegmentRow, TranscriptRow, table_of
 
 Progress = Callable[[int, int, str], None]
 """progress(done, total, what): called as work advances."""
@@ -208,7 +208,7 @@ def import_transcripts(
             segments = transcript.segments
             bulk_insert_columns(
                 session.connection(),
-                SegmentRow.__table__,
+                table_of(SegmentRow),
                 {
                     "transcript_id": row.id,
                     "idx": list(range(1, len(segments) + 1)),

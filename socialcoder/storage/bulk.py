@@ -10,7 +10,7 @@ works for SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import islice, repeat
 from operator import itemgetter
 from typing import Any
@@ -104,7 +104,7 @@ def bulk_insert_columns(
         if compiled.positional
         else keys
     )
-    prepared = []
+    prepared: list[Iterable[Any]] = []
     for key in order:
         value = columns[key]
         processor = _bind_processor(table, key, dialect)
@@ -129,7 +129,7 @@ def bulk_insert_columns(
     return n
 
 
-def fetch_tuples(connection: Connection, statement: Any) -> list[tuple[Any, ...]]:
+def fetch_tuples(connection: Connection, statement: Any) -> Sequence[tuple[Any, ...]]:
     """All rows of ``statement`` as plain tuples straight from the driver's cursor, for large
     reads of plain columns (numbers and text) where SQLAlchemy's row objects cost too much."""
     result = connection.execute(statement)

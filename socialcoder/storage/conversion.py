@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,7 +110,7 @@ def copy_study(
 
 
 def write_private_table(
-    path: Path, table: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]
+    path: Path, table: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]
 ) -> None:
     """A new SQLCipher database at ``path`` (which must not exist) holding one table of text
     columns, encrypted with a new passphrase from the passphrase source (e.g. the mapping back

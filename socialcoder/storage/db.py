@@ -162,7 +162,7 @@ _ENCRYPTED: weakref.WeakSet[Engine] = weakref.WeakSet()
 def sqlite_path(target: str | Path) -> Path | None:
     """The file of an SQLite study (None for a server URL or an in-memory database)."""
     url = to_url(target)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
     return Path(url.database)
 

@@ -50,10 +50,10 @@ def revision_chain() -> tuple[str, ...]:
     down_of: dict[str, str | None] = {}
     for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
         source = path.read_text(encoding="utf-8")
-        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
-        if revision is None or down is None:
+        found, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if found is None or down is None:
             raise RuntimeError(f"{path.name}: no revision / down_revision line")
-        down_of[revision.group(1)] = down.group(1)
+        down_of[found.group(1)] = down.group(1)
     chain: list[str] = []
     following = {down: rev for rev, down in down_of.items()}
     revision = following.get(None)

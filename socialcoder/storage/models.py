@@ -29,6 +29,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -69,6 +70,12 @@ def _bounded(column: str) -> str:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def table_of(row: type[Base]) -> Table:
+    """The Core table of a mapped class, typed as one (``Row.__table__`` is typed as any
+    FromClause, which has no ``insert()``/``update()`` and which the bulk paths do not take)."""
+    return Base.metadata.tables[row.__tablename__]
 
 
 class StudyRow(Base):

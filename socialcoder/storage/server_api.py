@@ -149,7 +149,7 @@ def set_memo(connection: Connection, segment_id: int, memo: str) -> tuple[str | 
 
 def set_completed(connection: Connection, transcript_id: int, completed: bool) -> bool:
     """Complete (or reopen) a transcript for the caller; True when it was complete before."""
-    was = connection.execute(
+    was: bool | None = connection.execute(
         text("SELECT sc_set_completed(:t, :c)"),
         {"t": transcript_id, "c": completed},
     ).scalar_one()
