@@ -365,3 +365,135 @@ def test_no_sound_device_is_said_in_the_pane_and_playback_goes_on(qtbot, window,
     key(qtbot, window, Qt.Key.Key_Space)
     key(qtbot, window, "j")  # coding keys still move
     assert window.controller.current_row() == 1
+
+
+# -- lifetimes: the player, the overview's decoding child, the window -----------------------------
+_DROP_BUILDER = """
+import os, sys, time
+from pathlib import Path
+from PySide6.QtCore import QCoreApplication
+from socialcoder.gui.media.overview import OverviewBuilder
+app = QCoreApplication([])
+for _ in range(2):
+    builder = OverviewBuilder()  # no parent: Python owns it, as in benchmarks/bench_media.py
+    got = []
+    builder.ready.connect(got.append)
+    builder.failed.connect(got.append)
+    builder.start(Path(sys.argv[1]), None)
+    t = time.monotonic()
+    while not got and time.monotonic() - t < 60:
+        app.processEvents()
+        time.sleep(0.005)
+    assert got, "no overview"
+    del builder  # the last reference: the builder goes while its finished child is deleted later
+    t = time.monotonic()
+    while time.monotonic() - t < 0.5:
+        app.processEvents()
+        time.sleep(0.005)
+print("survived")
+"""
+
+
+def test_an_overview_builder_let_go_after_its_child_finished_does_not_crash(tmp_path):  # type: ignore[no-untyped-def]
+    """benchmarks/bench_media.py died with a segmentation fault at its next key press after the
+    Opus overview: the finished QProcess's lambda held the last reference to its parentless
+    builder, so deleting the process (deleteLater) deleted the builder, which deleted the
+    process being deleted. A WAV named .flac goes through the decoding child (only .wav is
+    read directly), quickly."""
+    import os
+    import subprocess
+    import sys
+
+    recording = tone_wav(tmp_path / "tones.flac", [(1.0, 1.3)], 6.0)
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        SOCIALCODER_OVERVIEW_CACHE=str(tmp_path / "cache"),
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", _DROP_BUILDER, str(recording)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert run.returncode == 0, (run.returncode, run.stderr[-2000:])
+    assert "survived" in run.stdout
+
+
+def test_the_decoding_child_gives_up_at_once_on_a_file_it_cannot_open(tmp_path):  # type: ignore[no-untyped-def]
+    """The decoder fails before the child's event loop runs: quit() then did nothing and the
+    child (at nice 15) waited for ever, one per unplayable recording opened."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "socialcoder.gui.media.decode_child",
+            str(tmp_path / "missing.mp3"),
+            str(tmp_path / "out.npy"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 2
+    assert "cannot decode missing.mp3" in run.stderr
+    assert not (tmp_path / "out.npy").exists()
+
+
+def _close_and_delete(qtbot, win) -> None:  # type: ignore[no-untyped-def]
+    import gc
+
+    win.close()
+    win.deleteLater()
+    del win
+    gc.collect()
+    qtbot.wait(1500)  # deferred deletions, a killed child's end, late thread signals
+
+
+def test_closing_the_window_while_the_overview_is_decoded(qtbot, gui_study):  # type: ignore[no-untyped-def]
+    """The window closed (and deleted) while the Opus overview is decoded in its child: the
+    QProcess, destroyed with the window, reported its end to the builder's Python side, already
+    gone (RuntimeError: Internal C++ object already deleted, from `_child_done`)."""
+    win = MainWindow()
+    win.resize(1200, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.open_study(str(gui_study), "ana", "P02_session04")
+    qtbot.waitUntil(lambda: win.media.builder.busy, timeout=10_000)
+    qtbot.wait(200)
+    _close_and_delete(qtbot, win)
+
+
+def test_seeking_while_playing_then_another_study_then_closing_while_playing(qtbot, media_study, gui_study):  # type: ignore[no-untyped-def]
+    """What bench_media.py did before it crashed, as a coder would: play, choose turns while it
+    plays, open another study, code there; open the recording again and close the window while
+    it plays."""
+    win = MainWindow()
+    win.resize(1200, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    media = open_at(qtbot, win, media_study, "timed")
+    assert media.player is not None
+    key(qtbot, win, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: media.player.playing, timeout=3000)
+    for row in (3, 1, 4, 2, 5, 0, 3):
+        win.controller.set_current(row)
+        qtbot.wait(60)
+        assert media.player is not None and abs(media.player.position - STARTS[row]) < 0.3
+    assert win.open_study(str(gui_study), "ana", "P01_session02")
+    assert media.player is None
+    key(qtbot, win, "j")
+    key(qtbot, win, "c")
+    qtbot.wait(300)
+    assert win.controller.current_segment().codes
+    media = open_at(qtbot, win, media_study, "untimed")
+    key(qtbot, win, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: media.player is not None and media.player.playing, timeout=3000)
+    _close_and_delete(qtbot, win)

@@ -254,7 +254,9 @@ class MediaController(QObject):
             generation = self._generation
 
             def check() -> None:
-                self._checked.emit((generation, "verified", (path, verify(path, rec))))
+                ok = verify(path, rec)
+                with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+                    self._checked.emit((generation, "verified", (path, ok)))
 
             threading.Thread(target=check, name="media-verify", daemon=True).start()
         self._position(rec.origin)
@@ -270,7 +272,8 @@ class MediaController(QObject):
             hit = search_by_content(
                 folders, size, sha, rec.file_name, cancelled=lambda: generation != self._generation
             )
-            self._checked.emit((generation, "found", hit))
+            with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+                self._checked.emit((generation, "found", hit))
 
         threading.Thread(target=search, name="media-search", daemon=True).start()
 

@@ -45,8 +45,9 @@ def main(argv: list[str]) -> int:
 
     worker.done.connect(done)
     worker.failed.connect(failed)
-    worker.start()
-    app.exec()
+    worker.start()  # a file that cannot be opened fails at once, before the loop runs
+    if not result:  # (quit() before exec() does nothing: the child would wait forever)
+        app.exec()
     if "overview" not in result:
         print(f"cannot decode {source.name}: {result.get('error', 'no audio')}", file=sys.stderr)
         return 2

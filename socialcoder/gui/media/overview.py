@@ -25,6 +25,7 @@ from platformdirs import user_cache_dir
 from PySide6.QtCore import QObject, QPointF, QProcess, QRectF, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
+from shiboken6 import isValid
 
 from socialcoder.media.overview import DEFAULT_STEP, LevelAccumulator, Overview, wav_overview
 
@@ -299,6 +300,7 @@ class OverviewBuilder(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._process: QProcess | None = None
+        self._out: Path | None = None
         self._sha: str | None = None
         self._generation = 0
         self._wav_done.connect(self._from_wav)
@@ -318,7 +320,8 @@ class OverviewBuilder(QObject):
                 result = wav_overview(path) if path.suffix.lower() == ".wav" else None
             except (OSError, ValueError):
                 result = None
-            self._wav_done.emit((generation, path, result))
+            with contextlib.suppress(RuntimeError):  # the builder went with its window
+                self._wav_done.emit((generation, path, result))
 
         threading.Thread(target=run, name="overview-wav", daemon=True).start()
 
@@ -342,27 +345,34 @@ class OverviewBuilder(QObject):
         out = Path(tempfile.mkdtemp(prefix="socialcoder-overview-")) / "overview.npy"
         process = QProcess(self)
         generation = self._generation
+        # A QProcess destroyed while its child runs (its builder deleted without cancel())
+        # reports the end from its destructor, when the Python side of both is gone: nothing
+        # is done then (the destructor kills and reaps the child).
         process.finished.connect(
-            lambda code, _status, p=process: self._child_done(generation, p, out, code)
+            lambda code, _status, p=process: (
+                isValid(self) and isValid(p) and self._child_done(generation, p, out, code)
+            )
         )
         process.errorOccurred.connect(
             lambda _e, p=process: (
-                p.state() == QProcess.ProcessState.NotRunning
+                isValid(self)
+                and isValid(p)
+                and p.state() == QProcess.ProcessState.NotRunning
                 and self._child_done(generation, p, out, -1)
             )
         )
-        self._process = process
+        self._process, self._out = process, out
         process.start(
             sys.executable, ["-m", "socialcoder.gui.media.decode_child", str(path), str(out)]
         )
 
     def _child_done(self, generation: int, process: QProcess, out: Path, code: int) -> None:
-        if self._process is process:
-            self._process = None
+        if self._process is not process:
+            return  # already released (cancelled, or its error and its end both reported)
+        self._process = self._out = None
         overview = load_overview(out) if code == 0 else None
         message = bytes(process.readAllStandardError().data()).decode("utf-8", "replace").strip()
-        process.deleteLater()
-        shutil.rmtree(out.parent, ignore_errors=True)
+        self._release(process, out)
         if generation != self._generation:
             return
         if overview is None:
@@ -373,19 +383,35 @@ class OverviewBuilder(QObject):
         save_cached(self._sha, overview)
         self.ready.emit(overview)
 
+    @staticmethod
+    def _release(process: QProcess, out: Path | None) -> None:
+        """Let go of a decoding child: no Python slot stays connected to it (a QProcess that is
+        destroyed while its child runs, with the window, reports its end from its destructor,
+        when the builder's Python side is already gone), the child is killed and reaped, its
+        folder removed, the QProcess deleted."""
+        for signal in (process.finished, process.errorOccurred):
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect()
+        if process.state() != QProcess.ProcessState.NotRunning:
+            process.kill()
+            process.waitForFinished(1000)
+        process.deleteLater()
+        if out is not None:
+            shutil.rmtree(out.parent, ignore_errors=True)
+
     @property
     def busy(self) -> bool:
         return self._process is not None
 
     def cancel(self) -> None:
+        """Forget the overview under way: a result still coming is dropped, a decoding child
+        is killed (and reaped: at most 1 s)."""
         self._generation += 1
-        process, self._process = self._process, None
+        process, out = self._process, self._out
+        self._process = self._out = None
         if process is not None:
-            process.kill()
+            self._release(process, out)
 
     def shutdown(self) -> None:
-        """Before the window goes: stop a decoding child (waiting at most 1 s)."""
-        process = self._process
+        """Before the window goes: stop a decoding child."""
         self.cancel()
-        if process is not None:
-            process.waitForFinished(1000)
