@@ -84,3 +84,42 @@ class UnknownSpeakersError(ImportFormatError):
 
 class StudyError(UserError):
     """A study that cannot be opened or an action on it that is refused."""
+
+
+class NoTurnsError(ImportFormatError):
+    """A text in which no line reads as a speaker's turn (the REFI-QDA import then offers to
+    read it as one speaker's text)."""
+
+
+class NotFound(StudyError):
+    """Something named that the study does not have: ``what`` is its kind (``transcript``,
+    ``coder``, ``dimension``, ``segment``) and ``names`` what was asked for."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        what: str,
+        names: tuple[str, ...],
+        source: str | Path | None = None,
+    ) -> None:
+        self.what = what
+        self.names = names
+        super().__init__(message, source=source)
+
+
+class Conflict(StudyError):
+    """A refused change because something of that name already exists (a study file, a
+    mapping file, a login given to another coder)."""
+
+
+class PermissionDenied(StudyError):
+    """The login in use may not do this: a coder's login reaching another coder's work
+    (``login`` is that login's coder, ``other`` the one asked for)."""
+
+    def __init__(
+        self, message: str, *, login: str, other: str, source: str | Path | None = None
+    ) -> None:
+        self.login = login
+        self.other = other
+        super().__init__(message, source=source)

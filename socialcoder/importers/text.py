@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping
 
 from socialcoder.domain.transcript import ParsedSegment
-from socialcoder.errors import ImportFormatError
+from socialcoder.errors import ImportFormatError, NoTurnsError
 from socialcoder.importers.speakers import (
     LABEL_PATTERN,
     LabelRoles,
@@ -126,7 +126,7 @@ def text_segments(
     # labels as kept (no trailing spaces), in order of first appearance
     matched = list(dict.fromkeys(label.rstrip() for label, key in keys.items() if key in accepted))
     if not matched:
-        raise ImportFormatError(_no_turns(spellings, resolver), source=source)
+        raise NoTurnsError(_no_turns(spellings, resolver), source=source)
     memo = LabelRoles(resolver)
     for label in matched:
         memo.resolve(label)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from socialcoder.domain import coder_kinds
 from socialcoder.domain import names as name_rules
-from socialcoder.errors import StudyError
+from socialcoder.errors import NotFound, PermissionDenied, StudyError
 from socialcoder.services.study import Study, now
 from socialcoder.storage import server_api
 from socialcoder.storage.models import CodeRow, CoderRow, CompletionRow
@@ -95,9 +95,11 @@ def coder_ids(session: Session, *, include_consensus: bool = True) -> dict[str, 
 def own_work_only(study: Study, name: str) -> None:
     """A coder's login (server mode) reads and writes only that coder's work: refuse others."""
     if study.login_coder is not None and name != study.login_coder:
-        raise StudyError(
+        raise PermissionDenied(
             f"this login belongs to coder {study.login_coder!r}: it can neither see nor change "
             f"the work of {name!r}",
+            login=study.login_coder,
+            other=name,
             source=study.location,
         )
 
@@ -107,16 +109,20 @@ def coder_id(session: Session, name: str) -> int:
     if server_api.is_coder(connection):  # a coder's login knows only its own coder
         mine, me = server_api.me(connection)
         if name != me:
-            raise StudyError(
+            raise PermissionDenied(
                 f"this login belongs to coder {me!r}: it can neither see nor change the work "
-                f"of {name!r}"
+                f"of {name!r}",
+                login=me,
+                other=name,
             )
         return mine
     found = session.scalars(select(CoderRow.id).where(CoderRow.name == name)).one_or_none()
     if found is None:
         known = ", ".join(sorted(coder_ids(session, include_consensus=False))) or "none yet"
-        raise StudyError(
-            f"unknown coder {name!r} (coders: {known}; add one with `socialcoder coders add`)"
+        raise NotFound(
+            f"unknown coder {name!r} (coders: {known}; add one with `socialcoder coders add`)",
+            what="coder",
+            names=(name,),
         )
     return found
 

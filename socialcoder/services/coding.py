@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from socialcoder.domain.codebook import Unit
 from socialcoder.domain.limits import check_memo
 from socialcoder.domain.rules import check_applies
-from socialcoder.errors import StudyError
+from socialcoder.errors import NotFound, StudyError
 from socialcoder.services.coders import human_coder_id, own_work_only
 from socialcoder.services.retest_access import check_pass
 from socialcoder.services.study import DimensionIds, Study, now, retry_transient
@@ -84,7 +84,9 @@ def transcript_id(session: Session, name: str) -> int:
             select(AssignmentRow.transcript_id).where(AssignmentRow.label == name)
         ).one_or_none()
     if found is None:
-        raise StudyError(f"no transcript named {name!r} in this study")
+        raise NotFound(
+            f"no transcript named {name!r} in this study", what="transcript", names=(name,)
+        )
     return found
 
 
@@ -96,8 +98,10 @@ def segment_row(session: Session, tid: int, index: int, transcript: str) -> Segm
         count = session.scalars(
             select(TranscriptRow.segment_count).where(TranscriptRow.id == tid)
         ).one()
-        raise StudyError(
-            f"transcript {transcript!r} has segments 1-{count}; there is no segment {index}"
+        raise NotFound(
+            f"transcript {transcript!r} has segments 1-{count}; there is no segment {index}",
+            what="segment",
+            names=(str(index),),
         )
     return row
 

@@ -34,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, ScalarResult, func, select, text
 
-from socialcoder.errors import StudyError, UserError
+from socialcoder.errors import Conflict, StudyError, UserError
 from socialcoder.export.output import prepare_output
 from socialcoder.services.audit_events import (
     add_event,
@@ -145,7 +145,7 @@ def deidentify(
         _check_decided(decided, review_file)
         rewrite = _rewrite_plan(plan, decided, month_first)
         if destination.exists():
-            raise StudyError("already exists; choose a new file name", source=str(destination))
+            raise Conflict("already exists; choose a new file name", source=str(destination))
         if mapping_file is not None:
             _check_mapping_target(Path(mapping_file), encrypted, study)
         _check_added_rows(study, decided)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from socialcoder.errors import StudyError, UserError
+from socialcoder.errors import NotFound, StudyError, UserError
 from socialcoder.export.output import prepare_output
 from socialcoder.services.audit_events import export_place, list_events, record_event
 from socialcoder.services.deidentify_apply import is_deidentified
@@ -58,7 +58,12 @@ def spans_to_bleep(study: Study, transcript: str) -> list[tuple[float, float]]:
     with study.read() as session:
         tid = session.scalar(select(TranscriptRow.id).where(TranscriptRow.name == transcript))
         if tid is None:
-            raise StudyError(f"no transcript named {transcript!r}", source=study.location)
+            raise NotFound(
+                f"no transcript named {transcript!r}",
+                what="transcript",
+                names=(transcript,),
+                source=study.location,
+            )
         changed = set(
             session.scalars(
                 select(AuditRow.segment_idx).where(

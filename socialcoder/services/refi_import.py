@@ -36,7 +36,7 @@ from socialcoder.codebooks import codebook_to_yaml, load_codebook, parse_codeboo
 from socialcoder.domain.codebook import Codebook, Role, Scale, Unit
 from socialcoder.domain.names import usable_name
 from socialcoder.domain.rules import applies
-from socialcoder.errors import StudyError, UserError
+from socialcoder.errors import Conflict, StudyError, UserError
 from socialcoder.export.refi_codebook import build_codebook
 from socialcoder.export.refi_ext import CODEBOOK_YAML, RefiExtension
 from socialcoder.export.refi_mapping import check_mapping, read_mapping, resolve_codes
@@ -237,7 +237,7 @@ def import_refi(
             "import-refi creates a study file; give a path, not a database URL", source=str(target)
         )
     if target.exists():
-        raise StudyError("already exists; SocialCoder never overwrites a study", source=target)
+        raise Conflict("already exists; SocialCoder never overwrites a study", source=target)
     if not target.parent.exists():
         raise StudyError(f"folder {target.parent} does not exist", source=target)
     project = read_qdpx(Path(path))

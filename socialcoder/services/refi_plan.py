@@ -36,7 +36,7 @@ from socialcoder.domain.codebook import Codebook, Role, Unit
 from socialcoder.domain.names import usable_name
 from socialcoder.domain.rules import applies
 from socialcoder.domain.transcript import ParsedSegment, ParsedTranscript
-from socialcoder.errors import ImportFormatError, UnknownSpeakersError, UserError
+from socialcoder.errors import ImportFormatError, NoTurnsError, UnknownSpeakersError, UserError
 from socialcoder.export.model import CONSENSUS
 from socialcoder.export.refi_ext import ExtSource
 from socialcoder.export.refi_read import RefiProject, RefiSelection, RefiSource
@@ -181,7 +181,7 @@ def source_turns(
         raise
     except ImportFormatError as exc:
         labelled = any(looks_like_turn_line(line) for line in text.splitlines())
-        if labelled and "no speaker turns" not in exc.message:
+        if labelled and not isinstance(exc, NoTurnsError):
             raise
         if one_speaker is None:
             raise UserError(

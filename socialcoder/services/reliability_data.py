@@ -40,7 +40,7 @@ from socialcoder.domain.rules import (
     roles_of,
     worked,
 )
-from socialcoder.errors import StudyError
+from socialcoder.errors import NotFound, StudyError
 from socialcoder.services.study import Study
 from socialcoder.storage.models import (
     CodeRow,
@@ -388,7 +388,11 @@ def _read_base(conn: Connection, selection: Selection) -> _Study:
         wanted = set(selection.transcripts)
         missing = wanted - set(transcripts.values())
         if missing:
-            raise StudyError(f"no transcript(s) named {', '.join(sorted(missing))}")
+            raise NotFound(
+                f"no transcript(s) named {', '.join(sorted(missing))}",
+                what="transcript",
+                names=tuple(sorted(missing)),
+            )
         transcripts = {k: v for k, v in transcripts.items() if v in wanted}
     completions = {
         (c, t): at

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, text
 
-from socialcoder.errors import StudyError
+from socialcoder.errors import Conflict, StudyError
 from socialcoder.services.coders import check_new_coders
 from socialcoder.services.server import (
     LEGACY_GROUPS,
@@ -165,7 +165,7 @@ def add_coder_login(
             select(CoderRow.name).where(CoderRow.db_role == login, CoderRow.name != coder)
         ).scalar_one_or_none()
         if holder is not None:
-            raise StudyError(f"login {login!r} already belongs to coder {holder!r}")
+            raise Conflict(f"login {login!r} already belongs to coder {holder!r}")
         if row is not None and row.db_role not in (None, login):
             raise StudyError(
                 f"coder {coder!r} already has the login {row.db_role!r}; take it away first "

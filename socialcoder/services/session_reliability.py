@@ -37,7 +37,7 @@ from sqlalchemy import select
 
 from socialcoder.domain import coder_kinds
 from socialcoder.domain.codebook import Dimension, Scale, Unit
-from socialcoder.errors import StudyError, UserError
+from socialcoder.errors import NotFound, StudyError, UserError
 from socialcoder.export.tables import build_sessions, coded_units
 from socialcoder.reliability.sessions import (
     ChangeReliability,
@@ -241,7 +241,11 @@ def session_reliability_report(
     if transcripts is not None:
         missing = sorted(set(transcripts) - set(names))
         if missing:
-            raise StudyError(f"no transcript(s) named {', '.join(missing)}")
+            raise NotFound(
+                f"no transcript(s) named {', '.join(missing)}",
+                what="transcript",
+                names=tuple(missing),
+            )
     table = build_sessions(data)
     frame = table.frame
     labels = {c.name: c.label for c in table.columns}

@@ -21,7 +21,7 @@ from socialcoder import __version__
 from socialcoder.domain.codebook import Codebook, Dimension, Unit
 from socialcoder.domain.limits import MEMO_MAX_CHARS
 from socialcoder.domain.settings import SETTINGS, render
-from socialcoder.errors import StudyError
+from socialcoder.errors import Conflict, NotFound, StudyError
 from socialcoder.export.output import study_files
 from socialcoder.storage import db, encryption, migrate, server_api
 from socialcoder.storage.access import Access, sqlite_access
@@ -173,8 +173,10 @@ class Study:
             return self.dims[key]
         except KeyError:
             known = ", ".join(self.dims)
-            raise StudyError(
-                f"unknown dimension {key!r} (this study's codebook has: {known})"
+            raise NotFound(
+                f"unknown dimension {key!r} (this study's codebook has: {known})",
+                what="dimension",
+                names=(key,),
             ) from None
 
     def close(self) -> None:
@@ -381,7 +383,7 @@ def create_study(
     if not db.is_url(target):
         path = Path(target)
         if path.exists():
-            raise StudyError("already exists; SocialCoder never overwrites a study", source=label)
+            raise Conflict("already exists; SocialCoder never overwrites a study", source=label)
         if not path.parent.exists():
             raise StudyError(f"folder {path.parent} does not exist", source=label)
         name = name or path.stem
