@@ -35,7 +35,7 @@ step "socialcoder demo (headless: no display)"
 env -u DISPLAY -u WAYLAND_DISPLAY "$sc" demo | tee demo.txt
 demo=$(sed -n 's/^Built the sample study at //p' demo.txt)
 [ -f "$demo" ] || { echo "the demo study was not built"; exit 1; }
-grep -q "3 fictional transcripts" demo.txt
+grep -q "30 fictional transcripts" demo.txt
 
 step "study: init, info"
 "$sc" init trial.scstudy

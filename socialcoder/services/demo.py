@@ -66,7 +66,7 @@ def build_demo(
     *,
     fresh: bool = False,
     progress: Progress | None = None,
-    followup: bool = False,
+    followup: bool = True,
 ) -> DemoStudy:
     """Create the sample study at ``path`` (default: the user's data folder). An existing
     sample study is reused (the user's own coding in it is kept) unless ``fresh`` is true, when
@@ -94,10 +94,11 @@ def build_demo(
             return DemoStudy(path, created=False)
         _remove(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # ``followup``: also the generated sessions of six patients, their measures and the sample
-    # codebook with therapist-turn dimensions (scripts/make_sample_sessions.py), on which every
-    # analysis of ``socialcoder analyze`` runs. Not yet the default of ``socialcoder demo``:
-    # the tests that count the three-session demo study must be updated first.
+    # ``followup`` (the default): also the generated sessions of six patients, their measures
+    # and the sample codebook with therapist-turn dimensions (scripts/make_sample_sessions.py),
+    # on which every analysis of ``socialcoder analyze`` runs. ``followup=False`` builds only
+    # the three hand-written sessions with the project's codebook (for tests whose figures
+    # rest on that small sample).
     codebook = samples / "codebook.yaml"
     followup = followup and (samples / "followup_manifest.csv").is_file()
     study: Study = create_study(

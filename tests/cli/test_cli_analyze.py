@@ -17,7 +17,7 @@ from socialcoder.services.demo import build_demo
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.scstudy"
-    build_demo(path, followup=True)
+    build_demo(path)  # as `socialcoder demo` builds it: with the follow-up sessions
     return path
 
 

@@ -308,7 +308,7 @@ def test_demo_no_gui_with_path(cli, tmp_path: Path):
     result = cli("demo", "--no-gui", "--path", path)
     assert result.code == 0, result.err
     assert f"Built the sample study at {path}" in result.out
-    assert "3 fictional transcripts" in result.out
+    assert "30 fictional transcripts" in result.out
     listed = json.loads(cli("coders", "list", path, "--json").out)
     assert [c["name"] for c in listed] == ["ana", "ben", "cleo"]
     assert all(c["codes"] > 0 for c in listed)

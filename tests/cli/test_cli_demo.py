@@ -79,7 +79,7 @@ def _at_revision_0005(path: Path) -> None:
 def test_a_sample_made_before_the_mark_is_recognised(tmp_path: Path, sample_study: Path) -> None:
     """Revision 0006 marks a sample study made by an older SocialCoder (its name and the three
     sample transcripts), and nothing else."""
-    old_demo = build_demo(tmp_path / "old-demo.scstudy").path
+    old_demo = build_demo(tmp_path / "old-demo.scstudy", followup=False).path
     for path in (old_demo, sample_study):
         _at_revision_0005(path)
     with open_study(old_demo) as study:  # upgrades

@@ -12,6 +12,7 @@ from socialcoder.gui import start_page
 from socialcoder.gui.dialogs import CoderDialog
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.services import demo
+from socialcoder.services.measures import read_measures
 from socialcoder.services.queries import list_transcripts
 from socialcoder.services.study import open_study
 
@@ -112,8 +113,12 @@ def test_the_sample_study_is_built_and_opened(  # type: ignore[no-untyped-def]
     assert window.stack.currentWidget() is window.splitter
     with open_study(target) as study:
         summaries = list_transcripts(study)
+        measures = read_measures(study)
     names = [t.name for t in summaries]
-    assert names == ["P01_session02", "P02_session04", "P03_session06"]
+    # the whole sample: six patients x five sessions (the three hand-written ones among
+    # them) with their measures, on which every analysis runs
+    assert len(names) == 30 and {"P01_session02", "P02_session04", "P03_session06"} <= set(names)
+    assert len(measures) == 30 and "calpas_goal" in measures.columns
     label = summaries[0].label  # the sample is a new study: blinded, the coder sees labels
     assert window.transcripts.row_text(label)[0] == label
 

@@ -18,7 +18,7 @@ from socialcoder.services.demo import build_demo
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("cli-demo") / "demo.scstudy"
-    build_demo(path)
+    build_demo(path, followup=False)  # the three hand-written sessions the figures rest on
     return path
 
 

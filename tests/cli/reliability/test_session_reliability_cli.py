@@ -208,14 +208,21 @@ def test_rotating_design_matches_variance_components_done_here(
     assert float(rows[0]["g_qk"]) == pytest.approx(items["concordance_rate"]["g_qk"])
 
 
+TRIPLE = "P01_session02,P02_session04,P03_session06"
+
+
 def test_sample_study_is_fully_crossed_and_icc_equals_g(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The sample's three hand-written sessions are coded by all three coders (the follow-up
+    sessions by one coder each, which reliability leaves aside: --transcripts picks the
+    three)."""
     study = str(tmp_path / "demo.scstudy")
     run(capsys, "demo", "--no-gui", "--path", study)
-    out, _ = run(capsys, "reliability", study, "--sessions", "--json")
+    out, _ = run(capsys, "reliability", study, "--sessions", "--json", "--transcripts", TRIPLE)
     report = json.loads(out)
     sessions = export(capsys, study, "sessions")
+    sessions = sessions[sessions["transcript"].isin(TRIPLE.split(","))]
     for item in report["session_reliability"]:
         assert item["design"] == "fully crossed" and item["method"] == "ICC(A,1)"
         assert item["n_sessions"] == 3 and item["raters_per_session"] == 3
@@ -226,7 +233,10 @@ def test_sample_study_is_fully_crossed_and_icc_equals_g(
             assert item["icc_a1"] == pytest.approx(icc_by_hand(matrix.to_numpy()), abs=1e-6)
     for change in report["within_change_reliability"]:
         assert change["r_change"] is None and "two or more sessions" in change["reason"]
-    text, _ = run(capsys, "reliability", study, "--sessions", "--dimension", "goal_agreement")
+    text, _ = run(
+        capsys, "reliability", study, "--sessions", "--dimension", "goal_agreement",
+        "--transcripts", TRIPLE,
+    )  # fmt: skip
     assert "goal_agreement" in text and "concordance" not in text and "fully crossed" in text
 
 

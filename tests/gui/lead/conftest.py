@@ -1,8 +1,11 @@
 """Fixtures for the lead-view tests (the parent conftest gives ``window``, ``gui_study`` and
 ``answer``).
 
-``demo_template``  the bundled fictional sample study (ana, ben, cleo; all complete), built
-                   once per session with :func:`build_demo`.
+``demo_template``  the bundled fictional sample study's three hand-written sessions (ana, ben,
+                   cleo; all complete; ``build_demo(followup=False)``: the figures these tests
+                   check rest on them), built once per session.
+``analysis_template`` the whole sample study (with the follow-up sessions and measures, as
+                   ``socialcoder demo`` builds it), built once per session.
 ``demo_study``     a fresh copy of it in ``tmp_path``.
 ``lead_window``    ``window`` opened on ``demo_study`` in the lead role (as "Dr Lead").
 """
@@ -22,7 +25,13 @@ LEAD = "Dr Lead"
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo(tmp_path_factory.mktemp("lead") / "demo.scstudy", fresh=True).path
+    path = tmp_path_factory.mktemp("lead") / "demo.scstudy"
+    return build_demo(path, fresh=True, followup=False).path
+
+
+@pytest.fixture(scope="session")
+def analysis_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("analysis") / "demo.scstudy", fresh=True).path
 
 
 @pytest.fixture

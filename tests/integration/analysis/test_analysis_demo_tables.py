@@ -25,7 +25,7 @@ from socialcoder.services.study import open_study
 @pytest.fixture(scope="module")
 def demo_tables(tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("demo") / "demo.scstudy"
-    build_demo(path)
+    build_demo(path, followup=False)  # the three hand-written sessions the figures rest on
     with open_study(path) as study:
         tables = {
             layout: build_export_table(study, layout).frame
