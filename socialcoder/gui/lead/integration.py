@@ -35,6 +35,7 @@ TITLES = {
     "calibration": "&Calibration",
     "deidentify": "De-&identification",
     "audit": "&Audit trail",
+    "analysis": "A&nalysis",
 }
 
 

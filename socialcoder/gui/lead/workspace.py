@@ -1,5 +1,5 @@
 """The study lead's workspace: progress & assignments, reliability dashboard, disagreement
-review, calibration, de-identification and the audit trail, as tabs.
+review, calibration, de-identification, the audit trail and the analyses, as tabs.
 
 It refreshes its views only when the study changed (e.g. a coder coding elsewhere on the shared
 file, or the lead's own assignment), as the coder's window does: a
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from socialcoder.errors import UserError
+from socialcoder.gui.lead.analysis_view import AnalysisView
 from socialcoder.gui.lead.assignments_view import AssignmentsView
 from socialcoder.gui.lead.audit_view import AuditView
 from socialcoder.gui.lead.calibration_view import CalibrationView
@@ -35,7 +36,7 @@ from socialcoder.gui.lead.review import ReviewView
 from socialcoder.gui.watch import StudyWatcher
 from socialcoder.services.study import Study
 
-PAGES = ("assignments", "dashboard", "review", "calibration", "deidentify", "audit")
+PAGES = ("assignments", "dashboard", "review", "calibration", "deidentify", "audit", "analysis")
 
 
 class LeadWorkspace(QTabWidget):
@@ -54,6 +55,7 @@ class LeadWorkspace(QTabWidget):
         self.calibration = CalibrationView(study, settings, self)
         self.deidentify = DeidentifyView(study, self)
         self.audit = AuditView(study, self)
+        self.analysis = AnalysisView(study, self)
         dash_page = QWidget(self)
         box = QVBoxLayout(dash_page)
         box.setContentsMargins(0, 0, 0, 0)
@@ -73,7 +75,8 @@ class LeadWorkspace(QTabWidget):
         self.addTab(self.calibration, "Calibration")
         self.addTab(self.deidentify, "De-identification")
         self.addTab(self.audit, "Audit trail")
-        for view in (self.assignments, self.review, self.deidentify):
+        self.addTab(self.analysis, "Analysis")
+        for view in (self.assignments, self.review, self.deidentify, self.analysis):
             view.statusMessage.connect(self.statusMessage)
         self.currentChanged.connect(self._page_shown)
         self.watcher = StudyWatcher(study, None, self)
@@ -90,6 +93,8 @@ class LeadWorkspace(QTabWidget):
             and self.dashboard.job is None
         ):
             self.dashboard.start()
+        if PAGES[index] == "analysis":
+            self.analysis.ensure_loaded()
         if PAGES[index] in ("review", "deidentify"):
             getattr(self, PAGES[index]).table.setFocus()
 
@@ -102,6 +107,8 @@ class LeadWorkspace(QTabWidget):
         self.review.refresh()
         self.calibration.refresh()
         self.audit.refresh()
+        if self.analysis.loaded:
+            self.analysis.refresh()
         if self.dashboard.result is not None:
             self.dashboard.start()
         self.statusMessage.emit("The study changed: views refreshed.")
@@ -134,4 +141,6 @@ class LeadWorkspace(QTabWidget):
     def shutdown(self) -> None:
         self.watcher.close()
         self.dashboard.cancel()
+        self.analysis.cancel()
         self.dashboard.wait(10)
+        self.analysis.wait(10)

@@ -256,3 +256,26 @@ def test_existing_files_are_not_overwritten_without_force(demo_path: Path, tmp_p
         assert not (tmp_path / "sessions.csv").exists()
         A.write_analysis_files(study, run, tmp_path, force=True)
     assert (tmp_path / "sessions.sav").read_bytes() != b"mine"
+
+
+def test_html_report_is_refused_over_the_study_and_an_existing_file(
+    demo_path: Path, tmp_path: Path
+) -> None:
+    from socialcoder.services.analysis_report import save_report
+
+    with open_study(demo_path) as study:
+        run = A.run_lagged(study, outcome="core_om", predictor="wai_sr")
+        link = tmp_path / "report.html"
+        link.symlink_to(demo_path)
+        before = _digest(demo_path)
+        with pytest.raises(UserError, match="is the study itself"):
+            save_report(study, run, link, force=True)
+        mine = tmp_path / "notes.html"
+        mine.write_text("mine", encoding="utf-8")
+        with pytest.raises(UserError, match="already exists"):
+            save_report(study, run, tmp_path / "notes")
+        page = save_report(study, run, mine, force=True).read_text(encoding="utf-8")
+    assert _digest(demo_path) == before and "mine" not in page
+    within = run.result.effect("predictor_within")
+    assert f"<td class='n'>{within.estimate:.3f}</td>" in page
+    assert "dynamic-panel" in page and "What these figures cannot tell" in page

@@ -1,0 +1,755 @@
+"""Lead > Analysis: the analyses of ``socialcoder analyze`` in the window.
+
+The lead chooses an analysis (session correlations, the lagged within/between model, the
+sequential matrix) and its options (whose codes, rate, outcome / predictor / control, given
+and target, lag, bootstrap), presses *Run* and sees the result table and a plot: the scatter
+of the selected correlation pair with its least-squares line, the lagged model's effects with
+their 95% intervals, or the adjusted residuals of the sequential matrix as a colour-coded table
+(the heat map). The analysis runs in the thread pool (:class:`~socialcoder.gui.lead.workers.
+Job`) through :mod:`socialcoder.services.analysis`, the same calls as the CLI; *Save report*
+writes the HTML report (:mod:`socialcoder.services.analysis_report`), *Save data set* the
+analysis data set (CSV, .sav, Mplus) with its companions.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCharts import QChart, QChartView, QLineSeries, QScatterSeries, QValueAxis
+from PySide6.QtCore import QMargins, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QTableWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from socialcoder.analysis.plots import fitted_line, residual_colour
+from socialcoder.errors import UserError
+from socialcoder.gui.lead.tables import Cell, fill, make_table
+from socialcoder.gui.lead.workers import Job
+from socialcoder.services import analysis as service
+from socialcoder.services import analysis_report as reports
+from socialcoder.services.study import CONSENSUS, Study
+
+CORRELATIONS, LAGGED, SEQUENTIAL = "correlations", "lagged", "sequential"
+ANALYSES = (
+    (CORRELATIONS, "Session rates and correlations"),
+    (LAGGED, "Within and between patients (lagged)"),
+    (SEQUENTIAL, "Sequential analysis (matrix)"),
+)
+ALL = ""  # the combo entry "every ..." / "the outcome at t"
+
+
+def _combo(parent: QWidget, name: str, accessible: str, tip: str = "") -> QComboBox:
+    combo = QComboBox(parent)
+    combo.setObjectName(name)
+    combo.setAccessibleName(accessible)
+    if tip:
+        combo.setToolTip(tip)
+    return combo
+
+
+def _spin(parent: QWidget, name: str, accessible: str, lo: int, hi: int, value: int) -> QSpinBox:
+    spin = QSpinBox(parent)
+    spin.setObjectName(name)
+    spin.setAccessibleName(accessible)
+    spin.setRange(lo, hi)
+    spin.setValue(value)
+    return spin
+
+
+class ScatterChart(QChartView):
+    """The sessions of one pair and the least-squares line."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        chart = QChart()
+        chart.setMargins(QMargins(4, 4, 4, 4))
+        chart.legend().hide()
+        super().__init__(chart, parent)
+        self.setObjectName("scatter_chart")
+        self.setAccessibleName("Scatter plot of the selected pair with its fitted line")
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setMinimumSize(320, 240)
+        self.points: list[tuple[float, float]] = []
+        self.line: tuple[float, float] | None = None
+
+    def _reset(self) -> QChart:
+        chart = self.chart()
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        return chart
+
+    def show_points(self, xs: list[float], ys: list[float], x_label: str, y_label: str) -> None:
+        chart = self._reset()
+        chart.setTitle(f"{y_label} by {x_label}")
+        self.points = list(zip(xs, ys, strict=True))
+        self.line = fitted_line(xs, ys)
+        dots = QScatterSeries()
+        dots.setName("sessions")
+        dots.setMarkerSize(8)
+        dots.setColor(QColor("#0072b2"))
+        for x, y in self.points:
+            dots.append(x, y)
+        chart.addSeries(dots)
+        series: list[Any] = [dots]
+        if self.line is not None and xs:
+            slope, icept = self.line
+            fit = QLineSeries()
+            fit.setName("least-squares line")
+            pen = QPen(QColor("#d55e00"))
+            pen.setWidthF(2)
+            fit.setPen(pen)
+            for x in (min(xs), max(xs)):
+                fit.append(x, icept + slope * x)
+            chart.addSeries(fit)
+            series.append(fit)
+        ax, ay = QValueAxis(), QValueAxis()
+        ax.setTitleText(x_label)
+        ay.setTitleText(y_label)
+        for axis, values in ((ax, xs), (ay, ys)):
+            lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+            pad = (hi - lo) * 0.05 or 1.0
+            axis.setRange(lo - pad, hi + pad)
+        chart.addAxis(ax, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(ay, Qt.AlignmentFlag.AlignLeft)
+        for s in series:
+            s.attachAxis(ax)
+            s.attachAxis(ay)
+
+
+class EffectsChart(QChartView):
+    """Estimates (dots) with their 95% intervals (whiskers), one row per term, 0 dashed."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        chart = QChart()
+        chart.setMargins(QMargins(4, 4, 4, 4))
+        chart.legend().hide()
+        super().__init__(chart, parent)
+        self.setObjectName("effects_chart")
+        self.setAccessibleName("Within and between effects with 95% intervals")
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setMinimumSize(320, 240)
+        self.effects: list[tuple[str, float | None, float | None, float | None]] = []
+
+    def show_effects(self, effects: list[tuple[str, float | None, float | None, float | None]]):
+        from PySide6.QtCharts import QCategoryAxis
+
+        chart = self.chart()
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        chart.setTitle("Fixed effects with 95% intervals")
+        self.effects = list(effects)
+        dots = QScatterSeries()
+        dots.setMarkerSize(10)
+        dots.setColor(QColor("#0072b2"))
+        series: list[Any] = [dots]
+        values = [0.0]
+        n = len(effects)
+        for i, (_, est, lo, hi) in enumerate(effects):
+            y = n - i
+            if est is not None:
+                dots.append(est, y)
+                values.append(est)
+            if lo is not None and hi is not None:
+                whisker = QLineSeries()
+                pen = QPen(QColor("#0072b2"))
+                pen.setWidthF(2)
+                whisker.setPen(pen)
+                whisker.append(lo, y)
+                whisker.append(hi, y)
+                series.append(whisker)
+                values += [lo, hi]
+        zero = QLineSeries()
+        pen = QPen(QColor("#888888"))
+        pen.setStyle(Qt.PenStyle.DashLine)
+        zero.setPen(pen)
+        zero.append(0.0, 0.5)
+        zero.append(0.0, n + 0.5)
+        series.append(zero)
+        for s in series:
+            chart.addSeries(s)
+        ax = QValueAxis()
+        lo, hi = min(values), max(values)
+        pad = (hi - lo) * 0.08 or 1.0
+        ax.setRange(lo - pad, hi + pad)
+        ax.setTitleText("estimate (95% interval)")
+        ay = QCategoryAxis()
+        ay.setRange(0.5, n + 0.5)
+        for i, (label, *_rest) in enumerate(effects):
+            ay.append(label, n - i + 0.5)
+        ay.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+        chart.addAxis(ax, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(ay, Qt.AlignmentFlag.AlignLeft)
+        for s in series:
+            s.attachAxis(ax)
+            s.attachAxis(ay)
+
+
+class AnalysisView(QWidget):
+    """See the module doc. ``computed`` is emitted when a run's result is shown."""
+
+    computed = Signal()
+    statusMessage = Signal(str)
+
+    def __init__(self, study: Study, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.study = study
+        self.job: Job | None = None
+        self.run: service.CorrelationRun | service.LaggedRun | service.SequentialRun | None = None
+        self._variables: dict[str, list[str]] = {}
+        box = QVBoxLayout(self)
+        box.addLayout(self._top_row())
+        self.options = QStackedWidget(self)
+        self.options.addWidget(self._correlation_options())
+        self.options.addWidget(self._lagged_options())
+        self.options.addWidget(self._sequential_options())
+        box.addWidget(self.options)
+        status = QHBoxLayout()
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumWidth(160)
+        self.progress.hide()
+        status.addWidget(self.progress)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setAccessibleName("Cancel the analysis")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.hide()
+        status.addWidget(self.cancel_button)
+        self.status = QLabel("Choose an analysis and press Run.", self)
+        self.status.setObjectName("analysis_status")
+        self.status.setWordWrap(True)
+        status.addWidget(self.status, 1)
+        box.addLayout(status)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        self.table = make_table(reports.CORRELATION_HEADERS, "analysis_table")
+        self.table.setAccessibleName("Analysis result table")
+        self.table.currentCellChanged.connect(lambda *_: self._plot_selected())
+        split.addWidget(self.table)
+        self.plots = QStackedWidget(split)
+        self.scatter = ScatterChart(self.plots)
+        self.effects = EffectsChart(self.plots)
+        self.heatmap = QTableWidget(0, 0, self.plots)
+        self.heatmap.setObjectName("heatmap")
+        self.heatmap.setAccessibleName(
+            "Heat map of adjusted residuals: given codes in rows, target codes in columns"
+        )
+        self.heatmap.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for w in (self.scatter, self.effects, self.heatmap):
+            self.plots.addWidget(w)
+        split.addWidget(self.plots)
+        split.setSizes([620, 480])
+        box.addWidget(split, 1)
+        self.notes = QTextBrowser(self)
+        self.notes.setObjectName("analysis_notes")
+        self.notes.setAccessibleName("Notes and what the figures cannot tell")
+        self.notes.setMaximumHeight(130)
+        box.addWidget(self.notes)
+        saves = QHBoxLayout()
+        saves.addStretch(1)
+        self.report_button = QPushButton("&Save report (HTML)…", self)
+        self.report_button.setToolTip("The table, the plot and the settings in one HTML file")
+        self.report_button.clicked.connect(self.ask_report)
+        self.data_button = QPushButton("Save &data set…", self)
+        self.data_button.setToolTip(
+            "The analysis data set as CSV, SPSS .sav with labels and Mplus .dat/.inp, with a "
+            "data dictionary (codebook version, seeds, software) and the companions (R script, "
+            "SDIS events) in a folder"
+        )
+        self.data_button.clicked.connect(self.ask_data)
+        for b in (self.report_button, self.data_button):
+            b.setEnabled(False)
+            saves.addWidget(b)
+        box.addLayout(saves)
+        self.analysis.currentIndexChanged.connect(self._analysis_changed)
+        self.codes.currentIndexChanged.connect(lambda _i: self.load_variables())
+        self.loaded = False  # the choices are read when the page is first shown
+
+    def ensure_loaded(self) -> None:
+        if not self.loaded:
+            self.refresh()
+
+    # -- controls -----------------------------------------------------------------------------
+    def _top_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.analysis = _combo(self, "analysis", "Analysis")
+        for key, text in ANALYSES:
+            self.analysis.addItem(text, key)
+        label = QLabel("&Analysis:", self)
+        label.setBuddy(self.analysis)
+        row.addWidget(label)
+        row.addWidget(self.analysis, 2)
+        self.codes = _combo(
+            self,
+            "codes",
+            "Codes",
+            "Whose codes: the final layer (consensus where settled, else the primary coder's), "
+            "the consensus layer, one coder, or the mean over coders",
+        )
+        label = QLabel("C&odes:", self)
+        label.setBuddy(self.codes)
+        row.addWidget(label)
+        row.addWidget(self.codes, 1)
+        self.run_button = QPushButton("&Run", self)
+        self.run_button.setAccessibleName("Run the analysis")
+        self.run_button.clicked.connect(self.start)
+        row.addWidget(self.run_button)
+        return row
+
+    def _form(self) -> tuple[QWidget, QFormLayout]:
+        page = QWidget(self)
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        return page, form
+
+    def _rate(self, name: str) -> QComboBox:
+        combo = _combo(self, name, "Rate", "Code rates per 100 applicable turns or as proportions")
+        combo.addItem("per 100 applicable turns", "per100")
+        combo.addItem("proportion of applicable turns", "proportion")
+        combo.currentIndexChanged.connect(lambda _i: self.load_variables())
+        return combo
+
+    def _boot(self, prefix: str) -> tuple[QSpinBox, QSpinBox]:
+        boot = _spin(self, f"{prefix}_bootstrap", "Bootstrap replicates", 0, 20000, 2000)
+        boot.setSingleStep(500)
+        boot.setToolTip("Replicates resampling participants (0 = no interval)")
+        seed = _spin(self, f"{prefix}_seed", "Bootstrap seed", 0, 1_000_000, 1)
+        return boot, seed
+
+    def _correlation_options(self) -> QWidget:
+        page, form = self._form()
+        self.corr_rate = self._rate("corr_rate")
+        form.addRow("Ra&te:", self.corr_rate)
+        self.corr_x = _combo(self, "corr_x", "x variable")
+        form.addRow("&x:", self.corr_x)
+        self.corr_y = _combo(self, "corr_y", "y variable")
+        form.addRow("&y:", self.corr_y)
+        self.corr_boot, self.corr_seed = self._boot("corr")
+        row = QHBoxLayout()
+        row.addWidget(self.corr_boot)
+        row.addWidget(QLabel("Seed:"))
+        row.addWidget(self.corr_seed)
+        row.addStretch(1)
+        form.addRow("&Bootstrap:", row)
+        self._buddy(form, self.corr_boot)
+        return page
+
+    def _lagged_options(self) -> QWidget:
+        page, form = self._form()
+        self.lag_rate = self._rate("lag_rate")
+        form.addRow("Ra&te:", self.lag_rate)
+        self.outcome = _combo(self, "outcome", "Outcome at session t+1")
+        form.addRow("O&utcome (t+1):", self.outcome)
+        self.predictor = _combo(self, "predictor", "Predictor at session t")
+        form.addRow("Pred&ictor (t):", self.predictor)
+        self.control = _combo(self, "control", "Control at session t")
+        form.addRow("Control (t):", self.control)
+        row = QHBoxLayout()
+        self.detrend = QCheckBox("Detrend the &within part", self)
+        self.detrend.setToolTip("Residual of each patient's own linear trend over sessions")
+        self.random_slope = QCheckBox("Random slope", self)
+        self.therapist = QCheckBox("Therapist level", self)
+        for c in (self.detrend, self.random_slope, self.therapist):
+            row.addWidget(c)
+        row.addStretch(1)
+        form.addRow("", row)
+        return page
+
+    def _sequential_options(self) -> QWidget:
+        page, form = self._form()
+        row = QHBoxLayout()
+        self.given_role = _combo(self, "given_role", "Role of turn t (given)")
+        self.target_role = _combo(self, "target_role", "Role of turn t plus lag (target)")
+        for combo, default in ((self.given_role, "therapist"), (self.target_role, "patient")):
+            combo.addItems(["therapist", "patient"])
+            combo.setCurrentText(default)
+        row.addWidget(self.given_role)
+        row.addWidget(QLabel("→"))
+        row.addWidget(self.target_role)
+        row.addWidget(QLabel("Lag:"))
+        self.lag = _spin(self, "lag", "Lag in turns", 1, 1000, 1)
+        row.addWidget(self.lag)
+        row.addStretch(1)
+        form.addRow("Roles:", row)
+        self.given = QLineEdit(self)
+        self.given.setObjectName("given")
+        self.given.setAccessibleName("Given codes")
+        self.given.setPlaceholderText(
+            "empty: every code of the given role (the matrix); or e.g. therapist:incongruent_advice"
+        )
+        form.addRow("&Given:", self.given)
+        self.target = QLineEdit(self)
+        self.target.setObjectName("target")
+        self.target.setAccessibleName("Target codes")
+        self.target.setPlaceholderText(
+            "empty: every code of the target role; or e.g. patient:resistance=mild"
+        )
+        form.addRow("Targe&t:", self.target)
+        self.seq_boot, self.seq_seed = self._boot("seq")
+        row = QHBoxLayout()
+        row.addWidget(self.seq_boot)
+        row.addWidget(QLabel("Seed:"))
+        row.addWidget(self.seq_seed)
+        row.addStretch(1)
+        form.addRow("&Bootstrap:", row)
+        self._buddy(form, self.seq_boot)
+        return page
+
+    @staticmethod
+    def _buddy(form: QFormLayout, field: QWidget) -> None:
+        """Give the label of the row holding ``field`` (a layout row) its buddy."""
+        for r in range(form.rowCount()):
+            label = form.itemAt(r, QFormLayout.ItemRole.LabelRole)
+            item = form.itemAt(r, QFormLayout.ItemRole.FieldRole)
+            if label is None or item is None or item.layout() is None:
+                continue
+            lay = item.layout()
+            assert lay is not None
+            found = (lay.itemAt(i) for i in range(lay.count()))
+            if any(x is not None and x.widget() is field for x in found):
+                w = label.widget()
+                if isinstance(w, QLabel):
+                    w.setBuddy(field)
+
+    def kind(self) -> str:
+        return str(self.analysis.currentData())
+
+    def _analysis_changed(self, index: int) -> None:
+        self.options.setCurrentIndex(index)
+
+    # -- variables ----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Fill the codes choices (final, consensus, the coders, mean) and the variables."""
+        from socialcoder.services.coders import list_coders
+
+        self.loaded = True
+        current = self.codes.currentData()
+        self.codes.blockSignals(True)
+        self.codes.clear()
+        self.codes.addItem("final (consensus where settled, else the primary coder)", "final")
+        self.codes.addItem("consensus", CONSENSUS)
+        for c in list_coders(self.study):
+            self.codes.addItem(f"coder {c.name}", c.name)
+        self.codes.addItem("mean over coders (session tables only)", service.MEAN)
+        i = self.codes.findData(current) if current else 0
+        self.codes.setCurrentIndex(max(i, 0))
+        self.codes.blockSignals(False)
+        self.load_variables()
+
+    def load_variables(self) -> None:
+        """The session table's variables of the chosen codes and rate (for the combos)."""
+        from socialcoder.analysis.inputs import CODE_RATE, MEASURE, RATING
+
+        rate = self.corr_rate.currentData() if self.kind() == CORRELATIONS else None
+        rate = rate or self.lag_rate.currentData() or "per100"
+        try:
+            inputs = service.load_inputs(self.study, self.codes.currentData() or "final")
+            table = service.build_session_table(inputs, rate)
+        except UserError as exc:
+            self._variables = {}
+            self.status.setText(f"No variables: {exc}")
+            names: dict[str, list[str]] = {"x": [], "y": [], "all": []}
+        else:
+            names = {
+                "x": table.names(RATING, MEASURE),
+                "y": table.names(CODE_RATE),
+                "all": table.names(),
+            }
+            self._variables = names
+        self._fill(self.corr_x, [("every session rating and measure", ALL)], names["x"])
+        self._fill(self.corr_y, [("every code rate", ALL)], names["y"])
+        self._fill(self.outcome, [], names["all"])
+        self._fill(self.predictor, [], names["all"])
+        self._fill(self.control, [("the outcome at t", ALL)], names["all"])
+
+    @staticmethod
+    def _fill(combo: QComboBox, first: list[tuple[str, str]], names: list[str]) -> None:
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        for text, data in first:
+            combo.addItem(text, data)
+        for n in names:
+            combo.addItem(n, n)
+        i = combo.findData(current) if current is not None else -1
+        combo.setCurrentIndex(i if i >= 0 else 0)
+        combo.blockSignals(False)
+
+    def choose(self, combo: QComboBox, name: str) -> None:
+        """Select the entry whose value is ``name`` (for tests and scripts)."""
+        i = combo.findData(name)
+        if i < 0:
+            raise KeyError(name)
+        combo.setCurrentIndex(i)
+
+    # -- running ------------------------------------------------------------------------------
+    def _work(self) -> Any:
+        study, kind = self.study, self.kind()
+        codes = self.codes.currentData() or "final"
+        if kind == CORRELATIONS:
+            x, y = self.corr_x.currentData(), self.corr_y.currentData()
+            rate, boot, seed = (
+                self.corr_rate.currentData(),
+                self.corr_boot.value(),
+                self.corr_seed.value(),
+            )
+            return lambda _r, _c: service.run_correlations(
+                study,
+                codes=codes,
+                rate=rate,
+                x=[x] if x else [],
+                y=[y] if y else [],
+                n_boot=boot,
+                seed=seed,
+            )
+        if kind == LAGGED:
+            outcome, predictor = self.outcome.currentData(), self.predictor.currentData()
+            if not outcome or not predictor:
+                raise UserError("choose an outcome and a predictor")
+            if outcome == predictor:
+                raise UserError("the outcome and the predictor are the same variable")
+            control = self.control.currentData() or None
+            rate = self.lag_rate.currentData()
+            detrend, slope = self.detrend.isChecked(), self.random_slope.isChecked()
+            therapist = self.therapist.isChecked()
+            return lambda _r, _c: service.run_lagged(
+                study,
+                outcome=outcome,
+                predictor=predictor,
+                control=control,
+                codes=codes,
+                rate=rate,
+                detrend=detrend,
+                random_slope=slope,
+                therapist=therapist,
+            )
+        given = [s.strip() for s in self.given.text().split(",") if s.strip()]
+        target = [s.strip() for s in self.target.text().split(",") if s.strip()]
+        if bool(given) != bool(target):
+            raise UserError("name both given and target codes, or neither (the whole matrix)")
+        g_role, t_role = self.given_role.currentText(), self.target_role.currentText()
+        lag, boot, seed = self.lag.value(), self.seq_boot.value(), self.seq_seed.value()
+        return lambda _r, _c: service.run_sequential(
+            study,
+            given=given,
+            target=target,
+            lag=lag,
+            matrix=not given,
+            given_role=g_role,
+            target_role=t_role,
+            codes=codes,
+            n_boot=boot,
+            seed=seed,
+        )
+
+    def start(self) -> None:
+        """Run the chosen analysis in the background."""
+        if self.job is not None:
+            return
+        try:
+            work = self._work()
+        except UserError as exc:
+            self.status.setText(f"Not run: {exc}")
+            return
+        job = Job(work, self)
+        job.finished.connect(self._finished)
+        job.failed.connect(lambda m: self._ended(f"Not run: {m}"))
+        job.cancelled.connect(lambda: self._ended("Cancelled."))
+        self.job = job
+        self.progress.show()
+        self.cancel_button.show()
+        self.run_button.setEnabled(False)
+        self.status.setText("Running…")
+        job.start()
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+
+    def wait(self, seconds: float = 60.0) -> None:
+        if self.job is not None:
+            self.job.wait(seconds)
+
+    def _ended(self, message: str) -> None:
+        self.job = None
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.run_button.setEnabled(True)
+        self.status.setText(message)
+
+    def _finished(self, run: Any) -> None:
+        self.show_run(run)
+        self._ended(self._summary(run))
+        self.computed.emit()
+
+    # -- showing ------------------------------------------------------------------------------
+    def _summary(self, run: Any) -> str:
+        settings = "; ".join(f"{k}: {v}" for k, v in reports._settings(run))
+        return f"Codes {run.inputs.codes} (codebook v{run.inputs.codebook_version}). {settings}"
+
+    def show_run(self, run: service.CorrelationRun | service.LaggedRun | service.SequentialRun):
+        self.run = run
+        kind = reports.kind_of(run)
+        notes: list[str] = []
+        if isinstance(run, service.CorrelationRun):
+            self._table(reports.CORRELATION_HEADERS, reports.correlation_rows(run))
+            self.plots.setCurrentWidget(self.scatter)
+            notes += [f"{p.x} / {p.y}: {n}" for p in run.result.pairs for n in p.notes]
+            if self.table.rowCount():
+                self.table.setCurrentCell(0, 0)
+            self._plot_selected()
+        elif isinstance(run, service.LaggedRun):
+            self._table(reports.LAGGED_HEADERS, reports.lagged_rows(run))
+            self.effects.show_effects(reports.effect_points(run))
+            self.plots.setCurrentWidget(self.effects)
+            lr = run.result
+            notes += [*lr.notes, *lr.warnings, lr.dynamic_panel_note]
+        else:
+            self._table(reports.SEQUENTIAL_HEADERS, reports.sequential_rows(run))
+            self._show_heatmap(run)
+            self.plots.setCurrentWidget(self.heatmap)
+            if any(t.table.warnings for t in run.result.tables):
+                notes.append("* an expected count is below 5: do not read this residual as z")
+        caveats = "".join(f"<li>{_esc(c)}</li>" for c in reports.CAVEATS[kind])
+        self.notes.setHtml(
+            ("<ul>" + "".join(f"<li>{_esc(n)}</li>" for n in notes) + "</ul>" if notes else "")
+            + f"<b>What these figures cannot tell</b><ul>{caveats}</ul>"
+        )
+        for b in (self.report_button, self.data_button):
+            b.setEnabled(True)
+
+    def _table(self, headers: tuple[str, ...], rows: list[list[str]]) -> None:
+        self.table.blockSignals(True)
+        self.table.clear()
+        self.table.setColumnCount(len(headers))
+        self.table.setHorizontalHeaderLabels(list(headers))
+        fill(
+            self.table,
+            [[Cell(c, align_right=i >= 2) for i, c in enumerate(row)] for row in rows],
+        )
+        self.table.blockSignals(False)
+
+    def _plot_selected(self) -> None:
+        run = self.run
+        if not isinstance(run, service.CorrelationRun) or not run.result.pairs:
+            return
+        row = max(self.table.currentRow(), 0)
+        pair = run.result.pairs[min(row, len(run.result.pairs) - 1)]
+        xs, ys = reports.scatter_points(run, pair.x, pair.y)
+        self.scatter.show_points(xs, ys, pair.x, pair.y)
+
+    def _show_heatmap(self, run: service.SequentialRun) -> None:
+        rows, cols, values = reports.heatmap_data(run)
+        self.heatmap.clear()
+        self.heatmap.setRowCount(len(rows))
+        self.heatmap.setColumnCount(len(cols))
+        self.heatmap.setHorizontalHeaderLabels(cols)
+        self.heatmap.setVerticalHeaderLabels(rows)
+        cells = [
+            [
+                Cell(
+                    "–" if z is None or not math.isfinite(z) else f"{z:.2f}",
+                    f"{r} -> {c}: adjusted residual" + ("" if z is None else f" {z:.2f}"),
+                    background=residual_colour(z),
+                    align_right=True,
+                )
+                for c, z in zip(cols, vals, strict=True)
+            ]
+            for r, vals in zip(rows, values, strict=True)
+        ]
+        fill(self.heatmap, cells)
+        self.heatmap.resizeColumnsToContents()
+
+    # -- saving -------------------------------------------------------------------------------
+    def save_report(self, path: str | Path, *, force: bool = False) -> Path:
+        if self.run is None:
+            raise UserError("run an analysis first, then save its report")
+        pairs = None
+        if isinstance(self.run, service.CorrelationRun) and self.run.result.pairs:
+            row = max(self.table.currentRow(), 0)
+            chosen = self.run.result.pairs[min(row, len(self.run.result.pairs) - 1)]
+            pairs = [(p.x, p.y) for p in self.run.result.pairs]
+            pairs.remove((chosen.x, chosen.y))
+            pairs.insert(0, (chosen.x, chosen.y))  # the pair shown comes first
+        return reports.save_report(self.study, self.run, path, pairs=pairs, force=force)
+
+    def save_data(self, folder: str | Path, *, force: bool = False) -> service.WrittenFiles:
+        if self.run is None:
+            raise UserError("run an analysis first, then save its data set")
+        return service.write_analysis_files(self.study, self.run, Path(folder), force=force)
+
+    def ask_report(self) -> None:
+        name = f"{reports.kind_of(self.run)}-report.html" if self.run else "analysis-report.html"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the analysis report", name, "HTML (*.html)"
+        )
+        if not path:
+            return
+        target = reports.report_path(path)
+        if target != Path(path) and target.exists() and not self._replace(target):
+            return
+        try:
+            saved = self.save_report(path, force=True)
+        except UserError as exc:
+            self._say(f"Not saved: {exc}")
+            return
+        self._say(f"Report saved: {saved}")
+
+    def ask_data(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Save the analysis data set into")
+        if not folder:
+            return
+        try:
+            written = self.save_data(folder)
+        except UserError as exc:
+            if "exists" not in str(exc) or not self._replace(Path(folder)):
+                self._say(f"Not saved: {exc}")
+                return
+            try:
+                written = self.save_data(folder, force=True)
+            except UserError as again:
+                self._say(f"Not saved: {again}")
+                return
+        self._say(
+            f"Saved {len(written.files)} file(s) to {written.folder}: "
+            + ", ".join(p.name for p in written.files)
+            + "".join(f" Note: {n}." for n in written.notes)
+        )
+
+    def _replace(self, target: Path) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Save",
+            f"Files exist in {target}. Replace them?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _say(self, message: str) -> None:
+        self.status.setText(message)
+        self.statusMessage.emit(message)
+
+
+def _esc(text: str) -> str:
+    import html
+
+    return html.escape(text)

@@ -1,0 +1,205 @@
+"""Lead > Analysis on the sample study (as `socialcoder demo` builds it): the lead chooses an
+analysis and its options with the keyboard, runs it off the GUI thread, and sees the figures
+of the service (the same calls as `socialcoder analyze`), a plot, and saves the HTML report
+and the data set."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from socialcoder.analysis.plots import residual_colour
+from socialcoder.gui.lead.analysis_view import AnalysisView
+from socialcoder.gui.lead.tables import headers, texts
+from socialcoder.gui.main_window import MainWindow
+from socialcoder.services import analysis as service
+from socialcoder.services.study import open_study
+
+LEAD = "Dr Lead"
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+@pytest.fixture
+def analysis_window(window: MainWindow, analysis_template: Path, tmp_path: Path) -> MainWindow:
+    path = tmp_path / "demo.scstudy"
+    shutil.copy(analysis_template, path)
+    assert window.open_study(str(path), LEAD, role="lead")
+    return window
+
+
+def _view(qtbot, window: MainWindow) -> AnalysisView:  # type: ignore[no-untyped-def]
+    qtbot.keyClick(window, Qt.Key.Key_7, CTRL_SHIFT)  # Lead > Analysis
+    assert window.lead is not None
+    view = window.lead.analysis
+    assert window.lead.currentWidget() is view and view.loaded
+    return view
+
+
+def _run(qtbot, view: AnalysisView) -> None:  # type: ignore[no-untyped-def]
+    with qtbot.waitSignal(view.computed, timeout=120_000):
+        qtbot.keyClick(view.run_button, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: view.job is not None or view.run is not None, timeout=5_000)
+        assert view.job is None or view.cancel_button.isVisibleTo(view)  # in the background
+    assert view.job is None and view.run_button.isEnabled()
+
+
+def _study(window: MainWindow):  # type: ignore[no-untyped-def]
+    assert window.lead is not None
+    return open_study(window.lead.study.location)
+
+
+def _choose_by_keys(qtbot, combo, value: str) -> None:  # type: ignore[no-untyped-def]
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Home)
+    for _ in range(combo.count()):
+        if combo.currentData() == value:
+            return
+        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    raise AssertionError(f"{value} not in {combo.objectName()}")
+
+
+def test_correlations_table_scatter_report_and_data_set(  # type: ignore[no-untyped-def]
+    qtbot, analysis_window: MainWindow, tmp_path: Path
+) -> None:
+    view = _view(qtbot, analysis_window)
+    assert view.analysis.accessibleName() == "Analysis" and view.table.accessibleName()
+    # the seed study's table: goal agreement against the code rates
+    _choose_by_keys(qtbot, view.corr_x, "goal_agreement")
+    view.corr_boot.setValue(300)
+    view.corr_seed.setValue(4)
+    _run(qtbot, view)
+    with _study(analysis_window) as study:
+        want = service.run_correlations(
+            study, x=["goal_agreement"], n_boot=300, seed=4
+        ).result.pairs
+    assert headers(view.table)[:4] == ["x", "y", "n", "Spearman rho"]
+    assert view.table.rowCount() == len(want) >= 3
+    for row, p in enumerate(want):
+        shown = texts(view.table, row)
+        assert shown[:3] == [p.x, p.y, str(p.n)]
+        assert shown[3] == f"{p.spearman_rho:.2f}"
+        assert shown[4] == f"[{p.ci95[0]:.2f}, {p.ci95[1]:.2f}]"
+        assert shown[8] == f"{p.between_r:.2f}" and shown[9] == f"{p.within_r:.2f}"
+    assert {p.y for p in want} >= {"concordance_rate", "incongruent_principles_rate"}
+    # the scatter follows the selected row: its points are the sessions, its line least squares
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Down)
+    pair = want[1]
+    assert view.plots.currentWidget() is view.scatter
+    run = view.run
+    assert isinstance(run, service.CorrelationRun)
+    frame = run.table.frame[[pair.x, pair.y]].dropna()
+    assert sorted(view.scatter.points) == sorted(zip(frame[pair.x], frame[pair.y], strict=True))
+    slope, icept = np.polyfit(frame[pair.x], frame[pair.y], 1)
+    assert view.scatter.line == pytest.approx((slope, icept))
+    assert "cannot tell" in view.notes.toPlainText()
+    # the report: the table as shown, the selected pair's scatter first, what the figures
+    # cannot tell, the settings
+    saved = view.save_report(tmp_path / "correlations")
+    page = saved.read_text(encoding="utf-8")
+    assert saved.suffix == ".html"
+    for row in range(view.table.rowCount()):
+        assert "".join(f"<td class='n'>{c}</td>" for c in texts(view.table, row)[2:]) in page
+    svgs = re.findall(r"<svg.*?</svg>", page, re.S)
+    assert len(svgs) == len(want)
+    for svg in svgs:
+        ET.fromstring(svg)
+    assert f"{pair.y} by {pair.x}" in svgs[0]
+    assert "300 replicates resampling participants, seed 4" in page
+    assert "What these figures cannot tell" in page and "1.1-sample" in page
+    # the data set: CSV, .sav, Mplus and the dictionary, the CSV holds the shown sessions
+    written = view.save_data(tmp_path / "data")
+    names = {p.name for p in written.files}
+    assert {"sessions.csv", "sessions.sav", "sessions.dat", "sessions.inp"} <= names
+    with open(tmp_path / "data" / "sessions.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == want[0].n
+    assert "goal_agreement" in rows[0] and "coder" in rows[0]
+
+
+def test_lagged_effects_with_intervals(qtbot, analysis_window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    view = _view(qtbot, analysis_window)
+    _choose_by_keys(qtbot, view.analysis, "lagged")
+    assert view.options.currentIndex() == 1
+    _choose_by_keys(qtbot, view.outcome, "core_om")
+    _choose_by_keys(qtbot, view.predictor, "wai_sr")
+    _run(qtbot, view)
+    with _study(analysis_window) as study:
+        want = service.run_lagged(study, outcome="core_om", predictor="wai_sr").result
+    assert [texts(view.table, r)[0] for r in range(view.table.rowCount())] == [
+        fe.term for fe in want.fixed_effects
+    ]
+    within = want.effect("predictor_within")
+    row = texts(view.table, 0)
+    assert row[1] == f"{within.estimate:.3f}" and row[2] == f"{within.se:.3f}"
+    assert row[3] == f"[{within.ci95[0]:.3f}, {within.ci95[1]:.3f}]"
+    assert view.plots.currentWidget() is view.effects
+    assert [e[0] for e in view.effects.effects] == [
+        "predictor_within",
+        "predictor_between",
+        "control",
+    ]
+    assert view.effects.effects[0][1:] == pytest.approx(
+        (within.estimate, within.ci95[0], within.ci95[1])
+    )
+    assert "dynamic-panel" in view.notes.toPlainText()
+    written = view.save_data(tmp_path / "lagged")
+    assert {"lagged.csv", "lagged.R", "lagged.inp"} <= {p.name for p in written.files}
+    page = view.save_report(tmp_path / "lagged.html").read_text(encoding="utf-8")
+    assert "core_om at t+1 on wai_sr at t" in page and "predictor_within" in page
+
+
+def test_sequential_matrix_heat_map(qtbot, analysis_window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    view = _view(qtbot, analysis_window)
+    _choose_by_keys(qtbot, view.analysis, "sequential")
+    view.seq_boot.setValue(200)
+    _run(qtbot, view)
+    with _study(analysis_window) as study:
+        want = service.run_sequential(study, matrix=True, n_boot=200, seed=1).result
+    assert view.table.rowCount() == len(want.tables)
+    for r, t in enumerate(want.tables):
+        shown = texts(view.table, r)
+        s = t.table
+        assert shown[:3] == [t.given.spec, t.target.spec, f"{s.a}/{s.b}/{s.c}/{s.d}"]
+        assert shown[5].rstrip("*") == f"{s.adjusted_residual:.2f}"
+        assert shown[5].endswith("*") == bool(s.warnings)
+    heat = view.heatmap
+    assert view.plots.currentWidget() is heat
+    givens = list(dict.fromkeys(t.given.spec for t in want.tables))
+    targets = list(dict.fromkeys(t.target.spec for t in want.tables))
+    assert (heat.rowCount(), heat.columnCount()) == (len(givens), len(targets))
+    advice = givens.index("therapist:incongruent_advice=1")
+    col = targets.index("patient:incongruent_principles=1")
+    z = want.table("therapist:incongruent_advice=1", "patient:incongruent_principles=1")
+    item = heat.item(advice, col)
+    assert item.text() == f"{z.table.adjusted_residual:.2f}"
+    assert item.background().color().name() == residual_colour(z.table.adjusted_residual)
+    page = view.save_report(tmp_path / "seq").read_text(encoding="utf-8")
+    assert f">{z.table.adjusted_residual:.2f}</text>" in page
+    written = view.save_data(tmp_path / "seq")
+    assert "sequential.sds" in {p.name for p in written.files}
+
+
+def test_refusals_are_shown_not_raised(qtbot, analysis_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    view = _view(qtbot, analysis_window)
+    _choose_by_keys(qtbot, view.analysis, "sequential")
+    view.given.setText("therapist:incongruent_advice")
+    qtbot.keyClick(view.run_button, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: "name both given and target" in view.status.text(), timeout=5_000)
+    assert view.job is None
+    view.target.setText("patient:nonsense=1")
+    with qtbot.waitSignal(view.computed, timeout=5_000, raising=False) as blocker:
+        qtbot.keyClick(view.run_button, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: view.job is None, timeout=60_000)
+    assert not blocker.signal_triggered
+    assert view.status.text().startswith("Not run:")
+    assert QApplication.activeModalWidget() is None
+    assert not view.report_button.isEnabled()  # nothing run yet: nothing to save
