@@ -7,12 +7,11 @@ Data flow: widgets -> :class:`CodingController` -> services; nothing here touche
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QUndoGroup
+from PySide6.QtGui import QCloseEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
-    QMenu,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -31,16 +30,14 @@ from socialcoder.gui.dialogs import (
     shortcuts_dialog,
     show_error,
 )
-from socialcoder.gui.export_dialog import EXPORT_TIP, open_export
 from socialcoder.gui.lead import integration as lead_ui
+from socialcoder.gui.main_menus import MainMenus
 from socialcoder.gui.media import files as media_files
 from socialcoder.gui.media.controller import MediaController
 from socialcoder.gui.panels import CodebookPanel, SessionPanel, TranscriptsPanel
 from socialcoder.gui.passphrase_dialog import GuiPassphrases
 from socialcoder.gui.read_only import ReadOnlyBanner
-from socialcoder.gui.refi_dialog import REFI_TIP, open_refi_import
 from socialcoder.gui.segment_delegate import SegmentDelegate
-from socialcoder.gui.server_dialog import SERVER_TIP, open_server_study
 from socialcoder.gui.views import FindBar, SegmentListView
 from socialcoder.gui.watch import StudyWatcher, watch_coder_window
 from socialcoder.services.encryption import set_passphrase_source
@@ -75,7 +72,17 @@ class MainWindow(QMainWindow):
         self.undo_group = QUndoGroup(self)
         self.setWindowTitle("SocialCoder")
         self._build_layout()
-        self._build_menus()
+        self.menus = MainMenus(self)
+        # the actions and menus others reach (the lead role, dialogs' tests)
+        self.server_action = self.menus.server_action
+        self.import_action = self.menus.import_action
+        self.manifest_action = self.menus.manifest_action
+        self.refi_action = self.menus.refi_action
+        self.export_action = self.menus.export_action
+        self.switch_coder_action = self.menus.switch_coder_action
+        self.code_menu = self.menus.code_menu
+        self._build_playback_and_lead()
+        self.menus.add_help()
         self.start_page = start_page.install(self)  # shown while no study is open
         self.study_label = QLabel("No study open", self)
         self.statusBar().addPermanentWidget(self.study_label)
@@ -129,210 +136,17 @@ class MainWindow(QMainWindow):
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-    def _action(
-        self,
-        menu: QMenu,
-        text: str,
-        slot: object,
-        shortcut: str | list[str] = "",
-        tip: str = "",
-        *,
-        window: bool = True,
-    ) -> QAction:
-        """An action in ``menu`` showing its shortcut. Single keys (``window=False``) are only
-        displayed here; the segment list handles them, so typing in a text box is not coding."""
-        action = QAction(text, self)
-        keys = [shortcut] if isinstance(shortcut, str) else shortcut
-        if any(keys):
-            action.setShortcuts([QKeySequence(k) for k in keys if k])
-        if not window:
-            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        if tip:
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-        action.triggered.connect(slot)  # type: ignore[arg-type]
-        menu.addAction(action)
-        if window:
-            self.addAction(action)
-        return action
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        m = bar.addMenu("&File")
-        m.setToolTipsVisible(True)
-        self._action(
-            m,
-            "&New study…",
-            lambda: file_actions.new_study(self),
-            "Ctrl+N",
-            "Create a study from a codebook file",
-        )
-        self._action(m, "&Open study…", lambda: file_actions.choose_study(self), "Ctrl+O")
-        self.server_action = self._action(
-            m,
-            "Open &server study…",
-            lambda: open_server_study(self, attach=lambda s: file_actions.attach_study(self, s)),
-            "",
-            SERVER_TIP,
-        )
-        self.recent_menu = m.addMenu("Recent studies")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        m.addSeparator()
-        self.import_action = self._action(
-            m,
-            "&Import transcripts…",
-            lambda: file_actions.import_files(self),
-            "Ctrl+I",
-            "Import transcript files (text, subtitles, Word, CSV) into the study",
-        )
-        self.manifest_action = self._action(
-            m,
-            "Import from &manifest…",
-            lambda: file_actions.import_manifest(self),
-            "",
-            "Import the files listed in a manifest CSV "
-            "(file, participant, therapist, session, date)",
-        )
-        self.refi_action = self._action(
-            m, "Import &REFI-QDA project…", lambda: open_refi_import(self), "", REFI_TIP
-        )
-        self._action(
-            m,
-            "Attach &recording…",
-            self._attach_recording,
-            "",
-            "The open transcript's session recording",
-        )
-        self._action(
-            m,
-            "Media &folders…",
-            lambda: media_files.choose_media_folder(self),
-            "",
-            "Where this machine keeps recordings (searched by content; never stored in the study)",
-        )
-        self.export_action = self._action(
-            m, "&Export…", lambda: open_export(self), "Ctrl+E", EXPORT_TIP
-        )
-        self.switch_coder_action = self._action(m, "Switch &coder…", self.switch_coder, "")
-        m.addSeparator()
-        self._action(
-            m,
-            "&Quit",
-            self.close,
-            QKeySequence(QKeySequence.StandardKey.Quit).toString() or "Ctrl+Q",
-        )
-
-        m = bar.addMenu("&Edit")
-        undo = self.undo_group.createUndoAction(self, "&Undo")
-        undo.setShortcuts([QKeySequence("Ctrl+Z")])
-        redo = self.undo_group.createRedoAction(self, "&Redo")
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        for a in (undo, redo):
-            m.addAction(a)
-            self.addAction(a)
-        m.addSeparator()
-        self._action(m, "&Find in transcript…", self.find_bar.open_bar, "Ctrl+F")
-        self._action(m, "Edit &memo…", self.edit_memo, keymap.MEMO.upper(), window=False)
-        self._action(
-            m,
-            "&Clear codes of segment",
-            self._clear,
-            ["Del", "Backspace"],
-            "With a dimension armed, clears that code; otherwise all your codes on the segment",
-            window=False,
-        )
-
-        self.code_menu = bar.addMenu("&Code")
-        self.code_menu.aboutToShow.connect(self._fill_code_menu)
-
-        m = bar.addMenu("&Navigate")
-        self._action(
-            m,
-            "&Next segment",
-            lambda: self._ctl("move", 1),
-            keymap.NEXT_SEGMENT.upper(),
-            window=False,
-        )
-        self._action(
-            m,
-            "&Previous segment",
-            lambda: self._ctl("move", -1),
-            keymap.PREVIOUS_SEGMENT.upper(),
-            window=False,
-        )
-        self._action(
-            m,
-            "Next &uncoded segment",
-            lambda: self._ctl("go_next_uncoded"),
-            keymap.NEXT_UNCODED.upper(),
-            "Next codable segment you have not coded yet",
-            window=False,
-        )
-        self._action(
-            m,
-            "&Accept machine suggestion",
-            lambda: self._ctl("accept_suggested"),
-            keymap.ACCEPT_SUGGESTION,
-            "Code the current segment with the machine's faint suggestion (when the study "
-            "turned suggestions on); the audit log marks it",
-        )
-        m.addSeparator()
-        self._action(
-            m, "Mark transcript &complete…", self.mark_complete, ["Ctrl+Return", "Ctrl+Enter"]
-        )
-        self._action(m, "&Reopen transcript", self.reopen, "Ctrl+Shift+Return")
-
-        m = bar.addMenu("&View")
-        self._action(m, "&Larger text", lambda: self.zoom(1), ["Ctrl+=", "Ctrl++"])
-        self._action(m, "&Smaller text", lambda: self.zoom(-1), "Ctrl+-")
-        self._action(m, "&Normal text size", lambda: self.zoom(0, reset=True), "Ctrl+0")
-        self._action(
-            m,
-            "Dimension &details",
-            self.toggle_details,
-            ["F1", keymap.DETAILS],
-            "Show or hide the definition, criteria and examples",
-            window=False,
-        )
-
+    def _build_playback_and_lead(self) -> None:
+        """The media dock with its Playback menu, and the Lead menu (after View, before Help)."""
         self.media = MediaController(self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.media.dock)
         self.media.dock.hide()
-        self.addActions(self.media.build_menu(bar.addMenu("&Playback")))
+        self.addActions(self.media.build_menu(self.menuBar().addMenu("&Playback")))
         self.media.statusMessage.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
 
         lead_ui.build_lead_menu(self)
         self.lead_actions.append(self.export_action)  # enabled in the lead role only
         lead_ui.sync_lead_menu(self)
-
-        m = bar.addMenu("&Help")
-        self._action(m, "&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/")
-        self._action(m, "&About SocialCoder", self._about, "")
-
-    def _fill_code_menu(self) -> None:
-        self.code_menu.clear()
-        if self.study is None:
-            self.code_menu.addAction("Open a study first").setEnabled(False)
-            return
-        for dim in self.study.codebook.dimensions:
-            verb = "Toggle" if dim.scale.value == "binary" else "Choose"
-            where = " (session)" if dim.unit is Unit.SESSION else ""
-            self._action(
-                self.code_menu,
-                f"{verb} {dim.label}{where}",
-                lambda _=False, d=dim: self._press(d),
-                keymap.coding_shortcut(dim) or "",
-                dim.definition[:200],
-                window=False,
-            )
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        recent = self.recent_studies()
-        if not recent:
-            self.recent_menu.addAction("(none yet)").setEnabled(False)
-        for path in recent:  # a server URL is stored without its password (db.describe)
-            self.recent_menu.addAction(path, lambda p=path: self.open_study(p))
 
     # -- study and coder ---------------------------------------------------------------------
     def recent_studies(self) -> list[str]:

@@ -131,7 +131,7 @@ def test_filter_zoom_details_and_help(qtbot, window: MainWindow, gui_study: Path
     for text in ("Ctrl+Z", "Ctrl+F", "resistance", "goal_agreement", "Delete"):
         assert text in sheet
     # every coding shortcut is shown in a menu
-    window._fill_code_menu()
+    window.menus.fill_code_menu()
     shown = {a.shortcut().toString() for a in window.code_menu.actions()}
     assert {"C", "I", "R", "G"} <= shown
 

@@ -65,6 +65,6 @@ def test_a_stored_codebook_with_a_window_key_warns_and_the_key_keeps_its_meaning
     }
     assert shown["Concordance with the model"] == ""  # not listed as its coding key
     assert "J" not in shown.values()
-    window._fill_code_menu()
+    window.menus.fill_code_menu()
     menu_keys = [a.shortcut().toString() for a in window.code_menu.actions()]
     assert QKeySequence("J").toString() not in menu_keys
