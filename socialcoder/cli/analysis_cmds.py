@@ -28,12 +28,17 @@ def _names(values: list[str] | None) -> list[str]:
 
 
 def _write(study: Any, run: Any, args: argparse.Namespace) -> None:
+    out = sys.stderr if args.json else sys.stdout  # keep --json output pure JSON
+    if args.report:
+        from socialcoder.services.analysis_report import save_report
+
+        saved = save_report(study, run, args.report, force=args.force)
+        print(f"wrote the report (table, plot, settings) to {saved}", file=out)
     if not args.out:
         return
     from socialcoder.services.analysis import write_analysis_files
 
     written = write_analysis_files(study, run, args.out, force=args.force)
-    out = sys.stderr if args.json else sys.stdout  # keep --json output pure JSON
     print(
         f"wrote {len(written.files)} file(s) to {written.folder}: "
         + ", ".join(p.name for p in written.files),
@@ -230,7 +235,15 @@ def _common(p: argparse.ArgumentParser, *, rate: bool = True) -> None:
         help="also write the analysis data set (CSV, .sav, Mplus .dat/.inp, data "
         "dictionary) and its companions into FOLDER",
     )
-    p.add_argument("--force", action="store_true", help="replace files in FOLDER")
+    p.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE.html",
+        help="also write the HTML report: the table, the plot (scatter with the fitted line, "
+        "effects with intervals, or the heat map of adjusted residuals), the settings and what "
+        "the figures cannot tell",
+    )
+    p.add_argument("--force", action="store_true", help="replace files in FOLDER or FILE.html")
 
 
 def _boot(p: argparse.ArgumentParser) -> None:

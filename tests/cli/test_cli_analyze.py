@@ -188,3 +188,43 @@ def test_too_few_sessions(cli, sample_study: Path) -> None:  # type: ignore[no-u
         "ana",
     )
     assert result.code == 2 and "at least" in result.err, result.err
+
+
+def test_one_command_each_with_a_plot(cli, demo: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The issue's 'done when': the seed study's table, a Falkenström-style estimate and the
+    therapist-to-patient matrix, each with one command that also writes the report with its
+    plot (--report) beside the data set (--out)."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    runs = {
+        "correlations": ["correlations", "--x", "goal_agreement", "--y",
+                         "concordance_rate,incongruent_principles_rate,resistance_any_rate",
+                         "--bootstrap", "200"],
+        "lagged": ["lagged", "--outcome", "core_om", "--predictor", "wai_sr"],
+        "sequential": ["sequential", "--matrix", "--bootstrap", "200"],
+    }  # fmt: skip
+    for name, args in runs.items():
+        report = tmp_path / f"{name}.html"
+        result = cli("analyze", demo, *args, "--json", "--report", report,
+                     "--out", tmp_path / name)  # fmt: skip
+        assert result.code == 0, result.err
+        data = json.loads(result.out)  # the report's line goes to stderr with --json
+        assert f"wrote the report (table, plot, settings) to {report}" in result.err
+        page = report.read_text(encoding="utf-8")
+        svgs = re.findall(r"<svg.*?</svg>", page, re.S)
+        assert svgs and all(ET.fromstring(s) is not None for s in svgs)
+        assert "What these figures cannot tell" in page
+        assert any((tmp_path / name).glob("*.sav"))
+        if name == "correlations":
+            assert len(svgs) == len(data["pairs"]) == 3
+            assert f"<td class='n'>{data['pairs'][0]['spearman_rho']:.2f}</td>" in page
+        elif name == "lagged":
+            within = data["fixed_effects"][0]
+            assert within["term"] == "predictor_within"
+            assert f"<td class='n'>{within['estimate']:.3f}</td>" in page
+        else:
+            assert all(f">{t['adjusted_residual']:.2f}</text>" in svgs[0]
+                       for t in data["tables"] if t["adjusted_residual"] is not None)  # fmt: skip
+    again = cli("analyze", demo, *runs["lagged"], "--report", tmp_path / "lagged.html")
+    assert again.code == 2 and "already exists" in again.err
