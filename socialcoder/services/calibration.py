@@ -33,6 +33,7 @@ from socialcoder.domain import settings as rules
 from socialcoder.domain.codebook import Dimension, Scale
 from socialcoder.errors import StudyError
 from socialcoder.reliability.accuracy import kappa_interval, value_accuracy, wilson_interval
+from socialcoder.reliability.kappa import Weights
 from socialcoder.reliability.sample_size import required_units
 from socialcoder.services.coders import coder_id
 from socialcoder.services.coding import transcript_id
@@ -311,9 +312,9 @@ def _categorical(
             + ", ".join(f"'{m}'" for m in missing)
             + ": the practice material (as the gold coder coded it) does not contain it"
         )
-    weights = "linear" if d.scale is Scale.ORDINAL else None
+    weights: Weights | None = "linear" if d.scale is Scale.ORDINAL else None
     figure = "weighted kappa (linear)" if weights else "kappa"
-    result = kappa_interval(matrix[0], matrix[1], k, weights=weights)  # type: ignore[arg-type]
+    result = kappa_interval(matrix[0], matrix[1], k, weights=weights)
     units = result.units
     required = None
     gold_counts = [v.gold for v in values if v.gold]

@@ -267,7 +267,7 @@ def _apply(engine: Engine, rw: _Rewrite) -> None:
             conn.exec_driver_sql(sql)
         session_like = _ConnSession(conn)
         add_event(
-            session_like,  # type: ignore[arg-type]
+            session_like,  # type: ignore[arg-type]  # has the one Session method add_event uses
             "deidentified",
             detail={"copy": True, "replaced": dict(rw.counts), "segments": rw.changed_segments},
         )
@@ -292,9 +292,11 @@ class _ConnSession:
 
 def _rewrite_transcripts(conn: Connection, rw: _Rewrite) -> dict[str, tuple[int, str]]:
     """Transcript name -> (id, participant key); names, ids, dates, recordings rewritten."""
-    rows = conn.execute(
-        text("SELECT id, name, participant, therapist, session_date FROM transcripts")
-    ).tuples().all()
+    rows = (
+        conn.execute(text("SELECT id, name, participant, therapist, session_date FROM transcripts"))
+        .tuples()
+        .all()
+    )
     out: dict[str, tuple[int, str]] = {}
     for tid, name, participant, therapist, when in rows:
         key = rw.plan.participant_of[name]
@@ -390,24 +392,34 @@ def _rewrite_segments(conn: Connection, rw: _Rewrite, ids: dict[str, tuple[int, 
 
 def _rewrite_free_texts(conn: Connection, rw: _Rewrite, ids: dict[str, tuple[int, str]]) -> None:
     offsets = {tid: rw.plan.offsets[key] for tid, key in ids.values()}
-    memos = conn.execute(
-        text(
-            "SELECT m.id, m.text, s.transcript_id FROM segment_memos m JOIN segments s ON s.id = m.segment_id"
+    memos = (
+        conn.execute(
+            text(
+                "SELECT m.id, m.text, s.transcript_id FROM segment_memos m JOIN segments s ON s.id = m.segment_id"
+            )
         )
-    ).tuples().all()
+        .tuples()
+        .all()
+    )
     for mid, body, tid in memos:
         conn.execute(text("UPDATE segment_memos SET text = :x WHERE id = :id"),
                      {"x": _scrub(body, rw, offsets.get(tid, 0)), "id": mid})  # fmt: skip
-    for cid, body, tid in conn.execute(
-        text("SELECT id, memo, transcript_id FROM codes WHERE memo IS NOT NULL")
-    ).tuples().all():
+    for cid, body, tid in (
+        conn.execute(text("SELECT id, memo, transcript_id FROM codes WHERE memo IS NOT NULL"))
+        .tuples()
+        .all()
+    ):
         conn.execute(text("UPDATE codes SET memo = :x WHERE id = :id"),
                      {"x": _scrub(body, rw, offsets.get(tid, 0)), "id": cid})  # fmt: skip
-    entries = conn.execute(
-        text(
-            "SELECT id, transcript_id, old_value, new_value, reason FROM audit_log WHERE action != 'deidentify'"
+    entries = (
+        conn.execute(
+            text(
+                "SELECT id, transcript_id, old_value, new_value, reason FROM audit_log WHERE action != 'deidentify'"
+            )
         )
-    ).tuples().all()
+        .tuples()
+        .all()
+    )
     for aid, tid, old, new, reason in entries:
         shift = offsets.get(tid, 0)
         conn.execute(

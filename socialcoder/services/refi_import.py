@@ -212,8 +212,8 @@ def _plan_extension(plan: Plan, ext: RefiExtension, codebook: Codebook, where: s
         if dim is None or dim.scale is not Scale.BINARY:
             plan.count(plan.unmapped, f"{a.dimension} = 0 (absent, from the SocialCoder data)")
         elif (dim.unit is Unit.SESSION) != session or (
-            not session
-            and (a.segment > len(turns.roles) or not applies(dim, turns.roles[a.segment - 1]))  # type: ignore[operator]
+            a.segment is not None
+            and (a.segment > len(turns.roles) or not applies(dim, turns.roles[a.segment - 1]))
         ):
             plan.count(plan.skipped, f"absent code of {a.dimension} on a unit it does not apply to")
         else:

@@ -115,11 +115,13 @@ def set_password(c: Connection, login: str, password: str) -> None:
     """Store a SCRAM-SHA-256 verifier computed on this side (libpq's PQencryptPasswordConn)."""
     from psycopg import sql
 
+    # driver_connection is typed Optional (None once closed); here it is a live psycopg
+    # connection, the only driver this is called with
     driver = c.connection.driver_connection
-    verifier = driver.pgconn.encrypt_password(  # type: ignore[union-attr]
+    verifier = driver.pgconn.encrypt_password(  # type: ignore[union-attr]  # see above
         password.encode("utf-8"), login.encode("utf-8"), b"scram-sha-256"
     ).decode("ascii")
-    driver.execute(  # type: ignore[union-attr]
+    driver.execute(  # type: ignore[union-attr]  # see above
         sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(login), sql.Literal(verifier))
     )
 
@@ -177,9 +179,9 @@ def add_coder_login(
         configure_login(c, login, found.database)
         if row is None:
             c.execute(
-                table_of(CoderRow).insert().values(
-                    name=coder, kind="coder", active=True, created_at=now(), db_role=login
-                )
+                table_of(CoderRow)
+                .insert()
+                .values(name=coder, kind="coder", active=True, created_at=now(), db_role=login)
             )
         elif not already:
             c.execute(

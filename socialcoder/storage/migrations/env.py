@@ -29,7 +29,7 @@ def run_migrations_online() -> None:
 
 def _run(connection: object) -> None:
     context.configure(
-        connection=connection,  # type: ignore[arg-type]
+        connection=connection,  # type: ignore[arg-type]  # a Connection; typed object for the caller
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
