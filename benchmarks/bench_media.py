@@ -193,15 +193,13 @@ def main() -> int:
     )
 
     # -- seeking while playing --------------------------------------------------------------------
-    from PySide6.QtMultimedia import QAudioBufferOutput
-
     player = window.media.player
     assert player is not None, window.media.pane.message.text()
     wait_for(app, lambda: player.duration is not None)
     buffers: list[float] = []
-    out = QAudioBufferOutput(player.qt)
-    player.qt.setAudioBufferOutput(out)
-    out.audioBufferReceived.connect(lambda b: buffers.append(b.startTime() / 1e6))
+    probe = player.buffers.audioBufferReceived
+    record = lambda b: buffers.append(b.startTime() / 1e6)  # noqa: E731
+    probe.connect(record)
     ctl = window.controller
     ctl.set_current(10)
     player.play()
@@ -219,7 +217,7 @@ def main() -> int:
         seeks.append(clock.nsecsElapsed() / 1e6)
         wait_for(app, lambda: len(buffers) >= 3, timeout=5)
     player.pause()
-    player.qt.setAudioBufferOutput(None)  # detach the probe before the player is replaced
+    probe.disconnect(record)
     app.processEvents()
     print(
         f"seek to a chosen turn while playing, until its first audio reaches the output: "

@@ -87,14 +87,12 @@ class Heard:
     """What the player renders: (start seconds, mono samples) per buffer."""
 
     def __init__(self, player) -> None:  # type: ignore[no-untyped-def]
-        from PySide6.QtMultimedia import QAudioBufferOutput
-
         self.buffers: list[tuple[float, np.ndarray]] = []
-        self.output = QAudioBufferOutput(player.qt)
-        player.qt.setAudioBufferOutput(self.output)
-        self.output.audioBufferReceived.connect(self._got)
+        self.rate = 0
+        player.buffers.audioBufferReceived.connect(self._got)
 
     def _got(self, buf) -> None:  # type: ignore[no-untyped-def]
+        self.rate = buf.format().sampleRate()
         samples = np.frombuffer(buf.constData(), dtype=np.int16)[
             :: max(1, buf.format().channelCount())
         ]
@@ -152,9 +150,14 @@ def test_play_turn_stops_at_the_turns_end(qtbot, window, media_study):  # type: 
     assert abs(media.player.position - 4.5) < 0.05
     assert media.player.stopped_late is not None and media.player.stopped_late < 0.05
     assert heard.buffers and abs(heard.buffers[0][0] - 3.0) < 0.05
-    # the audio sink is fed ahead of the clock by one buffer (64 ms), two when the feeding
-    # timer fires late (seen on CI: a last buffer starting at 4.6 s); none starts later
-    assert heard.buffers[-1][0] < 4.5 + 0.14
+    # what was written to the audio sink stops with the buffer holding the turn's end: its last
+    # sample is within one block (1024 samples, 64 ms) of 4.5 s (it was two blocks and more
+    # when only the clock-driven timer paused it: a last buffer starting at 4.6 s on CI)
+    last_start, last = heard.buffers[-1]
+    last_sample = last_start + (len(last) - 1) / heard.rate
+    block = len(last) / heard.rate
+    assert last_sample <= 4.5 + block, (last_start, last_sample)
+    assert last_start <= 4.5 and max(s for s, _ in heard.buffers) <= 4.5
     assert window.controller.current_row() == 1
 
 

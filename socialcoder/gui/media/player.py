@@ -55,12 +55,19 @@ class Player(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+        from PySide6.QtMultimedia import QAudioBufferOutput, QAudioOutput, QMediaPlayer
 
         self._qmp = QMediaPlayer
         self.qt = QMediaPlayer(self)
         self.audio = QAudioOutput(self)
         self.qt.setAudioOutput(self.audio)
+        # Each buffer the renderer writes to the audio sink is also handed here (start time and
+        # samples): a span is paused as soon as the buffer holding its end sample is written,
+        # so nothing after that buffer reaches the sink (the clock-driven timer alone let the
+        # sink be fed up to two buffers further). Probes (tests, benchmark) connect to it too.
+        self.buffers = QAudioBufferOutput(self)
+        self.qt.setAudioBufferOutput(self.buffers)
+        self.buffers.audioBufferReceived.connect(self._fed)
         self.audio.setVolume(0.8)
         self.bounds: tuple[float, float | None] = (0.0, None)
         self.path: Path | None = None
@@ -216,6 +223,16 @@ class Player(QObject):
         ms = max(0, round((stop - self.position) * 1000 / rate))
         self._stop.start(min(ms, 60_000))
 
+    def _fed(self, buffer: object) -> None:
+        """A buffer was written to the sink: when it holds the stop, write nothing more."""
+        stop = self._stop_at()
+        if stop is None or not self.playing:
+            return
+        start = buffer.startTime() / 1e6  # type: ignore[attr-defined]
+        end = start + buffer.duration() / 1e6  # type: ignore[attr-defined]
+        if start <= stop <= end + 1e-4:  # (a buffer from before a seek lies elsewhere)
+            self._finish(stop)
+
     def _check_span(self) -> None:
         stop = self._stop_at()
         if stop is None or not self.playing:
@@ -224,6 +241,10 @@ class Player(QObject):
         if remaining > 0.005:
             self._stop.start(max(1, round(remaining * 1000 / (self.rate or 1.0))))
             return
+        self._finish(stop)
+
+    def _finish(self, stop: float) -> None:
+        self._stop.stop()
         self.qt.pause()
         self.stopped_late = self.position - stop
         self.qt.setPosition(round(stop * 1000))
