@@ -180,6 +180,8 @@ class MemoDialog(QDialog):
         )
         self.edit = QPlainTextEdit(self)
         self.edit.setObjectName("memo")
+        self.edit.setAccessibleName(f"Your memo on segment {segment}")
+        self.edit.setAccessibleDescription("Enter saves, Shift+Enter new line, Esc cancels")
         self.edit.setPlainText(memo or "")
         self.edit.installEventFilter(_EnterAccepts(self))
         layout.addWidget(self.edit)

@@ -6,6 +6,8 @@ Data flow: widgets -> :class:`CodingController` -> services; nothing here touche
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from PySide6.QtCore import QByteArray, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QUndoGroup
 from PySide6.QtWidgets import (
@@ -22,6 +24,7 @@ from socialcoder.domain import keys as keymap
 from socialcoder.domain.codebook import Dimension, Unit
 from socialcoder.errors import UserError
 from socialcoder.gui import file_actions, start_page
+from socialcoder.gui.accessibility import name_widgets
 from socialcoder.gui.controller import CodingController
 from socialcoder.gui.dialogs import (
     MemoDialog,
@@ -248,8 +251,23 @@ class MainWindow(QMainWindow):
             except UserError as exc:
                 show_error(self, str(exc))
         self._warn_key_conflicts(study)
+        self._focus_order()
         self.activateWindow()
         self.segment_view.setFocus()
+
+    def _focus_order(self) -> None:
+        """Tab from the segment list reaches the codebook (Enter codes the selected dimension),
+        the whole-session ratings, 'Mark complete', then the transcript list; every control
+        has a name a screen reader can say (:mod:`socialcoder.gui.accessibility`)."""
+        if self.codebook_panel is None or self.session_panel is None:
+            return
+        chain: list[QWidget] = [self.segment_view, self.codebook_panel.table]
+        chain += list(self.session_panel.combos.values())
+        chain += [self.session_panel.complete_button, self.transcripts.filter]
+        chain.append(self.transcripts.table)
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
+        name_widgets(self)
 
     def _warn_key_conflicts(self, study: Study) -> None:
         """A codebook stored before the loader refused the window's own keys: say which

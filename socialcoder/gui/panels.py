@@ -52,10 +52,14 @@ class TranscriptsPanel(QWidget):
         self.filter.setPlaceholderText("Filter transcripts…")
         self.filter.setClearButtonEnabled(True)
         self.filter.setToolTip("Show only transcripts whose name, participant or session match")
+        self.filter.setAccessibleName("Filter transcripts")
         self.filter.textChanged.connect(self._apply_filter)
         layout.addWidget(self.filter)
         self.table = QTableWidget(0, len(self.COLUMNS), self)
         self.table.setObjectName("transcripts")
+        self.table.setAccessibleName("Transcripts")
+        self.table.setAccessibleDescription("Your progress per transcript; Enter opens one")
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (no focus trap)
         self.table.setHorizontalHeaderLabels(("Transcript", "Part.", "Sess.", "Mine", "✓"))
         tips = (
             "Transcript name",
@@ -196,20 +200,26 @@ class CodebookPanel(QWidget):
         layout.addWidget(self.heading)
         self.table = QTableWidget(0, 3, self)
         self.table.setObjectName("dimensions")
+        self.table.setAccessibleName("Codebook dimensions")
+        self.table.setAccessibleDescription(
+            "Each dimension's key, name and your code on the current segment; Enter codes the "
+            "selected dimension on the current segment"
+        )
+        self.table.setTabKeyNavigation(False)
         self.table.setHorizontalHeaderLabels(("Key", "Dimension", "Your code"))
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # Tab reaches it; a click does not
         self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.table.cellClicked.connect(self._clicked)
-        self.table.cellDoubleClicked.connect(
-            lambda r, _c: self.dimensionActivated.emit(self._keys[r])
+        self.table.activated.connect(  # double click, or Enter once Tab reached the table
+            lambda index: self.dimensionActivated.emit(self._keys[index.row()])
         )
         layout.addWidget(self.table)
         self.hint = QLabel("", self)
@@ -304,7 +314,8 @@ class SessionPanel(QGroupBox):
         self.combos: dict[str, QComboBox] = {}
         for dim in codebook.session_dimensions():
             combo = QComboBox(self)
-            combo.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+            combo.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            combo.setAccessibleName(f"{dim.label} (whole session)")
             combo.addItem("— not rated —", None)
             for i, v in enumerate(dim.values, start=1):
                 label = v.value if v.label == v.value else f"{v.value} – {v.label}"
@@ -331,7 +342,7 @@ class SessionPanel(QGroupBox):
         row = QHBoxLayout()
         row.addStretch(1)
         self.complete_button = QPushButton("Mark complete", self)
-        self.complete_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.complete_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.complete_button.setToolTip("Mark complete (Ctrl+Enter) or reopen (Ctrl+Shift+Enter)")
         row.addWidget(self.complete_button)
         form.addRow(row)

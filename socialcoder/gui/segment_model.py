@@ -107,12 +107,31 @@ class SegmentListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(index.row())
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"Segment {seg.index}, {seg.label} ({seg.role}): {seg.text}"
+            return self.accessible_text(index.row())
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            return self._tooltip(index.row()).replace("\n", "; ")
         return None
+
+    def accessible_text(self, row: int) -> str:
+        """What a screen reader says for a row (the delegate paints it, so there is no child
+        widget to read): speaker, time, the turn's text and this coder's codes."""
+        seg = self._segments[row]
+        when = format_time(seg.start, estimated=seg.start_estimated)
+        at = f" at {when.replace('≈', 'about ')}" if when else ""
+        codes = []
+        for key, value in seg.codes.items():
+            dim = self.codebook.dimension(key) if self.codebook.has(key) else None
+            label = dim.label if dim is not None else key
+            codes.append(f"{label}: {dim.label_of(value) if dim is not None else value}")
+        coded = f"Your codes: {'; '.join(codes)}." if codes else "Not coded yet."
+        memo = " Has a memo." if seg.memo else ""
+        return f"Segment {seg.index}, {seg.label} ({seg.role}){at}: {seg.text} {coded}{memo}"
 
     def _tooltip(self, row: int) -> str:
         seg = self._segments[row]
-        lines = [f"Segment {seg.index} · {seg.label} ({seg.role}) {format_time(seg.start, estimated=seg.start_estimated)}"]
+        lines = [
+            f"Segment {seg.index} · {seg.label} ({seg.role}) {format_time(seg.start, estimated=seg.start_estimated)}"
+        ]
         for text, _color in self.chips(row):
             if text != "✎ memo":
                 lines.append(f"• {text}")

@@ -165,6 +165,7 @@ class CalibrationResultView(QWidget):
         )
         self.diffs.currentCellChanged.connect(lambda *_: self._show_definition())
         self.definition = QTextBrowser(split)
+        self.definition.setAccessibleName("Definition of the difference's dimension")
         split.addWidget(self.diffs)
         split.addWidget(self.definition)
         split.setSizes([650, 350])

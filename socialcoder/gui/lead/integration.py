@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from socialcoder.domain.settings import BLINDING
 from socialcoder.errors import UserError
+from socialcoder.gui.accessibility import name_widgets
 from socialcoder.gui.dialogs import show_error
 from socialcoder.gui.lead.calibration_view import offer_calibration
 from socialcoder.gui.lead.workspace import PAGES, LeadWorkspace
@@ -136,6 +137,7 @@ def attach_lead(window: MainWindow, study: Study, name: str) -> bool:
     window.undo_group.setActiveStack(lead.undo_stack)
     lead.statusMessage.connect(lambda msg: window.statusBar().showMessage(msg, 10_000))
     lead.watcher.watch_window(window)
+    name_widgets(window)  # a screen reader has a name for every control
     info = study.info()
     window.setWindowTitle(f"{info.name} — study lead ({name}) — SocialCoder")
     window.study_label.setText(

@@ -1,0 +1,126 @@
+"""Screen-reader support (issue #18): the painted segment list reads each row (speaker, time,
+text, this coder's codes); every interactive widget of the coding window and the lead's window
+has a name a screen reader can say; Tab walks the coding flow in a sensible order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible
+from PySide6.QtWidgets import QApplication, QWidget
+
+from socialcoder.gui.accessibility import interactive, nameless, spoken_name
+from socialcoder.gui.dialogs import MemoDialog
+from socialcoder.gui.main_window import MainWindow
+from socialcoder.services.queries import show_transcript
+from socialcoder.services.study import open_study
+
+T = "P01_session02"
+
+
+def describe(widgets: list[QWidget]) -> list[str]:
+    return [
+        f"{type(w).__name__} {w.objectName()!r} in {type(w.parent()).__name__}" for w in widgets
+    ]
+
+
+def test_each_segment_row_reads_speaker_time_text_and_my_codes(
+    qtbot, window: MainWindow, gui_study: Path
+) -> None:  # type: ignore[no-untyped-def]
+    assert window.open_study(str(gui_study), "ana", T)
+    view = window.segment_view
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view)
+    qtbot.keyClick(view, "j")  # the second turn, a patient's
+    qtbot.keyClick(view, "c")  # concordance present
+    ctl = window.controller
+    assert ctl is not None
+    with open_study(gui_study) as study:
+        seg = show_transcript(study, T, coder="ana").segments[1]
+    model = ctl.model
+    text = model.data(model.index(1), Qt.ItemDataRole.AccessibleTextRole)
+    assert text.startswith(f"Segment {seg.index}, {seg.label} ({seg.role})")
+    assert seg.text in text
+    assert "Your codes: Concordance with the model: present." in text
+    if seg.start is not None:
+        assert " at " in text.split(":")[0]  # the time, before the turn's text
+    untouched = model.data(model.index(0), Qt.ItemDataRole.AccessibleTextRole)
+    assert untouched.endswith("Not coded yet.")
+    described = model.data(model.index(1), Qt.ItemDataRole.AccessibleDescriptionRole)
+    assert "concordance" in described
+    # what a screen reader gets through Qt's accessibility interface for the row
+    iface = QAccessible.queryAccessibleInterface(view)
+    assert iface is not None and spoken_name(view) == "Transcript segments"
+    rows = [iface.child(i) for i in range(iface.childCount())]
+    assert any(r is not None and r.text(QAccessible.Text.Name) == text for r in rows)
+
+
+def test_every_interactive_widget_has_a_name(
+    window: MainWindow, gui_study: Path, demo_study: Path
+) -> None:  # type: ignore[no-untyped-def]
+    assert window.open_study(str(gui_study), "ana", T)
+    assert len(interactive(window)) > 10
+    assert describe(nameless(window)) == [], describe(nameless(window))
+    assert window.open_study(str(demo_study), "Dr Lead", role="lead")
+    assert window.lead is not None and len(interactive(window.lead)) > 40
+    assert describe(nameless(window)) == [], describe(nameless(window))
+
+
+def test_tab_walks_the_coding_flow(qtbot, window: MainWindow, gui_study: Path, answer) -> None:  # type: ignore[no-untyped-def]
+    assert window.open_study(str(gui_study), "ana", T)
+    view = window.segment_view
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view)
+    codebook, session = window.codebook_panel, window.session_panel
+    assert codebook is not None and session is not None
+    qtbot.waitUntil(codebook.table.isVisible)  # panels added to a shown window show queued
+    expected = [
+        view,
+        codebook.table,
+        *session.combos.values(),
+        session.complete_button,
+        window.transcripts.filter,
+        window.transcripts.table,
+    ]
+    seen = [QApplication.focusWidget()]
+    for _ in expected[1:]:
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        seen.append(QApplication.focusWidget())
+    assert seen == expected, [
+        (type(w).__name__, type(w.parent()).__name__, w.isVisible()) for w in seen
+    ]
+    # Tab leaves the transcript table (no focus trap) and comes round to the segments
+    for _ in range(6):
+        if QApplication.focusWidget() is view:
+            break
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is view
+    # Shift+Tab goes back the same way
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    qtbot.keyClick(codebook.table, Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is view
+    # from the codebook, Enter codes the selected dimension on the current segment
+    qtbot.keyClick(view, "j")
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is codebook.table
+    codebook.table.setCurrentCell(0, 0)
+    qtbot.keyClick(codebook.table, Qt.Key.Key_Return)
+    assert window.controller is not None
+    assert window.controller.current_segment().codes  # type: ignore[union-attr]
+    # the memo: M on the segment list opens it with the cursor in the text
+    focused: list[QWidget | None] = []
+    names: list[str] = []
+
+    def note(dialog: MemoDialog) -> None:
+        focused.append(dialog.focusWidget())  # where the cursor is when it is active
+        names.append(spoken_name(dialog.edit))
+        dialog.reject()
+
+    answer(MemoDialog, note)
+    view.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view)
+    qtbot.keyClick(view, "m")
+    qtbot.waitUntil(lambda: bool(focused), timeout=3000)
+    assert focused[0] is not None and focused[0].objectName() == "memo"
+    assert names[0].startswith("Your memo on segment")
+    # every dialog of the flow is named too
+    assert describe(nameless(MemoDialog(1, None, window))) == []
