@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from socialcoder.gui.dialogs import error_text, show_error
 from socialcoder.gui.identity import apply_identity
 from socialcoder.gui.main_window import APPLICATION, ORGANISATION, MainWindow
+from socialcoder.gui.themes import apply_saved
 
 
 def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
@@ -57,6 +58,7 @@ def run(
     sys.excepthook = _excepthook
     try:
         window = MainWindow()
+        apply_saved(window.settings)  # the user's theme; by default the system's scheme
         window.show()
         target = study or str(window.settings.value("last/study", "") or "") or None
         if target and role == "lead" and study:

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor
 
 from socialcoder.domain.codebook import Codebook
 from socialcoder.gui.theme import MEMO_CHIP, chip_text, dimension_color, format_time
+from socialcoder.gui.themes import chip_color
 from socialcoder.services.queries import SegmentView
 
 #: a suggestion's chip: faint grey, so it never looks like a code
@@ -76,7 +77,7 @@ class SegmentListModel(QAbstractListModel):
                 text = f"{chip_text(dim, key, value)}? (suggested, {p:.2f})"
                 cached.append((text, QColor(SUGGESTION_CHIP)))
             if seg.memo:
-                cached.append(("✎ memo", QColor(MEMO_CHIP)))
+                cached.append(("✎ memo", chip_color(QColor(MEMO_CHIP))))
             self._chips[row] = cached
         return cached
 

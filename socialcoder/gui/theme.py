@@ -9,6 +9,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor
 
 from socialcoder.domain.codebook import Dimension, Scale
+from socialcoder.gui.themes import chip_color
 
 #: Speaker-role colours (Okabe-Ito, mid luminance; drawn as filled labels).
 ROLE_COLORS: dict[str, str] = {"therapist": "#0072b2", "patient": "#e69f00"}
@@ -17,12 +18,15 @@ MEMO_CHIP = "#7f7f7f"
 
 
 def role_color(role: str) -> QColor:
-    return QColor(ROLE_COLORS.get(role, FALLBACK_CHIP))
+    """The speaker's colour, with 3:1 contrast against the current theme's background."""
+    return chip_color(QColor(ROLE_COLORS.get(role, FALLBACK_CHIP)))
 
 
 def dimension_color(dim: Dimension | None) -> QColor:
+    """The codebook's colour for ``dim``, with 3:1 contrast against the current theme's
+    background (:func:`socialcoder.gui.themes.chip_color`)."""
     color = QColor(dim.color) if dim is not None and dim.color else QColor()
-    return color if color.isValid() else QColor(FALLBACK_CHIP)
+    return chip_color(color if color.isValid() else QColor(FALLBACK_CHIP))
 
 
 def text_on(background: QColor) -> QColor:

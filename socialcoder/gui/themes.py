@@ -1,0 +1,147 @@
+"""Light, dark and high-contrast themes; ``system`` (the default) follows the desktop's colour
+scheme (dark when the system says dark, else light).
+
+A theme sets the application palette. Code colours come from the codebook; drawn as chips on
+the theme's background they must stay distinguishable from it (WCAG 2.1 non-text contrast,
+3:1): :func:`chip_color` darkens or lightens a colour, keeping its hue, until it reaches
+:data:`MIN_CONTRAST` against the current theme's background. The choice is kept in QSettings
+(``view/theme``, see the Settings dialog).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+SYSTEM, LIGHT, DARK, HIGH_CONTRAST = "system", "light", "dark", "high-contrast"
+CHOICES = (SYSTEM, LIGHT, DARK, HIGH_CONTRAST)
+LABELS = {
+    SYSTEM: "Follow the system",
+    LIGHT: "Light",
+    DARK: "Dark",
+    HIGH_CONTRAST: "High contrast",
+}
+MIN_CONTRAST = 3.0
+SETTING = "view/theme"
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    name: str
+    window: str
+    base: str  # the background chips are drawn on (lists, tables)
+    alternate: str
+    text: str
+    button: str
+    highlight: str
+    highlighted_text: str
+    link: str
+    disabled_text: str
+
+
+THEMES: dict[str, Theme] = {
+    LIGHT: Theme(LIGHT, "#f3f3f3", "#ffffff", "#f5f7fa", "#1a1a1a", "#e9e9e9", "#2f6fb3",
+                 "#ffffff", "#0b57a4", "#7a7a7a"),
+    DARK: Theme(DARK, "#2b2b2b", "#1e1e1e", "#262a30", "#e8e8e8", "#3a3a3a", "#4a8fd6",
+                "#000000", "#8ab4f8", "#8c8c8c"),
+    HIGH_CONTRAST: Theme(HIGH_CONTRAST, "#000000", "#000000", "#101010", "#ffffff", "#000000",
+                         "#ffff00", "#000000", "#00ffff", "#c0c0c0"),
+}  # fmt: skip
+
+_current: Theme = THEMES[LIGHT]
+
+
+def current() -> Theme:
+    return _current
+
+
+def system_scheme() -> str:
+    """LIGHT or DARK, as the desktop says (light when it does not say)."""
+    hints = QGuiApplication.styleHints()
+    if hints is not None and hints.colorScheme() == Qt.ColorScheme.Dark:
+        return DARK
+    return LIGHT
+
+
+def resolve(choice: str) -> Theme:
+    if choice not in CHOICES:
+        choice = SYSTEM
+    return THEMES[system_scheme() if choice == SYSTEM else choice]
+
+
+def palette(theme: Theme) -> QPalette:
+    p = QPalette()
+    roles = QPalette.ColorRole
+    for role, color in (
+        (roles.Window, theme.window),
+        (roles.WindowText, theme.text),
+        (roles.Base, theme.base),
+        (roles.AlternateBase, theme.alternate),
+        (roles.Text, theme.text),
+        (roles.Button, theme.button),
+        (roles.ButtonText, theme.text),
+        (roles.ToolTipBase, theme.base),
+        (roles.ToolTipText, theme.text),
+        (roles.PlaceholderText, theme.disabled_text),
+        (roles.Highlight, theme.highlight),
+        (roles.HighlightedText, theme.highlighted_text),
+        (roles.Link, theme.link),
+        (roles.BrightText, theme.text),
+    ):
+        p.setColor(role, QColor(color))
+    for role in (roles.Text, roles.WindowText, roles.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor(theme.disabled_text))
+    return p
+
+
+def apply_theme(choice: str, app: QApplication | None = None) -> Theme:
+    """Set the application palette for ``choice`` (one of :data:`CHOICES`); returns the theme."""
+    global _current
+    theme = resolve(choice)
+    _current = theme
+    app = app or QApplication.instance()  # type: ignore[assignment]
+    if isinstance(app, QApplication):
+        app.setPalette(palette(theme))
+    return theme
+
+
+def apply_saved(settings: QSettings) -> Theme:
+    return apply_theme(str(settings.value(SETTING, SYSTEM) or SYSTEM))
+
+
+# --- contrast (WCAG 2.1) ---------------------------------------------------------------------
+
+
+def luminance(color: QColor) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return (
+        0.2126 * channel(color.redF())
+        + 0.7152 * channel(color.greenF())
+        + 0.0722 * channel(color.blueF())
+    )
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def chip_color(color: QColor, theme: Theme | None = None) -> QColor:
+    """``color``, darkened (on a light background) or lightened (on a dark one) in steps of
+    lightness, hue kept, until it has :data:`MIN_CONTRAST` against the theme's background."""
+    background = QColor((theme or _current).base)
+    if contrast(color, background) >= MIN_CONTRAST:
+        return QColor(color)
+    h, s, lightness, a = color.getHslF()
+    darker = luminance(background) > 0.5
+    for step in range(1, 101):
+        lig = max(0.0, lightness - step / 100) if darker else min(1.0, lightness + step / 100)
+        candidate = QColor(QColor.fromHslF(max(h, 0.0), s, lig, a).name())  # 8-bit, as drawn
+        if contrast(candidate, background) >= MIN_CONTRAST:
+            return candidate
+    return QColor("#000000" if darker else "#ffffff")
