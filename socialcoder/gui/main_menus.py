@@ -161,6 +161,13 @@ class MainMenus:
         self.action(m, "&Normal text size", lambda: w.zoom(0, reset=True), "Ctrl+0")
         self.action(
             m,
+            "Se&ttings…",
+            w.open_settings,
+            "Ctrl+Alt+S",
+            "Text size, theme, remembering the window layout; the media keys",
+        )
+        self.action(
+            m,
             "Dimension &details",
             w.toggle_details,
             ["F1", keymap.DETAILS],

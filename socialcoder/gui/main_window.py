@@ -41,6 +41,7 @@ from socialcoder.gui.panels import CodebookPanel, SessionPanel, TranscriptsPanel
 from socialcoder.gui.passphrase_dialog import GuiPassphrases
 from socialcoder.gui.read_only import ReadOnlyBanner
 from socialcoder.gui.segment_delegate import SegmentDelegate
+from socialcoder.gui.settings_dialog import AUTOSAVE_LAYOUT
 from socialcoder.gui.views import FindBar, SegmentListView
 from socialcoder.gui.watch import StudyWatcher, watch_coder_window
 from socialcoder.services.encryption import set_passphrase_source
@@ -89,12 +90,13 @@ class MainWindow(QMainWindow):
         self.start_page = start_page.install(self)  # shown while no study is open
         self.study_label = QLabel("No study open", self)
         self.statusBar().addPermanentWidget(self.study_label)
-        geometry = self.settings.value("window/geometry")
+        remember = self.settings.value(AUTOSAVE_LAYOUT, True, type=bool)
+        geometry = self.settings.value("window/geometry") if remember else None
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 900)
-        state = self.settings.value("window/splitter")
+        state = self.settings.value("window/splitter") if remember else None
         if isinstance(state, QByteArray):
             self.splitter.restoreState(state)
         self.details_visible = self.settings.value("view/details", True, type=bool)
@@ -471,9 +473,21 @@ class MainWindow(QMainWindow):
             "About SocialCoder",
         )
 
+    def open_settings(self) -> None:
+        from socialcoder.gui.settings_dialog import open_settings
+
+        open_settings(self)
+
+    def refresh_colours(self) -> None:
+        """Redraw the chips after a theme change (their colours depend on its background)."""
+        if self.controller is not None:
+            self.controller.model.forget_colours()
+        self.segment_view.viewport().update()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/splitter", self.splitter.saveState())
+        if self.settings.value(AUTOSAVE_LAYOUT, True, type=bool):
+            self.settings.setValue("window/geometry", self.saveGeometry())
+            self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.sync()
         self.close_study()
         self.passphrases.forget()

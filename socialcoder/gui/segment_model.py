@@ -81,6 +81,12 @@ class SegmentListModel(QAbstractListModel):
             self._chips[row] = cached
         return cached
 
+    def forget_colours(self) -> None:
+        """Recompute the chips' colours (after a theme change)."""
+        self._chips.clear()
+        if self._segments:
+            self.dataChanged.emit(self.index(0), self.index(len(self._segments) - 1))
+
     def suggested(self, row: int) -> dict[str, tuple[str, float]]:
         """The machine's suggestions on a row that this coder has not coded yet."""
         seg = self._segments[row]
