@@ -234,3 +234,25 @@ def test_calibration_settings_kept_in_the_study(practice_study, capsys) -> None:
     kept = {s["name"]: s["value"] for s in states}
     assert kept["calibration_threshold"] == 0.6 and kept["calibration_gold"] == "gold"
     assert kept["calibration_practice"] == names
+
+
+def test_calibration_settings_on_sqlite_and_postgresql(target_sample: str, cli) -> None:  # type: ignore[no-untyped-def]
+    """The same settings, kept in the study, on both storage back ends."""
+    assert cli("settings", target_sample, "calibration_gold", "ana").code == 0
+    names = "P01_session02,P02_session04"
+    assert cli("settings", target_sample, "calibration_practice", names).code == 0
+    assert cli("settings", target_sample, "calibration_threshold", "0.7").code == 0
+    states = json.loads(cli("settings", target_sample, "--json").out)["settings"]
+    kept = {s["name"]: (s["value"], s["stored"]) for s in states}
+    assert kept["calibration_gold"] == ("ana", True)
+    assert kept["calibration_practice"] == (names, True)
+    assert kept["calibration_threshold"] == (0.7, True)
+    bad = cli("settings", target_sample, "calibration_practice", "P01_session02,nowhere")
+    assert bad.code == 2 and "nowhere" in bad.err
+    result = cli("calibrate", target_sample, "--trainee", "ben", "--json")
+    if result.code == 0:  # both completed the practice transcripts
+        data = json.loads(result.out)
+        assert (data["gold"], data["threshold"]) == ("ana", 0.7)
+        assert data["transcripts"] == names.split(",")
+    else:  # the sample's coders have not: the refusal names the kept transcripts
+        assert result.code == 2 and "P01_session02" in result.err
