@@ -449,6 +449,7 @@ class MainWindow(QMainWindow):
         font = self.font()
         base = font.pointSizeF() if font.pointSizeF() > 0 else 10.0
         font.setPointSizeF(max(6.0, base + self._zoom))
+        self.stack.setFont(font)  # every pane: transcripts, segments, codebook, lead's views
         self.segment_view.setFont(font)
         if getattr(self, "delegate", None) is not None:
             self.delegate.forget_all()

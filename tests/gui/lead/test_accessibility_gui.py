@@ -124,3 +124,27 @@ def test_tab_walks_the_coding_flow(qtbot, window: MainWindow, gui_study: Path, a
     assert names[0].startswith("Your memo on segment")
     # every dialog of the flow is named too
     assert describe(nameless(MemoDialog(1, None, window))) == []
+
+
+def test_zoom_reaches_every_pane(
+    qtbot, window: MainWindow, gui_study: Path, demo_study: Path
+) -> None:  # type: ignore[no-untyped-def]
+    assert window.open_study(str(gui_study), "ana", T)
+    assert window.codebook_panel is not None and window.session_panel is not None
+    panes = [
+        window.segment_view,
+        window.transcripts.table,
+        window.codebook_panel.table,
+        window.codebook_panel.details,
+        *window.session_panel.combos.values(),
+    ]
+    before = [w.font().pointSizeF() for w in panes]
+    qtbot.keyClick(window.segment_view, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window.segment_view, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert [w.font().pointSizeF() for w in panes] == [b + 2 for b in before]
+    assert window.open_study(str(demo_study), "Dr Lead", role="lead")
+    assert window.lead is not None
+    table = window.lead.calibration.view.dims
+    assert table.font().pointSizeF() == before[0] + 2  # the lead's views too
+    window.zoom(0, reset=True)
+    assert table.font().pointSizeF() == before[0]
