@@ -71,6 +71,7 @@ def cmd_correlations(args: argparse.Namespace) -> int:
             y=_names(args.y),
             n_boot=args.bootstrap,
             seed=args.seed,
+            count_family=args.count_model,
         )
         data = run.to_dict()
         if args.json:
@@ -102,8 +103,45 @@ def cmd_correlations(args: argparse.Namespace) -> int:
                 "CI: bootstrap over participants; p (BH): Benjamini-Hochberg over the pairs "
                 "shown; within r: repeated-measures correlation"
             )
+            if "count_model" in data:
+                _print_count_models(data["count_model"])
         _write(study, run, args)
     return 0
+
+
+def _print_count_models(counts: dict[str, Any]) -> None:
+    family = {"negbin": "negative binomial", "poisson": "Poisson"}[counts["family"]]
+    print()
+    print(f"count model ({family}; code turns with the applicable turns as exposure):")
+    rows = []
+    notes: list[str] = []
+    for fit in counts["fits"]:
+        m = fit["model"]
+        if m is None:
+            rows.append((fit["x"], fit["y"], "-", "-", "-", "-", "-", "-"))
+            notes.append(f"{fit['x']} / {fit['y']}: {fit['refusal']}")
+            continue
+        t = next(t for t in m["terms"] if t["term"] == fit["x"])
+        rows.append(
+            (
+                fit["x"],
+                fit["y"],
+                m["n_observations"],
+                f"{m['total_count']}/{m['total_turns']}",
+                _f(t["rate_ratio"]),
+                _ci(t["rate_ratio_ci95"], 3),
+                _f(t["p"]),
+                _f(m["alpha"]),
+            )
+        )
+        notes += [f"{fit['x']} / {fit['y']}: {n}" for n in m["notes"]]
+    table(("x", "y", "n", "count/turns", "rate ratio", "95% CI", "p", "alpha"), rows)
+    print(
+        "rate ratio: exp(estimate), per unit of x; standard errors cluster-robust by "
+        "participant (population-averaged; Atkins et al. 2013)"
+    )
+    for note in dict.fromkeys(notes):
+        print(f"note: {note}")
 
 
 def cmd_lagged(args: argparse.Namespace) -> int:
@@ -283,6 +321,14 @@ def register(commands: Any) -> None:
     )
     p.add_argument(
         "--y", action="append", metavar="VAR[,VAR]", help="y variables (default: every code rate)"
+    )
+    p.add_argument(
+        "--count-model",
+        nargs="?",
+        const="negbin",
+        choices=("negbin", "poisson"),
+        help="also, per pair, a count model for rare codes: the count of y's turns on x with "
+        "the applicable turns as exposure (negative binomial by default, or poisson)",
     )
 
     p = command(

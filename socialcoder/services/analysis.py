@@ -31,7 +31,9 @@ import pandas as pd
 from sqlalchemy import select
 
 from socialcoder.analysis import (
+    AnalysisInputError,
     CorrelationResult,
+    CountModelResult,
     DataSet,
     LaggedResult,
     Provenance,
@@ -39,6 +41,7 @@ from socialcoder.analysis import (
     SessionTable,
     TooFewUnitsError,
     correlations,
+    count_model,
     lagged_dataset,
     lagged_model,
     lagged_mplus_model,
@@ -54,6 +57,7 @@ from socialcoder.analysis import (
     turns_from_wide,
     write_dataset,
 )
+from socialcoder.analysis.counts import FAMILIES as COUNT_FAMILIES
 from socialcoder.analysis.datasets import FORMATS
 from socialcoder.domain.final import FINAL, FinalCounts
 from socialcoder.errors import StudyError, UserError
@@ -253,13 +257,57 @@ def _named(table: SessionTable, names: Sequence[str], what: str) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class CountFit:
+    """The count model of one pair's code rate (y) on its x, or why it was not fitted."""
+
+    x: str
+    y: str
+    result: CountModelResult | None
+    refusal: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"x": self.x, "y": self.y}
+        if self.result is None:
+            return out | {"model": None, "refusal": self.refusal}
+        return out | {"model": self.result.to_dict(), "refusal": None}
+
+
+@dataclass(frozen=True, slots=True)
 class CorrelationRun:
     inputs: AnalysisInputs
     table: SessionTable
     result: CorrelationResult
+    #: ``family`` of the count models (``--count-model``), or None when none were asked for.
+    count_family: str | None = None
+    count_models: tuple[CountFit, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.result.to_dict(), **_layer(self.inputs)}
+        out = {**self.result.to_dict(), **_layer(self.inputs)}
+        if self.count_family is not None:
+            out["count_model"] = {
+                "family": self.count_family,
+                "fits": [c.to_dict() for c in self.count_models],
+            }
+        return out
+
+
+def _count_models(
+    table: SessionTable, pairs: Sequence[tuple[str, str]], family: str
+) -> list[CountFit]:
+    """Per pair whose y is a code rate: the count of y's turns on x, the applicable turns as
+    exposure (Atkins et al. 2013); a pair that cannot be fitted keeps its one-line reason."""
+    from socialcoder.analysis.inputs import CODE_RATE
+
+    fits = []
+    for x, y in pairs:
+        if table.variable(y).kind != CODE_RATE:
+            fits.append(CountFit(x, y, None, f"{y} is not a code rate"))
+            continue
+        try:
+            fits.append(CountFit(x, y, count_model(table, y, [x], family=family)))
+        except AnalysisInputError as e:
+            fits.append(CountFit(x, y, None, str(e)))
+    return fits
 
 
 def _layer(inputs: AnalysisInputs) -> dict[str, Any]:
@@ -278,9 +326,16 @@ def run_correlations(
     y: Sequence[str] = (),
     n_boot: int = 2000,
     seed: int | None = 1,
+    count_family: str | None = None,
 ) -> CorrelationRun:
     """Session correlations (pooled, between, within) of every ``x`` with every ``y``
-    (default: every session rating and measure against every code rate)."""
+    (default: every session rating and measure against every code rate). With
+    ``count_family`` (``negbin`` or ``poisson``) also, per pair, the count model of the code
+    rate y on x with the applicable turns as exposure (:func:`count_model`; for rare codes)."""
+    if count_family is not None and count_family not in COUNT_FAMILIES:
+        raise UserError(
+            f"unknown count model {count_family!r} (use one of: {', '.join(COUNT_FAMILIES)})"
+        )
     inputs = load_inputs(study, codes)
     table = build_session_table(inputs, rate)
     if len(table.frame) < MIN_SESSIONS:
@@ -294,7 +349,11 @@ def run_correlations(
         ys = _named(table, y, "y") if y else list(dict.fromkeys(p[1] for p in defaults))
         pairs = [(a, b) for a in xs for b in ys if a != b]
     result = correlations(table, pairs, n_boot=n_boot, seed=seed)
-    return CorrelationRun(inputs, table, result)
+    if count_family is None:
+        return CorrelationRun(inputs, table, result)
+    shown = [(p.x, p.y) for p in result.pairs]
+    fits = _count_models(table, shown, count_family)
+    return CorrelationRun(inputs, table, result, count_family, tuple(fits))
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from socialcoder.analysis.plots import (
 )
 from socialcoder.errors import UserError
 from socialcoder.export.output import prepare_output
-from socialcoder.services.analysis import CorrelationRun, LaggedRun, SequentialRun
+from socialcoder.services.analysis import CorrelationRun, CountFit, LaggedRun, SequentialRun
 from socialcoder.services.study import Study
 
 Run = CorrelationRun | LaggedRun | SequentialRun
@@ -110,7 +110,9 @@ def kind_of(run: Run) -> str:
 
 
 def correlation_rows(run: CorrelationRun) -> list[list[str]]:
-    """The correlation table as shown (in the window and the report)."""
+    """The correlation table as shown (in the window and the report); with count models, two
+    more columns (:data:`COUNT_COLUMNS`)."""
+    fits = {(c.x, c.y): c for c in run.count_models}
     return [
         [
             p.x,
@@ -123,9 +125,46 @@ def correlation_rows(run: CorrelationRun) -> list[list[str]]:
             _f(p.pearson_r, 2),
             _f(p.between_r, 2),
             _f(p.within_r, 2),
+            *(_count_cells(fits.get((p.x, p.y))) if run.count_family else ()),
         ]
         for p in run.result.pairs
     ]
+
+
+def _count_cells(fit: CountFit | None) -> list[str]:
+    if fit is None or fit.result is None:
+        return ["-", "-"]
+    t = fit.result.term(fit.x)
+    rr = t.rate_ratio
+    ci = None if t.ci95 is None else [math.exp(t.ci95[0]), math.exp(t.ci95[1])]
+    return [f"{_f(rr)} {_ci(ci, 3)}" if rr is not None else "-", _f(t.p)]
+
+
+#: The columns the count model adds to the correlation table (``--count-model``).
+COUNT_COLUMNS = ("Rate ratio (95% CI)", "p (count)")
+
+
+def correlation_headers(run: CorrelationRun) -> tuple[str, ...]:
+    return CORRELATION_HEADERS + (COUNT_COLUMNS if run.count_family else ())
+
+
+def count_notes(run: CorrelationRun) -> list[str]:
+    """What the count models say beside their figures: the family, why a pair was not
+    fitted, and the fits' own notes."""
+    if not run.count_family:
+        return []
+    family = {"negbin": "negative binomial", "poisson": "Poisson"}[run.count_family]
+    out = [
+        f"Rate ratio: count model ({family}) of the code turns of y on x with the applicable "
+        "turns as exposure, per unit of x; standard errors cluster-robust by participant "
+        "(population-averaged; Atkins et al. 2013)"
+    ]
+    for c in run.count_models:
+        if c.result is None:
+            out.append(f"{c.x} / {c.y}: no count model: {c.refusal}")
+        else:
+            out += [f"{c.x} / {c.y}: {n}" for n in c.result.notes]
+    return list(dict.fromkeys(out))
 
 
 CORRELATION_HEADERS = (
@@ -219,6 +258,11 @@ def _settings(run: Run) -> list[tuple[str, str]]:
                 "Interval",
                 f"bootstrap, {r.n_boot} replicates resampling participants, seed {r.seed}",
             ),
+            *(
+                [("Count model", run.count_family + ", applicable turns as exposure")]
+                if run.count_family
+                else []
+            ),
         ]
     if isinstance(run, LaggedRun):
         lr = run.result
@@ -291,7 +335,7 @@ def report_html(
     ]
     notes: list[str] = []
     if isinstance(run, CorrelationRun):
-        parts.append(_table(CORRELATION_HEADERS, correlation_rows(run), numeric=2))
+        parts.append(_table(correlation_headers(run), correlation_rows(run), numeric=2))
         parts.append(
             "<p>95% CI: bootstrap over participants; p (BH): Benjamini-Hochberg over the pairs "
             "shown; between r: of participant means; within r: repeated-measures correlation "
@@ -304,6 +348,7 @@ def report_html(
         if len(chosen) > MAX_SCATTERS:
             notes.append(f"plots of the first {MAX_SCATTERS} of {len(chosen)} pairs")
         notes += [f"{p.x} / {p.y}: {n}" for p in run.result.pairs for n in p.notes]
+        notes += count_notes(run)
     elif isinstance(run, LaggedRun):
         lr = run.result
         parts.append(_table(LAGGED_HEADERS, lagged_rows(run)))

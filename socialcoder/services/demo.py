@@ -1,11 +1,12 @@
 """The bundled sample study: fictional CFS/ME pragmatic-rehabilitation sessions of six
 patients (three hand-written sessions coded by three fictional coders who agree imperfectly,
-the rest generated and coded by one coder each), with fictional session measures and the
+each with one of them assigned as its primary coder, the rest generated and coded by one coder each), with fictional session measures and the
 sample codebook (the project's codebook plus two therapist-turn dimensions); see
 sample_transcripts/README.md."""
 
 from __future__ import annotations
 
+import csv
 import os
 from dataclasses import dataclass
 from importlib.resources import files
@@ -15,6 +16,7 @@ from platformdirs import user_data_dir
 
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.errors import StudyError
+from socialcoder.services.assignments import Assignment, apply_assignments
 from socialcoder.services.codes_csv import import_codes_csv
 from socialcoder.services.measures import import_measures
 from socialcoder.services.study import Study, create_study, open_study
@@ -54,6 +56,18 @@ def _what_is_there(path: Path) -> str | None:
     except StudyError:
         return "is not the sample study (not a SocialCoder study it can open)"
     return "is a study of your own, not the sample study"
+
+
+def _assign(study: Study, assignments: Path) -> None:
+    """The lead's assignments of the triple-coded sessions (``assignments.csv``: coder,
+    transcript, purpose): one primary coder each, the two others for reliability, stored as
+    Lead > Assignments stores them, so that the final layer has a primary coder's value for
+    every unit without consensus."""
+    if not assignments.is_file():
+        return
+    with assignments.open(newline="", encoding="utf-8") as f:
+        plan = [Assignment(r["coder"], r["transcript"], r["purpose"]) for r in csv.DictReader(f)]
+    apply_assignments(study, plan)
 
 
 def _remove(path: Path) -> None:
@@ -117,6 +131,7 @@ def build_demo(
             import_codes_csv(study, samples / "followup_codes.csv", complete=True, add_coders=True)
         if followup:
             import_measures(study, samples / "measures.csv")
+            _assign(study, samples / "assignments.csv")
     except BaseException:
         study.close()
         _remove(path)

@@ -5,6 +5,7 @@ study left as it was."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -48,7 +49,7 @@ def test_correlations_json_and_data_set(cli, demo: Path, tmp_path: Path) -> None
     )
     assert result.code == 0, result.err
     data = json.loads(result.out)
-    assert data["sessions"] == 27 and data["participants"] == 6 and data["codes"] == "final"
+    assert data["sessions"] == 30 and data["participants"] == 6 and data["codes"] == "final"
     keys = {
         "x",
         "y",
@@ -74,6 +75,28 @@ def test_correlations_json_and_data_set(cli, demo: Path, tmp_path: Path) -> None
         "sessions.inp",
         "sessions_dictionary.md",
     } <= names
+
+
+def test_correlations_count_model_json_and_text(cli, demo: Path) -> None:  # type: ignore[no-untyped-def]
+    args = ("analyze", demo, "correlations", "--x", "goal_agreement", "--y", "resistance_any_rate")
+    result = cli(*args, "--bootstrap", "0", "--count-model", "--json")
+    assert result.code == 0, result.err
+    counts = json.loads(result.out)["count_model"]
+    assert counts["family"] == "negbin"
+    (fit,) = counts["fits"]
+    assert (fit["x"], fit["y"], fit["refusal"]) == ("goal_agreement", "resistance_any_rate", None)
+    model = fit["model"]
+    assert model["family"] == "negbin" and model["cov_type"] == "cluster (participant)"
+    slope = next(t for t in model["terms"] if t["term"] == "goal_agreement")
+    assert slope["rate_ratio"] == pytest.approx(math.exp(slope["estimate"]))
+    text = cli(*args, "--bootstrap", "0", "--count-model", "poisson")
+    assert text.code == 0, text.err
+    assert "count model (Poisson; code turns with the applicable turns as exposure)" in text.out
+    assert "rate ratio" in text.out and "goal_agreement" in text.out.split("count model")[1]
+    plain = cli(*args, "--bootstrap", "0", "--json")
+    assert "count_model" not in json.loads(plain.out)
+    bad = cli(*args, "--count-model", "logit")
+    assert bad.code == 2 and "invalid choice" in bad.err
 
 
 def test_lagged_json_terms(cli, demo: Path) -> None:  # type: ignore[no-untyped-def]

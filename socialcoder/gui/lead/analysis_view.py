@@ -350,6 +350,17 @@ class AnalysisView(QWidget):
         row.addStretch(1)
         form.addRow("&Bootstrap:", row)
         self._buddy(form, self.corr_boot)
+        self.count_model = _combo(
+            self,
+            "count_model",
+            "Count model",
+            "For rare codes: the count of the code's turns on x with the applicable turns as "
+            "exposure (Atkins et al. 2013); adds the rate ratio to the table",
+        )
+        self.count_model.addItem("none", None)
+        self.count_model.addItem("negative binomial", "negbin")
+        self.count_model.addItem("Poisson", "poisson")
+        form.addRow("Cou&nt model:", self.count_model)
         return page
 
     def _lagged_options(self) -> QWidget:
@@ -511,6 +522,7 @@ class AnalysisView(QWidget):
                 self.corr_boot.value(),
                 self.corr_seed.value(),
             )
+            family = self.count_model.currentData()
             return lambda _r, _c: service.run_correlations(
                 study,
                 codes=codes,
@@ -519,6 +531,7 @@ class AnalysisView(QWidget):
                 y=[y] if y else [],
                 n_boot=boot,
                 seed=seed,
+                count_family=family,
             )
         if kind == LAGGED:
             outcome, predictor = self.outcome.currentData(), self.predictor.currentData()
@@ -610,9 +623,10 @@ class AnalysisView(QWidget):
         kind = reports.kind_of(run)
         notes: list[str] = []
         if isinstance(run, service.CorrelationRun):
-            self._table(reports.CORRELATION_HEADERS, reports.correlation_rows(run))
+            self._table(reports.correlation_headers(run), reports.correlation_rows(run))
             self.plots.setCurrentWidget(self.scatter)
             notes += [f"{p.x} / {p.y}: {n}" for p in run.result.pairs for n in p.notes]
+            notes += reports.count_notes(run)
             if self.table.rowCount():
                 self.table.setCurrentCell(0, 0)
             self._plot_selected()

@@ -125,6 +125,40 @@ def test_correlations_table_scatter_report_and_data_set(  # type: ignore[no-unty
     assert "goal_agreement" in rows[0] and "coder" in rows[0]
 
 
+def test_count_model_adds_the_rate_ratio(  # type: ignore[no-untyped-def]
+    qtbot, analysis_window: MainWindow, tmp_path: Path
+) -> None:
+    view = _view(qtbot, analysis_window)
+    _choose_by_keys(qtbot, view.corr_x, "goal_agreement")
+    _choose_by_keys(qtbot, view.corr_y, "resistance_any_rate")
+    view.corr_boot.setValue(0)
+    qtbot.keyClick(view, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)  # Count model
+    assert QApplication.focusWidget() is view.count_model
+    _choose_by_keys(qtbot, view.count_model, "negbin")
+    _run(qtbot, view)
+    with _study(analysis_window) as study:
+        want = service.run_correlations(
+            study,
+            x=["goal_agreement"],
+            y=["resistance_any_rate"],
+            n_boot=0,
+            count_family="negbin",
+        )
+    (fit,) = want.count_models
+    assert fit.result is not None
+    slope = fit.result.term("goal_agreement")
+    assert slope.rate_ratio is not None and slope.ci95 is not None and slope.p is not None
+    assert headers(view.table)[-2:] == ["Rate ratio (95% CI)", "p (count)"]
+    lo, hi = (float(np.exp(b)) for b in slope.ci95)
+    assert texts(view.table, 0)[-2:] == [
+        f"{slope.rate_ratio:.3f} [{lo:.3f}, {hi:.3f}]",
+        f"{slope.p:.3f}",
+    ]
+    assert "applicable turns as exposure" in view.notes.toPlainText()
+    page = view.save_report(tmp_path / "counts").read_text(encoding="utf-8")
+    assert "Rate ratio (95% CI)" in page and "negbin, applicable turns as exposure" in page
+
+
 def test_lagged_effects_with_intervals(qtbot, analysis_window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     view = _view(qtbot, analysis_window)
     _choose_by_keys(qtbot, view.analysis, "lagged")

@@ -40,7 +40,7 @@ def test_correlations_match_scipy_on_the_exported_session_table(
         )
         A.write_analysis_files(study, run, tmp_path)
     data = pd.read_csv(tmp_path / "sessions.csv")
-    assert len(data) == run.result.sessions == 27
+    assert len(data) == run.result.sessions == 30
     assert data["participant"].nunique() == 6
     assert set(data["coder"]) <= {"ana", "ben", "cleo"}  # the primary coder behind each value
     for pair in run.result.pairs:
@@ -279,3 +279,121 @@ def test_html_report_is_refused_over_the_study_and_an_existing_file(
     within = run.result.effect("predictor_within")
     assert f"<td class='n'>{within.estimate:.3f}</td>" in page
     assert "dynamic-panel" in page and "What these figures cannot tell" in page
+
+
+def _glm(y: np.ndarray, X: pd.DataFrame, offset: np.ndarray, alpha: float | None):  # type: ignore[no-untyped-def]
+    """The GLM of the counts with log(turns) as offset: Poisson, or NB2 with a fixed alpha."""
+    import statsmodels.api as sm
+
+    family = sm.families.Poisson() if alpha is None else sm.families.NegativeBinomial(alpha=alpha)
+    return sm.GLM(y, X, family=family, offset=offset)
+
+
+@pytest.mark.parametrize("family", ["poisson", "negbin"])
+def test_count_model_matches_a_direct_glm_on_the_exported_session_table(
+    demo_path: Path, tmp_path: Path, family: str
+) -> None:
+    """Atkins et al. (2013): the count of a code's turns with log(applicable turns) as
+    offset, checked against statsmodels' GLM fitted directly to sessions.csv (for the
+    negative binomial, its alpha found by maximising the GLM likelihood over alpha)."""
+    import statsmodels.api as sm
+    from scipy import optimize
+
+    with open_study(demo_path) as study:
+        run = A.run_correlations(
+            study,
+            x=["goal_agreement"],
+            y=["resistance_any_rate", "concordance_rate"],
+            n_boot=0,
+            count_family=family,
+        )
+        A.write_analysis_files(study, run, tmp_path)
+    data = pd.read_csv(tmp_path / "sessions.csv")
+    assert [(c.x, c.y) for c in run.count_models] == [(p.x, p.y) for p in run.result.pairs]
+    columns = {  # the code's count and its applicable turns, as exported
+        "resistance_any_rate": ("resistance_any_n", "resistance_turns"),
+        "concordance_rate": ("concordance_n", "concordance_turns"),
+    }
+    for fit in run.count_models:
+        assert fit.result is not None, fit.refusal
+        count, turns = columns[fit.y]
+        rows = data[["participant", "goal_agreement", count, turns]].dropna()
+        rows = rows[rows[turns] > 0]
+        y = rows[count].to_numpy(float)
+        X = sm.add_constant(rows[["goal_agreement"]].astype(float))
+        offset = np.log(rows[turns].to_numpy(float))
+        groups = pd.factorize(rows["participant"])[0]
+
+        alpha = None
+        if family == "negbin":
+
+            def neg_llf(log_alpha: float, y=y, X=X, offset=offset) -> float:  # type: ignore[no-untyped-def]
+                return -float(_glm(y, X, offset, float(np.exp(log_alpha))).fit().llf)
+
+            best = optimize.minimize_scalar(
+                neg_llf,
+                bounds=(-12, 4),
+                method="bounded",
+            )
+            # the ML alpha (near 0 for a code that is hardly overdispersed in the sample)
+            assert fit.result.alpha == pytest.approx(float(np.exp(best.x)), rel=1e-2, abs=1e-3)
+            alpha = fit.result.alpha  # the coefficients given alpha: the GLM's own fit
+        ref = _glm(y, X, offset, alpha).fit(cov_type="cluster", cov_kwds={"groups": groups})
+        got = fit.result
+        assert got.n_observations == len(rows) and got.total_count == int(y.sum())
+        assert got.total_turns == int(np.exp(offset).round().sum())
+        slope, intercept = got.term("goal_agreement"), got.term("intercept")
+        assert slope.estimate == pytest.approx(ref.params["goal_agreement"], rel=1e-4, abs=1e-6)
+        assert intercept.estimate == pytest.approx(ref.params["const"], rel=1e-4, abs=1e-6)
+        # the rate ratio is exp(slope); cluster-robust SEs by participant, as the GLM's
+        assert slope.rate_ratio == pytest.approx(np.exp(ref.params["goal_agreement"]), rel=1e-4)
+        assert slope.se == pytest.approx(ref.bse["goal_agreement"], rel=0.02)
+        assert got.cov_type == "cluster (participant)"
+    as_json = run.to_dict()["count_model"]
+    assert as_json["family"] == family and len(as_json["fits"]) == 2
+    assert {"rate_ratio", "rate_ratio_ci95", "p"} <= set(as_json["fits"][0]["model"]["terms"][1])
+
+
+def test_count_model_keeps_a_pair_it_cannot_fit_with_its_reason(demo_path: Path) -> None:
+    with open_study(demo_path) as study:
+        run = A.run_correlations(
+            study, x=["goal_agreement"], y=["calpas_goal"], n_boot=0, count_family="poisson"
+        )
+        with pytest.raises(UserError, match="unknown count model"):
+            A.run_correlations(study, n_boot=0, count_family="logit")
+    (fit,) = run.count_models
+    assert fit.result is None and fit.refusal == "calpas_goal is not a code rate"
+
+
+def test_the_triple_coded_sessions_have_a_primary_coder_in_the_final_layer(
+    demo_path: Path,
+) -> None:
+    """The demo assigns each hand-written, triple-coded session a primary coder (and the two
+    others for reliability), so the default final layer has all 30 sessions: the primary's
+    codes where no consensus was settled."""
+    from socialcoder.services.assignments import list_assignments
+
+    primary = {"P01_session02": "ana", "P02_session04": "ben", "P03_session06": "cleo"}
+    with open_study(demo_path) as study:
+        assigned = list_assignments(study)
+        inputs = A.load_inputs(study, "final")
+        final = build_export_table(study, "sessions", coders="final").frame
+        by_coder = {
+            c: build_export_table(study, "sessions", coders=[c]).frame
+            for c in set(primary.values())
+        }
+    assert {(a.transcript, a.coder) for a in assigned if a.purpose == "primary"} == set(
+        primary.items()
+    )
+    assert {(a.transcript, a.purpose) for a in assigned} == {
+        (t, p) for t in primary for p in ("primary", "reliability")
+    }
+    assert inputs.final_counts is not None
+    assert inputs.final_counts.to_json()["transcripts_without_primary"] == []
+    assert final["transcript"].nunique() == 30
+    final = final.set_index("transcript")
+    for transcript, coder in primary.items():
+        theirs = by_coder[coder].set_index("transcript").loc[transcript]
+        for column in ("concordance_n", "concordance_turns", "resistance_n", "goal_agreement"):
+            if column in theirs.index:
+                assert final.loc[transcript, column] == theirs[column], (transcript, column)
