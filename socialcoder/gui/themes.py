@@ -137,7 +137,12 @@ def chip_color(color: QColor, theme: Theme | None = None) -> QColor:
     background = QColor((theme or _current).base)
     if contrast(color, background) >= MIN_CONTRAST:
         return QColor(color)
-    h, s, lightness, a = color.getHslF()
+    h, s, lightness, a = (
+        color.hslHueF(),
+        color.hslSaturationF(),
+        color.lightnessF(),
+        color.alphaF(),
+    )
     darker = luminance(background) > 0.5
     for step in range(1, 101):
         lig = max(0.0, lightness - step / 100) if darker else min(1.0, lightness + step / 100)

@@ -79,8 +79,9 @@ def legacy_calibration(settings: QSettings, study: Study) -> dict[str, str]:
     threshold = settings.value(prefix + "threshold")
     if CALIBRATION_THRESHOLD.name not in kept.stored and threshold is not None:
         try:
-            if 0 < float(threshold) < 1:  # type: ignore[arg-type]
-                out[CALIBRATION_THRESHOLD.name] = f"{float(threshold):g}"  # type: ignore[arg-type]
+            number = float(str(threshold))
+            if 0 < number < 1:
+                out[CALIBRATION_THRESHOLD.name] = f"{number:g}"
         except (TypeError, ValueError):
             pass
     golds: dict[str, list[str]] = {}
