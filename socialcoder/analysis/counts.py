@@ -41,6 +41,8 @@ FAMILIES = ("negbin", "poisson")
 MIN_CLUSTERS = 5
 #: Below this many participants, cluster-robust standard errors tend to be too small.
 FEW_CLUSTERS = 20
+#: A negative binomial dispersion below this is at the boundary 0 (no overdispersion).
+ALPHA_AT_ZERO = 1e-4
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +202,15 @@ def count_model(
     alpha = None
     if family == "negbin":
         alpha = num(np.asarray(params)[-1])
+        if alpha is not None and alpha < ALPHA_AT_ZERO:
+            # NB2 at the edge of its parameter space: statsmodels' "Inverting hessian failed"
+            # would read as if no standard errors existed; say what it means instead
+            notes = [n for n in notes if not n.startswith("Inverting hessian failed")]
+            notes.append(
+                f"alpha {alpha:.1g} is at its lower bound 0 (the counts are not overdispersed): "
+                "the negative binomial model reduces to the Poisson model and its standard "
+                "errors are unreliable there; use the Poisson model"
+            )
     mu = np.asarray(res.predict(exog, exposure=exposure))
     var_fn = mu if family == "poisson" else mu + (alpha or 0.0) * mu * mu
     resid_df = n - len(names)

@@ -87,6 +87,22 @@ def test_poisson_on_overdispersed_counts_says_so() -> None:
     assert any("overdispersed" in n for n in got.notes)
 
 
+def test_negative_binomial_at_alpha_zero_says_use_poisson() -> None:
+    """Counts that are not overdispersed put the NB2 dispersion at its bound 0, where
+    statsmodels' Hessian cannot be inverted; the note says so in words (fails without: the
+    note was statsmodels' "Inverting hessian failed, no bse or cov_params available")."""
+    table = _simulated(2, alpha=1e-6)
+    f = table.frame
+    f["res_n"] = np.round(f["res_turns"] * np.exp(-3.0 + 0.4 * f["x"])).astype(int)
+    got = count_model(table, "res_rate", ["x"])
+    assert got.alpha is not None and got.alpha < 1e-4
+    assert not any(n.startswith("Inverting hessian") for n in got.notes)
+    assert any("lower bound 0" in n and "use the Poisson model" in n for n in got.notes)
+    poisson = count_model(table, "res_rate", ["x"], family="poisson")
+    assert not any("lower bound" in n for n in poisson.notes)
+    assert got.term("x").estimate == pytest.approx(poisson.term("x").estimate, rel=1e-3)
+
+
 def test_count_model_on_the_export_tables(make_study) -> None:
     data = make_study(seed=4, participants=10, sessions=4)
     table = session_table(build_sessions(data).frame, data.codebook, long=build_long(data).frame)
