@@ -59,6 +59,18 @@ def _layer_line(data: dict[str, Any]) -> str:
     return line
 
 
+def _reliability(data: dict[str, Any]) -> None:
+    """The reliability of each analysed variable's session score (issue 19)."""
+    from socialcoder.services.predictor_reliability import RELIABILITY_NOTE, cell
+
+    items = data.get("reliability") or []
+    if not items:
+        return
+    print("reliability of the analysed scores:")
+    table(("variable", "role", "reliability"), [(r["variable"], r["role"], cell(r)) for r in items])
+    print(RELIABILITY_NOTE)
+
+
 def cmd_correlations(args: argparse.Namespace) -> int:
     from socialcoder.services.analysis import run_correlations
 
@@ -105,6 +117,7 @@ def cmd_correlations(args: argparse.Namespace) -> int:
             )
             if "count_model" in data:
                 _print_count_models(data["count_model"])
+            _reliability(data)
         _write(study, run, args)
     return 0
 
@@ -179,6 +192,7 @@ def cmd_lagged(args: argparse.Namespace) -> int:
             for note in data.get("notes", []):
                 print(f"note: {note}")
             print(f"note: {data.get('dynamic_panel_note', '')}")
+            _reliability(data)
         _write(study, run, args)
     return 0
 

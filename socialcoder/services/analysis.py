@@ -65,6 +65,11 @@ from socialcoder.export.model import ColumnInfo
 from socialcoder.export.output import prepare_output
 from socialcoder.services.exporting import build_export_table
 from socialcoder.services.measures import read_measures
+from socialcoder.services.predictor_reliability import (
+    PredictorReliability,
+    predictor_reliability,
+    reliability_json,
+)
 from socialcoder.services.study import CONSENSUS, Study
 from socialcoder.storage.models import CoderRow
 
@@ -280,6 +285,7 @@ class CorrelationRun:
     #: ``family`` of the count models (``--count-model``), or None when none were asked for.
     count_family: str | None = None
     count_models: tuple[CountFit, ...] = ()
+    reliability: tuple[PredictorReliability, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         out = {**self.result.to_dict(), **_layer(self.inputs)}
@@ -288,6 +294,7 @@ class CorrelationRun:
                 "family": self.count_family,
                 "fits": [c.to_dict() for c in self.count_models],
             }
+        out["reliability"] = reliability_json(self.reliability)
         return out
 
 
@@ -349,11 +356,13 @@ def run_correlations(
         ys = _named(table, y, "y") if y else list(dict.fromkeys(p[1] for p in defaults))
         pairs = [(a, b) for a in xs for b in ys if a != b]
     result = correlations(table, pairs, n_boot=n_boot, seed=seed)
+    used = [(p.x, "x") for p in result.pairs] + [(p.y, "y") for p in result.pairs]
+    reliability = predictor_reliability(study, table, used, codes=inputs.codes)
     if count_family is None:
-        return CorrelationRun(inputs, table, result)
+        return CorrelationRun(inputs, table, result, reliability=reliability)
     shown = [(p.x, p.y) for p in result.pairs]
     fits = _count_models(table, shown, count_family)
-    return CorrelationRun(inputs, table, result, count_family, tuple(fits))
+    return CorrelationRun(inputs, table, result, count_family, tuple(fits), reliability)
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,9 +370,14 @@ class LaggedRun:
     inputs: AnalysisInputs
     table: SessionTable
     result: LaggedResult
+    reliability: tuple[PredictorReliability, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.result.to_dict(), **_layer(self.inputs)}
+        return {
+            **self.result.to_dict(),
+            **_layer(self.inputs),
+            "reliability": reliability_json(self.reliability),
+        }
 
 
 def run_lagged(
@@ -392,7 +406,12 @@ def run_lagged(
         random_slope=random_slope,
         therapist=therapist,
     )
-    return LaggedRun(inputs, table, result)
+    spec = result.spec
+    used = [(spec.predictor, "predictor"), (spec.outcome, "outcome")]
+    if spec.control:
+        used.append((spec.control, "control"))
+    reliability = predictor_reliability(study, table, used, codes=inputs.codes, change=True)
+    return LaggedRun(inputs, table, result, reliability)
 
 
 @dataclass(frozen=True, slots=True)

@@ -377,6 +377,16 @@ def report_html(
             )
         )
         parts.append(_legend())
+    if isinstance(run, (CorrelationRun, LaggedRun)) and run.reliability:
+        from socialcoder.services.predictor_reliability import (
+            RELIABILITY_HEADERS,
+            RELIABILITY_NOTE,
+            reliability_rows,
+        )
+
+        parts.append("<h2>Reliability of the analysed scores</h2>")
+        parts.append(_table(RELIABILITY_HEADERS, reliability_rows(run.reliability), numeric=9))
+        parts.append(f"<p>{_e(RELIABILITY_NOTE)}</p>")
     if notes:
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>")
     parts.append("<h2>What these figures cannot tell</h2><div class='caveat'><ul>")

@@ -251,3 +251,78 @@ def test_one_command_each_with_a_plot(cli, demo: Path, tmp_path: Path) -> None: 
                        for t in data["tables"] if t["adjusted_residual"] is not None)  # fmt: skip
     again = cli("analyze", demo, *runs["lagged"], "--report", tmp_path / "lagged.html")
     assert again.code == 2 and "already exists" in again.err
+
+
+def _sessions_reliability(cli, study: Path) -> dict:  # type: ignore[no-untyped-def]
+    result = cli("reliability", study, "--sessions", "--json")
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def test_each_variable_reports_its_session_reliability(cli, demo: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19: every code rate / rating an analysis uses carries the reliability of its
+    session score, the very figures of `reliability --sessions --json` for the same measure
+    (a per-value rate `KEY_VALUE_rate` is the measure `KEY_rate[VALUE]`); a questionnaire
+    measure is said to have no coder reliability. In the JSON, the text and the report."""
+    sessions = _sessions_reliability(cli, demo)
+    by_measure = {m["measure"]: m for m in sessions["session_reliability"]}
+    change = {m["measure"]: m for m in sessions["within_change_reliability"]}
+    report = tmp_path / "corr.html"
+    result = cli("analyze", demo, "correlations", "--x", "goal_agreement,wai_sr", "--y",
+                 "concordance_rate,resistance_strong_rate", "--bootstrap", "50", "--json",
+                 "--report", report)  # fmt: skip
+    assert result.code == 0, result.err
+    items = {r["variable"]: r for r in json.loads(result.out)["reliability"]}
+    assert set(items) == {"goal_agreement", "wai_sr", "concordance_rate", "resistance_strong_rate"}
+    assert items["goal_agreement"]["role"] == "x" and items["concordance_rate"]["role"] == "y"
+    expected = {
+        "goal_agreement": "goal_agreement",
+        "concordance_rate": "concordance_rate",
+        "resistance_strong_rate": "resistance_rate[strong]",
+    }
+    estimated = 0
+    for variable, measure in expected.items():
+        got, want = items[variable], by_measure[measure]
+        assert got["measure"] == measure
+        for key in ("icc_a1", "icc_ci95", "g_qk", "g_ci95", "n_sessions", "n_double_coded"):
+            assert got[key] == want[key], (variable, key)
+        assert got["method"] == (want["method"] if got["estimate"] is not None else None)
+        estimated += got["estimate"] is not None
+    assert estimated, "the demo has double-coded sessions: some figure must be estimated"
+    assert items["wai_sr"]["measure"] is None and items["wai_sr"]["estimate"] is None
+    assert "no coder reliability" in items["wai_sr"]["note"]
+    page = report.read_text(encoding="utf-8")
+    assert "Reliability of the analysed scores" in page and "no coder reliability" in page
+    text = cli("analyze", demo, "correlations", "--x", "goal_agreement", "--y",
+               "concordance_rate", "--bootstrap", "50")  # fmt: skip
+    assert text.code == 0, text.err
+    assert "reliability of the analysed scores:" in text.out
+    g = items["goal_agreement"]
+    if g["estimate"] is not None:
+        assert f"{g['method']} {g['estimate']:.2f}" in text.out
+    lagged = cli("analyze", demo, "lagged", "--outcome", "goal_agreement", "--predictor",
+                 "concordance_rate", "--json")  # fmt: skip
+    assert lagged.code == 0, lagged.err
+    rel = {r["variable"]: r for r in json.loads(lagged.out)["reliability"]}
+    assert rel["concordance_rate"]["role"] == "predictor"
+    assert rel["goal_agreement"]["role"].startswith("outcome")  # also the default control
+    pred = rel["concordance_rate"]
+    assert pred["icc_a1"] == by_measure["concordance_rate"]["icc_a1"]
+    assert pred["g_qk"] == by_measure["concordance_rate"]["g_qk"]
+    assert pred["r_change"] == change["concordance_rate"]["r_change"]
+    assert pred["r_change_ci95"] == change["concordance_rate"]["r_change_ci95"]
+
+
+def test_reliability_not_estimable_without_double_coding(cli, demo: Path) -> None:  # type: ignore[no-untyped-def]
+    """One coder's codes only (no double-coded session): each coded variable says 'not
+    estimable' instead of a figure."""
+    from socialcoder.services.analysis import build_session_table, load_inputs
+    from socialcoder.services.predictor_reliability import NOT_ESTIMABLE, predictor_reliability
+    from socialcoder.services.study import open_study
+
+    with open_study(demo) as study:
+        coder = load_inputs(study).coders[0]
+        table = build_session_table(load_inputs(study, coder))
+        items = predictor_reliability(study, table, [("concordance_rate", "y")], coders=[coder])
+    assert items[0].estimate is None and items[0].note == NOT_ESTIMABLE
+    assert items[0].text() == NOT_ESTIMABLE

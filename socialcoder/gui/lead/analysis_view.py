@@ -46,6 +46,11 @@ from socialcoder.gui.lead.tables import Cell, fill, make_table
 from socialcoder.gui.lead.workers import Job
 from socialcoder.services import analysis as service
 from socialcoder.services import analysis_report as reports
+from socialcoder.services.predictor_reliability import (
+    RELIABILITY_HEADERS,
+    RELIABILITY_NOTE,
+    reliability_rows,
+)
 from socialcoder.services.study import CONSENSUS, Study
 
 CORRELATIONS, LAGGED, SEQUENTIAL = "correlations", "lagged", "sequential"
@@ -218,6 +223,11 @@ class AnalysisView(QWidget):
         self._variables: dict[str, list[str]] = {}
         box = QVBoxLayout(self)
         box.addLayout(self._top_row())
+        self.layer_info = QLabel("", self)
+        self.layer_info.setObjectName("analysis_layer")
+        self.layer_info.setWordWrap(True)
+        self.layer_info.setAccessibleName("Where the chosen codes come from")
+        box.addWidget(self.layer_info)
         self.options = QStackedWidget(self)
         self.options.addWidget(self._correlation_options())
         self.options.addWidget(self._lagged_options())
@@ -258,6 +268,14 @@ class AnalysisView(QWidget):
         split.addWidget(self.plots)
         split.setSizes([620, 480])
         box.addWidget(split, 1)
+        self.reliability_table = make_table(RELIABILITY_HEADERS, "analysis_reliability", stretch=2)
+        self.reliability_table.setAccessibleName(
+            "Reliability of each analysed variable's session score"
+        )
+        self.reliability_table.setToolTip(RELIABILITY_NOTE)
+        self.reliability_table.setMaximumHeight(120)
+        self.reliability_table.hide()
+        box.addWidget(self.reliability_table)
         self.notes = QTextBrowser(self)
         self.notes.setObjectName("analysis_notes")
         self.notes.setAccessibleName("Notes and what the figures cannot tell")
@@ -476,6 +494,7 @@ class AnalysisView(QWidget):
             table = service.build_session_table(inputs, rate)
         except UserError as exc:
             self._variables = {}
+            self.layer_info.setText("")
             self.status.setText(f"No variables: {exc}")
             names: dict[str, list[str]] = {"x": [], "y": [], "all": []}
         else:
@@ -485,6 +504,7 @@ class AnalysisView(QWidget):
                 "all": table.names(),
             }
             self._variables = names
+            self.layer_info.setText(_layer_text(inputs))
         self._fill(self.corr_x, [("every session rating and measure", ALL)], names["x"])
         self._fill(self.corr_y, [("every code rate", ALL)], names["y"])
         self._fill(self.outcome, [], names["all"])
@@ -616,7 +636,10 @@ class AnalysisView(QWidget):
     # -- showing ------------------------------------------------------------------------------
     def _summary(self, run: Any) -> str:
         settings = "; ".join(f"{k}: {v}" for k, v in reports._settings(run))
-        return f"Codes {run.inputs.codes} (codebook v{run.inputs.codebook_version}). {settings}"
+        layer = _layer_text(run.inputs)
+        return f"Codes {run.inputs.codes} (codebook v{run.inputs.codebook_version}). {settings}" + (
+            f". {layer}" if layer else ""
+        )
 
     def show_run(self, run: service.CorrelationRun | service.LaggedRun | service.SequentialRun):
         self.run = run
@@ -642,6 +665,7 @@ class AnalysisView(QWidget):
             self.plots.setCurrentWidget(self.heatmap)
             if any(t.table.warnings for t in run.result.tables):
                 notes.append("* an expected count is below 5: do not read this residual as z")
+        self._show_reliability(run)
         caveats = "".join(f"<li>{_esc(c)}</li>" for c in reports.CAVEATS[kind])
         self.notes.setHtml(
             ("<ul>" + "".join(f"<li>{_esc(n)}</li>" for n in notes) + "</ul>" if notes else "")
@@ -649,6 +673,12 @@ class AnalysisView(QWidget):
         )
         for b in (self.report_button, self.data_button):
             b.setEnabled(True)
+
+    def _show_reliability(self, run: Any) -> None:
+        """Each analysed variable's reliability (correlations and lagged models)."""
+        items = getattr(run, "reliability", ())
+        fill(self.reliability_table, [[Cell(c) for c in row] for row in reliability_rows(items)])
+        self.reliability_table.setVisible(bool(items))
 
     def _table(self, headers: tuple[str, ...], rows: list[list[str]]) -> None:
         self.table.blockSignals(True)
@@ -761,6 +791,15 @@ class AnalysisView(QWidget):
     def _say(self, message: str) -> None:
         self.status.setText(message)
         self.statusMessage.emit(message)
+
+
+def _layer_text(inputs: service.AnalysisInputs) -> str:
+    """For the final layer: how many values came from consensus and from single coders."""
+    counts = inputs.final_counts
+    if counts is None:
+        return ""
+    text = counts.sentence()
+    return text[:1].upper() + text[1:] + "."
 
 
 def _esc(text: str) -> str:
