@@ -111,3 +111,29 @@ def final_tables(study: Study) -> FinalTables:
         build_long(data).frame,
         final_counts_of(study, data),
     )
+
+
+def final_counts_by_transcript(study: Study) -> dict[str, FinalCounts]:
+    """Per transcript (name) with final values: where they came from, as
+    :func:`final_counts_of` counts them over the study (the counts add up to it)."""
+    data = load_final_data(study)
+    assert data.primaries is not None
+    names = data.transcripts.set_index("transcript_id")["transcript"]
+    units = coded_units(data)
+    out: dict[str, FinalCounts] = {}
+    for tid, group in units.groupby("transcript_id", sort=False):
+        name = str(names[tid])
+        without = [name] if data.primaries.get(int(tid)) is None else []
+        out[name] = final_counts(group, without)
+    return dict(sorted(out.items()))
+
+
+def final_cell(counts: FinalCounts | None) -> str:
+    """One transcript's final layer in a few words: ``3 consensus · 21 alice``."""
+    if counts is None:
+        return "-"
+    parts = [f"{counts.from_consensus} consensus"] if counts.from_consensus else []
+    parts += [f"{n} {c}" for c, n in sorted(counts.from_coders.items()) if n]
+    if counts.without_primary:
+        parts.append("no primary coder")
+    return " · ".join(parts) or "no values"

@@ -8,7 +8,9 @@ assign by hand, *Unassign selected* (or Delete) to take assignments back (codes 
 undone and redone with the window's Undo/Redo (the lead's undo stack); *Assign by rule…* plans a balanced, seeded assignment with a reliability share
 (preview first, then apply); *Plan second pass…* draws a blind second pass by the same coder
 (test-retest, :mod:`socialcoder.gui.lead.retest_dialog`). Coders: add, rename,
-deactivate/reactivate.
+deactivate/reactivate. The last column is the final layer (what analyses and ``--coders final``
+exports use: the consensus value where a unit was settled, else the primary coder's): per
+transcript, how many values come from consensus and how many from each single coder.
 """
 
 from __future__ import annotations
@@ -42,12 +44,19 @@ from socialcoder.services.assignments import (
     unassign_pairs,
 )
 from socialcoder.services.coders import add_coders, list_coders, rename_coder, set_coder_active
+from socialcoder.services.final import final_cell, final_counts_by_transcript
 from socialcoder.services.queries import CoderProgress, list_transcripts
 from socialcoder.services.retest import RetestEntry, list_retests
 from socialcoder.services.study import Study
 
 STATUS_BG = {"complete": "#cdeccd", "in progress": "#fde7c2", "not started": "#f3f3f3"}
 STATUSES = ("any status", "not started", "in progress", "complete", "unassigned")
+
+FINAL_HEADER = "Final layer"
+FINAL_TIP = (
+    "The final layer (what the analyses and a final export use): the consensus value where a "
+    "unit was settled, else the primary coder's"
+)
 
 
 def cell_status(p: CoderProgress | None) -> str:
@@ -211,8 +220,9 @@ class AssignmentsView(QWidget):
         self.coders += sorted({r.retest_coder for r in retests})
         summaries = list_transcripts(self.study)
         self.transcripts = [t.name for t in summaries]
-        self.grid.setColumnCount(1 + len(self.coders))
-        self.grid.setHorizontalHeaderLabels(["Transcript", *self.coders])
+        finals = final_counts_by_transcript(self.study)
+        self.grid.setColumnCount(2 + len(self.coders))
+        self.grid.setHorizontalHeaderLabels(["Transcript", *self.coders, FINAL_HEADER])
         rows = []
         per_coder = {c: {"assigned": 0, "complete": 0} for c in self.coders}
         for t in summaries:
@@ -231,6 +241,10 @@ class AssignmentsView(QWidget):
                 if second is not None:
                     tip += "; " + _retest_tip(second)
                 row.append(Cell(cell_text(p), tip, STATUS_BG.get(status)))
+            counts = finals.get(t.name)
+            row.append(
+                Cell(final_cell(counts), FINAL_TIP + (f" ({counts.sentence()})" if counts else ""))
+            )
             rows.append(row)
         fill(self.grid, rows)
         assignments = list_assignments(self.study)
@@ -291,7 +305,7 @@ class AssignmentsView(QWidget):
             {
                 (self.transcripts[i.row()], self.coders[i.column() - 1])
                 for i in self.grid.selectedIndexes()
-                if i.column() > 0
+                if 0 < i.column() <= len(self.coders)  # not the transcript or final column
             }
         )
 
