@@ -83,8 +83,12 @@ def test_analysis_shows_final_counts_and_each_variables_reliability(  # type: ig
 def test_progress_grid_shows_where_each_sessions_final_values_come_from(  # type: ignore[no-untyped-def]
     demo_window: MainWindow,
 ) -> None:
+    from socialcoder.services.consensus import build_consensus
+
     assert demo_window.lead is not None
     view = demo_window.lead.assignments
+    with open_study(view.study.location) as study:  # settle what ana and ben agree on
+        assert build_consensus(study, ("ana", "ben")).agreed > 0
     view.refresh()
     cols = headers(view.grid)
     assert cols[-1] == FINAL_HEADER and cols[1:-1] == view.coders
@@ -98,8 +102,9 @@ def test_progress_grid_shows_where_each_sessions_final_values_come_from(  # type
     for row, name in enumerate(view.transcripts):
         cell = texts(view.grid, row)[-1]
         assert cell == final_cell(per.get(name))
+    assert total.from_consensus > 0 and total.from_single_coders > 0
     settled = [n for n, c in per.items() if c.from_consensus]
-    if settled:
-        row = view.transcripts.index(settled[0])
-        assert "consensus" in texts(view.grid, row)[-1]
-        assert "from consensus" in view.grid.item(row, len(cols) - 1).toolTip()
+    row = view.transcripts.index(settled[0])
+    counts = per[settled[0]]
+    assert texts(view.grid, row)[-1].startswith(f"{counts.from_consensus} consensus · ")
+    assert "from consensus" in view.grid.item(row, len(cols) - 1).toolTip()
