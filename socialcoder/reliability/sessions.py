@@ -328,13 +328,26 @@ def absolute_agreement(c: Components, level: float = 0.95) -> Estimate:
     f_lo = float(stats.f.ppf(tail, df_t, v))
     f_hi = float(stats.f.ppf(tail, v, df_t))
     spread_term = k_t * ms_c + (k_t * k_c - k_t - k_c) * ms_e
-    lower = k_c * (ms_t - f_lo * ms_e) / (f_lo * spread_term + k_c * ms_t)
-    upper = k_c * (f_hi * ms_t - ms_e) / (spread_term + k_c * f_hi * ms_t)
-    bounds = sorted(float(np.clip(x, -1.0, 1.0)) for x in (lower, upper))
-    if not all(np.isfinite(bounds)):
-        notes.append("the interval is not defined for these mean squares")
+    lower_den = f_lo * spread_term + k_c * ms_t
+    upper_den = spread_term + k_c * f_hi * ms_t
+    lower = k_c * (ms_t - f_lo * ms_e) / lower_den if lower_den > 0 else np.nan
+    upper = k_c * (f_hi * ms_t - ms_e) / upper_den if upper_den > 0 else np.nan
+    # McGraw & Wong's bounds hold only where both denominators are positive and the bounds
+    # enclose the estimate; with a negative coder (or target) component they need not (the
+    # sample study's change reliability of goal agreement gave 0.241 with [0.805, 1.000]).
+    # Such an interval is not reported: sorting and clipping it, as before, hid the defect.
+    if not (
+        np.isfinite(lower) and np.isfinite(upper) and lower - 1e-9 <= rho <= upper + 1e-9
+    ):
+        notes.append(
+            "no interval: McGraw & Wong's F-based bounds do not enclose the estimate for these "
+            "mean squares (a negative variance component); too few double-coded sessions"
+        )
         return Estimate(rho, None, c, tuple(notes))
-    return Estimate(rho, (bounds[0], bounds[1]), c, tuple(notes))
+    # clipped to [-1, 1], or as far as the estimate itself lies outside it (a negative target
+    # component can put ICC(A,1) below -1)
+    bounds = (max(float(lower), min(-1.0, rho)), min(float(upper), max(1.0, rho)))
+    return Estimate(rho, bounds, c, tuple(notes))
 
 
 def icc_a1(matrix: ArrayLike, level: float = 0.95) -> Estimate:

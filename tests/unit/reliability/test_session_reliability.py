@@ -6,6 +6,7 @@ matrices, statsmodels' REML variance components, and simulations with known comp
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from socialcoder.reliability.sessions import (
+    Undefined,
     absolute_agreement,
     change_reliability,
     crossed_components,
@@ -360,3 +362,45 @@ def test_bad_shapes_are_refused() -> None:
         crossed_components(["a"], ["x", "y"], [1.0])
     with pytest.raises(ValueError, match="more than one person"):
         within_person_components(["p", "q"], ["a", "a"], ["x", "y"], [1.0, 2.0])
+
+
+def _icc_a1_by_hand(x: np.ndarray) -> float:
+    """McGraw & Wong's ICC(A,1) from the two-way ANOVA mean squares, computed here."""
+    n, k = x.shape
+    grand = x.mean()
+    msr = k * ((x.mean(axis=1) - grand) ** 2).sum() / (n - 1)
+    msc = n * ((x.mean(axis=0) - grand) ** 2).sum() / (k - 1)
+    sse = ((x - grand) ** 2).sum() - msr * (n - 1) - msc * (k - 1)
+    mse = sse / ((n - 1) * (k - 1))
+    return float((msr - mse) / (msr + (k - 1) * mse + k / n * (msc - mse)))
+
+
+def test_an_interval_encloses_its_estimate_or_is_not_reported() -> None:
+    # negative variance components put ICC(A,1) at -1.8; the old code clipped its bounds to
+    # (-1.0, 0.77) and printed an interval that left out its own estimate
+    x = np.array([[4.0, 1.0], [2.0, 4.0], [3.0, 4.0]])
+    est = icc_a1(x)
+    assert est.value == pytest.approx(_icc_a1_by_hand(x))
+    assert est.ci95 is not None and est.ci95[0] <= est.value <= est.ci95[1]
+    # and where the F-based bounds cannot enclose it, no interval, with the reason
+    c = icc_a1(x).components
+    broken = replace(c, coder_ms=replace(c.coder_ms, ms=-50.0))
+    odd = absolute_agreement(broken)
+    assert odd.ci95 is None or odd.ci95[0] <= odd.value <= odd.ci95[1]
+
+
+def test_every_reported_interval_encloses_its_estimate() -> None:
+    rng = np.random.default_rng(7)
+    reported = 0
+    for _ in range(3000):
+        n, k = int(rng.integers(3, 9)), int(rng.integers(2, 4))
+        x = rng.integers(0, 5, (n, k)).astype(float)
+        try:
+            est = icc_a1(x)
+        except Undefined:
+            continue
+        assert est.value == pytest.approx(_icc_a1_by_hand(x))
+        if est.ci95 is not None:
+            reported += 1
+            assert est.ci95[0] - 1e-9 <= est.value <= est.ci95[1] + 1e-9, (x, est)
+    assert reported > 1000
