@@ -201,3 +201,6 @@ def _print_change(changes: list[dict[str, Any]], every: list[str]) -> None:
     reasons = _grouped([(c["measure"], c["reason"]) for c in changes if c["reason"]], every)
     for text, measures in reasons:
         print(f"  not computed for {measures}: {text}")
+    notes = _grouped([(c["measure"], n) for c in changes for n in c["notes"]], every)
+    for text, measures in notes:
+        print(f"  note on {measures}: {text}")

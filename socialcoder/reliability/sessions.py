@@ -305,7 +305,7 @@ def absolute_agreement(c: Components, level: float = 0.95) -> Estimate:
         raise Undefined("no variance: the scores do not differ")
     rho = c.target / total
     notes: list[str] = []
-    if c.coder < 0:
+    if c.coder < -EXACT * total:  # below rounding error: a numerical zero earns no note
         notes.append(
             f"the coder variance estimate is negative ({c.coder:.3g}), i.e. zero within "
             "sampling error; it is kept so that the figure equals ICC(A,1)"

@@ -238,6 +238,14 @@ def test_sample_study_is_fully_crossed_and_icc_equals_g(
         "--transcripts", TRIPLE,
     )  # fmt: skip
     assert "goal_agreement" in text and "concordance" not in text and "fully crossed" in text
+    # all sessions: the follow-ups give within-patient change figures, some with notes of their
+    # own (no interval for goal agreement); the text output says what the JSON says
+    out, _ = run(capsys, "reliability", study, "--sessions", "--json")
+    change_notes = {n for c in json.loads(out)["within_change_reliability"] for n in c["notes"]}
+    assert any(n.startswith("no interval") for n in change_notes)
+    text, _ = run(capsys, "reliability", study, "--sessions")
+    for note in change_notes:
+        assert note in text
 
 
 def test_no_completed_double_coding_gives_null_with_a_reason(

@@ -404,3 +404,14 @@ def test_every_reported_interval_encloses_its_estimate() -> None:
             reported += 1
             assert est.ci95[0] - 1e-9 <= est.value <= est.ci95[1] + 1e-9, (x, est)
     assert reported > 1000
+
+
+def test_a_coder_component_at_rounding_error_earns_no_negative_note() -> None:
+    """The sample study's incongruent advice gave a coder component of -2.6e-16, and the
+    report said 'the coder variance estimate is negative (-2.59e-16)': a numerical zero."""
+    comps = crossed_components(*long_form(SHROUT_FLEISS))
+    scale = comps.target + comps.residual
+    at_zero = absolute_agreement(replace(comps, coder=-2.6e-16 * scale))
+    assert not any("negative" in n for n in at_zero.notes)
+    below = absolute_agreement(replace(comps, coder=-0.05 * scale))
+    assert any("coder variance estimate is negative" in n for n in below.notes)
