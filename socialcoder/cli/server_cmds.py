@@ -132,7 +132,7 @@ def _counts(source: SourceReport, kind: str) -> str:
     if source.replaced[kind]:
         parts.append(f"{source.replaced[kind]} replaced by a newer one")
     if source.removed.get(kind):
-        what = "cleared" if kind == "codes" else "reopened"
+        what = {"codes": "cleared", "memos": "emptied"}.get(kind, "reopened")
         parts.append(f"{source.removed[kind]} {what} as in the copy")
     parts.append(f"{source.unchanged[kind]} already there")
     return ", ".join(parts)

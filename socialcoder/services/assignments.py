@@ -162,8 +162,22 @@ def plan_assignments(
 
 def apply_assignments(study: Study, plan: list[Assignment], *, actor: str = "lead") -> int:
     """Store a plan in one transaction (skipping any pair assigned meanwhile)."""
+    return len(apply_assignments_stored(study, plan, actor=actor))
+
+
+def apply_assignments_stored(
+    study: Study, plan: list[Assignment], *, actor: str = "lead"
+) -> list[StoredAssignment]:
+    """As :func:`apply_assignments`; returns the new assignments as stored (to undo them)."""
     with study.write() as session:
-        return sum(_assign_in(session, a.coder, a.transcript, a.purpose, actor) for a in plan)
+        stored = []
+        for a in plan:
+            if _assign_in(session, a.coder, a.transcript, a.purpose, actor):
+                tid = transcript_id(session, a.transcript)
+                row = session.get(AssignmentRow, (coder_id(session, a.coder), tid))
+                assert row is not None
+                stored.append(_stored(row, a.coder, a.transcript))
+        return stored
 
 
 def assign_pairs(study: Study, pairs: Sequence[tuple[str, str]], *, actor: str = "lead") -> int:

@@ -25,6 +25,7 @@ from socialcoder.domain.design import (
     plan_design,
 )
 from socialcoder.errors import StudyError
+from socialcoder.services.assignments import StoredAssignment
 from socialcoder.services.coders import assignable_coder_id, coder_id
 from socialcoder.services.coding import audit
 from socialcoder.services.study import Study, now
@@ -35,6 +36,7 @@ from socialcoder.storage.models import AssignmentPlanRow, AssignmentRow, CoderRo
 class StoredPlan:
     plan_id: int
     stored: int  # assignments stored (pairs assigned meanwhile are skipped)
+    rows: tuple[StoredAssignment, ...] = ()  # the stored rows, as stored (to undo them)
 
 
 def draw_plan(study: Study, spec: DesignSpec) -> DesignPlan:
@@ -94,22 +96,27 @@ def store_plan(study: Study, plan: DesignPlan, *, actor: str = "lead") -> Stored
         session.add(record)
         session.flush()
         tids = dict(session.execute(select(TranscriptRow.name, TranscriptRow.id)).all())
-        stored = 0
+        rows: list[StoredAssignment] = []
         for a in plan.assignments:
             cid, tid = coder_id(session, a.coder), tids[a.transcript]
             if session.get(AssignmentRow, (cid, tid)) is not None:
                 continue
-            session.add(
-                AssignmentRow(
-                    coder_id=cid,
-                    transcript_id=tid,
-                    purpose=a.purpose,
-                    assigned_at=now(),
-                    position=a.position,
-                    anchor=a.anchor,
-                    plan_id=record.id,
-                )
+            row = AssignmentRow(
+                coder_id=cid,
+                transcript_id=tid,
+                purpose=a.purpose,
+                assigned_at=now(),
+                position=a.position,
+                anchor=a.anchor,
+                plan_id=record.id,
             )
+            session.add(row)
+            rows.append(
+                StoredAssignment(
+                    a.coder, a.transcript, a.purpose, row.assigned_at, a.position, a.anchor,
+                    record.id,
+                )
+            )  # fmt: skip
             audit(
                 session,
                 actor=actor,
@@ -118,9 +125,8 @@ def store_plan(study: Study, plan: DesignPlan, *, actor: str = "lead") -> Stored
                 transcript_id=tid,
                 new_value=a.purpose,
             )
-            stored += 1
         session.flush()
-        return StoredPlan(record.id, stored)
+        return StoredPlan(record.id, len(rows), tuple(rows))
 
 
 def plan_json(plan: DesignPlan) -> dict[str, object]:

@@ -14,12 +14,13 @@ Rules:
 * a transcript (or segment) of the copy that the study lacks is *unmatched*: reported with
   what it carries, never imported and never silently dropped;
 * a value the study's codebook does not allow is *rejected* and reported;
-* a code cleared or a transcript reopened in the copy (its audit log says so, and the copy
-  still shows it so; an entry the study's own audit log also has was made before copying and
-  is ignored) is carried: the study's code is removed when it still has the value the copy
-  cleared and was not changed after the clear, the study's completion when it is not newer
-  than the reopen; otherwise it is a *conflict* with the same rules as values (the study keeps
-  its code or completion unless ``prefer_newer`` and the clear or reopen is newer);
+* a code cleared, a segment memo emptied or a transcript reopened in the copy (its audit log
+  says so, and the copy still shows it so; an entry the study's own audit log also has was
+  made before copying and is ignored) is carried: the study's code is removed when it still
+  has the value the copy cleared and was not changed after the clear, its memo when it still
+  has the text the copy emptied and was not changed after, the study's completion when it is
+  not newer than the reopen; otherwise it is a *conflict* with the same rules as values (the
+  study keeps its code, memo or completion unless ``prefer_newer`` and the removal is newer);
 * in a de-identified copy (``socialcoder deidentify``) memos were rewritten without a new
   ``updated_at``: a memo that differs only so (same value, same ``updated_at``) is unchanged,
   and the study keeps its original text.
@@ -43,6 +44,7 @@ from socialcoder.errors import StudyError, UserError
 from socialcoder.services.coders import check_new_coders
 from socialcoder.services.coding import audit
 from socialcoder.services.merge_copy import (
+    REMOVALS,
     CopyCode,
     CopyCompletion,
     CopyMemo,
@@ -73,7 +75,8 @@ from socialcoder.storage.models import (
 class Conflict:
     """The same unit with different content. ``kind`` is 'code', 'segment memo' or
     'completion'; values are the code value (with its memo after ' | ' when one differs), the
-    memo text, '(cleared)' for a code cleared in the copy, 'complete' / '(reopened)'."""
+    memo text, '(cleared)' for a code cleared in the copy, '(emptied)' for a memo emptied there,
+    'complete' / '(reopened)'."""
 
     kind: str
     coder: str
@@ -126,14 +129,14 @@ class Unmatched:
 @dataclass(slots=True)
 class SourceReport:
     """The outcome for one copy. Counts: ``added``/``replaced``/``unchanged`` per kind
-    ('codes', 'memos', 'completions'); ``removed``: codes cleared and completions taken back
-    because the copy cleared or reopened them."""
+    ('codes', 'memos', 'completions'); ``removed``: codes cleared, segment memos emptied and
+    completions taken back because the copy cleared, emptied or reopened them."""
 
     source: str
     added: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     replaced: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
-    removed: dict[str, int] = field(default_factory=lambda: {"codes": 0, "completions": 0})
+    removed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     coders_added: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     unmatched: list[Unmatched] = field(default_factory=list)
@@ -318,7 +321,7 @@ class _Target:
                     AuditRow.segment_idx,
                     AuditRow.dimension_key,
                     AuditRow.at,
-                ).where(AuditRow.action.in_(("clear", "reopen")))
+                ).where(AuditRow.action.in_(REMOVALS))
             )
         }
 
@@ -518,24 +521,43 @@ def _apply_completion(
 
 
 def _apply_removal(
-    t: _Target, r: CopyRemoval, report: SourceReport, prefer_newer: bool, actor: str | None
+    t: _Target,
+    r: CopyRemoval,
+    report: SourceReport,
+    prefer_newer: bool,
+    actor: str | None,
+    deidentified: bool = False,
 ) -> None:
-    """Carry a clear or reopen made in the copy (see the module's rules)."""
+    """Carry a clear, memo emptying or reopen made in the copy (see the module's rules)."""
     tid, tname = t.transcripts[r.transcript_hash]
     cid = t.coders.get(r.coder)
     if cid is None:
         return  # the study never had this coder: nothing to take back
-    action = "clear" if r.kind == "code" else "reopen"
+    action = {"code": "clear", "memo": "memo"}.get(r.kind, "reopen")
     if (action, cid, tid, r.segment, r.dimension, r.at) in t.history:
         return  # the study's own history: done before the copy was taken
-    row: CodeRow | CompletionRow | None
-    if r.kind == "code":
+    row: CodeRow | SegmentMemoRow | CompletionRow | None
+    key: tuple[Any, ...]
+    kind = r.kind
+    if r.kind == "memo":
+        assert r.segment is not None
+        key = (cid, t.segments[(tid, r.segment)])
+        row = t.memos.get(key)
+        if row is None:
+            report.unchanged["memos"] += 1
+            return
+        mine = _utc(row.updated_at)
+        # a de-identified copy's audit log holds the rewritten text: the time decides
+        same = (deidentified or row.text == r.old_value) and mine <= r.at
+        study_value, copy_value = row.text, "(emptied)"
+        slot, kind = "memos", "segment memo"
+    elif r.kind == "code":
         assert r.dimension is not None
         if r.dimension not in t.dims:
             return
         dim_id = t.dims[r.dimension][0]
         seg_id = None if r.segment is None else t.segments[(tid, r.segment)]
-        key: tuple[Any, ...] = (cid, tid, seg_id, dim_id)
+        key = (cid, tid, seg_id, dim_id)
         row = t.codes.get(key)
         if row is None:
             report.unchanged["codes"] += 1
@@ -557,7 +579,7 @@ def _apply_removal(
         take = prefer_newer and r.at > mine
         report.conflicts.append(
             Conflict(
-                kind=r.kind,
+                kind=kind,
                 coder=r.coder,
                 transcript=tname,
                 segment=r.segment,
@@ -575,11 +597,21 @@ def _apply_removal(
     t.session.delete(row)
     if r.kind == "code":
         del t.codes[key]
+    elif r.kind == "memo":
+        del t.memos[key]
     else:
         del t.completions[(cid, tid)]
         t.completed.discard((cid, tid))
     report.removed[slot] += 1
-    what = "code cleared" if r.kind == "code" else "transcript reopened"
+    what = {"code": "code cleared", "memo": "segment memo emptied"}.get(
+        r.kind, "transcript reopened"
+    )
+    if isinstance(row, CodeRow):
+        old, new = row.value, None
+    elif isinstance(row, SegmentMemoRow):
+        old, new = row.text, None
+    else:
+        old, new = "1", "0"
     audit(
         t.session,
         actor=actor or r.coder,
@@ -588,8 +620,8 @@ def _apply_removal(
         transcript_id=tid,
         segment_idx=r.segment,
         dimension_key=r.dimension,
-        old_value=row.value if isinstance(row, CodeRow) else "1",
-        new_value=None if r.kind == "code" else "0",
+        old_value=old,
+        new_value=new,
         reason=f"merged {what} in {report.source}",
     )
 
@@ -623,7 +655,7 @@ def apply_copy(
         if entry is not None and (
             removal.segment is None or (entry[0], removal.segment) in t.segments
         ):
-            _apply_removal(t, removal, report, prefer_newer, actor)
+            _apply_removal(t, removal, report, prefer_newer, actor, snap.deidentified)
     session.flush()
     report.unmatched = [
         Unmatched(snap.transcripts.get(h, "?"), h, *counts)

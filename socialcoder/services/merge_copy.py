@@ -72,9 +72,10 @@ class CopyCompletion:
 
 @dataclass(frozen=True, slots=True)
 class CopyRemoval:
-    """A code cleared (``kind`` 'code') or a transcript reopened (``kind`` 'completion') in the
-    copy, and still so: from the copy's audit log (its latest such entry for the unit).
-    ``old_value`` is the value the code had before it was cleared (None for a reopen)."""
+    """A code cleared (``kind`` 'code'), a segment memo emptied (``kind`` 'memo') or a
+    transcript reopened (``kind`` 'completion') in the copy, and still so: from the copy's
+    audit log (its latest such entry for the unit). ``old_value`` is the value the code had
+    before it was cleared, the memo's text before it was emptied (None for a reopen)."""
 
     kind: str
     coder: str
@@ -197,11 +198,12 @@ def read_copy(study: Study, target: str | Path) -> CopySnapshot:
                     AuditRow.segment_idx,
                     AuditRow.dimension_key,
                     AuditRow.old_value,
+                    AuditRow.new_value,
                     AuditRow.at,
                 )
                 .join(CoderRow, CoderRow.id == AuditRow.coder_id)
                 .join(TranscriptRow, TranscriptRow.id == AuditRow.transcript_id)
-                .where(AuditRow.action.in_(("clear", "reopen")))
+                .where(AuditRow.action.in_(REMOVALS))
                 .where(CoderRow.kind != coder_kinds.MACHINE)
                 .order_by(AuditRow.at, AuditRow.id)
             ).tuples().all()
@@ -213,6 +215,7 @@ def read_copy(study: Study, target: str | Path) -> CopySnapshot:
         engine.dispose()
     codes = [CopyCode(*r[:7], _utc(r[7]), _utc(r[8])) for r in code_rows]
     completions = [CopyCompletion(r[0], r[1], _utc(r[2])) for r in completion_rows]
+    memos = [CopyMemo(r[0], r[1], r[2], r[3], _utc(r[4])) for r in memo_rows]
     return CopySnapshot(
         source=label,
         coders=coders,
@@ -220,27 +223,42 @@ def read_copy(study: Study, target: str | Path) -> CopySnapshot:
         transcripts=transcripts,
         codebooks=books,
         codes=codes,
-        memos=[CopyMemo(r[0], r[1], r[2], r[3], _utc(r[4])) for r in memo_rows],
+        memos=memos,
         completions=completions,
         deidentified=deidentified,
-        removals=_removals(audit_rows, codes, completions),
+        removals=_removals(audit_rows, codes, memos, completions),
     )
 
 
-_AuditEntry = tuple[str, str, str, int | None, str | None, str | None, datetime]
-"""(action, coder, transcript hash, segment, dimension key, old value, at) of a clear or reopen"""
+#: the audit actions that may take something away (a memo entry does when its new value is None)
+REMOVALS = ("clear", "reopen", "memo")
+
+_AuditEntry = tuple[str, str, str, int | None, str | None, str | None, str | None, datetime]
+"""(action, coder, transcript hash, segment, dimension key, old value, new value, at) of a
+clear, reopen or memo change"""
 
 
 def _removals(
-    audit_rows: Sequence[_AuditEntry], codes: list[CopyCode], completions: list[CopyCompletion]
+    audit_rows: Sequence[_AuditEntry],
+    codes: list[CopyCode],
+    memos: list[CopyMemo],
+    completions: list[CopyCompletion],
 ) -> list[CopyRemoval]:
-    """The latest clear of each code and reopen of each transcript that the copy still shows
-    (the code absent, the transcript not complete)."""
+    """The latest clear of each code, emptying of each segment memo and reopen of each
+    transcript that the copy still shows (the code or memo absent, the transcript not
+    complete)."""
     present = {(c.coder, c.transcript_hash, c.segment, c.dimension) for c in codes}
+    with_memo = {(m.coder, m.transcript_hash, m.segment) for m in memos}
     complete = {(c.coder, c.transcript_hash) for c in completions}
     latest: dict[tuple[str, str, str, int | None, str | None], CopyRemoval] = {}
-    for action, coder, thash, segment, dimension, old_value, at in audit_rows:
-        if action == "clear" and dimension is not None:
+    for action, coder, thash, segment, dimension, old_value, new_value, at in audit_rows:
+        if action == "memo":
+            emptied = new_value is None and old_value is not None and segment is not None
+            if emptied and (coder, thash, segment) not in with_memo:
+                latest[("memo", coder, thash, segment, None)] = CopyRemoval(
+                    "memo", coder, thash, segment, None, old_value, _utc(at)
+                )
+        elif action == "clear" and dimension is not None:
             if (coder, thash, segment, dimension) not in present:
                 latest[("code", coder, thash, segment, dimension)] = CopyRemoval(
                     "code", coder, thash, segment, dimension, old_value, _utc(at)

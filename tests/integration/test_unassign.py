@@ -1,4 +1,6 @@
-"""Taking assignments back and putting them back exactly (the window's undo uses this)."""
+"""Taking assignments back and putting them back exactly (the window's undo uses this), on SQLite
+and PostgreSQL (``target_sample``: the PostgreSQL variant runs when SOCIALCODER_TEST_PG_URL is
+set); server mode (a lead's login and a coder's) is in server/test_server_unassign.py."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from socialcoder.services.study import open_study
 from socialcoder.storage.models import AssignmentRow
 
 
-def _rows(study_path: Path) -> set[tuple[object, ...]]:
+def _rows(study_path: Path | str) -> set[tuple[object, ...]]:
     with open_study(study_path) as study, study.read() as session:
         return {
             (r.coder_id, r.transcript_id, r.purpose, r.assigned_at, r.position, r.anchor, r.plan_id)
@@ -23,7 +25,8 @@ def _rows(study_path: Path) -> set[tuple[object, ...]]:
         }
 
 
-def test_unassign_then_restore_gives_back_the_same_rows(sample_study: Path) -> None:
+def test_unassign_then_restore_gives_back_the_same_rows(target_sample: str) -> None:
+    sample_study = target_sample
     with open_study(sample_study) as study:
         spec = design_spec(["ana", "ben"], overlap_percent=50, covert=True, anchors=1, seed=3)
         store_plan(study, draw_plan(study, spec))
@@ -60,7 +63,28 @@ def _all(study):  # type: ignore[no-untyped-def]
     return list_assignments(study)
 
 
-def _coder_id(path: Path, name: str) -> int:
+def test_unassign_writes_the_audit_log_and_keeps_codes(target_sample: str) -> None:
+    from sqlalchemy import func, select
+
+    from socialcoder.storage.models import AuditRow, CodeRow
+
+    with open_study(target_sample) as study:
+        assign_pairs_stored(study, [("P01_session02", "ana"), ("P01_session02", "ben")])
+        with study.read() as session:
+            codes = session.scalar(select(func.count()).select_from(CodeRow))
+        removed = unassign_pairs(study, [("P01_session02", "ben")], actor="Dr Lead")
+        assert [(a.coder, a.purpose) for a in removed] == [("ben", "reliability")]
+        with study.read() as session:
+            assert session.scalar(select(func.count()).select_from(CodeRow)) == codes
+            entries = session.execute(
+                select(AuditRow.actor, AuditRow.action, AuditRow.old_value)
+                .where(AuditRow.action == "unassign")
+            ).all()
+    assert [tuple(e) for e in entries] == [("Dr Lead", "unassign", "reliability")]
+    assert {(r[2]) for r in _rows(target_sample)} == {"primary"}
+
+
+def _coder_id(path: Path | str, name: str) -> int:
     from socialcoder.services.coders import coder_id
 
     with open_study(path) as study, study.read() as session:

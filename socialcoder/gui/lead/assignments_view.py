@@ -4,9 +4,10 @@ A cell shows the coder's state on the transcript: ``complete``, ``in progress 40
 started``, or empty when the coder has nothing to do with it; assigned cells carry the purpose
 (P = primary, R = reliability, 2nd = a coder's blind second pass, in the column of the coder's
 retest identity, ``A (retest)``). Select cells and press *Assign selected* (or Ctrl+Enter) to
-assign by hand, *Unassign selected* (or Delete) to take assignments back (codes stay); both are
-undone and redone with the window's Undo/Redo (the lead's undo stack); *Assign by rule…* plans a balanced, seeded assignment with a reliability share
-(preview first, then apply); *Plan second pass…* draws a blind second pass by the same coder
+assign by hand, *Unassign selected* (or Delete) to take assignments back (codes stay);
+*Assign by rule…* plans a balanced, seeded assignment with a reliability share (preview first,
+then apply). All three are undone and redone as one step each with the window's Undo/Redo (the
+lead's undo stack); *Plan second pass…* draws a blind second pass by the same coder
 (test-retest, :mod:`socialcoder.gui.lead.retest_dialog`). Coders: add, rename,
 deactivate/reactivate. The last column is the final layer (what analyses and ``--coders final``
 exports use: the consensus value where a unit was settled, else the primary coder's): per
@@ -351,11 +352,16 @@ class AssignmentsView(QWidget):
 
     def assign_by_rule(self) -> None:
         active = [c.name for c in list_coders(self.study) if c.active]
-        dialog = RuleDialog(self.study, active, self)
+        dialog = RuleDialog(self.study, active, self, actor=self.lead)
         if dialog.exec() and dialog.stored is not None:
+            if dialog.rows:  # one undo step, like assigning by hand
+                text = f"assign {len(dialog.rows)} transcript(s) by rule"
+                self.undo_stack.push(AssignmentCommand(self, dialog.rows, added=True, text=text))
             self.refresh()
             self.changed.emit()
-            self.statusMessage.emit(f"Applied the plan: {dialog.stored} assignment(s) stored.")
+            self.statusMessage.emit(
+                f"Applied the plan: {dialog.stored} assignment(s) stored (Ctrl+Z undoes)."
+            )
 
     def plan_retest(self) -> None:
         active = [c.name for c in list_coders(self.study) if c.active]

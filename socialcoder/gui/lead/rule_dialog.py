@@ -4,7 +4,8 @@ shows the plan (:func:`plan_assignments`, the same as ``socialcoder assign --cod
 covert, anchors: ``assign --stratify ... --covert --anchors N``) the plan is drawn by
 :mod:`socialcoder.services.design`, shows each coder's order, and is stored with its record.
 Existing assignments and codes are never disturbed. ``stored`` is the number stored, or None
-if nothing was applied.
+if nothing was applied; ``rows`` are the stored assignments (the lead's window pushes them as
+one undo step).
 """
 
 from __future__ import annotations
@@ -28,17 +29,30 @@ from PySide6.QtWidgets import (
 from socialcoder.domain.design import STRATIFIERS, DesignPlan
 from socialcoder.errors import UserError
 from socialcoder.gui.lead.tables import fill, make_table
-from socialcoder.services.assignments import Assignment, apply_assignments, plan_assignments
+from socialcoder.services.assignments import (
+    Assignment,
+    StoredAssignment,
+    apply_assignments_stored,
+    plan_assignments,
+)
 from socialcoder.services.design import design_spec, draw_plan, store_plan
 from socialcoder.services.study import Study
 
 
 class RuleDialog(QDialog):
-    def __init__(self, study: Study, coders: list[str], parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        study: Study,
+        coders: list[str],
+        parent: QWidget | None = None,
+        *,
+        actor: str = "lead",
+    ) -> None:
         super().__init__(parent)
-        self.study = study
+        self.study, self.actor = study, actor
         self.plan: list[Assignment] | DesignPlan | None = None
         self.stored: int | None = None
+        self.rows: list[StoredAssignment] = []
         self.setWindowTitle("Assign by rule")
         layout = QVBoxLayout(self)
         intro = QLabel(
@@ -203,10 +217,10 @@ class RuleDialog(QDialog):
             return
         try:
             if isinstance(self.plan, DesignPlan):
-                self.stored = store_plan(self.study, self.plan).stored
-                self.accept()
-                return
-            self.stored = apply_assignments(self.study, self.plan)
+                self.rows = list(store_plan(self.study, self.plan, actor=self.actor).rows)
+            else:
+                self.rows = apply_assignments_stored(self.study, self.plan, actor=self.actor)
+            self.stored = len(self.rows)
         except UserError as exc:
             self.summary.setText(f"<span style='color:#b00020'>{exc}</span>")
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtWidgets import QInputDialog
+from PySide6.QtWidgets import QApplication, QInputDialog, QPushButton
 
 from socialcoder.gui.dialogs import CoderDialog
 from socialcoder.gui.lead.rule_dialog import RuleDialog
@@ -210,3 +210,61 @@ def test_unassign_with_delete_and_undo_redo(qtbot, window: MainWindow, gui_study
     select("cleo" if "cleo" in view.coders else "ana")
     view.unassign_button.click()
     assert window.lead.undo_stack.undoText().startswith("unassign")
+
+
+def test_assign_by_rule_is_one_undoable_step(
+    qtbot, window: MainWindow, gui_study: Path, answer
+) -> None:  # type: ignore[no-untyped-def]
+    """Issue #18: applying a rule (here a design with covert order and anchors) is one step
+    of the lead's undo stack: Ctrl+Z takes all of it back, Ctrl+Shift+Z puts the same rows
+    back (order, anchors and the plan's record kept); an assignment made by hand before it
+    stays."""
+    from sqlalchemy import select as sql_select
+
+    from socialcoder.storage.models import AssignmentRow
+
+    assert window.open_study(str(gui_study), "lead", role="lead")
+    view = window.lead.assignments
+    row = view.transcripts.index("P01_session02")
+    view.grid.selectionModel().select(
+        view.grid.model().index(row, 1 + view.coders.index("ana")),
+        QItemSelectionModel.SelectionFlag.Select,
+    )
+    view.grid.setFocus()
+    qtbot.keyClick(view.grid, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+    def rows() -> set[tuple[object, ...]]:
+        with open_study(gui_study) as study, study.read() as session:
+            return {
+                (r.coder_id, r.transcript_id, r.purpose, r.position, r.anchor, r.plan_id)
+                for r in session.scalars(sql_select(AssignmentRow))
+            }
+
+    by_hand = rows()
+    assert len(by_hand) == 1
+
+    def drive(dialog: RuleDialog) -> None:
+        dialog.overlap.setValue(50)
+        dialog.seed.setValue(5)
+        qtbot.mouseClick(dialog.covert, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+
+    answer(RuleDialog, drive)
+    qtbot.mouseClick(
+        next(b for b in view.findChildren(QPushButton) if b.text() == "Assign by &rule…"),
+        Qt.MouseButton.LeftButton,
+    )
+    applied = rows()
+    assert len(applied) > 1 and by_hand < applied
+    assert window.lead.undo_stack.undoText().endswith("by rule")
+    window.activateWindow()  # back from the dialog
+    view.grid.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view.grid)
+    ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(view.grid, Qt.Key.Key_Z, ctrl)  # one step takes the whole plan back
+    assert rows() == by_hand
+    assert all(not view.cell(t, "ben") for t in view.transcripts)
+    qtbot.keyClick(view.grid, Qt.Key.Key_Z, ctrl | shift)  # and puts it back as it was
+    assert rows() == applied
+    assert any(view.cell(t, "ben").startswith("not started") for t in view.transcripts)

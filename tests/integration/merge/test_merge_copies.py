@@ -17,6 +17,7 @@ from socialcoder.services.codebook_update import update_codebook
 from socialcoder.services.coders import add_coders
 from socialcoder.services.coding import set_code, set_completed, set_segment_memo
 from socialcoder.services.merge import merge_studies
+from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
 from socialcoder.storage.models import AuditRow, CoderRow
@@ -318,7 +319,7 @@ def test_a_clear_against_a_later_change_in_the_study_is_a_conflict(base, copy_of
     assert set(conflicts) == {"ana", "ben"}
     assert (conflicts["ana"].study_value, conflicts["ana"].copy_value) == ("strong", "(cleared)")
     assert conflicts["ana"].resolution == "kept study" and not conflicts["ana"].resolved
-    assert report.sources[0].removed == {"codes": 0, "completions": 1}  # ana's reopen: carried
+    assert report.sources[0].removed == {"codes": 0, "memos": 0, "completions": 1}  # ana's reopen
     codes = _codes(base)
     assert codes[("ana", T1, 2, "resistance")] == "strong"
     assert codes[("ben", T1, 2, "resistance")] == "none"
@@ -329,6 +330,60 @@ def test_a_clear_against_a_later_change_in_the_study_is_a_conflict(base, copy_of
     codes = _codes(base)
     assert codes[("ana", T1, 2, "resistance")] == "strong"
     assert ("ben", T1, 2, "resistance") not in codes
+
+
+def _memos(path: str | Path) -> dict[tuple[str, int], str]:
+    """(coder, segment index) -> memo text on T1."""
+    with open_study(path) as study:
+        out = {}
+        for coder in ("ana", "ben"):
+            for seg in show_transcript(study, T1, coder=coder).segments:
+                if seg.memo:
+                    out[(coder, seg.index)] = seg.memo
+        return out
+
+
+def test_a_memo_emptied_in_a_copy_is_carried(base, copy_of, act, dump, capsys):
+    """Issue #18: a segment memo emptied in a copy comes back emptied (before, merge only added
+    or replaced memos, so the emptied memo silently stayed in the study)."""
+    act(base, set_segment_memo, coder="ana", transcript=T1, segment=2, text="ask the lead")
+    act(base, set_segment_memo, coder="ana", transcript=T1, segment=3, text="keep me")
+    act(base, set_segment_memo, coder="ben", transcript=T1, segment=2, text="ben's note")
+    copy = copy_of(base, "ana_laptop")
+    act(copy, set_segment_memo, coder="ana", transcript=T1, segment=2, text="")
+    act(copy, set_segment_memo, coder="ben", transcript=T1, segment=2, text="  ")
+    assert _memos(copy) == {("ana", 3): "keep me"}
+
+    assert cli_main(["merge", str(base), str(copy)]) == 0
+    out = capsys.readouterr().out
+    assert "2 emptied as in the copy" in out
+    assert _memos(base) == {("ana", 3): "keep me"}
+    reasons = {r[4] for r in _audit(base)}
+    assert f"merged segment memo emptied in {copy}" in reasons
+    before = dump(base)
+    again = _merge(base, [copy])  # merging the same copy again changes nothing
+    assert again.changes == 0 and again.unresolved == 0 and dump(base) == before
+
+
+def test_a_memo_emptied_in_a_copy_but_changed_in_the_study_is_a_conflict(base, copy_of, act):
+    act(base, set_segment_memo, coder="ana", transcript=T1, segment=2, text="first")
+    copy = copy_of(base, "copy")
+    act(copy, set_segment_memo, coder="ana", transcript=T1, segment=2, text="")
+    act(base, set_segment_memo, coder="ana", transcript=T1, segment=2, text="rewritten later")
+    report = _merge(base, [copy])
+    (conflict,) = report.sources[0].conflicts
+    assert (conflict.kind, conflict.study_value, conflict.copy_value) == (
+        "segment memo", "rewritten later", "(emptied)",
+    )  # fmt: skip
+    assert conflict.resolution == "kept study" and report.unresolved == 1
+    assert _memos(base) == {("ana", 2): "rewritten later"}
+    # an emptying from before the copy is not replayed
+    act(base, set_segment_memo, coder="ben", transcript=T1, segment=4, text="old")
+    act(base, set_segment_memo, coder="ben", transcript=T1, segment=4, text="")
+    second = copy_of(base, "second")
+    act(base, set_segment_memo, coder="ben", transcript=T1, segment=4, text="again")
+    assert _merge(base, [second]).changes == 0
+    assert _memos(base)[("ben", 4)] == "again"
 
 
 def test_clears_from_before_the_copy_are_not_replayed(base, copy_of, act):
