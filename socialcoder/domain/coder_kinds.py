@@ -24,6 +24,8 @@ say its kind).
 
 from __future__ import annotations
 
+import re
+
 HUMAN = "coder"
 CONSENSUS = "consensus"
 MACHINE = "machine"
@@ -33,6 +35,7 @@ KINDS = (HUMAN, CONSENSUS, MACHINE, RETEST)
 EXPORT_NAMES = {HUMAN: "human", CONSENSUS: "consensus", MACHINE: "machine", RETEST: "retest"}
 MACHINE_PREFIX = "machine "
 RETEST_SUFFIX = " (retest)"
+_MACHINE_FORM = re.compile(r"machine \S.* v\d+", re.IGNORECASE)
 
 
 def is_human(kind: str) -> bool:
@@ -101,3 +104,26 @@ def machine_coder_name(dimension: str, version: int) -> str:
 def retest_coder_name(coder: str) -> str:
     """The name of ``coder``'s retest identity (the second pass)."""
     return f"{coder}{RETEST_SUFFIX}"
+
+
+def kind_by_form(name: str) -> str | None:
+    """The kind whose names ``name`` is formed like: :data:`RETEST` for ``<coder> (retest)``,
+    :data:`MACHINE` for ``machine <dimension> v<N>``; None for any other name. A human coder
+    may not take such a name: it would pass for a second pass or a model (and a codes file
+    or a copy would bring a machine's codes back as a person's)."""
+    if name.casefold().endswith(RETEST_SUFFIX) and len(name) > len(RETEST_SUFFIX):
+        return RETEST
+    if _MACHINE_FORM.fullmatch(name):
+        return MACHINE
+    return None
+
+
+def retest_base(name: str) -> str:
+    """The coder whose second pass ``name`` (``<coder> (retest)``) is."""
+    return name[: -len(RETEST_SUFFIX)]
+
+
+def from_export_name(text: str) -> str | None:
+    """The kind an export's ``coder_kind`` column names (``human``, ``consensus``,
+    ``machine``, ``retest``), or None for anything else."""
+    return {v: k for k, v in EXPORT_NAMES.items()}.get(text.strip().casefold())

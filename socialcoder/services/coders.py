@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -25,10 +25,15 @@ class CoderInfo:
     completed: int
 
 
-def check_new_coders(wanted: Iterable[str], existing: Iterable[str]) -> list[str]:
+def check_new_coders(
+    wanted: Iterable[str], existing: Iterable[str], *, kind: str = coder_kinds.HUMAN
+) -> list[str]:
     """Check new coders' names against the rule for names (:mod:`socialcoder.domain.names`),
     each other and ``existing`` (unique ignoring case); returns the names (stripped), or
-    raises naming the first problem. Every path that creates a coder comes here."""
+    raises naming the first problem. Every path that creates a coder comes here. A coder of
+    ``kind`` may not take a name formed like another kind's (:func:`coder_kinds.kind_by_form`:
+    a person named ``A (retest)`` or ``machine talk v2`` would pass for a second pass or a
+    model)."""
     taken = list(existing)
     out: list[str] = []
     for raw in wanted:
@@ -40,6 +45,17 @@ def check_new_coders(wanted: Iterable[str], existing: Iterable[str]) -> list[str
                 if other == name
                 else f"coder {name!r} already exists as {other!r} (coder names are unique "
                 "ignoring letter case)"
+            )
+        form = coder_kinds.kind_by_form(name)
+        if form is not None and form != kind:
+            raise StudyError(
+                f"{name!r} is named like "
+                + (
+                    "a coder's retest pass (made by `assign --retest`)"
+                    if form == coder_kinds.RETEST
+                    else "a machine coder (made by `machine code`)"
+                )
+                + f"; a {coder_kinds.export_name(kind)} coder needs another name"
             )
         taken.append(name)
         out.append(name)
@@ -56,14 +72,44 @@ def add_coders(study: Study, names: Iterable[str]) -> list[str]:
     return list(added)
 
 
-def add_coders_in(session: Session, wanted: Iterable[str]) -> dict[str, int]:
+def add_coders_in(
+    session: Session, wanted: Iterable[str], kinds: Mapping[str, str] | None = None
+) -> dict[str, int]:
     """Inside an open transaction: check and add coders, return name -> id. Every path that
-    creates coders comes here (or through :func:`check_new_coders`)."""
-    checked = check_new_coders(wanted, session.scalars(select(CoderRow.name)))
-    rows = [CoderRow(name=n, kind="coder", active=True, created_at=now()) for n in checked]
-    session.add_all(rows)
-    session.flush()
-    return {r.name: r.id for r in rows}
+    creates coders by name comes here (or through :func:`check_new_coders`). ``kinds`` gives
+    a kind other than human for some names (a codes file's ``coder_kind`` column, a merged
+    copy's coders): a machine coder without a model (its codes came from elsewhere), or a
+    retest identity, linked to its coder (who must exist or be added in the same call). The
+    consensus layer is never added: every study has its own."""
+    kinds = kinds or {}
+    names = list(wanted)
+    existing = dict(session.execute(select(CoderRow.name, CoderRow.id)).all())
+    added: dict[str, int] = {}
+    # people first, so that a retest identity added in the same call finds its coder
+    for name in sorted(names, key=lambda n: coder_kinds.is_retest(kinds.get(n, ""))):
+        kind = kinds.get(name, coder_kinds.HUMAN)
+        if kind == coder_kinds.CONSENSUS:
+            raise StudyError(
+                f"{name!r} is a consensus layer: a study has one of its own "
+                f"({coder_kinds.CONSENSUS!r}), and another is not added"
+            )
+        (checked,) = check_new_coders([name], [*existing, *added], kind=kind)
+        retest_of = None
+        if coder_kinds.is_retest(kind):
+            base = coder_kinds.retest_base(checked)
+            retest_of = added.get(base, existing.get(base))
+            base_kind = session.scalars(
+                select(CoderRow.kind).where(CoderRow.id == retest_of)
+            ).one_or_none()
+            if retest_of is None or not coder_kinds.is_human(base_kind or ""):
+                raise StudyError(
+                    f"{checked!r} is a retest pass of {base!r}, who is not a coder here"
+                )
+        row = CoderRow(name=checked, kind=kind, active=True, created_at=now(), retest_of=retest_of)
+        session.add(row)
+        session.flush()
+        added[checked] = row.id
+    return added
 
 
 def list_coders(study: Study, *, include_consensus: bool = False) -> list[CoderInfo]:
@@ -180,9 +226,7 @@ def rename_coder(study: Study, old: str, new: str) -> None:
     with study.write() as session:
         cid = coder_id(session, old)
         retests = session.scalars(
-            select(CoderRow).where(
-                CoderRow.retest_of == cid, CoderRow.kind == coder_kinds.RETEST
-            )
+            select(CoderRow).where(CoderRow.retest_of == cid, CoderRow.kind == coder_kinds.RETEST)
         ).all()
         moving = {old, *(r.name for r in retests)}
         others = [n for n in session.scalars(select(CoderRow.name)) if n not in moving]
@@ -192,15 +236,13 @@ def rename_coder(study: Study, old: str, new: str) -> None:
         if row.kind == coder_kinds.CONSENSUS:
             raise StudyError("the consensus layer cannot be renamed")
         if coder_kinds.is_retest(row.kind):
-            raise StudyError(
-                f"{old!r} is a coder's second pass: it is renamed with its coder"
-            )
+            raise StudyError(f"{old!r} is a coder's second pass: it is renamed with its coder")
         if not coder_kinds.is_human(row.kind):
             raise StudyError(f"{old!r} is a machine coder: it keeps its model's name")
         row.name = new
         for retest in retests:
             retest.name = check_new_coders(
-                [coder_kinds.retest_coder_name(new)], [*others, new]
+                [coder_kinds.retest_coder_name(new)], [*others, new], kind=coder_kinds.RETEST
             )[0]
 
 

@@ -8,6 +8,10 @@ seconds: transcript, coder, segment, dimension, value (against the scale), unit 
 session), speaker role, and one value per coder, unit and dimension.
 
 A row with an empty ``dimension`` and ``value`` but a ``memo`` is a coder's segment memo.
+An optional ``coder_kind`` column (``human``, ``consensus``, ``machine``, ``retest``: what
+``codes export`` writes when a study has machine coders or retest passes) says each coder's kind:
+it must match the coder's kind in the study, and coders added with ``--add-coders`` get it, so
+a machine's codes never come back as a person's.
 Every new or changed code gets an audit entry (action ``import``).
 """
 
@@ -24,6 +28,7 @@ import pandas as pd
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from socialcoder.domain import coder_kinds
 from socialcoder.domain import names as name_rules
 from socialcoder.domain.codebook import Unit
 from socialcoder.domain.numbers import SEGMENT
@@ -37,6 +42,7 @@ from socialcoder.storage.models import (
     SESSION_UNIT,
     AuditRow,
     CodeRow,
+    CoderRow,
     CompletionRow,
     SegmentMemoRow,
     SegmentRow,
@@ -46,6 +52,8 @@ from socialcoder.storage.models import (
 
 COLUMNS = ("transcript", "segment", "coder", "dimension", "value", "memo")
 REQUIRED = COLUMNS[:5]
+#: the optional column saying each coder's kind (its values: ``coder_kinds.EXPORT_NAMES``)
+KIND_COLUMN = "coder_kind"
 MAX_BYTES = 2 * 1024**3
 _TOO_MANY = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 # Another writer inserted the same code, coder or memo first (23505), or removed a transcript
@@ -149,11 +157,13 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, bool]:
             f"{', '.join(COLUMNS)} (memo optional)",
             source=source,
         )
-    frame = frame[[c for c in COLUMNS if c in frame.columns]].copy()
+    frame = frame[[c for c in (*COLUMNS, KIND_COLUMN) if c in frame.columns]].copy()
     has_memo = "memo" in frame.columns
     if not has_memo:
         frame["memo"] = ""
-    for column in COLUMNS:
+    if KIND_COLUMN not in frame.columns:
+        frame[KIND_COLUMN] = ""
+    for column in (*COLUMNS, KIND_COLUMN):
         frame[column] = frame[column].str.strip()
     frame["row"] = np.arange(2, len(frame) + 2)
     return frame[(frame[list(COLUMNS)] != "").any(axis=1)].reset_index(drop=True), has_memo
@@ -203,13 +213,14 @@ def _check_and_store(
 
 def _check(
     session: Session, study: Study, frame: pd.DataFrame, source: str, add_coders: bool
-) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     problems = _Problems(source, frame["row"])
     transcripts = dict(session.execute(select(TranscriptRow.name, TranscriptRow.id)).all())
     known = coder_ids(session)
     tid = frame["transcript"].map(transcripts)
     problems.check(tid.isna(), lambda i: f"unknown transcript {frame['transcript'].iat[i]!r}")
 
+    kinds = _coder_kinds(session, frame, problems)
     unknown = sorted(set(frame["coder"]) - set(known))
     new_coders: list[str] = []
     if unknown:
@@ -231,7 +242,9 @@ def _check(
             accepted: list[str] = []
             for name in unknown:
                 try:
-                    check_new_coders([name], [*known, *accepted])
+                    check_new_coders(
+                        [name], [*known, *accepted], kind=kinds.get(name, coder_kinds.HUMAN)
+                    )
                     accepted.append(name)
                 except UserError as exc:
                     problems.check_text(frame["coder"] == name, exc.message)
@@ -292,7 +305,9 @@ def _check(
         d = info.dimension
         mine = coded & (dim_key == key)
         if d.unit is Unit.SESSION:
-            problems.check_text(mine & has_segment, f"{key!r} is session-level: leave 'segment' empty")
+            problems.check_text(
+                mine & has_segment, f"{key!r} is session-level: leave 'segment' empty"
+            )
         else:
             problems.check_text(
                 mine & ~has_segment, f"{key!r} is coded per segment: 'segment' is empty"
@@ -333,7 +348,54 @@ def _check(
             source=source,
             row=int(later["row"].iloc[0]),
         )
-    return codes, memos, new_coders
+    return codes, memos, {n: kinds.get(n, coder_kinds.HUMAN) for n in new_coders}
+
+
+def _existing_kinds(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(CoderRow.name, CoderRow.kind)).all())
+
+
+def _coder_kinds(session: Session, frame: pd.DataFrame, problems: _Problems) -> dict[str, str]:
+    """Each coder's kind as the file's ``coder_kind`` column says (coders it leaves empty are
+    absent); a kind not known, two kinds for one coder, or a kind other than the study's for an
+    existing coder is a problem of the first such row."""
+    given = frame[KIND_COLUMN]
+    kind = given.map(lambda t: coder_kinds.from_export_name(t) if t else "")
+    problems.check(
+        kind.isna(),
+        lambda i: (
+            f"unknown coder_kind {given.iat[i]!r} (one of: "
+            + ", ".join(coder_kinds.EXPORT_NAMES.values())
+            + ")"
+        ),
+    )
+    said = frame.assign(kind=kind)[kind.notna() & (kind != "")]
+    if said.empty:
+        return {}
+    first = said.drop_duplicates("coder").set_index("coder")["kind"]
+    problems.check(
+        frame["coder"].map(first).notna()
+        & kind.notna()
+        & (kind != "")
+        & (kind != frame["coder"].map(first)),
+        lambda i: f"coder {frame['coder'].iat[i]!r} has two kinds in this file",
+    )
+    stored = _existing_kinds(session)
+    mismatch = (
+        frame["coder"].map(stored).notna()
+        & kind.notna()
+        & (kind != "")
+        & (kind != frame["coder"].map(stored))
+    )
+    problems.check(
+        mismatch,
+        lambda i: (
+            f"coder {frame['coder'].iat[i]!r} is a "
+            f"{coder_kinds.export_name(stored[frame['coder'].iat[i]])} coder in the study, "
+            f"not {given.iat[i]}"
+        ),
+    )
+    return {str(k): str(v) for k, v in first.items()}
 
 
 def _store(
@@ -341,7 +403,7 @@ def _store(
     study: Study,
     codes: pd.DataFrame,
     memos: pd.DataFrame,
-    new_coders: list[str],
+    new_coders: dict[str, str],
     complete: bool,
     actor: str | None,
     has_memo_column: bool,
@@ -349,7 +411,7 @@ def _store(
     stamp = now()
     completed = 0
     ids = coder_ids(session)
-    ids.update(add_coders_in(session, new_coders))
+    ids.update(add_coders_in(session, list(new_coders), new_coders))
     codes["cid"] = codes["coder"].map(ids).astype("int64")
     memos["cid"] = memos["coder"].map(ids).astype("int64")
     involved = [int(c) for c in set(codes["cid"]) | set(memos["cid"])]

@@ -39,9 +39,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from socialcoder.domain import coder_kinds
 from socialcoder.domain.rules import applies
 from socialcoder.errors import StudyError, UserError
-from socialcoder.services.coders import check_new_coders
+from socialcoder.services.coders import add_coders_in
 from socialcoder.services.coding import audit
 from socialcoder.services.merge_copy import (
     REMOVALS,
@@ -53,7 +54,7 @@ from socialcoder.services.merge_copy import (
     _utc,
     read_copy,
 )
-from socialcoder.services.study import Study, now
+from socialcoder.services.study import Study
 from socialcoder.storage.models import (
     SESSION_UNIT,
     AuditRow,
@@ -271,7 +272,11 @@ class _Target:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.coders = dict(session.execute(select(CoderRow.name, CoderRow.id)).all())
+        rows = session.execute(select(CoderRow.name, CoderRow.id, CoderRow.kind)).all()
+        self.coders = {name: cid for name, cid, _ in rows}
+        self.kinds = {name: kind for name, _, kind in rows}
+        #: the copy's coders' kinds (name -> kind), set by :func:`apply_copy`
+        self.copy_kinds: dict[str, str] = {}
         self.transcripts = {
             h: (tid, name)
             for h, tid, name in session.execute(
@@ -326,20 +331,31 @@ class _Target:
         }
 
     def coder(self, name: str, report: SourceReport) -> int:
-        if name not in self.coders:
-            try:
-                check_new_coders([name], self.coders)
-            except UserError as exc:
+        """The study's id of the copy's coder ``name``, added (of the copy's kind: a machine
+        coder stays a machine, a retest pass stays its coder's second pass) when new."""
+        kind = self.copy_kinds.get(name, coder_kinds.HUMAN)
+        if name in self.coders:
+            here = self.kinds.get(name, coder_kinds.HUMAN)
+            if here != kind:
                 raise StudyError(
-                    f"{report.source}: cannot bring coder {name!r} over: {exc.message}; "
-                    "rename the coder in the copy (socialcoder coders rename) and merge again"
-                ) from None
-            row = CoderRow(name=name, kind="coder", active=True, created_at=now())
-            self.session.add(row)
-            self.session.flush()
-            self.coders[name] = row.id
-            report.coders_added.append(name)
-        return self.coders[name]
+                    f"{report.source}: {name!r} is a {coder_kinds.export_name(kind)} coder "
+                    f"in the copy but a {coder_kinds.export_name(here)} coder here; rename "
+                    "one of them (socialcoder coders rename) and merge again"
+                )
+            return self.coders[name]
+        if coder_kinds.is_retest(kind):  # the coder whose second pass it is comes first
+            self.coder(coder_kinds.retest_base(name), report)
+        try:
+            (cid,) = add_coders_in(self.session, [name], {name: kind}).values()
+        except UserError as exc:
+            raise StudyError(
+                f"{report.source}: cannot bring coder {name!r} over: {exc.message}; "
+                "rename the coder in the copy (socialcoder coders rename) and merge again"
+            ) from None
+        self.coders[name] = cid
+        self.kinds[name] = kind
+        report.coders_added.append(name)
+        return cid
 
 
 def _code_text(value: str, memo: str | None, other_memo: str | None) -> str:
@@ -631,6 +647,7 @@ def apply_copy(
 ) -> SourceReport:
     """Merge one copy inside the caller's transaction; returns what was done and left."""
     t = _Target(session)
+    t.copy_kinds = dict(snap.coders)
     report = SourceReport(snap.source)
     unmatched: dict[str, list[int]] = {}  # content hash -> [codes, memos, completions]
 

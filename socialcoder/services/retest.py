@@ -139,7 +139,9 @@ def retest_identity(session: Session, coder: str) -> int:
         return found
     others = [n for n in session.scalars(select(CoderRow.name))]
     try:
-        (name,) = check_new_coders([coder_kinds.retest_coder_name(coder)], others)
+        (name,) = check_new_coders(
+            [coder_kinds.retest_coder_name(coder)], others, kind=coder_kinds.RETEST
+        )
     except Exception as exc:
         raise StudyError(f"cannot make {coder!r}'s retest coder: {exc}") from None
     row = CoderRow(
