@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, QUrl, Signal
 
 from socialcoder.domain.media_keys import RATES
+
+if TYPE_CHECKING:
+    from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+    from PySide6.QtQml import QQmlComponent, QQmlEngine
 
 
 @functools.cache
@@ -42,6 +47,45 @@ def sound_problem() -> str | None:
     return "No sound device on this machine: the recording plays silently (times, follow and timing still work)."
 
 
+_ENGINE_QML = b"import QtMultimedia\nMediaPlayer { audioOutput: AudioOutput {} }\n"
+
+
+def _engine_objects(parent: QObject) -> tuple[QMediaPlayer, QAudioOutput]:
+    """A QMediaPlayer and its QAudioOutput made on the C++ side (by a QML component), owned by
+    ``parent``.
+
+    Made from Python they would be Shiboken wrappers, whose virtual functions first look for a
+    Python override, holding the GIL. The FFmpeg engine's threads call some of them: its audio
+    renderer, deleted in its own thread, disconnects from the QAudioOutput's signals, and
+    ~QObject then calls the output's disconnectNotify() with Qt's signal-slot mutex held. With
+    a wrapper that call waited for the GIL while the GUI thread, holding the GIL in
+    setSource()/stop(), waited for that mutex: the window hung for ever (seen in the tests).
+    Plain C++ objects never call into Python from the engine's threads.
+    """
+    from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+    _engine, component = _engine_component()
+    made = component.create()
+    if not isinstance(made, QMediaPlayer):  # pragma: no cover - the QML module is in PySide6
+        raise RuntimeError(
+            f"QtMultimedia's QML MediaPlayer could not be made: {component.errorString()}"
+        )
+    made.setParent(parent)
+    audio = made.audioOutput()
+    assert isinstance(audio, QAudioOutput)
+    return made, audio
+
+
+@functools.cache
+def _engine_component() -> tuple[QQmlEngine, QQmlComponent]:
+    from PySide6.QtQml import QQmlComponent, QQmlEngine
+
+    engine = QQmlEngine(QCoreApplication.instance())  # lives as long as the application
+    component = QQmlComponent(engine, engine)
+    component.setData(_ENGINE_QML, QUrl())
+    return engine, component
+
+
 class Player(QObject):
     """One QMediaPlayer. Signals: ``positionChanged(seconds)``, ``playingChanged(bool)``,
     ``durationKnown(seconds)``, ``problem(message)`` (a file that cannot be played),
@@ -55,12 +99,10 @@ class Player(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        from PySide6.QtMultimedia import QAudioBufferOutput, QAudioOutput, QMediaPlayer
+        from PySide6.QtMultimedia import QAudioBufferOutput, QMediaPlayer
 
         self._qmp = QMediaPlayer
-        self.qt = QMediaPlayer(self)
-        self.audio = QAudioOutput(self)
-        self.qt.setAudioOutput(self.audio)
+        self.qt, self.audio = _engine_objects(self)
         # Each buffer the renderer writes to the audio sink is also handed here (start time and
         # samples): a span is paused as soon as the buffer holding its end sample is written,
         # so nothing after that buffer reaches the sink (the clock-driven timer alone let the
