@@ -32,8 +32,9 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from socialcoder.domain import coder_kinds
 from socialcoder.domain.codebook import Codebook, Role, Unit
-from socialcoder.domain.names import usable_name
+from socialcoder.domain.names import MAX_CODER, usable_name
 from socialcoder.domain.rules import applies
 from socialcoder.domain.transcript import ParsedSegment, ParsedTranscript
 from socialcoder.errors import ImportFormatError, NoTurnsError, UnknownSpeakersError, UserError
@@ -394,9 +395,12 @@ class UserNames:
 
 def coder_name(raw: str, guid: str) -> str:
     """A user's name as a coder name (:func:`socialcoder.domain.names.usable_name`:
-    separators become ``_``, a reserved word gets a ``_``); a user named ``consensus`` (any
-    case) is the consensus layer, as SocialCoder exports it."""
+    separators become ``_``, a reserved word or a name formed like a retest pass or a machine
+    coder gets a ``_``); a user named ``consensus`` (any case) is the consensus layer, as
+    SocialCoder exports it."""
     name = usable_name(raw, "coder", keep=frozenset({CONSENSUS}))  # the rule for names
     if name.casefold() == CONSENSUS:
         return CONSENSUS
+    if coder_kinds.kind_by_form(name) is not None:  # a person named like a retest pass or a
+        name = name[: MAX_CODER - 1] + "_"  # machine coder (SocialCoder never exports those)
     return name or f"user-{guid[:8]}"

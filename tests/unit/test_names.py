@@ -116,3 +116,23 @@ def test_usable_name_from_another_tool(raw: str, kind: str, expected: str):
 
 def test_usable_name_can_keep_a_word():
     assert usable_name("consensus", "coder", keep=frozenset({"consensus"})) == "consensus"
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("Ana (retest)", "Ana (retest)_"),
+        ("machine talk v2", "machine talk v2_"),
+        ("Machine Gun Kelly", "Machine Gun Kelly"),
+        ("retest", "retest"),
+    ],
+)
+def test_a_refi_user_named_like_a_retest_pass_or_a_machine_stays_a_person(raw: str, name: str):
+    """Another tool's user called like a retest pass or a machine coder (names only those
+    kinds take) gets a '_', as a reserved word does: the import neither fails nor passes a
+    person off as a second pass or a model."""
+    from socialcoder.domain import coder_kinds
+    from socialcoder.services.refi_plan import coder_name
+
+    assert coder_name(raw, "0123456789") == name
+    assert coder_kinds.kind_by_form(name) is None
