@@ -76,8 +76,9 @@ CALIBRATION_PRACTICE = Setting(
     TEXT,
     new="",
     legacy="",
-    help="calibration: the practice transcripts, comma-separated; a coder who completes one "
-    "(and whose gold-standard coder has) is shown their comparison (empty: none)",
+    help="calibration: the practice transcripts, comma-separated names (stored by id: a "
+    "blinded coder sees masked labels); a coder who completes one (and whose gold-standard "
+    "coder has) is shown their comparison (empty: none)",
 )
 
 SETTINGS: dict[str, Setting] = {

@@ -3,6 +3,12 @@
 A new study stores every setting's ``new`` value when it is created; a study made before a
 setting existed has no row for it and keeps the setting's ``legacy`` value until the lead sets
 it. Only the lead changes settings (a coder's server login is refused by the database).
+
+``calibration_practice`` is typed and shown as transcript names but stored as transcript ids
+(revision 0013): every coder may read ``study_settings``, and a name would tell a blinded coder
+which session a practice transcript is. It is shown to each viewer as that viewer may see the
+transcripts (:func:`practice_names`: names, or masked labels to a coder's login in a blinded
+study); a transcript removed since is left out.
 """
 
 from __future__ import annotations
@@ -14,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from socialcoder.domain import settings as rules
 from socialcoder.services.coders import coder_id
-from socialcoder.services.coding import transcript_id
+from socialcoder.services.coding import transcript_id, transcripts_source
 from socialcoder.services.study import Study, now
-from socialcoder.storage.models import StudySettingRow, TranscriptRow
+from socialcoder.storage.models import StudySettingRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +42,52 @@ def read_settings(session: Session) -> dict[str, rules.Value]:
     return {name: rules.stored(name, rows.get(name)) for name in rules.SETTINGS}
 
 
+def practice_ids(value: rules.Value) -> list[int]:
+    """The transcript ids a stored ``calibration_practice`` holds."""
+    return [int(n) for n in rules.names(value) if n.isdigit()]
+
+
+def practice_names(session: Session, value: rules.Value) -> str:
+    """A stored ``calibration_practice`` (transcript ids) as this login may see it:
+    comma-separated names, or masked labels for a coder's login in a blinded study (the
+    server's ``sc_transcripts()`` masks them); ids of transcripts removed since are left out."""
+    ids = practice_ids(value)
+    if not ids:
+        return ""
+    t = transcripts_source(session.connection())
+    query = select(t.c.id, t.c.name).where(t.c.id.in_(ids))
+    seen = {int(str(i)): str(n) for i, n in session.execute(query)}
+    return ",".join(str(seen[i]) for i in ids if i in seen)
+
+
+def forget_practice(session: Session, transcript_ids: list[int]) -> None:
+    """Take removed transcripts out of ``calibration_practice`` (a withdrawal: an id SQLite
+    may give a later transcript must not make it a practice one)."""
+    row = session.get(StudySettingRow, rules.CALIBRATION_PRACTICE.name)
+    if row is None:
+        return
+    kept = [str(i) for i in practice_ids(row.value) if i not in set(transcript_ids)]
+    if ",".join(kept) != row.value:
+        row.value, row.updated_at = ",".join(kept), now()
+        session.flush()
+
+
+def _shown(session: Session, name: str, value: rules.Value) -> rules.Value:
+    """A stored value as the viewer sees it (see :func:`practice_names`)."""
+    return practice_names(session, value) if name == rules.CALIBRATION_PRACTICE.name else value
+
+
 def study_settings(study: Study) -> list[SettingState]:
     with study.read() as session:
         rows = dict(session.execute(select(StudySettingRow.name, StudySettingRow.value)).all())
-    out = []
-    for name, s in sorted(rules.SETTINGS.items()):
-        value = rules.stored(name, rows.get(name))
-        out.append(SettingState(name, value, rules.render(name, value), name in rows, s.help))
-    return out
+        values = {
+            name: _shown(session, name, rules.stored(name, rows.get(name)))
+            for name in rules.SETTINGS
+        }
+    return [
+        SettingState(name, values[name], rules.render(name, values[name]), name in rows, s.help)
+        for name, s in sorted(rules.SETTINGS.items())
+    ]
 
 
 def get_setting(study: Study, name: str) -> rules.Value:
@@ -68,12 +112,11 @@ def write_setting(session: Session, name: str, value: rules.Value) -> None:
 
 def _known(session: Session, name: str, value: rules.Value) -> rules.Value:
     """A setting that names coders or transcripts names existing ones (a transcript by its
-    name or masked label; stored by name)."""
+    name or masked label; stored by id, see the module's docstring)."""
     if name == rules.CALIBRATION_GOLD.name and value:
         coder_id(session, str(value))  # an unknown coder: one readable line
     if name == rules.CALIBRATION_PRACTICE.name:
-        wanted = [session.get_one(TranscriptRow, transcript_id(session, n)).name
-                  for n in rules.names(value)]  # fmt: skip
+        wanted = [str(transcript_id(session, n)) for n in rules.names(value)]
         return ",".join(dict.fromkeys(wanted))
     return value
 
@@ -86,9 +129,10 @@ def set_settings(study: Study, texts: dict[str, str]) -> list[SettingState]:
         rules.check_together({**read_settings(session), **values})
         for n, v in values.items():
             write_setting(session, n, v)
+        shown = {n: _shown(session, n, v) for n, v in values.items()}
     return [
         SettingState(n, v, rules.render(n, v), True, rules.SETTINGS[n].help)
-        for n, v in values.items()
+        for n, v in shown.items()
     ]
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import delete, func, insert, select
 from socialcoder.errors import StudyError
 from socialcoder.services.audit_events import add_event, list_events
 from socialcoder.services.machine_store import mark_for_retraining, models_learnt_from
+from socialcoder.services.settings import forget_practice
 from socialcoder.services.study import Study
 from socialcoder.storage import db
 from socialcoder.storage.events_model import AuditRedactionRow
@@ -177,6 +178,7 @@ def withdraw_participant(
             session.execute(delete(AuditRow).where(AuditRow.transcript_id.in_(tids)))
             session.execute(delete(AuditRedactionRow))
             session.execute(delete(TranscriptRow).where(TranscriptRow.id.in_(tids)))
+            forget_practice(session, tids)
         session.execute(
             delete(session_measures).where(session_measures.c.participant == participant)
         )

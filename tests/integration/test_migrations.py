@@ -344,3 +344,41 @@ def _downgrade(engine, revision: str) -> None:  # type: ignore[no-untyped-def]
 
     with engine.begin() as c:
         command.downgrade(migrate.alembic_config(c), revision)
+
+
+# --- revision 0013 (calibration_practice by id) ------------------------------------------------
+# a study at 0012 whose calibration_practice names transcripts (by name, one by its masked
+# label, one by a name no transcript has) keeps them as ids after the upgrade; SocialCoder still
+# shows the names; the downgrade writes the names back.
+
+
+def test_upgrade_to_0013_stores_practice_transcripts_by_id(study_target):  # type: ignore[no-untyped-def]
+    from socialcoder.services.calibration import calibration_settings
+
+    _make_0001_study(study_target)
+    engine = db.make_engine(study_target)
+    migrate.upgrade(engine, "0012")
+    with engine.begin() as c:
+        c.execute(text(
+            "INSERT INTO transcripts (id, name, label, source_name, content_hash, format, "
+            "preamble, segment_count, imported_at) VALUES (2, 'P08_session01', 'Session AB12', "
+            "'x.txt', :h, 'text', '', 0, :t)"
+        ), {"h": "cd" * 32, "t": T0})  # fmt: skip
+        c.execute(text(
+            "INSERT INTO study_settings (name, value, updated_at) VALUES "
+            "('calibration_practice', 'Session AB12,P07_session03,gone', :t)"
+        ), {"t": T0})  # fmt: skip
+    migrate.upgrade(engine)
+
+    def stored() -> str:
+        with engine.connect() as c:
+            return str(c.execute(text(
+                "SELECT value FROM study_settings WHERE name = 'calibration_practice'"
+            )).scalar())  # fmt: skip
+
+    assert stored() == "2,1"
+    with open_study(study_target) as study:
+        assert calibration_settings(study).practice == ("P08_session01", "P07_session03")
+    _downgrade(engine, "0012")
+    assert stored() == "P08_session01,P07_session03"
+    engine.dispose()

@@ -38,3 +38,20 @@ def test_withdraw_on_each_back_end(target_sample: str) -> None:
     ):
         session.execute(text("DELETE FROM audit_log"))
     assert _audit_by_transcript(target_sample) == after
+
+
+def test_a_withdrawn_practice_transcript_leaves_the_calibration_setting(target_sample: str) -> None:
+    """calibration_practice is stored by transcript id (issue #18): a withdrawal takes the
+    withdrawn transcripts' ids out, so a later transcript given the same id is no practice one."""
+    from socialcoder.services.calibration import calibration_settings
+    from socialcoder.services.settings import set_setting
+    from socialcoder.storage.models import StudySettingRow
+
+    with open_study(target_sample) as study:
+        set_setting(study, "calibration_practice", "P02_session04,P01_session02")
+        withdraw_participant(study, "P02")
+        assert calibration_settings(study).practice == ("P01_session02",)
+        with study.read() as session:
+            p01 = session.scalar(select(TranscriptRow.id).where(TranscriptRow.participant == "P01"))
+            stored = session.get_one(StudySettingRow, "calibration_practice").value
+    assert stored == str(p01)

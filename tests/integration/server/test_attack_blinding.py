@@ -105,3 +105,41 @@ def test_a_coder_cannot_tell_why_a_transcript_is_hers(lab) -> None:
     rows = lab.sql("ana", "SELECT transcript_id, purpose FROM sc_my_assignments()")
     assert len(rows) == 2 and {r[1] for r in rows} == {"assigned"}
     _denied(lab, "SELECT purpose FROM assignments")
+
+
+def test_the_practice_transcripts_setting_names_no_session(lab, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Issue #18: calibration_practice held transcript names, and every coder reads
+    study_settings: a blinded coder read which sessions are the practice ones (with psql, or
+    SocialCoder's services as her login). It holds ids now; the lead sees names, the coder's
+    login labels, and plain SQL gives the coder numbers only."""
+
+    from socialcoder.cli import main as cli_main
+    from socialcoder.services.calibration import calibration_settings
+    from socialcoder.services.settings import study_settings
+
+    names = list(lab.names.values())
+    practice = sorted(names)[:2]
+    labels = [next(label for label, n in lab.names.items() if n == p) for p in practice]
+    with open_study(lab.url("lead")) as lead:
+        set_setting(lead, "calibration_practice", ",".join(practice))
+        assert calibration_settings(lead).practice == tuple(practice)
+    (stored,) = lab.sql(
+        "ana", "SELECT value FROM study_settings WHERE name = 'calibration_practice'"
+    )
+    assert not any(n in str(stored[0]) for n in names)
+    assert [int(i) for i in str(stored[0]).split(",")] == [
+        r[0]
+        for label in labels
+        for r in lab.sql("ana", f"SELECT id FROM transcripts WHERE label = '{label}'")
+    ]
+    everything = " ".join(str(v) for (v,) in lab.sql("ana", "SELECT value FROM study_settings"))
+    assert not any(n in everything for n in names)
+    with open_study(lab.url("ana")) as ana:
+        shown = {s.name: s.text for s in study_settings(ana)}
+        assert shown["calibration_practice"] == ",".join(labels)
+        assert calibration_settings(ana).practice == tuple(labels)
+    capsys.readouterr()
+    assert cli_main(["settings", lab.url("ana")]) == 2  # a lead's command: refused
+    assert not any(n in capsys.readouterr().err for n in names)
+    assert cli_main(["settings", lab.url("lead"), "calibration_practice"]) == 0
+    assert capsys.readouterr().out.startswith(f"calibration_practice: {','.join(practice)}  - ")
