@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     from socialcoder.cli import common
     from socialcoder.cli.passphrase import CliPassphrases
-    from socialcoder.services.encryption import passphrase_source
+    from socialcoder.services.passphrases import passphrase_source
 
     common._noted.clear()
     source = CliPassphrases(

@@ -7,11 +7,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialcoder.domain.numbers import NumberRange
 from socialcoder.errors import StudyError, UserError
-from socialcoder.services.study import Study, open_study
+
+if TYPE_CHECKING:  # opening a study imports SQLAlchemy: only a command that opens one pays
+    from socialcoder.services.study import Study
 
 Handler = Callable[[argparse.Namespace], int | None]
 
@@ -66,6 +68,7 @@ def study_of(args: argparse.Namespace, *, record: bool = True) -> Iterator[Study
     'opened' study event, best effort: left out on a read-only study; a refused command leaves
     the study file exactly as it was)."""
     from socialcoder.services.audit_events import record_opened
+    from socialcoder.services.study import open_study
 
     with open_study(args.study) as study:
         coder = study.login_coder

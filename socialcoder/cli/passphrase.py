@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from socialcoder.errors import UserError
-from socialcoder.services.encryption import PASSPHRASE_ENV, KeyRequest
+from socialcoder.services.passphrases import PASSPHRASE_ENV, KeyRequest
 
 NEW_PASSPHRASE_ENV = "SOCIALCODER_NEW_PASSPHRASE"
 

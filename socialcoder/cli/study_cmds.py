@@ -8,8 +8,6 @@ from typing import Any
 
 from socialcoder.cli.common import add_new_passphrase_arg, add_study_arg, command, study_of
 from socialcoder.cli.output import print_json, table
-from socialcoder.services.migration import migrate_study
-from socialcoder.services.study import create_study
 
 
 def register(commands: Any) -> None:
@@ -79,6 +77,7 @@ def register(commands: Any) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+    from socialcoder.services.study import create_study
 
     codebook = args.codebook or DEFAULT_CODEBOOK_PATH
     with create_study(
@@ -116,13 +115,14 @@ def cmd_settings(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from socialcoder.services.coders import list_coders
-    from socialcoder.services.queries import list_transcripts
+    from socialcoder.services.study_summary import study_summary, summary_of_file
 
-    with study_of(args) as study:
-        info = study.info()
-        coders = list_coders(study)
-        transcripts = list_transcripts(study)
+    # a study file at the current schema is read without SQLAlchemy (start-up: issue #14);
+    # anything else (a server, a file to upgrade or refuse) is opened as every command does
+    info = summary_of_file(args.study, program=f"socialcoder {args.sc_command}")
+    if info is None:
+        with study_of(args) as study:
+            info = study_summary(study)
     data = {
         "name": info.name,
         "location": info.location,
@@ -130,9 +130,9 @@ def cmd_info(args: argparse.Namespace) -> int:
         "created_at": info.created_at.isoformat(),
         "schema_revision": info.schema_revision,
         "demo": info.demo,
-        "transcripts": len(transcripts),
-        "segments": sum(t.segments for t in transcripts),
-        "coders": [c.name for c in coders],
+        "transcripts": info.transcripts,
+        "segments": info.segments,
+        "coders": list(info.coders),
     }
     if args.json:
         print_json(data)
@@ -140,12 +140,14 @@ def cmd_info(args: argparse.Namespace) -> int:
     sample = "  (the bundled sample study)" if info.demo else ""
     print(f"Study:       {info.name}  ({info.location}){sample}")
     print(f"Codebook:    {info.codebook_name} {info.codebook_version}")
-    print(f"Transcripts: {data['transcripts']} ({data['segments']} segments)")
-    print(f"Coders:      {', '.join(data['coders']) or 'none yet'}")  # type: ignore[arg-type]
+    print(f"Transcripts: {info.transcripts} ({info.segments} segments)")
+    print(f"Coders:      {', '.join(info.coders) or 'none yet'}")
     return 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from socialcoder.services.migration import migrate_study
+
     done = migrate_study(args.study)
     if done.upgraded:
         print(f"Upgraded {done.location} from schema {done.before} to {done.after}")

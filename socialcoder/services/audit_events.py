@@ -10,10 +10,8 @@ recorded).
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
-import socket
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +23,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from socialcoder.errors import StudyError
-from socialcoder.services.study import Study, now
+from socialcoder.services.event_record import event_row, opened_detail, os_user
+from socialcoder.services.study import Study
 from socialcoder.storage.events_model import StudyEventRow
 from socialcoder.storage.models import AuditRow
 
@@ -58,27 +57,7 @@ class StudyEvent:
         }
 
 
-def machine_name() -> str:
-    """This computer's name (from the operating system; no network lookup)."""
-    return socket.gethostname() or "unknown"
-
-
-def os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
-
-
-def _row(kind: str, actor: str | None, role: str, detail: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "at": now(),
-        "kind": kind,
-        "actor": (actor or os_user())[:100],
-        "role": role,
-        "machine": machine_name()[:255],
-        "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
-    }
+_row = event_row
 
 
 def add_event(
@@ -132,7 +111,7 @@ def record_opened(
     study: Study, *, actor: str | None = None, role: str = "command", program: str = ""
 ) -> bool:
     """Record who opened the study from where; False when the study cannot take it."""
-    detail = {"program": program} if program else {}
+    detail = opened_detail(program)
     if actor is not None and role != "command":
         detail["login"] = os_user()
     return _record_best_effort(study, "opened", actor=actor, role=role, detail=detail)

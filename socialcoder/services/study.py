@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache, wraps
 from pathlib import Path
 from typing import ParamSpec, TypeVar
@@ -23,7 +23,8 @@ from socialcoder.domain.limits import MEMO_MAX_CHARS
 from socialcoder.domain.settings import SETTINGS, render
 from socialcoder.errors import Conflict, NotFound, StudyError
 from socialcoder.export.output import study_files
-from socialcoder.storage import db, encryption, migrate, server_api
+from socialcoder.services.event_record import now
+from socialcoder.storage import db, migrate, server_api
 from socialcoder.storage.access import Access, sqlite_access
 from socialcoder.storage.models import (
     SESSION_UNIT,
@@ -35,6 +36,7 @@ from socialcoder.storage.models import (
     StudyRow,
     StudySettingRow,
 )
+from socialcoder.storage.plain import path_problem
 
 CONSENSUS = "consensus"
 PG_INSUFFICIENT_PRIVILEGE = "42501"
@@ -42,10 +44,6 @@ PG_READ_ONLY_TRANSACTION = "25006"
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,18 +295,7 @@ def _parse_stored(source_yaml: str, source: str) -> Codebook:
     return parse_codebook(source_yaml, source=source, window_keys=False)
 
 
-def _sqlite_path_problem(path: Path) -> str | None:
-    try:
-        state = encryption.file_state(path)
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror})"
-    if state == "missing":
-        return "no such study file"
-    if state == "folder":
-        return "is a folder, not a study file"
-    if state in ("empty", "other"):
-        return "is not a SocialCoder study (not an SQLite database)"
-    return None
+_sqlite_path_problem = path_problem  # why a path cannot be a study (storage/plain.py)
 
 
 def open_study(target: str | Path, *, upgrade: bool = True) -> Study:

@@ -38,17 +38,13 @@ from socialcoder.errors import StudyError, UserError
 from socialcoder.storage import encryption
 from socialcoder.storage.access import Access, sqlite_access
 from socialcoder.storage.keys import Key
+from socialcoder.storage.plain import BUSY_TIMEOUT_MS, configure_sqlite, is_url
 from socialcoder.storage.server_sql import AUDIT_MARKER
 
 SQLITE_HEADER = encryption.SQLITE_HEADER
 PG_DRIVER = "postgresql+psycopg"
 WHAT_A_STUDY_IS = "a file (.scstudy) or a PostgreSQL URL (postgresql+psycopg://user@host/db)"
-BUSY_TIMEOUT_MS = 15_000
 STUDY_SUFFIX = ".scstudy"
-
-
-def is_url(target: str | Path) -> bool:
-    return isinstance(target, str) and "://" in target
 
 
 def to_url(target: str | Path) -> URL:
@@ -108,19 +104,7 @@ def describe(target: str | Path) -> str:
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any, *, read_only: bool = False) -> None:
     # Let SQLAlchemy, not pysqlite, decide where transactions begin (see the begin hook).
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache: large imports stay fast
-    # WAL is a lasting property of the file: switch to it only for a new (empty) database or
-    # a study, never for some other SQLite file that was opened by mistake (left as it was).
-    cursor.execute("SELECT count(*), sum(name = 'alembic_version') FROM sqlite_master")
-    objects, ours = cursor.fetchone()
-    if (not objects or ours) and not read_only:
-        cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.close()
+    configure_sqlite(dbapi_connection, read_only=read_only)
 
 
 PLAIN, AUDITED, CODER = "plain", "audited", "coder"

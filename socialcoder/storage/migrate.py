@@ -13,10 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, inspect, text
-
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Connection, Engine
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 VERSION_TABLE = "alembic_version"  # Alembic's default, where a study's revision is stored
@@ -75,6 +74,8 @@ def known_revisions() -> set[str]:
 
 def current_revision(connection: Connection) -> str | None:
     """The study's schema revision (None for a database without one)."""
+    from sqlalchemy import inspect, text
+
     if not inspect(connection).has_table(VERSION_TABLE):
         return None
     return connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
@@ -82,13 +83,18 @@ def current_revision(connection: Connection) -> str | None:
 
 def schema_state(connection: Connection) -> tuple[SchemaState, str | None]:
     revision = current_revision(connection)
+    return state_of(revision), revision
+
+
+def state_of(revision: str | None) -> SchemaState:
+    """What a study whose schema is at ``revision`` (None: none) is to this SocialCoder."""
     if revision is None:
-        return SchemaState.EMPTY, None
+        return SchemaState.EMPTY
     if revision == head_revision():
-        return SchemaState.CURRENT, revision
+        return SchemaState.CURRENT
     if revision in known_revisions():
-        return SchemaState.OLDER, revision
-    return SchemaState.NEWER, revision
+        return SchemaState.OLDER
+    return SchemaState.NEWER
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -42,13 +42,35 @@ def test_version_loads_no_database_data_or_qt_library():
     assert not loaded & {*HEAVY, *SCHEMA_TOOLS, "sqlalchemy"}
 
 
-def test_info_loads_the_database_library_only(sample_study: Path):
+def test_info_on_a_study_file_loads_no_database_library(sample_study: Path):
     loaded = imported_by(
         f"from socialcoder.cli import main\nassert main(['info', {str(sample_study)!r}]) == 0"
     )
-    assert "sqlalchemy" in loaded
-    # no data or Qt library, no migration tool, and the codebook is not parsed (YAML, pydantic)
-    assert not loaded & {*HEAVY, *SCHEMA_TOOLS}
+    # read by plain SQL (services/study_summary.py): no SQLAlchemy, no data or Qt library, no
+    # migration tool, and the codebook is not parsed (YAML, pydantic)
+    assert not loaded & {*HEAVY, *SCHEMA_TOOLS, "sqlalchemy"}
+
+
+def test_info_on_a_study_to_upgrade_opens_it_with_the_engine(
+    sample_study: Path, study_encryption: str
+):
+    import sqlite3
+
+    if study_encryption == "encrypted":
+        pytest.skip("the revision is changed with the plain sqlite3 module")
+    from socialcoder.storage import migrate
+
+    older = migrate.revision_chain()[-2]
+    with sqlite3.connect(sample_study) as conn:  # only the revision: open_study is not run
+        conn.execute("UPDATE alembic_version SET version_num = ?", (older,))
+    conn.close()
+    loaded = imported_by(
+        "from socialcoder.storage import migrate\n"
+        "migrate.upgrade = lambda engine, revision='head': print('upgrade')\n"
+        f"from socialcoder.cli import main\nmain(['info', {str(sample_study)!r}])"
+    )
+    assert "sqlalchemy" in loaded  # left to open_study, which upgrades it
+    assert not loaded & set(HEAVY)
 
 
 def test_the_command_table_names_what_each_module_registers():
