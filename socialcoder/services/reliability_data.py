@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 from typing import Any, overload
 
 import numpy as np
-from sqlalchemy import BigInteger, Connection, String, case, cast, func, select
+from sqlalchemy import BigInteger, Connection, String, case, cast, exists, func, select, true
 
 from socialcoder.domain import coder_kinds
 from socialcoder.domain.codebook import Dimension, Scale, Unit
@@ -175,12 +175,19 @@ class DimensionData:
         transcript but had not completed it."""
         if self.involved is None or self.completed is None or not len(self.units):
             return 0
-        rows = np.arange(len(self.coders)) if rows is None else rows
-        cols = np.arange(len(self.units)) if cols is None else cols
-        open_cells = (self.involved & ~self.completed)[np.ix_(rows, cols)]
+        open_cells = self.involved & ~self.completed
+        transcripts = self.units.transcript_ids
+        if rows is not None:
+            open_cells = open_cells[rows]
+        if cols is not None:
+            open_cells, transcripts = open_cells[:, cols], transcripts[cols]
         coder, unit = np.nonzero(open_cells)
-        transcript = self.units.transcript_ids[cols][unit]
-        return len(set(zip(coder.tolist(), transcript.tolist(), strict=True)))
+        if not len(coder):
+            return 0
+        pair = transcripts[unit].astype(np.int64) * open_cells.shape[0] + coder
+        seen = np.zeros(int(pair.max()) + 1, dtype=bool)  # transcript ids are small integers
+        seen[pair] = True
+        return int(seen.sum())
 
     def clusters(self, by: str) -> np.ndarray:
         """One label per unit: its transcript id (``by="transcript"``), or its participant
@@ -317,22 +324,46 @@ def _position(d: Dimension) -> Any:
     return case({v: i for i, v in enumerate(d.value_texts)}, value=CodeRow.value_enum)
 
 
-def _row_codes(conn: Connection, d: Dimension, dim_id: int, base: _Study) -> np.ndarray:
-    """codes x (coder id, transcript id, segment id, value) for one dimension."""
-    return _arrays(conn, _code_query(d, dim_id, base), 4)
+@dataclass(frozen=True, slots=True)
+class _Codes:
+    """One dimension's codes as columns: the coder id, the unit's key (segment id for a
+    segment-level dimension, transcript id for a session-level one; -1 when absent), the value
+    (category position or number; NaN when not a number) and, in a time window, whether the
+    code's last change falls in it (a code changed outside it makes its cell missing)."""
+
+    coder: np.ndarray
+    key: np.ndarray
+    value: np.ndarray
+    in_window: np.ndarray | None = None
+
+    @classmethod
+    def of_rows(cls, d: Dimension, rows: np.ndarray) -> _Codes:
+        """From ``rows x (coder id, transcript id, segment id, value[, in window])``."""
+        unit = rows[:, 1] if d.unit is Unit.SESSION else rows[:, 2]
+        return cls(
+            rows[:, 0].astype(np.int64),
+            np.nan_to_num(unit, nan=-1).astype(np.int64),
+            np.ascontiguousarray(rows[:, 3]),
+            rows[:, 4] > 0 if rows.shape[1] > 4 else None,
+        )
+
+
+def _row_codes(conn: Connection, d: Dimension, dim_id: int, base: _Study) -> _Codes:
+    """One dimension's codes, read row by row."""
+    return _Codes.of_rows(d, _arrays(conn, _code_query(d, dim_id, base), 4))
 
 
 def _windowed_codes(
     conn: Connection, d: Dimension, dim_id: int, base: _Study, selection: Selection
-) -> np.ndarray:
-    """Every code (coder, transcript, segment, value) with a fifth column: 1 when its last
-    change falls in the window, 0 when it does not (the cell is then missing, not empty)."""
+) -> _Codes:
+    """Every code, with whether its last change falls in the window (the cell is missing, not
+    empty, when it does not)."""
     rows = conn.execute(_code_query(d, dim_id, base).add_columns(CodeRow.updated_at)).all()
     kept = [(*r[:4], 1.0 if _in_window(r[4], selection) else 0.0) for r in rows]
-    return np.array(kept, dtype=np.float64).reshape(-1, 5)
+    return _Codes.of_rows(d, np.array(kept, dtype=np.float64).reshape(-1, 5))
 
 
-def _packed_codes(conn: Connection, d: Dimension, dim_id: int, base: _Study) -> np.ndarray:
+def _packed_codes(conn: Connection, d: Dimension, dim_id: int, base: _Study) -> _Codes:
     """Like :func:`_row_codes`, but for large studies: the database packs each code into one
     integer ((unit id x 2^16 + coder id) x 2^8 + position) and returns them all as a single
     string, which numpy parses in C -- no Python object per code."""
@@ -343,14 +374,12 @@ def _packed_codes(conn: Connection, d: Dimension, dim_id: int, base: _Study) -> 
     )
     text = conn.execute(query).scalar()
     values = np.fromstring(text, dtype=np.int64, sep=" ") if text else np.zeros(0, dtype=np.int64)
-    out = np.empty((len(values), 4), dtype=np.float64)
-    out[:, 3] = values % 256
-    rest = values // 256
-    out[:, 0] = rest % 65536
-    key = rest // 65536
-    out[:, 1] = key  # the transcript id for session-level codes (unused for segments)
-    out[:, 2] = key
-    return out
+    del text
+    return _Codes(
+        coder=(values >> 8) & 65535,
+        key=values >> 24,
+        value=(values & 255).astype(np.float64),
+    )
 
 
 def _segments(conn: Connection, transcripts: list[int], *, everything: bool) -> np.ndarray:
@@ -401,10 +430,17 @@ def _read_base(conn: Connection, selection: Selection) -> _Study:
         ).all()
         if c in coder_row and t in transcripts
     }
+    # who coded which transcript: one index probe per (transcript, coder), not a pass over
+    # every code (ix_codes_transcript_coder)
     touched = conn.execute(
-        select(CodeRow.transcript_id, CodeRow.coder_id)
-        .where(CodeRow.coder_id.in_(list(coders)))
-        .distinct()
+        select(TranscriptRow.id, CoderRow.id)
+        .join(CoderRow, true())
+        .where(
+            CoderRow.id.in_(list(coders)),
+            exists().where(
+                CodeRow.transcript_id == TranscriptRow.id, CodeRow.coder_id == CoderRow.id
+            ),
+        )
     ).all()
     memos = conn.execute(
         select(SegmentRow.transcript_id, SegmentMemoRow.coder_id)
@@ -447,22 +483,28 @@ def _read_base(conn: Connection, selection: Selection) -> _Study:
 
 
 def _lookup(keys: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Position of each ``query`` id in ``keys``; -1 where absent."""
+    """Position of each ``query`` id in ``keys`` (distinct ids); -1 where absent. Database ids
+    are small non-negative integers, so a table indexed by id does it in one pass; sorting is
+    the fallback for sparse ids."""
     if len(keys) == 0 or len(query) == 0:
         return np.full(len(query), -1, dtype=np.int64)
+    low, top = int(min(keys.min(), query.min())), int(max(keys.max(), query.max()))
+    if low >= -1 and top < 4 * (len(keys) + len(query)) + (1 << 20):
+        table = np.full(top + 2, -1, dtype=np.int64)  # the last entry answers -1
+        table[keys] = np.arange(len(keys), dtype=np.int64)
+        return table[query]
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     pos = np.clip(np.searchsorted(sorted_keys, query), 0, len(sorted_keys) - 1)
     return np.where(sorted_keys[pos] == query, order[pos], -1)
 
 
-def _matrix(d: Dimension, base: _Study, codes: np.ndarray, selection: Selection) -> DimensionData:
+def _matrix(d: Dimension, base: _Study, codes: _Codes, selection: Selection) -> DimensionData:
     windowed = selection.since is not None or selection.until is not None
     if d.unit is Unit.SESSION:
         unit_transcript = np.asarray(base.eligible, dtype=np.int64)
         units = Units(unit_transcript, base.transcripts)
         unit_keys = unit_transcript
-        code_keys = codes[:, 1].astype(np.int64)
     else:
         allowed = [role_number(r) for r in roles_of(d)]
         chosen = base.segments[np.isin(base.segments[:, 3], allowed)]
@@ -470,7 +512,6 @@ def _matrix(d: Dimension, base: _Study, codes: np.ndarray, selection: Selection)
         roles = _ROLE_NAMES[chosen[:, 3]]
         units = Units(unit_transcript, base.transcripts, chosen[:, 0], chosen[:, 2], roles)
         unit_keys = chosen[:, 0]
-        code_keys = np.nan_to_num(codes[:, 2], nan=-1).astype(np.int64)
     n = len(unit_transcript)
     shape = (len(base.coders), n)
     data = np.full(shape, np.nan)
@@ -482,16 +523,16 @@ def _matrix(d: Dimension, base: _Study, codes: np.ndarray, selection: Selection)
         span = {
             int(unit_transcript[a]): (int(a), int(b)) for a, b in zip(starts, ends, strict=True)
         }
-    if len(codes):
-        cols = _lookup(unit_keys, code_keys)
-        rows = _lookup(np.fromiter(base.coder_row, dtype=np.int64), codes[:, 0].astype(np.int64))
+    if len(codes.key):
+        cols = _lookup(unit_keys, codes.key)
+        rows = _lookup(np.fromiter(base.coder_row, dtype=np.int64), codes.coder)
         found = (cols >= 0) & (rows >= 0)
-        has_code[rows[found], cols[found]] = True
-        cells = codes[:, 3]
-        counted = found & ~np.isnan(cells)
-        if codes.shape[1] > 4:  # windowed: only codes last changed in the window count
-            counted &= codes[:, 4] > 0
-        data[rows[counted], cols[counted]] = cells[counted]
+        flat = rows * n + cols  # a cell's position in the coders x units matrix
+        has_code.ravel()[flat[found]] = True
+        counted = found & ~np.isnan(codes.value)
+        if codes.in_window is not None:  # only codes last changed in the window count
+            counted &= codes.in_window
+        data.ravel()[flat[counted]] = codes.value[counted]
     involved = np.zeros(shape, dtype=bool)
     completed = np.zeros(shape, dtype=bool)
     implied_in = np.zeros(shape, dtype=bool)  # completion falls in the window
