@@ -480,10 +480,18 @@ class MainWindow(QMainWindow):
         open_settings(self)
 
     def refresh_colours(self) -> None:
-        """Redraw the chips after a theme change (their colours depend on its background)."""
+        """Redraw what is coloured after a theme change (the colours depend on its
+        background): the segment list's chips, the codebook's keys, the session state, the
+        lead's views."""
         if self.controller is not None:
             self.controller.model.forget_colours()
         self.segment_view.viewport().update()
+        if self.codebook_panel is not None:
+            self.codebook_panel.recolour()
+        if self.session_panel is not None:
+            self.session_panel.recolour()
+        if self.lead is not None:
+            self.lead.recolour()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.settings.value(AUTOSAVE_LAYOUT, True, type=bool):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from socialcoder.domain.codebook import Codebook, Dimension, Scale
 from socialcoder.domain.keys import coding_shortcut
+from socialcoder.gui import themes
 from socialcoder.gui.theme import chip_text, dimension_color, text_on
 from socialcoder.services.queries import SegmentView, TranscriptSummary
 
@@ -257,19 +258,28 @@ class CodebookPanel(QWidget):
                 (shortcut or "").upper(),
                 f"Press {shortcut} to code {dim.key}" if shortcut else "No key: double-click",
             )
-            color = dimension_color(dim)
-            key.setBackground(color)
-            key.setForeground(text_on(color))
             key.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             self.table.setItem(row, 0, key)
             self.table.setItem(row, 1, _item(dim.label, dim.definition))
             self.table.setItem(row, 2, _item(self._value_text(dim, seg)))
+        self.recolour()
         self.table.resizeRowsToContents()
         height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth() + 6
         height += sum(self.table.rowHeight(r) for r in range(len(dims)))
         self.table.setFixedHeight(max(height, self.table.horizontalHeader().height() + 30))
         if self._selected in self._keys:
             self.table.selectRow(self._keys.index(self._selected))
+
+    def recolour(self) -> None:
+        """Colour each dimension's key cell for the current theme (3:1 against its
+        background; the window calls this again when the theme changes)."""
+        for row, key in enumerate(self._keys):
+            item = self.table.item(row, 0)
+            if item is None:
+                continue
+            color = dimension_color(self.codebook.dimension(key))
+            item.setBackground(color)
+            item.setForeground(text_on(color))
 
     @staticmethod
     def _value_text(dim: Dimension, seg: SegmentView | None) -> str:
@@ -355,5 +365,10 @@ class SessionPanel(QGroupBox):
             self.complete_text if completed else "In progress — empty codes are 'not coded yet'"
         )
         self.complete_button.setText("Reopen" if completed else "Mark complete")
-        palette_color = QColor("#009e73") if completed else None
-        self.state.setStyleSheet(f"color: {palette_color.name()};" if palette_color else "")
+        self._completed = completed
+        self.recolour()
+
+    def recolour(self) -> None:
+        """The state line in the theme's success colour once the transcript is complete."""
+        done = getattr(self, "_completed", False)
+        self.state.setStyleSheet(f"color: {themes.marks().success};" if done else "")

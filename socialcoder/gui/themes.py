@@ -6,6 +6,13 @@ the theme's background they must stay distinguishable from it (WCAG 2.1 non-text
 3:1): :func:`chip_color` darkens or lightens a colour, keeping its hue, until it reaches
 :data:`MIN_CONTRAST` against the current theme's background. The choice is kept in QSettings
 (``view/theme``, see the Settings dialog).
+
+Every other colour a view draws with comes from the theme too (:class:`Theme`'s marks: error
+and success text, muted text, status backgrounds, chart lines), never from a constant in the
+view, so that each keeps its contrast in light, dark and high contrast: text colours against
+the theme's ``base`` and ``window``, backgrounds with black or white text on them
+(:func:`socialcoder.gui.theme.text_on`), chart lines against the chart's background (``base``).
+:func:`chart_color` adjusts a series colour the way :func:`chip_color` does.
 """
 
 from __future__ import annotations
@@ -40,16 +47,73 @@ class Theme:
     highlighted_text: str
     link: str
     disabled_text: str
+    marks: Marks
 
+
+@dataclass(frozen=True, slots=True)
+class Marks:
+    """The theme's colours for what views mark: text colours (drawn on ``base`` or
+    ``window``), backgrounds (with black or white text, whichever contrasts more) and chart
+    lines (on ``base``)."""
+
+    error: str  # an error message's text
+    success: str  # a pass, a completed transcript
+    muted: str  # secondary text (a definition, turns around the one under review)
+    good_bg: str  # reliable / pass / complete
+    tentative_bg: str  # tentative / not yet shown / in progress
+    poor_bg: str  # not reliable / fail
+    few_bg: str  # too few units
+    neutral_bg: str  # not started
+    settled_bg: str  # a disagreement already settled
+    focal_bg: str  # the turn under review
+    found_bg: str  # a de-identification candidate in its context
+    point: str  # chart: estimates and their intervals
+    good_line: str  # chart: the 0.8 bar
+    floor_line: str  # chart: the 0.667 floor
+    fit_line: str  # chart: a fitted line
+    whisker: str  # chart: interval whiskers
+    zero_line: str  # chart: the zero line
+
+
+LIGHT_MARKS = Marks(
+    error="#b00020", success="#1b7f3a", muted="#555555", good_bg="#cdeccd",
+    tentative_bg="#fde7c2", poor_bg="#f7cccc", few_bg="#e0e0e0", neutral_bg="#f3f3f3",
+    settled_bg="#e6e6e6", focal_bg="#fff4c2", found_bg="#ffd54f", point="#0072b2",
+    good_line="#007a5a", floor_line="#c04f00", fit_line="#c04f00", whisker="#444444",
+    zero_line="#6e6e6e",
+)
+DARK_MARKS = Marks(
+    error="#ff8a80", success="#7bd88f", muted="#b4b4b4", good_bg="#1f4d2c",
+    tentative_bg="#5c4516", poor_bg="#5e2424", few_bg="#3c3c3c", neutral_bg="#2c2c2c",
+    settled_bg="#383838", focal_bg="#4d4420", found_bg="#7a5c00", point="#56b4e9",
+    good_line="#3ccf9f", floor_line="#ff9a4d", fit_line="#ff9a4d", whisker="#c8c8c8",
+    zero_line="#9a9a9a",
+)
+HIGH_CONTRAST_MARKS = Marks(
+    error="#ff7070", success="#00ff7f", muted="#d8d8d8", good_bg="#004d1f",
+    tentative_bg="#4d3800", poor_bg="#660000", few_bg="#2a2a2a", neutral_bg="#000000",
+    settled_bg="#1e1e1e", focal_bg="#333300", found_bg="#806600", point="#00ffff",
+    good_line="#00ff7f", floor_line="#ffa040", fit_line="#ffa040", whisker="#ffffff",
+    zero_line="#c0c0c0",
+)
 
 THEMES: dict[str, Theme] = {
     LIGHT: Theme(LIGHT, "#f3f3f3", "#ffffff", "#f5f7fa", "#1a1a1a", "#e9e9e9", "#2f6fb3",
-                 "#ffffff", "#0b57a4", "#7a7a7a"),
+                 "#ffffff", "#0b57a4", "#7a7a7a", LIGHT_MARKS),
     DARK: Theme(DARK, "#2b2b2b", "#1e1e1e", "#262a30", "#e8e8e8", "#3a3a3a", "#4a8fd6",
-                "#000000", "#8ab4f8", "#8c8c8c"),
+                "#000000", "#8ab4f8", "#8c8c8c", DARK_MARKS),
     HIGH_CONTRAST: Theme(HIGH_CONTRAST, "#000000", "#000000", "#101010", "#ffffff", "#000000",
-                         "#ffff00", "#000000", "#00ffff", "#c0c0c0"),
+                         "#ffff00", "#000000", "#00ffff", "#c0c0c0", HIGH_CONTRAST_MARKS),
 }  # fmt: skip
+
+#: the marks that are backgrounds (the rest are text or line colours)
+BACKGROUNDS = ("good_bg", "tentative_bg", "poor_bg", "few_bg", "neutral_bg", "settled_bg",
+               "focal_bg", "found_bg")  # fmt: skip
+
+
+def marks() -> Marks:
+    """The current theme's marks (see :class:`Marks`)."""
+    return _current.marks
 
 _current: Theme = THEMES[LIGHT]
 
@@ -150,3 +214,9 @@ def chip_color(color: QColor, theme: Theme | None = None) -> QColor:
         if contrast(candidate, background) >= MIN_CONTRAST:
             return candidate
     return QColor("#000000" if darker else "#ffffff")
+
+
+def chart_color(color: str, theme: Theme | None = None) -> str:
+    """A chart series' colour with 3:1 contrast against the chart's background (the theme's
+    ``base``; see :func:`chip_color`), as '#rrggbb'."""
+    return chip_color(QColor(color), theme).name()

@@ -42,6 +42,8 @@ from PySide6.QtWidgets import (
 
 from socialcoder.analysis.plots import fitted_line, residual_colour
 from socialcoder.errors import UserError
+from socialcoder.gui import themes
+from socialcoder.gui.lead.charts import style_chart
 from socialcoder.gui.lead.tables import Cell, fill, make_table
 from socialcoder.gui.lead.workers import Job
 from socialcoder.services import analysis as service
@@ -110,7 +112,7 @@ class ScatterChart(QChartView):
         dots = QScatterSeries()
         dots.setName("sessions")
         dots.setMarkerSize(8)
-        dots.setColor(QColor("#0072b2"))
+        dots.setColor(QColor(themes.marks().point))
         for x, y in self.points:
             dots.append(x, y)
         chart.addSeries(dots)
@@ -119,7 +121,7 @@ class ScatterChart(QChartView):
             slope, icept = self.line
             fit = QLineSeries()
             fit.setName("least-squares line")
-            pen = QPen(QColor("#d55e00"))
+            pen = QPen(QColor(themes.marks().fit_line))
             pen.setWidthF(2)
             fit.setPen(pen)
             for x in (min(xs), max(xs)):
@@ -138,6 +140,7 @@ class ScatterChart(QChartView):
         for s in series:
             s.attachAxis(ax)
             s.attachAxis(ay)
+        style_chart(chart)
 
 
 class EffectsChart(QChartView):
@@ -165,7 +168,7 @@ class EffectsChart(QChartView):
         self.effects = list(effects)
         dots = QScatterSeries()
         dots.setMarkerSize(10)
-        dots.setColor(QColor("#0072b2"))
+        dots.setColor(QColor(themes.marks().point))
         series: list[Any] = [dots]
         values = [0.0]
         n = len(effects)
@@ -176,7 +179,7 @@ class EffectsChart(QChartView):
                 values.append(est)
             if lo is not None and hi is not None:
                 whisker = QLineSeries()
-                pen = QPen(QColor("#0072b2"))
+                pen = QPen(QColor(themes.marks().point))
                 pen.setWidthF(2)
                 whisker.setPen(pen)
                 whisker.append(lo, y)
@@ -184,7 +187,7 @@ class EffectsChart(QChartView):
                 series.append(whisker)
                 values += [lo, hi]
         zero = QLineSeries()
-        pen = QPen(QColor("#888888"))
+        pen = QPen(QColor(themes.marks().zero_line))
         pen.setStyle(Qt.PenStyle.DashLine)
         zero.setPen(pen)
         zero.append(0.0, 0.5)
@@ -207,6 +210,7 @@ class EffectsChart(QChartView):
         for s in series:
             s.attachAxis(ax)
             s.attachAxis(ay)
+        style_chart(chart)
 
 
 class AnalysisView(QWidget):

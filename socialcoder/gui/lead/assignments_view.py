@@ -17,7 +17,7 @@ transcript, how many values come from consensus and how many from each single co
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QUndoCommand, QUndoStack
+from PySide6.QtGui import QColor, QKeyEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from socialcoder.errors import UserError
+from socialcoder.gui import themes
 from socialcoder.gui.lead.retest_dialog import RetestDialog
 from socialcoder.gui.lead.rule_dialog import RuleDialog
 from socialcoder.gui.lead.tables import Cell, fill, make_table
@@ -50,7 +51,7 @@ from socialcoder.services.queries import CoderProgress, list_transcripts
 from socialcoder.services.retest import RetestEntry, list_retests
 from socialcoder.services.study import Study
 
-STATUS_BG = {"complete": "#cdeccd", "in progress": "#fde7c2", "not started": "#f3f3f3"}
+STATUS_BG = {"complete": "good_bg", "in progress": "tentative_bg", "not started": "neutral_bg"}
 STATUSES = ("any status", "not started", "in progress", "complete", "unassigned")
 
 FINAL_HEADER = "Final layer"
@@ -214,7 +215,7 @@ class AssignmentsView(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, c.name)
             item.setToolTip(f"{c.codes} codes, {c.completed} transcript(s) completed")
             if not c.active:
-                item.setForeground(Qt.GlobalColor.gray)
+                item.setForeground(QColor(themes.marks().muted))
             self.coder_list.addItem(item)
         retests = list_retests(self.study)
         self.retest_labels = {(r.retest_coder, r.transcript): r for r in retests}

@@ -47,8 +47,18 @@ from socialcoder.domain.settings import (
     CALIBRATION_THRESHOLD,
 )
 from socialcoder.errors import UserError
+from socialcoder.gui import themes
 from socialcoder.gui.lead.review_parts import value_text
-from socialcoder.gui.lead.tables import Cell, cap_rows, fill, fmt, fmt_ci, fmt_pct, make_table
+from socialcoder.gui.lead.tables import (
+    Cell,
+    cap_rows,
+    error_html,
+    fill,
+    fmt,
+    fmt_ci,
+    fmt_pct,
+    make_table,
+)
 from socialcoder.gui.panels import details_html
 from socialcoder.services.calibration import (
     FAIL,
@@ -115,7 +125,7 @@ def kept_calibration(settings: QSettings, study: Study) -> CalibrationSettings:
     )
 
 
-RESULT_BG = {PASS: "#cdeccd", FAIL: "#f7cccc", NOT_YET: "#fde7c2"}
+RESULT_BG = {PASS: "good_bg", FAIL: "poor_bg", NOT_YET: "tentative_bg"}
 
 
 class CalibrationResultView(QWidget):
@@ -175,7 +185,7 @@ class CalibrationResultView(QWidget):
 
     def show_result(self, r: CalibrationResult) -> None:
         self.result = r
-        color = "#1b7f3a" if r.passed else "#b00020"
+        color = themes.marks().success if r.passed else themes.marks().error
         self.verdict.setText(
             f"<b style='color:{color}'>{r.verdict}</b> — {r.trainee} against {r.gold} (gold "
             f"standard) on {', '.join(r.transcripts)}; a dimension passes when the lower end of "
@@ -312,7 +322,7 @@ class CalibrationView(QWidget):
         try:
             set_setting(self.study, CALIBRATION_THRESHOLD.name, f"{value:g}")
         except UserError as exc:
-            self.message.setText(f"<span style='color:#b00020'>{exc}</span>")
+            self.message.setText(error_html(exc))
 
     def refresh(self) -> None:
         coders = [c.name for c in list_coders(self.study)]
@@ -377,7 +387,7 @@ class CalibrationView(QWidget):
         try:
             set_settings(self.study, texts)
         except UserError as exc:
-            self.message.setText(f"<span style='color:#b00020'>{exc}</span>")
+            self.message.setText(error_html(exc))
 
     def compare(self) -> CalibrationResult | None:
         try:
@@ -389,7 +399,7 @@ class CalibrationView(QWidget):
                 threshold=self.threshold.value(),
             )
         except UserError as exc:
-            self.message.setText(f"<span style='color:#b00020'>{exc}</span>")
+            self.message.setText(error_html(exc))
             return None
         self.message.setText("")
         self.view.show_result(result)

@@ -24,12 +24,38 @@ from PySide6.QtCore import QMargins, QPointF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
+from socialcoder.gui import themes
 from socialcoder.gui.theme import text_on
 from socialcoder.services.lead_support import ConfusionMatrix, WeekAlpha
 
 GOOD, FLOOR = 0.8, 0.667
-GOOD_COLOR, FLOOR_COLOR, POINT_COLOR = "#009e73", "#d55e00", "#0072b2"
+#: the drift chart's lines (Okabe-Ito), each adjusted to the theme (:func:`themes.chart_color`)
 LINE_COLORS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
+
+
+def style_chart(chart: QChart) -> None:
+    """The chart on the theme's background, its texts in the theme's text colour (call after
+    the axes are added; again when the theme changes)."""
+    theme = themes.current()
+    base, text, grid = QColor(theme.base), QColor(theme.text), QColor(theme.disabled_text)
+    chart.setBackgroundBrush(base)
+    chart.setPlotAreaBackgroundVisible(False)
+    chart.setTitleBrush(text)
+    chart.legend().setLabelColor(text)
+    for axis in chart.axes():
+        axis.setLabelsColor(text)
+        axis.setTitleBrush(text)
+        axis.setLinePenColor(text)
+        axis.setGridLineColor(grid)
+
+
+def series_colors(chart: QChart) -> list[str]:
+    """Every series' colour in ``chart`` as '#rrggbb' (lines: the pen; dots: the fill)."""
+    out = []
+    for s in chart.series():
+        color = s.color() if isinstance(s, QScatterSeries) else s.pen().color()
+        out.append(color.name())
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +100,7 @@ class _Chart(QChartView):
         return chart
 
     def _threshold(self, chart: QChart, y: float, x0: float, x1: float, name: str, color: str):
+        """A dashed line at ``y`` (``color``: '#rrggbb')."""
         line = QLineSeries()
         line.setName(name)
         line.append(x0, y)
@@ -88,6 +115,7 @@ class _Chart(QChartView):
         for series in chart.series():
             series.attachAxis(x_axis)
             series.attachAxis(y_axis)
+        style_chart(chart)
 
     @staticmethod
     def _y_axis(low: float) -> QValueAxis:
@@ -117,7 +145,8 @@ class AlphaChart(_Chart):
         n = max(len(points), 1)
         dots = QScatterSeries()
         dots.setName("α")
-        dots.setColor(QColor(POINT_COLOR))
+        marks = themes.marks()
+        dots.setColor(QColor(marks.point))
         dots.setMarkerSize(11)
         whiskers: list[QLineSeries] = []
         values: list[float] = []
@@ -136,12 +165,12 @@ class AlphaChart(_Chart):
                     w = QLineSeries()
                     w.append(xs[0], ys[0])
                     w.append(xs[1], ys[1])
-                    w.setPen(_pen("#444444", 1.6))
+                    w.setPen(_pen(marks.whisker, 1.6))
                     whiskers.append(w)
         for w in whiskers:
             chart.addSeries(w)
-        good = self._threshold(chart, GOOD, -0.5, n - 0.5, "0.8 (usual bar)", GOOD_COLOR)
-        floor = self._threshold(chart, FLOOR, -0.5, n - 0.5, "0.667 (floor)", FLOOR_COLOR)
+        good = self._threshold(chart, GOOD, -0.5, n - 0.5, "0.8 (usual bar)", marks.good_line)
+        floor = self._threshold(chart, FLOOR, -0.5, n - 0.5, "0.667 (floor)", marks.floor_line)
         chart.addSeries(dots)
         x_axis = QCategoryAxis()
         x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
@@ -183,15 +212,15 @@ class DriftChart(_Chart):
         for k, key in enumerate(dict.fromkeys(r.dimension for r in rows)):
             line = QLineSeries()
             line.setName(labels.get(key, key))
-            line.setPen(_pen(LINE_COLORS[k % len(LINE_COLORS)], 2.2))
+            line.setPen(_pen(themes.chart_color(LINE_COLORS[k % len(LINE_COLORS)]), 2.2))
             line.setPointsVisible(True)
             for r in rows:
                 if r.dimension == key and r.alpha is not None:
                     line.append(position[r.week], r.alpha)
                     values.append(r.alpha)
             chart.addSeries(line)
-        self._threshold(chart, GOOD, -0.5, n - 0.5, "0.8", GOOD_COLOR)
-        self._threshold(chart, FLOOR, -0.5, n - 0.5, "0.667", FLOOR_COLOR)
+        self._threshold(chart, GOOD, -0.5, n - 0.5, "0.8", themes.marks().good_line)
+        self._threshold(chart, FLOOR, -0.5, n - 0.5, "0.667", themes.marks().floor_line)
         x_axis = QCategoryAxis()
         x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
         x_axis.setRange(-0.5, n - 0.5)
@@ -233,7 +262,7 @@ class ConfusionTable(QTableWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 share = count / top
                 color = (
-                    QColor("#ffffff")
+                    QColor(themes.current().base)
                     if count == 0
                     else QColor.fromHsvF(0.58 if i == j else 0.05, 0.15 + 0.7 * share, 0.97)
                 )

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 )
 
 from socialcoder.errors import UserError
+from socialcoder.gui import themes
+from socialcoder.gui.theme import text_on
 from socialcoder.services.deidentify import Candidate, find_candidates, sources
 from socialcoder.services.deidentify_apply import DeidentifyResult, deidentify
 from socialcoder.services.study import Study
@@ -167,10 +169,12 @@ class DeidentifyView(QWidget):
         text = self.texts.get((c.transcript, c.segment), "")
         before, after = text[max(0, c.start - 300) : c.start], text[c.end : c.end + 300]
         where = "preamble" if c.segment is None else f"segment {c.segment}"
+        found = themes.marks().found_bg
         self.context.setHtml(
             f"<p><b>{html.escape(c.transcript)}</b>, {where}: {html.escape(c.kind)} → "
             f"{html.escape(c.replacement)} ({DECISIONS[c.keep]})</p><p>{html.escape(before)}"
-            f"<span style='background:#ffd54f'><b>{html.escape(c.text)}</b></span>"
+            f"<span style='background:{found};color:{text_on(QColor(found)).name()}'>"
+            f"<b>{html.escape(c.text)}</b></span>"
             f"{html.escape(after)}</p>"
         )
 

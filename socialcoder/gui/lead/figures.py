@@ -15,7 +15,8 @@ from typing import Any
 from socialcoder.gui.lead.tables import Cell, fmt, fmt_ci
 
 GOOD, FLOOR = 0.8, 0.667
-GOOD_BG, TENTATIVE_BG, POOR_BG, FEW_BG = "#cdeccd", "#fde7c2", "#f7cccc", "#e0e0e0"
+#: the theme's marks (socialcoder.gui.themes.Marks) the states are shown with
+GOOD_BG, TENTATIVE_BG, POOR_BG, FEW_BG = "good_bg", "tentative_bg", "poor_bg", "few_bg"
 TOO_FEW = "too few units"
 
 

@@ -12,7 +12,7 @@ import html
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtWidgets import QTableWidget, QTabWidget, QWidget
 
 from socialcoder.errors import UserError
@@ -48,8 +48,10 @@ def table_html(table: QTableWidget) -> str:
         cells = []
         for c, text in enumerate(texts(table, r)):
             item = table.item(r, c)
-            bg = item.background().color().name() if item and item.background().style() else ""
-            style = f" style='background:{bg}'" if bg else ""
+            shaded = item is not None and item.background().style() != Qt.BrushStyle.NoBrush
+            bg = item.background().color().name() if item is not None and shaded else ""
+            fg = item.foreground().color().name() if item is not None and shaded else ""
+            style = f" style='background:{bg};color:{fg}'" if bg else ""
             cells.append(f"<td{style}>{e(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from socialcoder.errors import UserError
-from socialcoder.gui.lead.tables import fill, make_table
+from socialcoder.gui.lead.tables import error_html, fill, make_table
 from socialcoder.services.retest import (
     RetestPlan,
     draw_retest_plan,
@@ -121,7 +121,7 @@ class RetestDialog(QDialog):
     def _error(self, exc: UserError) -> None:
         self.plan = None
         self.apply_button.setEnabled(False)
-        self.summary.setText(f"<span style='color:#b00020'>{exc}</span>")
+        self.summary.setText(error_html(exc))
 
     def preview(self) -> None:
         chosen = self.chosen()
@@ -161,6 +161,6 @@ class RetestDialog(QDialog):
         try:
             self.stored = store_retest_plan(self.study, self.plan, actor=self.actor).stored
         except UserError as exc:
-            self.summary.setText(f"<span style='color:#b00020'>{exc}</span>")
+            self.summary.setText(error_html(exc))
             return
         self.accept()

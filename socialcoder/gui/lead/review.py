@@ -217,7 +217,7 @@ class ReviewView(QWidget):
 
     def _row(self, d: Disagreement) -> list[Cell | str]:
         dim = self.study.codebook.dimension(d.dimension)
-        grey = "#e6e6e6" if d.consensus is not None else None
+        grey = "settled_bg" if d.consensus is not None else None
         cells: list[Cell | str] = [
             Cell(d.transcript, background=grey),
             Cell("session" if d.segment is None else str(d.segment), background=grey),

@@ -7,6 +7,7 @@ import html
 import re
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -23,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from socialcoder.domain.codebook import Dimension, Scale
-from socialcoder.gui.theme import role_color
+from socialcoder.gui import themes
+from socialcoder.gui.theme import role_color, text_on
 from socialcoder.services.consensus import Disagreement
 from socialcoder.services.lead_support import BINARY_KEYS, ReviewContext
 
@@ -90,21 +92,28 @@ class MemoDialog(QDialog):
 
 def context_html(d: Disagreement, dim: Dimension, ctx: ReviewContext) -> str:
     e = html.escape
+    marks = themes.marks()
     head = (
         f"<h3>{e(dim.label)} · {e(d.transcript)} · "
         f"{'whole session' if d.segment is None else f'segment {d.segment}'}</h3>"
     )
     if dim.definition:
-        head += f"<p style='color:#555'><i>{e(dim.definition[:400])}</i></p>"
+        head += f"<p style='color:{marks.muted}'><i>{e(dim.definition[:400])}</i></p>"
     if not ctx.turns:
         return head + "<p>A session-level rating: the coders rated the whole session.</p>"
     rows = []
     for t in ctx.turns:
-        color = role_color(t.role).name()
-        style = "background:#fff4c2;" if t.focal else "color:#444;"
+        role = role_color(t.role)
+        color, on_color = role.name(), text_on(role).name()
+        style = (
+            f"background:{marks.focal_bg};color:{text_on(QColor(marks.focal_bg)).name()};"
+            if t.focal
+            else f"color:{marks.muted};"
+        )
         rows.append(
             f"<tr><td style='{style}padding:4px' valign='top'>"
-            f"<span style='background:{color};color:white'>&nbsp;{e(t.label or t.role)}&nbsp;</span>"
+            f"<span style='background:{color};color:{on_color}'>&nbsp;{e(t.label or t.role)}"
+            "&nbsp;</span>"
             f"&nbsp;<small>{t.index}</small></td>"
             f"<td style='{style}padding:4px'>{'<b>' if t.focal else ''}{e(t.text)}"
             f"{'</b>' if t.focal else ''}</td></tr>"

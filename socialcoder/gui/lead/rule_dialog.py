@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from socialcoder.domain.design import STRATIFIERS, DesignPlan
 from socialcoder.errors import UserError
-from socialcoder.gui.lead.tables import fill, make_table
+from socialcoder.gui.lead.tables import error_html, fill, make_table
 from socialcoder.services.assignments import (
     Assignment,
     StoredAssignment,
@@ -158,7 +158,7 @@ class RuleDialog(QDialog):
         except UserError as exc:
             self.plan = None
             self.apply_button.setEnabled(False)
-            self.summary.setText(f"<span style='color:#b00020'>{exc}</span>")
+            self.summary.setText(error_html(exc))
             return
         self.plan = plan
         fill(self.table, [[a.transcript, a.coder, a.purpose, "", ""] for a in plan])
@@ -188,7 +188,7 @@ class RuleDialog(QDialog):
         except UserError as exc:
             self.plan = None
             self.apply_button.setEnabled(False)
-            self.summary.setText(f"<span style='color:#b00020'>{exc}</span>")
+            self.summary.setText(error_html(exc))
             return
         self.plan = plan
         rows = sorted(plan.assignments, key=lambda a: (a.coder, a.position))
@@ -222,6 +222,6 @@ class RuleDialog(QDialog):
                 self.rows = apply_assignments_stored(self.study, self.plan, actor=self.actor)
             self.stored = len(self.rows)
         except UserError as exc:
-            self.summary.setText(f"<span style='color:#b00020'>{exc}</span>")
+            self.summary.setText(error_html(exc))
             return
         self.accept()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -9,11 +10,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
+from socialcoder.gui import themes
+from socialcoder.gui.theme import text_on
+
 
 @dataclass(frozen=True, slots=True)
 class Cell:
     text: str
     tip: str = ""
+    #: a background: the name of one of the theme's marks (``"good_bg"``, see
+    #: :class:`socialcoder.gui.themes.Marks`), or a '#rrggbb' that encodes data (a heat map)
     background: str | None = None
     bold: bool = False
     align_right: bool = False
@@ -64,8 +70,9 @@ def fill(table: QTableWidget, rows: Sequence[Sequence[Cell | str]]) -> None:
             if cell.tip:
                 item.setToolTip(cell.tip)
             if cell.background:
-                item.setBackground(QColor(cell.background))
-                item.setForeground(QColor("#000000"))
+                color = QColor(background(cell.background))
+                item.setBackground(color)
+                item.setForeground(text_on(color))
             if cell.bold:
                 font = QFont(item.font())
                 font.setBold(True)
@@ -74,6 +81,16 @@ def fill(table: QTableWidget, rows: Sequence[Sequence[Cell | str]]) -> None:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
     table.resizeRowsToContents()
+
+
+def error_html(message: object) -> str:
+    """An error line for a label, in the theme's error colour."""
+    return f"<span style='color:{themes.marks().error}'>{html.escape(str(message), quote=False)}</span>"
+
+
+def background(name: str) -> str:
+    """A cell background as '#rrggbb' in the current theme (a mark's name, or a colour)."""
+    return name if name.startswith("#") else str(getattr(themes.marks(), name))
 
 
 def cap_rows(table: QTableWidget, lines: int = 2) -> None:

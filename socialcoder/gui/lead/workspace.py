@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCharts import QChartView
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
@@ -29,6 +30,7 @@ from socialcoder.gui.lead.analysis_view import AnalysisView
 from socialcoder.gui.lead.assignments_view import AssignmentsView
 from socialcoder.gui.lead.audit_view import AuditView
 from socialcoder.gui.lead.calibration_view import CalibrationView
+from socialcoder.gui.lead.charts import style_chart
 from socialcoder.gui.lead.dashboard import Dashboard
 from socialcoder.gui.lead.deidentify_view import DeidentifyView
 from socialcoder.gui.lead.report import report_path, save_report
@@ -112,6 +114,17 @@ class LeadWorkspace(QTabWidget):
         if self.dashboard.result is not None:
             self.dashboard.start()
         self.statusMessage.emit("The study changed: views refreshed.")
+
+    def recolour(self) -> None:
+        """Draw every view again in the current theme's colours (after a theme change)."""
+        self.assignments.refresh()
+        self.review.refresh()
+        if self.dashboard.result is not None:
+            self.dashboard.show_result(self.dashboard.result)
+        if self.calibration.view.result is not None:
+            self.calibration.view.show_result(self.calibration.view.result)
+        for view in self.findChildren(QChartView):
+            style_chart(view.chart())
 
     def save_report(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

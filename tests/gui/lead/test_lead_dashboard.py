@@ -155,7 +155,8 @@ def test_save_report(qtbot, lead_window: MainWindow, tmp_path: Path) -> None:  #
     assert "200 replicates resampling transcripts, seed 2" in page
     assert page.count("data:image/png;base64,") == 2
     colour = dash.dimensions.item(0, 2).background().color().name()
-    assert f"<td style='background:{colour}'>{texts(dash.dimensions, 0)[2]}</td>" in page
+    text = dash.dimensions.item(0, 2).foreground().color().name()
+    assert f"<td style='background:{colour};color:{text}'>{texts(dash.dimensions, 0)[2]}</td>" in page
     assert "lower end of the 95% interval" in page
     assert "alpha on the values coders entered is 0.360" in page  # the notes travel too
     assert "Confusion matrix" in page
