@@ -252,7 +252,10 @@ def _check(
 
     seg_text = frame["segment"]
     seg_num = pd.to_numeric(seg_text, errors="coerce")
-    in_range = seg_num.map(lambda v: bool(pd.notna(v)) and SEGMENT.contains(float(v)))
+    # the rule is checked once per distinct number (a file repeats a few hundred of them)
+    in_range = seg_num.map(
+        {v: SEGMENT.contains(float(v)) for v in seg_num.dropna().unique()}
+    ).fillna(False)
     bad_seg = (seg_text != "") & ~in_range.astype(bool)
     problems.check(bad_seg, lambda i: SEGMENT.problem(seg_text.iat[i]))
     seg_idx = seg_num.where(~bad_seg).astype("Int64")
@@ -360,7 +363,7 @@ def _coder_kinds(session: Session, frame: pd.DataFrame, problems: _Problems) -> 
     absent); a kind not known, two kinds for one coder, or a kind other than the study's for an
     existing coder is a problem of the first such row."""
     given = frame[KIND_COLUMN]
-    kind = given.map(lambda t: coder_kinds.from_export_name(t) if t else "")
+    kind = given.map({t: coder_kinds.from_export_name(t) if t else "" for t in given.unique()})
     problems.check(
         kind.isna(),
         lambda i: (
