@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 from typing import Any, overload
 
 import numpy as np
-from sqlalchemy import BigInteger, Connection, String, case, cast, exists, func, select, true
+from sqlalchemy import BigInteger, Connection, case, cast, exists, select, true
 
 from socialcoder.domain import coder_kinds
 from socialcoder.domain.codebook import Dimension, Scale, Unit
@@ -42,6 +42,7 @@ from socialcoder.domain.rules import (
 )
 from socialcoder.errors import NotFound, StudyError
 from socialcoder.services.study import Study
+from socialcoder.storage.bulk import numbers_text
 from socialcoder.storage.models import (
     CodeRow,
     CoderRow,
@@ -365,14 +366,17 @@ def _windowed_codes(
 
 def _packed_codes(conn: Connection, d: Dimension, dim_id: int, base: _Study) -> _Codes:
     """Like :func:`_row_codes`, but for large studies: the database packs each code into one
-    integer ((unit id x 2^16 + coder id) x 2^8 + position) and returns them all as a single
-    string, which numpy parses in C -- no Python object per code."""
+    integer ((unit id x 2^16 + coder id) x 2^8 + position) and returns them as text
+    (:func:`~socialcoder.storage.bulk.numbers_text`: copied out on PostgreSQL), which numpy
+    parses in C -- no Python object per code."""
     unit = CodeRow.transcript_id if d.unit is Unit.SESSION else CodeRow.segment_id
     packed = (cast(unit, BigInteger) * 65536 + CodeRow.coder_id) * 256 + _position(d)
-    query = select(func.aggregate_strings(cast(packed, String), " ")).where(
-        CodeRow.dimension_id == dim_id, CodeRow.coder_id.in_(list(base.coders))
+    text = numbers_text(
+        conn,
+        [packed],
+        CodeRow.dimension_id == dim_id,
+        CodeRow.coder_id.in_(list(base.coders)),
     )
-    text = conn.execute(query).scalar()
     values = np.fromstring(text, dtype=np.int64, sep=" ") if text else np.zeros(0, dtype=np.int64)
     del text
     return _Codes(
@@ -385,17 +389,16 @@ def _packed_codes(conn: Connection, d: Dimension, dim_id: int, base: _Study) -> 
 def _segments(conn: Connection, transcripts: list[int], *, everything: bool) -> np.ndarray:
     """segments x (id, transcript id, index, role number of
     :data:`~socialcoder.domain.rules.ROLE_NUMBERS`), packed by the database two numbers per
-    segment into one string (see :func:`_packed_codes`)."""
+    segment and read as text (see :func:`_packed_codes`)."""
     role = case({r.value: n for r, n in ROLE_NUMBERS.items()}, value=SegmentRow.role, else_=0)
     first = cast(SegmentRow.id, BigInteger) * _ROLE_SPAN + role
     second = cast(SegmentRow.transcript_id, BigInteger) * 4_194_304 + SegmentRow.idx
-    pair = cast(first, String) + " " + cast(second, String)
-    query = select(func.aggregate_strings(pair, " "))
+    where = []
     if not everything:
         if not transcripts:
             return np.zeros((0, 4), dtype=np.int64)
-        query = query.where(SegmentRow.transcript_id.in_(transcripts))
-    text = conn.execute(query).scalar()
+        where.append(SegmentRow.transcript_id.in_(transcripts))
+    text = numbers_text(conn, [first, second], *where)
     if not text:
         return np.zeros((0, 4), dtype=np.int64)
     numbers = np.fromstring(text, dtype=np.int64, sep=" ").reshape(-1, 2)

@@ -5,7 +5,9 @@ code into one integer and returns them as one string, `_packed_codes`) and every
 row by row (`_row_codes`). Here one study -- segment- and session-level dimensions, binary,
 nominal and ordinal scales, several coders, some transcripts completed, some not -- is read
 once as the program does and once with the fast path replaced by the row-by-row one; every
-array of every dimension must be identical."""
+array of every dimension must be identical. On SQLite and PostgreSQL (where the packed numbers
+are copied out, ``COPY ... TO STDOUT``, instead of one text aggregate, which PostgreSQL caps at
+1 GB)."""
 
 from __future__ import annotations
 
@@ -52,9 +54,9 @@ TURNS = 12  # 6 therapist and 6 patient turns each
 
 
 @pytest.fixture
-def study(tmp_path: Path) -> Path:
+def study(tmp_path: Path, study_target: str) -> str:
     (tmp_path / "cb.yaml").write_text(CODEBOOK, encoding="utf-8")
-    path = tmp_path / "paths.scstudy"
+    path = study_target
     items = []
     for name in TRANSCRIPTS:
         source = tmp_path / f"{name}.txt"
@@ -110,7 +112,7 @@ def study(tmp_path: Path) -> Path:
     return path
 
 
-def _read(path: Path, selection: Selection) -> list[DimensionData]:
+def _read(path: str, selection: Selection) -> list[DimensionData]:
     with open_study(path) as s:
         return load_dimension_data(s, selection)
 
@@ -134,7 +136,7 @@ def _same(fast: DimensionData, slow: DimensionData) -> None:
     ids=["everything", "two coders", "two transcripts"],
 )
 def test_fast_and_row_by_row_reads_agree(
-    study: Path, selection: Selection, monkeypatch: pytest.MonkeyPatch
+    study: str, selection: Selection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     packed_calls: list[str] = []
     packed = reliability_data._packed_codes
@@ -159,3 +161,38 @@ def test_fast_and_row_by_row_reads_agree(
     # the data are not trivial: every categorical matrix holds values and gaps
     for d in fast:
         assert np.isfinite(d.data).any() and np.isnan(d.data).any(), d.dimension.key
+
+
+def test_segments_read_as_text_are_the_segment_rows(study: str) -> None:
+    from sqlalchemy import select
+
+    from socialcoder.domain.rules import ROLE_NUMBERS
+    from socialcoder.storage.models import SegmentRow
+
+    numbers = {r.value: n for r, n in ROLE_NUMBERS.items()}
+    with open_study(study) as s, s.read() as session:
+        conn = session.connection()
+        packed = reliability_data._segments(conn, [], everything=True)
+        rows = conn.execute(
+            select(SegmentRow.id, SegmentRow.transcript_id, SegmentRow.idx, SegmentRow.role)
+        ).all()
+    expected = sorted((i, t, x, numbers.get(role, 0)) for i, t, x, role in rows)
+    assert len(expected) == len(TRANSCRIPTS) * TURNS
+    assert sorted(map(tuple, packed.tolist())) == expected
+
+
+def test_a_whole_study_is_never_read_as_one_text_value_on_postgresql(study: str) -> None:
+    if "://" not in study:
+        pytest.skip("SQLite has no COPY; its cap on one value is 1e9 bytes")
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    with open_study(study) as s:
+
+        def seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        event.listen(s.engine, "before_cursor_execute", seen)
+        data = load_dimension_data(s, Selection())
+    assert data and statements
+    assert not [q for q in statements if "string_agg" in q.lower()]
