@@ -157,7 +157,7 @@ def numbers_text(connection: Connection, columns: Sequence[Any], *where: Any) ->
         cursor = dbapi_connection.cursor()
         with cursor, cursor.copy(f"COPY ({compiled}) TO STDOUT", compiled.params) as copy:
             return b"".join(bytes(block) for block in copy).decode("ascii")
-    joined = cast(columns[0], String)
+    joined: Any = cast(columns[0], String)
     for column in columns[1:]:
         joined = joined + " " + cast(column, String)
     text = connection.execute(select(func.aggregate_strings(joined, " ")).where(*where)).scalar()
