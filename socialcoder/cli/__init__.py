@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "complete": "coding_cmds",
     "codes": "coding_cmds",
     "reliability": "reliability_cmds",
+    "report": "reliability_cmds",
     "disagreements": "reliability_cmds",
     "consensus": "reliability_cmds",
     "adjudicate": "reliability_cmds",

@@ -1,4 +1,4 @@
-"""Commands for study leads: reliability, disagreements, consensus, adjudicate."""
+"""Commands for study leads: reliability, report, disagreements, consensus, adjudicate."""
 
 from __future__ import annotations
 
@@ -140,6 +140,46 @@ def register(commands: Any) -> None:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="documented, stable JSON")
     out.add_argument("--csv", action="store_true", help="one CSV row per dimension (and group)")
+
+    p = command(
+        commands,
+        "report",
+        cmd_report,
+        "Write the HTML reliability report (the dashboard's tables and charts, the same figures "
+        "as `reliability --json`) without opening a window.",
+    )
+    add_study_arg(p)
+    p.add_argument("out", metavar="OUT.html", help="the report file ('-' for standard output)")
+    _filters(p)
+    p.add_argument(
+        "--bootstrap",
+        type=number(REPLICATES),
+        default=1000,
+        metavar="N",
+        help="bootstrap replicates for alpha's 95%% interval, whose lower end colours the "
+        "figures (default: 1000, as the dashboard; 0: no interval)",
+    )
+    p.add_argument(
+        "--seed",
+        type=number(SEED),
+        help="random seed, for a reproducible interval (default: one is drawn and reported)",
+    )
+    p.add_argument(
+        "--bootstrap-by",
+        choices=BOOTSTRAP_BY,
+        help="what the bootstrap resamples (default: the top level of the data)",
+    )
+    p.add_argument(
+        "--level",
+        metavar="LEVEL|KEY=LEVEL,...",
+        help="override alpha's level of measurement, as in `reliability --level`",
+    )
+    p.add_argument(
+        "--confusion",
+        metavar="DIMENSION:CODER_A,CODER_B",
+        help="also the confusion matrix of two coders on one dimension",
+    )
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
 
     p = command(
         commands, "disagreements", cmd_disagreements, "List every unit where coders differ."
@@ -286,6 +326,48 @@ def cmd_reliability(args: argparse.Namespace) -> int:
         write_csv(data)
     else:
         print_text(data)
+    return 0
+
+
+def _confusion(text: str | None) -> tuple[str, str, str] | None:
+    """``--confusion DIMENSION:CODER_A,CODER_B``."""
+    if text is None:
+        return None
+    key, sep, pair = (x.strip() for x in text.partition(":"))
+    coders = _list(pair) or ()
+    if not sep or not key or len(coders) != 2:
+        raise UserError(
+            f"--confusion {text!r}: write DIMENSION:CODER_A,CODER_B (one dimension, two coders)"
+        )
+    return key, coders[0], coders[1]
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from socialcoder.services.lead_support import confusion_matrix
+    from socialcoder.services.report import ReportSettings, gather, save_report
+
+    settings = ReportSettings(
+        selection=_selection(args),
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        bootstrap_by=args.bootstrap_by,
+        level=_levels(args.level),
+    )
+    confusion = _confusion(args.confusion)
+    with study_of(args) as study:
+        if confusion is not None and confusion[0] not in study.codebook.keys:
+            raise UserError(f"--confusion: no dimension {confusion[0]!r} in the codebook")
+        figures = gather(
+            study, settings, progress=ProgressBar("Computing") if args.bootstrap else None
+        )
+        matrix = (
+            None
+            if confusion is None
+            else confusion_matrix(study, *confusion, settings.selection)
+        )
+        saved = save_report(study, figures, args.out, confusion=matrix, force=args.force)
+    if saved is not None:
+        print(f"wrote the reliability report to {saved}")
     return 0
 
 

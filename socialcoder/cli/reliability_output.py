@@ -13,7 +13,7 @@ import sys
 from typing import Any, TextIO
 
 from socialcoder.cli.output import table
-from socialcoder.services.reliability_report import specific_text
+from socialcoder.export.reliability_figures import specific_text
 
 
 def _fmt(value: object) -> object:

@@ -24,7 +24,7 @@ from socialcoder.domain.codebook import Dimension, Scale
 from socialcoder.services.coding import Change, clear_code, set_code
 from socialcoder.services.queries import TranscriptSummary, in_coder_order, show_transcript
 from socialcoder.services.reliability_data import Selection, load_dimension_data
-from socialcoder.services.reliability_report import reliability_report
+from socialcoder.services.reliability_report import Levels, reliability_report
 from socialcoder.services.study import Study
 from socialcoder.storage.models import (
     CodeRow,
@@ -128,9 +128,11 @@ def weekly_alpha(
     selection: Selection | None = None,
     *,
     cancelled: Cancelled | None = None,
+    level: Levels = None,
 ) -> list[WeekAlpha]:
     """Alpha per dimension for each ISO week of coding (``Selection.since/until`` = that week),
-    so that drift shows; weeks with no pairable units give ``alpha=None``."""
+    so that drift shows; weeks with no pairable units give ``alpha=None``. ``level`` as in
+    :func:`reliability_report`."""
     base = selection or Selection()
     out: list[WeekAlpha] = []
     for monday in coding_weeks(study):
@@ -139,7 +141,7 @@ def weekly_alpha(
         since = datetime.combine(monday, time(0), tzinfo=UTC)
         sel = replace(base, since=since, until=since + timedelta(days=7))
         year, week, _ = monday.isocalendar()
-        for item in reliability_report(study, sel).dimensions:
+        for item in reliability_report(study, sel, level=level).dimensions:
             out.append(
                 WeekAlpha(
                     week=f"{year}-W{week:02d}",

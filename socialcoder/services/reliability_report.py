@@ -212,21 +212,6 @@ def _groups(dd: DimensionData, by: str, options: _Options) -> list[dict[str, Any
     return groups
 
 
-def specific_text(item: dict[str, Any], digits: int = 3) -> str:
-    """Specific agreement of a JSON item as text, for tables: ``+0.667 / -0.990`` (binary:
-    positive / negative) or ``none 0.950, mild 0.400`` (per value); '' when not computed."""
-    specific = item.get("specific_agreement")
-    if not specific:
-        return ""
-
-    def num(v: float | None) -> str:
-        return "n/a" if v is None else f"{v:.{digits}f}"
-
-    if set(specific) == {"positive", "negative"}:
-        return f"+{num(specific['positive'])} / -{num(specific['negative'])}"
-    return ", ".join(f"{label} {num(v)}" for label, v in specific.items())
-
-
 def default_bootstrap_by(data: list[DimensionData]) -> str:
     """The top level of the data: ``participant`` when some participant has two or more of the
     transcripts, otherwise ``transcript``."""

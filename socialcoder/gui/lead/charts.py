@@ -1,36 +1,58 @@
-"""Charts for the reliability dashboard (QtCharts) and the confusion-matrix table.
+"""Charts for the reliability dashboard and the confusion-matrix table.
 
 * :class:`AlphaChart`  alpha per dimension (dots) with 95% interval whiskers and dashed lines
   at 0.667 (floor for tentative conclusions) and 0.8 (the usual bar).
 * :class:`DriftChart`  alpha per dimension by ISO week of coding.
 * :class:`ConfusionTable` counts of coder A's value (rows) x coder B's value (columns).
+
+The charts are matplotlib canvases (``FigureCanvasQTAgg``) drawn by the same functions as the
+HTML report's SVG charts (:mod:`socialcoder.export.reliability_charts`), in the theme's colours
+(:func:`chart_style`). :func:`style_chart` puts the analysis view's QtCharts on the theme's
+background.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 
-from PySide6.QtCharts import (
-    QCategoryAxis,
-    QChart,
-    QChartView,
-    QLineSeries,
-    QScatterSeries,
-    QValueAxis,
-)
-from PySide6.QtCore import QMargins, QPointF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from PySide6.QtCharts import QChart
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
+from socialcoder.export.reliability_charts import (
+    ALPHA_TITLE,
+    DRIFT_TITLE,
+    LINE_COLORS,
+    AlphaPoint,
+    ChartStyle,
+    WeekPoint,
+    draw_alpha,
+    draw_drift,
+    new_figure,
+)
 from socialcoder.gui import themes
 from socialcoder.gui.theme import text_on
-from socialcoder.services.lead_support import ConfusionMatrix, WeekAlpha
+from socialcoder.services.lead_support import ConfusionMatrix
 
-GOOD, FLOOR = 0.8, 0.667
-#: the drift chart's lines (Okabe-Ito), each adjusted to the theme (:func:`themes.chart_color`)
-LINE_COLORS = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000")
+__all__ = ["AlphaChart", "AlphaPoint", "ConfusionTable", "DriftChart", "chart_style", "style_chart"]
+
+
+def chart_style() -> ChartStyle:
+    """The current theme's chart colours: its background and text, its marks for estimates,
+    whiskers and thresholds, the drift lines adjusted to 3:1 against the background."""
+    theme, marks = themes.current(), themes.marks()
+    return ChartStyle(
+        background=theme.base,
+        text=theme.text,
+        grid=theme.disabled_text,
+        point=marks.point,
+        whisker=marks.whisker,
+        good_line=marks.good_line,
+        floor_line=marks.floor_line,
+        lines=tuple(themes.chart_color(c) for c in LINE_COLORS),
+    )
 
 
 def style_chart(chart: QChart) -> None:
@@ -49,86 +71,18 @@ def style_chart(chart: QChart) -> None:
         axis.setGridLineColor(grid)
 
 
-def series_colors(chart: QChart) -> list[str]:
-    """Every series' colour in ``chart`` as '#rrggbb' (lines: the pen; dots: the fill)."""
-    out = []
-    for s in chart.series():
-        color = s.color() if isinstance(s, QScatterSeries) else s.pen().color()
-        out.append(color.name())
-    return out
 
 
-@dataclass(frozen=True, slots=True)
-class AlphaPoint:
-    label: str
-    alpha: float | None
-    low: float | None = None
-    high: float | None = None
-    note: str = ""  # e.g. "too few units", shown under the label
-
-
-def _pen(color: str, width: float = 2.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
-    pen = QPen(QColor(color))
-    pen.setWidthF(width)
-    pen.setStyle(style)
-    return pen
-
-
-def _floor(values: Sequence[float]) -> float:
-    low = min([0.0, *values])
-    return math.floor(low * 10) / 10
-
-
-class _Chart(QChartView):
+class _Chart(FigureCanvasQTAgg):
     def __init__(self, title: str) -> None:
-        chart = QChart()
-        chart.setTitle(title)
-        font = QFont(chart.titleFont())
-        font.setBold(True)
-        chart.setTitleFont(font)
-        chart.setMargins(QMargins(4, 4, 4, 4))
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        super().__init__(chart)
-        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        super().__init__(new_figure())
+        self.setAccessibleName(title)
         self.setMinimumSize(360, 260)
 
-    def _reset(self) -> QChart:
-        chart = self.chart()
-        chart.removeAllSeries()
-        for axis in chart.axes():
-            chart.removeAxis(axis)
-        return chart
-
-    def _threshold(self, chart: QChart, y: float, x0: float, x1: float, name: str, color: str):
-        """A dashed line at ``y`` (``color``: '#rrggbb')."""
-        line = QLineSeries()
-        line.setName(name)
-        line.append(x0, y)
-        line.append(x1, y)
-        line.setPen(_pen(color, 1.5, Qt.PenStyle.DashLine))
-        chart.addSeries(line)
-        return line
-
-    def _attach(self, chart: QChart, x_axis: QCategoryAxis | QValueAxis, y_axis: QValueAxis):
-        chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
-        for series in chart.series():
-            series.attachAxis(x_axis)
-            series.attachAxis(y_axis)
-        style_chart(chart)
-
-    @staticmethod
-    def _y_axis(low: float) -> QValueAxis:
-        step = 0.1 if 1.0 - low <= 1.0 + 1e-9 else 0.2
-        low = math.floor(low / step + 1e-9) * step
-        axis = QValueAxis()
-        axis.setRange(low, 1.0)
-        axis.setTickType(QValueAxis.TickType.TicksDynamic)
-        axis.setTickAnchor(0.0)
-        axis.setTickInterval(step)
-        axis.setLabelFormat("%.1f")
-        axis.setTitleText("Krippendorff's α")
-        return axis
+    def _redraw(self, description: str) -> None:
+        self.setAccessibleDescription(description)
+        self.setToolTip(description)
+        self.draw_idle()
 
 
 class AlphaChart(_Chart):
@@ -136,101 +90,42 @@ class AlphaChart(_Chart):
     says why)."""
 
     def __init__(self) -> None:
-        super().__init__("Alpha per dimension (95% bootstrap interval)")
+        super().__init__(ALPHA_TITLE)
+        self.setObjectName("alpha_chart")
         self.points: list[AlphaPoint] = []
 
     def set_points(self, points: Sequence[AlphaPoint]) -> None:
         self.points = list(points)
-        chart = self._reset()
-        n = max(len(points), 1)
-        dots = QScatterSeries()
-        dots.setName("α")
-        marks = themes.marks()
-        dots.setColor(QColor(marks.point))
-        dots.setMarkerSize(11)
-        whiskers: list[QLineSeries] = []
-        values: list[float] = []
-        for i, p in enumerate(points):
-            if p.alpha is None:
-                continue
-            dots.append(QPointF(i, p.alpha))
-            values.append(p.alpha)
-            if p.low is not None and p.high is not None:
-                values += [p.low, p.high]
-                for xs, ys in (
-                    ((i, i), (p.low, p.high)),
-                    ((i - 0.12, i + 0.12), (p.low, p.low)),
-                    ((i - 0.12, i + 0.12), (p.high, p.high)),
-                ):
-                    w = QLineSeries()
-                    w.append(xs[0], ys[0])
-                    w.append(xs[1], ys[1])
-                    w.setPen(_pen(marks.whisker, 1.6))
-                    whiskers.append(w)
-        for w in whiskers:
-            chart.addSeries(w)
-        good = self._threshold(chart, GOOD, -0.5, n - 0.5, "0.8 (usual bar)", marks.good_line)
-        floor = self._threshold(chart, FLOOR, -0.5, n - 0.5, "0.667 (floor)", marks.floor_line)
-        chart.addSeries(dots)
-        x_axis = QCategoryAxis()
-        x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
-        x_axis.setRange(-0.5, n - 0.5)
-        x_axis.setStartValue(-0.5)
-        for i, p in enumerate(points):
-            text = (
-                f"{p.label}<br>α = {p.alpha:.2f}"
-                if p.alpha is not None
-                else f"{p.label}<br>α undefined"
+        draw_alpha(self.figure, self.points, chart_style())
+        self._redraw(
+            "; ".join(
+                f"{' '.join(p.label.split())}: "
+                + ("α undefined" if p.alpha is None else f"α {p.alpha:.2f}")
+                + (
+                    f" ({p.low:.2f} to {p.high:.2f})"
+                    if p.low is not None and p.high is not None
+                    else ""
+                )
+                for p in self.points
             )
-            if p.note:
-                text += f"<br>({p.note})"
-            x_axis.append(text, i)
-        x_axis.setGridLineVisible(False)
-        self._attach(chart, x_axis, self._y_axis(_floor(values)))
-        legend = chart.legend()
-        for w in whiskers[1:]:
-            for marker in legend.markers(w):
-                marker.setVisible(False)
-        if whiskers:
-            whiskers[0].setName("95% interval")
-        del good, floor
+        )
 
 
 class DriftChart(_Chart):
     """Alpha per dimension by ISO week of coding (codes last changed in that week)."""
 
     def __init__(self) -> None:
-        super().__init__("Alpha by week of coding (drift)")
+        super().__init__(DRIFT_TITLE)
+        self.setObjectName("drift_chart")
         self.weeks: list[str] = []
 
-    def set_weeks(self, rows: Sequence[WeekAlpha], labels: dict[str, str]) -> None:
-        chart = self._reset()
-        self.weeks = sorted({r.week for r in rows})
-        n = max(len(self.weeks), 1)
-        position = {w: i for i, w in enumerate(self.weeks)}
-        values: list[float] = []
-        for k, key in enumerate(dict.fromkeys(r.dimension for r in rows)):
-            line = QLineSeries()
-            line.setName(labels.get(key, key))
-            line.setPen(_pen(themes.chart_color(LINE_COLORS[k % len(LINE_COLORS)]), 2.2))
-            line.setPointsVisible(True)
-            for r in rows:
-                if r.dimension == key and r.alpha is not None:
-                    line.append(position[r.week], r.alpha)
-                    values.append(r.alpha)
-            chart.addSeries(line)
-        self._threshold(chart, GOOD, -0.5, n - 0.5, "0.8", themes.marks().good_line)
-        self._threshold(chart, FLOOR, -0.5, n - 0.5, "0.667", themes.marks().floor_line)
-        x_axis = QCategoryAxis()
-        x_axis.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
-        x_axis.setRange(-0.5, n - 0.5)
-        x_axis.setStartValue(-0.5)
-        for i, w in enumerate(self.weeks):
-            x_axis.append(w, i)
-        x_axis.setTitleText(
-            "ISO week" if len(self.weeks) > 1 else "ISO week (only one week of coding so far)"
+    def set_weeks(self, rows: Sequence[WeekPoint], labels: Mapping[str, str]) -> None:
+        self.weeks = draw_drift(self.figure, rows, labels, chart_style())
+        self._redraw(
+            f"{len(self.weeks)} week(s) of coding: " + ", ".join(self.weeks)
+            if self.weeks
+            else "no coding yet"
         )
-        self._attach(chart, x_axis, self._y_axis(_floor(values)))
 
 
 class ConfusionTable(QTableWidget):

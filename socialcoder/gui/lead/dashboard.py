@@ -1,19 +1,22 @@
 """The reliability dashboard: per dimension, per coder pair, per transcript, with charts.
 
-Every figure comes from :func:`reliability_report` (the same call as ``socialcoder reliability
---json --bootstrap N --seed S [--bootstrap-by B]``), computed in a worker thread (:class:`Job`)
-with a progress bar and a Cancel button; the window never waits for it. ``result`` holds the
-last :class:`DashboardResult`; the tables show exactly its numbers and every note (dimensions,
-pairs and transcripts alike), coloured by the interval's lower bound (:mod:`figures`).
+Every figure comes from :func:`socialcoder.services.report.gather` (the same call as
+``socialcoder report``, whose figures are ``socialcoder reliability --json --bootstrap N --seed S
+[--bootstrap-by B]``), computed in a worker thread (:class:`Job`) with a progress bar and a
+Cancel button; the window never waits for it. ``result`` holds the last
+:class:`DashboardResult`; the tables show exactly its numbers and every note (dimensions, pairs
+and transcripts alike), coloured by the interval's lower bound
+(:mod:`socialcoder.export.reliability_figures`). *Save report* writes the HTML report of these
+figures with :func:`socialcoder.services.report.save_report`, as ``socialcoder report`` does.
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import combinations
-from typing import Any
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -34,13 +37,22 @@ from PySide6.QtWidgets import (
 
 from socialcoder.domain.names import selection as selection_names
 from socialcoder.errors import UserError
-from socialcoder.gui.lead.charts import AlphaChart, AlphaPoint, ConfusionTable, DriftChart
-from socialcoder.gui.lead.figures import TOO_FEW, alpha_cell, ci_cell, flags, q_text, state
+from socialcoder.export.reliability_figures import (
+    DIMENSION_HEADERS,
+    PAIR_HEADERS,
+    TRANSCRIPT_HEADERS,
+    dimension_row,
+    flags,
+    pair_rows,
+    transcript_rows,
+)
+from socialcoder.export.report_html import alpha_points, report_path
+from socialcoder.gui.lead.charts import AlphaChart, ConfusionTable, DriftChart
 from socialcoder.gui.lead.filters import SelectionFilters
 from socialcoder.gui.lead.machine_panel import MachinePanel
-from socialcoder.gui.lead.tables import Cell, cap_rows, fill, fmt, fmt_pct, make_table
+from socialcoder.gui.lead.tables import cap_rows, fill, make_table
 from socialcoder.gui.lead.workers import Job, Report
-from socialcoder.services.lead_support import WeekAlpha, confusion_matrix, weekly_alpha
+from socialcoder.services.lead_support import ConfusionMatrix, WeekAlpha, confusion_matrix
 from socialcoder.services.machine_review import (
     DEFAULT_THRESHOLD,
     MachineAgreement,
@@ -49,51 +61,15 @@ from socialcoder.services.machine_review import (
     review_list,
 )
 from socialcoder.services.reliability_data import Selection
-from socialcoder.services.reliability_report import (
-    ReliabilityReport,
-    reliability_report,
-    specific_text,
+from socialcoder.services.reliability_report import ReliabilityReport
+from socialcoder.services.report import (
+    ReliabilityFigures,
+    ReportSettings,
+    gather,
+    save_report,
 )
 from socialcoder.services.study import Study
 
-DIMENSION_HEADERS = (
-    "Dimension",
-    "Scale",
-    "α",
-    "95% interval",
-    "q: P(α < .667) / P(α < .8)",
-    "Specific agreement",
-    "AC1 (unweighted)",
-    "AC2 (ordinal weights)",
-    "Fleiss κ (unweighted)",
-    "Agreement",
-    "Pairable units",
-    "Pairable values",
-    "Flags and notes",
-)
-PAIR_HEADERS = (
-    "Coders",
-    "Dimension",
-    "α",
-    "95% interval",
-    "Cohen κ",
-    "PABAK",
-    "Prevalence index",
-    "Bias index",
-    "Agreement",
-    "Pairable units",
-    "Notes",
-)
-TRANSCRIPT_HEADERS = (
-    "Transcript",
-    "Dimension",
-    "α",
-    "95% interval",
-    "AC1 (unweighted)",
-    "Agreement",
-    "Pairable units",
-    "Notes",
-)
 RESAMPLE = (
     ("top level", None),
     ("transcripts", "transcript"),
@@ -104,60 +80,37 @@ RESAMPLE = (
 
 @dataclass(frozen=True, slots=True)
 class DashboardResult:
-    by_pair: ReliabilityReport  # overall figures + groups per coder pair
-    by_transcript: ReliabilityReport  # groups per transcript
-    weeks: list[WeekAlpha] = field(default_factory=list)
+    figures: ReliabilityFigures  # what the report shows (services.report.gather)
     machine: list[MachineAgreement] = field(default_factory=list)
     machine_review: list[ReviewItem] = field(default_factory=list)
+
+    @property
+    def by_pair(self) -> ReliabilityReport:  # overall figures + groups per coder pair
+        return self.figures.by_pair
+
+    @property
+    def by_transcript(self) -> ReliabilityReport:  # groups per transcript
+        return self.figures.by_transcript
+
+    @property
+    def weeks(self) -> list[WeekAlpha]:
+        return self.figures.weeks
 
 
 def compute(
     study: Study,
-    selection: Selection,
-    bootstrap: int,
-    seed: int | None,
+    settings: ReportSettings,
     report: Report,
-    bootstrap_by: str | None = None,
     threshold: float = DEFAULT_THRESHOLD,
 ) -> DashboardResult:
-    """The dashboard's three computations; ``report`` gets progress (and may cancel)."""
-    n = len(selection.dimensions or study.codebook.keys)
-    total = 2 * n + 1
-    pair = reliability_report(
-        study,
-        selection,
-        by="pair",
-        bootstrap=bootstrap,
-        seed=seed,
-        bootstrap_by=bootstrap_by,
-        progress=lambda i, _n, what: report(i, total, f"overall and per pair: {what}"),
+    """The report's figures (the same call as ``socialcoder report``) and the machine coders'
+    agreement; ``report`` gets progress (and may cancel)."""
+    figures = gather(study, settings, progress=report)
+    machine = machine_agreement(
+        study, settings.selection, bootstrap=settings.bootstrap, seed=figures.settings.seed
     )
-    per_transcript = reliability_report(
-        study,
-        selection,
-        by="transcript",
-        bootstrap=bootstrap,
-        seed=seed,
-        bootstrap_by=bootstrap_by,
-        progress=lambda i, _n, what: report(n + i, total, f"per transcript: {what}"),
-    )
-    report(2 * n, total, "by week")
-    weeks = weekly_alpha(study, selection)
-    machine = machine_agreement(study, selection, bootstrap=bootstrap, seed=seed)
     review = review_list(study, threshold=threshold) if machine else []
-    report(total, total, "done")
-    return DashboardResult(pair, per_transcript, weeks, machine, review)
-
-
-def short_label(label: str, width: int = 16) -> str:
-    """A dimension label broken into lines of about ``width`` characters (chart axes)."""
-    lines: list[str] = []
-    for word in label.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return "<br>".join(lines)
+    return DashboardResult(figures, machine, review)
 
 
 class Dashboard(QWidget):
@@ -298,6 +251,15 @@ class Dashboard(QWidget):
     def selection(self) -> Selection:
         return self.filters.apply(Selection(coders=selection_names(self.coders_edit.text())))
 
+    def settings(self, selection: Selection | None = None) -> ReportSettings:
+        """The report settings of the controls (as ``socialcoder report``'s flags)."""
+        return ReportSettings(
+            selection=self.selection() if selection is None else selection,
+            bootstrap=self.bootstrap.value(),
+            seed=self.seed.value(),
+            bootstrap_by=self.resample.currentData(),
+        )
+
     def start(self) -> None:
         """Compute in the background (a running computation is restarted afterwards)."""
         if self.job is not None:
@@ -308,12 +270,9 @@ class Dashboard(QWidget):
         except UserError as exc:
             self.status.setText(f"Not computed: {exc}")
             return
-        study = self.study
-        bootstrap, seed = self.bootstrap.value(), self.seed.value()
-        by, least = self.resample.currentData(), self.machine.threshold.value()
-        job = Job(
-            lambda report, _c: compute(study, selection, bootstrap, seed, report, by, least), self
-        )
+        study, settings = self.study, self.settings(selection)
+        least = self.machine.threshold.value()
+        job = Job(lambda report, _c: compute(study, settings, report, least), self)
         job.progress.connect(self._progress)
         job.finished.connect(self._finished)
         job.failed.connect(self._failed)
@@ -368,90 +327,29 @@ class Dashboard(QWidget):
     def show_result(self, result: DashboardResult) -> None:
         self.result = result
         dims = result.by_pair.dimensions
-        fill(self.dimensions, [self._dimension_row(d) for d in dims])
+        fill(self.dimensions, [dimension_row(d) for d in dims])
         self._row_notes = {
             self.dimensions: [(d["label"], flags(d).split("; ")) for d in dims],
-            self.pairs: [],
-            self.transcripts: [],
+            self.pairs: [
+                (f"{d['label']}, {' & '.join(g['pair'])}", flags(g).split("; "))
+                for d in dims
+                for g in d.get("groups", [])
+            ],
+            self.transcripts: [
+                (f"{d['label']}, {g['transcript']}", flags(g).split("; "))
+                for d in result.by_transcript.dimensions
+                for g in d.get("groups", [])
+            ],
         }
-        pair_rows = []
-        for d in dims:
-            for g in d.get("groups", []):
-                self._row_notes[self.pairs].append(
-                    (f"{d['label']}, {' & '.join(g['pair'])}", flags(g).split("; "))
-                )
-                pair = (g.get("cohen_kappa_pairs") or [{}])[0]
-                pair_rows.append(
-                    [
-                        " & ".join(g["pair"]),
-                        d["label"],
-                        alpha_cell(g),
-                        ci_cell(g),
-                        Cell(fmt(pair.get("kappa")), align_right=True),
-                        Cell(fmt(pair.get("pabak")), align_right=True),
-                        Cell(fmt(pair.get("prevalence_index")), align_right=True),
-                        Cell(fmt(pair.get("bias_index")), align_right=True),
-                        Cell(fmt_pct(g.get("percent_agreement")), align_right=True),
-                        Cell(str(g.get("pairable_units", 0)), align_right=True),
-                        Cell(flags(g)),
-                    ]
-                )
-        fill(self.pairs, pair_rows)
-        transcript_rows = []
-        for d in result.by_transcript.dimensions:
-            for g in d.get("groups", []):
-                self._row_notes[self.transcripts].append(
-                    (f"{d['label']}, {g['transcript']}", flags(g).split("; "))
-                )
-                transcript_rows.append(
-                    [
-                        g["transcript"],
-                        d["label"],
-                        alpha_cell(g),
-                        ci_cell(g),
-                        Cell(fmt(g.get("gwet_ac1")), align_right=True),
-                        Cell(fmt_pct(g.get("percent_agreement")), align_right=True),
-                        Cell(str(g.get("pairable_units", 0)), align_right=True),
-                        Cell(flags(g)),
-                    ]
-                )
-        fill(self.transcripts, transcript_rows)
+        fill(self.pairs, pair_rows(dims))
+        fill(self.transcripts, transcript_rows(result.by_transcript.dimensions))
         for table in (self.dimensions, self.pairs, self.transcripts):
             cap_rows(table, lines=2)
-        self.alpha_chart.set_points(
-            [
-                AlphaPoint(
-                    short_label(d["label"]),
-                    d.get("krippendorff_alpha"),
-                    *(d.get("alpha_ci95") or (None, None)),
-                    note=TOO_FEW if state(d) == TOO_FEW else "",
-                )
-                for d in dims
-            ]
-        )
+        self.alpha_chart.set_points(alpha_points(dims))
         labels = {d.key: d.label for d in self.study.codebook.dimensions}
         self.drift_chart.set_weeks(result.weeks, labels)
         self.machine.show_result(result.machine, result.machine_review)
         self._fill_pairs()
-
-    @staticmethod
-    def _dimension_row(d: dict[str, Any]) -> list[Cell | str]:
-        ac2 = (d.get("gwet_ac2") or {}).get("ordinal")
-        return [
-            Cell(d["label"], f"{d['key']} ({d['scale']}, {d['unit']} level)", bold=True),
-            d["scale"] if d["scale"] == d["level"] else f"{d['scale']} ({d['level']} α)",
-            alpha_cell(d),
-            ci_cell(d),
-            Cell(q_text(d), align_right=True),
-            Cell(specific_text(d)),
-            Cell(fmt(d.get("gwet_ac1")), align_right=True),
-            Cell(fmt(ac2) if d.get("gwet_ac2") else "", align_right=True),
-            Cell(fmt(d.get("fleiss_kappa")), align_right=True),
-            Cell(fmt_pct(d.get("percent_agreement")), align_right=True),
-            Cell(str(d.get("pairable_units", 0)), align_right=True),
-            Cell(str(d.get("pairable_values", 0)), align_right=True),
-            Cell(flags(d), "; ".join(d.get("notes") or [])),
-        ]
 
     def _show_notes(self, table: QWidget, row: int) -> None:
         """Every note of the selected row, in full (the table shows the first lines)."""
@@ -481,8 +379,12 @@ class Dashboard(QWidget):
         key = self.conf_dimension.currentData()
         if len(pair) != 2 or not key:
             return
+        # the selection of the figures shown (the filters may have changed since)
+        selection = (
+            self.selection() if self.result is None else self.result.figures.settings.selection
+        )
         try:
-            m = confusion_matrix(self.study, key, pair[0], pair[1], self.selection())
+            m = confusion_matrix(self.study, key, pair[0], pair[1], selection)
         except UserError as exc:
             self.conf_note.setText(str(exc))
             return
@@ -498,3 +400,25 @@ class Dashboard(QWidget):
 
     def stamp(self) -> datetime | None:
         return None if self.result is None else self.result.by_pair.computed_at
+
+    # -- the report ---------------------------------------------------------------------------
+    def confusion_shown(self) -> ConfusionMatrix | None:
+        return self.confusion.matrix if self.result is not None else None
+
+    def save_report(self, path: str | Path, *, force: bool = False) -> Path:
+        """Write the HTML report of the figures shown (and the confusion matrix shown) with
+        :func:`socialcoder.services.report.save_report`, as ``socialcoder report`` does:
+        ``.html`` is added when missing; never over the study's own files; an existing file
+        only with ``force``; whole or not at all."""
+        if self.result is None:
+            raise UserError("compute the dashboard first (Compute, F5), then save the report")
+        target = report_path(path)
+        save_report(
+            self.study,
+            self.result.figures,
+            target,
+            confusion=self.confusion_shown(),
+            force=force,
+            saved_at=datetime.now(UTC),
+        )
+        return target

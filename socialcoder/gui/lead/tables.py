@@ -4,42 +4,28 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
+from socialcoder.export.reliability_figures import Cell, fmt, fmt_ci, fmt_pct
 from socialcoder.gui import themes
 from socialcoder.gui.theme import text_on
 
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    text: str
-    tip: str = ""
-    #: a background: the name of one of the theme's marks (``"good_bg"``, see
-    #: :class:`socialcoder.gui.themes.Marks`), or a '#rrggbb' that encodes data (a heat map)
-    background: str | None = None
-    bold: bool = False
-    align_right: bool = False
-
-
-def fmt(value: object, digits: int = 3) -> str:
-    """A figure as shown in the tables: 3 decimals, '–' for undefined."""
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
-
-
-def fmt_ci(ci: Sequence[float] | None) -> str:
-    return "–" if not ci else f"{ci[0]:.3f} – {ci[1]:.3f}"
-
-
-def fmt_pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f} %"
+__all__ = [
+    "Cell",
+    "background",
+    "cap_rows",
+    "error_html",
+    "fill",
+    "fmt",
+    "fmt_ci",
+    "fmt_pct",
+    "headers",
+    "make_table",
+    "texts",
+]
 
 
 def make_table(headers: Sequence[str], name: str, *, stretch: int | None = None) -> QTableWidget:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from socialcoder.errors import UserError
+from socialcoder.export.report_html import report_path
 from socialcoder.gui.lead.analysis_view import AnalysisView
 from socialcoder.gui.lead.assignments_view import AssignmentsView
 from socialcoder.gui.lead.audit_view import AuditView
@@ -33,7 +34,6 @@ from socialcoder.gui.lead.calibration_view import CalibrationView
 from socialcoder.gui.lead.charts import style_chart
 from socialcoder.gui.lead.dashboard import Dashboard
 from socialcoder.gui.lead.deidentify_view import DeidentifyView
-from socialcoder.gui.lead.report import report_path, save_report
 from socialcoder.gui.lead.review import ReviewView
 from socialcoder.gui.watch import StudyWatcher
 from socialcoder.services.study import Study
@@ -145,7 +145,7 @@ class LeadWorkspace(QTabWidget):
             if answer != QMessageBox.StandardButton.Yes:
                 return
         try:
-            saved = save_report(self.dashboard, path, force=True)
+            saved = self.dashboard.save_report(path, force=True)
         except UserError as exc:
             self.statusMessage.emit(f"Not saved: {exc}")
             return

@@ -4,6 +4,7 @@ cancelled, and saves an HTML report."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,11 @@ from PySide6.QtCore import Qt
 
 from socialcoder.cli import main as cli_main
 from socialcoder.errors import UserError
+from socialcoder.export.reliability_figures import specific_text
 from socialcoder.gui.lead.dashboard import Dashboard
 from socialcoder.gui.lead.figures import q_text
-from socialcoder.gui.lead.report import save_report
 from socialcoder.gui.lead.tables import fmt, fmt_ci, fmt_pct, texts
 from socialcoder.gui.main_window import MainWindow
-from socialcoder.services.reliability_report import specific_text
 
 
 def compute(qtbot, dash: Dashboard, bootstrap: int, seed: int) -> None:  # type: ignore[no-untyped-def]
@@ -147,21 +147,49 @@ def test_cancel_keeps_the_window_responsive(qtbot, lead_window: MainWindow) -> N
 def test_save_report(qtbot, lead_window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     dash = lead_window.lead.dashboard
     compute(qtbot, dash, 200, 2)
-    saved = save_report(dash, tmp_path / "lab-meeting")
+    saved = dash.save_report(tmp_path / "lab-meeting")
     assert saved.suffix == ".html"
     page = saved.read_text(encoding="utf-8")
     assert "Socialization to the treatment model, version 1.1" in page
     assert "everything (all coders, transcripts and dimensions)" in page
     assert "200 replicates resampling transcripts, seed 2" in page
-    assert page.count("data:image/png;base64,") == 2
+    assert page.count("<svg") == 2  # the two charts, inline
     colour = dash.dimensions.item(0, 2).background().color().name()
-    text = dash.dimensions.item(0, 2).foreground().color().name()
-    assert f"<td style='background:{colour};color:{text}'>{texts(dash.dimensions, 0)[2]}</td>" in page
+    assert f"style='background:{colour}'" in page
+    assert f"<b>{texts(dash.dimensions, 0)[2]}</b></td>" in page
     assert "lower end of the 95% interval" in page
     assert "alpha on the values coders entered is 0.360" in page  # the notes travel too
     assert "Confusion matrix" in page
     # no transcript text leaves in a report
     assert "diary" not in page
+
+
+def without_stamps(page: str) -> str:
+    return re.sub(r"<tr><td><b>(Computed|Saved)</b></td><td>[^<]*</td></tr>", "", page)
+
+
+def test_the_saved_report_is_the_cli_report(  # type: ignore[no-untyped-def]
+    qtbot, lead_window: MainWindow, demo_study: Path, tmp_path: Path, capsys
+) -> None:
+    """*Save report* and ``socialcoder report`` make the same file for the same selection
+    (but for when it was computed and saved)."""
+    dash = lead_window.lead.dashboard
+    dash.wait()
+    qtbot.waitUntil(lambda: dash.job is None, timeout=20_000)
+    dash.coders_edit.setText("ana, ben")
+    dash.filters.transcripts.setText("P01_session02, P02_session04")
+    compute(qtbot, dash, 120, 4)
+    m = dash.confusion.matrix
+    assert m is not None and (m.coder_a, m.coder_b) == ("ana", "ben")
+    window = dash.save_report(tmp_path / "window.html").read_text(encoding="utf-8")
+    assert "<b>Saved</b>" in window
+    cli = tmp_path / "cli.html"
+    args = ["--coders", "ana,ben", "--transcripts", "P01_session02,P02_session04"]
+    args += ["--bootstrap", "120", "--seed", "4", "--confusion", f"{m.dimension}:ana,ben"]
+    assert cli_main(["report", str(demo_study), str(cli), *args]) == 0
+    capsys.readouterr()
+    assert without_stamps(window) == without_stamps(cli.read_text(encoding="utf-8"))
+    assert "transcripts: P01_session02, P02_session04" in window
 
 
 def test_save_report_never_over_the_study_nor_silently_over_a_file(  # type: ignore[no-untyped-def]
@@ -173,14 +201,14 @@ def test_save_report_never_over_the_study_nor_silently_over_a_file(  # type: ign
     link.symlink_to(demo_study)
     data = demo_study.read_bytes()
     with pytest.raises(UserError, match="is the study itself"):
-        save_report(dash, link, force=True)
+        dash.save_report(link, force=True)
     assert demo_study.read_bytes() == data
     mine = tmp_path / "notes.html"
     mine.write_text("mine", encoding="utf-8")
     with pytest.raises(UserError, match="already exists"):
-        save_report(dash, tmp_path / "notes")
+        dash.save_report(tmp_path / "notes")
     assert mine.read_text(encoding="utf-8") == "mine"
-    assert "Inter-rater reliability" in save_report(dash, mine, force=True).read_text("utf-8")
+    assert "Inter-rater reliability" in dash.save_report(mine, force=True).read_text("utf-8")
 
 
 def test_filters_by_transcript_and_dates_equal_the_cli(  # type: ignore[no-untyped-def]
