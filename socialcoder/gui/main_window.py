@@ -46,6 +46,7 @@ from socialcoder.gui.views import FindBar, SegmentListView
 from socialcoder.gui.watch import StudyWatcher, watch_coder_window
 from socialcoder.services.encryption import set_passphrase_source
 from socialcoder.services.lead_support import assigned_first
+from socialcoder.services.media import recording_of
 from socialcoder.services.queries import SegmentView, list_transcripts
 from socialcoder.services.study import Study
 
@@ -246,7 +247,7 @@ class MainWindow(QMainWindow):
         ctl.select_dimension(first[0] if first else None)
         names = [t.name for t in self._summaries]
         if transcript is None and names:
-            transcript = names[0]
+            transcript = self._first_to_open(study, names)
         if transcript is not None:
             try:
                 ctl.open_transcript(transcript)
@@ -256,6 +257,19 @@ class MainWindow(QMainWindow):
         self._focus_order()
         self.activateWindow()
         self.segment_view.setFocus()
+
+    @staticmethod
+    def _first_to_open(study: Study, names: list[str]) -> str:
+        """The first transcript of the list; in the sample study, the first with a recording,
+        so that its tour starts where the coder can listen (one key plays the selected turn)."""
+        if study.info().demo:
+            for name in names:
+                try:
+                    if recording_of(study, name) is not None:
+                        return name
+                except UserError:  # a lab server's coder: not her transcript's recording
+                    continue
+        return names[0]
 
     def _focus_order(self) -> None:
         """Tab from the segment list reaches the codebook (Enter codes the selected dimension),

@@ -24,7 +24,7 @@ from socialcoder.services.coding import set_code
 from socialcoder.services.exporting import export_refi
 from socialcoder.services.media import attach_media, recording_of
 from socialcoder.services.media_timing import stamp_start
-from socialcoder.services.queries import show_transcript
+from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.refi_import import import_refi
 from socialcoder.services.study import create_study, open_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
@@ -232,3 +232,63 @@ def test_another_programs_synced_transcript_gives_times_codes_and_the_path(
     assert segs[1].codes == {"concordance": "1"} and not segs[0].codes
     assert rec is not None and rec.path == "/archive/visit.mp3" and rec.sha256 is None
     assert any("1 audio/video selection" in line for line in summary.not_imported)
+
+
+def test_a_qualcoder_project_goes_out_again_in_qualcoders_layout_and_comes_back_the_same(
+    tmp_path: Path,
+) -> None:
+    """QualCoder -> SocialCoder -> .qdpx -> SocialCoder. The export keeps what QualCoder's
+    importer reads (an internal plain-text transcript with a creation date inside the
+    AudioSource, a SyncPoint at position 0, each coded turn a TranscriptSelection
+    between two SyncPoints of that Transcript) and the second import gives the first one's
+    times, codes and recording."""
+    s2 = QUALCODER_TEXT.index("Better")
+    e2 = QUALCODER_TEXT.index("\nTherapist: Good")
+    p2 = QUALCODER_TEXT.index("Patient")
+    qdpx = tmp_path / "qc.qdpx"
+    with zipfile.ZipFile(qdpx, "w") as zf:
+        zf.writestr("project.qde", QUALCODER_QDE.format(p2=p2, s2=s2, e2=e2))
+        zf.writestr("sources/bbbbbbbb-0000-4000-8000-000000000002.txt", QUALCODER_TEXT)
+    first = tmp_path / "first.scstudy"
+    import_refi(qdpx, first, codebook=DEFAULT_CODEBOOK_PATH)
+    out = tmp_path / "out.qdpx"
+    with open_study(first) as study:
+        export_refi(study, out)
+    assert_valid(out)
+    root, texts = _project(out)
+    (audio,) = root.findall(".//q:Sources/q:AudioSource", NS)
+    assert audio.get("path") == "absolute:///archive/visit.mp3"
+    (transcript,) = audio.findall("q:Transcript", NS)
+    plain = transcript.get("plainTextPath")
+    assert plain.startswith("internal://") and transcript.get("creationDateTime")
+    text = texts["sources/" + plain.removeprefix("internal://")]
+    points = {
+        p.get("guid"): (int(p.get("position")), p.get("timeStamp"))
+        for p in transcript.iterfind("q:SyncPoint", NS)
+    }
+    # a SyncPoint at position 0 (QualCoder writes its first there); the first turn's text
+    # starts after its time stamp, with a SyncPoint at 0 ms
+    assert min(points.values())[0] == 0
+    first_body = text.index("How are you?")
+    assert (first_body, "0") in points.values()
+    users = {u.get("guid"): u.get("name") for u in root.iterfind(".//q:User", NS)}
+    codes = {c.get("guid"): c.get("name") for c in root.iterfind(".//q:Code", NS)}
+    coded = []
+    for sel in transcript.iterfind("q:TranscriptSelection", NS):
+        (a, t0), (b, t1) = points[sel.get("fromSyncPoint")], points[sel.get("toSyncPoint")]
+        refs = [codes[r.get("targetGUID")] for r in sel.iterfind(".//q:CodeRef", NS)]
+        coded.append((users[sel.get("creatingUser")], text[a:b], t0, t1, refs))
+    assert ("lee", "Better, I slept well.", "5000", "9250", ["concordance"]) in [
+        (u, body.strip(), t0, t1, [r.split(":")[0] for r in refs]) for u, body, t0, t1, refs in coded
+    ]
+    back = tmp_path / "back.scstudy"
+    import_refi(out, back)
+    with open_study(first) as a, open_study(back) as b:
+        name_a = show_transcript(a, "visit.mp3", coder="lee").segments
+        (name_b,) = [t.name for t in list_transcripts(b)]
+        segs_b = show_transcript(b, name_b, coder="lee").segments
+        rec_b = recording_of(b, name_b)
+    assert [(s.start, s.end, s.codes) for s in segs_b] == [
+        (s.start, s.end, s.codes) for s in name_a
+    ]
+    assert rec_b is not None and rec_b.path == "/archive/visit.mp3"
