@@ -22,7 +22,8 @@ default settings were chosen), then the speed targets: training on 10,000 turns 
 coding 1,000 turns (< 2 s).
 
 Run from the repository root: ``python benchmarks/bench_machine.py`` (``--dev``: only the
-even-numbered transcripts, the half the defaults were developed on; ``--skip-speed``).
+even-numbered transcripts, the half the defaults were developed on; ``--skip-speed``;
+``--data DIR``: AnnoMI elsewhere, e.g. from a git worktree whose ``..`` is not the project's).
 """
 
 from __future__ import annotations
@@ -273,7 +274,11 @@ def main() -> int:
     parser.add_argument("--dev", action="store_true", help="even-numbered transcripts only")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--data", type=Path, help=f"AnnoMI's folder (default {ANNOMI})")
     args = parser.parse_args()
+    if args.data is not None:
+        global ANNOMI
+        ANNOMI = args.data
     if not (ANNOMI / "AnnoMI-simple.csv").exists():
         print(f"AnnoMI not found at {ANNOMI.resolve()}: benchmark skipped")
         return 0

@@ -24,16 +24,26 @@ from socialcoder.machine.errors import MachineInputError
 from socialcoder.machine.features import FeatureSettings, TurnLayout, feature_count, unit_features
 from socialcoder.machine.text import Vocabulary
 
+#: The learner's version, recorded in a model's settings: 2 added the naive-Bayes-scaled half of
+#: each value's linear model (``nb_mix``); models without it are version 1.
+LEARNER = 2
+
 
 @dataclass(frozen=True, slots=True)
 class ModelSettings:
     """Everything that shapes training. ``C``: inverse L2 penalty of the one-vs-rest logistic
-    regressions (liblinear); class weights are balanced; ``inner_folds`` folds of the training
-    data give the held-out decisions that calibration is fitted on; ``min_units``
-    coded units are needed to train."""
+    regressions (liblinear); class weights are balanced; ``nb_mix``: the weight, in the average
+    of the two linear models of each value, of the one fitted on naive-Bayes-scaled features
+    (0: the plain logistic regression alone, as models stored before 0.5 was the default;
+    see :func:`socialcoder.machine.training.fit_linear`); ``nb_smoothing``: the additive
+    smoothing of that scaling's counts; ``inner_folds`` folds of the training data give the
+    held-out decisions that calibration is fitted on; ``min_units`` coded units are needed to
+    train."""
 
     features: FeatureSettings = field(default_factory=FeatureSettings)
     C: float = 1.0
+    nb_mix: float = 0.5
+    nb_smoothing: float = 1.0
     inner_folds: int = 3
     min_units: int = 20
     seed: int = 0
@@ -41,6 +51,10 @@ class ModelSettings:
     def __post_init__(self) -> None:
         if not self.C > 0:
             raise ValueError("C must be positive")
+        if not 0.0 <= self.nb_mix <= 1.0:
+            raise ValueError("nb_mix must be between 0 and 1")
+        if not self.nb_smoothing > 0:
+            raise ValueError("nb_smoothing must be positive")
         if self.inner_folds < 2:
             raise ValueError("inner_folds must be at least 2")
 
@@ -49,6 +63,9 @@ class ModelSettings:
             "features": self.features.to_dict(),
             "C": self.C,
             "class_weight": "balanced",
+            "learner": LEARNER,
+            "nb_mix": self.nb_mix,
+            "nb_smoothing": self.nb_smoothing,
             "inner_folds": self.inner_folds,
             "min_units": self.min_units,
             "seed": self.seed,
@@ -59,6 +76,9 @@ class ModelSettings:
         return cls(
             features=FeatureSettings.from_dict(raw["features"]),
             C=float(raw["C"]),
+            # models stored before the naive-Bayes half existed were plain logistic regressions
+            nb_mix=float(raw.get("nb_mix", 0.0)),
+            nb_smoothing=float(raw.get("nb_smoothing", 1.0)),
             inner_folds=int(raw["inner_folds"]),
             min_units=int(raw["min_units"]),
             seed=int(raw["seed"]),

@@ -5,8 +5,12 @@
 2. The vocabularies and idf weights are fitted on the training transcripts without labels:
    word n-grams on every turn (all roles: neighbours are features), character n-grams on the
    units; see :mod:`.text`.
-3. One L2-regularised logistic regression per value, one-vs-rest (scikit-learn's liblinear,
-   balanced class weights, fixed ``C``), on the features of :mod:`.features`.
+3. Per value, one-vs-rest, the average of two L2-regularised logistic regressions
+   (scikit-learn's liblinear, balanced class weights, fixed ``C``) on the features of
+   :mod:`.features`: one on the features as they are, one on the features scaled by the
+   value's naive-Bayes log-count ratios (NB-LR, Wang & Manning 2012; see :func:`fit_linear`).
+   Both are linear in the features, so their average is one linear model and a stored model
+   codes as before.
 4. Calibration (:mod:`.calibration`) is fitted on decision values the
    classifier gave for held-out turns: ``inner_folds`` folds of the *training* transcripts,
    grouped like the evaluation's folds. The inner folds reuse the training vocabulary (fitted
@@ -100,6 +104,20 @@ def check_examples(data: MachineData, examples: Examples, settings: ModelSetting
         raise OneValueError(data.spec.key, counts)
 
 
+def nb_ratios(
+    features: csr_matrix, target: np.ndarray, weights: np.ndarray, smoothing: float
+) -> np.ndarray:
+    """Naive-Bayes log-count ratio of each feature for ``target`` (booleans) against the rest:
+    ``r = ln((p / |p|) / (q / |q|))`` with ``p = smoothing + `` the weighted number of target
+    rows in which the feature is present (non-zero), ``q`` the same over the other rows."""
+    present = features.copy()
+    present.data = (present.data != 0).astype(np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    p = smoothing + np.asarray(present.T @ (w * target)).ravel()
+    q = smoothing + np.asarray(present.T @ (w * ~target)).ravel()
+    return np.asarray(np.log(p / p.sum()) - np.log(q / q.sum()))
+
+
 def fit_linear(
     features: csr_matrix,
     labels: np.ndarray,
@@ -107,20 +125,23 @@ def fit_linear(
     n_classes: int,
     C: float,
     seed: int,
+    nb_mix: float = 0.0,
+    nb_smoothing: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray, bool]:
-    """One-vs-rest logistic regressions: coefficients (classes x features), intercepts, and
-    whether every run converged. The runs are sequential: liblinear draws from one global random
+    """One-vs-rest linear models: coefficients (classes x features), intercepts, and whether
+    every run converged. Each value's model is ``(1 - nb_mix)`` times a logistic regression on
+    ``features`` plus ``nb_mix`` times one on ``features`` scaled column-wise by the value's
+    :func:`nb_ratios` ``r`` (whose coefficients ``w`` on the scaled features are ``w * r`` on
+    the features as they are). The runs are sequential: liblinear draws from one global random
     generator, so runs in parallel threads would interleave its draws and give a different
     model each time."""
+    from scipy.sparse import csr_matrix, diags
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
     max_iter = 1000
 
-    def one(c: int) -> tuple[np.ndarray, float, bool]:
-        target = (labels == c).astype(np.int64)
-        if target.min() == target.max():  # the value is absent (or alone) here
-            return np.zeros(features.shape[1]), 10.0 if target[0] else -10.0, True
+    def logistic(x: csr_matrix, target: np.ndarray) -> tuple[np.ndarray, float, bool]:
         learner = LogisticRegression(
             C=C,
             solver="liblinear",
@@ -129,9 +150,28 @@ def fit_linear(
             random_state=seed,
             max_iter=max_iter,
         )
-        learner.fit(features, target, sample_weight=weights)
+        learner.fit(x, target, sample_weight=weights)
         done = bool(np.max(learner.n_iter_) < max_iter)
         return learner.coef_[0], float(learner.intercept_[0]), done
+
+    def one(c: int) -> tuple[np.ndarray, float, bool]:
+        target = (labels == c).astype(np.int64)
+        if target.min() == target.max():  # the value is absent (or alone) here
+            return np.zeros(features.shape[1]), 10.0 if target[0] else -10.0, True
+        coef = np.zeros(features.shape[1])
+        intercept, done = 0.0, True
+        if nb_mix < 1.0:
+            w, b, ok = logistic(features, target)
+            coef += (1.0 - nb_mix) * w
+            intercept += (1.0 - nb_mix) * b
+            done &= ok
+        if nb_mix > 0.0:
+            r = nb_ratios(features, target.astype(bool), weights, nb_smoothing)
+            w, b, ok = logistic(csr_matrix(features @ diags(r)), target)
+            coef += nb_mix * (w * r)
+            intercept += nb_mix * b
+            done &= ok
+        return coef, intercept, done
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # reported as ``converged``
@@ -187,7 +227,14 @@ def _held_out_calibration(
                 converged,
             )
         coef, intercept, ok = fit_linear(
-            features[train], labels[train], weights[train], k, settings.C, settings.seed
+            features[train],
+            labels[train],
+            weights[train],
+            k,
+            settings.C,
+            settings.seed,
+            settings.nb_mix,
+            settings.nb_smoothing,
         )
         converged &= ok
         held_out[~train] = np.asarray(features[~train] @ coef.T) + intercept
@@ -235,7 +282,14 @@ def fit(corpus: Corpus, examples: Examples, settings: ModelSettings) -> MachineM
         data, features, data.session[examples.rows], labels, examples.weights, numbers, settings
     )
     coef, intercept, ok = fit_linear(
-        features, labels, examples.weights, classes.size, settings.C, settings.seed
+        features,
+        labels,
+        examples.weights,
+        classes.size,
+        settings.C,
+        settings.seed,
+        settings.nb_mix,
+        settings.nb_smoothing,
     )
     info = TrainingInfo(
         source=examples.source,
