@@ -270,6 +270,7 @@ def _turns_with_units(turns: pd.DataFrame, role: str, n: int) -> pd.DataFrame:
 
 
 def main() -> int:
+    global ANNOMI
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", action="store_true", help="even-numbered transcripts only")
     parser.add_argument("--skip-speed", action="store_true")
@@ -277,7 +278,6 @@ def main() -> int:
     parser.add_argument("--data", type=Path, help=f"AnnoMI's folder (default {ANNOMI})")
     args = parser.parse_args()
     if args.data is not None:
-        global ANNOMI
         ANNOMI = args.data
     if not (ANNOMI / "AnnoMI-simple.csv").exists():
         print(f"AnnoMI not found at {ANNOMI.resolve()}: benchmark skipped")
