@@ -117,19 +117,15 @@ def _axes(figure: Figure, title: str, style: ChartStyle) -> Axes:
     return ax
 
 
-def _legend(
-    ax: Axes,
-    style: ChartStyle,
-    anchor: tuple[float, float],
-    *,
-    below: bool,
-    ncols: int = 1,
-) -> None:
-    """The legend below the axes (``below``) or on their right, in the style's text colour."""
-    legend = ax.legend(
-        loc="upper center" if below else "upper left",
-        bbox_to_anchor=anchor,
-        ncols=ncols,
+def _legend(figure: Figure, ax: Axes, style: ChartStyle, *, below: bool) -> None:
+    """The legend outside the axes, below them (``below``) or on their right, in the style's
+    text colour; the constrained layout makes room for it."""
+    handles, labels = ax.get_legend_handles_labels()
+    legend = figure.legend(
+        handles,
+        labels,
+        loc="outside lower center" if below else "outside right upper",
+        ncols=len(labels) if below else 1,
         frameon=False,
         fontsize="medium" if below else "small",
     )
@@ -194,7 +190,7 @@ def draw_alpha(
     ax.set_xticks(range(len(points)), labels, fontsize="small")
     _y_range(ax, values)
     ax.grid(axis="y", color=style.grid, linewidth=0.8)
-    _legend(ax, style, (0.5, -0.28), below=True, ncols=4)
+    _legend(figure, ax, style, below=True)
 
 
 def draw_drift(
@@ -232,7 +228,7 @@ def draw_drift(
     )
     _y_range(ax, values)
     ax.grid(axis="y", color=style.grid, linewidth=0.8)
-    _legend(ax, style, (1.01, 1.0), below=False)
+    _legend(figure, ax, style, below=False)
     return weeks
 
 

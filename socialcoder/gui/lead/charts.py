@@ -39,6 +39,16 @@ from socialcoder.services.lead_support import ConfusionMatrix
 __all__ = ["AlphaChart", "AlphaPoint", "ConfusionTable", "DriftChart", "chart_style", "style_chart"]
 
 
+def _mix(a: str, b: str, share: float) -> str:
+    """``share`` of colour ``a`` over ``b``, as '#rrggbb' (a faint grid: text over base)."""
+    ca, cb = QColor(a), QColor(b)
+    return QColor(
+        round(ca.red() * share + cb.red() * (1 - share)),
+        round(ca.green() * share + cb.green() * (1 - share)),
+        round(ca.blue() * share + cb.blue() * (1 - share)),
+    ).name()
+
+
 def chart_style() -> ChartStyle:
     """The current theme's chart colours: its background and text, its marks for estimates,
     whiskers and thresholds, the drift lines adjusted to 3:1 against the background."""
@@ -46,7 +56,7 @@ def chart_style() -> ChartStyle:
     return ChartStyle(
         background=theme.base,
         text=theme.text,
-        grid=theme.disabled_text,
+        grid=_mix(theme.text, theme.base, 0.18),
         point=marks.point,
         whisker=marks.whisker,
         good_line=marks.good_line,
