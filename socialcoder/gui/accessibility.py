@@ -84,6 +84,15 @@ def name_widgets(root: QWidget) -> None:
                 widget.setAccessibleName(name)
 
 
+def annotate(widget: QWidget, name: str | None = None, description: str = "") -> None:
+    """Give ``widget`` an accessible name (when ``name``) and a description: what it does or
+    shows, beyond its name (a screen reader says it after the name)."""
+    if name:
+        widget.setAccessibleName(name)
+    if description:
+        widget.setAccessibleDescription(description)
+
+
 def nameless(root: QWidget) -> list[QWidget]:
     """Interactive widgets under ``root`` a screen reader would find without a name."""
     return [w for w in interactive(root) if not spoken_name(w)]

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from socialcoder.domain.codebook import Codebook, Dimension, Scale
 from socialcoder.domain.keys import coding_shortcut
 from socialcoder.gui import themes
+from socialcoder.gui.accessibility import annotate
 from socialcoder.gui.theme import chip_text, dimension_color, text_on
 from socialcoder.services.queries import SegmentView, TranscriptSummary
 
@@ -231,6 +232,12 @@ class CodebookPanel(QWidget):
         self.details.setOpenLinks(False)
         self.details.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.details.setToolTip("Details of the selected dimension (F1 or ? shows/hides)")
+        annotate(
+            self.details,
+            "Dimension details",
+            "Definition, inclusion and exclusion criteria and anchor examples of the selected "
+            "dimension (F1 or ? shows or hides them)",
+        )
         layout.addWidget(self.details, 1)
         layout.addStretch(0)
         self._keys: list[str] = []

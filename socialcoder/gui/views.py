@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from socialcoder.gui.accessibility import annotate
+
 KeyHandler = Callable[[QKeyEvent], bool]
 
 
@@ -39,6 +41,11 @@ class SegmentListView(QListView):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAccessibleName("Transcript segments")
+        annotate(
+            self,
+            description="One row per speaker turn with its speaker, time, text and your codes; "
+            "j/k or the arrow keys move, a dimension's key codes the current turn, M writes a memo",
+        )
 
     def event(self, e: QEvent) -> bool:
         # Let single-key coding keys reach keyPressEvent even if an action claims them.
@@ -73,6 +80,12 @@ class FindBar(QWidget):
             "words in the transcript (Enter = next, Shift+Enter = previous)"
         )
         self.edit.setClearButtonEnabled(True)
+        annotate(
+            self.edit,
+            "Find in the transcript",
+            "Type words to find in the turns; Enter goes to the next match, Shift+Enter to the "
+            "previous, Escape closes",
+        )
         layout.addWidget(self.edit, 1)
         self.result = QLabel("", self)
         layout.addWidget(self.result)

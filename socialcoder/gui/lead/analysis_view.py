@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from socialcoder.analysis.plots import fitted_line, residual_colour
 from socialcoder.errors import UserError
 from socialcoder.gui import themes
+from socialcoder.gui.accessibility import annotate
 from socialcoder.gui.lead.charts import style_chart
 from socialcoder.gui.lead.tables import Cell, fill, make_table
 from socialcoder.gui.lead.workers import Job
@@ -62,12 +63,30 @@ ANALYSES = (
     (SEQUENTIAL, "Sequential analysis (matrix)"),
 )
 ALL = ""  # the combo entry "every ..." / "the outcome at t"
+#: what a screen reader says after a field's name (its accessible description)
+DESCRIPTIONS = {
+    "analysis": "Which analysis to run; its options are below",
+    "given_role": "The speaker role of the earlier turn",
+    "target_role": "The speaker role of the turn that follows after the lag",
+    "lag": "How many turns later the target turn comes",
+    "seq_seed": "The same seed gives the same bootstrap interval",
+    "corr_seed": "The same seed gives the same bootstrap interval",
+    "seq_boot": "Bootstrap replicates for the intervals (0: none)",
+    "corr_boot": "Bootstrap replicates for the intervals (0: none)",
+    "outcome": "The measure or code rate at the next session",
+    "predictor": "The code rate at this session that may predict the outcome",
+    "control": "Optional: the outcome at this session, or another variable held constant",
+    "corr_x": "The first variable of the correlation (one row per session)",
+    "corr_y": "The second variable of the correlation",
+    "corr_rate": "How a code becomes a number per session",
+    "lag_rate": "How a code becomes a number per session",
+}
 
 
 def _combo(parent: QWidget, name: str, accessible: str, tip: str = "") -> QComboBox:
     combo = QComboBox(parent)
     combo.setObjectName(name)
-    combo.setAccessibleName(accessible)
+    annotate(combo, accessible, tip or DESCRIPTIONS.get(name, ""))
     if tip:
         combo.setToolTip(tip)
     return combo
@@ -76,7 +95,7 @@ def _combo(parent: QWidget, name: str, accessible: str, tip: str = "") -> QCombo
 def _spin(parent: QWidget, name: str, accessible: str, lo: int, hi: int, value: int) -> QSpinBox:
     spin = QSpinBox(parent)
     spin.setObjectName(name)
-    spin.setAccessibleName(accessible)
+    annotate(spin, accessible, DESCRIPTIONS.get(name, ""))
     spin.setRange(lo, hi)
     spin.setValue(value)
     return spin
@@ -92,6 +111,11 @@ class ScatterChart(QChartView):
         super().__init__(chart, parent)
         self.setObjectName("scatter_chart")
         self.setAccessibleName("Scatter plot of the selected pair with its fitted line")
+        annotate(
+            self,
+            description="One dot per session for the pair selected in the table, with the "
+            "least-squares line; the table has the figures",
+        )
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setMinimumSize(320, 240)
         self.points: list[tuple[float, float]] = []
@@ -153,6 +177,11 @@ class EffectsChart(QChartView):
         super().__init__(chart, parent)
         self.setObjectName("effects_chart")
         self.setAccessibleName("Within and between effects with 95% intervals")
+        annotate(
+            self,
+            description="Each term's estimate with its 95% interval, zero dashed; the table has the "
+            "figures",
+        )
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setMinimumSize(320, 240)
         self.effects: list[tuple[str, float | None, float | None, float | None]] = []
@@ -245,6 +274,9 @@ class AnalysisView(QWidget):
         status.addWidget(self.progress)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setAccessibleName("Cancel the analysis")
+        annotate(
+            self.cancel_button, description="Stop the analysis that is running; nothing is stored"
+        )
         self.cancel_button.clicked.connect(self.cancel)
         self.cancel_button.hide()
         status.addWidget(self.cancel_button)
@@ -255,6 +287,7 @@ class AnalysisView(QWidget):
         box.addLayout(status)
         split = QSplitter(Qt.Orientation.Horizontal, self)
         self.table = make_table(reports.CORRELATION_HEADERS, "analysis_table")
+        annotate(self.table, description="The figures of the analysis, one row per pair or term")
         self.table.setAccessibleName("Analysis result table")
         self.table.currentCellChanged.connect(lambda *_: self._plot_selected())
         split.addWidget(self.table)
@@ -263,10 +296,16 @@ class AnalysisView(QWidget):
         self.effects = EffectsChart(self.plots)
         self.heatmap = QTableWidget(0, 0, self.plots)
         self.heatmap.setObjectName("heatmap")
+        self.heatmap.setTabKeyNavigation(False)
         self.heatmap.setAccessibleName(
             "Heat map of adjusted residuals: given codes in rows, target codes in columns"
         )
         self.heatmap.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        annotate(
+            self.heatmap,
+            description="Each cell: how much more (positive) or less (negative) often the target code "
+            "follows the given code than chance; beyond 1.96 in size is notable",
+        )
         for w in (self.scatter, self.effects, self.heatmap):
             self.plots.addWidget(w)
         split.addWidget(self.plots)
@@ -283,6 +322,9 @@ class AnalysisView(QWidget):
         self.notes = QTextBrowser(self)
         self.notes.setObjectName("analysis_notes")
         self.notes.setAccessibleName("Notes and what the figures cannot tell")
+        annotate(
+            self.notes, description="Notes on the run: data used, warnings, limits of the figures"
+        )
         self.notes.setMaximumHeight(130)
         box.addWidget(self.notes)
         saves = QHBoxLayout()
@@ -332,6 +374,10 @@ class AnalysisView(QWidget):
         row.addWidget(self.codes, 1)
         self.run_button = QPushButton("&Run", self)
         self.run_button.setAccessibleName("Run the analysis")
+        annotate(
+            self.run_button,
+            description="Run the chosen analysis with these options (in the background)",
+        )
         self.run_button.clicked.connect(self.start)
         row.addWidget(self.run_button)
         return row
@@ -399,7 +445,11 @@ class AnalysisView(QWidget):
         self.detrend = QCheckBox("Detrend the &within part", self)
         self.detrend.setToolTip("Residual of each patient's own linear trend over sessions")
         self.random_slope = QCheckBox("Random slope", self)
+        annotate(
+            self.random_slope, description="Let the within-patient effect vary between patients"
+        )
         self.therapist = QCheckBox("Therapist level", self)
+        annotate(self.therapist, description="Add therapists as a third level of the model")
         for c in (self.detrend, self.random_slope, self.therapist):
             row.addWidget(c)
         row.addStretch(1)

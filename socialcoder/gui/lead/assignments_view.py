@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from socialcoder.errors import UserError
 from socialcoder.gui import themes
+from socialcoder.gui.accessibility import annotate
 from socialcoder.gui.lead.retest_dialog import RetestDialog
 from socialcoder.gui.lead.rule_dialog import RuleDialog
 from socialcoder.gui.lead.tables import Cell, fill, make_table
@@ -138,11 +139,15 @@ class AssignmentsView(QWidget):
         self.filter = QLineEdit(main)
         self.filter.setPlaceholderText("Filter transcripts…")
         self.filter.setClearButtonEnabled(True)
+        annotate(
+            self.filter, "Filter transcripts", "Show only transcripts whose name contains this"
+        )
         self.filter.textChanged.connect(self._apply_filter)
         bar.addWidget(self.filter, 2)
         self.status_filter = QComboBox(main)
         self.status_filter.addItems(STATUSES)
         self.status_filter.setToolTip("Show transcripts with at least one coder in this state")
+        annotate(self.status_filter, "Status filter")
         self.status_filter.currentIndexChanged.connect(self._apply_filter)
         bar.addWidget(self.status_filter, 1)
         self.assign_button = QPushButton("Assign &selected", main)
@@ -168,9 +173,18 @@ class AssignmentsView(QWidget):
             "(test-retest agreement)"
         )
         retest.clicked.connect(self.plan_retest)
+        annotate(rule, description=rule.toolTip())
+        annotate(retest, description=retest.toolTip())
         bar.addWidget(retest)
         box.addLayout(bar)
         self.grid = make_table(("Transcript",), "progress_grid")
+        annotate(
+            self.grid,
+            "Assignments and progress",
+            "Transcripts in rows, coders in columns: each cell says the coder's state and purpose "
+            "(P primary, R reliability, 2nd second pass); select cells, Ctrl+Enter assigns, Delete "
+            "unassigns, Ctrl+Z undoes",
+        )
         self.grid.horizontalHeader().setStretchLastSection(False)
         self.grid.horizontalHeader().setMinimumSectionSize(110)
         self.grid.setSelectionBehavior(self.grid.SelectionBehavior.SelectItems)
@@ -193,6 +207,11 @@ class AssignmentsView(QWidget):
         sbox.addWidget(QLabel("<b>Coders</b>"))
         self.coder_list = QListWidget(side)
         self.coder_list.setObjectName("coder_list")
+        annotate(
+            self.coder_list,
+            "Coders",
+            "The study's coders; choose one, then Rename or Deactivate / reactivate below",
+        )
         sbox.addWidget(self.coder_list, 1)
         for text, slot in (
             ("&Add coder…", self.add_coder),
@@ -200,6 +219,9 @@ class AssignmentsView(QWidget):
             ("&Deactivate / reactivate", self.toggle_active),
         ):
             button = QPushButton(text, side)
+            annotate(
+                button, description=f"{text.replace('&', '').rstrip('…')}: the coder chosen above"
+            )
             button.clicked.connect(slot)
             sbox.addWidget(button)
         split.setSizes([900, 220])

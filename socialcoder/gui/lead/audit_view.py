@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from socialcoder.errors import UserError
+from socialcoder.gui.accessibility import annotate
 from socialcoder.services.audit_events import change_counts, list_events
 from socialcoder.services.study import Study
 
@@ -33,6 +34,13 @@ class AuditView(QWidget):
         box.addWidget(self.summary)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("audit_table")
+        self.table.setTabKeyNavigation(False)
+        annotate(
+            self.table,
+            "Audit log",
+            "Every change to codes, memos, completions and assignments: when, who, what, old and "
+            "new value, and why",
+        )
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -48,6 +48,7 @@ from socialcoder.domain.settings import (
 )
 from socialcoder.errors import UserError
 from socialcoder.gui import themes
+from socialcoder.gui.accessibility import annotate
 from socialcoder.gui.lead.review_parts import value_text
 from socialcoder.gui.lead.tables import (
     Cell,
@@ -158,6 +159,12 @@ class CalibrationResultView(QWidget):
             stretch=8,
         )
         box.addWidget(self.dims, 1)
+        annotate(
+            self.dims,
+            "Calibration per dimension",
+            "The trainee's agreement with the gold standard per dimension, its 95% interval and "
+            "whether it passes",
+        )
         self.values = make_table(
             ("Dimension", "Value", "Gold", "Trainee", "Sensitivity", "PPV", ""),
             "calibration_values",
@@ -170,15 +177,31 @@ class CalibrationResultView(QWidget):
             )
         )
         box.addWidget(self.values, 1)
+        annotate(
+            self.values,
+            "Calibration per value",
+            "For each value: how often each coded it, sensitivity and positive predictive value",
+        )
         split = QSplitter(Qt.Orientation.Horizontal, self)
         self.diffs = make_table(
             ("Transcript", "Seg.", "Dimension", "Trainee", "Gold", "Text"), "differences", stretch=5
         )
         self.diffs.currentCellChanged.connect(lambda *_: self._show_definition())
+        annotate(
+            self.diffs,
+            "Differences from the gold standard",
+            "Each segment where the trainee's value differs from the gold coder's; the "
+            "dimension's definition is shown beside it",
+        )
         self.definition = QTextBrowser(split)
         self.definition.setAccessibleName("Definition of the difference's dimension")
+        annotate(
+            self.definition,
+            description="The definition and criteria of the selected difference's dimension",
+        )
         split.addWidget(self.diffs)
         split.addWidget(self.definition)
+        QWidget.setTabOrder(self.diffs, self.definition)  # the list first, then its definition
         split.setSizes([650, 350])
         box.addWidget(QLabel("<b>Segments where the trainee differs from the gold standard</b>"))
         box.addWidget(split, 2)
@@ -285,9 +308,18 @@ class CalibrationView(QWidget):
         )
         self.threshold.valueChanged.connect(self._keep_threshold)
         row.addWidget(self.threshold)
+        annotate(
+            self.trainee, "Trainee", "The coder whose coding is compared with the gold standard"
+        )
+        annotate(self.gold, "Gold-standard coder", "The senior coder the trainee is compared with")
+        annotate(self.threshold, "Pass mark", self.threshold.toolTip())
         self.compare_button = QPushButton("&Compare", self)
         self.compare_button.clicked.connect(self.compare)
         row.addWidget(self.compare_button)
+        annotate(
+            self.compare_button,
+            description="Compare the trainee with the gold standard on the ticked practice transcripts",
+        )
         box.addLayout(row)
         pick = QHBoxLayout()
         pick.addWidget(
@@ -295,6 +327,12 @@ class CalibrationView(QWidget):
         )
         self.transcripts = QListWidget(self)
         self.transcripts.setObjectName("transcripts")
+        annotate(
+            self.transcripts,
+            "Practice transcripts",
+            "Tick the practice transcripts; together they should contain every code (kept in the "
+            "study)",
+        )
         self.transcripts.setMaximumHeight(64)
         self.transcripts.setFlow(QListWidget.Flow.LeftToRight)
         self.transcripts.setWrapping(True)
@@ -305,6 +343,10 @@ class CalibrationView(QWidget):
             self,
         )
         self.offer.toggled.connect(self._remember_offer)
+        annotate(
+            self.offer,
+            description="When on, a coder who completes a ticked transcript sees their comparison",
+        )
         box.addWidget(self.offer)
         self.message = QLabel("", self)
         self.message.setWordWrap(True)

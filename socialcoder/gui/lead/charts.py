@@ -145,6 +145,7 @@ class ConfusionTable(QTableWidget):
     def __init__(self) -> None:
         super().__init__(0, 0)
         self.setObjectName("confusion")
+        self.setTabKeyNavigation(False)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

@@ -47,6 +47,7 @@ from socialcoder.export.reliability_figures import (
     transcript_rows,
 )
 from socialcoder.export.report_html import alpha_points, report_path
+from socialcoder.gui.accessibility import annotate
 from socialcoder.gui.lead.charts import AlphaChart, ConfusionTable, DriftChart
 from socialcoder.gui.lead.filters import SelectionFilters
 from socialcoder.gui.lead.machine_panel import MachinePanel
@@ -142,6 +143,18 @@ class Dashboard(QWidget):
         self.transcripts = make_table(
             TRANSCRIPT_HEADERS, "per_transcript", stretch=len(TRANSCRIPT_HEADERS) - 1
         )
+        annotate(
+            self.dimensions,
+            "Reliability per dimension",
+            "Alpha with its 95% interval, coloured by the interval's lower end, and the other "
+            "agreement figures per dimension; the selected row's notes are below",
+        )
+        annotate(
+            self.pairs, "Reliability per coder pair", "The same figures for each pair of coders"
+        )
+        annotate(
+            self.transcripts, "Reliability per transcript", "The same figures for each transcript"
+        )
         self.tabs.addTab(self.dimensions, "Per dimension")
         self.tabs.addTab(self.pairs, "Per coder pair")
         self.tabs.addTab(self.transcripts, "Per transcript")
@@ -151,6 +164,9 @@ class Dashboard(QWidget):
         self.notes.setObjectName("notes")
         self.notes.setMaximumHeight(110)
         self.notes.setPlaceholderText("The notes of the selected row appear here.")
+        annotate(
+            self.notes, "Notes of the selected row", "Every note on the selected row's figures"
+        )
         self._row_notes: dict[QTableWidget, list[tuple[str, list[str]]]] = {}
         for table in (self.dimensions, self.pairs, self.transcripts):
             table.currentCellChanged.connect(
@@ -165,8 +181,26 @@ class Dashboard(QWidget):
         self.chart_tabs = QTabWidget(bottom)
         self.alpha_chart = AlphaChart()
         self.drift_chart = DriftChart()
+        annotate(
+            self.alpha_chart,
+            "Chart of alpha per dimension",
+            "Alpha per dimension with its 95% interval and lines at 0.667 and 0.8; the table above "
+            "has the same figures",
+        )
+        annotate(
+            self.drift_chart,
+            "Chart of alpha by week",
+            "Alpha per dimension by ISO week of coding, to see drift; lines at 0.667 and 0.8",
+        )
         self.chart_tabs.addTab(self.alpha_chart, "Alpha per dimension")
         self.chart_tabs.addTab(self.drift_chart, "Drift by week")
+        for tabs, tips in (
+            (self.tabs, ("Figures per dimension", "Figures per pair of coders",
+                         "Figures per transcript", "Machine coders against the human coders")),
+            (self.chart_tabs, ("Chart of alpha per dimension", "Chart of alpha by week")),
+        ):  # fmt: skip
+            for index, tip in enumerate(tips):  # said after the tab's name
+                tabs.setTabToolTip(index, tip)
         bottom.addWidget(self.chart_tabs)
         bottom.addWidget(self._confusion_panel())
         bottom.setSizes([640, 460])
@@ -181,6 +215,7 @@ class Dashboard(QWidget):
         self.coders_edit = QLineEdit(self)
         self.coders_edit.setPlaceholderText("all (or e.g. ana, ben)")
         self.coders_edit.setToolTip("Comma-separated coder names; empty = every coder")
+        annotate(self.coders_edit, "Coders", self.coders_edit.toolTip())
         row.addWidget(self.coders_edit, 1)
         row.addWidget(QLabel("Bootstrap:"))
         self.bootstrap = QSpinBox(self)
@@ -188,16 +223,19 @@ class Dashboard(QWidget):
         self.bootstrap.setSingleStep(500)
         self.bootstrap.setValue(1000)
         self.bootstrap.setToolTip("Replicates for the 95% interval of alpha (0 = no interval)")
+        annotate(self.bootstrap, "Bootstrap replicates", self.bootstrap.toolTip())
         row.addWidget(self.bootstrap)
         row.addWidget(QLabel("Seed:"))
         self.seed = QSpinBox(self)
         self.seed.setRange(0, 1_000_000)
         self.seed.setValue(1)
         self.seed.setToolTip("The same seed gives the same interval (as --seed in the CLI)")
+        annotate(self.seed, "Bootstrap seed", self.seed.toolTip())
         row.addWidget(self.seed)
         row.addWidget(QLabel("Resample:"))
         self.resample = QComboBox(self)
         self.resample.setObjectName("resample")
+        annotate(self.resample, "Bootstrap resamples")
         for text, value in RESAMPLE:
             self.resample.addItem(text, value)
         self.resample.setToolTip(
@@ -217,6 +255,7 @@ class Dashboard(QWidget):
         row.addWidget(self.progress)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.clicked.connect(self.cancel)
+        annotate(self.cancel_button, "Cancel the computation", "Stop computing the figures")
         self.cancel_button.hide()
         row.addWidget(self.cancel_button)
         self.status = QLabel("Not computed yet: press Compute (F5).", self)
@@ -235,10 +274,24 @@ class Dashboard(QWidget):
             self.conf_dimension.addItem(d.label, d.key)
         self.conf_pair = QComboBox(panel)
         self.conf_pair.setObjectName("confusion_pair")
+        annotate(
+            self.conf_dimension,
+            "Confusion matrix dimension",
+            "The dimension whose values the matrix below compares",
+        )
+        annotate(
+            self.conf_pair, "Confusion matrix coder pair", "The two coders the matrix compares"
+        )
         head.addWidget(self.conf_dimension, 1)
         head.addWidget(self.conf_pair, 1)
         box.addLayout(head)
         self.confusion = ConfusionTable()
+        annotate(
+            self.confusion,
+            "Confusion matrix",
+            "How often the first coder's value (rows) met the second coder's (columns); "
+            "agreements on the diagonal",
+        )
         box.addWidget(self.confusion, 1)
         self.conf_note = QLabel("", panel)
         self.conf_note.setWordWrap(True)

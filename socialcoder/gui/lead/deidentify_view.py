@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from socialcoder.errors import UserError
 from socialcoder.gui import themes
+from socialcoder.gui.accessibility import annotate
 from socialcoder.gui.theme import text_on
 from socialcoder.services.deidentify import Candidate, find_candidates, sources
 from socialcoder.services.deidentify_apply import DeidentifyResult, deidentify
@@ -62,12 +63,22 @@ class DeidentifyView(QWidget):
         self.names_label = QLabel("No names list: the study's own names and cues only.", self)
         self.find_button = QPushButton("&Find candidates", self)
         self.find_button.clicked.connect(self.find)
+        annotate(
+            self.find_button,
+            description="Look for names, places, dates and numbers in every transcript and memo",
+        )
         top.addWidget(self.names_button)
         top.addWidget(self.names_label, 1)
         top.addWidget(self.find_button)
         box.addLayout(top)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("deidentify_table")
+        self.table.setTabKeyNavigation(False)
+        annotate(
+            self.table,
+            "De-identification candidates",
+            "Each found name, place, date or number with its replacement; R replaces, K keeps",
+        )
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -79,6 +90,11 @@ class DeidentifyView(QWidget):
         box.addWidget(self.table, 3)
         self.context = QTextBrowser(self)
         self.context.setObjectName("deidentify_context")
+        annotate(
+            self.context,
+            "Candidate in context",
+            "The text around the selected candidate, the candidate marked",
+        )
         box.addWidget(self.context, 1)
         bottom = QHBoxLayout()
         self.summary = QLabel(
@@ -89,6 +105,11 @@ class DeidentifyView(QWidget):
         self.summary.setWordWrap(True)
         self.write_button = QPushButton("&Write de-identified copy…", self)
         self.write_button.clicked.connect(self.write_copy)
+        annotate(
+            self.write_button,
+            description="Write a copy of the study with the chosen replacements; this study is not "
+            "changed",
+        )
         self.write_button.setEnabled(False)
         bottom.addWidget(self.summary, 1)
         bottom.addWidget(self.write_button)

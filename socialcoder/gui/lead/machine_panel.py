@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from socialcoder.gui.accessibility import annotate
 from socialcoder.gui.lead.figures import alpha_cell, ci_cell, flags
 from socialcoder.gui.lead.tables import Cell, cap_rows, fill, fmt, fmt_pct, make_table
 from socialcoder.services.machine_review import (
@@ -66,6 +67,16 @@ class MachinePanel(QWidget):
         )
         self.review: QTableWidget = make_table(
             REVIEW_HEADERS, "machine_review", stretch=len(REVIEW_HEADERS) - 1
+        )
+        annotate(
+            self.agreement,
+            "Machine coders' agreement",
+            "Each machine coder's agreement with the human coders, per dimension",
+        )
+        annotate(
+            self.review,
+            "Turns to review",
+            "Turns where a machine coder is confident; check them against the human codes",
         )
         self.note = QLabel(NONE_YET, self)
         self.note.setObjectName("machine_note")

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from socialcoder.errors import UserError
+from socialcoder.gui.accessibility import annotate
 from socialcoder.gui.lead.review_parts import (
     AcceptDialog,
     ValuesPanel,
@@ -102,28 +103,52 @@ class ReviewView(QWidget):
             (self.f_pair, "filter_pair"),
         ):
             combo.setObjectName(name)
+            annotate(
+                combo,
+                {
+                    "filter_dimension": "Dimension filter",
+                    "filter_transcript": "Transcript filter",
+                    "filter_pair": "Coder pair filter",
+                }[name],
+                "Show only the disagreements that match",
+            )
             combo.currentIndexChanged.connect(self._apply_filters)
             filters.addWidget(combo, 1)
         self.hide_settled = QCheckBox("Hide settled", left)
         self.hide_settled.toggled.connect(self._apply_filters)
+        annotate(
+            self.hide_settled, description="Leave out the units the consensus layer has settled"
+        )
         filters.addWidget(self.hide_settled)
         lbox.addLayout(filters)
         self.table = make_table(("Transcript", "Seg.", "Dimension"), "disagreements")
         self.table.setSelectionMode(self.table.SelectionMode.SingleSelection)
         self.table.installEventFilter(self)
         self.table.currentCellChanged.connect(lambda *_: self._show_current())
+        annotate(
+            self.table,
+            "Disagreements",
+            "Units the coders coded differently; keys 1 to 9 take coder N's value into the "
+            "consensus layer, Ctrl+Z undoes",
+        )
         lbox.addWidget(self.table, 1)
         self.count = QLabel("", left)
         lbox.addWidget(self.count)
         accept = QPushButton("Accept all &agreements…", left)
         accept.setToolTip("Copy into the consensus layer every value the chosen coders agree on")
         accept.clicked.connect(self.accept_agreements)
+        annotate(accept, description=accept.toolTip())
         lbox.addWidget(accept)
         right = QWidget(split)
         rbox = QVBoxLayout(right)
         rbox.setContentsMargins(0, 0, 0, 0)
         self.context = QTextBrowser(right)
         self.context.setObjectName("context")
+        annotate(
+            self.context,
+            "Context of the disagreement",
+            "The turns around the unit under review, with the dimension's definition",
+        )
         rbox.addWidget(self.context, 3)
         self.values = ValuesPanel(right)
         self.values.valueChosen.connect(self.decide)
@@ -136,6 +161,11 @@ class ReviewView(QWidget):
             "why this value (goes in the audit log); Enter = back to list"
         )
         self.reason.returnPressed.connect(self.table.setFocus)
+        annotate(
+            self.reason,
+            "Reason for the decision",
+            "Optional; kept in the audit log with the value you choose; Enter goes back to the list",
+        )
         reason_row.addWidget(self.reason, 1)
         rbox.addLayout(reason_row)
         keys = QLabel(

@@ -39,6 +39,15 @@ from socialcoder.gui.watch import StudyWatcher
 from socialcoder.services.study import Study
 
 PAGES = ("assignments", "dashboard", "review", "calibration", "deidentify", "audit", "analysis")
+PAGE_TIPS = (
+    "Who codes which transcript, and how far each coder is",
+    "Agreement between coders: alpha with intervals, per dimension, pair and transcript",
+    "Units the coders coded differently, to settle in the consensus layer",
+    "A trainee's agreement with the gold-standard coder on practice transcripts",
+    "Find names and other identifying details and write a de-identified copy",
+    "Every change to codes, memos, completions and assignments",
+    "Session-level and sequential analyses of the codes",
+)
 
 
 class LeadWorkspace(QTabWidget):
@@ -78,6 +87,8 @@ class LeadWorkspace(QTabWidget):
         self.addTab(self.deidentify, "De-identification")
         self.addTab(self.audit, "Audit trail")
         self.addTab(self.analysis, "Analysis")
+        for index, tip in enumerate(PAGE_TIPS):  # a screen reader says it after the tab's name
+            self.setTabToolTip(index, tip)
         for view in (self.assignments, self.review, self.deidentify, self.analysis):
             view.statusMessage.connect(self.statusMessage)
         self.currentChanged.connect(self._page_shown)

@@ -8,7 +8,15 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QPushButton,
+    QTabBar,
+    QWidget,
+)
 
 from socialcoder.gui.accessibility import interactive, nameless, spoken_name
 from socialcoder.gui.dialogs import MemoDialog
@@ -55,15 +63,64 @@ def test_each_segment_row_reads_speaker_time_text_and_my_codes(
     assert any(r is not None and r.text(QAccessible.Text.Name) == text for r in rows)
 
 
-def test_every_interactive_widget_has_a_name(
+def name_of(widget: QWidget) -> str:
+    """The widget's name for a screen reader. A combo box's spoken name on Linux is its
+    current value (AT-SPI takes the name from a 'labelled by' relation), so for one the
+    accessible name property or a label whose buddy it is counts, never its value."""
+    if isinstance(widget, QComboBox):
+        labels = [
+            lab.text().replace("&", "").rstrip(":")
+            for lab in widget.window().findChildren(QLabel)
+            if lab.buddy() is widget
+        ]
+        return widget.accessibleName().strip() or next(iter(labels), "")
+    return spoken_name(widget)
+
+
+def description_of(widget: QWidget) -> str:
+    """What a screen reader says after the name (the accessible description; Qt falls back
+    to the tool tip)."""
+    iface = QAccessible.queryAccessibleInterface(widget)
+    if iface is not None and isinstance(widget, QTabBar):  # said for the current tab
+        iface = iface.child(widget.currentIndex())
+    return iface.text(QAccessible.Text.Description).strip() if iface is not None else ""
+
+
+def unexplained(root: QWidget) -> list[str]:
+    """Interactive (or focusable) widgets under ``root`` without a name, named only by their
+    value, or without a description that says more than the name."""
+    widgets = set(interactive(root)) | {
+        w
+        for w in root.findChildren(QWidget)
+        if w.focusPolicy() != Qt.FocusPolicy.NoFocus
+        and isinstance(w, QAbstractScrollArea)
+        and not w.objectName().startswith("qt_")
+        and w.window() is root.window()  # not a combo box's popup list
+    }
+    out = []
+    for w in sorted(widgets, key=lambda w: (type(w).__name__, w.objectName(), name_of(w))):
+        name, text = name_of(w), description_of(w)
+        if not name:
+            out.append(f"{describe([w])[0]}: no name")
+        elif not text or text.casefold() == name.casefold():
+            out.append(f"{describe([w])[0]} {name!r}: no description")
+    return out
+
+
+def test_every_interactive_widget_has_a_name_and_a_description(
     window: MainWindow, gui_study: Path, demo_study: Path
 ) -> None:  # type: ignore[no-untyped-def]
+    """Issue #18: every widget a user can operate, in the coding window and in every page of
+    the lead's window, has a name (not just its value) and a description that says what it
+    does or shows."""
     assert window.open_study(str(gui_study), "ana", T)
     assert len(interactive(window)) > 10
     assert describe(nameless(window)) == [], describe(nameless(window))
+    assert unexplained(window) == []
     assert window.open_study(str(demo_study), "Dr Lead", role="lead")
     assert window.lead is not None and len(interactive(window.lead)) > 40
     assert describe(nameless(window)) == [], describe(nameless(window))
+    assert unexplained(window.lead) == []
 
 
 def test_tab_walks_the_coding_flow(qtbot, window: MainWindow, gui_study: Path, answer) -> None:  # type: ignore[no-untyped-def]
@@ -148,3 +205,75 @@ def test_zoom_reaches_every_pane(
     assert table.font().pointSizeF() == before[0] + 2  # the lead's views too
     window.zoom(0, reset=True)
     assert table.font().pointSizeF() == before[0]
+
+
+def tab_walk(qtbot, start: QWidget, key: Qt.Key, limit: int = 40) -> list[QWidget]:  # type: ignore[no-untyped-def]
+    """Press ``key`` (Tab or Backtab) from ``start`` until the focus comes back to it; the
+    widgets reached, in order (fails on a trap: never back within ``limit`` presses)."""
+    start.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is start)
+    seen: list[QWidget] = []
+    for _ in range(limit):
+        qtbot.keyClick(QApplication.focusWidget(), key)
+        focused = QApplication.focusWidget()
+        assert focused is not None
+        if focused is start:
+            return seen
+        seen.append(focused)
+    raise AssertionError(f"Tab never came back: {describe(seen[-5:])}")
+
+
+def test_tab_walks_the_lead_window(qtbot, lead_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Issue #18: the lead's window read with a screen reader's focus order: the page tabs,
+    then each page top to bottom, left to right, and back to the tabs (no trap: the tables
+    let Tab go, arrow keys move between cells); Shift+Tab walks the same way back; every
+    stop is named and described."""
+    lead = lead_window.lead
+    assert lead is not None
+    tabs = lead.tabBar()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    view = lead.assignments
+    buttons = {b.text().replace("&", ""): b for b in view.findChildren(QPushButton)}
+    expected = [
+        view.filter,
+        view.status_filter,
+        view.assign_button,
+        view.unassign_button,
+        buttons["Assign by rule…"],
+        buttons["Plan second pass…"],
+        view.grid,
+        view.coder_list,
+        buttons["Add coder…"],
+        buttons["Rename…"],
+        buttons["Deactivate / reactivate"],
+    ]
+    assert lead.currentWidget() is view
+    assert unexplained_one(tabs) == []  # the page tabs say what each page is
+    assert tab_walk(qtbot, tabs, Qt.Key.Key_Tab) == expected
+    assert tab_walk(qtbot, tabs, Qt.Key.Key_Backtab) == expected[::-1]
+    # every page: the arrow keys on the tabs change the page; Tab goes through it and back
+    # to the tabs, every stop on the shown page, named and described
+    from socialcoder.gui.lead.workspace import PAGES
+
+    for index in range(1, len(PAGES)):
+        tabs.setFocus()
+        qtbot.keyClick(tabs, Qt.Key.Key_Right)
+        assert lead.currentIndex() == index
+        page = lead.currentWidget()
+        walked = tab_walk(qtbot, tabs, Qt.Key.Key_Tab)
+        assert walked, PAGES[index]
+        assert all(page.isAncestorOf(w) and w.isVisible() for w in walked), describe(walked)
+        assert [s for w in walked for s in unexplained_one(w)] == [], PAGES[index]
+        assert tab_walk(qtbot, tabs, Qt.Key.Key_Backtab) == walked[::-1], PAGES[index]
+    # the calibration page reads its differences before the definition beside them
+    lead.show_page("calibration")
+    calibration = lead.calibration.view
+    walked = tab_walk(qtbot, tabs, Qt.Key.Key_Tab)
+    assert walked.index(calibration.diffs) + 1 == walked.index(calibration.definition)
+
+
+def unexplained_one(widget: QWidget) -> list[str]:
+    name, text = name_of(widget), description_of(widget)
+    if not name or not text or text.casefold() == name.casefold():
+        return [f"{describe([widget])[0]} name={name!r} description={text!r}"]
+    return []
