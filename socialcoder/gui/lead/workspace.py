@@ -134,6 +134,8 @@ class LeadWorkspace(QTabWidget):
             self.dashboard.show_result(self.dashboard.result)
         if self.calibration.view.result is not None:
             self.calibration.view.show_result(self.calibration.view.result)
+        if self.analysis.run is not None:  # its plot's dots and lines, its heat map
+            self.analysis.show_run(self.analysis.run)
         for view in self.findChildren(QChartView):
             style_chart(view.chart())
 

@@ -237,3 +237,35 @@ def test_refusals_are_shown_not_raised(qtbot, analysis_window: MainWindow) -> No
     assert view.status.text().startswith("Not run:")
     assert QApplication.activeModalWidget() is None
     assert not view.report_button.isEnabled()  # nothing run yet: nothing to save
+
+
+def test_the_plot_takes_a_new_theme(qtbot, analysis_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Issue #18: after a theme change the analysis plot is drawn again in the new theme's
+    colours (its background, dots and fitted line), not left in the old one's."""
+    from PySide6.QtCharts import QScatterSeries
+
+    from socialcoder.gui import themes
+
+    def series_colors(chart) -> list[str]:  # type: ignore[no-untyped-def]
+        return [
+            (s.color() if isinstance(s, QScatterSeries) else s.pen().color()).name()
+            for s in chart.series()
+        ]
+
+    view = _view(qtbot, analysis_window)
+    _choose_by_keys(qtbot, view.corr_x, "goal_agreement")
+    view.corr_boot.setValue(0)
+    _run(qtbot, view)
+    chart = view.scatter.chart()
+    light = themes.THEMES[themes.LIGHT].marks
+    assert set(series_colors(chart)) <= {light.point, light.fit_line}
+    try:
+        themes.apply_theme(themes.DARK)
+        analysis_window.refresh_colours()
+        dark = themes.THEMES[themes.DARK]
+        chart = view.scatter.chart()
+        assert chart.backgroundBrush().color().name() == dark.base
+        colors = set(series_colors(chart))
+        assert colors and colors <= {dark.marks.point, dark.marks.fit_line}, colors
+    finally:
+        themes.apply_theme(themes.LIGHT)
