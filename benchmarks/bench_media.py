@@ -9,6 +9,8 @@ plays against the system clock). Builds two studies in a temp folder with the sa
   the audio output (target < 100 ms);
 * the overview of the 60-minute WAV, computed in the background (target < 5 s), and of the
   sample study's compressed recording (Opus, 46 min) decoded by QtMultimedia, scaled to 60 min;
+* Enter's cut: where the audio handed to the output ends, against the turn's end, at 1x and
+  1.5x (target: within 50 ms);
 * coding keypress stored + repainted while the recording plays and the Opus overview is being
   decoded (target p95 < 16 ms), against the same without a recording (the anchor).
 """
@@ -217,12 +219,41 @@ def main() -> int:
         seeks.append(clock.nsecsElapsed() / 1e6)
         wait_for(app, lambda: len(buffers) >= 3, timeout=5)
     player.pause()
-    probe.disconnect(record)
     app.processEvents()
     print(
         f"seek to a chosen turn while playing, until its first audio reaches the output: "
         f"p50 {statistics.median(seeks):.0f} ms, p95 {percentile(seeks, 0.95):.0f} ms (target < 100 ms)"
     )
+
+    # -- the cut at a turn's end (Enter: play the selected turn only) ----------------------------
+    ends: list[tuple[float, float]] = []  # (start, end) of each buffer handed to the output
+    probe.disconnect(record)
+    record = lambda b: ends.append(  # noqa: E731
+        (b.startTime() / 1e6, (b.startTime() + b.duration()) / 1e6)
+    )
+    probe.connect(record)
+    for rate in (1.0, 1.5):
+        player.set_rate(rate)
+        past = []
+        for _ in range(12):
+            start = round(rng.uniform(60, MINUTES * 60 - 60), 3)
+            stop = start + rng.uniform(0.4, 1.2)  # a short turn
+            ends.clear()
+            player.play_span(start, stop)
+            wait_for(app, lambda: player.playing, timeout=5)
+            wait_for(app, lambda: not player.playing, timeout=10)
+            t = time.perf_counter()
+            while time.perf_counter() - t < 0.3:  # buffers written before the pause took effect
+                app.processEvents()
+            past.append(1000 * (max(e for _, e in ends) - stop) if ends else float("nan"))
+        print(
+            f"play a turn at {rate:g}x: the audio handed to the output ends "
+            f"{statistics.median(past):+.0f} ms from the turn's end (median; "
+            f"{min(past):+.0f} to {max(past):+.0f} ms) (target: within 50 ms)"
+        )
+    player.set_rate(1.0)
+    probe.disconnect(record)
+    app.processEvents()
 
     # -- overviews --------------------------------------------------------------------------------
     rec = window.media.recording

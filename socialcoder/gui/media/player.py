@@ -104,9 +104,8 @@ class Player(QObject):
         self._qmp = QMediaPlayer
         self.qt, self.audio = _engine_objects(self)
         # Each buffer the renderer writes to the audio sink is also handed here (start time and
-        # samples): a span is paused as soon as the buffer holding its end sample is written,
-        # so nothing after that buffer reaches the sink (the clock-driven timer alone let the
-        # sink be fed up to two buffers further). Probes (tests, benchmark) connect to it too.
+        # samples), in the GUI thread: a span is paused at the buffer boundary nearest its end
+        # (see _fed). Probes (tests, benchmark) connect to it too.
         self.buffers = QAudioBufferOutput(self)
         self.qt.setAudioBufferOutput(self.buffers)
         self.buffers.audioBufferReceived.connect(self._fed)
@@ -115,7 +114,10 @@ class Player(QObject):
         self.path: Path | None = None
         self._span_end: float | None = None
         self._pending_seek: float | None = None
-        self.stopped_late: float | None = None  # how far past its stop the last span paused
+        self._last_stop: float | None = None  # where the last span or the bounds stopped
+        self._clock_late: float | None = None  # the playback clock then, minus that stop
+        self._fed_from = 0.0  # the last seek's target: buffers before it are stale
+        self.fed_until: float | None = None  # end of the audio handed to the output since then
         self._stop = QTimer(self)
         self._stop.setSingleShot(True)
         self._stop.timeout.connect(self._check_span)
@@ -207,6 +209,7 @@ class Player(QObject):
             self.positionChanged.emit(seconds)
             return
         self._pending_seek = None
+        self._fed_from, self.fed_until = seconds, None
         self.qt.setPosition(round(seconds * 1000))
         self._arm_stop()
 
@@ -266,14 +269,33 @@ class Player(QObject):
         self._stop.start(min(ms, 60_000))
 
     def _fed(self, buffer: object) -> None:
-        """A buffer was written to the sink: when it holds the stop, write nothing more."""
+        """A buffer was handed to the audio output. The output plays whatever it was given,
+        paused or not, so a stop (a turn's end, the excerpt's) is kept by pausing at the buffer
+        boundary nearest to it: now, when this buffer holds the stop or ends less than half a
+        buffer before it (the next one is not written yet). What is heard then ends within half
+        a buffer of the stop (32 ms for 16 kHz audio in 1024-sample blocks, 30 ms for 60 ms Opus
+        packets), a buffer more when the GUI thread came too late."""
+        start = buffer.startTime() / 1e6  # type: ignore[attr-defined]
+        end = start + buffer.duration() / 1e6  # type: ignore[attr-defined]
+        if end <= self._fed_from:  # from before the last seek
+            return
+        self.fed_until = end if self.fed_until is None else max(self.fed_until, end)
         stop = self._stop_at()
         if stop is None or not self.playing:
             return
-        start = buffer.startTime() / 1e6  # type: ignore[attr-defined]
-        end = start + buffer.duration() / 1e6  # type: ignore[attr-defined]
-        if start <= stop <= end + 1e-4:  # (a buffer from before a seek lies elsewhere)
+        if start - 1e-4 <= stop <= end + 1e-4 or end <= stop <= end + (end - start) / 2:
             self._finish(stop)
+
+    @property
+    def stopped_late(self) -> float | None:
+        """How far past its stop the last stopped span is heard: the end of the audio handed to
+        the output minus the stop (negative: cut before it); from the playback clock when no
+        buffer was seen. None before any stop."""
+        if self._last_stop is None:
+            return None
+        if self.fed_until is not None:
+            return self.fed_until - self._last_stop
+        return self._clock_late
 
     def _check_span(self) -> None:
         stop = self._stop_at()
@@ -288,7 +310,7 @@ class Player(QObject):
     def _finish(self, stop: float) -> None:
         self._stop.stop()
         self.qt.pause()
-        self.stopped_late = self.position - stop
+        self._last_stop, self._clock_late = stop, self.position - stop
         self.qt.setPosition(round(stop * 1000))
         ended_span = self._span_end is not None
         self._span_end = None
