@@ -19,6 +19,7 @@ written (see :mod:`socialcoder.export.text_limits`); Stata gets long strings as 
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,7 @@ from socialcoder.export.model import ColumnInfo, ExportTable
 from socialcoder.export.names import FORMATS
 from socialcoder.export.output import STDOUT, Output
 from socialcoder.export.text_limits import check_excel, check_spss
+from socialcoder.export.xlsx import write_xlsx
 
 _EXTENSIONS = {
     ".csv": "csv",
@@ -118,7 +120,31 @@ def _bools_as_ints(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _csv(table: ExportTable, path: Path) -> None:
-    _bools_as_ints(table.frame).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    """Column-wise through the csv module, block by block: the text pandas' ``to_csv`` writes
+    (numbers as ``repr``, empty for missing, true/false as 1/0, minimal quoting), faster."""
+    frame = table.frame
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow([str(name) for name in frame.columns])
+        for start in range(0, len(frame), CSV_BLOCK):
+            block = frame.iloc[start : start + CSV_BLOCK]
+            columns = [_csv_values(block.iloc[:, i]) for i in range(block.shape[1])]
+            writer.writerows(zip(*columns, strict=True))
+
+
+CSV_BLOCK = 50_000
+
+
+def _csv_values(series: pd.Series) -> list[Any]:
+    """One column as Python values for the csv module (None for missing)."""
+    kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else "O"
+    if kind == "f":
+        return [None if v != v else v for v in series.to_numpy().tolist()]
+    if kind in "iu":
+        return series.to_numpy().tolist()  # type: ignore[no-any-return]
+    if kind == "b":
+        return series.to_numpy().astype(np.int8).tolist()  # type: ignore[no-any-return]
+    return series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[no-any-return]
 
 
 def _parquet(table: ExportTable, path: Path) -> None:
@@ -179,22 +205,9 @@ def xlsx_sheets(table: ExportTable) -> dict[str, pd.DataFrame]:
 
 
 def _xlsx(table: ExportTable, path: Path) -> None:
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        for name, frame in xlsx_sheets(table).items():
-            frame.to_excel(xl, sheet_name=name, index=False)
-            _text_not_formulas(frame, xl.sheets[name])
-
-
-def _text_not_formulas(frame: pd.DataFrame, sheet: Any) -> None:
-    """openpyxl stores a text starting with '=' as a formula (Excel would compute it, and the
-    text would be lost): store such cells as text."""
-    for position, name in enumerate(frame.columns):
-        series = frame[name]
-        if pd.api.types.is_numeric_dtype(series.dtype):
-            continue
-        starts = series.map(lambda v: isinstance(v, str) and v.startswith("="))
-        for i in starts.to_numpy().nonzero()[0]:
-            sheet.cell(row=int(i) + 2, column=position + 1).data_type = "s"
+    """Streamed (:mod:`socialcoder.export.xlsx`): no cell object per value; a text starting
+    with '=' stays a text (never a formula Excel would compute)."""
+    write_xlsx(xlsx_sheets(table), path)
 
 
 def safe_names(names: list[str], kind: str, limits: list[int] | None = None) -> list[str]:

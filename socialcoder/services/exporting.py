@@ -273,21 +273,21 @@ def load_study_data(study: Study, coders: Sequence[str], *, with_text: bool = Fa
             .join(SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id)
             .where(SegmentMemoRow.coder_id.in_(chosen))
         ).all()
-        completed = set(
+        completion_rows = set(
             session.execute(
                 select(CompletionRow.transcript_id, CompletionRow.coder_id).where(
                     CompletionRow.coder_id.in_(chosen)
                 )
-            ).tuples().all()
+            ).all()
         )
         coded_pairs = set(
             session.execute(
                 select(CodeRow.transcript_id, CodeRow.coder_id)
                 .where(CodeRow.coder_id.in_(chosen))
                 .distinct()
-            ).tuples().all()
+            ).all()
         )
-    completed = {(int(t), int(c)) for t, c in completed}
+    completed = {(int(t), int(c)) for t, c in completion_rows}
     codes = codes.astype({"transcript_id": "int64", "segment_id": "float64"})
     codes["coder"] = codes["coder"].map(names)
     codes["dimension"] = codes["dimension"].map(keys)

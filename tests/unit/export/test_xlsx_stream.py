@@ -1,0 +1,48 @@
+"""The streamed Excel writer: what goes in comes back, read by openpyxl and by pandas."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+
+from socialcoder.export.xlsx import column_letter, write_xlsx
+
+
+def test_column_letters() -> None:
+    assert [column_letter(i) for i in (0, 25, 26, 51, 52, 701, 702)] == [
+        "A", "Z", "AA", "AZ", "BA", "ZZ", "AAA"
+    ]  # fmt: skip
+
+
+def test_values_come_back_whole(tmp_path: Path) -> None:
+    texts = ["=1+1 is text", "a & b < c > d", "line\r\nnext\ttab", "  spaced  ", "é 😀", ""]
+    frame = pd.DataFrame(
+        {
+            "text": pd.array(texts, dtype="string"),
+            "float": [0.1, 1 / 3, 6.0, np.nan, 1e16, -2.5],
+            "int": np.arange(6, dtype=np.int64),
+            "nullable": pd.array([1, None, 3, None, 5, 6], dtype="Int64"),
+            "category": pd.Categorical(["x", None, "y", "x", "y", None]),
+            "date": [date(2024, 2, 29), None, datetime(2024, 3, 1, 12, 30), None, None, None],
+        }
+    )
+    out = tmp_path / "t.xlsx"
+    write_xlsx({"data": frame, "about": pd.DataFrame({"item": ["a"], "value": ["b"]})}, out)
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["data", "about"]
+    rows = [[c.value for c in row] for row in book["data"].iter_rows()]
+    assert rows[0] == list(frame.columns)
+    assert book["data"]["A1"].font.b  # the header is bold, as pandas wrote it
+    assert [r[0] for r in rows[1:]] == [*texts[:5], None]  # '' is no cell
+    assert [r[1] for r in rows[1:]] == [0.1, 1 / 3, 6, None, 1e16, -2.5]  # every digit
+    assert [r[2] for r in rows[1:]] == list(range(6))
+    assert [r[3] for r in rows[1:]] == [1, None, 3, None, 5, 6]
+    assert [r[4] for r in rows[1:]] == ["x", None, "y", "x", "y", None]
+    assert rows[1][5] == datetime(2024, 2, 29) and rows[3][5] == datetime(2024, 3, 1, 12, 30)
+    assert book["data"]["F2"].number_format == "yyyy-mm-dd"
+    back = pd.read_excel(out, sheet_name="data", dtype={"text": str}, keep_default_na=False)
+    assert back["text"].tolist()[:5] == texts[:5]
