@@ -217,7 +217,7 @@ def _gwet(
     rated = per_unit >= 1
     pi = (table[rated] / per_unit[rated, None]).mean(axis=0)
     table, per_unit = table[keep], per_unit[keep]
-    weighted = table @ weight.T
+    weighted = table if scheme is None else table @ weight.T  # AC1: identity weights
     agreeing = (table * (weighted - 1.0)).sum(axis=1)
     observed = float((agreeing / (per_unit * (per_unit - 1.0))).mean())
     chance = float(weight.sum() * (pi * (1.0 - pi)).sum() / (k * (k - 1.0)))

@@ -39,12 +39,16 @@ def specific_agreement(data: ArrayLike, *, n_categories: int | None = None) -> l
     present = ~np.isnan(matrix)
     per_unit = present.sum(axis=0)
     keep = per_unit >= 2
-    out: list[float | None] = []
-    for j in range(k):
-        n_j = ((matrix == j) & present)[:, keep].sum(axis=0).astype(np.float64)
-        possible = float((n_j * (per_unit[keep] - 1.0)).sum())
-        out.append(float((n_j * (n_j - 1.0)).sum()) / possible if possible > 0 else None)
-    return out
+    # n_uj for every pairable unit and value at once (one pass over the matrix); the sums are
+    # of whole numbers, so exact in integers
+    sub = matrix[:, keep]
+    held = ~np.isnan(sub)
+    units = np.nonzero(held)[1]
+    flat = np.bincount(units * k + sub[held].astype(np.int64), minlength=sub.shape[1] * k)
+    n = flat.reshape(sub.shape[1], k)
+    possible = (n * (per_unit[keep] - 1)[:, None]).sum(axis=0)
+    agreeing = (n * (n - 1)).sum(axis=0)
+    return [float(a) / float(p) if p > 0 else None for a, p in zip(agreeing, possible, strict=True)]
 
 
 @dataclass(frozen=True, slots=True)
