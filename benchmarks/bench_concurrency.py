@@ -42,8 +42,10 @@ VALUES = {"concordance": ("1", "0"), "incongruent_principles": ("0", "1"),
           "resistance": ("mild", "strong")}  # fmt: skip
 
 
-def make_study(target: str, coders: int) -> list[tuple[str, int, str]]:
-    """The sample transcripts and ``coders`` coders; returns the codable units."""
+def make_study(target: str, coders: int) -> list[tuple[str, str, int, str]]:
+    """The sample transcripts and ``coders`` coders; returns the codable units (transcript
+    name, its masked label, segment, dimension). A coder's login on a blinded study (blinding
+    is on in a new study) knows a transcript by its label only."""
     from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
     from socialcoder.services.coders import add_coders
     from socialcoder.services.queries import list_transcripts, show_transcript
@@ -54,7 +56,7 @@ def make_study(target: str, coders: int) -> list[tuple[str, int, str]]:
         import_transcripts(study, read_manifest(REPO / "sample_transcripts" / "manifest.csv"))
         add_coders(study, [f"coder{i}" for i in range(coders)])
         return [
-            (t.name, s.index, d)
+            (t.name, t.label, s.index, d)
             for t in list_transcripts(study)
             for s in show_transcript(study, t.name).segments
             if s.role == "patient"
@@ -120,15 +122,22 @@ def latency(target: str, units: list, samples: int) -> tuple[float, float]:
     return statistics.median(times), times[int(0.95 * (len(times) - 1))]
 
 
+def as_known(units: list, by_label: bool) -> list[tuple[str, int, str]]:
+    """The units as a login knows them: by transcript name, or by label (a coder's login)."""
+    return [(label if by_label else name, i, d) for name, label, i, d in units]
+
+
 def run_backend(label: str, make_target, actions: int, prepare=None) -> None:
     """``prepare(target, coders) -> target`` turns a made study into what the writers open
-    (``CODER`` in it stands for each writer's coder name)."""
+    (``CODER`` in it stands for each writer's coder name); with ``prepare`` (server mode) the
+    writers are coders' logins, which know transcripts by label."""
+    by_label = prepare is not None
     print(f"\n{label}")
     prepare = prepare or (lambda target, _coders: target)
     for writers in (1, 4, 8):
         target, cleanup = make_target()
         try:
-            units = make_study(target, writers)
+            units = as_known(make_study(target, writers), by_label)
             target = prepare(target, writers)
             rate = throughput(target, units, writers, actions)
             print(f"  {writers} writer(s): {rate:8.1f} codes/s  ({writers} x {actions} set_code)")
@@ -136,7 +145,7 @@ def run_backend(label: str, make_target, actions: int, prepare=None) -> None:
             cleanup()
     target, cleanup = make_target()
     try:
-        units = make_study(target, 1)
+        units = as_known(make_study(target, 1), by_label)
         target = prepare(target, 1)
         median, p95 = latency(target, units, max(200, actions))
         print(f"  one set_code, no other writer: median {median:.2f} ms, p95 {p95:.2f} ms")
@@ -246,28 +255,34 @@ def compare_paths(pg_url: str, prefix: str, owner: str, samples: int) -> None:
     make = pg_targets(pg_url, owner)
     (plain, drop_plain), (served, drop_served) = make(), make()
     try:
-        units = make_study(plain, 2)
-        make_study(served, 2)
+        units = as_known(make_study(plain, 2), by_label=False)
+        served_units = make_study(served, 2)
+        labelled = as_known(served_units, by_label=True)
         coder_url = server_mode(pg_url, prefix)(served, 1).replace(CODER, "coder0")
         admin = make_url(served).set(username=make_url(pg_url).username)
         add_lead_login(admin.render_as_string(False), f"{prefix}_lead")
         lead_url = admin.set(username=f"{prefix}_lead").render_as_string(False)
         paths = [
-            ("owner, plain tables (anchor)", open_study(plain), "coder0"),
-            ("lead, server mode (triggers audit)", open_study(lead_url), "coder1"),
-            ("coder's login, server mode (functions)", open_study(coder_url), "coder0"),
+            ("owner, plain tables (anchor)", open_study(plain), "coder0", units),
+            (
+                "lead, server mode (triggers audit)",
+                open_study(lead_url),
+                "coder1",
+                as_known(served_units, by_label=False),
+            ),
+            ("coder's login, server mode (functions)", open_study(coder_url), "coder0", labelled),
         ]
         times: list[list[float]] = [[] for _ in paths]
         for n in range(samples):
-            t, i, d = units[n % len(units)]
-            value = VALUES[d][(n // len(units)) % 2]
-            for k, (_, study, coder) in enumerate(paths):
+            for k, (_, study, coder, known) in enumerate(paths):
+                t, i, d = known[n % len(known)]
+                value = VALUES[d][(n // len(known)) % 2]
                 begun = time.perf_counter()
                 set_code(study, coder=coder, transcript=t, segment=i, dimension=d, value=value)
                 times[k].append((time.perf_counter() - begun) * 1000)
         print(f"\nOne set_code on each PostgreSQL path, interleaved ({samples} each):")
         anchor = statistics.median(times[0])
-        for (label, study, _), measured in zip(paths, times, strict=True):
+        for (label, study, _, _), measured in zip(paths, times, strict=True):
             study.close()
             measured.sort()
             median = statistics.median(measured)
