@@ -535,6 +535,27 @@ def test_the_players_engine_objects_are_plain_cpp_objects(qtbot, window, media_s
     assert player.qt.parent() is player  # deleted with the player
 
 
+def test_without_qtmultimedias_qml_module_the_player_is_made_from_python(qapp, monkeypatch):  # type: ignore[no-untyped-def]
+    """A bundle without the QML module: the objects are made from Python (a crash here would
+    take the coding window with it). No recording is opened: no engine thread runs."""
+    import shiboken6
+
+    from socialcoder.gui.media import player as player_module
+
+    monkeypatch.setattr(player_module, "_ENGINE_QML", b"import NoSuchModule\nItem {}\n")
+    monkeypatch.setattr(player_module, "engine_fallback", None)
+    player_module._engine_component.cache_clear()
+    try:
+        player = player_module.Player()
+        assert shiboken6.createdByPython(player.qt)
+        assert player.qt.audioOutput() is player.audio
+        assert player.audio.volume() == pytest.approx(0.8)
+        assert player_module.engine_fallback and "NoSuchModule" in player_module.engine_fallback
+        player.deleteLater()
+    finally:
+        player_module._engine_component.cache_clear()
+
+
 _OPEN_PLAY_CLOSE = """
 import sys, time
 from pathlib import Path

@@ -11,6 +11,7 @@ Times are seconds; ``bounds`` (the excerpt coded, or the whole file) limit seeki
 from __future__ import annotations
 
 import functools
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,8 @@ def sound_problem() -> str | None:
 
 
 _ENGINE_QML = b"import QtMultimedia\nMediaPlayer { audioOutput: AudioOutput {} }\n"
+#: why the player's engine objects were made from Python after all (None: made by QML)
+engine_fallback: str | None = None
 
 
 def _engine_objects(parent: QObject) -> tuple[QMediaPlayer, QAudioOutput]:
@@ -64,16 +67,25 @@ def _engine_objects(parent: QObject) -> tuple[QMediaPlayer, QAudioOutput]:
     """
     from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 
-    _engine, component = _engine_component()
-    made = component.create()
-    if not isinstance(made, QMediaPlayer):  # pragma: no cover - the QML module is in PySide6
-        raise RuntimeError(
-            f"QtMultimedia's QML MediaPlayer could not be made: {component.errorString()}"
-        )
-    made.setParent(parent)
-    audio = made.audioOutput()
-    assert isinstance(audio, QAudioOutput)
-    return made, audio
+    global engine_fallback
+    try:
+        _engine, component = _engine_component()
+        made = component.create()
+        why = component.errorString().strip()
+    except ImportError as exc:  # QtQml missing (a trimmed bundle)
+        made, why = None, str(exc)
+    if isinstance(made, QMediaPlayer) and isinstance(made.audioOutput(), QAudioOutput):
+        made.setParent(parent)
+        return made, made.audioOutput()
+    # Without QtMultimedia's QML module the recording still plays, with the objects made from
+    # Python (and the rare hang on closing it that the QML component avoids).
+    if engine_fallback is None:
+        engine_fallback = why or "QtMultimedia's QML MediaPlayer could not be made"
+        print(f"socialcoder: playback objects made from Python: {engine_fallback}", file=sys.stderr)
+    qmp = QMediaPlayer(parent)
+    audio = QAudioOutput(parent)
+    qmp.setAudioOutput(audio)
+    return qmp, audio
 
 
 @functools.cache
