@@ -347,7 +347,17 @@ def test_count_model_matches_a_direct_glm_on_the_exported_session_table(
         assert intercept.estimate == pytest.approx(ref.params["const"], rel=1e-4, abs=1e-6)
         # the rate ratio is exp(slope); cluster-robust SEs by participant, as the GLM's
         assert slope.rate_ratio == pytest.approx(np.exp(ref.params["goal_agreement"]), rel=1e-4)
-        assert slope.se == pytest.approx(ref.bse["goal_agreement"], rel=0.02)
+        if family == "negbin":
+            # the model's sandwich has alpha as a third parameter (the GLM holds it fixed):
+            # asymptotically orthogonal to the mean's for NB2, but not in 30 sessions with alpha
+            # at its bound 0, where the fit says its standard errors are unreliable (3% apart
+            # with statsmodels 0.15)
+            assert alpha is not None
+            if alpha < 1e-4:
+                assert any("at its lower bound 0" in n for n in got.notes)
+            assert slope.se == pytest.approx(ref.bse["goal_agreement"], rel=0.05)
+        else:
+            assert slope.se == pytest.approx(ref.bse["goal_agreement"], rel=0.02)
         assert got.cov_type == "cluster (participant)"
     as_json = run.to_dict()["count_model"]
     assert as_json["family"] == family and len(as_json["fits"]) == 2
