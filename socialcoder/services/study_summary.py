@@ -14,6 +14,7 @@ two drivers mark them differently). Which coders are listed is
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from socialcoder.domain.coder_kinds import listed_by_default
 from socialcoder.services.event_record import event_row, opened_detail
-from socialcoder.storage import migrate
+from socialcoder.storage import encryption, migrate
 from socialcoder.storage.access import sqlite_access
 from socialcoder.storage.plain import SQLITE_DATETIME, connect_study_file, is_url, path_problem
 
@@ -89,25 +90,25 @@ def study_summary(study: Study) -> StudySummary:
 
 
 def summary_of_file(target: str | Path, *, program: str) -> StudySummary | None:
-    """The summary of a study file at the current schema, read without SQLAlchemy, and who
+    """The summary of a plain study file at the current schema, read without SQLAlchemy, and who
     opened it recorded as an 'opened' event (best effort, as :func:`study_of` does; not on a
     read-only file). None when this path does not apply: a database URL, a path that is not
-    a study, or a study at another schema: :func:`~socialcoder.services.study.open_study`
+    a study, an encrypted study, or a study at another schema: :func:`~socialcoder.services.study.open_study`
     then upgrades it or refuses it with its own message."""
     if is_url(target):
         return None
     label = str(target)
     path = Path(target).expanduser().resolve()
-    if path_problem(path):
-        return None
+    if path_problem(path) or encryption.file_state(path) != "plain":
+        return None  # an encrypted file: its passphrase is asked for once, by open_study
     access = sqlite_access(path)
     if access.unusable:
         return None
-    connection = connect_study_file(path, access, label)
+    connection = connect_study_file(path, access)
     try:
         try:
             revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-        except connection.Error:  # no such table: not a study
+        except sqlite3.Error:  # no such table: not a study
             return None
         if revision is None or migrate.state_of(revision[0]) is not migrate.SchemaState.CURRENT:
             return None
@@ -119,7 +120,7 @@ def summary_of_file(target: str | Path, *, program: str) -> StudySummary | None:
         connection.close()
 
 
-def _record_opened(connection: Any, program: str) -> None:
+def _record_opened(connection: sqlite3.Connection, program: str) -> None:
     """An 'opened' event through a plain SQLite connection; left out when the study cannot
     take it now (it became read-only, or another writer held it past the busy timeout)."""
     row = event_row("opened", None, "command", opened_detail(program))
@@ -135,6 +136,6 @@ def _record_opened(connection: Any, program: str) -> None:
         connection.execute("BEGIN IMMEDIATE")
         connection.execute(_OPENED, values)
         connection.execute("COMMIT")
-    except connection.Error:
+    except sqlite3.Error:
         if connection.in_transaction:
             connection.rollback()

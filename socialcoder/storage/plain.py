@@ -4,8 +4,9 @@ compiling its statements (issue #14: start-up).
 
 Only what is shared with :mod:`socialcoder.storage.db` lives here: the pragmas every SQLite
 connection gets (:func:`configure_sqlite`, which the engine's connect hook calls too), how a
-study file is opened (plain, read-only through SQLite URI options, or encrypted through
-SQLCipher), and what a study path holds (:func:`path_problem`). A connection from
+study file is opened (plain, or read-only through SQLite URI options), and what a study path
+holds (:func:`path_problem`). An encrypted study is left to the engine: its passphrase is
+asked for once, where the engine opens it. A connection from
 :func:`connect_study_file` is set up exactly as one of the engine's.
 
 Nothing here imports SQLAlchemy (``tests/cli/test_cli_startup.py`` checks what ``info``
@@ -69,16 +70,13 @@ def path_problem(path: Path) -> str | None:
     return None
 
 
-def connect_study_file(path: Path, access: Access, label: str) -> Any:
-    """A DBAPI connection to an existing study file, configured like the engine's: read-only
-    (SQLite URI options) when ``access`` says the file cannot be written, and keyed when it is
-    encrypted (the passphrase is asked for as when the engine opens it)."""
+def connect_study_file(path: Path, access: Access) -> sqlite3.Connection:
+    """A DBAPI connection to an existing plain (not encrypted) study file, configured like
+    the engine's: read-only (SQLite URI options) when ``access`` says the file cannot be
+    written."""
     timeout = BUSY_TIMEOUT_MS / 1000
     uri = dict(access.uri) if access.read_only is not None else {}
-    if encryption.file_state(path) == "encrypted":
-        key = encryption.key_for_file(path, label)
-        connection = encryption.creator(path, key, timeout=timeout, uri=uri or None)()
-    elif uri:
+    if uri:
         name = f"file:{quote(str(path))}?{urlencode(uri)}"
         connection = sqlite3.connect(name, timeout=timeout, uri=True)
     else:
