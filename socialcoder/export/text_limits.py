@@ -55,11 +55,10 @@ def _texts(frame: pd.DataFrame) -> Iterator[tuple[int, str, pd.Series]]:
 def _first(series: pd.Series, bad: Callable[[str], bool], cheap_ok: int) -> int | None:
     """Position of the first text value for which ``bad`` holds; values no longer than
     ``cheap_ok`` characters are skipped without calling it."""
-    lengths = series.map(lambda v: len(v) if isinstance(v, str) else 0)
-    for i in (lengths > cheap_ok).to_numpy().nonzero()[0]:
-        value = series.iat[int(i)]
-        if isinstance(value, str) and bad(value):
-            return int(i)
+    values = series.to_numpy(dtype=object, na_value=None).tolist()  # once, not per cell
+    for i, value in enumerate(values):
+        if isinstance(value, str) and len(value) > cheap_ok and bad(value):
+            return i
     return None
 
 

@@ -137,6 +137,8 @@ def _fragments(series: pd.Series, letter: str, first_row: int) -> list[str]:
             out.append(_text(f"{letter}{r}", v) if v else "")
         elif v is None:
             out.append("")
+        elif type(v) is int:  # nullable integers
+            out.append(f'<c r="{letter}{r}"><v>{v}</v></c>')
         else:
             out.append(_cell(f"{letter}{r}", v))
     return out
