@@ -22,6 +22,7 @@ neither Python objects per code nor per unit are built.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, overload
@@ -295,8 +296,7 @@ def load_dimension_data(study: Study, selection: Selection | None = None) -> lis
     keys = selection.dimensions or study.codebook.keys
     dims = [study.dimension(k) for k in keys]
     windowed = selection.since is not None or selection.until is not None
-    with study.read() as session:
-        conn = session.connection()
+    with study.read() as session, _small_page_cache(session.connection()) as conn:
         base = _read_base(conn, selection)
         out = []
         for dim in dims:
@@ -309,6 +309,21 @@ def load_dimension_data(study: Study, selection: Selection | None = None) -> lis
                 codes = _row_codes(conn, d, dim.id, base)
             out.append(_matrix(d, base, codes, selection))
     return out
+
+
+@contextmanager
+def _small_page_cache(conn: Connection) -> Iterator[Connection]:
+    """SQLite: these reads pass once over whole tables, so a big page cache (the study's 64 MiB,
+    kept for imports) would only fill with pages never read again; 4 MiB while they run."""
+    if conn.dialect.name != "sqlite":
+        yield conn
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql("PRAGMA cache_size=-4096")
+    try:
+        yield conn
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
 
 
 def _code_query(d: Dimension, dim_id: int, base: _Study) -> Any:
