@@ -26,7 +26,7 @@ from socialcoder.domain.codebook import Dimension, Scale, Unit
 from socialcoder.domain.rules import allowed_roles_text, applies
 from socialcoder.errors import UserError
 from socialcoder.gui.commands import ChangeCommand
-from socialcoder.gui.segment_model import SegmentListModel
+from socialcoder.gui.segment_model import PAGE, SegmentListModel
 from socialcoder.services.changes import coder_changes
 from socialcoder.services.coding import (
     Change,
@@ -38,7 +38,7 @@ from socialcoder.services.coding import (
 )
 from socialcoder.services.gui_support import codable_roles, coder_progress, is_coded, next_uncoded
 from socialcoder.services.machine_suggest import accept_suggestion, suggestions_for
-from socialcoder.services.queries import SegmentView, show_transcript
+from socialcoder.services.queries import SegmentView, next_uncoded_segment, show_transcript
 from socialcoder.services.retest import work_identity
 from socialcoder.services.study import Study
 
@@ -86,20 +86,32 @@ class CodingController(QObject):
         """Load this coder's view of ``name`` (blind: only this coder's codes are read; a
         second pass is coded as the coder's retest identity, never showing the first pass)."""
         coder = work_identity(self.study, self.person, name)
-        tview = show_transcript(self.study, name, coder=coder, as_coder=True)
+        # the first page only: the model reads the rest as the view scrolls (segment_model.py)
+        tview = show_transcript(self.study, name, coder=coder, as_coder=True, limit=PAGE)
         self.coder = coder
         self.transcript = tview.transcript.name
         self.session_codes = dict(tview.session_codes)
         self.completed = tview.completed
         self.disarm()
-        self.model.set_segments(tview.segments)
+        self.model.set_source(tview.segments, tview.total, self._page_loader(name, coder))
         self.load_suggestions()
-        self._coded, self._codable = coder_progress(tview.segments, self.codebook)
+        self._coded, self._codable = tview.progress or coder_progress(
+            tview.segments, self.codebook
+        )
         self.transcriptOpened.emit(self.transcript)
         self.sessionChanged.emit()
         self._emit_progress()
         if self.model.rowCount():
             self.set_current(0)
+
+    def _page_loader(self, name: str, coder: str) -> Callable[[int, int], list[SegmentView]]:
+        def load(offset: int, count: int) -> list[SegmentView]:
+            page = show_transcript(
+                self.study, name, coder=coder, as_coder=True, offset=offset, limit=count
+            )
+            return page.segments
+
+        return load
 
     # -- navigation --------------------------------------------------------------------------
     def current_row(self) -> int | None:
@@ -111,7 +123,9 @@ class CodingController(QObject):
         return None if row is None else self.model.segment(row)
 
     def set_current(self, row: int) -> None:
-        row = max(0, min(row, self.model.rowCount() - 1))
+        row = max(0, min(row, self.model.total - 1))
+        self.model.load_to(row)  # a long transcript is read up to there first
+        row = min(row, self.model.rowCount() - 1)
         index = self.model.index(row)
         self.view.selectionModel().setCurrentIndex(
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect
@@ -125,7 +139,7 @@ class CodingController(QObject):
 
     def page(self, key: int) -> None:
         """Home/End: first/last segment; PageUp/PageDown: about one screen up/down."""
-        rows = self.model.rowCount()
+        rows = self.model.total
         if not rows:
             return
         row = self.current_row() or 0
@@ -144,7 +158,16 @@ class CodingController(QObject):
 
     def go_next_uncoded(self) -> None:
         row = self.current_row()
-        found = next_uncoded(self.model.segments, self.codebook, row if row is not None else -1)
+        after = row if row is not None else -1
+        complete = self.model.complete
+        found = next_uncoded(self.model.segments, self.codebook, after, wrap=complete)
+        if found is None and not complete and self.transcript is not None:
+            # not among the segments read so far: ask the study (the rest of a long transcript)
+            seg = self.current_segment()
+            index = next_uncoded_segment(
+                self.study, self.transcript, coder=self.coder, after=seg.index if seg else 0
+            )
+            found = None if index is None else index - 1
         if found is None:
             self.statusMessage.emit("Every codable segment has a code.")
         else:
@@ -412,8 +435,19 @@ class CodingController(QObject):
         cursor stays where it is. Returns them."""
         if self.transcript is None:
             return []
-        stored = show_transcript(self.study, self.transcript, coder=self.coder, as_coder=True)
-        if [s.index for s in stored.segments] != [s.index for s in self.model.segments]:
+        read = len(self.model.segments)
+        complete = self.model.complete
+        stored = show_transcript(  # what the window has read of it (all, or the first pages)
+            self.study,
+            self.transcript,
+            coder=self.coder,
+            as_coder=True,
+            limit=None if complete else read,
+        )
+        shown = [s.index for s in self.model.segments]
+        if [s.index for s in stored.segments] != shown or (
+            not complete and stored.total != self.model.total
+        ):
             row = self.current_row()  # the transcript itself was replaced: show it anew
             self.open_transcript(self.transcript)
             if row is not None and self.model.rowCount():
@@ -424,6 +458,9 @@ class CodingController(QObject):
         )
         for change in changes:
             self._show(change)
+        if stored.progress is not None and stored.progress != (self._coded, self._codable):
+            self._coded, self._codable = stored.progress  # changed in segments not read yet
+            self._emit_progress()
         return changes
 
     def _show(self, change: Change) -> int | None:

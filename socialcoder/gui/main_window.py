@@ -47,7 +47,7 @@ from socialcoder.gui.watch import StudyWatcher, watch_coder_window
 from socialcoder.services.encryption import set_passphrase_source
 from socialcoder.services.lead_support import assigned_first
 from socialcoder.services.media import recording_of
-from socialcoder.services.queries import SegmentView, list_transcripts
+from socialcoder.services.queries import SegmentView, find_segments, list_transcripts
 from socialcoder.services.study import Study
 
 ORGANISATION = "SocialCoder"
@@ -441,8 +441,10 @@ class MainWindow(QMainWindow):
         needle = text.strip().casefold()
         if ctl is None or not needle:
             return
-        segments = ctl.model.segments
-        hits = [r for r, s in enumerate(segments) if needle in s.text.casefold()]
+        if ctl.model.complete:
+            hits = [r for r, s in enumerate(ctl.model.segments) if needle in s.text.casefold()]
+        else:  # a long transcript read in part: search the study's copy
+            hits = [i - 1 for i in find_segments(ctl.study, ctl.transcript or "", needle)]
         if not hits:
             self.find_bar.result.setText("no match")
             return

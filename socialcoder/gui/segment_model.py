@@ -3,10 +3,17 @@
 The model holds the :class:`~socialcoder.services.queries.SegmentView` values that
 ``show_transcript(..., coder=<this coder>)`` returned and is updated in place from each
 :class:`~socialcoder.services.coding.Change`, emitting ``dataChanged`` for that one row.
+
+A long transcript is read a page at a time (:meth:`SegmentListModel.set_source`): the model
+holds the segments read so far (the first rows of the transcript), ``rowCount`` is their
+number, and Qt's ``canFetchMore``/``fetchMore`` read the next page when the view scrolls to
+the end of them; :meth:`SegmentListModel.load_to` reads up to a row first (go to a segment,
+End, a search hit, the next uncoded segment). Row = segment index - 1 as before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +38,12 @@ CODES_ROLE = Qt.ItemDataRole.UserRole + 3
 
 _Index = QModelIndex | QPersistentModelIndex
 
+#: segments read at a time from a long transcript (a few screens)
+PAGE = 400
+
+#: reads ``count`` segments from position ``offset`` in transcript order
+PageLoader = Callable[[int, int], list[SegmentView]]
+
 
 class SegmentListModel(QAbstractListModel):
     """Rows = segments in transcript order (row = segment index - 1)."""
@@ -42,14 +55,54 @@ class SegmentListModel(QAbstractListModel):
         self._chips: dict[int, list[tuple[str, QColor]]] = {}
         #: machine suggestions (issue #17): segment index -> {dimension key: (value, p)}
         self._suggested: dict[int, dict[str, tuple[str, float]]] = {}
+        self._total = 0
+        self._loader: PageLoader | None = None
 
     # -- reading -----------------------------------------------------------------------------
     @property
     def segments(self) -> list[SegmentView]:
+        """The segments read so far (all of them once :attr:`complete`)."""
         return self._segments
+
+    @property
+    def total(self) -> int:
+        """Segments in the transcript, read or not."""
+        return self._total
+
+    @property
+    def complete(self) -> bool:
+        return len(self._segments) >= self._total
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._segments)
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._loader is not None and not self.complete
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
+        if not parent.isValid():
+            self.load_to(len(self._segments) + PAGE - 1)
+
+    def load_to(self, row: int) -> bool:
+        """Read the transcript up to ``row`` (and the rest of its page); False when the
+        transcript has no such row."""
+        row = min(row, self._total - 1)
+        if row < 0:
+            return False
+        have = len(self._segments)
+        if row < have:
+            return True
+        if self._loader is None:
+            return False
+        count = ((row - have) // PAGE + 1) * PAGE
+        more = self._loader(have, count)
+        if not more:
+            self._total = have  # the transcript shrank since it was opened
+            return False
+        self.beginInsertRows(QModelIndex(), have, have + len(more) - 1)
+        self._segments.extend(more)
+        self.endInsertRows()
+        return row < len(self._segments)
 
     def segment(self, row: int) -> SegmentView:
         return self._segments[row]
@@ -59,6 +112,9 @@ class SegmentListModel(QAbstractListModel):
         row = segment_index - 1
         if 0 <= row < len(self._segments) and self._segments[row].index == segment_index:
             return row
+        # a long transcript read in part: only the segments up to the last one read are shown
+        if not self.complete and (not self._segments or self._segments[-1].index < segment_index):
+            return None
         for row, s in enumerate(self._segments):
             if s.index == segment_index:
                 return row
@@ -150,8 +206,16 @@ class SegmentListModel(QAbstractListModel):
 
     # -- writing -----------------------------------------------------------------------------
     def set_segments(self, segments: list[SegmentView]) -> None:
+        """Show a whole transcript."""
+        self.set_source(segments, len(segments), None)
+
+    def set_source(self, first: list[SegmentView], total: int, loader: PageLoader | None) -> None:
+        """Show a transcript of ``total`` segments of which ``first`` were read; ``loader``
+        reads the rest as they are needed."""
         self.beginResetModel()
-        self._segments = list(segments)
+        self._segments = list(first)
+        self._total = max(total, len(self._segments))
+        self._loader = loader
         self._suggested = {}
         self._chips.clear()
         self.endResetModel()

@@ -155,6 +155,11 @@ class TranscriptView:
     coder: str | None = None
     session_codes: dict[str, str] = field(default_factory=dict)
     completed: bool = False
+    #: segments in the transcript (``segments`` may be one page of them: see show_transcript)
+    total: int = -1
+    #: (coded, codable) of this coder on the whole transcript, counted like list_transcripts;
+    #: given for a page (``limit``), None otherwise (count from ``segments``)
+    progress: tuple[int, int] | None = None
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -428,12 +433,25 @@ def _completed(session: Session, tid: int, cid: int) -> bool:
 
 
 def show_transcript(
-    study: Study, name: str, *, coder: str | None = None, as_coder: bool = False
+    study: Study,
+    name: str,
+    *,
+    coder: str | None = None,
+    as_coder: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
 ) -> TranscriptView:
     """One transcript's segments, with one coder's codes and memos when ``coder`` is given.
     Only that coder's codes are read: this is what keeps coding blind. ``name`` may be the
     masked label. A coder's view (``as_coder`` or a coder's login) of a blinded study shows
-    the masked transcript (:meth:`TranscriptSummary.masked_view`)."""
+    the masked transcript (:meth:`TranscriptSummary.masked_view`).
+
+    ``offset``/``limit`` read one page: the segments at positions ``offset`` to
+    ``offset + limit - 1`` in transcript order, with only their codes and memos (the session
+    codes and completion as always); the view then also carries the transcript's segment
+    count (``total``) and the coder's progress on the whole transcript, so that a window can
+    show the first screen of a transcript of hundreds of thousands of turns at once and read
+    the rest as it scrolls."""
     with study.read() as session:
         blind = is_blinded(study, session, as_coder=as_coder)
         tid = transcript_id(session, name)
@@ -454,23 +472,41 @@ def show_transcript(
             )
             .where(SegmentRow.transcript_id == tid)
             .order_by(SegmentRow.idx)
+            .offset(offset if offset > 0 else None)
+            .limit(limit)
         ).all()
+        paged = limit is not None or offset > 0
+        page_ids = [r[0] for r in seg_rows]
         codes: dict[int, dict[str, str]] = {}
         memos: dict[int, str] = {}
         session_codes: dict[str, str] = {}
         completed = False
+        progress: tuple[int, int] | None = None
+        total = len(seg_rows)
+        if paged:
+            total = conn.execute(
+                select(func.count()).select_from(SegmentRow).where(SegmentRow.transcript_id == tid)
+            ).scalar_one()
         slot = slot_of_label(session, name)
         if coder is not None:
             cid = coder_id(session, coder)
             check_pass(session, cid, tid, name)
             keys = dict(session.execute(select(DimensionRow.id, DimensionRow.key)).all())
-            for seg_id, dim_id, value in conn.execute(_codes_of(conn, tid, cid)).all():
+            code_query = _codes_of(conn, tid, cid)
+            memo_query = _memos_of(conn, tid, cid)
+            if paged:  # only this page's codes and memos, and the session codes
+                seg_col = code_query.selected_columns[0]
+                code_query = code_query.where(seg_col.in_(page_ids) | seg_col.is_(None))
+                memo_query = memo_query.where(memo_query.selected_columns[0].in_(page_ids))
+            for seg_id, dim_id, value in conn.execute(code_query).all():
                 if seg_id is None:
                     session_codes[keys[dim_id]] = value
                 else:
                     codes.setdefault(seg_id, {})[keys[dim_id]] = value
-            memos = dict(session.execute(_memos_of(conn, tid, cid)).tuples().all())
+            memos = dict(session.execute(memo_query).tuples().all())
             completed = _completed(session, tid, cid)
+            if paged:
+                progress = _progress(study, conn, tid, cid)
         order = {k: i for i, k in enumerate(study.codebook.keys)}
         for seg_id, found in codes.items():
             if len(found) > 1:
@@ -496,4 +532,79 @@ def show_transcript(
         summary = _second_pass(summary, slot.label, slot.retest_coder)
     elif blind:
         summary = summary.masked_view()
-    return TranscriptView(summary, segments, coder, session_codes, completed)
+    return TranscriptView(summary, segments, coder, session_codes, completed, total, progress)
+
+
+def _segment_dimension_ids(study: Study, conn: Connection) -> list[int]:
+    keys = {d.key for d in study.codebook.segment_dimensions()}
+    rows = conn.execute(select(DimensionRow.id, DimensionRow.key)).all()
+    return [i for i, k in rows if k in keys]
+
+
+def _codable_roles_of(study: Study) -> list[str]:
+    return sorted({r.value for d in study.codebook.segment_dimensions() for r in d.applies_to})
+
+
+def _progress(study: Study, conn: Connection, tid: int, cid: int) -> tuple[int, int]:
+    """(coded, codable) of one coder on one transcript, in SQL (services/gui_support.py's
+    coder_progress counts the same from SegmentViews): codable = segments of a role some
+    segment-level dimension applies to; coded = those with a segment-level code."""
+    roles = _codable_roles_of(study)
+    codable_where = and_(SegmentRow.transcript_id == tid, SegmentRow.role.in_(roles))
+    codable = conn.execute(
+        select(func.count()).select_from(SegmentRow).where(codable_where)
+    ).scalar_one()
+    codes = _codes_of(conn, tid, cid).subquery()
+    coded_ids = select(codes.c[0]).where(
+        codes.c[0].is_not(None), codes.c[1].in_(_segment_dimension_ids(study, conn))
+    )
+    coded = conn.execute(
+        select(func.count())
+        .select_from(SegmentRow)
+        .where(codable_where, SegmentRow.id.in_(coded_ids))
+    ).scalar_one()
+    return int(coded), int(codable)
+
+
+def next_uncoded_segment(study: Study, name: str, *, coder: str, after: int) -> int | None:
+    """Index (1-based) of the next codable segment after segment ``after`` that ``coder`` has
+    not coded (no segment-level code), wrapping round to the start; None when there is none.
+    The same rule as services/gui_support.py's next_uncoded, in SQL, for a window that has
+    read only part of a long transcript."""
+    with study.read() as session:
+        tid = transcript_id(session, name)
+        cid = coder_id(session, coder)
+        conn = session.connection()
+        codes = _codes_of(conn, tid, cid).subquery()
+        coded_ids = select(codes.c[0]).where(
+            codes.c[0].is_not(None), codes.c[1].in_(_segment_dimension_ids(study, conn))
+        )
+        base = and_(
+            SegmentRow.transcript_id == tid,
+            SegmentRow.role.in_(_codable_roles_of(study)),
+            SegmentRow.id.not_in(coded_ids),
+        )
+        found = conn.execute(
+            select(func.min(SegmentRow.idx)).where(base, SegmentRow.idx > after)
+        ).scalar_one()
+        if found is None:
+            found = conn.execute(
+                select(func.min(SegmentRow.idx)).where(base, SegmentRow.idx <= after)
+            ).scalar_one()
+    return None if found is None else int(found)
+
+
+def find_segments(study: Study, name: str, text: str) -> list[int]:
+    """Indices (1-based, in order) of the segments whose text contains ``text``, ignoring case
+    (str.casefold), read without building segment views."""
+    needle = text.strip().casefold()
+    if not needle:
+        return []
+    with study.read() as session:
+        tid = transcript_id(session, name)
+        rows = session.connection().execute(
+            select(SegmentRow.idx, SegmentRow.text)
+            .where(SegmentRow.transcript_id == tid)
+            .order_by(SegmentRow.idx)
+        )
+        return [idx for idx, body in rows if needle in body.casefold()]

@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from socialcoder.gui.dialogs import CoderDialog
 from socialcoder.gui.lead import integration as lead_ui
 from socialcoder.gui.main_window import MainWindow
-from socialcoder.services.queries import show_transcript
+from socialcoder.services.gui_support import coder_progress, next_uncoded
+from socialcoder.services.queries import find_segments, next_uncoded_segment, show_transcript
 from socialcoder.services.study import open_study
 
 T = "P01_session02"
@@ -34,6 +35,14 @@ def test_a_coders_login_codes_as_that_coder(qtbot, window: MainWindow, make_lab,
     _key(qtbot, window, "5")
     with open_study(lab.url("ana")) as ana:
         view = show_transcript(ana, T, coder="ana")
+        # what the window reads of a long transcript, through the coder's own functions
+        page = show_transcript(ana, T, coder="ana", offset=1, limit=2)
+        assert page.segments == view.segments[1:3] and page.total == len(view.segments)
+        assert page.progress == coder_progress(view.segments, ana.codebook) == (1, page.progress[1])
+        row = next_uncoded(view.segments, ana.codebook, 0)
+        assert row is not None and row > 1
+        assert next_uncoded_segment(ana, T, coder="ana", after=1) == row + 1
+        assert find_segments(ana, T, view.segments[3].text) == [4]
     assert view.segments[1].codes == {"concordance": "1"}
     assert view.session_codes == {"goal_agreement": "5"}
     _key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)

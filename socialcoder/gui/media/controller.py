@@ -156,6 +156,7 @@ class MediaController(QObject):
         model = ctl.model  # type: ignore[attr-defined]
         model.dataChanged.connect(self._marks_changed)
         model.modelReset.connect(self._segments_reset)
+        model.rowsInserted.connect(self._segments_read)  # the next page of a long transcript
 
     def detach(self) -> None:
         self._close_media()
@@ -166,6 +167,7 @@ class MediaController(QObject):
                 (self.ctl.currentSegmentChanged, self._segment_changed),  # type: ignore[attr-defined]
                 (self.ctl.model.dataChanged, self._marks_changed),  # type: ignore[attr-defined]
                 (self.ctl.model.modelReset, self._segments_reset),  # type: ignore[attr-defined]
+                (self.ctl.model.rowsInserted, self._segments_read),  # type: ignore[attr-defined]
             ):
                 with contextlib.suppress(RuntimeError, TypeError):
                     signal.disconnect(slot)
@@ -377,6 +379,9 @@ class MediaController(QObject):
         self._rows = [r for _, r in timed]
         self._row = self.ctl.current_row() if self.ctl is not None else None  # type: ignore[attr-defined]
         self._marks_changed()
+
+    def _segments_read(self, *_: object) -> None:
+        self._segments_reset()
 
     @Slot()
     def _marks_changed(self, *_: object) -> None:
