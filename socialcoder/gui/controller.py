@@ -178,6 +178,12 @@ class CodingController(QObject):
         if self.armed is not None and self.armed.unit is Unit.SEGMENT:
             self.disarm()
         self.currentSegmentChanged.emit(seg)
+        # a segment dimension of the other speaker's turns stays selected (its definition
+        # shown beside a table that does not list it) only where none applies here
+        dims = self.dimensions_for(seg)
+        chosen = self.selected
+        if chosen is not None and chosen.unit is Unit.SEGMENT and chosen not in dims and dims:
+            self.select_dimension(dims[0])
 
     # -- dimensions --------------------------------------------------------------------------
     def dimensions_for(self, seg: SegmentView | None) -> list[Dimension]:
