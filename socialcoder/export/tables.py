@@ -285,12 +285,18 @@ def _base_infos(with_segment: bool, with_text: bool) -> list[ColumnInfo]:
 def build_long(data: StudyData, *, with_text: bool = False) -> ExportTable:
     """The long table (see the module doc); ``with_text`` adds the turn text."""
     core = coded_units(data)
+    # sorted before the (left, one-to-one) merges, which keep the order: the same rows in the
+    # same order as sorting the merged table, with half the columns to move
+    numbers = pd.Series(
+        data.segments["segment"].to_numpy(), index=data.segments["segment_id"].to_numpy()
+    )
+    core = _ordered(core.assign(segment=core["segment_id"].map(numbers)), data)
+    core = core.drop(columns="segment")
     frame = core.merge(_meta(data), on="transcript_id", how="left")
     frame = frame.merge(_segment_meta(data, with_text), on="segment_id", how="left")
     frame["segment"] = frame["segment"].astype("Int64")
     for flag in _FLAGS:  # 1/0 on turns, empty on session rows (a column of one type)
         frame[flag] = frame[flag].astype("boolean").astype("Int64")
-    frame = _ordered(frame, data)
     infos = [
         *_base_infos(True, with_text),
         ColumnInfo("coder", "Coder (or the consensus layer)"),
