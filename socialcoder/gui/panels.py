@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -243,6 +243,9 @@ class CodebookPanel(QWidget):
         self._keys: list[str] = []
         self._selected: str | None = None
         self._shown_details: str | None = None
+        #: laid-out details per (HTML, font): switching dimensions while coding swaps a
+        #: document instead of parsing and laying out HTML on every key (issue #14)
+        self._documents: dict[tuple[str, str], QTextDocument] = {}
 
     def show_segment(self, seg: SegmentView | None) -> None:
         dims = [] if seg is None else list(self.codebook.segment_dimensions(seg.role))
@@ -308,7 +311,21 @@ class CodebookPanel(QWidget):
             self.table.selectRow(self._keys.index(dim.key))
         if dim is not None and dim.key != self._shown_details:
             self._shown_details = dim.key
-            self.details.setHtml(details_html(dim))
+            self.details.setDocument(self._details_document(details_html(dim)))
+
+    def _details_document(self, text: str) -> QTextDocument:
+        font = self.details.font()
+        key = (text, font.toString())
+        doc = self._documents.get(key)
+        if doc is None:
+            if len(self._documents) > 64:  # after many zooms or theme changes
+                self._documents.clear()
+            doc = QTextDocument(self)  # the panel's, so that the browser never deletes it
+            doc.setDefaultFont(font)
+            doc.setDocumentMargin(self.details.document().documentMargin())
+            doc.setHtml(text)
+            self._documents[key] = doc
+        return doc
 
     def set_armed(self, dim: Dimension | None, prompt: str) -> None:
         self.hint.setText(f"<b>Choose a value</b> — {html.escape(prompt)}" if dim else "")

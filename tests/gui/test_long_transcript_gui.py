@@ -178,3 +178,21 @@ def test_the_services_page_count_and_search_agree_with_the_whole_transcript(long
             assert found == (None if row is None else row + 1), after
         assert find_segments(study, NAME, " ZeBrA") == [NEEDLE_AT]
         assert find_segments(study, NAME, "turn 1999,") == [1999]
+
+
+def test_details_follow_the_dimension_keys_and_the_zoom(qtbot, window, long_study) -> None:  # type: ignore[no-untyped-def]
+    ctl = _open(window, long_study)
+    panel = window.codebook_panel
+    assert panel is not None
+    ctl.set_current(1)  # a patient turn
+    label = {k: ctl.codebook.dimension(k).label for k in ("concordance", "incongruent_principles")}
+    for k in ("c", "i", "c", "i"):  # each stores a code and shows that dimension's details
+        _key(qtbot, window, k)
+        key = "concordance" if k == "c" else "incongruent_principles"
+        assert label[key] in panel.details.toPlainText()
+        other = [v for d, v in label.items() if d != key][0]
+        assert other not in panel.details.toPlainText()
+    window.zoom(3)
+    _key(qtbot, window, "c")
+    size = panel.details.font().pointSizeF()
+    assert panel.details.document().defaultFont().pointSizeF() == size
