@@ -190,7 +190,7 @@ def test_details_follow_the_dimension_keys_and_the_zoom(qtbot, window, long_stud
         _key(qtbot, window, k)
         key = "concordance" if k == "c" else "incongruent_principles"
         assert label[key] in panel.details.toPlainText()
-        other = [v for d, v in label.items() if d != key][0]
+        other = next(v for d, v in label.items() if d != key)
         assert other not in panel.details.toPlainText()
     window.zoom(3)
     _key(qtbot, window, "c")
