@@ -422,7 +422,19 @@ class CodingController(QObject):
         if change.transcript != self.transcript:
             self.open_transcript(change.transcript)
             return
+        unread = change.segment is not None and self.model.row_of(change.segment) is None
+        if unread and change.segment is not None:
+            # e.g. undo after reopening a long transcript: read up to the segment (read as
+            # stored, with the change), and count the progress again
+            self.model.load_to(change.segment - 1)
         row = self._show(change)
+        if unread:
+            counted = show_transcript(
+                self.study, self.transcript or "", coder=self.coder, as_coder=True, limit=0
+            ).progress
+            if counted is not None:
+                self._coded, self._codable = counted
+                self._emit_progress()
         if row is not None and self.current_row() != row:
             self.set_current(row)
         if change.kind == "completion":

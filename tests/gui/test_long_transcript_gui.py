@@ -74,9 +74,9 @@ def _open(window: MainWindow, path: Path):  # type: ignore[no-untyped-def]
     return ctl
 
 
-def _key(qtbot, window: MainWindow, k: str | Qt.Key) -> None:  # type: ignore[no-untyped-def]
+def _key(qtbot, window: MainWindow, k: str | Qt.Key, mods=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
-    qtbot.keyClick(window.segment_view, k)
+    qtbot.keyClick(window.segment_view, k, mods)
 
 
 def test_opens_with_a_page_and_reads_more_as_it_scrolls(qtbot, window, long_study) -> None:  # type: ignore[no-untyped-def]
@@ -196,3 +196,18 @@ def test_details_follow_the_dimension_keys_and_the_zoom(qtbot, window, long_stud
     _key(qtbot, window, "c")
     size = panel.details.font().pointSizeF()
     assert panel.details.document().defaultFont().pointSizeF() == size
+
+
+def test_undo_after_reopening_goes_to_a_segment_not_read_yet(qtbot, window, long_study) -> None:  # type: ignore[no-untyped-def]
+    ctl = _open(window, long_study)
+    _key(qtbot, window, Qt.Key.Key_End)
+    _key(qtbot, window, "c")
+    ctl.open_transcript(NAME)  # read anew: the first page only
+    assert ctl.model.rowCount() < TURNS and ctl.progress == (1, TURNS // 2)
+    _key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    seg = ctl.current_segment()
+    assert seg is not None and seg.index == TURNS and seg.codes == {}
+    assert ctl.progress == (0, TURNS // 2)
+    with open_study(long_study) as study:
+        last = show_transcript(study, NAME, coder="ana", offset=TURNS - 1, limit=1)
+    assert last.segments[0].codes == {}
