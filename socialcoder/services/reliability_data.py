@@ -48,6 +48,7 @@ from socialcoder.storage.models import (
     CodeRow,
     CoderRow,
     CompletionRow,
+    DimensionRow,
     SegmentMemoRow,
     SegmentRow,
     TranscriptRow,
@@ -298,10 +299,13 @@ def load_dimension_data(study: Study, selection: Selection | None = None) -> lis
     windowed = selection.since is not None or selection.until is not None
     with study.read() as session, _small_page_cache(session.connection()) as conn:
         base = _read_base(conn, selection)
+        coded = _dimensions_with_codes(conn, base)
         out = []
         for dim in dims:
             d = dim.dimension
-            if windowed:
+            if dim.id not in coded:  # no query (a codebook of 10,000 dimensions, few coded)
+                codes = _Codes.empty(windowed=windowed)
+            elif windowed:
                 codes = _windowed_codes(conn, d, dim.id, base, selection)
             elif is_categorical(d) and len(d.values) < 256 and max(base.coders, default=0) < 65536:
                 codes = _packed_codes(conn, d, dim.id, base)
@@ -353,6 +357,11 @@ class _Codes:
     in_window: np.ndarray | None = None
 
     @classmethod
+    def empty(cls, *, windowed: bool) -> _Codes:
+        none = np.zeros(0, dtype=np.int64)
+        return cls(none, none, np.zeros(0), np.zeros(0, dtype=bool) if windowed else None)
+
+    @classmethod
     def of_rows(cls, d: Dimension, rows: np.ndarray) -> _Codes:
         """From ``rows x (coder id, transcript id, segment id, value[, in window])``."""
         unit = rows[:, 1] if d.unit is Unit.SESSION else rows[:, 2]
@@ -362,6 +371,22 @@ class _Codes:
             np.ascontiguousarray(rows[:, 3]),
             rows[:, 4] > 0 if rows.shape[1] > 4 else None,
         )
+
+
+def _dimensions_with_codes(conn: Connection, base: _Study) -> set[int]:
+    """The ids of dimensions the selected coders have codes of: one index probe per
+    dimension (ix_codes_dimension), so that reading scales with the codes, not the
+    codebook's size."""
+    return set(
+        conn.execute(
+            select(DimensionRow.id).where(
+                exists().where(
+                    CodeRow.dimension_id == DimensionRow.id,
+                    CodeRow.coder_id.in_(list(base.coders)),
+                )
+            )
+        ).scalars()
+    )
 
 
 def _row_codes(conn: Connection, d: Dimension, dim_id: int, base: _Study) -> _Codes:
