@@ -41,6 +41,9 @@ class SegmentDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._model = model
         self._heights: dict[int, tuple[int, int, int]] = {}  # row -> (width, point size, h)
+        #: (width, font) -> (metrics, text width, least height): the same for every row, so
+        #: that laying out a long transcript measures only each row's text
+        self._frame: tuple[tuple[int, str], QFontMetrics, int, int] | None = None
         model.dataChanged.connect(self._forget_rows)
         model.modelReset.connect(self._heights.clear)
         model.layoutChanged.connect(self._heights.clear)
@@ -84,15 +87,19 @@ class SegmentDelegate(QStyledItemDelegate):
         cached = self._heights.get(row)
         if cached and cached[0] == width and cached[1] == font.pointSize():
             return QSize(width, cached[2])
-        fm = QFontMetrics(font)
-        geo = self.geometry(QRect(0, 0, max(width, 400), 10_000), font)
-        seg = index.data(SEGMENT_ROLE)
+        key = (width, font.key())
+        if self._frame is None or self._frame[0] != key:
+            fm = QFontMetrics(font)
+            geo = self.geometry(QRect(0, 0, max(width, 400), 10_000), font)
+            self._frame = (key, fm, geo.text.width(), max(2 * fm.height(), geo.speaker.height()))
+        _key, fm, text_w, least = self._frame
+        seg = self._model.segment(row)
         text_h = fm.boundingRect(
-            QRect(0, 0, geo.text.width(), 100_000), Qt.TextFlag.TextWordWrap, seg.text
+            QRect(0, 0, text_w, 100_000), Qt.TextFlag.TextWordWrap, seg.text
         ).height()
-        chips = self._model.chips(row)
-        chips_h = len(chips) * (fm.height() + 6)
-        height = max(text_h, chips_h, 2 * fm.height(), geo.speaker.height()) + 2 * PAD + 2
+        chips = self._model.chip_count(row)
+        chips_h = chips * (fm.height() + 6)
+        height = max(text_h, chips_h, least) + 2 * PAD + 2
         self._heights[row] = (width, font.pointSize(), height)
         return QSize(width, height)
 

@@ -137,6 +137,17 @@ class SegmentListModel(QAbstractListModel):
             self._chips[row] = cached
         return cached
 
+    def chip_count(self, row: int) -> int:
+        """How many chips :meth:`chips` gives for ``row``, without building them (row
+        heights of a long transcript)."""
+        cached = self._chips.get(row)
+        if cached is not None:
+            return len(cached)
+        seg = self._segments[row]
+        suggested = self._suggested.get(seg.index)
+        extra = sum(1 for k in suggested if k not in seg.codes) if suggested else 0
+        return len(seg.codes) + extra + (1 if seg.memo else 0)
+
     def forget_colours(self) -> None:
         """Recompute the chips' colours (after a theme change)."""
         self._chips.clear()

@@ -476,7 +476,12 @@ def show_transcript(
             .limit(limit)
         ).all()
         paged = limit is not None or offset > 0
-        page_ids = [r[0] for r in seg_rows]
+        # the page's segments as a subquery (a list of ids would be one bind parameter each:
+        # too many for PostgreSQL when a window reads the rest of a long transcript at once)
+        first_idx, last_idx = (seg_rows[0][1], seg_rows[-1][1]) if seg_rows else (0, -1)
+        page_ids = select(SegmentRow.id).where(
+            SegmentRow.transcript_id == tid, SegmentRow.idx.between(first_idx, last_idx)
+        )
         codes: dict[int, dict[str, str]] = {}
         memos: dict[int, str] = {}
         session_codes: dict[str, str] = {}
