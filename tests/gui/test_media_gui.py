@@ -608,3 +608,37 @@ def test_opening_playing_a_turn_and_closing_again_and_again_does_not_hang(tmp_pa
     )
     assert run.returncode == 0, (run.returncode, run.stderr[-2000:])
     assert "closed 60 times" in run.stdout
+
+
+def test_timing_mode_on_a_long_transcript_keeps_the_turns_read(qtbot, window, tmp_path):  # type: ignore[no-untyped-def]
+    """A stamp on a transcript read in part (more turns than the window's first page) shows
+    the new times without reading the transcript anew."""
+    folder = tmp_path / "long"
+    folder.mkdir()
+    (folder / "long.txt").write_text(
+        "".join(
+            f"{'Therapist' if i % 2 == 0 else 'Patient'}: Turn {i + 1}.\n" for i in range(1000)
+        ),
+        encoding="utf-8",
+    )
+    wav = tone_wav(folder / "session.wav", [(1.0, 1.3)], 14.0)
+    path = folder / "long.scstudy"
+    with create_study(path, codebook_path=DEFAULT_CODEBOOK_PATH, name="long") as study:
+        import_transcripts(study, [ImportItem(path=folder / "long.txt", name="long", media=wav)])
+        add_coders(study, ["ana"])
+    media = open_at(qtbot, window, path, "long")
+    ctl = window.controller
+    assert ctl.model.rowCount() < ctl.model.total == 1000
+    resets: list[int] = []
+    ctl.model.modelReset.connect(lambda: resets.append(1))
+    key(qtbot, window, Qt.Key.Key_T, CTRL)
+    key(qtbot, window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: media.player.position >= 1.0, timeout=4000)
+    key(qtbot, window, Qt.Key.Key_F9)  # turn 1 starts now
+    key(qtbot, window, Qt.Key.Key_Space)
+    assert resets == []  # not read anew
+    assert ctl.current_row() == 1 and 1.0 <= (ctl.model.segments[0].start or 0) < 2.5
+    with open_study(path) as study:
+        assert (
+            show_transcript(study, "long", limit=1).segments[0].start == ctl.model.segments[0].start
+        )

@@ -419,13 +419,13 @@ class MediaController(QObject):
             return
         segs = self._segments()
         times = segment_times(self.study, transcript)
-        if len(times) != len(segs):
+        if len(times) != ctl.model.total:  # type: ignore[attr-defined]  # turns added or removed
             row = ctl.current_row()  # type: ignore[attr-defined]
             ctl.open_transcript(transcript)  # type: ignore[attr-defined]
             segs = self._segments()
             target = (select - 1) if select is not None else row
         else:
-            for seg, t in zip(segs, times, strict=True):
+            for seg, t in zip(segs, times[: len(segs)], strict=True):  # the turns read so far
                 seg.start, seg.end = t.start, t.end
                 seg.start_estimated, seg.end_estimated = t.start_estimated, t.end_estimated
             model = ctl.model  # type: ignore[attr-defined]
