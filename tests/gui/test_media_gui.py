@@ -635,9 +635,15 @@ def test_timing_mode_on_a_long_transcript_keeps_the_turns_read(qtbot, window, tm
     key(qtbot, window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: media.player.position >= 1.0, timeout=4000)
     key(qtbot, window, Qt.Key.Key_F9)  # turn 1 starts now
-    key(qtbot, window, Qt.Key.Key_Space)
-    assert resets == []  # not read anew
     assert ctl.current_row() == 1 and 1.0 <= (ctl.model.segments[0].start or 0) < 2.5
+    last = ctl.model.rowCount() - 1  # the last turn read: the stamp selects the next, unread
+    ctl.set_current(last)
+    qtbot.waitUntil(lambda: media.player.position >= 2.6, timeout=4000)
+    key(qtbot, window, Qt.Key.Key_F9)
+    key(qtbot, window, Qt.Key.Key_Space)
+    assert ctl.current_row() == last + 1
+    assert (ctl.model.segments[last].start or 0) >= 2.6
+    assert resets == []  # not read anew
     with open_study(path) as study:
         assert (
             show_transcript(study, "long", limit=1).segments[0].start == ctl.model.segments[0].start

@@ -433,7 +433,7 @@ class MediaController(QObject):
                 model.dataChanged.emit(model.index(0), model.index(len(segs) - 1))
             target = (select - 1) if select is not None else None
         self._segments_reset()
-        if target is not None and 0 <= target < len(segs):
+        if target is not None and 0 <= target < ctl.model.total:  # type: ignore[attr-defined]
             self._moving = True
             try:
                 ctl.set_current(target)  # type: ignore[attr-defined]
@@ -545,7 +545,8 @@ class MediaController(QObject):
             return
         ctl.undo_stack.push(StampCommand(self.study, change, self.refresh))  # type: ignore[attr-defined]
         self.refresh(
-            change.transcript, seg.index + 1 if seg.index < len(self._segments()) else seg.index
+            change.transcript,
+            seg.index + 1 if seg.index < ctl.model.total else seg.index,  # type: ignore[attr-defined]
         )
         self.statusMessage.emit(f"Turn {seg.index} starts at {change.new_start:.1f} s.")
 
