@@ -45,6 +45,8 @@ class ChartStyle:
     good_line: str = "#007a5a"  # the 0.8 bar
     floor_line: str = "#c04f00"  # the 0.667 floor
     lines: tuple[str, ...] = LINE_COLORS  # the drift chart's dimensions
+    fit_line: str = "#c04f00"  # the analysis scatter's least-squares line
+    zero_line: str = "#6e6e6e"  # the effects plot's line at 0
 
 
 REPORT_STYLE = ChartStyle()

@@ -1,7 +1,8 @@
 """The HTML report of one analysis run (Lead > Analysis, *Save report*): one self-contained
 file with what was analysed (study, codes, codebook version, settings, software, date), the
-result table, the plot as inline SVG (:mod:`socialcoder.analysis.plots`) and what the figures
-cannot tell. Plain HTML, no scripts, no Qt: it can be mailed or attached to a supplement.
+result table, the plot as inline SVG drawn by matplotlib (:mod:`socialcoder.analysis.charts`, the
+same code as the window's charts) and what the figures cannot tell. Plain HTML, no scripts, no
+Qt: it can be mailed or attached to a supplement.
 """
 
 from __future__ import annotations
@@ -13,13 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 from socialcoder.analysis import software_versions
-from socialcoder.analysis.plots import (
-    residual_colour,
-    svg_effects,
-    svg_heatmap,
-    svg_scatter,
-    text_colour,
-)
+from socialcoder.analysis.charts import effects_svg, heatmap_svg, scatter_svg
+from socialcoder.analysis.plots import residual_colour, text_colour
 from socialcoder.errors import UserError
 from socialcoder.export.output import prepare_output
 from socialcoder.services.analysis import CorrelationRun, CountFit, LaggedRun, SequentialRun
@@ -33,7 +29,7 @@ table{border-collapse:collapse;margin:0.5em 0 1.5em}
 th,td{border:1px solid #bbb;padding:3px 8px;font-size:90%;text-align:left}
 th{background:#eee} td.n{text-align:right}
 .meta td{border:none;padding:1px 8px}
-svg{margin:0.5em 1em 1em 0;border:1px solid #ddd}
+svg{margin:0.5em 1em 1em 0;border:1px solid #ddd;max-width:100%;height:auto}
 .caveat{background:#fff8e6;border-left:4px solid #e69f00;padding:0.3em 1em}
 """
 
@@ -344,7 +340,7 @@ def report_html(
         chosen = list(pairs) if pairs else [(p.x, p.y) for p in run.result.pairs]
         for x, y in chosen[:MAX_SCATTERS]:
             xs, ys = scatter_points(run, x, y)
-            parts.append(svg_scatter(xs, ys, x_label=x, y_label=y, title=f"{y} by {x}"))
+            parts.append(scatter_svg(xs, ys, x_label=x, y_label=y, title=f"{y} by {x}"))
         if len(chosen) > MAX_SCATTERS:
             notes.append(f"plots of the first {MAX_SCATTERS} of {len(chosen)} pairs")
         notes += [f"{p.x} / {p.y}: {n}" for p in run.result.pairs for n in p.notes]
@@ -356,7 +352,7 @@ def report_html(
         if rnd:
             parts.append("<h2>Random effects (variances)</h2>" + _table(("Term", "Value"), rnd))
         parts.append(
-            svg_effects(
+            effects_svg(
                 effect_points(run), title="Fixed effects with 95% intervals (intercept left out)"
             )
         )
@@ -369,7 +365,7 @@ def report_html(
         rows, cols, values = heatmap_data(run)
         parts.append("<h2>Adjusted residuals</h2>")
         parts.append(
-            svg_heatmap(
+            heatmap_svg(
                 rows,
                 cols,
                 values,

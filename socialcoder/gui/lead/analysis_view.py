@@ -4,9 +4,10 @@ The lead chooses an analysis (session correlations, the lagged within/between mo
 sequential matrix) and its options (whose codes, rate, outcome / predictor / control, given
 and target, lag, bootstrap), presses *Run* and sees the result table and a plot: the scatter
 of the selected correlation pair with its least-squares line, the lagged model's effects with
-their 95% intervals, or the adjusted residuals of the sequential matrix as a colour-coded table
-(the heat map). The analysis runs in the thread pool (:class:`~socialcoder.gui.lead.workers.
-Job`) through :mod:`socialcoder.services.analysis`, the same calls as the CLI; *Save report*
+their 95% intervals, or the adjusted residuals of the sequential matrix as a heat map, drawn with
+matplotlib by the same code as the HTML report's (:mod:`socialcoder.analysis.charts`) in
+the theme's colours. The analysis runs in the thread pool (:class:`~socialcoder.gui.lead.
+workers.Job`) through :mod:`socialcoder.services.analysis`, the same calls as the CLI; *Save report*
 writes the HTML report (:mod:`socialcoder.services.analysis_report`), *Save data set* the
 analysis data set (CSV, .sav, Mplus) with its companions.
 """
@@ -17,9 +18,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCharts import QChart, QChartView, QLineSeries, QScatterSeries, QValueAxis
-from PySide6.QtCore import QMargins, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,17 +34,23 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QSplitter,
     QStackedWidget,
-    QTableWidget,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from socialcoder.analysis.plots import fitted_line, residual_colour
+from socialcoder.analysis.charts import (
+    NOT_ESTIMABLE,
+    cell_text,
+    draw_effects,
+    draw_heatmap,
+    draw_scatter,
+)
+from socialcoder.analysis.plots import Z_CRIT, residual_colour
 from socialcoder.errors import UserError
-from socialcoder.gui import themes
+from socialcoder.export.reliability_charts import new_figure
 from socialcoder.gui.accessibility import annotate
-from socialcoder.gui.lead.charts import style_chart
+from socialcoder.gui.lead.charts import chart_style
 from socialcoder.gui.lead.tables import Cell, fill, make_table
 from socialcoder.gui.lead.workers import Job
 from socialcoder.services import analysis as service
@@ -101,145 +107,127 @@ def _spin(parent: QWidget, name: str, accessible: str, lo: int, hi: int, value: 
     return spin
 
 
-class ScatterChart(QChartView):
+class _Canvas(FigureCanvasQTAgg):
+    """A matplotlib canvas drawn by :mod:`socialcoder.analysis.charts` in the theme's
+    colours (:func:`~socialcoder.gui.lead.charts.chart_style`), named for screen readers."""
+
+    def __init__(self, name: str, accessible: str, description: str, parent: QWidget | None):
+        super().__init__(new_figure(5.6, 4.0))
+        self.setParent(parent)
+        self.setObjectName(name)
+        self.setAccessibleName(accessible)
+        self.about = description
+        annotate(self, description=description)
+        self.setMinimumSize(320, 240)
+
+    def _drawn(self, summary: str) -> None:
+        """Tell screen readers (and the tooltip) what the chart now shows; draw it."""
+        text = f"{self.about}. {summary}" if summary else self.about
+        self.setAccessibleDescription(text)
+        self.setToolTip(summary or self.about)
+        self.draw_idle()
+
+
+class ScatterChart(_Canvas):
     """The sessions of one pair and the least-squares line."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        chart = QChart()
-        chart.setMargins(QMargins(4, 4, 4, 4))
-        chart.legend().hide()
-        super().__init__(chart, parent)
-        self.setObjectName("scatter_chart")
-        self.setAccessibleName("Scatter plot of the selected pair with its fitted line")
-        annotate(
-            self,
-            description="One dot per session for the pair selected in the table, with the "
-            "least-squares line; the table has the figures",
+        super().__init__(
+            "scatter_chart",
+            "Scatter plot of the selected pair with its fitted line",
+            "One dot per session for the pair selected in the table, with the least-squares "
+            "line; the table has the figures",
+            parent,
         )
-        self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setMinimumSize(320, 240)
         self.points: list[tuple[float, float]] = []
         self.line: tuple[float, float] | None = None
 
-    def _reset(self) -> QChart:
-        chart = self.chart()
-        chart.removeAllSeries()
-        for axis in chart.axes():
-            chart.removeAxis(axis)
-        return chart
-
     def show_points(self, xs: list[float], ys: list[float], x_label: str, y_label: str) -> None:
-        chart = self._reset()
-        chart.setTitle(f"{y_label} by {x_label}")
         self.points = list(zip(xs, ys, strict=True))
-        self.line = fitted_line(xs, ys)
-        dots = QScatterSeries()
-        dots.setName("sessions")
-        dots.setMarkerSize(8)
-        dots.setColor(QColor(themes.marks().point))
-        for x, y in self.points:
-            dots.append(x, y)
-        chart.addSeries(dots)
-        series: list[Any] = [dots]
-        if self.line is not None and xs:
-            slope, icept = self.line
-            fit = QLineSeries()
-            fit.setName("least-squares line")
-            pen = QPen(QColor(themes.marks().fit_line))
-            pen.setWidthF(2)
-            fit.setPen(pen)
-            for x in (min(xs), max(xs)):
-                fit.append(x, icept + slope * x)
-            chart.addSeries(fit)
-            series.append(fit)
-        ax, ay = QValueAxis(), QValueAxis()
-        ax.setTitleText(x_label)
-        ay.setTitleText(y_label)
-        for axis, values in ((ax, xs), (ay, ys)):
-            lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
-            pad = (hi - lo) * 0.05 or 1.0
-            axis.setRange(lo - pad, hi + pad)
-        chart.addAxis(ax, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(ay, Qt.AlignmentFlag.AlignLeft)
-        for s in series:
-            s.attachAxis(ax)
-            s.attachAxis(ay)
-        style_chart(chart)
+        self.line = draw_scatter(
+            self.figure,
+            xs,
+            ys,
+            x_label=x_label,
+            y_label=y_label,
+            title=f"{y_label} by {x_label}",
+            style=chart_style(),
+        )
+        fit = (
+            ""
+            if self.line is None
+            else f"; least-squares slope {self.line[0]:.3g}, intercept {self.line[1]:.3g}"
+        )
+        self._drawn(f"{y_label} by {x_label}: {len(self.points)} sessions{fit}")
 
 
-class EffectsChart(QChartView):
+class EffectsChart(_Canvas):
     """Estimates (dots) with their 95% intervals (whiskers), one row per term, 0 dashed."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        chart = QChart()
-        chart.setMargins(QMargins(4, 4, 4, 4))
-        chart.legend().hide()
-        super().__init__(chart, parent)
-        self.setObjectName("effects_chart")
-        self.setAccessibleName("Within and between effects with 95% intervals")
-        annotate(
-            self,
-            description="Each term's estimate with its 95% interval, zero dashed; the table has the "
-            "figures",
+        super().__init__(
+            "effects_chart",
+            "Within and between effects with 95% intervals",
+            "Each term's estimate with its 95% interval, zero dashed; the table has the figures",
+            parent,
         )
-        self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setMinimumSize(320, 240)
         self.effects: list[tuple[str, float | None, float | None, float | None]] = []
 
-    def show_effects(self, effects: list[tuple[str, float | None, float | None, float | None]]):
-        from PySide6.QtCharts import QCategoryAxis
-
-        chart = self.chart()
-        chart.removeAllSeries()
-        for axis in chart.axes():
-            chart.removeAxis(axis)
-        chart.setTitle("Fixed effects with 95% intervals")
+    def show_effects(
+        self, effects: list[tuple[str, float | None, float | None, float | None]]
+    ) -> None:
         self.effects = list(effects)
-        dots = QScatterSeries()
-        dots.setMarkerSize(10)
-        dots.setColor(QColor(themes.marks().point))
-        series: list[Any] = [dots]
-        values = [0.0]
-        n = len(effects)
-        for i, (_, est, lo, hi) in enumerate(effects):
-            y = n - i
-            if est is not None:
-                dots.append(est, y)
-                values.append(est)
-            if lo is not None and hi is not None:
-                whisker = QLineSeries()
-                pen = QPen(QColor(themes.marks().point))
-                pen.setWidthF(2)
-                whisker.setPen(pen)
-                whisker.append(lo, y)
-                whisker.append(hi, y)
-                series.append(whisker)
-                values += [lo, hi]
-        zero = QLineSeries()
-        pen = QPen(QColor(themes.marks().zero_line))
-        pen.setStyle(Qt.PenStyle.DashLine)
-        zero.setPen(pen)
-        zero.append(0.0, 0.5)
-        zero.append(0.0, n + 0.5)
-        series.append(zero)
-        for s in series:
-            chart.addSeries(s)
-        ax = QValueAxis()
-        lo, hi = min(values), max(values)
-        pad = (hi - lo) * 0.08 or 1.0
-        ax.setRange(lo - pad, hi + pad)
-        ax.setTitleText("estimate (95% interval)")
-        ay = QCategoryAxis()
-        ay.setRange(0.5, n + 0.5)
-        for i, (label, *_rest) in enumerate(effects):
-            ay.append(label, n - i + 0.5)
-        ay.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
-        chart.addAxis(ax, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(ay, Qt.AlignmentFlag.AlignLeft)
-        for s in series:
-            s.attachAxis(ax)
-            s.attachAxis(ay)
-        style_chart(chart)
+        draw_effects(self.figure, self.effects, style=chart_style())
+        self._drawn(
+            "; ".join(
+                f"{label}: "
+                + (NOT_ESTIMABLE if est is None else f"{est:.3g}")
+                + (f" ({lo:.3g} to {hi:.3g})" if lo is not None and hi is not None else "")
+                for label, est, lo, hi in self.effects
+            )
+        )
+
+
+class HeatmapChart(_Canvas):
+    """The adjusted residuals of the sequential matrix, given codes in rows, target codes in
+    columns, each cell coloured by its residual and written in it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "heatmap",
+            "Heat map of adjusted residuals: given codes in rows, target codes in columns",
+            "Each cell: how much more (positive) or less (negative) often the target code "
+            "follows the given code than chance; beyond 1.96 in size is notable",
+            parent,
+        )
+        self.rows: list[str] = []
+        self.columns: list[str] = []
+        self.values: list[list[float | None]] = []
+
+    def show_residuals(
+        self,
+        rows: list[str],
+        columns: list[str],
+        values: list[list[float | None]],
+        title: str = "",
+    ) -> None:
+        self.rows, self.columns, self.values = list(rows), list(columns), [list(v) for v in values]
+        draw_heatmap(self.figure, rows, columns, values, title=title, style=chart_style())
+        notable = [
+            f"{r} -> {c} {z:.2f}"
+            for r, vals in zip(rows, values, strict=True)
+            for c, z in zip(columns, vals, strict=True)
+            if z is not None and math.isfinite(z) and abs(z) >= Z_CRIT
+        ]
+        self._drawn(
+            f"{len(rows)} given x {len(columns)} target codes; "
+            + (f"notable: {'; '.join(notable)}" if notable else "no residual beyond 1.96")
+        )
+
+    def cell(self, row: int, column: int) -> tuple[str, str]:
+        """The text written in a cell and its colour ('#rrggbb')."""
+        z = self.values[row][column]
+        return cell_text(z), residual_colour(z)
 
 
 class AnalysisView(QWidget):
@@ -294,18 +282,7 @@ class AnalysisView(QWidget):
         self.plots = QStackedWidget(split)
         self.scatter = ScatterChart(self.plots)
         self.effects = EffectsChart(self.plots)
-        self.heatmap = QTableWidget(0, 0, self.plots)
-        self.heatmap.setObjectName("heatmap")
-        self.heatmap.setTabKeyNavigation(False)
-        self.heatmap.setAccessibleName(
-            "Heat map of adjusted residuals: given codes in rows, target codes in columns"
-        )
-        self.heatmap.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        annotate(
-            self.heatmap,
-            description="Each cell: how much more (positive) or less (negative) often the target code "
-            "follows the given code than chance; beyond 1.96 in size is notable",
-        )
+        self.heatmap = HeatmapChart(self.plots)
         for w in (self.scatter, self.effects, self.heatmap):
             self.plots.addWidget(w)
         split.addWidget(self.plots)
@@ -756,25 +733,10 @@ class AnalysisView(QWidget):
 
     def _show_heatmap(self, run: service.SequentialRun) -> None:
         rows, cols, values = reports.heatmap_data(run)
-        self.heatmap.clear()
-        self.heatmap.setRowCount(len(rows))
-        self.heatmap.setColumnCount(len(cols))
-        self.heatmap.setHorizontalHeaderLabels(cols)
-        self.heatmap.setVerticalHeaderLabels(rows)
-        cells = [
-            [
-                Cell(
-                    "–" if z is None or not math.isfinite(z) else f"{z:.2f}",
-                    f"{r} -> {c}: adjusted residual" + ("" if z is None else f" {z:.2f}"),
-                    background=residual_colour(z),
-                    align_right=True,
-                )
-                for c, z in zip(cols, vals, strict=True)
-            ]
-            for r, vals in zip(rows, values, strict=True)
-        ]
-        fill(self.heatmap, cells)
-        self.heatmap.resizeColumnsToContents()
+        sr = run.result
+        self.heatmap.show_residuals(
+            rows, cols, values, f"{sr.given_role} (t) -> {sr.target_role} (t+{sr.lag})"
+        )
 
     # -- saving -------------------------------------------------------------------------------
     def save_report(self, path: str | Path, *, force: bool = False) -> Path:

@@ -7,8 +7,8 @@
 
 The charts are matplotlib canvases (``FigureCanvasQTAgg``) drawn by the same functions as the
 HTML report's SVG charts (:mod:`socialcoder.export.reliability_charts`), in the theme's colours
-(:func:`chart_style`). :func:`style_chart` puts the analysis view's QtCharts on the theme's
-background.
+(:func:`chart_style`); the analysis view's charts (:mod:`socialcoder.gui.lead.analysis_view`)
+use the same style.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from PySide6.QtCharts import QChart
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
@@ -36,7 +35,7 @@ from socialcoder.gui import themes
 from socialcoder.gui.theme import text_on
 from socialcoder.services.lead_support import ConfusionMatrix
 
-__all__ = ["AlphaChart", "AlphaPoint", "ConfusionTable", "DriftChart", "chart_style", "style_chart"]
+__all__ = ["AlphaChart", "AlphaPoint", "ConfusionTable", "DriftChart", "chart_style"]
 
 
 def _mix(a: str, b: str, share: float) -> str:
@@ -62,25 +61,9 @@ def chart_style() -> ChartStyle:
         good_line=marks.good_line,
         floor_line=marks.floor_line,
         lines=tuple(themes.chart_color(c) for c in LINE_COLORS),
+        fit_line=marks.fit_line,
+        zero_line=marks.zero_line,
     )
-
-
-def style_chart(chart: QChart) -> None:
-    """The chart on the theme's background, its texts in the theme's text colour (call after
-    the axes are added; again when the theme changes)."""
-    theme = themes.current()
-    base, text, grid = QColor(theme.base), QColor(theme.text), QColor(theme.disabled_text)
-    chart.setBackgroundBrush(base)
-    chart.setPlotAreaBackgroundVisible(False)
-    chart.setTitleBrush(text)
-    chart.legend().setLabelColor(text)
-    for axis in chart.axes():
-        axis.setLabelsColor(text)
-        axis.setTitleBrush(text)
-        axis.setLinePenColor(text)
-        axis.setGridLineColor(grid)
-
-
 
 
 class _Chart(FigureCanvasQTAgg):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCharts import QChartView
 from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
@@ -31,7 +30,6 @@ from socialcoder.gui.lead.analysis_view import AnalysisView
 from socialcoder.gui.lead.assignments_view import AssignmentsView
 from socialcoder.gui.lead.audit_view import AuditView
 from socialcoder.gui.lead.calibration_view import CalibrationView
-from socialcoder.gui.lead.charts import style_chart
 from socialcoder.gui.lead.dashboard import Dashboard
 from socialcoder.gui.lead.deidentify_view import DeidentifyView
 from socialcoder.gui.lead.review import ReviewView
@@ -134,10 +132,8 @@ class LeadWorkspace(QTabWidget):
             self.dashboard.show_result(self.dashboard.result)
         if self.calibration.view.result is not None:
             self.calibration.view.show_result(self.calibration.view.result)
-        if self.analysis.run is not None:  # its plot's dots and lines, its heat map
+        if self.analysis.run is not None:  # its plot, drawn again in the theme's colours
             self.analysis.show_run(self.analysis.run)
-        for view in self.findChildren(QChartView):
-            style_chart(view.chart())
 
     def save_report(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

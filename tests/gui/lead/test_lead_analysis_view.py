@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_hex
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -209,13 +210,21 @@ def test_sequential_matrix_heat_map(qtbot, analysis_window: MainWindow, tmp_path
     assert view.plots.currentWidget() is heat
     givens = list(dict.fromkeys(t.given.spec for t in want.tables))
     targets = list(dict.fromkeys(t.target.spec for t in want.tables))
-    assert (heat.rowCount(), heat.columnCount()) == (len(givens), len(targets))
+    assert (heat.rows, heat.columns) == (givens, targets)
     advice = givens.index("therapist:incongruent_advice=1")
     col = targets.index("patient:incongruent_principles=1")
     z = want.table("therapist:incongruent_advice=1", "patient:incongruent_principles=1")
-    item = heat.item(advice, col)
-    assert item.text() == f"{z.table.adjusted_residual:.2f}"
-    assert item.background().color().name() == residual_colour(z.table.adjusted_residual)
+    text, colour = heat.cell(advice, col)
+    assert text == f"{z.table.adjusted_residual:.2f}"
+    assert colour == residual_colour(z.table.adjusted_residual)
+    # the figure shows it: the cell's value written at its place, in its colour
+    (ax,) = heat.figure.axes
+    written = {(round(t.get_position()[1]), round(t.get_position()[0])): t for t in ax.texts}
+    assert written[advice, col].get_text() == text
+    (image,) = ax.images
+    assert to_hex(image.get_array()[advice][col]) == colour
+    assert [t.get_text() for t in ax.get_yticklabels()] == givens
+    assert heat.accessibleName().startswith("Heat map of adjusted residuals")
     page = view.save_report(tmp_path / "seq").read_text(encoding="utf-8")
     assert f">{z.table.adjusted_residual:.2f}</text>" in page
     written = view.save_data(tmp_path / "seq")
@@ -242,30 +251,22 @@ def test_refusals_are_shown_not_raised(qtbot, analysis_window: MainWindow) -> No
 def test_the_plot_takes_a_new_theme(qtbot, analysis_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     """Issue #18: after a theme change the analysis plot is drawn again in the new theme's
     colours (its background, dots and fitted line), not left in the old one's."""
-    from PySide6.QtCharts import QScatterSeries
-
+    from socialcoder.export.reliability_charts import series_colors
     from socialcoder.gui import themes
-
-    def series_colors(chart) -> list[str]:  # type: ignore[no-untyped-def]
-        return [
-            (s.color() if isinstance(s, QScatterSeries) else s.pen().color()).name()
-            for s in chart.series()
-        ]
 
     view = _view(qtbot, analysis_window)
     _choose_by_keys(qtbot, view.corr_x, "goal_agreement")
     view.corr_boot.setValue(0)
     _run(qtbot, view)
-    chart = view.scatter.chart()
     light = themes.THEMES[themes.LIGHT].marks
-    assert set(series_colors(chart)) <= {light.point, light.fit_line}
+    assert set(series_colors(view.scatter.figure)) <= {light.point, light.fit_line}
     try:
         themes.apply_theme(themes.DARK)
         analysis_window.refresh_colours()
         dark = themes.THEMES[themes.DARK]
-        chart = view.scatter.chart()
-        assert chart.backgroundBrush().color().name() == dark.base
-        colors = set(series_colors(chart))
+        figure = view.scatter.figure
+        assert to_hex(figure.get_facecolor()) == dark.base
+        colors = set(series_colors(figure))
         assert colors and colors <= {dark.marks.point, dark.marks.fit_line}, colors
     finally:
         themes.apply_theme(themes.LIGHT)

@@ -174,6 +174,20 @@ def test_the_lead_views_in_the_dark_theme(qtbot, lead_window: MainWindow, answer
             assert colours
             for color_name in colours:
                 assert wcag_ratio(color_name, dark.base) >= 3.0, color_name
+        # the analysis view's charts too: dots, fitted line, whiskers and the zero line
+        analysis = lead.analysis
+        analysis.scatter.show_points([1.0, 2.0, 3.0], [2.0, 2.5, 4.0], "x", "y")
+        analysis.effects.show_effects([("predictor_within", 0.4, 0.1, 0.7)])
+        for canvas in (analysis.scatter, analysis.effects):
+            figure = canvas.figure
+            assert to_hex(figure.get_facecolor()) == dark.base
+            ax = figure.axes[0]
+            for text in (ax.title, ax.xaxis.label, *ax.get_xticklabels()):
+                assert wcag_ratio(to_hex(text.get_color()), dark.base) >= 4.5, text
+            colours = series_colors(figure)
+            assert colours
+            for color_name in colours:
+                assert wcag_ratio(color_name, dark.base) >= 3.0, (canvas.objectName(), color_name)
     finally:
         themes.apply_theme(themes.LIGHT)
 
