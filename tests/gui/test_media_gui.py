@@ -648,3 +648,35 @@ def test_timing_mode_on_a_long_transcript_keeps_the_turns_read(qtbot, window, tm
         assert (
             show_transcript(study, "long", limit=1).segments[0].start == ctl.model.segments[0].start
         )
+
+
+def test_follow_mode_reads_on_past_the_turns_read(qtbot, window, tmp_path):  # type: ignore[no-untyped-def]
+    """Follow mode on a long timed transcript read in part: playing past the last turn read
+    reads on and selects the turn being played."""
+    folder = tmp_path / "longtimed"
+    folder.mkdir()
+
+    def stamp(ms: int) -> str:
+        return f"00:00:{ms // 1000:02d}.{ms % 1000:03d}"
+
+    cues = "".join(
+        f"{stamp(10 * i)} --> {stamp(10 * i + 10)}\n"
+        f"<v {'Therapist' if i % 2 == 0 else 'Patient'}>Turn {i + 1}.\n\n"
+        for i in range(1000)
+    )  # turn i + 1 starts at i * 10 ms
+    (folder / "long.vtt").write_text("WEBVTT\n\n" + cues, encoding="utf-8")
+    wav = tone_wav(folder / "session.wav", [(1.0, 1.3)], 14.0)
+    path = folder / "long.scstudy"
+    with create_study(path, codebook_path=DEFAULT_CODEBOOK_PATH, name="long") as study:
+        import_transcripts(study, [ImportItem(path=folder / "long.vtt", name="long", media=wav)])
+        add_coders(study, ["ana"])
+    media = open_at(qtbot, window, path, "long")
+    ctl = window.controller
+    read = ctl.model.rowCount()
+    assert read < ctl.model.total == 1000 and media.follow
+    key(qtbot, window, Qt.Key.Key_Space)
+    seconds = (read + 50) / 100  # the start of a turn well past the last one read
+    qtbot.waitUntil(lambda: media.player.position > seconds, timeout=int(1000 * seconds) + 4000)
+    position, row = media.player.position, ctl.current_row()
+    key(qtbot, window, Qt.Key.Key_Space)
+    assert row is not None and row > read and abs(row - 100 * position) < 60
