@@ -650,10 +650,9 @@ def test_timing_mode_on_a_long_transcript_keeps_the_turns_read(qtbot, window, tm
         )
 
 
-def test_follow_mode_reads_on_past_the_turns_read(qtbot, window, tmp_path):  # type: ignore[no-untyped-def]
-    """Follow mode on a long timed transcript read in part: playing past the last turn read
-    reads on and selects the turn being played."""
-    folder = tmp_path / "longtimed"
+def _long_timed_study(folder: Path) -> Path:
+    """1,000 timed turns (turn i + 1 starts at i * 10 ms) with a 14-second recording: more
+    turns than the window reads at first."""
     folder.mkdir()
 
     def stamp(ms: int) -> str:
@@ -663,13 +662,39 @@ def test_follow_mode_reads_on_past_the_turns_read(qtbot, window, tmp_path):  # t
         f"{stamp(10 * i)} --> {stamp(10 * i + 10)}\n"
         f"<v {'Therapist' if i % 2 == 0 else 'Patient'}>Turn {i + 1}.\n\n"
         for i in range(1000)
-    )  # turn i + 1 starts at i * 10 ms
+    )
     (folder / "long.vtt").write_text("WEBVTT\n\n" + cues, encoding="utf-8")
     wav = tone_wav(folder / "session.wav", [(1.0, 1.3)], 14.0)
     path = folder / "long.scstudy"
     with create_study(path, codebook_path=DEFAULT_CODEBOOK_PATH, name="long") as study:
         import_transcripts(study, [ImportItem(path=folder / "long.vtt", name="long", media=wav)])
         add_coders(study, ["ana"])
+    return path
+
+
+def test_choosing_a_turn_not_read_yet_seeks_to_it(qtbot, window, tmp_path):  # type: ignore[no-untyped-def]
+    """End on a long transcript read in part reads the rest and selects the last turn: the
+    recording goes there too. Before, the page read on the way made the move look like no
+    move, so the recording stayed where it was (and, playing, follow mode pulled the
+    selection back: choosing a turn while playing did nothing)."""
+    path = _long_timed_study(tmp_path / "longtimed")
+    media = open_at(qtbot, window, path, "long")
+    ctl = window.controller
+    assert ctl.model.rowCount() < ctl.model.total == 1000 and media.follow
+    qtbot.wait(300)  # laid out
+    read = ctl.model.rowCount()
+    ctl.set_current(read - 1)  # the view reads the next page as it scrolls there
+    assert ctl.current_row() == read - 1 and ctl.model.rowCount() > read
+    qtbot.waitUntil(lambda: abs(media.player.position - (read - 1) / 100) < 0.05, timeout=4000)
+    key(qtbot, window, Qt.Key.Key_End)
+    assert ctl.current_row() == 999
+    qtbot.waitUntil(lambda: abs(media.player.position - 9.99) < 0.05, timeout=4000)
+
+
+def test_follow_mode_reads_on_past_the_turns_read(qtbot, window, tmp_path):  # type: ignore[no-untyped-def]
+    """Follow mode on a long timed transcript read in part: playing past the last turn read
+    reads on and selects the turn being played."""
+    path = _long_timed_study(tmp_path / "longtimed")
     media = open_at(qtbot, window, path, "long")
     ctl = window.controller
     read = ctl.model.rowCount()

@@ -373,15 +373,23 @@ class MediaController(QObject):
     # -- segments -------------------------------------------------------------------------------------
     @Slot()
     def _segments_reset(self) -> None:
+        self._index_times()
+        self._row = self.ctl.current_row() if self.ctl is not None else None  # type: ignore[attr-defined]
+        self._marks_changed()
+
+    def _index_times(self) -> None:
         segs = self._segments()
         timed = sorted((s.start, row) for row, s in enumerate(segs) if s.start is not None)
         self._starts = [t for t, _ in timed]
         self._rows = [r for _, r in timed]
-        self._row = self.ctl.current_row() if self.ctl is not None else None  # type: ignore[attr-defined]
-        self._marks_changed()
 
     def _segments_read(self, *_: object) -> None:
-        self._segments_reset()
+        """The next page of a long transcript was read: index its times. The row last seen
+        stays: a page read while the selection moves (the view reads ahead as it scrolls to
+        the chosen turn) must not make that move look like no move, or the recording would
+        not seek to the turn (and follow mode would pull the selection back)."""
+        self._index_times()
+        self._marks_changed()
 
     @Slot()
     def _marks_changed(self, *_: object) -> None:
