@@ -246,7 +246,9 @@ def _assign_retest(args: argparse.Namespace) -> int:
     if args.json:
         out = plan.to_json()
         if stored is not None:
-            for item in out["retest"]:  # type: ignore[union-attr]
+            items = out["retest"]
+            assert isinstance(items, list)
+            for item in items:
                 item["label"] = stored.labels.get((item["coder"], item["transcript"]))
         out["stored"] = None if stored is None else stored.stored
         out["plan_id"] = None if stored is None else stored.plan_id

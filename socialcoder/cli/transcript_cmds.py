@@ -225,7 +225,7 @@ def cmd_transcripts(args: argparse.Namespace) -> int:
     if not transcripts:
         print("No transcripts yet; add some with `socialcoder import`.")
         return 0
-    rows = []
+    rows: list[tuple[object, ...]] = []
     masked = any(t.masked for t in transcripts)
     for t in transcripts:
         progress = ", ".join(

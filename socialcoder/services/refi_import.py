@@ -42,6 +42,7 @@ from socialcoder.export.refi_ext import CODEBOOK_YAML, RefiExtension
 from socialcoder.export.refi_mapping import check_mapping, read_mapping, resolve_codes
 from socialcoder.export.refi_read import RefiProject, RefiSource, read_qdpx
 from socialcoder.export.refi_write import ROLES_PREFIX
+from socialcoder.importers.speakers import SpeakerRole
 from socialcoder.services.assignments import assign
 from socialcoder.services.coders import add_coders
 from socialcoder.services.codes_csv import import_codes_csv
@@ -154,7 +155,7 @@ def _meta(source: RefiSource, case_of: Mapping[str, str]) -> dict[str, str | Non
 def _plan(
     project: RefiProject,
     book: _Book,
-    speaker_map: Mapping[str, Role],
+    speaker_map: Mapping[str, SpeakerRole],
     one_speaker: Role | None,
     where: str,
 ) -> Plan:
@@ -226,7 +227,7 @@ def import_refi(
     *,
     mapping: Path | None = None,
     codebook: Path | None = None,
-    speaker_map: Mapping[str, Role] | None = None,
+    speaker_map: Mapping[str, SpeakerRole] | None = None,
     complete: bool | None = None,
     one_speaker: Role | None = None,
 ) -> RefiImportSummary:

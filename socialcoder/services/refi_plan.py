@@ -157,7 +157,7 @@ def _one_speaker(text: str, role: Role) -> tuple[list[ParsedSegment], list[int],
 def source_turns(
     source: RefiSource,
     name: str,
-    given: Mapping[str, Role],
+    given: Mapping[str, SpeakerRole],
     one_speaker: Role | None,
     ext: ExtSource | None,
     where: str,
