@@ -62,8 +62,11 @@ def whole_process(argv: Sequence[str], runs: int) -> float:
         if i:
             times.append(time.perf_counter() - started)
             cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-    print(f"    {' '.join(argv[-2:])}: median wall {statistics.median(times):.3f} s, "
-          f"CPU {statistics.median(cpu):.3f} s", flush=True)
+    print(
+        f"    {' '.join(argv[-2:])}: median wall {statistics.median(times):.3f} s, "
+        f"CPU {statistics.median(cpu):.3f} s",
+        flush=True,
+    )
     return statistics.median(times)
 
 
@@ -81,12 +84,20 @@ def timed_with_peak(argv: Sequence[str]) -> tuple[float, float]:
         return seconds, int(out.read().split()[-1]) / 1024
 
 
-def at_most(what: str, value: float, unit: str, limit: float, anchor: str = "-",
-            anchor_value: float | None = None, target: str = "") -> Figure:
+def at_most(
+    what: str,
+    value: float,
+    unit: str,
+    limit: float,
+    anchor: str = "-",
+    anchor_value: float | None = None,
+    target: str = "",
+) -> Figure:
     met = value <= limit
     miss = "" if met else f"MISSED by {value / limit:.2f}x"
-    return Figure(what, value, unit, anchor, anchor_value, target or f"<= {limit:g} {unit}",
-                  met, miss)
+    return Figure(
+        what, value, unit, anchor, anchor_value, target or f"<= {limit:g} {unit}", met, miss
+    )
 
 
 SOCIALCODER = [sys.executable, "-m", "socialcoder"]
@@ -96,8 +107,12 @@ def startup(folder: Path, full: bool, runs: int) -> list[Figure]:
     from bench_codebook import build_wide_study
 
     sample = folder / "sample.scstudy"
-    subprocess.run([*SOCIALCODER, "demo", "--no-gui", "--path", str(sample)], env=ENV,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*SOCIALCODER, "demo", "--no-gui", "--path", str(sample)],
+        env=ENV,
+        check=True,
+        capture_output=True,
+    )
     wide = build_wide_study(folder, 10_000 if full else 2_000)
     bare = whole_process([sys.executable, "-c", "pass"], runs)
     version = whole_process([*SOCIALCODER, "--version"], runs)
@@ -107,10 +122,16 @@ def startup(folder: Path, full: bool, runs: int) -> list[Figure]:
     return [
         at_most("socialcoder --version (process)", version, "s", 0.3, anchor, bare),
         at_most("socialcoder info STUDY (process)", info, "s", 0.3, anchor, bare),
-        Figure(f"info, {wide.dimensions:,}-dimension codebook", info_wide, "s",
-               "info on the sample study", info, "ratio <= 1.25",
-               info_wide <= 1.25 * info,
-               "" if info_wide <= 1.25 * info else f"MISSED by {info_wide / info / 1.25:.2f}x"),
+        Figure(
+            f"info, {wide.dimensions:,}-dimension codebook",
+            info_wide,
+            "s",
+            "info on the sample study",
+            info,
+            "ratio <= 1.25",
+            info_wide <= 1.25 * info,
+            "" if info_wide <= 1.25 * info else f"MISSED by {info_wide / info / 1.25:.2f}x",
+        ),
     ]
 
 
@@ -120,10 +141,18 @@ def codes_import(folder: Path, full: bool, runs: int) -> list[Figure]:
     transcripts = 400 if full else 40
     rate, raw_rate, rows = measure_import(folder, transcripts, 500)
     met = rate >= 100_000 or rate >= raw_rate / 3
-    return [Figure(f"codes import, {rows:,} rows", rate, "rows/s",
-                   "sqlite3 executemany, same rows and tables", raw_rate,
-                   ">= 100,000/s or >= 1/3 anchor", met,
-                   "" if met else f"MISSED by {min(100_000, raw_rate / 3) / rate:.2f}x")]
+    return [
+        Figure(
+            f"codes import, {rows:,} rows",
+            rate,
+            "rows/s",
+            "sqlite3 executemany, same rows and tables",
+            raw_rate,
+            ">= 100,000/s or >= 1/3 anchor",
+            met,
+            "" if met else f"MISSED by {min(100_000, raw_rate / 3) / rate:.2f}x",
+        )
+    ]
 
 
 def reliability(folder: Path, full: bool, runs: int) -> list[Figure]:
@@ -135,9 +164,15 @@ def reliability(folder: Path, full: bool, runs: int) -> list[Figure]:
     seconds, peak = timed_with_peak([*SOCIALCODER, "reliability", str(study), "--json"])
     limit = float(package["seconds"]) / 2  # type: ignore[arg-type]
     return [
-        at_most(f"reliability, 3 coders x {segments:,} (process)", seconds, "s", limit,
-                "krippendorff.alpha call alone", float(package["seconds"]),  # type: ignore[arg-type]
-                "<= 0.5 x anchor"),
+        at_most(
+            f"reliability, 3 coders x {segments:,} (process)",
+            seconds,
+            "s",
+            limit,
+            "krippendorff.alpha call alone",
+            float(package["seconds"]),  # type: ignore[arg-type]
+            "<= 0.5 x anchor",
+        ),
         at_most("reliability, peak memory", peak, "MB", 300.0),
     ]
 
@@ -152,13 +187,30 @@ def export(folder: Path, full: bool, runs: int) -> list[Figure]:
     for fmt in ("csv", "parquet"):
         ours = bench_export.case_seconds(f"export-{fmt}", study)
         pandas = bench_export.case_seconds(f"pandas-{fmt}", study)
-        figures.append(at_most(f"export long {fmt}", ours, "s", 1.5 * pandas,
-                               f"pandas writing the same frame ({fmt})", pandas,
-                               "<= 1.5 x anchor"))
+        figures.append(
+            at_most(
+                f"export long {fmt}",
+                ours,
+                "s",
+                1.5 * pandas,
+                f"pandas writing the same frame ({fmt})",
+                pandas,
+                "<= 1.5 x anchor",
+            )
+        )
     csv_wide = bench_export.case_seconds("export-wide-csv", study)
     xlsx, peak = bench_export.case_seconds_and_peak("export-wide-xlsx", study)
-    figures.append(at_most("export wide xlsx", xlsx, "s", 2 * csv_wide,
-                           "export of the same wide table to CSV", csv_wide, "<= 2 x anchor"))
+    figures.append(
+        at_most(
+            "export wide xlsx",
+            xlsx,
+            "s",
+            2 * csv_wide,
+            "export of the same wide table to CSV",
+            csv_wide,
+            "<= 2 x anchor",
+        )
+    )
     figures.append(at_most("export wide xlsx, peak memory", peak, "MB", 500.0))
     return figures
 
@@ -174,9 +226,15 @@ SECTIONS: dict[str, Callable[[Path, bool, int], list[Figure]]] = {
 def print_table(figures: list[Figure]) -> None:
     header = ("figure", "value", "anchor", "anchor value", "ratio", "target", "result")
     rows = [
-        (f.what, f"{f.value:,.3g} {f.unit}", f.anchor,
-         "-" if f.anchor_value is None else f"{f.anchor_value:,.3g}", f.ratio, f.target,
-         "met" if f.met else f.miss)
+        (
+            f.what,
+            f"{f.value:,.3g} {f.unit}",
+            f.anchor,
+            "-" if f.anchor_value is None else f"{f.anchor_value:,.3g}",
+            f.ratio,
+            f.target,
+            "met" if f.met else f.miss,
+        )
         for f in figures
     ]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
@@ -185,7 +243,9 @@ def print_table(figures: list[Figure]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--full", action="store_true", help="the issue's sizes (slow)")
     parser.add_argument("--only", help=f"comma-separated sections of: {', '.join(SECTIONS)}")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per start-up figure")
@@ -195,8 +255,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
     figures: list[Figure] = []
-    print(f"{time.strftime('%Y-%m-%d %H:%M')} UTC, {os.cpu_count()} CPUs, load average "
-          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}; {'full' if args.full else 'quick'} sizes")
+    print(
+        f"{time.strftime('%Y-%m-%d %H:%M')} UTC, {os.cpu_count()} CPUs, load average "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}; {'full' if args.full else 'quick'} sizes"
+    )
     for name in chosen:
         with tempfile.TemporaryDirectory(prefix=f"sc-bench-{name}-") as tmp:
             started = time.perf_counter()

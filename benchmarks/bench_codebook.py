@@ -46,8 +46,11 @@ def main() -> None:
         wide = build_wide_study(Path(tmp), args.dimensions)
         for _ in range(3):
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "socialcoder", "info", str(wide.path)],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "socialcoder", "info", str(wide.path)],
+                check=True,
+                capture_output=True,
+            )
             print(f"info, {args.dimensions:,} dimensions: {time.perf_counter() - started:.2f} s")
 
 

@@ -61,16 +61,13 @@ def raw_insert(imported: Path, before: Path) -> float:
             rows = source.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
             tables[table] = (columns, rows)
     target = sqlite3.connect(before, isolation_level=None)
-    for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=FULL",
-                   "cache_size=-65536"):
+    for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=FULL", "cache_size=-65536"):
         target.execute(f"PRAGMA {pragma}")
     started = time.perf_counter()
     target.execute("BEGIN IMMEDIATE")
     for table, (columns, rows) in tables.items():
         marks = ", ".join("?" * len(columns))
-        target.executemany(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
-        )
+        target.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
     target.execute("COMMIT")
     seconds = time.perf_counter() - started
     target.close()
@@ -84,9 +81,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="sc-bench-import-") as tmp:
         rate, raw, rows = measure_import(Path(tmp), args.transcripts, args.segments)
-    print(f"codes import of {rows:,} rows: {rate:,.0f} rows/s; raw sqlite3 executemany of the "
-          f"same rows: {raw:,.0f} rows/s; ratio {rate / raw:.2f} (target >= 100,000 rows/s "
-          f"or >= 0.33)")
+    print(
+        f"codes import of {rows:,} rows: {rate:,.0f} rows/s; raw sqlite3 executemany of the "
+        f"same rows: {raw:,.0f} rows/s; ratio {rate / raw:.2f} (target >= 100,000 rows/s "
+        f"or >= 0.33)"
+    )
 
 
 if __name__ == "__main__":

@@ -293,7 +293,9 @@ def make_read_only() -> Iterator[Callable[[Path, str], None]]:
 
 
 @pytest.fixture(autouse=True)
-def _media_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _media_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """This machine's media settings (services/media_local.py) and overview cache in a
     temporary folder, never the user's own."""
     path = tmp_path_factory.mktemp("media-config") / "media.json"

@@ -225,8 +225,13 @@ def _assign_retest(args: argparse.Namespace) -> int:
 
     if args.retest is None or args.after is None:
         raise UserError("a second pass needs --retest PCT and --after DAYS together")
-    if args.coder or args.transcript or args.overlap or args.stratify or args.covert or (
-        args.anchors or args.reliability
+    if (
+        args.coder
+        or args.transcript
+        or args.overlap
+        or args.stratify
+        or args.covert
+        or (args.anchors or args.reliability)
     ):
         raise UserError(
             "--retest plans second passes only: make the first-pass plan with a separate "

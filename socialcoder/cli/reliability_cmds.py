@@ -287,7 +287,9 @@ def _retest(args: argparse.Namespace) -> int:
             for a in report.agreements
         ],
     )
-    reasons = sorted({f"{a.dimension}/{a.coder}: {a.reason}" for a in report.agreements if a.reason})
+    reasons = sorted(
+        {f"{a.dimension}/{a.coder}: {a.reason}" for a in report.agreements if a.reason}
+    )
     for reason in reasons:
         print(f"  alpha undefined for {reason}")
     print(f"Bootstrap: {report.bootstrap} replicates resampling transcripts, seed {report.seed}.")
@@ -361,9 +363,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             study, settings, progress=ProgressBar("Computing") if args.bootstrap else None
         )
         matrix = (
-            None
-            if confusion is None
-            else confusion_matrix(study, *confusion, settings.selection)
+            None if confusion is None else confusion_matrix(study, *confusion, settings.selection)
         )
         saved = save_report(study, figures, args.out, confusion=matrix, force=args.force)
     if saved is not None:

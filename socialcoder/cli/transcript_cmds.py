@@ -36,8 +36,10 @@ def register(commands: Any) -> None:
     add_study_arg(p)
     p.add_argument("files", nargs="*", type=Path, metavar="FILE")
     p.add_argument(
-        "--manifest", type=Path, help="CSV with columns file,participant,therapist,session,date (optional: name, site, "
-        "phase)"
+        "--manifest",
+        type=Path,
+        help="CSV with columns file,participant,therapist,session,date (optional: name, site, "
+        "phase)",
     )
     p.add_argument("--participant", help="participant (patient) id")
     p.add_argument("--therapist", help="therapist id")
@@ -106,9 +108,7 @@ def register(commands: Any) -> None:
         coder_ok=True,
     )
     add_study_arg(p)
-    p.add_argument(
-        "transcript", metavar="TRANSCRIPT", help="transcript name (or its masked label)"
-    )
+    p.add_argument("transcript", metavar="TRANSCRIPT", help="transcript name (or its masked label)")
     p.add_argument(
         "--coder",
         help="as this coder: their codes and memos (masked transcript when the study is blinded)",
@@ -257,9 +257,7 @@ def _time(seconds: float | None) -> str:
 
 def cmd_show(args: argparse.Namespace) -> int:
     with study_of(args) as study:
-        view = show_transcript(
-            study, args.transcript, coder=args.coder, as_coder=_as_coder(args)
-        )
+        view = show_transcript(study, args.transcript, coder=args.coder, as_coder=_as_coder(args))
     if args.json:
         print_json(view.to_json())
         return 0

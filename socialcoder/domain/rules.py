@@ -157,9 +157,7 @@ class NotApplicable(StudyError):
     ``dimension`` (key), ``role`` (the turn's), ``allowed`` (the dimension's roles),
     ``segment`` (the turn's number, when known)."""
 
-    def __init__(
-        self, dim: Dimension, role: Role | str, segment: int | None = None
-    ) -> None:
+    def __init__(self, dim: Dimension, role: Role | str, segment: int | None = None) -> None:
         self.dimension = dim.key
         self.role = Role(role)
         self.allowed = roles_of(dim)

@@ -236,7 +236,8 @@ def render(data: ReportData, *, saved_at: datetime | None = None) -> str:
         f"<h1>Inter-rater reliability: {_e(data.study)}</h1>",
         "<table class='meta'>"
         + "".join(
-            f"<tr><td><b>{_e(k)}</b></td><td>{_e(v)}</td></tr>" for k, v in meta_rows(data, saved_at)
+            f"<tr><td><b>{_e(k)}</b></td><td>{_e(v)}</td></tr>"
+            for k, v in meta_rows(data, saved_at)
         )
         + "</table>",
         f"<p>{LEGEND}</p>",
@@ -246,7 +247,9 @@ def render(data: ReportData, *, saved_at: datetime | None = None) -> str:
         table_html("pairs", PAIR_HEADERS, pair_rows(dims)),
         "<h2>Per transcript</h2>",
         table_html(
-            "per_transcript", TRANSCRIPT_HEADERS, transcript_rows([dict(d) for d in data.transcripts])
+            "per_transcript",
+            TRANSCRIPT_HEADERS,
+            transcript_rows([dict(d) for d in data.transcripts]),
         ),
         "<h2>Charts</h2>",
     ]

@@ -95,9 +95,7 @@ class CodingController(QObject):
         self.disarm()
         self.model.set_source(tview.segments, tview.total, self._page_loader(name, coder))
         self.load_suggestions()
-        self._coded, self._codable = tview.progress or coder_progress(
-            tview.segments, self.codebook
-        )
+        self._coded, self._codable = tview.progress or coder_progress(tview.segments, self.codebook)
         self.transcriptOpened.emit(self.transcript)
         self.sessionChanged.emit()
         self._emit_progress()
@@ -471,9 +469,7 @@ class CodingController(QObject):
             if row is not None and self.model.rowCount():
                 self.set_current(row)
             return []
-        changes = coder_changes(
-            self.model.segments, self.session_codes, self.completed, stored
-        )
+        changes = coder_changes(self.model.segments, self.session_codes, self.completed, stored)
         for change in changes:
             self._show(change)
         if stored.progress is not None and stored.progress != (self._coded, self._codable):
@@ -536,7 +532,9 @@ class CodingController(QObject):
             what = "marked complete" if change.new_value == "1" else "open"
             return f"No change: the transcript was already {what} (changed elsewhere; now shown)."
         if change.kind == "memo":
-            return f"No change: that memo was already stored ({where}; changed elsewhere; now shown)."
+            return (
+                f"No change: that memo was already stored ({where}; changed elsewhere; now shown)."
+            )
         if change.new_value is None:
             return (
                 f"No change: {change.dimension} was already empty ({where}; changed "

@@ -76,24 +76,60 @@ class Marks:
 
 
 LIGHT_MARKS = Marks(
-    error="#b00020", success="#1b7f3a", muted="#555555", good_bg="#cdeccd",
-    tentative_bg="#fde7c2", poor_bg="#f7cccc", few_bg="#e0e0e0", neutral_bg="#f3f3f3",
-    settled_bg="#e6e6e6", focal_bg="#fff4c2", found_bg="#ffd54f", point="#0072b2",
-    good_line="#007a5a", floor_line="#c04f00", fit_line="#c04f00", whisker="#444444",
+    error="#b00020",
+    success="#1b7f3a",
+    muted="#555555",
+    good_bg="#cdeccd",
+    tentative_bg="#fde7c2",
+    poor_bg="#f7cccc",
+    few_bg="#e0e0e0",
+    neutral_bg="#f3f3f3",
+    settled_bg="#e6e6e6",
+    focal_bg="#fff4c2",
+    found_bg="#ffd54f",
+    point="#0072b2",
+    good_line="#007a5a",
+    floor_line="#c04f00",
+    fit_line="#c04f00",
+    whisker="#444444",
     zero_line="#6e6e6e",
 )
 DARK_MARKS = Marks(
-    error="#ff8a80", success="#7bd88f", muted="#b4b4b4", good_bg="#1f4d2c",
-    tentative_bg="#5c4516", poor_bg="#5e2424", few_bg="#3c3c3c", neutral_bg="#2c2c2c",
-    settled_bg="#383838", focal_bg="#4d4420", found_bg="#7a5c00", point="#56b4e9",
-    good_line="#3ccf9f", floor_line="#ff9a4d", fit_line="#ff9a4d", whisker="#c8c8c8",
+    error="#ff8a80",
+    success="#7bd88f",
+    muted="#b4b4b4",
+    good_bg="#1f4d2c",
+    tentative_bg="#5c4516",
+    poor_bg="#5e2424",
+    few_bg="#3c3c3c",
+    neutral_bg="#2c2c2c",
+    settled_bg="#383838",
+    focal_bg="#4d4420",
+    found_bg="#7a5c00",
+    point="#56b4e9",
+    good_line="#3ccf9f",
+    floor_line="#ff9a4d",
+    fit_line="#ff9a4d",
+    whisker="#c8c8c8",
     zero_line="#9a9a9a",
 )
 HIGH_CONTRAST_MARKS = Marks(
-    error="#ff7070", success="#00ff7f", muted="#d8d8d8", good_bg="#004d1f",
-    tentative_bg="#4d3800", poor_bg="#660000", few_bg="#2a2a2a", neutral_bg="#000000",
-    settled_bg="#1e1e1e", focal_bg="#333300", found_bg="#806600", point="#00ffff",
-    good_line="#00ff7f", floor_line="#ffa040", fit_line="#ffa040", whisker="#ffffff",
+    error="#ff7070",
+    success="#00ff7f",
+    muted="#d8d8d8",
+    good_bg="#004d1f",
+    tentative_bg="#4d3800",
+    poor_bg="#660000",
+    few_bg="#2a2a2a",
+    neutral_bg="#000000",
+    settled_bg="#1e1e1e",
+    focal_bg="#333300",
+    found_bg="#806600",
+    point="#00ffff",
+    good_line="#00ff7f",
+    floor_line="#ffa040",
+    fit_line="#ffa040",
+    whisker="#ffffff",
     zero_line="#c0c0c0",
 )
 
@@ -114,6 +150,7 @@ BACKGROUNDS = ("good_bg", "tentative_bg", "poor_bg", "few_bg", "neutral_bg", "se
 def marks() -> Marks:
     """The current theme's marks (see :class:`Marks`)."""
     return _current.marks
+
 
 _current: Theme = THEMES[LIGHT]
 

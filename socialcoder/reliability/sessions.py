@@ -336,9 +336,7 @@ def absolute_agreement(c: Components, level: float = 0.95) -> Estimate:
     # enclose the estimate; with a negative coder (or target) component they need not (the
     # sample study's change reliability of goal agreement gave 0.241 with [0.805, 1.000]).
     # Such an interval is not reported: sorting and clipping it, as before, hid the defect.
-    if not (
-        np.isfinite(lower) and np.isfinite(upper) and lower - 1e-9 <= rho <= upper + 1e-9
-    ):
+    if not (np.isfinite(lower) and np.isfinite(upper) and lower - 1e-9 <= rho <= upper + 1e-9):
         notes.append(
             "no interval: McGraw & Wong's F-based bounds do not enclose the estimate for these "
             "mean squares (a negative variance component); too few double-coded sessions"

@@ -250,9 +250,12 @@ def recording_of(study: Study, transcript: str) -> Recording | None:
         ).one_or_none()
         if row is None and server_api.is_coder(session.connection()):
             assigned = server_api.my_assignments()
-            if session.execute(
-                select(assigned.c.transcript_id).where(assigned.c.transcript_id == tid)
-            ).first() is None:
+            if (
+                session.execute(
+                    select(assigned.c.transcript_id).where(assigned.c.transcript_id == tid)
+                ).first()
+                is None
+            ):
                 raise UserError(
                     f"{transcript}: recordings are given to a coder's login for the "
                     "transcripts assigned to her only"

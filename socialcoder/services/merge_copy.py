@@ -190,23 +190,27 @@ def read_copy(study: Study, target: str | Path) -> CopySnapshot:
                 .join(TranscriptRow, TranscriptRow.id == CompletionRow.transcript_id)
                 .where(CoderRow.kind != coder_kinds.MACHINE)
             ).all()
-            audit_rows = c.execute(
-                select(
-                    AuditRow.action,
-                    CoderRow.name,
-                    TranscriptRow.content_hash,
-                    AuditRow.segment_idx,
-                    AuditRow.dimension_key,
-                    AuditRow.old_value,
-                    AuditRow.new_value,
-                    AuditRow.at,
+            audit_rows = (
+                c.execute(
+                    select(
+                        AuditRow.action,
+                        CoderRow.name,
+                        TranscriptRow.content_hash,
+                        AuditRow.segment_idx,
+                        AuditRow.dimension_key,
+                        AuditRow.old_value,
+                        AuditRow.new_value,
+                        AuditRow.at,
+                    )
+                    .join(CoderRow, CoderRow.id == AuditRow.coder_id)
+                    .join(TranscriptRow, TranscriptRow.id == AuditRow.transcript_id)
+                    .where(AuditRow.action.in_(REMOVALS))
+                    .where(CoderRow.kind != coder_kinds.MACHINE)
+                    .order_by(AuditRow.at, AuditRow.id)
                 )
-                .join(CoderRow, CoderRow.id == AuditRow.coder_id)
-                .join(TranscriptRow, TranscriptRow.id == AuditRow.transcript_id)
-                .where(AuditRow.action.in_(REMOVALS))
-                .where(CoderRow.kind != coder_kinds.MACHINE)
-                .order_by(AuditRow.at, AuditRow.id)
-            ).tuples().all()
+                .tuples()
+                .all()
+            )
     except StudyError:
         raise
     except Exception as exc:

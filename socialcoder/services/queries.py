@@ -180,7 +180,9 @@ def _codable_roles(study: Study) -> list[str]:
     with study.read() as session:
         return sorted(
             session.scalars(
-                select(DimensionRoleRow.role).distinct().where(DimensionRoleRow.role != SESSION_UNIT)
+                select(DimensionRoleRow.role)
+                .distinct()
+                .where(DimensionRoleRow.role != SESSION_UNIT)
             )
         )
 
@@ -259,11 +261,15 @@ def list_transcripts(
             .group_by(codes.c.transcript_id, codes.c.coder_id)
         )
         coded = {(t, c): n for t, c, n in session.execute(coded_q).tuples().all()}
-        sessions_coded = session.execute(
-            select(codes.c.transcript_id, codes.c.coder_id)
-            .where(codes.c.segment_id.is_(None))
-            .distinct()
-        ).tuples().all()
+        sessions_coded = (
+            session.execute(
+                select(codes.c.transcript_id, codes.c.coder_id)
+                .where(codes.c.segment_id.is_(None))
+                .distinct()
+            )
+            .tuples()
+            .all()
+        )
         completions = {
             (t, c): at
             for c, t, at in session.execute(
@@ -272,15 +278,17 @@ def list_transcripts(
                     completions_.c.transcript_id,
                     completions_.c.completed_at,
                 )
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         }
         assigned = {
             (t, c): p
             for c, t, p in session.execute(
-                select(
-                    assignments.c.coder_id, assignments.c.transcript_id, assignments.c.purpose
-                )
-            ).tuples().all()
+                select(assignments.c.coder_id, assignments.c.transcript_id, assignments.c.purpose)
+            )
+            .tuples()
+            .all()
         }
         positions: dict[tuple[int, int], int] = {}
         if "position" in assignments.c:  # a coder's login reads no positions
@@ -292,7 +300,9 @@ def list_transcripts(
                         assignments.c.transcript_id,
                         assignments.c.position,
                     ).where(assignments.c.position.is_not(None))
-                ).tuples().all()
+                )
+                .tuples()
+                .all()
             }
         source = transcripts_source(connection)
         rows = session.execute(select(source).order_by(source.c.name)).all()
@@ -457,7 +467,9 @@ def show_transcript(
         tid = transcript_id(session, name)
         conn = session.connection()
         source = transcripts_source(conn)
-        row = conn.execute(select(source).where(source.c.id == tid)).one()  # Core rows: no ORM loading for thousands of segments
+        row = conn.execute(
+            select(source).where(source.c.id == tid)
+        ).one()  # Core rows: no ORM loading for thousands of segments
         seg_rows = conn.execute(
             select(
                 SegmentRow.id,

@@ -230,9 +230,7 @@ def _coders(
     consensus layer only ``with_consensus``."""
     everyone = conn.execute(select(CoderRow.id, CoderRow.name, CoderRow.kind)).all()
     if names is None:
-        rows = {
-            i: n for i, n, k in everyone if coder_kinds.counts_in_reliability(k, named=False)
-        }
+        rows = {i: n for i, n, k in everyone if coder_kinds.counts_in_reliability(k, named=False)}
         return dict(sorted(rows.items(), key=lambda kv: kv[1]))
     rows = {
         i: n

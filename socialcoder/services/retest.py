@@ -131,9 +131,7 @@ def retest_identity(session: Session, coder: str) -> int:
     """The id of ``coder``'s retest identity, made the first time (kind ``retest``)."""
     cid = _human(session, coder)
     found = session.scalars(
-        select(CoderRow.id).where(
-            CoderRow.retest_of == cid, CoderRow.kind == coder_kinds.RETEST
-        )
+        select(CoderRow.id).where(CoderRow.retest_of == cid, CoderRow.kind == coder_kinds.RETEST)
     ).first()
     if found is not None:
         return found
@@ -144,9 +142,7 @@ def retest_identity(session: Session, coder: str) -> int:
         )
     except Exception as exc:
         raise StudyError(f"cannot make {coder!r}'s retest coder: {exc}") from None
-    row = CoderRow(
-        name=name, kind=coder_kinds.RETEST, active=True, created_at=now(), retest_of=cid
-    )
+    row = CoderRow(name=name, kind=coder_kinds.RETEST, active=True, created_at=now(), retest_of=cid)
     session.add(row)
     session.flush()
     return row.id
@@ -307,9 +303,7 @@ class RetestReport:
 
 def _pair(study: Study, coder: str, retest: str, transcripts: list[str]) -> dict[str, Any]:
     """Per dimension key: (2 x units first/second pass matrix, transcript of each unit, level)."""
-    selection = Selection(
-        coders=(coder, retest), transcripts=tuple(transcripts), with_retest=True
-    )
+    selection = Selection(coders=(coder, retest), transcripts=tuple(transcripts), with_retest=True)
     out: dict[str, Any] = {}
     for dd in load_dimension_data(study, selection):
         rows = {c: i for i, c in enumerate(dd.coders)}
@@ -352,7 +346,9 @@ def retest_report(
         pooled_data, pooled_clusters = [], []
         level = level_for(study.codebook.dimension(key))
         for coder, n_transcripts, (data, clusters, level) in rows:
-            out.append(_agreement(key, coder, n_transcripts, data, clusters, level, bootstrap, seed))
+            out.append(
+                _agreement(key, coder, n_transcripts, data, clusters, level, bootstrap, seed)
+            )
             pooled_data.append(data)
             pooled_clusters.append(clusters + offset)  # a transcript per coder is its own cluster
             offset += int(clusters.max(initial=0)) + 1

@@ -88,7 +88,9 @@ def retest_slots(session: Session, *, coder: str | None = None) -> list[RetestSl
         (c, t): at
         for c, t, at in session.execute(
             select(CompletionRow.coder_id, CompletionRow.transcript_id, CompletionRow.completed_at)
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     }
     retest_ids = {r[3] for r in rows}
     begun = set(
@@ -96,7 +98,9 @@ def retest_slots(session: Session, *, coder: str | None = None) -> list[RetestSl
             select(CodeRow.coder_id, CodeRow.transcript_id)
             .where(CodeRow.coder_id.in_(retest_ids))
             .distinct()
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     begun |= set(
         session.execute(
@@ -104,7 +108,9 @@ def retest_slots(session: Session, *, coder: str | None = None) -> list[RetestSl
             .join(SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id)
             .where(SegmentMemoRow.coder_id.in_(retest_ids))
             .distinct()
-        ).tuples().all()
+        )
+        .tuples()
+        .all()
     )
     begun |= {(c, t) for c, t in done if c in retest_ids}
     return [

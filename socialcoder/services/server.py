@@ -234,7 +234,9 @@ def check_set_up(connection: Connection, found: Facts) -> None:
     installed = scalar(connection, "SELECT to_regprocedure(:f) IS NOT NULL",
                        f=f"{STUDY_SCHEMA}.sc_me()")  # fmt: skip
     groups = found.groups
-    if not (installed and role_exists(connection, groups.lead) and role_exists(connection, groups.coder)):
+    if not (
+        installed and role_exists(connection, groups.lead) and role_exists(connection, groups.coder)
+    ):
         raise StudyError("this database is not set up yet: run `socialcoder server setup` first")
 
 
@@ -262,7 +264,8 @@ def _setup(c: Connection) -> SetupResult:
     if found.runner_super:
         _hide_statistics(c, found)
     hidden = not scalar(  # as a coder would find it (hidden by this or an earlier setup)
-        c, "SELECT has_column_privilege(:g, 'pg_catalog.pg_class', 'reltuples', 'SELECT')",
+        c,
+        "SELECT has_column_privilege(:g, 'pg_catalog.pg_class', 'reltuples', 'SELECT')",
         g=groups.coder,
     )
     _verify(c, found)

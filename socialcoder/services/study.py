@@ -241,8 +241,7 @@ REFUSED_BY_SCHEMA = {
     "its segment's",
     "ck_codes_memo_length": f"a memo may hold at most {MEMO_MAX_CHARS:,} characters",
     "ck_segment_memos_text_length": f"a memo may hold at most {MEMO_MAX_CHARS:,} characters",
-    "fk_codes_dimension_id_value_enum_dimension_values": "the value is not in the "
-    "dimension's list",
+    "fk_codes_dimension_id_value_enum_dimension_values": "the value is not in the dimension's list",
 }
 
 

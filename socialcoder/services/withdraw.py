@@ -49,8 +49,7 @@ RETRAIN_REASON = "a participant withdrew; the model learnt from their transcript
 def models_note(count: int, dry_run: bool) -> str:
     if not count:
         return (
-            "no stored machine-coding model learnt from these transcripts, so none needs "
-            "retraining"
+            "no stored machine-coding model learnt from these transcripts, so none needs retraining"
         )
     verb = "would be" if dry_run else "are"
     return (

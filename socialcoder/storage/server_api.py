@@ -154,4 +154,3 @@ def set_completed(connection: Connection, transcript_id: int, completed: bool) -
         {"t": transcript_id, "c": completed},
     ).scalar_one()
     return bool(was)
-

@@ -159,7 +159,8 @@ CODER_TRANSCRIPT_COLUMNS = ("id", "label", "format", "segment_count")
 _READS["sc_transcripts"] = (
     "",
     "TABLE (" + ", ".join(f"{n} {t}" for n, t, _ in TRANSCRIPT_COLUMNS) + ")",
-    "SELECT " + ", ".join(e for _, _, e in TRANSCRIPT_COLUMNS)
+    "SELECT "
+    + ", ".join(e for _, _, e in TRANSCRIPT_COLUMNS)
     + f" FROM public.transcripts t CROSS JOIN (SELECT {_BLIND} AS blind) b ORDER BY 2",
 )
 
@@ -184,7 +185,8 @@ RECORDING_COLUMNS = (
 _READS["sc_recordings"] = (
     "",
     "TABLE (" + ", ".join(f"{n} {t}" for n, t, _ in RECORDING_COLUMNS) + ")",
-    "SELECT " + ", ".join(e for _, _, e in RECORDING_COLUMNS)
+    "SELECT "
+    + ", ".join(e for _, _, e in RECORDING_COLUMNS)
     + f" FROM public.recordings r CROSS JOIN (SELECT {_BLIND} AS blind) b"
     " WHERE r.transcript_id IN (SELECT a.transcript_id FROM public.assignments a"
     " WHERE a.coder_id = public.sc_my_coder()) ORDER BY 1",

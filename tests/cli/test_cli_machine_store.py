@@ -325,8 +325,21 @@ def test_review_shows_the_machine_as_a_coder_and_keeps_the_sample_clean(
     )
     assert disagreements
     for d in disagreements:
-        run(capsys, "adjudicate", study, "--transcript", d["transcript"], "--segment",
-            d["segment"], "--dimension", "talk", "--value", d["values"]["ana"], "--reason", "x")
+        run(
+            capsys,
+            "adjudicate",
+            study,
+            "--transcript",
+            d["transcript"],
+            "--segment",
+            d["segment"],
+            "--dimension",
+            "talk",
+            "--value",
+            d["values"]["ana"],
+            "--reason",
+            "x",
+        )
     with open_study(study) as opened:  # only dan's unfinished transcript is still held back
         assert _names(study, held_back(opened, "talk")) == {"s05"}
     out, _ = run(capsys, "machine", "review", study, "--threshold", "0.5", "--json")
@@ -345,8 +358,10 @@ def test_review_shows_the_machine_as_a_coder_and_keeps_the_sample_clean(
 def test_suggestions_are_opt_in_never_blind_never_on_double_coding_and_audited(
     study: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    lines = [f"{'T' if i % 2 else 'P'}: we talked about the week, I really want to stop"
-             for i in range(1, 11)]
+    lines = [
+        f"{'T' if i % 2 else 'P'}: we talked about the week, I really want to stop"
+        for i in range(1, 11)
+    ]
     (tmp_path / "s12.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     run(capsys, "import", study, tmp_path / "s12.txt")
     run(capsys, "coders", "add", study, "eve")
@@ -373,8 +388,20 @@ def test_suggestions_are_opt_in_never_blind_never_on_double_coding_and_audited(
     assert json.loads(run(capsys, *other)[0]) == []
     # accepting codes the turn and marks the audit entry
     first = shown[0]
-    run(capsys, "machine", "suggest", study, "--coder", "eve", "--transcript", "s12",
-        "--dimension", "talk", "--accept", first["segment"])
+    run(
+        capsys,
+        "machine",
+        "suggest",
+        study,
+        "--coder",
+        "eve",
+        "--transcript",
+        "s12",
+        "--dimension",
+        "talk",
+        "--accept",
+        first["segment"],
+    )
     ((value, reason),) = _sql(
         study,
         "SELECT a.new_value, a.reason FROM audit_log a JOIN coders k ON k.id = a.coder_id "
@@ -386,8 +413,21 @@ def test_suggestions_are_opt_in_never_blind_never_on_double_coding_and_audited(
     # a second coder assigned to s12 (reliability): held back until adjudicated
     run(capsys, "assign", study, "--coder", "ben", "--transcript", "s12", "--reliability")
     assert json.loads(run(capsys, *suggest)[0]) == []
-    _, err = run(capsys, "machine", "suggest", study, "--coder", "eve", "--transcript", "s12",
-                 "--dimension", "talk", "--accept", shown[1]["segment"], status=2)
+    _, err = run(
+        capsys,
+        "machine",
+        "suggest",
+        study,
+        "--coder",
+        "eve",
+        "--transcript",
+        "s12",
+        "--dimension",
+        "talk",
+        "--accept",
+        shown[1]["segment"],
+        status=2,
+    )
     assert "no machine suggestion" in err
 
 

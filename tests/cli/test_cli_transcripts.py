@@ -20,7 +20,16 @@ TRANSCRIPT_FIELDS = {
     "segments",
     "progress",
 }
-SEGMENT_FIELDS = {"index", "role", "label", "start", "end", "start_estimated", "end_estimated", "text"}
+SEGMENT_FIELDS = {
+    "index",
+    "role",
+    "label",
+    "start",
+    "end",
+    "start_estimated",
+    "end_estimated",
+    "text",
+}
 
 CLINIC_TEXT = """Clinic note: fictional test transcript.
 [00:00:01] Dr Jones: Good morning. How was the week?

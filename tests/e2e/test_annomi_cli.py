@@ -38,6 +38,7 @@ dimensions:
     values: [change, neutral, sustain]
 """
 
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     code = main(list(argv))
     out, err = capsys.readouterr()

@@ -208,7 +208,9 @@ def test_a_refused_export_is_shown_and_the_dialog_stays(  # type: ignore[no-unty
     assert dialog.error is not None and not (tmp_path / "out.csv").exists()
 
 
-def test_export_the_final_layer(qtbot, window: MainWindow, sample_study: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_the_final_layer(
+    qtbot, window: MainWindow, sample_study: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     """The lead chooses the final layer: the file holds one layer with each value's source,
     and the summary says where the values came from."""
     from socialcoder.services.assignments import assign

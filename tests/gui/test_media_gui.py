@@ -371,7 +371,9 @@ def test_overview_marks_turns_and_this_coders_codes_and_a_click_seeks(qtbot, win
     assert abs(media.player.position - 7.2) < 0.05
 
 
-def test_no_sound_device_is_said_in_the_pane_and_playback_goes_on(qtbot, window, media_study, monkeypatch):  # type: ignore[no-untyped-def]
+def test_no_sound_device_is_said_in_the_pane_and_playback_goes_on(
+    qtbot, window, media_study, monkeypatch
+):  # type: ignore[no-untyped-def]
     from PySide6.QtMultimedia import QMediaDevices
 
     monkeypatch.setattr(QMediaDevices, "audioOutputs", staticmethod(lambda: []))  # as on CI
@@ -490,7 +492,9 @@ def test_closing_the_window_while_the_overview_is_decoded(qtbot, gui_study):  # 
     _close_and_delete(qtbot, win)
 
 
-def test_seeking_while_playing_then_another_study_then_closing_while_playing(qtbot, media_study, gui_study):  # type: ignore[no-untyped-def]
+def test_seeking_while_playing_then_another_study_then_closing_while_playing(
+    qtbot, media_study, gui_study
+):  # type: ignore[no-untyped-def]
     """What bench_media.py did before it crashed, as a coder would: play, choose turns while it
     plays, open another study, code there; open the recording again and close the window while
     it plays."""

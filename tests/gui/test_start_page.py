@@ -140,6 +140,7 @@ def test_new_study_from_the_start_page(  # type: ignore[no-untyped-def]
     qtbot, window: MainWindow, tmp_path: Path, answer, monkeypatch
 ) -> None:
     path = tmp_path / "mine.scstudy"
+
     def question(*a: object, **k: object) -> QMessageBox.StandardButton:
         # the default codebook: yes; encrypt the new study: no (a passphrase dialog would wait)
         if "Encrypt" in str(a[2]):

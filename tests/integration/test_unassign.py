@@ -77,8 +77,9 @@ def test_unassign_writes_the_audit_log_and_keeps_codes(target_sample: str) -> No
         with study.read() as session:
             assert session.scalar(select(func.count()).select_from(CodeRow)) == codes
             entries = session.execute(
-                select(AuditRow.actor, AuditRow.action, AuditRow.old_value)
-                .where(AuditRow.action == "unassign")
+                select(AuditRow.actor, AuditRow.action, AuditRow.old_value).where(
+                    AuditRow.action == "unassign"
+                )
             ).all()
     assert [tuple(e) for e in entries] == [("Dr Lead", "unassign", "reliability")]
     assert {(r[2]) for r in _rows(target_sample)} == {"primary"}

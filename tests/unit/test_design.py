@@ -108,9 +108,7 @@ def test_order_is_a_permutation_spread_over_the_period() -> None:
         start = 4 if coder == "a" else 0
         assert [p.position for p in mine] == list(range(start + 1, start + len(mine) + 1))
         special = [
-            i
-            for i, p in enumerate(mine)
-            if p.anchor or p.transcript in set(plan.double_coded)
+            i for i, p in enumerate(mine) if p.anchor or p.transcript in set(plan.double_coded)
         ]
         n, k = len(mine), len(special)
         # one special transcript in each of k equal blocks of the coder's queue

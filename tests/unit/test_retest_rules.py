@@ -40,7 +40,13 @@ def test_the_draw_is_seeded_per_coder_and_ignores_the_order_given() -> None:
 
 
 @pytest.mark.parametrize(
-    "spec", [RetestSpec(0, 1), RetestSpec(101, 1), RetestSpec(10, -1), RetestSpec(10, 1, coders=("A", "A"))]
+    "spec",
+    [
+        RetestSpec(0, 1),
+        RetestSpec(101, 1),
+        RetestSpec(10, -1),
+        RetestSpec(10, 1, coders=("A", "A")),
+    ],
 )
 def test_bad_specs_are_refused(spec: RetestSpec) -> None:
     with pytest.raises(RetestError):

@@ -150,8 +150,7 @@ class RetestDialog(QDialog):
             f"{len(plan.draws)} second pass(es), each available {plan.spec.after_days} day(s) "
             f"after its first pass was completed, seed {plan.spec.seed} · {pools}"
             if plan.draws
-            else "Nothing to draw: the coders have no completed transcripts without a second "
-            "pass."
+            else "Nothing to draw: the coders have no completed transcripts without a second pass."
         )
         self.apply_button.setEnabled(bool(plan.draws))
 

@@ -140,8 +140,10 @@ class RuleDialog(QDialog):
         self.apply_button.setEnabled(False)
 
     def designed(self) -> bool:
-        return self.covert.isChecked() or self.anchors.value() > 0 or any(
-            b.isChecked() for b in self.strata.values()
+        return (
+            self.covert.isChecked()
+            or self.anchors.value() > 0
+            or any(b.isChecked() for b in self.strata.values())
         )
 
     def preview(self) -> None:

@@ -50,7 +50,9 @@ def _code(study, coder: str, transcript: str, values: tuple[str, str]) -> None: 
     xs, g = values
     for seg, v in enumerate(xs, start=1):
         if v == "1":  # a binary 0 is what completion implies
-            set_code(study, coder=coder, transcript=transcript, segment=seg, dimension="x", value="1")
+            set_code(
+                study, coder=coder, transcript=transcript, segment=seg, dimension="x", value="1"
+            )
     set_code(study, coder=coder, transcript=transcript, segment=None, dimension="g", value=g)
     set_completed(study, coder=coder, transcript=transcript, completed=True)
 
@@ -133,12 +135,15 @@ def test_a_second_pass_waits_then_shows_masked_without_the_first_pass(coded) -> 
             show_transcript(study, label, coder="A", as_coder=True)  # the first pass's codes
         with pytest.raises(UserError, match="second pass"):
             set_code(study, coder="A", transcript=label, segment=None, dimension="g", value="1")
-        set_code(study, coder="A (retest)", transcript=label, segment=None, dimension="g", value="1")
+        set_code(
+            study, coder="A (retest)", transcript=label, segment=None, dimension="g", value="1"
+        )
         view = show_transcript(study, label, coder="A (retest)", as_coder=True)
         assert view.session_codes == {"g": "1"}
-        assert show_transcript(study, transcript, coder="A").session_codes["g"] == FIRST["A"][
-            transcript
-        ][1]
+        assert (
+            show_transcript(study, transcript, coder="A").session_codes["g"]
+            == FIRST["A"][transcript][1]
+        )
         [entry] = [e for e in list_retests(study) if e.coder == "A"]
         assert entry.transcript == transcript and entry.label == label
         assert entry.available and entry.begun and not entry.completed
@@ -238,8 +243,12 @@ def test_the_second_pass_from_the_command_line(coded, cli) -> None:  # type: ign
     assert refused.code != 0 and "second pass" in refused.err
     out = json.loads(cli("reliability", coded, "--retest", "--json", "--seed", "3").out)
     rows = {(r["dimension"], r["coder"]): r for r in out["test_retest"]}
-    first = [float(FIRST["A"][r["transcript"]][1]) for r in sorted(mine, key=lambda r: r["transcript"])]
-    expected = krippendorff.alpha(np.array([first, [1.0] * len(first)]), level_of_measurement="interval")
+    first = [
+        float(FIRST["A"][r["transcript"]][1]) for r in sorted(mine, key=lambda r: r["transcript"])
+    ]
+    expected = krippendorff.alpha(
+        np.array([first, [1.0] * len(first)]), level_of_measurement="interval"
+    )
     assert rows[("g", "A")]["alpha"] == pytest.approx(expected, abs=1e-4)
     assert rows[("g", "A")]["n_units"] == 2 and out["seed"] == 3
     text = cli("reliability", coded, "--retest", "--seed", "3")

@@ -279,7 +279,8 @@ def test_a_qualcoder_project_goes_out_again_in_qualcoders_layout_and_comes_back_
         refs = [codes[r.get("targetGUID")] for r in sel.iterfind(".//q:CodeRef", NS)]
         coded.append((users[sel.get("creatingUser")], text[a:b], t0, t1, refs))
     assert ("lee", "Better, I slept well.", "5000", "9250", ["concordance"]) in [
-        (u, body.strip(), t0, t1, [r.split(":")[0] for r in refs]) for u, body, t0, t1, refs in coded
+        (u, body.strip(), t0, t1, [r.split(":")[0] for r in refs])
+        for u, body, t0, t1, refs in coded
     ]
     back = tmp_path / "back.scstudy"
     import_refi(out, back)

@@ -48,7 +48,12 @@ class _FakeNlp:
     """A pipeline that 'recognises' the fictional names (as a trained model would)."""
 
     pipe_names = ("tok2vec", "ner")
-    known: ClassVar[dict[str, str]] = {"Tom": "PERSON", "Riverside": "GPE", "Larkfield Trust": "ORG", "Sunday": "DATE"}
+    known: ClassVar[dict[str, str]] = {
+        "Tom": "PERSON",
+        "Riverside": "GPE",
+        "Larkfield Trust": "ORG",
+        "Sunday": "DATE",
+    }
 
     def __init__(self) -> None:
         self.calls = 0

@@ -140,9 +140,7 @@ def test_reliability_data_and_export_agree_cell_by_cell(spec: dict) -> None:
         with open_study(path) as study:
             long = build_export_table(study, "long").frame
             plain = load_dimension_data(study)
-            window = load_dimension_data(
-                study, Selection(since=datetime(2000, 1, 1, tzinfo=UTC))
-            )
+            window = load_dimension_data(study, Selection(since=datetime(2000, 1, 1, tzinfo=UTC)))
             codebook = study.codebook
     entered = {
         (coder, name, segment, key): value
@@ -173,9 +171,11 @@ def test_reliability_data_and_export_agree_cell_by_cell(spec: dict) -> None:
             for dim in codebook.dimensions:
                 units = [None] if dim.unit.value == "session" else range(1, len(roles) + 1)
                 for segment in units:
-                    role = None if segment is None else ("therapist", "patient")[
-                        roles[segment - 1] == "P"
-                    ]
+                    role = (
+                        None
+                        if segment is None
+                        else ("therapist", "patient")[roles[segment - 1] == "P"]
+                    )
                     if not applies(dim, role):
                         continue
                     rule = cell(
@@ -189,9 +189,7 @@ def test_reliability_data_and_export_agree_cell_by_cell(spec: dict) -> None:
         got_value, got_implied = exported[key]
         assert _same(got_value, value) and got_implied is implied, key
     # reliability: the same cells on the transcripts two or more coders worked on
-    eligible = {
-        n for n in spec["transcripts"] if sum((n, c) in pairs for c in spec["coders"]) >= 2
-    }
+    eligible = {n for n in spec["transcripts"] if sum((n, c) in pairs for c in spec["coders"]) >= 2}
     for data in (plain, window):
         for dd in data:
             seen = 0

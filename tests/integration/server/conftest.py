@@ -72,5 +72,3 @@ def dump_pg():
 def build_shared():
     """``build_shared(target)``: put the shared study (sample transcripts) at ``target``."""
     return build_shared_study
-
-

@@ -159,7 +159,9 @@ def test_catalog_statistics_are_hidden_from_a_coder(lab):
     assert lab.sql("ana", "SELECT count(*) FROM pg_stats WHERE tablename = ANY(:t)",
                    t=list(SECRET)) == [(0,)]  # fmt: skip
     # the lead and the owner still have them
-    assert lab.sql("lead", "SELECT reltuples > 0 FROM pg_class WHERE relname = 'codes'") == [(True,)]
+    assert lab.sql("lead", "SELECT reltuples > 0 FROM pg_class WHERE relname = 'codes'") == [
+        (True,)
+    ]
     assert lab.sql("owner", "SELECT pg_relation_size('codes') > 0") == [(True,)]
 
 
@@ -232,8 +234,11 @@ def test_the_pages_her_functions_read_do_not_count_other_coders_codes(make_lab):
                  value="3")  # fmt: skip
     lab.sql("admin", "ANALYZE")
     before = _pages(lab, "SELECT * FROM sc_my_codes()")
-    lab.sql("admin", "INSERT INTO coders (name, kind, active, created_at) "
-                     "SELECT 'other' || g, 'coder', true, now() FROM generate_series(1, 110) g")
+    lab.sql(
+        "admin",
+        "INSERT INTO coders (name, kind, active, created_at) "
+        "SELECT 'other' || g, 'coder', true, now() FROM generate_series(1, 110) g",
+    )
     lab.sql("admin", "INSERT INTO codes (coder_id, transcript_id, segment_id, dimension_id, "
                      "dim_enumerated, unit_role, value, value_enum, codebook_version_id, "
                      "created_at, updated_at) SELECT c.id, s.transcript_id, s.id, d.id, true, "

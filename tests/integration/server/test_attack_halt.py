@@ -57,7 +57,9 @@ def test_the_study_logins_carry_timeouts(make_lab):
 def test_a_transaction_a_coder_leaves_open_holds_up_nobody(make_lab):
     lab = make_lab()
     tid = lab.sql("ana", "SELECT id FROM sc_transcripts() WHERE name = :t", t=T)[0][0]
-    seg = lab.sql("ana", "SELECT id FROM segments WHERE transcript_id = :t AND idx = 2", t=tid)[0][0]
+    seg = lab.sql("ana", "SELECT id FROM segments WHERE transcript_id = :t AND idx = 2", t=tid)[0][
+        0
+    ]
     engine = create_engine(lab.url("ana"))
     try:
         with engine.connect() as ana:  # BEGIN; write; ...and go for lunch

@@ -76,7 +76,9 @@ def test_add_coder_says_so_when_the_coder_already_has_a_login(make_lab, pg_datab
                                          f"'{lab.login('ana')}'; take it away first"):  # fmt: skip
         add_coder_login(lab.url("admin"), "ana", other)
     assert lab.sql("admin", "SELECT count(*) FROM pg_roles WHERE rolname = :r", r=other) == [(0,)]
-    assert lab.sql("admin", "SELECT db_role FROM coders WHERE name = 'ana'") == [(lab.login("ana"),)]
+    assert lab.sql("admin", "SELECT db_role FROM coders WHERE name = 'ana'") == [
+        (lab.login("ana"),)
+    ]
     with pytest.raises(StudyError, match="already belongs to coder 'ana'"):
         add_coder_login(lab.url("admin"), "ben", lab.login("ana"))
     again = add_coder_login(lab.url("admin"), "ana", lab.login("ana"))  # the same: fine
@@ -144,14 +146,15 @@ def _scram_matches(verifier: str, password: str) -> bool:
     salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt),
                                  int(iterations))  # fmt: skip
     client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
-    return method == "SCRAM-SHA-256" and base64.b64encode(
-        hashlib.sha256(client_key).digest()
-    ).decode() == stored_key
+    return (
+        method == "SCRAM-SHA-256"
+        and base64.b64encode(hashlib.sha256(client_key).digest()).decode() == stored_key
+    )
 
 
 def test_passwords_never_reach_the_server_log(make_lab, pg_database, monkeypatch):
     lab = make_lab(coders=(), leads=())
-    lab.sql("admin", f'ALTER DATABASE "{lab.database}" SET log_statement = \'ddl\'')
+    lab.sql("admin", f"ALTER DATABASE \"{lab.database}\" SET log_statement = 'ddl'")
     path, start = _server_log(lab)
     coder_pw, lead_pw = (f"pw-{uuid.uuid4().hex}-'%" for _ in range(2))
     coder, lead = pg_database.login("c_ana"), pg_database.login("l_lead")

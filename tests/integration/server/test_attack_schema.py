@@ -110,7 +110,9 @@ def test_the_pinned_search_path_keeps_a_user_schema_out(make_lab):
         assert {c.name for c in list_coders(study)} == {"ana", "ben"}
         assert list_transcripts(study)
         show_transcript(study, "P01_session02", coder="ana")
-        assert study.engine.connect().execute(text("SHOW search_path")).scalar() == "public, pg_temp"
+        assert (
+            study.engine.connect().execute(text("SHOW search_path")).scalar() == "public, pg_temp"
+        )
 
 
 def test_the_coders_functions_fix_their_search_path(make_lab):

@@ -15,7 +15,9 @@ HEAD = "name: Keys test\nversion: 1\ndimensions:\n"
 
 
 def _dim(key: str, shortcut: str) -> str:
-    return f"  - key: {key}\n    label: {key.title()}\n    scale: binary\n    shortcut: {shortcut}\n"
+    return (
+        f"  - key: {key}\n    label: {key.title()}\n    scale: binary\n    shortcut: {shortcut}\n"
+    )
 
 
 def _refused(tmp_path: Path, text: str) -> str:

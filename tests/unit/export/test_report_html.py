@@ -18,7 +18,9 @@ from socialcoder.export.report_html import ReportData, render
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def item(alpha: float | None, ci: tuple[float, float] | None, *, enough: bool = True) -> dict[str, Any]:
+def item(
+    alpha: float | None, ci: tuple[float, float] | None, *, enough: bool = True
+) -> dict[str, Any]:
     return {
         "key": "k",
         "label": "K",
