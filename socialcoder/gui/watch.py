@@ -2,8 +2,10 @@
 
 It asks :class:`~socialcoder.services.changes.StudyWatch` (a cheap check, see there) when its
 window becomes active and on a slow idle timer, and emits :attr:`StudyWatcher.changed` only
-when something may have changed; the view then re-reads what it shows and updates through the
-same :class:`~socialcoder.services.coding.Change` path as its own actions. The window's own
+when something may have changed, and :attr:`StudyWatcher.studyChanged` with what (a
+:class:`~socialcoder.services.study_change.StudyChange`); the coder's window then re-reads what
+it shows and updates through the same :class:`~socialcoder.services.coding.Change` path as its
+own actions, and the lead's views listen through :class:`~socialcoder.gui.session.StudySession`. The window's own
 actions call :meth:`StudyWatcher.defer`, so that a coder at work is not interrupted by checks:
 they run once she pauses.
 """
@@ -18,6 +20,7 @@ from socialcoder.errors import UserError
 from socialcoder.services.changes import StudyWatch
 from socialcoder.services.queries import list_transcripts
 from socialcoder.services.study import Study
+from socialcoder.services.study_change import StudyChange
 
 if TYPE_CHECKING:
     from socialcoder.gui.controller import CodingController
@@ -28,6 +31,7 @@ IDLE_MS = 3000
 
 class StudyWatcher(QObject):
     changed = Signal()
+    studyChanged = Signal(object)  # the StudyChange, just after `changed`
 
     def __init__(self, study: Study, coder: str | None, parent: QObject) -> None:
         super().__init__(parent)
@@ -57,15 +61,21 @@ class StudyWatcher(QObject):
 
     def check(self) -> bool:
         """Emit :attr:`changed` (and return True) if something may have changed."""
-        if self.watch is None:
-            return False
         try:
-            found = self.watch.changed()
+            found = self.take()
         except UserError:
             return False  # e.g. the server is out of reach: the next check tries again
         if found:
             self.changed.emit()
-        return found
+            self.studyChanged.emit(found)
+        return bool(found)
+
+    def take(self) -> StudyChange:
+        """What changed since the last look, without emitting anything (UserError when the
+        study cannot be read just now)."""
+        if self.watch is None:
+            return StudyChange()
+        return self.watch.changes()
 
     def close(self) -> None:
         self.timer.stop()

@@ -11,6 +11,13 @@ so that one path updates the views.
   largest id, cannot miss a transaction that commits after a later one), or
   :func:`study_fingerprint` for the whole study. A coder's login on a server study counts
   her entries through ``sc_my_changes()`` (she cannot read the audit log itself).
+* :meth:`StudyWatch.changes` says *what* may have changed, as a
+  :class:`~socialcoder.services.study_change.StudyChange` (the value a window's own actions
+  produce): for the whole study it reads the audit-log entries after the last one seen
+  (:func:`~socialcoder.services.study_change.audit_change`) when their number accounts for the
+  log's growth, and "everything" when it does not (an entry committed late, below the last id
+  seen, or entries removed by a withdrawal); what is not audited (transcripts, coders,
+  the codebook, settings, the study's event record) is compared by small counts.
 * :func:`coder_changes` compares what a window shows of one coder's transcript with what is
   stored now and returns one Change per difference.
 """
@@ -19,6 +26,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -29,15 +37,22 @@ from socialcoder.services.coders import coder_id
 from socialcoder.services.coding import Change
 from socialcoder.services.queries import SegmentView, TranscriptView
 from socialcoder.services.study import Study
+from socialcoder.services.study_change import AuditEntry, ChangeKind, StudyChange, audit_change
 from socialcoder.storage import server_api
+from socialcoder.storage.events_model import StudyEventRow
 from socialcoder.storage.models import (
     AssignmentRow,
     AuditRow,
+    CodebookVersionRow,
     CodeRow,
     CoderRow,
     CompletionRow,
+    StudySettingRow,
     TranscriptRow,
 )
+
+#: more new audit entries than this are not read one by one: "everything" instead
+MAX_ENTRIES = 5000
 
 _UNDEFINED_FUNCTION = "42883"
 
@@ -73,6 +88,86 @@ def coder_fingerprint(study: Study, coder: str) -> object:
         return session.scalar(select(func.count()).where(AuditRow.coder_id == cid))
 
 
+@dataclass(frozen=True, slots=True)
+class StudyState:
+    """What :class:`StudyWatch` compares for the whole study: the audit log's size and last
+    id, counts of what the log records (a safety net for writes it missed), and what it does
+    not record."""
+
+    audited: int
+    last_id: int
+    counts: dict[ChangeKind, object]
+
+
+def study_state(study: Study) -> StudyState:
+    with study.read() as session:
+        audited, last = session.execute(select(func.count(), func.max(AuditRow.id))).one()
+
+        def count(row: Any) -> int:
+            return session.scalar(select(func.count()).select_from(row)) or 0
+
+        counts: dict[ChangeKind, object] = {
+            ChangeKind.CODES: count(CodeRow),
+            ChangeKind.COMPLETIONS: count(CompletionRow),
+            ChangeKind.ASSIGNMENTS: count(AssignmentRow),
+            ChangeKind.TRANSCRIPTS: count(TranscriptRow),
+            ChangeKind.CODERS: tuple(
+                map(tuple, session.execute(select(CoderRow.name, CoderRow.active)).all())
+            ),
+            ChangeKind.CODEBOOK: count(CodebookVersionRow),
+            ChangeKind.SETTINGS: tuple(
+                session.execute(select(func.count(), func.max(StudySettingRow.updated_at))).one()
+            ),
+            ChangeKind.EVENTS: tuple(
+                session.execute(select(func.count(), func.max(StudyEventRow.id))).one()
+            ),
+        }
+    return StudyState(audited or 0, last or 0, counts)
+
+
+def _entries_after(study: Study, last_id: int) -> list[AuditEntry] | None:
+    """The audit entries after ``last_id``, names resolved; None when there are too many."""
+    with study.read() as session:
+        rows = session.execute(
+            select(
+                AuditRow.action, AuditRow.coder_id, AuditRow.transcript_id, AuditRow.dimension_key
+            )
+            .where(AuditRow.id > last_id)
+            .limit(MAX_ENTRIES + 1)
+        ).all()
+        if len(rows) > MAX_ENTRIES:
+            return None
+        coder_ids = {r.coder_id for r in rows}
+        transcript_ids = {r.transcript_id for r in rows if r.transcript_id is not None}
+        coders = {
+            c.id: (c.name, c.kind == "consensus")
+            for c in session.execute(
+                select(CoderRow.id, CoderRow.name, CoderRow.kind).where(CoderRow.id.in_(coder_ids))
+            )
+        }
+        names: dict[int, str] = {
+            t.id: t.name
+            for t in session.execute(
+                select(TranscriptRow.id, TranscriptRow.name).where(
+                    TranscriptRow.id.in_(transcript_ids)
+                )
+            )
+        }
+    out = []
+    for r in rows:
+        coder, consensus = coders.get(r.coder_id, (None, False))
+        transcript = None if r.transcript_id is None else names.get(r.transcript_id)
+        out.append(AuditEntry(r.action, coder, consensus, transcript, r.dimension_key))
+    return out
+
+
+#: the kinds of change that account for a count's change (the consensus layer's codes are
+#: rows of the codes table too)
+_EXPLAINED_BY = {kind: {kind} for kind in ChangeKind} | {
+    ChangeKind.CODES: {ChangeKind.CODES, ChangeKind.CONSENSUS},
+}
+
+
 class StudyWatch:
     """Tells whether ``study`` (or ``coder``'s work in it) may have changed since the last
     :meth:`changed`. Create it when the window opens the study; :meth:`close` it before
@@ -86,7 +181,12 @@ class StudyWatch:
         if study.engine.dialect.name == "sqlite":
             self._probe = study.engine.raw_connection()  # a connection of its own
             self._sqlite_version = self._data_version()
-        self._fingerprint = self._read_fingerprint()
+        self._state: StudyState | None = None
+        self._fingerprint: object = None
+        if coder is None:
+            self._state = study_state(study)
+        else:
+            self._fingerprint = self._read_fingerprint()
 
     def _data_version(self) -> object:
         cursor = self._probe.cursor()
@@ -104,25 +204,50 @@ class StudyWatch:
     def changed(self) -> bool:
         """True when something may have changed since the last call (or since creation).
         A database that cannot be read just now (a server out of reach) raises StudyError."""
+        return bool(self.changes())
+
+    def changes(self) -> StudyChange:
+        """What may have changed since the last call (or since creation); empty when nothing
+        did. For one coder's work: her codes, memos and completions. A database that cannot
+        be read just now (a server out of reach) raises StudyError."""
         try:
-            return self._changed()
+            return self._changes()
         except (DBAPIError, sqlite3.Error) as exc:
             detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
             raise StudyError(
                 f"cannot check the study for changes ({detail})", source=self.study.location
             ) from None
 
-    def _changed(self) -> bool:
+    def _changes(self) -> StudyChange:
         if self._probe is not None:
             version = self._data_version()
             if version == self._sqlite_version:
-                return False
+                return StudyChange()
             self._sqlite_version = version
+        if self._state is not None:
+            return self._study_changes(self._state)
         fingerprint = self._read_fingerprint()
         if fingerprint is not None and fingerprint == self._fingerprint:
-            return False
+            return StudyChange()
         self._fingerprint = fingerprint
-        return True
+        return StudyChange.of(
+            ChangeKind.CODES, ChangeKind.MEMOS, ChangeKind.COMPLETIONS, coders=(self.coder or "",)
+        )
+
+    def _study_changes(self, before: StudyState) -> StudyChange:
+        now = study_state(self.study)
+        out = StudyChange()
+        if now.audited != before.audited or now.last_id != before.last_id:
+            entries = _entries_after(self.study, before.last_id)
+            if entries is None or len(entries) != now.audited - before.audited:
+                out = StudyChange.everything()  # a late commit, a withdrawal: not described
+            else:
+                out = audit_change(entries)
+        for kind, value in now.counts.items():
+            if value != before.counts.get(kind) and out.kinds.isdisjoint(_EXPLAINED_BY[kind]):
+                out |= StudyChange.of(kind)  # not audited, or written without an entry
+        self._state = now
+        return out
 
     def close(self) -> None:
         if self._probe is not None:

@@ -147,3 +147,33 @@ def test_segments_not_shown_are_not_compared(sample_study) -> None:  # type: ign
     with open_study(sample_study) as study:
         view = show_transcript(study, T, coder="ana")
     assert coder_changes([], view.session_codes, view.completed, view) == []
+
+
+def test_the_study_watch_says_what_changed_elsewhere(target_sample: str) -> None:
+    """The lead's watch (the whole study) reads the audit entries after the last one seen and
+    turns them into the StudyChange a window's own action gives; what is not audited (coders)
+    is found by its counts."""
+    from socialcoder.services.assignments import assign_pairs_stored
+    from socialcoder.services.coders import add_coders
+    from socialcoder.services.study_change import ChangeKind, StudyChange
+
+    seg = _patient(target_sample)[0]
+    with open_study(target_sample) as window, open_study(target_sample) as other:
+        watch = StudyWatch(window)
+        try:
+            assert watch.changes() == StudyChange()
+            set_code(other, coder="ben", transcript=T, segment=seg, dimension="resistance",
+                     value="strong")  # fmt: skip
+            assert watch.changes() == StudyChange.of(
+                ChangeKind.CODES, transcripts=[T], coders=["ben"], dimensions=["resistance"]
+            )
+            assert watch.changes() == StudyChange()
+            assert assign_pairs_stored(other, [(T, "ana")])
+            set_segment_memo(other, coder="ana", transcript=T, segment=seg, text="a note")
+            change = watch.changes()
+            assert change.kinds == {ChangeKind.ASSIGNMENTS, ChangeKind.MEMOS}
+            assert change.transcripts == {T} and change.coders == {"ana"}
+            add_coders(other, ["dora"])
+            assert watch.changes() == StudyChange.of(ChangeKind.CODERS)
+        finally:
+            watch.close()
