@@ -6,6 +6,7 @@ import_transcripts); a refused action is shown as a one-line error dialog.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -226,9 +227,7 @@ def run_import(window: MainWindow, items: list[ImportItem]) -> ImportSummary | N
         mapping = _ask_speaker_map(window, outcome.result)
         if mapping is None:
             return None
-        items = [
-            ImportItem(**{**_fields(i), "speaker_map": {**i.speaker_map, **mapping}}) for i in items
-        ]
+        items = [dataclasses.replace(i, speaker_map={**i.speaker_map, **mapping}) for i in items]
     summary: ImportSummary = outcome.result
     window.refresh_transcripts()
     lines = []
@@ -257,7 +256,3 @@ def _import_work(study: Study, items: list[ImportItem]) -> Work:
             return exc  # asked for on the GUI thread, then imported again
 
     return work
-
-
-def _fields(item: ImportItem) -> dict[str, object]:
-    return {f: getattr(item, f) for f in ImportItem.__dataclass_fields__}

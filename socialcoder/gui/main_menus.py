@@ -7,6 +7,8 @@ actions others trigger, and calls the window's slots; the window names the actio
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -179,7 +181,7 @@ class MainMenus:
         self,
         menu: QMenu,
         text: str,
-        slot: object,
+        slot: Callable[..., object],
         shortcut: str | list[str] = "",
         tip: str = "",
         *,
@@ -196,7 +198,7 @@ class MainMenus:
         if tip:
             action.setToolTip(tip)
             action.setStatusTip(tip)
-        action.triggered.connect(slot)  # type: ignore[arg-type]  # any callable is a slot
+        action.triggered.connect(slot)
         menu.addAction(action)
         if window:
             self.window.addAction(action)
@@ -233,4 +235,4 @@ class MainMenus:
         if not recent:
             self.recent_menu.addAction("(none yet)").setEnabled(False)
         for path in recent:  # a server URL is stored without its password (db.describe)
-            self.recent_menu.addAction(path, lambda p=path: w.open_study(p))
+            self.recent_menu.addAction(path, functools.partial(w.open_study, path))

@@ -116,7 +116,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(centre)
         layout.setContentsMargins(0, 0, 0, 0)
         self.find_bar = FindBar(centre)
-        self.find_bar.find.connect(self.find_text)
+        self.find_bar.searched.connect(self.find_text)
         self.find_bar.closed.connect(lambda: self.segment_view.setFocus())
         layout.addWidget(self.find_bar)
         self.segment_view = SegmentListView(centre)

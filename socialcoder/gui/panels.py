@@ -27,6 +27,7 @@ from socialcoder.domain.codebook import Codebook, Dimension, Scale
 from socialcoder.domain.keys import coding_shortcut
 from socialcoder.gui import themes
 from socialcoder.gui.accessibility import annotate
+from socialcoder.gui.cells import header_item, item_at
 from socialcoder.gui.theme import chip_text, dimension_color, text_on
 from socialcoder.services.queries import SegmentView, TranscriptSummary
 
@@ -71,7 +72,7 @@ class TranscriptsPanel(QWidget):
             "✓ = you marked it complete",
         )
         for col, tip in enumerate(tips):
-            self.table.horizontalHeaderItem(col).setToolTip(tip)
+            header_item(self.table, col).setToolTip(tip)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -97,7 +98,7 @@ class TranscriptsPanel(QWidget):
             self.table.setItem(row, 1, _item(t.participant or ""))
             self.table.setItem(row, 2, _item("" if t.session is None else str(t.session)))
             if t.masked:  # blinded: the label is all a coder sees
-                self.table.item(row, 0).setToolTip(f"{t.name} ({t.segments} segments)")
+                item_at(self.table, row, 0).setToolTip(f"{t.name} ({t.segments} segments)")
             mine = t.progress.get(coder)
             self.table.setItem(row, 3, _item(""))
             self.table.setItem(row, 4, _item(""))
@@ -115,11 +116,11 @@ class TranscriptsPanel(QWidget):
         if row is None:
             return
         pct = f"{round(100 * coded / codable)} %" if codable else "–"
-        item = self.table.item(row, 3)
+        item = item_at(self.table, row, 3)
         item.setText(pct)
         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         item.setToolTip(f"You have coded {coded} of {codable} codable segments")
-        done = self.table.item(row, 4)
+        done = item_at(self.table, row, 4)
         done.setText("✓" if completed else "")
         done.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
         done.setToolTip("You marked it complete" if completed else "Not marked complete")
@@ -133,7 +134,7 @@ class TranscriptsPanel(QWidget):
 
     def row_text(self, name: str) -> list[str]:
         row = self._rows[name]
-        return [self.table.item(row, c).text() for c in range(len(self.COLUMNS))]
+        return [item_at(self.table, row, c).text() for c in range(len(self.COLUMNS))]
 
     def _open_row(self, row: int) -> None:
         item = self.table.item(row, 0)
@@ -143,7 +144,7 @@ class TranscriptsPanel(QWidget):
     def _apply_filter(self, text: str) -> None:
         needle = text.strip().casefold()
         for row in range(self.table.rowCount()):
-            cells = " ".join(self.table.item(row, c).text() for c in range(3)).casefold()
+            cells = " ".join(item_at(self.table, row, c).text() for c in range(3)).casefold()
             self.table.setRowHidden(row, bool(needle) and needle not in cells)
 
 
@@ -258,7 +259,7 @@ class CodebookPanel(QWidget):
         keys = [d.key for d in dims]
         if keys == self._keys and keys:
             for row, dim in enumerate(dims):  # same dimensions: update the values only
-                self.table.item(row, 2).setText(self._value_text(dim, seg))
+                item_at(self.table, row, 2).setText(self._value_text(dim, seg))
             return
         self._keys = keys
         self.table.setRowCount(len(dims))
@@ -303,7 +304,7 @@ class CodebookPanel(QWidget):
     def value_text(self, key: str) -> str | None:
         if key not in self._keys:
             return None
-        return self.table.item(self._keys.index(key), 2).text()
+        return item_at(self.table, self._keys.index(key), 2).text()
 
     def select_dimension(self, dim: Dimension | None) -> None:
         self._selected = dim.key if dim else None

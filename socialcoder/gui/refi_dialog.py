@@ -11,6 +11,7 @@ the new study (:attr:`RefiImportDialog.summary_box`, Yes opens it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,7 @@ from socialcoder.errors import UserError
 from socialcoder.gui.background import ProgressRun
 from socialcoder.gui.dialogs import show_error
 from socialcoder.gui.lead.workers import Report
-from socialcoder.importers import parse_speaker_map
+from socialcoder.importers import SpeakerRole, parse_speaker_map
 from socialcoder.services.refi_import import RefiImportSummary, import_refi, summary_lines
 
 if TYPE_CHECKING:
@@ -69,10 +70,10 @@ ONE_SPEAKER_CHOICES: tuple[tuple[str, Role | None], ...] = (
 )
 
 
-def _file_row(parent: QWidget, edit: QLineEdit, choose: object) -> QHBoxLayout:
+def _file_row(parent: QWidget, edit: QLineEdit, choose: Callable[[], object]) -> QHBoxLayout:
     row = QHBoxLayout()
     button = QPushButton("Choose…", parent)
-    button.clicked.connect(choose)  # type: ignore[arg-type]
+    button.clicked.connect(choose)
     row.addWidget(edit, 1)
     row.addWidget(button)
     return row
@@ -174,7 +175,7 @@ class RefiImportDialog(QDialog):
         self._open_file(self.codebook, "Codebook", CODEBOOK_FILTER)
 
     # -- running --------------------------------------------------------------------------
-    def _paths(self) -> tuple[Path, Path, Path | None, Path | None, dict[str, Role]]:
+    def _paths(self) -> tuple[Path, Path, Path | None, Path | None, dict[str, SpeakerRole]]:
         project, target = self.project.text().strip(), self.target.text().strip()
         if not project:
             raise UserError("choose the REFI-QDA project (.qdpx) to import")

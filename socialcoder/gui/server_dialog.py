@@ -40,7 +40,7 @@ class ServerDialog(QDialog):
     """URL and password; ``Open`` connects in the background (see the module doc)."""
 
     def __init__(
-        self, window: MainWindow, url: str = "", *, attach: Callable[[Study], None]
+        self, window: MainWindow, url: str = "", *, attach: Callable[[Study], object]
     ) -> None:
         super().__init__(window)
         self.window_ = window
@@ -122,7 +122,7 @@ class ServerDialog(QDialog):
 
 
 def open_server_study(
-    window: MainWindow, url: str = "", *, attach: Callable[[Study], None]
+    window: MainWindow, url: str = "", *, attach: Callable[[Study], object]
 ) -> ServerDialog:
     """Show the dialog (non-blocking, window-modal), prefilled with ``url`` minus password;
     ``attach`` receives the study once it is open."""

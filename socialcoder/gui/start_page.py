@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -139,7 +139,9 @@ class StartPage(QWidget):
         self.setTabOrder(self.new_button, self.open_button)
         self.setTabOrder(self.open_button, self.recent_list)
 
-    def _button(self, text: str, name: str, description: str, signal: Signal) -> QPushButton:
+    def _button(
+        self, text: str, name: str, description: str, signal: SignalInstance
+    ) -> QPushButton:
         button = QPushButton(text, self)
         button.setObjectName(f"start_{name}")
         button.setAccessibleName(text.replace("&", "").rstrip("…"))

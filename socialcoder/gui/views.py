@@ -65,9 +65,9 @@ class SegmentListView(QListView):
 
 class FindBar(QWidget):
     """Ctrl+F: search the transcript text; Enter = next match, Shift+Enter = previous,
-    Esc closes. Emits ``find(text, forward)`` and ``closed``."""
+    Esc closes. Emits ``searched(text, forward)`` and ``closed``."""
 
-    find = Signal(str, bool)
+    searched = Signal(str, bool)
     closed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -96,7 +96,9 @@ class FindBar(QWidget):
             button = QToolButton(self)
             button.setText(text)
             button.setToolTip(tip)
-            button.clicked.connect(lambda _=False, f=forward: self.find.emit(self.edit.text(), f))
+            button.clicked.connect(
+                lambda _=False, f=forward: self.searched.emit(self.edit.text(), f)
+            )
             layout.addWidget(button)
         close = QToolButton(self)
         close.setText("✕")
@@ -119,7 +121,7 @@ class FindBar(QWidget):
         if obj is self.edit and e.type() == QEvent.Type.KeyPress and isinstance(e, QKeyEvent):
             if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 backward = bool(e.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-                self.find.emit(self.edit.text(), not backward)
+                self.searched.emit(self.edit.text(), not backward)
                 return True
             if e.key() == Qt.Key.Key_Escape:
                 self.close_bar()

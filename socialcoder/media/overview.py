@@ -14,6 +14,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -137,21 +138,22 @@ def wav_overview(path: Path, step: float = DEFAULT_STEP) -> Overview | None:
     acc = LevelAccumulator(layout.rate, step)
     block_frames = acc.per_bin * 4096
     if layout.bits == 24:
-        raw = np.memmap(path, np.uint8, "r", layout.data_offset, frames * 3 * layout.channels)
-        raw = raw.reshape(frames, layout.channels * 3)[:, :3]
+        mapped = np.memmap(path, np.uint8, "r", layout.data_offset, frames * 3 * layout.channels)
+        raw = mapped.reshape(frames, layout.channels * 3)[:, :3]
         for start in range(0, frames, block_frames):
             b = raw[start : start + block_frames].astype(np.int32)
             value = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
             value = np.where(value >= 1 << 23, value - (1 << 24), value)
             acc.add(value / float(1 << 23))
         return acc.result()
-    dtype = {8: np.uint8, 16: np.int16, 32: np.int32}[layout.bits]
+    integers: dict[int, type[np.number[Any]]] = {8: np.uint8, 16: np.int16, 32: np.int32}
+    dtype = integers[layout.bits]
     if layout.format_tag == _FLOAT:
         dtype = np.float32 if layout.bits == 32 else np.float64
-    data = np.memmap(
+    samples = np.memmap(
         path, np.dtype(dtype).newbyteorder("<"), "r", layout.data_offset, frames * layout.channels
     )
-    data = data.reshape(frames, layout.channels)[:, 0]
+    data = samples.reshape(frames, layout.channels)[:, 0]
     for start in range(0, frames, block_frames):
         block = np.asarray(data[start : start + block_frames], dtype=np.float64)
         if layout.format_tag == _PCM:

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from socialcoder.errors import UserError
 from socialcoder.gui import themes
 from socialcoder.gui.accessibility import annotate
+from socialcoder.gui.cells import item_at
 from socialcoder.gui.lead.retest_dialog import RetestDialog
 from socialcoder.gui.lead.rule_dialog import RuleDialog
 from socialcoder.gui.lead.tables import Cell, fill, make_table
@@ -232,11 +233,11 @@ class AssignmentsView(QWidget):
         infos = list_coders(self.study)
         self.coders = [c.name for c in infos]
         self.coder_list.clear()
-        for c in infos:
-            item = QListWidgetItem(c.name + ("" if c.active else "  (inactive)"))
-            item.setData(Qt.ItemDataRole.UserRole, c.name)
-            item.setToolTip(f"{c.codes} codes, {c.completed} transcript(s) completed")
-            if not c.active:
+        for info in infos:
+            item = QListWidgetItem(info.name + ("" if info.active else "  (inactive)"))
+            item.setData(Qt.ItemDataRole.UserRole, info.name)
+            item.setToolTip(f"{info.codes} codes, {info.completed} transcript(s) completed")
+            if not info.active:
                 item.setForeground(QColor(themes.marks().muted))
             self.coder_list.addItem(item)
         retests = list_retests(self.study)
@@ -261,9 +262,9 @@ class AssignmentsView(QWidget):
                 if status == "complete":
                     per_coder[c]["complete"] += 1
                 tip = _tip(c, t.name, p)
-                second = self.retest_labels.get((c, t.name))
-                if second is not None:
-                    tip += "; " + _retest_tip(second)
+                retest = self.retest_labels.get((c, t.name))
+                if retest is not None:
+                    tip += "; " + _retest_tip(retest)
                 row.append(Cell(cell_text(p), tip, STATUS_BG.get(status)))
             counts = finals.get(t.name)
             row.append(
@@ -292,8 +293,8 @@ class AssignmentsView(QWidget):
         needle = self.filter.text().strip().casefold()
         wanted = self.status_filter.currentText()
         for r in range(self.grid.rowCount()):
-            name = self.grid.item(r, 0).text()
-            cells = [self.grid.item(r, c + 1).text() for c in range(len(self.coders))]
+            name = item_at(self.grid, r, 0).text()
+            cells = [item_at(self.grid, r, c + 1).text() for c in range(len(self.coders))]
             ok = not needle or needle in name.casefold()
             if wanted == "unassigned":
                 ok = ok and not any(("· P" in x or "· R" in x) for x in cells)

@@ -214,7 +214,7 @@ class CalibrationResultView(QWidget):
             f"standard) on {', '.join(r.transcripts)}; a dimension passes when the lower end of "
             f"its 95% interval reaches {r.threshold:.2f}; {len(r.differences)} difference(s)."
         )
-        rows = []
+        rows: list[list[Cell | str]] = []
         for d in r.dimensions:
             rows.append(
                 [
@@ -247,7 +247,7 @@ class CalibrationResultView(QWidget):
                 for v in d.values
             ],
         )
-        diff_rows = []
+        diff_rows: list[list[Cell | str]] = []
         for x in r.differences:
             dim = self.codebook.dimension(x.dimension)
             diff_rows.append(

@@ -172,9 +172,7 @@ class Dashboard(QWidget):
             table.currentCellChanged.connect(
                 lambda row, *_, table=table: self._show_notes(table, row)
             )
-        self.tabs.currentChanged.connect(
-            lambda i: self._show_notes(self.tabs.widget(i), self.tabs.widget(i).currentRow())
-        )
+        self.tabs.currentChanged.connect(self._tab_changed)
         top_box.addWidget(self.tabs, 1)
         top_box.addWidget(self.notes)
         bottom = QSplitter(Qt.Orientation.Horizontal, split)
@@ -403,6 +401,13 @@ class Dashboard(QWidget):
         self.drift_chart.set_weeks(result.weeks, labels)
         self.machine.show_result(result.machine, result.machine_review)
         self._fill_pairs()
+
+    def _tab_changed(self, index: int) -> None:
+        table = self.tabs.widget(index)
+        if isinstance(table, QTableWidget):
+            self._show_notes(table, table.currentRow())
+        else:  # the machine coders' panel has no rows with notes
+            self.notes.setHtml("")
 
     def _show_notes(self, table: QWidget, row: int) -> None:
         """Every note of the selected row, in full (the table shows the first lines)."""

@@ -62,7 +62,7 @@ class DeidentifyView(QWidget):
         self.names_button.clicked.connect(self.choose_names)
         self.names_label = QLabel("No names list: the study's own names and cues only.", self)
         self.find_button = QPushButton("&Find candidates", self)
-        self.find_button.clicked.connect(self.find)
+        self.find_button.clicked.connect(self.find_names)
         annotate(
             self.find_button,
             description="Look for names, places, dates and numbers in every transcript and memo",
@@ -123,7 +123,7 @@ class DeidentifyView(QWidget):
             self.names_file = Path(path)
             self.names_label.setText(f"Names list: {self.names_file.name}")
 
-    def find(self) -> None:
+    def find_names(self) -> None:
         try:
             plan = find_candidates(self.study, names_file=self.names_file)
             self.texts = {(s.transcript, s.segment): s.text for s in sources(self.study)}

@@ -15,6 +15,7 @@ undo / redo. The next unsettled disagreement follows each decision. Every decisi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -191,7 +192,9 @@ class ReviewView(QWidget):
         self._apply_filters(keep=key_of(current) if current else None)
 
     def _fill_filters(self) -> None:
-        def refill(combo: QComboBox, everything: str, entries: list[tuple[str, object]]) -> None:
+        def refill(
+            combo: QComboBox, everything: str, entries: Sequence[tuple[str, object]]
+        ) -> None:
             data = combo.currentData()
             combo.blockSignals(True)
             combo.clear()

@@ -142,7 +142,7 @@ class ValuesPanel(QGroupBox):
         for layout in (self.grid, self.buttons_row):
             while layout.count():
                 item = layout.takeAt(0)
-                widget = item.widget()
+                widget = item.widget() if item is not None else None
                 if widget is not None:
                     widget.hide()
                     widget.setParent(None)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 
 from socialcoder.export.reliability_figures import Cell, fmt, fmt_ci, fmt_pct
 from socialcoder.gui import themes
+from socialcoder.gui.cells import header_item
 from socialcoder.gui.theme import text_on
 
 __all__ = [
@@ -98,4 +99,4 @@ def texts(table: QTableWidget, row: int) -> list[str]:
 
 
 def headers(table: QTableWidget) -> list[str]:
-    return [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    return [header_item(table, c).text() for c in range(table.columnCount())]

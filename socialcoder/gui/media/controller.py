@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 from socialcoder.domain.media_keys import JUMP_SECONDS, PLAYER_KEYS
 from socialcoder.domain.timing import format_clock
 from socialcoder.errors import UserError
+from socialcoder.gui.controller import CodingController
 from socialcoder.gui.media.commands import StampCommand, TurnCommand
 from socialcoder.gui.media.overview import Mark, OverviewBuilder
 from socialcoder.gui.media.pane import PlayerPane
@@ -76,7 +77,7 @@ class MediaController(QObject):
         self.actions: dict[str, QAction] = {}
         self.study: Study | None = None
         self.coder: str | None = None
-        self.ctl: QObject | None = None
+        self.ctl: CodingController | None = None
         self.recording: Recording | None = None
         self.player: Player | None = None
         self.follow = True
@@ -148,12 +149,12 @@ class MediaController(QObject):
         self._show_state()
 
     # -- attaching to the coding window ------------------------------------------------------------
-    def attach(self, study: Study, coder: str, ctl: QObject) -> None:
+    def attach(self, study: Study, coder: str, ctl: CodingController) -> None:
         self.detach()
         self.study, self.coder, self.ctl = study, coder, ctl
-        ctl.transcriptOpened.connect(self._transcript_opened)  # type: ignore[attr-defined]
-        ctl.currentSegmentChanged.connect(self._segment_changed)  # type: ignore[attr-defined]
-        model = ctl.model  # type: ignore[attr-defined]
+        ctl.transcriptOpened.connect(self._transcript_opened)
+        ctl.currentSegmentChanged.connect(self._segment_changed)
+        model = ctl.model
         model.dataChanged.connect(self._marks_changed)
         model.modelReset.connect(self._segments_reset)
         model.rowsInserted.connect(self._segments_read)  # the next page of a long transcript
@@ -163,18 +164,18 @@ class MediaController(QObject):
         self.builder.shutdown()
         if self.ctl is not None:
             for signal, slot in (
-                (self.ctl.transcriptOpened, self._transcript_opened),  # type: ignore[attr-defined]
-                (self.ctl.currentSegmentChanged, self._segment_changed),  # type: ignore[attr-defined]
-                (self.ctl.model.dataChanged, self._marks_changed),  # type: ignore[attr-defined]
-                (self.ctl.model.modelReset, self._segments_reset),  # type: ignore[attr-defined]
-                (self.ctl.model.rowsInserted, self._segments_read),  # type: ignore[attr-defined]
+                (self.ctl.transcriptOpened, self._transcript_opened),
+                (self.ctl.currentSegmentChanged, self._segment_changed),
+                (self.ctl.model.dataChanged, self._marks_changed),
+                (self.ctl.model.modelReset, self._segments_reset),
+                (self.ctl.model.rowsInserted, self._segments_read),
             ):
                 with contextlib.suppress(RuntimeError, TypeError):
                     signal.disconnect(slot)
         self.study = self.coder = self.ctl = None
 
     def _segments(self) -> list[SegmentView]:
-        return self.ctl.model.segments if self.ctl is not None else []  # type: ignore[attr-defined]
+        return self.ctl.model.segments if self.ctl is not None else []
 
     # -- opening a transcript's recording -------------------------------------------------------------
     @Slot(str)
@@ -244,7 +245,7 @@ class MediaController(QObject):
             from PySide6.QtMultimediaWidgets import QVideoWidget
 
             video = QVideoWidget(self.pane.video_host)
-            self.pane.video_host.layout().addWidget(video)
+            self.pane.video_layout.addWidget(video)
             self.player.set_video_output(video)
             self.pane.video_host.show()
         else:
@@ -296,7 +297,8 @@ class MediaController(QObject):
             self._open(value, verified=True)
             self.pane.show_message(f"Found by content at {value}.")
         elif kind == "verified":
-            path, ok = value  # type: ignore[misc]
+            assert isinstance(value, tuple)
+            path, ok = value
             if ok is False:
                 self._close_media(keep_recording=True)
                 self.pane.show_message(
@@ -313,11 +315,12 @@ class MediaController(QObject):
             self.player.close()
             self.player.deleteLater()
             self.player = None
-        host = self.pane.video_host.layout()
-        while host is not None and host.count():
+        host = self.pane.video_layout
+        while host.count():
             item = host.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.pane.video_host.hide()
         self.pane.overview.set_overview(None)
         self.pane.show_message("")
@@ -351,10 +354,10 @@ class MediaController(QObject):
         if i < 0 or self.ctl is None:
             return
         row = self._rows[i]
-        if row != self.ctl.current_row():  # type: ignore[attr-defined]
+        if row != self.ctl.current_row():
             self._moving = True
             try:
-                self.ctl.set_current(row)  # type: ignore[attr-defined]
+                self.ctl.set_current(row)
             finally:
                 self._moving = False
 
@@ -374,7 +377,7 @@ class MediaController(QObject):
     @Slot()
     def _segments_reset(self) -> None:
         self._index_times()
-        self._row = self.ctl.current_row() if self.ctl is not None else None  # type: ignore[attr-defined]
+        self._row = self.ctl.current_row() if self.ctl is not None else None
         self._marks_changed()
 
     def _index_times(self) -> None:
@@ -410,7 +413,7 @@ class MediaController(QObject):
 
     @Slot(object)
     def _segment_changed(self, seg: SegmentView | None) -> None:
-        row = self.ctl.current_row() if self.ctl is not None else None  # type: ignore[attr-defined]
+        row = self.ctl.current_row() if self.ctl is not None else None
         moved, self._row = row != self._row, row
         if not moved or self._moving or self.timing or seg is None or self.player is None:
             return
@@ -423,28 +426,28 @@ class MediaController(QObject):
     def refresh(self, transcript: str, select: int | None) -> None:
         """After a stamp or a turn: show the new times (and turns), select turn ``select``."""
         ctl = self.ctl
-        if ctl is None or self.study is None or ctl.transcript != transcript:  # type: ignore[attr-defined]
+        if ctl is None or self.study is None or ctl.transcript != transcript:
             return
         segs = self._segments()
         times = segment_times(self.study, transcript)
-        if len(times) != ctl.model.total:  # type: ignore[attr-defined]  # turns added or removed
-            row = ctl.current_row()  # type: ignore[attr-defined]
-            ctl.open_transcript(transcript)  # type: ignore[attr-defined]
+        if len(times) != ctl.model.total:  # turns added or removed
+            row = ctl.current_row()
+            ctl.open_transcript(transcript)
             segs = self._segments()
             target = (select - 1) if select is not None else row
         else:
             for seg, t in zip(segs, times[: len(segs)], strict=True):  # the turns read so far
                 seg.start, seg.end = t.start, t.end
                 seg.start_estimated, seg.end_estimated = t.start_estimated, t.end_estimated
-            model = ctl.model  # type: ignore[attr-defined]
+            model = ctl.model
             if segs:
                 model.dataChanged.emit(model.index(0), model.index(len(segs) - 1))
             target = (select - 1) if select is not None else None
         self._segments_reset()
-        if target is not None and 0 <= target < ctl.model.total:  # type: ignore[attr-defined]
+        if target is not None and 0 <= target < ctl.model.total:
             self._moving = True
             try:
-                ctl.set_current(target)  # type: ignore[attr-defined]
+                ctl.set_current(target)
             finally:
                 self._moving = False
             self._row = target
@@ -471,7 +474,7 @@ class MediaController(QObject):
         return True
 
     def _current(self) -> SegmentView | None:
-        return self.ctl.current_segment() if self.ctl is not None else None  # type: ignore[attr-defined]
+        return self.ctl.current_segment() if self.ctl is not None else None
 
     def _do_play_pause(self) -> None:
         assert self.player is not None
@@ -488,9 +491,10 @@ class MediaController(QObject):
         if self._after_end(seg.start):
             return
         end = seg.end
-        if end is None:
-            row = self.ctl.current_row()  # type: ignore[attr-defined]
-            later = [s.start for s in self._segments()[row + 1 :] if s.start is not None]
+        if end is None:  # until the next timed turn's start
+            row = self.ctl.current_row() if self.ctl is not None else None
+            after = self._segments()[row + 1 :] if row is not None else []
+            later = [s.start for s in after if s.start is not None]
             end = later[0] if later else None
         self.player.play_span(seg.start, end)
 
@@ -538,7 +542,7 @@ class MediaController(QObject):
             self.statusMessage.emit("F9 stamps turns in timing mode: press Ctrl+T first.")
             return
         seg, ctl = self._current(), self.ctl
-        if seg is None or ctl is None:
+        if seg is None or ctl is None or ctl.transcript is None:
             return
         try:
             change = stamp_start(
@@ -546,15 +550,15 @@ class MediaController(QObject):
                 coder=self.coder,
                 transcript=ctl.transcript,
                 segment=seg.index,
-                seconds=self.player.position,  # type: ignore[attr-defined]
+                seconds=self.player.position,
             )
         except UserError as exc:
             self.statusMessage.emit(f"Not stored: {exc}")
             return
-        ctl.undo_stack.push(StampCommand(self.study, change, self.refresh))  # type: ignore[attr-defined]
+        ctl.undo_stack.push(StampCommand(self.study, change, self.refresh))
         self.refresh(
             change.transcript,
-            seg.index + 1 if seg.index < ctl.model.total else seg.index,  # type: ignore[attr-defined]
+            seg.index + 1 if seg.index < ctl.model.total else seg.index,
         )
         self.statusMessage.emit(f"Turn {seg.index} starts at {change.new_start:.1f} s.")
 
@@ -575,7 +579,7 @@ class MediaController(QObject):
         except UserError as exc:
             self.statusMessage.emit(f"Not stored: {exc}")
             return
-        ctl.undo_stack.push(TurnCommand(self.study, change, self.refresh))  # type: ignore[attr-defined]
+        ctl.undo_stack.push(TurnCommand(self.study, change, self.refresh))
         self.refresh(change.transcript, change.segment)
         self.statusMessage.emit(f"Turn {change.segment} ({role}) starts at {change.start:.1f} s.")
 

@@ -19,6 +19,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from platformdirs import user_cache_dir
@@ -28,6 +29,9 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from shiboken6 import isValid
 
 from socialcoder.media.overview import DEFAULT_STEP, LevelAccumulator, Overview, wav_overview
+
+if TYPE_CHECKING:  # QtMultimedia is imported when a decode starts (it is slow to load)
+    from PySide6.QtMultimedia import QAudioDecoder
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,19 +232,19 @@ class DecoderWorker(QObject):
         self.path = path
         self.generation = generation
         self.acc: LevelAccumulator | None = None
-        self.decoder = None
+        self.decoder: QAudioDecoder | None = None
         self._last_emit = 0.0
 
     @Slot()
     def start(self) -> None:
         from PySide6.QtMultimedia import QAudioDecoder
 
-        self.decoder = QAudioDecoder(self)
-        self.decoder.bufferReady.connect(self._buffer)
-        self.decoder.finished.connect(self._finished)
-        self.decoder.error.connect(self._error)
-        self.decoder.setSource(QUrl.fromLocalFile(str(self.path)))
-        self.decoder.start()
+        decoder = self.decoder = QAudioDecoder(self)
+        decoder.bufferReady.connect(self._buffer)
+        decoder.finished.connect(self._finished)
+        decoder.error.connect(self._error)
+        decoder.setSource(QUrl.fromLocalFile(str(self.path)))
+        decoder.start()
 
     @Slot()
     def stop(self) -> None:
@@ -345,22 +349,24 @@ class OverviewBuilder(QObject):
         out = Path(tempfile.mkdtemp(prefix="socialcoder-overview-")) / "overview.npy"
         process = QProcess(self)
         generation = self._generation
+
         # A QProcess destroyed while its child runs (its builder deleted without cancel())
         # reports the end from its destructor, when the Python side of both is gone: nothing
         # is done then (the destructor kills and reaps the child).
-        process.finished.connect(
-            lambda code, _status, p=process: (
-                isValid(self) and isValid(p) and self._child_done(generation, p, out, code)
-            )
-        )
-        process.errorOccurred.connect(
-            lambda _e, p=process: (
+        def finished(code: int, _status: QProcess.ExitStatus) -> None:
+            if isValid(self) and isValid(process):
+                self._child_done(generation, process, out, code)
+
+        def failed(_error: QProcess.ProcessError) -> None:
+            if (
                 isValid(self)
-                and isValid(p)
-                and p.state() == QProcess.ProcessState.NotRunning
-                and self._child_done(generation, p, out, -1)
-            )
-        )
+                and isValid(process)
+                and process.state() == QProcess.ProcessState.NotRunning
+            ):
+                self._child_done(generation, process, out, -1)
+
+        process.finished.connect(finished)
+        process.errorOccurred.connect(failed)
         self._process, self._out = process, out
         process.start(
             sys.executable, ["-m", "socialcoder.gui.media.decode_child", str(path), str(out)]

@@ -155,7 +155,7 @@ class Player(QObject):
         self.qt.setSource(QUrl())
         self.path = None
 
-    def set_video_output(self, sink: QObject | None) -> None:
+    def set_video_output(self, sink: QObject) -> None:
         self.qt.setVideoOutput(sink)
 
     # -- state ---------------------------------------------------------------------------------

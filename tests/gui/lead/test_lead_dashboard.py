@@ -258,3 +258,14 @@ def test_filters_by_transcript_and_dates_equal_the_cli(  # type: ignore[no-untyp
         dash.status.text()
         == "Not computed: Until 'next week' is not a date (YYYY-MM-DD) or date-time"
     )
+
+
+def test_the_machine_tab_clears_the_notes(qtbot, lead_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """The machine coders' tab is no table of figures: choosing it clears the notes (it
+    failed on the missing currentRow, in a slot)."""
+    dash = lead_window.lead.dashboard
+    lead_window.lead.show_page("dashboard")
+    dash.notes.setHtml("notes of a row")
+    dash.tabs.setCurrentWidget(dash.machine)
+    assert dash.notes.toPlainText() == ""
+    dash.tabs.setCurrentIndex(0)
