@@ -252,7 +252,7 @@ class CodingController(QObject):
         value = self.ask_number(dim)
         if value is not None and value.strip():
             seg = self.current_segment()
-            self.code(dim, None if dim.unit is Unit.SESSION else seg and seg.index, value)
+            self.code(dim, None if dim.unit is Unit.SESSION or seg is None else seg.index, value)
 
     def pick_value(self, text: str) -> bool:
         """With a dimension armed: choose a value by its shortcut or 1-based digit."""
@@ -588,7 +588,7 @@ class CodingController(QObject):
             if key in _CLEAR_KEYS:
                 self.disarm()
                 seg = self.current_segment()
-                self.clear(dim, None if dim.unit is Unit.SESSION else seg and seg.index)
+                self.clear(dim, None if dim.unit is Unit.SESSION or seg is None else seg.index)
                 return True
             if text and text.isprintable():
                 return self.pick_value(text)
@@ -615,8 +615,8 @@ class CodingController(QObject):
                 self.memoRequested.emit()
             return True
         if text:
-            dim = self.by_shortcut(text)
-            if dim is not None:
-                self.press_dimension(dim)
+            pressed = self.by_shortcut(text)
+            if pressed is not None:
+                self.press_dimension(pressed)
                 return True
         return False

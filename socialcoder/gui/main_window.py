@@ -100,8 +100,10 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/splitter") if remember else None
         if isinstance(state, QByteArray):
             self.splitter.restoreState(state)
-        self.details_visible = self.settings.value("view/details", True, type=bool)
-        self._zoom = int(self.settings.value("view/zoom", 0, type=int))
+        details = self.settings.value("view/details", True, type=bool)
+        self.details_visible = details if isinstance(details, bool) else True
+        zoom = self.settings.value("view/zoom", 0, type=int)
+        self._zoom = zoom if isinstance(zoom, int) else 0
         self._apply_zoom()
         # encrypted studies: passphrases are asked for in a dialog, kept in memory only
         self.passphrases = GuiPassphrases(self)
@@ -117,9 +119,9 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         self.find_bar = FindBar(centre)
         self.find_bar.searched.connect(self.find_text)
-        self.find_bar.closed.connect(lambda: self.segment_view.setFocus())
         layout.addWidget(self.find_bar)
         self.segment_view = SegmentListView(centre)
+        self.find_bar.closed.connect(self.segment_view.setFocus)
         layout.addWidget(self.segment_view, 1)
         self.right = QWidget(self.splitter)
         self.right_layout = QVBoxLayout(self.right)
@@ -131,13 +133,15 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
         self.splitter.setSizes([330, 680, 390])
-        self.stack = QStackedWidget(self)
+        # annotated: the lead's workspace and the start page (gui/lead/integration.py,
+        # gui/start_page.py) add their pages to it
+        self.stack: QStackedWidget = QStackedWidget(self)
         self.stack.addWidget(self.splitter)
         central = QWidget(self)
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
-        self.read_only_banner = ReadOnlyBanner(central)
+        self.read_only_banner: ReadOnlyBanner = ReadOnlyBanner(central)
         column.addWidget(self.read_only_banner)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
@@ -150,8 +154,10 @@ class MainWindow(QMainWindow):
         self.addActions(self.media.build_menu(self.menuBar().addMenu("&Playback")))
         self.media.statusMessage.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
 
-        lead_ui.build_lead_menu(self)
-        self.lead_actions.append(self.export_action)  # enabled in the lead role only
+        lead = lead_ui.build_lead_menu(self)
+        self.lead_menu = lead.menu
+        self.lead_actions = [*lead.actions, self.export_action]  # enabled in the lead role only
+        self.blinding_action = lead.blinding
         lead_ui.sync_lead_menu(self)
 
     # -- study and coder ---------------------------------------------------------------------
@@ -219,18 +225,8 @@ class MainWindow(QMainWindow):
         ctl.statusMessage.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
         ctl.currentSegmentChanged.connect(self._segment_changed)
         ctl.selectedDimensionChanged.connect(self.codebook_panel.select_dimension)
-        ctl.armedChanged.connect(
-            lambda d: (
-                self.codebook_panel
-                and self.codebook_panel.set_armed(d, ctl.arm_prompt(d) if d else "")
-            )
-        )
-        ctl.sessionChanged.connect(
-            lambda: (
-                self.session_panel
-                and self.session_panel.show_state(ctl.session_codes, ctl.completed)
-            )
-        )
+        ctl.armedChanged.connect(self._armed_changed)
+        ctl.sessionChanged.connect(lambda: self._session_changed(ctl))
         ctl.progressChanged.connect(self.transcripts.set_progress)
         ctl.transcriptOpened.connect(self._transcript_opened)
         ctl.memoRequested.connect(self.edit_memo)
@@ -360,7 +356,7 @@ class MainWindow(QMainWindow):
             seg = ctl.current_segment()
             dim = ctl.armed
             ctl.disarm()
-            ctl.clear(dim, None if dim.unit is Unit.SESSION else seg and seg.index)
+            ctl.clear(dim, None if dim.unit is Unit.SESSION or seg is None else seg.index)
         elif ctl is not None:
             ctl.clear_segment()
 
@@ -374,6 +370,14 @@ class MainWindow(QMainWindow):
         else:
             ctl.code(dim, None, value)
         self.segment_view.setFocus()
+
+    def _armed_changed(self, dim: Dimension | None) -> None:
+        if self.codebook_panel is not None:
+            self.codebook_panel.set_armed(dim, CodingController.arm_prompt(dim) if dim else "")
+
+    def _session_changed(self, ctl: CodingController) -> None:
+        if self.session_panel is not None:
+            self.session_panel.show_state(ctl.session_codes, ctl.completed)
 
     def _dimension_clicked(self, key: str) -> None:
         if self.controller is not None:

@@ -12,9 +12,11 @@ SQLite cannot enforce the role against someone who holds the file; the shared-se
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
 
 from socialcoder.domain.settings import BLINDING
 from socialcoder.errors import UserError
@@ -40,17 +42,28 @@ TITLES = {
 }
 
 
-def build_lead_menu(window: MainWindow) -> None:
+@dataclass(frozen=True)
+class LeadMenu:
+    """The *Lead* menu, its actions (pages and blinding) and the blinding toggle."""
+
+    menu: QMenu
+    actions: list[QAction]
+    blinding: QAction
+
+
+def build_lead_menu(window: MainWindow) -> LeadMenu:
+    """Add the *Lead* menu to the window's menu bar; the window keeps what this returns as
+    ``lead_menu``, ``lead_actions`` and ``blinding_action`` and then calls
+    :func:`sync_lead_menu`."""
     menu = window.menuBar().addMenu("&Lead")
-    window.lead_menu = menu
-    window.lead_actions = []
+    actions: list[QAction] = []
     for i, page in enumerate(PAGES, start=1):
         action = QAction(TITLES[page], window)
         action.setShortcut(QKeySequence(f"Ctrl+Shift+{i}"))
         action.triggered.connect(lambda _=False, p=page: show_lead_page(window, p))
         menu.addAction(action)
         window.addAction(action)
-        window.lead_actions.append(action)
+        actions.append(action)
     menu.addSeparator()
     blind = QAction("&Blind coders (masked transcript labels)", window)
     blind.setObjectName("blinding_action")
@@ -58,9 +71,8 @@ def build_lead_menu(window: MainWindow) -> None:
     blind.setToolTip(BLINDING.help)
     blind.toggled.connect(lambda on: set_blinding(window, on))
     menu.addAction(blind)
-    window.lead_actions.append(blind)
-    window.blinding_action = blind
-    sync_lead_menu(window)
+    actions.append(blind)
+    return LeadMenu(menu, actions, blind)
 
 
 def set_blinding(window: MainWindow, on: bool) -> None:
