@@ -62,6 +62,7 @@ from socialcoder.services.deidentify_rules import (
 from socialcoder.services.study import Study, now, open_study
 from socialcoder.storage import conversion, db
 from socialcoder.storage.models import TranscriptRow
+from socialcoder.storage.rows import tuples
 
 PROTECTED_TRIGGERS = ("audit_log", "study_events")
 
@@ -251,10 +252,10 @@ _EMPTY_MODELS = (
 
 def _apply(engine: Engine, rw: _Rewrite) -> None:
     with engine.begin() as conn:
-        triggers = conn.execute(
+        triggers = tuples(conn.execute(
             text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN "
                  "('audit_log', 'study_events')")
-        ).tuples().all()  # fmt: skip
+        ))  # fmt: skip
         for name, _sql in triggers:
             conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
         ids = _rewrite_transcripts(conn, rw)
@@ -292,10 +293,8 @@ class _ConnSession:
 
 def _rewrite_transcripts(conn: Connection, rw: _Rewrite) -> dict[str, tuple[int, str]]:
     """Transcript name -> (id, participant key); names, ids, dates, recordings rewritten."""
-    rows = (
+    rows = tuples(
         conn.execute(text("SELECT id, name, participant, therapist, session_date FROM transcripts"))
-        .tuples()
-        .all()
     )
     out: dict[str, tuple[int, str]] = {}
     for tid, name, participant, therapist, when in rows:
@@ -392,33 +391,27 @@ def _rewrite_segments(conn: Connection, rw: _Rewrite, ids: dict[str, tuple[int, 
 
 def _rewrite_free_texts(conn: Connection, rw: _Rewrite, ids: dict[str, tuple[int, str]]) -> None:
     offsets = {tid: rw.plan.offsets[key] for tid, key in ids.values()}
-    memos = (
+    memos = tuples(
         conn.execute(
             text(
                 "SELECT m.id, m.text, s.transcript_id FROM segment_memos m JOIN segments s ON s.id = m.segment_id"
             )
         )
-        .tuples()
-        .all()
     )
     for mid, body, tid in memos:
         conn.execute(text("UPDATE segment_memos SET text = :x WHERE id = :id"),
                      {"x": _scrub(body, rw, offsets.get(tid, 0)), "id": mid})  # fmt: skip
-    for cid, body, tid in (
+    for cid, body, tid in tuples(
         conn.execute(text("SELECT id, memo, transcript_id FROM codes WHERE memo IS NOT NULL"))
-        .tuples()
-        .all()
     ):
         conn.execute(text("UPDATE codes SET memo = :x WHERE id = :id"),
                      {"x": _scrub(body, rw, offsets.get(tid, 0)), "id": cid})  # fmt: skip
-    entries = (
+    entries = tuples(
         conn.execute(
             text(
                 "SELECT id, transcript_id, old_value, new_value, reason FROM audit_log WHERE action != 'deidentify'"
             )
         )
-        .tuples()
-        .all()
     )
     for aid, tid, old, new, reason in entries:
         shift = offsets.get(tid, 0)

@@ -34,6 +34,7 @@ from socialcoder.services.audit_events import list_events, os_user
 from socialcoder.services.study import Study, now
 from socialcoder.storage.machine_model import MachineModelRow
 from socialcoder.storage.models import CodebookVersionRow, CoderRow, DimensionRow
+from socialcoder.storage.rows import tuples
 
 ORIGINAL = "original"
 DEIDENTIFIED = "deidentified"
@@ -180,7 +181,7 @@ def list_models(study: Study, dimension: str | None = None) -> list[StoredModel]
     if dimension is not None:
         query = query.where(DimensionRow.key == study.dimension(dimension).dimension.key)
     with study.read() as session:
-        return [_described(*r) for r in session.execute(query).tuples().all()]
+        return [_described(*r) for r in tuples(session.execute(query))]
 
 
 def load_model(

@@ -30,6 +30,7 @@ from socialcoder.storage.models import (
     SegmentMemoRow,
     SegmentRow,
 )
+from socialcoder.storage.rows import tuples
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,49 +261,49 @@ def list_transcripts(
             .where(codes.c.segment_id.is_not(None), DimensionRow.unit == Unit.SEGMENT.value)
             .group_by(codes.c.transcript_id, codes.c.coder_id)
         )
-        coded = {(t, c): n for t, c, n in session.execute(coded_q).tuples().all()}
-        sessions_coded = (
+        coded = {(t, c): n for t, c, n in tuples(session.execute(coded_q))}
+        sessions_coded = tuples(
             session.execute(
                 select(codes.c.transcript_id, codes.c.coder_id)
                 .where(codes.c.segment_id.is_(None))
                 .distinct()
             )
-            .tuples()
-            .all()
         )
         completions = {
             (t, c): at
-            for c, t, at in session.execute(
-                select(
-                    completions_.c.coder_id,
-                    completions_.c.transcript_id,
-                    completions_.c.completed_at,
+            for c, t, at in tuples(
+                session.execute(
+                    select(
+                        completions_.c.coder_id,
+                        completions_.c.transcript_id,
+                        completions_.c.completed_at,
+                    )
                 )
             )
-            .tuples()
-            .all()
         }
         assigned = {
             (t, c): p
-            for c, t, p in session.execute(
-                select(assignments.c.coder_id, assignments.c.transcript_id, assignments.c.purpose)
+            for c, t, p in tuples(
+                session.execute(
+                    select(
+                        assignments.c.coder_id, assignments.c.transcript_id, assignments.c.purpose
+                    )
+                )
             )
-            .tuples()
-            .all()
         }
         positions: dict[tuple[int, int], int] = {}
         if "position" in assignments.c:  # a coder's login reads no positions
             positions = {
                 (t, c): n
-                for c, t, n in session.execute(
-                    select(
-                        assignments.c.coder_id,
-                        assignments.c.transcript_id,
-                        assignments.c.position,
-                    ).where(assignments.c.position.is_not(None))
+                for c, t, n in tuples(
+                    session.execute(
+                        select(
+                            assignments.c.coder_id,
+                            assignments.c.transcript_id,
+                            assignments.c.position,
+                        ).where(assignments.c.position.is_not(None))
+                    )
                 )
-                .tuples()
-                .all()
             }
         source = transcripts_source(connection)
         rows = session.execute(select(source).order_by(source.c.name)).all()
@@ -520,7 +521,7 @@ def show_transcript(
                     session_codes[keys[dim_id]] = value
                 else:
                     codes.setdefault(seg_id, {})[keys[dim_id]] = value
-            memos = dict(session.execute(memo_query).tuples().all())
+            memos = dict(tuples(session.execute(memo_query)))
             completed = _completed(session, tid, cid)
             if paged:
                 progress = _progress(study, conn, tid, cid)

@@ -28,6 +28,7 @@ from socialcoder.storage.models import (
     SegmentMemoRow,
     SegmentRow,
 )
+from socialcoder.storage.rows import tuples
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,36 +82,38 @@ def retest_slots(session: Session, *, coder: str | None = None) -> list[RetestSl
     )
     if coder is not None:
         query = query.where(first.c.name == coder)
-    rows = session.execute(query).tuples().all()
+    rows = tuples(session.execute(query))
     if not rows:
         return []
     done = {
         (c, t): at
-        for c, t, at in session.execute(
-            select(CompletionRow.coder_id, CompletionRow.transcript_id, CompletionRow.completed_at)
+        for c, t, at in tuples(
+            session.execute(
+                select(
+                    CompletionRow.coder_id, CompletionRow.transcript_id, CompletionRow.completed_at
+                )
+            )
         )
-        .tuples()
-        .all()
     }
     retest_ids = {r[3] for r in rows}
     begun = set(
-        session.execute(
-            select(CodeRow.coder_id, CodeRow.transcript_id)
-            .where(CodeRow.coder_id.in_(retest_ids))
-            .distinct()
+        tuples(
+            session.execute(
+                select(CodeRow.coder_id, CodeRow.transcript_id)
+                .where(CodeRow.coder_id.in_(retest_ids))
+                .distinct()
+            )
         )
-        .tuples()
-        .all()
     )
     begun |= set(
-        session.execute(
-            select(SegmentMemoRow.coder_id, SegmentRow.transcript_id)
-            .join(SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id)
-            .where(SegmentMemoRow.coder_id.in_(retest_ids))
-            .distinct()
+        tuples(
+            session.execute(
+                select(SegmentMemoRow.coder_id, SegmentRow.transcript_id)
+                .join(SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id)
+                .where(SegmentMemoRow.coder_id.in_(retest_ids))
+                .distinct()
+            )
         )
-        .tuples()
-        .all()
     )
     begun |= {(c, t) for c, t in done if c in retest_ids}
     return [
