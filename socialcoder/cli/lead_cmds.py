@@ -9,6 +9,7 @@ from socialcoder.cli.common import add_study_arg, command, number, study_of
 from socialcoder.cli.output import print_json, table
 from socialcoder.domain.names import selection
 from socialcoder.domain.numbers import DAYS, PERCENT, RETEST_PERCENT, SEED, SHARE
+from socialcoder.domain.states import AssignmentStatus
 from socialcoder.errors import UserError
 from socialcoder.services.assignments import (
     apply_assignments,
@@ -425,7 +426,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
             ("coder", "transcript", "purpose", "status", "coded"),
             [(e.coder, e.transcript, e.purpose, e.status, f"{e.fraction:.0%}") for e in entries],
         )
-    done = sum(e.status == "complete" for e in entries)
+    done = sum(e.status == AssignmentStatus.COMPLETE for e in entries)
     print(f"{done} of {len(entries)} assignment(s) complete.")
     return 0
 

@@ -25,14 +25,30 @@ say its kind).
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
-HUMAN = "coder"
-CONSENSUS = "consensus"
-MACHINE = "machine"
-RETEST = "retest"
-KINDS = (HUMAN, CONSENSUS, MACHINE, RETEST)
+
+class CoderKind(StrEnum):
+    """A coder's kind; the value is what ``coders.kind`` stores."""
+
+    HUMAN = "coder"
+    CONSENSUS = "consensus"
+    MACHINE = "machine"
+    RETEST = "retest"
+
+
+HUMAN = CoderKind.HUMAN
+CONSENSUS = CoderKind.CONSENSUS
+MACHINE = CoderKind.MACHINE
+RETEST = CoderKind.RETEST
+KINDS = tuple(CoderKind)
 #: what exports call each kind (the ``coder_kind`` column)
-EXPORT_NAMES = {HUMAN: "human", CONSENSUS: "consensus", MACHINE: "machine", RETEST: "retest"}
+EXPORT_NAMES: dict[str, str] = {
+    HUMAN: "human",
+    CONSENSUS: "consensus",
+    MACHINE: "machine",
+    RETEST: "retest",
+}
 MACHINE_PREFIX = "machine "
 RETEST_SUFFIX = " (retest)"
 _MACHINE_FORM = re.compile(r"machine \S.* v\d+", re.IGNORECASE)
@@ -106,7 +122,7 @@ def retest_coder_name(coder: str) -> str:
     return f"{coder}{RETEST_SUFFIX}"
 
 
-def kind_by_form(name: str) -> str | None:
+def kind_by_form(name: str) -> CoderKind | None:
     """The kind whose names ``name`` is formed like: :data:`RETEST` for ``<coder> (retest)``,
     :data:`MACHINE` for ``machine <dimension> v<N>``; None for any other name. A human coder
     may not take such a name: it would pass for a second pass or a model (and a codes file
@@ -123,7 +139,8 @@ def retest_base(name: str) -> str:
     return name[: -len(RETEST_SUFFIX)]
 
 
-def from_export_name(text: str) -> str | None:
+def from_export_name(text: str) -> CoderKind | None:
     """The kind an export's ``coder_kind`` column names (``human``, ``consensus``,
     ``machine``, ``retest``), or None for anything else."""
-    return {v: k for k, v in EXPORT_NAMES.items()}.get(text.strip().casefold())
+    found = {v: k for k, v in EXPORT_NAMES.items()}.get(text.strip().casefold())
+    return None if found is None else CoderKind(found)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand
 
+from socialcoder.domain.states import ChangeKind
 from socialcoder.services.coding import Change
 from socialcoder.services.gui_support import apply_changes
 from socialcoder.services.study import Study
@@ -23,9 +24,9 @@ Applied = Callable[[Change], None]
 def describe(change: Change) -> str:
     """Undo-menu text, e.g. "set resistance = mild on segment 12"."""
     where = f" on segment {change.segment}" if change.segment is not None else ""
-    if change.kind == "completion":
+    if change.kind == ChangeKind.COMPLETION:
         return "mark complete" if change.new_value == "1" else "reopen transcript"
-    if change.kind == "memo":
+    if change.kind == ChangeKind.MEMO:
         return f"edit memo{where}"
     if change.new_value is None:
         return f"clear {change.dimension}{where}"

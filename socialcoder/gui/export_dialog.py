@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from socialcoder.domain.coder_kinds import CoderKind
 from socialcoder.errors import UserError
 from socialcoder.export.names import FORMATS, LAYOUTS
 from socialcoder.gui.background import ProgressRun
@@ -150,11 +151,11 @@ class ExportDialog(QDialog):
         self.coder_list = QListWidget(box)
         self.coder_list.setObjectName("coder_list")
         coders = list_coders(study, include_consensus=True)
-        if not any(c.kind == "consensus" and c.codes for c in coders):
+        if not any(c.kind == CoderKind.CONSENSUS and c.codes for c in coders):
             self.consensus.setEnabled(False)
             self.consensus.setToolTip("This study has no consensus codes yet")
         for info in coders:
-            if info.kind == "consensus" and not info.codes:
+            if info.kind == CoderKind.CONSENSUS and not info.codes:
                 continue  # an empty consensus layer: nothing to export
             item = QListWidgetItem(info.name, self.coder_list)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)

@@ -59,6 +59,7 @@ from socialcoder.analysis import (
 )
 from socialcoder.analysis.counts import FAMILIES as COUNT_FAMILIES
 from socialcoder.analysis.datasets import FORMATS
+from socialcoder.domain.coder_kinds import CoderKind
 from socialcoder.domain.final import FINAL, FinalCounts
 from socialcoder.errors import StudyError, UserError
 from socialcoder.export.model import ColumnInfo
@@ -114,7 +115,9 @@ def _coders(study: Study) -> list[str]:
     with study.read() as session:
         return list(
             session.scalars(
-                select(CoderRow.name).where(CoderRow.kind == "coder").order_by(CoderRow.name)
+                select(CoderRow.name)
+                .where(CoderRow.kind == CoderKind.HUMAN)
+                .order_by(CoderRow.name)
             )
         )
 

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialcoder.domain import coder_kinds
+from socialcoder.domain.states import AssignmentStatus
 from socialcoder.errors import StudyError
 from socialcoder.services.coders import assignable_coder_id, coder_id
 from socialcoder.services.coding import audit, transcript_id
@@ -65,7 +66,7 @@ class ProgressEntry:
     coder: str
     transcript: str
     purpose: str
-    status: str  # "not started", "in progress", "complete"
+    status: AssignmentStatus
     fraction: float
 
     def to_json(self) -> dict[str, object]:
@@ -321,9 +322,9 @@ def progress(study: Study, *, coder: str | None = None) -> list[ProgressEntry]:
     return out
 
 
-def _status(p: CoderProgress | None) -> tuple[str, float]:
+def _status(p: CoderProgress | None) -> tuple[AssignmentStatus, float]:
     if p is None or (p.coded == 0 and not p.completed):
-        return "not started", 0.0
+        return AssignmentStatus.NOT_STARTED, 0.0
     if p.completed:
-        return "complete", p.fraction
-    return "in progress", p.fraction
+        return AssignmentStatus.COMPLETE, p.fraction
+    return AssignmentStatus.IN_PROGRESS, p.fraction

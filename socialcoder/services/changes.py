@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
+from socialcoder.domain.states import ChangeKind
 from socialcoder.errors import StudyError
 from socialcoder.services.coders import coder_id
 from socialcoder.services.coding import Change
@@ -276,23 +277,55 @@ def coder_changes(
         for key in _keys(seg.codes, new.codes):
             old_value, new_value = seg.codes.get(key), new.codes.get(key)
             if old_value != new_value:
-                out.append(Change(coder, name, seg.index, key, "code", old_value, new_value))
+                out.append(
+                    Change(
+                        coder=coder,
+                        transcript=name,
+                        segment=seg.index,
+                        dimension=key,
+                        kind=ChangeKind.CODE,
+                        old_value=old_value,
+                        new_value=new_value,
+                    )
+                )
         if seg.memo != new.memo:
-            out.append(Change(coder, name, seg.index, None, "memo", None, None, seg.memo, new.memo))
+            out.append(
+                Change(
+                    coder=coder,
+                    transcript=name,
+                    segment=seg.index,
+                    dimension=None,
+                    kind=ChangeKind.MEMO,
+                    old_value=None,
+                    new_value=None,
+                    old_memo=seg.memo,
+                    new_memo=new.memo,
+                )
+            )
     for key in _keys(shown_session_codes, stored.session_codes):
         old_value, new_value = shown_session_codes.get(key), stored.session_codes.get(key)
         if old_value != new_value:
-            out.append(Change(coder, name, None, key, "code", old_value, new_value))
+            out.append(
+                Change(
+                    coder=coder,
+                    transcript=name,
+                    segment=None,
+                    dimension=key,
+                    kind=ChangeKind.CODE,
+                    old_value=old_value,
+                    new_value=new_value,
+                )
+            )
     if shown_completed != stored.completed:
         out.append(
             Change(
-                coder,
-                name,
-                None,
-                None,
-                "completion",
-                str(int(shown_completed)),
-                str(int(stored.completed)),
+                coder=coder,
+                transcript=name,
+                segment=None,
+                dimension=None,
+                kind=ChangeKind.COMPLETION,
+                old_value=str(int(shown_completed)),
+                new_value=str(int(stored.completed)),
             )
         )
     return out

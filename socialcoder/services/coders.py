@@ -91,7 +91,7 @@ def add_coders_in(
         if kind == coder_kinds.CONSENSUS:
             raise StudyError(
                 f"{name!r} is a consensus layer: a study has one of its own "
-                f"({coder_kinds.CONSENSUS!r}), and another is not added"
+                f"({coder_kinds.CONSENSUS.value!r}), and another is not added"
             )
         (checked,) = check_new_coders([name], [*existing, *added], kind=kind)
         retest_of = None
@@ -134,7 +134,7 @@ def list_coders(study: Study, *, include_consensus: bool = False) -> list[CoderI
 def coder_ids(session: Session, *, include_consensus: bool = True) -> dict[str, int]:
     query = select(CoderRow.name, CoderRow.id)
     if not include_consensus:
-        query = query.where(CoderRow.kind == "coder")
+        query = query.where(CoderRow.kind == coder_kinds.HUMAN)
     return {name: cid for name, cid in session.execute(query).all()}
 
 

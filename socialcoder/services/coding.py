@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from socialcoder.domain.codebook import Unit
 from socialcoder.domain.limits import check_memo
 from socialcoder.domain.rules import check_applies
+from socialcoder.domain.states import ChangeKind
 from socialcoder.errors import NotFound, StudyError
 from socialcoder.services.coders import human_coder_id, own_work_only
 from socialcoder.services.retest_access import check_pass
@@ -42,7 +43,7 @@ from socialcoder.storage.models import (
 _retry = retry_transient(also=frozenset({"23505"}))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Change:
     """What one action changed. ``segment`` is None for session-level codes and for
     completion; ``dimension`` is None for memos and completion."""
@@ -51,7 +52,7 @@ class Change:
     transcript: str
     segment: int | None
     dimension: str | None
-    kind: str  # "code", "memo" or "completion"
+    kind: ChangeKind
     old_value: str | None
     new_value: str | None
     old_memo: str | None = None
@@ -240,7 +241,15 @@ def set_code_in(
             session.connection(), tid, seg.id if seg else None, dim.id, text, memo
         )
         return Change(
-            coder, transcript, segment, dimension, "code", old_value, text, old_memo, new_memo
+            coder=coder,
+            transcript=transcript,
+            segment=segment,
+            dimension=dimension,
+            kind=ChangeKind.CODE,
+            old_value=old_value,
+            new_value=text,
+            old_memo=old_memo,
+            new_memo=new_memo,
         )
     cid = human_coder_id(session, coder, "be changed by hand")
     tid, seg = _unit(study, session, transcript, segment, dim)
@@ -280,7 +289,15 @@ def set_code_in(
         )
         session.flush()
     return Change(
-        coder, transcript, segment, dimension, "code", old_value, text, old_memo, new_memo
+        coder=coder,
+        transcript=transcript,
+        segment=segment,
+        dimension=dimension,
+        kind=ChangeKind.CODE,
+        old_value=old_value,
+        new_value=text,
+        old_memo=old_memo,
+        new_memo=new_memo,
     )
 
 
@@ -329,14 +346,30 @@ def clear_code_in(
             session.connection(), tid, seg.id if seg else None, dim.id
         )
         return Change(
-            coder, transcript, segment, dimension, "code", old_value, None, old_memo, None
+            coder=coder,
+            transcript=transcript,
+            segment=segment,
+            dimension=dimension,
+            kind=ChangeKind.CODE,
+            old_value=old_value,
+            new_value=None,
+            old_memo=old_memo,
+            new_memo=None,
         )
     cid = human_coder_id(session, coder, "be changed by hand")
     tid, seg = _unit(study, session, transcript, segment, dim)
     check_pass(session, cid, tid, transcript)
     row = _find_code(session, cid, tid, seg, dim.id)
     if row is None:
-        return Change(coder, transcript, segment, dimension, "code", None, None)
+        return Change(
+            coder=coder,
+            transcript=transcript,
+            segment=segment,
+            dimension=dimension,
+            kind=ChangeKind.CODE,
+            old_value=None,
+            new_value=None,
+        )
     old_value, old_memo = row.value, row.memo
     session.delete(row)
     audit(
@@ -351,7 +384,17 @@ def clear_code_in(
         reason=reason,
     )
     session.flush()
-    return Change(coder, transcript, segment, dimension, "code", old_value, None, old_memo, None)
+    return Change(
+        coder=coder,
+        transcript=transcript,
+        segment=segment,
+        dimension=dimension,
+        kind=ChangeKind.CODE,
+        old_value=old_value,
+        new_value=None,
+        old_memo=old_memo,
+        new_memo=None,
+    )
 
 
 @_retry
@@ -415,7 +458,17 @@ def set_segment_memo_in(
         tid = transcript_id(session, transcript)
         seg = segment_row(session, tid, segment, transcript)
         old, new = server_api.set_memo(session.connection(), seg.id, text)
-        return Change(coder, transcript, segment, None, "memo", None, None, old, new)
+        return Change(
+            coder=coder,
+            transcript=transcript,
+            segment=segment,
+            dimension=None,
+            kind=ChangeKind.MEMO,
+            old_value=None,
+            new_value=None,
+            old_memo=old,
+            new_memo=new,
+        )
     cid = human_coder_id(session, coder, "be changed by hand")
     tid = transcript_id(session, transcript)
     check_pass(session, cid, tid, transcript)
@@ -428,7 +481,17 @@ def set_segment_memo_in(
     old = row.text if row else None
     new = text or None
     if old == new:
-        return Change(coder, transcript, segment, None, "memo", None, None, old, new)
+        return Change(
+            coder=coder,
+            transcript=transcript,
+            segment=segment,
+            dimension=None,
+            kind=ChangeKind.MEMO,
+            old_value=None,
+            new_value=None,
+            old_memo=old,
+            new_memo=new,
+        )
     if row is None:  # then new is a text (it differs from old, None)
         session.add(SegmentMemoRow(coder_id=cid, segment_id=seg.id, text=new, updated_at=now()))
     elif new is None:
@@ -445,7 +508,17 @@ def set_segment_memo_in(
         old_value=old,
         new_value=new,
     )
-    return Change(coder, transcript, segment, None, "memo", None, None, old, new)
+    return Change(
+        coder=coder,
+        transcript=transcript,
+        segment=segment,
+        dimension=None,
+        kind=ChangeKind.MEMO,
+        old_value=None,
+        new_value=None,
+        old_memo=old,
+        new_memo=new,
+    )
 
 
 @_retry
@@ -467,7 +540,13 @@ def set_completed_in(
         tid = transcript_id(session, transcript)
         was = server_api.set_completed(session.connection(), tid, completed)
         return Change(
-            coder, transcript, None, None, "completion", str(int(was)), str(int(completed))
+            coder=coder,
+            transcript=transcript,
+            segment=None,
+            dimension=None,
+            kind=ChangeKind.COMPLETION,
+            old_value=str(int(was)),
+            new_value=str(int(completed)),
         )
     cid = human_coder_id(session, coder, "be changed by hand")
     tid = transcript_id(session, transcript)
@@ -488,4 +567,12 @@ def set_completed_in(
             old_value=str(int(was)),
             new_value=str(int(completed)),
         )
-    return Change(coder, transcript, None, None, "completion", str(int(was)), str(int(completed)))
+    return Change(
+        coder=coder,
+        transcript=transcript,
+        segment=None,
+        dimension=None,
+        kind=ChangeKind.COMPLETION,
+        old_value=str(int(was)),
+        new_value=str(int(completed)),
+    )

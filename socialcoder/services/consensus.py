@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
+from socialcoder.domain.coder_kinds import CoderKind
 from socialcoder.errors import StudyError
 from socialcoder.services.coders import refuse_machines
 from socialcoder.services.coding import Change, set_code, state_audit
@@ -71,7 +72,7 @@ def _consensus_values(study: Study, dim_ids: list[int]) -> dict[tuple[int, int |
             select(CodeRow.dimension_id, CodeRow.segment_id, TranscriptRow.name, CodeRow.value)
             .join(CoderRow, CoderRow.id == CodeRow.coder_id)
             .join(TranscriptRow, TranscriptRow.id == CodeRow.transcript_id)
-            .where(CoderRow.kind == "consensus", CodeRow.dimension_id.in_(dim_ids))
+            .where(CoderRow.kind == CoderKind.CONSENSUS, CodeRow.dimension_id.in_(dim_ids))
         ).all()
     return {(d, s if s is not None else None, t): v for d, s, t, v in rows}
 

@@ -98,7 +98,7 @@ def resolve_coders(study: Study, spec: str | Sequence[str] | None = None) -> tup
         rows = session.execute(
             select(CoderRow.id, CoderRow.name, CoderRow.kind).order_by(CoderRow.name)
         ).all()
-        consensus_ids = [r.id for r in rows if r.kind == "consensus"]
+        consensus_ids = [r.id for r in rows if r.kind == coder_kinds.CONSENSUS]
         has_consensus = bool(
             consensus_ids
             and session.scalars(

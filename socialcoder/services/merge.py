@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from socialcoder.domain import coder_kinds
 from socialcoder.domain.rules import applies
+from socialcoder.domain.states import ChangeKind, ConflictKind, Resolution
 from socialcoder.errors import StudyError, UserError
 from socialcoder.services.coders import add_coders_in
 from socialcoder.services.coding import audit
@@ -79,7 +80,7 @@ class Conflict:
     memo text, '(cleared)' for a code cleared in the copy, '(emptied)' for a memo emptied there,
     'complete' / '(reopened)'."""
 
-    kind: str
+    kind: ConflictKind
     coder: str
     transcript: str
     segment: int | None
@@ -88,7 +89,7 @@ class Conflict:
     copy_value: str
     study_updated: datetime
     copy_updated: datetime
-    resolution: str  # 'kept study' or 'took copy'
+    resolution: Resolution
     resolved: bool
 
     def to_json(self) -> dict[str, Any]:
@@ -421,7 +422,7 @@ def _apply_code(
         take = prefer_newer and c.updated_at > mine
         report.conflicts.append(
             Conflict(
-                kind="code",
+                kind=ConflictKind.CODE,
                 coder=c.coder,
                 transcript=tname,
                 segment=c.segment,
@@ -430,7 +431,7 @@ def _apply_code(
                 copy_value=_code_text(c.value, c.memo, row.memo),
                 study_updated=mine,
                 copy_updated=c.updated_at,
-                resolution="took copy" if take else "kept study",
+                resolution=Resolution.TOOK_COPY if take else Resolution.KEPT_STUDY,
                 resolved=prefer_newer and c.updated_at != mine,
             )
         )
@@ -480,17 +481,17 @@ def _apply_memo(
         take = prefer_newer and m.updated_at > mine
         report.conflicts.append(
             Conflict(
-                "segment memo",
-                m.coder,
-                tname,
-                m.segment,
-                None,
-                row.text,
-                m.text,
-                mine,
-                m.updated_at,
-                "took copy" if take else "kept study",
-                prefer_newer and m.updated_at != mine,
+                kind=ConflictKind.SEGMENT_MEMO,
+                coder=m.coder,
+                transcript=tname,
+                segment=m.segment,
+                dimension=None,
+                study_value=row.text,
+                copy_value=m.text,
+                study_updated=mine,
+                copy_updated=m.updated_at,
+                resolution=Resolution.TOOK_COPY if take else Resolution.KEPT_STUDY,
+                resolved=prefer_newer and m.updated_at != mine,
             )
         )
         if not take:
@@ -549,13 +550,12 @@ def _apply_removal(
     cid = t.coders.get(r.coder)
     if cid is None:
         return  # the study never had this coder: nothing to take back
-    action = {"code": "clear", "memo": "memo"}.get(r.kind, "reopen")
+    action = {ChangeKind.CODE: "clear", ChangeKind.MEMO: "memo"}.get(r.kind, "reopen")
     if (action, cid, tid, r.segment, r.dimension, r.at) in t.history:
         return  # the study's own history: done before the copy was taken
     row: CodeRow | SegmentMemoRow | CompletionRow | None
     key: tuple[Any, ...]
-    kind = r.kind
-    if r.kind == "memo":
+    if r.kind == ChangeKind.MEMO:
         assert r.segment is not None
         key = (cid, t.segments[(tid, r.segment)])
         row = t.memos.get(key)
@@ -566,8 +566,8 @@ def _apply_removal(
         # a de-identified copy's audit log holds the rewritten text: the time decides
         same = (deidentified or row.text == r.old_value) and mine <= r.at
         study_value, copy_value = row.text, "(emptied)"
-        slot, kind = "memos", "segment memo"
-    elif r.kind == "code":
+        slot, kind = "memos", ConflictKind.SEGMENT_MEMO
+    elif r.kind == ChangeKind.CODE:
         assert r.dimension is not None
         if r.dimension not in t.dims:
             return
@@ -581,7 +581,7 @@ def _apply_removal(
         mine = _utc(row.updated_at)
         same = row.value == r.old_value and mine <= r.at
         study_value, copy_value = _code_text(row.value, row.memo, None), "(cleared)"
-        slot = "codes"
+        slot, kind = "codes", ConflictKind.CODE
     else:
         row = t.completions.get((cid, tid))
         if row is None:
@@ -590,7 +590,7 @@ def _apply_removal(
         mine = _utc(row.completed_at)
         same = mine <= r.at
         study_value, copy_value = "complete", "(reopened)"
-        slot = "completions"
+        slot, kind = "completions", ConflictKind.COMPLETION
     if not same:
         take = prefer_newer and r.at > mine
         report.conflicts.append(
@@ -604,22 +604,22 @@ def _apply_removal(
                 copy_value=copy_value,
                 study_updated=mine,
                 copy_updated=r.at,
-                resolution="took copy" if take else "kept study",
+                resolution=Resolution.TOOK_COPY if take else Resolution.KEPT_STUDY,
                 resolved=prefer_newer and r.at != mine,
             )
         )
         if not take:
             return
     t.session.delete(row)
-    if r.kind == "code":
+    if r.kind == ChangeKind.CODE:
         del t.codes[key]
-    elif r.kind == "memo":
+    elif r.kind == ChangeKind.MEMO:
         del t.memos[key]
     else:
         del t.completions[(cid, tid)]
         t.completed.discard((cid, tid))
     report.removed[slot] += 1
-    what = {"code": "code cleared", "memo": "segment memo emptied"}.get(
+    what = {ChangeKind.CODE: "code cleared", ChangeKind.MEMO: "segment memo emptied"}.get(
         r.kind, "transcript reopened"
     )
     if isinstance(row, CodeRow):

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, inspect, select
 
 from socialcoder.domain import coder_kinds
+from socialcoder.domain.states import ChangeKind
 from socialcoder.errors import StudyError
 from socialcoder.services.study import Study, _sqlite_path_problem
 from socialcoder.storage import db, migrate
@@ -31,6 +32,7 @@ from socialcoder.storage.models import (
     SegmentRow,
     TranscriptRow,
 )
+from socialcoder.storage.rows import tuples
 
 
 def _utc(value: datetime) -> datetime:
@@ -77,7 +79,7 @@ class CopyRemoval:
     audit log (its latest such entry for the unit). ``old_value`` is the value the code had
     before it was cleared, the memo's text before it was emptied (None for a reopen)."""
 
-    kind: str
+    kind: ChangeKind
     coder: str
     transcript_hash: str
     segment: int | None
@@ -190,7 +192,7 @@ def read_copy(study: Study, target: str | Path) -> CopySnapshot:
                 .join(TranscriptRow, TranscriptRow.id == CompletionRow.transcript_id)
                 .where(CoderRow.kind != coder_kinds.MACHINE)
             ).all()
-            audit_rows = (
+            audit_rows = tuples(
                 c.execute(
                     select(
                         AuditRow.action,
@@ -208,8 +210,6 @@ def read_copy(study: Study, target: str | Path) -> CopySnapshot:
                     .where(CoderRow.kind != coder_kinds.MACHINE)
                     .order_by(AuditRow.at, AuditRow.id)
                 )
-                .tuples()
-                .all()
             )
     except StudyError:
         raise
@@ -254,22 +254,40 @@ def _removals(
     present = {(c.coder, c.transcript_hash, c.segment, c.dimension) for c in codes}
     with_memo = {(m.coder, m.transcript_hash, m.segment) for m in memos}
     complete = {(c.coder, c.transcript_hash) for c in completions}
-    latest: dict[tuple[str, str, str, int | None, str | None], CopyRemoval] = {}
+    latest: dict[tuple[ChangeKind, str, str, int | None, str | None], CopyRemoval] = {}
     for action, coder, thash, segment, dimension, old_value, new_value, at in audit_rows:
         if action == "memo":
             emptied = new_value is None and old_value is not None and segment is not None
             if emptied and (coder, thash, segment) not in with_memo:
-                latest[("memo", coder, thash, segment, None)] = CopyRemoval(
-                    "memo", coder, thash, segment, None, old_value, _utc(at)
+                latest[(ChangeKind.MEMO, coder, thash, segment, None)] = CopyRemoval(
+                    kind=ChangeKind.MEMO,
+                    coder=coder,
+                    transcript_hash=thash,
+                    segment=segment,
+                    dimension=None,
+                    old_value=old_value,
+                    at=_utc(at),
                 )
         elif action == "clear" and dimension is not None:
             if (coder, thash, segment, dimension) not in present:
-                latest[("code", coder, thash, segment, dimension)] = CopyRemoval(
-                    "code", coder, thash, segment, dimension, old_value, _utc(at)
+                latest[(ChangeKind.CODE, coder, thash, segment, dimension)] = CopyRemoval(
+                    kind=ChangeKind.CODE,
+                    coder=coder,
+                    transcript_hash=thash,
+                    segment=segment,
+                    dimension=dimension,
+                    old_value=old_value,
+                    at=_utc(at),
                 )
         elif action == "reopen" and (coder, thash) not in complete:
-            latest[("completion", coder, thash, None, None)] = CopyRemoval(
-                "completion", coder, thash, None, None, None, _utc(at)
+            latest[(ChangeKind.COMPLETION, coder, thash, None, None)] = CopyRemoval(
+                kind=ChangeKind.COMPLETION,
+                coder=coder,
+                transcript_hash=thash,
+                segment=None,
+                dimension=None,
+                old_value=None,
+                at=_utc(at),
             )
     return list(latest.values())
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, text
 
+from socialcoder.domain.coder_kinds import CoderKind
 from socialcoder.errors import Conflict, StudyError
 from socialcoder.services.coders import check_new_coders
 from socialcoder.services.server import (
@@ -181,7 +182,9 @@ def add_coder_login(
             c.execute(
                 table_of(CoderRow)
                 .insert()
-                .values(name=coder, kind="coder", active=True, created_at=now(), db_role=login)
+                .values(
+                    name=coder, kind=CoderKind.HUMAN, active=True, created_at=now(), db_role=login
+                )
             )
         elif not already:
             c.execute(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from socialcoder import __version__
 from socialcoder.domain.codebook import Codebook, Dimension, Unit
+from socialcoder.domain.coder_kinds import CoderKind
 from socialcoder.domain.limits import MEMO_MAX_CHARS
 from socialcoder.domain.settings import SETTINGS, render
 from socialcoder.errors import Conflict, NotFound, StudyError
@@ -392,7 +393,9 @@ def create_study(
                     demo=demo,
                 )
             )
-            session.add(CoderRow(name=CONSENSUS, kind="consensus", active=True, created_at=now()))
+            session.add(
+                CoderRow(name=CONSENSUS, kind=CoderKind.CONSENSUS, active=True, created_at=now())
+            )
             record_codebook_version(session, codebook, source_yaml)
             for setting in SETTINGS.values():  # a new study: every setting's value for new ones
                 session.add(

@@ -4,6 +4,7 @@ login); and the differences a window is shown, as Change values."""
 
 from __future__ import annotations
 
+from socialcoder.domain.states import ChangeKind
 from socialcoder.services.changes import StudyWatch, coder_changes
 from socialcoder.services.coding import Change, set_code, set_completed, set_segment_memo
 from socialcoder.services.queries import show_transcript
@@ -109,26 +110,52 @@ def test_coder_changes_lists_each_difference(sample_study) -> None:  # type: ign
     found = coder_changes(before.segments, before.session_codes, before.completed, after)
     new_goal = after.session_codes["goal_agreement"]
     assert found == [
-        Change("ana", T, a, "resistance", "code", None, "mild"),
-        Change("ana", T, a, None, "memo", None, None, before.segments[a - 1].memo, "a memo"),
-        Change("ana", T, b, "concordance", "code", old_b, "0" if old_b == "1" else "1"),
         Change(
-            "ana",
-            T,
-            None,
-            "goal_agreement",
-            "code",
-            before.session_codes.get("goal_agreement"),
-            new_goal,
+            coder="ana",
+            transcript=T,
+            segment=a,
+            dimension="resistance",
+            kind=ChangeKind.CODE,
+            old_value=None,
+            new_value="mild",
         ),
         Change(
-            "ana",
-            T,
-            None,
-            None,
-            "completion",
-            str(int(before.completed)),
-            str(int(not before.completed)),
+            coder="ana",
+            transcript=T,
+            segment=a,
+            dimension=None,
+            kind=ChangeKind.MEMO,
+            old_value=None,
+            new_value=None,
+            old_memo=before.segments[a - 1].memo,
+            new_memo="a memo",
+        ),
+        Change(
+            coder="ana",
+            transcript=T,
+            segment=b,
+            dimension="concordance",
+            kind=ChangeKind.CODE,
+            old_value=old_b,
+            new_value="0" if old_b == "1" else "1",
+        ),
+        Change(
+            coder="ana",
+            transcript=T,
+            segment=None,
+            dimension="goal_agreement",
+            kind=ChangeKind.CODE,
+            old_value=before.session_codes.get("goal_agreement"),
+            new_value=new_goal,
+        ),
+        Change(
+            coder="ana",
+            transcript=T,
+            segment=None,
+            dimension=None,
+            kind=ChangeKind.COMPLETION,
+            old_value=str(int(before.completed)),
+            new_value=str(int(not before.completed)),
         ),
     ]
     assert coder_changes(after.segments, after.session_codes, after.completed, after) == []

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from socialcoder.domain.states import AssignmentStatus
 from socialcoder.errors import UserError
 from socialcoder.gui import themes
 from socialcoder.gui.accessibility import annotate
@@ -53,8 +54,12 @@ from socialcoder.services.queries import CoderProgress, list_transcripts
 from socialcoder.services.retest import RetestEntry, list_retests
 from socialcoder.services.study import Study
 
-STATUS_BG = {"complete": "good_bg", "in progress": "tentative_bg", "not started": "neutral_bg"}
-STATUSES = ("any status", "not started", "in progress", "complete", "unassigned")
+STATUS_BG = {
+    AssignmentStatus.COMPLETE: "good_bg",
+    AssignmentStatus.IN_PROGRESS: "tentative_bg",
+    AssignmentStatus.NOT_STARTED: "neutral_bg",
+}
+STATUSES = ("any status", *(s.value for s in AssignmentStatus), "unassigned")
 
 FINAL_HEADER = "Final layer"
 FINAL_TIP = (
@@ -63,26 +68,27 @@ FINAL_TIP = (
 )
 
 
-def cell_status(p: CoderProgress | None) -> str:
+def cell_status(p: CoderProgress | None) -> AssignmentStatus | None:
     if p is None:
-        return ""
+        return None
     if p.completed:
-        return "complete"
+        return AssignmentStatus.COMPLETE
     if p.coded:
-        return "in progress"
-    return "not started"
+        return AssignmentStatus.IN_PROGRESS
+    return AssignmentStatus.NOT_STARTED
 
 
 def cell_text(p: CoderProgress | None) -> str:
     status = cell_status(p)
-    if p is None:
+    if p is None or status is None:
         return ""
-    if status == "in progress":
-        status = f"in progress {round(100 * p.coded / p.codable) if p.codable else 0} %"
+    text = status.value
+    if status == AssignmentStatus.IN_PROGRESS:
+        text = f"{text} {round(100 * p.coded / p.codable) if p.codable else 0} %"
     purpose = {"primary": " · P", "reliability": " · R", "retest": " · 2nd"}.get(
         p.assigned or "", ""
     )
-    return status + purpose
+    return text + purpose
 
 
 class AssignmentCommand(QUndoCommand):
@@ -259,13 +265,13 @@ class AssignmentsView(QWidget):
                 status = cell_status(p)
                 if p is not None and p.assigned:
                     per_coder[c]["assigned"] += 1
-                if status == "complete":
+                if status == AssignmentStatus.COMPLETE:
                     per_coder[c]["complete"] += 1
                 tip = _tip(c, t.name, p)
                 retest = self.retest_labels.get((c, t.name))
                 if retest is not None:
                     tip += "; " + _retest_tip(retest)
-                row.append(Cell(cell_text(p), tip, STATUS_BG.get(status)))
+                row.append(Cell(cell_text(p), tip, None if status is None else STATUS_BG[status]))
             counts = finals.get(t.name)
             row.append(
                 Cell(final_cell(counts), FINAL_TIP + (f" ({counts.sentence()})" if counts else ""))
