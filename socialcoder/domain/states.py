@@ -2,7 +2,7 @@
 
 Each member's value is the string that was used before (and that stored data, JSON output and
 the command line's tables still show), so a member compares equal to its string and prints as
-it: ``ChangeKind.CODE == "code"``, ``f"{AssignmentStatus.COMPLETE}" == "complete"``. Coder kinds
+it: ``EditKind.CODE == "code"``, ``f"{AssignmentStatus.COMPLETE}" == "complete"``. Coder kinds
 are :class:`socialcoder.domain.coder_kinds.CoderKind`; speaker roles
 :class:`socialcoder.domain.codebook.Role`.
 """
@@ -12,8 +12,10 @@ from __future__ import annotations
 from enum import StrEnum
 
 
-class ChangeKind(StrEnum):
-    """What one coding action changed (``Change.kind``)."""
+class EditKind(StrEnum):
+    """What one coding action changed (``Change.kind``): a code, a segment memo or a
+    transcript's completion. (The kinds of data a study change touched are
+    :class:`socialcoder.services.study_change.ChangeKind`.)"""
 
     CODE = "code"
     MEMO = "memo"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand
 
-from socialcoder.domain.states import ChangeKind
+from socialcoder.domain.states import EditKind
 from socialcoder.services.coding import Change
 from socialcoder.services.gui_support import apply_changes
 from socialcoder.services.study import Study
@@ -24,9 +24,9 @@ Applied = Callable[[Change], None]
 def describe(change: Change) -> str:
     """Undo-menu text, e.g. "set resistance = mild on segment 12"."""
     where = f" on segment {change.segment}" if change.segment is not None else ""
-    if change.kind == ChangeKind.COMPLETION:
+    if change.kind == EditKind.COMPLETION:
         return "mark complete" if change.new_value == "1" else "reopen transcript"
-    if change.kind == ChangeKind.MEMO:
+    if change.kind == EditKind.MEMO:
         return f"edit memo{where}"
     if change.new_value is None:
         return f"clear {change.dimension}{where}"

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView
 from socialcoder.domain import keys
 from socialcoder.domain.codebook import Dimension, Scale, Unit
 from socialcoder.domain.rules import allowed_roles_text, applies
-from socialcoder.domain.states import ChangeKind
+from socialcoder.domain.states import EditKind
 from socialcoder.errors import UserError
 from socialcoder.gui.commands import ChangeCommand
 from socialcoder.gui.segment_model import PAGE, SegmentListModel
@@ -436,7 +436,7 @@ class CodingController(QObject):
                 self._emit_progress()
         if row is not None and self.current_row() != row:
             self.set_current(row)
-        if change.kind == ChangeKind.COMPLETION:
+        if change.kind == EditKind.COMPLETION:
             self.statusMessage.emit(
                 "Marked complete."
                 if self.completed
@@ -480,7 +480,7 @@ class CodingController(QObject):
 
     def _show(self, change: Change) -> int | None:
         """Put one stored change of this transcript on screen; the row it changed, if any."""
-        if change.kind == ChangeKind.COMPLETION:
+        if change.kind == EditKind.COMPLETION:
             self.completed = change.new_value == "1"
             self.sessionChanged.emit()
             self._emit_progress()
@@ -497,7 +497,7 @@ class CodingController(QObject):
         if row is None:
             return None
         before = self.model.segment(row)
-        if change.kind == ChangeKind.MEMO:
+        if change.kind == EditKind.MEMO:
             self.model.set_memo(row, change.new_memo)
         else:
             assert change.dimension is not None
@@ -514,7 +514,7 @@ class CodingController(QObject):
 
     def _shown(self, change: Change) -> tuple[str | None, str | None]:
         """What the window shows for ``change``'s unit, as (value, memo) in its terms."""
-        if change.kind == ChangeKind.COMPLETION:
+        if change.kind == EditKind.COMPLETION:
             return str(int(self.completed)), change.new_memo
         if change.segment is None:
             return self.session_codes.get(change.dimension or ""), change.new_memo
@@ -522,17 +522,17 @@ class CodingController(QObject):
         if row is None:
             return change.new_value, change.new_memo
         seg = self.model.segment(row)
-        if change.kind == ChangeKind.MEMO:
+        if change.kind == EditKind.MEMO:
             return change.new_value, seg.memo
         return seg.codes.get(change.dimension or ""), change.new_memo
 
     @staticmethod
     def _already_text(change: Change) -> str:
         where = f"segment {change.segment}" if change.segment is not None else "session"
-        if change.kind == ChangeKind.COMPLETION:
+        if change.kind == EditKind.COMPLETION:
             what = "marked complete" if change.new_value == "1" else "open"
             return f"No change: the transcript was already {what} (changed elsewhere; now shown)."
-        if change.kind == ChangeKind.MEMO:
+        if change.kind == EditKind.MEMO:
             return (
                 f"No change: that memo was already stored ({where}; changed elsewhere; now shown)."
             )
@@ -549,7 +549,7 @@ class CodingController(QObject):
     @staticmethod
     def _saved_text(change: Change) -> str:
         where = f"segment {change.segment}" if change.segment is not None else "session"
-        if change.kind == ChangeKind.MEMO:
+        if change.kind == EditKind.MEMO:
             return f"Memo {'saved' if change.new_memo else 'removed'} ({where})."
         if change.new_value is None:
             return f"Cleared {change.dimension} ({where})."

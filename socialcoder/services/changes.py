@@ -32,7 +32,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from socialcoder.domain.states import ChangeKind
+from socialcoder.domain import coder_kinds
+from socialcoder.domain.states import EditKind
 from socialcoder.errors import StudyError
 from socialcoder.services.coders import coder_id
 from socialcoder.services.coding import Change
@@ -141,7 +142,7 @@ def _entries_after(study: Study, last_id: int) -> list[AuditEntry] | None:
         coder_ids = {r.coder_id for r in rows}
         transcript_ids = {r.transcript_id for r in rows if r.transcript_id is not None}
         coders = {
-            c.id: (c.name, c.kind == "consensus")
+            c.id: (c.name, c.kind == coder_kinds.CONSENSUS)
             for c in session.execute(
                 select(CoderRow.id, CoderRow.name, CoderRow.kind).where(CoderRow.id.in_(coder_ids))
             )
@@ -283,7 +284,7 @@ def coder_changes(
                         transcript=name,
                         segment=seg.index,
                         dimension=key,
-                        kind=ChangeKind.CODE,
+                        kind=EditKind.CODE,
                         old_value=old_value,
                         new_value=new_value,
                     )
@@ -295,7 +296,7 @@ def coder_changes(
                     transcript=name,
                     segment=seg.index,
                     dimension=None,
-                    kind=ChangeKind.MEMO,
+                    kind=EditKind.MEMO,
                     old_value=None,
                     new_value=None,
                     old_memo=seg.memo,
@@ -311,7 +312,7 @@ def coder_changes(
                     transcript=name,
                     segment=None,
                     dimension=key,
-                    kind=ChangeKind.CODE,
+                    kind=EditKind.CODE,
                     old_value=old_value,
                     new_value=new_value,
                 )
@@ -323,7 +324,7 @@ def coder_changes(
                 transcript=name,
                 segment=None,
                 dimension=None,
-                kind=ChangeKind.COMPLETION,
+                kind=EditKind.COMPLETION,
                 old_value=str(int(shown_completed)),
                 new_value=str(int(stored.completed)),
             )

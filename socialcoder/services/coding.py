@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from socialcoder.domain.codebook import Unit
 from socialcoder.domain.limits import check_memo
 from socialcoder.domain.rules import check_applies
-from socialcoder.domain.states import ChangeKind
+from socialcoder.domain.states import EditKind
 from socialcoder.errors import NotFound, StudyError
 from socialcoder.services.coders import human_coder_id, own_work_only
 from socialcoder.services.retest_access import check_pass
@@ -52,7 +52,7 @@ class Change:
     transcript: str
     segment: int | None
     dimension: str | None
-    kind: ChangeKind
+    kind: EditKind
     old_value: str | None
     new_value: str | None
     old_memo: str | None = None
@@ -245,7 +245,7 @@ def set_code_in(
             transcript=transcript,
             segment=segment,
             dimension=dimension,
-            kind=ChangeKind.CODE,
+            kind=EditKind.CODE,
             old_value=old_value,
             new_value=text,
             old_memo=old_memo,
@@ -293,7 +293,7 @@ def set_code_in(
         transcript=transcript,
         segment=segment,
         dimension=dimension,
-        kind=ChangeKind.CODE,
+        kind=EditKind.CODE,
         old_value=old_value,
         new_value=text,
         old_memo=old_memo,
@@ -350,7 +350,7 @@ def clear_code_in(
             transcript=transcript,
             segment=segment,
             dimension=dimension,
-            kind=ChangeKind.CODE,
+            kind=EditKind.CODE,
             old_value=old_value,
             new_value=None,
             old_memo=old_memo,
@@ -366,7 +366,7 @@ def clear_code_in(
             transcript=transcript,
             segment=segment,
             dimension=dimension,
-            kind=ChangeKind.CODE,
+            kind=EditKind.CODE,
             old_value=None,
             new_value=None,
         )
@@ -389,7 +389,7 @@ def clear_code_in(
         transcript=transcript,
         segment=segment,
         dimension=dimension,
-        kind=ChangeKind.CODE,
+        kind=EditKind.CODE,
         old_value=old_value,
         new_value=None,
         old_memo=old_memo,
@@ -463,7 +463,7 @@ def set_segment_memo_in(
             transcript=transcript,
             segment=segment,
             dimension=None,
-            kind=ChangeKind.MEMO,
+            kind=EditKind.MEMO,
             old_value=None,
             new_value=None,
             old_memo=old,
@@ -486,7 +486,7 @@ def set_segment_memo_in(
             transcript=transcript,
             segment=segment,
             dimension=None,
-            kind=ChangeKind.MEMO,
+            kind=EditKind.MEMO,
             old_value=None,
             new_value=None,
             old_memo=old,
@@ -513,7 +513,7 @@ def set_segment_memo_in(
         transcript=transcript,
         segment=segment,
         dimension=None,
-        kind=ChangeKind.MEMO,
+        kind=EditKind.MEMO,
         old_value=None,
         new_value=None,
         old_memo=old,
@@ -544,7 +544,7 @@ def set_completed_in(
             transcript=transcript,
             segment=None,
             dimension=None,
-            kind=ChangeKind.COMPLETION,
+            kind=EditKind.COMPLETION,
             old_value=str(int(was)),
             new_value=str(int(completed)),
         )
@@ -572,7 +572,7 @@ def set_completed_in(
         transcript=transcript,
         segment=None,
         dimension=None,
-        kind=ChangeKind.COMPLETION,
+        kind=EditKind.COMPLETION,
         old_value=str(int(was)),
         new_value=str(int(completed)),
     )

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from socialcoder.domain.codebook import Codebook
-from socialcoder.domain.states import ChangeKind
+from socialcoder.domain.states import EditKind
 from socialcoder.services.coding import (
     Change,
     clear_code_in,
@@ -35,7 +35,7 @@ def apply_changes(study: Study, changes: Sequence[Change], *, undo: bool) -> lis
 
 
 def _apply_in(session: Session, study: Study, change: Change, *, undo: bool) -> Change:
-    if change.kind == ChangeKind.COMPLETION:
+    if change.kind == EditKind.COMPLETION:
         value = change.old_value if undo else change.new_value
         return set_completed_in(
             session,
@@ -44,7 +44,7 @@ def _apply_in(session: Session, study: Study, change: Change, *, undo: bool) -> 
             transcript=change.transcript,
             completed=value == "1",
         )
-    if change.kind == ChangeKind.MEMO:
+    if change.kind == EditKind.MEMO:
         assert change.segment is not None
         memo = change.old_memo if undo else change.new_memo
         return set_segment_memo_in(

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from socialcoder.domain import coder_kinds
 from socialcoder.domain.rules import applies
-from socialcoder.domain.states import ChangeKind, ConflictKind, Resolution
+from socialcoder.domain.states import ConflictKind, EditKind, Resolution
 from socialcoder.errors import StudyError, UserError
 from socialcoder.services.coders import add_coders_in
 from socialcoder.services.coding import audit
@@ -550,12 +550,12 @@ def _apply_removal(
     cid = t.coders.get(r.coder)
     if cid is None:
         return  # the study never had this coder: nothing to take back
-    action = {ChangeKind.CODE: "clear", ChangeKind.MEMO: "memo"}.get(r.kind, "reopen")
+    action = {EditKind.CODE: "clear", EditKind.MEMO: "memo"}.get(r.kind, "reopen")
     if (action, cid, tid, r.segment, r.dimension, r.at) in t.history:
         return  # the study's own history: done before the copy was taken
     row: CodeRow | SegmentMemoRow | CompletionRow | None
     key: tuple[Any, ...]
-    if r.kind == ChangeKind.MEMO:
+    if r.kind == EditKind.MEMO:
         assert r.segment is not None
         key = (cid, t.segments[(tid, r.segment)])
         row = t.memos.get(key)
@@ -567,7 +567,7 @@ def _apply_removal(
         same = (deidentified or row.text == r.old_value) and mine <= r.at
         study_value, copy_value = row.text, "(emptied)"
         slot, kind = "memos", ConflictKind.SEGMENT_MEMO
-    elif r.kind == ChangeKind.CODE:
+    elif r.kind == EditKind.CODE:
         assert r.dimension is not None
         if r.dimension not in t.dims:
             return
@@ -611,15 +611,15 @@ def _apply_removal(
         if not take:
             return
     t.session.delete(row)
-    if r.kind == ChangeKind.CODE:
+    if r.kind == EditKind.CODE:
         del t.codes[key]
-    elif r.kind == ChangeKind.MEMO:
+    elif r.kind == EditKind.MEMO:
         del t.memos[key]
     else:
         del t.completions[(cid, tid)]
         t.completed.discard((cid, tid))
     report.removed[slot] += 1
-    what = {ChangeKind.CODE: "code cleared", ChangeKind.MEMO: "segment memo emptied"}.get(
+    what = {EditKind.CODE: "code cleared", EditKind.MEMO: "segment memo emptied"}.get(
         r.kind, "transcript reopened"
     )
     if isinstance(row, CodeRow):

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, inspect, select
 
 from socialcoder.domain import coder_kinds
-from socialcoder.domain.states import ChangeKind
+from socialcoder.domain.states import EditKind
 from socialcoder.errors import StudyError
 from socialcoder.services.study import Study, _sqlite_path_problem
 from socialcoder.storage import db, migrate
@@ -79,7 +79,7 @@ class CopyRemoval:
     audit log (its latest such entry for the unit). ``old_value`` is the value the code had
     before it was cleared, the memo's text before it was emptied (None for a reopen)."""
 
-    kind: ChangeKind
+    kind: EditKind
     coder: str
     transcript_hash: str
     segment: int | None
@@ -254,13 +254,13 @@ def _removals(
     present = {(c.coder, c.transcript_hash, c.segment, c.dimension) for c in codes}
     with_memo = {(m.coder, m.transcript_hash, m.segment) for m in memos}
     complete = {(c.coder, c.transcript_hash) for c in completions}
-    latest: dict[tuple[ChangeKind, str, str, int | None, str | None], CopyRemoval] = {}
+    latest: dict[tuple[EditKind, str, str, int | None, str | None], CopyRemoval] = {}
     for action, coder, thash, segment, dimension, old_value, new_value, at in audit_rows:
         if action == "memo":
             emptied = new_value is None and old_value is not None and segment is not None
             if emptied and (coder, thash, segment) not in with_memo:
-                latest[(ChangeKind.MEMO, coder, thash, segment, None)] = CopyRemoval(
-                    kind=ChangeKind.MEMO,
+                latest[(EditKind.MEMO, coder, thash, segment, None)] = CopyRemoval(
+                    kind=EditKind.MEMO,
                     coder=coder,
                     transcript_hash=thash,
                     segment=segment,
@@ -270,8 +270,8 @@ def _removals(
                 )
         elif action == "clear" and dimension is not None:
             if (coder, thash, segment, dimension) not in present:
-                latest[(ChangeKind.CODE, coder, thash, segment, dimension)] = CopyRemoval(
-                    kind=ChangeKind.CODE,
+                latest[(EditKind.CODE, coder, thash, segment, dimension)] = CopyRemoval(
+                    kind=EditKind.CODE,
                     coder=coder,
                     transcript_hash=thash,
                     segment=segment,
@@ -280,8 +280,8 @@ def _removals(
                     at=_utc(at),
                 )
         elif action == "reopen" and (coder, thash) not in complete:
-            latest[(ChangeKind.COMPLETION, coder, thash, None, None)] = CopyRemoval(
-                kind=ChangeKind.COMPLETION,
+            latest[(EditKind.COMPLETION, coder, thash, None, None)] = CopyRemoval(
+                kind=EditKind.COMPLETION,
                 coder=coder,
                 transcript_hash=thash,
                 segment=None,

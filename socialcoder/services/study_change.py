@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from socialcoder.domain.coder_kinds import CONSENSUS
+from socialcoder.domain.states import EditKind
 
 if TYPE_CHECKING:
     from socialcoder.services.assignments import StoredAssignment
@@ -98,10 +99,10 @@ class StudyChange:
         for c in changes:
             if not c.changed:
                 continue
-            if c.kind == "code":
+            if c.kind == EditKind.CODE:
                 kind = ChangeKind.CONSENSUS if c.coder == consensus else ChangeKind.CODES
                 dims: Iterable[str] | None = () if c.dimension is None else (c.dimension,)
-            elif c.kind == "memo":
+            elif c.kind == EditKind.MEMO:
                 kind, dims = ChangeKind.MEMOS, None
             else:
                 kind, dims = ChangeKind.COMPLETIONS, None

@@ -4,7 +4,7 @@ login); and the differences a window is shown, as Change values."""
 
 from __future__ import annotations
 
-from socialcoder.domain.states import ChangeKind
+from socialcoder.domain.states import EditKind
 from socialcoder.services.changes import StudyWatch, coder_changes
 from socialcoder.services.coding import Change, set_code, set_completed, set_segment_memo
 from socialcoder.services.queries import show_transcript
@@ -115,7 +115,7 @@ def test_coder_changes_lists_each_difference(sample_study) -> None:  # type: ign
             transcript=T,
             segment=a,
             dimension="resistance",
-            kind=ChangeKind.CODE,
+            kind=EditKind.CODE,
             old_value=None,
             new_value="mild",
         ),
@@ -124,7 +124,7 @@ def test_coder_changes_lists_each_difference(sample_study) -> None:  # type: ign
             transcript=T,
             segment=a,
             dimension=None,
-            kind=ChangeKind.MEMO,
+            kind=EditKind.MEMO,
             old_value=None,
             new_value=None,
             old_memo=before.segments[a - 1].memo,
@@ -135,7 +135,7 @@ def test_coder_changes_lists_each_difference(sample_study) -> None:  # type: ign
             transcript=T,
             segment=b,
             dimension="concordance",
-            kind=ChangeKind.CODE,
+            kind=EditKind.CODE,
             old_value=old_b,
             new_value="0" if old_b == "1" else "1",
         ),
@@ -144,7 +144,7 @@ def test_coder_changes_lists_each_difference(sample_study) -> None:  # type: ign
             transcript=T,
             segment=None,
             dimension="goal_agreement",
-            kind=ChangeKind.CODE,
+            kind=EditKind.CODE,
             old_value=before.session_codes.get("goal_agreement"),
             new_value=new_goal,
         ),
@@ -153,7 +153,7 @@ def test_coder_changes_lists_each_difference(sample_study) -> None:  # type: ign
             transcript=T,
             segment=None,
             dimension=None,
-            kind=ChangeKind.COMPLETION,
+            kind=EditKind.COMPLETION,
             old_value=str(int(before.completed)),
             new_value=str(int(not before.completed)),
         ),

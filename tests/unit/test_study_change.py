@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from socialcoder.domain.states import EditKind
 from socialcoder.services.assignments import StoredAssignment
 from socialcoder.services.coding import Change
 from socialcoder.services.study_change import (
@@ -48,11 +49,53 @@ def test_concerns_looks_at_kinds_then_names() -> None:
 
 def test_coding_changes_become_codes_memos_completions_or_consensus() -> None:
     changes = [
-        Change("ana", "t1", 1, "d", "code", None, "1"),
-        Change("ana", "t1", 2, None, "memo", None, None, None, "note"),
-        Change("ben", "t2", None, None, "completion", "0", "1"),
-        Change("consensus", "t3", 1, "e", "code", "1", "2"),
-        Change("ben", "t4", 1, "d", "code", "1", "1"),  # nothing changed: left out
+        Change(
+            coder="ana",
+            transcript="t1",
+            segment=1,
+            dimension="d",
+            kind=EditKind.CODE,
+            old_value=None,
+            new_value="1",
+        ),
+        Change(
+            coder="ana",
+            transcript="t1",
+            segment=2,
+            dimension=None,
+            kind=EditKind.MEMO,
+            old_value=None,
+            new_value=None,
+            old_memo=None,
+            new_memo="note",
+        ),
+        Change(
+            coder="ben",
+            transcript="t2",
+            segment=None,
+            dimension=None,
+            kind=EditKind.COMPLETION,
+            old_value="0",
+            new_value="1",
+        ),
+        Change(
+            coder="consensus",
+            transcript="t3",
+            segment=1,
+            dimension="e",
+            kind=EditKind.CODE,
+            old_value="1",
+            new_value="2",
+        ),
+        Change(
+            coder="ben",
+            transcript="t4",
+            segment=1,
+            dimension="d",
+            kind=EditKind.CODE,
+            old_value="1",
+            new_value="1",
+        ),  # nothing changed: left out
     ]
     c = StudyChange.from_changes(changes)
     assert c.kinds == {K.CODES, K.MEMOS, K.COMPLETIONS, K.CONSENSUS}
