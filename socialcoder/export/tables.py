@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -284,20 +285,18 @@ def _base_infos(with_segment: bool, with_text: bool) -> list[ColumnInfo]:
 
 def build_long(data: StudyData, *, with_text: bool = False) -> ExportTable:
     """The long table (see the module doc); ``with_text`` adds the turn text."""
-    core = coded_units(data)
-    # sorted before the (left, one-to-one) merges, which keep the order: the same rows in the
-    # same order as sorting the merged table, with half the columns to move
-    numbers = pd.Series(
-        data.segments["segment"].to_numpy(), index=data.segments["segment_id"].to_numpy()
-    )
-    core = _ordered(core.assign(segment=core["segment_id"].map(numbers)), data)
-    core = core.drop(columns="segment")
-    frame = core.merge(_meta(data), on="transcript_id", how="left")
-    frame = frame.merge(_segment_meta(data, with_text), on="segment_id", how="left")
-    frame["segment"] = frame["segment"].astype("Int64")
-    for flag in _FLAGS:  # 1/0 on turns, empty on session rows (a column of one type)
-        frame[flag] = frame[flag].astype("boolean").astype("Int64")
-    infos = [
+    if data.primaries is None:
+        frame = _long_frame(data, with_text)
+    else:  # the final layer: its units collapsed from the coders' (see export/final.py)
+        frame = _long_frame_merged(data, with_text)
+    infos = _long_infos(data, with_text)
+    frame = _with_kind(frame, data)
+    names = [c.name for c in infos]
+    return ExportTable("long", frame[names].reset_index(drop=True), tuple(infos), data.codebook)
+
+
+def _long_infos(data: StudyData, with_text: bool) -> list[ColumnInfo]:
+    return [
         *_base_infos(True, with_text),
         ColumnInfo("coder", "Coder (or the consensus layer)"),
         *_kind_info(data),
@@ -325,17 +324,247 @@ def build_long(data: StudyData, *, with_text: bool = False) -> ExportTable:
         ),
         ColumnInfo("codebook_version", "Codebook version the code was made with"),
     ]
+
+
+def _long_frame_merged(data: StudyData, with_text: bool) -> pd.DataFrame:
+    """The long table's columns from :func:`coded_units` by merges (the final layer's path)."""
+    core = coded_units(data)
+    # sorted before the (left, one-to-one) merges, which keep the order: the same rows in the
+    # same order as sorting the merged table, with half the columns to move
+    numbers = pd.Series(
+        data.segments["segment"].to_numpy(), index=data.segments["segment_id"].to_numpy()
+    )
+    core = _ordered(core.assign(segment=core["segment_id"].map(numbers)), data)
+    core = core.drop(columns="segment")
+    frame = core.merge(_meta(data), on="transcript_id", how="left")
+    frame = frame.merge(_segment_meta(data, with_text), on="segment_id", how="left")
+    frame["segment"] = frame["segment"].astype("Int64")
+    for flag in _FLAGS:  # 1/0 on turns, empty on session rows (a column of one type)
+        frame[flag] = frame[flag].astype("boolean").astype("Int64")
     memos = segment_memos(data)[["segment_id", "coder", "segment_memo"]]
     frame = (
         frame.merge(memos, on=["segment_id", "coder"], how="left")
         if len(memos)
         else frame.assign(segment_memo=pd.NA)
     )
+    # the merge on a text key made the coder column text; it is a category whether or not
+    # there are segment memos (Parquet writes it dictionary-encoded)
+    frame["coder"] = pd.Categorical(frame["coder"], categories=list(data.coders))
     frame["completed"] = frame["completed"].astype(bool)
     frame["implied"] = frame["implied"].fillna(False).astype(bool)
-    frame = _with_kind(frame, data)
-    names = [c.name for c in infos]
-    return ExportTable("long", frame[names].reset_index(drop=True), tuple(infos), data.codebook)
+    return frame
+
+
+# --- the long table column by column -------------------------------------------------------
+#
+# The same rows, order and column types as the merges above (tests/integration/export/
+# test_long_columns.py holds the two together and both against a table built cell by cell),
+# built from positions: each row is (segment, involved pair, dimension, code) as integer
+# positions into the frames of StudyData, sorted as integers, and every output column is
+# taken once from its source column by those positions (-1: missing). No merge, no
+# intermediate frame, no string compared or hashed per row.
+
+
+def _take(values: pd.Series | pd.Index, positions: np.ndarray) -> Any:
+    """``values`` at ``positions`` (-1: missing, typed as a left merge would: integers become
+    floats, booleans objects, text keeps its type with NaN)."""
+    return pd.api.extensions.take(values.array, positions, allow_fill=True)
+
+
+def _positions(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Position in ``keys`` (unique integers) of each of ``wanted``; -1 where absent."""
+    if not len(keys):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    at = np.searchsorted(keys, wanted, sorter=order)
+    at = np.minimum(at, len(keys) - 1)
+    found = order[at]
+    out: np.ndarray = np.where(keys[found] == wanted, found, -1).astype(np.int64)
+    return out
+
+
+def _codes_of(values: pd.Series, names: list[str]) -> np.ndarray:
+    """Position of each of ``values`` in ``names`` (-1: not there or missing), by distinct value."""
+    codes, uniques = pd.factorize(values)
+    index = {n: i for i, n in enumerate(names)}
+    table = np.array([index.get(str(u), -1) for u in uniques] + [-1], dtype=np.int64)
+    out: np.ndarray = table[codes]  # factorize's -1 (missing) takes the last entry
+    return out
+
+
+def _long_frame(data: StudyData, with_text: bool) -> pd.DataFrame:
+    codebook = data.codebook
+    keys = list(codebook.keys)
+    n_dims = len(keys)
+    segments, involved, codes = data.segments, data.involved, data.codes
+    # a position of -1 (a session unit) reads the entry appended at the end
+    seg_ids = np.append(segments["segment_id"].to_numpy(dtype=np.int64), -1)
+    seg_tids = segments["transcript_id"].to_numpy(dtype=np.int64)
+    inv_tids = involved["transcript_id"].to_numpy(dtype=np.int64)
+    coder_names = list(dict.fromkeys([*data.coders, *involved["coder"].astype(str)]))
+    n_coders = max(len(coder_names), 1)
+    inv_coder = _codes_of(involved["coder"], coder_names)
+
+    # segment units: applicable segments x dimensions, each with its transcript's pairs
+    role_codes, roles = pd.factorize(segments["role"])
+    seg_pos_parts, dim_parts = [], []
+    for seg_dimension in codebook.segment_dimensions():
+        applies = {r.value for r in seg_dimension.applies_to}
+        allowed = np.array([str(r) in applies for r in roles] + [False])
+        chosen = np.flatnonzero(allowed[role_codes])
+        seg_pos_parts.append(chosen)
+        dim_parts.append(np.full(len(chosen), keys.index(seg_dimension.key), dtype=np.int64))
+    seg_pos = np.concatenate(seg_pos_parts) if seg_pos_parts else np.zeros(0, np.int64)
+    seg_dim = np.concatenate(dim_parts) if dim_parts else np.zeros(0, np.int64)
+    by_tid = np.argsort(inv_tids, kind="stable")
+    sorted_tids = inv_tids[by_tid]
+    left_tids = seg_tids[seg_pos]
+    lo = np.searchsorted(sorted_tids, left_tids, "left")
+    count = np.searchsorted(sorted_tids, left_tids, "right") - lo
+    total = int(count.sum())
+    starts = np.cumsum(count) - count
+    within = np.arange(total, dtype=np.int64) - np.repeat(starts, count)
+    seg_inv = by_tid[np.repeat(lo, count) + within]
+    seg_pos = np.repeat(seg_pos, count)
+    seg_dim = np.repeat(seg_dim, count)
+
+    # session units: every pair x session-level dimension
+    sess_keys = [keys.index(d.key) for d in codebook.session_dimensions()]
+    sess_inv = np.repeat(np.arange(len(involved), dtype=np.int64), len(sess_keys))
+    sess_dim = np.tile(np.array(sess_keys, dtype=np.int64), len(involved))
+
+    inv = np.concatenate([seg_inv, sess_inv])
+    unit_dim = np.concatenate([seg_dim, sess_dim])
+    seg = np.concatenate([seg_pos, np.full(len(sess_inv), -1, dtype=np.int64)])
+    n_seg_units = len(seg_pos)
+    tids = np.concatenate([left_tids.repeat(count), inv_tids[sess_inv]])
+    coder = inv_coder[inv]
+
+    # each unit's code: (segment or transcript, coder, dimension) as one integer
+    code_seg = codes["segment_id"].to_numpy(dtype=np.float64, na_value=np.nan)
+    is_seg_code = ~np.isnan(code_seg)
+    code_unit = np.where(
+        is_seg_code, np.nan_to_num(code_seg, nan=0.0), codes["transcript_id"].to_numpy(np.float64)
+    ).astype(np.int64)
+    code_coder = _codes_of(codes["coder"], coder_names)
+    code_dim = _codes_of(codes["dimension"], keys)
+    width = n_coders * n_dims
+    code_key = (code_unit * width + code_coder * n_dims + code_dim) * 2 + is_seg_code
+    code_key[(code_coder < 0) | (code_dim < 0)] = -1
+    unit_id = np.where(seg >= 0, seg_ids[seg], tids)
+    unit_key = (unit_id * width + coder * n_dims + unit_dim) * 2 + (seg >= 0)
+    code = _positions(code_key, unit_key)
+    code[coder < 0] = -1
+
+    # the completion rule (socialcoder.domain.rules) where the dimension has an empty value
+    empties = empty_values(codebook)
+    has_empty = np.array([k in empties for k in keys] + [False])
+    completed = involved["completed"].to_numpy(dtype=bool)[inv]
+    implied = implied_mask(code >= 0, completed) & has_empty[unit_dim]
+
+    # sorted: transcript name, coder order, segment (session rows last), dimension order
+    names_sorted = data.transcripts.sort_values("transcript")["transcript_id"].to_numpy()
+    rank = pd.Index(names_sorted).get_indexer(tids).astype(np.float64)
+    rank[rank < 0] = np.nan
+    out_coder = _codes_of(involved["coder"], list(data.coders))[inv]
+    seg_number = np.full(len(seg), np.inf)
+    seg_number[:n_seg_units] = segments["segment"].to_numpy(dtype=np.float64)[seg_pos]
+    order = np.lexsort((unit_dim, seg_number, out_coder, rank))
+    inv, unit_dim, seg, tids, code, implied, out_coder = (
+        a[order] for a in (inv, unit_dim, seg, tids, code, implied, out_coder)
+    )
+
+    cols: dict[str, Any] = {}
+    t_pos = _positions(data.transcripts["transcript_id"].to_numpy(dtype=np.int64), tids)
+    for name, _ in META_COLUMNS:
+        cols[name] = _take(data.transcripts[name], t_pos)
+    turn_numbers = np.append(segments["segment"].to_numpy(dtype=np.int64), 0)
+    cols["segment"] = pd.arrays.IntegerArray(turn_numbers[seg], seg < 0)
+    for name in ("role", "speaker", "start", "end"):
+        cols[name] = _take(segments[name], seg)
+    missing = seg < 0
+    for flag in _FLAGS:  # 1/0 on turns, empty on session rows
+        if flag in segments:
+            flags = np.append(segments[flag].to_numpy(dtype=bool), False)[seg]
+        else:
+            flags = np.zeros(len(seg), dtype=bool)
+        cols[flag] = pd.arrays.IntegerArray(flags.astype(np.int64), missing.copy())
+    if with_text:
+        cols["text"] = _take(segments["text"], seg)
+    cols["coder"] = pd.Categorical.from_codes(out_coder, categories=list(data.coders))
+    cols["dimension"] = pd.Categorical.from_codes(unit_dim, categories=keys)
+    unit_names = pd.Series([Unit.SEGMENT.value, Unit.SESSION.value]).array
+    cols["unit"] = unit_names.take((seg < 0).astype(np.int64))
+
+    # values: the code's, else the dimension's empty value where implied; taken by value code
+    value_codes, value_uniques = pd.factorize(codes["value"])
+    value_texts = [str(v) for v in value_uniques]
+    extra = [e for e in dict.fromkeys(empties.values()) if e not in value_texts]
+    texts = [*value_texts, *extra]
+    position = {t: i for i, t in enumerate(texts)}
+    value = np.where(code >= 0, np.append(value_codes, -1)[code], -1)
+    empty_code = np.array([position.get(empties.get(k, ""), -1) for k in keys] + [-1])
+    value = np.where(implied, empty_code[unit_dim], value)
+    values_array = pd.array(
+        [*value_uniques, *extra], dtype=codes["value"].dtype if len(codes) else object
+    )
+    cols["value"] = _take(pd.Series(values_array), value)
+    numbers, labels, which = _numbers_and_labels(codebook, texts, unit_dim, value)
+    cols["value_numeric"] = numbers[which]
+    cols["value_label"] = pd.Series(labels).array.take(which)  # typed as the labels are
+    cols["memo"] = _take(codes["memo"], np.where(implied, -1, code))
+    versions = np.where(implied, len(codes), code)
+    version_values = pd.concat(
+        [codes["codebook_version"], pd.Series([data.codebook_version])], ignore_index=True
+    )
+    if not len(codes):  # as a merge onto an empty column of objects leaves it
+        version_values = version_values.astype(object)
+    cols["codebook_version"] = _take(version_values, versions)
+
+    memos = segment_memos(data)
+    if len(memos):
+        memo_coder = _codes_of(memos["coder"], coder_names)
+        memo_key = memos["segment_id"].to_numpy(dtype=np.int64) * n_coders + memo_coder
+        memo_key[memo_coder < 0] = -1
+        unit_memo_key = np.where(seg >= 0, seg_ids[seg] * n_coders + inv_coder[inv], -1)
+        at = _positions(memo_key, unit_memo_key)
+        at[seg < 0] = -1
+        cols["segment_memo"] = _take(memos["segment_memo"], at)
+    else:
+        cols["segment_memo"] = pd.Series(pd.NA, index=range(len(seg)), dtype=object).array
+    cols["completed"] = involved["completed"].to_numpy(dtype=bool)[inv]
+    cols["implied"] = implied
+    # each column keeps the type it was taken with (no second look at a million objects)
+    return pd.DataFrame(
+        {name: pd.Series(v, dtype=v.dtype, copy=False) for name, v in cols.items()}, copy=False
+    )
+
+
+def _numbers_and_labels(
+    codebook: Codebook, texts: list[str], dims: np.ndarray, values: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``value_numeric`` and ``value_label`` of units given as dimension and value positions
+    (-1: no value), computed once per distinct (dimension, value): (numbers, labels, the
+    position of each unit's in them)."""
+    width = len(texts) + 1
+    key = dims.astype(np.int64) * width + (values + 1)
+    seen = np.zeros(len(codebook.dimensions) * width, dtype=bool)
+    seen[key] = True
+    uniq = np.flatnonzero(seen)
+    inverse = np.zeros(len(seen), dtype=np.int64)
+    inverse[uniq] = np.arange(len(uniq))
+    inverse = inverse[key]
+    numbers = np.full(len(uniq), np.nan)
+    labels = np.full(len(uniq), None, dtype=object)
+    for i, k in enumerate(uniq):
+        d, v = divmod(int(k), width)
+        if d < 0 or v == 0:
+            continue
+        dim = codebook.dimensions[d]
+        text = texts[v - 1]
+        numbers[i] = _numeric(pd.Series([text]), dim).iloc[0]
+        labels[i] = dim.label_of(text)
+    return numbers, labels, inverse
 
 
 def _kind_info(data: StudyData) -> list[ColumnInfo]:
