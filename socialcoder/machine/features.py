@@ -13,7 +13,11 @@ A unit (a turn the dimension applies to) is described by, side by side:
    a resistant client's session, and the whole transcript is at hand when a machine codes it);
 6. one indicator per role when the dimension applies to several roles, one for "the same
    speaker as the turn before", and one per ``position_bins``-th of the session the turn falls
-   in (small talk opens a session, change talk grows later).
+   in (small talk opens a session, change talk grows later);
+7. optionally (``lexicon_weight`` > 0) the unit's row of the fixed client-language lexicon
+   (:mod:`.lexicon`: DARN-CAT categories with and without a negation close by) times
+   ``lexicon_weight``, and (``lexicon_context_weight`` > 0) the preceding turn's row times that
+   weight.
 
 The defaults are fixed, not tuned per study or fold. They were chosen with cross-validation on
 the even-numbered AnnoMI transcripts only (the development half; ``benchmarks/README.md`` says
@@ -26,6 +30,8 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from socialcoder.machine.lexicon import LEXICON_VERSION, column_count
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -43,6 +49,8 @@ class FeatureSettings:
     session_weight: float = 0.5
     session_terms: int = 50
     position_bins: int = 5
+    lexicon_weight: float = 0.0
+    lexicon_context_weight: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "word_ngrams", tuple(int(x) for x in self.word_ngrams))
@@ -51,17 +59,37 @@ class FeatureSettings:
             raise ValueError("min_df and max_terms must be at least 1")
         if not 0 <= self.position_bins <= 100:
             raise ValueError("position_bins must be between 0 and 100")
-        if self.context_weight < 0 or self.session_weight < 0:
+        if (
+            min(
+                self.context_weight,
+                self.session_weight,
+                self.lexicon_weight,
+                self.lexicon_context_weight,
+            )
+            < 0
+        ):
             raise ValueError("feature weights must not be negative")
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["word_ngrams"] = list(self.word_ngrams)
         out["char_ngrams"] = list(self.char_ngrams)
+        if self.uses_lexicon:
+            out["lexicon_version"] = LEXICON_VERSION
         return out
+
+    @property
+    def uses_lexicon(self) -> bool:
+        return self.lexicon_weight > 0 or self.lexicon_context_weight > 0
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> FeatureSettings:
+        lexicon = raw.get("lexicon_version")
+        if lexicon is not None and lexicon != LEXICON_VERSION:
+            raise ValueError(
+                f"the model was trained with lexicon version {lexicon}, this SocialCoder has "
+                f"version {LEXICON_VERSION}; train a new model"
+            )
         return cls(
             word_ngrams=tuple(raw["word_ngrams"]),
             char_ngrams=tuple(raw["char_ngrams"]),
@@ -71,6 +99,9 @@ class FeatureSettings:
             session_weight=float(raw["session_weight"]),
             session_terms=int(raw["session_terms"]),
             position_bins=int(raw["position_bins"]),
+            # settings stored before the lexicon existed have no lexicon
+            lexicon_weight=float(raw.get("lexicon_weight", 0.0)),
+            lexicon_context_weight=float(raw.get("lexicon_context_weight", 0.0)),
         )
 
 
@@ -142,10 +173,13 @@ def unit_features(
     layout: TurnLayout,
     dimension_roles: tuple[str, ...],
     settings: FeatureSettings,
+    lexicon: np.ndarray | None = None,
 ) -> csr_matrix:
     """Feature rows (``rows`` x features) of the units ``rows`` (positions in ``layout``);
     ``word`` holds the word TF-IDF row of every turn of ``layout``, ``char`` the character
-    TF-IDF row of each of ``rows`` (character n-grams describe the unit's own text only)."""
+    TF-IDF row of each of ``rows`` (character n-grams describe the unit's own text only);
+    ``lexicon`` the lexicon row of every turn of ``layout`` (needed when the settings use
+    it)."""
     from scipy.sparse import csr_matrix, hstack
 
     blocks = [word[rows], char]
@@ -169,10 +203,49 @@ def unit_features(
         bins = np.minimum((layout.position[rows] * n).astype(np.int64), n - 1)
         flags.extend((bins == b).astype(np.float64) for b in range(n))
     blocks.append(csr_matrix(np.column_stack(flags)))
+    if settings.uses_lexicon:
+        if lexicon is None:
+            raise ValueError("these settings need the turns' lexicon rows")
+        blocks.append(csr_matrix(lexicon[rows] * settings.lexicon_weight))
+        previous_rows = np.where((previous >= 0)[:, None], lexicon[np.maximum(previous, 0)], 0.0)
+        blocks.append(csr_matrix(previous_rows * settings.lexicon_context_weight))
     return csr_matrix(hstack(blocks, format="csr"))
 
 
 def feature_count(
     n_word: int, n_char: int, dimension_roles: tuple[str, ...], settings: FeatureSettings
 ) -> int:
-    return 4 * n_word + n_char + indicator_columns(dimension_roles, settings)
+    lexicon = 2 * column_count() if settings.uses_lexicon else 0
+    return 4 * n_word + n_char + indicator_columns(dimension_roles, settings) + lexicon
+
+
+def smooth_decisions(
+    decisions: np.ndarray, session: np.ndarray, roles: np.ndarray, weight: float
+) -> np.ndarray:
+    """Sequence smoothing: each row's decision values become ``(1 - weight)`` times its own
+    plus ``weight`` times the mean of its neighbouring rows' (the row before and the row after
+    in the same session with the same role; one alone when the other is missing; its own when
+    both are). Rows must be in turn order; ``session`` and ``roles`` are per row. A fixed
+    weight, not fitted: a speaker's talk in one stretch of a session tends to be of one kind."""
+    out = np.asarray(decisions, dtype=np.float64)
+    n = out.shape[0]
+    if weight <= 0 or n == 0:
+        return out
+    neighbours = np.zeros_like(out)
+    count = np.zeros(n)
+    before = np.full(n, -1, dtype=np.int64)
+    last: dict[tuple[object, object], int] = {}
+    for i in range(n):
+        key = (session[i], roles[i])
+        before[i] = last.get(key, -1)
+        last[key] = i
+    has = before >= 0
+    idx = np.flatnonzero(has)
+    neighbours[idx] += out[before[idx]]
+    count[idx] += 1
+    neighbours[before[idx]] += out[idx]  # each row is the "after" of the row before it
+    count[before[idx]] += 1
+    alone = count == 0
+    mean = neighbours / np.maximum(count, 1)[:, None]
+    mean[alone] = out[alone]
+    return np.asarray((1.0 - weight) * out + weight * mean)

@@ -21,7 +21,14 @@ import pandas as pd
 from socialcoder.machine.calibration import Calibration
 from socialcoder.machine.data import DimensionSpec, MachineData, prepare
 from socialcoder.machine.errors import MachineInputError
-from socialcoder.machine.features import FeatureSettings, TurnLayout, feature_count, unit_features
+from socialcoder.machine.features import (
+    FeatureSettings,
+    TurnLayout,
+    feature_count,
+    smooth_decisions,
+    unit_features,
+)
+from socialcoder.machine.lexicon import lexicon_rows
 from socialcoder.machine.text import Vocabulary
 
 #: The learner's version, recorded in a model's settings: 2 added the naive-Bayes-scaled half of
@@ -44,6 +51,7 @@ class ModelSettings:
     C: float = 1.0
     nb_mix: float = 0.5
     nb_smoothing: float = 1.0
+    smoothing: float = 0.0
     inner_folds: int = 3
     min_units: int = 20
     seed: int = 0
@@ -55,6 +63,8 @@ class ModelSettings:
             raise ValueError("nb_mix must be between 0 and 1")
         if not self.nb_smoothing > 0:
             raise ValueError("nb_smoothing must be positive")
+        if not 0.0 <= self.smoothing < 1.0:
+            raise ValueError("smoothing must be at least 0 and below 1")
         if self.inner_folds < 2:
             raise ValueError("inner_folds must be at least 2")
 
@@ -66,6 +76,7 @@ class ModelSettings:
             "learner": LEARNER,
             "nb_mix": self.nb_mix,
             "nb_smoothing": self.nb_smoothing,
+            "smoothing": self.smoothing,
             "inner_folds": self.inner_folds,
             "min_units": self.min_units,
             "seed": self.seed,
@@ -79,6 +90,8 @@ class ModelSettings:
             # models stored before the naive-Bayes half existed were plain logistic regressions
             nb_mix=float(raw.get("nb_mix", 0.0)),
             nb_smoothing=float(raw.get("nb_smoothing", 1.0)),
+            # models stored before sequence smoothing existed code each turn on its own
+            smoothing=float(raw.get("smoothing", 0.0)),
             inner_folds=int(raw["inner_folds"]),
             min_units=int(raw["min_units"]),
             seed=int(raw["seed"]),
@@ -190,7 +203,23 @@ class MachineModel:
 
     def decisions(self, data: MachineData, rows: np.ndarray) -> np.ndarray:
         """Linear decision values (``rows`` x classes) for unit ``rows`` of ``data``; the turn
-        texts of the rows' transcripts are read afresh with this model's vocabularies."""
+        texts of the rows' transcripts are read afresh with this model's vocabularies. With
+        ``smoothing`` in the settings, every unit of those transcripts is scored and each
+        row's values are smoothed with its neighbouring units' (:func:`smooth_decisions`)."""
+        weight = self.settings.smoothing
+        if weight <= 0:
+            return self._linear(data, rows)
+        sessions = np.unique(data.session[rows])
+        units = np.flatnonzero(data.is_unit & np.isin(data.session, sessions))
+        smoothed = smooth_decisions(
+            self._linear(data, units),
+            data.session[units],
+            data.turns["role"].to_numpy()[units],
+            weight,
+        )
+        return smoothed[np.searchsorted(units, rows)]
+
+    def _linear(self, data: MachineData, rows: np.ndarray) -> np.ndarray:
         sessions = np.unique(data.session[rows])
         keep = np.flatnonzero(np.isin(data.session, sessions))
         texts = data.turns["text"].to_numpy()[keep].tolist()
@@ -202,6 +231,7 @@ class MachineModel:
             layout,
             self.spec.roles,
             self.settings.features,
+            lexicon_rows(texts) if self.settings.features.uses_lexicon else None,
         )
         coef = self.coef.astype(np.float64)
         return np.asarray(features @ coef.T) + self.intercept.astype(np.float64)

@@ -34,8 +34,9 @@ import numpy as np
 from socialcoder.machine.calibration import Calibration, calibrate
 from socialcoder.machine.data import SOURCE_CONSENSUS, Examples, MachineData
 from socialcoder.machine.errors import OneValueError, TooFewUnitsError
-from socialcoder.machine.features import unit_features
+from socialcoder.machine.features import smooth_decisions, unit_features
 from socialcoder.machine.folds import assign_folds, group_sessions
+from socialcoder.machine.lexicon import lexicon_rows
 from socialcoder.machine.model import MachineModel, ModelSettings, TrainingInfo, layout_of
 from socialcoder.machine.text import CHAR, WORD, Analyzer, count_terms, select_vocabulary, weigh
 
@@ -56,6 +57,7 @@ class Corpus:
     char_terms: list[str]
     word: Analyzer
     char: Analyzer
+    lexicon: np.ndarray | None = None
 
     @classmethod
     def build(cls, data: MachineData, settings: ModelSettings) -> Corpus:
@@ -68,7 +70,10 @@ class Corpus:
         units = data.units
         unit_counts = count_terms([texts[i] for i in units], char, char_index, grow=True)
         char_counts = _spread(unit_counts, units, len(texts))
-        return cls(data, word_counts, list(word_index), char_counts, list(char_index), word, char)
+        lexicon = lexicon_rows(texts) if settings.features.uses_lexicon else None
+        return cls(
+            data, word_counts, list(word_index), char_counts, list(char_index), word, char, lexicon
+        )
 
 
 def _spread(counts: csr_matrix, rows: np.ndarray, n_rows: int) -> csr_matrix:
@@ -189,6 +194,7 @@ def _held_out_calibration(
     weights: np.ndarray,
     numbers: np.ndarray,
     settings: ModelSettings,
+    rows: np.ndarray,
 ) -> tuple[Calibration, str, float | None, bool]:
     """Calibration from inner folds of the training sessions; identity (and why) when the
     training data cannot be split so that every value is learnt in every inner fold."""
@@ -238,6 +244,15 @@ def _held_out_calibration(
         )
         converged &= ok
         held_out[~train] = np.asarray(features[~train] @ coef.T) + intercept
+    if settings.smoothing > 0:
+        # smoothed over the training units, as a stored model smooths over a transcript's
+        unique_rows, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+        held_out = smooth_decisions(
+            held_out[first],
+            data.session[unique_rows],
+            data.turns["role"].to_numpy()[unique_rows],
+            settings.smoothing,
+        )[inverse]
     calibration, alpha = calibrate(held_out, labels, weights, numbers, data.spec.level)
     how = (
         f"temperature and bias fitted on {settings.inner_folds} inner folds "
@@ -273,13 +288,29 @@ def fit(corpus: Corpus, examples: Examples, settings: ModelSettings) -> MachineM
     layout, position = layout_of(data, docs)
     unique_rows, inverse = np.unique(examples.rows, return_inverse=True)
     char = weigh(corpus.char_counts[unique_rows][:, char_cols], char_vocab.idf)
-    features = unit_features(position[unique_rows], word, char, layout, data.spec.roles, fs)
+    lexicon = None
+    if fs.uses_lexicon:
+        lexicon = (
+            corpus.lexicon[docs]
+            if corpus.lexicon is not None
+            else lexicon_rows(data.turns["text"].to_numpy()[docs].tolist())
+        )
+    features = unit_features(
+        position[unique_rows], word, char, layout, data.spec.roles, fs, lexicon
+    )
     features = features[inverse]
     classes = np.unique(examples.labels)
     labels = np.searchsorted(classes, examples.labels)
     numbers = np.asarray(data.spec.numbers)[classes]
     calibration, how, inner_alpha, converged = _held_out_calibration(
-        data, features, data.session[examples.rows], labels, examples.weights, numbers, settings
+        data,
+        features,
+        data.session[examples.rows],
+        labels,
+        examples.weights,
+        numbers,
+        settings,
+        examples.rows,
     )
     coef, intercept, ok = fit_linear(
         features,
