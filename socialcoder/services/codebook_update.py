@@ -22,6 +22,7 @@ from socialcoder.domain.codebook import Codebook, Scale
 from socialcoder.domain.rules import applies
 from socialcoder.errors import CodebookError
 from socialcoder.services.study import Study, codebook_sha, record_codebook_version
+from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.storage.models import CodebookVersionRow, CodeRow, DimensionRow, SegmentRow
 
 
@@ -33,6 +34,11 @@ class CodebookUpdate:
     removed_unused: tuple[str, ...]
     moved: tuple[str, ...] = ()  # descriptions of values moved (allowed by allow_reorder)
     note: str | None = None
+
+    @property
+    def change(self) -> StudyChange:
+        """What the update changed, for the views: the codebook (every dimension)."""
+        return StudyChange.of(ChangeKind.CODEBOOK)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from socialcoder.domain import coder_kinds
 from socialcoder.domain import names as name_rules
 from socialcoder.errors import NotFound, PermissionDenied, StudyError
 from socialcoder.services.study import Study, now
+from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.storage import server_api
 from socialcoder.storage.models import CodeRow, CoderRow, CompletionRow
 
@@ -220,9 +221,10 @@ def assignable_coder_id(session: Session, name: str) -> int:
     return cid
 
 
-def rename_coder(study: Study, old: str, new: str) -> None:
+def rename_coder(study: Study, old: str, new: str) -> StudyChange:
     """Rename a coder; codes, memos and the audit log follow (they refer to the coder's id).
-    The coder's retest identity (their second pass) follows the new name."""
+    The coder's retest identity (their second pass) follows the new name. Returns the change
+    (the coders: every view that names them)."""
     with study.write() as session:
         cid = coder_id(session, old)
         retests = session.scalars(
@@ -244,11 +246,14 @@ def rename_coder(study: Study, old: str, new: str) -> None:
             retest.name = check_new_coders(
                 [coder_kinds.retest_coder_name(new)], [*others, new], kind=coder_kinds.RETEST
             )[0]
+    return StudyChange.of(ChangeKind.CODERS)
 
 
-def set_coder_active(study: Study, name: str, active: bool) -> None:
-    """Deactivate (or reactivate) a coder: their codes stay; they are left out of new plans."""
+def set_coder_active(study: Study, name: str, active: bool) -> StudyChange:
+    """Deactivate (or reactivate) a coder: their codes stay; they are left out of new plans.
+    Returns the change (the coders)."""
     with study.write() as session:
         row = session.get(CoderRow, coder_id(session, name))
         assert row is not None
         row.active = active
+    return StudyChange.of(ChangeKind.CODERS)

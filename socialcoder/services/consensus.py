@@ -19,6 +19,7 @@ from socialcoder.services.coders import refuse_machines
 from socialcoder.services.coding import Change, set_code, state_audit
 from socialcoder.services.reliability_data import DimensionData, Selection, load_dimension_data
 from socialcoder.services.study import CONSENSUS, Study, now
+from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.storage.bulk import bulk_insert
 from socialcoder.storage.models import (
     SESSION_UNIT,
@@ -161,6 +162,11 @@ class ConsensusResult:
     agreed: int  # units newly filled from agreement
     already_settled: int
     to_adjudicate: list[Disagreement] = field(default_factory=list)
+
+    @property
+    def change(self) -> StudyChange:
+        """What :func:`build_consensus` changed: the consensus layer, if it filled any unit."""
+        return StudyChange.of(ChangeKind.CONSENSUS) if self.agreed else StudyChange()
 
 
 def build_consensus(

@@ -18,7 +18,7 @@ are described the same way, so that one path tells each view whether it has to r
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -46,6 +46,9 @@ class ChangeKind(StrEnum):
 
 
 ALL_KINDS = frozenset(ChangeKind)
+#: kinds that concern no transcript or coder in particular: combined with others, they leave
+#: the others' names as they are
+UNNAMED_KINDS = frozenset({ChangeKind.SETTINGS, ChangeKind.EVENTS})
 
 Names = frozenset[str] | None
 
@@ -117,6 +120,10 @@ class StudyChange:
             return self
         if not self:
             return other
+        if other.kinds <= UNNAMED_KINDS:
+            return replace(self, kinds=self.kinds | other.kinds)
+        if self.kinds <= UNNAMED_KINDS:
+            return replace(other, kinds=self.kinds | other.kinds)
         return StudyChange(
             self.kinds | other.kinds,
             _union(self.transcripts, other.transcripts),

@@ -147,3 +147,12 @@ def test_covers_tells_whether_a_change_adds_nothing() -> None:
     assert not own.covers(StudyChange.of(K.CODES, transcripts=["t1"], coders=["ana"]))
     assert not own.covers(StudyChange.of(K.ASSIGNMENTS))  # any transcript: more than t1
     assert StudyChange.of(K.CODERS).covers(StudyChange.of(K.CODERS, coders=["dora"]))
+
+
+def test_settings_and_events_leave_the_names_of_what_they_come_with() -> None:
+    codes = StudyChange.of(K.CODES, transcripts=["t1"], coders=["ana"], dimensions=["d"])
+    for both in (codes | StudyChange.of(K.EVENTS), StudyChange.of(K.SETTINGS) | codes):
+        assert both.kinds == {K.CODES, K.EVENTS} or both.kinds == {K.CODES, K.SETTINGS}
+        assert both.coders == {"ana"} and both.transcripts == {"t1"}
+        assert not both.concerns({K.CODES}, coders=["ben"])
+    assert (StudyChange.of(K.EVENTS) | StudyChange.of(K.SETTINGS)).kinds == {K.EVENTS, K.SETTINGS}

@@ -16,6 +16,9 @@ transcript, how many values come from consensus and how many from each single co
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
@@ -53,6 +56,10 @@ from socialcoder.services.final import final_cell, final_counts_by_transcript
 from socialcoder.services.queries import CoderProgress, list_transcripts
 from socialcoder.services.retest import RetestEntry, list_retests
 from socialcoder.services.study import Study
+from socialcoder.services.study_change import ChangeKind, StudyChange, assignments_change
+
+if TYPE_CHECKING:
+    from socialcoder.gui.session import StudySession
 
 STATUS_BG = {
     AssignmentStatus.COMPLETE: "good_bg",
@@ -107,8 +114,7 @@ class AssignmentCommand(QUndoCommand):
             restore_assignments(self.view.study, self.rows, actor=self.view.lead)
         else:
             unassign_pairs(self.view.study, pairs, actor=self.view.lead)
-        self.view.refresh()
-        self.view.changed.emit()
+        self.view.acted(assignments_change(self.rows))
 
     def redo(self) -> None:
         if self._first:
@@ -130,9 +136,10 @@ class AssignmentsView(QWidget):
         lead: str,
         parent: QWidget | None = None,
         undo_stack: QUndoStack | None = None,
+        session: StudySession | None = None,
     ) -> None:
         super().__init__(parent)
-        self.study, self.lead = study, lead
+        self.study, self.lead, self.session = study, lead, session
         self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
         self.coders: list[str] = []
         self.transcripts: list[str] = []
@@ -353,8 +360,7 @@ class AssignmentsView(QWidget):
         if rows:
             text = f"assign {len(rows)} transcript(s)"
             self.undo_stack.push(AssignmentCommand(self, rows, added=True, text=text))
-        self.refresh()
-        self.changed.emit()
+        self.acted(assignments_change(rows))
         self.statusMessage.emit(
             f"Assigned {len(rows)} transcript(s) ({len(pairs) - len(rows)} already were)."
         )
@@ -372,8 +378,7 @@ class AssignmentsView(QWidget):
         if rows:
             text = f"unassign {len(rows)} transcript(s)"
             self.undo_stack.push(AssignmentCommand(self, rows, added=False, text=text))
-        self.refresh()
-        self.changed.emit()
+        self.acted(assignments_change(rows))
         self.statusMessage.emit(
             f"Unassigned {len(rows)} transcript(s); their codes stay (Ctrl+Z undoes)."
             if rows
@@ -387,8 +392,7 @@ class AssignmentsView(QWidget):
             if dialog.rows:  # one undo step, like assigning by hand
                 text = f"assign {len(dialog.rows)} transcript(s) by rule"
                 self.undo_stack.push(AssignmentCommand(self, dialog.rows, added=True, text=text))
-            self.refresh()
-            self.changed.emit()
+            self.acted(assignments_change(dialog.rows))
             self.statusMessage.emit(
                 f"Applied the plan: {dialog.stored} assignment(s) stored (Ctrl+Z undoes)."
             )
@@ -397,8 +401,8 @@ class AssignmentsView(QWidget):
         active = [c.name for c in list_coders(self.study) if c.active]
         dialog = RetestDialog(self.study, active, self, actor=self.lead)
         if dialog.exec() and dialog.stored is not None:
-            self.refresh()
-            self.changed.emit()
+            # second passes: assignments of new retest identities (coders)
+            self.acted(StudyChange.of(ChangeKind.ASSIGNMENTS, ChangeKind.CODERS))
             self.statusMessage.emit(
                 f"Applied the plan: {dialog.stored} second pass(es) stored, each under a "
                 "masked label of its own."
@@ -409,14 +413,22 @@ class AssignmentsView(QWidget):
         item = self.coder_list.currentItem()
         return None if item is None else str(item.data(Qt.ItemDataRole.UserRole))
 
-    def _do(self, action: object, done: str) -> None:
+    def acted(self, change: StudyChange) -> None:
+        """This view just changed the study: through the window's session every view it
+        concerns reads again (this one too); alone, this view reads again."""
+        if self.session is not None:
+            self.session.report(change)
+        else:
+            self.refresh()
+        self.changed.emit()
+
+    def _do(self, action: Callable[[], object], done: str) -> None:
         try:
-            action()  # type: ignore[operator]
+            action()
         except UserError as exc:
             QMessageBox.warning(self, "Coders", str(exc))
             return
-        self.refresh()
-        self.changed.emit()
+        self.acted(StudyChange.of(ChangeKind.CODERS))  # added, renamed or (de)activated
         self.statusMessage.emit(done)
 
     def add_coder(self) -> None:

@@ -3,10 +3,12 @@
 Every figure comes from :func:`socialcoder.services.report.gather` (the same call as
 ``socialcoder report``, whose figures are ``socialcoder reliability --json --bootstrap N --seed S
 [--bootstrap-by B]``), computed in a worker thread (:class:`Job`) with a progress bar and a
-Cancel button; the window never waits for it. ``result`` holds the last
-:class:`DashboardResult`; the tables show exactly its numbers and every note (dimensions, pairs
-and transcripts alike), coloured by the interval's lower bound
-(:mod:`socialcoder.export.reliability_figures`). *Save report* writes the HTML report of these
+Cancel button; the window never waits for it, and the confusion matrix shown with the figures
+is read there too. ``result`` holds the last :class:`DashboardResult`, shown until a newer one
+arrives: a change in the study cancels a running computation and starts it again, and a
+result that is not of the newest computation started never replaces what is shown. The
+tables show exactly its numbers and every note (dimensions, pairs and transcripts alike),
+coloured by the interval's lower bound (:mod:`socialcoder.export.reliability_figures`). *Save report* writes the HTML report of these
 figures with :func:`socialcoder.services.report.save_report`, as ``socialcoder report`` does.
 """
 
@@ -84,6 +86,8 @@ class DashboardResult:
     figures: ReliabilityFigures  # what the report shows (services.report.gather)
     machine: list[MachineAgreement] = field(default_factory=list)
     machine_review: list[ReviewItem] = field(default_factory=list)
+    #: the confusion matrix of the dimension and pair chosen when it was computed
+    confusion: ConfusionMatrix | None = None
 
     @property
     def by_pair(self) -> ReliabilityReport:  # overall figures + groups per coder pair
@@ -98,20 +102,40 @@ class DashboardResult:
         return self.figures.weeks
 
 
+def coders_of(report: ReliabilityReport) -> list[str]:
+    """The coders the figures compare, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for item in report.dimensions:
+        seen.update(dict.fromkeys(item.get("coders") or []))
+    return list(seen)
+
+
 def compute(
     study: Study,
     settings: ReportSettings,
     report: Report,
     threshold: float = DEFAULT_THRESHOLD,
+    confusion: tuple[str | None, str | None] = (None, None),
 ) -> DashboardResult:
-    """The report's figures (the same call as ``socialcoder report``) and the machine coders'
-    agreement; ``report`` gets progress (and may cancel)."""
+    """The report's figures (the same call as ``socialcoder report``), the machine coders'
+    agreement and the confusion matrix of ``confusion`` (a dimension and a pair "a\tb": the
+    first pair when that one is not compared); ``report`` gets progress (and may cancel)."""
     figures = gather(study, settings, progress=report)
     machine = machine_agreement(
         study, settings.selection, bootstrap=settings.bootstrap, seed=figures.settings.seed
     )
     review = review_list(study, threshold=threshold) if machine else []
-    return DashboardResult(figures, machine, review)
+    key, wanted = confusion
+    pairs = [f"{a}\t{b}" for a, b in combinations(coders_of(figures.by_pair), 2)]
+    pair = wanted if wanted in pairs else (pairs[0] if pairs else None)
+    matrix = None
+    if key and pair:
+        a, b = pair.split("\t")
+        try:
+            matrix = confusion_matrix(study, key, a, b, settings.selection)
+        except UserError:
+            matrix = None  # shown (with its reason) when the panel reads it itself
+    return DashboardResult(figures, machine, review, matrix)
 
 
 class Dashboard(QWidget):
@@ -125,6 +149,7 @@ class Dashboard(QWidget):
         self.result: DashboardResult | None = None
         self.job: Job | None = None
         self._again = False
+        self._started = 0  # computations started; a result is shown only if it is the last
         layout = QVBoxLayout(self)
         layout.addLayout(self._controls())
         self.filters = SelectionFilters(self)
@@ -311,10 +336,14 @@ class Dashboard(QWidget):
             bootstrap_by=self.resample.currentData(),
         )
 
-    def start(self) -> None:
-        """Compute in the background (a running computation is restarted afterwards)."""
+    def start(self, *, restart: bool = False) -> None:
+        """Compute in the background. A running computation is let finish and computed again
+        afterwards, or with ``restart`` (the study changed: its figures would be old) cancelled
+        first."""
         if self.job is not None:
             self._again = True
+            if restart:
+                self.job.cancel()
             return
         try:
             selection = self.selection()
@@ -323,9 +352,12 @@ class Dashboard(QWidget):
             return
         study, settings = self.study, self.settings(selection)
         least = self.machine.threshold.value()
-        job = Job(lambda report, _c: compute(study, settings, report, least), self)
+        confusion = (self.conf_dimension.currentData(), self.conf_pair.currentData())
+        job = Job(lambda report, _c: compute(study, settings, report, least, confusion), self)
+        self._started += 1
+        started = self._started
         job.progress.connect(self._progress)
-        job.finished.connect(self._finished)
+        job.finished.connect(lambda result: self._finished(result, started))
         job.failed.connect(self._failed)
         job.cancelled.connect(lambda: self._ended("Cancelled; the figures shown are older."))
         self.job = job
@@ -359,7 +391,9 @@ class Dashboard(QWidget):
     def _failed(self, message: str) -> None:
         self._ended(f"Not computed: {message}")
 
-    def _finished(self, result: DashboardResult) -> None:
+    def _finished(self, result: DashboardResult, started: int | None = None) -> None:
+        if started is not None and started != self._started:
+            return  # a newer computation was started: never show older figures over it
         self.show_result(result)
         at = result.by_pair.computed_at.astimezone().strftime("%Y-%m-%d %H:%M")
         coders = ", ".join(self._coders()) or "no coders"
@@ -368,12 +402,7 @@ class Dashboard(QWidget):
 
     # -- showing ------------------------------------------------------------------------------
     def _coders(self) -> list[str]:
-        if self.result is None:
-            return []
-        seen: dict[str, None] = {}
-        for item in self.result.by_pair.dimensions:
-            seen.update(dict.fromkeys(item.get("coders") or []))
-        return list(seen)
+        return [] if self.result is None else coders_of(self.result.by_pair)
 
     def show_result(self, result: DashboardResult) -> None:
         self.result = result
@@ -437,6 +466,10 @@ class Dashboard(QWidget):
         key = self.conf_dimension.currentData()
         if len(pair) != 2 or not key:
             return
+        ready = None if self.result is None else self.result.confusion
+        if ready is not None and (ready.dimension, ready.coder_a, ready.coder_b) == (key, *pair):
+            self._show_matrix(ready)  # read with the figures, off the GUI thread
+            return
         # the selection of the figures shown (the filters may have changed since)
         selection = (
             self.selection() if self.result is None else self.result.figures.settings.selection
@@ -446,6 +479,9 @@ class Dashboard(QWidget):
         except UserError as exc:
             self.conf_note.setText(str(exc))
             return
+        self._show_matrix(m)
+
+    def _show_matrix(self, m: ConfusionMatrix) -> None:
         self.confusion.show_matrix(m)
         share = f" ({100 * m.agreements / m.total:.1f} %)" if m.total else ""
         self.conf_note.setText(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QUndoCommand, QUndoStack
@@ -48,6 +49,10 @@ from socialcoder.services.coding import Change
 from socialcoder.services.consensus import Disagreement, adjudicate, build_consensus
 from socialcoder.services.lead_support import resolve_review_key, revert_consensus, review_context
 from socialcoder.services.study import Study
+from socialcoder.services.study_change import StudyChange
+
+if TYPE_CHECKING:
+    from socialcoder.gui.session import StudySession
 
 Key = tuple[str, str, int | None]  # (dimension, transcript, segment)
 
@@ -81,10 +86,16 @@ class ReviewView(QWidget):
     statusMessage = Signal(str)
 
     def __init__(
-        self, study: Study, lead: str, undo_stack: QUndoStack, parent: QWidget | None = None
+        self,
+        study: Study,
+        lead: str,
+        undo_stack: QUndoStack,
+        parent: QWidget | None = None,
+        session: StudySession | None = None,
     ) -> None:
         super().__init__(parent)
         self.study, self.lead, self.undo_stack = study, lead, undo_stack
+        self.session = session
         self.items: list[Disagreement] = []
         self.shown: list[Disagreement] = []
         self.coders: list[str] = []
@@ -350,7 +361,10 @@ class ReviewView(QWidget):
         self.table.setFocus()
 
     def applied(self, change: Change) -> None:
-        """Show a stored consensus change (made, undone or redone) in the list."""
+        """Show a stored consensus change (made, undone or redone) in the list, and tell the
+        window's other views (the final codes' counts, the audit trail)."""
+        if self.session is not None:
+            self.session.report(StudyChange.from_changes([change]), origin=self)
         key = (change.dimension or "", change.transcript, change.segment)
         for i, d in enumerate(self.items):
             if key_of(d) == key:
@@ -382,6 +396,8 @@ class ReviewView(QWidget):
             QMessageBox.warning(self, "Accept all agreements", str(exc))
             return
         self.refresh()
+        if self.session is not None:
+            self.session.report(result.change, origin=self)
         self.statusMessage.emit(
             f"Consensus: {result.agreed} agreed unit(s) accepted, {result.already_settled} "
             f"already settled, {len(result.to_adjudicate)} left to review."

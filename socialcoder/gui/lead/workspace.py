@@ -1,11 +1,13 @@
 """The study lead's workspace: progress & assignments, reliability dashboard, disagreement
 review, calibration, de-identification, the audit trail and the analyses, as tabs.
 
-It refreshes its views only when the study changed (e.g. a coder coding elsewhere on the shared
-file, or the lead's own assignment), as the coder's window does: a
+Its views act through one :class:`~socialcoder.gui.session.StudySession`, which also notices
+changes made elsewhere (a coder coding on the shared file, the command line: its
 :class:`~socialcoder.gui.watch.StudyWatcher` looks when the window becomes active and on a slow
-idle timer (on an SQLite file without reading any table); the dashboard is recomputed in the
-background only when it had been computed before.
+idle timer, on an SQLite file without reading any table) and says what changed as a
+:class:`~socialcoder.services.study_change.StudyChange`. Each view reads again only when the
+change concerns what it shows (:data:`SHOWS`); the dashboard is recomputed in the background,
+and only when it had been computed before and the change touches its selection.
 """
 
 from __future__ import annotations
@@ -33,8 +35,29 @@ from socialcoder.gui.lead.calibration_view import CalibrationView
 from socialcoder.gui.lead.dashboard import Dashboard
 from socialcoder.gui.lead.deidentify_view import DeidentifyView
 from socialcoder.gui.lead.review import ReviewView
-from socialcoder.gui.watch import StudyWatcher
+from socialcoder.gui.session import StudySession
 from socialcoder.services.study import Study
+from socialcoder.services.study_change import ALL_KINDS, ChangeKind, StudyChange
+
+K = ChangeKind
+#: what each view shows, so what changes make it read again
+SHOWS: dict[str, frozenset[ChangeKind]] = {
+    # the progress grid (codes counted, completions), assignments, final codes, coders
+    "assignments": frozenset(
+        {K.ASSIGNMENTS, K.CODES, K.COMPLETIONS, K.CONSENSUS, K.CODERS, K.TRANSCRIPTS}
+    ),
+    # the reliability figures: the coders' codes of completed transcripts
+    "dashboard": frozenset({K.CODES, K.COMPLETIONS, K.CODERS, K.CODEBOOK, K.TRANSCRIPTS}),
+    # disagreements with the coders' memos and the consensus
+    "review": frozenset(
+        {K.CODES, K.MEMOS, K.COMPLETIONS, K.CONSENSUS, K.CODERS, K.CODEBOOK, K.TRANSCRIPTS}
+    ),
+    "calibration": frozenset({K.CODES, K.COMPLETIONS, K.CODERS, K.CODEBOOK, K.TRANSCRIPTS}),
+    "audit": ALL_KINDS,  # every event and audit entry
+    "analysis": frozenset(
+        {K.CODES, K.COMPLETIONS, K.CONSENSUS, K.CODERS, K.CODEBOOK, K.TRANSCRIPTS}
+    ),
+}
 
 PAGES = ("assignments", "dashboard", "review", "calibration", "deidentify", "audit", "analysis")
 PAGE_TIPS = (
@@ -58,9 +81,11 @@ class LeadWorkspace(QTabWidget):
         self.setObjectName("lead_workspace")
         self.study, self.lead, self.settings = study, lead, settings
         self.undo_stack = QUndoStack(self)
-        self.assignments = AssignmentsView(study, lead, self, self.undo_stack)
+        self.session = StudySession(study, self)
+        self.watcher = self.session.watcher
+        self.assignments = AssignmentsView(study, lead, self, self.undo_stack, self.session)
         self.dashboard = Dashboard(study, self)
-        self.review = ReviewView(study, lead, self.undo_stack, self)
+        self.review = ReviewView(study, lead, self.undo_stack, self, self.session)
         self.calibration = CalibrationView(study, settings, self)
         self.deidentify = DeidentifyView(study, self)
         self.audit = AuditView(study, self)
@@ -90,9 +115,7 @@ class LeadWorkspace(QTabWidget):
         for view in (self.assignments, self.review, self.deidentify, self.analysis):
             view.statusMessage.connect(self.statusMessage)
         self.currentChanged.connect(self._page_shown)
-        self.watcher = StudyWatcher(study, None, self)
-        self.watcher.changed.connect(self.refresh)
-        self.assignments.changed.connect(self.watcher.check)
+        self.session.changed.connect(self.study_changed)
 
     def show_page(self, name: str) -> None:
         self.setCurrentIndex(PAGES.index(name))
@@ -111,18 +134,33 @@ class LeadWorkspace(QTabWidget):
 
     def poll(self) -> bool:
         """Refresh the views now if the study's data changed; True if it had."""
-        return self.watcher.check()
+        return self.session.check()
+
+    def study_changed(self, change: StudyChange, origin: object = None) -> None:
+        """Read again in each view that ``change`` concerns (not in ``origin``, the view that
+        made it and shows it already)."""
+        for name in ("assignments", "review", "calibration", "audit"):
+            view = getattr(self, name)
+            if view is not origin and change.concerns(SHOWS[name]):
+                view.refresh()
+        if self.analysis.loaded and change.concerns(SHOWS["analysis"]):
+            self.analysis.refresh()
+        result = self.dashboard.result
+        if result is not None:
+            chosen = result.figures.settings.selection
+            if change.concerns(
+                SHOWS["dashboard"],
+                coders=chosen.coders,
+                transcripts=chosen.transcripts,
+                dimensions=chosen.dimensions,
+            ):
+                self.dashboard.start(restart=True)  # its figures shown until the new ones
+        if origin is None:
+            self.statusMessage.emit("The study changed: views refreshed.")
 
     def refresh(self) -> None:
-        self.assignments.refresh()
-        self.review.refresh()
-        self.calibration.refresh()
-        self.audit.refresh()
-        if self.analysis.loaded:
-            self.analysis.refresh()
-        if self.dashboard.result is not None:
-            self.dashboard.start()
-        self.statusMessage.emit("The study changed: views refreshed.")
+        """Read everything again."""
+        self.study_changed(StudyChange.everything())
 
     def recolour(self) -> None:
         """Draw every view again in the current theme's colours (after a theme change)."""
@@ -161,7 +199,7 @@ class LeadWorkspace(QTabWidget):
         self.statusMessage.emit(f"Report saved: {saved}")
 
     def shutdown(self) -> None:
-        self.watcher.close()
+        self.session.close()
         self.dashboard.cancel()
         self.analysis.cancel()
         self.dashboard.wait(10)

@@ -1,0 +1,77 @@
+"""One change pipeline for a window's study: :class:`StudySession`.
+
+The lead's views run their actions through it. :meth:`StudySession.run` applies a service
+call and emits :attr:`StudySession.changed` with the
+:class:`~socialcoder.services.study_change.StudyChange` the call made; a change made elsewhere
+(the command line, another window), noticed by its
+:class:`~socialcoder.gui.watch.StudyWatcher` from the audit log, arrives through the same
+signal. Each view reads again only when the change concerns what it shows
+(:meth:`StudyChange.concerns`). After its own action the session asks the watcher at once, so
+that the action's own audit entries are not reported a second time as news from elsewhere;
+what the watcher found beyond them is sent with the action's change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from socialcoder.errors import UserError
+from socialcoder.gui.watch import StudyWatcher
+from socialcoder.services.study import Study
+from socialcoder.services.study_change import StudyChange
+
+T = TypeVar("T")
+
+#: the ``origin`` of a change made elsewhere
+ELSEWHERE = None
+
+
+class StudySession(QObject):
+    """The study a window shows, its watcher, and the one signal its views listen to."""
+
+    #: (StudyChange, origin): origin is the object that acted (a view, which has shown its
+    #: own change already), or None for a change made elsewhere
+    changed = Signal(object, object)
+
+    def __init__(self, study: Study, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.study = study
+        self.watcher = StudyWatcher(study, None, self)
+        self.watcher.studyChanged.connect(lambda change: self.changed.emit(change, ELSEWHERE))
+
+    def run(
+        self,
+        action: Callable[[], T],
+        change: StudyChange | Callable[[T], StudyChange],
+        origin: object = None,
+    ) -> T:
+        """Apply ``action`` (a service call; its errors pass through, nothing is emitted) and
+        emit the change it made: ``change`` or ``change(result)``."""
+        result = action()
+        self.report(change(result) if callable(change) else change, origin)
+        return result
+
+    def report(self, own: StudyChange, origin: object = None) -> None:
+        """Emit ``own`` (a change just made by ``origin``) with anything else the watcher finds
+        now; when that is more than ``own``, as a change from elsewhere (every view concerned
+        reads again, ``origin`` too)."""
+        try:
+            found = self.watcher.take()
+        except UserError:
+            found = StudyChange()
+        self.watcher.defer()
+        if own.covers(found):
+            if own:
+                self.changed.emit(own, self if origin is None else origin)
+        else:
+            self.changed.emit(own | found, ELSEWHERE)
+
+    def check(self) -> bool:
+        """Look for changes made elsewhere now (emitted as :attr:`changed`); True if any."""
+        return self.watcher.check()
+
+    def close(self) -> None:
+        self.watcher.close()

@@ -1,0 +1,203 @@
+"""One change pipeline in the lead's window (gui/session.py): a change made in another process
+(the command line) or by the lead's own action reaches, as one StudyChange, exactly the views
+that show what changed; the dashboard recomputes in a worker thread, keeping its figures until
+the new ones arrive. Real SQLite files (the fictional sample study)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel
+
+from socialcoder.gui import watch
+from socialcoder.gui.lead import dashboard as dashboard_module
+from socialcoder.gui.lead.workspace import LeadWorkspace
+from socialcoder.gui.main_window import MainWindow
+from socialcoder.services.study_change import ChangeKind, StudyChange
+
+LEAD = "Dr Lead"
+T = "P01_session02"
+REPO = Path(__file__).resolve().parents[3]
+VIEWS = ("assignments", "review", "calibration", "audit")
+
+
+def cli(*args: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "socialcoder", *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture
+def lead(qtbot, window: MainWindow, demo_study: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The lead's workspace on the sample study, its dashboard computed once, and a count of
+    each view's refreshes (``lead.refreshed``) and of the dashboard's computations
+    (``lead.computed``, with the thread each ran in: ``lead.threads``)."""
+    monkeypatch.setattr(watch, "IDLE_MS", 20)
+    assert window.open_study(str(demo_study), LEAD, role="lead")
+    workspace = window.lead
+    assert workspace is not None
+    threads: list[int] = []
+    original = dashboard_module.compute
+
+    def compute(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.get_ident())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(dashboard_module, "compute", compute)
+    workspace.dashboard.bootstrap.setValue(0)
+    workspace.dashboard.start()
+    qtbot.waitUntil(lambda: workspace.dashboard.result is not None, timeout=30_000)
+    refreshed: Counter[str] = Counter()
+    for name in VIEWS:
+        view = getattr(workspace, name)
+        before = view.refresh
+        monkeypatch.setattr(
+            view, "refresh", lambda n=name, f=before: (refreshed.update([n]), f())[1]
+        )
+    workspace.refreshed = refreshed  # type: ignore[attr-defined]
+    workspace.threads = threads  # type: ignore[attr-defined]
+    workspace.computed = lambda: len(threads)  # type: ignore[attr-defined]
+    threads.clear()
+    return workspace
+
+
+def _settle(qtbot, lead: LeadWorkspace) -> None:  # type: ignore[no-untyped-def]
+    qtbot.wait(200)  # a few idle checks: nothing more arrives
+    qtbot.waitUntil(lambda: lead.dashboard.job is None, timeout=30_000)
+
+
+def test_an_assignment_made_by_the_command_line_reaches_only_the_views_that_show_it(  # type: ignore[no-untyped-def]
+    qtbot, lead: LeadWorkspace, demo_study: Path
+) -> None:
+    changes: list[StudyChange] = []
+    lead.session.changed.connect(lambda change, _origin: changes.append(change))
+    cli("assign", str(demo_study), "--coder", "ana", "--transcript", T)
+    qtbot.waitUntil(lambda: "· P" in lead.assignments.cell(T, "ana"), timeout=10_000)
+    _settle(qtbot, lead)
+    # the command line records its run in the study's events too (the audit trail shows it)
+    assert changes == [
+        StudyChange.of(ChangeKind.ASSIGNMENTS, ChangeKind.EVENTS, transcripts=[T], coders=["ana"])
+    ]
+    assert lead.refreshed == {"assignments": 1, "audit": 1}  # type: ignore[attr-defined]
+    assert lead.computed() == 0  # type: ignore[attr-defined]  # reliability does not use it
+
+
+def test_a_memo_from_the_command_line_refreshes_the_review_not_the_figures(  # type: ignore[no-untyped-def]
+    qtbot, lead: LeadWorkspace, demo_study: Path
+) -> None:
+    cli("memo", str(demo_study), "--coder", "ana", "--transcript", T, "--segment", "2",
+        "--text", "a note from elsewhere")  # fmt: skip
+    qtbot.waitUntil(lambda: lead.refreshed["review"] == 1, timeout=10_000)  # type: ignore[attr-defined]
+    _settle(qtbot, lead)
+    assert lead.refreshed == {"review": 1, "audit": 1}  # type: ignore[attr-defined]
+    assert lead.computed() == 0  # type: ignore[attr-defined]
+
+
+def test_a_code_from_the_command_line_recomputes_the_dashboard_off_the_gui_thread(  # type: ignore[no-untyped-def]
+    qtbot, lead: LeadWorkspace, demo_study: Path
+) -> None:
+    shown = lead.dashboard.result
+    assert shown is not None
+    cli("code", str(demo_study), "--coder", "ana", "--transcript", T, "--segment", "2",
+        "--dimension", "concordance", "--value", "1")  # fmt: skip
+    qtbot.waitUntil(lambda: lead.computed() >= 1, timeout=10_000)  # type: ignore[attr-defined]
+    assert lead.dashboard.result is shown  # the figures shown stay until the new ones arrive
+    qtbot.waitUntil(lambda: lead.dashboard.result is not shown, timeout=30_000)
+    _settle(qtbot, lead)
+    assert lead.computed() == 1  # type: ignore[attr-defined]
+    assert threading.main_thread().ident not in lead.threads  # type: ignore[attr-defined]
+    assert lead.refreshed == {"assignments": 1, "review": 1, "calibration": 1, "audit": 1}  # type: ignore[attr-defined]
+    # the confusion matrix came with the figures, read in the worker too
+    assert lead.dashboard.result.confusion is not None
+    assert lead.dashboard.confusion.matrix is lead.dashboard.result.confusion
+
+
+def test_a_code_of_a_coder_outside_the_dashboards_selection_does_not_recompute_it(  # type: ignore[no-untyped-def]
+    qtbot, lead: LeadWorkspace, demo_study: Path
+) -> None:
+    lead.dashboard.coders_edit.setText("ben, cleo")
+    lead.dashboard.start()
+    qtbot.waitUntil(lambda: lead.computed() == 1, timeout=10_000)  # type: ignore[attr-defined]
+    _settle(qtbot, lead)
+    cli("code", str(demo_study), "--coder", "ana", "--transcript", T, "--segment", "2",
+        "--dimension", "concordance", "--value", "1")  # fmt: skip
+    qtbot.waitUntil(lambda: lead.refreshed["review"] == 1, timeout=10_000)  # type: ignore[attr-defined]
+    _settle(qtbot, lead)
+    assert lead.computed() == 1  # type: ignore[attr-defined]
+
+
+def test_the_leads_assignment_refreshes_exactly_the_views_it_concerns(  # type: ignore[no-untyped-def]
+    qtbot, lead: LeadWorkspace, window: MainWindow
+) -> None:
+    received: list[tuple[StudyChange, object]] = []
+    lead.session.changed.connect(lambda change, origin: received.append((change, origin)))
+    view = lead.assignments
+    index = view.grid.model().index(view.transcripts.index(T), 1 + view.coders.index("ben"))
+    view.grid.selectionModel().select(index, QItemSelectionModel.SelectionFlag.Select)
+    view.assign_selected()
+    assert [change for change, _ in received] == [
+        StudyChange.of(ChangeKind.ASSIGNMENTS, transcripts=[T], coders=["ben"])
+    ]
+    assert received[0][1] is not None  # the window's own action, not news from elsewhere
+    assert lead.refreshed == {"assignments": 1, "audit": 1}  # type: ignore[attr-defined]
+    assert "· P" in view.cell(T, "ben")
+    _settle(qtbot, lead)  # the watcher does not report the action again
+    assert len(received) == 1 and lead.refreshed == {"assignments": 1, "audit": 1}  # type: ignore[attr-defined]
+    assert window.statusBar().currentMessage() != "The study changed: views refreshed."
+    lead.undo_stack.undo()  # undone through the same path
+    assert lead.refreshed == {"assignments": 2, "audit": 2}  # type: ignore[attr-defined]
+    assert view.cell(T, "ben").startswith("complete") and "· P" not in view.cell(T, "ben")
+    assert lead.computed() == 0  # type: ignore[attr-defined]
+
+
+def test_a_consensus_decision_updates_the_final_codes_not_the_review_list(  # type: ignore[no-untyped-def]
+    qtbot, lead: LeadWorkspace
+) -> None:
+    review = lead.review
+    assert review.current() is not None
+    review.decide("1")
+    assert lead.refreshed == {"assignments": 1, "audit": 1}  # type: ignore[attr-defined]
+    _settle(qtbot, lead)
+    assert lead.refreshed == {"assignments": 1, "audit": 1}  # type: ignore[attr-defined]
+    assert lead.computed() == 0  # type: ignore[attr-defined]
+
+
+def test_a_change_during_a_computation_cancels_it_and_old_figures_never_replace_newer(  # type: ignore[no-untyped-def]
+    qtbot, lead: LeadWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dashboard = lead.dashboard
+    shown = dashboard.result
+    release = threading.Event()
+    calls: list[int] = []
+    original = dashboard_module.compute
+
+    def compute(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(calls))
+        if len(calls) == 1:
+            release.wait(10)  # the first computation is still running when the study changes
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(dashboard_module, "compute", compute)
+    dashboard.start()
+    qtbot.waitUntil(lambda: calls == [0], timeout=5_000)
+    lead.study_changed(StudyChange.of(ChangeKind.CODES))  # what the session emits
+    release.set()
+    qtbot.waitUntil(lambda: dashboard.result is not shown, timeout=30_000)
+    _settle(qtbot, lead)
+    assert calls == [0, 1]  # the first was cancelled (its figures dropped), the second shown
+    newest = dashboard.result
+    assert newest is not None
+    dashboard._finished(shown, started=dashboard._started - 1)  # a late, older result
+    assert dashboard.result is newest
