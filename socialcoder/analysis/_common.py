@@ -23,7 +23,7 @@ def num(value: object) -> float | None:
     if value is None:
         return None
     try:
-        out = float(value)  # type: ignore[arg-type]
+        out = float(value)  # type: ignore[arg-type]  # any value: what float() refuses is caught
     except (TypeError, ValueError):
         return None
     return out if math.isfinite(out) else None

@@ -73,32 +73,34 @@ def estimate_times(
     n = len(texts)
     starts: list[float | None] = list(measured_starts)
     estimated = [False] * n
-    anchors = [i for i, s in enumerate(measured_starts) if s is not None]
+    known = {i: float(s) for i, s in enumerate(measured_starts) if s is not None}
+    anchors = list(known)
     if anchors:
         weights = _weights(texts)
         first, last = anchors[0], anchors[-1]
-        t_first = float(measured_starts[first])  # type: ignore[arg-type]
+        t_first = known[first]
         if first > 0:
             _fill(starts, estimated, weights, (0, first), (min(origin, t_first), t_first), 0)
         for a, b in itertools.pairwise(anchors):
             if b > a + 1:
-                times = (float(measured_starts[a]), float(measured_starts[b]))  # type: ignore[arg-type]
+                times = (known[a], known[b])
                 _fill(starts, estimated, weights, (a, b), times, a + 1)
-        t_last = float(measured_starts[last])  # type: ignore[arg-type]
+        t_last = known[last]
         if last < n - 1 and end is not None and end > t_last:
             _fill(starts, estimated, weights, (last, n), (t_last, end), last + 1)
     out = []
     for i in range(n):
         e: float | None
+        start = starts[i]
         if measured_ends[i] is not None:
             e, e_est = measured_ends[i], False
         elif i + 1 < n and starts[i + 1] is not None:
             e, e_est = starts[i + 1], estimated[i + 1]
-        elif i == n - 1 and end is not None and starts[i] is not None and end >= starts[i]:  # type: ignore[operator]
+        elif i == n - 1 and end is not None and start is not None and end >= start:
             e, e_est = end, True
         else:
             e, e_est = None, False
-        out.append(TurnTime(starts[i], e, estimated[i], e_est))
+        out.append(TurnTime(start, e, estimated[i], e_est))
     return out
 
 

@@ -158,12 +158,14 @@ def _seconds(v: object, what: str) -> float | None:
         return None
     ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
     _need(ok, f"{what} is not a time in seconds")
-    return float(v)  # type: ignore[arg-type]
+    assert isinstance(v, int | float)  # checked by _need just above
+    return float(v)
 
 
 def _list(v: object, what: str) -> list[Any]:
     _need(isinstance(v, list), f"{what} is not a list")
-    return v  # type: ignore[return-value]
+    assert isinstance(v, list)  # checked by _need just above
+    return v
 
 
 def _segments(raw: object, where: str) -> tuple[ExtSegment, ...]:
@@ -235,7 +237,8 @@ def parse_extension(data: bytes, codebook_yaml: str) -> RefiExtension:
 
     def pair(item: object, n: int, what: str) -> list[Any]:
         _need(isinstance(item, list) and len(item) == n, f"{what} is not a list of {n}")
-        row: list[Any] = item  # type: ignore[assignment]
+        assert isinstance(item, list)  # checked by _need just above
+        row: list[Any] = item
         _need(row[0] in names, f"{what} names an unknown coder {row[0]!r}")
         _need(
             isinstance(row[1], str) and row[1].lower() in guids, f"{what} names an unknown source"

@@ -43,6 +43,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import pandas as pd
@@ -65,6 +66,9 @@ from socialcoder.export.refi_xml import (
 
 ROLES_PREFIX = "SocialCoder speaker roles: "
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+#: A row of ``DataFrame.itertuples``: a namedtuple of the frame's columns, made at run time
+#: (so its fields are known to no type checker).
+Row = Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,15 +285,15 @@ class _Builder:
     def _source(
         self,
         parent: ET.Element,
-        row: object,
+        row: Row,
         tsegs: pd.DataFrame,
         tcodes: pd.DataFrame,
         tmemos: pd.DataFrame | None,
     ) -> tuple[str, str]:
         """Write one source; returns (its text file's name in ``sources/``, its text)."""
         data = self.data
-        tid, name = int(row.transcript_id), str(row.transcript)  # type: ignore[attr-defined]
-        preamble = row.preamble or ""  # type: ignore[attr-defined]
+        tid, name = int(row.transcript_id), str(row.transcript)
+        preamble = row.preamble or ""
         starts, ends = _measured(tsegs, "start"), _measured(tsegs, "end")
         text, spans = source_text(
             preamble,
@@ -330,7 +334,7 @@ class _Builder:
             self._sync_points(holder, name, text, spans, starts, ends)
         span_of = {s.index: s for s in spans}
         idx_of = dict(zip(tsegs["segment_id"], tsegs["segment"], strict=True))
-        units: list[tuple[int, int, str, int, object]] = []  # (unit order, coder order, kind, ...)
+        units: list[tuple[int, int, str, int, Row]] = []  # (unit order, coder order, kind, ...)
         for c in tcodes.itertuples(index=False):
             if not data.codebook.has(c.dimension):
                 self.not_written["codes of dimensions no longer in the codebook"] = (
@@ -369,10 +373,10 @@ class _Builder:
         for idx, _, kind, _, item in sorted(units, key=lambda u: (u[0], u[1], u[3])):
             span = (0, len(text)) if idx < 0 else (span_of[idx].start, span_of[idx].end)
             unit_name = "session" if idx < 0 else f"segment {idx}"
-            coder = item.coder  # type: ignore[attr-defined]
+            coder = item.coder
             if kind == "memo":
-                stamp_ = xml_time(item.updated_at)  # type: ignore[attr-defined]
-                memo = str(item.segment_memo)  # type: ignore[attr-defined]
+                stamp_ = xml_time(item.updated_at)
+                memo = str(item.segment_memo)
                 sel = self.selection(
                     holder,
                     f"{name} {unit_name}: {coder}, segment memo",
@@ -386,9 +390,9 @@ class _Builder:
                 )
                 sub(sel, "NoteRef", {"targetGUID": note})
                 continue
-            key, value = item.dimension, item.value  # type: ignore[attr-defined]
-            times = (xml_time(item.created_at), xml_time(item.updated_at))  # type: ignore[attr-defined]
-            memo = item.memo if isinstance(item.memo, str) and item.memo else None  # type: ignore[attr-defined]
+            key, value = item.dimension, item.value
+            times = (xml_time(item.created_at), xml_time(item.updated_at))
+            memo = item.memo if isinstance(item.memo, str) and item.memo else None
             label = f"{name} {unit_name}: {coder}, {key}"
             sel = self.selection(holder, label, span, coder, times, memo)
             coding = sub(
@@ -489,8 +493,9 @@ class _Builder:
         return refi_ext.to_json(ext)
 
 
-def _seconds(value: object) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)  # type: ignore[arg-type]
+def _seconds(value: float | None) -> float | None:
+    """A time from a frame's column: None or NaN when unknown."""
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def _measured(tsegs: pd.DataFrame, which: str) -> list[float | None]:
@@ -503,12 +508,12 @@ def _measured(tsegs: pd.DataFrame, which: str) -> list[float | None]:
     ]
 
 
-def _variable_values(src: ET.Element, var_guid: dict[str, str], row: object) -> None:
+def _variable_values(src: ET.Element, var_guid: dict[str, str], row: Row) -> None:
     values = (
-        ("participant", "TextValue", row.participant),  # type: ignore[attr-defined]
-        ("therapist", "TextValue", row.therapist),  # type: ignore[attr-defined]
-        ("session", "IntegerValue", row.session),  # type: ignore[attr-defined]
-        ("date", "DateValue", row.date),  # type: ignore[attr-defined]
+        ("participant", "TextValue", row.participant),
+        ("therapist", "TextValue", row.therapist),
+        ("session", "IntegerValue", row.session),
+        ("date", "DateValue", row.date),
     )
     for name, tag, value in values:
         if (

@@ -136,7 +136,8 @@ CSV_BLOCK = 50_000
 
 
 def _csv_values(series: pd.Series) -> list[Any]:
-    """One column as Python values for the csv module (None for missing)."""
+    """One column as Python values for the csv module (None for missing). (numpy's stubs
+    type ``tolist()`` as Any, hence the ignores: it is a list here.)"""
     kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else "O"
     if kind == "f":
         return [None if v != v else v for v in series.to_numpy().tolist()]

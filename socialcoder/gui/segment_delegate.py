@@ -16,7 +16,12 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+)
 
 from socialcoder.gui.segment_model import SEGMENT_ROLE, SegmentListModel
 from socialcoder.gui.theme import format_time, role_color, text_on
@@ -80,8 +85,8 @@ class SegmentDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
         width = option.rect.width()
-        if width <= 0 and option.widget is not None:
-            width = option.widget.viewport().width()  # type: ignore[attr-defined]
+        if width <= 0 and isinstance(option.widget, QAbstractScrollArea):
+            width = option.widget.viewport().width()
         font = option.font
         row = index.row()
         cached = self._heights.get(row)

@@ -203,9 +203,9 @@ def apply_theme(choice: str, app: QApplication | None = None) -> Theme:
     global _current
     theme = resolve(choice)
     _current = theme
-    app = app or QApplication.instance()  # type: ignore[assignment]
-    if isinstance(app, QApplication):
-        app.setPalette(palette(theme))
+    target = app or QApplication.instance()  # a QCoreApplication in a headless process
+    if isinstance(target, QApplication):
+        target.setPalette(palette(theme))
     return theme
 
 

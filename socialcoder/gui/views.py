@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -117,7 +117,7 @@ class FindBar(QWidget):
         self.hide()
         self.closed.emit()
 
-    def eventFilter(self, obj: object, e: QEvent) -> bool:
+    def eventFilter(self, obj: QObject, e: QEvent) -> bool:
         if obj is self.edit and e.type() == QEvent.Type.KeyPress and isinstance(e, QKeyEvent):
             if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
                 backward = bool(e.modifiers() & Qt.KeyboardModifier.ShiftModifier)
@@ -126,4 +126,4 @@ class FindBar(QWidget):
             if e.key() == Qt.Key.Key_Escape:
                 self.close_bar()
                 return True
-        return super().eventFilter(obj, e)  # type: ignore[arg-type]
+        return super().eventFilter(obj, e)

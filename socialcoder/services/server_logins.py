@@ -116,13 +116,14 @@ def set_password(c: Connection, login: str, password: str) -> None:
     """Store a SCRAM-SHA-256 verifier computed on this side (libpq's PQencryptPasswordConn)."""
     from psycopg import sql
 
-    # driver_connection is typed Optional (None once closed); here it is a live psycopg
-    # connection, the only driver this is called with
+    # driver_connection is None only once closed; here it is a live psycopg connection, the
+    # only driver this is called with
     driver = c.connection.driver_connection
-    verifier = driver.pgconn.encrypt_password(  # type: ignore[union-attr]  # see above
+    assert driver is not None
+    verifier = driver.pgconn.encrypt_password(
         password.encode("utf-8"), login.encode("utf-8"), b"scram-sha-256"
     ).decode("ascii")
-    driver.execute(  # type: ignore[union-attr]  # see above
+    driver.execute(
         sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(login), sql.Literal(verifier))
     )
 

@@ -30,6 +30,7 @@ def main(argv: list[str]) -> int:
     from PySide6.QtCore import QCoreApplication
 
     from socialcoder.gui.media.overview import DecoderWorker, save_overview
+    from socialcoder.media.overview import Overview
 
     app = QCoreApplication([sys.argv[0]])
     worker = DecoderWorker(source, 0)
@@ -51,7 +52,9 @@ def main(argv: list[str]) -> int:
     if "overview" not in result:
         print(f"cannot decode {source.name}: {result.get('error', 'no audio')}", file=sys.stderr)
         return 2
-    save_overview(out, result["overview"])  # type: ignore[arg-type]
+    overview = result["overview"]
+    assert isinstance(overview, Overview)
+    save_overview(out, overview)
     return 0
 
 

@@ -11,11 +11,12 @@ from socialcoder.gui.dialogs import show_error
 from socialcoder.media.probe import MEDIA_KINDS
 from socialcoder.services import media_local
 from socialcoder.services.media import attach_media
+from socialcoder.services.study import Study
 
 FILTER = "Recordings (" + " ".join(f"*.{ext}" for ext in sorted(MEDIA_KINDS)) + ");;All files (*)"
 
 
-def attach_recording(window: QMainWindow, study: object, transcript: str | None) -> bool:
+def attach_recording(window: QMainWindow, study: Study | None, transcript: str | None) -> bool:
     """Ask for a file and attach it to ``transcript`` (hashing runs in the background)."""
     if study is None or transcript is None:
         show_error(window, "Open a transcript first.")
@@ -26,7 +27,7 @@ def attach_recording(window: QMainWindow, study: object, transcript: str | None)
     outcome = run_blocking(
         window,
         "Attach recording",
-        lambda report, cancelled: attach_media(study, transcript, Path(name)),  # type: ignore[arg-type]
+        lambda report, cancelled: attach_media(study, transcript, Path(name)),
         label=f"Reading {Path(name).name}…",
         cancellable=False,
     )

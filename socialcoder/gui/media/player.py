@@ -20,7 +20,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, QUrl, Signal
 from socialcoder.domain.media_keys import RATES
 
 if TYPE_CHECKING:
-    from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+    from PySide6.QtMultimedia import QAudioBuffer, QAudioOutput, QMediaPlayer
     from PySide6.QtQml import QQmlComponent, QQmlEngine
 
 
@@ -280,15 +280,15 @@ class Player(QObject):
         ms = max(0, round((stop - self.position) * 1000 / rate))
         self._stop.start(min(ms, 60_000))
 
-    def _fed(self, buffer: object) -> None:
+    def _fed(self, buffer: QAudioBuffer) -> None:
         """A buffer was handed to the audio output. The output plays whatever it was given,
         paused or not, so a stop (a turn's end, the excerpt's) is kept by pausing at the buffer
         boundary nearest to it: now, when this buffer holds the stop or ends less than half a
         buffer before it (the next one is not written yet). What is heard then ends within half
         a buffer of the stop (32 ms for 16 kHz audio in 1024-sample blocks, 30 ms for 60 ms Opus
         packets), a buffer more when the GUI thread came too late."""
-        start = buffer.startTime() / 1e6  # type: ignore[attr-defined]
-        end = start + buffer.duration() / 1e6  # type: ignore[attr-defined]
+        start = buffer.startTime() / 1e6
+        end = start + buffer.duration() / 1e6
         if end <= self._fed_from:  # from before the last seek
             return
         self.fed_until = end if self.fed_until is None else max(self.fed_until, end)
