@@ -198,12 +198,18 @@ def human_coder_id(session: Session, name: str, what: str) -> int:
     if server_api.is_coder(session.connection()):  # a coder's login is a person's own
         return cid
     kind = session.scalars(select(CoderRow.kind).where(CoderRow.id == cid)).one_or_none()
+    refuse_machine(name, kind, what)
+    return cid
+
+
+def refuse_machine(name: str, kind: str | None, what: str) -> None:
+    """Refuse a person's change (``what``) to the work of a machine coder (see
+    :func:`human_coder_id`)."""
     if kind is not None and coder_kinds.is_machine(kind):
         raise StudyError(
             f"{name!r} is a machine coder: its codes come only from `socialcoder machine code`, "
             f"so it cannot {what}"
         )
-    return cid
 
 
 def assignable_coder_id(session: Session, name: str) -> int:

@@ -21,8 +21,8 @@ from socialcoder.domain.limits import check_memo
 from socialcoder.domain.rules import check_applies
 from socialcoder.domain.states import EditKind
 from socialcoder.errors import NotFound, StudyError
-from socialcoder.services.coders import human_coder_id, own_work_only
-from socialcoder.services.retest_access import check_pass
+from socialcoder.services.coders import human_coder_id, own_work_only, refuse_machine
+from socialcoder.services.retest_access import check_pass, is_retest_label
 from socialcoder.services.study import DimensionIds, Study, now, retry_transient
 from socialcoder.storage import server_api
 from socialcoder.storage.models import (
@@ -30,6 +30,7 @@ from socialcoder.storage.models import (
     AssignmentRow,
     AuditRow,
     CodeRow,
+    CoderRow,
     CompletionRow,
     DimensionRow,
     SegmentMemoRow,
@@ -110,17 +111,56 @@ def segment_row(session: Session, tid: int, index: int, transcript: str) -> Segm
 def _unit(
     study: Study, session: Session, transcript: str, segment: int | None, dim: DimensionIds
 ) -> tuple[int, SegmentRow | None]:
-    tid = transcript_id(session, transcript)
     d = dim.dimension
     if d.unit is Unit.SESSION:
         if segment is not None:
             raise StudyError(f"{d.key!r} is a session-level dimension: give no segment")
-        return tid, None
+        return transcript_id(session, transcript), None
     if segment is None:
         raise StudyError(f"{d.key!r} is coded per segment: give --segment")
-    seg = segment_row(session, tid, segment, transcript)
+    seg = _segment_by_name(session, transcript, segment)
+    if seg is not None:
+        tid = seg.transcript_id
+    else:  # a label, or no such transcript or segment: the full lookup and its messages
+        tid = transcript_id(session, transcript)
+        seg = segment_row(session, tid, segment, transcript)
     check_applies(d, seg.role, segment)
     return tid, seg
+
+
+def _segment_by_name(session: Session, transcript: str, index: int) -> SegmentRow | None:
+    """Segment ``index`` of the transcript *named* ``transcript`` in one read (a coding key:
+    issue #14); None when the name is not a transcript's name (it may be a label, see
+    :func:`transcript_id`) or the transcript has no such segment. A coder's login reads the
+    transcripts through the study's function: None, and the caller takes the full path."""
+    if server_api.is_coder(session.connection()):
+        return None
+    return session.scalars(
+        select(SegmentRow)
+        .join(TranscriptRow, TranscriptRow.id == SegmentRow.transcript_id)
+        .where(TranscriptRow.name == transcript, SegmentRow.idx == index)
+    ).one_or_none()
+
+
+def _coder_for_change(
+    session: Session, coder: str, transcript: str
+) -> tuple[int, str | None, bool | None]:
+    """The id of ``coder`` (a person's or a retest identity, never a machine's), its kind and
+    whether ``transcript`` is a retest assignment's label: what :func:`human_coder_id` and
+    :func:`check_pass` read, in one statement (issue #14: a coding key). Not for a coder's
+    login (server mode), which acts through the study's functions."""
+    if server_api.is_coder(session.connection()):
+        return human_coder_id(session, coder, "be changed by hand"), None, None
+    row = session.execute(
+        select(CoderRow.id, CoderRow.kind, is_retest_label(transcript)).where(
+            CoderRow.name == coder
+        )
+    ).one_or_none()
+    if row is None:  # unknown: the usual lookup says so
+        return human_coder_id(session, coder, "be changed by hand"), None, True
+    cid, kind, labelled = row
+    refuse_machine(coder, kind, "be changed by hand")
+    return cid, kind, bool(labelled)
 
 
 def _find_code(
@@ -251,9 +291,9 @@ def set_code_in(
             old_memo=old_memo,
             new_memo=new_memo,
         )
-    cid = human_coder_id(session, coder, "be changed by hand")
+    cid, kind, labelled = _coder_for_change(session, coder, transcript)
     tid, seg = _unit(study, session, transcript, segment, dim)
-    check_pass(session, cid, tid, transcript)
+    check_pass(session, cid, tid, transcript, kind=kind, retest_label=labelled)
     row = _find_code(session, cid, tid, seg, dim.id)
     old_value, old_memo = (row.value, row.memo) if row else (None, None)
     new_memo = old_memo if memo is None else (memo or None)
@@ -356,9 +396,9 @@ def clear_code_in(
             old_memo=old_memo,
             new_memo=None,
         )
-    cid = human_coder_id(session, coder, "be changed by hand")
+    cid, kind, labelled = _coder_for_change(session, coder, transcript)
     tid, seg = _unit(study, session, transcript, segment, dim)
-    check_pass(session, cid, tid, transcript)
+    check_pass(session, cid, tid, transcript, kind=kind, retest_label=labelled)
     row = _find_code(session, cid, tid, seg, dim.id)
     if row is None:
         return Change(

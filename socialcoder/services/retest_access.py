@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Exists, select
 from sqlalchemy.orm import Session
 
 from socialcoder.domain import coder_kinds
@@ -132,6 +132,12 @@ def retest_slots(session: Session, *, coder: str | None = None) -> list[RetestSl
     ]
 
 
+def is_retest_label(label: str) -> Exists:
+    """True (in a query) when ``label`` is a retest assignment's label: what
+    :func:`slot_of_label` first asks, to be read along with something else."""
+    return select(AssignmentRow.coder_id).where(AssignmentRow.label == label).exists()
+
+
 def slot_of_label(session: Session, label: str) -> RetestSlot | None:
     """The retest assignment shown under ``label``, if it is a second pass's label."""
     if server_api.is_coder(session.connection()):
@@ -147,14 +153,27 @@ def slot_of_label(session: Session, label: str) -> RetestSlot | None:
     return None
 
 
-def check_pass(session: Session, cid: int, tid: int, transcript: str) -> None:
+def check_pass(
+    session: Session,
+    cid: int,
+    tid: int,
+    transcript: str,
+    *,
+    kind: str | None = None,
+    retest_label: bool | None = None,
+) -> None:
     """Refuse coding (or showing a coder's codes) that would mix a first and a second pass:
     a retest label under any identity but its retest identity, or a retest identity on a
-    transcript that is not its retest assignment or not yet available."""
+    transcript that is not its retest assignment or not yet available.
+
+    ``kind`` (the coder's) and ``retest_label`` (whether ``transcript`` is some retest
+    assignment's label, :func:`is_retest_label`) are read here unless the caller read them
+    already in the same transaction (a coding key reads them with the coder: issue #14)."""
     if server_api.is_coder(session.connection()):
         return
-    slot = slot_of_label(session, transcript)
-    kind = session.scalars(select(CoderRow.kind).where(CoderRow.id == cid)).one_or_none()
+    slot = None if retest_label is False else slot_of_label(session, transcript)
+    if kind is None:
+        kind = session.scalars(select(CoderRow.kind).where(CoderRow.id == cid)).one_or_none()
     if slot is not None and cid != slot.retest_coder_id:
         raise StudyError(
             f"{transcript!r} is a second pass: it is coded as {slot.retest_coder!r}, never under "
