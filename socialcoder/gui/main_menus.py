@@ -71,7 +71,11 @@ class MainMenus:
             "(file, participant, therapist, session, date)",
         )
         self.refi_action = self.action(
-            m, "Import &REFI-QDA project…", lambda: open_refi_import(w), "", REFI_TIP
+            m,
+            "Import &REFI-QDA project…",
+            lambda: open_refi_import(w, w.settings, w.open_study),
+            "",
+            REFI_TIP,
         )
         self.action(
             m,

@@ -497,7 +497,12 @@ class MainWindow(QMainWindow):
     def open_settings(self) -> None:
         from socialcoder.gui.settings_dialog import open_settings
 
-        open_settings(self)
+        open_settings(self, self.settings, self._zoom, self._show_settings)
+
+    def _show_settings(self, text_size: int) -> None:
+        """The settings were kept: show the chosen text size and theme."""
+        self.zoom(text_size - self._zoom)
+        self.refresh_colours()
 
     def refresh_colours(self) -> None:
         """Redraw what is coloured after a theme change (the colours depend on its

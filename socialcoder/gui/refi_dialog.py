@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -38,9 +37,6 @@ from socialcoder.gui.dialogs import show_error
 from socialcoder.gui.lead.workers import Report
 from socialcoder.importers import SpeakerRole, parse_speaker_map
 from socialcoder.services.refi_import import RefiImportSummary, import_refi, summary_lines
-
-if TYPE_CHECKING:
-    from socialcoder.gui.main_window import MainWindow
 
 REFI_TIP = "Create a new study from a REFI-QDA project (.qdpx) made by another QDA program"
 QDPX_FILTER = "REFI-QDA projects (*.qdpx);;All files (*)"
@@ -82,9 +78,12 @@ def _file_row(parent: QWidget, edit: QLineEdit, choose: Callable[[], object]) ->
 class RefiImportDialog(QDialog):
     """The import options; ``Import`` starts the background run (see the module doc)."""
 
-    def __init__(self, window: MainWindow, start_dir: str) -> None:
+    def __init__(
+        self, window: QWidget, start_dir: str, open_study: Callable[[str], object]
+    ) -> None:
         super().__init__(window)
         self.window_ = window
+        self.open_study = open_study  # the window's: opens the new study when asked to
         self.start_dir = start_dir
         self.setObjectName("refi_import_dialog")
         self.setWindowTitle("Import a REFI-QDA project")
@@ -257,15 +256,18 @@ class RefiImportDialog(QDialog):
             # After the box's click has been handled: opening asks who is coding (a nested
             # event loop), which must not run inside the box's own button handler.
             target = str(self.summary.study)
-            QTimer.singleShot(0, self.window_, lambda: self.window_.open_study(target))
+            QTimer.singleShot(0, self.window_, lambda: self.open_study(target))
 
 
-def open_refi_import(window: MainWindow) -> RefiImportDialog:
-    """Show the import dialog (non-blocking, window-modal)."""
+def open_refi_import(
+    window: QWidget, settings: QSettings, open_study: Callable[[str], object]
+) -> RefiImportDialog:
+    """Show the import dialog (non-blocking, window-modal); ``open_study`` opens the new
+    study in the window when the user says so."""
     for old in window.findChildren(RefiImportDialog):
         old.deleteLater()  # the previous one, kept until now for its summary
-    last = str(window.settings.value("last/study", "") or "")
+    last = str(settings.value("last/study", "") or "")
     start = str(Path(last).parent) if last and "://" not in last else str(Path.home())
-    dialog = RefiImportDialog(window, start)
+    dialog = RefiImportDialog(window, start, open_study)
     dialog.open()
     return dialog

@@ -12,7 +12,6 @@ study) is shown as one readable line and the dialog stays open. The URL rules an
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QVBoxLayout,
+    QWidget,
 )
 
 from socialcoder.errors import UserError
@@ -30,9 +30,6 @@ from socialcoder.gui.lead.workers import Report
 from socialcoder.services.server_target import EXAMPLE, connect, server_url, without_password
 from socialcoder.services.study import Study
 
-if TYPE_CHECKING:
-    from socialcoder.gui.main_window import MainWindow
-
 SERVER_TIP = "Open a study kept on a PostgreSQL server (the password is never saved)"
 
 
@@ -40,10 +37,9 @@ class ServerDialog(QDialog):
     """URL and password; ``Open`` connects in the background (see the module doc)."""
 
     def __init__(
-        self, window: MainWindow, url: str = "", *, attach: Callable[[Study], object]
+        self, window: QWidget, url: str = "", *, attach: Callable[[Study], object]
     ) -> None:
         super().__init__(window)
-        self.window_ = window
         self.attach = attach  # puts the opened study into the window (gui/file_actions.py)
         self.setObjectName("server_dialog")
         self.setWindowTitle("Open a study on a server")
@@ -122,7 +118,7 @@ class ServerDialog(QDialog):
 
 
 def open_server_study(
-    window: MainWindow, url: str = "", *, attach: Callable[[Study], object]
+    window: QWidget, url: str = "", *, attach: Callable[[Study], object]
 ) -> ServerDialog:
     """Show the dialog (non-blocking, window-modal), prefilled with ``url`` minus password;
     ``attach`` receives the study once it is open."""

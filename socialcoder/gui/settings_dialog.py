@@ -4,8 +4,9 @@ and the media keys (fixed: listed here for reference, not configurable)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,32 +16,39 @@ from PySide6.QtWidgets import (
     QLabel,
     QSpinBox,
     QVBoxLayout,
+    QWidget,
 )
 
 from socialcoder.domain.media_keys import PLAYER_KEYS
 from socialcoder.gui import themes
-
-if TYPE_CHECKING:
-    from socialcoder.gui.main_window import MainWindow
 
 #: QSettings key: remember the window's size and splitter layout when it closes (default on)
 AUTOSAVE_LAYOUT = "window/autosave"
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window_ = window
+    """The user's settings; ``text_size`` is the window's now, ``show(text_size)`` shows the
+    chosen size and theme in the window once they are kept."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        settings: QSettings,
+        text_size: int,
+        show: Callable[[int], object],
+    ) -> None:
+        super().__init__(parent)
+        self.settings_ = settings
+        self.show_ = show
         self.setObjectName("settings_dialog")
         self.setWindowTitle("Settings")
-        settings = window.settings
         box = QVBoxLayout(self)
         form = QFormLayout()
         self.text_size = QSpinBox(self)
         self.text_size.setRange(-4, 12)
         self.text_size.setSuffix(" pt")
         self.text_size.setPrefix("+")
-        self.text_size.setValue(window._zoom)
+        self.text_size.setValue(text_size)
         self.text_size.setAccessibleName("Text size of the transcript, in points added")
         self.text_size.setToolTip("Points added to the normal text size (Ctrl+= / Ctrl+- too)")
         form.addRow("&Text size:", self.text_size)
@@ -75,22 +83,22 @@ class SettingsDialog(QDialog):
 
     def apply(self) -> None:
         """Keep the choices in QSettings and show them at once."""
-        window = self.window_
-        settings = window.settings
+        settings = self.settings_
         choice = str(self.theme.currentData())
         settings.setValue(themes.SETTING, choice)
         settings.setValue(AUTOSAVE_LAYOUT, self.autosave.isChecked())
         themes.apply_theme(choice)
-        window.zoom(self.text_size.value() - window._zoom)
-        window.refresh_colours()
+        self.show_(self.text_size.value())
         settings.sync()
 
 
-def open_settings(window: MainWindow) -> bool:
+def open_settings(
+    window: QWidget, settings: QSettings, text_size: int, show: Callable[[int], object]
+) -> bool:
     """Show the dialog; apply and keep the choices when accepted."""
     from socialcoder.gui.dialogs import run_dialog
 
-    dialog = SettingsDialog(window)
+    dialog = SettingsDialog(window, settings, text_size, show)
     accepted = run_dialog(dialog)
     if accepted:
         dialog.apply()
