@@ -49,6 +49,21 @@ def make_table(headers: Sequence[str], name: str, *, stretch: int | None = None)
 
 
 def fill(table: QTableWidget, rows: Sequence[Sequence[Cell | str]]) -> None:
+    """Show ``rows`` in ``table``. Columns that size to their contents are measured once, after
+    the last cell: measured at each cell, as Qt does while they are set, filling took time
+    quadratic in the cells (seconds for a few hundred on the GUI thread)."""
+    header = table.horizontalHeader()
+    modes = [header.sectionResizeMode(i) for i in range(header.count())]
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    try:
+        _set_items(table, rows)
+    finally:
+        for i, mode in enumerate(modes):
+            header.setSectionResizeMode(i, mode)
+    table.resizeRowsToContents()
+
+
+def _set_items(table: QTableWidget, rows: Sequence[Sequence[Cell | str]]) -> None:
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, cell in enumerate(row):
@@ -68,7 +83,6 @@ def fill(table: QTableWidget, rows: Sequence[Sequence[Cell | str]]) -> None:
             if cell.align_right:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
-    table.resizeRowsToContents()
 
 
 def error_html(message: object) -> str:

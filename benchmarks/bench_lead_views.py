@@ -1,0 +1,111 @@
+"""Benchmark of the lead's views on the GUI thread (not part of the test suite).
+
+    python benchmarks/bench_lead_views.py [--rows 60] [--columns 10]
+
+1. Filling a lead table (``gui/lead/tables.py::fill``, the progress grid and the dashboard's
+   tables) of ROWS x COLUMNS cells, against the anchor of the same cells set while the columns
+   measure their contents at every cell (what fill did before: quadratic in the cells).
+2. On the fictional sample study (``socialcoder demo``), the GUI thread's time when a change
+   made elsewhere arrives: each view's refresh, and the lead workspace's routing of a code
+   change and of a memo change (``LeadWorkspace.study_changed``) against the anchor of
+   refreshing every view, as the window did before the change pipeline.
+Medians of 5. Runs offscreen unless QT_QPA_PLATFORM is set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication, QTableWidget, QTableWidgetItem
+
+from socialcoder.gui.lead.tables import Cell, fill, make_table
+
+
+def median_ms(app: QApplication, work: Callable[[], object], n: int = 5) -> float:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        work()
+        app.processEvents()
+        times.append(1000 * (time.perf_counter() - t))
+    return statistics.median(times)
+
+
+def per_cell_fill(table: QTableWidget, rows: list[list[Cell]]) -> None:
+    """The anchor: every cell set while the columns size to their contents."""
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(cell.text))
+    table.resizeRowsToContents()
+
+
+def tables(app: QApplication, n_rows: int, n_columns: int) -> None:
+    rows = [
+        [Cell(f"P{r:03d}_session1", bold=True)]
+        + [Cell(f"in progress {(r * c) % 100} % · P", "tip") for c in range(n_columns - 1)]
+        for r in range(n_rows)
+    ]
+    headers = ["Transcript", *(f"coder{c}" for c in range(n_columns - 1))]
+    table = make_table(headers, "bench")
+    table.resize(1200, 700)
+    table.show()
+    now = median_ms(app, lambda: fill(table, rows), 5)
+    anchor = median_ms(app, lambda: per_cell_fill(table, rows), 3)
+    print(
+        f"fill {n_rows} x {n_columns} cells: {now:.0f} ms; anchor (measured at every cell) "
+        f"{anchor:.0f} ms; ratio {now / anchor:.3f}"
+    )
+
+
+def views(app: QApplication) -> None:
+    from socialcoder.gui.main_window import MainWindow
+    from socialcoder.services.demo import build_demo
+    from socialcoder.services.study_change import ChangeKind, StudyChange
+
+    path = build_demo(Path(tempfile.mkdtemp()) / "demo.scstudy", fresh=True).path
+    window = MainWindow()
+    window.resize(1200, 800)
+    window.show()
+    assert window.open_study(str(path), "lead", role="lead")
+    lead = window.lead
+    assert lead is not None
+    for name in ("assignments", "review", "calibration", "audit"):
+        print(f"{name} refresh: {median_ms(app, getattr(lead, name).refresh):.0f} ms")
+    code = StudyChange.of(
+        ChangeKind.CODES, transcripts=["P01_session02"], coders=["ana"], dimensions=["concordance"]
+    )
+    memo = StudyChange.of(ChangeKind.MEMOS, transcripts=["P01_session02"], coders=["ana"])
+    every = median_ms(app, lambda: lead.study_changed(StudyChange.everything()))
+    for what, change in (("a code", code), ("a memo", memo)):
+        routed = median_ms(app, lambda c=change: lead.study_changed(c))
+        print(
+            f"{what} changed elsewhere, GUI thread: {routed:.0f} ms; anchor (every view "
+            f"refreshed) {every:.0f} ms; ratio {routed / every:.2f}"
+        )
+    window.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=60)
+    parser.add_argument("--columns", type=int, default=10)
+    args = parser.parse_args()
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    tables(app, args.rows, args.columns)
+    views(app)
+
+
+if __name__ == "__main__":
+    main()
