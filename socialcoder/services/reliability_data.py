@@ -15,23 +15,26 @@ window count; a cell whose code was changed outside the window is missing in tha
 implied), and implied values count only when the completion falls in the window.
 
 Speed: a study of 3 coders x 500,000 segments is read column-wise into numpy arrays (codes
-arrive as integer category positions through a join on ``dimension_values``), in chunks, so
-neither Python objects per code nor per unit are built.
+arrive as integer category positions computed by the database, packed into numbers that numpy
+parses from text), so neither Python objects per code nor per unit are built. The reads are
+plain SQL on the study's DBAPI connection (:class:`_Reader`), the one read path for an open
+:class:`~socialcoder.services.study.Study` (SQLite or PostgreSQL) and for a study file opened
+without SQLAlchemy (``socialcoder reliability``'s fast start, issue #14): importing this module
+imports no SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, overload
+from typing import Any, Protocol, overload
 
 import numpy as np
-from sqlalchemy import BigInteger, Connection, case, cast, exists, select, true
 
 from socialcoder.domain import coder_kinds
-from socialcoder.domain.codebook import Dimension, Scale, Unit
+from socialcoder.domain.codebook import Codebook, Dimension, Scale, Unit
 from socialcoder.domain.rules import (
     ROLE_NUMBERS,
     ROLE_OF_NUMBER,
@@ -42,17 +45,6 @@ from socialcoder.domain.rules import (
     worked,
 )
 from socialcoder.errors import NotFound, StudyError
-from socialcoder.services.study import Study
-from socialcoder.storage.bulk import numbers_text
-from socialcoder.storage.models import (
-    CodeRow,
-    CoderRow,
-    CompletionRow,
-    DimensionRow,
-    SegmentMemoRow,
-    SegmentRow,
-    TranscriptRow,
-)
 
 CHUNK = 200_000
 _ROLE_SPAN = max(ROLE_NUMBERS.values()) + 1
@@ -219,8 +211,70 @@ def is_categorical(dimension: Dimension) -> bool:
     return dimension.scale in (Scale.BINARY, Scale.NOMINAL, Scale.ORDINAL)
 
 
+class _Reader:
+    """The study's tables through a DBAPI connection (the one read path of this module, for
+    a :class:`~socialcoder.services.study.Study` and a study file opened without SQLAlchemy
+    alike): plain SQL that SQLite and PostgreSQL read alike. Ids, which come from the
+    database itself, are written into the statements as numbers; texts are parameters
+    (marked ``?`` here, ``%s`` for PostgreSQL's driver)."""
+
+    def __init__(self, connection: Any, dialect: str) -> None:
+        self.connection = connection
+        self.postgresql = dialect == "postgresql"
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.postgresql else sql
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(self._sql(sql), tuple(params))
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def arrays(self, sql: str, params: Sequence[Any], columns: int) -> np.ndarray:
+        """Rows as a ``rows x columns`` float array (None -> NaN), fetched in chunks: the
+        columns are plain numbers, so no row objects are kept."""
+        cursor = self.connection.cursor()
+        parts = []
+        try:
+            cursor.execute(self._sql(sql), tuple(params))
+            while chunk := cursor.fetchmany(CHUNK):
+                parts.append(np.array(chunk, dtype=np.float64).reshape(-1, columns))
+        finally:
+            cursor.close()
+        return np.concatenate(parts) if parts else np.zeros((0, columns), dtype=np.float64)
+
+    def numbers(self, columns: Sequence[str], rest: str, params: Sequence[Any] = ()) -> np.ndarray:
+        """The integer ``columns`` of ``SELECT ... rest``, row after row, as one int64 array
+        parsed by numpy in C from text: no Python object per row. Never one value of the
+        database: PostgreSQL streams the rows out with ``COPY (SELECT ...) TO STDOUT`` (a text
+        value there is capped at 1 GB); SQLite, whose driver has no COPY, concatenates them
+        (``group_concat``; SQLite's own cap on a value is 1e9 bytes, about 80 million
+        numbers)."""
+        if self.postgresql:
+            cursor = self.connection.cursor()
+            sql = self._sql(f"COPY (SELECT {', '.join(columns)} {rest}) TO STDOUT")
+            with cursor, cursor.copy(sql, tuple(params)) as copy:
+                text = b"".join(bytes(block) for block in copy).decode("ascii")
+        else:
+            joined = " || ' ' || ".join(f"CAST({c} AS TEXT)" for c in columns)
+            found = self.rows(f"SELECT group_concat({joined}, ' ') {rest}", params)
+            text = (found[0][0] if found else None) or ""
+        if not text:
+            return np.zeros(0, dtype=np.int64)
+        return np.fromstring(text, dtype=np.int64, sep=" ")
+
+
+def _ids(ids: Iterable[int]) -> str:
+    """``(1, 2, 3)`` for ``column IN ...``; an empty list matches nothing."""
+    listed = ", ".join(str(int(i)) for i in ids)
+    return f"({listed})" if listed else "(NULL)"
+
+
 def _coders(
-    conn: Connection,
+    reader: _Reader,
     names: tuple[str, ...] | None,
     with_consensus: bool = False,
     with_retest: bool = False,
@@ -228,7 +282,7 @@ def _coders(
     """Coder id -> name: every human coder when ``names`` is None; else the named coders,
     where a machine coder may be named (:func:`coder_kinds.counts_in_reliability`) and the
     consensus layer only ``with_consensus``."""
-    everyone = conn.execute(select(CoderRow.id, CoderRow.name, CoderRow.kind)).all()
+    everyone = reader.rows("SELECT id, name, kind FROM coders")
     if names is None:
         rows = {i: n for i, n, k in everyone if coder_kinds.counts_in_reliability(k, named=False)}
         return dict(sorted(rows.items(), key=lambda kv: kv[1]))
@@ -248,6 +302,12 @@ def _coders(
     return {by_name[n]: n for n in names}
 
 
+def _stamp(value: datetime | str | None) -> datetime | None:
+    """A stored time: PostgreSQL's driver gives a datetime, SQLite's the text SQLAlchemy's
+    ``DateTime`` wrote (read back the way SQLAlchemy reads it)."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _aware(stamp: datetime) -> datetime:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
@@ -259,20 +319,6 @@ def _in_window(stamp: datetime | None, selection: Selection) -> bool:
     if selection.since and stamp < selection.since:
         return False
     return not (selection.until and stamp >= selection.until)
-
-
-def _arrays(conn: Connection, stmt: Any, columns: int, dtype: Any = np.float64) -> np.ndarray:
-    """Rows of ``stmt`` as a ``rows x columns`` array (None -> NaN), read in chunks straight
-    from the driver's cursor: the columns are plain numbers, so no row objects are needed."""
-    result = conn.execute(stmt)
-    cursor = result.cursor
-    parts = []
-    try:
-        while chunk := cursor.fetchmany(CHUNK):
-            parts.append(np.array(chunk, dtype=dtype).reshape(-1, columns))
-    finally:
-        result.close()
-    return np.concatenate(parts) if parts else np.zeros((0, columns), dtype=dtype)
 
 
 @dataclass(slots=True)
@@ -289,57 +335,87 @@ class _Study:
     participants: dict[int, str | None]
 
 
-def load_dimension_data(study: Study, selection: Selection | None = None) -> list[DimensionData]:
+class ReadableStudy(Protocol):
+    """What reading reliability data needs of a study: an open
+    :class:`~socialcoder.services.study.Study`, or a study file opened without SQLAlchemy
+    (:class:`~socialcoder.services.study_file.StudyFile`)."""
+
+    @property
+    def codebook(self) -> Codebook: ...
+
+    def dimension(self, key: str) -> Any: ...  # .id, .dimension
+
+    def dbapi_read(self) -> AbstractContextManager[tuple[Any, str]]: ...
+
+
+def load_dimension_data(
+    study: ReadableStudy, selection: Selection | None = None
+) -> list[DimensionData]:
     """One :class:`DimensionData` per selected dimension."""
     selection = selection or Selection()
     keys = selection.dimensions or study.codebook.keys
     dims = [study.dimension(k) for k in keys]
+    with study.dbapi_read() as (connection, dialect):
+        reader = _Reader(connection, dialect)
+        with _small_page_cache(reader, dialect):
+            base = _read_base(reader, selection)
+            return [
+                _matrix(dim.dimension, base, codes, selection)
+                for dim, codes in _each_dimension(reader, dims, base, selection)
+            ]
+
+
+def _each_dimension(
+    reader: _Reader, dims: list[Any], base: _Study, selection: Selection
+) -> Iterator[tuple[Any, _Codes]]:
+    """Each selected dimension with its codes, read the fastest way that fits it."""
     windowed = selection.since is not None or selection.until is not None
-    with study.read() as session, _small_page_cache(session.connection()) as conn:
-        base = _read_base(conn, selection)
-        coded = _dimensions_with_codes(conn, base)
-        out = []
-        for dim in dims:
-            d = dim.dimension
-            if dim.id not in coded:  # no query (a codebook of 10,000 dimensions, few coded)
-                codes = _Codes.empty(windowed=windowed)
-            elif windowed:
-                codes = _windowed_codes(conn, d, dim.id, base, selection)
-            elif is_categorical(d) and len(d.values) < 256 and max(base.coders, default=0) < 65536:
-                codes = _packed_codes(conn, d, dim.id, base)
-            else:
-                codes = _row_codes(conn, d, dim.id, base)
-            out.append(_matrix(d, base, codes, selection))
-    return out
+    coded = _dimensions_with_codes(reader, base)
+    for dim in dims:
+        d = dim.dimension
+        if dim.id not in coded:  # no query (a codebook of 10,000 dimensions, few coded)
+            codes = _Codes.empty(windowed=windowed)
+        elif windowed:
+            codes = _windowed_codes(reader, d, dim.id, base, selection)
+        elif is_categorical(d) and len(d.values) < 256 and max(base.coders, default=0) < 65536:
+            codes = _packed_codes(reader, d, dim.id, base)
+        else:
+            codes = _row_codes(reader, d, dim.id, base)
+        yield dim, codes
 
 
 @contextmanager
-def _small_page_cache(conn: Connection) -> Iterator[Connection]:
+def _small_page_cache(reader: _Reader, dialect: str) -> Iterator[None]:
     """SQLite: these reads pass once over whole tables, so a big page cache (the study's 64 MiB,
     kept for imports) would only fill with pages never read again; 4 MiB while they run."""
-    if conn.dialect.name != "sqlite":
-        yield conn
+    if dialect != "sqlite":
+        yield
         return
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql("PRAGMA cache_size=-4096")
+    before = reader.rows("PRAGMA cache_size")[0][0]
+    reader.rows("PRAGMA cache_size=-4096")
     try:
-        yield conn
+        yield
     finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
+        reader.rows(f"PRAGMA cache_size={int(before or -2000)}")
 
 
-def _code_query(d: Dimension, dim_id: int, base: _Study) -> Any:
-    query = select(CodeRow.coder_id, CodeRow.transcript_id, CodeRow.segment_id)
-    if is_categorical(d):
-        query = query.add_columns(_position(d))
-    else:
-        query = query.add_columns(CodeRow.value)
-    return query.where(CodeRow.dimension_id == dim_id, CodeRow.coder_id.in_(list(base.coders)))
+def _position(d: Dimension) -> tuple[str, list[str]]:
+    """The value's 0-based position in codebook order, computed by the database (SQL and its
+    parameters, the value texts)."""
+    whens = " ".join(f"WHEN ? THEN {i}" for i in range(len(d.value_texts)))
+    return f"CASE value_enum {whens} END", list(d.value_texts)
 
 
-def _position(d: Dimension) -> Any:
-    """The value's 0-based position in codebook order, computed by the database."""
-    return case({v: i for i, v in enumerate(d.value_texts)}, value=CodeRow.value_enum)
+def _code_query(
+    d: Dimension, dim_id: int, base: _Study, *, updated: bool = False
+) -> tuple[str, list[str]]:
+    value, params = _position(d) if is_categorical(d) else ("value", [])
+    stamp = ", updated_at" if updated else ""
+    where = f"dimension_id = {int(dim_id)} AND coder_id IN {_ids(base.coders)}"
+    return (
+        f"SELECT coder_id, transcript_id, segment_id, {value}{stamp} FROM codes WHERE {where}",
+        params,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,52 +447,44 @@ class _Codes:
         )
 
 
-def _dimensions_with_codes(conn: Connection, base: _Study) -> set[int]:
+def _dimensions_with_codes(reader: _Reader, base: _Study) -> set[int]:
     """The ids of dimensions the selected coders have codes of: one index probe per
     dimension (ix_codes_dimension), so that reading scales with the codes, not the
     codebook's size."""
-    return set(
-        conn.execute(
-            select(DimensionRow.id).where(
-                exists().where(
-                    CodeRow.dimension_id == DimensionRow.id,
-                    CodeRow.coder_id.in_(list(base.coders)),
-                )
-            )
-        ).scalars()
-    )
+    return {
+        int(i)
+        for (i,) in reader.rows(
+            "SELECT d.id FROM dimensions AS d WHERE EXISTS (SELECT 1 FROM codes "
+            f"WHERE codes.dimension_id = d.id AND codes.coder_id IN {_ids(base.coders)})"
+        )
+    }
 
 
-def _row_codes(conn: Connection, d: Dimension, dim_id: int, base: _Study) -> _Codes:
+def _row_codes(reader: _Reader, d: Dimension, dim_id: int, base: _Study) -> _Codes:
     """One dimension's codes, read row by row."""
-    return _Codes.of_rows(d, _arrays(conn, _code_query(d, dim_id, base), 4))
+    return _Codes.of_rows(d, reader.arrays(*_code_query(d, dim_id, base), 4))
 
 
 def _windowed_codes(
-    conn: Connection, d: Dimension, dim_id: int, base: _Study, selection: Selection
+    reader: _Reader, d: Dimension, dim_id: int, base: _Study, selection: Selection
 ) -> _Codes:
     """Every code, with whether its last change falls in the window (the cell is missing, not
     empty, when it does not)."""
-    rows = conn.execute(_code_query(d, dim_id, base).add_columns(CodeRow.updated_at)).all()
-    kept = [(*r[:4], 1.0 if _in_window(r[4], selection) else 0.0) for r in rows]
+    rows = reader.rows(*_code_query(d, dim_id, base, updated=True))
+    kept = [(*r[:4], 1.0 if _in_window(_stamp(r[4]), selection) else 0.0) for r in rows]
     return _Codes.of_rows(d, np.array(kept, dtype=np.float64).reshape(-1, 5))
 
 
-def _packed_codes(conn: Connection, d: Dimension, dim_id: int, base: _Study) -> _Codes:
+def _packed_codes(reader: _Reader, d: Dimension, dim_id: int, base: _Study) -> _Codes:
     """Like :func:`_row_codes`, but for large studies: the database packs each code into one
     integer ((unit id x 2^16 + coder id) x 2^8 + position) and returns them as text
-    (:func:`~socialcoder.storage.bulk.numbers_text`: copied out on PostgreSQL), which numpy
-    parses in C -- no Python object per code."""
-    unit = CodeRow.transcript_id if d.unit is Unit.SESSION else CodeRow.segment_id
-    packed = (cast(unit, BigInteger) * 65536 + CodeRow.coder_id) * 256 + _position(d)
-    text = numbers_text(
-        conn,
-        [packed],
-        CodeRow.dimension_id == dim_id,
-        CodeRow.coder_id.in_(list(base.coders)),
-    )
-    values = np.fromstring(text, dtype=np.int64, sep=" ") if text else np.zeros(0, dtype=np.int64)
-    del text
+    (:meth:`_Reader.numbers`: copied out on PostgreSQL), which numpy parses in C -- no Python
+    object per code."""
+    unit = "transcript_id" if d.unit is Unit.SESSION else "segment_id"
+    position, params = _position(d)
+    packed = f"(CAST({unit} AS BIGINT) * 65536 + coder_id) * 256 + {position}"
+    where = f"FROM codes WHERE dimension_id = {int(dim_id)} AND coder_id IN {_ids(base.coders)}"
+    values = reader.numbers([packed], where, params)
     return _Codes(
         coder=(values >> 8) & 65535,
         key=values >> 24,
@@ -424,34 +492,32 @@ def _packed_codes(conn: Connection, d: Dimension, dim_id: int, base: _Study) -> 
     )
 
 
-def _segments(conn: Connection, transcripts: list[int], *, everything: bool) -> np.ndarray:
+def _segments(reader: _Reader, transcripts: list[int], *, everything: bool) -> np.ndarray:
     """segments x (id, transcript id, index, role number of
     :data:`~socialcoder.domain.rules.ROLE_NUMBERS`), packed by the database two numbers per
     segment and read as text (see :func:`_packed_codes`)."""
-    role = case({r.value: n for r, n in ROLE_NUMBERS.items()}, value=SegmentRow.role, else_=0)
-    first = cast(SegmentRow.id, BigInteger) * _ROLE_SPAN + role
-    second = cast(SegmentRow.transcript_id, BigInteger) * 4_194_304 + SegmentRow.idx
-    where = []
+    whens = " ".join(f"WHEN ? THEN {n}" for n in ROLE_NUMBERS.values())
+    first = f"CAST(id AS BIGINT) * {_ROLE_SPAN} + CASE role {whens} ELSE 0 END"
+    second = "CAST(transcript_id AS BIGINT) * 4194304 + idx"
+    rest = "FROM segments"
     if not everything:
         if not transcripts:
             return np.zeros((0, 4), dtype=np.int64)
-        where.append(SegmentRow.transcript_id.in_(transcripts))
-    text = numbers_text(conn, [first, second], *where)
-    if not text:
+        rest += f" WHERE transcript_id IN {_ids(transcripts)}"
+    numbers = reader.numbers([first, second], rest, [r.value for r in ROLE_NUMBERS])
+    if not len(numbers):
         return np.zeros((0, 4), dtype=np.int64)
-    numbers = np.fromstring(text, dtype=np.int64, sep=" ").reshape(-1, 2)
+    numbers = numbers.reshape(-1, 2)
     out = np.empty((len(numbers), 4), dtype=np.int64)
     out[:, 0], out[:, 3] = np.divmod(numbers[:, 0], _ROLE_SPAN)
     out[:, 1], out[:, 2] = np.divmod(numbers[:, 1], 4_194_304)
     return out
 
 
-def _read_base(conn: Connection, selection: Selection) -> _Study:
-    coders = _coders(conn, selection.coders, selection.with_consensus, selection.with_retest)
+def _read_base(reader: _Reader, selection: Selection) -> _Study:
+    coders = _coders(reader, selection.coders, selection.with_consensus, selection.with_retest)
     coder_row = {cid: i for i, cid in enumerate(coders)}
-    rows = conn.execute(
-        select(TranscriptRow.id, TranscriptRow.name, TranscriptRow.participant)
-    ).all()
+    rows = reader.rows("SELECT id, name, participant FROM transcripts")
     transcripts = {t: name for t, name, _ in rows}
     participants = {t: person for t, _, person in rows}
     if selection.transcripts is not None:
@@ -466,29 +532,25 @@ def _read_base(conn: Connection, selection: Selection) -> _Study:
         transcripts = {k: v for k, v in transcripts.items() if v in wanted}
     completions = {
         (c, t): at
-        for c, t, at in conn.execute(
-            select(CompletionRow.coder_id, CompletionRow.transcript_id, CompletionRow.completed_at)
-        ).all()
-        if c in coder_row and t in transcripts
+        for c, t, at in (
+            (c, t, _stamp(at))
+            for c, t, at in reader.rows(
+                "SELECT coder_id, transcript_id, completed_at FROM completions"
+            )
+        )
+        if c in coder_row and t in transcripts and at is not None
     }
     # who coded which transcript: one index probe per (transcript, coder), not a pass over
     # every code (ix_codes_transcript_coder)
-    touched = conn.execute(
-        select(TranscriptRow.id, CoderRow.id)
-        .join(CoderRow, true())
-        .where(
-            CoderRow.id.in_(list(coders)),
-            exists().where(
-                CodeRow.transcript_id == TranscriptRow.id, CodeRow.coder_id == CoderRow.id
-            ),
-        )
-    ).all()
-    memos = conn.execute(
-        select(SegmentRow.transcript_id, SegmentMemoRow.coder_id)
-        .join(SegmentRow, SegmentRow.id == SegmentMemoRow.segment_id)
-        .where(SegmentMemoRow.coder_id.in_(list(coders)))
-        .distinct()
-    ).all()
+    touched = reader.rows(
+        "SELECT t.id, c.id FROM transcripts AS t, coders AS c "
+        f"WHERE c.id IN {_ids(coders)} AND EXISTS (SELECT 1 FROM codes "
+        "WHERE codes.transcript_id = t.id AND codes.coder_id = c.id)"
+    )
+    memos = reader.rows(
+        "SELECT DISTINCT s.transcript_id, m.coder_id FROM segment_memos AS m "
+        f"JOIN segments AS s ON s.id = m.segment_id WHERE m.coder_id IN {_ids(coders)}"
+    )
     coded_by: dict[int, set[int]] = {}
     for t, c in worked(
         codes=((int(t), int(c)) for t, c in touched),
@@ -501,7 +563,7 @@ def _read_base(conn: Connection, selection: Selection) -> _Study:
         (t for t, cs in coded_by.items() if len(cs) >= 2), key=lambda t: transcripts[t]
     )
     everything = selection.transcripts is None and len(eligible) == len(transcripts)
-    segments = _segments(conn, eligible, everything=everything)
+    segments = _segments(reader, eligible, everything=everything)
     biggest = max(int(segments[:, 1].max()) if len(segments) else 0, max(transcripts, default=0))
     order_of = np.full(biggest + 1, -1, dtype=np.int64)
     for position, t in enumerate(eligible):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache, wraps
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
@@ -149,6 +149,15 @@ class Study:
     def read(self) -> Iterator[Session]:
         with _refusals(self), db.unit_of_work(self.engine, write=False) as session:
             yield session
+
+    @contextmanager
+    def dbapi_read(self) -> Iterator[tuple[Any, str]]:
+        """One read transaction's DBAPI connection and the dialect's name (``sqlite`` or
+        ``postgresql``), for a reader written in plain SQL that a study file opened without
+        SQLAlchemy shares (services/study_file.py)."""
+        with self.read() as session:
+            connection = session.connection()
+            yield connection.connection.dbapi_connection, connection.dialect.name
 
     def info(self) -> StudyInfo:
         with self.read() as session:

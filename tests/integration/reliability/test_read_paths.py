@@ -172,7 +172,8 @@ def test_segments_read_as_text_are_the_segment_rows(study: str) -> None:
     numbers = {r.value: n for r, n in ROLE_NUMBERS.items()}
     with open_study(study) as s, s.read() as session:
         conn = session.connection()
-        packed = reliability_data._segments(conn, [], everything=True)
+        reader = reliability_data._Reader(conn.connection.dbapi_connection, conn.dialect.name)
+        packed = reliability_data._segments(reader, [], everything=True)
         rows = conn.execute(
             select(SegmentRow.id, SegmentRow.transcript_id, SegmentRow.idx, SegmentRow.role)
         ).all()
@@ -181,18 +182,21 @@ def test_segments_read_as_text_are_the_segment_rows(study: str) -> None:
     assert sorted(map(tuple, packed.tolist())) == expected
 
 
-def test_a_whole_study_is_never_read_as_one_text_value_on_postgresql(study: str) -> None:
+def test_a_whole_study_is_never_read_as_one_text_value_on_postgresql(
+    study: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if "://" not in study:
         pytest.skip("SQLite has no COPY; its cap on one value is 1e9 bytes")
-    from sqlalchemy import event
-
     statements: list[str] = []
+    plain = reliability_data._Reader._sql
+
+    def seen(reader, sql):  # type: ignore[no-untyped-def]
+        statements.append(sql)
+        return plain(reader, sql)
+
+    monkeypatch.setattr(reliability_data._Reader, "_sql", seen)
     with open_study(study) as s:
-
-        def seen(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-            statements.append(statement)
-
-        event.listen(s.engine, "before_cursor_execute", seen)
         data = load_dimension_data(s, Selection())
     assert data and statements
+    assert [q for q in statements if q.startswith("COPY")]
     assert not [q for q in statements if "string_agg" in q.lower()]
