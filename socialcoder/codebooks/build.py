@@ -13,16 +13,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from socialcoder.codebooks.schema import (
-    FIELDS_BY_LEVEL,
-    CodebookModel,
-    DimensionModel,
-    ValueModel,
-)
+from socialcoder.codebooks.fields import plain_codebook
 from socialcoder.codebooks.yaml_tree import (
     Path_,
     YamlFloat,
@@ -42,6 +35,11 @@ from socialcoder.domain.codebook import (
     value_text,
 )
 from socialcoder.errors import CodebookError
+
+if TYPE_CHECKING:  # pydantic is imported where a codebook is validated, not to read a stored one
+    from pydantic import ValidationError
+
+    from socialcoder.codebooks.schema import DimensionModel, ValueModel
 
 #: Colour-blind-safe palette (Okabe & Ito) given, in order, to dimensions without a colour.
 DEFAULT_PALETTE: tuple[str, ...] = (
@@ -75,6 +73,17 @@ def parse_codebook(text: str, *, source: str, window_keys: bool = True) -> Codeb
     rule, so that the study still opens; every new codebook is checked."""
     data, lines = compose_tree(text, source=source)
     return _Builder(source, lines, window_keys=window_keys).build(data)
+
+
+def read_stored_codebook(text: str, *, source: str) -> Codebook:
+    """A codebook a study stored (validated when it was recorded), read without the
+    field-by-field validation of pydantic: the same YAML reading, the same field conversions
+    (:func:`~socialcoder.codebooks.fields.plain_codebook`) and the same building and checks
+    that span fields as :func:`parse_codebook` with ``window_keys=False``, which it equals on
+    every codebook (tests/unit/codebooks/test_stored.py). For a short command that reads a
+    study file without SQLAlchemy or pydantic (issue #14: ``socialcoder reliability``)."""
+    data, lines = compose_tree(text, source=source)
+    return _Builder(source, lines, window_keys=False).build(data, trusted=True)
 
 
 def codebook_from_dict(data: Mapping[str, Any], *, source: str = "codebook") -> Codebook:
@@ -127,6 +136,8 @@ class _Builder:
         return f"dimension {index + 1}"
 
     def _pydantic_error(self, exc: ValidationError) -> CodebookError:
+        from socialcoder.codebooks.schema import FIELDS_BY_LEVEL
+
         errors = exc.errors(include_url=False)
 
         def order(err: Any) -> tuple[int, int]:
@@ -160,7 +171,9 @@ class _Builder:
 
     # -- building -------------------------------------------------------------------------------
 
-    def build(self, data: Any) -> Codebook:
+    def build(self, data: Any, *, trusted: bool = False) -> Codebook:
+        """``trusted``: ``data`` was validated field by field before (a stored codebook): its
+        fields are converted without pydantic."""
         self.data = data
         if not isinstance(data, dict):
             raise CodebookError(
@@ -169,10 +182,7 @@ class _Builder:
                 source=self.source,
                 line=self.line_of(()),
             )
-        try:
-            model = CodebookModel.model_validate(data)
-        except ValidationError as exc:
-            raise self._pydantic_error(exc) from None
+        model = plain_codebook(data) if trusted else self._validated(data)
         dimensions = [self._dimension(i, dim) for i, dim in enumerate(model.dimensions)]
         self._check_unique(dimensions)
         if self.window_keys:
@@ -184,6 +194,16 @@ class _Builder:
             description=model.description,
             references=tuple(model.references),
         )
+
+    def _validated(self, data: dict[str, Any]) -> Any:
+        from pydantic import ValidationError
+
+        from socialcoder.codebooks.schema import CodebookModel
+
+        try:
+            return CodebookModel.model_validate(data)
+        except ValidationError as exc:
+            raise self._pydantic_error(exc) from None
 
     def _dimension(self, index: int, dim: DimensionModel) -> Dimension:
         path: Path_ = ("dimensions", index)
