@@ -14,6 +14,7 @@ from socialcoder.errors import StudyError, UserError
 
 if TYPE_CHECKING:  # opening a study imports SQLAlchemy: only a command that opens one pays
     from socialcoder.services.study import Study
+    from socialcoder.services.study_file import StudyFile
 
 Handler = Callable[[argparse.Namespace], int | None]
 
@@ -89,6 +90,25 @@ def study_of(args: argparse.Namespace, *, record: bool = True) -> Iterator[Study
         yield study
         if record and study.read_only is None:
             record_opened(study, program=f"socialcoder {args.sc_command}")
+
+
+@contextmanager
+def study_to_read(args: argparse.Namespace) -> Iterator[Study | StudyFile]:
+    """For a command that only reads what :class:`~socialcoder.services.study_file.StudyFile`
+    offers (``reliability``): a plain study file at the current schema opened without
+    SQLAlchemy (issue #14: start-up), recorded as opened as :func:`study_of` records it;
+    anything else (a database URL, an encrypted file, a study to upgrade or refuse) is opened
+    by :func:`study_of`, with its messages and checks."""
+    from socialcoder.services.study_file import open_study_file
+
+    plain = open_study_file(args.study)
+    if plain is None:
+        with study_of(args) as study:
+            yield study
+        return
+    with plain:
+        yield plain
+        plain.record_opened(program=f"socialcoder {args.sc_command}")
 
 
 _noted: set[str] = set()

@@ -6,7 +6,7 @@ import argparse
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from socialcoder.cli.common import add_study_arg, command, number, study_of
+from socialcoder.cli.common import add_study_arg, command, number, study_of, study_to_read
 from socialcoder.cli.output import ProgressBar, print_json, table
 from socialcoder.domain.numbers import REPLICATES, SEED, SEGMENT
 from socialcoder.errors import UserError
@@ -310,7 +310,7 @@ def cmd_reliability(args: argparse.Namespace) -> int:
         return _retest(args)
 
     levels = _levels(args.level)
-    with study_of(args) as study:
+    with study_to_read(args) as study:  # a study file: read without SQLAlchemy (issue #14)
         report = reliability_report(
             study,
             _selection(args),

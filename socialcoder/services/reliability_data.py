@@ -340,6 +340,8 @@ class ReadableStudy(Protocol):
     :class:`~socialcoder.services.study.Study`, or a study file opened without SQLAlchemy
     (:class:`~socialcoder.services.study_file.StudyFile`)."""
 
+    name: str
+
     @property
     def codebook(self) -> Codebook: ...
 

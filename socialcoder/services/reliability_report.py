@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,7 +37,9 @@ from socialcoder.services.reliability_data import (
     level_for,
     load_dimension_data,
 )
-from socialcoder.services.study import Study
+
+if TYPE_CHECKING:  # an open Study or a study file read without SQLAlchemy (issue #14)
+    from socialcoder.services.reliability_data import ReadableStudy
 
 BY_CHOICES = ("transcript", "pair", "value")
 BOOTSTRAP_BY = ("unit", "transcript", "participant")
@@ -219,7 +221,7 @@ def default_bootstrap_by(data: list[DimensionData]) -> str:
 
 
 def reliability_report(
-    study: Study,
+    study: ReadableStudy,
     selection: Selection | None = None,
     *,
     by: str | None = None,

@@ -18,13 +18,14 @@ from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from socialcoder import __version__
-from socialcoder.domain.codebook import Codebook, Dimension, Unit
+from socialcoder.domain.codebook import Codebook, Unit
 from socialcoder.domain.coder_kinds import CoderKind
 from socialcoder.domain.limits import MEMO_MAX_CHARS
 from socialcoder.domain.settings import SETTINGS, render
-from socialcoder.errors import Conflict, NotFound, StudyError
+from socialcoder.errors import Conflict, StudyError
 from socialcoder.export.output import study_files
 from socialcoder.services.event_record import now
+from socialcoder.services.study_file import DimensionIds, dimension_ids
 from socialcoder.storage import db, migrate, server_api
 from socialcoder.storage.access import Access, sqlite_access
 from socialcoder.storage.models import (
@@ -45,15 +46,6 @@ PG_READ_ONLY_TRANSACTION = "25006"
 TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-@dataclass(frozen=True, slots=True)
-class DimensionIds:
-    """Database ids of a dimension, kept beside the domain object."""
-
-    id: int
-    enumerated: bool
-    dimension: Dimension
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,15 +169,7 @@ class Study:
         )
 
     def dimension(self, key: str) -> DimensionIds:
-        try:
-            return self.dims[key]
-        except KeyError:
-            known = ", ".join(self.dims)
-            raise NotFound(
-                f"unknown dimension {key!r} (this study's codebook has: {known})",
-                what="dimension",
-                names=(key,),
-            ) from None
+        return dimension_ids(self.dims, key)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -14,17 +14,13 @@ two drivers mark them differently). Which coders are listed is
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from socialcoder.domain.coder_kinds import listed_by_default
-from socialcoder.services.event_record import event_row, opened_detail
-from socialcoder.storage import encryption, migrate
-from socialcoder.storage.access import sqlite_access
-from socialcoder.storage.plain import SQLITE_DATETIME, connect_study_file, is_url, path_problem
+from socialcoder.services.study_file import open_study_file
 
 if TYPE_CHECKING:
     from socialcoder.services.study import Study
@@ -52,9 +48,6 @@ SELECT s.name, s.created_at, s.demo, v.name, v.version,
 FROM study AS s, codebook_versions AS v
 WHERE s.id = 1 AND v.id = (SELECT max(id) FROM codebook_versions)"""
 _CODERS = "SELECT name, kind FROM coders ORDER BY name"
-_OPENED = (
-    "INSERT INTO study_events (at, kind, actor, role, machine, detail) VALUES (?, ?, ?, ?, ?, ?)"
-)
 
 
 def read_summary(connection: Any, location: str) -> StudySummary:
@@ -94,48 +87,11 @@ def summary_of_file(target: str | Path, *, program: str) -> StudySummary | None:
     opened it recorded as an 'opened' event (best effort, as :func:`study_of` does; not on a
     read-only file). None when this path does not apply: a database URL, a path that is not
     a study, an encrypted study, or a study at another schema: :func:`~socialcoder.services.study.open_study`
-    then upgrades it or refuses it with its own message."""
-    if is_url(target):
+    then upgrades it or refuses it with its own message (:func:`~socialcoder.services.study_file.open_study_file`)."""
+    study = open_study_file(target)
+    if study is None:
         return None
-    label = str(target)
-    path = Path(target).expanduser().resolve()
-    if path_problem(path) or encryption.file_state(path) != "plain":
-        return None  # an encrypted file: its passphrase is asked for once, by open_study
-    access = sqlite_access(path)
-    if access.unusable:
-        return None
-    connection = connect_study_file(path, access)
-    try:
-        try:
-            revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-        except sqlite3.Error:  # no such table: not a study
-            return None
-        if revision is None or migrate.state_of(revision[0]) is not migrate.SchemaState.CURRENT:
-            return None
-        summary = read_summary(connection, label)
-        if access.read_only is None:
-            _record_opened(connection, program)
+    with study:
+        summary = read_summary(study.connection, study.location)
+        study.record_opened(program)
         return summary
-    finally:
-        connection.close()
-
-
-def _record_opened(connection: sqlite3.Connection, program: str) -> None:
-    """An 'opened' event through a plain SQLite connection; left out when the study cannot
-    take it now (it became read-only, or another writer held it past the busy timeout)."""
-    row = event_row("opened", None, "command", opened_detail(program))
-    values = (
-        row["at"].strftime(SQLITE_DATETIME),
-        row["kind"],
-        row["actor"],
-        row["role"],
-        row["machine"],
-        row["detail"],
-    )
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-        connection.execute(_OPENED, values)
-        connection.execute("COMMIT")
-    except sqlite3.Error:
-        if connection.in_transaction:
-            connection.rollback()

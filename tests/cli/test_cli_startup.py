@@ -21,15 +21,17 @@ HEAVY = ("pandas", "numpy", "scipy", "PySide6", "matplotlib", "pyarrow", "openpy
 SCHEMA_TOOLS = ("alembic", "pydantic", "yaml")
 
 
-def imported_by(code: str) -> set[str]:
-    """The top-level packages a fresh interpreter has imported after running ``code``."""
+def imported_by(code: str, *, whole: bool = False) -> set[str]:
+    """The top-level packages (``whole``: the modules) a fresh interpreter has imported after
+    running ``code``."""
     probe = f"import sys\n{code}\nprint(__import__('json').dumps(sorted(sys.modules)))"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr
-    return {name.split(".")[0] for name in json.loads(done.stdout.strip().splitlines()[-1])}
+    names = json.loads(done.stdout.strip().splitlines()[-1])
+    return set(names) if whole else {name.split(".")[0] for name in names}
 
 
 def test_importing_the_command_line_loads_no_database_data_or_qt_library():
@@ -51,6 +53,31 @@ def test_info_on_a_study_file_loads_no_database_library(sample_study: Path, stud
     # read by plain SQL (services/study_summary.py): no SQLAlchemy, no data or Qt library, no
     # migration tool, and the codebook is not parsed (YAML, pydantic)
     assert not loaded & {*HEAVY, *SCHEMA_TOOLS, "sqlalchemy"}
+
+
+def test_reliability_on_a_study_file_loads_no_database_or_schema_library(
+    sample_study: Path, study_encryption: str
+):
+    if study_encryption == "encrypted":
+        pytest.skip("an encrypted study is opened by the engine (its passphrase asked for once)")
+    loaded = imported_by(
+        "from socialcoder.cli import main\n"
+        f"assert main(['reliability', {str(sample_study)!r}, '--json']) == 0",
+        whole=True,
+    )
+    packages = {name.split(".")[0] for name in loaded}
+    # read by plain SQL (services/study_file.py, services/reliability_data.py), the codebook
+    # read back without pydantic, the figures by numpy alone
+    assert not packages & {"sqlalchemy", "alembic", "pydantic", "pandas", "scipy", "PySide6"}
+    assert not packages & {"matplotlib", "pyarrow", "openpyxl", "psycopg"}
+    assert "numpy" in packages
+    assert not {m for m in loaded if m.startswith("socialcoder.storage.")} - {
+        "socialcoder.storage.access",
+        "socialcoder.storage.encryption",
+        "socialcoder.storage.keys",
+        "socialcoder.storage.migrate",
+        "socialcoder.storage.plain",
+    }  # no mapped models, no engine
 
 
 def test_info_on_a_study_to_upgrade_opens_it_with_the_engine(
