@@ -576,10 +576,17 @@ def _kind_info(data: StudyData) -> list[ColumnInfo]:
 
 
 def _with_kind(frame: pd.DataFrame, data: StudyData) -> pd.DataFrame:
-    if data.kinds:
-        names = frame["coder"].astype(str)
-        default = names.map(lambda n: "consensus" if n == CONSENSUS else "human")
-        frame["coder_kind"] = names.map(data.kinds).fillna(default)
+    if data.kinds:  # decided once per coder, not per row
+        coder = frame["coder"]
+        if isinstance(coder.dtype, pd.CategoricalDtype):
+            names = [str(c) for c in coder.cat.categories]
+            codes = coder.cat.codes.to_numpy()
+        else:
+            codes, uniques = pd.factorize(coder.astype(str))
+            names = [str(u) for u in uniques]
+        kinds = [data.kinds.get(n, "consensus" if n == CONSENSUS else "human") for n in names]
+        kinds.append("human")  # a coder outside the chosen ones (code -1)
+        frame["coder_kind"] = pd.Series(kinds).array.take(codes)
     return frame
 
 

@@ -318,3 +318,15 @@ def test_a_study_with_no_codes_and_no_pairs() -> None:
     frame = tables.build_long(empty).frame
     assert len(frame) == 0
     assert list(frame.columns) == [c.name for c in tables._long_infos(empty, False)]
+
+
+@pytest.mark.parametrize("layout", ["long", "sessions"])
+def test_coder_kind_per_row(layout: str) -> None:
+    data = next(d for d in map(random_study, range(40)) if d.kinds and len(d.involved) > 2)
+    frame = tables.build_table(layout, data).frame
+    expected = [
+        "machine" if c == "bot" else "consensus" if c == "consensus" else "human"
+        for c in frame["coder"].astype(str)
+    ]
+    assert frame["coder_kind"].tolist() == expected
+    assert str(frame["coder_kind"].dtype) == "str"
