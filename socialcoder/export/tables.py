@@ -24,7 +24,7 @@ Pure functions on DataFrames: no database.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -160,36 +160,10 @@ def segment_memos(data: StudyData) -> pd.DataFrame:
 
 
 def _coded_units(data: StudyData) -> pd.DataFrame:
+    """The coded units in the order and with the column types of the merges they replace
+    (segment units dimension by dimension, then session units; see :class:`_Units`)."""
     codebook = data.codebook
-    seg_dims = codebook.segment_dimensions()
-    segs = data.segments[["segment_id", "transcript_id", "role"]]
-    parts = []
-    for dim in seg_dims:
-        roles = [r.value for r in dim.applies_to]
-        part = segs.loc[segs["role"].isin(roles), ["segment_id", "transcript_id"]]
-        parts.append(part.assign(dimension=dim.key))
-    # names as objects on both sides: an empty frame's column may be float64
-    involved = data.involved[["transcript_id", "coder", "completed"]].astype({"coder": object})
-    code_cols = ["coder", "dimension", "value", "memo", "codebook_version"]
-    codes = data.codes.astype({"coder": object, "dimension": object})
-    seg_codes = codes.loc[codes["segment_id"].notna(), ["segment_id", *code_cols]].astype(
-        {"segment_id": "int64"}
-    )
-    frames = []
-    if parts:
-        grid = pd.concat(parts, ignore_index=True).merge(involved, on="transcript_id")
-        grid = grid.merge(seg_codes, on=["segment_id", "coder", "dimension"], how="left")
-        grid["unit"] = Unit.SEGMENT.value
-        frames.append(grid)
-    session_keys = [d.key for d in codebook.session_dimensions()]
-    if session_keys:
-        sess = involved.merge(pd.DataFrame({"dimension": session_keys}), how="cross")
-        sess_codes = codes.loc[codes["segment_id"].isna(), ["transcript_id", *code_cols]]
-        sess = sess.merge(sess_codes, on=["transcript_id", "coder", "dimension"], how="left")
-        sess["segment_id"] = np.nan
-        sess["unit"] = Unit.SESSION.value
-        frames.append(sess)
-    if not frames:
+    if not codebook.dimensions:
         return pd.DataFrame(
             columns=[
                 "transcript_id",
@@ -206,52 +180,40 @@ def _coded_units(data: StudyData) -> pd.DataFrame:
                 "implied",
             ]
         )
-    core = pd.concat(frames, ignore_index=True)
-    apply_completion_rule(core, codebook, data.codebook_version)
-    _add_numbers_and_labels(core, codebook)
-    core["dimension"] = pd.Categorical(core["dimension"], categories=list(codebook.keys))
-    core["coder"] = pd.Categorical(core["coder"], categories=list(data.coders))
-    return core
+    units = _units(data)
+    seg = units.seg
+    ids = _segment_ids(data)
+    with_sessions = bool(codebook.session_dimensions())
+    segment_id = np.where(seg >= 0, ids[seg], np.nan) if with_sessions else ids[seg]
+    first = {
+        "transcript_id": units.tids,
+        "coder": pd.Categorical.from_codes(
+            _output_coders(data, units), categories=list(data.coders)
+        ),
+        "completed": data.involved["completed"].to_numpy(dtype=bool)[units.inv],
+        "dimension": pd.Categorical.from_codes(units.dim, categories=list(codebook.keys)),
+    }
+    code_cols = _code_columns(data, units)
+    cols: dict[str, Any] = {}
+    if codebook.segment_dimensions():
+        cols["segment_id"] = segment_id
+        cols.update({k: first[k] for k in ("transcript_id", "dimension", "coder", "completed")})
+    else:
+        cols.update(first)
+    cols.update({k: code_cols[k] for k in ("value", "memo", "codebook_version")})
+    if not codebook.segment_dimensions():
+        cols["segment_id"] = segment_id
+    cols["unit"] = pd.Series(_UNIT_NAMES).array.take((seg < 0).astype(np.int64))
+    cols["implied"] = units.implied
+    cols["value_numeric"] = code_cols["value_numeric"]
+    cols["value_label"] = code_cols["value_label"]
+    return _frame_of(cols)
 
 
 def empty_values(codebook: Codebook) -> dict[str, str]:
     """Dimension key -> its empty value (:func:`socialcoder.domain.rules.empty_value`), for
     the dimensions that have one."""
     return {d.key: e for d in codebook.dimensions if (e := empty_value(d)) is not None}
-
-
-def apply_completion_rule(core: pd.DataFrame, codebook: Codebook, version: str) -> None:
-    """The completion rule (:mod:`socialcoder.domain.rules`) on coded units: a cell with no
-    code of a coder who completed the transcript takes its dimension's empty value, made with
-    the current codebook ``version``; adds the boolean column ``implied`` marking those."""
-    empties = empty_values(codebook)
-    has_code = core["value"].notna().to_numpy()
-    completed = core["completed"].astype(bool).to_numpy()
-    fill = implied_mask(has_code, completed) & core["dimension"].isin(list(empties)).to_numpy()
-    core.loc[fill, "value"] = core.loc[fill, "dimension"].map(empties)
-    core.loc[fill, "codebook_version"] = version
-    core["implied"] = fill
-
-
-def _add_numbers_and_labels(core: pd.DataFrame, codebook: Codebook) -> None:
-    """Add ``value_numeric`` and ``value_label``, computed once per distinct (dimension, value)."""
-    dims = pd.Categorical(core["dimension"], categories=list(codebook.keys))
-    values = pd.Categorical(core["value"])
-    width = len(values.categories) + 1
-    key = dims.codes.astype("int64") * width + (values.codes.astype("int64") + 1)
-    uniq, inverse = np.unique(key, return_inverse=True)
-    numbers = np.full(len(uniq), np.nan)
-    labels = np.full(len(uniq), None, dtype=object)
-    for i, k in enumerate(uniq):
-        d, v = divmod(int(k), width)
-        if d < 0 or v == 0:
-            continue
-        dim = codebook.dimensions[d]
-        text = str(values.categories[v - 1])
-        numbers[i] = _numeric(pd.Series([text]), dim).iloc[0]
-        labels[i] = dim.label_of(text)
-    core["value_numeric"] = numbers[inverse]
-    core["value_label"] = labels[inverse]
 
 
 def _meta(data: StudyData) -> pd.DataFrame:
@@ -392,16 +354,33 @@ def _codes_of(values: pd.Series, names: list[str]) -> np.ndarray:
     return out
 
 
-def _long_frame(data: StudyData, with_text: bool) -> pd.DataFrame:
+@dataclass(frozen=True, slots=True)
+class _Units:
+    """Coded units as positions: ``inv`` into ``data.involved`` (the pair), ``dim`` into the
+    codebook's dimensions, ``seg`` into ``data.segments`` (-1: a session unit), ``code`` into
+    ``data.codes`` (-1: no code); ``tids`` the transcript ids, ``implied`` the completion rule's
+    cells. Built in the order of the merges they replace: segment units dimension by dimension
+    (each segment with its transcript's pairs), then every pair's session units."""
+
+    inv: np.ndarray
+    dim: np.ndarray
+    seg: np.ndarray
+    tids: np.ndarray
+    code: np.ndarray
+    implied: np.ndarray
+
+    def take(self, order: np.ndarray) -> _Units:
+        return _Units(*(getattr(self, f)[order] for f in self.__slots__))
+
+
+def _units(data: StudyData) -> _Units:
     codebook = data.codebook
     keys = list(codebook.keys)
     n_dims = len(keys)
     segments, involved, codes = data.segments, data.involved, data.codes
-    # a position of -1 (a session unit) reads the entry appended at the end
-    seg_ids = np.append(segments["segment_id"].to_numpy(dtype=np.int64), -1)
     seg_tids = segments["transcript_id"].to_numpy(dtype=np.int64)
     inv_tids = involved["transcript_id"].to_numpy(dtype=np.int64)
-    coder_names = list(dict.fromkeys([*data.coders, *involved["coder"].astype(str)]))
+    coder_names = _coder_names(data)
     n_coders = max(len(coder_names), 1)
     inv_coder = _codes_of(involved["coder"], coder_names)
 
@@ -436,7 +415,6 @@ def _long_frame(data: StudyData, with_text: bool) -> pd.DataFrame:
     inv = np.concatenate([seg_inv, sess_inv])
     unit_dim = np.concatenate([seg_dim, sess_dim])
     seg = np.concatenate([seg_pos, np.full(len(sess_inv), -1, dtype=np.int64)])
-    n_seg_units = len(seg_pos)
     tids = np.concatenate([left_tids.repeat(count), inv_tids[sess_inv]])
     coder = inv_coder[inv]
 
@@ -451,7 +429,7 @@ def _long_frame(data: StudyData, with_text: bool) -> pd.DataFrame:
     width = n_coders * n_dims
     code_key = (code_unit * width + code_coder * n_dims + code_dim) * 2 + is_seg_code
     code_key[(code_coder < 0) | (code_dim < 0)] = -1
-    unit_id = np.where(seg >= 0, seg_ids[seg], tids)
+    unit_id = np.where(seg >= 0, _segment_ids(data)[seg], tids)
     unit_key = (unit_id * width + coder * n_dims + unit_dim) * 2 + (seg >= 0)
     code = _positions(code_key, unit_key)
     code[coder < 0] = -1
@@ -461,21 +439,81 @@ def _long_frame(data: StudyData, with_text: bool) -> pd.DataFrame:
     has_empty = np.array([k in empties for k in keys] + [False])
     completed = involved["completed"].to_numpy(dtype=bool)[inv]
     implied = implied_mask(code >= 0, completed) & has_empty[unit_dim]
+    return _Units(inv, unit_dim, seg, tids, code, implied)
 
-    # sorted: transcript name, coder order, segment (session rows last), dimension order
+
+def _coder_names(data: StudyData) -> list[str]:
+    return list(dict.fromkeys([*data.coders, *data.involved["coder"].astype(str)]))
+
+
+def _segment_ids(data: StudyData) -> np.ndarray:
+    """The segments' ids; a position of -1 (a session unit) reads the -1 appended at the end."""
+    return np.append(data.segments["segment_id"].to_numpy(dtype=np.int64), -1)
+
+
+def _output_coders(data: StudyData, units: _Units) -> np.ndarray:
+    """Each unit's coder as a position in ``data.coders`` (-1: not among them)."""
+    out: np.ndarray = _codes_of(data.involved["coder"], list(data.coders))[units.inv]
+    return out
+
+
+def _sorted(data: StudyData, units: _Units) -> _Units:
+    """Sorted: transcript name, coder order, segment (session units last), dimension order."""
     names_sorted = data.transcripts.sort_values("transcript")["transcript_id"].to_numpy()
-    rank = pd.Index(names_sorted).get_indexer(tids).astype(np.float64)
+    rank = pd.Index(names_sorted).get_indexer(units.tids).astype(np.float64)
     rank[rank < 0] = np.nan
-    out_coder = _codes_of(involved["coder"], list(data.coders))[inv]
-    seg_number = np.full(len(seg), np.inf)
-    seg_number[:n_seg_units] = segments["segment"].to_numpy(dtype=np.float64)[seg_pos]
-    order = np.lexsort((unit_dim, seg_number, out_coder, rank))
-    inv, unit_dim, seg, tids, code, implied, out_coder = (
-        a[order] for a in (inv, unit_dim, seg, tids, code, implied, out_coder)
+    numbers = np.append(data.segments["segment"].to_numpy(dtype=np.float64), np.inf)
+    order = np.lexsort((units.dim, numbers[units.seg], _output_coders(data, units), rank))
+    return units.take(order)
+
+
+def _code_columns(data: StudyData, units: _Units) -> dict[str, Any]:
+    """value (the code's, else where implied the dimension's empty value), value_numeric,
+    value_label, memo, codebook_version; the text taken by value code, not per row."""
+    codes, codebook, code, implied = data.codes, data.codebook, units.code, units.implied
+    keys = list(codebook.keys)
+    empties = empty_values(codebook)
+    value_codes, value_uniques = pd.factorize(codes["value"])
+    value_texts = [str(v) for v in value_uniques]
+    extra = [e for e in dict.fromkeys(empties.values()) if e not in value_texts]
+    texts = [*value_texts, *extra]
+    position = {t: i for i, t in enumerate(texts)}
+    value = np.where(code >= 0, np.append(value_codes, -1)[code], -1)
+    empty_code = np.array([position.get(empties.get(k, ""), -1) for k in keys] + [-1])
+    value = np.where(implied, empty_code[units.dim], value)
+    values_array = pd.array(
+        [*value_uniques, *extra], dtype=codes["value"].dtype if len(codes) else object
+    )
+    cols: dict[str, Any] = {"value": _take(pd.Series(values_array), value)}
+    numbers, labels, which = _numbers_and_labels(codebook, texts, units.dim, value)
+    cols["value_numeric"] = numbers[which]
+    cols["value_label"] = pd.Series(labels).array.take(which)  # typed as the labels are
+    cols["memo"] = _take(codes["memo"], np.where(implied, -1, code))
+    versions = np.where(implied, len(codes), code)
+    version_values = pd.concat(
+        [codes["codebook_version"], pd.Series([data.codebook_version])], ignore_index=True
+    )
+    if not len(codes):  # as a merge onto an empty column of objects leaves it
+        version_values = version_values.astype(object)
+    cols["codebook_version"] = _take(version_values, versions)
+    return cols
+
+
+def _frame_of(cols: dict[str, Any]) -> pd.DataFrame:
+    """Each column keeps the type it was taken with (no second look at a million objects)."""
+    return pd.DataFrame(
+        {name: pd.Series(v, dtype=v.dtype, copy=False) for name, v in cols.items()}, copy=False
     )
 
+
+_UNIT_NAMES = (Unit.SEGMENT.value, Unit.SESSION.value)
+
+
+def _long_frame(data: StudyData, with_text: bool) -> pd.DataFrame:
+    units = _sorted(data, _units(data))
+    segments, seg = data.segments, units.seg
     cols: dict[str, Any] = {}
-    t_pos = _positions(data.transcripts["transcript_id"].to_numpy(dtype=np.int64), tids)
+    t_pos = _positions(data.transcripts["transcript_id"].to_numpy(dtype=np.int64), units.tids)
     for name, _ in META_COLUMNS:
         cols[name] = _take(data.transcripts[name], t_pos)
     turn_numbers = np.append(segments["segment"].to_numpy(dtype=np.int64), 0)
@@ -491,53 +529,29 @@ def _long_frame(data: StudyData, with_text: bool) -> pd.DataFrame:
         cols[flag] = pd.arrays.IntegerArray(flags.astype(np.int64), missing.copy())
     if with_text:
         cols["text"] = _take(segments["text"], seg)
-    cols["coder"] = pd.Categorical.from_codes(out_coder, categories=list(data.coders))
-    cols["dimension"] = pd.Categorical.from_codes(unit_dim, categories=keys)
-    unit_names = pd.Series([Unit.SEGMENT.value, Unit.SESSION.value]).array
-    cols["unit"] = unit_names.take((seg < 0).astype(np.int64))
-
-    # values: the code's, else the dimension's empty value where implied; taken by value code
-    value_codes, value_uniques = pd.factorize(codes["value"])
-    value_texts = [str(v) for v in value_uniques]
-    extra = [e for e in dict.fromkeys(empties.values()) if e not in value_texts]
-    texts = [*value_texts, *extra]
-    position = {t: i for i, t in enumerate(texts)}
-    value = np.where(code >= 0, np.append(value_codes, -1)[code], -1)
-    empty_code = np.array([position.get(empties.get(k, ""), -1) for k in keys] + [-1])
-    value = np.where(implied, empty_code[unit_dim], value)
-    values_array = pd.array(
-        [*value_uniques, *extra], dtype=codes["value"].dtype if len(codes) else object
+    cols["coder"] = pd.Categorical.from_codes(
+        _output_coders(data, units), categories=list(data.coders)
     )
-    cols["value"] = _take(pd.Series(values_array), value)
-    numbers, labels, which = _numbers_and_labels(codebook, texts, unit_dim, value)
-    cols["value_numeric"] = numbers[which]
-    cols["value_label"] = pd.Series(labels).array.take(which)  # typed as the labels are
-    cols["memo"] = _take(codes["memo"], np.where(implied, -1, code))
-    versions = np.where(implied, len(codes), code)
-    version_values = pd.concat(
-        [codes["codebook_version"], pd.Series([data.codebook_version])], ignore_index=True
-    )
-    if not len(codes):  # as a merge onto an empty column of objects leaves it
-        version_values = version_values.astype(object)
-    cols["codebook_version"] = _take(version_values, versions)
-
+    cols["dimension"] = pd.Categorical.from_codes(units.dim, categories=list(data.codebook.keys))
+    cols["unit"] = pd.Series(_UNIT_NAMES).array.take((seg < 0).astype(np.int64))
+    cols.update(_code_columns(data, units))
     memos = segment_memos(data)
     if len(memos):
+        coder_names = _coder_names(data)
+        n_coders = max(len(coder_names), 1)
         memo_coder = _codes_of(memos["coder"], coder_names)
         memo_key = memos["segment_id"].to_numpy(dtype=np.int64) * n_coders + memo_coder
         memo_key[memo_coder < 0] = -1
-        unit_memo_key = np.where(seg >= 0, seg_ids[seg] * n_coders + inv_coder[inv], -1)
+        unit_coder = _codes_of(data.involved["coder"], coder_names)[units.inv]
+        unit_memo_key = np.where(seg >= 0, _segment_ids(data)[seg] * n_coders + unit_coder, -1)
         at = _positions(memo_key, unit_memo_key)
         at[seg < 0] = -1
         cols["segment_memo"] = _take(memos["segment_memo"], at)
     else:
         cols["segment_memo"] = pd.Series(pd.NA, index=range(len(seg)), dtype=object).array
-    cols["completed"] = involved["completed"].to_numpy(dtype=bool)[inv]
-    cols["implied"] = implied
-    # each column keeps the type it was taken with (no second look at a million objects)
-    return pd.DataFrame(
-        {name: pd.Series(v, dtype=v.dtype, copy=False) for name, v in cols.items()}, copy=False
-    )
+    cols["completed"] = data.involved["completed"].to_numpy(dtype=bool)[units.inv]
+    cols["implied"] = units.implied
+    return _frame_of(cols)
 
 
 def _numbers_and_labels(

@@ -13,11 +13,13 @@ import math
 import random
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from socialcoder.codebooks import parse_codebook
-from socialcoder.domain.codebook import Codebook, Dimension, Scale
+from socialcoder.domain.codebook import Codebook, Dimension, Scale, Unit
+from socialcoder.domain.rules import implied_mask
 from socialcoder.export import tables
 from socialcoder.export.model import StudyData
 from socialcoder.export.output import prepare_output
@@ -161,7 +163,17 @@ def random_study(seed: int) -> StudyData:
                 "end_estimated",
                 "text",
             ],
-        ).astype({"start": "float64", "end": "float64"}),
+        ).astype(  # as load_study_data types them
+            {
+                "segment_id": "int64",
+                "transcript_id": "int64",
+                "segment": "int64",
+                "start": "float64",
+                "end": "float64",
+                "start_estimated": bool,
+                "end_estimated": bool,
+            }
+        ),
         involved=pd.DataFrame(involved, columns=["transcript_id", "coder", "completed"]).astype(
             {"transcript_id": "int64", "completed": bool}
         ),
@@ -330,3 +342,103 @@ def test_coder_kind_per_row(layout: str) -> None:
     ]
     assert frame["coder_kind"].tolist() == expected
     assert str(frame["coder_kind"].dtype) == "str"
+
+
+def merged_units(data: StudyData) -> pd.DataFrame:
+    """What ``export/tables.py`` built by merges before it built from positions (kept here as
+    the reference for ``coded_units``, which the wide and sessions tables and the final layer
+    read)."""
+    codebook = data.codebook
+    seg_dims = codebook.segment_dimensions()
+    segs = data.segments[["segment_id", "transcript_id", "role"]]
+    parts = []
+    for dim in seg_dims:
+        roles = [r.value for r in dim.applies_to]
+        part = segs.loc[segs["role"].isin(roles), ["segment_id", "transcript_id"]]
+        parts.append(part.assign(dimension=dim.key))
+    # names as objects on both sides: an empty frame's column may be float64
+    involved = data.involved[["transcript_id", "coder", "completed"]].astype({"coder": object})
+    code_cols = ["coder", "dimension", "value", "memo", "codebook_version"]
+    codes = data.codes.astype({"coder": object, "dimension": object})
+    seg_codes = codes.loc[codes["segment_id"].notna(), ["segment_id", *code_cols]].astype(
+        {"segment_id": "int64"}
+    )
+    frames = []
+    if parts:
+        grid = pd.concat(parts, ignore_index=True).merge(involved, on="transcript_id")
+        grid = grid.merge(seg_codes, on=["segment_id", "coder", "dimension"], how="left")
+        grid["unit"] = Unit.SEGMENT.value
+        frames.append(grid)
+    session_keys = [d.key for d in codebook.session_dimensions()]
+    if session_keys:
+        sess = involved.merge(pd.DataFrame({"dimension": session_keys}), how="cross")
+        sess_codes = codes.loc[codes["segment_id"].isna(), ["transcript_id", *code_cols]]
+        sess = sess.merge(sess_codes, on=["transcript_id", "coder", "dimension"], how="left")
+        sess["segment_id"] = np.nan
+        sess["unit"] = Unit.SESSION.value
+        frames.append(sess)
+    if not frames:
+        return pd.DataFrame(
+            columns=[
+                "transcript_id",
+                "segment_id",
+                "coder",
+                "dimension",
+                "unit",
+                "value",
+                "value_numeric",
+                "value_label",
+                "memo",
+                "codebook_version",
+                "completed",
+                "implied",
+            ]
+        )
+    core = pd.concat(frames, ignore_index=True)
+    _apply_completion_rule(core, codebook, data.codebook_version)
+    _add_numbers_and_labels(core, codebook)
+    core["dimension"] = pd.Categorical(core["dimension"], categories=list(codebook.keys))
+    core["coder"] = pd.Categorical(core["coder"], categories=list(data.coders))
+    return core
+
+
+def _apply_completion_rule(core: pd.DataFrame, codebook: Codebook, version: str) -> None:
+    """The completion rule (:mod:`socialcoder.domain.rules`) on coded units: a cell with no
+    code of a coder who completed the transcript takes its dimension's empty value, made with
+    the current codebook ``version``; adds the boolean column ``implied`` marking those."""
+    empties = tables.empty_values(codebook)
+    has_code = core["value"].notna().to_numpy()
+    completed = core["completed"].astype(bool).to_numpy()
+    fill = implied_mask(has_code, completed) & core["dimension"].isin(list(empties)).to_numpy()
+    core.loc[fill, "value"] = core.loc[fill, "dimension"].map(empties)
+    core.loc[fill, "codebook_version"] = version
+    core["implied"] = fill
+
+
+def _add_numbers_and_labels(core: pd.DataFrame, codebook: Codebook) -> None:
+    """Add ``value_numeric`` and ``value_label``, computed once per distinct (dimension, value)."""
+    dims = pd.Categorical(core["dimension"], categories=list(codebook.keys))
+    values = pd.Categorical(core["value"])
+    width = len(values.categories) + 1
+    key = dims.codes.astype("int64") * width + (values.codes.astype("int64") + 1)
+    uniq, inverse = np.unique(key, return_inverse=True)
+    numbers = np.full(len(uniq), np.nan)
+    labels = np.full(len(uniq), None, dtype=object)
+    for i, k in enumerate(uniq):
+        d, v = divmod(int(k), width)
+        if d < 0 or v == 0:
+            continue
+        dim = codebook.dimensions[d]
+        text = str(values.categories[v - 1])
+        numbers[i] = tables._numeric(pd.Series([text]), dim).iloc[0]
+        labels[i] = dim.label_of(text)
+    core["value_numeric"] = numbers[inverse]
+    core["value_label"] = labels[inverse]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_coded_units_are_the_merged_units(seed: int) -> None:
+    """The frame the wide and sessions tables and the final layer start from: the same rows in
+    the same order, the same columns and types as the merges built."""
+    data = random_study(seed)
+    pd.testing.assert_frame_equal(tables.coded_units(data), merged_units(data))
