@@ -33,6 +33,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from socialcoder.domain.serial import record
+
 PRIMARY = "primary"
 RELIABILITY = "reliability"
 PURPOSES = (PRIMARY, RELIABILITY)
@@ -63,14 +65,7 @@ class DesignSpec:
     seed: int | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "coders": list(self.coders),
-            "overlap_percent": self.overlap_percent,
-            "stratify": list(self.stratify),
-            "covert": self.covert,
-            "anchors": self.anchors,
-            "seed": self.seed,
-        }
+        return record(self)
 
 
 @dataclass(frozen=True, slots=True)

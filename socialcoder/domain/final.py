@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from socialcoder.domain.serial import record
+
 #: The name of the layer in selections (``--coders final``, ``--codes final``).
 FINAL = "final"
 #: The source of a value taken from the consensus layer.
@@ -97,13 +99,12 @@ class FinalCounts:
         return sum(self.from_coders.values())
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "from_consensus": self.from_consensus,
-            "from_single_coders": self.from_single_coders,
-            "from_coders": dict(sorted(self.from_coders.items())),
-            "missing": self.missing,
-            "transcripts_without_primary": list(self.without_primary),
-        }
+        return record(
+            self,
+            ("from_consensus", "from_single_coders", "from_coders", "missing", "without_primary"),
+            rename={"without_primary": "transcripts_without_primary"},
+            values={"from_coders": dict(sorted(self.from_coders.items()))},
+        )
 
     def sentence(self) -> str:
         coders = ", ".join(f"{c} {n}" for c, n in sorted(self.from_coders.items()))

@@ -25,6 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from socialcoder.domain.serial import record
+
 SOURCES = ("completed", "assigned")
 
 
@@ -41,13 +43,7 @@ class RetestSpec:
     include_assigned: bool = False
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "retest_percent": self.percent,
-            "after_days": self.after_days,
-            "seed": self.seed,
-            "coders": list(self.coders),
-            "include_assigned": self.include_assigned,
-        }
+        return record(self, rename={"percent": "retest_percent"})
 
 
 @dataclass(frozen=True, slots=True)

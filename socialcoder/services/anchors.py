@@ -16,6 +16,7 @@ from datetime import datetime
 import numpy as np
 from sqlalchemy import select
 
+from socialcoder.domain.serial import record
 from socialcoder.reliability import krippendorff_alpha
 from socialcoder.services.reliability_data import Selection, level_for, load_dimension_data
 from socialcoder.services.study import CONSENSUS, Study
@@ -35,17 +36,7 @@ class AnchorPoint:
     reason: str | None = None  # why alpha is undefined
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "coder": self.coder,
-            "transcript": self.transcript,
-            "position": self.position,
-            "completed_at": self.completed_at.isoformat() if self.completed_at else None,
-            "dimension": self.dimension,
-            "units": self.units,
-            "agreement": None if self.agreement is None else round(self.agreement, 4),
-            "alpha": None if self.alpha is None else round(self.alpha, 4),
-            "reason": self.reason,
-        }
+        return record(self, digits={"agreement": 4, "alpha": 4})
 
 
 def anchor_report(study: Study, *, standard: str = CONSENSUS) -> list[AnchorPoint]:

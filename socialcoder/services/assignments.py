@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialcoder.domain import coder_kinds
+from socialcoder.domain.serial import record
 from socialcoder.domain.states import AssignmentStatus
 from socialcoder.errors import StudyError
 from socialcoder.services.coders import assignable_coder_id, coder_id
@@ -70,10 +71,8 @@ class ProgressEntry:
     fraction: float
 
     def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"coder": self.coder, "transcript": self.transcript}
-        if self.purpose:  # a coder's own view has none
-            out["purpose"] = self.purpose
-        return {**out, "status": self.status, "fraction": round(self.fraction, 4)}
+        # a coder's own view has no purpose
+        return record(self, skip=() if self.purpose else ("purpose",), digits={"fraction": 4})
 
 
 def list_assignments(study: Study, *, with_retest: bool = True) -> list[Assignment]:

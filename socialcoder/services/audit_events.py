@@ -22,6 +22,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from socialcoder.domain.serial import record
 from socialcoder.errors import StudyError
 from socialcoder.services.event_record import event_row, opened_detail, os_user
 from socialcoder.services.study import Study
@@ -46,15 +47,7 @@ class StudyEvent:
     detail: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "at": self.at.isoformat(),
-            "kind": self.kind,
-            "actor": self.actor,
-            "role": self.role,
-            "machine": self.machine,
-            "detail": self.detail,
-        }
+        return record(self)
 
 
 _row = event_row

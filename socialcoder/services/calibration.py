@@ -31,6 +31,7 @@ import numpy as np
 
 from socialcoder.domain import settings as rules
 from socialcoder.domain.codebook import Dimension, Scale
+from socialcoder.domain.serial import record
 from socialcoder.errors import StudyError
 from socialcoder.reliability.accuracy import kappa_interval, value_accuracy, wilson_interval
 from socialcoder.reliability.kappa import Weights
@@ -118,21 +119,25 @@ class DimensionCalibration:
         return None if self.result == NOT_ASSESSABLE else self.result == PASS
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "label": self.label,
-            "units": self.units,
-            "sessions": self.sessions,
-            "figure": self.figure,
-            "estimate": self.estimate,
-            "ci95": list(self.ci95) if self.ci95 else None,
-            "required_units": self.required_units,
-            "percent_agreement": self.percent_agreement,
-            "result": self.result,
-            "passed": self.passed,
-            "values": [_as_dict(v) for v in self.values],
-            "notes": list(self.notes),
-        }
+        return record(
+            self,
+            (
+                "key",
+                "label",
+                "units",
+                "sessions",
+                "figure",
+                "estimate",
+                "ci95",
+                "required_units",
+                "percent_agreement",
+                "result",
+                "passed",
+                "values",
+                "notes",
+            ),
+            values={"ci95": self.ci95 or None},
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,20 +163,19 @@ class CalibrationResult:
         return "NOT ASSESSABLE"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "trainee": self.trainee,
-            "gold": self.gold,
-            "transcripts": list(self.transcripts),
-            "threshold": self.threshold,
-            "passed": self.passed,
-            "verdict": self.verdict,
-            "dimensions": [d.to_json() for d in self.dimensions],
-            "differences": [_as_dict(d) for d in self.differences],
-        }
-
-
-def _as_dict(obj: Any) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in obj.__slots__}
+        return record(
+            self,
+            (
+                "trainee",
+                "gold",
+                "transcripts",
+                "threshold",
+                "passed",
+                "verdict",
+                "dimensions",
+                "differences",
+            ),
+        )
 
 
 def calibrate(

@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import select
 
 from socialcoder.domain.coder_kinds import CoderKind
+from socialcoder.domain.serial import record
 from socialcoder.errors import StudyError
 from socialcoder.services.coders import refuse_machines
 from socialcoder.services.coding import Change, set_code, state_audit
@@ -53,17 +54,20 @@ class Disagreement:
     kind: str = DIFFER
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "dimension": self.dimension,
-            "transcript": self.transcript,
-            "segment": self.segment,
-            "role": self.role,
-            "text": self.text,
-            "values": dict(self.values),
-            "implied": list(self.implied),
-            "kind": self.kind,
-            "consensus": self.consensus,
-        }
+        return record(
+            self,
+            (
+                "dimension",
+                "transcript",
+                "segment",
+                "role",
+                "text",
+                "values",
+                "implied",
+                "kind",
+                "consensus",
+            ),
+        )
 
 
 def _consensus_values(study: Study, dim_ids: list[int]) -> dict[tuple[int, int | None, str], str]:

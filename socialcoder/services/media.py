@@ -28,6 +28,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import FromClause
 
+from socialcoder.domain.serial import record
 from socialcoder.errors import StudyError, UserError
 from socialcoder.media.hashing import Progress as HashProgress
 from socialcoder.media.hashing import file_sha256
@@ -71,21 +72,28 @@ class Recording:
         return self.excerpt[1] if self.excerpt else self.duration
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "transcript": self.transcript,
-            "path": self.path,
-            "file_name": self.file_name,
-            "kind": self.kind,
-            "format": self.format,
-            "size": self.size,
-            "duration": self.duration,
-            "sha256": self.sha256,
-            "excerpt": (
-                {"start": self.excerpt[0], "end": self.excerpt[1], "seed": self.excerpt_seed}
-                if self.excerpt
-                else None
+        excerpt = self.excerpt
+        return record(
+            self,
+            (
+                "transcript",
+                "path",
+                "file_name",
+                "kind",
+                "format",
+                "size",
+                "duration",
+                "sha256",
+                "excerpt",
             ),
-        }
+            values={
+                "excerpt": (
+                    {"start": excerpt[0], "end": excerpt[1], "seed": self.excerpt_seed}
+                    if excerpt
+                    else None
+                )
+            },
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +113,7 @@ class RecordingStatus:
     detail: str
 
     def to_json(self) -> dict[str, object]:
-        return {
-            **self.recording.to_json(),
-            "status": self.status,
-            "found_at": str(self.found_at) if self.found_at else None,
-            "detail": self.detail,
-        }
+        return {**self.recording.to_json(), **record(self, skip=("recording",))}
 
 
 # -- where files are ---------------------------------------------------------------------------

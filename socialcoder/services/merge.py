@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from socialcoder.domain import coder_kinds
 from socialcoder.domain.rules import applies
+from socialcoder.domain.serial import record
 from socialcoder.domain.states import ConflictKind, EditKind, Resolution
 from socialcoder.errors import StudyError, UserError
 from socialcoder.services.coders import add_coders_in
@@ -93,19 +94,7 @@ class Conflict:
     resolved: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "coder": self.coder,
-            "transcript": self.transcript,
-            "segment": self.segment,
-            "dimension": self.dimension,
-            "study_value": self.study_value,
-            "copy_value": self.copy_value,
-            "study_updated": self.study_updated.isoformat(),
-            "copy_updated": self.copy_updated.isoformat(),
-            "resolution": self.resolution,
-            "resolved": self.resolved,
-        }
+        return record(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,13 +108,7 @@ class Unmatched:
     completions: int
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "transcript": self.transcript,
-            "content_hash": self.content_hash,
-            "codes": self.codes,
-            "memos": self.memos,
-            "completions": self.completions,
-        }
+        return record(self)
 
 
 @dataclass(slots=True)
@@ -160,19 +143,23 @@ class SourceReport:
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "added": dict(self.added),
-            "replaced": dict(self.replaced),
-            "unchanged": dict(self.unchanged),
-            "removed": dict(self.removed),
-            "coders_added": list(self.coders_added),
-            "conflicts": [c.to_json() for c in self.conflicts],
-            "unmatched_transcripts": [u.to_json() for u in self.unmatched],
-            "rejected": list(self.rejected),
-            "changes": self.changes,
-            "unresolved": self.unresolved,
-        }
+        return record(
+            self,
+            (
+                "source",
+                "added",
+                "replaced",
+                "unchanged",
+                "removed",
+                "coders_added",
+                "conflicts",
+                "unmatched",
+                "rejected",
+                "changes",
+                "unresolved",
+            ),
+            rename={"unmatched": "unmatched_transcripts"},
+        )
 
 
 KINDS: tuple[str, ...] = ("codes", "memos", "completions")
@@ -195,14 +182,9 @@ class MergeReport:
         return sum(s.unresolved for s in self.sources)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "study": self.study,
-            "dry_run": self.dry_run,
-            "prefer_newer": self.prefer_newer,
-            "changes": self.changes,
-            "unresolved": self.unresolved,
-            "sources": [s.to_json() for s in self.sources],
-        }
+        return record(
+            self, ("study", "dry_run", "prefer_newer", "changes", "unresolved", "sources")
+        )
 
 
 # --- merging ------------------------------------------------------------------------------------

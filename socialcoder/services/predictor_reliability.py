@@ -21,6 +21,7 @@ from typing import Any
 
 from socialcoder.analysis.inputs import CODE_MEAN, CODE_RATE, MEASURE, RATING, SessionTable
 from socialcoder.domain.codebook import Scale
+from socialcoder.domain.serial import record
 from socialcoder.services.session_reliability import MeasureResult, session_reliability_report
 from socialcoder.services.study import Study
 
@@ -61,24 +62,27 @@ class PredictorReliability:
         return self.icc_ci95 if self.method == "ICC(A,1)" else self.g_ci95
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "variable": self.variable,
-            "role": self.role,
-            "kind": self.kind,
-            "measure": self.measure,
-            "method": self.method,
-            "estimate": self.estimate,
-            "ci95": self.ci95,
-            "icc_a1": self.icc_a1,
-            "icc_ci95": self.icc_ci95,
-            "g_qk": self.g_qk,
-            "g_ci95": self.g_ci95,
-            "n_sessions": self.n_sessions,
-            "n_double_coded": self.n_double_coded,
-            "r_change": self.r_change,
-            "r_change_ci95": self.r_change_ci95,
-            "note": self.note,
-        }
+        return record(
+            self,
+            (
+                "variable",
+                "role",
+                "kind",
+                "measure",
+                "method",
+                "estimate",
+                "ci95",
+                "icc_a1",
+                "icc_ci95",
+                "g_qk",
+                "g_ci95",
+                "n_sessions",
+                "n_double_coded",
+                "r_change",
+                "r_change_ci95",
+                "note",
+            ),
+        )
 
     def text(self) -> str:
         return cell(self.to_json())

@@ -13,6 +13,7 @@ from socialcoder.domain import coder_kinds
 from socialcoder.domain.blinding import blinded
 from socialcoder.domain.codebook import Unit
 from socialcoder.domain.rules import on_transcript, worked
+from socialcoder.domain.serial import record
 from socialcoder.domain.settings import BLINDING
 from socialcoder.services.coders import coder_id
 from socialcoder.services.coding import transcript_id, transcripts_source
@@ -94,28 +95,32 @@ class TranscriptSummary:
         return len(self.coders) >= 2
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "label": self.label,
-            "masked": self.masked,
-            "id": None if self.masked else self.id,  # ids follow the import order
-            "participant": self.participant,
-            "therapist": self.therapist,
-            "session": self.session,
-            "date": self.date.isoformat() if self.date else None,
-            "segments": self.segments,
-            "source": self.source_name,
-            "format": self.format,
-            "progress": {
-                coder: {
-                    "fraction": round(p.fraction, 4),
-                    "coded": p.coded,
-                    "codable": p.codable,
-                    "completed": p.completed,
-                }
-                for coder, p in self.progress.items()
-            },
+        progress = {
+            coder: record(p, ("fraction", "coded", "codable", "completed"), digits={"fraction": 4})
+            for coder, p in self.progress.items()
         }
+        return record(
+            self,
+            (
+                "name",
+                "label",
+                "masked",
+                "id",
+                "participant",
+                "therapist",
+                "session",
+                "date",
+                "segments",
+                "source_name",
+                "format",
+                "progress",
+            ),
+            rename={"source_name": "source"},
+            values={
+                "id": None if self.masked else self.id,
+                "progress": progress,
+            },  # ids: import order
+        )
 
 
 @dataclass(slots=True)  # not frozen: building thousands of frozen objects costs 3x
@@ -133,20 +138,17 @@ class SegmentView:
     end_estimated: bool = False
 
     def to_json(self, with_codes: bool) -> dict[str, object]:
-        out: dict[str, object] = {
-            "index": self.index,
-            "role": self.role,
-            "label": self.label,
-            "start": self.start,
-            "end": self.end,
-            "start_estimated": self.start_estimated,
-            "end_estimated": self.end_estimated,
-            "text": self.text,
-        }
-        if with_codes:
-            out["codes"] = dict(self.codes)
-            out["memo"] = self.memo
-        return out
+        shown = (
+            "index",
+            "role",
+            "label",
+            "start",
+            "end",
+            "start_estimated",
+            "end_estimated",
+            "text",
+        )
+        return record(self, shown + (("codes", "memo") if with_codes else ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,15 +165,12 @@ class TranscriptView:
     progress: tuple[int, int] | None = None
 
     def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {
-            "transcript": self.transcript.to_json(),
-            "segments": [s.to_json(self.coder is not None) for s in self.segments],
-        }
-        if self.coder is not None:
-            out["coder"] = self.coder
-            out["session_codes"] = dict(self.session_codes)
-            out["completed"] = self.completed
-        return out
+        mine = self.coder is not None
+        return record(
+            self,
+            ("transcript", "segments") + (("coder", "session_codes", "completed") if mine else ()),
+            values={"segments": [s.to_json(mine) for s in self.segments]},
+        )
 
 
 def _codable_roles(study: Study) -> list[str]:

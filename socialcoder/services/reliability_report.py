@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from socialcoder.domain.codebook import Scale
+from socialcoder.domain.serial import record
 from socialcoder.errors import UserError
 from socialcoder.reliability import summarize_dimension
 from socialcoder.reliability.bootstrap import draw_seed
@@ -70,22 +71,31 @@ class ReliabilityReport:
 
     def to_json(self) -> dict[str, Any]:
         sel = self.selection
-        return {
-            "study": self.study,
-            "codebook_version": self.codebook_version,
-            "computed_at": self.computed_at.isoformat(timespec="seconds"),
-            "selection": {
-                "dimensions": list(sel.dimensions) if sel.dimensions else None,
-                "coders": list(sel.coders) if sel.coders else None,
-                "transcripts": list(sel.transcripts) if sel.transcripts else None,
-                "since": sel.since.isoformat() if sel.since else None,
-                "until": sel.until.isoformat() if sel.until else None,
+        return record(
+            self,
+            (
+                "study",
+                "codebook_version",
+                "computed_at",
+                "selection",
+                "by",
+                "seed",
+                "bootstrap_by",
+                "dimensions",
+            ),
+            values={
+                "selection": record(
+                    sel,
+                    ("dimensions", "coders", "transcripts", "since", "until"),
+                    values={
+                        "dimensions": sel.dimensions or None,
+                        "coders": sel.coders or None,
+                        "transcripts": sel.transcripts or None,
+                    },
+                )
             },
-            "by": self.by,
-            "seed": self.seed,
-            "bootstrap_by": self.bootstrap_by,
-            "dimensions": self.dimensions,
-        }
+            timespec="seconds",
+        )
 
 
 def check_level(dimension_key: str, scale: Scale, level: str) -> str:

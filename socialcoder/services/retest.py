@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from socialcoder.domain import coder_kinds
 from socialcoder.domain.blinding import new_label
 from socialcoder.domain.retest import RetestDraw, RetestError, RetestSpec, check_spec, draw_retest
+from socialcoder.domain.serial import record
 from socialcoder.errors import StudyError
 from socialcoder.reliability import krippendorff_alpha
 from socialcoder.reliability.bootstrap import bootstrap_alpha, draw_seed
@@ -59,11 +60,11 @@ class RetestPlan:
     pools: dict[str, int] = field(default_factory=dict)  # coder -> transcripts drawn from
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "design": self.spec.to_json(),
-            "pools": dict(self.pools),
-            "retest": [{"coder": d.coder, "transcript": d.transcript} for d in self.draws],
-        }
+        return record(
+            self,
+            ("spec", "pools", "draws"),
+            rename={"spec": "design", "draws": "retest"},
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,21 +213,7 @@ class RetestEntry:
     completed: bool
 
     def to_json(self) -> dict[str, object]:
-        def stamp(at: datetime | None) -> str | None:
-            return at.isoformat() if at else None
-
-        return {
-            "coder": self.coder,
-            "retest_coder": self.retest_coder,
-            "transcript": self.transcript,
-            "label": self.label,
-            "after_days": self.after_days,
-            "first_completed_at": stamp(self.first_completed_at),
-            "available_from": stamp(self.available_from),
-            "available": self.available,
-            "begun": self.begun,
-            "completed": self.completed,
-        }
+        return record(self)
 
 
 def list_retests(study: Study, *, at: datetime | None = None) -> list[RetestEntry]:
@@ -267,19 +254,7 @@ class RetestAgreement:
     reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        def r(x: float | None) -> float | None:
-            return None if x is None else round(x, 4)
-
-        return {
-            "dimension": self.dimension,
-            "coder": self.coder,
-            "transcripts": self.transcripts,
-            "n_units": self.units,
-            "alpha": r(self.alpha),
-            "ci95": None if self.ci95 is None else [r(self.ci95[0]), r(self.ci95[1])],
-            "level": self.level,
-            "reason": self.reason,
-        }
+        return record(self, rename={"units": "n_units"}, digits={"alpha": 4, "ci95": 4})
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,14 +266,12 @@ class RetestReport:
     computed_at: datetime
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "study": self.study,
-            "computed_at": self.computed_at.isoformat(),
-            "bootstrap": self.bootstrap,
-            "seed": self.seed,
-            "bootstrap_by": "transcript",
-            "test_retest": [a.to_json() for a in self.agreements],
-        }
+        return record(
+            self,
+            ("study", "computed_at", "bootstrap", "seed", "bootstrap_by", "agreements"),
+            rename={"agreements": "test_retest"},
+            values={"bootstrap_by": "transcript"},
+        )
 
 
 def _pair(study: Study, coder: str, retest: str, transcripts: list[str]) -> dict[str, Any]:

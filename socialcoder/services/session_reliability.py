@@ -37,6 +37,7 @@ from sqlalchemy import select
 
 from socialcoder.domain import coder_kinds
 from socialcoder.domain.codebook import Dimension, Scale, Unit
+from socialcoder.domain.serial import record
 from socialcoder.errors import NotFound, StudyError, UserError
 from socialcoder.export.tables import build_sessions, coded_units
 from socialcoder.reliability.sessions import (
@@ -150,18 +151,26 @@ class SessionReliabilityReport:
     skipped: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "study": self.study,
-            "codebook_version": self.codebook_version,
-            "computed_at": self.computed_at.isoformat(timespec="seconds"),
-            "selection": self.selection,
-            "coders": list(self.coders),
-            "completed_pairs": self.completed_pairs,
-            "incomplete_pairs": self.incomplete_pairs,
-            "session_reliability": [r.session_json() for r in self.results],
-            "within_change_reliability": [r.change_json() for r in self.results],
-            "skipped": self.skipped,
-        }
+        return record(
+            self,
+            (
+                "study",
+                "codebook_version",
+                "computed_at",
+                "selection",
+                "coders",
+                "completed_pairs",
+                "incomplete_pairs",
+                "session_reliability",
+                "within_change_reliability",
+                "skipped",
+            ),
+            values={
+                "session_reliability": [r.session_json() for r in self.results],
+                "within_change_reliability": [r.change_json() for r in self.results],
+            },
+            timespec="seconds",
+        )
 
 
 def _coders(study: Study, names: Sequence[str] | None) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialcoder.domain import settings as rules
+from socialcoder.domain.serial import record
 from socialcoder.services.coders import coder_id
 from socialcoder.services.coding import transcript_id, transcripts_source
 from socialcoder.services.study import Study, now
@@ -34,7 +35,7 @@ class SettingState:
     help: str
 
     def to_json(self) -> dict[str, object]:
-        return {"name": self.name, "value": self.value, "stored": self.stored, "help": self.help}
+        return record(self, ("name", "value", "stored", "help"))
 
 
 def read_settings(session: Session) -> dict[str, rules.Value]:

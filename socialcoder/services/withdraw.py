@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 
+from socialcoder.domain.serial import record
 from socialcoder.errors import StudyError
 from socialcoder.services.audit_events import add_event, list_events
 from socialcoder.services.machine_store import mark_for_retraining, models_learnt_from
@@ -68,7 +69,7 @@ class EarlierCopy:
     where: str
 
     def to_json(self) -> dict[str, str]:
-        return {"at": self.at, "kind": self.kind, "what": self.what, "where": self.where}
+        return record(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +96,12 @@ class WithdrawResult:
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "removed": self.counts(),
-            "dry_run": self.dry_run,
-            "earlier_copies": [c.to_json() for c in self.earlier_copies],
-            "models": self.models_note,
-            "models_to_retrain": self.models_to_retrain,
-        }
+        return record(
+            self,
+            ("removed", "dry_run", "earlier_copies", "models_note", "models_to_retrain"),
+            rename={"models_note": "models"},
+            values={"removed": self.counts()},
+        )
 
 
 def withdraw_participant(
