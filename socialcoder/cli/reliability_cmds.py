@@ -345,7 +345,7 @@ def _confusion(text: str | None) -> tuple[str, str, str] | None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from socialcoder.services.lead_support import confusion_matrix
+    from socialcoder.services.confusion import confusion_matrix
     from socialcoder.services.report import ReportSettings, gather, save_report
 
     settings = ReportSettings(

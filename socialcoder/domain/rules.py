@@ -26,16 +26,22 @@ a plan, not work: it puts the coder on the transcript's progress list
 roles in its ``applies_to``; a session-level one to the transcript (no role). Roles are
 numbered one way (:data:`ROLE_NUMBERS`, also the value labels of the exports' ``role``
 column).
+
+**What a coder has coded.** A turn is *codable* when some segment-level dimension applies to its
+role (:func:`codable_roles`) and *coded* when the coder gave it at least one segment-level code
+(:func:`is_coded`); a coder's progress on a transcript is (coded, codable) over its codable
+turns (:func:`coder_progress`), and the next turn to code is the next codable, uncoded one
+(:func:`next_uncoded`). ``services/queries.py`` counts the same in SQL for long transcripts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol, Self, TypeVar
 
-from socialcoder.domain.codebook import Dimension, Role, Unit
+from socialcoder.domain.codebook import Codebook, Dimension, Role, Unit
 from socialcoder.errors import StudyError
 
 # --- the completion rule -----------------------------------------------------------------------
@@ -173,3 +179,48 @@ def check_applies(dim: Dimension, role: Role | str, segment: int | None = None) 
     """Refuse (:class:`NotApplicable`) a segment-level code on a turn of another role."""
     if not applies(dim, role):
         raise NotApplicable(dim, role, segment)
+
+
+# --- what a coder has coded --------------------------------------------------------------------
+
+
+class CodedTurn(Protocol):
+    """One turn as one coder sees it: its speaker role and that coder's codes (dimension key ->
+    value text), e.g. ``services.queries.SegmentView``."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def codes(self) -> Mapping[str, str]: ...
+
+
+def codable_roles(codebook: Codebook) -> frozenset[str]:
+    """Speaker roles to which at least one segment-level dimension applies."""
+    return frozenset(r.value for d in codebook.segment_dimensions() for r in d.applies_to)
+
+
+def is_coded(turn: CodedTurn, codebook: Codebook) -> bool:
+    """True when the turn has at least one segment-level code (of the coder viewed)."""
+    return any(codebook.has(k) and codebook.dimension(k).unit is Unit.SEGMENT for k in turn.codes)
+
+
+def coder_progress(turns: Sequence[CodedTurn], codebook: Codebook) -> tuple[int, int]:
+    """(coded, codable) for one coder's view of a transcript's turns."""
+    roles = codable_roles(codebook)
+    codable = [t for t in turns if t.role in roles]
+    return sum(1 for t in codable if is_coded(t, codebook)), len(codable)
+
+
+def next_uncoded(
+    turns: Sequence[CodedTurn], codebook: Codebook, after: int, *, wrap: bool = True
+) -> int | None:
+    """Row (0-based) of the next codable, uncoded turn after row ``after`` (wrapping round to
+    the start unless ``wrap`` is False); None if there is none."""
+    roles = codable_roles(codebook)
+    n = len(turns)
+    order = list(range(after + 1, n)) + (list(range(0, after + 1)) if wrap else [])
+    for row in order:
+        t = turns[row]
+        if t.role in roles and not is_coded(t, codebook):
+            return row
+    return None

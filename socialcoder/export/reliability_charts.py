@@ -62,7 +62,7 @@ class AlphaPoint:
 
 
 class WeekPoint(Protocol):
-    """One dimension's alpha in one ISO week (``services.lead_support.WeekAlpha``)."""
+    """One dimension's alpha in one ISO week (``reliability.drift.WeekAlpha``)."""
 
     @property
     def week(self) -> str: ...

@@ -78,7 +78,7 @@ CAVEATS = (
 
 
 class Confusion(Protocol):
-    """Two coders' values on one dimension (``services.lead_support.ConfusionMatrix``)."""
+    """Two coders' values on one dimension (``reliability.confusion.ConfusionMatrix``)."""
 
     @property
     def dimension(self) -> str: ...

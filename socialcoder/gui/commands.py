@@ -15,8 +15,8 @@ from PySide6.QtGui import QUndoCommand
 
 from socialcoder.domain.states import EditKind
 from socialcoder.services.coding import Change
-from socialcoder.services.gui_support import apply_changes
 from socialcoder.services.study import Study
+from socialcoder.services.undo import apply_changes
 
 Applied = Callable[[Change], None]
 

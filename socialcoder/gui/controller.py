@@ -23,7 +23,14 @@ from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from socialcoder.domain import keys
 from socialcoder.domain.codebook import Dimension, Scale, Unit
-from socialcoder.domain.rules import allowed_roles_text, applies
+from socialcoder.domain.rules import (
+    allowed_roles_text,
+    applies,
+    codable_roles,
+    coder_progress,
+    is_coded,
+    next_uncoded,
+)
 from socialcoder.domain.states import EditKind
 from socialcoder.errors import UserError
 from socialcoder.gui.commands import ChangeCommand
@@ -37,7 +44,6 @@ from socialcoder.services.coding import (
     set_completed,
     set_segment_memo,
 )
-from socialcoder.services.gui_support import codable_roles, coder_progress, is_coded, next_uncoded
 from socialcoder.services.machine_suggest import accept_suggestion, suggestions_for
 from socialcoder.services.queries import SegmentView, next_uncoded_segment, show_transcript
 from socialcoder.services.retest import work_identity

@@ -45,9 +45,13 @@ from socialcoder.gui.settings_dialog import AUTOSAVE_LAYOUT
 from socialcoder.gui.views import FindBar, SegmentListView
 from socialcoder.gui.watch import StudyWatcher, watch_coder_window
 from socialcoder.services.encryption import set_passphrase_source
-from socialcoder.services.lead_support import assigned_first
 from socialcoder.services.media import recording_of
-from socialcoder.services.queries import SegmentView, find_segments, list_transcripts
+from socialcoder.services.queries import (
+    SegmentView,
+    assigned_first,
+    find_segments,
+    list_transcripts,
+)
 from socialcoder.services.study import Study
 
 ORGANISATION = "SocialCoder"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from socialcoder.domain import coder_kinds
 from socialcoder.domain.blinding import blinded
 from socialcoder.domain.codebook import Unit
-from socialcoder.domain.rules import on_transcript, worked
+from socialcoder.domain.rules import codable_roles, on_transcript, worked
 from socialcoder.domain.serial import record
 from socialcoder.domain.settings import BLINDING
 from socialcoder.services.coders import coder_id
@@ -383,6 +384,14 @@ def in_coder_order(summaries: list[TranscriptSummary], coder: str) -> list[Trans
     return sorted(summaries, key=place)
 
 
+def assigned_first(summaries: Sequence[TranscriptSummary], coder: str) -> list[TranscriptSummary]:
+    """Transcripts assigned to ``coder`` first, in the coder's recorded order (a plan's
+    positions), then by name; then the rest (the coder's workbench list)."""
+    mine = [t for t in summaries if (p := t.progress.get(coder)) and p.assigned]
+    rest = [t for t in summaries if t not in mine]
+    return in_coder_order(mine, coder) + rest
+
+
 def _summary(r: Row[Any], progress: dict[str, CoderProgress] | None = None) -> TranscriptSummary:
     """A summary from a row of ``transcripts`` (or of the coders' masked source)."""
     return TranscriptSummary(
@@ -559,11 +568,11 @@ def _segment_dimension_ids(study: Study, conn: Connection) -> list[int]:
 
 
 def _codable_roles_of(study: Study) -> list[str]:
-    return sorted({r.value for d in study.codebook.segment_dimensions() for r in d.applies_to})
+    return sorted(codable_roles(study.codebook))
 
 
 def _progress(study: Study, conn: Connection, tid: int, cid: int) -> tuple[int, int]:
-    """(coded, codable) of one coder on one transcript, in SQL (services/gui_support.py's
+    """(coded, codable) of one coder on one transcript, in SQL (domain/rules.py's
     coder_progress counts the same from SegmentViews): codable = segments of a role some
     segment-level dimension applies to; coded = those with a segment-level code."""
     roles = _codable_roles_of(study)
@@ -586,7 +595,7 @@ def _progress(study: Study, conn: Connection, tid: int, cid: int) -> tuple[int, 
 def next_uncoded_segment(study: Study, name: str, *, coder: str, after: int) -> int | None:
     """Index (1-based) of the next codable segment after segment ``after`` that ``coder`` has
     not coded (no segment-level code), wrapping round to the start; None when there is none.
-    The same rule as services/gui_support.py's next_uncoded, in SQL, for a window that has
+    The same rule as domain/rules.py's next_uncoded, in SQL, for a window that has
     read only part of a long transcript."""
     with study.read() as session:
         tid = transcript_id(session, name)

@@ -20,7 +20,9 @@ from socialcoder.errors import UserError
 from socialcoder.export.output import prepare_output
 from socialcoder.export.report_html import ReportData, render
 from socialcoder.reliability.bootstrap import draw_seed
-from socialcoder.services.lead_support import ConfusionMatrix, WeekAlpha, weekly_alpha
+from socialcoder.reliability.confusion import ConfusionMatrix
+from socialcoder.reliability.drift import WeekAlpha
+from socialcoder.services.drift import weekly_alpha
 from socialcoder.services.reliability_data import Selection
 from socialcoder.services.reliability_report import (
     Levels,

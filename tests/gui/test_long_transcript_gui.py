@@ -12,11 +12,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+from socialcoder.domain.rules import coder_progress, next_uncoded
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.gui.segment_model import CHIPS_ROLE, PAGE
 from socialcoder.services.coders import add_coders
 from socialcoder.services.coding import set_code
-from socialcoder.services.gui_support import coder_progress, next_uncoded
 from socialcoder.services.queries import (
     find_segments,
     next_uncoded_segment,

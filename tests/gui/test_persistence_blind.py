@@ -8,13 +8,13 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from socialcoder.domain.rules import coder_progress, next_uncoded
 from socialcoder.errors import StudyError
 from socialcoder.gui import app as gui_app
 from socialcoder.gui.dialogs import shortcuts_html
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.gui.segment_model import CHIPS_ROLE, CODES_ROLE
 from socialcoder.services.coding import set_code, set_completed, set_segment_memo
-from socialcoder.services.gui_support import coder_progress, next_uncoded
 from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
 

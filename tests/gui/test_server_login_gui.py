@@ -7,10 +7,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from socialcoder.domain.rules import coder_progress, next_uncoded
 from socialcoder.gui.dialogs import CoderDialog
 from socialcoder.gui.lead import integration as lead_ui
 from socialcoder.gui.main_window import MainWindow
-from socialcoder.services.gui_support import coder_progress, next_uncoded
 from socialcoder.services.queries import find_segments, next_uncoded_segment, show_transcript
 from socialcoder.services.study import open_study
 

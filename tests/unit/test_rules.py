@@ -1,13 +1,15 @@
 """The method's rules in ``domain/rules.py``: the completion rule, who worked on a transcript,
-which dimension applies to which role (pure functions, no database)."""
+which dimension applies to which role, what a coder has coded (pure functions, no database)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from socialcoder.domain.codebook import CodeValue, Dimension, Role, Scale, Unit
+from socialcoder.domain.codebook import Codebook, CodeValue, Dimension, Role, Scale, Unit
 from socialcoder.domain.rules import (
     ROLE_NUMBERS,
     Cell,
@@ -15,8 +17,12 @@ from socialcoder.domain.rules import (
     applies,
     cell,
     check_applies,
+    codable_roles,
+    coder_progress,
     empty_value,
     implied_mask,
+    is_coded,
+    next_uncoded,
     on_transcript,
     role_number,
     roles_of,
@@ -108,3 +114,29 @@ def test_not_applicable_carries_fields_and_one_line() -> None:
         3,
     )
     assert str(error) == "'resistance' applies to patient turns; segment 3 is a therapist turn"
+
+
+@dataclass
+class Turn:
+    role: str
+    codes: dict[str, str] = field(default_factory=dict)
+
+
+def test_what_a_coder_has_coded() -> None:
+    patients_only = Codebook("p", "1", (RESISTANCE, RATING))
+    assert codable_roles(patients_only) == {"patient"}
+    assert codable_roles(Codebook("b", "1", (BINARY, RATING))) == {"therapist", "patient"}
+    turns = [
+        Turn("therapist"),  # 0: not codable (resistance applies to patients)
+        Turn("patient", {"resistance": "mild"}),  # 1: coded
+        Turn("patient", {"rating": "4"}),  # 2: a session-level code only: not coded
+        Turn("patient", {"gone": "x"}),  # 3: a key no longer in the codebook: not coded
+        Turn("therapist"),  # 4
+        Turn("patient", {"resistance": "none"}),  # 5: coded
+    ]
+    assert [is_coded(t, patients_only) for t in turns] == [False, True, False, False, False, True]
+    assert coder_progress(turns, patients_only) == (2, 4)
+    assert next_uncoded(turns, patients_only, after=0) == 2
+    assert next_uncoded(turns, patients_only, after=3) == 2  # wraps round
+    assert next_uncoded(turns, patients_only, after=3, wrap=False) is None
+    assert next_uncoded([turns[1], turns[0]], patients_only, after=-1) is None

@@ -33,7 +33,7 @@ from socialcoder.export.reliability_charts import (
 )
 from socialcoder.gui import themes
 from socialcoder.gui.theme import text_on
-from socialcoder.services.lead_support import ConfusionMatrix
+from socialcoder.reliability.confusion import ConfusionMatrix
 
 __all__ = ["AlphaChart", "AlphaPoint", "ConfusionTable", "DriftChart", "chart_style"]
 

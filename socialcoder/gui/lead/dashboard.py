@@ -55,7 +55,9 @@ from socialcoder.gui.lead.filters import SelectionFilters
 from socialcoder.gui.lead.machine_panel import MachinePanel
 from socialcoder.gui.lead.tables import cap_rows, fill, make_table
 from socialcoder.gui.lead.workers import Job, Report
-from socialcoder.services.lead_support import ConfusionMatrix, WeekAlpha, confusion_matrix
+from socialcoder.reliability.confusion import ConfusionMatrix
+from socialcoder.reliability.drift import WeekAlpha
+from socialcoder.services.confusion import confusion_matrix
 from socialcoder.services.machine_review import (
     DEFAULT_THRESHOLD,
     MachineAgreement,

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from socialcoder.errors import UserError
 from socialcoder.gui.accessibility import annotate
+from socialcoder.gui.lead.review_keys import resolve_review_key
 from socialcoder.gui.lead.review_parts import (
     AcceptDialog,
     ValuesPanel,
@@ -47,9 +48,10 @@ from socialcoder.gui.lead.review_parts import (
 from socialcoder.gui.lead.tables import Cell, fill, make_table
 from socialcoder.services.coding import Change
 from socialcoder.services.consensus import Disagreement, adjudicate, build_consensus
-from socialcoder.services.lead_support import resolve_review_key, revert_consensus, review_context
+from socialcoder.services.review import review_context
 from socialcoder.services.study import Study
 from socialcoder.services.study_change import StudyChange
+from socialcoder.services.undo import revert_consensus
 
 if TYPE_CHECKING:
     from socialcoder.gui.session import StudySession

@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
 
 from socialcoder.domain.codebook import Dimension, Scale
 from socialcoder.gui import themes
+from socialcoder.gui.lead.review_keys import value_key
 from socialcoder.gui.theme import role_color, text_on
 from socialcoder.services.consensus import Disagreement
-from socialcoder.services.lead_support import BINARY_KEYS, ReviewContext
+from socialcoder.services.review import ReviewContext
 
 
 def value_text(dim: Dimension, value: str | None) -> str:
@@ -47,18 +48,6 @@ def short_value(dim: Dimension, value: str | None) -> str:
     return (
         value if value[:1].isdigit() and dim.scale is not Scale.BINARY else value_text(dim, value)
     )
-
-
-def value_key(dim: Dimension, position: int) -> str:
-    """The key that picks the value at ``position`` (0-based) in the review."""
-    v = dim.values[position]
-    if v.shortcut:
-        return v.shortcut
-    if dim.scale is Scale.BINARY:
-        for key, value in BINARY_KEYS.items():
-            if value == v.value:
-                return key
-    return f"Alt+{position + 1}" if position < 9 else ""
 
 
 MEMO_PREVIEW = 280  # characters of a memo shown beside the values; the rest on demand

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import update
 
 from socialcoder.services.coding import set_code, set_completed
-from socialcoder.services.lead_support import coding_weeks, weekly_alpha
+from socialcoder.services.drift import coding_weeks, weekly_alpha
 from socialcoder.services.study import Study, open_study
 from socialcoder.storage.models import CodeRow, CompletionRow, TranscriptRow
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from socialcoder.services.coding import set_code, set_completed
-from socialcoder.services.lead_support import weekly_alpha
+from socialcoder.services.drift import weekly_alpha
 from socialcoder.services.reliability_data import Selection, load_dimension_data
 from socialcoder.services.reliability_report import reliability_report
 from socialcoder.services.study import open_study

@@ -1,5 +1,6 @@
-"""The Qt-free helpers behind the lead views: review keys, confusion matrix (against
-scikit-learn), weekly alpha and the study fingerprint the lead's views check for changes."""
+"""What the lead views ask of Qt-free code: review keys (gui/lead/review_keys.py), the confusion
+matrix (services/confusion.py, against scikit-learn), weekly alpha (services/drift.py) and the
+study fingerprint the lead's views check for changes."""
 
 from __future__ import annotations
 
@@ -8,13 +9,11 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import confusion_matrix as sk_confusion
 
+from socialcoder.gui.lead.review_keys import resolve_review_key, value_key
 from socialcoder.services.changes import study_fingerprint
 from socialcoder.services.coding import set_code
-from socialcoder.services.lead_support import (
-    confusion_matrix,
-    resolve_review_key,
-    weekly_alpha,
-)
+from socialcoder.services.confusion import confusion_matrix
+from socialcoder.services.drift import weekly_alpha
 from socialcoder.services.reliability_data import Selection, load_dimension_data
 from socialcoder.services.reliability_report import reliability_report
 from socialcoder.services.study import open_study
@@ -34,6 +33,13 @@ def test_review_keys(demo_study: Path) -> None:
     assert resolve_review_key(concordance, "p", ["0", "1"]) == "1"
     assert resolve_review_key(concordance, "a", ["0", "1"]) == "0"
     assert resolve_review_key(concordance, "x", ["0", "1"]) is None
+    # the key shown for each value picks that value
+    for dim in (resistance, concordance):
+        for i, v in enumerate(dim.values):
+            key = value_key(dim, i)
+            alt = key.startswith("Alt+")
+            picked = resolve_review_key(dim, key.removeprefix("Alt+"), [], alt=alt)
+            assert picked == v.value
 
 
 def test_confusion_matrix_equals_scikit_learn(demo_study: Path) -> None:

@@ -1,10 +1,7 @@
-"""Small Qt-free helpers for the coding window: undoing :class:`Change` values with the same
-services that made them (the changes of one user action in one transaction), and working out
-which segments are codable and coded.
-
-Data shapes: a :class:`~socialcoder.services.queries.SegmentView` carries ``role`` and
-``codes`` (dimension key -> value text of *one* coder); nothing here reads other coders' codes.
-"""
+"""Undoing and redoing :class:`~socialcoder.services.coding.Change` values with the same services
+that made them: the changes of one user action in one transaction (:func:`apply_changes`, the
+coding window's undo stack) and a consensus decision taken back in the review
+(:func:`revert_consensus`, written to the audit log as the lead's action)."""
 
 from __future__ import annotations
 
@@ -12,16 +9,16 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from socialcoder.domain.codebook import Codebook
 from socialcoder.domain.states import EditKind
 from socialcoder.services.coding import (
     Change,
+    clear_code,
     clear_code_in,
+    set_code,
     set_code_in,
     set_completed_in,
     set_segment_memo_in,
 )
-from socialcoder.services.queries import SegmentView
 from socialcoder.services.study import Study, retry_transient
 
 
@@ -80,34 +77,27 @@ def _apply_in(session: Session, study: Study, change: Change, *, undo: bool) -> 
     )
 
 
-def codable_roles(codebook: Codebook) -> frozenset[str]:
-    """Speaker roles to which at least one segment-level dimension applies."""
-    return frozenset(r.value for d in codebook.segment_dimensions() for r in d.applies_to)
-
-
-def is_coded(segment: SegmentView, codebook: Codebook) -> bool:
-    """True when the segment has at least one segment-level code (of the coder viewed)."""
-    return any(
-        codebook.has(k) and codebook.dimension(k).unit.value == "segment" for k in segment.codes
+def revert_consensus(study: Study, change: Change, *, undo: bool, actor: str) -> Change:
+    """Undo (or redo) a consensus decision, written to the audit log as the lead's action."""
+    value = change.old_value if undo else change.new_value
+    reason = "undone in the review" if undo else "redone in the review"
+    if value is None:
+        return clear_code(
+            study,
+            coder=change.coder,
+            transcript=change.transcript,
+            segment=change.segment,
+            dimension=change.dimension or "",
+            actor=actor,
+            reason=reason,
+        )
+    return set_code(
+        study,
+        coder=change.coder,
+        transcript=change.transcript,
+        segment=change.segment,
+        dimension=change.dimension or "",
+        value=value,
+        actor=actor,
+        reason=reason,
     )
-
-
-def coder_progress(segments: Sequence[SegmentView], codebook: Codebook) -> tuple[int, int]:
-    """(coded, codable) for one coder's view of a transcript, counted like list_transcripts."""
-    roles = codable_roles(codebook)
-    codable = [s for s in segments if s.role in roles]
-    return sum(1 for s in codable if is_coded(s, codebook)), len(codable)
-
-
-def next_uncoded(
-    segments: Sequence[SegmentView], codebook: Codebook, after: int, *, wrap: bool = True
-) -> int | None:
-    """Row (0-based) of the next codable, uncoded segment after row ``after``; None if none."""
-    roles = codable_roles(codebook)
-    n = len(segments)
-    order = list(range(after + 1, n)) + (list(range(0, after + 1)) if wrap else [])
-    for row in order:
-        s = segments[row]
-        if s.role in roles and not is_coded(s, codebook):
-            return row
-    return None
