@@ -672,7 +672,9 @@ class AnalysisView(QWidget):
             f". {layer}" if layer else ""
         )
 
-    def show_run(self, run: service.CorrelationRun | service.LaggedRun | service.SequentialRun):
+    def show_run(
+        self, run: service.CorrelationRun | service.LaggedRun | service.SequentialRun
+    ) -> None:
         self.run = run
         kind = reports.kind_of(run)
         notes: list[str] = []
