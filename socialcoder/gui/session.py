@@ -8,7 +8,9 @@ call and emits :attr:`StudySession.changed` with the
 signal. Each view reads again only when the change concerns what it shows
 (:meth:`StudyChange.concerns`). After its own action the session asks the watcher at once, so
 that the action's own audit entries are not reported a second time as news from elsewhere;
-what the watcher found beyond them is sent with the action's change.
+what the watcher found beyond them is sent with the action's change. Only a change from
+elsewhere alone (origin None) may be shown a moment later (the progress grid reads it in a
+worker thread); an action's result is shown before :meth:`StudySession.run` returns.
 """
 
 from __future__ import annotations
@@ -56,8 +58,9 @@ class StudySession(QObject):
 
     def report(self, own: StudyChange, origin: object = None) -> None:
         """Emit ``own`` (a change just made by ``origin``) with anything else the watcher finds
-        now; when that is more than ``own``, as a change from elsewhere (every view concerned
-        reads again, ``origin`` too)."""
+        now; when that is more than ``own``, with this session as the origin (every view
+        concerned reads again, ``origin`` too, and at once: the action's result is shown
+        before the call returns)."""
         try:
             found = self.watcher.take()
         except UserError:
@@ -67,7 +70,7 @@ class StudySession(QObject):
             if own:
                 self.changed.emit(own, self if origin is None else origin)
         else:
-            self.changed.emit(own | found, ELSEWHERE)
+            self.changed.emit(own | found, self)
 
     def check(self) -> bool:
         """Look for changes made elsewhere now (emitted as :attr:`changed`); True if any."""

@@ -17,6 +17,7 @@ transcript, how many values come from consensus and how many from each single co
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from socialcoder.domain.final import FinalCounts
 from socialcoder.domain.states import AssignmentStatus
 from socialcoder.errors import UserError
 from socialcoder.gui import themes
@@ -44,16 +46,24 @@ from socialcoder.gui.cells import item_at
 from socialcoder.gui.lead.retest_dialog import RetestDialog
 from socialcoder.gui.lead.rule_dialog import RuleDialog
 from socialcoder.gui.lead.tables import Cell, fill, make_table
+from socialcoder.gui.lead.workers import Job
 from socialcoder.services.assignments import (
+    Assignment,
     StoredAssignment,
     assign_pairs_stored,
     list_assignments,
     restore_assignments,
     unassign_pairs,
 )
-from socialcoder.services.coders import add_coders, list_coders, rename_coder, set_coder_active
+from socialcoder.services.coders import (
+    CoderInfo,
+    add_coders,
+    list_coders,
+    rename_coder,
+    set_coder_active,
+)
 from socialcoder.services.final import final_cell, final_counts_by_transcript
-from socialcoder.services.queries import CoderProgress, list_transcripts
+from socialcoder.services.queries import CoderProgress, TranscriptSummary, list_transcripts
 from socialcoder.services.retest import RetestEntry, list_retests
 from socialcoder.services.study import Study
 from socialcoder.services.study_change import ChangeKind, StudyChange, assignments_change
@@ -126,6 +136,17 @@ class AssignmentCommand(QUndoCommand):
         self._put(not self.added)
 
 
+@dataclass(frozen=True, slots=True)
+class ProgressData:
+    """What the progress grid shows, as read from the study (:meth:`AssignmentsView.read`)."""
+
+    coders: list[CoderInfo]
+    retests: list[RetestEntry]
+    summaries: list[TranscriptSummary]
+    finals: dict[str, FinalCounts]
+    assignments: list[Assignment]
+
+
 class AssignmentsView(QWidget):
     statusMessage = Signal(str)
     changed = Signal()
@@ -140,6 +161,9 @@ class AssignmentsView(QWidget):
     ) -> None:
         super().__init__(parent)
         self.study, self.lead, self.session = study, lead, session
+        self.prepared: ProgressData | None = None  # read in the background, to show next
+        self._reads = 0  # reads started (a read's result is shown only if it is the last)
+        self._jobs: list[Job] = []
         self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
         self.coders: list[str] = []
         self.transcripts: list[str] = []
@@ -242,8 +266,53 @@ class AssignmentsView(QWidget):
         self.refresh()
 
     # -- showing ------------------------------------------------------------------------------
+    def read(self) -> ProgressData:
+        """Everything the view shows, read from the study (touches no widget: runs in a
+        worker thread for :meth:`refresh_later`)."""
+        return ProgressData(
+            coders=list_coders(self.study),
+            retests=list_retests(self.study),
+            summaries=list_transcripts(self.study),
+            finals=final_counts_by_transcript(self.study),
+            assignments=list_assignments(self.study),
+        )
+
+    def refresh_later(self) -> None:
+        """Read in a worker thread, then show (through :meth:`refresh`); what is shown stays
+        until then. A read started or made later wins: an older one is never shown over it."""
+        self._reads += 1
+        ticket = self._reads
+        job = Job(lambda _report, _cancelled: self.read(), self)
+        job.finished.connect(lambda data: self._read_arrived(ticket, data))
+        job.failed.connect(lambda _message: self._read_arrived(ticket, None))
+        self._jobs.append(job)
+        job.start()
+
+    def _read_arrived(self, ticket: int, data: ProgressData | None) -> None:
+        self._jobs = [j for j in self._jobs if not j.is_done()]
+        if ticket != self._reads:
+            return  # a newer read was started, or the view read again itself
+        self.prepared = data
+        self.refresh()  # with the data read (or, if the read failed, reading now)
+
+    def busy(self) -> bool:
+        """Whether a read started by :meth:`refresh_later` has not been shown yet."""
+        return any(not j.is_done() for j in self._jobs) or self.prepared is not None
+
+    def wait(self, seconds: float = 10.0) -> None:
+        for job in self._jobs:
+            job.wait(seconds)
+
     def refresh(self) -> None:
-        infos = list_coders(self.study)
+        """Show the study's progress: read now, or what :meth:`refresh_later` has read."""
+        data, self.prepared = self.prepared, None
+        if data is None:
+            self._reads += 1  # a read still running is older than this one
+            data = self.read()
+        self._show(data)
+
+    def _show(self, data: ProgressData) -> None:
+        infos = data.coders
         self.coders = [c.name for c in infos]
         self.coder_list.clear()
         for info in infos:
@@ -253,12 +322,12 @@ class AssignmentsView(QWidget):
             if not info.active:
                 item.setForeground(QColor(themes.marks().muted))
             self.coder_list.addItem(item)
-        retests = list_retests(self.study)
+        retests = data.retests
         self.retest_labels = {(r.retest_coder, r.transcript): r for r in retests}
         self.coders += sorted({r.retest_coder for r in retests})
-        summaries = list_transcripts(self.study)
+        summaries = data.summaries
         self.transcripts = [t.name for t in summaries]
-        finals = final_counts_by_transcript(self.study)
+        finals = data.finals
         self.grid.setColumnCount(2 + len(self.coders))
         self.grid.setHorizontalHeaderLabels(["Transcript", *self.coders, FINAL_HEADER])
         rows = []
@@ -285,7 +354,7 @@ class AssignmentsView(QWidget):
             )
             rows.append(row)
         fill(self.grid, rows)
-        assignments = list_assignments(self.study)
+        assignments = data.assignments
         doubled = sum(t.double_coded for t in summaries)  # assigned or coded: queries.py
         unassigned = len(set(self.transcripts) - {a.transcript for a in assignments})
         parts = [

@@ -66,6 +66,10 @@ class Job(QObject):
     def is_cancelled(self) -> bool:
         return self._stop.is_set()
 
+    def is_done(self) -> bool:
+        """Whether the work has ended (however)."""
+        return self._done.is_set()
+
     def wait(self, seconds: float = 30.0) -> bool:
         """Block until the work has ended (for tests and for closing the window)."""
         return self._done.wait(seconds)

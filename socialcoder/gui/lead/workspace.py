@@ -141,7 +141,11 @@ class LeadWorkspace(QTabWidget):
         made it and shows it already)."""
         for name in ("assignments", "review", "calibration", "audit"):
             view = getattr(self, name)
-            if view is not origin and change.concerns(SHOWS[name]):
+            if view is origin or not change.concerns(SHOWS[name]):
+                continue
+            if view is self.assignments and origin is None:
+                self.assignments.refresh_later()  # the slowest read, kept off the GUI thread
+            else:
                 view.refresh()
         if self.analysis.loaded and change.concerns(SHOWS["analysis"]):
             self.analysis.refresh()
@@ -198,8 +202,13 @@ class LeadWorkspace(QTabWidget):
             return
         self.statusMessage.emit(f"Report saved: {saved}")
 
+    def busy(self) -> bool:
+        """Whether a view's background read or the dashboard's computation is under way."""
+        return self.assignments.busy() or self.dashboard.job is not None
+
     def shutdown(self) -> None:
         self.session.close()
+        self.assignments.wait(10)
         self.dashboard.cancel()
         self.analysis.cancel()
         self.dashboard.wait(10)

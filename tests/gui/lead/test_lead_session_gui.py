@@ -66,6 +66,12 @@ def lead(qtbot, window: MainWindow, demo_study: Path, monkeypatch: pytest.Monkey
         monkeypatch.setattr(
             view, "refresh", lambda n=name, f=before: (refreshed.update([n]), f())[1]
         )
+    reads: list[int] = []  # the threads the progress grid was read in
+    read = workspace.assignments.read
+    monkeypatch.setattr(
+        workspace.assignments, "read", lambda: (reads.append(threading.get_ident()), read())[1]
+    )
+    workspace.reads = reads  # type: ignore[attr-defined]
     workspace.refreshed = refreshed  # type: ignore[attr-defined]
     workspace.threads = threads  # type: ignore[attr-defined]
     workspace.computed = lambda: len(threads)  # type: ignore[attr-defined]
@@ -75,7 +81,7 @@ def lead(qtbot, window: MainWindow, demo_study: Path, monkeypatch: pytest.Monkey
 
 def _settle(qtbot, lead: LeadWorkspace) -> None:  # type: ignore[no-untyped-def]
     qtbot.wait(200)  # a few idle checks: nothing more arrives
-    qtbot.waitUntil(lambda: lead.dashboard.job is None, timeout=30_000)
+    qtbot.waitUntil(lambda: not lead.busy(), timeout=30_000)
 
 
 def test_an_assignment_made_by_the_command_line_reaches_only_the_views_that_show_it(  # type: ignore[no-untyped-def]
@@ -92,6 +98,8 @@ def test_an_assignment_made_by_the_command_line_reaches_only_the_views_that_show
     ]
     assert lead.refreshed == {"assignments": 1, "audit": 1}  # type: ignore[attr-defined]
     assert lead.computed() == 0  # type: ignore[attr-defined]  # reliability does not use it
+    # the progress grid was read in a worker thread (the figures shown until then)
+    assert len(lead.reads) == 1 and lead.reads[0] != threading.main_thread().ident  # type: ignore[attr-defined]
 
 
 def test_a_memo_from_the_command_line_refreshes_the_review_not_the_figures(  # type: ignore[no-untyped-def]
@@ -201,3 +209,17 @@ def test_a_change_during_a_computation_cancels_it_and_old_figures_never_replace_
     assert newest is not None
     dashboard._finished(shown, started=dashboard._started - 1)  # a late, older result
     assert dashboard.result is newest
+
+
+def test_a_background_read_of_the_progress_grid_never_replaces_a_newer_one(  # type: ignore[no-untyped-def]
+    qtbot, lead: LeadWorkspace
+) -> None:
+    view = lead.assignments
+    older = view.read()
+    view.refresh_later()
+    ticket = view._reads
+    view.refresh()  # the view reads again itself (its own action) while the read runs
+    assert lead.refreshed["assignments"] == 1  # type: ignore[attr-defined]
+    view._read_arrived(ticket, older)  # the older read arrives late: dropped
+    qtbot.waitUntil(lambda: not view.busy(), timeout=10_000)
+    assert lead.refreshed["assignments"] == 1  # type: ignore[attr-defined]
