@@ -125,7 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         with passphrase_source(source):
             return int(args.handler(args) or 0)
     except UserError as exc:
-        print(f"socialcoder: error: {exc}", file=sys.stderr)
+        from socialcoder.cli.errors import describe
+
+        print(f"socialcoder: error: {describe(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(

@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from socialcoder.domain.serial import record
+from socialcoder.errors import Input, Remedy
 
 PRIMARY = "primary"
 RELIABILITY = "reliability"
@@ -95,23 +96,31 @@ class DesignPlan:
 
 
 class DesignError(ValueError):
-    """A design that cannot be drawn (one readable line)."""
+    """A design that cannot be drawn (one readable line; ``remedy`` what to change)."""
+
+    def __init__(self, message: str, remedy: Remedy | None = None) -> None:
+        super().__init__(message)
+        self.remedy = remedy
 
 
 def check_spec(spec: DesignSpec) -> None:
     if not spec.coders:
-        raise DesignError("name at least one coder (--coders A,B,C)")
+        raise DesignError(
+            "at least one coder is needed", Remedy.give(Input.CODERS, example="A,B,C")
+        )
     if len(set(spec.coders)) != len(spec.coders):
-        raise DesignError("a coder is named twice in --coders")
+        raise DesignError("a coder is named twice", Remedy.change(Input.CODERS))
     if not 0 <= spec.overlap_percent <= 100:
-        raise DesignError("--overlap must be a percentage between 0 and 100")
+        raise DesignError(
+            "the overlap must be a percentage between 0 and 100", Remedy.change(Input.OVERLAP)
+        )
     if (spec.overlap_percent > 0 or spec.anchors > 0) and len(spec.coders) < 2:
         raise DesignError("double coding and anchors need at least two coders")
     unknown = [a for a in spec.stratify if a not in STRATIFIERS]
     if unknown:
         raise DesignError(f"cannot stratify by {', '.join(unknown)} (use {', '.join(STRATIFIERS)})")
     if spec.anchors < 0:
-        raise DesignError("--anchors must be 0 or more")
+        raise DesignError("the number of anchors must be 0 or more", Remedy.change(Input.ANCHORS))
 
 
 def allocate(sizes: Mapping[tuple[str, ...], int], total: int) -> dict[tuple[str, ...], int]:

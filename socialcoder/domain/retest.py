@@ -26,12 +26,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from socialcoder.domain.serial import record
+from socialcoder.errors import Input, Remedy
 
 SOURCES = ("completed", "assigned")
 
 
 class RetestError(ValueError):
-    """A retest plan that cannot be drawn (one readable line)."""
+    """A retest plan that cannot be drawn (one readable line; ``remedy`` what to change)."""
+
+    def __init__(self, message: str, remedy: Remedy | None = None) -> None:
+        super().__init__(message)
+        self.remedy = remedy
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +59,16 @@ class RetestDraw:
 
 def check_spec(spec: RetestSpec) -> None:
     if not 0 < spec.percent <= 100:
-        raise RetestError("--retest must be a percentage above 0 and at most 100")
+        raise RetestError(
+            "the percentage coded again must be above 0 and at most 100",
+            Remedy.change(Input.RETEST_PERCENT),
+        )
     if spec.after_days < 0:
-        raise RetestError("--after must be 0 or more days")
+        raise RetestError(
+            "the days before the second pass must be 0 or more", Remedy.change(Input.AFTER_DAYS)
+        )
     if len(set(spec.coders)) != len(spec.coders):
-        raise RetestError("a coder is named twice in --coders")
+        raise RetestError("a coder is named twice", Remedy.change(Input.CODERS))
 
 
 def how_many(n: int, percent: float) -> int:

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
 
-from socialcoder.errors import UserError
+from socialcoder.errors import Input, Remedy, UserError
 
 STDOUT = "-"
 TEXT_FORMATS = frozenset({"csv", "html"})
@@ -169,7 +169,7 @@ def prepare_output(
             source=given,
         )
     if info is not None and not force:
-        raise UserError("already exists; use --force to replace it", source=given)
+        raise UserError("already exists", source=given, remedy=Remedy.switch(Input.FORCE))
     return Output(target, fmt, "replace", force)
 
 
@@ -275,12 +275,15 @@ def _publish(tmp: Path, path: Path, force: bool) -> None:
         os.link(tmp, path)
     except FileExistsError:
         raise UserError(
-            "already exists (it appeared during the export); use --force to replace it",
+            "already exists (it appeared during the export)",
             source=path,
+            remedy=Remedy.switch(Input.FORCE),
         ) from None
     except OSError:  # a file system without hard links
         if path.exists():
-            raise UserError("already exists; use --force to replace it", source=path) from None
+            raise UserError(
+                "already exists", source=path, remedy=Remedy.switch(Input.FORCE)
+            ) from None
         os.replace(tmp, path)
 
 

@@ -33,7 +33,7 @@ from socialcoder.domain.codebook import (
     Scale,
     Unit,
 )
-from socialcoder.errors import UserError
+from socialcoder.errors import Input, Remedy, UserError
 from socialcoder.export.refi_mapping import MappingEntry
 from socialcoder.export.refi_read import RefiCode
 from socialcoder.export.refi_xml import VALUE_SEPARATOR
@@ -85,9 +85,10 @@ def _find(
             raise UserError(f"{entry.where}: the project has no code named {key!r}", source=source)
         if entry.value is not None:
             raise UserError(
-                f"{entry.where}: 'value' needs --codebook (without it the codebook is built from "
-                "the project's codes: give 'scale' or 'dimension')",
+                f"{entry.where}: 'value' needs a codebook (without one the codebook is built "
+                "from the project's codes: give 'scale' or 'dimension')",
                 source=source,
+                remedy=Remedy.give(Input.CODEBOOK),
             )
         if entry.scale is not None and entry.scale.lower() not in ("binary", "nominal", "ordinal"):
             raise UserError(
@@ -198,8 +199,9 @@ def build_codebook(
         )
     if not dims:
         raise UserError(
-            "the project has no codable codes to build a codebook from; give --codebook",
+            "the project has no codable codes to build a codebook from",
             source=source,
+            remedy=Remedy.give(Input.CODEBOOK),
         )
     book = Codebook(
         name=f"{project or 'REFI-QDA project'} (codes)",

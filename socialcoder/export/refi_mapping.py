@@ -136,7 +136,7 @@ def check_mapping(
         if e.scale is not None or e.unit is not None:
             raise UserError(
                 f"{e.where}: 'scale' and 'unit' apply only when the codebook is built from the "
-                "project's codes (without --codebook)",
+                "project's codes (when no codebook is given)",
                 source=source,
             )
         key = e.dimension or ""

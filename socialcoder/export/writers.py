@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from socialcoder.errors import UserError
+from socialcoder.errors import Input, Remedy, UserError
 from socialcoder.export.model import ColumnInfo, ExportTable
 from socialcoder.export.names import FORMATS
 from socialcoder.export.output import STDOUT, Output
@@ -84,8 +84,9 @@ def format_of(path: str | Path) -> str:
     if fmt is None:
         raise UserError(
             "cannot tell the format from the extension; use .csv, .xlsx, .sav, .dta, .parquet "
-            "(or .qdpx for REFI-QDA), or give --format",
+            "(or .qdpx for REFI-QDA)",
             source=path,
+            remedy=Remedy.give(Input.FORMAT),
         )
     return fmt
 

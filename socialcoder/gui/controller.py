@@ -34,6 +34,7 @@ from socialcoder.domain.rules import (
 from socialcoder.domain.states import EditKind
 from socialcoder.errors import UserError
 from socialcoder.gui.commands import ChangeCommand
+from socialcoder.gui.errors import describe
 from socialcoder.gui.segment_model import PAGE, SegmentListModel
 from socialcoder.services.changes import coder_changes
 from socialcoder.services.coding import (
@@ -358,7 +359,7 @@ class CodingController(QObject):
                 self.study, coder=self.coder, transcript=self.transcript or "", segment=seg.index
             )
         except UserError as exc:
-            self.statusMessage.emit(f"Not stored: {exc}")
+            self.statusMessage.emit(f"Not stored: {describe(exc)}")
             return
         if not changes:  # the window showed codes that were cleared elsewhere since
             self.reload_changed()
@@ -408,7 +409,7 @@ class CodingController(QObject):
         try:
             change = action()
         except UserError as exc:
-            self.statusMessage.emit(f"Not stored: {exc}")
+            self.statusMessage.emit(f"Not stored: {describe(exc)}")
             return
         if not change.changed:
             if self._shown(change) != (change.new_value, change.new_memo):

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from socialcoder.domain.codebook import Codebook, Scale, Unit
 from socialcoder.domain.media_keys import PLAYER_KEYS
 from socialcoder.errors import UserError
+from socialcoder.gui.errors import describe
 
 
 def run_dialog(dialog: QDialog) -> int:
@@ -38,8 +39,13 @@ def run_dialog(dialog: QDialog) -> int:
     return result
 
 
-def show_error(parent: QWidget | None, message: str, title: str = "SocialCoder") -> None:
-    """A readable error dialog (one line from a UserError, no traceback)."""
+def show_error(
+    parent: QWidget | None, message: str | BaseException, title: str = "SocialCoder"
+) -> None:
+    """A readable error dialog (one line from a UserError, with its remedy in the window's
+    words; no traceback)."""
+    if isinstance(message, BaseException):
+        message = describe(message)
     box = QMessageBox(
         QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent
     )
@@ -282,7 +288,7 @@ def shortcuts_dialog(parent: QWidget | None, codebook: Codebook | None) -> QDial
 
 def error_text(exc: BaseException) -> str:
     if isinstance(exc, UserError):
-        return str(exc)
+        return describe(exc)
     return (
         f"Something went wrong ({type(exc).__name__}: {exc}). Your coding so far is saved; "
         "if this keeps happening, please report what you were doing."

@@ -265,7 +265,7 @@ class ExportDialog(QDialog):
             # every refusal but "it exists" first (never the study, never a database)
             check_output(self.study, req.path, req.fmt, force=True)
         except UserError as exc:
-            show_error(self, str(exc), "Cannot export")
+            show_error(self, exc, "Cannot export")
             return
         if req.path.exists():
             answer = QMessageBox.question(

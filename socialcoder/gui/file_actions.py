@@ -63,7 +63,7 @@ def choose_coder(window: MainWindow, study: Study, wanted: str | None) -> str | 
         try:
             return add_coders(study, [name])[0]
         except UserError as exc:
-            show_error(window, str(exc))
+            show_error(window, exc)
             wanted = None
 
 
@@ -76,7 +76,7 @@ def open_study(window: MainWindow, target: str, coder: str | None, transcript: s
     try:
         study = open_study_service(target)
     except UserError as exc:
-        show_error(window, str(exc), "Cannot open the study")
+        show_error(window, exc, "Cannot open the study")
         return False
     return _attach(window, study, coder, transcript)
 
@@ -90,7 +90,7 @@ def _attach(window: MainWindow, study: Study, coder: str | None, transcript: str
     try:
         who = choose_coder(window, study, coder)
     except UserError as exc:
-        show_error(window, str(exc))
+        show_error(window, exc)
         who = None
     if who is None:
         study.close()
@@ -155,7 +155,7 @@ def new_study(window: MainWindow) -> None:
     try:
         study = create_study(path, codebook_path=codebook, encrypt=encrypt)
     except UserError as exc:
-        show_error(window, str(exc), "Cannot create the study")
+        show_error(window, exc, "Cannot create the study")
         return
     _attach(window, study, None, None)
 
@@ -183,7 +183,7 @@ def import_manifest(window: MainWindow) -> None:
     try:
         items = read_manifest(Path(path))
     except UserError as exc:
-        show_error(window, str(exc), "Cannot read the manifest")
+        show_error(window, exc, "Cannot read the manifest")
         return
     run_import(window, items)
 
@@ -195,15 +195,14 @@ def _ask_speaker_map(
     text, ok = QInputDialog.getText(
         window,
         "Unknown speakers",
-        f"{error}\n\nSay which role each label has (ROLE: therapist or patient; text for a "
-        f"word that is no speaker), e.g. {example}:",
+        f"{error}\n\nOne LABEL=ROLE for each label, comma-separated, e.g. {example}:",
     )
     if not ok or not text.strip():
         return None
     try:
         return parse_speaker_map(text)
     except UserError as exc:
-        show_error(window, str(exc))
+        show_error(window, exc)
         return None
 
 

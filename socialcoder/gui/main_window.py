@@ -252,7 +252,7 @@ class MainWindow(QMainWindow):
             try:
                 ctl.open_transcript(transcript)
             except UserError as exc:
-                show_error(self, str(exc))
+                show_error(self, exc)
         self._warn_key_conflicts(study)
         self._focus_order()
         self.activateWindow()
@@ -440,7 +440,7 @@ class MainWindow(QMainWindow):
             try:
                 self.controller.open_transcript(name)
             except UserError as exc:
-                show_error(self, str(exc))
+                show_error(self, exc)
         self.segment_view.setFocus()
 
     # -- find, zoom, details -----------------------------------------------------------------

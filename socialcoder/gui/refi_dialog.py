@@ -196,7 +196,7 @@ class RefiImportDialog(QDialog):
         try:
             project, target, mapping, codebook, speakers = self._paths()
         except UserError as exc:
-            show_error(self, str(exc), "Cannot import")
+            show_error(self, exc, "Cannot import")
             return
         complete = COMPLETION_CHOICES[self.completion.currentIndex()][1]
         one_speaker = ONE_SPEAKER_CHOICES[self.one_speaker.currentIndex()][1]

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from socialcoder.errors import UserError
 from socialcoder.gui.background import ProgressRun
 from socialcoder.gui.dialogs import show_error
+from socialcoder.gui.errors import describe
 from socialcoder.gui.lead.workers import Report
 from socialcoder.services.server_target import EXAMPLE, connect, server_url, without_password
 from socialcoder.services.study import Study
@@ -80,8 +81,8 @@ class ServerDialog(QDialog):
         try:
             url = server_url(self.url.text(), self.password.text())
         except UserError as exc:
-            self.error = str(exc)
-            show_error(self, str(exc), "Cannot open the server study")
+            self.error = describe(exc)
+            show_error(self, exc, "Cannot open the server study")
             return
         self.error = None
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
 from socialcoder.errors import UserError
+from socialcoder.gui.errors import describe
 from socialcoder.services.changes import StudyWatch
 from socialcoder.services.queries import list_transcripts
 from socialcoder.services.study import Study
@@ -103,7 +104,7 @@ def show_changed_elsewhere(window: MainWindow, ctl: CodingController) -> None:
         changes = ctl.reload_changed()
         summaries = list_transcripts(ctl.study, coders=[ctl.person], as_coder=True)
     except UserError as exc:
-        window.statusBar().showMessage(f"Could not re-read the study: {exc}", 10_000)
+        window.statusBar().showMessage(f"Could not re-read the study: {describe(exc)}", 10_000)
         return
     if {t.name for t in summaries} != {t.name for t in window._summaries}:
         window.refresh_transcripts()

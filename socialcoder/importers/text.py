@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping
 
 from socialcoder.domain.transcript import ParsedSegment
-from socialcoder.errors import ImportFormatError, NoTurnsError
+from socialcoder.errors import ImportFormatError, Input, NoTurnsError, Remedy
 from socialcoder.importers.speakers import (
     LABEL_PATTERN,
     LabelRoles,
@@ -126,7 +126,9 @@ def text_segments(
     # labels as kept (no trailing spaces), in order of first appearance
     matched = list(dict.fromkeys(label.rstrip() for label, key in keys.items() if key in accepted))
     if not matched:
-        raise NoTurnsError(_no_turns(spellings, resolver), source=source)
+        message, prose = _no_turns(spellings, resolver)
+        remedy = Remedy.give(Input.SPEAKER_MAP) if prose else None
+        raise NoTurnsError(message, source=source, remedy=remedy)
     memo = LabelRoles(resolver)
     for label in matched:
         memo.resolve(label)
@@ -209,7 +211,8 @@ def _first_lines(text: str, unknown: Mapping[str, str], first_line: int) -> dict
     return lines
 
 
-def _no_turns(spellings: dict[str, list[str]], resolver: SpeakerResolver) -> str:
+def _no_turns(spellings: dict[str, list[str]], resolver: SpeakerResolver) -> tuple[str, bool]:
+    """The message for a text without turns, and whether labels looked like prose."""
     prose = [
         written[0]
         for key, written in spellings.items()
@@ -218,8 +221,9 @@ def _no_turns(spellings: dict[str, list[str]], resolver: SpeakerResolver) -> str
     hint = ""
     if prose:
         shown = ", ".join(repr(label) for label in prose[:3])
-        hint = f"; {shown} look(s) like prose - name speakers with --speaker-map"
-    return "no speaker turns found (expected lines like 'T: ...' or 'Therapist: ...')" + hint
+        hint = f"; {shown} look(s) like prose unless named as speakers"
+    message = "no speaker turns found (expected lines like 'T: ...' or 'Therapist: ...')"
+    return message + hint, bool(prose)
 
 
 def normalize_newlines(text: str) -> str:

@@ -61,7 +61,7 @@ from socialcoder.analysis.counts import FAMILIES as COUNT_FAMILIES
 from socialcoder.analysis.datasets import FORMATS
 from socialcoder.domain.coder_kinds import CoderKind
 from socialcoder.domain.final import FINAL, FinalCounts
-from socialcoder.errors import StudyError, UserError
+from socialcoder.errors import Input, Remedy, StudyError, UserError
 from socialcoder.export.model import ColumnInfo
 from socialcoder.export.output import prepare_output
 from socialcoder.services.exporting import build_export_table
@@ -198,7 +198,8 @@ def load_inputs(study: Study, codes: str = DEFAULT_CODES) -> AnalysisInputs:
         which = "the final layer" if codes == FINAL else f"codes {codes!r}"
         raise UserError(
             f"no completed transcripts for {which}: the analyses use completed transcripts only "
-            "(mark transcripts complete, or choose other codes with --codes)"
+            "(mark transcripts complete, or choose other codes)",
+            remedy=Remedy.change(Input.CODES),
         )
     if codes == MEAN:
         behind = {
@@ -430,8 +431,9 @@ class SequentialRun:
 def _turns(inputs: AnalysisInputs) -> pd.DataFrame:
     if inputs.long is None:
         raise UserError(
-            "sequential analysis reads turn-by-turn codes: choose --codes final, consensus or "
-            "a coder (a mean over coders has no turn codes)"
+            "sequential analysis reads turn-by-turn codes: the final layer's, the consensus "
+            "layer's or a coder's (a mean over coders has no turn codes)",
+            remedy=Remedy.change(Input.CODES),
         )
     return turns_from_long(inputs.long, coder=inputs.codes)
 
@@ -457,14 +459,19 @@ def run_sequential(
     if matrix:
         if given or target:
             raise UserError(
-                "--matrix takes every code of the two roles: leave out --given/--target"
+                "the whole matrix takes every code of the two roles, so no given or target codes",
+                remedy=Remedy.omit(Input.GIVEN, Input.TARGET),
             )
         result = sequential_matrix(
             turns, inputs.codebook, given_role, target_role, lag=lag, n_boot=n_boot, seed=seed
         )
     else:
         if not given or not target:
-            raise UserError("name --given and --target codes (ROLE:DIM[=VALUE]), or use --matrix")
+            raise UserError(
+                "sequential analysis needs given and target codes (ROLE:DIM[=VALUE]), or the "
+                "whole matrix",
+                remedy=(Remedy.give(Input.GIVEN, Input.TARGET), Remedy.switch(Input.MATRIX)),
+            )
         result = sequential(
             turns,
             list(given),

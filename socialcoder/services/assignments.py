@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from socialcoder.domain import coder_kinds
 from socialcoder.domain.serial import record
 from socialcoder.domain.states import AssignmentStatus
-from socialcoder.errors import StudyError
+from socialcoder.errors import Input, Remedy, StudyError
 from socialcoder.services.coders import assignable_coder_id, coder_id
 from socialcoder.services.coding import audit, transcript_id
 from socialcoder.services.queries import CoderProgress, list_transcripts
@@ -106,11 +106,16 @@ def plan_assignments(
     """The new assignments that give every transcript a primary coder and ``overlap_percent``
     of all transcripts a second (reliability) coder; the same seed gives the same plan."""
     if not coders:
-        raise StudyError("name at least one coder (--coders A,B,C)")
+        raise StudyError(
+            "at least one coder is needed", remedy=Remedy.give(Input.CODERS, example="A,B,C")
+        )
     if len(set(coders)) != len(coders):
-        raise StudyError("a coder is named twice in --coders")
+        raise StudyError("a coder is named twice", remedy=Remedy.change(Input.CODERS))
     if not 0 <= overlap_percent <= 100:
-        raise StudyError("--overlap must be a percentage between 0 and 100")
+        raise StudyError(
+            "the overlap must be a percentage between 0 and 100",
+            remedy=Remedy.change(Input.OVERLAP),
+        )
     if overlap_percent > 0 and len(coders) < 2:
         raise StudyError("double coding needs at least two coders")
     with study.read() as session:

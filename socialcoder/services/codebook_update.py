@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from socialcoder.codebooks import load_codebook
 from socialcoder.domain.codebook import Codebook, Scale
 from socialcoder.domain.rules import applies
-from socialcoder.errors import CodebookError
+from socialcoder.errors import CodebookError, Input, Remedy
 from socialcoder.services.study import Study, codebook_sha, record_codebook_version
 from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.storage.models import CodebookVersionRow, CodeRow, DimensionRow, SegmentRow
@@ -101,8 +101,9 @@ def update_codebook(study: Study, path: Path, *, allow_reorder: bool = False) ->
             raise CodebookError(
                 "moves existing values, which changes their numeric codes in exports and "
                 f"ordinal reliability: {'; '.join(moved)}; append new values at the end, or "
-                "pass --allow-reorder to record the change in the codebook history",
+                "allow the move to record the change in the codebook history",
                 source=path,
+                remedy=Remedy.switch(Input.ALLOW_REORDER),
             )
         note = _note(old, new, moved)
         record_codebook_version(session, new, source_yaml, note=note)

@@ -52,9 +52,9 @@ def check_new_coders(
             raise StudyError(
                 f"{name!r} is named like "
                 + (
-                    "a coder's retest pass (made by `assign --retest`)"
+                    "a coder's retest pass (made by a retest plan)"
                     if form == coder_kinds.RETEST
-                    else "a machine coder (made by `machine code`)"
+                    else "a machine coder (made by machine coding)"
                 )
                 + f"; a {coder_kinds.export_name(kind)} coder needs another name"
             )
@@ -222,7 +222,7 @@ def assignable_coder_id(session: Session, name: str) -> int:
     if kind is not None and coder_kinds.is_retest(kind):
         raise StudyError(
             f"{name!r} is a retest coder (a blind second pass): its transcripts come only from "
-            "`socialcoder assign --retest`"
+            "the lead's retest plans"
         )
     return cid
 

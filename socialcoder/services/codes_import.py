@@ -33,7 +33,7 @@ from socialcoder.domain import names as name_rules
 from socialcoder.domain.codebook import Unit
 from socialcoder.domain.numbers import SEGMENT
 from socialcoder.domain.rules import roles_of
-from socialcoder.errors import UserError
+from socialcoder.errors import Input, Remedy, UserError
 from socialcoder.services.coders import add_coders_in, check_new_coders, coder_ids
 from socialcoder.services.coding import audit, state_audit
 from socialcoder.services.study import Study, now, retry_transient
@@ -88,15 +88,21 @@ class _Problems:
     def __init__(self, source: str, rows: pd.Series) -> None:
         self.source = source
         self.rows = rows  # CSV row number of every frame row
-        self.first: tuple[int, str] | None = None
+        self.first: tuple[int, str, Remedy | None] | None = None
 
-    def check(self, bad: pd.Series | np.ndarray, message: Callable[[int], str]) -> None:
+    def check(
+        self,
+        bad: pd.Series | np.ndarray,
+        message: Callable[[int], str],
+        *,
+        remedy: Remedy | None = None,
+    ) -> None:
         positions = np.flatnonzero(np.asarray(bad))
         if len(positions):
             pos = int(positions[0])
             row = int(self.rows.iloc[pos])
             if self.first is None or row < self.first[0]:
-                self.first = (row, message(pos))
+                self.first = (row, message(pos), remedy)
 
     def check_text(self, bad: pd.Series | np.ndarray, message: str) -> None:
         """:meth:`check` with a message that names no row's values."""
@@ -104,7 +110,8 @@ class _Problems:
 
     def raise_first(self) -> None:
         if self.first is not None:
-            raise UserError(self.first[1], source=self.source, row=self.first[0])
+            row, message, remedy = self.first
+            raise UserError(message, source=self.source, row=row, remedy=remedy)
 
 
 def _read_frame(path: Path) -> tuple[pd.DataFrame, bool]:
@@ -234,9 +241,10 @@ def _check(
                     + (
                         f" (did you mean {hint[frame['coder'].iat[i]]!r}? names are exact)"
                         if hint[frame["coder"].iat[i]]
-                        else " (add coders first, or use --add-coders)"
+                        else " (add coders first, or let the import add them)"
                     )
                 ),
+                remedy=Remedy.switch(Input.ADD_CODERS),
             )
         else:
             accepted: list[str] = []

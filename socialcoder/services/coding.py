@@ -20,7 +20,7 @@ from socialcoder.domain.codebook import Unit
 from socialcoder.domain.limits import check_memo
 from socialcoder.domain.rules import check_applies
 from socialcoder.domain.states import EditKind
-from socialcoder.errors import NotFound, StudyError
+from socialcoder.errors import Input, NotFound, Remedy, StudyError
 from socialcoder.services.coders import human_coder_id, own_work_only, refuse_machine
 from socialcoder.services.retest_access import check_pass, is_retest_label
 from socialcoder.services.study import DimensionIds, Study, now, retry_transient
@@ -117,7 +117,10 @@ def _unit(
             raise StudyError(f"{d.key!r} is a session-level dimension: give no segment")
         return transcript_id(session, transcript), None
     if segment is None:
-        raise StudyError(f"{d.key!r} is coded per segment: give --segment")
+        raise StudyError(
+            f"{d.key!r} is coded per segment: a segment is needed",
+            remedy=Remedy.give(Input.SEGMENT),
+        )
     seg = _segment_by_name(session, transcript, segment)
     if seg is not None:
         tid = seg.transcript_id

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from socialcoder.domain.coder_kinds import CoderKind
 from socialcoder.domain.serial import record
-from socialcoder.errors import StudyError
+from socialcoder.errors import Input, Remedy, StudyError
 from socialcoder.services.coders import refuse_machines
 from socialcoder.services.coding import Change, set_code, state_audit
 from socialcoder.services.reliability_data import DimensionData, Selection, load_dimension_data
@@ -182,7 +182,9 @@ def build_consensus(
 ) -> ConsensusResult:
     """Fill the consensus layer with the values all ``coders`` agree on; list what is left."""
     if len(coders) < 2:
-        raise StudyError("consensus needs at least two coders (--coders A,B)")
+        raise StudyError(
+            "consensus needs at least two coders", remedy=Remedy.give(Input.CODERS, example="A,B")
+        )
     refuse_machines(study, coders, "the consensus layer")
     data = load_dimension_data(study, Selection(dimensions=dimensions, coders=coders))
     agreed = settled_before = 0
@@ -275,7 +277,10 @@ def adjudicate(
 ) -> Change:
     """Settle one unit in the consensus layer, with the reason in the audit log."""
     if not reason.strip():
-        raise StudyError("give a --reason for the decision (it goes in the audit log)")
+        raise StudyError(
+            "the decision needs a reason (it goes in the audit log)",
+            remedy=Remedy.give(Input.REASON),
+        )
     return set_code(
         study,
         coder=CONSENSUS,

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from socialcoder.errors import UserError
+from socialcoder.errors import Input, Remedy, UserError
 from socialcoder.export.output import prepare_output
 from socialcoder.services.deidentify_nlp import NlpModel
 from socialcoder.services.deidentify_rules import (
@@ -322,8 +322,9 @@ def merge_review(
     if missing:
         raise UserError(
             f"{missing} candidate(s) found in the study are not in the review file (the study "
-            "changed since, or rows were deleted): write a new review file with --review",
+            "changed since, or rows were deleted): write a new review file",
             source=source,
+            remedy=Remedy.give(Input.REVIEW_FILE),
         )
     out.extend(decided.values())  # added by the lead
     return out

@@ -34,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, ScalarResult, func, select, text
 
-from socialcoder.errors import Conflict, StudyError, UserError
+from socialcoder.errors import Conflict, Input, Remedy, StudyError, UserError
 from socialcoder.export.output import prepare_output
 from socialcoder.services.audit_events import (
     add_event,
@@ -186,8 +186,9 @@ def _check_decided(decided: list[Candidate], review_file: Path | None) -> None:
     if review_file is None:
         raise UserError(
             f"{len(undecided)} candidate(s) need the lead's decision (names that are also "
-            f"ordinary words, e.g. {examples}): write them with --review FILE, set keep to no "
-            "or yes, and run again"
+            f"ordinary words, e.g. {examples}): write them to a review file, set keep to no "
+            "or yes, and run again",
+            remedy=Remedy.give(Input.REVIEW_FILE),
         )
     raise UserError(
         f"{len(undecided)} candidate(s) are still undecided (keep '?', e.g. {examples}): set "
@@ -539,7 +540,7 @@ def is_deidentified(study: Study) -> bool:
 def require_deidentified(study: Study) -> None:
     if not is_deidentified(study):
         raise StudyError(
-            "is not a de-identified copy (made by `socialcoder deidentify`, with no transcript "
-            "imported since); --require-deidentified refuses to export it",
+            "is not a de-identified copy (made by de-identifying a study, with no transcript "
+            "imported since), and only such a copy may be exported here",
             source=study.location,
         )

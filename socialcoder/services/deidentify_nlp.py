@@ -91,7 +91,8 @@ def _spacy() -> Any:
         return importlib.import_module("spacy")
     except ImportError:
         raise UserError(
-            "--nlp-model needs spaCy and a trained pipeline installed on this machine "
+            "finding names with an NLP model needs spaCy and a trained pipeline installed on "
+            "this machine "
             "(e.g. pip install spacy, then install a pipeline package such as en_core_web_sm "
             "from a file your institution approves); SocialCoder never downloads one"
         ) from None
@@ -114,7 +115,7 @@ def load_model(spec: str) -> NlpModel:
     candidates = installed_models() if spec == AUTO else [spec]
     if not candidates:
         raise UserError(
-            "--nlp-model auto: spaCy is installed but no trained pipeline is (install one, "
+            "NLP model 'auto': spaCy is installed but no trained pipeline is (install one, "
             "e.g. en_core_web_sm, from a file; SocialCoder never downloads one)"
         )
     for name in candidates:
@@ -133,7 +134,7 @@ def load_model(spec: str) -> NlpModel:
             return NlpModel(name, nlp)
         if spec != AUTO:
             raise UserError(f"the spaCy pipeline {name!r} has no entity recogniser (ner)")
-    raise UserError("--nlp-model auto: no installed spaCy pipeline recognises entities (ner)")
+    raise UserError("NLP model 'auto': no installed spaCy pipeline recognises entities (ner)")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
-from socialcoder.errors import StudyError
+from socialcoder.errors import Input, Remedy, StudyError
 from socialcoder.services.assignments import Assignment, apply_assignments
 from socialcoder.services.codes_csv import import_codes_csv
 from socialcoder.services.measures import import_measures
@@ -100,9 +100,9 @@ def build_demo(
         if problem is not None:
             action = "rebuilds" if fresh else "uses"
             raise StudyError(
-                f"{problem}; `demo` only {action} the sample study and leaves this file as it "
-                "was: choose another --path",
+                f"{problem}; `demo` only {action} the sample study and leaves this file as it was",
                 source=path,
+                remedy=Remedy.another(Input.SAMPLE_PATH),
             )
         if not fresh:
             return DemoStudy(path, created=False)

@@ -44,7 +44,7 @@ def draw_plan(study: Study, spec: DesignSpec) -> DesignPlan:
     try:
         check_spec(spec)
     except DesignError as exc:
-        raise StudyError(str(exc)) from None
+        raise StudyError(str(exc), remedy=exc.remedy) from None
     with study.read() as session:
         ids = {}
         for name in spec.coders:
@@ -81,7 +81,7 @@ def draw_plan(study: Study, spec: DesignSpec) -> DesignPlan:
             last_position={n: int(last.get(i) or 0) for n, i in ids.items()},
         )
     except DesignError as exc:
-        raise StudyError(str(exc)) from None
+        raise StudyError(str(exc), remedy=exc.remedy) from None
 
 
 def store_plan(study: Study, plan: DesignPlan, *, actor: str = "lead") -> StoredPlan:

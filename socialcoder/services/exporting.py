@@ -19,7 +19,7 @@ from socialcoder.domain import coder_kinds
 from socialcoder.domain.final import FINAL, FinalCounts
 from socialcoder.domain.names import NameRef, split_names
 from socialcoder.domain.rules import worked
-from socialcoder.errors import StudyError, UserError
+from socialcoder.errors import Input, Remedy, StudyError, UserError
 from socialcoder.export import refi_write
 from socialcoder.export.model import CONSENSUS, ExportTable, StudyData
 from socialcoder.export.names import FORMATS, LAYOUTS
@@ -116,11 +116,13 @@ def resolve_coders(study: Study, spec: str | Sequence[str] | None = None) -> tup
     names = [r.text for r in refs if r.text]
     if not names:
         raise UserError(
-            "no coders given (use --coders all, --coders consensus, --coders final or "
-            "--coders NAME,NAME)"
+            "no coders given (all, consensus, final or coders' names)",
+            remedy=Remedy.give(Input.CODERS, example="all, consensus, final or NAME,NAME"),
         )
     if any(r.is_keyword(FINAL) for r in refs):
-        raise UserError("the final layer is exported alone: --coders final")
+        raise UserError(
+            "the final layer is exported alone", remedy=Remedy.give(Input.CODERS, example="final")
+        )
     known = set(coders) | set(layers) | set(machines)
     unknown = [n for n in names if n not in known]
     if unknown:
@@ -425,7 +427,8 @@ def export_refi(
         raise UserError(
             f"machine coder(s) {', '.join(map(repr, data.kinds))} cannot go into a REFI-QDA "
             "project, which has no way to say that a coder is a machine; leave them out of "
-            "--coders (the export tables carry them with coder_kind = machine)"
+            "the coders (the export tables carry them with coder_kind = machine)",
+            remedy=Remedy.change(Input.CODERS),
         )
     summary = export_refi_project(study, data, out)
     record_export(

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from socialcoder.errors import UserError
+from socialcoder.errors import Input, Remedy, UserError
 from socialcoder.export.tables import build_long
 from socialcoder.machine import (
     SOURCE_ALL,
@@ -189,7 +189,10 @@ def evaluate_machine(
     """Grouped cross-validation of a machine coder for ``dimension`` against the study's
     human coders (see :func:`socialcoder.machine.cross_validate`). Writes nothing."""
     if folds < 2:
-        raise UserError(f"--folds must be at least 2 (got {folds})")
+        raise UserError(
+            f"cross-validation needs at least 2 folds (got {folds})",
+            remedy=Remedy.change(Input.FOLDS),
+        )
     source = check_source(study, source)
     inputs = machine_inputs(study, dimension)
     _check_coder_source(inputs, source)

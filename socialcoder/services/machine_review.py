@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from socialcoder.domain import coder_kinds
 from socialcoder.domain.codebook import Scale, Unit
-from socialcoder.errors import UserError
+from socialcoder.errors import Input, Remedy, UserError
 from socialcoder.services.reliability_data import Selection
 from socialcoder.services.reliability_report import reliability_report
 from socialcoder.services.study import CONSENSUS, Study
@@ -266,7 +266,10 @@ def review_list(
     """Completed turns where a machine coder disagrees with a human coder with probability
     at least ``threshold`` (module doc); sorted by probability, highest first."""
     if not 0.0 < threshold <= 1.0:
-        raise UserError(f"--threshold must be above 0 and at most 1 (got {threshold})")
+        raise UserError(
+            f"the threshold must be above 0 and at most 1 (got {threshold})",
+            remedy=Remedy.change(Input.THRESHOLD),
+        )
     items: list[ReviewItem] = []
     for m in machine_coders(study):
         if dimension is not None and m.dimension != dimension:

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from socialcoder.errors import StudyError, UserError
+from socialcoder.errors import Input, Remedy, StudyError, UserError
 from socialcoder.machine import DimensionSpec, MachineInputError, MachineModel
 from socialcoder.services.audit_events import list_events, os_user
 from socialcoder.services.study import Study, now
@@ -136,8 +136,9 @@ def training_text(study: Study, *, original_text: bool = False) -> str:
         where = copies[-1].detail.get("where") or copies[-1].detail.get("made_copy") or "?"
         raise UserError(
             f"a de-identified copy of this study exists ({where}): train the machine coder "
-            "there, where its vocabulary holds no names, or pass --original-text to learn this "
-            "study's original text"
+            "there, where its vocabulary holds no names, or let it learn this study's original "
+            "text",
+            remedy=Remedy.switch(Input.ORIGINAL_TEXT),
         )
     return ORIGINAL
 

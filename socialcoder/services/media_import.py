@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from socialcoder.domain.blinding import new_label
 from socialcoder.domain.timing import format_clock, random_excerpt
-from socialcoder.errors import UserError
+from socialcoder.errors import Input, Remedy, UserError
 from socialcoder.services.media import (
     PreparedMedia,
     Recording,
@@ -51,8 +51,9 @@ def _span(media: PreparedMedia, excerpt: Excerpt) -> tuple[tuple[float, float] |
         if duration is None:
             raise UserError(
                 "the recording's length cannot be read from its header, so a random excerpt "
-                "cannot be placed; give --from and --to instead",
+                "cannot be placed; give its start and end instead",
                 source=source,
+                remedy=Remedy.give(Input.START, Input.END),
             )
         seed = (
             excerpt.seed if excerpt.seed is not None else random.SystemRandom().randrange(1 << 31)
@@ -66,16 +67,24 @@ def _span(media: PreparedMedia, excerpt: Excerpt) -> tuple[tuple[float, float] |
     start = excerpt.start or 0.0
     end = excerpt.end if excerpt.end is not None else duration
     if end is None:
-        raise UserError("the recording's length is unknown: give --to as well", source=source)
+        raise UserError(
+            "the recording's length is unknown: the excerpt's end is needed as well",
+            source=source,
+            remedy=Remedy.give(Input.END),
+        )
     if duration is not None and end > duration + 0.5:
         raise UserError(
-            f"--to {format_clock(end)} is after the end of the recording ({format_clock(duration)})",
+            f"the excerpt's end {format_clock(end)} is after the end of the recording "
+            f"({format_clock(duration)})",
             source=source,
+            remedy=Remedy.change(Input.END),
         )
     if end <= start:
         raise UserError(
-            f"--to ({format_clock(end)}) must come after --from ({format_clock(start)})",
+            f"the excerpt's end ({format_clock(end)}) must come after its start "
+            f"({format_clock(start)})",
             source=source,
+            remedy=Remedy.change(Input.START, Input.END),
         )
     return (round(start, 3), round(end, 3)), None
 
@@ -105,8 +114,9 @@ def import_recording(
         ):
             if other.casefold() == name.casefold():
                 raise UserError(
-                    f"the study already has a transcript named {other!r}; choose another with --name",
+                    f"the study already has a transcript named {other!r}",
                     source=str(file),
+                    remedy=Remedy.another(Input.NAME),
                 )
             if other_hash == content:
                 raise UserError(

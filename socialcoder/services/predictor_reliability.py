@@ -214,8 +214,8 @@ def reliability_rows(items: Sequence[PredictorReliability]) -> list[list[str]]:
 
 
 RELIABILITY_NOTE = (
-    "Reliability of each variable's session score as analysed, from `socialcoder reliability "
-    "STUDY --sessions`: ICC(A,1) where the double-coded sessions are fully crossed, else "
+    "Reliability of each variable's session score as analysed, from the study's reliability "
+    "of session scores: ICC(A,1) where the double-coded sessions are fully crossed, else "
     "G(q,k) (Putka et al. 2008); questionnaire measures are not coded and have no coder "
     "reliability."
 )

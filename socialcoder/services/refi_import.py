@@ -133,7 +133,7 @@ def _codebook(
         return _Book(book, text, resolve_codes(project.codes, book, table), origin, {})
     built = build_codebook(project.codes, entries, project.name, str(mapping or path))
     n = len(built.codebook.dimensions)
-    origin = f"built from the project's codes: {n} dimension(s) (no --codebook given)"
+    origin = f"built from the project's codes: {n} dimension(s) (no codebook given)"
     return _Book(
         built.codebook,
         codebook_to_yaml(built.codebook),
@@ -265,12 +265,12 @@ def _completions(
     carried = {(c, names[s]) for c, s in ext.completions} if ext else set()
     coded = {(c, t) for c, t, _, _ in plan.rows} | {(c, t) for c, t, _ in plan.memos}
     if complete is False:
-        return set(), "none marked complete (--no-complete)"
+        return set(), "none marked complete (as asked)"
     if complete:
         pairs = coded | carried
         return (
             pairs,
-            f"{len(pairs)} (coder, transcript) pair(s) with codes marked complete (--complete)",
+            f"{len(pairs)} (coder, transcript) pair(s) with codes marked complete (as asked)",
         )
     if ext is not None:
         return (
@@ -279,7 +279,8 @@ def _completions(
         )
     return set(), (
         "none marked complete (the default for projects from other programs, whose coding need "
-        "not be exhaustive: uncoded turns stay 'not coded yet'; --complete marks them)"
+        "not be exhaustive: uncoded turns stay 'not coded yet' unless the import is asked to "
+        "mark them complete)"
     )
 
 
@@ -413,7 +414,7 @@ def summary_lines(summary: RefiImportSummary) -> tuple[str, list[str]]:
     )
     lines = [f"codebook: {summary.codebook}", f"completion: {summary.completion}"]
     lines += [
-        f"not imported: {n} coding(s) of code {path!r} (not mapped to any dimension; see --mapping)"
+        f"not imported: {n} coding(s) of code {path!r} (not mapped to any dimension)"
         for path, n in summary.unmapped_codes
     ]
     lines += [

@@ -37,7 +37,14 @@ from socialcoder.domain.codebook import Codebook, Role, Unit
 from socialcoder.domain.names import MAX_CODER, usable_name
 from socialcoder.domain.rules import applies
 from socialcoder.domain.transcript import ParsedSegment, ParsedTranscript
-from socialcoder.errors import ImportFormatError, NoTurnsError, UnknownSpeakersError, UserError
+from socialcoder.errors import (
+    ImportFormatError,
+    Input,
+    NoTurnsError,
+    Remedy,
+    UnknownSpeakersError,
+    UserError,
+)
 from socialcoder.export.model import CONSENSUS
 from socialcoder.export.refi_ext import ExtSource
 from socialcoder.export.refi_read import RefiProject, RefiSelection, RefiSource
@@ -186,9 +193,10 @@ def source_turns(
             raise
         if one_speaker is None:
             raise UserError(
-                f"{exc.message}; for a text without speaker labels (one speaker), give "
-                "--one-speaker patient or --one-speaker therapist",
+                f"{exc.message}; a text without speaker labels is read as one speaker's when "
+                "told whose it is",
                 source=label,
+                remedy=(*exc.remedies, Remedy.give(Input.ONE_SPEAKER)),
             ) from None
         segments, starts, ends = _one_speaker(text, one_speaker)
         if not segments:

@@ -28,7 +28,7 @@ import numpy as np
 
 from socialcoder.domain.codebook import Scale
 from socialcoder.domain.serial import record
-from socialcoder.errors import UserError
+from socialcoder.errors import Input, Remedy, UserError
 from socialcoder.reliability import summarize_dimension
 from socialcoder.reliability.bootstrap import draw_seed
 from socialcoder.services.reliability_data import (
@@ -256,7 +256,10 @@ def reliability_report(
     if isinstance(level, dict):
         unknown = sorted(set(level) - set(study.codebook.keys))
         if unknown:
-            raise UserError(f"--level names unknown dimension(s): {', '.join(unknown)}")
+            raise UserError(
+                f"levels of measurement given for unknown dimension(s): {', '.join(unknown)}",
+                remedy=Remedy.change(Input.LEVEL),
+            )
     data = load_dimension_data(study, selection)
     for dd in data:
         _level_of(dd, level)  # refuse a senseless level before computing anything

@@ -101,7 +101,7 @@ def draw_retest_plan(study: Study, spec: RetestSpec) -> RetestPlan:
     try:
         check_spec(spec)
     except RetestError as exc:
-        raise StudyError(str(exc)) from None
+        raise StudyError(str(exc), remedy=exc.remedy) from None
     with study.read() as session:
         if spec.coders:
             ids = {name: _human(session, name) for name in spec.coders}
@@ -124,7 +124,7 @@ def draw_retest_plan(study: Study, spec: RetestSpec) -> RetestPlan:
     try:
         draws = draw_retest(pools, spec)
     except RetestError as exc:
-        raise StudyError(str(exc)) from None
+        raise StudyError(str(exc), remedy=exc.remedy) from None
     return RetestPlan(spec, tuple(draws), {n: len(p) for n, p in sorted(pools.items())})
 
 

@@ -188,7 +188,7 @@ def check_pass(
     if mine is None:
         raise StudyError(
             f"{transcript!r} is not a second pass of this retest coder (its transcripts come "
-            "from `socialcoder assign --retest`)"
+            "from the lead's retest plans)"
         )
     if not mine.available():
         start = mine.available_from

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select, text
 
 from socialcoder.domain.coder_kinds import CoderKind
-from socialcoder.errors import Conflict, StudyError
+from socialcoder.errors import Conflict, Input, Remedy, StudyError
 from socialcoder.services.coders import check_new_coders
 from socialcoder.services.server import (
     LEGACY_GROUPS,
@@ -172,8 +172,9 @@ def add_coder_login(
             raise Conflict(f"login {login!r} already belongs to coder {holder!r}")
         if row is not None and row.db_role not in (None, login):
             raise StudyError(
-                f"coder {coder!r} already has the login {row.db_role!r}; take it away first "
-                f"(`socialcoder server remove-login URL --login {row.db_role}`)"
+                f"coder {coder!r} already has the login {row.db_role!r}, which must be taken "
+                "away first",
+                remedy=Remedy.run(Input.REMOVE_LOGIN, example=row.db_role),
             )
         already = row is not None and row.db_role == login
         created_role = _ensure_login(c, login, password, coder=True)

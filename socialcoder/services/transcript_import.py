@@ -22,7 +22,7 @@ from socialcoder.domain.codebook import Role
 from socialcoder.domain.names import BadName, check_transcript_name, name_key
 from socialcoder.domain.numbers import SESSION
 from socialcoder.domain.transcript import ParsedTranscript
-from socialcoder.errors import StudyError, UserError
+from socialcoder.errors import Input, Remedy, StudyError, UserError
 from socialcoder.importers import SpeakerRole, read_transcript
 from socialcoder.services.media import PreparedMedia, prepare_media, store_recording
 from socialcoder.services.media_timing import reestimate
@@ -250,8 +250,8 @@ def _check_unique(session: Session, parsed: list[tuple[ImportItem, ParsedTranscr
         try:
             check_transcript_name(name)
         except BadName as exc:
-            hint = "" if item.name else "; choose a name with --name"
-            raise UserError(exc.message + hint, source=source) from None
+            remedy = None if item.name else Remedy.give(Input.NAME)
+            raise UserError(exc.message, source=source, remedy=remedy) from None
         if transcript.content_hash in hashes:
             raise UserError(
                 f"the same content is already in the study as transcript "
@@ -261,8 +261,9 @@ def _check_unique(session: Session, parsed: list[tuple[ImportItem, ParsedTranscr
         if name_key(name) in names:
             raise UserError(
                 f"the study already has a transcript named {names[name_key(name)]!r} "
-                "(names are unique ignoring letter case); choose another with --name",
+                "(names are unique ignoring letter case)",
                 source=source,
+                remedy=Remedy.another(Input.NAME),
             )
         names[name_key(name)] = name
         hashes[transcript.content_hash] = name

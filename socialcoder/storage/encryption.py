@@ -25,7 +25,7 @@ from types import ModuleType
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
-from socialcoder.errors import StudyError
+from socialcoder.errors import Input, Remedy, StudyError
 from socialcoder.storage.keys import (
     MAX_ATTEMPTS,
     SALT_BYTES,
@@ -150,9 +150,9 @@ def key_for_file(path: Path, label: str | None = None) -> Key:
         attempt = MAX_ATTEMPTS + 1
     if attempt == 1:
         raise PassphraseError(
-            "is encrypted: give its passphrase (at the prompt, in SOCIALCODER_PASSPHRASE, or "
-            "with --passphrase-file)",
+            "is encrypted",
             source=where,
+            remedy=Remedy.give(Input.PASSPHRASE),
         )
     raise PassphraseError("wrong passphrase (or the file is not a SocialCoder study)", source=where)
 
@@ -164,9 +164,9 @@ def new_key(path: Path, label: str | None = None) -> Key:
     passphrase = ask(KeyRequest(path, "new", 1))
     if not passphrase:
         raise PassphraseError(
-            "needs a new passphrase: give it at the prompt, or in SOCIALCODER_PASSPHRASE / "
-            "--passphrase-file for scripts",
+            "needs a new passphrase",
             source=label or str(path),
+            remedy=Remedy.give(Input.NEW_PASSPHRASE),
         )
     return derive(passphrase, new_salt())
 

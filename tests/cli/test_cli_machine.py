@@ -147,7 +147,10 @@ def test_train_learns_from_the_settled_codes_and_stores_the_model(
             ("evaluate", "--dimension", "talk", "--folds", "13"),
             "12 groups of sessions with coded turns, at least 13 needed",
         ),
-        (("evaluate", "--dimension", "talk", "--folds", "1"), "--folds must be at least 2"),
+        (
+            ("evaluate", "--dimension", "talk", "--folds", "1"),
+            "needs at least 2 folds (got 1); change --folds",
+        ),
     ],
 )
 def test_bad_requests_are_refused_in_one_line(

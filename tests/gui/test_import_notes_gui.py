@@ -45,6 +45,7 @@ def test_speaker_question_takes_text_and_summary_shows_warnings(  # type: ignore
     assert "'Monday' (line 3), 'Mum' (line 5)" in asked[0]
     assert "therapist or patient; text for a word that is no speaker" in asked[0]
     assert "=patient" not in asked[0].split("e.g.")[1]
+    assert "--" not in asked[0]  # the command line's flag (--speaker-map) is not the window's
     assert "1 line(s) before the first turn kept as the preamble" in texts[0]
     assert "warning: 1 byte(s) that are not UTF-8 on line(s) 4" in texts[0]
     with open_study(gui_study) as study:

@@ -138,7 +138,7 @@ def test_unlabelled_text_and_completion_are_chosen_from_the_keyboard(  # type: i
     qtbot.waitUntil(lambda: dialog.summary_box is not None and dialog.summary_box.isVisible())
     box = dialog.summary_box
     assert box is not None and "2 transcript(s), 7 segment(s)" in box.text()
-    assert "(--complete)" in box.informativeText()
+    assert "(as asked)" in box.informativeText() and "--" not in box.informativeText()
     qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), LEFT)
     with open_study(tmp_path / "diary.scstudy") as study:
         assert [s.role for s in show_transcript(study, "Diary week 6").segments] == [

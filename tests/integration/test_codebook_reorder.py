@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from socialcoder.codebooks import codebook_to_dict, load_default_codebook
-from socialcoder.errors import CodebookError
+from socialcoder.errors import CodebookError, Input, Remedy
 from socialcoder.services.codebook_update import codebook_history, update_codebook
 from socialcoder.services.exporting import export_table
 from socialcoder.services.study import open_study
@@ -71,7 +71,8 @@ def test_moving_ordinal_values_is_refused_without_the_flag(
     with open_study(target_sample) as study, pytest.raises(CodebookError) as caught:
         update_codebook(study, path)
     message = str(caught.value)
-    assert why in message and "--allow-reorder" in message and "numeric codes" in message
+    assert why in message and "numeric codes" in message
+    assert caught.value.remedies == (Remedy.switch(Input.ALLOW_REORDER),)
     assert "\n" not in message
     assert dump(target_sample) == before
 

@@ -47,9 +47,10 @@ from socialcoder.analysis.charts import (
     draw_scatter,
 )
 from socialcoder.analysis.plots import Z_CRIT, residual_colour
-from socialcoder.errors import UserError
+from socialcoder.errors import Input, Remedy, UserError
 from socialcoder.export.reliability_charts import new_figure
 from socialcoder.gui.accessibility import annotate
+from socialcoder.gui.errors import describe
 from socialcoder.gui.lead.charts import chart_style
 from socialcoder.gui.lead.tables import Cell, fill, make_table
 from socialcoder.gui.lead.workers import Job
@@ -526,7 +527,7 @@ class AnalysisView(QWidget):
         except UserError as exc:
             self._variables = {}
             self.layer_info.setText("")
-            self.status.setText(f"No variables: {exc}")
+            self.status.setText(f"No variables: {describe(exc)}")
             names: dict[str, list[str]] = {"x": [], "y": [], "all": []}
         else:
             names = {
@@ -631,7 +632,7 @@ class AnalysisView(QWidget):
         try:
             work = self._work()
         except UserError as exc:
-            self.status.setText(f"Not run: {exc}")
+            self.status.setText(f"Not run: {describe(exc)}")
             return
         job = Job(work, self)
         job.finished.connect(self._finished)
@@ -771,7 +772,7 @@ class AnalysisView(QWidget):
         try:
             saved = self.save_report(path, force=True)
         except UserError as exc:
-            self._say(f"Not saved: {exc}")
+            self._say(f"Not saved: {describe(exc)}")
             return
         self._say(f"Report saved: {saved}")
 
@@ -782,13 +783,14 @@ class AnalysisView(QWidget):
         try:
             written = self.save_data(folder)
         except UserError as exc:
-            if "exists" not in str(exc) or not self._replace(Path(folder)):
-                self._say(f"Not saved: {exc}")
+            replaceable = Remedy.switch(Input.FORCE) in exc.remedies
+            if not replaceable or not self._replace(Path(folder)):
+                self._say(f"Not saved: {describe(exc)}")
                 return
             try:
                 written = self.save_data(folder, force=True)
             except UserError as again:
-                self._say(f"Not saved: {again}")
+                self._say(f"Not saved: {describe(again)}")
                 return
         self._say(
             f"Saved {len(written.files)} file(s) to {written.folder}: "

@@ -43,6 +43,7 @@ from socialcoder.errors import UserError
 from socialcoder.gui import themes
 from socialcoder.gui.accessibility import annotate
 from socialcoder.gui.cells import item_at
+from socialcoder.gui.errors import describe
 from socialcoder.gui.lead.retest_dialog import RetestDialog
 from socialcoder.gui.lead.rule_dialog import RuleDialog
 from socialcoder.gui.lead.tables import Cell, fill, make_table
@@ -424,7 +425,7 @@ class AssignmentsView(QWidget):
         try:
             rows = assign_pairs_stored(self.study, pairs, actor=self.lead)  # one transaction
         except UserError as exc:
-            QMessageBox.warning(self, "Assign", f"Nothing was assigned: {exc}")
+            QMessageBox.warning(self, "Assign", f"Nothing was assigned: {describe(exc)}")
             return
         if rows:
             text = f"assign {len(rows)} transcript(s)"
@@ -442,7 +443,7 @@ class AssignmentsView(QWidget):
         try:
             rows = unassign_pairs(self.study, pairs, actor=self.lead)  # one transaction
         except UserError as exc:
-            QMessageBox.warning(self, "Unassign", f"Nothing was unassigned: {exc}")
+            QMessageBox.warning(self, "Unassign", f"Nothing was unassigned: {describe(exc)}")
             return
         if rows:
             text = f"unassign {len(rows)} transcript(s)"
@@ -495,7 +496,7 @@ class AssignmentsView(QWidget):
         try:
             action()
         except UserError as exc:
-            QMessageBox.warning(self, "Coders", str(exc))
+            QMessageBox.warning(self, "Coders", describe(exc))
             return
         self.acted(StudyChange.of(ChangeKind.CODERS))  # added, renamed or (de)activated
         self.statusMessage.emit(done)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from socialcoder.errors import UserError
 from socialcoder.gui.accessibility import annotate
+from socialcoder.gui.errors import describe
 from socialcoder.services.audit_events import change_counts, list_events
 from socialcoder.services.study import Study
 
@@ -54,7 +55,7 @@ class AuditView(QWidget):
             events = list_events(self.study)
             changes = change_counts(self.study)
         except UserError as exc:
-            self.summary.setText(f"The audit trail cannot be read: {exc}")
+            self.summary.setText(f"The audit trail cannot be read: {describe(exc)}")
             return
         self.table.setRowCount(len(events))
         for row, e in enumerate(reversed(events)):  # newest first

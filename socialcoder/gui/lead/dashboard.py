@@ -50,6 +50,7 @@ from socialcoder.export.reliability_figures import (
 )
 from socialcoder.export.report_html import alpha_points, report_path
 from socialcoder.gui.accessibility import annotate
+from socialcoder.gui.errors import describe
 from socialcoder.gui.lead.charts import AlphaChart, ConfusionTable, DriftChart
 from socialcoder.gui.lead.filters import SelectionFilters
 from socialcoder.gui.lead.machine_panel import MachinePanel
@@ -350,7 +351,7 @@ class Dashboard(QWidget):
         try:
             selection = self.selection()
         except UserError as exc:
-            self.status.setText(f"Not computed: {exc}")
+            self.status.setText(f"Not computed: {describe(exc)}")
             return
         study, settings = self.study, self.settings(selection)
         least = self.machine.threshold.value()
@@ -479,7 +480,7 @@ class Dashboard(QWidget):
         try:
             m = confusion_matrix(self.study, key, pair[0], pair[1], selection)
         except UserError as exc:
-            self.conf_note.setText(str(exc))
+            self.conf_note.setText(describe(exc))
             return
         self._show_matrix(m)
 

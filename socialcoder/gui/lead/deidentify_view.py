@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from socialcoder.errors import UserError
 from socialcoder.gui import themes
 from socialcoder.gui.accessibility import annotate
+from socialcoder.gui.errors import describe
 from socialcoder.gui.theme import text_on
 from socialcoder.services.deidentify import Candidate, find_candidates, sources
 from socialcoder.services.deidentify_apply import DeidentifyResult, deidentify
@@ -128,7 +129,7 @@ class DeidentifyView(QWidget):
             plan = find_candidates(self.study, names_file=self.names_file)
             self.texts = {(s.transcript, s.segment): s.text for s in sources(self.study)}
         except UserError as exc:
-            self.statusMessage.emit(f"Not searched: {exc}")
+            self.statusMessage.emit(f"Not searched: {describe(exc)}")
             return
         self.candidates = list(plan.candidates)
         self.table.setRowCount(len(self.candidates))
@@ -231,7 +232,7 @@ class DeidentifyView(QWidget):
                 decisions=self.candidates,
             )
         except UserError as exc:
-            self.statusMessage.emit(f"No copy written: {exc}")
+            self.statusMessage.emit(f"No copy written: {describe(exc)}")
             return
         assert isinstance(result, DeidentifyResult)
         self.statusMessage.emit(

@@ -85,7 +85,7 @@ def set_blinding(window: MainWindow, on: bool) -> None:
     try:
         set_setting(study, BLINDING.name, "on" if on else "off")
     except UserError as exc:
-        show_error(window, str(exc), "Cannot change the setting")
+        show_error(window, exc, "Cannot change the setting")
         _show_blinding(window, study)
         return
     window.statusBar().showMessage(
@@ -121,7 +121,7 @@ def open_as_lead(window: MainWindow, target: str, name: str) -> bool:
     try:
         study = open_study(target)
     except UserError as exc:
-        show_error(window, str(exc), "Cannot open the study")
+        show_error(window, exc, "Cannot open the study")
         return False
     return attach_lead(window, study, name)
 

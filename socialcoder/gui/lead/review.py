@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from socialcoder.errors import UserError
 from socialcoder.gui.accessibility import annotate
+from socialcoder.gui.errors import describe
 from socialcoder.gui.lead.review_keys import resolve_review_key
 from socialcoder.gui.lead.review_parts import (
     AcceptDialog,
@@ -299,7 +300,7 @@ class ReviewView(QWidget):
         try:
             ctx = review_context(self.study, d.transcript, d.segment, self.coders)
         except UserError as exc:
-            self.context.setPlainText(str(exc))
+            self.context.setPlainText(describe(exc))
             return
         self.context.setHtml(context_html(d, dim, ctx))
         self.values.show_unit(dim, self.coders, d.values, ctx.memos, d.consensus, d.implied)
@@ -351,7 +352,7 @@ class ReviewView(QWidget):
                 actor=self.lead,
             )
         except UserError as exc:
-            self.statusMessage.emit(f"Not stored: {exc}")
+            self.statusMessage.emit(f"Not stored: {describe(exc)}")
             return
         self.reason.clear()
         if change.changed:
@@ -395,7 +396,7 @@ class ReviewView(QWidget):
         try:
             result = build_consensus(self.study, tuple(coders), actor=self.lead)
         except UserError as exc:
-            QMessageBox.warning(self, "Accept all agreements", str(exc))
+            QMessageBox.warning(self, "Accept all agreements", describe(exc))
             return
         self.refresh()
         if self.session is not None:

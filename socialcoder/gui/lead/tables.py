@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 from socialcoder.export.reliability_figures import Cell, fmt, fmt_ci, fmt_pct
 from socialcoder.gui import themes
 from socialcoder.gui.cells import header_item
+from socialcoder.gui.errors import describe
 from socialcoder.gui.theme import text_on
 
 __all__ = [
@@ -86,8 +87,10 @@ def _set_items(table: QTableWidget, rows: Sequence[Sequence[Cell | str]]) -> Non
 
 
 def error_html(message: object) -> str:
-    """An error line for a label, in the theme's error colour."""
-    return f"<span style='color:{themes.marks().error}'>{html.escape(str(message), quote=False)}</span>"
+    """An error line for a label, in the theme's error colour (an error with its remedy in the
+    window's words)."""
+    text = describe(message) if isinstance(message, BaseException) else str(message)
+    return f"<span style='color:{themes.marks().error}'>{html.escape(text, quote=False)}</span>"
 
 
 def background(name: str) -> str:

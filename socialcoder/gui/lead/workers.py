@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from socialcoder.errors import UserError
+from socialcoder.gui.errors import describe
 
 Report = Callable[[int, int, str], None]
 Work = Callable[[Report, Callable[[], bool]], Any]
@@ -85,7 +86,7 @@ class Job(QObject):
         except JobCancelled:
             self.signals.cancelled.emit()
         except UserError as exc:
-            self.signals.failed.emit(str(exc))
+            self.signals.failed.emit(describe(exc))
         except Exception as exc:
             self.signals.failed.emit(f"Computation failed ({type(exc).__name__}: {exc})")
         else:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from socialcoder.errors import UserError
 from socialcoder.export.report_html import report_path
+from socialcoder.gui.errors import describe
 from socialcoder.gui.lead.analysis_view import AnalysisView
 from socialcoder.gui.lead.assignments_view import AssignmentsView
 from socialcoder.gui.lead.audit_view import AuditView
@@ -198,7 +199,7 @@ class LeadWorkspace(QTabWidget):
         try:
             saved = self.dashboard.save_report(path, force=True)
         except UserError as exc:
-            self.statusMessage.emit(f"Not saved: {exc}")
+            self.statusMessage.emit(f"Not saved: {describe(exc)}")
             return
         self.statusMessage.emit(f"Report saved: {saved}")
 

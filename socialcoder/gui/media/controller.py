@@ -31,6 +31,7 @@ from socialcoder.domain.media_keys import JUMP_SECONDS, PLAYER_KEYS
 from socialcoder.domain.timing import format_clock
 from socialcoder.errors import UserError
 from socialcoder.gui.controller import CodingController
+from socialcoder.gui.errors import describe
 from socialcoder.gui.media.commands import StampCommand, TurnCommand
 from socialcoder.gui.media.overview import Mark, OverviewBuilder
 from socialcoder.gui.media.pane import PlayerPane
@@ -194,7 +195,7 @@ class MediaController(QObject):
         try:
             rec = recording_of(self.study, name)
         except UserError as exc:
-            rec, why = None, str(exc)
+            rec, why = None, describe(exc)
         self.recording = rec
         self._segments_reset()
         if rec is None:
@@ -553,7 +554,7 @@ class MediaController(QObject):
                 seconds=self.player.position,
             )
         except UserError as exc:
-            self.statusMessage.emit(f"Not stored: {exc}")
+            self.statusMessage.emit(f"Not stored: {describe(exc)}")
             return
         ctl.undo_stack.push(StampCommand(self.study, change, self.refresh))
         self.refresh(
@@ -577,7 +578,7 @@ class MediaController(QObject):
                 at=self.player.position,
             )
         except UserError as exc:
-            self.statusMessage.emit(f"Not stored: {exc}")
+            self.statusMessage.emit(f"Not stored: {describe(exc)}")
             return
         ctl.undo_stack.push(TurnCommand(self.study, change, self.refresh))
         self.refresh(change.transcript, change.segment)

@@ -49,6 +49,6 @@ def choose_media_folder(window: QMainWindow) -> bool:
     try:
         media_local.add_folder(Path(name))
     except Exception as exc:  # a UserError: one line
-        show_error(window, str(exc))
+        show_error(window, exc)
         return False
     return True

@@ -183,8 +183,7 @@ def test_import_refi_one_speaker_and_completion_options(
     )
     assert code == 0, err
     assert (
-        "completion: 3 (coder, transcript) pair(s) with codes marked complete (--complete)"
-        in stdout
+        "completion: 3 (coder, transcript) pair(s) with codes marked complete (as asked)" in stdout
     )
     args = ("import-refi", qdpx, tmp_path / "c", "--complete", "--no-complete")
     assert main([str(a) for a in args]) == 2  # a usage error: one line, exit 2

@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from socialcoder.analysis.plots import residual_colour
+from socialcoder.errors import Input, Remedy, UserError
 from socialcoder.gui.lead.analysis_view import AnalysisView
 from socialcoder.gui.lead.tables import headers, texts
 from socialcoder.gui.main_window import MainWindow
@@ -188,6 +189,9 @@ def test_lagged_effects_with_intervals(qtbot, analysis_window: MainWindow, tmp_p
     assert "dynamic-panel" in view.notes.toPlainText()
     written = view.save_data(tmp_path / "lagged")
     assert {"lagged.csv", "lagged.R", "lagged.inp"} <= {p.name for p in written.files}
+    with pytest.raises(UserError) as exists:  # ask_data offers to replace what the remedy allows
+        view.save_data(tmp_path / "lagged")
+    assert Remedy.switch(Input.FORCE) in exists.value.remedies
     page = view.save_report(tmp_path / "lagged.html").read_text(encoding="utf-8")
     assert "core_om at t+1 on wai_sr at t" in page and "predictor_within" in page
 

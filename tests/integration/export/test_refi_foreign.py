@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.domain.codebook import Role, Scale
-from socialcoder.errors import UserError
+from socialcoder.errors import Input, Remedy, UserError
 from socialcoder.services.codes_csv import export_codes_csv
 from socialcoder.services.exporting import export_refi
 from socialcoder.services.refi_import import import_refi
@@ -94,7 +94,7 @@ def test_qualcoder_project_keeps_its_codes_memos_and_cases(tmp_path: Path) -> No
     assert summary.notes_not_imported == 1  # the journal
     listed = "\n".join(summary.not_imported)
     assert "'Recruited via'" in listed and "'Age group'" in listed and "case(s) 'P07'" in listed
-    assert summary.completed == 0 and "--complete" in summary.completion
+    assert summary.completed == 0 and "asked to mark them complete" in summary.completion
 
 
 def test_other_programs_projects_are_not_complete_unless_asked(tmp_path: Path) -> None:
@@ -117,23 +117,24 @@ def test_other_programs_projects_are_not_complete_unless_asked(tmp_path: Path) -
                 .join(TranscriptRow, TranscriptRow.id == CompletionRow.transcript_id)
             ).all()
         assert [tuple(r) for r in rows] == expected
-    assert first.completed == 0 and "--complete marks them" in first.completion
-    assert second.completed == 1 and "(--complete)" in second.completion
+    assert first.completed == 0 and "unless the import is asked to" in first.completion
+    assert second.completed == 1 and "(as asked)" in second.completion
 
 
 def test_own_export_honours_no_complete(small: Study, tmp_path: Path) -> None:
     export_refi(small, tmp_path / "small.qdpx")
     summary = import_refi(tmp_path / "small.qdpx", tmp_path / "back.scstudy", complete=False)
-    assert summary.completed == 0 and "--no-complete" in summary.completion
+    assert summary.completed == 0 and "(as asked)" in summary.completion
 
 
 def test_sources_folder_internal_paths_and_unlabelled_text(tmp_path: Path) -> None:
     """Item 21: ``Sources/``, upper-case file names, braced GUIDs, ``internal:///``, CRLF, a
-    nested code tree; a text without speaker labels is refused naming --one-speaker, and
-    imported one turn per line with it."""
+    nested code tree; a text without speaker labels is refused with a remedy that says whose
+    text it is, and imported one turn per line with it."""
     qdpx = pack("nvivo_style", tmp_path)
-    with pytest.raises(UserError, match="--one-speaker"):
+    with pytest.raises(UserError, match="without speaker labels") as refused:
         import_refi(qdpx, tmp_path / "refused.scstudy")
+    assert Remedy.give(Input.ONE_SPEAKER) in refused.value.remedies
     assert not (tmp_path / "refused.scstudy").exists()
     target = tmp_path / "nv.scstudy"
     summary = import_refi(qdpx, target, one_speaker=Role.PATIENT)
@@ -182,7 +183,7 @@ def test_mapping_turns_a_parent_code_into_a_nominal_dimension(tmp_path: Path) ->
     assert ("Session 2", "4", "Ruth Ames", "coping", "Overdoing", "") in _codes(target)
     bad = tmp_path / "bad.yaml"
     bad.write_text("Pacing: coping=Resting\n", encoding="utf-8")
-    with pytest.raises(UserError, match="'value' needs --codebook"):
+    with pytest.raises(UserError, match="'value' needs a codebook"):
         import_refi(
             pack("nvivo_style", tmp_path),
             tmp_path / "x.scstudy",

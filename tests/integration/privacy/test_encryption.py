@@ -89,7 +89,7 @@ def test_wrong_or_missing_passphrase_is_one_line_exit_2(encrypted_sample: Path) 
     )  # one line: no traceback, none of SQLCipher's own log lines
     missing = _run("info", encrypted_sample)
     assert missing.returncode == 2
-    assert missing.stderr.count("\n") == 1 and "is encrypted: give its passphrase" in missing.stderr
+    assert missing.stderr.count("\n") == 1 and "is encrypted; give its passphrase" in missing.stderr
     assert PHRASE not in wrong.stderr + wrong.stdout
 
 

@@ -73,7 +73,7 @@ def test_add_coder_says_so_when_the_coder_already_has_a_login(make_lab, pg_datab
     lab = make_lab(coders=("ana",), leads=())
     other = pg_database.login("c_ana2")
     with pytest.raises(StudyError, match=f"coder 'ana' already has the login "
-                                         f"'{lab.login('ana')}'; take it away first"):  # fmt: skip
+                                         f"'{lab.login('ana')}', which must be taken away first"):  # fmt: skip
         add_coder_login(lab.url("admin"), "ana", other)
     assert lab.sql("admin", "SELECT count(*) FROM pg_roles WHERE rolname = :r", r=other) == [(0,)]
     assert lab.sql("admin", "SELECT db_role FROM coders WHERE name = 'ana'") == [

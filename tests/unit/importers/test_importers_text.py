@@ -9,7 +9,7 @@ import pytest
 
 from socialcoder.domain.codebook import Role
 from socialcoder.domain.transcript import content_hash
-from socialcoder.errors import ImportFormatError, UnknownSpeakersError
+from socialcoder.errors import ImportFormatError, Input, UnknownSpeakersError
 from socialcoder.importers import TEXT, parse_text, read_transcript
 
 DATA = Path(__file__).parent / "data"
@@ -194,7 +194,7 @@ def test_unknown_labels_are_all_listed():
     with pytest.raises(UnknownSpeakersError) as err:
         parse_text(text, source_name="x.txt")
     assert err.value.labels == ["Zed", "Ben", "Anna"]  # in order of appearance
-    assert "x.txt" in str(err.value) and "--speaker-map" in str(err.value)
+    assert "x.txt" in str(err.value) and err.value.remedies[0].inputs == (Input.SPEAKER_MAP,)
 
 
 @pytest.mark.parametrize(

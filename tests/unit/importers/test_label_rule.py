@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from socialcoder.domain.codebook import Role
-from socialcoder.errors import UnknownSpeakersError
+from socialcoder.errors import Input, Remedy, UnknownSpeakersError
 from socialcoder.importers import TEXT, parse_bytes, parse_speaker_map, parse_text
 
 T, P = Role.THERAPIST, Role.PATIENT
@@ -41,8 +41,11 @@ def test_every_unknown_one_liner_is_listed_at_once_with_its_line():
     assert caught.value.labels == ONE_LINERS
     message = str(caught.value)
     assert "'Interviewer' (line 2)" in message and '"Zoë O\'Neil" (line 8)' in message
-    assert "--speaker-map 'Interviewer=ROLE,Mum=ROLE,Dr. Smith=ROLE'" in message
-    assert "=patient" not in message and "=therapist" not in message
+    (remedy,) = caught.value.remedies
+    assert remedy == Remedy.give(
+        Input.SPEAKER_MAP, example="'Interviewer=ROLE,Mum=ROLE,Dr. Smith=ROLE'"
+    )
+    assert "=patient" not in remedy.example and "=therapist" not in remedy.example
 
 
 def test_labels_up_to_40_characters_and_4_words():
