@@ -15,7 +15,7 @@ from itertools import islice, repeat
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, String, Table, cast, func, insert, select
+from sqlalchemy import Connection, Dialect, Table, insert
 
 BATCH = 50_000
 
@@ -137,28 +137,3 @@ def fetch_tuples(connection: Connection, statement: Any) -> Sequence[tuple[Any, 
         return result.cursor.fetchall()
     finally:
         result.close()
-
-
-def numbers_text(connection: Connection, columns: Sequence[Any], *where: Any) -> str:
-    """The integer ``columns`` of every row matching ``where``, as one text of numbers
-    separated by white space (row after row), for a caller that parses it in C (numpy): no
-    Python object per row. Never one value of the database: PostgreSQL streams the rows out
-    with ``COPY (SELECT ...) TO STDOUT`` (a text value there is capped at 1 GB, which a whole
-    study's codes packed into one aggregate would reach); SQLite, whose driver has no COPY,
-    concatenates them (``group_concat``; SQLite's own cap on a value is 1e9 bytes, about 80
-    million numbers)."""
-    if connection.dialect.name == "postgresql":
-        compiled = (
-            select(*columns)
-            .where(*where)
-            .compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-        )
-        dbapi_connection: Any = connection.connection.dbapi_connection
-        cursor = dbapi_connection.cursor()
-        with cursor, cursor.copy(f"COPY ({compiled}) TO STDOUT", compiled.params) as copy:
-            return b"".join(bytes(block) for block in copy).decode("ascii")
-    joined: Any = cast(columns[0], String)
-    for column in columns[1:]:
-        joined = joined + " " + cast(column, String)
-    text = connection.execute(select(func.aggregate_strings(joined, " ")).where(*where)).scalar()
-    return text or ""
