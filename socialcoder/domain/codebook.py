@@ -124,6 +124,15 @@ class Dimension:
                 return v.label
         return value
 
+    def shown(self, value: str) -> str:
+        """A stored value as the lead's views and reports show it: the label of a binary or
+        named value (``present``, ``mild``), a numbered value with its label
+        (``4 (partial agreement)``), a value without a label as it is."""
+        label = self.label_of(value)
+        if label == value or self.scale is Scale.BINARY or not value[:1].isdigit():
+            return label
+        return f"{value} ({label})"
+
     def parse_value(self, raw: object) -> str:
         """Canonical text form of ``raw`` for this dimension, or ``ValueError`` saying why not.
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from socialcoder.domain.codebook import Dimension, Scale
 from socialcoder.reliability.confusion import ConfusionMatrix, confusion_counts
 from socialcoder.services.reliability_data import Selection, load_dimension_data
 from socialcoder.services.study import Study
@@ -31,7 +30,7 @@ def confusion_matrix(
     else:
         levels, counts = confusion_counts(dd.data[0], dd.data[1])
         values = tuple(dd.value_text(x) or "" for x in levels.tolist())
-    labels = tuple(_value_label(dim, v) for v in values)
+    labels = tuple(dim.shown(v) for v in values)
     return ConfusionMatrix(
         dimension,
         coder_a,
@@ -40,10 +39,3 @@ def confusion_matrix(
         labels,
         tuple(tuple(int(n) for n in row) for row in counts.tolist()),
     )
-
-
-def _value_label(dim: Dimension, value: str) -> str:
-    label = dim.label_of(value)
-    if dim.scale is Scale.BINARY:
-        return label
-    return value if label == value else f"{value} ({label})" if value[:1].isdigit() else label

@@ -140,3 +140,19 @@ def test_what_a_coder_has_coded() -> None:
     assert next_uncoded(turns, patients_only, after=3) == 2  # wraps round
     assert next_uncoded(turns, patients_only, after=3, wrap=False) is None
     assert next_uncoded([turns[1], turns[0]], patients_only, after=-1) is None
+
+
+def test_how_a_value_is_shown() -> None:
+    """One home (Dimension.shown) for the review, calibration and the confusion matrix."""
+    numbered = Dimension(
+        "agreement",
+        "Agreement",
+        Scale.ORDINAL,
+        (CodeValue("1", "none"), CodeValue("4", "partial agreement"), CodeValue("7", "7")),
+    )
+    assert BINARY.shown("1") == "present"
+    assert BINARY.shown("0") == "a"
+    assert RESISTANCE.shown("mild") == "mild"
+    assert numbered.shown("4") == "4 (partial agreement)"
+    assert numbered.shown("7") == "7"  # labelled with itself
+    assert RATING.shown("3.5") == "3.5"  # no labels

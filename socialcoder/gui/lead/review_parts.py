@@ -33,12 +33,7 @@ from socialcoder.services.review import ReviewContext
 
 def value_text(dim: Dimension, value: str | None) -> str:
     """'present', 'mild', '4 (partial agreement)'; '—' for no value."""
-    if value is None:
-        return "—"
-    label = dim.label_of(value)
-    if label == value:
-        return value
-    return label if dim.scale is Scale.BINARY or not value[:1].isdigit() else f"{value} ({label})"
+    return "—" if value is None else dim.shown(value)
 
 
 def short_value(dim: Dimension, value: str | None) -> str:
