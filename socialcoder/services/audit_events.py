@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from socialcoder.domain.serial import record
 from socialcoder.errors import StudyError
-from socialcoder.services.event_record import event_row, opened_detail, os_user
+from socialcoder.services.event_record import event_row, opened_detail
+from socialcoder.services.event_record import os_user as os_user  # re-exported for the services
 from socialcoder.services.study import Study
 from socialcoder.storage.events_model import StudyEventRow
 from socialcoder.storage.models import AuditRow

@@ -24,8 +24,11 @@ from socialcoder.domain.limits import MEMO_MAX_CHARS
 from socialcoder.domain.settings import SETTINGS, render
 from socialcoder.errors import Conflict, StudyError
 from socialcoder.export.output import study_files
-from socialcoder.services.event_record import now
-from socialcoder.services.study_file import DimensionIds, dimension_ids
+
+# re-exported (``X as X``): the services take the clock and the dimension ids from here
+from socialcoder.services.event_record import now as now
+from socialcoder.services.study_file import DimensionIds as DimensionIds
+from socialcoder.services.study_file import dimension_ids
 from socialcoder.storage import db, migrate, server_api
 from socialcoder.storage.access import Access, sqlite_access
 from socialcoder.storage.models import (

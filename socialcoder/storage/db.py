@@ -38,7 +38,11 @@ from socialcoder.errors import StudyError, UserError
 from socialcoder.storage import encryption
 from socialcoder.storage.access import Access, sqlite_access
 from socialcoder.storage.keys import Key
-from socialcoder.storage.plain import BUSY_TIMEOUT_MS, configure_sqlite, is_url
+
+# re-exported (``X as X``): the services and the conversion take these from here
+from socialcoder.storage.plain import BUSY_TIMEOUT_MS as BUSY_TIMEOUT_MS
+from socialcoder.storage.plain import configure_sqlite
+from socialcoder.storage.plain import is_url as is_url
 from socialcoder.storage.server_sql import AUDIT_MARKER
 
 SQLITE_HEADER = encryption.SQLITE_HEADER
