@@ -149,10 +149,15 @@ class Study:
     def dbapi_read(self) -> Iterator[tuple[Any, str]]:
         """One read transaction's DBAPI connection and the dialect's name (``sqlite`` or
         ``postgresql``), for a reader written in plain SQL that a study file opened without
-        SQLAlchemy shares (services/study_file.py)."""
+        SQLAlchemy shares (services/study_file.py). The driver's errors are wrapped as
+        SQLAlchemy's, so that a refusal reads as from :meth:`read` (see :func:`_refusals`)."""
         with self.read() as session:
             connection = session.connection()
-            yield connection.connection.dbapi_connection, connection.dialect.name
+            driver_error = connection.dialect.loaded_dbapi.Error
+            try:
+                yield connection.connection.dbapi_connection, connection.dialect.name
+            except driver_error as exc:
+                raise DBAPIError.instance(None, None, exc, driver_error) from exc
 
     def info(self) -> StudyInfo:
         with self.read() as session:

@@ -11,6 +11,7 @@ are copied out, ``COPY ... TO STDOUT``, instead of one text aggregate, which Pos
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -200,3 +201,30 @@ def test_a_whole_study_is_never_read_as_one_text_value_on_postgresql(
     assert data and statements
     assert [q for q in statements if q.startswith("COPY")]
     assert not [q for q in statements if "string_agg" in q.lower()]
+
+
+def test_a_refusal_of_the_plain_reader_reads_as_the_engines(study: str) -> None:
+    """The reader's driver errors pass through the study's refusals (a read-only or refused
+    connection gets the same one line as any other read)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from socialcoder.services import study as study_module
+
+    seen: list[type] = []
+    real = study_module._refusals
+
+    @contextmanager
+    def spy(s):  # type: ignore[no-untyped-def]
+        try:
+            with real(s):
+                yield
+        except DBAPIError as exc:
+            seen.append(type(exc))
+            raise
+
+    with open_study(study) as s, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(study_module, "_refusals", spy)
+        with pytest.raises(DBAPIError), s.dbapi_read() as (connection, dialect):
+            reader = reliability_data._Reader(connection, dialect)
+            reader.rows("SELECT no_such_column FROM coders")
+    assert seen  # wrapped before it left the read transaction
