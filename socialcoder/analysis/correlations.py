@@ -88,13 +88,13 @@ def rmcorr(
     df = n - k - 1
     if df < 2:
         return RepeatedMeasuresCorrelation(
-            None,
-            df,
-            None,
-            None,
-            n,
-            k,
-            f"{n} observations of {k} participants leave {df} degrees of freedom (at least 2 needed)",
+            r=None,
+            df=df,
+            p=None,
+            ci95=None,
+            n=n,
+            participants=k,
+            reason=f"{n} observations of {k} participants leave {df} degrees of freedom (at least 2 needed)",
         )
     xc = frame["x"] - frame.groupby("p")["x"].transform("mean")
     yc = frame["y"] - frame.groupby("p")["y"].transform("mean")
@@ -103,7 +103,13 @@ def rmcorr(
     for name, ss in (("x", sxx), ("y", syy)):
         if ss <= (1e-12 * scale) ** 2 * n:
             return RepeatedMeasuresCorrelation(
-                None, df, None, None, n, k, f"{name} does not vary within participants"
+                r=None,
+                df=df,
+                p=None,
+                ci95=None,
+                n=n,
+                participants=k,
+                reason=f"{name} does not vary within participants",
             )
     r = float(np.clip(sxy / np.sqrt(sxx * syy), -1.0, 1.0))
     if abs(r) >= 1.0:
@@ -279,7 +285,23 @@ def _pair(
     if within.reason and n >= MIN_SESSIONS:
         notes.append(f"no within-patient r: {within.reason}")
     return PairCorrelation(
-        x, y, n, k, rho, p, r, pr, ci, pci, used, br, bp, bn, within, None, tuple(notes)
+        x=x,
+        y=y,
+        n=n,
+        participants=k,
+        spearman_rho=rho,
+        p=p,
+        pearson_r=r,
+        pearson_p=pr,
+        ci95=ci,
+        pearson_ci95=pci,
+        bootstrap_replicates=used,
+        between_r=br,
+        between_p=bp,
+        between_n=bn,
+        within=within,
+        p_adjusted=None,
+        notes=tuple(notes),
     )
 
 

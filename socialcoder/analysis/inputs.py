@@ -331,13 +331,13 @@ def session_table(
             code_value = None if value == ABOVE_LOWEST else value
             variables.append(
                 Variable(
-                    name,
-                    _rate_label(label, rate),
-                    CODE_RATE,
-                    dim.key,
-                    code_value,
-                    count_col,
-                    turns_col,
+                    name=name,
+                    label=_rate_label(label, rate),
+                    kind=CODE_RATE,
+                    dimension=dim.key,
+                    value=code_value,
+                    count=count_col,
+                    turns=turns_col,
                 )
             )
         if dim.scale in (Scale.ORDINAL, Scale.INTERVAL, Scale.RATIO) and f"{dim.key}_mean" in frame:

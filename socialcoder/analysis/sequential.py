@@ -112,7 +112,19 @@ def two_by_two(a: int, b: int, c: int, d: int) -> TwoByTwo:
     tp = a / row if row else None
     if n == 0:
         return TwoByTwo(
-            a, b, c, d, None, None, None, None, None, None, None, None, ("no pairs in the table",)
+            a=a,
+            b=b,
+            c=c,
+            d=d,
+            transitional_probability=None,
+            expected=None,
+            adjusted_residual=None,
+            yules_q=None,
+            odds_ratio=None,
+            odds_ratio_ci95=None,
+            odds_ratio_correction=None,
+            min_expected=None,
+            warnings=("no pairs in the table",),
         )
     e = row * col / n
     exp_cells = [row * col / n, row * (n - col) / n, (n - row) * col / n, (n - row) * (n - col) / n]
@@ -141,7 +153,21 @@ def two_by_two(a: int, b: int, c: int, d: int) -> TwoByTwo:
         odds = float(ca * cd / (cb * cc))
         half = Z95 * math.sqrt(float((1.0 / cells).sum()))
         ci = (math.exp(math.log(odds) - half), math.exp(math.log(odds) + half))
-    return TwoByTwo(a, b, c, d, tp, e, z, q, odds, ci, corr, min_e, tuple(warnings))
+    return TwoByTwo(
+        a=a,
+        b=b,
+        c=c,
+        d=d,
+        transitional_probability=tp,
+        expected=e,
+        adjusted_residual=z,
+        yules_q=q,
+        odds_ratio=odds,
+        odds_ratio_ci95=ci,
+        odds_ratio_correction=corr,
+        min_expected=min_e,
+        warnings=tuple(warnings),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +377,19 @@ def _session_q(pairs: pd.DataFrame, g: pd.Series, t: pd.Series) -> list[SessionQ
         q = yules_q(a, b, c, d)
         session = None if pd.isna(row["session"]) else int(row["session"])
         reason = None if q is not None else "ad + bc = 0 (a whole row or column is empty)"
-        out.append(SessionQ(str(tr), str(pid), session, a, b, c, d, q, reason))
+        out.append(
+            SessionQ(
+                transcript=str(tr),
+                participant=str(pid),
+                session=session,
+                a=a,
+                b=b,
+                c=c,
+                d=d,
+                yules_q=q,
+                reason=reason,
+            )
+        )
     return out
 
 
@@ -412,13 +450,13 @@ def sequential(
             per = _session_q(sub, gm, tm)
             tables.append(
                 SequentialTable(
-                    gc,
-                    tc,
-                    int(lag),
-                    two_by_two(both, given_only, target_only, neither),
-                    int((~known).sum()),
-                    tuple(per),
-                    _summary(per, n_boot, rng, confidence),
+                    given=gc,
+                    target=tc,
+                    lag=int(lag),
+                    table=two_by_two(both, given_only, target_only, neither),
+                    left_out_missing=int((~known).sum()),
+                    per_session=tuple(per),
+                    session_q=_summary(per, n_boot, rng, confidence),
                 )
             )
     return SequentialResult(

@@ -297,7 +297,13 @@ def _walk_codes(
         here = (*path, name)
         codable = (el.get("isCodable") or "true").strip().lower() in ("true", "1")
         out[guid] = RefiCode(
-            guid, name, codable, up, here, _text_of(el, "Description"), el.get("color")
+            guid=guid,
+            name=name,
+            codable=codable,
+            parent=up,
+            path=here,
+            description=_text_of(el, "Description"),
+            color=el.get("color"),
         )
         _walk_codes(el, out, guid, here)
 
@@ -380,13 +386,13 @@ def read_qdpx(path: Path) -> RefiProject:
             )
         )
     return RefiProject(
-        root.get("name") or "",
-        users,
-        codes,
-        tuple(sources),
-        notes,
-        tuple(cases),
-        _extension(archive),
+        name=root.get("name") or "",
+        users=users,
+        codes=codes,
+        sources=tuple(sources),
+        notes=notes,
+        cases=tuple(cases),
+        extension=_extension(archive),
     )
 
 
@@ -441,14 +447,14 @@ def _media_source(el: Element, archive: _Archive, base: str, plain: RefiSource) 
         ]
         found.append(
             RefiSelection(
-                guid_of(s.get("guid")) or "",
-                ends[0][0] if ends[0] else None,
-                ends[1][0] if ends[1] else None,
-                _user_of(s) or _user_of(transcript),
-                _codings(s),
-                _refs(s, "NoteRef"),
-                _text_of(s, "Description"),
-                f"its {missing[0]} names no SyncPoint of the transcript" if missing else "",
+                guid=guid_of(s.get("guid")) or "",
+                start=ends[0][0] if ends[0] else None,
+                end=ends[1][0] if ends[1] else None,
+                user=_user_of(s) or _user_of(transcript),
+                codings=_codings(s),
+                notes=_refs(s, "NoteRef"),
+                description=_text_of(s, "Description"),
+                problem=f"its {missing[0]} names no SyncPoint of the transcript" if missing else "",
             )
         )
     return replace(
@@ -495,16 +501,25 @@ def _source(
         end, bad_end = _position(s.get("endPosition"), "endPosition")
         selections.append(
             RefiSelection(
-                guid_of(s.get("guid")) or "",
-                start,
-                end,
-                _user_of(s),
-                _codings(s),
-                _refs(s, "NoteRef"),
-                _text_of(s, "Description"),
-                bad_start or bad_end,
+                guid=guid_of(s.get("guid")) or "",
+                start=start,
+                end=end,
+                user=_user_of(s),
+                codings=_codings(s),
+                notes=_refs(s, "NoteRef"),
+                description=_text_of(s, "Description"),
+                problem=bad_start or bad_end,
             )
         )
     return RefiSource(
-        guid, name, kind, text, description, tuple(selections), _codings(el), values, problem, notes
+        guid=guid,
+        name=name,
+        kind=kind,
+        text=text,
+        description=description,
+        selections=tuple(selections),
+        codings=_codings(el),
+        variables=values,
+        problem=problem,
+        notes=notes,
     )

@@ -257,14 +257,14 @@ class _Builder:
         )
         body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
         return ProjectParts(
-            body,
-            files,
-            self._extension(),
-            self.selections,
-            self.codings,
-            len(self.notes),
-            len(self.absent),
-            tuple(sorted(self.not_written.items())),
+            body=body,
+            files=files,
+            extension=self._extension(),
+            selections=self.selections,
+            codings=self.codings,
+            notes=len(self.notes),
+            absent_codes=len(self.absent),
+            not_written=tuple(sorted(self.not_written.items())),
         )
 
     def _cases(self, root: ET.Element, transcripts: pd.DataFrame) -> None:

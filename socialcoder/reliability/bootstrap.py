@@ -322,7 +322,17 @@ def bootstrap_alpha(
         q: dict[str, float] | None = None,
     ) -> BootstrapCI:
         return BootstrapCI(
-            low, high, used, method, seed, confidence, reason, replicates, label, groups, q
+            low=low,
+            high=high,
+            n_replicates=used,
+            method=method,
+            seed=seed,
+            confidence=confidence,
+            reason=reason,
+            requested=replicates,
+            by=label,
+            clusters=groups,
+            q_below=q,
         )
 
     point = krippendorff_alpha(matrix, level)

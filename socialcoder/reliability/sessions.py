@@ -198,7 +198,15 @@ def _design(sessions: ArrayLike, coders: ArrayLike, values: ArrayLike) -> _Desig
         raise ValueError("a coder has more than one score for a session")
     dummies = np.zeros((len(y), n_c))
     dummies[np.arange(len(y)), c] = 1.0
-    return _Design(y, s, n_s, c, n_c, dummies, _fit(y, s, n_s, dummies))
+    return _Design(
+        y=y,
+        sessions=s,
+        n_sessions=n_s,
+        coders=c,
+        n_coders=n_c,
+        dummies=dummies,
+        full=_fit(y, s, n_s, dummies),
+    )
 
 
 def _residual_and_coder(d: _Design) -> tuple[float, float, MeanSquare]:
@@ -472,7 +480,17 @@ def score_reliability(
     coder_names = tuple(sorted(set(c.astype(str))))
     if reason is not None:
         return ScoreReliability(
-            n_sessions, n_double, len(y), coder_names, False, None, 0, (), reason, None, reason
+            n_sessions=n_sessions,
+            n_double_coded=n_double,
+            n_scores=len(y),
+            coders=coder_names,
+            fully_crossed=False,
+            icc=None,
+            icc_sessions=0,
+            icc_coders=(),
+            icc_reason=reason,
+            g=None,
+            g_reason=reason,
         )
     block, shared, whole = _crossed_block(s, c)
     icc, icc_reason = _icc_of_block(s, c, y, block, shared)
@@ -494,18 +512,18 @@ def score_reliability(
     if g is not None and g.value < 0:
         notes.append("negative: coders differ more within sessions than sessions differ")
     return ScoreReliability(
-        n_sessions,
-        n_double,
-        len(y),
-        coder_names,
-        whole,
-        icc,
-        len(block) if icc is not None else 0,
-        shared if icc is not None else (),
-        icc_reason,
-        g,
-        g_reason,
-        tuple(notes),
+        n_sessions=n_sessions,
+        n_double_coded=n_double,
+        n_scores=len(y),
+        coders=coder_names,
+        fully_crossed=whole,
+        icc=icc,
+        icc_sessions=len(block) if icc is not None else 0,
+        icc_coders=shared if icc is not None else (),
+        icc_reason=icc_reason,
+        g=g,
+        g_reason=g_reason,
+        notes=tuple(notes),
     )
 
 

@@ -194,14 +194,14 @@ def _pairs(
             )
         pairs.append(
             PairAgreement(
-                (names[i], names[j]),
-                kappa,
-                weighted,
-                agreement,
-                units,
-                indices.prevalence_index if indices else None,
-                indices.bias_index if indices else None,
-                indices.pabak if indices else None,
+                coders=(names[i], names[j]),
+                kappa=kappa,
+                weighted_kappa=weighted,
+                percent_agreement=agreement,
+                units=units,
+                prevalence_index=indices.prevalence_index if indices else None,
+                bias_index=indices.bias_index if indices else None,
+                pabak=indices.pabak if indices else None,
             )
         )
     return pairs, notes

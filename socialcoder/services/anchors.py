@@ -81,15 +81,15 @@ def anchor_report(study: Study, *, standard: str = CONSENSUS) -> list[AnchorPoin
             result = krippendorff_alpha(pair, level_for(dd.dimension))
             out.append(
                 AnchorPoint(
-                    coder,
-                    transcript,
-                    position,
-                    done.get((cid, tid)),
-                    dd.dimension.key,
-                    units,
-                    agreement,
-                    result.alpha,
-                    result.reason,
+                    coder=coder,
+                    transcript=transcript,
+                    position=position,
+                    completed_at=done.get((cid, tid)),
+                    dimension=dd.dimension.key,
+                    units=units,
+                    agreement=agreement,
+                    alpha=result.alpha,
+                    reason=result.reason,
                 )
             )
     return out

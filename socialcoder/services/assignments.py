@@ -280,15 +280,15 @@ def restore_assignments(
 
 def _stored(row: AssignmentRow, coder: str, transcript: str) -> StoredAssignment:
     return StoredAssignment(
-        coder,
-        transcript,
-        row.purpose,
-        row.assigned_at,
-        row.position,
-        row.anchor,
-        row.plan_id,
-        row.label,
-        row.retest_after_days,
+        coder=coder,
+        transcript=transcript,
+        purpose=row.purpose,
+        assigned_at=row.assigned_at,
+        position=row.position,
+        anchor=row.anchor,
+        plan_id=row.plan_id,
+        label=row.label,
+        retest_after_days=row.retest_after_days,
     )
 
 

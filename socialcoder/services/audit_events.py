@@ -139,7 +139,15 @@ def list_events(study: Study, *, kinds: tuple[str, ...] = ()) -> list[StudyEvent
     with study.read() as session:
         rows = session.scalars(stmt).all()
         return [
-            StudyEvent(r.id, r.at, r.kind, r.actor, r.role, r.machine, json.loads(r.detail or "{}"))
+            StudyEvent(
+                id=r.id,
+                at=r.at,
+                kind=r.kind,
+                actor=r.actor,
+                role=r.role,
+                machine=r.machine,
+                detail=json.loads(r.detail or "{}"),
+            )
             for r in rows
         ]
 

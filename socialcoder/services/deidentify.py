@@ -194,15 +194,15 @@ def find_candidates(
         for span in find_spans(source.text, names):
             candidates.append(
                 Candidate(
-                    source.transcript,
-                    source.segment,
-                    span.start,
-                    span.end,
-                    span.text,
-                    span.kind,
-                    _replacement(span, offset, pseudonym, month_first),
-                    "?" if span.review else "no",
-                    _context(source.text, span),
+                    transcript=source.transcript,
+                    segment=source.segment,
+                    start=span.start,
+                    end=span.end,
+                    text=span.text,
+                    kind=span.kind,
+                    replacement=_replacement(span, offset, pseudonym, month_first),
+                    keep="?" if span.review else "no",
+                    context=_context(source.text, span),
                 )
             )
     return Plan(candidates, pseudonyms, originals, offsets, participant_of, names)
@@ -296,7 +296,14 @@ def _review_row(row: dict[str, str], path: Path, line: int) -> Candidate:
             f"unknown kind {row['kind']!r} (use one of: {', '.join(KINDS)})", source=path, line=line
         )
     return Candidate(
-        row["transcript"], segment, start, end, row["text"], kind, row["replacement"] or "", keep
+        transcript=row["transcript"],
+        segment=segment,
+        start=start,
+        end=end,
+        text=row["text"],
+        kind=kind,
+        replacement=row["replacement"] or "",
+        keep=keep,
     )
 
 

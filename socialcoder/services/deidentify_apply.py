@@ -168,13 +168,13 @@ def deidentify(
             },
         )
     return DeidentifyResult(
-        done.path,
-        len(set(rewrite.plan.participant_of)),
-        rewrite.changed_segments,
-        dict(rewrite.counts),
-        kept,
-        mapping,
-        done.encrypted,
+        path=done.path,
+        transcripts=len(set(rewrite.plan.participant_of)),
+        segments_changed=rewrite.changed_segments,
+        replaced=dict(rewrite.counts),
+        kept=kept,
+        mapping=mapping,
+        encrypted=done.encrypted,
     )
 
 

@@ -112,10 +112,7 @@ def store_plan(study: Study, plan: DesignPlan, *, actor: str = "lead") -> Stored
             )
             session.add(row)
             rows.append(
-                StoredAssignment(
-                    a.coder, a.transcript, a.purpose, row.assigned_at, a.position, a.anchor,
-                    record.id,
-                )
+                StoredAssignment(coder=a.coder, transcript=a.transcript, purpose=a.purpose, assigned_at=row.assigned_at, position=a.position, anchor=a.anchor, plan_id=record.id)
             )  # fmt: skip
             audit(
                 session,

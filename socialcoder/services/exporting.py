@@ -395,14 +395,14 @@ def export_table(
         coders=list(coders_out),
     )
     return ExportSummary(
-        out.path or Path("-"),
-        layout,
-        fmt,
-        len(table.frame),
-        len(table.frame.columns),
-        coders_out,
-        out.to_stream,
-        final,
+        path=out.path or Path("-"),
+        layout=layout,
+        format=fmt,
+        rows=len(table.frame),
+        columns=len(table.frame.columns),
+        coders=coders_out,
+        to_stream=out.to_stream,
+        final=final,
     )
 
 

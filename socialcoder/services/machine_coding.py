@@ -206,7 +206,15 @@ def machine_code(
                 )
     counts = {v: int((predicted["value"] == v).sum()) for v in model.spec.values}
     mean = float(predicted["probability"].mean()) if len(predicted) else None
-    return MachineCoding(dimension, stored.version, coder, tuple(ids), len(predicted), counts, mean)
+    return MachineCoding(
+        dimension=dimension,
+        version=stored.version,
+        coder=coder,
+        transcripts=tuple(ids),
+        codes=len(predicted),
+        counts=counts,
+        mean_probability=mean,
+    )
 
 
 def _actor() -> str:

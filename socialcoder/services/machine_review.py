@@ -323,16 +323,18 @@ def _review(study: Study, m: MachineCoder, threshold: float) -> list[ReviewItem]
         }
     return [
         ReviewItem(
-            names[int(r.transcript_id)],
-            segs[int(r.segment_id)][0],
-            m.dimension,
-            str(r.coder),
-            str(r.value),
-            m.name,
-            str(r.machine_value),
-            float(r.probability),
-            segs[int(r.segment_id)][1],
-            None if int(r.segment_id) not in consensus.index else str(consensus[int(r.segment_id)]),
+            transcript=names[int(r.transcript_id)],
+            segment=segs[int(r.segment_id)][0],
+            dimension=m.dimension,
+            coder=str(r.coder),
+            value=str(r.value),
+            machine=m.name,
+            machine_value=str(r.machine_value),
+            probability=float(r.probability),
+            text=segs[int(r.segment_id)][1],
+            consensus=None
+            if int(r.segment_id) not in consensus.index
+            else str(consensus[int(r.segment_id)]),
         )
         for r in flagged.itertuples(index=False)
     ]

@@ -539,17 +539,17 @@ def show_transcript(
                 codes[seg_id] = dict(sorted(found.items(), key=lambda kv: order.get(kv[0], 99)))
         segments = [
             SegmentView(
-                seg_id,
-                idx,
-                role,
-                label,
-                start,
-                end,
-                text,
-                codes.get(seg_id, {}),
-                memos.get(seg_id),
-                bool(start_est),
-                bool(end_est),
+                id=seg_id,
+                index=idx,
+                role=role,
+                label=label,
+                start=start,
+                end=end,
+                text=text,
+                codes=codes.get(seg_id, {}),
+                memo=memos.get(seg_id),
+                start_estimated=bool(start_est),
+                end_estimated=bool(end_est),
             )
             for seg_id, idx, role, label, start, end, text, start_est, end_est in seg_rows
         ]
@@ -558,7 +558,15 @@ def show_transcript(
         summary = _second_pass(summary, slot.label, slot.retest_coder)
     elif blind:
         summary = summary.masked_view()
-    return TranscriptView(summary, segments, coder, session_codes, completed, total, progress)
+    return TranscriptView(
+        transcript=summary,
+        segments=segments,
+        coder=coder,
+        session_codes=session_codes,
+        completed=completed,
+        total=total,
+        progress=progress,
+    )
 
 
 def _segment_dimension_ids(study: Study, conn: Connection) -> list[int]:

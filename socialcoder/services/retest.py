@@ -225,16 +225,16 @@ def list_retests(study: Study, *, at: datetime | None = None) -> list[RetestEntr
         done = set(session.execute(select(CompletionRow.coder_id, CompletionRow.transcript_id)))
     return [
         RetestEntry(
-            s.coder,
-            s.retest_coder,
-            names[s.transcript_id],
-            s.label,
-            s.after_days,
-            s.first_completed_at,
-            s.available_from,
-            s.available(at),
-            s.begun,
-            (s.retest_coder_id, s.transcript_id) in done,
+            coder=s.coder,
+            retest_coder=s.retest_coder,
+            transcript=names[s.transcript_id],
+            label=s.label,
+            after_days=s.after_days,
+            first_completed_at=s.first_completed_at,
+            available_from=s.available_from,
+            available=s.available(at),
+            begun=s.begun,
+            completed=(s.retest_coder_id, s.transcript_id) in done,
         )
         for s in sorted(slots, key=lambda s: (s.coder, s.label))
     ]
@@ -366,7 +366,14 @@ def _agreement(
         if interval.low is not None and interval.high is not None:
             ci = (interval.low, interval.high)
     return RetestAgreement(
-        key, coder, transcripts, int(both.sum()), result.alpha, ci, level, result.reason
+        dimension=key,
+        coder=coder,
+        transcripts=transcripts,
+        units=int(both.sum()),
+        alpha=result.alpha,
+        ci95=ci,
+        level=level,
+        reason=result.reason,
     )
 
 

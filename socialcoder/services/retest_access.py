@@ -118,15 +118,15 @@ def retest_slots(session: Session, *, coder: str | None = None) -> list[RetestSl
     begun |= {(c, t) for c, t in done if c in retest_ids}
     return [
         RetestSlot(
-            name,
-            retest,
-            cid,
-            rid,
-            tid,
-            label,
-            int(days or 0),
-            _aware(done.get((cid, tid))),
-            (rid, tid) in begun,
+            coder=name,
+            retest_coder=retest,
+            coder_id=cid,
+            retest_coder_id=rid,
+            transcript_id=tid,
+            label=label,
+            after_days=int(days or 0),
+            first_completed_at=_aware(done.get((cid, tid))),
+            begun=(rid, tid) in begun,
         )
         for name, retest, cid, rid, tid, label, days in rows
     ]

@@ -277,14 +277,14 @@ def _setup(c: Connection) -> SetupResult:
         o=found.owner, l=groups.lead, c=groups.coder,
     )  # fmt: skip
     return SetupResult(
-        found.database,
-        groups,
-        created,
-        tuple(direct_members(c, groups.lead)),
-        tuple(direct_members(c, groups.coder)),
-        hidden,
-        carried,
-        tuple(also),
+        database=found.database,
+        groups=groups,
+        created_groups=created,
+        leads=tuple(direct_members(c, groups.lead)),
+        coders=tuple(direct_members(c, groups.coder)),
+        statistics_hidden=hidden,
+        carried_over=carried,
+        also_connect=tuple(also),
     )
 
 

@@ -159,16 +159,16 @@ def withdraw_participant(
         else:
             models = mark_for_retraining(session, tids, RETRAIN_REASON)
         result = WithdrawResult(
-            len(tids),
-            segments,
-            codes,
-            memos,
-            int(measures or 0),
-            entries,
-            earlier,
-            models_note(models, dry_run),
-            dry_run,
-            models,
+            transcripts=len(tids),
+            segments=segments,
+            codes=codes,
+            memos=memos,
+            measures=int(measures or 0),
+            audit_entries=entries,
+            earlier_copies=earlier,
+            models_note=models_note(models, dry_run),
+            dry_run=dry_run,
+            models_to_retrain=models,
         )
         if dry_run:
             return result
