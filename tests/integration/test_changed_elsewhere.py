@@ -204,3 +204,27 @@ def test_the_study_watch_says_what_changed_elsewhere(target_sample: str) -> None
             assert watch.changes() == StudyChange.of(ChangeKind.CODERS)
         finally:
             watch.close()
+
+
+def test_a_leads_watch_on_a_server_study_says_what_a_coder_changed(make_lab) -> None:  # type: ignore[no-untyped-def]
+    """Server mode: the database writes the audit log (its trigger), and the lead's login reads
+    it; the lead's watch turns a coder's change into the same StudyChange."""
+    from socialcoder.services.study_change import ChangeKind, StudyChange
+
+    lab = make_lab(coders=("ana", "ben"), leads=("lead",))
+    seg = _patient(lab.url("owner"))[0]
+    with open_study(lab.url("lead")) as lead:
+        watch = StudyWatch(lead)
+        try:
+            assert watch.changes() == StudyChange()
+            with open_study(lab.url("ben")) as ben:
+                set_code(
+                    ben, coder="ben", transcript=T, segment=seg, dimension="concordance", value="1"
+                )
+            change = watch.changes()
+            assert change.concerns({ChangeKind.CODES}, coders=["ben"], transcripts=[T])
+            assert not change.concerns({ChangeKind.CODES}, coders=["ana"])
+            assert not change.concerns({ChangeKind.ASSIGNMENTS, ChangeKind.MEMOS})
+            assert watch.changes() == StudyChange()
+        finally:
+            watch.close()

@@ -20,6 +20,7 @@ into the study.
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
@@ -74,6 +75,10 @@ from socialcoder.services.coders import list_coders
 from socialcoder.services.queries import list_transcripts, transcript_summary
 from socialcoder.services.settings import set_setting, set_settings
 from socialcoder.services.study import Study
+from socialcoder.services.study_change import ChangeKind, StudyChange
+
+if TYPE_CHECKING:
+    from socialcoder.gui.session import StudySession
 
 
 def _prefix(study: Study) -> str:
@@ -277,9 +282,15 @@ class CalibrationResultView(QWidget):
 
 
 class CalibrationView(QWidget):
-    def __init__(self, study: Study, settings: QSettings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        study: Study,
+        settings: QSettings,
+        parent: QWidget | None = None,
+        session: StudySession | None = None,
+    ) -> None:
         super().__init__(parent)
-        self.study, self.settings = study, settings
+        self.study, self.settings, self.session = study, settings, session
         box = QVBoxLayout(self)
         row = QHBoxLayout()
         self.trainee = QComboBox(self)
@@ -365,6 +376,9 @@ class CalibrationView(QWidget):
             set_setting(self.study, CALIBRATION_THRESHOLD.name, f"{value:g}")
         except UserError as exc:
             self.message.setText(error_html(exc))
+            return
+        if self.session is not None:  # not news from elsewhere for the window's watcher
+            self.session.report(StudyChange.of(ChangeKind.SETTINGS), origin=self)
 
     def refresh(self) -> None:
         coders = [c.name for c in list_coders(self.study)]

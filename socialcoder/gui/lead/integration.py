@@ -27,6 +27,7 @@ from socialcoder.gui.lead.workspace import PAGES, LeadWorkspace
 from socialcoder.services.audit_events import record_opened
 from socialcoder.services.settings import get_setting, set_setting
 from socialcoder.services.study import Study, open_study
+from socialcoder.services.study_change import ChangeKind, StudyChange
 
 if TYPE_CHECKING:
     from socialcoder.gui.main_window import MainWindow
@@ -88,6 +89,7 @@ def set_blinding(window: MainWindow, on: bool) -> None:
         show_error(window, exc, "Cannot change the setting")
         _show_blinding(window, study)
         return
+    window.lead.session.report(StudyChange.of(ChangeKind.SETTINGS))  # the window's own change
     window.statusBar().showMessage(
         "Coders now see masked transcript labels only"
         if on

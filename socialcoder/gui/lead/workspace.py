@@ -87,7 +87,7 @@ class LeadWorkspace(QTabWidget):
         self.assignments = AssignmentsView(study, lead, self, self.undo_stack, self.session)
         self.dashboard = Dashboard(study, self)
         self.review = ReviewView(study, lead, self.undo_stack, self, self.session)
-        self.calibration = CalibrationView(study, settings, self)
+        self.calibration = CalibrationView(study, settings, self, self.session)
         self.deidentify = DeidentifyView(study, self)
         self.audit = AuditView(study, self)
         self.analysis = AnalysisView(study, self)

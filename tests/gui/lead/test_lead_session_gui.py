@@ -223,3 +223,18 @@ def test_a_background_read_of_the_progress_grid_never_replaces_a_newer_one(  # t
     view._read_arrived(ticket, older)  # the older read arrives late: dropped
     qtbot.waitUntil(lambda: not view.busy(), timeout=10_000)
     assert lead.refreshed["assignments"] == 1  # type: ignore[attr-defined]
+
+
+def test_the_leads_settings_are_her_own_change_not_news_from_elsewhere(  # type: ignore[no-untyped-def]
+    qtbot, lead: LeadWorkspace, window: MainWindow
+) -> None:
+    received: list[tuple[StudyChange, object]] = []
+    lead.session.changed.connect(lambda change, origin: received.append((change, origin)))
+    window.blinding_action.setChecked(not window.blinding_action.isChecked())
+    threshold = lead.calibration.threshold
+    threshold.setValue(threshold.value() + threshold.singleStep())
+    _settle(qtbot, lead)  # the watcher finds nothing more
+    assert [change for change, _ in received] == [StudyChange.of(ChangeKind.SETTINGS)] * 2
+    assert all(origin is not None for _, origin in received)
+    assert lead.refreshed == {"audit": 2}  # type: ignore[attr-defined]
+    assert window.statusBar().currentMessage() != "The study changed: views refreshed."
