@@ -127,14 +127,15 @@ def study_state(study: Study) -> StudyState:
     return StudyState(audited or 0, last or 0, counts)
 
 
-def _entries_after(study: Study, last_id: int) -> list[AuditEntry] | None:
-    """The audit entries after ``last_id``, names resolved; None when there are too many."""
+def _entries_after(study: Study, last_id: int, up_to: int) -> list[AuditEntry] | None:
+    """The audit entries after ``last_id`` up to ``up_to`` (the last id counted: one committed
+    since is left for the next look), names resolved; None when there are too many."""
     with study.read() as session:
         rows = session.execute(
             select(
                 AuditRow.action, AuditRow.coder_id, AuditRow.transcript_id, AuditRow.dimension_key
             )
-            .where(AuditRow.id > last_id)
+            .where(AuditRow.id > last_id, AuditRow.id <= up_to)
             .limit(MAX_ENTRIES + 1)
         ).all()
         if len(rows) > MAX_ENTRIES:
@@ -240,7 +241,7 @@ class StudyWatch:
         now = study_state(self.study)
         out = StudyChange()
         if now.audited != before.audited or now.last_id != before.last_id:
-            entries = _entries_after(self.study, before.last_id)
+            entries = _entries_after(self.study, before.last_id, now.last_id)
             if entries is None or len(entries) != now.audited - before.audited:
                 out = StudyChange.everything()  # a late commit, a withdrawal: not described
             else:

@@ -228,3 +228,21 @@ def test_a_leads_watch_on_a_server_study_says_what_a_coder_changed(make_lab) -> 
             assert watch.changes() == StudyChange()
         finally:
             watch.close()
+
+
+def test_entries_removed_from_the_audit_log_make_the_study_watch_say_everything(
+    sample_study,  # type: ignore[no-untyped-def]
+) -> None:
+    """A withdrawal deletes the participant's audit entries: the log's growth is not what the
+    entries after the last id seen account for, so the watch cannot describe the change."""
+    from socialcoder.services.study_change import StudyChange
+    from socialcoder.services.withdraw import withdraw_participant
+
+    with open_study(sample_study) as window, open_study(sample_study) as other:
+        watch = StudyWatch(window)
+        try:
+            withdraw_participant(other, "P02")
+            assert watch.changes() == StudyChange.everything()
+            assert watch.changes() == StudyChange()
+        finally:
+            watch.close()
