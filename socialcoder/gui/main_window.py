@@ -34,6 +34,7 @@ from socialcoder.gui.dialogs import (
     show_error,
 )
 from socialcoder.gui.lead import integration as lead_ui
+from socialcoder.gui.lead.workspace import LeadWorkspace
 from socialcoder.gui.main_menus import MainMenus
 from socialcoder.gui.media import files as media_files
 from socialcoder.gui.media.controller import MediaController
@@ -76,7 +77,7 @@ class MainWindow(QMainWindow):
         self.codebook_panel: CodebookPanel | None = None
         self.session_panel: SessionPanel | None = None
         self.role = "coder"  # or "lead" (chosen at login; see gui/lead/integration.py)
-        self.lead: lead_ui.LeadWorkspace | None = None
+        self.lead: LeadWorkspace | None = None
         self.watcher: StudyWatcher | None = None
         self.undo_group = QUndoGroup(self)
         self.setWindowTitle("SocialCoder")
