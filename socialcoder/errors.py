@@ -21,20 +21,26 @@ from pathlib import Path
 class Input(StrEnum):
     """Something the user gives or chooses, named once for every front end (each words it)."""
 
+    ADD_CODER = "add_coder"  # (an action) add a coder to the study
     ADD_CODERS = "add_coders"  # let a codes import add coders it does not know
     AFTER_DAYS = "after_days"  # days before a retest pass
+    BLEEP = "bleep"  # (an action) make a bleeped recording for a de-identified copy
     ALLOW_REORDER = "allow_reorder"  # allow a codebook update to move existing values
     ANCHORS = "anchors"  # how many anchor transcripts a design draws
     CODEBOOK = "codebook"  # a codebook file for a REFI-QDA import
+    CODEBOOK_UPDATE = "codebook_update"  # (an action) record a new codebook version
     CODERS = "coders"  # the coders (or layers) an action is about
     CODES = "codes"  # which codes the analyses read (final, consensus, mean, a coder)
+    ENCRYPT = "encrypt"  # (an action) encrypt a study file
     END = "end"  # where a recording's excerpt ends
     FOLDS = "folds"  # cross-validation folds
     FORCE = "force"  # replace an existing output file
     FORMAT = "format"  # an export's file format
     GIVEN = "given"  # the given codes of a sequential analysis
     LEVEL = "level"  # a dimension's level of measurement for reliability
+    LIST_TRANSCRIPTS = "list_transcripts"  # (an action) see the study's transcripts
     MATRIX = "matrix"  # the whole lag-sequential matrix
+    MIGRATE = "migrate"  # (an action) upgrade a study file's schema
     NAME = "name"  # a new transcript's name
     NEW_PASSPHRASE = "new_passphrase"  # a passphrase for a file about to be encrypted
     ONE_SPEAKER = "one_speaker"  # whose text a text without speaker labels is
@@ -42,15 +48,19 @@ class Input(StrEnum):
     OVERLAP = "overlap"  # the percentage of transcripts coded twice
     PASSPHRASE = "passphrase"  # an encrypted study's passphrase
     REASON = "reason"  # why the lead decided (goes in the audit log)
-    REMOVE_LOGIN = "remove_login"  # take a lab server login away from its coder
+    REKEY = "rekey"  # (an action) change an encrypted study's passphrase
+    REMOVE_LOGIN = "remove_login"  # (an action) take a lab server login away from its coder
+    RENAME_CODER = "rename_coder"  # (an action) rename a coder
     RETEST_PERCENT = "retest_percent"  # the percentage of completed work coded again
     REVIEW_FILE = "review_file"  # the de-identification review file
     SAMPLE_PATH = "sample_path"  # where the sample study is written
     SEGMENT = "segment"  # the segment a code is for
+    SERVER_SETUP = "server_setup"  # (an action) set up a lab server database
     SPEAKER_MAP = "speaker_map"  # the role of each speaker label
     START = "start"  # where a recording's excerpt starts
     TARGET = "target"  # the target codes of a sequential analysis
     THRESHOLD = "threshold"  # the lowest probability of a disagreement shown
+    TRAIN_MACHINE = "train_machine"  # (an action) train a machine coder
 
 
 class Fix(StrEnum):
@@ -61,7 +71,7 @@ class Fix(StrEnum):
     CHANGE = "change"  # the value given is out of range: change it
     SWITCH = "switch"  # a switch that allows what was refused: turn it on
     OMIT = "omit"  # it does not go with the rest: leave it out
-    RUN = "run"  # an action to take first
+    RUN = "run"  # an action to take (its input is the action's key)
 
 
 @dataclass(frozen=True)

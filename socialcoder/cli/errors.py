@@ -9,20 +9,26 @@ from socialcoder.errors import Fix, Input, Remedy, UserError
 #: How the command line gives each input: a flag (with its argument's shape where it helps), or
 #: for an action the command that takes it.
 FLAGS: dict[Input, str] = {
+    Input.ADD_CODER: "socialcoder coders add",
     Input.ADD_CODERS: "--add-coders",
     Input.AFTER_DAYS: "--after",
     Input.ALLOW_REORDER: "--allow-reorder",
+    Input.BLEEP: "socialcoder bleep",
     Input.ANCHORS: "--anchors",
     Input.CODEBOOK: "--codebook FILE",
+    Input.CODEBOOK_UPDATE: "socialcoder codebook update",
     Input.CODERS: "--coders",
     Input.CODES: "--codes",
+    Input.ENCRYPT: "socialcoder encrypt",
     Input.END: "--to",
     Input.FOLDS: "--folds",
     Input.FORCE: "--force",
     Input.FORMAT: "--format",
     Input.GIVEN: "--given",
     Input.LEVEL: "--level",
+    Input.LIST_TRANSCRIPTS: "socialcoder transcripts STUDY",
     Input.MATRIX: "--matrix",
+    Input.MIGRATE: "socialcoder migrate",
     Input.NAME: "--name",
     Input.NEW_PASSPHRASE: (
         "it at the prompt, or in SOCIALCODER_PASSPHRASE / --passphrase-file for scripts"
@@ -34,15 +40,19 @@ FLAGS: dict[Input, str] = {
         "its passphrase (at the prompt, in SOCIALCODER_PASSPHRASE, or with --passphrase-file)"
     ),
     Input.REASON: "--reason TEXT",
+    Input.REKEY: "socialcoder rekey",
     Input.REMOVE_LOGIN: "socialcoder server remove-login URL --login",
+    Input.RENAME_CODER: "socialcoder coders rename",
     Input.RETEST_PERCENT: "--retest",
     Input.REVIEW_FILE: "--review FILE",
     Input.SAMPLE_PATH: "--path",
     Input.SEGMENT: "--segment N",
+    Input.SERVER_SETUP: "socialcoder server setup",
     Input.SPEAKER_MAP: "--speaker-map",
     Input.START: "--from",
     Input.TARGET: "--target",
     Input.THRESHOLD: "--threshold",
+    Input.TRAIN_MACHINE: "socialcoder machine train",
 }
 
 _VERBS: dict[Fix, str] = {

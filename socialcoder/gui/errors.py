@@ -9,20 +9,26 @@ from socialcoder.errors import Fix, Input, Remedy, UserError
 #: What each input is called in the window: a noun phrase ("give a segment", "change the
 #: threshold"), or for a switch what it allows and for an action what to do.
 WORDS: dict[Input, str] = {
+    Input.ADD_CODER: "add the coder first",
     Input.ADD_CODERS: "adding the coders it does not know",
     Input.AFTER_DAYS: "the days before the second pass",
     Input.ALLOW_REORDER: "moving existing values",
+    Input.BLEEP: "make a bleeped recording of the copy first",
     Input.ANCHORS: "the number of anchor transcripts",
     Input.CODEBOOK: "a codebook file",
+    Input.CODEBOOK_UPDATE: "update the study's codebook first",
     Input.CODERS: "the coders",
     Input.CODES: "the codes analysed",
+    Input.ENCRYPT: "encrypt it first",
     Input.END: "the end of the excerpt",
     Input.FOLDS: "the number of folds",
     Input.FORCE: "replacing the existing file",
     Input.FORMAT: "the file format",
     Input.GIVEN: "the given codes",
     Input.LEVEL: "the levels of measurement",
+    Input.LIST_TRANSCRIPTS: "see the study's transcripts in its transcript list",
     Input.MATRIX: "the whole matrix",
+    Input.MIGRATE: "upgrade the study file first",
     Input.NAME: "the transcript's name",
     Input.NEW_PASSPHRASE: "a new passphrase",
     Input.ONE_SPEAKER: "whose text it is (patient or therapist)",
@@ -30,15 +36,19 @@ WORDS: dict[Input, str] = {
     Input.OVERLAP: "the percentage coded twice",
     Input.PASSPHRASE: "its passphrase",
     Input.REASON: "a reason",
-    Input.REMOVE_LOGIN: "take that login away from the coder",
+    Input.REKEY: "change its passphrase instead",
+    Input.REMOVE_LOGIN: "take that login away from the coder first",
+    Input.RENAME_CODER: "rename the coder",
     Input.RETEST_PERCENT: "the percentage coded again",
     Input.REVIEW_FILE: "a review file",
     Input.SAMPLE_PATH: "another place for the sample study",
     Input.SEGMENT: "a segment",
+    Input.SERVER_SETUP: "have the lab's administrator set the database up first",
     Input.SPEAKER_MAP: "a role for each speaker label",
     Input.START: "the start of the excerpt",
     Input.TARGET: "the target codes",
     Input.THRESHOLD: "the threshold",
+    Input.TRAIN_MACHINE: "train a machine coder first",
 }
 
 _VERBS: dict[Fix, str] = {
@@ -47,7 +57,7 @@ _VERBS: dict[Fix, str] = {
     Fix.CHANGE: "change {}",
     Fix.SWITCH: "allow {}",
     Fix.OMIT: "leave out {}",
-    Fix.RUN: "{} first",
+    Fix.RUN: "{}",
 }
 
 

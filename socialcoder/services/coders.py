@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from socialcoder.domain import coder_kinds
 from socialcoder.domain import names as name_rules
-from socialcoder.errors import NotFound, PermissionDenied, StudyError
+from socialcoder.errors import Input, NotFound, PermissionDenied, Remedy, StudyError
 from socialcoder.services.study import Study, now
 from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.storage import server_api
@@ -167,9 +167,10 @@ def coder_id(session: Session, name: str) -> int:
     if found is None:
         known = ", ".join(sorted(coder_ids(session, include_consensus=False))) or "none yet"
         raise NotFound(
-            f"unknown coder {name!r} (coders: {known}; add one with `socialcoder coders add`)",
+            f"unknown coder {name!r} (coders: {known})",
             what="coder",
             names=(name,),
+            remedy=Remedy.run(Input.ADD_CODER),
         )
     return found
 
@@ -207,7 +208,7 @@ def refuse_machine(name: str, kind: str | None, what: str) -> None:
     :func:`human_coder_id`)."""
     if kind is not None and coder_kinds.is_machine(kind):
         raise StudyError(
-            f"{name!r} is a machine coder: its codes come only from `socialcoder machine code`, "
+            f"{name!r} is a machine coder: its codes come only from machine coding, "
             f"so it cannot {what}"
         )
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from socialcoder.errors import NotFound, StudyError, UserError
+from socialcoder.errors import Input, NotFound, Remedy, StudyError, UserError
 from socialcoder.export.output import prepare_output
 from socialcoder.services.audit_events import export_place, list_events, record_event
 from socialcoder.services.deidentify_apply import is_deidentified
@@ -193,9 +193,9 @@ def check_recording(study: Study, path: str | Path) -> None:
     file = Path(path).expanduser()
     if not file.is_file():
         raise StudyError(
-            "a de-identified copy takes only a bleeped recording (socialcoder bleep), and this "
-            "file cannot be checked",
+            "a de-identified copy takes only a bleeped recording, and this file cannot be checked",
             source=str(path),
+            remedy=Remedy.run(Input.BLEEP),
         )
     digest = sha256_of(file)
     bleeped = {
@@ -206,6 +206,7 @@ def check_recording(study: Study, path: str | Path) -> None:
     if digest not in bleeped:
         raise StudyError(
             "is not a bleeped recording of this de-identified copy: a recording says every name "
-            "the text no longer shows; make one with `socialcoder bleep` first",
+            "the text no longer shows",
             source=str(path),
+            remedy=Remedy.run(Input.BLEEP),
         )

@@ -98,9 +98,10 @@ def build_demo(
     if path.exists() or path.is_symlink():
         problem = _what_is_there(path)
         if problem is not None:
-            action = "rebuilds" if fresh else "uses"
+            action = "rebuilt" if fresh else "used"
             raise StudyError(
-                f"{problem}; `demo` only {action} the sample study and leaves this file as it was",
+                f"{problem}; only the sample study itself is {action} there, and this file is "
+                "left as it was",
                 source=path,
                 remedy=Remedy.another(Input.SAMPLE_PATH),
             )

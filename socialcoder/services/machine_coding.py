@@ -21,7 +21,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from socialcoder.domain import coder_kinds
-from socialcoder.errors import UserError
+from socialcoder.errors import Input, Remedy, UserError
 from socialcoder.services.coding import audit, state_audit
 from socialcoder.services.machine_store import StoredModel, load_model
 from socialcoder.services.study import Study, now
@@ -67,8 +67,8 @@ def _transcripts(session: Session, names: Sequence[str] | None) -> dict[str, int
     unknown = [n for n in names if n not in rows]
     if unknown:
         raise UserError(
-            f"unknown transcript(s) {', '.join(map(repr, unknown))} (`socialcoder transcripts "
-            "STUDY` lists them)"
+            f"unknown transcript(s) {', '.join(map(repr, unknown))}",
+            remedy=Remedy.run(Input.LIST_TRANSCRIPTS),
         )
     return {n: rows[n] for n in dict.fromkeys(names)}
 

@@ -199,15 +199,16 @@ def load_model(
         rows = session.execute(query).all()
     if not rows:
         raise UserError(
-            f"no machine-coding model of {dimension!r} is stored in this study (train one with "
-            "`socialcoder machine train`)"
+            f"no machine-coding model of {dimension!r} is stored in this study",
+            remedy=Remedy.run(Input.TRAIN_MACHINE),
         )
     if version is None:
         usable = [r for r in rows if r[0].retrain_reason is None]
         if not usable:
             raise UserError(
                 f"every stored model of {dimension!r} must be retrained "
-                f"({rows[-1][0].retrain_reason}); train a new one with `socialcoder machine train`"
+                f"({rows[-1][0].retrain_reason})",
+                remedy=Remedy.run(Input.TRAIN_MACHINE),
             )
         chosen = usable[-1]
     else:

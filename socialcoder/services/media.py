@@ -401,7 +401,7 @@ def check_recording(
             UNVERIFIED,
             path,
             "stored before SocialCoder kept a recording's size and hash; attach it again "
-            "(socialcoder media attach) to record them",
+            "to record them",
         )
     other = _elsewhere(rec, folders)
     if other is not None:

@@ -43,7 +43,7 @@ from socialcoder.domain import coder_kinds
 from socialcoder.domain.rules import applies
 from socialcoder.domain.serial import record
 from socialcoder.domain.states import ConflictKind, EditKind, Resolution
-from socialcoder.errors import StudyError, UserError
+from socialcoder.errors import Input, Remedy, StudyError, UserError
 from socialcoder.services.coders import add_coders_in
 from socialcoder.services.coding import audit
 from socialcoder.services.merge_copy import (
@@ -230,16 +230,18 @@ def _check_codebook(study: Study, snap: CopySnapshot) -> None:
     if missing:
         raise StudyError(
             f"the copy's codebook has dimension(s) this study lacks: {', '.join(missing)}; "
-            "update the study's codebook first (`socialcoder codebook update`)",
+            "update the study's codebook first",
             source=snap.source,
+            remedy=Remedy.run(Input.CODEBOOK_UPDATE),
         )
     used = {c.codebook_sha for c in snap.codes}
     unknown = sorted(snap.codebooks[s] for s in used - shas)
     if unknown:
         raise StudyError(
             f"the copy's codes use codebook version(s) this study lacks: {', '.join(unknown)}; "
-            "record the same codebook file in the study first (`socialcoder codebook update`)",
+            "record the same codebook file in the study first",
             source=snap.source,
+            remedy=Remedy.run(Input.CODEBOOK_UPDATE),
         )
 
 
@@ -323,7 +325,8 @@ class _Target:
                 raise StudyError(
                     f"{report.source}: {name!r} is a {coder_kinds.export_name(kind)} coder "
                     f"in the copy but a {coder_kinds.export_name(here)} coder here; rename "
-                    "one of them (socialcoder coders rename) and merge again"
+                    "one of them and merge again",
+                    remedy=Remedy.run(Input.RENAME_CODER),
                 )
             return self.coders[name]
         if coder_kinds.is_retest(kind):  # the coder whose second pass it is comes first
@@ -333,7 +336,8 @@ class _Target:
         except UserError as exc:
             raise StudyError(
                 f"{report.source}: cannot bring coder {name!r} over: {exc.message}; "
-                "rename the coder in the copy (socialcoder coders rename) and merge again"
+                "rename the coder in the copy and merge again",
+                remedy=Remedy.run(Input.RENAME_CODER),
             ) from None
         self.coders[name] = cid
         self.kinds[name] = kind

@@ -167,7 +167,7 @@ def predictor_reliability(
         if result is None:
             why = (
                 "a session-level category, not a score: see its agreement in "
-                "`socialcoder reliability` (alpha, kappa)"
+                "the reliability report (alpha, kappa)"
                 if v.kind == RATING
                 else "no session-level reliability measure matches this score"
             )

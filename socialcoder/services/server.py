@@ -39,7 +39,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from socialcoder.errors import StudyError
+from socialcoder.errors import Input, Remedy, StudyError
 from socialcoder.services.study import Study, open_study
 from socialcoder.storage import db, server_sql
 from socialcoder.storage.db import STUDY_SCHEMA
@@ -237,7 +237,7 @@ def check_set_up(connection: Connection, found: Facts) -> None:
     if not (
         installed and role_exists(connection, groups.lead) and role_exists(connection, groups.coder)
     ):
-        raise StudyError("this database is not set up yet: run `socialcoder server setup` first")
+        raise StudyError("this database is not set up yet", remedy=Remedy.run(Input.SERVER_SETUP))
 
 
 def _setup(c: Connection) -> SetupResult:

@@ -284,7 +284,7 @@ def session_reliability_report(
                 {
                     "dimension": dim.key,
                     "reason": f"a session-level {dim.scale.value} code is a category, not a "
-                    "score: see its agreement in `socialcoder reliability` (alpha, kappa)",
+                    "score: see its agreement in the reliability report (alpha, kappa)",
                 }
             )
             continue

@@ -22,7 +22,7 @@ from socialcoder.domain.codebook import Codebook, Unit
 from socialcoder.domain.coder_kinds import CoderKind
 from socialcoder.domain.limits import MEMO_MAX_CHARS
 from socialcoder.domain.settings import SETTINGS, render
-from socialcoder.errors import Conflict, StudyError
+from socialcoder.errors import Conflict, Input, Remedy, StudyError
 from socialcoder.export.output import study_files
 
 # re-exported (``X as X``): the services take the clock and the dimension ids from here
@@ -341,8 +341,9 @@ def open_study(target: str | Path, *, upgrade: bool = True) -> Study:
         if not upgrade:
             engine.dispose()
             raise StudyError(
-                f"uses an older schema ({revision}); run `socialcoder migrate {label}`",
+                f"uses an older schema ({revision})",
                 source=label,
+                remedy=Remedy.run(Input.MIGRATE, example=label),
             )
         migrate.upgrade(engine)
     return Study(engine, target, read_only=read_only)

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 
 from socialcoder.domain.serial import record
-from socialcoder.errors import StudyError
+from socialcoder.errors import Input, Remedy, StudyError
 from socialcoder.services.audit_events import add_event, list_events
 from socialcoder.services.machine_store import mark_for_retraining, models_learnt_from
 from socialcoder.services.settings import forget_practice
@@ -55,7 +55,7 @@ def models_note(count: int, dry_run: bool) -> str:
     verb = "would be" if dry_run else "are"
     return (
         f"{count} machine-coding model(s) learnt from these transcripts: they {verb} marked to "
-        "be retrained and emptied (`socialcoder machine list` shows them)"
+        "be retrained and emptied (the list of stored models shows them)"
     )
 
 
@@ -129,8 +129,9 @@ def withdraw_participant(
         if not tids and not measures:
             raise StudyError(
                 f"has no transcripts or measures of participant {participant!r} (ids are "
-                "matched exactly; `socialcoder transcripts STUDY` lists them)",
+                "matched exactly)",
                 source=study.location,
+                remedy=Remedy.run(Input.LIST_TRANSCRIPTS),
             )
 
         def count(model: Any, column: Any) -> int:

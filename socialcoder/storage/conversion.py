@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from socialcoder.errors import StudyError
+from socialcoder.errors import Input, Remedy, StudyError
 from socialcoder.storage import db, encryption
 from socialcoder.storage.keys import Key
 
@@ -54,9 +54,7 @@ def encrypt_in_place(path: Path, *, before_publish: BeforePublish | None = None)
     label = db.describe(path)
     state = encryption.file_state(path)
     if state == "encrypted":
-        raise StudyError(
-            "is already encrypted (use `socialcoder rekey` to change the passphrase)", source=label
-        )
+        raise StudyError("is already encrypted", source=label, remedy=Remedy.run(Input.REKEY))
     _require(state, label)
     encryption.dbapi()
     new = encryption.new_key(path, label)
@@ -68,7 +66,7 @@ def rekey_in_place(path: Path, *, before_publish: BeforePublish | None = None) -
     label = db.describe(path)
     state = encryption.file_state(path)
     if state == "plain":
-        raise StudyError("is not encrypted (use `socialcoder encrypt` first)", source=label)
+        raise StudyError("is not encrypted", source=label, remedy=Remedy.run(Input.ENCRYPT))
     _require(state, label)
     old = encryption.key_for_file(path, label)
     new = encryption.new_key(path, label)

@@ -45,7 +45,12 @@ def _code(target: str, **given: object) -> None:
             ("nope",),
             "no transcript named 'nope' in this study",
         ),
-        ({"coder": "zed"}, "coder", ("zed",), "unknown coder 'zed' (coders: ana;"),
+        (
+            {"coder": "zed"},
+            "coder",
+            ("zed",),
+            "unknown coder 'zed' (coders: ana); run `socialcoder coders add`",
+        ),
         ({"dimension": "warmth"}, "dimension", ("warmth",), "unknown dimension 'warmth' ("),
         ({"segment": 999}, "segment", ("999",), "there is no segment 999"),
     ],

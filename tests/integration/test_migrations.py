@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from socialcoder.cli.errors import describe as cli_describe
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+from socialcoder.errors import Input, UserError
 from socialcoder.services.codes_csv import export_codes_csv
 from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.study import codebook_sha, open_study
@@ -181,7 +183,8 @@ def test_older_study_without_upgrade_is_refused_with_the_migrate_hint(study_targ
     try:
         open_study(study_target, upgrade=False)
     except Exception as exc:
-        assert "socialcoder migrate" in str(exc)
+        assert isinstance(exc, UserError) and exc.remedies[0].inputs == (Input.MIGRATE,)
+        assert "--" not in str(exc) and "socialcoder migrate" in cli_describe(exc)
     else:
         raise AssertionError("an older study was opened without upgrading")
 

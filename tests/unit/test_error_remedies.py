@@ -20,6 +20,8 @@ CORE = sorted(
     p for p in ROOT.iterdir() if p.is_dir() and p.name not in ("cli", "gui", "__pycache__")
 )
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
+#: a command of the command line quoted in a message ("`socialcoder bleep`", "(socialcoder ...)")
+COMMAND = re.compile(r"[`(]socialcoder [a-z]")
 #: strings that name a flag on purpose: stored records of the command that made a change, and
 #: the report's pointer to the command that gives its figures as JSON
 ALLOWED = {
@@ -51,20 +53,21 @@ def _flag_strings() -> list[str]:
                 isinstance(node, ast.Constant)
                 and isinstance(node.value, str)
                 and id(node) not in docs
-                and FLAG.search(node.value)
+                and (FLAG.search(node.value) or COMMAND.search(node.value))
                 and not any(rel == f and a in node.value for f, a in ALLOWED)
             ):
                 found.append(f"{rel}:{node.lineno}: {node.value!r}")
     return found
 
 
-def test_core_strings_name_no_command_line_flag() -> None:
+def test_core_strings_name_no_command_line_flag_or_command() -> None:
     assert _flag_strings() == []
 
 
 def test_the_check_finds_a_flag() -> None:
     assert FLAG.search("give --segment") and FLAG.search("(--coders A,B)")
     assert not FLAG.search("a -- b") and not FLAG.search("co-coders")
+    assert COMMAND.search("make one with `socialcoder bleep`") and not COMMAND.search("socialcoder")
 
 
 def test_each_front_end_names_every_input() -> None:
