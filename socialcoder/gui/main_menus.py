@@ -1,38 +1,71 @@
 """The main window's menu bar (File, Edit, Code, Navigate, View and Help) with every action and
 its shortcut, and the menus filled when they open (Code: the study's dimensions; Recent studies).
 
-A collaborator of :class:`~socialcoder.gui.main_window.MainWindow`: it builds the menus, keeps the
-actions others trigger, and calls the window's slots; the window names the actions it exposes.
+A collaborator of :class:`~socialcoder.gui.main_window.MainWindow`, which gives it the window to
+put the menus and shortcuts on, the undo group and :class:`MenuSlots` (what each action calls);
+it keeps the actions others trigger, and knows nothing else of the window.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 from socialcoder.domain import keys as keymap
-from socialcoder.domain.codebook import Unit
-from socialcoder.gui import file_actions
-from socialcoder.gui.export_dialog import EXPORT_TIP, open_export
-from socialcoder.gui.media import files as media_files
-from socialcoder.gui.refi_dialog import REFI_TIP, open_refi_import
-from socialcoder.gui.server_dialog import SERVER_TIP, open_server_study
+from socialcoder.domain.codebook import Codebook, Dimension, Unit
+from socialcoder.gui.export_dialog import EXPORT_TIP
+from socialcoder.gui.refi_dialog import REFI_TIP
+from socialcoder.gui.server_dialog import SERVER_TIP
 
-if TYPE_CHECKING:
-    from socialcoder.gui.main_window import MainWindow
+Slot = Callable[[], object]
+
+
+@dataclass(frozen=True, kw_only=True)
+class MenuSlots:
+    """What the menus' actions call, and what the menus filled on opening read."""
+
+    new_study: Slot
+    choose_study: Slot
+    open_server_study: Slot
+    open_study: Callable[[str], object]  # a recent study
+    recent_studies: Callable[[], list[str]]
+    import_files: Slot
+    import_manifest: Slot
+    import_refi: Slot
+    attach_recording: Slot
+    choose_media_folder: Slot
+    export: Slot
+    switch_coder: Slot
+    quit: Slot
+    find: Slot
+    edit_memo: Slot
+    clear: Slot
+    move: Callable[[int], object]  # +1 next segment, -1 previous
+    next_uncoded: Slot
+    accept_suggestion: Slot
+    mark_complete: Slot
+    reopen: Slot
+    zoom: Callable[[int], object]  # text size step; 0 resets
+    open_settings: Slot
+    toggle_details: Slot
+    show_shortcuts: Slot
+    about: Slot
+    codebook: Callable[[], Codebook | None]  # the open study's, for the Code menu
+    press: Callable[[Dimension], object]  # a dimension from the Code menu
 
 
 class MainMenus:
     """Builds the window's menus up to View on creation; :meth:`add_help` adds Help last (after
     the menus others add: Playback, Lead)."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow, undo_group: QUndoGroup, slots: MenuSlots) -> None:
         self.window = window
+        self.slots = s = slots
         w = window
         bar = window.menuBar()
         m = bar.addMenu("&File")
@@ -40,15 +73,15 @@ class MainMenus:
         self.action(
             m,
             "&New study…",
-            lambda: file_actions.new_study(w),
+            s.new_study,
             "Ctrl+N",
             "Create a study from a codebook file",
         )
-        self.action(m, "&Open study…", lambda: file_actions.choose_study(w), "Ctrl+O")
+        self.action(m, "&Open study…", s.choose_study, "Ctrl+O")
         self.server_action = self.action(
             m,
             "Open &server study…",
-            lambda: open_server_study(w, attach=lambda s: file_actions.attach_study(w, s)),
+            s.open_server_study,
             "",
             SERVER_TIP,
         )
@@ -58,14 +91,14 @@ class MainMenus:
         self.import_action = self.action(
             m,
             "&Import transcripts…",
-            lambda: file_actions.import_files(w),
+            s.import_files,
             "Ctrl+I",
             "Import transcript files (text, subtitles, Word, CSV) into the study",
         )
         self.manifest_action = self.action(
             m,
             "Import from &manifest…",
-            lambda: file_actions.import_manifest(w),
+            s.import_manifest,
             "",
             "Import the files listed in a manifest CSV "
             "(file, participant, therapist, session, date)",
@@ -73,51 +106,49 @@ class MainMenus:
         self.refi_action = self.action(
             m,
             "Import &REFI-QDA project…",
-            lambda: open_refi_import(w, w.settings, w.open_study),
+            s.import_refi,
             "",
             REFI_TIP,
         )
         self.action(
             m,
             "Attach &recording…",
-            w._attach_recording,
+            s.attach_recording,
             "",
             "The open transcript's session recording",
         )
         self.action(
             m,
             "Media &folders…",
-            lambda: media_files.choose_media_folder(w),
+            s.choose_media_folder,
             "",
             "Where this machine keeps recordings (searched by content; never stored in the study)",
         )
-        self.export_action = self.action(
-            m, "&Export…", lambda: open_export(w), "Ctrl+E", EXPORT_TIP
-        )
-        self.switch_coder_action = self.action(m, "Switch &coder…", w.switch_coder, "")
+        self.export_action = self.action(m, "&Export…", s.export, "Ctrl+E", EXPORT_TIP)
+        self.switch_coder_action = self.action(m, "Switch &coder…", s.switch_coder, "")
         m.addSeparator()
         self.action(
             m,
             "&Quit",
-            w.close,
+            s.quit,
             QKeySequence(QKeySequence.StandardKey.Quit).toString() or "Ctrl+Q",
         )
 
         m = bar.addMenu("&Edit")
-        undo = w.undo_group.createUndoAction(w, "&Undo")
+        undo = undo_group.createUndoAction(w, "&Undo")
         undo.setShortcuts([QKeySequence("Ctrl+Z")])
-        redo = w.undo_group.createRedoAction(w, "&Redo")
+        redo = undo_group.createRedoAction(w, "&Redo")
         redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         for a in (undo, redo):
             m.addAction(a)
             w.addAction(a)
         m.addSeparator()
-        self.action(m, "&Find in transcript…", w.find_bar.open_bar, "Ctrl+F")
-        self.action(m, "Edit &memo…", w.edit_memo, keymap.MEMO.upper(), window=False)
+        self.action(m, "&Find in transcript…", s.find, "Ctrl+F")
+        self.action(m, "Edit &memo…", s.edit_memo, keymap.MEMO.upper(), window=False)
         self.action(
             m,
             "&Clear codes of segment",
-            w._clear,
+            s.clear,
             ["Del", "Backspace"],
             "With a dimension armed, clears that code; otherwise all your codes on the segment",
             window=False,
@@ -130,21 +161,21 @@ class MainMenus:
         self.action(
             m,
             "&Next segment",
-            lambda: w._ctl("move", 1),
+            lambda: s.move(1),
             keymap.NEXT_SEGMENT.upper(),
             window=False,
         )
         self.action(
             m,
             "&Previous segment",
-            lambda: w._ctl("move", -1),
+            lambda: s.move(-1),
             keymap.PREVIOUS_SEGMENT.upper(),
             window=False,
         )
         self.action(
             m,
             "Next &uncoded segment",
-            lambda: w._ctl("go_next_uncoded"),
+            s.next_uncoded,
             keymap.NEXT_UNCODED.upper(),
             "Next codable segment you have not coded yet",
             window=False,
@@ -152,30 +183,30 @@ class MainMenus:
         self.action(
             m,
             "&Accept machine suggestion",
-            lambda: w._ctl("accept_suggested"),
+            s.accept_suggestion,
             keymap.ACCEPT_SUGGESTION,
             "Code the current segment with the machine's faint suggestion (when the study "
             "turned suggestions on); the audit log marks it",
         )
         m.addSeparator()
-        self.action(m, "Mark transcript &complete…", w.mark_complete, ["Ctrl+Return", "Ctrl+Enter"])
-        self.action(m, "&Reopen transcript", w.reopen, "Ctrl+Shift+Return")
+        self.action(m, "Mark transcript &complete…", s.mark_complete, ["Ctrl+Return", "Ctrl+Enter"])
+        self.action(m, "&Reopen transcript", s.reopen, "Ctrl+Shift+Return")
 
         m = bar.addMenu("&View")
-        self.action(m, "&Larger text", lambda: w.zoom(1), ["Ctrl+=", "Ctrl++"])
-        self.action(m, "&Smaller text", lambda: w.zoom(-1), "Ctrl+-")
-        self.action(m, "&Normal text size", lambda: w.zoom(0, reset=True), "Ctrl+0")
+        self.action(m, "&Larger text", lambda: s.zoom(1), ["Ctrl+=", "Ctrl++"])
+        self.action(m, "&Smaller text", lambda: s.zoom(-1), "Ctrl+-")
+        self.action(m, "&Normal text size", lambda: s.zoom(0), "Ctrl+0")
         self.action(
             m,
             "Se&ttings…",
-            w.open_settings,
+            s.open_settings,
             "Ctrl+Alt+S",
             "Text size, theme, remembering the window layout; the media keys",
         )
         self.action(
             m,
             "Dimension &details",
-            w.toggle_details,
+            s.toggle_details,
             ["F1", keymap.DETAILS],
             "Show or hide the definition, criteria and examples",
             window=False,
@@ -211,32 +242,31 @@ class MainMenus:
     def add_help(self) -> None:
         w = self.window
         m = w.menuBar().addMenu("&Help")
-        self.action(m, "&Keyboard shortcuts", w.show_shortcuts, "Ctrl+/")
-        self.action(m, "&About SocialCoder", w._about, "")
+        self.action(m, "&Keyboard shortcuts", self.slots.show_shortcuts, "Ctrl+/")
+        self.action(m, "&About SocialCoder", self.slots.about, "")
 
     def fill_code_menu(self) -> None:
-        w = self.window
         self.code_menu.clear()
-        if w.study is None:
+        codebook = self.slots.codebook()
+        if codebook is None:
             self.code_menu.addAction("Open a study first").setEnabled(False)
             return
-        for dim in w.study.codebook.dimensions:
+        for dim in codebook.dimensions:
             verb = "Toggle" if dim.scale.value == "binary" else "Choose"
             where = " (session)" if dim.unit is Unit.SESSION else ""
             self.action(
                 self.code_menu,
                 f"{verb} {dim.label}{where}",
-                lambda _=False, d=dim: w._press(d),
+                lambda _=False, d=dim: self.slots.press(d),
                 keymap.coding_shortcut(dim) or "",
                 dim.definition[:200],
                 window=False,
             )
 
     def fill_recent(self) -> None:
-        w = self.window
         self.recent_menu.clear()
-        recent = w.recent_studies()
+        recent = self.slots.recent_studies()
         if not recent:
             self.recent_menu.addAction("(none yet)").setEnabled(False)
         for path in recent:  # a server URL is stored without its password (db.describe)
-            self.recent_menu.addAction(path, functools.partial(w.open_study, path))
+            self.recent_menu.addAction(path, functools.partial(self.slots.open_study, path))

@@ -33,15 +33,18 @@ from socialcoder.gui.dialogs import (
     shortcuts_dialog,
     show_error,
 )
+from socialcoder.gui.export_dialog import open_export
 from socialcoder.gui.lead import integration as lead_ui
 from socialcoder.gui.lead.workspace import LeadWorkspace
-from socialcoder.gui.main_menus import MainMenus
+from socialcoder.gui.main_menus import MainMenus, MenuSlots
 from socialcoder.gui.media import files as media_files
 from socialcoder.gui.media.controller import MediaController
 from socialcoder.gui.panels import CodebookPanel, SessionPanel, TranscriptsPanel
 from socialcoder.gui.passphrase_dialog import GuiPassphrases
 from socialcoder.gui.read_only import ReadOnlyBanner
+from socialcoder.gui.refi_dialog import open_refi_import
 from socialcoder.gui.segment_delegate import SegmentDelegate
+from socialcoder.gui.server_dialog import open_server_study
 from socialcoder.gui.settings_dialog import AUTOSAVE_LAYOUT
 from socialcoder.gui.views import FindBar, SegmentListView
 from socialcoder.gui.watch import StudyWatcher, watch_coder_window
@@ -82,7 +85,7 @@ class MainWindow(QMainWindow):
         self.undo_group = QUndoGroup(self)
         self.setWindowTitle("SocialCoder")
         self._build_layout()
-        self.menus = MainMenus(self)
+        self.menus = MainMenus(self, self.undo_group, self._menu_slots())
         # the actions and menus others reach (the lead role, dialogs' tests)
         self.server_action = self.menus.server_action
         self.import_action = self.menus.import_action
@@ -150,6 +153,41 @@ class MainWindow(QMainWindow):
         column.addWidget(self.read_only_banner)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
+
+    def _menu_slots(self) -> MenuSlots:
+        """What the menus call (gui/main_menus.py knows nothing else of the window)."""
+        return MenuSlots(
+            new_study=lambda: file_actions.new_study(self),
+            choose_study=lambda: file_actions.choose_study(self),
+            open_server_study=lambda: open_server_study(
+                self, attach=lambda s: file_actions.attach_study(self, s)
+            ),
+            open_study=self.open_study,
+            recent_studies=self.recent_studies,
+            import_files=lambda: file_actions.import_files(self),
+            import_manifest=lambda: file_actions.import_manifest(self),
+            import_refi=lambda: open_refi_import(self, self.settings, self.open_study),
+            attach_recording=self._attach_recording,
+            choose_media_folder=lambda: media_files.choose_media_folder(self),
+            export=lambda: open_export(self),
+            switch_coder=self.switch_coder,
+            quit=self.close,
+            find=self.find_bar.open_bar,
+            edit_memo=self.edit_memo,
+            clear=self._clear,
+            move=lambda step: self._ctl("move", step),
+            next_uncoded=lambda: self._ctl("go_next_uncoded"),
+            accept_suggestion=lambda: self._ctl("accept_suggested"),
+            mark_complete=self.mark_complete,
+            reopen=self.reopen,
+            zoom=lambda step: self.zoom(step, reset=step == 0),
+            open_settings=self.open_settings,
+            toggle_details=self.toggle_details,
+            show_shortcuts=self.show_shortcuts,
+            about=self._about,
+            codebook=lambda: self.study.codebook if self.study is not None else None,
+            press=self._press,
+        )
 
     def _build_playback_and_lead(self) -> None:
         """The media dock with its Playback menu, and the Lead menu (after View, before Help)."""
