@@ -5,8 +5,10 @@ Every figure comes from :func:`socialcoder.services.report.gather` (the same cal
 [--bootstrap-by B]``), computed in a worker thread (:class:`Job`) with a progress bar and a
 Cancel button; the window never waits for it, and the confusion matrix shown with the figures
 is read there too. ``result`` holds the last :class:`DashboardResult`, shown until a newer one
-arrives: a change in the study cancels a running computation and starts it again, and a
-result that is not of the newest computation started never replaces what is shown. The
+arrives: changes in the study while it computes are taken in by one more computation after
+it (cancelling and restarting instead could keep a dashboard that changes every few seconds
+from ever finishing), and a result that is not of the newest computation started never
+replaces what is shown. The
 tables show exactly its numbers and every note (dimensions, pairs and transcripts alike),
 coloured by the interval's lower bound (:mod:`socialcoder.export.reliability_figures`). *Save report* writes the HTML report of these
 figures with :func:`socialcoder.services.report.save_report`, as ``socialcoder report`` does.

@@ -159,7 +159,7 @@ class LeadWorkspace(QTabWidget):
                 transcripts=chosen.transcripts,
                 dimensions=chosen.dimensions,
             ):
-                self.dashboard.start(restart=True)  # its figures shown until the new ones
+                self.dashboard.start()  # its figures shown until the new ones
         if origin is None:
             self.statusMessage.emit("The study changed: views refreshed.")
 
