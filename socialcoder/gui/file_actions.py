@@ -7,10 +7,11 @@ import_transcripts); a refused action is shown as a one-line error dialog.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMainWindow, QMessageBox
 
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.errors import UnknownSpeakersError, UserError
@@ -31,218 +32,237 @@ from socialcoder.services.transcript_import import (
     read_manifest,
 )
 
-if TYPE_CHECKING:
-    from socialcoder.gui.main_window import MainWindow
-
 STUDY_FILTER = "SocialCoder studies (*.scstudy);;All files (*)"
 TRANSCRIPT_FILTER = "Transcripts (*.txt *.vtt *.srt *.docx *.csv *.tsv);;All files (*)"
 
 
-def choose_coder(window: MainWindow, study: Study, wanted: str | None) -> str | None:
-    """Who is coding: ``wanted`` if it is a coder of the study, else ask (adding a new coder
-    when the user types one). None when the user cancels. A coder's login on a server study
-    codes as its own coder, whoever was asked for."""
-    if study.login_coder is not None:
-        return study.login_coder
-    names = [c.name for c in list_coders(study)]
-    if wanted is not None and wanted in names:
-        return wanted
-    last = wanted or str(window.settings.value("last/coder", "") or "")
-    while True:
-        dialog = CoderDialog(names, study.name, last, window)
-        if wanted is not None and wanted not in names:
-            dialog.new.setChecked(True)
-            dialog.name.setText(wanted)
-        name_of, new_of = dialog.coder, dialog.is_new
-        accepted = run_dialog(dialog)
-        name, is_new = name_of(), new_of()
-        if not accepted:
-            return None
-        if not is_new:
-            return name
+class FileActions:
+    """The File menu's study and import actions for one window: ``parent`` is the dialogs'
+    parent (and its status bar shows progress), ``settings`` the user's settings; ``study``
+    returns the open study, ``show_study(study, coder, transcript)`` shows one once the coder
+    is known, ``open_path(target)`` opens a chosen study file as the window opens any study,
+    ``refresh()`` reloads the transcripts list after an import."""
+
+    def __init__(
+        self,
+        parent: QMainWindow,
+        settings: QSettings,
+        *,
+        study: Callable[[], Study | None],
+        show_study: Callable[[Study, str, str | None], object],
+        open_path: Callable[[str], object],
+        refresh: Callable[[], object],
+    ) -> None:
+        self.parent = parent
+        self.settings = settings
+        self.study = study
+        self.show_study = show_study
+        self.open_path = open_path
+        self.refresh = refresh
+
+    def choose_coder(self, study: Study, wanted: str | None) -> str | None:
+        """Who is coding: ``wanted`` if it is a coder of the study, else ask (adding a new coder
+        when the user types one). None when the user cancels. A coder's login on a server study
+        codes as its own coder, whoever was asked for."""
+        if study.login_coder is not None:
+            return study.login_coder
+        names = [c.name for c in list_coders(study)]
+        if wanted is not None and wanted in names:
+            return wanted
+        last = wanted or str(self.settings.value("last/coder", "") or "")
+        while True:
+            dialog = CoderDialog(names, study.name, last, self.parent)
+            if wanted is not None and wanted not in names:
+                dialog.new.setChecked(True)
+                dialog.name.setText(wanted)
+            name_of, new_of = dialog.coder, dialog.is_new
+            accepted = run_dialog(dialog)
+            name, is_new = name_of(), new_of()
+            if not accepted:
+                return None
+            if not is_new:
+                return name
+            try:
+                return add_coders(study, [name])[0]
+            except UserError as exc:
+                show_error(self.parent, exc)
+                wanted = None
+
+    def open_study(self, target: str, coder: str | None, transcript: str | None) -> bool:
+        """Open ``target`` and attach it; a server URL whose password was hidden (from the recent
+        list) opens the server dialog instead, to ask for the password (returns False then)."""
+        if needs_password(target):
+            server_dialog.open_server_study(self.parent, target, attach=self.attach_study)
+            return False
         try:
-            return add_coders(study, [name])[0]
+            study = open_study_service(target)
         except UserError as exc:
-            show_error(window, exc)
-            wanted = None
+            show_error(self.parent, exc, "Cannot open the study")
+            return False
+        return self._attach(study, coder, transcript)
 
+    def attach_study(self, study: Study) -> bool:
+        """Show an already opened ``study`` (asking who is coding, or the lead role)."""
+        return self._attach(study, None, None)
 
-def open_study(window: MainWindow, target: str, coder: str | None, transcript: str | None) -> bool:
-    """Open ``target`` and attach it; a server URL whose password was hidden (from the recent
-    list) opens the server dialog instead, to ask for the password (returns False then)."""
-    if needs_password(target):
-        server_dialog.open_server_study(window, target, attach=lambda s: attach_study(window, s))
-        return False
-    try:
-        study = open_study_service(target)
-    except UserError as exc:
-        show_error(window, exc, "Cannot open the study")
-        return False
-    return _attach(window, study, coder, transcript)
+    def _attach(self, study: Study, coder: str | None, transcript: str | None) -> bool:
+        try:
+            who = self.choose_coder(study, coder)
+        except UserError as exc:
+            show_error(self.parent, exc)
+            who = None
+        if who is None:
+            study.close()
+            return False
+        record_opened(study, actor=who, role="coder", program="SocialCoder window")
+        self.show_study(study, who, transcript)
+        return True
 
+    def _start_dir(self) -> str:
+        last = str(self.settings.value("last/study", "") or "")
+        return str(Path(last).parent) if last and "://" not in last else str(Path.home())
 
-def attach_study(window: MainWindow, study: Study) -> bool:
-    """Show an already opened ``study`` (asking who is coding, or the lead role)."""
-    return _attach(window, study, None, None)
-
-
-def _attach(window: MainWindow, study: Study, coder: str | None, transcript: str | None) -> bool:
-    try:
-        who = choose_coder(window, study, coder)
-    except UserError as exc:
-        show_error(window, exc)
-        who = None
-    if who is None:
-        study.close()
-        return False
-    record_opened(study, actor=who, role="coder", program="SocialCoder window")
-    window.attach(study, who, transcript)
-    return True
-
-
-def _start_dir(window: MainWindow) -> str:
-    last = str(window.settings.value("last/study", "") or "")
-    return str(Path(last).parent) if last and "://" not in last else str(Path.home())
-
-
-def choose_study(window: MainWindow) -> None:
-    path, _ = QFileDialog.getOpenFileName(window, "Open study", _start_dir(window), STUDY_FILTER)
-    if path:
-        window.open_study(path)
-
-
-def new_study(window: MainWindow) -> None:
-    """Pick a codebook (default offered), then where to save the study."""
-    answer = QMessageBox.question(
-        window,
-        "New study",
-        "Use the bundled codebook 'Socialization to the treatment model'?\n\n"
-        "Choose No to pick your own codebook file (YAML).",
-        QMessageBox.StandardButton.Yes
-        | QMessageBox.StandardButton.No
-        | QMessageBox.StandardButton.Cancel,
-    )
-    if answer == QMessageBox.StandardButton.Cancel:
-        return
-    codebook = DEFAULT_CODEBOOK_PATH
-    if answer == QMessageBox.StandardButton.No:
-        chosen, _ = QFileDialog.getOpenFileName(
-            window, "Codebook", _start_dir(window), "Codebooks (*.yaml *.yml);;All files (*)"
+    def choose_study(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.parent, "Open study", self._start_dir(), STUDY_FILTER
         )
-        if not chosen:
-            return
-        codebook = Path(chosen)
-    path, _ = QFileDialog.getSaveFileName(
-        window,
-        "Save the new study as",
-        str(Path(_start_dir(window)) / "study.scstudy"),
-        STUDY_FILTER,
-    )
-    if not path:
-        return
-    if not path.endswith(".scstudy") and "." not in Path(path).name:
-        path += ".scstudy"
-    encrypt = (
-        QMessageBox.question(
-            window,
+        if path:
+            self.open_path(path)
+
+    def new_study(self) -> None:
+        """Pick a codebook (default offered), then where to save the study."""
+        answer = QMessageBox.question(
+            self.parent,
             "New study",
-            "Encrypt the study file with a passphrase?\n\nAn encrypted study cannot be read "
-            "by anyone without the passphrase (exports are not encrypted).",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            "Use the bundled codebook 'Socialization to the treatment model'?\n\n"
+            "Choose No to pick your own codebook file (YAML).",
+            QMessageBox.StandardButton.Yes
+            | QMessageBox.StandardButton.No
+            | QMessageBox.StandardButton.Cancel,
         )
-        == QMessageBox.StandardButton.Yes
-    )
-    try:
-        study = create_study(path, codebook_path=codebook, encrypt=encrypt)
-    except UserError as exc:
-        show_error(window, exc, "Cannot create the study")
-        return
-    _attach(window, study, None, None)
-
-
-def import_files(window: MainWindow) -> None:
-    if window.study is None:
-        show_error(window, "Open or create a study first.")
-        return
-    paths, _ = QFileDialog.getOpenFileNames(
-        window, "Import transcripts", _start_dir(window), TRANSCRIPT_FILTER
-    )
-    if paths:
-        run_import(window, [ImportItem(path=Path(p)) for p in paths])
-
-
-def import_manifest(window: MainWindow) -> None:
-    if window.study is None:
-        show_error(window, "Open or create a study first.")
-        return
-    path, _ = QFileDialog.getOpenFileName(
-        window, "Import from a manifest", _start_dir(window), "Manifest (*.csv);;All files (*)"
-    )
-    if not path:
-        return
-    try:
-        items = read_manifest(Path(path))
-    except UserError as exc:
-        show_error(window, exc, "Cannot read the manifest")
-        return
-    run_import(window, items)
-
-
-def _ask_speaker_map(
-    window: MainWindow, error: UnknownSpeakersError
-) -> dict[str, SpeakerRole] | None:
-    example = ", ".join(f"{label}=ROLE" for label in error.labels[:3])
-    text, ok = QInputDialog.getText(
-        window,
-        "Unknown speakers",
-        f"{error}\n\nOne LABEL=ROLE for each label, comma-separated, e.g. {example}:",
-    )
-    if not ok or not text.strip():
-        return None
-    try:
-        return parse_speaker_map(text)
-    except UserError as exc:
-        show_error(window, exc)
-        return None
-
-
-def run_import(window: MainWindow, items: list[ImportItem]) -> ImportSummary | None:
-    """Import in a worker thread behind a window-modal progress dialog (the window does not
-    use the study meanwhile), then refresh and show a summary; unknown speaker labels are
-    asked for and the import is run again. Cancel stores nothing (one transaction)."""
-    study = window.study
-    assert study is not None
-    while True:
-        work = _import_work(study, list(items))
-        outcome = run_blocking(window, "Import transcripts", work, label="Importing…")
-        if outcome.cancelled:
-            window.statusBar().showMessage("Import cancelled; nothing was stored.", 10_000)
-            return None
-        if outcome.error is not None:
-            show_error(window, outcome.error, "Import refused (nothing was stored)")
-            return None
-        if not isinstance(outcome.result, UnknownSpeakersError):
-            break
-        mapping = _ask_speaker_map(window, outcome.result)
-        if mapping is None:
-            return None
-        items = [dataclasses.replace(i, speaker_map={**i.speaker_map, **mapping}) for i in items]
-    summary: ImportSummary = outcome.result
-    window.refresh_transcripts()
-    lines = []
-    for t in summary.transcripts:
-        lines.append(
-            f"{t.name}: {t.segments} segments ({t.patient_turns} patient, "
-            f"{t.therapist_turns} therapist turns)"
+        if answer == QMessageBox.StandardButton.Cancel:
+            return
+        codebook = DEFAULT_CODEBOOK_PATH
+        if answer == QMessageBox.StandardButton.No:
+            chosen, _ = QFileDialog.getOpenFileName(
+                self.parent,
+                "Codebook",
+                self._start_dir(),
+                "Codebooks (*.yaml *.yml);;All files (*)",
+            )
+            if not chosen:
+                return
+            codebook = Path(chosen)
+        path, _ = QFileDialog.getSaveFileName(
+            self.parent,
+            "Save the new study as",
+            str(Path(self._start_dir()) / "study.scstudy"),
+            STUDY_FILTER,
         )
-        lines += [f"    {note}" for note in t.notes()]
-    QMessageBox.information(
-        window,
-        "Import finished",
-        f"Imported {len(summary.transcripts)} transcript(s), "
-        f"{summary.segments} segments.\n\n" + "\n".join(lines),
-    )
-    return summary
+        if not path:
+            return
+        if not path.endswith(".scstudy") and "." not in Path(path).name:
+            path += ".scstudy"
+        encrypt = (
+            QMessageBox.question(
+                self.parent,
+                "New study",
+                "Encrypt the study file with a passphrase?\n\nAn encrypted study cannot be read "
+                "by anyone without the passphrase (exports are not encrypted).",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            )
+            == QMessageBox.StandardButton.Yes
+        )
+        try:
+            study = create_study(path, codebook_path=codebook, encrypt=encrypt)
+        except UserError as exc:
+            show_error(self.parent, exc, "Cannot create the study")
+            return
+        self._attach(study, None, None)
+
+    def import_files(self) -> None:
+        if self.study() is None:
+            show_error(self.parent, "Open or create a study first.")
+            return
+        paths, _ = QFileDialog.getOpenFileNames(
+            self.parent, "Import transcripts", self._start_dir(), TRANSCRIPT_FILTER
+        )
+        if paths:
+            self.run_import([ImportItem(path=Path(p)) for p in paths])
+
+    def import_manifest(self) -> None:
+        if self.study() is None:
+            show_error(self.parent, "Open or create a study first.")
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self.parent,
+            "Import from a manifest",
+            self._start_dir(),
+            "Manifest (*.csv);;All files (*)",
+        )
+        if not path:
+            return
+        try:
+            items = read_manifest(Path(path))
+        except UserError as exc:
+            show_error(self.parent, exc, "Cannot read the manifest")
+            return
+        self.run_import(items)
+
+    def _ask_speaker_map(self, error: UnknownSpeakersError) -> dict[str, SpeakerRole] | None:
+        example = ", ".join(f"{label}=ROLE" for label in error.labels[:3])
+        text, ok = QInputDialog.getText(
+            self.parent,
+            "Unknown speakers",
+            f"{error}\n\nOne LABEL=ROLE for each label, comma-separated, e.g. {example}:",
+        )
+        if not ok or not text.strip():
+            return None
+        try:
+            return parse_speaker_map(text)
+        except UserError as exc:
+            show_error(self.parent, exc)
+            return None
+
+    def run_import(self, items: list[ImportItem]) -> ImportSummary | None:
+        """Import in a worker thread behind a window-modal progress dialog (the window does not
+        use the study meanwhile), then refresh and show a summary; unknown speaker labels are
+        asked for and the import is run again. Cancel stores nothing (one transaction)."""
+        study = self.study()
+        assert study is not None
+        while True:
+            work = _import_work(study, list(items))
+            outcome = run_blocking(self.parent, "Import transcripts", work, label="Importing…")
+            if outcome.cancelled:
+                self.parent.statusBar().showMessage("Import cancelled; nothing was stored.", 10_000)
+                return None
+            if outcome.error is not None:
+                show_error(self.parent, outcome.error, "Import refused (nothing was stored)")
+                return None
+            if not isinstance(outcome.result, UnknownSpeakersError):
+                break
+            mapping = self._ask_speaker_map(outcome.result)
+            if mapping is None:
+                return None
+            items = [
+                dataclasses.replace(i, speaker_map={**i.speaker_map, **mapping}) for i in items
+            ]
+        summary: ImportSummary = outcome.result
+        self.refresh()
+        lines = []
+        for t in summary.transcripts:
+            lines.append(
+                f"{t.name}: {t.segments} segments ({t.patient_turns} patient, "
+                f"{t.therapist_turns} therapist turns)"
+            )
+            lines += [f"    {note}" for note in t.notes()]
+        QMessageBox.information(
+            self.parent,
+            "Import finished",
+            f"Imported {len(summary.transcripts)} transcript(s), "
+            f"{summary.segments} segments.\n\n" + "\n".join(lines),
+        )
+        return summary
 
 
 def _import_work(study: Study, items: list[ImportItem]) -> Work:

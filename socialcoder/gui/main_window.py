@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 from socialcoder.domain import keys as keymap
 from socialcoder.domain.codebook import Dimension, Unit
 from socialcoder.errors import UserError
-from socialcoder.gui import file_actions, start_page
 from socialcoder.gui.accessibility import name_widgets
 from socialcoder.gui.controller import CodingController
 from socialcoder.gui.dialogs import (
@@ -34,6 +33,7 @@ from socialcoder.gui.dialogs import (
     show_error,
 )
 from socialcoder.gui.export_dialog import open_export
+from socialcoder.gui.file_actions import FileActions
 from socialcoder.gui.lead import integration as lead_ui
 from socialcoder.gui.lead.workspace import LeadWorkspace
 from socialcoder.gui.main_menus import MainMenus, MenuSlots
@@ -46,6 +46,7 @@ from socialcoder.gui.refi_dialog import open_refi_import
 from socialcoder.gui.segment_delegate import SegmentDelegate
 from socialcoder.gui.server_dialog import open_server_study
 from socialcoder.gui.settings_dialog import AUTOSAVE_LAYOUT
+from socialcoder.gui.start_page import StartPage, open_sample
 from socialcoder.gui.views import FindBar, SegmentListView
 from socialcoder.gui.watch import StudyWatcher, watch_coder_window
 from socialcoder.services.encryption import set_passphrase_source
@@ -84,6 +85,14 @@ class MainWindow(QMainWindow):
         self.watcher: StudyWatcher | None = None
         self.undo_group = QUndoGroup(self)
         self.setWindowTitle("SocialCoder")
+        self.files = FileActions(
+            self,
+            self.settings,
+            study=lambda: self.study,
+            show_study=self.attach,
+            open_path=self.open_study,
+            refresh=self.refresh_transcripts,
+        )
         self._build_layout()
         self.menus = MainMenus(self, self.undo_group, self._menu_slots())
         # the actions and menus others reach (the lead role, dialogs' tests)
@@ -96,7 +105,7 @@ class MainWindow(QMainWindow):
         self.code_menu = self.menus.code_menu
         self._build_playback_and_lead()
         self.menus.add_help()
-        self.start_page = start_page.install(self)  # shown while no study is open
+        self.start_page = self._build_start_page()  # shown while no study is open
         self.study_label = QLabel("No study open", self)
         self.statusBar().addPermanentWidget(self.study_label)
         remember = self.settings.value(AUTOSAVE_LAYOUT, True, type=bool)
@@ -154,18 +163,28 @@ class MainWindow(QMainWindow):
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
+    def _build_start_page(self) -> StartPage:
+        page = StartPage(self.recent_studies, self.stack)
+        page.sampleRequested.connect(lambda: open_sample(self, self.open_study))
+        page.newRequested.connect(self.files.new_study)
+        page.openRequested.connect(self.files.choose_study)
+        page.recentRequested.connect(self.open_study)
+        self.stack.addWidget(page)
+        self.stack.setCurrentWidget(page)
+        return page
+
     def _menu_slots(self) -> MenuSlots:
         """What the menus call (gui/main_menus.py knows nothing else of the window)."""
         return MenuSlots(
-            new_study=lambda: file_actions.new_study(self),
-            choose_study=lambda: file_actions.choose_study(self),
+            new_study=self.files.new_study,
+            choose_study=self.files.choose_study,
             open_server_study=lambda: open_server_study(
-                self, attach=lambda s: file_actions.attach_study(self, s)
+                self, attach=lambda s: self.files.attach_study(s)
             ),
             open_study=self.open_study,
             recent_studies=self.recent_studies,
-            import_files=lambda: file_actions.import_files(self),
-            import_manifest=lambda: file_actions.import_manifest(self),
+            import_files=self.files.import_files,
+            import_manifest=self.files.import_manifest,
             import_refi=lambda: open_refi_import(self, self.settings, self.open_study),
             attach_recording=self._attach_recording,
             choose_media_folder=lambda: media_files.choose_media_folder(self),
@@ -225,7 +244,7 @@ class MainWindow(QMainWindow):
         self.role = role
         if role == "lead" and coder:
             return lead_ui.open_as_lead(self, target, coder)
-        return file_actions.open_study(self, target, coder, transcript)
+        return self.files.open_study(target, coder, transcript)
 
     def set_role(self, role: str) -> None:
         """Called by the login dialog when accepted."""

@@ -5,14 +5,13 @@
 on where help is. Keyboard: the buttons carry mnemonics (Alt+S, Alt+W, Alt+O, and Alt+R for the
 recent list: none taken by a menu; Ctrl+N and Ctrl+O work too), Tab reaches
 the recent list, Enter opens the recent study selected. :class:`StartPage` only lays out and
-emits signals; :func:`install` wires them to the window's file actions.
+emits signals; the window wires them to its file actions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, SignalInstance
 from PySide6.QtGui import QKeyEvent, QShowEvent
@@ -27,14 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from socialcoder.gui import file_actions
 from socialcoder.gui.background import run_blocking
 from socialcoder.gui.dialogs import show_error
 from socialcoder.gui.lead.workers import Report
 from socialcoder.services import demo
-
-if TYPE_CHECKING:
-    from socialcoder.gui.main_window import MainWindow
 
 HELP_LINE = (
     "Help: <b>Help ▸ Keyboard shortcuts</b> (Ctrl+/) lists every key; "
@@ -179,30 +174,17 @@ class StartPage(QWidget):
         self.sample_button.setFocus()
 
 
-def open_sample(window: MainWindow) -> bool:
+def open_sample(parent: QWidget, open_study: Callable[[str], bool]) -> bool:
     """Build the sample study in the user's data folder (or reuse it) off the GUI thread,
-    then open it as any study (the window asks who is coding)."""
+    then open it with ``open_study`` as any study (the window asks who is coding)."""
 
     def work(report: Report, _cancelled: object) -> demo.DemoStudy:
         return demo.build_demo(progress=report)
 
     outcome = run_blocking(
-        window, "Sample study", work, label="Building the sample study…", cancellable=False
+        parent, "Sample study", work, label="Building the sample study…", cancellable=False
     )
     if outcome.error is not None:
-        show_error(window, outcome.error, "Cannot build the sample study")
+        show_error(parent, outcome.error, "Cannot build the sample study")
         return False
-    return window.open_study(str(outcome.result.path))
-
-
-def install(window: MainWindow) -> StartPage:
-    """Add the start page to the window's stack and show it (the window shows its coding
-    area or the lead's workspace instead once a study is attached)."""
-    page = StartPage(window.recent_studies, window.stack)
-    page.sampleRequested.connect(lambda: open_sample(window))
-    page.newRequested.connect(lambda: file_actions.new_study(window))
-    page.openRequested.connect(lambda: file_actions.choose_study(window))
-    page.recentRequested.connect(window.open_study)
-    window.stack.addWidget(page)
-    window.stack.setCurrentWidget(page)
-    return page
+    return open_study(str(outcome.result.path))

@@ -8,7 +8,6 @@ from pathlib import Path
 from PySide6.QtWidgets import QMessageBox
 
 from socialcoder.errors import Input, Remedy, StudyError
-from socialcoder.gui import file_actions
 from socialcoder.gui.dialogs import show_error
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.services.transcript_import import ImportItem
@@ -29,9 +28,9 @@ def test_a_taken_name_is_refused_without_flags(  # type: ignore[no-untyped-def]
         box.accept()
 
     answer(QMessageBox, read)
-    assert file_actions.run_import(window, [ImportItem(path=first)]) is not None
+    assert window.files.run_import([ImportItem(path=first)]) is not None
     answer(QMessageBox, read)
-    assert file_actions.run_import(window, [ImportItem(path=second)]) is None
+    assert window.files.run_import([ImportItem(path=second)]) is None
     refused = shown[-1]
     assert "already has a transcript named 'S9'" in refused
     assert refused.endswith("; change the transcript's name") and "--" not in refused

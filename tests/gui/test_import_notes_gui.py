@@ -8,7 +8,6 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from socialcoder.gui import file_actions
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
@@ -40,7 +39,7 @@ def test_speaker_question_takes_text_and_summary_shows_warnings(  # type: ignore
 
     answer(QInputDialog, roles)
     answer(QMessageBox, read)
-    summary = file_actions.run_import(window, [ImportItem(path=source)])
+    summary = window.files.run_import([ImportItem(path=source)])
     assert summary is not None and summary.segments == 4
     assert "'Monday' (line 3), 'Mum' (line 5)" in asked[0]
     assert "therapist or patient; text for a word that is no speaker" in asked[0]

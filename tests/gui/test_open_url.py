@@ -15,7 +15,6 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from socialcoder.errors import UserError
-from socialcoder.gui import file_actions
 from socialcoder.gui.dialogs import CoderDialog
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.gui.server_dialog import ServerDialog
@@ -141,7 +140,7 @@ def test_opens_a_server_study_without_storing_the_password(  # type: ignore[no-u
     assert "s3cret" not in stored
     # reopening from the recent list asks for the password again, prefilled without it
     window.close_study()
-    assert not file_actions.open_study(window, recent[0], None, None)
+    assert not window.files.open_study(recent[0], None, None)
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), ServerDialog))
     again = QApplication.activeModalWidget()
     assert isinstance(again, ServerDialog)

@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.domain.codebook import Role
-from socialcoder.gui import file_actions
 from socialcoder.gui.dialogs import CoderDialog
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.gui.refi_dialog import RefiImportDialog
@@ -208,7 +207,7 @@ def test_transcript_import_runs_in_the_worker_and_asks_for_speakers(  # type: ig
     texts: list[str] = []
     answer(QInputDialog, roles)
     answer(QMessageBox, _read_and_close(texts))
-    summary = file_actions.run_import(window, [ImportItem(path=source)])
+    summary = window.files.run_import([ImportItem(path=source)])
     assert summary is not None and summary.segments == 4
     assert asked and "'Nurse Jo' (line 1), 'Sam' (line 2)" in asked[0]
     assert texts and "Imported 1 transcript(s), 4 segments" in texts[0]
@@ -228,7 +227,7 @@ def test_transcript_import_refusal_stores_nothing(  # type: ignore[no-untyped-de
         before = len(list_transcripts(study))
     texts: list[str] = []
     answer(QMessageBox, _read_and_close(texts))
-    assert file_actions.run_import(window, [ImportItem(path=empty)]) is None
+    assert window.files.run_import([ImportItem(path=empty)]) is None
     assert texts and "empty.txt" in texts[0]
     with open_study(gui_study) as study:
         assert len(list_transcripts(study)) == before
