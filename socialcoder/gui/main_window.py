@@ -35,6 +35,8 @@ from socialcoder.gui.dialogs import (
 from socialcoder.gui.export_dialog import open_export
 from socialcoder.gui.file_actions import FileActions
 from socialcoder.gui.lead import integration as lead_ui
+from socialcoder.gui.lead.calibration_view import offer_calibration
+from socialcoder.gui.lead.integration import LeadRole
 from socialcoder.gui.lead.workspace import LeadWorkspace
 from socialcoder.gui.main_menus import MainMenus, MenuSlots
 from socialcoder.gui.media import files as media_files
@@ -49,6 +51,7 @@ from socialcoder.gui.settings_dialog import AUTOSAVE_LAYOUT
 from socialcoder.gui.start_page import StartPage, open_sample
 from socialcoder.gui.views import FindBar, SegmentListView
 from socialcoder.gui.watch import StudyWatcher, watch_coder_window
+from socialcoder.services.audit_events import record_opened
 from socialcoder.services.encryption import set_passphrase_source
 from socialcoder.services.media import recording_of
 from socialcoder.services.queries import (
@@ -150,8 +153,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
         self.splitter.setSizes([330, 680, 390])
-        # annotated: the lead's workspace and the start page (gui/lead/integration.py,
-        # gui/start_page.py) add their pages to it
+        # the start page and the lead's workspace (LeadRole) join it
         self.stack: QStackedWidget = QStackedWidget(self)
         self.stack.addWidget(self.splitter)
         central = QWidget(self)
@@ -216,11 +218,17 @@ class MainWindow(QMainWindow):
         self.addActions(self.media.build_menu(self.menuBar().addMenu("&Playback")))
         self.media.statusMessage.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
 
-        lead = lead_ui.build_lead_menu(self)
-        self.lead_menu = lead.menu
-        self.lead_actions = [*lead.actions, self.export_action]  # enabled in the lead role only
-        self.blinding_action = lead.blinding
-        lead_ui.sync_lead_menu(self)
+        self.lead_role = LeadRole(
+            self,
+            self.settings,
+            self.stack,
+            self.undo_group,
+            allowed=lambda: self.role == "lead",
+            also_enabled=[self.export_action],
+        )
+        self.lead_menu = self.lead_role.menu
+        self.lead_actions = [*self.lead_role.actions, self.export_action]  # lead role only
+        self.blinding_action = self.lead_role.blinding
 
     # -- study and coder ---------------------------------------------------------------------
     def recent_studies(self) -> list[str]:
@@ -243,7 +251,8 @@ class MainWindow(QMainWindow):
         workspace directly; otherwise the login dialog may choose the role."""
         self.role = role
         if role == "lead" and coder:
-            return lead_ui.open_as_lead(self, target, coder)
+            study = lead_ui.open_lead_study(self, target)
+            return study is not None and self._attach_lead(study, coder)
         return self.files.open_study(target, coder, transcript)
 
     def set_role(self, role: str) -> None:
@@ -254,7 +263,7 @@ class MainWindow(QMainWindow):
         """Show ``study`` as ``coder`` (called once the coder is known); in the lead role,
         the lead workspace instead (``coder`` is then the lead's name)."""
         if self.role == "lead":
-            lead_ui.attach_lead(self, study, coder)
+            self._attach_lead(study, coder)
             return
         self.close_study()
         self.study, self.coder = study, coder
@@ -316,6 +325,24 @@ class MainWindow(QMainWindow):
         self.activateWindow()
         self.segment_view.setFocus()
 
+    def _attach_lead(self, study: Study, name: str) -> bool:
+        """Show ``study`` in the lead's workspace; False (study closed) for a coder's login."""
+        if not lead_ui.lead_login(self, study):
+            return False
+        self.close_study()
+        record_opened(study, actor=name, role="lead", program="SocialCoder window")
+        self.study, self.coder, self.role = study, None, "lead"
+        self._remember(study.location)
+        self.lead = self.lead_role.attach(study, name)
+        name_widgets(self)  # a screen reader has a name for every control
+        title, label = lead_ui.lead_titles(study, name)
+        self.setWindowTitle(title)
+        self.study_label.setText(label)
+        self.code_menu.menuAction().setVisible(False)
+        self.read_only_banner.show_for(study)
+        self.lead.show_page("assignments")
+        return True
+
     @staticmethod
     def _first_to_open(study: Study, names: list[str]) -> str:
         """The first transcript of the list; in the sample study, the first with a recording,
@@ -375,7 +402,12 @@ class MainWindow(QMainWindow):
             self.watcher.close()
             self.watcher.deleteLater()
             self.watcher = None
-        lead_ui.detach_lead(self)
+        self.lead_role.detach()
+        self.lead = None
+        self.stack.setCurrentWidget(self.splitter)
+        self.code_menu.menuAction().setVisible(True)
+        self.role = "coder"
+        self.lead_role.sync()
         self.media.detach()
         if self.controller is not None:
             self.undo_group.removeStack(self.controller.undo_stack)
@@ -472,8 +504,8 @@ class MainWindow(QMainWindow):
         coded, codable = ctl.progress
         if confirm_complete(self, ctl.transcript, codable - coded):
             ctl.set_completed(True)
-            if ctl.completed:
-                lead_ui.after_complete(self, ctl.transcript)
+            if ctl.completed and self.study is not None and self.coder is not None:
+                offer_calibration(self, self.settings, self.study, self.coder, ctl.transcript)
         self.segment_view.setFocus()
 
     def reopen(self) -> None:

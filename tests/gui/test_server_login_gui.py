@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from socialcoder.domain.rules import coder_progress, next_uncoded
 from socialcoder.gui.dialogs import CoderDialog
-from socialcoder.gui.lead import integration as lead_ui
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.services.queries import find_segments, next_uncoded_segment, show_transcript
 from socialcoder.services.study import open_study
@@ -67,7 +66,7 @@ def test_the_lead_views_refuse_a_coders_login(qtbot, window: MainWindow, make_la
         box.accept()
 
     answer(QMessageBox, read)
-    assert not lead_ui.open_as_lead(window, lab.url("ana"), "ana pretending")
+    assert not window.open_study(lab.url("ana"), "ana pretending", role="lead")
     qtbot.waitUntil(lambda: bool(texts), timeout=5000)
     assert "belongs to coder 'ana'" in texts[0] and "lead's login" in texts[0]
     assert window.lead is None and window.study is None

@@ -1,10 +1,12 @@
-"""How the lead's workspace plugs into the main window (kept here so that main_window.py
-only calls these few functions).
+"""How the lead's workspace plugs into the main window: :class:`LeadRole`, a collaborator the
+window builds with what it needs (the window to put the menu and shortcuts on, the settings, the
+stack the workspace joins, the undo group, whether the window is in the lead role).
 
-* :func:`build_lead_menu` adds the *Lead* menu (Ctrl+Shift+1..4); it is hidden and its actions
-  disabled unless the window's role is "lead" (a blind coder never reaches the lead views).
-* :func:`attach_lead` shows ``study`` in the lead role: the workspace replaces the coding area.
-* :func:`detach_lead` removes it (closing the study or switching role).
+* It adds the *Lead* menu (Ctrl+Shift+1..7); the menu is hidden and its actions disabled unless
+  the window is in the lead role with a workspace (a blind coder never reaches the lead views).
+* :meth:`LeadRole.attach` shows a study in the lead's workspace, which replaces the coding area;
+  :meth:`LeadRole.detach` removes it (closing the study or switching role). The window keeps
+  its own state (study, role, titles); :func:`lead_login` refuses a coder's login first.
 
 SQLite cannot enforce the role against someone who holds the file; the shared-server
 (PostgreSQL) mode does (see services/server.py).
@@ -12,25 +14,19 @@ SQLite cannot enforce the role against someone who holds the file; the shared-se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
 
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from socialcoder.domain.settings import BLINDING
 from socialcoder.errors import UserError
-from socialcoder.gui.accessibility import name_widgets
 from socialcoder.gui.dialogs import show_error
-from socialcoder.gui.lead.calibration_view import offer_calibration
 from socialcoder.gui.lead.workspace import PAGES, LeadWorkspace
-from socialcoder.services.audit_events import record_opened
 from socialcoder.services.settings import get_setting, set_setting
 from socialcoder.services.study import Study, open_study
 from socialcoder.services.study_change import ChangeKind, StudyChange
-
-if TYPE_CHECKING:
-    from socialcoder.gui.main_window import MainWindow
 
 TITLES = {
     "assignments": "&Progress and assignments",
@@ -43,144 +39,145 @@ TITLES = {
 }
 
 
-@dataclass(frozen=True)
-class LeadMenu:
-    """The *Lead* menu, its actions (pages and blinding) and the blinding toggle."""
+class LeadRole:
+    """The *Lead* menu of ``window`` and, in the lead role, the workspace in ``stack``.
 
-    menu: QMenu
-    actions: list[QAction]
-    blinding: QAction
+    ``allowed()`` says whether the window is in the lead role; ``also_enabled`` are the
+    window's actions enabled in the lead role only (Export)."""
 
+    def __init__(
+        self,
+        window: QMainWindow,
+        settings: QSettings,
+        stack: QStackedWidget,
+        undo_group: QUndoGroup,
+        *,
+        allowed: Callable[[], bool],
+        also_enabled: Sequence[QAction] = (),
+    ) -> None:
+        self.window = window
+        self.settings = settings
+        self.stack = stack
+        self.undo_group = undo_group
+        self.allowed = allowed
+        self.also_enabled = list(also_enabled)
+        self.workspace: LeadWorkspace | None = None
+        self.study: Study | None = None
+        self.menu = window.menuBar().addMenu("&Lead")
+        self.actions: list[QAction] = []
+        for i, page in enumerate(PAGES, start=1):
+            action = QAction(TITLES[page], window)
+            action.setShortcut(QKeySequence(f"Ctrl+Shift+{i}"))
+            action.triggered.connect(lambda _=False, p=page: self.show_page(p))
+            self.menu.addAction(action)
+            window.addAction(action)
+            self.actions.append(action)
+        self.menu.addSeparator()
+        blind = QAction("&Blind coders (masked transcript labels)", window)
+        blind.setObjectName("blinding_action")
+        blind.setCheckable(True)
+        blind.setToolTip(BLINDING.help)
+        blind.toggled.connect(self.set_blinding)
+        self.menu.addAction(blind)
+        self.actions.append(blind)
+        self.blinding = blind
+        self.sync()
 
-def build_lead_menu(window: MainWindow) -> LeadMenu:
-    """Add the *Lead* menu to the window's menu bar; the window keeps what this returns as
-    ``lead_menu``, ``lead_actions`` and ``blinding_action`` and then calls
-    :func:`sync_lead_menu`."""
-    menu = window.menuBar().addMenu("&Lead")
-    actions: list[QAction] = []
-    for i, page in enumerate(PAGES, start=1):
-        action = QAction(TITLES[page], window)
-        action.setShortcut(QKeySequence(f"Ctrl+Shift+{i}"))
-        action.triggered.connect(lambda _=False, p=page: show_lead_page(window, p))
-        menu.addAction(action)
-        window.addAction(action)
-        actions.append(action)
-    menu.addSeparator()
-    blind = QAction("&Blind coders (masked transcript labels)", window)
-    blind.setObjectName("blinding_action")
-    blind.setCheckable(True)
-    blind.setToolTip(BLINDING.help)
-    blind.toggled.connect(lambda on: set_blinding(window, on))
-    menu.addAction(blind)
-    actions.append(blind)
-    return LeadMenu(menu, actions, blind)
+    def active(self) -> bool:
+        return self.workspace is not None and self.allowed()
 
+    def sync(self) -> None:
+        """Show the menu and enable its actions in the lead role only."""
+        active = self.active()
+        self.menu.menuAction().setVisible(active)
+        for action in [*self.actions, *self.also_enabled]:
+            action.setEnabled(active)
 
-def set_blinding(window: MainWindow, on: bool) -> None:
-    """The lead turns the study's blinding setting on or off."""
-    study = window.study
-    if window.role != "lead" or window.lead is None or study is None:
-        return
-    if bool(get_setting(study, BLINDING.name)) == on:
-        return  # the menu was synced to the study, nothing to store
-    try:
-        set_setting(study, BLINDING.name, "on" if on else "off")
-    except UserError as exc:
-        show_error(window, exc, "Cannot change the setting")
-        _show_blinding(window, study)
-        return
-    window.lead.session.report(StudyChange.of(ChangeKind.SETTINGS))  # the window's own change
-    window.statusBar().showMessage(
-        "Coders now see masked transcript labels only"
-        if on
-        else "Coders now see transcript names, participants and sessions",
-        10_000,
-    )
+    def show_page(self, page: str) -> None:
+        if self.workspace is not None and self.allowed():  # never for a blind coder
+            self.workspace.show_page(page)
 
-
-def _show_blinding(window: MainWindow, study: Study) -> None:
-    action = window.blinding_action
-    action.blockSignals(True)
-    action.setChecked(bool(get_setting(study, BLINDING.name)))
-    action.blockSignals(False)
-
-
-def sync_lead_menu(window: MainWindow) -> None:
-    lead = window.role == "lead" and window.lead is not None
-    window.lead_menu.menuAction().setVisible(lead)
-    for action in window.lead_actions:
-        action.setEnabled(lead)
-
-
-def show_lead_page(window: MainWindow, page: str) -> None:
-    if window.role != "lead" or window.lead is None:
-        return  # never for a blind coder
-    window.lead.show_page(page)
-
-
-def open_as_lead(window: MainWindow, target: str, name: str) -> bool:
-    """Open ``target`` straight into the lead workspace as ``name``."""
-    try:
-        study = open_study(target)
-    except UserError as exc:
-        show_error(window, exc, "Cannot open the study")
-        return False
-    return attach_lead(window, study, name)
-
-
-def attach_lead(window: MainWindow, study: Study, name: str) -> bool:
-    """Show ``study`` in the lead workspace; False (study closed) for a coder's login."""
-    if study.login_coder is not None:  # a coder's login on a server study: never the lead views
-        show_error(
-            window,
-            f"This login belongs to coder {study.login_coder!r}: the lead's workspace needs a "
-            "lead's login. Open the study again as the coder, or with a lead's login.",
-            "Not a lead's login",
+    def set_blinding(self, on: bool) -> None:
+        """The lead turns the study's blinding setting on or off."""
+        study, lead = self.study, self.workspace
+        if not self.allowed() or lead is None or study is None:
+            return
+        if bool(get_setting(study, BLINDING.name)) == on:
+            return  # the menu was synced to the study, nothing to store
+        try:
+            set_setting(study, BLINDING.name, "on" if on else "off")
+        except UserError as exc:
+            show_error(self.window, exc, "Cannot change the setting")
+            self._show_blinding(study)
+            return
+        lead.session.report(StudyChange.of(ChangeKind.SETTINGS))  # the window's own change
+        self.window.statusBar().showMessage(
+            "Coders now see masked transcript labels only"
+            if on
+            else "Coders now see transcript names, participants and sessions",
+            10_000,
         )
-        study.close()
-        return False
-    window.close_study()
-    record_opened(study, actor=name, role="lead", program="SocialCoder window")
-    window.study, window.coder, window.role = study, None, "lead"
-    window._remember(study.location)
-    lead = LeadWorkspace(study, name, window.settings, window.stack)
-    window.lead = lead
-    window.stack.addWidget(lead)
-    window.stack.setCurrentWidget(lead)
-    window.undo_group.addStack(lead.undo_stack)
-    window.undo_group.setActiveStack(lead.undo_stack)
-    lead.statusMessage.connect(lambda msg: window.statusBar().showMessage(msg, 10_000))
-    lead.watcher.watch_window(window)
-    name_widgets(window)  # a screen reader has a name for every control
-    info = study.info()
-    window.setWindowTitle(f"{info.name} — study lead ({name}) — SocialCoder")
-    window.study_label.setText(
-        f"Study: {info.name} · Lead: {name} · Codebook: {info.codebook_name} v{info.codebook_version}"
+
+    def _show_blinding(self, study: Study) -> None:
+        self.blinding.blockSignals(True)
+        self.blinding.setChecked(bool(get_setting(study, BLINDING.name)))
+        self.blinding.blockSignals(False)
+
+    def attach(self, study: Study, name: str) -> LeadWorkspace:
+        """Show ``study`` in the lead's workspace as ``name`` (the window is in the lead role
+        and has closed what it showed before)."""
+        lead = LeadWorkspace(study, name, self.settings, self.stack)
+        self.workspace, self.study = lead, study
+        self.stack.addWidget(lead)
+        self.stack.setCurrentWidget(lead)
+        self.undo_group.addStack(lead.undo_stack)
+        self.undo_group.setActiveStack(lead.undo_stack)
+        lead.statusMessage.connect(lambda msg: self.window.statusBar().showMessage(msg, 10_000))
+        lead.watcher.watch_window(self.window)
+        self._show_blinding(study)
+        self.sync()
+        return lead
+
+    def detach(self) -> None:
+        lead = self.workspace
+        if lead is not None:
+            lead.shutdown()
+            self.undo_group.removeStack(lead.undo_stack)
+            self.stack.removeWidget(lead)
+            lead.deleteLater()
+        self.workspace = self.study = None
+        self.sync()
+
+
+def lead_login(parent: QWidget, study: Study) -> bool:
+    """False (and ``study`` closed) for a coder's login on a server study: never the lead
+    views."""
+    if study.login_coder is None:
+        return True
+    show_error(
+        parent,
+        f"This login belongs to coder {study.login_coder!r}: the lead's workspace needs a "
+        "lead's login. Open the study again as the coder, or with a lead's login.",
+        "Not a lead's login",
     )
-    for menu in (window.code_menu,):
-        menu.menuAction().setVisible(False)
-    _show_blinding(window, study)
-    sync_lead_menu(window)
-    window.read_only_banner.show_for(study)
-    lead.show_page("assignments")
-    return True
+    study.close()
+    return False
 
 
-def detach_lead(window: MainWindow) -> None:
-    lead = window.lead
-    if lead is not None:
-        lead.shutdown()
-        window.undo_group.removeStack(lead.undo_stack)
-        window.stack.removeWidget(lead)
-        lead.deleteLater()
-        window.lead = None
-    window.stack.setCurrentWidget(window.splitter)
-    window.code_menu.menuAction().setVisible(True)
-    window.role = "coder"
-    sync_lead_menu(window)
+def open_lead_study(parent: QWidget, target: str) -> Study | None:
+    """Open ``target`` for the lead's workspace (None, the error shown, when it cannot)."""
+    try:
+        return open_study(target)
+    except UserError as exc:
+        show_error(parent, exc, "Cannot open the study")
+        return None
 
 
-def after_complete(window: MainWindow, transcript: str) -> None:
-    """The workbench's hook after a coder marks ``transcript`` complete."""
-    if window.study is not None and window.coder is not None:
-        offer_calibration(window, window.settings, window.study, window.coder, transcript)
+def lead_titles(study: Study, name: str) -> tuple[str, str]:
+    """The window's title and status-bar label in the lead's workspace."""
+    info = study.info()
+    return (
+        f"{info.name} — study lead ({name}) — SocialCoder",
+        f"Study: {info.name} · Lead: {name} · Codebook: {info.codebook_name} "
+        f"v{info.codebook_version}",
+    )

@@ -1,0 +1,82 @@
+"""The main window declares and sets its own attributes: the modules around it (menus, file
+actions, start page, the lead's integration...) receive collaborators and return what they
+build, so no module but gui/main_window.py assigns an attribute on the window (#12)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import socialcoder.gui
+
+GUI = Path(socialcoder.gui.__file__).parent
+WINDOW_NAMES = {"window", "main_window", "mainwindow"}
+
+
+def _annotated_window(node: ast.arg) -> bool:
+    annotation = node.annotation
+    if annotation is None:
+        return False
+    return "MainWindow" in ast.unparse(annotation)
+
+
+def _window_names(tree: ast.AST) -> set[str]:
+    """``window`` and every parameter annotated as the MainWindow."""
+    names = set(WINDOW_NAMES)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            args = node.args
+            for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                if _annotated_window(arg):
+                    names.add(arg.arg)
+    return names
+
+
+def _is_window(node: ast.expr, names: set[str]) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in names
+    # self.window.x = ... (a collaborator that kept the window)
+    return isinstance(node, ast.Attribute) and node.attr.lstrip("_") in WINDOW_NAMES
+
+
+def window_assignments(source: str) -> list[str]:
+    """Each ``<window>.<name> = ...`` (or ``setattr(<window>, ...)``) in ``source``."""
+    tree = ast.parse(source)
+    names = _window_names(tree)
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store | ast.Del):
+            if _is_window(node.value, names):
+                found.append((node.lineno, ast.unparse(node)))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in {"setattr", "delattr"}
+            and node.args
+            and _is_window(node.args[0], names)
+        ):
+            found.append((node.lineno, ast.unparse(node)))
+    return [f"{line}: {text}" for line, text in sorted(found)]
+
+
+def test_the_scan_finds_what_it_looks_for() -> None:
+    source = (
+        "def f(win: MainWindow, other: object) -> None:\n"
+        "    win.lead = None\n"
+        "    window.role, x = 'lead', 1\n"
+        "    setattr(win, 'study', None)\n"
+        "    self.window.coder = None\n"
+        "    other.study = None\n"
+        "    self.study = None\n"
+    )
+    assert [line.split(":")[0] for line in window_assignments(source)] == ["2", "3", "4", "5"]
+
+
+def test_no_module_but_the_main_window_sets_its_attributes() -> None:
+    offending = {
+        str(path.relative_to(GUI)): found
+        for path in sorted(GUI.rglob("*.py"))
+        if path.name != "main_window.py"
+        and (found := window_assignments(path.read_text(encoding="utf-8")))
+    }
+    assert offending == {}
