@@ -56,6 +56,7 @@ from socialcoder.services.encryption import set_passphrase_source
 from socialcoder.services.media import recording_of
 from socialcoder.services.queries import (
     SegmentView,
+    TranscriptSummary,
     assigned_first,
     find_segments,
     list_transcripts,
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.role = "coder"  # or "lead" (chosen at login; see gui/lead/integration.py)
         self.lead: LeadWorkspace | None = None
         self.watcher: StudyWatcher | None = None
+        self._summaries: list[TranscriptSummary] = []  # the transcripts listed
         self.undo_group = QUndoGroup(self)
         self.setWindowTitle("SocialCoder")
         self.files = FileActions(
@@ -302,7 +304,7 @@ class MainWindow(QMainWindow):
         ctl.transcriptOpened.connect(self._transcript_opened)
         ctl.memoRequested.connect(self.edit_memo)
         ctl.detailsToggled.connect(self.toggle_details)
-        self.watcher = watch_coder_window(self, ctl)
+        self.watcher = watch_coder_window(self, ctl, self.transcripts, self.refresh_transcripts)
         info = study.info()
         self.setWindowTitle(f"{info.name} — coding as {coder} — SocialCoder")
         self.study_label.setText(

@@ -125,6 +125,10 @@ class TranscriptsPanel(QWidget):
         done.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
         done.setToolTip("You marked it complete" if completed else "Not marked complete")
 
+    def names(self) -> set[str]:
+        """The transcripts listed."""
+        return set(self._rows)
+
     def select(self, name: str) -> None:
         row = self._rows.get(name)
         if row is not None:

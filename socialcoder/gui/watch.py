@@ -12,9 +12,11 @@ they run once she pauses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QMainWindow
 
 from socialcoder.errors import UserError
 from socialcoder.gui.errors import describe
@@ -25,7 +27,7 @@ from socialcoder.services.study_change import StudyChange
 
 if TYPE_CHECKING:
     from socialcoder.gui.controller import CodingController
-    from socialcoder.gui.main_window import MainWindow
+    from socialcoder.gui.panels import TranscriptsPanel
 
 IDLE_MS = 3000
 
@@ -88,31 +90,43 @@ class StudyWatcher(QObject):
             self.watch = None
 
 
-def watch_coder_window(window: MainWindow, ctl: CodingController) -> StudyWatcher:
-    """Watch the coder's work that ``window`` shows through ``ctl``."""
+def watch_coder_window(
+    window: QMainWindow,
+    ctl: CodingController,
+    transcripts: TranscriptsPanel,
+    refresh: Callable[[], object],
+) -> StudyWatcher:
+    """Watch the coder's work that ``window`` shows through ``ctl`` and ``transcripts`` (the
+    list ``refresh()`` reloads)."""
     watcher = StudyWatcher(ctl.study, ctl.coder, window)
     watcher.watch_window(window)
-    watcher.changed.connect(lambda: show_changed_elsewhere(window, ctl))
+    watcher.changed.connect(lambda: show_changed_elsewhere(window, ctl, transcripts, refresh))
     ctl.undo_stack.indexChanged.connect(watcher.defer)  # every own action, undo and redo
     return watcher
 
 
-def show_changed_elsewhere(window: MainWindow, ctl: CodingController) -> None:
+def show_changed_elsewhere(
+    window: QMainWindow,
+    ctl: CodingController,
+    transcripts: TranscriptsPanel,
+    refresh: Callable[[], object],
+) -> None:
     """The coder's codes, memos or completions changed elsewhere: show them in the open
-    transcript (only the rows that differ) and in the transcripts' progress."""
+    transcript (only the rows that differ) and in the transcripts' progress (``refresh()``
+    when transcripts came or went)."""
     try:
         changes = ctl.reload_changed()
         summaries = list_transcripts(ctl.study, coders=[ctl.person], as_coder=True)
     except UserError as exc:
         window.statusBar().showMessage(f"Could not re-read the study: {describe(exc)}", 10_000)
         return
-    if {t.name for t in summaries} != {t.name for t in window._summaries}:
-        window.refresh_transcripts()
+    if {t.name for t in summaries} != transcripts.names():
+        refresh()
     else:
         for t in summaries:
             mine = t.progress.get(ctl.person)
             if mine is not None and t.name != ctl.transcript:
-                window.transcripts.set_progress(t.name, mine.coded, mine.codable, mine.completed)
+                transcripts.set_progress(t.name, mine.coded, mine.codable, mine.completed)
     if changes:
         n = len(changes)
         window.statusBar().showMessage(

@@ -20,6 +20,7 @@ from socialcoder.gui.segment_model import CODES_ROLE
 from socialcoder.services.coding import clear_code, set_code, set_completed, set_segment_memo
 from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_import import ImportItem, import_transcripts
 
 T = "P01_session02"
 REPO = Path(__file__).resolve().parents[2]
@@ -263,3 +264,21 @@ def test_the_completion_check_counts_what_is_stored_even_before_the_window_notic
     text = uncoded_in_check(qtbot, window, answer)  # Ctrl+Enter at once: no activation, no timer
     assert f"{codable - 2} codable segments are left uncoded" in text
     assert codes(window, a - 1) == {"concordance": "1"}
+
+
+def test_a_transcript_imported_elsewhere_joins_the_list_when_the_window_re_reads(  # type: ignore[no-untyped-def]
+    window: MainWindow, gui_study: Path, tmp_path: Path, no_idle_checks
+) -> None:
+    """The re-read after a change elsewhere compares the transcripts listed with the study's
+    and reloads the list when they differ."""
+    assert window.open_study(str(gui_study), "ana", T)
+    ctl = window.controller
+    assert ctl is not None
+    listed = window.transcripts.names()
+    assert T in listed and "P09_session01" not in listed
+    source = tmp_path / "P09_session01.txt"
+    source.write_text("T: How was the week?\nP: Better, I tried the diary.\n", encoding="utf-8")
+    with open_study(gui_study) as other:  # the lead imports from another window
+        import_transcripts(other, [ImportItem(path=source)])
+    watch.show_changed_elsewhere(window, ctl, window.transcripts, window.refresh_transcripts)
+    assert window.transcripts.names() == listed | {"P09_session01"}
