@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -50,9 +49,6 @@ from socialcoder.services.exporting import (
     export_table,
 )
 from socialcoder.services.study import Study
-
-if TYPE_CHECKING:
-    from socialcoder.gui.main_window import MainWindow
 
 EXPORT_TIP = (
     "Export the codes for analysis (study lead only: a blind coder cannot export "
@@ -364,29 +360,25 @@ def run_export(study: Study, req: ExportRequest, report: Report) -> ExportResult
     )
 
 
-def can_export(window: MainWindow) -> bool:
-    """Only the study lead exports (a blind coder never sees other coders' codes)."""
-    return window.role == "lead" and window.lead is not None and window.study is not None
-
-
-def open_export(window: MainWindow) -> ExportDialog | None:
-    """Show the export dialog (non-blocking, window-modal); None when not allowed."""
-    if not can_export(window):
+def open_export(parent: QWidget, settings: QSettings, study: Study | None) -> ExportDialog | None:
+    """Show the export dialog for ``study`` over ``parent`` (non-blocking, window-modal).
+    Only the study lead exports (a blind coder never sees other coders' codes): the window
+    passes its study only in the lead's workspace, and None (refused, with a reason) else."""
+    if study is None:
         show_error(
-            window,
+            parent,
             "Export is for the study lead: a coder coding blind cannot export other "
             "coders' codes. Open the study as study lead to export.",
         )
         return None
-    assert window.study is not None
-    last = str(window.settings.value("last/export_dir", "") or "") or str(Path.home())
-    for old in window.findChildren(ExportDialog):
+    last = str(settings.value("last/export_dir", "") or "") or str(Path.home())
+    for old in parent.findChildren(ExportDialog):
         old.deleteLater()  # the previous one, kept until now for its summary
-    dialog = ExportDialog(window.study, last, window)
+    dialog = ExportDialog(study, last, parent)
 
     def remember() -> None:
         if dialog.summary is not None:
-            window.settings.setValue("last/export_dir", str(dialog.summary.path.parent))
+            settings.setValue("last/export_dir", str(dialog.summary.path.parent))
 
     dialog.accepted.connect(remember)
     dialog.open()

@@ -32,7 +32,7 @@ from socialcoder.gui.dialogs import (
     shortcuts_dialog,
     show_error,
 )
-from socialcoder.gui.export_dialog import open_export
+from socialcoder.gui.export_dialog import ExportDialog, open_export
 from socialcoder.gui.file_actions import FileActions
 from socialcoder.gui.lead import integration as lead_ui
 from socialcoder.gui.lead.calibration_view import offer_calibration
@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
             import_refi=lambda: open_refi_import(self, self.settings, self.open_study),
             attach_recording=self._attach_recording,
             choose_media_folder=lambda: media_files.choose_media_folder(self),
-            export=lambda: open_export(self),
+            export=self.export,
             switch_coder=self.switch_coder,
             quit=self.close,
             find=self.find_bar.open_bar,
@@ -431,6 +431,10 @@ class MainWindow(QMainWindow):
         if media_files.attach_recording(self, self.study, ctl.transcript if ctl else None) and ctl:
             self.media.reopen(ctl.transcript or "")
         self.segment_view.setFocus()
+
+    def export(self) -> ExportDialog | None:
+        """The export dialog: the study lead's only (refused, with a reason, otherwise)."""
+        return open_export(self, self.settings, self.study if self.lead_role.active() else None)
 
     def switch_coder(self) -> None:
         if self.study is not None:

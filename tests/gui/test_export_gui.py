@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from socialcoder.errors import UserError
 from socialcoder.gui import export_dialog
-from socialcoder.gui.export_dialog import ExportDialog, open_export
+from socialcoder.gui.export_dialog import ExportDialog
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.services.exporting import build_export_table
 from socialcoder.services.study import open_study
@@ -161,7 +161,7 @@ def test_no_export_for_a_blind_coder(  # type: ignore[no-untyped-def]
         box.accept()
 
     answer(QMessageBox, read)
-    assert open_export(window) is None  # even when called directly: refused, with a reason
+    assert window.export() is None  # even when called directly: refused, with a reason
     assert texts and "study lead" in texts[0]
     assert window.findChild(ExportDialog) is None
 

@@ -80,3 +80,14 @@ def test_no_module_but_the_main_window_sets_its_attributes() -> None:
         and (found := window_assignments(path.read_text(encoding="utf-8")))
     }
     assert offending == {}
+
+
+def test_the_windows_parts_do_not_know_the_main_window() -> None:
+    """Only the program's start (gui/app.py) creates the window; its parts are given what
+    they need, so none imports MainWindow (not even for a type hint)."""
+    importers = set()
+    for path in sorted(GUI.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "socialcoder.gui.main_window":
+                importers.add(str(path.relative_to(GUI)))
+    assert importers == {"app.py"}
