@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from socialcoder.domain import keys as keymap
 from socialcoder.domain.codebook import Codebook, Scale, Unit
 from socialcoder.domain.media_keys import PLAYER_KEYS
 from socialcoder.errors import UserError
@@ -284,6 +285,32 @@ def shortcuts_dialog(parent: QWidget | None, codebook: Codebook | None) -> QDial
     layout.addWidget(buttons)
     dialog.resize(620, 560)
     return dialog
+
+
+def warn_key_conflicts(parent: QWidget | None, codebook: Codebook) -> None:
+    """A codebook stored before the loader refused the window's own keys: say which
+    shortcuts the window takes for itself (new codebooks are refused when loaded)."""
+    conflicts = [f"{key}: {problem}" for key, problem in keymap.shortcut_conflicts(codebook)]
+    if conflicts:
+        show_error(
+            parent,
+            "This study's codebook was recorded before SocialCoder refused these shortcuts; "
+            "the window keeps its own keys, so use the Code menu or a double-click for these "
+            "dimensions, or record a codebook with other shortcuts (socialcoder codebook "
+            "update):\n\n" + "\n".join(conflicts),
+            "Codebook shortcuts",
+        )
+
+
+def show_about(parent: QWidget | None) -> None:
+    from socialcoder import __version__
+
+    show_error(
+        parent,
+        f"SocialCoder {__version__}: blind, keyboard-first coding of therapy "
+        "transcripts. Every action is saved as you go.",
+        "About SocialCoder",
+    )
 
 
 def error_text(exc: BaseException) -> str:

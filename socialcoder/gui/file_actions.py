@@ -22,6 +22,7 @@ from socialcoder.gui.lead.workers import Report, Work
 from socialcoder.importers import SpeakerRole, parse_speaker_map
 from socialcoder.services.audit_events import record_opened
 from socialcoder.services.coders import add_coders, list_coders
+from socialcoder.services.media import recording_of
 from socialcoder.services.server_target import needs_password
 from socialcoder.services.study import Study, create_study
 from socialcoder.services.study import open_study as open_study_service
@@ -263,6 +264,19 @@ class FileActions:
             f"{summary.segments} segments.\n\n" + "\n".join(lines),
         )
         return summary
+
+
+def first_to_open(study: Study, names: list[str]) -> str:
+    """The first transcript of ``names``; in the sample study, the first with a recording,
+    so that its tour starts where the coder can listen (one key plays the selected turn)."""
+    if study.info().demo:
+        for name in names:
+            try:
+                if recording_of(study, name) is not None:
+                    return name
+            except UserError:  # a lab server's coder: not her transcript's recording
+                continue
+    return names[0]
 
 
 def _import_work(study: Study, items: list[ImportItem]) -> Work:

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from socialcoder.domain import keys as keymap
 from socialcoder.domain.codebook import Dimension, Unit
 from socialcoder.errors import UserError
 from socialcoder.gui.accessibility import name_widgets
@@ -30,10 +29,12 @@ from socialcoder.gui.dialogs import (
     confirm_complete,
     run_dialog,
     shortcuts_dialog,
+    show_about,
     show_error,
+    warn_key_conflicts,
 )
 from socialcoder.gui.export_dialog import ExportDialog, open_export
-from socialcoder.gui.file_actions import FileActions
+from socialcoder.gui.file_actions import FileActions, first_to_open
 from socialcoder.gui.lead import integration as lead_ui
 from socialcoder.gui.lead.calibration_view import offer_calibration
 from socialcoder.gui.lead.integration import LeadRole
@@ -53,7 +54,6 @@ from socialcoder.gui.views import FindBar, SegmentListView
 from socialcoder.gui.watch import StudyWatcher, watch_coder_window
 from socialcoder.services.audit_events import record_opened
 from socialcoder.services.encryption import set_passphrase_source
-from socialcoder.services.media import recording_of
 from socialcoder.services.queries import (
     SegmentView,
     TranscriptSummary,
@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
             open_settings=self.open_settings,
             toggle_details=self.toggle_details,
             show_shortcuts=self.show_shortcuts,
-            about=self._about,
+            about=lambda: show_about(self),
             codebook=lambda: self.study.codebook if self.study is not None else None,
             press=self._press,
         )
@@ -316,13 +316,13 @@ class MainWindow(QMainWindow):
         ctl.select_dimension(first[0] if first else None)
         names = [t.name for t in self._summaries]
         if transcript is None and names:
-            transcript = self._first_to_open(study, names)
+            transcript = first_to_open(study, names)
         if transcript is not None:
             try:
                 ctl.open_transcript(transcript)
             except UserError as exc:
                 show_error(self, exc)
-        self._warn_key_conflicts(study)
+        warn_key_conflicts(self, study.codebook)
         self._focus_order()
         self.activateWindow()
         self.segment_view.setFocus()
@@ -345,19 +345,6 @@ class MainWindow(QMainWindow):
         self.lead.show_page("assignments")
         return True
 
-    @staticmethod
-    def _first_to_open(study: Study, names: list[str]) -> str:
-        """The first transcript of the list; in the sample study, the first with a recording,
-        so that its tour starts where the coder can listen (one key plays the selected turn)."""
-        if study.info().demo:
-            for name in names:
-                try:
-                    if recording_of(study, name) is not None:
-                        return name
-                except UserError:  # a lab server's coder: not her transcript's recording
-                    continue
-        return names[0]
-
     def _focus_order(self) -> None:
         """Tab from the segment list reaches the codebook (Enter codes the selected dimension),
         the whole-session ratings, 'Mark complete', then the transcript list; every control
@@ -371,22 +358,6 @@ class MainWindow(QMainWindow):
         for first, second in pairwise(chain):
             QWidget.setTabOrder(first, second)
         name_widgets(self)
-
-    def _warn_key_conflicts(self, study: Study) -> None:
-        """A codebook stored before the loader refused the window's own keys: say which
-        shortcuts the window takes for itself (new codebooks are refused when loaded)."""
-        conflicts = [
-            f"{key}: {problem}" for key, problem in keymap.shortcut_conflicts(study.codebook)
-        ]
-        if conflicts:
-            show_error(
-                self,
-                "This study's codebook was recorded before SocialCoder refused these shortcuts; "
-                "the window keeps its own keys, so use the Code menu or a double-click for these "
-                "dimensions, or record a codebook with other shortcuts (socialcoder codebook "
-                "update):\n\n" + "\n".join(conflicts),
-                "Codebook shortcuts",
-            )
 
     def refresh_transcripts(self) -> None:
         """Reload the transcripts list (this coder's progress only: blind coding)."""
@@ -583,16 +554,6 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         run_dialog(shortcuts_dialog(self, self.study.codebook if self.study else None))
-
-    def _about(self) -> None:
-        from socialcoder import __version__
-
-        show_error(
-            self,
-            f"SocialCoder {__version__}: blind, keyboard-first coding of therapy "
-            "transcripts. Every action is saved as you go.",
-            "About SocialCoder",
-        )
 
     def open_settings(self) -> None:
         from socialcoder.gui.settings_dialog import open_settings
