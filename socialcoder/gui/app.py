@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from types import TracebackType
@@ -31,6 +32,11 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
+    # Qt's raster engine hands every fill taller than about 96 lines to a thread pool and
+    # waits for it: on a busy two-core machine the hand-off cost a coding key about 2 ms of
+    # CPU and more of wall time (issue #14; a row, a panel, the window are small fills).
+    # Read when Qt first paints; a user's own setting is kept.
+    os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(argv if argv is not None else [sys.argv[0]])

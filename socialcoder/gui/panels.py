@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -231,6 +231,7 @@ class CodebookPanel(QWidget):
         layout.addWidget(self.table)
         self.hint = QLabel("", self)
         self.hint.setWordWrap(True)
+        self._keep_hint_height()
         layout.addWidget(self.hint)
         self.details = QTextBrowser(self)
         self.details.setObjectName("details")
@@ -251,6 +252,16 @@ class CodebookPanel(QWidget):
         #: laid-out details per (HTML, font): switching dimensions while coding swaps a
         #: document instead of parsing and laying out HTML on every key (issue #14)
         self._documents: dict[tuple[str, str], QTextDocument] = {}
+
+    def _keep_hint_height(self) -> None:
+        """Two lines kept for the armed prompt, shown or not: a prompt that appeared and went
+        on each key moved the details below it and repainted the whole panel (issue #14)."""
+        self.hint.setMinimumHeight(2 * self.hint.fontMetrics().lineSpacing())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:  # zoom
+            self._keep_hint_height()
+        super().changeEvent(event)
 
     def show_segment(self, seg: SegmentView | None) -> None:
         dims = [] if seg is None else list(self.codebook.segment_dimensions(seg.role))
@@ -314,9 +325,12 @@ class CodebookPanel(QWidget):
         self._selected = dim.key if dim else None
         if dim is not None and dim.key in self._keys:
             self.table.selectRow(self._keys.index(dim.key))
-        if dim is not None and dim.key != self._shown_details:
-            self._shown_details = dim.key
-            self.details.setDocument(self._details_document(details_html(dim)))
+        if dim is None:
+            return
+        text = details_html(dim)  # by content: a new codebook version may redefine a key
+        if text != self._shown_details:  # else the same document stays (no layout, no paint)
+            self._shown_details = text
+            self.details.setDocument(self._details_document(text))
 
     def _details_document(self, text: str) -> QTextDocument:
         font = self.details.font()

@@ -57,6 +57,10 @@ class SegmentDelegate(QStyledItemDelegate):
         for row in range(top.row(), bottom.row() + 1):
             self._heights.pop(row, None)
 
+    def forget_row(self, row: int) -> None:
+        """Measure ``row`` again when next asked (it changed)."""
+        self._heights.pop(row, None)
+
     def forget_all(self) -> None:
         self._heights.clear()
 

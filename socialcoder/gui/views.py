@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QStyleOptionViewItem,
     QToolButton,
     QWidget,
 )
@@ -35,7 +36,9 @@ class SegmentListView(QListView):
         self.setUniformItemSizes(False)
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(60)
-        self.setWordWrap(True)
+        # no wordWrap: the delegate wraps the text itself; with it (and the batched layout)
+        # Qt repaints the whole viewport to update one row (issue #14)
+        self.setWordWrap(False)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setResizeMode(QListView.ResizeMode.Adjust)
@@ -55,6 +58,36 @@ class SegmentListView(QListView):
                 e.accept()
                 return True
         return super().event(e)
+
+    def dataChanged(
+        self,
+        topLeft: QModelIndex | QPersistentModelIndex,
+        bottomRight: QModelIndex | QPersistentModelIndex,
+        roles: Sequence[int] = (),
+    ) -> None:
+        """One row changed (a code, a memo) and kept its height: repaint that row only.
+        QListView lays out and repaints every row on any change (Qt 6), which cost a coding
+        key a few ms on a long transcript (issue #14); a row that grew or shrank (a chip
+        more than its text's lines) still takes that path."""
+        if topLeft.isValid() and topLeft.row() == bottomRight.row() and self._same_height(topLeft):
+            QAbstractItemView.dataChanged(self, topLeft, bottomRight, list(roles))
+            return
+        super().dataChanged(topLeft, bottomRight, list(roles))
+
+    def _same_height(self, changed: QModelIndex | QPersistentModelIndex) -> bool:
+        model = self.model()
+        if model is None:
+            return False
+        index = model.index(changed.row(), changed.column())
+        delegate = self.itemDelegateForIndex(index)
+        forget = getattr(delegate, "forget_row", None)
+        if delegate is None or forget is None:
+            return False  # a height cached elsewhere: the full path
+        forget(index.row())  # measure it as it is now
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        laid_out = self.visualRect(index).height()
+        return laid_out > 0 and delegate.sizeHint(option, index).height() == laid_out
 
     def keyPressEvent(self, e: QKeyEvent) -> None:
         if self.key_handler is not None and self.key_handler(e):
