@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.role = "coder"  # or "lead" (chosen at login; see gui/lead/integration.py)
         self.lead: LeadWorkspace | None = None
         self.watcher: StudyWatcher | None = None
+        self.delegate: SegmentDelegate | None = None  # the open transcript's segment painter
         self._summaries: list[TranscriptSummary] = []  # the transcripts listed
         self.undo_group = QUndoGroup(self)
         self.setWindowTitle("SocialCoder")
@@ -542,7 +543,7 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(max(6.0, base + self._zoom))
         self.stack.setFont(font)  # every pane: transcripts, segments, codebook, lead's views
         self.segment_view.setFont(font)
-        if getattr(self, "delegate", None) is not None:
+        if self.delegate is not None:
             self.delegate.forget_all()
         self.segment_view.doItemsLayout()
 

@@ -91,3 +91,30 @@ def test_the_windows_parts_do_not_know_the_main_window() -> None:
             if isinstance(node, ast.ImportFrom) and node.module == "socialcoder.gui.main_window":
                 importers.add(str(path.relative_to(GUI)))
     assert importers == {"app.py"}
+
+
+def test_the_main_window_declares_every_attribute_it_sets_when_built() -> None:
+    """What a method sets later (the study, its controller, panels, the lead's workspace...)
+    is declared when the window is built (``__init__`` and the ``_build_*`` it calls)."""
+    tree = ast.parse((GUI / "main_window.py").read_text(encoding="utf-8"))
+    window = next(
+        n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and n.name == "MainWindow"
+    )
+    built: set[str] = set()
+    later: dict[str, int] = {}
+    for method in window.body:
+        if not isinstance(method, ast.FunctionDef):
+            continue
+        builds = method.name == "__init__" or method.name.startswith("_build")
+        for node in ast.walk(method):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.ctx, ast.Store)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "self"
+            ):
+                if builds:
+                    built.add(node.attr)
+                else:
+                    later.setdefault(node.attr, node.lineno)
+    assert {name: line for name, line in later.items() if name not in built} == {}
