@@ -251,7 +251,11 @@ def build_session_table(inputs: AnalysisInputs, rate: str = "per100") -> Session
     out = out.sort_values(["participant", "session", "transcript"], kind="stable")
     notes = (*tables[0].notes, "code rates and ratings are means over the coders of a session")
     return SessionTable(
-        out.reset_index(drop=True), tables[0].variables, rate, excluded, tuple(notes)
+        frame=out.reset_index(drop=True),
+        variables=tables[0].variables,
+        rate=rate,
+        excluded_incomplete=excluded,
+        notes=tuple(notes),
     )
 
 
@@ -366,7 +370,14 @@ def run_correlations(
         return CorrelationRun(inputs, table, result, reliability=reliability)
     shown = [(p.x, p.y) for p in result.pairs]
     fits = _count_models(table, shown, count_family)
-    return CorrelationRun(inputs, table, result, count_family, tuple(fits), reliability)
+    return CorrelationRun(
+        inputs=inputs,
+        table=table,
+        result=result,
+        count_family=count_family,
+        count_models=tuple(fits),
+        reliability=reliability,
+    )
 
 
 @dataclass(frozen=True, slots=True)

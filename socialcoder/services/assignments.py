@@ -317,12 +317,28 @@ def progress(study: Study, *, coder: str | None = None) -> list[ProgressEntry]:
         for seen in list_transcripts(study, coders=[coder], as_coder=True):  # coder's order
             if seen.id in ids:
                 status, fraction = _status(seen.progress.get(coder))
-                out.append(ProgressEntry(coder, seen.name, "", status, fraction))
+                out.append(
+                    ProgressEntry(
+                        coder=coder,
+                        transcript=seen.name,
+                        purpose="",
+                        status=status,
+                        fraction=fraction,
+                    )
+                )
         return out
     out = []
     for a in list_assignments(study):
         status, fraction = _status(summaries[a.transcript].progress.get(a.coder))
-        out.append(ProgressEntry(a.coder, a.transcript, a.purpose, status, fraction))
+        out.append(
+            ProgressEntry(
+                coder=a.coder,
+                transcript=a.transcript,
+                purpose=a.purpose,
+                status=status,
+                fraction=fraction,
+            )
+        )
     return out
 
 

@@ -227,7 +227,14 @@ def calibrate(
                     gold=dd.value_text(matrix[0, c]),
                 )
             )
-    return CalibrationResult(trainee, gold, names, threshold, dims, diffs)
+    return CalibrationResult(
+        trainee=trainee,
+        gold=gold,
+        transcripts=names,
+        threshold=threshold,
+        dimensions=dims,
+        differences=diffs,
+    )
 
 
 def _judge(dd: DimensionData, matrix: np.ndarray, threshold: float) -> DimensionCalibration:

@@ -160,7 +160,15 @@ def _entries_after(study: Study, last_id: int, up_to: int) -> list[AuditEntry] |
     for r in rows:
         coder, consensus = coders.get(r.coder_id, (None, False))
         transcript = None if r.transcript_id is None else names.get(r.transcript_id)
-        out.append(AuditEntry(r.action, coder, consensus, transcript, r.dimension_key))
+        out.append(
+            AuditEntry(
+                action=r.action,
+                coder=coder,
+                coder_is_consensus=consensus,
+                transcript=transcript,
+                dimension=r.dimension_key,
+            )
+        )
     return out
 
 

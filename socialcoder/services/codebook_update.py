@@ -123,7 +123,9 @@ def codebook_history(study: Study) -> list[CodebookVersion]:
     with study.read() as session:
         rows = session.scalars(select(CodebookVersionRow).order_by(CodebookVersionRow.id)).all()
         return [
-            CodebookVersion(i, r.name, r.version, r.created_at, r.note)
+            CodebookVersion(
+                number=i, name=r.name, version=r.version, recorded_at=r.created_at, note=r.note
+            )
             for i, r in enumerate(rows, start=1)
         ]
 

@@ -125,7 +125,13 @@ def list_coders(study: Study, *, include_consensus: bool = False) -> list[CoderI
         )
         rows = session.scalars(select(CoderRow).order_by(CoderRow.name)).all()
         return [
-            CoderInfo(r.name, r.kind, r.active, codes.get(r.id, 0), completed.get(r.id, 0))
+            CoderInfo(
+                name=r.name,
+                kind=r.kind,
+                active=r.active,
+                codes=codes.get(r.id, 0),
+                completed=completed.get(r.id, 0),
+            )
             for r in rows
             if coder_kinds.listed_by_default(r.kind)
             or (include_consensus and r.kind == coder_kinds.CONSENSUS)

@@ -32,10 +32,10 @@ def confusion_matrix(
         values = tuple(dd.value_text(x) or "" for x in levels.tolist())
     labels = tuple(dim.shown(v) for v in values)
     return ConfusionMatrix(
-        dimension,
-        coder_a,
-        coder_b,
-        values,
-        labels,
-        tuple(tuple(int(n) for n in row) for row in counts.tolist()),
+        dimension=dimension,
+        coder_a=coder_a,
+        coder_b=coder_b,
+        values=values,
+        labels=labels,
+        counts=tuple(tuple(int(n) for n in row) for row in counts.tolist()),
     )

@@ -231,11 +231,11 @@ def _rewrite_plan(plan: Plan, decided: list[Candidate], month_first: bool) -> _R
             if identity(kind, name) in kept:
                 names.discard(name)
     return _Rewrite(
-        plan,
-        dict(spans),
-        NameLists(frozenset(persons), frozenset(places), frozenset(orgs)),
-        kept,
-        month_first,
+        plan=plan,
+        spans=dict(spans),
+        scrub_names=NameLists(frozenset(persons), frozenset(places), frozenset(orgs)),
+        kept_identities=kept,
+        month_first=month_first,
     )
 
 

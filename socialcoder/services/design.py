@@ -166,4 +166,11 @@ def design_spec(
     """A design; without a ``seed`` one is drawn, so that every stored plan has its seed."""
     if seed is None:
         seed = secrets.randbelow(2**31)
-    return DesignSpec(tuple(coders), overlap_percent, tuple(stratify), covert, anchors, seed)
+    return DesignSpec(
+        coders=tuple(coders),
+        overlap_percent=overlap_percent,
+        stratify=tuple(stratify),
+        covert=covert,
+        anchors=anchors,
+        seed=seed,
+    )

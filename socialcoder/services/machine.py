@@ -171,7 +171,9 @@ def train_machine(
     model = train(inputs.data, source=source)
     seconds = time.perf_counter() - started
     stored = store_model(study, model, text=text, transcript_ids=list(inputs.transcript_ids))
-    return MachineTraining(model, inputs, seconds, stored.size_bytes, stored)
+    return MachineTraining(
+        model=model, inputs=inputs, seconds=seconds, size=stored.size_bytes, stored=stored
+    )
 
 
 @dataclass(frozen=True, slots=True, eq=False)

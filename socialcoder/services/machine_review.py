@@ -152,14 +152,30 @@ def machine_agreement(
             for group in report.dimensions[0].get("groups", []):
                 if m.name in group["pair"]:
                     (other,) = [c for c in group["pair"] if c != m.name]
-                    out.append(MachineAgreement(m.name, m.dimension, label, other, group))
+                    out.append(
+                        MachineAgreement(
+                            machine=m.name,
+                            dimension=m.dimension,
+                            label=label,
+                            against=other,
+                            figures=group,
+                        )
+                    )
         report = reliability_report(
             study,
             replace(base, coders=(m.name, CONSENSUS), with_consensus=True),
             bootstrap=bootstrap,
             seed=seed,
         )
-        out.append(MachineAgreement(m.name, m.dimension, label, CONSENSUS, report.dimensions[0]))
+        out.append(
+            MachineAgreement(
+                machine=m.name,
+                dimension=m.dimension,
+                label=label,
+                against=CONSENSUS,
+                figures=report.dimensions[0],
+            )
+        )
     return out
 
 

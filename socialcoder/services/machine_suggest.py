@@ -106,7 +106,14 @@ def suggestions_for(study: Study, coder: str, transcript: str) -> list[Suggestio
                 .order_by(SegmentRow.idx)
             ).all()
         out += [
-            Suggestion(transcript, int(idx), key, str(value), float(p), m.name)
+            Suggestion(
+                transcript=transcript,
+                segment=int(idx),
+                dimension=key,
+                value=str(value),
+                probability=float(p),
+                machine=m.name,
+            )
             for sid, idx, value, p in rows
             if (sid, dim.id) not in mine
         ]

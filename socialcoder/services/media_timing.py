@@ -147,7 +147,10 @@ def segment_times(study: Study, transcript: str) -> list[SegmentTimes]:
             .where(SegmentRow.transcript_id == tid)
             .order_by(SegmentRow.idx)
         ).all()
-    return [SegmentTimes(i, s, e, bool(se), bool(ee)) for i, s, e, se, ee in rows]
+    return [
+        SegmentTimes(index=i, start=s, end=e, start_estimated=bool(se), end_estimated=bool(ee))
+        for i, s, e, se, ee in rows
+    ]
 
 
 def _measured_starts(session: Session, tid: int) -> list[tuple[int, float | None]]:
@@ -188,7 +191,14 @@ def stamp_start(
                     "(undo that stamp first, or stamp the turns in order)"
                 )
         if old == seconds and not old_est:
-            return TimeChange(coder, transcript, segment, old, old_est, seconds)
+            return TimeChange(
+                coder=coder,
+                transcript=transcript,
+                segment=segment,
+                old_start=old,
+                old_estimated=old_est,
+                new_start=seconds,
+            )
         seg.start_s = seconds
         seg.start_estimated = False
         if seg.end_s is not None and seconds is not None and seg.end_s < seconds:
@@ -206,7 +216,14 @@ def stamp_start(
             new_value=_fmt(seconds),
             reason="start stamped while listening" if seconds is not None else "stamp removed",
         )
-    return TimeChange(coder, transcript, segment, old, old_est, seconds)
+    return TimeChange(
+        coder=coder,
+        transcript=transcript,
+        segment=segment,
+        old_start=old,
+        old_estimated=old_est,
+        new_start=seconds,
+    )
 
 
 @_retry
@@ -272,7 +289,9 @@ def open_turn(
             segment_idx=idx,
             new_value=f"{role.value} {_fmt(at)}",
         )
-    return TurnChange(coder, transcript, idx, role.value, at, True)
+    return TurnChange(
+        coder=coder, transcript=transcript, segment=idx, role=role.value, start=at, opened=True
+    )
 
 
 @_retry
@@ -317,4 +336,6 @@ def remove_turn(study: Study, *, coder: str, transcript: str, segment: int) -> T
             segment_idx=segment,
             old_value=f"{role} {_fmt(start)}",
         )
-    return TurnChange(coder, transcript, segment, role, start, False)
+    return TurnChange(
+        coder=coder, transcript=transcript, segment=segment, role=role, start=start, opened=False
+    )

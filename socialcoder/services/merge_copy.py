@@ -219,7 +219,10 @@ def read_copy(study: Study, target: str | Path) -> CopySnapshot:
         engine.dispose()
     codes = [CopyCode(*r[:7], _utc(r[7]), _utc(r[8])) for r in code_rows]
     completions = [CopyCompletion(r[0], r[1], _utc(r[2])) for r in completion_rows]
-    memos = [CopyMemo(r[0], r[1], r[2], r[3], _utc(r[4])) for r in memo_rows]
+    memos = [
+        CopyMemo(coder=r[0], transcript_hash=r[1], segment=r[2], text=r[3], updated_at=_utc(r[4]))
+        for r in memo_rows
+    ]
     return CopySnapshot(
         source=label,
         coders=coders,

@@ -130,16 +130,22 @@ def _codebook(
                 f"the study's own codebook {book.name!r} {book.version} (carried in the project)"
             )
         table = check_mapping(entries, book, str(mapping)) if entries else None
-        return _Book(book, text, resolve_codes(project.codes, book, table), origin, {})
+        return _Book(
+            codebook=book,
+            yaml=text,
+            targets=resolve_codes(project.codes, book, table),
+            origin=origin,
+            parents={},
+        )
     built = build_codebook(project.codes, entries, project.name, str(mapping or path))
     n = len(built.codebook.dimensions)
     origin = f"built from the project's codes: {n} dimension(s) (no codebook given)"
     return _Book(
-        built.codebook,
-        codebook_to_yaml(built.codebook),
-        built.targets,
-        origin,
-        built.categorical_parents,
+        codebook=built.codebook,
+        yaml=codebook_to_yaml(built.codebook),
+        targets=built.targets,
+        origin=origin,
+        parents=built.categorical_parents,
     )
 
 

@@ -121,9 +121,17 @@ def _ext_turns(source: RefiSource, name: str, ext: ExtSource, label: str) -> Tur
                 "was changed after export?); remove the socialcoder/ folder from the archive to "
                 "import it as a project from another program"
             )
-        segments.append(ParsedSegment(Role(seg.role), seg.label, body, seg.start_s, seg.end_s))
+        segments.append(
+            ParsedSegment(
+                role=Role(seg.role), label=seg.label, text=body, start=seg.start_s, end=seg.end_s
+            )
+        )
     parsed = ParsedTranscript(
-        ext.source_name, ext.format, tuple(segments), ext.content_hash, ext.preamble
+        source_name=ext.source_name,
+        format=ext.format,
+        segments=tuple(segments),
+        content_hash=ext.content_hash,
+        preamble=ext.preamble,
     )
     return Turns(name, parsed, [s.start for s in ext.segments], [s.end for s in ext.segments])
 
@@ -202,11 +210,23 @@ def source_turns(
         if not segments:
             raise UserError("the text is empty", source=label) from None
         segments = _synced(segments, starts, ends, source.sync_points)
-        parsed = ParsedTranscript(source.name, "refi-qda", tuple(segments), digest, "")
+        parsed = ParsedTranscript(
+            source_name=source.name,
+            format="refi-qda",
+            segments=tuple(segments),
+            content_hash=digest,
+            preamble="",
+        )
         return Turns(name, parsed, starts, ends)
     starts, ends = _located(text, segments, label)
     segments = _synced(segments, starts, ends, source.sync_points)
-    parsed = ParsedTranscript(source.name, "refi-qda", tuple(segments), digest, preamble)
+    parsed = ParsedTranscript(
+        source_name=source.name,
+        format="refi-qda",
+        segments=tuple(segments),
+        content_hash=digest,
+        preamble=preamble,
+    )
     return Turns(name, parsed, starts, ends)
 
 

@@ -65,7 +65,11 @@ def gather(
     if settings.bootstrap and seed is None:
         seed = draw_seed()
     settings = ReportSettings(
-        settings.selection, settings.bootstrap, seed, settings.bootstrap_by, settings.level
+        selection=settings.selection,
+        bootstrap=settings.bootstrap,
+        seed=seed,
+        bootstrap_by=settings.bootstrap_by,
+        level=settings.level,
     )
     n = len(settings.selection.dimensions or study.codebook.keys)
     total = 2 * n + 1

@@ -85,7 +85,13 @@ def retest_spec(
     """A retest design; without a ``seed`` one is drawn, so that every stored plan has one."""
     if seed is None:
         seed = secrets.randbelow(2**31)
-    return RetestSpec(float(percent), int(after_days), seed, tuple(coders), include_assigned)
+    return RetestSpec(
+        percent=float(percent),
+        after_days=int(after_days),
+        seed=seed,
+        coders=tuple(coders),
+        include_assigned=include_assigned,
+    )
 
 
 def _human(session: Session, name: str) -> int:
@@ -338,7 +344,13 @@ def retest_report(
                     seed,
                 )
             )
-    return RetestReport(study.info().name, out, bootstrap, seed if bootstrap else None, now())
+    return RetestReport(
+        study=study.info().name,
+        agreements=out,
+        bootstrap=bootstrap,
+        seed=seed if bootstrap else None,
+        computed_at=now(),
+    )
 
 
 def _agreement(

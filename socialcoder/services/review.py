@@ -46,7 +46,12 @@ def review_context(
         return ReviewContext(transcript, None, turns, memos)
     view = show_transcript(study, transcript)
     rows = [s for s in view.segments if abs(s.index - segment) <= around]
-    turns = [ContextTurn(s.index, s.role, s.label, s.text, s.index == segment) for s in rows]
+    turns = [
+        ContextTurn(
+            index=s.index, role=s.role, label=s.label, text=s.text, focal=s.index == segment
+        )
+        for s in rows
+    ]
     for coder in coders:
         mine = show_transcript(study, transcript, coder=coder)
         for s in mine.segments:

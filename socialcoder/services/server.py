@@ -137,7 +137,14 @@ def facts(connection: Connection) -> Facts:
         ),
         {"s": STUDY_SCHEMA},
     ).one()
-    return Facts(row[0], row[1], row[2], row[3], bool(row[4]), study_groups(row[0]))
+    return Facts(
+        database=row[0],
+        owner=row[1],
+        schema_owner=row[2],
+        runner=row[3],
+        runner_super=bool(row[4]),
+        groups=study_groups(row[0]),
+    )
 
 
 def role_exists(connection: Connection, name: str) -> bool:

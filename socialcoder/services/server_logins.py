@@ -195,7 +195,14 @@ def add_coder_login(
         problem = coder_login_problem(c, login, found)  # again, with the group's privileges
         if problem:
             raise StudyError(f"{login!r} cannot be a coder's login: it {problem}")
-        return LoginResult(login, found.groups.coder, coder, created_role, row is None, already)
+        return LoginResult(
+            login=login,
+            group=found.groups.coder,
+            coder=coder,
+            created_role=created_role,
+            created_coder=row is None,
+            already=already,
+        )
 
     with open_admin(target) as study:
         return run_admin(study, "server add-coder", work)
@@ -229,7 +236,14 @@ def add_lead_login(target: str, login: str, *, password: str | None = None) -> L
         created_role = _ensure_login(c, login, password, coder=False)
         c.exec_driver_sql(f"GRANT {q(c, found.groups.lead)} TO {q(c, login)}")
         configure_login(c, login, found.database)
-        return LoginResult(login, found.groups.lead, None, created_role, False, already)
+        return LoginResult(
+            login=login,
+            group=found.groups.lead,
+            coder=None,
+            created_role=created_role,
+            created_coder=False,
+            already=already,
+        )
 
     with open_admin(target) as study:
         return run_admin(study, "server add-lead", work)

@@ -193,19 +193,35 @@ def _coders(study: Study, names: Sequence[str] | None) -> tuple[str, ...]:
 def _measures(dim: Dimension, labels: dict[str, str]) -> list[Measure]:
     key = dim.key
     if dim.unit is Unit.SESSION:
-        return [Measure(key, key, "rating", None, dim.label)]
-    out = [Measure(f"{key}_rate", key, "rate", None, labels.get(f"{key}_rate", dim.label))]
+        return [Measure(name=key, dimension=key, kind="rating", value=None, label=dim.label)]
+    out = [
+        Measure(
+            name=f"{key}_rate",
+            dimension=key,
+            kind="rate",
+            value=None,
+            label=labels.get(f"{key}_rate", dim.label),
+        )
+    ]
     if dim.scale in SCORED_SESSION_SCALES:  # the export's rule for a KEY_mean column
-        out.append(Measure(f"{key}_mean", key, "mean", None, labels.get(f"{key}_mean", dim.label)))
+        out.append(
+            Measure(
+                name=f"{key}_mean",
+                dimension=key,
+                kind="mean",
+                value=None,
+                label=labels.get(f"{key}_mean", dim.label),
+            )
+        )
     if dim.scale in (Scale.NOMINAL, Scale.ORDINAL) and len(dim.values) >= 2:
         for v in dim.values:
             out.append(
                 Measure(
-                    f"{key}_rate[{v.value}]",
-                    key,
-                    "value_rate",
-                    v.value,
-                    f"{dim.label}: turns '{v.label}' per 100 applicable turns",
+                    name=f"{key}_rate[{v.value}]",
+                    dimension=key,
+                    kind="value_rate",
+                    value=v.value,
+                    label=f"{dim.label}: turns '{v.label}' per 100 applicable turns",
                 )
             )
     return out

@@ -86,7 +86,13 @@ def study_settings(study: Study) -> list[SettingState]:
             for name in rules.SETTINGS
         }
     return [
-        SettingState(name, values[name], rules.render(name, values[name]), name in rows, s.help)
+        SettingState(
+            name=name,
+            value=values[name],
+            text=rules.render(name, values[name]),
+            stored=name in rows,
+            help=s.help,
+        )
         for name, s in sorted(rules.SETTINGS.items())
     ]
 
@@ -132,7 +138,9 @@ def set_settings(study: Study, texts: dict[str, str]) -> list[SettingState]:
             write_setting(session, n, v)
         shown = {n: _shown(session, n, v) for n, v in values.items()}
     return [
-        SettingState(n, v, rules.render(n, v), True, rules.SETTINGS[n].help)
+        SettingState(
+            name=n, value=v, text=rules.render(n, v), stored=True, help=rules.SETTINGS[n].help
+        )
         for n, v in shown.items()
     ]
 
