@@ -35,8 +35,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import MetaData, create_engine, select, text
 from sqlalchemy.engine import make_url
+
+# No timing inside tests (speed lives in benchmarks/): Hypothesis' default 200 ms deadline per
+# example and its too-slow health check fail property tests on a loaded machine, not on a bug.
+settings.register_profile(
+    "socialcoder", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("socialcoder")
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_transcripts"
