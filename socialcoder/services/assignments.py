@@ -10,6 +10,10 @@ says who should code, not what was coded) and returns each removed row whole
 (:class:`StoredAssignment`), so that ``restore_assignments`` can put it back exactly as it was
 (purpose, time, place in the coder's order, anchor, plan): the window's undo of an unassign,
 and of an assign, uses these two.
+
+The services that store, remove or put back rows return them as :class:`StoredRows`, which
+carries the :class:`~socialcoder.services.study_change.StudyChange` they made (``.change``:
+the transcripts and coders of exactly those rows), for the window to report as it is.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from socialcoder.services.coders import assignable_coder_id, coder_id
 from socialcoder.services.coding import audit, transcript_id
 from socialcoder.services.queries import CoderProgress, list_transcripts
 from socialcoder.services.study import Study, now
+from socialcoder.services.study_change import StudyChange, assignments_change
 from socialcoder.storage.models import AssignmentRow, CoderRow, TranscriptRow
 
 PURPOSES = ("primary", "reliability")
@@ -58,6 +63,18 @@ class StoredAssignment:
     plan_id: int | None = None
     label: str | None = None  # a second pass's own masked label (revision 0012)
     retest_after_days: int | None = None
+
+
+class StoredRows(list[StoredAssignment]):
+    """The rows an assignment service stored, removed or put back (in that order), with the
+    change that made."""
+
+    __slots__ = ()
+
+    @property
+    def change(self) -> StudyChange:
+        """The change made: these rows' transcripts and coders (none if no row)."""
+        return assignments_change(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,10 +189,10 @@ def apply_assignments(study: Study, plan: list[Assignment], *, actor: str = "lea
 
 def apply_assignments_stored(
     study: Study, plan: list[Assignment], *, actor: str = "lead"
-) -> list[StoredAssignment]:
+) -> StoredRows:
     """As :func:`apply_assignments`; returns the new assignments as stored (to undo them)."""
     with study.write() as session:
-        stored = []
+        stored = StoredRows()
         for a in plan:
             if _assign_in(session, a.coder, a.transcript, a.purpose, actor):
                 tid = transcript_id(session, a.transcript)
@@ -194,11 +211,11 @@ def assign_pairs(study: Study, pairs: Sequence[tuple[str, str]], *, actor: str =
 
 def assign_pairs_stored(
     study: Study, pairs: Sequence[tuple[str, str]], *, actor: str = "lead"
-) -> list[StoredAssignment]:
+) -> StoredRows:
     """As :func:`assign_pairs`; returns the new assignments as stored (to undo them)."""
     with study.write() as session:
         assigned = set(session.scalars(select(AssignmentRow.transcript_id)))
-        stored = []
+        stored = StoredRows()
         for transcript, coder in pairs:
             tid = transcript_id(session, transcript)
             purpose = "reliability" if tid in assigned else "primary"
@@ -217,11 +234,11 @@ def unassign(study: Study, *, coder: str, transcript: str, actor: str = "lead") 
 
 def unassign_pairs(
     study: Study, pairs: Sequence[tuple[str, str]], *, actor: str = "lead"
-) -> list[StoredAssignment]:
+) -> StoredRows:
     """Take (transcript, coder) assignments back in one transaction (all or none; a pair not
     assigned is skipped). Codes, memos and completions stay. Returns the removed rows."""
     with study.write() as session:
-        removed = []
+        removed = StoredRows()
         for transcript, coder in pairs:
             cid, tid = coder_id(session, coder), transcript_id(session, transcript)
             row = session.get(AssignmentRow, (cid, tid))
@@ -246,8 +263,16 @@ def restore_assignments(
 ) -> int:
     """Put assignments back exactly as :func:`unassign_pairs` returned them (one
     transaction; a pair assigned again meanwhile is left as it is). Returns how many."""
+    return len(restore_assignments_stored(study, rows, actor=actor))
+
+
+def restore_assignments_stored(
+    study: Study, rows: Sequence[StoredAssignment], *, actor: str = "lead"
+) -> StoredRows:
+    """As :func:`restore_assignments`; returns the rows put back (not those left as they
+    were)."""
     with study.write() as session:
-        restored = 0
+        restored = StoredRows()
         for a in rows:
             cid, tid = coder_id(session, a.coder), transcript_id(session, a.transcript)
             if session.get(AssignmentRow, (cid, tid)) is not None:
@@ -274,7 +299,7 @@ def restore_assignments(
                 new_value=a.purpose,
             )
             session.flush()
-            restored += 1
+            restored.append(a)
         return restored
 
 

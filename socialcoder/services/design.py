@@ -29,6 +29,7 @@ from socialcoder.services.assignments import StoredAssignment
 from socialcoder.services.coders import assignable_coder_id, coder_id
 from socialcoder.services.coding import audit
 from socialcoder.services.study import Study, now
+from socialcoder.services.study_change import StudyChange, assignments_change
 from socialcoder.storage.models import AssignmentPlanRow, AssignmentRow, CoderRow, TranscriptRow
 
 
@@ -37,6 +38,11 @@ class StoredPlan:
     plan_id: int
     stored: int  # assignments stored (pairs assigned meanwhile are skipped)
     rows: tuple[StoredAssignment, ...] = ()  # the stored rows, as stored (to undo them)
+
+    @property
+    def change(self) -> StudyChange:
+        """The change made: the stored rows' transcripts and coders."""
+        return assignments_change(self.rows)
 
 
 def draw_plan(study: Study, spec: DesignSpec) -> DesignPlan:

@@ -42,6 +42,7 @@ from socialcoder.services.coding import audit
 from socialcoder.services.reliability_data import Selection, level_for, load_dimension_data
 from socialcoder.services.retest_access import RetestSlot, retest_slots, slot_of_label
 from socialcoder.services.study import Study, now
+from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.storage.models import (
     AssignmentPlanRow,
     AssignmentRow,
@@ -72,6 +73,8 @@ class StoredRetest:
     plan_id: int
     stored: int
     labels: dict[tuple[str, str], str]  # (coder, transcript) -> the second pass's label
+    #: the change made: the second passes' transcripts and retest identities (coders)
+    change: StudyChange = field(default_factory=StudyChange)
 
 
 def retest_spec(
@@ -172,6 +175,7 @@ def store_retest_plan(study: Study, plan: RetestPlan, *, actor: str = "lead") ->
         taken |= {x for x in session.scalars(select(AssignmentRow.label)) if x}
         retested = {(s.coder, s.transcript_id) for s in retest_slots(session)}
         labels: dict[tuple[str, str], str] = {}
+        identities: set[str] = set()
         for d in plan.draws:
             tid = tids[d.transcript]
             if (d.coder, tid) in retested:
@@ -199,8 +203,21 @@ def store_retest_plan(study: Study, plan: RetestPlan, *, actor: str = "lead") ->
                 new_value="retest",
             )
             labels[(d.coder, d.transcript)] = label
+            identity = session.get(CoderRow, rid)
+            assert identity is not None
+            identities.add(identity.name)
         session.flush()
-        return StoredRetest(record.id, len(labels), labels)
+        change = (
+            StudyChange.of(
+                ChangeKind.ASSIGNMENTS,
+                ChangeKind.CODERS,  # a retest identity may be new
+                transcripts=(t for _, t in labels),
+                coders=identities,
+            )
+            if labels
+            else StudyChange()
+        )
+        return StoredRetest(plan_id=record.id, stored=len(labels), labels=labels, change=change)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,9 @@ are described the same way, so that one path tells each view whether it has to r
 
 * the services a window runs return it, or a value it is built from here
   (:meth:`StudyChange.from_changes` for the coding actions' and consensus'
-  :class:`~socialcoder.services.coding.Change`, :func:`assignments_change` for stored or
-  removed assignments, :meth:`StudyChange.of` for the rest);
+  :class:`~socialcoder.services.coding.Change`; the assignment services return their rows
+  with it, ``.change``, built by :func:`assignments_change` from the rows written;
+  :meth:`StudyChange.of` for the rest);
 * a change made elsewhere is derived from what the audit log recorded since the last entry
   seen (:func:`audit_change`), and is "everything" where the log cannot say
   (:meth:`StudyChange.everything`; see :class:`~socialcoder.services.changes.StudyWatch`).

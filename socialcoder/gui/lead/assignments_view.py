@@ -53,7 +53,7 @@ from socialcoder.services.assignments import (
     StoredAssignment,
     assign_pairs_stored,
     list_assignments,
-    restore_assignments,
+    restore_assignments_stored,
     unassign_pairs,
 )
 from socialcoder.services.coders import (
@@ -67,7 +67,7 @@ from socialcoder.services.final import final_cell, final_counts_by_transcript
 from socialcoder.services.queries import CoderProgress, TranscriptSummary, list_transcripts
 from socialcoder.services.retest import RetestEntry, list_retests
 from socialcoder.services.study import Study
-from socialcoder.services.study_change import ChangeKind, StudyChange, assignments_change
+from socialcoder.services.study_change import ChangeKind, StudyChange
 
 if TYPE_CHECKING:
     from socialcoder.gui.session import StudySession
@@ -122,10 +122,10 @@ class AssignmentCommand(QUndoCommand):
     def _put(self, present: bool) -> None:
         pairs = [(a.transcript, a.coder) for a in self.rows]
         if present:
-            restore_assignments(self.view.study, self.rows, actor=self.view.lead)
+            done = restore_assignments_stored(self.view.study, self.rows, actor=self.view.lead)
         else:
-            unassign_pairs(self.view.study, pairs, actor=self.view.lead)
-        self.view.acted(assignments_change(self.rows))
+            done = unassign_pairs(self.view.study, pairs, actor=self.view.lead)
+        self.view.acted(done.change)
 
     def redo(self) -> None:
         if self._first:
@@ -430,7 +430,7 @@ class AssignmentsView(QWidget):
         if rows:
             text = f"assign {len(rows)} transcript(s)"
             self.undo_stack.push(AssignmentCommand(self, rows, added=True, text=text))
-        self.acted(assignments_change(rows))
+        self.acted(rows.change)
         self.statusMessage.emit(
             f"Assigned {len(rows)} transcript(s) ({len(pairs) - len(rows)} already were)."
         )
@@ -448,7 +448,7 @@ class AssignmentsView(QWidget):
         if rows:
             text = f"unassign {len(rows)} transcript(s)"
             self.undo_stack.push(AssignmentCommand(self, rows, added=False, text=text))
-        self.acted(assignments_change(rows))
+        self.acted(rows.change)
         self.statusMessage.emit(
             f"Unassigned {len(rows)} transcript(s); their codes stay (Ctrl+Z undoes)."
             if rows
@@ -462,7 +462,7 @@ class AssignmentsView(QWidget):
             if dialog.rows:  # one undo step, like assigning by hand
                 text = f"assign {len(dialog.rows)} transcript(s) by rule"
                 self.undo_stack.push(AssignmentCommand(self, dialog.rows, added=True, text=text))
-            self.acted(assignments_change(dialog.rows))
+            self.acted(dialog.change)
             self.statusMessage.emit(
                 f"Applied the plan: {dialog.stored} assignment(s) stored (Ctrl+Z undoes)."
             )
@@ -472,7 +472,7 @@ class AssignmentsView(QWidget):
         dialog = RetestDialog(self.study, active, self, actor=self.lead)
         if dialog.exec() and dialog.stored is not None:
             # second passes: assignments of new retest identities (coders)
-            self.acted(StudyChange.of(ChangeKind.ASSIGNMENTS, ChangeKind.CODERS))
+            self.acted(dialog.change)
             self.statusMessage.emit(
                 f"Applied the plan: {dialog.stored} second pass(es) stored, each under a "
                 "masked label of its own."

@@ -30,6 +30,7 @@ from socialcoder.services.retest import (
     store_retest_plan,
 )
 from socialcoder.services.study import Study
+from socialcoder.services.study_change import StudyChange
 
 
 class RetestDialog(QDialog):
@@ -40,6 +41,7 @@ class RetestDialog(QDialog):
         self.study, self.actor = study, actor
         self.plan: RetestPlan | None = None
         self.stored: int | None = None
+        self.change = StudyChange()  # what applying the plan changed (the service's value)
         self.setWindowTitle("Plan a second pass (test-retest)")
         layout = QVBoxLayout(self)
         intro = QLabel(
@@ -158,7 +160,8 @@ class RetestDialog(QDialog):
         if not self.plan:
             return
         try:
-            self.stored = store_retest_plan(self.study, self.plan, actor=self.actor).stored
+            done = store_retest_plan(self.study, self.plan, actor=self.actor)
+            self.stored, self.change = done.stored, done.change
         except UserError as exc:
             self.summary.setText(error_html(exc))
             return

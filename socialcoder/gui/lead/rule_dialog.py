@@ -37,6 +37,7 @@ from socialcoder.services.assignments import (
 )
 from socialcoder.services.design import design_spec, draw_plan, store_plan
 from socialcoder.services.study import Study
+from socialcoder.services.study_change import StudyChange
 
 
 class RuleDialog(QDialog):
@@ -53,6 +54,7 @@ class RuleDialog(QDialog):
         self.plan: list[Assignment] | DesignPlan | None = None
         self.stored: int | None = None
         self.rows: list[StoredAssignment] = []
+        self.change = StudyChange()  # what applying the plan changed (the service's value)
         self.setWindowTitle("Assign by rule")
         layout = QVBoxLayout(self)
         intro = QLabel(
@@ -219,9 +221,11 @@ class RuleDialog(QDialog):
             return
         try:
             if isinstance(self.plan, DesignPlan):
-                self.rows = list(store_plan(self.study, self.plan, actor=self.actor).rows)
+                done = store_plan(self.study, self.plan, actor=self.actor)
+                self.rows, self.change = list(done.rows), done.change
             else:
-                self.rows = apply_assignments_stored(self.study, self.plan, actor=self.actor)
+                stored = apply_assignments_stored(self.study, self.plan, actor=self.actor)
+                self.rows, self.change = stored, stored.change
             self.stored = len(self.rows)
         except UserError as exc:
             self.summary.setText(error_html(exc))

@@ -32,6 +32,7 @@ from socialcoder.services.retest import (
     store_retest_plan,
 )
 from socialcoder.services.study import open_study
+from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.storage.models import CompletionRow
 
 # first pass: coder -> transcript -> (x on segments 1..3, g)
@@ -107,6 +108,19 @@ def test_the_plan_is_seeded_and_recorded_and_drawn_from_each_coders_own_work(cod
         assert [c.name for c in list_coders(study)] == ["A", "B"]  # retest identities hidden
         with pytest.raises(UserError, match="retest"):
             assign(study, coder="A (retest)", transcript="T1")
+
+
+def test_the_stored_plan_names_its_transcripts_and_retest_identities(coded) -> None:  # type: ignore[no-untyped-def]
+    # the change the lead's window reports (issue #12): exactly the second passes written
+    with open_study(coded) as study:
+        stored = store_retest_plan(study, draw_retest_plan(study, retest_spec(100, 0, seed=1)))
+        assert stored.change == StudyChange(
+            frozenset({ChangeKind.ASSIGNMENTS, ChangeKind.CODERS}),
+            frozenset({"T1", "T2", "T3", "T4"}),
+            frozenset({"A (retest)", "B (retest)"}),
+        )
+        again = store_retest_plan(study, draw_retest_plan(study, retest_spec(100, 0, seed=1)))
+        assert again.stored == 0 and again.change == StudyChange()
 
 
 def test_a_second_pass_waits_then_shows_masked_without_the_first_pass(coded) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,65 @@
+"""Each assignment service returns the change it made (``.change``), built from the rows it
+wrote: the lead's window reports it as it is (issue #12). Each change names exactly the
+transcripts and coders touched, nothing that was skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from socialcoder.services.assignments import (
+    Assignment,
+    apply_assignments_stored,
+    assign_pairs_stored,
+    restore_assignments_stored,
+    unassign_pairs,
+)
+from socialcoder.services.design import design_spec, draw_plan, store_plan
+from socialcoder.services.study import open_study
+from socialcoder.services.study_change import ChangeKind, StudyChange
+
+T1, T2, T3 = "P01_session02", "P02_session04", "P03_session06"
+ASSIGNMENTS = frozenset({ChangeKind.ASSIGNMENTS})
+
+
+def test_assigning_by_hand_names_only_the_new_pairs(sample_study: Path) -> None:
+    with open_study(sample_study) as study:
+        first = assign_pairs_stored(study, [(T1, "ana")])
+        assert first.change == StudyChange(ASSIGNMENTS, frozenset({T1}), frozenset({"ana"}))
+        again = assign_pairs_stored(study, [(T1, "ana"), (T2, "ben")])  # (T1, ana) skipped
+        assert again.change == StudyChange(ASSIGNMENTS, frozenset({T2}), frozenset({"ben"}))
+        assert assign_pairs_stored(study, [(T1, "ana")]).change == StudyChange()
+
+
+def test_unassigning_and_putting_back_name_only_what_they_moved(sample_study: Path) -> None:
+    with open_study(sample_study) as study:
+        assign_pairs_stored(study, [(T1, "ana"), (T2, "ben")])
+        removed = unassign_pairs(study, [(T1, "ana"), (T3, "ana")])  # (T3, ana) never was
+        assert removed.change == StudyChange(ASSIGNMENTS, frozenset({T1}), frozenset({"ana"}))
+        assign_pairs_stored(study, [(T1, "ana")])  # assigned again meanwhile
+        gone = unassign_pairs(study, [(T2, "ben")])
+        back = restore_assignments_stored(study, [*removed, *gone])  # (T1, ana) left as it is
+        assert back.change == StudyChange(ASSIGNMENTS, frozenset({T2}), frozenset({"ben"}))
+        assert unassign_pairs(study, [(T3, "ben")]).change == StudyChange()
+
+
+def test_a_plan_names_the_pairs_it_stored(sample_study: Path) -> None:
+    with open_study(sample_study) as study:
+        assign_pairs_stored(study, [(T1, "ana")])
+        plan = [
+            Assignment(coder="ana", transcript=T1, purpose="primary"),  # already: skipped
+            Assignment(coder="ben", transcript=T1, purpose="reliability"),
+            Assignment(coder="ana", transcript=T3, purpose="primary"),
+        ]
+        stored = apply_assignments_stored(study, plan)
+        assert stored.change == StudyChange(
+            ASSIGNMENTS, frozenset({T1, T3}), frozenset({"ana", "ben"})
+        )
+
+
+def test_a_design_plan_names_the_pairs_it_stored(sample_study: Path) -> None:
+    with open_study(sample_study) as study:
+        assign_pairs_stored(study, [(T1, "ana")])  # T1 is not in the plan (assigned already)
+        spec = design_spec(["ben"], overlap_percent=0, seed=3)
+        stored = store_plan(study, draw_plan(study, spec))
+        assert stored.stored == 2
+        assert stored.change == StudyChange(ASSIGNMENTS, frozenset({T2, T3}), frozenset({"ben"}))
