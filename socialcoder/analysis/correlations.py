@@ -121,7 +121,7 @@ def rmcorr(
         z = np.arctanh(r)
         half = stats.norm.ppf(0.5 + confidence / 2.0) / np.sqrt(df - 1)
         ci = (float(np.tanh(z - half)), float(np.tanh(z + half)))
-    return RepeatedMeasuresCorrelation(r, df, p, ci, n, k)
+    return RepeatedMeasuresCorrelation(r=r, df=df, p=p, ci95=ci, n=n, participants=k)
 
 
 @dataclass(frozen=True, slots=True)

@@ -192,11 +192,11 @@ def count_model(
     for i, name in enumerate(names):
         terms.append(
             CountTerm(
-                "intercept" if name == "const" else name,
-                num(params.iloc[i] if hasattr(params, "iloc") else params[i]),
-                num(bse.iloc[i] if hasattr(bse, "iloc") else bse[i]),
-                interval(conf[i, 0], conf[i, 1]),
-                num(pvalues.iloc[i] if hasattr(pvalues, "iloc") else pvalues[i]),
+                term="intercept" if name == "const" else name,
+                estimate=num(params.iloc[i] if hasattr(params, "iloc") else params[i]),
+                se=num(bse.iloc[i] if hasattr(bse, "iloc") else bse[i]),
+                ci95=interval(conf[i, 0], conf[i, 1]),
+                p=num(pvalues.iloc[i] if hasattr(pvalues, "iloc") else pvalues[i]),
             )
         )
     alpha = None

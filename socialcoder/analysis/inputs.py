@@ -377,7 +377,11 @@ def session_table(
     result = pd.concat([out, pd.DataFrame(columns, index=out.index)], axis=1)
     result = result.sort_values(["participant", "session", "transcript"], kind="stable")
     return SessionTable(
-        result.reset_index(drop=True), tuple(variables), rate, excluded, tuple(notes)
+        frame=result.reset_index(drop=True),
+        variables=tuple(variables),
+        rate=rate,
+        excluded_incomplete=excluded,
+        notes=tuple(notes),
     )
 
 

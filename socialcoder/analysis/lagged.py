@@ -276,7 +276,14 @@ def lagged_model(
     """Fit the lagged within/between model (see the module doc)."""
     import statsmodels.formula.api as smf
 
-    spec = LaggedSpec(outcome, predictor, control or outcome, detrend, random_slope, therapist)
+    spec = LaggedSpec(
+        outcome=outcome,
+        predictor=predictor,
+        control=control or outcome,
+        detrend=detrend,
+        random_slope=random_slope,
+        therapist=therapist,
+    )
     data, notes = lagged_data(frame, outcome, predictor, control=control, detrend=detrend)
     _check(data, spec, min_participants, min_pairs)
     formula = "outcome_next ~ predictor_within + predictor_between + control"
@@ -306,11 +313,11 @@ def lagged_model(
     for raw in ("predictor_within", "predictor_between", "control", "Intercept"):
         effects.append(
             FixedEffect(
-                names.get(raw, raw),
-                num(res.fe_params[raw]),
-                num(res.bse_fe[raw]),
-                interval(conf.loc[raw, 0], conf.loc[raw, 1]),
-                num(res.pvalues[raw]),
+                term=names.get(raw, raw),
+                estimate=num(res.fe_params[raw]),
+                se=num(res.bse_fe[raw]),
+                ci95=interval(conf.loc[raw, 0], conf.loc[raw, 1]),
+                p=num(res.pvalues[raw]),
             )
         )
     cov_re = np.asarray(res.cov_re)

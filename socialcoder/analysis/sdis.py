@@ -175,7 +175,14 @@ def sdis_text(
         notes.append(f"{missing} turn values were missing and carry no code")
         lines.append(f"% {missing} coded values were missing and carry no code.")
     text = "\n".join([*lines, *declaration, *body]) + "\n"
-    return SdisExport(text, legend, sessions, events, missing, tuple(notes))
+    return SdisExport(
+        text=text,
+        codes=legend,
+        sessions=sessions,
+        events=events,
+        missing_values=missing,
+        notes=tuple(notes),
+    )
 
 
 def write_sdis(

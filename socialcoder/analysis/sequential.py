@@ -329,19 +329,33 @@ def _summary(
     defined = [s for s in per if s.yules_q is not None]
     k = len({s.participant for s in defined})
     if not defined:
-        return QSummary(None, None, 0, 0, 0, "no session has a defined Yule's Q")
+        return QSummary(
+            mean=None,
+            ci95=None,
+            sessions=0,
+            participants=0,
+            replicates=0,
+            reason="no session has a defined Yule's Q",
+        )
     q = np.array([s.yules_q for s in defined], dtype=float)
     mean = float(q.mean())
     if rng is None or n_boot <= 0:
-        return QSummary(mean, None, len(defined), k, 0, "no bootstrap asked for")
+        return QSummary(
+            mean=mean,
+            ci95=None,
+            sessions=len(defined),
+            participants=k,
+            replicates=0,
+            reason="no bootstrap asked for",
+        )
     if k < MIN_BOOT_CLUSTERS:
         return QSummary(
-            mean,
-            None,
-            len(defined),
-            k,
-            0,
-            f"{k} participants (at least {MIN_BOOT_CLUSTERS} needed for an interval)",
+            mean=mean,
+            ci95=None,
+            sessions=len(defined),
+            participants=k,
+            replicates=0,
+            reason=f"{k} participants (at least {MIN_BOOT_CLUSTERS} needed for an interval)",
         )
     clusters = pd.factorize(pd.Series([s.participant for s in defined]))[0]
     w = cluster_weights(rng, clusters, n_boot).astype(float)
@@ -349,7 +363,9 @@ def _summary(
     with np.errstate(invalid="ignore", divide="ignore"):
         boot = (w @ q) / total
     ci, used, why = percentile_interval(boot, confidence)
-    return QSummary(mean, ci, len(defined), k, used, why)
+    return QSummary(
+        mean=mean, ci95=ci, sessions=len(defined), participants=k, replicates=used, reason=why
+    )
 
 
 def _session_q(pairs: pd.DataFrame, g: pd.Series, t: pd.Series) -> list[SessionQ]:

@@ -184,7 +184,16 @@ def _segments(raw: object, where: str) -> tuple[ExtSegment, ...]:
         _need(role in ROLES, f"{at} role {role!r} is not therapist or patient")
         s, e = _seconds(seg[4], f"{at} start time"), _seconds(seg[5], f"{at} end time")
         _need(s is None or e is None or e >= s, f"{at} ends before it starts")
-        out.append(ExtSegment(start, end, _text(seg[2], f"{at} label"), role, s, e))
+        out.append(
+            ExtSegment(
+                start=start,
+                end=end,
+                label=_text(seg[2], f"{at} label"),
+                role=role,
+                start_s=s,
+                end_s=e,
+            )
+        )
     _need(bool(out), f"{where} has no segments")
     return tuple(out)
 
@@ -263,8 +272,19 @@ def parse_extension(data: bytes, codebook_yaml: str) -> RefiExtension:
         memo = r[4]
         _need(memo is None or isinstance(memo, str), f"absent code {i} memo is not text")
         absent.append(
-            ExtAbsent(r[0], r[1].lower(), seg, _text(r[3], f"absent code {i} dimension"), memo)
+            ExtAbsent(
+                coder=r[0],
+                source=r[1].lower(),
+                segment=seg,
+                dimension=_text(r[3], f"absent code {i} dimension"),
+                memo=memo,
+            )
         )
     return RefiExtension(
-        codebook_yaml, tuple(coders), tuple(sources), completions, tuple(assignments), tuple(absent)
+        codebook_yaml=codebook_yaml,
+        coders=tuple(coders),
+        sources=tuple(sources),
+        completions=completions,
+        assignments=tuple(assignments),
+        absent=tuple(absent),
     )

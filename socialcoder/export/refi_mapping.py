@@ -87,7 +87,11 @@ def read_mapping(path: Path) -> dict[str, MappingEntry]:
                 )
             cell = {k: _clean(row[i]) if i is not None else None for k, i in col.items()}
             out[row[ci].strip().casefold()] = MappingEntry(
-                cell["dimension"], cell["value"], cell["scale"], f"row {number}", cell["unit"]
+                dimension=cell["dimension"],
+                value=cell["value"],
+                scale=cell["scale"],
+                where=f"row {number}",
+                unit=cell["unit"],
             )
         return out
     try:
@@ -109,11 +113,11 @@ def read_mapping(path: Path) -> dict[str, MappingEntry]:
                     source=source,
                 )
             entry = MappingEntry(
-                _clean(target.get("dimension")),
-                _clean(target.get("value")),
-                _clean(target.get("scale")),
-                where,
-                _clean(target.get("unit")),
+                dimension=_clean(target.get("dimension")),
+                value=_clean(target.get("value")),
+                scale=_clean(target.get("scale")),
+                where=where,
+                unit=_clean(target.get("unit")),
             )
         elif isinstance(target, str):
             key, _, value = target.partition("=")

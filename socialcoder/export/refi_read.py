@@ -372,7 +372,13 @@ def read_qdpx(path: Path) -> RefiProject:
             b, _ = _position(inner.get("endPosition"), "endPosition")
             span = (a, b) if a is not None and b is not None else None
         if guid := guid_of(n.get("guid")):
-            notes[guid] = RefiNote(guid, _user_of(n), text, (n.get("name") or "").strip(), span)
+            notes[guid] = RefiNote(
+                guid=guid,
+                user=_user_of(n),
+                text=text,
+                name=(n.get("name") or "").strip(),
+                span=span,
+            )
     cases = []
     cases_el = _child(root, "Cases")
     for c in _children(cases_el, "Case") if cases_el is not None else []:
@@ -490,7 +496,15 @@ def _source(
     values = dict(_variable_values(el, variables))
     notes = _refs(el, "NoteRef")
     if kind != "TextSource":
-        plain = RefiSource(guid, name, kind, None, description, variables=values, notes=notes)
+        plain = RefiSource(
+            guid=guid,
+            name=name,
+            kind=kind,
+            text=None,
+            description=description,
+            variables=values,
+            notes=notes,
+        )
         if kind in ("AudioSource", "VideoSource"):
             return _media_source(el, archive, base, plain)
         return plain

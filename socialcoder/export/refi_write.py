@@ -349,7 +349,11 @@ class _Builder:
             )
             memo = c.memo if isinstance(c.memo, str) and c.memo else None
             if dim.scale is Scale.BINARY and c.value != "1":
-                self.absent.append(refi_ext.ExtAbsent(c.coder, guid, idx, c.dimension, memo))
+                self.absent.append(
+                    refi_ext.ExtAbsent(
+                        coder=c.coder, source=guid, segment=idx, dimension=c.dimension, memo=memo
+                    )
+                )
                 continue
             units.append(
                 (
@@ -424,12 +428,12 @@ class _Builder:
                 preamble=preamble,
                 segments=tuple(
                     refi_ext.ExtSegment(
-                        span_of[int(s)].start,
-                        span_of[int(s)].end,
-                        str(label),
-                        str(role),
-                        a,
-                        b,
+                        start=span_of[int(s)].start,
+                        end=span_of[int(s)].end,
+                        label=str(label),
+                        role=str(role),
+                        start_s=a,
+                        end_s=b,
                     )
                     for s, label, role, a, b in zip(
                         tsegs["segment"], tsegs["speaker"], tsegs["role"], starts, ends, strict=True

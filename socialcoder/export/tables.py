@@ -444,7 +444,7 @@ def _units(data: StudyData) -> _Units:
     has_empty = np.array([k in empties for k in keys] + [False])
     completed = involved["completed"].to_numpy(dtype=bool)[inv]
     implied = implied_mask(code >= 0, completed) & has_empty[unit_dim]
-    return _Units(inv, unit_dim, seg, tids, code, implied)
+    return _Units(inv=inv, dim=unit_dim, seg=seg, tids=tids, code=code, implied=implied)
 
 
 def _coder_names(data: StudyData) -> list[str]:

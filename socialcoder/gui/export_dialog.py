@@ -251,7 +251,9 @@ class ExportDialog(QDialog):
             if not coders:
                 raise UserError("tick at least one coder (or choose All coders)")
         layout = next(name for name, b in self.layouts.items() if b.isChecked())
-        return ExportRequest(path, fmt, layout, coders, self.with_text.isChecked())
+        return ExportRequest(
+            path=path, fmt=fmt, layout=layout, coders=coders, with_text=self.with_text.isChecked()
+        )
 
     # -- running --------------------------------------------------------------------------
     def start(self) -> None:

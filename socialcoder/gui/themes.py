@@ -134,12 +134,21 @@ HIGH_CONTRAST_MARKS = Marks(
 )
 
 THEMES: dict[str, Theme] = {
-    LIGHT: Theme(LIGHT, "#f3f3f3", "#ffffff", "#f5f7fa", "#1a1a1a", "#e9e9e9", "#2f6fb3",
-                 "#ffffff", "#0b57a4", "#7a7a7a", LIGHT_MARKS),
-    DARK: Theme(DARK, "#2b2b2b", "#1e1e1e", "#262a30", "#e8e8e8", "#3a3a3a", "#4a8fd6",
-                "#000000", "#8ab4f8", "#8c8c8c", DARK_MARKS),
-    HIGH_CONTRAST: Theme(HIGH_CONTRAST, "#000000", "#000000", "#101010", "#ffffff", "#000000",
-                         "#ffff00", "#000000", "#00ffff", "#c0c0c0", HIGH_CONTRAST_MARKS),
+    LIGHT: Theme(
+        name=LIGHT, window="#f3f3f3", base="#ffffff", alternate="#f5f7fa", text="#1a1a1a",
+        button="#e9e9e9", highlight="#2f6fb3", highlighted_text="#ffffff", link="#0b57a4",
+        disabled_text="#7a7a7a", marks=LIGHT_MARKS,
+    ),
+    DARK: Theme(
+        name=DARK, window="#2b2b2b", base="#1e1e1e", alternate="#262a30", text="#e8e8e8",
+        button="#3a3a3a", highlight="#4a8fd6", highlighted_text="#000000", link="#8ab4f8",
+        disabled_text="#8c8c8c", marks=DARK_MARKS,
+    ),
+    HIGH_CONTRAST: Theme(
+        name=HIGH_CONTRAST, window="#000000", base="#000000", alternate="#101010",
+        text="#ffffff", button="#000000", highlight="#ffff00", highlighted_text="#000000",
+        link="#00ffff", disabled_text="#c0c0c0", marks=HIGH_CONTRAST_MARKS,
+    ),
 }  # fmt: skip
 
 #: the marks that are backgrounds (the rest are text or line colours)

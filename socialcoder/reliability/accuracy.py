@@ -87,7 +87,9 @@ def kappa_interval(
     n = len(g)
     k = n_categories
     if n == 0:
-        return KappaInterval(None, None, None, None, 0, "no unit was coded by both")
+        return KappaInterval(
+            kappa=None, low=None, high=None, se=None, units=0, reason="no unit was coded by both"
+        )
     table = np.bincount(g * k + t, minlength=k * k).reshape(k, k) / n
     index = np.arange(k, dtype=np.float64)
     gap = np.abs(index[:, None] - index[None, :]) / max(k - 1, 1)
@@ -102,7 +104,12 @@ def kappa_interval(
     p_e = float((np.outer(rows, cols) * w).sum())
     if p_e >= 1.0 - 1e-12:
         return KappaInterval(
-            None, None, None, None, n, "gold and trainee used one and the same value only"
+            kappa=None,
+            low=None,
+            high=None,
+            se=None,
+            units=n,
+            reason="gold and trainee used one and the same value only",
         )
     kappa = (p_o - p_e) / (1.0 - p_e)
     w_row = w @ cols  # wbar_i.
@@ -111,7 +118,9 @@ def kappa_interval(
     variance = (term - (kappa - p_e * (1.0 - kappa)) ** 2) / (n * (1.0 - p_e) ** 2)
     se = math.sqrt(max(float(variance), 0.0))
     z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
-    return KappaInterval(kappa, max(-1.0, kappa - z * se), min(1.0, kappa + z * se), se, n)
+    return KappaInterval(
+        kappa=kappa, low=max(-1.0, kappa - z * se), high=min(1.0, kappa + z * se), se=se, units=n
+    )
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float] | None:

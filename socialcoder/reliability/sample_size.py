@@ -130,4 +130,10 @@ def sample_size(
         _key(a): None if basis is None else required_units(basis, a) for a in ALPHA_MINS
     }
     more = {key: None if n is None else max(0, n - units) for key, n in required.items()}
-    return SampleSize(units, label, share, required, more)
+    return SampleSize(
+        pairable_units=units,
+        rarest_value=label,
+        rarest_share=share,
+        required=required,
+        more_needed=more,
+    )

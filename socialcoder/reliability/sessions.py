@@ -546,7 +546,9 @@ def change_reliability(
         est = absolute_agreement(within_person_components(p, s, c, y))
     except Undefined as exc:
         return ChangeReliability(len(repeated), n_sessions, None, str(exc))
-    return ChangeReliability(len(repeated), n_sessions, est, None, est.notes)
+    return ChangeReliability(
+        n_patients=len(repeated), n_sessions=n_sessions, estimate=est, reason=None, notes=est.notes
+    )
 
 
 def _rounded(x: float | None, digits: int = 6) -> float | None:

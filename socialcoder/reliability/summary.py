@@ -226,22 +226,22 @@ def _withheld(
 
     if clusters is None:
         return BootstrapCI(
-            None,
-            None,
-            0,
-            METHOD,
-            seed,
+            low=None,
+            high=None,
+            n_replicates=0,
+            method=METHOD,
+            seed=seed,
             reason="too few units",
             requested=requested,
             clusters=int(keep.sum()),
         )
     name = by or "cluster"
     return BootstrapCI(
-        None,
-        None,
-        0,
-        CLUSTER_METHOD.format(by=name),
-        seed,
+        low=None,
+        high=None,
+        n_replicates=0,
+        method=CLUSTER_METHOD.format(by=name),
+        seed=seed,
         reason="too few units",
         requested=requested,
         by=name,

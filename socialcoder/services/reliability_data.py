@@ -576,14 +576,14 @@ def _read_base(reader: _Reader, selection: Selection) -> _Study:
         rank = rank[rank >= 0]
         segments = segments[np.lexsort((segments[:, 2], rank))]
     return _Study(
-        coders,
-        coder_row,
-        transcripts,
-        eligible,
-        coded_by,
-        completions,
-        segments,
-        {t: participants.get(t) for t in eligible},
+        coders=coders,
+        coder_row=coder_row,
+        transcripts=transcripts,
+        eligible=eligible,
+        coded_by=coded_by,
+        completions=completions,
+        segments=segments,
+        participants={t: participants.get(t) for t in eligible},
     )
 
 
