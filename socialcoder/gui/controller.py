@@ -110,6 +110,23 @@ class CodingController(QObject):
         if self.model.rowCount():
             self.set_current(0)
 
+    def use_codebook(self) -> None:
+        """Take the study's codebook (a new version, stored elsewhere): its dimensions, keys
+        and values; the open transcript's rows are read again, the cursor and the selected
+        dimension (when it is still there) stay."""
+        row, selected = self.current_row(), self.selected.key if self.selected else None
+        self.codebook = self.model.codebook = self.study.codebook
+        self._roles = codable_roles(self.codebook)
+        if self.transcript is not None:
+            self.open_transcript(self.transcript)
+            if row is not None and row < self.model.rowCount():
+                self.set_current(row)
+        first = self.codebook.segment_dimensions()
+        if selected is not None and self.codebook.has(selected):
+            self.select_dimension(self.codebook.dimension(selected))
+        else:
+            self.select_dimension(first[0] if first else None)
+
     def _page_loader(self, name: str, coder: str) -> Callable[[int, int], list[SegmentView]]:
         def load(offset: int, count: int) -> list[SegmentView]:
             page = show_transcript(

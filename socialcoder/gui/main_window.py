@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from socialcoder.domain.codebook import Dimension, Unit
 from socialcoder.errors import UserError
 from socialcoder.gui.accessibility import name_widgets
+from socialcoder.gui.coder_session import watch_coder_window
 from socialcoder.gui.controller import CodingController
 from socialcoder.gui.dialogs import (
     MemoDialog,
@@ -48,10 +49,11 @@ from socialcoder.gui.read_only import ReadOnlyBanner
 from socialcoder.gui.refi_dialog import open_refi_import
 from socialcoder.gui.segment_delegate import SegmentDelegate
 from socialcoder.gui.server_dialog import open_server_study
+from socialcoder.gui.session import StudySession
 from socialcoder.gui.settings_dialog import AUTOSAVE_LAYOUT
 from socialcoder.gui.start_page import StartPage, open_sample
 from socialcoder.gui.views import FindBar, SegmentListView
-from socialcoder.gui.watch import StudyWatcher, watch_coder_window
+from socialcoder.gui.watch import StudyWatcher
 from socialcoder.services.audit_events import record_opened
 from socialcoder.services.encryption import set_passphrase_source
 from socialcoder.services.queries import (
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         self.role = "coder"  # or "lead" (chosen at login; see gui/lead/integration.py)
         self.lead: LeadWorkspace | None = None
         self.watcher: StudyWatcher | None = None
+        self.changes: StudySession | None = None  # the coder's: changes made elsewhere
         self.delegate: SegmentDelegate | None = None  # the open transcript's segment painter
         self._summaries: list[TranscriptSummary] = []  # the transcripts listed
         self.undo_group = QUndoGroup(self)
@@ -283,35 +286,23 @@ class MainWindow(QMainWindow):
         ctl.ask_number = self._ask_number
         self.undo_group.addStack(ctl.undo_stack)
         self.undo_group.setActiveStack(ctl.undo_stack)
-        self.codebook_panel = CodebookPanel(study.codebook, self.right)
-        self.session_panel = SessionPanel(study.codebook, self.right)
-        self.right_layout.addWidget(self.codebook_panel, 1)
-        self.right_layout.addWidget(self.session_panel)
-        self.codebook_panel.details.setVisible(self.details_visible)
-        self.codebook_panel.dimensionClicked.connect(self._dimension_clicked)
-        self.codebook_panel.dimensionActivated.connect(
-            lambda k: self._press(study.codebook.dimension(k))
-        )
-        self.session_panel.valueChosen.connect(self._session_value)
-        self.session_panel.complete_button.clicked.connect(
-            lambda: self.reopen() if ctl.completed else self.mark_complete()
-        )
+        self._build_panels(study, ctl)
         ctl.statusMessage.connect(lambda msg: self.statusBar().showMessage(msg, 10_000))
         ctl.currentSegmentChanged.connect(self._segment_changed)
-        ctl.selectedDimensionChanged.connect(self.codebook_panel.select_dimension)
+        ctl.selectedDimensionChanged.connect(self._dimension_selected)
         ctl.armedChanged.connect(self._armed_changed)
         ctl.sessionChanged.connect(lambda: self._session_changed(ctl))
         ctl.progressChanged.connect(self.transcripts.set_progress)
         ctl.transcriptOpened.connect(self._transcript_opened)
         ctl.memoRequested.connect(self.edit_memo)
         ctl.detailsToggled.connect(self.toggle_details)
-        self.watcher = watch_coder_window(self, ctl, self.transcripts, self.refresh_transcripts)
+        self.changes = watch_coder_window(
+            self, ctl, self.transcripts, self.refresh_transcripts, self.reload_codebook
+        )
+        self.watcher = self.changes.watcher
         info = study.info()
         self.setWindowTitle(f"{info.name} — coding as {coder} — SocialCoder")
-        self.study_label.setText(
-            f"Study: {info.name} · Coder: {coder} · Codebook: {info.codebook_name} "
-            f"v{info.codebook_version}"
-        )
+        self._label_study(study, coder)
         self.refresh_transcripts()
         first = study.codebook.segment_dimensions()
         ctl.select_dimension(first[0] if first else None)
@@ -327,6 +318,53 @@ class MainWindow(QMainWindow):
         self._focus_order()
         self.activateWindow()
         self.segment_view.setFocus()
+
+    def _build_panels(self, study: Study, ctl: CodingController) -> None:
+        """The codebook pane and the whole-session panel for ``study``'s codebook."""
+        self.codebook_panel = CodebookPanel(study.codebook, self.right)
+        self.session_panel = SessionPanel(study.codebook, self.right)
+        self.right_layout.addWidget(self.codebook_panel, 1)
+        self.right_layout.addWidget(self.session_panel)
+        self.codebook_panel.details.setVisible(self.details_visible)
+        self.codebook_panel.dimensionClicked.connect(self._dimension_clicked)
+        self.codebook_panel.dimensionActivated.connect(
+            lambda k: self._press(study.codebook.dimension(k))
+        )
+        self.session_panel.valueChosen.connect(self._session_value)
+        self.session_panel.complete_button.clicked.connect(
+            lambda: self.reopen() if ctl.completed else self.mark_complete()
+        )
+
+    def _drop_panels(self) -> None:
+        for panel in (self.codebook_panel, self.session_panel):
+            if panel is not None:
+                panel.setParent(None)
+                panel.deleteLater()
+        self.codebook_panel = self.session_panel = None
+
+    def _label_study(self, study: Study, coder: str) -> None:
+        info = study.info()
+        self.study_label.setText(
+            f"Study: {info.name} · Coder: {coder} · Codebook: {info.codebook_name} "
+            f"v{info.codebook_version}"
+        )
+
+    def reload_codebook(self) -> None:
+        """The study's codebook changed elsewhere: show the new version (pane, keys, the open
+        transcript's rows), keeping the cursor and the selected dimension."""
+        study, ctl = self.study, self.controller
+        if study is None or ctl is None or self.coder is None:
+            return
+        before = study.codebook_version_id
+        study.reload_codebook()
+        if study.codebook_version_id == before:
+            return
+        self._drop_panels()
+        self._build_panels(study, ctl)
+        ctl.use_codebook()
+        self._label_study(study, self.coder)
+        self._focus_order()
+        self.statusBar().showMessage("The codebook was updated elsewhere: now shown.", 10_000)
 
     def _attach_lead(self, study: Study, name: str) -> bool:
         """Show ``study`` in the lead's workspace; False (study closed) for a coder's login."""
@@ -372,10 +410,10 @@ class MainWindow(QMainWindow):
             self.transcripts.select(self.controller.transcript)
 
     def close_study(self) -> None:
-        if self.watcher is not None:
-            self.watcher.close()
-            self.watcher.deleteLater()
-            self.watcher = None
+        if self.changes is not None:
+            self.changes.close()
+            self.changes.deleteLater()
+            self.changes = self.watcher = None
         self.lead_role.detach()
         self.lead = None
         self.stack.setCurrentWidget(self.splitter)
@@ -388,11 +426,7 @@ class MainWindow(QMainWindow):
             self.segment_view.key_handler = None
             self.controller.deleteLater()
             self.controller = None
-        for panel in (self.codebook_panel, self.session_panel):
-            if panel is not None:
-                panel.setParent(None)
-                panel.deleteLater()
-        self.codebook_panel = self.session_panel = None
+        self._drop_panels()
         if self.study is not None:
             self.study.close()
             self.study = None
@@ -442,6 +476,10 @@ class MainWindow(QMainWindow):
         else:
             ctl.code(dim, None, value)
         self.segment_view.setFocus()
+
+    def _dimension_selected(self, dim: Dimension | None) -> None:
+        if self.codebook_panel is not None:  # the pane of the codebook shown now
+            self.codebook_panel.select_dimension(dim)
 
     def _armed_changed(self, dim: Dimension | None) -> None:
         if self.codebook_panel is not None:

@@ -1,6 +1,7 @@
 """One change pipeline for a window's study: :class:`StudySession`.
 
-The lead's views run their actions through it. :meth:`StudySession.run` applies a service
+The lead's views run their actions through it; the coder's window listens to it for changes
+made elsewhere (:func:`~socialcoder.gui.watch.watch_coder_window`). :meth:`StudySession.run` applies a service
 call and emits :attr:`StudySession.changed` with the
 :class:`~socialcoder.services.study_change.StudyChange` the call made; a change made elsewhere
 (the command line, another window), noticed by its
@@ -38,10 +39,14 @@ class StudySession(QObject):
     #: own change already), or None for a change made elsewhere
     changed = Signal(object, object)
 
-    def __init__(self, study: Study, parent: QObject | None = None) -> None:
+    def __init__(
+        self, study: Study, parent: QObject | None = None, coder: str | None = None
+    ) -> None:
+        """``coder``: a coder's window, which is told only of her own work, the codebook,
+        the transcripts she sees and her assignments (:func:`~socialcoder.services.changes.coder_state`)."""
         super().__init__(parent)
         self.study = study
-        self.watcher = StudyWatcher(study, None, self)
+        self.watcher = StudyWatcher(study, coder, self)
         self.watcher.studyChanged.connect(lambda change: self.changed.emit(change, ELSEWHERE))
 
     def run(

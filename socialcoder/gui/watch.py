@@ -3,9 +3,10 @@
 It asks :class:`~socialcoder.services.changes.StudyWatch` (a cheap check, see there) when its
 window becomes active and on a slow idle timer, and emits :attr:`StudyWatcher.changed` only
 when something may have changed, and :attr:`StudyWatcher.studyChanged` with what (a
-:class:`~socialcoder.services.study_change.StudyChange`); the coder's window then re-reads what
-it shows and updates through the same :class:`~socialcoder.services.coding.Change` path as its
-own actions, and the lead's views listen through :class:`~socialcoder.gui.session.StudySession`. The window's own
+:class:`~socialcoder.services.study_change.StudyChange`). Both windows listen through a
+:class:`~socialcoder.gui.session.StudySession` (the coder's: :mod:`socialcoder.gui.coder_session`);
+the coder's window shows her work changed elsewhere with :func:`show_changed_elsewhere`, through
+the same :class:`~socialcoder.services.coding.Change` path as her own actions. The window's own
 actions call :meth:`StudyWatcher.defer`, so that a coder at work is not interrupted by checks:
 they run once she pauses.
 """
@@ -88,21 +89,6 @@ class StudyWatcher(QObject):
         if self.watch is not None:
             self.watch.close()
             self.watch = None
-
-
-def watch_coder_window(
-    window: QMainWindow,
-    ctl: CodingController,
-    transcripts: TranscriptsPanel,
-    refresh: Callable[[], object],
-) -> StudyWatcher:
-    """Watch the coder's work that ``window`` shows through ``ctl`` and ``transcripts`` (the
-    list ``refresh()`` reloads)."""
-    watcher = StudyWatcher(ctl.study, ctl.coder, window)
-    watcher.watch_window(window)
-    watcher.changed.connect(lambda: show_changed_elsewhere(window, ctl, transcripts, refresh))
-    ctl.undo_stack.indexChanged.connect(watcher.defer)  # every own action, undo and redo
-    return watcher
 
 
 def show_changed_elsewhere(

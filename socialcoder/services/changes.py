@@ -3,7 +3,8 @@ the same :class:`~socialcoder.services.coding.Change` values that a window's own
 so that one path updates the views.
 
 * :class:`StudyWatch` answers "may the data have changed since I last asked?" for one coder's
-  work or (``coder=None``) for the whole study. On an SQLite file it first asks SQLite itself
+  window (her work, the codebook, the transcripts she sees, her assignments:
+  :func:`coder_state`) or (``coder=None``) for the whole study. On an SQLite file it first asks SQLite itself
   (``PRAGMA data_version`` on a connection of its own: no table is read, and it changes when
   any other connection, of this process or another, commits); only then, or on PostgreSQL
   every time, it compares a small fingerprint: the number of audit-log entries about the
@@ -77,17 +78,45 @@ def coder_fingerprint(study: Study, coder: str) -> object:
     """The number of audit-log entries about ``coder``'s work (grows with every change of her
     codes, memos or completions, by whomever). ``None`` when it cannot be known: a server
     study set up before ``sc_my_changes()`` existed (then every check says "maybe")."""
+    return coder_state(study, coder)[ChangeKind.CODES]
+
+
+def coder_state(study: Study, coder: str) -> dict[ChangeKind, object]:
+    """What :class:`StudyWatch` compares for one coder's window, by the kind of change it
+    reveals: the audit entries about her work (:attr:`ChangeKind.CODES`, standing for codes,
+    memos and completions; ``None`` when a server study cannot say), the codebook versions,
+    the transcripts she can see, and her own assignments. Nothing about other coders' work:
+    a coder's login on a server study reads only through the study's functions."""
     with study.read() as session:
         connection = session.connection()
+
+        def row(statement: Any) -> tuple[object, ...]:
+            return tuple(session.execute(statement).one())
+
+        out: dict[ChangeKind, object] = {
+            ChangeKind.CODEBOOK: row(select(func.count(), func.max(CodebookVersionRow.id)))
+        }
         if server_api.is_coder(connection):
-            try:
-                return server_api.my_changes(connection)
+            seen = server_api.transcripts()
+            mine = server_api.my_assignments()
+            out[ChangeKind.TRANSCRIPTS] = row(select(func.count(), func.max(seen.c.id)))
+            out[ChangeKind.ASSIGNMENTS] = row(select(func.count(), func.max(mine.c.assigned_at)))
+            try:  # last: a failed call ends the transaction
+                out[ChangeKind.CODES] = server_api.my_changes(connection)
             except DBAPIError as exc:
-                if getattr(exc.orig, "sqlstate", None) == _UNDEFINED_FUNCTION:
-                    return None
-                raise
+                if getattr(exc.orig, "sqlstate", None) != _UNDEFINED_FUNCTION:
+                    raise
+                out[ChangeKind.CODES] = None
+            return out
         cid = coder_id(session, coder)
-        return session.scalar(select(func.count()).where(AuditRow.coder_id == cid))
+        out[ChangeKind.CODES] = session.scalar(select(func.count()).where(AuditRow.coder_id == cid))
+        out[ChangeKind.TRANSCRIPTS] = row(select(func.count(), func.max(TranscriptRow.id)))
+        out[ChangeKind.ASSIGNMENTS] = row(
+            select(func.count(), func.max(AssignmentRow.assigned_at)).where(
+                AssignmentRow.coder_id == cid
+            )
+        )
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +201,9 @@ def _entries_after(study: Study, last_id: int, up_to: int) -> list[AuditEntry] |
     return out
 
 
+#: a coder's own work, which the audit entries about her count
+_WORK = (ChangeKind.CODES, ChangeKind.MEMOS, ChangeKind.COMPLETIONS)
+
 #: the kinds of change that account for a count's change (the consensus layer's codes are
 #: rows of the codes table too)
 _EXPLAINED_BY = {kind: {kind} for kind in ChangeKind} | {
@@ -210,7 +242,7 @@ class StudyWatch:
     def _read_fingerprint(self) -> object:
         if self.coder is None:
             return study_fingerprint(self.study)
-        return coder_fingerprint(self.study, self.coder)
+        return coder_state(self.study, self.coder)
 
     def changed(self) -> bool:
         """True when something may have changed since the last call (or since creation).
@@ -237,13 +269,26 @@ class StudyWatch:
             self._sqlite_version = version
         if self._state is not None:
             return self._study_changes(self._state)
-        fingerprint = self._read_fingerprint()
-        if fingerprint is not None and fingerprint == self._fingerprint:
-            return StudyChange()
-        self._fingerprint = fingerprint
-        return StudyChange.of(
-            ChangeKind.CODES, ChangeKind.MEMOS, ChangeKind.COMPLETIONS, coders=(self.coder or "",)
-        )
+        return self._coder_changes()
+
+    def _coder_changes(self) -> StudyChange:
+        """One coder's window: her work (codes, memos, completions; "maybe" when a server
+        study cannot count it), the codebook, the transcripts and her assignments."""
+        before = self._fingerprint if isinstance(self._fingerprint, dict) else {}
+        now = self._read_fingerprint()
+        assert isinstance(now, dict)
+        self._fingerprint = now
+        coder = (self.coder or "",)
+        out = StudyChange()
+        work = now[ChangeKind.CODES]
+        if work is None or work != before.get(ChangeKind.CODES):
+            out |= StudyChange.of(*_WORK, coders=coder)
+        if now[ChangeKind.ASSIGNMENTS] != before.get(ChangeKind.ASSIGNMENTS):
+            out |= StudyChange.of(ChangeKind.ASSIGNMENTS, coders=coder)
+        for kind in (ChangeKind.CODEBOOK, ChangeKind.TRANSCRIPTS):
+            if now[kind] != before.get(kind):
+                out |= StudyChange.of(kind)
+        return out
 
     def _study_changes(self, before: StudyState) -> StudyChange:
         now = study_state(self.study)

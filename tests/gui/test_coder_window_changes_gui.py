@@ -1,0 +1,128 @@
+"""The coder's window follows what another process changes beyond her own work (issue #12's
+change pipeline): a codebook updated elsewhere (the command line) is shown and coded with at
+once, keeping the cursor and the selected dimension; a transcript imported, or assigned to
+her, elsewhere joins (or moves up in) her transcript list. The other process is the real
+command line in a subprocess; the study is a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QApplication
+
+from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+from socialcoder.gui import watch
+from socialcoder.gui.main_window import MainWindow
+from socialcoder.gui.segment_model import CODES_ROLE
+from socialcoder.services.queries import show_transcript
+from socialcoder.services.study import open_study
+
+T = "P01_session02"
+NEW = "P09_session01"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cli(*args: object) -> None:
+    """The real program in another process."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "socialcoder", *map(str, args)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def activate(window: MainWindow) -> None:
+    """What the window gets when the coder comes back to it from elsewhere."""
+    QApplication.sendEvent(window, QEvent(QEvent.Type.WindowActivate))
+
+
+def codes(window: MainWindow, row: int) -> dict[str, str]:
+    assert window.controller is not None
+    model = window.controller.model
+    return model.data(model.index(row), CODES_ROLE)
+
+
+@pytest.fixture
+def no_idle_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(watch, "IDLE_MS", 3_600_000)
+
+
+def revised_codebook(tmp_path: Path) -> Path:
+    """The default codebook with resistance given a fourth value, ``extreme`` (key X), and a
+    revised definition."""
+    text = DEFAULT_CODEBOOK_PATH.read_text(encoding="utf-8")
+    old_values = "      - value: strong\n        label: strong\n        shortcut: s\n"
+    old_definition = "The patient pushes back against the therapist"
+    assert old_values in text and old_definition in text
+    text = text.replace(
+        old_values,
+        old_values + "      - value: extreme\n        label: extreme\n        shortcut: x\n",
+    ).replace(old_definition, "REVISED: " + old_definition)
+    path = tmp_path / "revised.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_codebook_updated_elsewhere_is_shown_and_its_new_value_coded_with_its_key(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, gui_study: Path, tmp_path: Path, no_idle_checks
+) -> None:
+    with open_study(gui_study) as study:
+        a = next(s.index for s in show_transcript(study, T).segments if s.role == "patient")
+    assert window.open_study(str(gui_study), "ana", T)
+    ctl = window.controller
+    assert ctl is not None and window.codebook_panel is not None
+    ctl.set_current(a - 1)
+    ctl.select_dimension(ctl.codebook.dimension("resistance"))
+    assert "REVISED" not in window.codebook_panel.details.toPlainText()
+
+    cli("codebook", "update", gui_study, revised_codebook(tmp_path))
+    activate(window)
+    qtbot.waitUntil(
+        lambda: (
+            window.codebook_panel is not None
+            and "REVISED" in window.codebook_panel.details.toPlainText()
+        ),
+        timeout=5000,
+    )
+    assert ctl is window.controller and ctl.current_row() == a - 1  # the selection stayed
+    assert ctl.selected is not None and ctl.selected.key == "resistance"
+    assert "extreme" in [v.value for v in ctl.codebook.dimension("resistance").values]
+
+    window.segment_view.setFocus()
+    qtbot.keyClick(window.segment_view, "r")
+    qtbot.keyClick(window.segment_view, "x")  # the new value's key
+    assert codes(window, a - 1) == {"resistance": "extreme"}
+    with open_study(gui_study) as study:
+        assert show_transcript(study, T, coder="ana").segments[a - 1].codes == {
+            "resistance": "extreme"
+        }
+
+
+def test_a_transcript_imported_then_assigned_elsewhere_joins_the_list(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, gui_study: Path, tmp_path: Path, no_idle_checks
+) -> None:
+    assert window.open_study(str(gui_study), "ana", T)
+    listed = window.transcripts.names()
+    assert NEW not in listed
+    source = tmp_path / f"{NEW}.txt"
+    source.write_text("T: How was the week?\nP: Better, I tried the diary.\n", encoding="utf-8")
+
+    cli("import", gui_study, source, "--participant", "P09", "--session", "1")
+    activate(window)
+    qtbot.waitUntil(lambda: window.transcripts.names() == listed | {NEW}, timeout=5000)
+    assert window.transcripts.table.item(0, 0).text() != NEW  # not hers yet: not first
+
+    cli("assign", gui_study, "--coder", "ana", "--transcript", NEW)
+    activate(window)
+    qtbot.waitUntil(lambda: window.transcripts.table.item(0, 0).text() == NEW, timeout=5000)
+    assert window.controller is not None and window.controller.transcript == T  # still open
