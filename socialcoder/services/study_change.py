@@ -21,13 +21,12 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from socialcoder.domain.coder_kinds import CONSENSUS
 from socialcoder.domain.states import EditKind
 
 if TYPE_CHECKING:
-    from socialcoder.services.assignments import StoredAssignment
     from socialcoder.services.coding import Change
 
 
@@ -170,8 +169,19 @@ class StudyChange:
         return ", ".join(k.value for k in ChangeKind if k in self.kinds) or "nothing"
 
 
-def assignments_change(rows: Sequence[StoredAssignment]) -> StudyChange:
-    """The change made by storing or removing ``rows`` (what the assignment services return)."""
+class Pair(Protocol):
+    """An assignment as :func:`assignments_change` reads it (a ``StoredAssignment``; named
+    by its fields so that this module, which the assignment services import, imports none of
+    them)."""
+
+    @property
+    def transcript(self) -> str: ...
+    @property
+    def coder(self) -> str: ...
+
+
+def assignments_change(rows: Sequence[Pair]) -> StudyChange:
+    """The change made by storing or removing ``rows`` (the assignment services' rows)."""
     if not rows:
         return StudyChange()
     return StudyChange.of(
