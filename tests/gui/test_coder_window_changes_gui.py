@@ -19,8 +19,13 @@ from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.gui import watch
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.gui.segment_model import CODES_ROLE
-from socialcoder.services.queries import show_transcript
+from socialcoder.services.assignments import assign
+from socialcoder.services.changes import StudyWatch
+from socialcoder.services.codebook_update import update_codebook
+from socialcoder.services.coding import set_code
+from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.study import open_study
+from socialcoder.services.study_change import ChangeKind
 
 T = "P01_session02"
 NEW = "P09_session01"
@@ -126,3 +131,44 @@ def test_a_transcript_imported_then_assigned_elsewhere_joins_the_list(  # type: 
     activate(window)
     qtbot.waitUntil(lambda: window.transcripts.table.item(0, 0).text() == NEW, timeout=5000)
     assert window.controller is not None and window.controller.transcript == T  # still open
+
+
+def test_a_coders_login_on_a_server_follows_the_codebook_and_her_assignments_only(  # type: ignore[no-untyped-def]
+    qtbot, window: MainWindow, make_lab, tmp_path: Path, no_idle_checks
+) -> None:
+    """A coder's login (which reads only through the study's functions) is told of a new
+    codebook version and of her own new assignment; other coders' work and assignments tell
+    her nothing."""
+    lab = make_lab(coders=("ana", "ben"), leads=("lead",))
+    with open_study(lab.url("lead")) as lead:
+        assign(lead, coder="ana", transcript=T)
+        names = [t.name for t in list_transcripts(lead)]
+    other = next(n for n in names if n != T)
+    with open_study(lab.url("ana")) as ana:
+        probe = StudyWatch(ana, "ana")
+        try:
+            with open_study(lab.url("ben")) as ben:
+                set_code(ben, coder="ben", transcript=T, segment=2, dimension="resistance",
+                         value="none")  # fmt: skip
+            with open_study(lab.url("lead")) as lead:
+                assign(lead, coder="ben", transcript=other)
+            assert not probe.changes()  # nothing of hers
+            with open_study(lab.url("lead")) as lead:
+                assign(lead, coder="ana", transcript=other)
+            assert ChangeKind.ASSIGNMENTS in probe.changes().kinds  # (her audit count too)
+        finally:
+            probe.close()
+
+    assert window.open_study(lab.url("ana"), "ana", T)
+    assert window.codebook_panel is not None and window.controller is not None
+    window.controller.select_dimension(window.controller.codebook.dimension("resistance"))
+    with open_study(lab.url("lead")) as lead:
+        update_codebook(lead, revised_codebook(tmp_path))
+    activate(window)
+    qtbot.waitUntil(
+        lambda: (
+            window.codebook_panel is not None
+            and "REVISED" in window.codebook_panel.details.toPlainText()
+        ),
+        timeout=5000,
+    )
