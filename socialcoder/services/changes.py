@@ -36,7 +36,6 @@ from sqlalchemy.exc import DBAPIError
 from socialcoder.domain import coder_kinds
 from socialcoder.domain.states import EditKind
 from socialcoder.errors import StudyError
-from socialcoder.services.coders import coder_id
 from socialcoder.services.coding import Change
 from socialcoder.services.queries import SegmentView, TranscriptView
 from socialcoder.services.study import Study
@@ -89,18 +88,18 @@ def coder_state(study: Study, coder: str) -> dict[ChangeKind, object]:
     a coder's login on a server study reads only through the study's functions."""
     with study.read() as session:
         connection = session.connection()
-
-        def row(statement: Any) -> tuple[object, ...]:
-            return tuple(session.execute(statement).one())
-
-        out: dict[ChangeKind, object] = {
-            ChangeKind.CODEBOOK: row(select(func.count(), func.max(CodebookVersionRow.id)))
-        }
+        codebook = (_count(CodebookVersionRow), _top(CodebookVersionRow.id))
         if server_api.is_coder(connection):
-            seen = server_api.transcripts()
-            mine = server_api.my_assignments()
-            out[ChangeKind.TRANSCRIPTS] = row(select(func.count(), func.max(seen.c.id)))
-            out[ChangeKind.ASSIGNMENTS] = row(select(func.count(), func.max(mine.c.assigned_at)))
+            seen, mine = server_api.transcripts(), server_api.my_assignments()
+            out: dict[ChangeKind, object] = {
+                ChangeKind.CODEBOOK: tuple(session.execute(select(*codebook)).one()),
+                ChangeKind.TRANSCRIPTS: tuple(
+                    session.execute(select(func.count(), func.max(seen.c.id))).one()
+                ),
+                ChangeKind.ASSIGNMENTS: tuple(
+                    session.execute(select(func.count(), func.max(mine.c.assigned_at))).one()
+                ),
+            }
             try:  # last: a failed call ends the transaction
                 out[ChangeKind.CODES] = server_api.my_changes(connection)
             except DBAPIError as exc:
@@ -108,15 +107,34 @@ def coder_state(study: Study, coder: str) -> dict[ChangeKind, object]:
                     raise
                 out[ChangeKind.CODES] = None
             return out
-        cid = coder_id(session, coder)
-        out[ChangeKind.CODES] = session.scalar(select(func.count()).where(AuditRow.coder_id == cid))
-        out[ChangeKind.TRANSCRIPTS] = row(select(func.count(), func.max(TranscriptRow.id)))
-        out[ChangeKind.ASSIGNMENTS] = row(
-            select(func.count(), func.max(AssignmentRow.assigned_at)).where(
-                AssignmentRow.coder_id == cid
+        cid = select(CoderRow.id).where(CoderRow.name == coder).scalar_subquery()
+        mine_only = AssignmentRow.coder_id == cid
+        values = session.execute(  # one round trip: this runs whenever anyone commits
+            select(
+                _count(AuditRow, AuditRow.coder_id == cid),
+                *codebook,
+                _count(TranscriptRow),
+                _top(TranscriptRow.id),
+                _count(AssignmentRow, mine_only),
+                _top(AssignmentRow.assigned_at, mine_only),
             )
-        )
-    return out
+        ).one()
+    return {
+        ChangeKind.CODES: values[0],
+        ChangeKind.CODEBOOK: tuple(values[1:3]),
+        ChangeKind.TRANSCRIPTS: tuple(values[3:5]),
+        ChangeKind.ASSIGNMENTS: tuple(values[5:7]),
+    }
+
+
+def _count(table: Any, *where: Any) -> Any:
+    """``SELECT count(*) FROM table WHERE ...`` as a scalar subquery."""
+    return select(func.count()).select_from(table).where(*where).scalar_subquery()
+
+
+def _top(column: Any, *where: Any) -> Any:
+    """``SELECT max(column) ... WHERE ...`` as a scalar subquery."""
+    return select(func.max(column)).where(*where).scalar_subquery()
 
 
 @dataclass(frozen=True, slots=True)
