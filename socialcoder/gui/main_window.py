@@ -355,9 +355,7 @@ class MainWindow(QMainWindow):
         study, ctl = self.study, self.controller
         if study is None or ctl is None or self.coder is None:
             return
-        before = study.codebook_version_id
-        study.reload_codebook()
-        if study.codebook_version_id == before:
+        if ctl.codebook == study.codebook:  # the session took the newest (StudySession._taken)
             return
         self._drop_panels()
         self._build_panels(study, ctl)

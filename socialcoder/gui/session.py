@@ -17,6 +17,7 @@ worker thread); an action's result is shown before :meth:`StudySession.run` retu
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
@@ -24,7 +25,7 @@ from PySide6.QtCore import QObject, Signal
 from socialcoder.errors import UserError
 from socialcoder.gui.watch import StudyWatcher
 from socialcoder.services.study import Study
-from socialcoder.services.study_change import StudyChange
+from socialcoder.services.study_change import ChangeKind, StudyChange
 
 T = TypeVar("T")
 
@@ -47,7 +48,18 @@ class StudySession(QObject):
         super().__init__(parent)
         self.study = study
         self.watcher = StudyWatcher(study, coder, self)
-        self.watcher.studyChanged.connect(lambda change: self.changed.emit(change, ELSEWHERE))
+        self.watcher.studyChanged.connect(
+            lambda change: self.changed.emit(self._taken(change), ELSEWHERE)
+        )
+
+    def _taken(self, change: StudyChange) -> StudyChange:
+        """``change`` (found by the watcher), once the study holds what it needs to show it: a
+        new codebook version stored elsewhere becomes the study's codebook, which every view
+        reads (``study.codebook``)."""
+        if ChangeKind.CODEBOOK in change.kinds:
+            with suppress(UserError):  # out of reach just now: views keep the codebook shown
+                self.study.reload_codebook()
+        return change
 
     def run(
         self,
@@ -67,7 +79,7 @@ class StudySession(QObject):
         concerned reads again, ``origin`` too, and at once: the action's result is shown
         before the call returns)."""
         try:
-            found = self.watcher.take()
+            found = self._taken(self.watcher.take())
         except UserError:
             found = StudyChange()
         self.watcher.defer()

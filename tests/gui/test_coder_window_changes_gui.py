@@ -16,16 +16,18 @@ from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication
 
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+from socialcoder.domain.codebook import Codebook
 from socialcoder.gui import watch
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.gui.segment_model import CODES_ROLE
+from socialcoder.gui.session import StudySession
 from socialcoder.services.assignments import assign
 from socialcoder.services.changes import StudyWatch
 from socialcoder.services.codebook_update import update_codebook
 from socialcoder.services.coding import set_code
 from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.study import open_study
-from socialcoder.services.study_change import ChangeKind
+from socialcoder.services.study_change import ChangeKind, StudyChange
 
 T = "P01_session02"
 NEW = "P09_session01"
@@ -172,3 +174,21 @@ def test_a_coders_login_on_a_server_follows_the_codebook_and_her_assignments_onl
         ),
         timeout=5000,
     )
+
+
+def test_the_leads_session_takes_a_codebook_updated_elsewhere_before_its_views_read(  # type: ignore[no-untyped-def]
+    qtbot, gui_study: Path, tmp_path: Path
+) -> None:
+    """The lead's views read ``study.codebook`` when told CODEBOOK: it is the new version."""
+    with open_study(gui_study) as study:
+        session = StudySession(study)
+        try:
+            seen: list[tuple[StudyChange, Codebook]] = []
+            session.changed.connect(lambda change, _o: seen.append((change, study.codebook)))
+            cli("codebook", "update", gui_study, revised_codebook(tmp_path))
+            assert session.check()
+            change, codebook = seen[-1]
+            assert ChangeKind.CODEBOOK in change.kinds
+            assert "extreme" in [v.value for v in codebook.dimension("resistance").values]
+        finally:
+            session.close()
