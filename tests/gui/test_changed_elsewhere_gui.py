@@ -80,6 +80,13 @@ def uncoded_in_check(qtbot, window: MainWindow, answer) -> str:  # type: ignore[
     return texts[0]
 
 
+def settle(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Let the window become active again (after a dialog) and run the check its activation
+    starts, so that a change made afterwards is still unseen when the next key comes."""
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    qtbot.wait(50)
+
+
 @pytest.fixture
 def no_idle_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Only activation (or a key) may make the window look: no timer during the test."""
@@ -232,6 +239,7 @@ def test_a_coders_login_on_a_server_sees_what_was_stored_elsewhere(  # type: ign
     assert ctl.progress == (2, codable)
     text = uncoded_in_check(qtbot, window, answer)
     assert f"{codable - 2} codable segments are left uncoded" in text
+    settle(qtbot, window)  # the check's box is gone and the window active again, and checked
 
     with open_study(lab.url("lead")) as lead:  # not yet noticed when the key comes
         set_code(lead, coder="ana", transcript=T, segment=b, dimension="resistance", value="strong")
