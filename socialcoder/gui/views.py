@@ -36,9 +36,11 @@ class SegmentListView(QListView):
         self.setUniformItemSizes(False)
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(60)
-        # no wordWrap: the delegate wraps the text itself; with it (and the batched layout)
-        # Qt repaints the whole viewport to update one row (issue #14)
-        self.setWordWrap(False)
+        # The delegate wraps the text itself, but word wrap must stay on: with it off, a change
+        # of the list's width alone (its scroll bar appearing, the panes resized) lays no row out
+        # again and rows overlap (a turn's height depends on the width). A changed row is still
+        # repainted alone (dataChanged below).
+        self.setWordWrap(True)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setResizeMode(QListView.ResizeMode.Adjust)
