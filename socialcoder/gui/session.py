@@ -12,6 +12,13 @@ that the action's own audit entries are not reported a second time as news from 
 what the watcher found beyond them is sent with the action's change. Only a change from
 elsewhere alone (origin None) may be shown a moment later (the progress grid reads it in a
 worker thread); an action's result is shown before :meth:`StudySession.run` returns.
+
+The lead's undo stack is the session's (:attr:`StudySession.undo_stack`): a view that has
+made a change pushes it with :meth:`StudySession.push`, as the change made and the service
+calls that take it back and make it again (:class:`SessionCommand`). Undo and redo run those
+calls through :meth:`StudySession.run`, so that the change they make reaches every view
+concerned through :attr:`StudySession.changed` (origin: the session), as any other change does;
+no view refreshes itself. (The coding window keeps its own stack, in its controller.)
 """
 
 from __future__ import annotations
@@ -21,8 +28,10 @@ from contextlib import suppress
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from socialcoder.errors import UserError
+from socialcoder.gui.errors import describe
 from socialcoder.gui.watch import StudyWatcher
 from socialcoder.services.study import Study
 from socialcoder.services.study_change import ChangeKind, StudyChange
@@ -32,6 +41,51 @@ T = TypeVar("T")
 #: the ``origin`` of a change made elsewhere
 ELSEWHERE = None
 
+#: a service call that takes back or makes again a change, and returns the change it made
+Replay = Callable[[], StudyChange]
+
+
+class SessionCommand(QUndoCommand):
+    """One action already done (``change``), as one step of the session's undo stack:
+    :meth:`undo` runs ``undo``, :meth:`redo` ``redo`` (the service calls that take it back and
+    make it again) through the session, which tells the views what they changed. The first
+    :meth:`redo`, which :meth:`QUndoStack.push` makes, is skipped: the action is done.
+    ``select`` (optional) is called after each, the views refreshed, to bring the user back to
+    what was undone or redone (a view's selection, not its data)."""
+
+    def __init__(
+        self,
+        session: StudySession,
+        text: str,
+        change: StudyChange,
+        undo: Replay,
+        redo: Replay,
+        select: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__(text)
+        self.session, self.change = session, change
+        self._undo, self._redo, self._select = undo, redo, select
+        self._first = True
+
+    def redo(self) -> None:
+        if self._first:
+            self._first = False
+            return
+        self._replay(self._redo, "Redone")
+
+    def undo(self) -> None:
+        self._replay(self._undo, "Undone")
+
+    def _replay(self, call: Replay, done: str) -> None:
+        try:
+            self.session.run(call, lambda change: change)
+        except UserError as exc:
+            self.session.statusMessage.emit(f"Not {done.lower()}: {describe(exc)}")
+            return
+        if self._select is not None:
+            self._select()
+        self.session.statusMessage.emit(f"{done}: {self.text()}.")
+
 
 class StudySession(QObject):
     """The study a window shows, its watcher, and the one signal its views listen to."""
@@ -39,6 +93,8 @@ class StudySession(QObject):
     #: (StudyChange, origin): origin is the object that acted (a view, which has shown its
     #: own change already), or None for a change made elsewhere
     changed = Signal(object, object)
+    #: a line for the status bar (what an undo or redo did)
+    statusMessage = Signal(str)
 
     def __init__(
         self, study: Study, parent: QObject | None = None, coder: str | None = None
@@ -47,6 +103,7 @@ class StudySession(QObject):
         the transcripts she sees and her assignments (:func:`~socialcoder.services.changes.coder_state`)."""
         super().__init__(parent)
         self.study = study
+        self.undo_stack = QUndoStack(self)
         self.watcher = StudyWatcher(study, coder, self)
         self.watcher.studyChanged.connect(
             lambda change: self.changed.emit(self._taken(change), ELSEWHERE)
@@ -88,6 +145,19 @@ class StudySession(QObject):
                 self.changed.emit(own, self if origin is None else origin)
         else:
             self.changed.emit(own | found, self)
+
+    def push(
+        self,
+        text: str,
+        change: StudyChange,
+        undo: Replay,
+        redo: Replay,
+        select: Callable[[], None] | None = None,
+    ) -> None:
+        """Make ``change`` (an action done and reported) one undo step named ``text`` (nothing
+        when it changed nothing); see :class:`SessionCommand`."""
+        if change:
+            self.undo_stack.push(SessionCommand(self, text, change, undo, redo, select))
 
     def check(self) -> bool:
         """Look for changes made elsewhere now (emitted as :attr:`changed`); True if any."""

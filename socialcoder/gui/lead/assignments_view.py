@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QUndoCommand, QUndoStack
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -67,7 +67,7 @@ from socialcoder.services.final import final_cell, final_counts_by_transcript
 from socialcoder.services.queries import CoderProgress, TranscriptSummary, list_transcripts
 from socialcoder.services.retest import RetestEntry, list_retests
 from socialcoder.services.study import Study
-from socialcoder.services.study_change import ChangeKind, StudyChange
+from socialcoder.services.study_change import ChangeKind, StudyChange, assignments_change
 
 if TYPE_CHECKING:
     from socialcoder.gui.session import StudySession
@@ -109,34 +109,6 @@ def cell_text(p: CoderProgress | None) -> str:
     return text + purpose
 
 
-class AssignmentCommand(QUndoCommand):
-    """Assignments stored or taken back by hand, as one undo step; performed before it is
-    pushed (the first redo is skipped). Undo puts back exactly the rows it changed."""
-
-    def __init__(
-        self, view: AssignmentsView, rows: list[StoredAssignment], *, added: bool, text: str
-    ) -> None:
-        super().__init__(text)
-        self.view, self.rows, self.added, self._first = view, rows, added, True
-
-    def _put(self, present: bool) -> None:
-        pairs = [(a.transcript, a.coder) for a in self.rows]
-        if present:
-            done = restore_assignments_stored(self.view.study, self.rows, actor=self.view.lead)
-        else:
-            done = unassign_pairs(self.view.study, pairs, actor=self.view.lead)
-        self.view.acted(done.change)
-
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
-        self._put(self.added)
-
-    def undo(self) -> None:
-        self._put(not self.added)
-
-
 @dataclass(frozen=True, slots=True)
 class ProgressData:
     """What the progress grid shows, as read from the study (:meth:`AssignmentsView.read`)."""
@@ -157,15 +129,15 @@ class AssignmentsView(QWidget):
         study: Study,
         lead: str,
         parent: QWidget | None = None,
-        undo_stack: QUndoStack | None = None,
         session: StudySession | None = None,
     ) -> None:
+        """``session``: the window's, which keeps the undo stack and tells the other views
+        (without one, this view reads again after its own actions, which are not undoable)."""
         super().__init__(parent)
         self.study, self.lead, self.session = study, lead, session
         self.prepared: ProgressData | None = None  # read in the background, to show next
         self._reads = 0  # reads started (a read's result is shown only if it is the last)
         self._jobs: list[Job] = []
-        self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
         self.coders: list[str] = []
         self.transcripts: list[str] = []
         self.retest_labels: dict[tuple[str, str], RetestEntry] = {}
@@ -427,10 +399,8 @@ class AssignmentsView(QWidget):
         except UserError as exc:
             QMessageBox.warning(self, "Assign", f"Nothing was assigned: {describe(exc)}")
             return
-        if rows:
-            text = f"assign {len(rows)} transcript(s)"
-            self.undo_stack.push(AssignmentCommand(self, rows, added=True, text=text))
         self.acted(rows.change)
+        self._undoable(f"assign {len(rows)} transcript(s)", rows, added=True)
         self.statusMessage.emit(
             f"Assigned {len(rows)} transcript(s) ({len(pairs) - len(rows)} already were)."
         )
@@ -445,10 +415,8 @@ class AssignmentsView(QWidget):
         except UserError as exc:
             QMessageBox.warning(self, "Unassign", f"Nothing was unassigned: {describe(exc)}")
             return
-        if rows:
-            text = f"unassign {len(rows)} transcript(s)"
-            self.undo_stack.push(AssignmentCommand(self, rows, added=False, text=text))
         self.acted(rows.change)
+        self._undoable(f"unassign {len(rows)} transcript(s)", rows, added=False)
         self.statusMessage.emit(
             f"Unassigned {len(rows)} transcript(s); their codes stay (Ctrl+Z undoes)."
             if rows
@@ -459,13 +427,32 @@ class AssignmentsView(QWidget):
         active = [c.name for c in list_coders(self.study) if c.active]
         dialog = RuleDialog(self.study, active, self, actor=self.lead)
         if dialog.exec() and dialog.stored is not None:
-            if dialog.rows:  # one undo step, like assigning by hand
-                text = f"assign {len(dialog.rows)} transcript(s) by rule"
-                self.undo_stack.push(AssignmentCommand(self, dialog.rows, added=True, text=text))
             self.acted(dialog.change)
+            text = f"assign {len(dialog.rows)} transcript(s) by rule"
+            self._undoable(text, dialog.rows, added=True)  # one step, like assigning by hand
             self.statusMessage.emit(
                 f"Applied the plan: {dialog.stored} assignment(s) stored (Ctrl+Z undoes)."
             )
+
+    def _undoable(self, text: str, rows: list[StoredAssignment], *, added: bool) -> None:
+        """Assignments just stored (``added``) or taken back, as one step of the window's undo
+        stack: undo puts back exactly the rows changed, through the session."""
+        if self.session is None or not rows:
+            return
+        study, lead = self.study, self.lead
+
+        def put(present: bool) -> StudyChange:
+            if present:
+                return restore_assignments_stored(study, rows, actor=lead).change
+            pairs = [(a.transcript, a.coder) for a in rows]
+            return unassign_pairs(study, pairs, actor=lead).change
+
+        self.session.push(
+            text,
+            assignments_change(rows),
+            undo=lambda: put(not added),
+            redo=lambda: put(added),
+        )
 
     def plan_retest(self) -> None:
         active = [c.name for c in list_coders(self.study) if c.active]

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QUndoCommand, QUndoStack
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -64,27 +64,6 @@ def key_of(d: Disagreement) -> Key:
     return (d.dimension, d.transcript, d.segment)
 
 
-class AdjudicateCommand(QUndoCommand):
-    """One consensus decision; performed before it is pushed (the first redo is skipped)."""
-
-    def __init__(self, view: ReviewView, change: Change, text: str) -> None:
-        super().__init__(text)
-        self.view, self.change, self._first = view, change, True
-
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
-        self.view.applied(
-            revert_consensus(self.view.study, self.change, undo=False, actor=self.view.lead)
-        )
-
-    def undo(self) -> None:
-        self.view.applied(
-            revert_consensus(self.view.study, self.change, undo=True, actor=self.view.lead)
-        )
-
-
 class ReviewView(QWidget):
     statusMessage = Signal(str)
 
@@ -92,13 +71,12 @@ class ReviewView(QWidget):
         self,
         study: Study,
         lead: str,
-        undo_stack: QUndoStack,
+        session: StudySession,
         parent: QWidget | None = None,
-        session: StudySession | None = None,
     ) -> None:
+        """``session``: the window's, which runs the undo stack and tells the other views."""
         super().__init__(parent)
-        self.study, self.lead, self.undo_stack = study, lead, undo_stack
-        self.session = session
+        self.study, self.lead, self.session = study, lead, session
         self.items: list[Disagreement] = []
         self.shown: list[Disagreement] = []
         self.coders: list[str] = []
@@ -355,19 +333,29 @@ class ReviewView(QWidget):
             self.statusMessage.emit(f"Not stored: {describe(exc)}")
             return
         self.reason.clear()
+        self.applied(change)
         if change.changed:
             where = "session" if d.segment is None else f"segment {d.segment}"
-            text = f"settle {d.dimension} = {value} on {d.transcript} {where}"
-            self.undo_stack.push(AdjudicateCommand(self, change, text))
-        self.applied(change)
+            study, lead, key = self.study, self.lead, key_of(d)
+
+            def replay(undo: bool) -> StudyChange:
+                back = revert_consensus(study, change, undo=undo, actor=lead)
+                return StudyChange.from_changes([back])
+
+            self.session.push(
+                f"settle {d.dimension} = {value} on {d.transcript} {where}",
+                StudyChange.from_changes([change]),
+                undo=lambda: replay(True),
+                redo=lambda: replay(False),
+                select=lambda: self.select(key),
+            )
         self._next_unsettled()
         self.table.setFocus()
 
     def applied(self, change: Change) -> None:
-        """Show a stored consensus change (made, undone or redone) in the list, and tell the
-        window's other views (the final codes' counts, the audit trail)."""
-        if self.session is not None:
-            self.session.report(StudyChange.from_changes([change]), origin=self)
+        """Show the consensus decision just stored in the list, and tell the window's other
+        views (the final codes' counts, the audit trail)."""
+        self.session.report(StudyChange.from_changes([change]), origin=self)
         key = (change.dimension or "", change.transcript, change.segment)
         for i, d in enumerate(self.items):
             if key_of(d) == key:
@@ -379,6 +367,10 @@ class ReviewView(QWidget):
             if value is not None
             else f"Consensus on {change.dimension} removed (segment {change.segment})."
         )
+
+    def select(self, key: Key) -> None:
+        """Select the disagreement ``key`` (an undone or redone decision's) if it is shown."""
+        self._apply_filters(keep=key)
 
     def _next_unsettled(self) -> None:
         row = self.table.currentRow()
@@ -399,8 +391,7 @@ class ReviewView(QWidget):
             QMessageBox.warning(self, "Accept all agreements", describe(exc))
             return
         self.refresh()
-        if self.session is not None:
-            self.session.report(result.change, origin=self)
+        self.session.report(result.change, origin=self)
         self.statusMessage.emit(
             f"Consensus: {result.agreed} agreed unit(s) accepted, {result.already_settled} "
             f"already settled, {len(result.to_adjudicate)} left to review."

@@ -6,7 +6,8 @@ changes made elsewhere (a coder coding on the shared file, the command line: its
 :class:`~socialcoder.gui.watch.StudyWatcher` looks when the window becomes active and on a slow
 idle timer, on an SQLite file without reading any table) and says what changed as a
 :class:`~socialcoder.services.study_change.StudyChange`. Each view reads again only when the
-change concerns what it shows (:data:`SHOWS`); the dashboard is recomputed in the background,
+change concerns what it shows (:data:`SHOWS`), an undone or redone action's too (the
+session keeps the undo stack: :meth:`StudySession.push`); the dashboard is recomputed in the background,
 and only when it had been computed before and the change touches its selection.
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Signal
-from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -81,12 +81,12 @@ class LeadWorkspace(QTabWidget):
         super().__init__(parent)
         self.setObjectName("lead_workspace")
         self.study, self.lead, self.settings = study, lead, settings
-        self.undo_stack = QUndoStack(self)
         self.session = StudySession(study, self)
+        self.undo_stack = self.session.undo_stack  # the lead's undo and redo: the session's
         self.watcher = self.session.watcher
-        self.assignments = AssignmentsView(study, lead, self, self.undo_stack, self.session)
+        self.assignments = AssignmentsView(study, lead, self, self.session)
         self.dashboard = Dashboard(study, self)
-        self.review = ReviewView(study, lead, self.undo_stack, self, self.session)
+        self.review = ReviewView(study, lead, self.session, self)
         self.calibration = CalibrationView(study, settings, self, self.session)
         self.deidentify = DeidentifyView(study, self)
         self.audit = AuditView(study, self)
@@ -113,7 +113,7 @@ class LeadWorkspace(QTabWidget):
         self.addTab(self.analysis, "Analysis")
         for index, tip in enumerate(PAGE_TIPS):  # a screen reader says it after the tab's name
             self.setTabToolTip(index, tip)
-        for view in (self.assignments, self.review, self.deidentify, self.analysis):
+        for view in (self.assignments, self.review, self.deidentify, self.analysis, self.session):
             view.statusMessage.connect(self.statusMessage)
         self.currentChanged.connect(self._page_shown)
         self.session.changed.connect(self.study_changed)

@@ -1,0 +1,134 @@
+"""The lead's undo stack is the study session's (gui/session.py): Ctrl+Z and Ctrl+Shift+Z in a
+view run the service calls that take an action back or make it again through the session, and
+every view that shows what they changed reads again (the workspace's SHOWS), not only the view
+that made the action. Real SQLite files (the fictional sample study), keys and clicks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtWidgets import QApplication
+
+from socialcoder.gui.lead.assignments_view import AssignmentsView
+from socialcoder.gui.main_window import MainWindow
+from socialcoder.services.assignments import list_assignments
+from socialcoder.services.consensus import list_disagreements
+from socialcoder.services.study import open_study
+
+T = "P01_session02"
+CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+KEY = ("concordance", T, 2)  # the review's first disagreement
+
+
+def consensus(path: Path) -> str | None:
+    with open_study(path) as study:
+        return next(
+            d.consensus
+            for d in list_disagreements(study)
+            if (d.dimension, d.transcript, d.segment) == KEY
+        )
+
+
+def assigned(path: Path, coder: str) -> bool:
+    with open_study(path) as study:
+        return any(a.transcript == T and a.coder == coder for a in list_assignments(study))
+
+
+def final_of(view: AssignmentsView, transcript: str) -> str:
+    """The progress grid's final-layer cell of ``transcript``."""
+    item = view.grid.item(view.transcripts.index(transcript), view.grid.columnCount() - 1)
+    return item.text()
+
+
+def audit_rows(window: MainWindow) -> int:
+    """The audit trail's count of code-change entries, as shown."""
+    assert window.lead is not None
+    text = window.lead.audit.summary.text()
+    return int(re.search(r"audit log: (\d+) entr", text).group(1))  # type: ignore[union-attr]
+
+
+def test_undo_and_redo_of_a_decision_refresh_every_view_that_shows_the_consensus(  # type: ignore[no-untyped-def]
+    qtbot, lead_window: MainWindow, demo_study: Path
+) -> None:
+    lead = lead_window.lead
+    assert lead is not None
+    progress, review = lead.assignments, lead.review
+    before, audited = final_of(progress, T), audit_rows(lead_window)
+    assert "consensus" not in before
+    lead_window.lead_actions[2].trigger()  # the review, from the Lead menu
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is review.table)
+    qtbot.keyClick(review.table, "2")  # ben's value
+    assert consensus(demo_study) == "1"
+    settled = final_of(progress, T)
+    assert settled.startswith("1 consensus")
+    assert audit_rows(lead_window) == audited + 1
+
+    qtbot.keyClick(review.table, Qt.Key.Key_Z, CTRL)
+    assert consensus(demo_study) is None
+    assert final_of(progress, T) == before  # the progress grid read again
+    assert audit_rows(lead_window) == audited + 2  # the undo is in the audit trail
+    row = next(
+        i for i, d in enumerate(review.shown) if (d.dimension, d.transcript, d.segment) == KEY
+    )
+    assert review.shown[row].consensus is None
+    assert review.current() is review.shown[row]  # back on the decision undone
+    assert lead_window.statusBar().currentMessage().startswith("Undone: settle concordance")
+
+    qtbot.keyClick(review.table, Qt.Key.Key_Z, CTRL | SHIFT)
+    assert consensus(demo_study) == "1"
+    assert final_of(progress, T) == settled
+    assert audit_rows(lead_window) == audited + 3
+    assert review.shown[row].consensus == "1"
+    assert lead.undo_stack.index() == 1 and lead.undo_stack.count() == 1
+
+
+def test_undo_and_redo_of_an_assignment_refresh_the_progress_grid_and_audit_trail(  # type: ignore[no-untyped-def]
+    qtbot, lead_window: MainWindow, demo_study: Path
+) -> None:
+    lead = lead_window.lead
+    assert lead is not None
+    view = lead.assignments
+    assert not assigned(demo_study, "ben")
+    audited = audit_rows(lead_window)
+    cell = view.grid.model().index(view.transcripts.index(T), 1 + view.coders.index("ben"))
+    view.grid.selectionModel().select(cell, QItemSelectionModel.SelectionFlag.Select)
+    view.grid.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view.grid)
+    qtbot.keyClick(view.grid, Qt.Key.Key_Return, CTRL)  # assign
+    assert assigned(demo_study, "ben") and view.cell(T, "ben").endswith("· P")
+    assert audit_rows(lead_window) == audited + 1
+
+    qtbot.keyClick(view.grid, Qt.Key.Key_Z, CTRL)
+    assert not assigned(demo_study, "ben")
+    assert view.cell(T, "ben").startswith("complete") and "· P" not in view.cell(T, "ben")
+    assert audit_rows(lead_window) == audited + 2
+
+    qtbot.keyClick(view.grid, Qt.Key.Key_Z, CTRL | SHIFT)
+    assert assigned(demo_study, "ben") and view.cell(T, "ben").endswith("· P")
+    assert audit_rows(lead_window) == audited + 3
+    assert lead_window.statusBar().currentMessage() == "Redone: assign 1 transcript(s)."
+
+
+def test_an_undo_that_fails_says_so_and_changes_nothing(  # type: ignore[no-untyped-def]
+    qtbot, lead_window: MainWindow, demo_study: Path, monkeypatch
+) -> None:
+    from socialcoder.errors import StudyError
+    from socialcoder.gui.lead import review as review_module
+
+    lead = lead_window.lead
+    assert lead is not None
+    review = lead.review
+    review.table.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is review.table)
+    qtbot.keyClick(review.table, "2")
+    shown = final_of(lead.assignments, T)
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise StudyError("the study is busy")
+
+    monkeypatch.setattr(review_module, "revert_consensus", refuse)
+    qtbot.keyClick(review.table, Qt.Key.Key_Z, CTRL)
+    assert consensus(demo_study) == "1" and final_of(lead.assignments, T) == shown
+    assert lead_window.statusBar().currentMessage() == "Not undone: the study is busy"
