@@ -15,7 +15,8 @@ from typing import Any
 from socialcoder.cli.common import add_study_arg, command, study_of
 from socialcoder.cli.output import print_json, table
 from socialcoder.errors import UserError
-from socialcoder.services.merge import MergeReport, SourceReport, merge_studies
+from socialcoder.services.merge import merge_studies
+from socialcoder.services.merge_report import MergeReport, SourceReport
 from socialcoder.services.server import setup_server
 from socialcoder.services.server_logins import (
     LoginResult,

@@ -31,7 +31,7 @@ from socialcoder.services.calibration import (
 )
 from socialcoder.services.consensus import Disagreement
 from socialcoder.services.media import Recording, RecordingStatus
-from socialcoder.services.merge import Conflict, MergeReport, SourceReport, Unmatched
+from socialcoder.services.merge_report import Conflict, MergeReport, SourceReport, Unmatched
 from socialcoder.services.predictor_reliability import PredictorReliability
 from socialcoder.services.queries import (
     CoderProgress,
