@@ -36,7 +36,7 @@ def _write(study: Any, run: Any, args: argparse.Namespace) -> None:
         print(f"wrote the report (table, plot, settings) to {saved}", file=out)
     if not args.out:
         return
-    from socialcoder.services.analysis import write_analysis_files
+    from socialcoder.services.analysis_files import write_analysis_files
 
     written = write_analysis_files(study, run, args.out, force=args.force)
     print(

@@ -1,37 +1,32 @@
 """Lead > Analysis: the analyses of ``socialcoder analyze`` in the window.
 
 The lead chooses an analysis (session correlations, the lagged within/between model, the
-sequential matrix) and its options (whose codes, rate, outcome / predictor / control, given
-and target, lag, bootstrap), presses *Run* and sees the result table and a plot: the scatter
-of the selected correlation pair with its least-squares line, the lagged model's effects with
-their 95% intervals, or the adjusted residuals of the sequential matrix as a heat map, drawn with
-matplotlib by the same code as the HTML report's (:mod:`socialcoder.analysis.charts`) in
-the theme's colours. The analysis runs in the thread pool (:class:`~socialcoder.gui.lead.
-workers.Job`) through :mod:`socialcoder.services.analysis`, the same calls as the CLI; *Save report*
-writes the HTML report (:mod:`socialcoder.services.analysis_report`), *Save data set* the
-analysis data set (CSV, .sav, Mplus) with its companions.
+sequential matrix) and its options (whose codes here; rate, outcome / predictor / control, given
+and target, lag, bootstrap in the analysis's form, :mod:`socialcoder.gui.lead.analysis_options`),
+presses *Run* and sees the result table and a plot: the scatter of the selected correlation pair
+with its least-squares line, the lagged model's effects with their 95% intervals, or the adjusted
+residuals of the sequential matrix as a heat map (:mod:`socialcoder.gui.lead.analysis_charts`:
+matplotlib, the same drawing code as the HTML report's, in the theme's colours). The analysis
+runs in the thread pool (:class:`~socialcoder.gui.lead.workers.Job`) through
+:mod:`socialcoder.services.analysis`, the same calls as the CLI; *Save report* writes the HTML
+report (:mod:`socialcoder.services.analysis_report`), *Save data set* the analysis data set
+(CSV, .sav, Mplus) with its companions (:mod:`socialcoder.services.analysis_files`).
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QStackedWidget,
     QTextBrowser,
@@ -39,23 +34,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from socialcoder.analysis.charts import (
-    NOT_ESTIMABLE,
-    cell_text,
-    draw_effects,
-    draw_heatmap,
-    draw_scatter,
-)
-from socialcoder.analysis.plots import Z_CRIT, residual_colour
 from socialcoder.errors import Input, Remedy, UserError
-from socialcoder.export.reliability_charts import new_figure
 from socialcoder.gui.accessibility import annotate
 from socialcoder.gui.errors import describe
-from socialcoder.gui.lead.charts import chart_style
+from socialcoder.gui.lead.analysis_charts import EffectsChart, HeatmapChart, ScatterChart
+from socialcoder.gui.lead.analysis_options import (
+    CorrelationOptions,
+    LaggedOptions,
+    SequentialOptions,
+    combo,
+)
 from socialcoder.gui.lead.tables import Cell, fill, make_table
 from socialcoder.gui.lead.workers import Job
 from socialcoder.services import analysis as service
 from socialcoder.services import analysis_report as reports
+from socialcoder.services.analysis_files import WrittenFiles, write_analysis_files
 from socialcoder.services.predictor_reliability import (
     RELIABILITY_HEADERS,
     RELIABILITY_NOTE,
@@ -70,165 +63,6 @@ ANALYSES = (
     (SEQUENTIAL, "Sequential analysis (matrix)"),
 )
 ALL = ""  # the combo entry "every ..." / "the outcome at t"
-#: what a screen reader says after a field's name (its accessible description)
-DESCRIPTIONS = {
-    "analysis": "Which analysis to run; its options are below",
-    "given_role": "The speaker role of the earlier turn",
-    "target_role": "The speaker role of the turn that follows after the lag",
-    "lag": "How many turns later the target turn comes",
-    "seq_seed": "The same seed gives the same bootstrap interval",
-    "corr_seed": "The same seed gives the same bootstrap interval",
-    "seq_boot": "Bootstrap replicates for the intervals (0: none)",
-    "corr_boot": "Bootstrap replicates for the intervals (0: none)",
-    "outcome": "The measure or code rate at the next session",
-    "predictor": "The code rate at this session that may predict the outcome",
-    "control": "Optional: the outcome at this session, or another variable held constant",
-    "corr_x": "The first variable of the correlation (one row per session)",
-    "corr_y": "The second variable of the correlation",
-    "corr_rate": "How a code becomes a number per session",
-    "lag_rate": "How a code becomes a number per session",
-}
-
-
-def _combo(parent: QWidget, name: str, accessible: str, tip: str = "") -> QComboBox:
-    combo = QComboBox(parent)
-    combo.setObjectName(name)
-    annotate(combo, accessible, tip or DESCRIPTIONS.get(name, ""))
-    if tip:
-        combo.setToolTip(tip)
-    return combo
-
-
-def _spin(parent: QWidget, name: str, accessible: str, lo: int, hi: int, value: int) -> QSpinBox:
-    spin = QSpinBox(parent)
-    spin.setObjectName(name)
-    annotate(spin, accessible, DESCRIPTIONS.get(name, ""))
-    spin.setRange(lo, hi)
-    spin.setValue(value)
-    return spin
-
-
-class _Canvas(FigureCanvasQTAgg):
-    """A matplotlib canvas drawn by :mod:`socialcoder.analysis.charts` in the theme's
-    colours (:func:`~socialcoder.gui.lead.charts.chart_style`), named for screen readers."""
-
-    def __init__(self, name: str, accessible: str, description: str, parent: QWidget | None):
-        super().__init__(new_figure(5.6, 4.0))
-        self.setParent(parent)
-        self.setObjectName(name)
-        self.setAccessibleName(accessible)
-        self.about = description
-        annotate(self, description=description)
-        self.setMinimumSize(320, 240)
-
-    def _drawn(self, summary: str) -> None:
-        """Tell screen readers (and the tooltip) what the chart now shows; draw it."""
-        text = f"{self.about}. {summary}" if summary else self.about
-        self.setAccessibleDescription(text)
-        self.setToolTip(summary or self.about)
-        self.draw_idle()
-
-
-class ScatterChart(_Canvas):
-    """The sessions of one pair and the least-squares line."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            "scatter_chart",
-            "Scatter plot of the selected pair with its fitted line",
-            "One dot per session for the pair selected in the table, with the least-squares "
-            "line; the table has the figures",
-            parent,
-        )
-        self.points: list[tuple[float, float]] = []
-        self.line: tuple[float, float] | None = None
-
-    def show_points(self, xs: list[float], ys: list[float], x_label: str, y_label: str) -> None:
-        self.points = list(zip(xs, ys, strict=True))
-        self.line = draw_scatter(
-            self.figure,
-            xs,
-            ys,
-            x_label=x_label,
-            y_label=y_label,
-            title=f"{y_label} by {x_label}",
-            style=chart_style(),
-        )
-        fit = (
-            ""
-            if self.line is None
-            else f"; least-squares slope {self.line[0]:.3g}, intercept {self.line[1]:.3g}"
-        )
-        self._drawn(f"{y_label} by {x_label}: {len(self.points)} sessions{fit}")
-
-
-class EffectsChart(_Canvas):
-    """Estimates (dots) with their 95% intervals (whiskers), one row per term, 0 dashed."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            "effects_chart",
-            "Within and between effects with 95% intervals",
-            "Each term's estimate with its 95% interval, zero dashed; the table has the figures",
-            parent,
-        )
-        self.effects: list[tuple[str, float | None, float | None, float | None]] = []
-
-    def show_effects(
-        self, effects: list[tuple[str, float | None, float | None, float | None]]
-    ) -> None:
-        self.effects = list(effects)
-        draw_effects(self.figure, self.effects, style=chart_style())
-        self._drawn(
-            "; ".join(
-                f"{label}: "
-                + (NOT_ESTIMABLE if est is None else f"{est:.3g}")
-                + (f" ({lo:.3g} to {hi:.3g})" if lo is not None and hi is not None else "")
-                for label, est, lo, hi in self.effects
-            )
-        )
-
-
-class HeatmapChart(_Canvas):
-    """The adjusted residuals of the sequential matrix, given codes in rows, target codes in
-    columns, each cell coloured by its residual and written in it."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            "heatmap",
-            "Heat map of adjusted residuals: given codes in rows, target codes in columns",
-            "Each cell: how much more (positive) or less (negative) often the target code "
-            "follows the given code than chance; beyond 1.96 in size is notable",
-            parent,
-        )
-        self.rows: list[str] = []
-        self.columns: list[str] = []
-        self.values: list[list[float | None]] = []
-
-    def show_residuals(
-        self,
-        rows: list[str],
-        columns: list[str],
-        values: list[list[float | None]],
-        title: str = "",
-    ) -> None:
-        self.rows, self.columns, self.values = list(rows), list(columns), [list(v) for v in values]
-        draw_heatmap(self.figure, rows, columns, values, title=title, style=chart_style())
-        notable = [
-            f"{r} -> {c} {z:.2f}"
-            for r, vals in zip(rows, values, strict=True)
-            for c, z in zip(columns, vals, strict=True)
-            if z is not None and math.isfinite(z) and abs(z) >= Z_CRIT
-        ]
-        self._drawn(
-            f"{len(rows)} given x {len(columns)} target codes; "
-            + (f"notable: {'; '.join(notable)}" if notable else "no residual beyond 1.96")
-        )
-
-    def cell(self, row: int, column: int) -> tuple[str, str]:
-        """The text written in a cell and its colour ('#rrggbb')."""
-        z = self.values[row][column]
-        return cell_text(z), residual_colour(z)
 
 
 class AnalysisView(QWidget):
@@ -251,9 +85,20 @@ class AnalysisView(QWidget):
         self.layer_info.setAccessibleName("Where the chosen codes come from")
         box.addWidget(self.layer_info)
         self.options = QStackedWidget(self)
-        self.options.addWidget(self._correlation_options())
-        self.options.addWidget(self._lagged_options())
-        self.options.addWidget(self._sequential_options())
+        corr, lagged, seq = CorrelationOptions(self), LaggedOptions(self), SequentialOptions(self)
+        self.corr_rate, self.corr_x, self.corr_y = corr.rate, corr.x_variable, corr.y_variable
+        self.corr_boot, self.corr_seed, self.count_model = corr.boot, corr.seed, corr.count_model
+        self.lag_rate, self.outcome = lagged.rate, lagged.outcome
+        self.predictor, self.control = lagged.predictor, lagged.control
+        self.detrend, self.random_slope = lagged.detrend, lagged.random_slope
+        self.therapist = lagged.therapist
+        self.given_role, self.target_role, self.lag = seq.given_role, seq.target_role, seq.lag
+        self.given, self.target = seq.given, seq.target
+        self.seq_boot, self.seq_seed = seq.boot, seq.seed
+        for rate in (self.corr_rate, self.lag_rate):
+            rate.currentIndexChanged.connect(lambda _i: self.load_variables())
+        for page in (corr, lagged, seq):
+            self.options.addWidget(page)
         box.addWidget(self.options)
         status = QHBoxLayout()
         self.progress = QProgressBar(self)
@@ -332,14 +177,14 @@ class AnalysisView(QWidget):
     # -- controls -----------------------------------------------------------------------------
     def _top_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
-        self.analysis = _combo(self, "analysis", "Analysis")
+        self.analysis = combo(self, "analysis", "Analysis")
         for key, text in ANALYSES:
             self.analysis.addItem(text, key)
         label = QLabel("&Analysis:", self)
         label.setBuddy(self.analysis)
         row.addWidget(label)
         row.addWidget(self.analysis, 2)
-        self.codes = _combo(
+        self.codes = combo(
             self,
             "codes",
             "Codes",
@@ -359,136 +204,6 @@ class AnalysisView(QWidget):
         self.run_button.clicked.connect(self.start)
         row.addWidget(self.run_button)
         return row
-
-    def _form(self) -> tuple[QWidget, QFormLayout]:
-        page = QWidget(self)
-        form = QFormLayout(page)
-        form.setContentsMargins(0, 0, 0, 0)
-        return page, form
-
-    def _rate(self, name: str) -> QComboBox:
-        combo = _combo(self, name, "Rate", "Code rates per 100 applicable turns or as proportions")
-        combo.addItem("per 100 applicable turns", "per100")
-        combo.addItem("proportion of applicable turns", "proportion")
-        combo.currentIndexChanged.connect(lambda _i: self.load_variables())
-        return combo
-
-    def _boot(self, prefix: str) -> tuple[QSpinBox, QSpinBox]:
-        boot = _spin(self, f"{prefix}_bootstrap", "Bootstrap replicates", 0, 20000, 2000)
-        boot.setSingleStep(500)
-        boot.setToolTip("Replicates resampling participants (0 = no interval)")
-        seed = _spin(self, f"{prefix}_seed", "Bootstrap seed", 0, 1_000_000, 1)
-        return boot, seed
-
-    def _correlation_options(self) -> QWidget:
-        page, form = self._form()
-        self.corr_rate = self._rate("corr_rate")
-        form.addRow("Ra&te:", self.corr_rate)
-        self.corr_x = _combo(self, "corr_x", "x variable")
-        form.addRow("&x:", self.corr_x)
-        self.corr_y = _combo(self, "corr_y", "y variable")
-        form.addRow("&y:", self.corr_y)
-        self.corr_boot, self.corr_seed = self._boot("corr")
-        row = QHBoxLayout()
-        row.addWidget(self.corr_boot)
-        row.addWidget(QLabel("Seed:"))
-        row.addWidget(self.corr_seed)
-        row.addStretch(1)
-        form.addRow("&Bootstrap:", row)
-        self._buddy(form, self.corr_boot)
-        self.count_model = _combo(
-            self,
-            "count_model",
-            "Count model",
-            "For rare codes: the count of the code's turns on x with the applicable turns as "
-            "exposure (Atkins et al. 2013); adds the rate ratio to the table",
-        )
-        self.count_model.addItem("none", None)
-        self.count_model.addItem("negative binomial", "negbin")
-        self.count_model.addItem("Poisson", "poisson")
-        form.addRow("Cou&nt model:", self.count_model)
-        return page
-
-    def _lagged_options(self) -> QWidget:
-        page, form = self._form()
-        self.lag_rate = self._rate("lag_rate")
-        form.addRow("Ra&te:", self.lag_rate)
-        self.outcome = _combo(self, "outcome", "Outcome at session t+1")
-        form.addRow("O&utcome (t+1):", self.outcome)
-        self.predictor = _combo(self, "predictor", "Predictor at session t")
-        form.addRow("Pred&ictor (t):", self.predictor)
-        self.control = _combo(self, "control", "Control at session t")
-        form.addRow("Control (t):", self.control)
-        row = QHBoxLayout()
-        self.detrend = QCheckBox("Detrend the &within part", self)
-        self.detrend.setToolTip("Residual of each patient's own linear trend over sessions")
-        self.random_slope = QCheckBox("Random slope", self)
-        annotate(
-            self.random_slope, description="Let the within-patient effect vary between patients"
-        )
-        self.therapist = QCheckBox("Therapist level", self)
-        annotate(self.therapist, description="Add therapists as a third level of the model")
-        for c in (self.detrend, self.random_slope, self.therapist):
-            row.addWidget(c)
-        row.addStretch(1)
-        form.addRow("", row)
-        return page
-
-    def _sequential_options(self) -> QWidget:
-        page, form = self._form()
-        row = QHBoxLayout()
-        self.given_role = _combo(self, "given_role", "Role of turn t (given)")
-        self.target_role = _combo(self, "target_role", "Role of turn t plus lag (target)")
-        for combo, default in ((self.given_role, "therapist"), (self.target_role, "patient")):
-            combo.addItems(["therapist", "patient"])
-            combo.setCurrentText(default)
-        row.addWidget(self.given_role)
-        row.addWidget(QLabel("→"))
-        row.addWidget(self.target_role)
-        row.addWidget(QLabel("Lag:"))
-        self.lag = _spin(self, "lag", "Lag in turns", 1, 1000, 1)
-        row.addWidget(self.lag)
-        row.addStretch(1)
-        form.addRow("Roles:", row)
-        self.given = QLineEdit(self)
-        self.given.setObjectName("given")
-        self.given.setAccessibleName("Given codes")
-        self.given.setPlaceholderText(
-            "empty: every code of the given role (the matrix); or e.g. therapist:incongruent_advice"
-        )
-        form.addRow("&Given:", self.given)
-        self.target = QLineEdit(self)
-        self.target.setObjectName("target")
-        self.target.setAccessibleName("Target codes")
-        self.target.setPlaceholderText(
-            "empty: every code of the target role; or e.g. patient:resistance=mild"
-        )
-        form.addRow("Targe&t:", self.target)
-        self.seq_boot, self.seq_seed = self._boot("seq")
-        row = QHBoxLayout()
-        row.addWidget(self.seq_boot)
-        row.addWidget(QLabel("Seed:"))
-        row.addWidget(self.seq_seed)
-        row.addStretch(1)
-        form.addRow("&Bootstrap:", row)
-        self._buddy(form, self.seq_boot)
-        return page
-
-    @staticmethod
-    def _buddy(form: QFormLayout, field: QWidget) -> None:
-        """Give the label of the row holding ``field`` (a layout row) its buddy."""
-        for r in range(form.rowCount()):
-            label = form.itemAt(r, QFormLayout.ItemRole.LabelRole)
-            item = form.itemAt(r, QFormLayout.ItemRole.FieldRole)
-            if label is None or item is None or item.layout() is None:
-                continue
-            lay = item.layout()
-            assert lay is not None
-            found = (lay.itemAt(i) for i in range(lay.count()))
-            if any(x is not None and x.widget() is field for x in found):
-                w = label.widget()
-                if isinstance(w, QLabel):
-                    w.setBuddy(field)
 
     def kind(self) -> str:
         return str(self.analysis.currentData())
@@ -754,10 +469,10 @@ class AnalysisView(QWidget):
             pairs.insert(0, (chosen.x, chosen.y))  # the pair shown comes first
         return reports.save_report(self.study, self.run, path, pairs=pairs, force=force)
 
-    def save_data(self, folder: str | Path, *, force: bool = False) -> service.WrittenFiles:
+    def save_data(self, folder: str | Path, *, force: bool = False) -> WrittenFiles:
         if self.run is None:
             raise UserError("run an analysis first, then save its data set")
-        return service.write_analysis_files(self.study, self.run, Path(folder), force=force)
+        return write_analysis_files(self.study, self.run, Path(folder), force=force)
 
     def ask_report(self) -> None:
         name = f"{reports.kind_of(self.run)}-report.html" if self.run else "analysis-report.html"

@@ -1,6 +1,7 @@
-"""services/analysis.py on the demo study: each analysis checked against an independent
-computation on the files it exported (scipy, a direct statsmodels fit, hand-counted 2x2
-tables from the export's long table), the code layers, and the refusals."""
+"""services/analysis.py and services/analysis_files.py on the demo study: each analysis
+checked against an independent computation on the files it exported (scipy, a direct
+statsmodels fit, hand-counted 2x2 tables from the export's long table), the code layers, and
+the refusals."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from scipy import stats
 
 from socialcoder.errors import StudyError, UserError
 from socialcoder.services import analysis as A
+from socialcoder.services.analysis_files import write_analysis_files
 from socialcoder.services.demo import build_demo
 from socialcoder.services.exporting import build_export_table
 from socialcoder.services.study import open_study
@@ -38,7 +40,7 @@ def test_correlations_match_scipy_on_the_exported_session_table(
         run = A.run_correlations(
             study, x=["calpas_goal", "goal_agreement"], y=["concordance_rate"], n_boot=300
         )
-        A.write_analysis_files(study, run, tmp_path)
+        write_analysis_files(study, run, tmp_path)
     data = pd.read_csv(tmp_path / "sessions.csv")
     assert len(data) == run.result.sessions == 30
     assert data["participant"].nunique() == 6
@@ -79,7 +81,7 @@ def test_lagged_matches_a_direct_statsmodels_fit_of_the_exported_data(
 
     with open_study(demo_path) as study:
         run = A.run_lagged(study, outcome="core_om", predictor="wai_sr")
-        written = A.write_analysis_files(study, run, tmp_path)
+        written = write_analysis_files(study, run, tmp_path)
     names = {p.name for p in written.files}
     assert {"lagged.csv", "lagged.sav", "lagged.dat", "lagged.inp", "lagged.R"} <= names
     d = pd.read_csv(tmp_path / "lagged.csv")
@@ -158,7 +160,7 @@ def test_sequential_counts_and_statistics_by_hand(demo_path: Path, tmp_path: Pat
             n_boot=300,
         )
         long = build_export_table(study, "long", coders="final").frame
-        A.write_analysis_files(study, run, tmp_path)
+        write_analysis_files(study, run, tmp_path)
     for tab, target in zip(
         run.result.tables, [("resistance", "mild"), ("concordance", "1")], strict=True
     ):
@@ -251,10 +253,10 @@ def test_existing_files_are_not_overwritten_without_force(demo_path: Path, tmp_p
         run = A.run_correlations(study, n_boot=0)
         (tmp_path / "sessions.sav").write_bytes(b"mine")
         with pytest.raises(UserError):
-            A.write_analysis_files(study, run, tmp_path)
+            write_analysis_files(study, run, tmp_path)
         assert (tmp_path / "sessions.sav").read_bytes() == b"mine"
         assert not (tmp_path / "sessions.csv").exists()
-        A.write_analysis_files(study, run, tmp_path, force=True)
+        write_analysis_files(study, run, tmp_path, force=True)
     assert (tmp_path / "sessions.sav").read_bytes() != b"mine"
 
 
@@ -307,7 +309,7 @@ def test_count_model_matches_a_direct_glm_on_the_exported_session_table(
             n_boot=0,
             count_family=family,
         )
-        A.write_analysis_files(study, run, tmp_path)
+        write_analysis_files(study, run, tmp_path)
     data = pd.read_csv(tmp_path / "sessions.csv")
     assert [(c.x, c.y) for c in run.count_models] == [(p.x, p.y) for p in run.result.pairs]
     columns = {  # the code's count and its applicable turns, as exported
