@@ -289,11 +289,14 @@ def retry_transient(
 
 @lru_cache(maxsize=16)
 def _parse_stored(source_yaml: str, source: str) -> Codebook:
-    """A stored codebook, parsed once per process (Codebook is immutable; parsing YAML costs
-    ~0.1 s, which every command and every test would otherwise pay when opening a study)."""
-    from socialcoder.codebooks import parse_codebook
+    """A stored codebook, read back as it was validated when it was recorded: without
+    pydantic's field-by-field validation (its import and checks took 0.15-0.2 s of every
+    export, issue #14), the same :class:`Codebook` as ``parse_codebook(..., window_keys=False)``
+    (:func:`~socialcoder.codebooks.read_stored_codebook`; tests/unit/codebooks/test_stored.py).
+    The short commands' study file reads it the same way (services/study_file.py)."""
+    from socialcoder.codebooks import read_stored_codebook
 
-    return parse_codebook(source_yaml, source=source, window_keys=False)
+    return read_stored_codebook(source_yaml, source=source)
 
 
 _sqlite_path_problem = path_problem  # why a path cannot be a study (storage/plain.py)
