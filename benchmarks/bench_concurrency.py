@@ -48,9 +48,10 @@ def make_study(target: str, coders: int) -> list[tuple[str, str, int, str]]:
     is on in a new study) knows a transcript by its label only."""
     from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
     from socialcoder.services.coders import add_coders
-    from socialcoder.services.queries import list_transcripts, show_transcript
     from socialcoder.services.study import create_study
     from socialcoder.services.transcript_import import import_transcripts, read_manifest
+    from socialcoder.services.transcript_list import list_transcripts
+    from socialcoder.services.transcript_view import show_transcript
 
     with create_study(target, codebook_path=DEFAULT_CODEBOOK_PATH) as study:
         import_transcripts(study, read_manifest(REPO / "sample_transcripts" / "manifest.csv"))

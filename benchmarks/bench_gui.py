@@ -44,9 +44,9 @@ from socialcoder.gui.app import make_app
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.services.coders import add_coders
 from socialcoder.services.coding import set_code
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import create_study, open_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
+from socialcoder.services.transcript_view import show_transcript
 
 SEGMENTS = 5000
 WORDS = [

@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.services.coders import add_coders
 from socialcoder.services.codes_csv import import_codes_csv
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import Study, create_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
+from socialcoder.services.transcript_view import show_transcript
 
 T = TypeVar("T")
 CODERS = ("ana", "ben", "cleo")

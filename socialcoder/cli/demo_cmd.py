@@ -9,8 +9,8 @@ from typing import Any
 
 from socialcoder.cli.common import command
 from socialcoder.services.coders import list_coders
-from socialcoder.services.queries import list_transcripts
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_list import list_transcripts
 
 
 def register(commands: Any) -> None:

@@ -14,7 +14,6 @@ from socialcoder.errors import UserError
 from socialcoder.importers import parse_speaker_map
 from socialcoder.services.coders import coder_id
 from socialcoder.services.media_import import Excerpt, import_recording
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.study import CONSENSUS
 from socialcoder.services.transcript_import import (
     ImportItem,
@@ -22,6 +21,8 @@ from socialcoder.services.transcript_import import (
     parse_date,
     read_manifest,
 )
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 
 
 def register(commands: Any) -> None:

@@ -31,7 +31,8 @@ column).
 role (:func:`codable_roles`) and *coded* when the coder gave it at least one segment-level code
 (:func:`is_coded`); a coder's progress on a transcript is (coded, codable) over its codable
 turns (:func:`coder_progress`), and the next turn to code is the next codable, uncoded one
-(:func:`next_uncoded`). ``services/queries.py`` counts the same in SQL for long transcripts.
+(:func:`next_uncoded`). ``services/transcript_view.py`` counts the same in SQL for long
+transcripts.
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ def check_applies(dim: Dimension, role: Role | str, segment: int | None = None) 
 
 class CodedTurn(Protocol):
     """One turn as one coder sees it: its speaker role and that coder's codes (dimension key ->
-    value text), e.g. ``services.queries.SegmentView``."""
+    value text), e.g. ``services.transcript_view.SegmentView``."""
 
     @property
     def role(self) -> str: ...

@@ -56,14 +56,9 @@ from socialcoder.gui.views import FindBar, SegmentListView
 from socialcoder.gui.watch import StudyWatcher
 from socialcoder.services.audit_events import record_opened
 from socialcoder.services.encryption import set_passphrase_source
-from socialcoder.services.queries import (
-    SegmentView,
-    TranscriptSummary,
-    assigned_first,
-    find_segments,
-    list_transcripts,
-)
 from socialcoder.services.study import Study
+from socialcoder.services.transcript_list import TranscriptSummary, assigned_first, list_transcripts
+from socialcoder.services.transcript_view import SegmentView, find_segments
 
 ORGANISATION = "SocialCoder"
 APPLICATION = "SocialCoder"

@@ -29,7 +29,8 @@ from socialcoder.gui import themes
 from socialcoder.gui.accessibility import annotate
 from socialcoder.gui.cells import header_item, item_at
 from socialcoder.gui.theme import chip_text, dimension_color, text_on
-from socialcoder.services.queries import SegmentView, TranscriptSummary
+from socialcoder.services.transcript_list import TranscriptSummary
+from socialcoder.services.transcript_view import SegmentView
 
 
 def _item(text: str, tip: str = "") -> QTableWidgetItem:

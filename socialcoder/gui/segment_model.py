@@ -1,6 +1,6 @@
 """The transcript as a Qt list model: one row per segment (speaker turn) of one coder's view.
 
-The model holds the :class:`~socialcoder.services.queries.SegmentView` values that
+The model holds the :class:`~socialcoder.services.transcript_view.SegmentView` values that
 ``show_transcript(..., coder=<this coder>)`` returned and is updated in place from each
 :class:`~socialcoder.services.coding.Change`, emitting ``dataChanged`` for that one row.
 
@@ -23,7 +23,7 @@ from PySide6.QtGui import QColor
 from socialcoder.domain.codebook import Codebook
 from socialcoder.gui.theme import MEMO_CHIP, chip_text, dimension_color, format_time
 from socialcoder.gui.themes import chip_color
-from socialcoder.services.queries import SegmentView
+from socialcoder.services.transcript_view import SegmentView
 
 #: a suggestion's chip: faint grey, so it never looks like a code
 SUGGESTION_CHIP = "#f3f3f3"

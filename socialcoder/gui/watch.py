@@ -22,9 +22,9 @@ from PySide6.QtWidgets import QMainWindow
 from socialcoder.errors import UserError
 from socialcoder.gui.errors import describe
 from socialcoder.services.changes import StudyWatch
-from socialcoder.services.queries import list_transcripts
 from socialcoder.services.study import Study
 from socialcoder.services.study_change import StudyChange
+from socialcoder.services.transcript_list import list_transcripts
 
 if TYPE_CHECKING:
     from socialcoder.gui.controller import CodingController

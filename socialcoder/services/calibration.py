@@ -38,10 +38,10 @@ from socialcoder.reliability.kappa import Weights
 from socialcoder.reliability.sample_size import required_units
 from socialcoder.services.coders import coder_id
 from socialcoder.services.coding import transcript_id
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.reliability_data import DimensionData, Selection, load_dimension_data
 from socialcoder.services.settings import study_settings
 from socialcoder.services.study import Study
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage.models import CompletionRow
 
 DEFAULT_THRESHOLD = 0.80  # the setting calibration_threshold of a new study

@@ -37,9 +37,9 @@ from socialcoder.domain import coder_kinds
 from socialcoder.domain.states import EditKind
 from socialcoder.errors import StudyError
 from socialcoder.services.coding import Change
-from socialcoder.services.queries import SegmentView, TranscriptView
 from socialcoder.services.study import Study
 from socialcoder.services.study_change import AuditEntry, ChangeKind, StudyChange, audit_change
+from socialcoder.services.transcript_view import SegmentView, TranscriptView
 from socialcoder.storage import server_api
 from socialcoder.storage.events_model import StudyEventRow
 from socialcoder.storage.models import (

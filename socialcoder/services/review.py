@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import Study
+from socialcoder.services.transcript_view import show_transcript
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,8 @@ from socialcoder.gui.main_window import MainWindow
 from socialcoder.services import assignments as assignments_module
 from socialcoder.services import coding as coding_module
 from socialcoder.services.assignments import list_assignments
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_view import show_transcript
 
 T = "P01_session02"
 

@@ -9,9 +9,10 @@ from pathlib import Path
 from PySide6.QtWidgets import QAbstractButton, QLabel, QTableWidget
 
 from socialcoder.gui.main_window import MainWindow
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.settings import get_setting
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 
 IDENTIFYING = ("P01", "P02", "P03", "T01", "T02", "session0", "2024-", ".txt", ".vtt")
 LABEL = re.compile(r"^Session [A-Z0-9]{4}$")

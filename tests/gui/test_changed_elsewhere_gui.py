@@ -18,9 +18,9 @@ from socialcoder.gui import watch
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.gui.segment_model import CODES_ROLE
 from socialcoder.services.coding import clear_code, set_code, set_completed, set_segment_memo
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
+from socialcoder.services.transcript_view import show_transcript
 
 T = "P01_session02"
 REPO = Path(__file__).resolve().parents[2]

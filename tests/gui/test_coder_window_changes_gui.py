@@ -25,9 +25,10 @@ from socialcoder.services.assignments import assign
 from socialcoder.services.changes import StudyWatch
 from socialcoder.services.codebook_update import update_codebook
 from socialcoder.services.coding import set_code
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.study import open_study
 from socialcoder.services.study_change import ChangeKind, StudyChange
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 
 T = "P01_session02"
 NEW = "P09_session01"

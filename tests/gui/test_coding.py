@@ -10,8 +10,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from socialcoder.gui.dialogs import COMPLETE_EXPLANATION, CoderDialog, MemoDialog
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.gui.segment_model import CHIPS_ROLE, CODES_ROLE
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 
 T = "P01_session02"
 

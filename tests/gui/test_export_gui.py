@@ -214,7 +214,7 @@ def test_export_the_final_layer(
     """The lead chooses the final layer: the file holds one layer with each value's source,
     and the summary says where the values came from."""
     from socialcoder.services.assignments import assign
-    from socialcoder.services.queries import list_transcripts
+    from socialcoder.services.transcript_list import list_transcripts
 
     with open_study(sample_study) as study:
         for t in list_transcripts(study):

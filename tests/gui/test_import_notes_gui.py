@@ -9,9 +9,9 @@ from pathlib import Path
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from socialcoder.gui.main_window import MainWindow
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
 from socialcoder.services.transcript_import import ImportItem
+from socialcoder.services.transcript_view import show_transcript
 
 
 def test_speaker_question_takes_text_and_summary_shows_warnings(  # type: ignore[no-untyped-def]

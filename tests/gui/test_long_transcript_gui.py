@@ -17,14 +17,14 @@ from socialcoder.gui.main_window import MainWindow
 from socialcoder.gui.segment_model import CHIPS_ROLE, PAGE
 from socialcoder.services.coders import add_coders
 from socialcoder.services.coding import set_code
-from socialcoder.services.queries import (
+from socialcoder.services.settings import set_setting
+from socialcoder.services.study import create_study, open_study
+from socialcoder.services.transcript_import import ImportItem, import_transcripts
+from socialcoder.services.transcript_view import (
     find_segments,
     next_uncoded_segment,
     show_transcript,
 )
-from socialcoder.services.settings import set_setting
-from socialcoder.services.study import create_study, open_study
-from socialcoder.services.transcript_import import ImportItem, import_transcripts
 
 TURNS = 20_000
 NAME = "long"

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QApplication
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.services.coders import add_coders
 from socialcoder.services.demo import build_demo
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_view import show_transcript
 
 pytest.importorskip("PySide6.QtMultimedia", reason="QtMultimedia did not load (libpulse0 missing?)")
 
@@ -59,7 +59,7 @@ def test_the_sample_study_opens_on_its_recording_and_is_coded_by_keys_while_it_p
     media, ctl = window.media, window.controller
     # blinded: the coder sees a label; the window opened the session that has a recording
     with open_study(demo_study) as study:
-        from socialcoder.services.queries import list_transcripts
+        from socialcoder.services.transcript_list import list_transcripts
 
         real = {t.label: t.name for t in list_transcripts(study)}
     assert real[ctl.transcript] == "P02_session04"

@@ -24,9 +24,9 @@ from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.services.coders import add_coders
 from socialcoder.services.media_import import Excerpt, import_recording
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import create_study, open_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
+from socialcoder.services.transcript_view import show_transcript
 
 STARTS = [1.0, 3.0, 5.0, 7.0, 9.0, 11.0]
 CTRL = Qt.KeyboardModifier.ControlModifier

@@ -15,8 +15,8 @@ from socialcoder.gui.dialogs import shortcuts_html
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.gui.segment_model import CHIPS_ROLE, CODES_ROLE
 from socialcoder.services.coding import set_code, set_completed, set_segment_memo
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_view import show_transcript
 
 T = "P01_session02"
 

@@ -44,8 +44,8 @@ def _key(qtbot, window: MainWindow, k, mods=Qt.KeyboardModifier.NoModifier) -> N
 def test_coding_keys_are_refused_on_a_read_only_study(  # type: ignore[no-untyped-def]
     qtbot, window: MainWindow, sample_study: Path, dump, make_read_only, dialogs, how: str
 ) -> None:
-    from socialcoder.services.queries import transcript_summary
     from socialcoder.services.study import open_study
+    from socialcoder.services.transcript_list import transcript_summary
 
     with open_study(sample_study) as study:
         shown = transcript_summary(study, T).label  # a new study is blinded: the coder's name

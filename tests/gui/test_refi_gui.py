@@ -26,9 +26,10 @@ from socialcoder.gui.main_window import MainWindow
 from socialcoder.gui.refi_dialog import RefiImportDialog
 from socialcoder.services.coders import list_coders
 from socialcoder.services.exporting import export_refi
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.study import open_study
 from socialcoder.services.transcript_import import ImportItem
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage.models import CompletionRow
 
 LEFT = Qt.MouseButton.LeftButton

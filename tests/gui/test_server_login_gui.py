@@ -10,8 +10,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from socialcoder.domain.rules import coder_progress, next_uncoded
 from socialcoder.gui.dialogs import CoderDialog
 from socialcoder.gui.main_window import MainWindow
-from socialcoder.services.queries import find_segments, next_uncoded_segment, show_transcript
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_view import (
+    find_segments,
+    next_uncoded_segment,
+    show_transcript,
+)
 
 T = "P01_session02"
 

@@ -13,8 +13,8 @@ from socialcoder.gui.dialogs import CoderDialog
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.services import demo
 from socialcoder.services.measures import read_measures
-from socialcoder.services.queries import list_transcripts
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_list import list_transcripts
 
 ALT = Qt.KeyboardModifier.AltModifier
 

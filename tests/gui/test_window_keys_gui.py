@@ -12,8 +12,8 @@ from sqlalchemy import text
 
 from socialcoder.domain import keys
 from socialcoder.gui.main_window import MainWindow
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage import db
 
 T = "P01_session02"

@@ -7,8 +7,8 @@ from __future__ import annotations
 from socialcoder.domain.states import EditKind
 from socialcoder.services.changes import StudyWatch, coder_changes
 from socialcoder.services.coding import Change, set_code, set_completed, set_segment_memo
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_view import show_transcript
 
 T = "P01_session02"
 

@@ -19,8 +19,8 @@ from socialcoder.domain.limits import MEMO_MAX_CHARS
 from socialcoder.errors import StudyError
 from socialcoder.services.codebook_update import update_codebook
 from socialcoder.services.coding import set_code, set_segment_memo
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage import db, migrate
 
 T = "P01_session02"

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from socialcoder.services.coders import add_coders
 from socialcoder.services.codes_csv import import_codes_csv
 from socialcoder.services.coding import set_code
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage.models import AuditRow
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_transcripts"

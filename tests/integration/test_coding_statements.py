@@ -15,9 +15,9 @@ from sqlalchemy import event
 from socialcoder.errors import NotFound, StudyError, UserError
 from socialcoder.services.coders import add_coders
 from socialcoder.services.coding import clear_code, set_code
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import Study, now, open_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage.models import AuditRow, CoderRow
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_transcripts"

@@ -16,8 +16,9 @@ from socialcoder.cli.errors import describe as cli_describe
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.errors import Input, UserError
 from socialcoder.services.codes_csv import export_codes_csv
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.study import codebook_sha, open_study
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage import db, migrate
 
 T0 = datetime(2024, 6, 1, 9, 30, tzinfo=UTC)

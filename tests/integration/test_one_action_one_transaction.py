@@ -14,9 +14,9 @@ from socialcoder.services import coding as coding_module
 from socialcoder.services.assignments import assign_pairs, list_assignments
 from socialcoder.services.coders import add_coders
 from socialcoder.services.coding import clear_segment, set_code
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.services.undo import apply_changes
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_transcripts"

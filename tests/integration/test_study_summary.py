@@ -10,9 +10,9 @@ from pathlib import Path
 
 from socialcoder.services.audit_events import list_events
 from socialcoder.services.coders import list_coders
-from socialcoder.services.queries import list_transcripts
 from socialcoder.services.study import open_study
 from socialcoder.services.study_summary import study_summary, summary_of_file
+from socialcoder.services.transcript_list import list_transcripts
 
 
 def test_the_summary_is_what_the_study_services_say(target_sample):  # type: ignore[no-untyped-def]

@@ -33,17 +33,13 @@ from socialcoder.services.consensus import Disagreement
 from socialcoder.services.media import Recording, RecordingStatus
 from socialcoder.services.merge_report import Conflict, MergeReport, SourceReport, Unmatched
 from socialcoder.services.predictor_reliability import PredictorReliability
-from socialcoder.services.queries import (
-    CoderProgress,
-    SegmentView,
-    TranscriptSummary,
-    TranscriptView,
-)
 from socialcoder.services.reliability_data import Selection
 from socialcoder.services.reliability_report import ReliabilityReport
 from socialcoder.services.retest import RetestAgreement, RetestEntry, RetestPlan, RetestReport
 from socialcoder.services.session_reliability import SessionReliabilityReport
 from socialcoder.services.settings import SettingState
+from socialcoder.services.transcript_list import CoderProgress, TranscriptSummary
+from socialcoder.services.transcript_view import SegmentView, TranscriptView
 from socialcoder.services.withdraw import EarlierCopy, WithdrawResult
 
 AT = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)

@@ -72,10 +72,10 @@ from socialcoder.services.calibration import (
     calibration_settings,
 )
 from socialcoder.services.coders import list_coders
-from socialcoder.services.queries import list_transcripts, transcript_summary
 from socialcoder.services.settings import set_setting, set_settings
 from socialcoder.services.study import Study
 from socialcoder.services.study_change import ChangeKind, StudyChange
+from socialcoder.services.transcript_list import list_transcripts, transcript_summary
 
 if TYPE_CHECKING:
     from socialcoder.gui.session import StudySession

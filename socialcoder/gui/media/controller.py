@@ -47,8 +47,8 @@ from socialcoder.services.media import (
     verify,
 )
 from socialcoder.services.media_timing import open_turn, segment_times, stamp_start
-from socialcoder.services.queries import SegmentView
 from socialcoder.services.study import Study
+from socialcoder.services.transcript_view import SegmentView
 
 _SINGLE = {
     Qt.Key.Key_Space: "play_pause",

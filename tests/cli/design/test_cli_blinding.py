@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from socialcoder.services.queries import list_transcripts
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_list import list_transcripts
 
 #: what identifies a sample session: participant, therapist, name, session, date, file
 IDENTIFYING = re.compile(
@@ -100,7 +100,7 @@ def test_coder_commands_show_the_label_and_nothing_identifying(  # type: ignore[
     assert "purpose" not in progress[0]
     # the label took effect on the right transcript
     with open_study(sample_study) as study:
-        from socialcoder.services.queries import show_transcript
+        from socialcoder.services.transcript_view import show_transcript
 
         view = show_transcript(study, "P01_session02", coder="ana")
     assert view.completed and view.segments[1].codes.get("concordance") == "0"

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 from socialcoder.gui.accessibility import interactive, nameless, spoken_name
 from socialcoder.gui.dialogs import MemoDialog
 from socialcoder.gui.main_window import MainWindow
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_view import show_transcript
 
 T = "P01_session02"
 

@@ -12,9 +12,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 from socialcoder.domain.codebook import Role
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.services.audit_events import list_events
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.study import open_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 
 FICTIONAL = """\
 Fictional transcript written for SocialCoder's tests; no real person or number.

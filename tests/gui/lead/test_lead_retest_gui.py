@@ -13,9 +13,10 @@ from PySide6.QtWidgets import QPushButton
 from socialcoder.gui.lead.retest_dialog import RetestDialog
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.services.coding import set_code, set_completed
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.retest import draw_retest_plan, list_retests, retest_spec
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 
 FIRST = "P02_session04"
 

@@ -15,8 +15,8 @@ from socialcoder.gui import passphrase_dialog
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.services.audit_events import list_events
 from socialcoder.services.encryption import passphrase_source
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage import conversion
 
 PHRASE = "fictional window passphrase"

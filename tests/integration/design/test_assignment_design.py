@@ -73,7 +73,7 @@ def _coder_view(cli, study: Path, coder: str) -> tuple[list[dict], list[dict]]: 
 def test_covert_a_coder_cannot_tell_double_coded_from_single(trial: Path, cli) -> None:  # type: ignore[no-untyped-def]
     plan = json.loads(cli("assign", trial, *DESIGN, "--json").out)
     with open_study(trial) as study:
-        from socialcoder.services.queries import list_transcripts
+        from socialcoder.services.transcript_list import list_transcripts
 
         label = {t.name: t.label for t in list_transcripts(study)}
     doubled = set(plan["double_coded"]) | set(plan["anchors"])

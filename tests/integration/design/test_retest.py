@@ -22,7 +22,6 @@ from socialcoder.services.coding import set_code, set_completed
 from socialcoder.services.consensus import adjudicate, list_disagreements
 from socialcoder.services.exporting import build_export_table
 from socialcoder.services.final import final_tables
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.reliability_report import reliability_report
 from socialcoder.services.retest import (
     POOLED,
@@ -34,6 +33,8 @@ from socialcoder.services.retest import (
 )
 from socialcoder.services.study import open_study
 from socialcoder.services.study_change import ChangeKind, StudyChange
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage.models import CompletionRow
 
 # first pass: coder -> transcript -> (x on segments 1..3, g)

@@ -26,9 +26,9 @@ from socialcoder.services.media import (
 )
 from socialcoder.services.media_import import Excerpt, import_recording
 from socialcoder.services.media_timing import open_turn, remove_turn, stamp_start
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage.models import AuditRow
 
 TEXT = "T: Hello there.\nP: Hi. It has been a long week, honestly.\nT: Tell me.\nP: Fine.\n"
@@ -203,8 +203,8 @@ def test_a_recording_asked_for_by_its_masked_label_does_not_name_the_file(
 ):
     """A blinded coder's window asks by the masked label: the file's name (which names the
     session) and the time it was attached stay hidden; the lead, asking by name, sees them."""
-    from socialcoder.services.queries import list_transcripts
     from socialcoder.services.settings import set_setting
+    from socialcoder.services.transcript_list import list_transcripts
 
     (tmp_path / "media").mkdir()
     rec_file = tone_wav(tmp_path / "media" / "P02_session04.wav", [(1, 2)], 5.0)

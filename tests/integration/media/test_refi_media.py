@@ -24,10 +24,11 @@ from socialcoder.services.coding import set_code
 from socialcoder.services.exporting import export_refi
 from socialcoder.services.media import attach_media, recording_of
 from socialcoder.services.media_timing import stamp_start
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.refi_import import import_refi
 from socialcoder.services.study import create_study, open_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage.models import CodeRow, CoderRow, SegmentRow
 
 TURNS = [

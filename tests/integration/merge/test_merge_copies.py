@@ -17,9 +17,9 @@ from socialcoder.services.codebook_update import update_codebook
 from socialcoder.services.coders import add_coders
 from socialcoder.services.coding import set_code, set_completed, set_segment_memo
 from socialcoder.services.merge import merge_studies
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage.models import AuditRow, CoderRow
 
 T1, T2 = "P01_session02", "P02_session04"
@@ -94,7 +94,7 @@ def test_work_from_two_copies_comes_back_with_audit_entries(base, copy_of, act, 
     a, b = report.sources
     assert a.added == {"codes": 2, "memos": 1, "completions": 1} and b.coders_added == ["dora"]
     with open_study(base) as study:
-        from socialcoder.services.queries import show_transcript
+        from socialcoder.services.transcript_view import show_transcript
 
         view = show_transcript(study, T1, coder="ana")
         assert view.completed and view.segments[4].memo == "check tape"
@@ -256,7 +256,7 @@ def test_an_offline_sqlite_copy_merges_into_a_postgresql_study(pg_target, build,
 
 
 def _completed(path: str | Path) -> set[tuple[str, str]]:
-    from socialcoder.services.queries import list_transcripts
+    from socialcoder.services.transcript_list import list_transcripts
 
     with open_study(path) as study:
         return {

@@ -21,9 +21,10 @@ import pytest
 from socialcoder.domain.codebook import Role
 from socialcoder.errors import StudyError
 from socialcoder.services.coding import set_code, set_segment_memo
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.study import open_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 
 FICTIONAL = """\
 Fictional transcript written for SocialCoder's tests; no real person, place or number.

@@ -24,9 +24,10 @@ from socialcoder.services.audit_events import list_events
 from socialcoder.services.deidentify import find_candidates
 from socialcoder.services.deidentify_apply import DeidentifyResult, deidentify
 from socialcoder.services.deidentify_nlp import installed_models, load_model
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.study import open_study
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 
 TEXT = """\
 Fictional transcript written for SocialCoder's tests; no real person or place.

@@ -15,10 +15,10 @@ import pytest
 
 from socialcoder.services.coding import set_code, set_completed
 from socialcoder.services.consensus import BLANK, DIFFER, list_disagreements
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.reliability_data import Selection
 from socialcoder.services.reliability_report import reliability_report
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_view import show_transcript
 
 SAMPLES = Path(__file__).resolve().parents[3] / "sample_transcripts"
 ORDER = ["none", "mild", "strong"]

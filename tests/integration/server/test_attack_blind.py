@@ -17,9 +17,9 @@ from sqlalchemy.exc import DBAPIError
 
 from socialcoder.services.coding import set_code, set_segment_memo
 from socialcoder.services.consensus import adjudicate
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.server import CODER_READABLE
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage.server_sql import CODER_FUNCTIONS
 
 T = "P01_session02"

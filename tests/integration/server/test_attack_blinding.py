@@ -13,9 +13,10 @@ from sqlalchemy.exc import DBAPIError
 
 from socialcoder.errors import StudyError
 from socialcoder.services.coding import set_code
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.settings import set_setting
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 
 HIDDEN = ("name", "participant", "therapist", "session_number", "session_date",
           "source_name", "preamble", "imported_at", "content_hash")  # fmt: skip

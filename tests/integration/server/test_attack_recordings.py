@@ -26,9 +26,9 @@ from socialcoder.services.media import (
     recording_of,
     recordings,
 )
-from socialcoder.services.queries import list_transcripts
 from socialcoder.services.settings import set_setting
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_list import list_transcripts
 
 COLUMNS = ("transcript_id, file_name, kind, format, size_bytes, duration_s, sha256, "
            "excerpt_start_s, excerpt_end_s, excerpt_seed, attached_at")  # fmt: skip

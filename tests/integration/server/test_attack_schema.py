@@ -18,10 +18,11 @@ from sqlalchemy.exc import DBAPIError
 
 from socialcoder.errors import StudyError
 from socialcoder.services.coders import list_coders
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.server import setup_server
 from socialcoder.services.server_logins import add_coder_login
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage.server_sql import CODER_FUNCTIONS
 
 

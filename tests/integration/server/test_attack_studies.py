@@ -12,9 +12,9 @@ from sqlalchemy.exc import DBAPIError
 
 from socialcoder.errors import StudyError
 from socialcoder.services.coding import set_code
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.server_logins import add_coder_login, add_lead_login, remove_login
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_view import show_transcript
 
 T = "P01_session02"
 

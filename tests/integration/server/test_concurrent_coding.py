@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from socialcoder.services.coders import add_coders
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage.models import AuditRow, CodeRow, CoderRow, DimensionRow, SegmentRow
 
 HERE = Path(__file__).resolve().parent

@@ -9,8 +9,8 @@ from sqlalchemy import inspect
 from socialcoder.cli import main as cli_main
 from socialcoder.services.coders import add_coders
 from socialcoder.services.coding import set_code
-from socialcoder.services.queries import show_transcript
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage import db, migrate
 
 

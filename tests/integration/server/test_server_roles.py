@@ -17,10 +17,11 @@ from socialcoder.errors import StudyError
 from socialcoder.services.coders import add_coders
 from socialcoder.services.coding import clear_code, set_code, set_completed, set_segment_memo
 from socialcoder.services.consensus import adjudicate
-from socialcoder.services.queries import list_transcripts, show_transcript
 from socialcoder.services.server import setup_server
 from socialcoder.services.server_logins import add_coder_login
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_list import list_transcripts
+from socialcoder.services.transcript_view import show_transcript
 
 T = "P01_session02"
 
