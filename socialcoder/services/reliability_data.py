@@ -478,11 +478,13 @@ def _windowed_codes(
 
 
 def _packed_codes(reader: _Reader, d: Dimension, dim_id: int, base: _Study) -> _Codes:
-    """Like :func:`_row_codes`, but for large studies: the database packs each code into one
-    integer ((unit id x 2^16 + coder id) x 2^8 + position) and returns them as text
-    (:meth:`_Reader.numbers`: copied out on PostgreSQL), which numpy parses in C -- no Python
-    object per code."""
+    """Like :func:`_row_codes`, but for large studies, with no Python object per code: the
+    units arrive as text that numpy parses in C. SQLite: :func:`_grouped_codes`. PostgreSQL:
+    the database packs each code into one integer ((unit id x 2^16 + coder id) x 2^8 +
+    position), copied out (:meth:`_Reader.numbers`)."""
     unit = "transcript_id" if d.unit is Unit.SESSION else "segment_id"
+    if not reader.postgresql:
+        return _grouped_codes(reader, d, dim_id, base, unit)
     position, params = _position(d)
     packed = f"(CAST({unit} AS BIGINT) * 65536 + coder_id) * 256 + {position}"
     where = f"FROM codes WHERE dimension_id = {int(dim_id)} AND coder_id IN {_ids(base.coders)}"
@@ -491,6 +493,33 @@ def _packed_codes(reader: _Reader, d: Dimension, dim_id: int, base: _Study) -> _
         coder=(values >> 8) & 65535,
         key=values >> 24,
         value=(values & 255).astype(np.float64),
+    )
+
+
+def _grouped_codes(reader: _Reader, d: Dimension, dim_id: int, base: _Study, unit: str) -> _Codes:
+    """SQLite: one row per coder and value, its units' ids as one text (``group_concat``),
+    read from ``ix_codes_reliability`` alone (revision 0014: the index holds every column
+    named here, in the order grouped by), so that SQLite neither visits the table nor
+    computes anything per code. A value that is not the dimension's is left out, as the
+    packed read leaves it out."""
+    rows = reader.rows(
+        f"SELECT coder_id, value_enum, group_concat({unit}, ' ') FROM codes "
+        f"WHERE dimension_id = {int(dim_id)} AND coder_id IN {_ids(base.coders)} "
+        "GROUP BY coder_id, value_enum"
+    )
+    position = {text: i for i, text in enumerate(d.value_texts)}
+    parts = [
+        (coder, position[value], np.fromstring(text, dtype=np.int64, sep=" "))
+        for coder, value, text in rows
+        if value in position and text
+    ]
+    if not parts:
+        return _Codes.empty(windowed=False)
+    sizes = [len(units) for _, _, units in parts]
+    return _Codes(
+        coder=np.repeat(np.array([c for c, _, _ in parts], dtype=np.int64), sizes),
+        key=np.concatenate([units for _, _, units in parts]),
+        value=np.repeat(np.array([v for _, v, _ in parts], dtype=np.float64), sizes),
     )
 
 

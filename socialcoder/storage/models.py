@@ -337,7 +337,15 @@ class CodeRow(Base):
             postgresql_where=text("segment_id IS NULL"),
         ),
         Index("ix_codes_transcript_coder", "transcript_id", "coder_id"),
-        Index("ix_codes_dimension", "dimension_id"),
+        # the reliability read, covered (revision 0014); also every lookup by dimension
+        Index(
+            "ix_codes_reliability",
+            "dimension_id",
+            "coder_id",
+            "value_enum",
+            "segment_id",
+            "transcript_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

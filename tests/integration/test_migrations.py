@@ -16,6 +16,7 @@ from socialcoder.cli.errors import describe as cli_describe
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
 from socialcoder.errors import Input, UserError
 from socialcoder.services.codes_csv import export_codes_csv
+from socialcoder.services.reliability_data import Selection, load_dimension_data
 from socialcoder.services.study import codebook_sha, open_study
 from socialcoder.services.transcript_list import list_transcripts
 from socialcoder.services.transcript_view import show_transcript
@@ -385,4 +386,56 @@ def test_upgrade_to_0013_stores_practice_transcripts_by_id(study_target):  # typ
         assert calibration_settings(study).practice == ("P08_session01", "P07_session03")
     _downgrade(engine, "0012")
     assert stored() == "P08_session01,P07_session03"
+    engine.dispose()
+
+
+# --- revision 0014 (a covering index for the reliability read) --------------------------------
+# a study at 0013 keeps every row; ix_codes_dimension gives way to ix_codes_reliability, which
+# SQLite reads alone (no table row) for the reliability read; the downgrade puts it back.
+
+
+def _code_indexes(engine) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import inspect
+
+    with engine.connect() as c:
+        found = inspect(c).get_indexes("codes")
+    return {str(i["name"]): list(i["column_names"]) for i in found if i["name"].startswith("ix_")}
+
+
+def test_upgrade_to_0014_covers_the_reliability_read(study_target):  # type: ignore[no-untyped-def]
+    _make_0001_study(study_target)
+    engine = db.make_engine(study_target)
+    migrate.upgrade(engine, "0013")
+    before = {t: _rows(engine, t) for t in TABLES}
+    assert _code_indexes(engine) == {
+        "ix_codes_dimension": ["dimension_id"],
+        "ix_codes_transcript_coder": ["transcript_id", "coder_id"],
+    }
+    migrate.upgrade(engine, "0014")
+    covering = ["dimension_id", "coder_id", "value_enum", "segment_id", "transcript_id"]
+    assert _code_indexes(engine) == {
+        "ix_codes_reliability": covering,
+        "ix_codes_transcript_coder": ["transcript_id", "coder_id"],
+    }
+    assert {t: _rows(engine, t) for t in TABLES} == before
+    if study_target.endswith(".scstudy"):
+        with engine.connect() as c:
+            plan = c.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT coder_id, value_enum, group_concat(segment_id, ' ') "
+                "FROM codes WHERE dimension_id = 3 AND coder_id IN (2, 3) "
+                "GROUP BY coder_id, value_enum"
+            ).all()
+        assert [r[3] for r in plan] == [
+            "SEARCH codes USING COVERING INDEX ix_codes_reliability (dimension_id=? AND coder_id=?)"
+        ]
+    with open_study(study_target) as study:  # read through it: ana mild, ben none on turn 4
+        [data] = load_dimension_data(study, Selection(dimensions=("resistance",)))
+    [column] = [i for i, unit in enumerate(data.units) if unit.segment == 4]
+    assert data.coders == ("ana", "ben") and data.data[:, column].tolist() == [1.0, 0.0]
+    _downgrade(engine, "0013")
+    assert _code_indexes(engine) == {
+        "ix_codes_dimension": ["dimension_id"],
+        "ix_codes_transcript_coder": ["transcript_id", "coder_id"],
+    }
+    assert {t: _rows(engine, t) for t in TABLES} == before
     engine.dispose()
