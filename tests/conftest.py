@@ -155,8 +155,8 @@ def study_encryption() -> str:
 @pytest.fixture
 def _study_templates(request: pytest.FixtureRequest, study_encryption: str) -> dict[str, Path]:
     if study_encryption == "encrypted":
-        return request.getfixturevalue("_encrypted_templates")  # type: ignore[no-any-return]
-    return request.getfixturevalue("_templates")  # type: ignore[no-any-return]
+        return request.getfixturevalue("_encrypted_templates")
+    return request.getfixturevalue("_templates")
 
 
 @pytest.fixture

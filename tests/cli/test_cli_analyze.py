@@ -31,7 +31,7 @@ def demo(demo_file: Path, tmp_path: Path, study_encryption: str) -> Path:
     return copy
 
 
-def test_correlations_json_and_data_set(cli, demo: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_correlations_json_and_data_set(cli, demo: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = cli(
         "analyze",
@@ -77,7 +77,7 @@ def test_correlations_json_and_data_set(cli, demo: Path, tmp_path: Path) -> None
     } <= names
 
 
-def test_correlations_count_model_json_and_text(cli, demo: Path) -> None:  # type: ignore[no-untyped-def]
+def test_correlations_count_model_json_and_text(cli, demo: Path) -> None:
     args = ("analyze", demo, "correlations", "--x", "goal_agreement", "--y", "resistance_any_rate")
     result = cli(*args, "--bootstrap", "0", "--count-model", "--json")
     assert result.code == 0, result.err
@@ -99,7 +99,7 @@ def test_correlations_count_model_json_and_text(cli, demo: Path) -> None:  # typ
     assert bad.code == 2 and "invalid choice" in bad.err
 
 
-def test_lagged_json_terms(cli, demo: Path) -> None:  # type: ignore[no-untyped-def]
+def test_lagged_json_terms(cli, demo: Path) -> None:
     result = cli(
         "analyze", demo, "lagged", "--outcome", "core_om", "--predictor", "wai_sr", "--json"
     )
@@ -128,7 +128,7 @@ def test_lagged_json_terms(cli, demo: Path) -> None:  # type: ignore[no-untyped-
         assert again.code == 0, again.err
 
 
-def test_sequential_json_keys_and_files(cli, demo: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_sequential_json_keys_and_files(cli, demo: Path, tmp_path: Path) -> None:
     out = tmp_path / "seq"
     result = cli(
         "analyze",
@@ -189,7 +189,7 @@ def test_sequential_json_keys_and_files(cli, demo: Path, tmp_path: Path) -> None
         (["sequential", "--lag", "0", "--matrix"], "lag"),
     ],
 )
-def test_bad_input_one_line_exit_2(cli, demo: Path, dump, args, needle) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input_one_line_exit_2(cli, demo: Path, dump, args, needle) -> None:
     before = dump(demo)
     result = cli("analyze", demo, *args)
     assert result.code == 2, (result.out, result.err)
@@ -197,7 +197,7 @@ def test_bad_input_one_line_exit_2(cli, demo: Path, dump, args, needle) -> None:
     assert dump(demo) == before
 
 
-def test_too_few_sessions(cli, sample_study: Path) -> None:  # type: ignore[no-untyped-def]
+def test_too_few_sessions(cli, sample_study: Path) -> None:
     """The three-session sample (no measures) is too small for a lagged model."""
     result = cli(
         "analyze",
@@ -213,7 +213,7 @@ def test_too_few_sessions(cli, sample_study: Path) -> None:  # type: ignore[no-u
     assert result.code == 2 and "at least" in result.err, result.err
 
 
-def test_one_command_each_with_a_plot(cli, demo: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_one_command_each_with_a_plot(cli, demo: Path, tmp_path: Path) -> None:
     """The issue's 'done when': the seed study's table, a Falkenström-style estimate and the
     therapist-to-patient matrix, each with one command that also writes the report with its
     plot (--report) beside the data set (--out)."""
@@ -253,13 +253,13 @@ def test_one_command_each_with_a_plot(cli, demo: Path, tmp_path: Path) -> None: 
     assert again.code == 2 and "already exists" in again.err
 
 
-def _sessions_reliability(cli, study: Path) -> dict:  # type: ignore[no-untyped-def]
+def _sessions_reliability(cli, study: Path) -> dict:
     result = cli("reliability", study, "--sessions", "--json")
     assert result.code == 0, result.err
     return json.loads(result.out)
 
 
-def test_each_variable_reports_its_session_reliability(cli, demo: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_each_variable_reports_its_session_reliability(cli, demo: Path, tmp_path: Path) -> None:
     """Issue 19: every code rate / rating an analysis uses carries the reliability of its
     session score, the very figures of `reliability --sessions --json` for the same measure
     (a per-value rate `KEY_VALUE_rate` is the measure `KEY_rate[VALUE]`); a questionnaire
@@ -313,7 +313,7 @@ def test_each_variable_reports_its_session_reliability(cli, demo: Path, tmp_path
     assert pred["r_change_ci95"] == change["concordance_rate"]["r_change_ci95"]
 
 
-def test_reliability_not_estimable_without_double_coding(cli, demo: Path) -> None:  # type: ignore[no-untyped-def]
+def test_reliability_not_estimable_without_double_coding(cli, demo: Path) -> None:
     """One coder's codes only (no double-coded session): each coded variable says 'not
     estimable' instead of a figure."""
     from socialcoder.services.analysis import build_session_table, load_inputs

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 
-def _one_line(result, *needles: str) -> None:  # type: ignore[no-untyped-def]
+def _one_line(result, *needles: str) -> None:
     assert result.code == 2, (result.out, result.err)
     assert result.err.startswith("socialcoder: error: ") and result.err.count("\n") == 1
     assert "internal error" not in result.err
@@ -17,9 +17,7 @@ def _one_line(result, *needles: str) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("command", [("info",), ("init",), ("migrate",), ("transcripts",)])
-def test_postgres_url_without_psycopg_says_what_to_install(  # type: ignore[no-untyped-def]
-    cli, monkeypatch, command
-) -> None:
+def test_postgres_url_without_psycopg_says_what_to_install(cli, monkeypatch, command) -> None:
     monkeypatch.setitem(sys.modules, "psycopg", None)  # as after the quick-start install
     result = cli(*command, "postgresql+psycopg://coder:s3cret@db.example.org/trial")
     _one_line(result, "pip install 'socialcoder[postgres]'", "postgresql+psycopg://coder:***@")
@@ -36,11 +34,11 @@ def test_postgres_url_without_psycopg_says_what_to_install(  # type: ignore[no-u
         ("postgresql+psycopg://u@localhost:port/trial", "is not a database URL"),
     ],
 )
-def test_unsupported_urls(cli, url: str, needle: str) -> None:  # type: ignore[no-untyped-def]
+def test_unsupported_urls(cli, url: str, needle: str) -> None:
     _one_line(cli("info", url), needle)
 
 
-def test_a_server_that_does_not_answer_is_one_line(cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_server_that_does_not_answer_is_one_line(cli) -> None:
     pytest.importorskip("psycopg")
     # port 1 on this machine: nothing listens there, so the connection is refused at once
     _one_line(cli("info", "postgresql://u@127.0.0.1:1/trial"), "cannot open the study")

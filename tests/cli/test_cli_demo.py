@@ -14,7 +14,7 @@ from socialcoder.services.study import open_study
 from socialcoder.storage import db, migrate
 
 
-def _refused(result, needle: str) -> None:  # type: ignore[no-untyped-def]
+def _refused(result, needle: str) -> None:
     assert result.code == 2, (result.out, result.err)
     assert result.err.startswith("socialcoder: error: ") and result.err.count("\n") == 1
     assert needle in result.err, result.err
@@ -22,7 +22,7 @@ def _refused(result, needle: str) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("fresh", [True, False])
-def test_demo_never_touches_a_study_of_your_own(cli, sample_study: Path, dump, fresh) -> None:  # type: ignore[no-untyped-def]
+def test_demo_never_touches_a_study_of_your_own(cli, sample_study: Path, dump, fresh) -> None:
     data, before = sample_study.read_bytes(), dump(sample_study)
     args = ["demo", "--no-gui", "--path", sample_study] + (["--fresh"] if fresh else [])
     _refused(cli(*args), "is a study of your own, not the sample study")
@@ -30,7 +30,7 @@ def test_demo_never_touches_a_study_of_your_own(cli, sample_study: Path, dump, f
 
 
 @pytest.mark.parametrize("fresh", [True, False])
-def test_demo_never_touches_another_file(cli, tmp_path: Path, fresh) -> None:  # type: ignore[no-untyped-def]
+def test_demo_never_touches_another_file(cli, tmp_path: Path, fresh) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("my notes\n", encoding="utf-8")
     args = ["demo", "--no-gui", "--path", notes] + (["--fresh"] if fresh else [])
@@ -39,7 +39,7 @@ def test_demo_never_touches_another_file(cli, tmp_path: Path, fresh) -> None:  #
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
-def test_the_sample_study_is_marked_reused_and_rebuilt(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_sample_study_is_marked_reused_and_rebuilt(cli, tmp_path: Path) -> None:
     path = tmp_path / "sample.scstudy"
     built = cli("demo", "--no-gui", "--path", path)
     assert built.code == 0 and built.out.startswith("Built the sample study at"), built.err

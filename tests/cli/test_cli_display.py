@@ -134,7 +134,7 @@ qt.qpa.plugin: Could not load the Qt platform plugin "xcb" in "" even though it 
         ),
     ],
 )
-def test_qt_messages_are_translated(monkeypatch, stderr: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_qt_messages_are_translated(monkeypatch, stderr: str, expected: str) -> None:
     """What Qt prints when the socket answers but Qt still cannot start (recorded messages of
     PySide6 6.11): the probe's verdict names the real cause."""
     from socialcoder.gui import display

@@ -13,7 +13,7 @@ HUGE = "99999999999999999999"
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_transcripts"
 
 
-def _one_line(result, *needles: str) -> None:  # type: ignore[no-untyped-def]
+def _one_line(result, *needles: str) -> None:
     assert result.code == 2, (result.out, result.err)
     assert result.err.count("\n") == 1 and "Traceback" not in result.err, result.err
     assert "internal error" not in result.err
@@ -102,7 +102,7 @@ def _one_line(result, *needles: str) -> None:  # type: ignore[no-untyped-def]
         (("import", "{s}", str(SAMPLES / "P01_session02.txt"), "--session", "-1"), "session"),
     ],
 )
-def test_numeric_options_are_range_checked(cli, sample_study: Path, dump, args, needle) -> None:  # type: ignore[no-untyped-def]
+def test_numeric_options_are_range_checked(cli, sample_study: Path, dump, args, needle) -> None:
     before = dump(sample_study)
     result = cli(*(a.format(s=sample_study) for a in args))
     _one_line(result, needle)
@@ -110,7 +110,7 @@ def test_numeric_options_are_range_checked(cli, sample_study: Path, dump, args, 
 
 
 @pytest.mark.parametrize("segment", [HUGE, "-1", "0", "2147483648", "1.5"])
-def test_codes_csv_segment_is_range_checked(  # type: ignore[no-untyped-def]
+def test_codes_csv_segment_is_range_checked(
     cli, sample_study: Path, dump, tmp_path: Path, segment: str
 ) -> None:
     codes = tmp_path / "codes.csv"
@@ -126,7 +126,7 @@ def test_codes_csv_segment_is_range_checked(  # type: ignore[no-untyped-def]
     assert dump(sample_study) == before
 
 
-def test_manifest_and_measures_sessions_are_range_checked(  # type: ignore[no-untyped-def]
+def test_manifest_and_measures_sessions_are_range_checked(
     cli, study_path: Path, sample_study: Path, dump, tmp_path: Path
 ) -> None:
     manifest = tmp_path / "manifest.csv"
@@ -157,7 +157,7 @@ def test_the_limits_are_what_the_docs_say() -> None:
             SEGMENT.parse(text)
 
 
-def test_values_at_the_limits_are_accepted(cli, sample_study: Path) -> None:  # type: ignore[no-untyped-def]
+def test_values_at_the_limits_are_accepted(cli, sample_study: Path) -> None:
     result = cli("reliability", sample_study, "--seed", str(2**32 - 1), "--bootstrap", "20")
     assert result.code == 0, result.err
     result = cli("reliability", sample_study, "--seed", "0", "--json")

@@ -16,7 +16,7 @@ P01_TEXT = "doing the diary like you asked"  # P01's second turn (fictional samp
 OTHER_TEXT = "How have things been since last time?"  # P02's first turn
 
 
-def _rows(raw_connect, study: Path, sql: str) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+def _rows(raw_connect, study: Path, sql: str) -> list[tuple[object, ...]]:
     conn = raw_connect(study)
     try:
         return sorted(conn.execute(sql).fetchall(), key=repr)
@@ -24,7 +24,7 @@ def _rows(raw_connect, study: Path, sql: str) -> list[tuple[object, ...]]:  # ty
         conn.close()
 
 
-def _not_p01(raw_connect, study: Path) -> dict[str, list[tuple[object, ...]]]:  # type: ignore[no-untyped-def]
+def _not_p01(raw_connect, study: Path) -> dict[str, list[tuple[object, ...]]]:
     """Every row of the other participants' data."""
     p01 = "(SELECT id FROM transcripts WHERE participant = 'P01')"
     queries = {
@@ -38,7 +38,7 @@ def _not_p01(raw_connect, study: Path) -> dict[str, list[tuple[object, ...]]]:  
     return {name: _rows(raw_connect, study, sql) for name, sql in queries.items()}
 
 
-def test_withdraw_removes_everything_of_the_participant(  # type: ignore[no-untyped-def]
+def test_withdraw_removes_everything_of_the_participant(
     cli, sample_study: Path, tmp_path: Path, dump, raw_connect
 ) -> None:
     measures = tmp_path / "measures.csv"
@@ -98,9 +98,7 @@ def test_withdraw_removes_everything_of_the_participant(  # type: ignore[no-unty
     conn.close()
 
 
-def test_withdraw_unknown_participant_changes_nothing(  # type: ignore[no-untyped-def]
-    cli, sample_study: Path, dump
-) -> None:
+def test_withdraw_unknown_participant_changes_nothing(cli, sample_study: Path, dump) -> None:
     before = dump(sample_study)
     result = cli("withdraw", sample_study, "p01")  # ids are matched exactly
     assert result.code == 2 and "no transcripts or measures of participant 'p01'" in result.err

@@ -29,7 +29,7 @@ def _example() -> list[list[str]]:
     return lines
 
 
-def test_the_readme_example_runs_as_written(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_readme_example_runs_as_written(cli, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # as from the repository's root, with its sample_transcripts/
     (tmp_path / "sample_transcripts").symlink_to(REPO / "sample_transcripts")
     steps = _example()

@@ -77,7 +77,7 @@ def _private_settings(tmp_path: Path) -> Iterator[None]:
 
 
 @pytest.fixture
-def window(qtbot) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+def window(qtbot) -> Iterator[MainWindow]:
     win = MainWindow()
     qtbot.addWidget(win)
     win.resize(1200, 800)
@@ -89,7 +89,7 @@ def window(qtbot) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def answer(qtbot) -> Callable[[type, Callable[[QWidget], None]], list[QWidget]]:  # type: ignore[no-untyped-def]
+def answer(qtbot) -> Callable[[type, Callable[[QWidget], None]], list[QWidget]]:
     """Schedule a reply to the next modal dialog of a class; returns a list that receives it."""
 
     def schedule(kind: type, act: Callable[[QWidget], None]) -> list[QWidget]:
@@ -106,10 +106,10 @@ def answer(qtbot) -> Callable[[type, Callable[[QWidget], None]], list[QWidget]]:
 
         timer.timeout.connect(poll)
         timer.start()
-        schedule.timers.append(timer)  # type: ignore[attr-defined]
+        schedule.timers.append(timer)
         return seen
 
-    schedule.timers = []  # type: ignore[attr-defined]
+    schedule.timers = []
     yield schedule
-    for t in schedule.timers:  # type: ignore[attr-defined]
+    for t in schedule.timers:
         t.stop()

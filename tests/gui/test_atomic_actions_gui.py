@@ -20,11 +20,11 @@ from socialcoder.services.transcript_view import show_transcript
 T = "P01_session02"
 
 
-def _refuse_second_audit(monkeypatch, module) -> None:  # type: ignore[no-untyped-def]
+def _refuse_second_audit(monkeypatch, module) -> None:
     real = module.audit
     calls = {"n": 0}
 
-    def audit(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def audit(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
             raise StudyError("the server refused this")
@@ -35,13 +35,13 @@ def _refuse_second_audit(monkeypatch, module) -> None:  # type: ignore[no-untype
 
 def test_delete_clears_every_code_or_none(
     qtbot, window: MainWindow, gui_study: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     assert window.open_study(str(gui_study), "ana", T)
     ctl = window.controller
     assert ctl is not None
     view = window.segment_view
 
-    def press(k) -> None:  # type: ignore[no-untyped-def]
+    def press(k) -> None:
         qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
         qtbot.keyClick(view, k)
 
@@ -66,7 +66,7 @@ def test_delete_clears_every_code_or_none(
         assert show_transcript(study, T, coder="ana").segments[1].codes == stored
 
 
-def test_assigning_selected_cells_is_all_or_none(  # type: ignore[no-untyped-def]
+def test_assigning_selected_cells_is_all_or_none(
     qtbot, window: MainWindow, gui_study: Path, monkeypatch, answer
 ) -> None:
     from socialcoder.gui.lead.assignments_view import AssignmentsView

@@ -33,7 +33,7 @@ def _visible_texts(window: MainWindow) -> list[str]:
     return texts
 
 
-def test_a_blinded_coder_sees_labels_only_and_codes_as_usual(  # type: ignore[no-untyped-def]
+def test_a_blinded_coder_sees_labels_only_and_codes_as_usual(
     qtbot, window: MainWindow, blinded_gui_study: Path
 ) -> None:
     with open_study(blinded_gui_study) as study:
@@ -65,13 +65,13 @@ def test_a_blinded_coder_sees_labels_only_and_codes_as_usual(  # type: ignore[no
     assert ctl.transcript == shown[1] and shown[1] in window.windowTitle()
 
 
-def qtbot_left():  # type: ignore[no-untyped-def]
+def qtbot_left():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
 
 
-def test_the_lead_turns_blinding_off_and_on(  # type: ignore[no-untyped-def]
+def test_the_lead_turns_blinding_off_and_on(
     qtbot, window: MainWindow, blinded_gui_study: Path
 ) -> None:
     assert window.open_study(str(blinded_gui_study), "Dr Lead", role="lead")
@@ -96,7 +96,7 @@ def test_the_lead_turns_blinding_off_and_on(  # type: ignore[no-untyped-def]
         assert get_setting(study, "blinding") is True
 
 
-def test_codes_changed_elsewhere_reach_a_blinded_window(  # type: ignore[no-untyped-def]
+def test_codes_changed_elsewhere_reach_a_blinded_window(
     qtbot, window: MainWindow, blinded_gui_study: Path
 ) -> None:
     """The window names its transcript by the label; a code stored elsewhere under the real

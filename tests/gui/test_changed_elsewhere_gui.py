@@ -40,7 +40,7 @@ def cli(*args: object) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def key(qtbot, window: MainWindow, k: str | Qt.Key, mods=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+def key(qtbot, window: MainWindow, k: str | Qt.Key, mods=Qt.KeyboardModifier.NoModifier) -> None:
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
     qtbot.keyClick(window.segment_view, k, mods)
 
@@ -66,7 +66,7 @@ def activate(window: MainWindow) -> None:
     QApplication.sendEvent(window, QEvent(QEvent.Type.WindowActivate))
 
 
-def uncoded_in_check(qtbot, window: MainWindow, answer) -> str:  # type: ignore[no-untyped-def]
+def uncoded_in_check(qtbot, window: MainWindow, answer) -> str:
     """Open the completion check, read it, cancel it."""
     texts: list[str] = []
 
@@ -80,7 +80,7 @@ def uncoded_in_check(qtbot, window: MainWindow, answer) -> str:  # type: ignore[
     return texts[0]
 
 
-def settle(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def settle(qtbot, window: MainWindow) -> None:
     """Let the window become active again (after a dialog) and run the check its activation
     starts, so that a change made afterwards is still unseen when the next key comes."""
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
@@ -93,7 +93,7 @@ def no_idle_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(watch, "IDLE_MS", 3_600_000)
 
 
-def test_codes_set_by_the_command_line_show_when_the_window_is_activated(  # type: ignore[no-untyped-def]
+def test_codes_set_by_the_command_line_show_when_the_window_is_activated(
     qtbot, window: MainWindow, gui_study: Path, answer, no_idle_checks
 ) -> None:
     a, b = patient_segments(str(gui_study), 2)
@@ -149,7 +149,7 @@ def test_codes_set_by_the_command_line_show_when_the_window_is_activated(  # typ
         assert show_transcript(study, T, coder="ana").segments[a - 1].codes == {}
 
 
-def test_a_second_study_object_is_noticed_on_the_idle_timer(  # type: ignore[no-untyped-def]
+def test_a_second_study_object_is_noticed_on_the_idle_timer(
     qtbot, window: MainWindow, gui_study: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(watch, "IDLE_MS", 50)
@@ -178,7 +178,7 @@ def test_a_second_study_object_is_noticed_on_the_idle_timer(  # type: ignore[no-
     assert "Complete" in window.session_panel.state.text()
 
 
-def test_a_key_pressed_before_the_window_noticed_says_what_is_stored(  # type: ignore[no-untyped-def]
+def test_a_key_pressed_before_the_window_noticed_says_what_is_stored(
     qtbot, window: MainWindow, gui_study: Path, no_idle_checks
 ) -> None:
     a, b = patient_segments(str(gui_study), 2)
@@ -218,7 +218,7 @@ def test_a_key_pressed_before_the_window_noticed_says_what_is_stored(  # type: i
     assert codes(window, b - 1) == {"resistance": "strong"}
 
 
-def test_a_coders_login_on_a_server_sees_what_was_stored_elsewhere(  # type: ignore[no-untyped-def]
+def test_a_coders_login_on_a_server_sees_what_was_stored_elsewhere(
     qtbot, window: MainWindow, make_lab, answer, no_idle_checks
 ) -> None:
     lab = make_lab(coders=("ana", "ben"), leads=("lead",))
@@ -258,7 +258,7 @@ def test_a_coders_login_on_a_server_sees_what_was_stored_elsewhere(  # type: ign
         }
 
 
-def test_the_completion_check_counts_what_is_stored_even_before_the_window_noticed(  # type: ignore[no-untyped-def]
+def test_the_completion_check_counts_what_is_stored_even_before_the_window_noticed(
     qtbot, window: MainWindow, gui_study: Path, answer, no_idle_checks
 ) -> None:
     a, b = patient_segments(str(gui_study), 2)
@@ -274,7 +274,7 @@ def test_the_completion_check_counts_what_is_stored_even_before_the_window_notic
     assert codes(window, a - 1) == {"concordance": "1"}
 
 
-def test_a_transcript_imported_elsewhere_joins_the_list_when_the_window_re_reads(  # type: ignore[no-untyped-def]
+def test_a_transcript_imported_elsewhere_joins_the_list_when_the_window_re_reads(
     window: MainWindow, gui_study: Path, tmp_path: Path, no_idle_checks
 ) -> None:
     """The re-read after a change elsewhere compares the transcripts listed with the study's

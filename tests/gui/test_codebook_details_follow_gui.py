@@ -15,9 +15,7 @@ from socialcoder.services.demo import build_demo
 T = "P01_session02"  # a therapist turn first, then the patient's
 
 
-def test_details_follow_a_change_of_speaker_role(  # type: ignore[no-untyped-def]
-    qtbot, window: MainWindow, tmp_path: Path
-) -> None:
+def test_details_follow_a_change_of_speaker_role(qtbot, window: MainWindow, tmp_path: Path) -> None:
     study = tmp_path / "sample.scstudy"
     build_demo(study)  # its codebook has therapist dimensions too
     assert window.open_study(str(study), "ana", T)

@@ -81,7 +81,7 @@ def revised_codebook(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_codebook_updated_elsewhere_is_shown_and_its_new_value_coded_with_its_key(  # type: ignore[no-untyped-def]
+def test_a_codebook_updated_elsewhere_is_shown_and_its_new_value_coded_with_its_key(
     qtbot, window: MainWindow, gui_study: Path, tmp_path: Path, no_idle_checks
 ) -> None:
     with open_study(gui_study) as study:
@@ -116,7 +116,7 @@ def test_a_codebook_updated_elsewhere_is_shown_and_its_new_value_coded_with_its_
         }
 
 
-def test_a_transcript_imported_then_assigned_elsewhere_joins_the_list(  # type: ignore[no-untyped-def]
+def test_a_transcript_imported_then_assigned_elsewhere_joins_the_list(
     qtbot, window: MainWindow, gui_study: Path, tmp_path: Path, no_idle_checks
 ) -> None:
     assert window.open_study(str(gui_study), "ana", T)
@@ -136,7 +136,7 @@ def test_a_transcript_imported_then_assigned_elsewhere_joins_the_list(  # type: 
     assert window.controller is not None and window.controller.transcript == T  # still open
 
 
-def test_a_coders_login_on_a_server_follows_the_codebook_and_her_assignments_only(  # type: ignore[no-untyped-def]
+def test_a_coders_login_on_a_server_follows_the_codebook_and_her_assignments_only(
     qtbot, window: MainWindow, make_lab, tmp_path: Path, no_idle_checks
 ) -> None:
     """A coder's login (which reads only through the study's functions) is told of a new
@@ -177,7 +177,7 @@ def test_a_coders_login_on_a_server_follows_the_codebook_and_her_assignments_onl
     )
 
 
-def test_the_leads_session_takes_a_codebook_updated_elsewhere_before_its_views_read(  # type: ignore[no-untyped-def]
+def test_the_leads_session_takes_a_codebook_updated_elsewhere_before_its_views_read(
     qtbot, gui_study: Path, tmp_path: Path
 ) -> None:
     """The lead's views read ``study.codebook`` when told CODEBOOK: it is the new version."""

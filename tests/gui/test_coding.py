@@ -17,7 +17,7 @@ from socialcoder.services.transcript_view import show_transcript
 T = "P01_session02"
 
 
-def stored(path: Path, coder: str = "ana", transcript: str = T):  # type: ignore[no-untyped-def]
+def stored(path: Path, coder: str = "ana", transcript: str = T):
     with open_study(path) as study:
         return show_transcript(study, transcript, coder=coder)
 
@@ -32,7 +32,7 @@ def status(window: MainWindow) -> str:
     return window.statusBar().currentMessage()
 
 
-def key(qtbot, window: MainWindow, k: str | Qt.Key, mods=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+def key(qtbot, window: MainWindow, k: str | Qt.Key, mods=Qt.KeyboardModifier.NoModifier) -> None:
     # after a dialog, wait until the main window is active again (shortcuts need it)
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
     qtbot.keyClick(window.segment_view, k, mods)
@@ -42,7 +42,7 @@ def open_as_ana(window: MainWindow, path: Path) -> None:
     assert window.open_study(str(path), "ana", T)
 
 
-def test_open_asks_who_is_coding(qtbot, window: MainWindow, gui_study: Path, answer) -> None:  # type: ignore[no-untyped-def]
+def test_open_asks_who_is_coding(qtbot, window: MainWindow, gui_study: Path, answer) -> None:
     def pick_ben(dialog: CoderDialog) -> None:
         dialog.combo.setCurrentText("ben")
         dialog.accept()
@@ -61,7 +61,7 @@ def test_open_asks_who_is_coding(qtbot, window: MainWindow, gui_study: Path, ans
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.segment_view)
 
 
-def test_add_a_new_coder_in_the_dialog(window: MainWindow, gui_study: Path, answer) -> None:  # type: ignore[no-untyped-def]
+def test_add_a_new_coder_in_the_dialog(window: MainWindow, gui_study: Path, answer) -> None:
     def add_cleo(dialog: CoderDialog) -> None:
         dialog.new.setChecked(True)
         dialog.name.setText("cleo")
@@ -76,7 +76,7 @@ def test_add_a_new_coder_in_the_dialog(window: MainWindow, gui_study: Path, answ
         assert "cleo" in [c.name for c in list_coders(study)]
 
 
-def test_code_with_shortcuts_undo_redo(qtbot, window: MainWindow, gui_study: Path) -> None:  # type: ignore[no-untyped-def]
+def test_code_with_shortcuts_undo_redo(qtbot, window: MainWindow, gui_study: Path) -> None:
     open_as_ana(window, gui_study)
     ctl = window.controller
     assert ctl is not None
@@ -157,7 +157,7 @@ def test_code_with_shortcuts_undo_redo(qtbot, window: MainWindow, gui_study: Pat
     }
 
 
-def test_navigation_keys(qtbot, window: MainWindow, gui_study: Path) -> None:  # type: ignore[no-untyped-def]
+def test_navigation_keys(qtbot, window: MainWindow, gui_study: Path) -> None:
     open_as_ana(window, gui_study)
     ctl = window.controller
     assert ctl is not None
@@ -185,7 +185,7 @@ def test_navigation_keys(qtbot, window: MainWindow, gui_study: Path) -> None:  #
     assert seg.role == "patient" and seg.codes == {}
 
 
-def test_memo_with_m_and_enter(qtbot, window: MainWindow, gui_study: Path, answer) -> None:  # type: ignore[no-untyped-def]
+def test_memo_with_m_and_enter(qtbot, window: MainWindow, gui_study: Path, answer) -> None:
     open_as_ana(window, gui_study)
 
     def write(dialog: MemoDialog) -> None:
@@ -203,7 +203,7 @@ def test_memo_with_m_and_enter(qtbot, window: MainWindow, gui_study: Path, answe
     assert chips(window, 1) == []
 
 
-def test_mark_complete_and_reopen(qtbot, window: MainWindow, gui_study: Path, answer) -> None:  # type: ignore[no-untyped-def]
+def test_mark_complete_and_reopen(qtbot, window: MainWindow, gui_study: Path, answer) -> None:
     open_as_ana(window, gui_study)
     ctl = window.controller
     assert ctl is not None
@@ -223,7 +223,7 @@ def test_mark_complete_and_reopen(qtbot, window: MainWindow, gui_study: Path, an
     assert COMPLETE_EXPLANATION in texts[0]
     assert ctl.completed and stored(gui_study).completed
     assert window.transcripts.row_text(T)[4] == "✓"
-    assert "Complete" in window.session_panel.state.text()  # type: ignore[union-attr]
+    assert "Complete" in window.session_panel.state.text()
     # undo reopens; the menu action Reopen does too
     key(qtbot, window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert not stored(gui_study).completed
@@ -242,7 +242,7 @@ def test_mark_complete_and_reopen(qtbot, window: MainWindow, gui_study: Path, an
     assert not mine.completed and mine.coded == 1
 
 
-def test_find_bar(qtbot, window: MainWindow, gui_study: Path) -> None:  # type: ignore[no-untyped-def]
+def test_find_bar(qtbot, window: MainWindow, gui_study: Path) -> None:
     open_as_ana(window, gui_study)
     ctl = window.controller
     assert ctl is not None
@@ -261,7 +261,7 @@ def test_find_bar(qtbot, window: MainWindow, gui_study: Path) -> None:  # type: 
     assert not window.find_bar.isVisible()
 
 
-def test_only_the_changed_row_is_repainted(qtbot, window: MainWindow, gui_study: Path) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_changed_row_is_repainted(qtbot, window: MainWindow, gui_study: Path) -> None:
     open_as_ana(window, gui_study)
     ctl = window.controller
     assert ctl is not None

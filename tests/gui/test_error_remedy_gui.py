@@ -13,7 +13,7 @@ from socialcoder.gui.main_window import MainWindow
 from socialcoder.services.transcript_import import ImportItem
 
 
-def test_a_taken_name_is_refused_without_flags(  # type: ignore[no-untyped-def]
+def test_a_taken_name_is_refused_without_flags(
     qtbot, window: MainWindow, gui_study: Path, tmp_path: Path, answer
 ) -> None:
     assert window.open_study(str(gui_study), "ana")
@@ -36,7 +36,7 @@ def test_a_taken_name_is_refused_without_flags(  # type: ignore[no-untyped-def]
     assert refused.endswith("; change the transcript's name") and "--" not in refused
 
 
-def test_error_dialog_words_every_remedy(qtbot, answer) -> None:  # type: ignore[no-untyped-def]
+def test_error_dialog_words_every_remedy(qtbot, answer) -> None:
     shown = answer(QMessageBox, lambda box: box.accept())
     error = StudyError(
         "'empathy' is coded per segment: a segment is needed", remedy=Remedy.give(Input.SEGMENT)

@@ -33,7 +33,7 @@ def _same(a: list[float], b: list[float]) -> bool:
     )
 
 
-def _open_dialog(qtbot, window: MainWindow) -> ExportDialog:  # type: ignore[no-untyped-def]
+def _open_dialog(qtbot, window: MainWindow) -> ExportDialog:
     """Ctrl+E, as the user would press it."""
     assert window.export_action.isEnabled()
     qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
@@ -43,14 +43,14 @@ def _open_dialog(qtbot, window: MainWindow) -> ExportDialog:  # type: ignore[no-
     return dialog
 
 
-def _type_path(qtbot, dialog: ExportDialog, path: Path) -> None:  # type: ignore[no-untyped-def]
+def _type_path(qtbot, dialog: ExportDialog, path: Path) -> None:
     dialog.path.setFocus()
     dialog.path.selectAll()
     qtbot.keyClick(dialog.path, Qt.Key.Key_Delete)
     qtbot.keyClicks(dialog.path, str(path))
 
 
-def _finish(qtbot, dialog: ExportDialog) -> str:  # type: ignore[no-untyped-def]
+def _finish(qtbot, dialog: ExportDialog) -> str:
     """Click Export, wait for the worker and the summary; close it; return its text."""
     qtbot.mouseClick(dialog.export_button, LEFT)
     qtbot.waitUntil(lambda: dialog.summary_box is not None and dialog.summary_box.isVisible())
@@ -61,7 +61,7 @@ def _finish(qtbot, dialog: ExportDialog) -> str:  # type: ignore[no-untyped-def]
     return text
 
 
-def test_export_long_csv_with_text_for_two_coders(  # type: ignore[no-untyped-def]
+def test_export_long_csv_with_text_for_two_coders(
     qtbot, window: MainWindow, sample_study: Path, tmp_path: Path
 ) -> None:
     assert window.open_study(str(sample_study), LEAD, role="lead")
@@ -97,7 +97,7 @@ def test_export_long_csv_with_text_for_two_coders(  # type: ignore[no-untyped-de
     assert window.settings.value("last/export_dir") == str(tmp_path)
 
 
-def test_export_wide_to_spss(qtbot, window: MainWindow, sample_study: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_wide_to_spss(qtbot, window: MainWindow, sample_study: Path, tmp_path: Path) -> None:
     assert window.open_study(str(sample_study), LEAD, role="lead")
     dialog = _open_dialog(qtbot, window)
     qtbot.mouseClick(
@@ -124,7 +124,7 @@ def test_export_wide_to_spss(qtbot, window: MainWindow, sample_study: Path, tmp_
     assert meta.column_names_to_labels["concordance__ana"]
 
 
-def test_refi_format_forces_text_and_restores_the_choice(  # type: ignore[no-untyped-def]
+def test_refi_format_forces_text_and_restores_the_choice(
     qtbot, window: MainWindow, sample_study: Path, tmp_path: Path
 ) -> None:
     assert window.open_study(str(sample_study), LEAD, role="lead")
@@ -142,9 +142,7 @@ def test_refi_format_forces_text_and_restores_the_choice(  # type: ignore[no-unt
     assert "3 transcripts" in text and "transcript text" in text
 
 
-def test_no_export_for_a_blind_coder(  # type: ignore[no-untyped-def]
-    qtbot, window: MainWindow, sample_study: Path, answer
-) -> None:
+def test_no_export_for_a_blind_coder(qtbot, window: MainWindow, sample_study: Path, answer) -> None:
     assert "lead" in window.export_action.toolTip()
     assert not window.export_action.isEnabled()  # no study yet
     assert window.open_study(str(sample_study), "ana")
@@ -166,14 +164,14 @@ def test_no_export_for_a_blind_coder(  # type: ignore[no-untyped-def]
     assert window.findChild(ExportDialog) is None
 
 
-def test_export_enabled_for_the_lead_only(qtbot, window: MainWindow, sample_study: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_enabled_for_the_lead_only(qtbot, window: MainWindow, sample_study: Path) -> None:
     assert window.open_study(str(sample_study), LEAD, role="lead")
     assert window.export_action.isEnabled()
     window.close_study()
     assert not window.export_action.isEnabled()
 
 
-def test_a_refused_export_is_shown_and_the_dialog_stays(  # type: ignore[no-untyped-def]
+def test_a_refused_export_is_shown_and_the_dialog_stays(
     qtbot, window: MainWindow, sample_study: Path, tmp_path: Path, answer, monkeypatch
 ) -> None:
     taken = tmp_path / "taken.csv"
@@ -210,7 +208,7 @@ def test_a_refused_export_is_shown_and_the_dialog_stays(  # type: ignore[no-unty
 
 def test_export_the_final_layer(
     qtbot, window: MainWindow, sample_study: Path, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The lead chooses the final layer: the file holds one layer with each value's source,
     and the summary says where the values came from."""
     from socialcoder.services.assignments import assign

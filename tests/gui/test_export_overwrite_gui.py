@@ -16,7 +16,7 @@ LEAD = "Dr Lead"
 LEFT = Qt.MouseButton.LeftButton
 
 
-def _dialog(qtbot, window: MainWindow, path: Path) -> ExportDialog:  # type: ignore[no-untyped-def]
+def _dialog(qtbot, window: MainWindow, path: Path) -> ExportDialog:
     qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), ExportDialog))
     dialog = QApplication.activeModalWidget()
@@ -28,7 +28,7 @@ def _dialog(qtbot, window: MainWindow, path: Path) -> ExportDialog:  # type: ign
     return dialog
 
 
-def test_export_onto_the_study_is_refused_without_asking(  # type: ignore[no-untyped-def]
+def test_export_onto_the_study_is_refused_without_asking(
     qtbot, window: MainWindow, sample_study: Path, answer, dump
 ) -> None:
     before, data = dump(sample_study), sample_study.read_bytes()
@@ -54,7 +54,7 @@ def test_export_onto_the_study_is_refused_without_asking(  # type: ignore[no-unt
     assert sample_study.read_bytes()[:16] == data[:16] and dump(sample_study) == before
 
 
-def test_replacing_an_existing_file_is_asked_then_done(  # type: ignore[no-untyped-def]
+def test_replacing_an_existing_file_is_asked_then_done(
     qtbot, window: MainWindow, sample_study: Path, tmp_path: Path, answer
 ) -> None:
     out = tmp_path / "export.csv"
@@ -63,7 +63,7 @@ def test_replacing_an_existing_file_is_asked_then_done(  # type: ignore[no-untyp
     dialog = _dialog(qtbot, window, out)
     asked: list[str] = []
 
-    def say(button: QMessageBox.StandardButton):  # type: ignore[no-untyped-def]
+    def say(button: QMessageBox.StandardButton):
         def act(box: QMessageBox) -> None:
             asked.append(box.text())
             box.button(button).click()

@@ -14,7 +14,7 @@ from socialcoder.services.transcript_import import ImportItem
 from socialcoder.services.transcript_view import show_transcript
 
 
-def test_speaker_question_takes_text_and_summary_shows_warnings(  # type: ignore[no-untyped-def]
+def test_speaker_question_takes_text_and_summary_shows_warnings(
     qtbot, window: MainWindow, gui_study: Path, tmp_path: Path, answer
 ) -> None:
     source = tmp_path / "P09_session01.txt"

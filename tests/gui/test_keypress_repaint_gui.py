@@ -26,7 +26,7 @@ def _patient_row(window: MainWindow) -> int:
 
 def test_details_follow_content_through_a_code_and_a_codebook_change(
     qtbot, window: MainWindow, gui_study: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     assert window.open_study(str(gui_study), "ana", T)
     ctl, panel = window.controller, window.codebook_panel
     assert ctl is not None and panel is not None
@@ -38,7 +38,7 @@ def test_details_follow_content_through_a_code_and_a_codebook_change(
 
     qtbot.keyClick(window.segment_view, "c")  # a code on another dimension: it is selected
     concordance = ctl.codebook.dimension("concordance")
-    assert ctl.current_segment().codes == {"concordance": "1"}  # type: ignore[union-attr]
+    assert ctl.current_segment().codes == {"concordance": "1"}
     assert concordance.label in panel.details.toPlainText()
     ctl.select_dimension(resistance)  # back: the same laid-out document again
     assert panel.details.document() is document
@@ -55,7 +55,7 @@ def test_details_follow_content_through_a_code_and_a_codebook_change(
 
 def test_a_code_repaints_its_row_only_and_shows_it(
     qtbot, window: MainWindow, gui_study: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     assert window.open_study(str(gui_study), "ana", T)
     ctl, view = window.controller, window.segment_view
     assert ctl is not None
@@ -67,7 +67,7 @@ def test_a_code_repaints_its_row_only_and_shows_it(
     class Spy(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if watched is view.viewport() and event.type() == QEvent.Type.Paint:
-                painted.append(event.rect())  # type: ignore[attr-defined]
+                painted.append(event.rect())
             return False
 
     spy = Spy()
@@ -86,7 +86,7 @@ def test_a_code_repaints_its_row_only_and_shows_it(
     view.viewport().removeEventFilter(spy)
 
 
-def test_the_armed_prompt_keeps_its_place(qtbot, window: MainWindow, gui_study: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_armed_prompt_keeps_its_place(qtbot, window: MainWindow, gui_study: Path) -> None:
     assert window.open_study(str(gui_study), "ana", T)
     panel = window.codebook_panel
     assert isinstance(panel, CodebookPanel)

@@ -67,19 +67,19 @@ def long_study(long_template: Path, tmp_path: Path) -> Path:
     return path
 
 
-def _open(window: MainWindow, path: Path):  # type: ignore[no-untyped-def]
+def _open(window: MainWindow, path: Path):
     assert window.open_study(str(path), "ana", NAME)
     ctl = window.controller
     assert ctl is not None
     return ctl
 
 
-def _key(qtbot, window: MainWindow, k: str | Qt.Key, mods=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+def _key(qtbot, window: MainWindow, k: str | Qt.Key, mods=Qt.KeyboardModifier.NoModifier) -> None:
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
     qtbot.keyClick(window.segment_view, k, mods)
 
 
-def test_opens_with_a_page_and_reads_more_as_it_scrolls(qtbot, window, long_study) -> None:  # type: ignore[no-untyped-def]
+def test_opens_with_a_page_and_reads_more_as_it_scrolls(qtbot, window, long_study) -> None:
     ctl = _open(window, long_study)
     model = ctl.model
     assert model.total == TURNS
@@ -93,7 +93,7 @@ def test_opens_with_a_page_and_reads_more_as_it_scrolls(qtbot, window, long_stud
     assert [model.segment(r).index for r in range(rows)] == list(range(1, rows + 1))
 
 
-def test_end_then_code_the_last_segment(qtbot, window, long_study) -> None:  # type: ignore[no-untyped-def]
+def test_end_then_code_the_last_segment(qtbot, window, long_study) -> None:
     ctl = _open(window, long_study)
     _key(qtbot, window, Qt.Key.Key_End)
     seg = ctl.current_segment()
@@ -112,7 +112,7 @@ def test_end_then_code_the_last_segment(qtbot, window, long_study) -> None:  # t
     assert last.progress == (1, TURNS // 2)
 
 
-def test_go_to_a_segment_not_read_yet(qtbot, window, long_study) -> None:  # type: ignore[no-untyped-def]
+def test_go_to_a_segment_not_read_yet(qtbot, window, long_study) -> None:
     ctl = _open(window, long_study)
     ctl.set_current(12_345)
     seg = ctl.current_segment()
@@ -122,7 +122,7 @@ def test_go_to_a_segment_not_read_yet(qtbot, window, long_study) -> None:  # typ
     assert text.startswith("Segment 12346, ") and "Not coded yet." in text
 
 
-def test_next_uncoded_beyond_what_was_read_and_round(qtbot, window, long_study) -> None:  # type: ignore[no-untyped-def]
+def test_next_uncoded_beyond_what_was_read_and_round(qtbot, window, long_study) -> None:
     ctl = _open(window, long_study)
     read = ctl.model.rowCount()
     ctl.set_current(read - 1)  # the last row read: the next uncoded turn is not read yet
@@ -136,7 +136,7 @@ def test_next_uncoded_beyond_what_was_read_and_round(qtbot, window, long_study) 
     assert seg is not None and seg.index == 2
 
 
-def test_find_a_word_in_a_segment_not_read_yet(qtbot, window, long_study) -> None:  # type: ignore[no-untyped-def]
+def test_find_a_word_in_a_segment_not_read_yet(qtbot, window, long_study) -> None:
     ctl = _open(window, long_study)
     assert ctl.model.rowCount() < NEEDLE_AT
     window.find_text("ZEBRA", True)
@@ -145,7 +145,7 @@ def test_find_a_word_in_a_segment_not_read_yet(qtbot, window, long_study) -> Non
     assert window.find_bar.result.text() == "1 of 1"
 
 
-def test_a_code_stored_elsewhere_counts_and_shows(qtbot, window, long_study) -> None:  # type: ignore[no-untyped-def]
+def test_a_code_stored_elsewhere_counts_and_shows(qtbot, window, long_study) -> None:
     ctl = _open(window, long_study)
     assert window.watcher is not None
     with open_study(long_study) as other:  # another window: a read row and an unread one
@@ -180,7 +180,7 @@ def test_the_services_page_count_and_search_agree_with_the_whole_transcript(long
         assert find_segments(study, NAME, "turn 1999,") == [1999]
 
 
-def test_details_follow_the_dimension_keys_and_the_zoom(qtbot, window, long_study) -> None:  # type: ignore[no-untyped-def]
+def test_details_follow_the_dimension_keys_and_the_zoom(qtbot, window, long_study) -> None:
     ctl = _open(window, long_study)
     panel = window.codebook_panel
     assert panel is not None
@@ -198,7 +198,7 @@ def test_details_follow_the_dimension_keys_and_the_zoom(qtbot, window, long_stud
     assert panel.details.document().defaultFont().pointSizeF() == size
 
 
-def test_undo_after_reopening_goes_to_a_segment_not_read_yet(qtbot, window, long_study) -> None:  # type: ignore[no-untyped-def]
+def test_undo_after_reopening_goes_to_a_segment_not_read_yet(qtbot, window, long_study) -> None:
     ctl = _open(window, long_study)
     _key(qtbot, window, Qt.Key.Key_End)
     _key(qtbot, window, "c")

@@ -51,7 +51,7 @@ def _eve(study: Path) -> list[tuple[object, ...]]:
         ).fetchall()
 
 
-def test_a_suggestion_is_faint_accepted_with_alt_enter_and_undone(  # type: ignore[no-untyped-def]
+def test_a_suggestion_is_faint_accepted_with_alt_enter_and_undone(
     qtbot, window: MainWindow, suggesting: Path, tmp_path: Path
 ) -> None:
     study = tmp_path / "m.scstudy"

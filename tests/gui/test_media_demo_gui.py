@@ -46,13 +46,13 @@ def demo_study(demo_template: Path, tmp_path: Path) -> Path:
     return path
 
 
-def _key(qtbot, window: MainWindow, k) -> None:  # type: ignore[no-untyped-def]
+def _key(qtbot, window: MainWindow, k) -> None:
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
     assert QApplication.focusWidget() is window.segment_view  # keys, no mouse
     qtbot.keyClick(window.segment_view, k)
 
 
-def test_the_sample_study_opens_on_its_recording_and_is_coded_by_keys_while_it_plays(  # type: ignore[no-untyped-def]
+def test_the_sample_study_opens_on_its_recording_and_is_coded_by_keys_while_it_plays(
     qtbot, window, demo_study
 ):
     assert window.open_study(str(demo_study), "dee")
@@ -67,7 +67,7 @@ def test_the_sample_study_opens_on_its_recording_and_is_coded_by_keys_while_it_p
     player = media.player
     heard: list[tuple[float, float, np.ndarray]] = []  # start, duration (s), mono samples
 
-    def got(buf) -> None:  # type: ignore[no-untyped-def]
+    def got(buf) -> None:
         from PySide6.QtMultimedia import QAudioFormat
 
         fmt = buf.format()

@@ -69,12 +69,12 @@ def media_study(tmp_path: Path) -> Path:
     return path
 
 
-def key(qtbot, window: MainWindow, k, mods=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+def key(qtbot, window: MainWindow, k, mods=Qt.KeyboardModifier.NoModifier) -> None:
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
     qtbot.keyClick(window.segment_view, k, mods)
 
 
-def open_at(qtbot, window: MainWindow, path: Path, transcript: str):  # type: ignore[no-untyped-def]
+def open_at(qtbot, window: MainWindow, path: Path, transcript: str):
     assert window.open_study(str(path), "ana", transcript)
     media = window.media
     qtbot.waitUntil(
@@ -86,12 +86,12 @@ def open_at(qtbot, window: MainWindow, path: Path, transcript: str):  # type: ig
 class Heard:
     """What the player renders: (start seconds, mono samples) per buffer."""
 
-    def __init__(self, player) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, player) -> None:
         self.buffers: list[tuple[float, np.ndarray]] = []
         self.rate = 0
         player.buffers.audioBufferReceived.connect(self._got)
 
-    def _got(self, buf) -> None:  # type: ignore[no-untyped-def]
+    def _got(self, buf) -> None:
         self.rate = buf.format().sampleRate()
         samples = np.frombuffer(buf.constData(), dtype=np.int16)[
             :: max(1, buf.format().channelCount())
@@ -103,7 +103,7 @@ def rms(samples: np.ndarray) -> float:
     return float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0
 
 
-def test_choosing_a_turn_seeks_to_its_start_and_plays_its_tone(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+def test_choosing_a_turn_seeks_to_its_start_and_plays_its_tone(qtbot, window, media_study):
     media = open_at(qtbot, window, media_study, "timed")
     assert media.player is not None, media.pane.message.text()
     heard = Heard(media.player)
@@ -119,7 +119,7 @@ def test_choosing_a_turn_seeks_to_its_start_and_plays_its_tone(qtbot, window, me
     assert not media.player.playing
 
 
-def test_follow_mode_selects_the_turn_being_played(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+def test_follow_mode_selects_the_turn_being_played(qtbot, window, media_study):
     media = open_at(qtbot, window, media_study, "timed")
     ctl = window.controller
     key(qtbot, window, "j")  # turn 2 at 3 s
@@ -140,7 +140,7 @@ def test_follow_mode_selects_the_turn_being_played(qtbot, window, media_study): 
     assert segs[coded_row].codes.get("concordance") == "1"
 
 
-def test_play_turn_stops_at_the_turns_end(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+def test_play_turn_stops_at_the_turns_end(qtbot, window, media_study):
     media = open_at(qtbot, window, media_study, "timed")
     heard = Heard(media.player)
     key(qtbot, window, "j")  # turn 2: 3.0-4.5 s
@@ -162,7 +162,7 @@ def test_play_turn_stops_at_the_turns_end(qtbot, window, media_study):  # type: 
 
 
 @pytest.mark.parametrize("stop", [4.452, 4.508])
-def test_a_span_is_cut_at_the_block_boundary_nearest_its_end(qtbot, window, media_study, stop):  # type: ignore[no-untyped-def]
+def test_a_span_is_cut_at_the_block_boundary_nearest_its_end(qtbot, window, media_study, stop):
     """Played from 4.0 s, the blocks handed to the output are 64 ms long (4.448, 4.512, ...).
     A stop 4 ms after a boundary is cut at that boundary (pausing at the block that holds it
     let 60 ms more be heard); a stop 4 ms before one, at it."""
@@ -177,7 +177,7 @@ def test_a_span_is_cut_at_the_block_boundary_nearest_its_end(qtbot, window, medi
     assert abs(media.player.position - stop) < 0.05
 
 
-def test_rate_changes_apply_and_keep_pitch(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+def test_rate_changes_apply_and_keep_pitch(qtbot, window, media_study):
     media = open_at(qtbot, window, media_study, "timed")
     key(qtbot, window, Qt.Key.Key_Period, CTRL)
     key(qtbot, window, Qt.Key.Key_Period, CTRL)
@@ -196,7 +196,7 @@ def test_rate_changes_apply_and_keep_pitch(qtbot, window, media_study):  # type:
     assert media.player.rate == pytest.approx(0.5)
 
 
-def test_skip_replay_and_volume_keys(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+def test_skip_replay_and_volume_keys(qtbot, window, media_study):
     media = open_at(qtbot, window, media_study, "timed")
     assert media.player.position == pytest.approx(1.0, abs=0.05)  # turn 1 is selected
     key(qtbot, window, Qt.Key.Key_Right, CTRL)
@@ -214,7 +214,7 @@ def test_skip_replay_and_volume_keys(qtbot, window, media_study):  # type: ignor
     assert media.player.position < 2.0
 
 
-def test_missing_file_is_reported_and_coding_carries_on(qtbot, window, media_study, tmp_path):  # type: ignore[no-untyped-def]
+def test_missing_file_is_reported_and_coding_carries_on(qtbot, window, media_study, tmp_path):
     moved = tmp_path / "elsewhere"
     moved.mkdir()
     shutil.move(media_study.parent / "session.wav", moved / "session.wav")
@@ -230,7 +230,7 @@ def test_missing_file_is_reported_and_coding_carries_on(qtbot, window, media_stu
         }
 
 
-def test_missing_file_found_in_this_machines_media_folder(qtbot, window, media_study, tmp_path):  # type: ignore[no-untyped-def]
+def test_missing_file_found_in_this_machines_media_folder(qtbot, window, media_study, tmp_path):
     from socialcoder.services import media_local
 
     moved = tmp_path / "mine" / "audio"
@@ -242,7 +242,7 @@ def test_missing_file_found_in_this_machines_media_folder(qtbot, window, media_s
     assert "Found by content" in media.pane.message.text()
 
 
-def test_changed_file_is_not_played(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+def test_changed_file_is_not_played(qtbot, window, media_study):
     wav = media_study.parent / "session.wav"
     tone_wav(wav, [(s + 0.1, s + 0.4) for s in STARTS], 14.0)  # same size, other content
     media = open_at(qtbot, window, media_study, "timed")
@@ -251,7 +251,7 @@ def test_changed_file_is_not_played(qtbot, window, media_study):  # type: ignore
     assert "not the recording that was attached" in media.pane.message.text()
 
 
-def test_unplayable_file_gives_a_message(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+def test_unplayable_file_gives_a_message(qtbot, window, media_study):
     wav = media_study.parent / "session.wav"
     size = wav.stat().st_size
     wav.write_bytes(b"\x00" * size)  # same size: quick check passes, the player refuses
@@ -268,7 +268,7 @@ def test_unplayable_file_gives_a_message(qtbot, window, media_study):  # type: i
     assert window.controller.current_segment().codes == {"concordance": "1"}
 
 
-def test_timing_mode_stamps_turns_with_undo(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+def test_timing_mode_stamps_turns_with_undo(qtbot, window, media_study):
     media = open_at(qtbot, window, media_study, "untimed")
     ctl = window.controller
     assert all(s.start is None for s in ctl.model.segments)
@@ -297,7 +297,7 @@ def test_timing_mode_stamps_turns_with_undo(qtbot, window, media_study):  # type
     assert ctl.model.segments[1].start_estimated
 
 
-def test_recording_without_transcript_role_keys_open_turns(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+def test_recording_without_transcript_role_keys_open_turns(qtbot, window, media_study):
     media = open_at(qtbot, window, media_study, "miti")
     ctl = window.controller
     assert ctl.model.rowCount() == 0 and media.player is not None
@@ -319,7 +319,7 @@ def test_recording_without_transcript_role_keys_open_turns(qtbot, window, media_
     assert ctl.model.rowCount() == 1
 
 
-def test_player_keys_are_in_the_keyboard_sheet_and_menu(window):  # type: ignore[no-untyped-def]
+def test_player_keys_are_in_the_keyboard_sheet_and_menu(window):
     from socialcoder.domain.media_keys import PLAYER_KEYS
     from socialcoder.gui.dialogs import shortcuts_html
 
@@ -329,7 +329,7 @@ def test_player_keys_are_in_the_keyboard_sheet_and_menu(window):  # type: ignore
         assert window.media.actions[k.name].shortcut().toString()
 
 
-def test_a_transcript_without_recording_hides_the_player(qtbot, window, gui_study):  # type: ignore[no-untyped-def]
+def test_a_transcript_without_recording_hides_the_player(qtbot, window, gui_study):
     assert window.open_study(str(gui_study), "ana", "P03_session06")
     assert window.media.player is None and not window.media.dock.isVisible()
 
@@ -337,7 +337,7 @@ def test_a_transcript_without_recording_hides_the_player(qtbot, window, gui_stud
 SAMPLE_OPUS = Path(__file__).resolve().parents[2] / "sample_transcripts" / "P02_session04.opus"
 
 
-def test_compressed_recording_overview_is_decoded_in_the_background(qtbot, window, gui_study):  # type: ignore[no-untyped-def]
+def test_compressed_recording_overview_is_decoded_in_the_background(qtbot, window, gui_study):
     """The sample study's Opus recording: QtMultimedia decodes it in its own thread; the first
     cue (3.0-9.7 s) is loud, the silence before it is not. Switching transcripts while it
     decodes neither blocks nor crashes."""
@@ -355,7 +355,7 @@ def test_compressed_recording_overview_is_decoded_in_the_background(qtbot, windo
     assert np.mean(ov.levels[int(3.2 / ov.step) : int(4.5 / ov.step)]) > 0.5  # speech
 
 
-def test_overview_marks_turns_and_this_coders_codes_and_a_click_seeks(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+def test_overview_marks_turns_and_this_coders_codes_and_a_click_seeks(qtbot, window, media_study):
     media = open_at(qtbot, window, media_study, "timed")
     overview = media.pane.overview
     assert [m.start for m in overview.marks] == STARTS
@@ -373,7 +373,7 @@ def test_overview_marks_turns_and_this_coders_codes_and_a_click_seeks(qtbot, win
 
 def test_no_sound_device_is_said_in_the_pane_and_playback_goes_on(
     qtbot, window, media_study, monkeypatch
-):  # type: ignore[no-untyped-def]
+):
     from PySide6.QtMultimedia import QMediaDevices
 
     monkeypatch.setattr(QMediaDevices, "audioOutputs", staticmethod(lambda: []))  # as on CI
@@ -415,7 +415,7 @@ print("survived")
 """
 
 
-def test_an_overview_builder_let_go_after_its_child_finished_does_not_crash(tmp_path):  # type: ignore[no-untyped-def]
+def test_an_overview_builder_let_go_after_its_child_finished_does_not_crash(tmp_path):
     """benchmarks/bench_media.py died with a segmentation fault at its next key press after the
     Opus overview: the finished QProcess's lambda held the last reference to its parentless
     builder, so deleting the process (deleteLater) deleted the builder, which deleted the
@@ -442,7 +442,7 @@ def test_an_overview_builder_let_go_after_its_child_finished_does_not_crash(tmp_
     assert "survived" in run.stdout
 
 
-def test_the_decoding_child_gives_up_at_once_on_a_file_it_cannot_open(tmp_path):  # type: ignore[no-untyped-def]
+def test_the_decoding_child_gives_up_at_once_on_a_file_it_cannot_open(tmp_path):
     """The decoder fails before the child's event loop runs: quit() then did nothing and the
     child (at nice 15) waited for ever, one per unplayable recording opened."""
     import os
@@ -468,7 +468,7 @@ def test_the_decoding_child_gives_up_at_once_on_a_file_it_cannot_open(tmp_path):
     assert not (tmp_path / "out.npy").exists()
 
 
-def _close_and_delete(qtbot, win) -> None:  # type: ignore[no-untyped-def]
+def _close_and_delete(qtbot, win) -> None:
     import gc
 
     win.close()
@@ -478,7 +478,7 @@ def _close_and_delete(qtbot, win) -> None:  # type: ignore[no-untyped-def]
     qtbot.wait(1500)  # deferred deletions, a killed child's end, late thread signals
 
 
-def test_closing_the_window_while_the_overview_is_decoded(qtbot, gui_study):  # type: ignore[no-untyped-def]
+def test_closing_the_window_while_the_overview_is_decoded(qtbot, gui_study):
     """The window closed (and deleted) while the Opus overview is decoded in its child: the
     QProcess, destroyed with the window, reported its end to the builder's Python side, already
     gone (RuntimeError: Internal C++ object already deleted, from `_child_done`)."""
@@ -494,7 +494,7 @@ def test_closing_the_window_while_the_overview_is_decoded(qtbot, gui_study):  # 
 
 def test_seeking_while_playing_then_another_study_then_closing_while_playing(
     qtbot, media_study, gui_study
-):  # type: ignore[no-untyped-def]
+):
     """What bench_media.py did before it crashed, as a coder would: play, choose turns while it
     plays, open another study, code there; open the recording again and close the window while
     it plays."""
@@ -523,7 +523,7 @@ def test_seeking_while_playing_then_another_study_then_closing_while_playing(
 
 
 # -- the engine's threads never wait for the GIL ---------------------------------------------------
-def test_the_players_engine_objects_are_plain_cpp_objects(qtbot, window, media_study):  # type: ignore[no-untyped-def]
+def test_the_players_engine_objects_are_plain_cpp_objects(qtbot, window, media_study):
     """QMediaPlayer and QAudioOutput made from Python are Shiboken wrappers: the FFmpeg audio
     renderer, deleted in its own thread, called the output's disconnectNotify() with a
     signal-slot mutex held, and the wrapper waited there for the GIL, which the GUI thread held
@@ -539,7 +539,7 @@ def test_the_players_engine_objects_are_plain_cpp_objects(qtbot, window, media_s
     assert player.qt.parent() is player  # deleted with the player
 
 
-def test_without_qtmultimedias_qml_module_the_player_is_made_from_python(qapp, monkeypatch):  # type: ignore[no-untyped-def]
+def test_without_qtmultimedias_qml_module_the_player_is_made_from_python(qapp, monkeypatch):
     """A bundle without the QML module: the objects are made from Python (a crash here would
     take the coding window with it). No recording is opened: no engine thread runs."""
     import shiboken6
@@ -593,7 +593,7 @@ print("closed", sys.argv[2], "times")
 """
 
 
-def test_opening_playing_a_turn_and_closing_again_and_again_does_not_hang(tmp_path):  # type: ignore[no-untyped-def]
+def test_opening_playing_a_turn_and_closing_again_and_again_does_not_hang(tmp_path):
     """The hang above, as it was met: open, play a turn, close (at its end or while it plays),
     many times in a row. Before the player's engine objects were made on the C++ side this
     stopped for good in Player.close within 40 rounds in about one run of three; the timeout
@@ -614,7 +614,7 @@ def test_opening_playing_a_turn_and_closing_again_and_again_does_not_hang(tmp_pa
     assert "closed 60 times" in run.stdout
 
 
-def test_timing_mode_on_a_long_transcript_keeps_the_turns_read(qtbot, window, tmp_path):  # type: ignore[no-untyped-def]
+def test_timing_mode_on_a_long_transcript_keeps_the_turns_read(qtbot, window, tmp_path):
     """A stamp on a transcript read in part (more turns than the window's first page) shows
     the new times without reading the transcript anew."""
     folder = tmp_path / "long"
@@ -676,7 +676,7 @@ def _long_timed_study(folder: Path) -> Path:
     return path
 
 
-def test_choosing_a_turn_not_read_yet_seeks_to_it(qtbot, window, tmp_path):  # type: ignore[no-untyped-def]
+def test_choosing_a_turn_not_read_yet_seeks_to_it(qtbot, window, tmp_path):
     """End on a long transcript read in part reads the rest and selects the last turn: the
     recording goes there too. Before, the page read on the way made the move look like no
     move, so the recording stayed where it was (and, playing, follow mode pulled the
@@ -695,7 +695,7 @@ def test_choosing_a_turn_not_read_yet_seeks_to_it(qtbot, window, tmp_path):  # t
     qtbot.waitUntil(lambda: abs(media.player.position - 9.99) < 0.05, timeout=4000)
 
 
-def test_follow_mode_reads_on_past_the_turns_read(qtbot, window, tmp_path):  # type: ignore[no-untyped-def]
+def test_follow_mode_reads_on_past_the_turns_read(qtbot, window, tmp_path):
     """Follow mode on a long timed transcript read in part: playing past the last turn read
     reads on and selects the turn being played."""
     path = _long_timed_study(tmp_path / "longtimed")

@@ -26,7 +26,7 @@ LEFT = Qt.MouseButton.LeftButton
 PG_ENV = "SOCIALCODER_TEST_PG_URL"
 
 
-def _open_dialog(qtbot, window: MainWindow) -> ServerDialog:  # type: ignore[no-untyped-def]
+def _open_dialog(qtbot, window: MainWindow) -> ServerDialog:
     window.server_action.trigger()
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), ServerDialog))
     dialog = QApplication.activeModalWidget()
@@ -34,7 +34,7 @@ def _open_dialog(qtbot, window: MainWindow) -> ServerDialog:  # type: ignore[no-
     return dialog
 
 
-def _refusal(qtbot, dialog: ServerDialog, answer, url: str) -> str:  # type: ignore[no-untyped-def]
+def _refusal(qtbot, dialog: ServerDialog, answer, url: str) -> str:
     """Type ``url``, press Open, return the text of the error dialog that follows."""
     dialog.url.clear()
     qtbot.keyClicks(dialog.url, url)
@@ -51,7 +51,7 @@ def _refusal(qtbot, dialog: ServerDialog, answer, url: str) -> str:  # type: ign
     return texts[0]
 
 
-def test_bad_urls_are_refused_with_a_readable_message(qtbot, window: MainWindow, answer) -> None:  # type: ignore[no-untyped-def]
+def test_bad_urls_are_refused_with_a_readable_message(qtbot, window: MainWindow, answer) -> None:
     dialog = _open_dialog(qtbot, window)
     assert dialog.password.echoMode() == QLineEdit.EchoMode.Password
     message = _refusal(qtbot, dialog, answer, "my study on the server")
@@ -65,7 +65,7 @@ def test_bad_urls_are_refused_with_a_readable_message(qtbot, window: MainWindow,
         assert "Traceback" not in shown
 
 
-def test_unreachable_server_is_a_readable_refusal(qtbot, window: MainWindow, answer) -> None:  # type: ignore[no-untyped-def]
+def test_unreachable_server_is_a_readable_refusal(qtbot, window: MainWindow, answer) -> None:
     """Nothing listens on port 1 of this machine: the connection is refused at once."""
     dialog = _open_dialog(qtbot, window)
     qtbot.keyClicks(dialog.password, "s3cret")
@@ -105,7 +105,7 @@ def pg_study(cli: Callable[..., object]) -> Iterator[str]:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
         result = cli("init", url, "--name", "Server study")
-        assert result.code == 0, result.err  # type: ignore[attr-defined]
+        assert result.code == 0, result.err
         yield url
     finally:
         with admin.connect() as conn:
@@ -113,7 +113,7 @@ def pg_study(cli: Callable[..., object]) -> Iterator[str]:
         admin.dispose()
 
 
-def test_opens_a_server_study_without_storing_the_password(  # type: ignore[no-untyped-def]
+def test_opens_a_server_study_without_storing_the_password(
     qtbot, window: MainWindow, pg_study: str, answer, tmp_path: Path
 ) -> None:
     dialog = _open_dialog(qtbot, window)
@@ -149,9 +149,7 @@ def test_opens_a_server_study_without_storing_the_password(  # type: ignore[no-u
     again.reject()
 
 
-def test_gui_lead_opens_the_lead_views(  # type: ignore[no-untyped-def]
-    qtbot, sample_study: Path, cli, monkeypatch
-) -> None:
+def test_gui_lead_opens_the_lead_views(qtbot, sample_study: Path, cli, monkeypatch) -> None:
     """`socialcoder gui STUDY --lead --lead-name NAME`: the window opens in the lead role."""
     reached: list[tuple[str, str, str]] = []
 

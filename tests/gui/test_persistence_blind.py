@@ -21,12 +21,12 @@ from socialcoder.services.transcript_view import show_transcript
 T = "P01_session02"
 
 
-def press(qtbot, window: MainWindow, *keys: str) -> None:  # type: ignore[no-untyped-def]
+def press(qtbot, window: MainWindow, *keys: str) -> None:
     for k in keys:
         qtbot.keyClick(window.segment_view, k)
 
 
-def test_close_and_reopen_loses_nothing(qtbot, gui_study: Path) -> None:  # type: ignore[no-untyped-def]
+def test_close_and_reopen_loses_nothing(qtbot, gui_study: Path) -> None:
     first = MainWindow()
     qtbot.addWidget(first)
     first.show()
@@ -60,7 +60,7 @@ def test_close_and_reopen_loses_nothing(qtbot, gui_study: Path) -> None:  # type
     second.close()
 
 
-def test_blind_coding_hides_other_coders(qtbot, window: MainWindow, gui_study: Path) -> None:  # type: ignore[no-untyped-def]
+def test_blind_coding_hides_other_coders(qtbot, window: MainWindow, gui_study: Path) -> None:
     with open_study(gui_study) as study:
         for seg, dim, value in (
             (2, "concordance", "1"),
@@ -101,7 +101,7 @@ def test_blind_coding_hides_other_coders(qtbot, window: MainWindow, gui_study: P
     assert ben.segments[1].codes == {"concordance": "1", "resistance": "strong"}
 
 
-def test_filter_zoom_details_and_help(qtbot, window: MainWindow, gui_study: Path) -> None:  # type: ignore[no-untyped-def]
+def test_filter_zoom_details_and_help(qtbot, window: MainWindow, gui_study: Path) -> None:
     assert window.open_study(str(gui_study), "ana", T)
     table = window.transcripts.table
     window.transcripts.filter.setText("P02")
@@ -136,7 +136,7 @@ def test_filter_zoom_details_and_help(qtbot, window: MainWindow, gui_study: Path
     assert {"C", "I", "R", "G"} <= shown
 
 
-def test_switching_transcripts_and_undo_across(qtbot, window: MainWindow, gui_study: Path) -> None:  # type: ignore[no-untyped-def]
+def test_switching_transcripts_and_undo_across(qtbot, window: MainWindow, gui_study: Path) -> None:
     assert window.open_study(str(gui_study), "ana", T)
     qtbot.keyClick(window.segment_view, "n")
     qtbot.keyClick(window.segment_view, "c")
@@ -149,7 +149,7 @@ def test_switching_transcripts_and_undo_across(qtbot, window: MainWindow, gui_st
         assert show_transcript(study, T, coder="ana").segments[1].codes == {}
 
 
-def test_bad_study_is_a_dialog_not_a_traceback(window: MainWindow, tmp_path: Path, answer) -> None:  # type: ignore[no-untyped-def]
+def test_bad_study_is_a_dialog_not_a_traceback(window: MainWindow, tmp_path: Path, answer) -> None:
     bad = tmp_path / "notes.scstudy"
     bad.write_text("not a database", encoding="utf-8")
     texts: list[str] = []
@@ -163,7 +163,7 @@ def test_bad_study_is_a_dialog_not_a_traceback(window: MainWindow, tmp_path: Pat
     assert texts and "not a SocialCoder study" in texts[0] and "Traceback" not in texts[0]
 
 
-def test_excepthook_shows_a_dialog(qtbot, answer) -> None:  # type: ignore[no-untyped-def]
+def test_excepthook_shows_a_dialog(qtbot, answer) -> None:
     texts: list[str] = []
 
     def read(box: QMessageBox) -> None:

@@ -35,13 +35,13 @@ def dialogs() -> Iterator[list[str]]:
     timer.stop()
 
 
-def _key(qtbot, window: MainWindow, k, mods=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+def _key(qtbot, window: MainWindow, k, mods=Qt.KeyboardModifier.NoModifier) -> None:
     qtbot.keyClick(window.segment_view, k, mods)
     qtbot.wait(60)
 
 
 @pytest.mark.parametrize("how", ["file", "folder"])
-def test_coding_keys_are_refused_on_a_read_only_study(  # type: ignore[no-untyped-def]
+def test_coding_keys_are_refused_on_a_read_only_study(
     qtbot, window: MainWindow, sample_study: Path, dump, make_read_only, dialogs, how: str
 ) -> None:
     from socialcoder.services.study import open_study
@@ -80,7 +80,7 @@ def test_coding_keys_are_refused_on_a_read_only_study(  # type: ignore[no-untype
     assert dump(sample_study) == before
 
 
-def test_the_lead_sees_the_banner_too(  # type: ignore[no-untyped-def]
+def test_the_lead_sees_the_banner_too(
     window: MainWindow, sample_study: Path, make_read_only, dialogs
 ) -> None:
     make_read_only(sample_study, "folder")
@@ -88,6 +88,6 @@ def test_the_lead_sees_the_banner_too(  # type: ignore[no-untyped-def]
     assert window.lead is not None and window.read_only_banner.isVisible()
 
 
-def test_no_banner_on_a_writable_study(window: MainWindow, sample_study: Path) -> None:  # type: ignore[no-untyped-def]
+def test_no_banner_on_a_writable_study(window: MainWindow, sample_study: Path) -> None:
     assert window.open_study(str(sample_study), "ana", T)
     assert not window.read_only_banner.isVisible()

@@ -35,7 +35,7 @@ from socialcoder.storage.models import CompletionRow
 LEFT = Qt.MouseButton.LeftButton
 
 
-def _read_and_close(texts: list[str]):  # type: ignore[no-untyped-def]
+def _read_and_close(texts: list[str]):
     """An ``answer`` action that keeps a message box's text, then closes it."""
 
     def act(box: QMessageBox) -> None:
@@ -69,7 +69,7 @@ def qdpx(sample_study: Path, tmp_path: Path) -> Path:
     return out
 
 
-def _open_dialog(qtbot, window: MainWindow) -> RefiImportDialog:  # type: ignore[no-untyped-def]
+def _open_dialog(qtbot, window: MainWindow) -> RefiImportDialog:
     window.refi_action.trigger()
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), RefiImportDialog))
     dialog = QApplication.activeModalWidget()
@@ -77,7 +77,7 @@ def _open_dialog(qtbot, window: MainWindow) -> RefiImportDialog:  # type: ignore
     return dialog
 
 
-def test_import_creates_the_study_and_lists_what_was_not_mapped(  # type: ignore[no-untyped-def]
+def test_import_creates_the_study_and_lists_what_was_not_mapped(
     qtbot, window: MainWindow, qdpx: Path, tmp_path: Path, answer
 ) -> None:
     dialog = _open_dialog(qtbot, window)
@@ -122,7 +122,7 @@ def test_import_creates_the_study_and_lists_what_was_not_mapped(  # type: ignore
     assert window.role == "lead"
 
 
-def test_unlabelled_text_and_completion_are_chosen_from_the_keyboard(  # type: ignore[no-untyped-def]
+def test_unlabelled_text_and_completion_are_chosen_from_the_keyboard(
     qtbot, window: MainWindow, tmp_path: Path, answer
 ) -> None:
     project = pack("nvivo_style", tmp_path)
@@ -148,7 +148,7 @@ def test_unlabelled_text_and_completion_are_chosen_from_the_keyboard(  # type: i
             assert len(session.scalars(select(CompletionRow)).all()) == 3
 
 
-def test_refusal_is_shown_and_no_study_is_left(  # type: ignore[no-untyped-def]
+def test_refusal_is_shown_and_no_study_is_left(
     qtbot, window: MainWindow, tmp_path: Path, answer
 ) -> None:
     not_a_project = tmp_path / "notes.qdpx"
@@ -168,7 +168,7 @@ def test_refusal_is_shown_and_no_study_is_left(  # type: ignore[no-untyped-def]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".new")] == []
 
 
-def test_missing_fields_are_refused_before_running(  # type: ignore[no-untyped-def]
+def test_missing_fields_are_refused_before_running(
     qtbot, window: MainWindow, qdpx: Path, answer
 ) -> None:
     dialog = _open_dialog(qtbot, window)
@@ -188,7 +188,7 @@ def test_missing_fields_are_refused_before_running(  # type: ignore[no-untyped-d
     assert dialog.run is None
 
 
-def test_transcript_import_runs_in_the_worker_and_asks_for_speakers(  # type: ignore[no-untyped-def]
+def test_transcript_import_runs_in_the_worker_and_asks_for_speakers(
     qtbot, window: MainWindow, gui_study: Path, tmp_path: Path, answer
 ) -> None:
     source = tmp_path / "P09_session01.txt"
@@ -218,7 +218,7 @@ def test_transcript_import_runs_in_the_worker_and_asks_for_speakers(  # type: ig
     assert [s.role for s in view.segments] == [Role.THERAPIST, Role.PATIENT] * 2
 
 
-def test_transcript_import_refusal_stores_nothing(  # type: ignore[no-untyped-def]
+def test_transcript_import_refusal_stores_nothing(
     qtbot, window: MainWindow, gui_study: Path, tmp_path: Path, answer
 ) -> None:
     empty = tmp_path / "empty.txt"

@@ -39,7 +39,7 @@ def _overlaps(window: MainWindow) -> list[tuple[int, int, int]]:
 
 def test_rows_tile_when_the_sample_study_opens_and_when_the_list_narrows(
     qtbot, window: MainWindow, demo_template: Path, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     study = tmp_path / "sample.scstudy"
     shutil.copy(demo_template, study)
     window.resize(1400, 900)

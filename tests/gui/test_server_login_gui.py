@@ -20,12 +20,12 @@ from socialcoder.services.transcript_view import (
 T = "P01_session02"
 
 
-def _key(qtbot, window: MainWindow, k: str | Qt.Key, mods=Qt.KeyboardModifier.NoModifier) -> None:  # type: ignore[no-untyped-def]
+def _key(qtbot, window: MainWindow, k: str | Qt.Key, mods=Qt.KeyboardModifier.NoModifier) -> None:
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
     qtbot.keyClick(window.segment_view, k, mods)
 
 
-def test_a_coders_login_codes_as_that_coder(qtbot, window: MainWindow, make_lab, answer) -> None:  # type: ignore[no-untyped-def]
+def test_a_coders_login_codes_as_that_coder(qtbot, window: MainWindow, make_lab, answer) -> None:
     lab = make_lab(coders=("ana", "ben"), leads=())
     asked = answer(CoderDialog, lambda dialog: dialog.reject())
     assert window.open_study(lab.url("ana"), "ben", T)  # asked for ben: still ana
@@ -61,7 +61,7 @@ def test_a_coders_login_codes_as_that_coder(qtbot, window: MainWindow, make_lab,
     ]
 
 
-def test_the_lead_views_refuse_a_coders_login(qtbot, window: MainWindow, make_lab, answer) -> None:  # type: ignore[no-untyped-def]
+def test_the_lead_views_refuse_a_coders_login(qtbot, window: MainWindow, make_lab, answer) -> None:
     lab = make_lab(coders=("ana",), leads=())
     texts: list[str] = []
 

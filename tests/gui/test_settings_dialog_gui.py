@@ -16,7 +16,7 @@ from socialcoder.gui.main_window import MainWindow
 from socialcoder.gui.settings_dialog import AUTOSAVE_LAYOUT, SettingsDialog
 
 
-def test_settings_from_the_keyboard(qtbot, window: MainWindow, gui_study: Path, answer) -> None:  # type: ignore[no-untyped-def]
+def test_settings_from_the_keyboard(qtbot, window: MainWindow, gui_study: Path, answer) -> None:
     assert window.open_study(str(gui_study), "ana", "P01_session02")
     before = window.segment_view.font().pointSizeF()
     seen: list[str] = []
@@ -59,7 +59,7 @@ def test_settings_from_the_keyboard(qtbot, window: MainWindow, gui_study: Path, 
     themes.apply_theme(themes.LIGHT)
 
 
-def test_layout_is_remembered_by_default(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_layout_is_remembered_by_default(qtbot, window: MainWindow) -> None:
     settings = window.settings
     settings.remove(AUTOSAVE_LAYOUT)
     window.resize(640, 480)

@@ -19,7 +19,7 @@ from socialcoder.services.transcript_list import list_transcripts
 ALT = Qt.KeyboardModifier.AltModifier
 
 
-def pick(name: str):  # type: ignore[no-untyped-def]
+def pick(name: str):
     """An answer to the 'Who is coding?' dialog: the existing coder ``name``."""
 
     def act(dialog: CoderDialog) -> None:
@@ -55,7 +55,7 @@ def test_the_pages_mnemonics_are_not_a_menus(window: MainWindow) -> None:
     assert len(set(mine)) == len(mine) and not set(mine) & menus, (mine, menus)
 
 
-def test_tab_walks_the_buttons_then_the_recent_list(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_tab_walks_the_buttons_then_the_recent_list(qtbot, window: MainWindow) -> None:
     page = window.start_page
     order = []
     for _ in range(4):
@@ -64,7 +64,7 @@ def test_tab_walks_the_buttons_then_the_recent_list(qtbot, window: MainWindow) -
     assert order == [page.sample_button, page.new_button, page.open_button, page.recent_list]
 
 
-def test_open_study_by_keyboard(  # type: ignore[no-untyped-def]
+def test_open_study_by_keyboard(
     qtbot, window: MainWindow, gui_study: Path, answer, monkeypatch
 ) -> None:
     monkeypatch.setattr(
@@ -79,7 +79,7 @@ def test_open_study_by_keyboard(  # type: ignore[no-untyped-def]
     assert window.recent_studies() == [str(gui_study)]
 
 
-def test_recent_studies_open_with_enter_and_a_missing_one_is_disabled(  # type: ignore[no-untyped-def]
+def test_recent_studies_open_with_enter_and_a_missing_one_is_disabled(
     qtbot, gui_study: Path, tmp_path: Path, answer
 ) -> None:
     gone = str(tmp_path / "moved-away.scstudy")
@@ -101,7 +101,7 @@ def test_recent_studies_open_with_enter_and_a_missing_one_is_disabled(  # type: 
     first.close()
 
 
-def test_the_sample_study_is_built_and_opened(  # type: ignore[no-untyped-def]
+def test_the_sample_study_is_built_and_opened(
     qtbot, window: MainWindow, tmp_path: Path, answer, monkeypatch
 ) -> None:
     target = tmp_path / "data" / "sample.scstudy"
@@ -123,7 +123,7 @@ def test_the_sample_study_is_built_and_opened(  # type: ignore[no-untyped-def]
     assert window.transcripts.row_text(label)[0] == label
 
 
-def test_cancelling_the_login_leaves_the_start_page(  # type: ignore[no-untyped-def]
+def test_cancelling_the_login_leaves_the_start_page(
     qtbot, window: MainWindow, gui_study: Path, answer, monkeypatch
 ) -> None:
     monkeypatch.setattr(
@@ -136,7 +136,7 @@ def test_cancelling_the_login_leaves_the_start_page(  # type: ignore[no-untyped-
     assert window.stack.currentWidget() is window.start_page
 
 
-def test_new_study_from_the_start_page(  # type: ignore[no-untyped-def]
+def test_new_study_from_the_start_page(
     qtbot, window: MainWindow, tmp_path: Path, answer, monkeypatch
 ) -> None:
     path = tmp_path / "mine.scstudy"
@@ -164,7 +164,7 @@ def test_new_study_from_the_start_page(  # type: ignore[no-untyped-def]
     assert window.stack.currentWidget() is window.splitter
 
 
-def test_the_page_is_a_widget_of_its_own(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_page_is_a_widget_of_its_own(qtbot) -> None:
     page = start_page.StartPage(lambda: ["x://server/study"])
     qtbot.addWidget(page)
     requested: list[str] = []

@@ -56,7 +56,7 @@ def codebook_colors() -> list[str]:
 
 
 @pytest.mark.parametrize("name", [themes.LIGHT, themes.DARK, themes.HIGH_CONTRAST])
-def test_code_colours_keep_3_to_1_in_every_theme(qapp, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_code_colours_keep_3_to_1_in_every_theme(qapp, name: str) -> None:
     colors = codebook_colors()
     assert len(colors) >= 4
     # colours a codebook might well choose, light and dark ones included
@@ -85,7 +85,7 @@ def test_code_colours_keep_3_to_1_in_every_theme(qapp, name: str) -> None:  # ty
     themes.apply_theme(themes.LIGHT)
 
 
-def test_system_is_the_default_and_follows_the_scheme(qapp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_system_is_the_default_and_follows_the_scheme(qapp, monkeypatch) -> None:
     from PySide6.QtCore import QSettings
 
     settings = QSettings()

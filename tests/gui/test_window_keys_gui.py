@@ -29,7 +29,7 @@ def test_the_windows_single_keys_are_the_core_list(window: MainWindow) -> None:
     assert single == {k.upper() for k in keys.WINDOW_KEYS}
 
 
-def test_a_stored_codebook_with_a_window_key_warns_and_the_key_keeps_its_meaning(  # type: ignore[no-untyped-def]
+def test_a_stored_codebook_with_a_window_key_warns_and_the_key_keeps_its_meaning(
     qtbot, window: MainWindow, gui_study: Path, answer
 ) -> None:
     engine = db.make_engine(gui_study)

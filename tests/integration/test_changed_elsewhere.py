@@ -55,7 +55,7 @@ def test_a_coders_watch_notices_her_changes_made_elsewhere_and_only_hers(
             everything.close()
 
 
-def test_a_coders_login_counts_only_her_own_changes(make_lab) -> None:  # type: ignore[no-untyped-def]
+def test_a_coders_login_counts_only_her_own_changes(make_lab) -> None:
     lab = make_lab(coders=("ana", "ben"), leads=("lead",))
     seg = _patient(lab.url("owner"))[0]
     with open_study(lab.url("ana")) as window, open_study(lab.url("lead")) as lead:
@@ -80,7 +80,7 @@ def test_a_coders_login_counts_only_her_own_changes(make_lab) -> None:  # type: 
     assert lab.sql("ben", "SELECT sc_my_changes()") == [(1,)]
 
 
-def test_coder_changes_lists_each_difference(sample_study) -> None:  # type: ignore[no-untyped-def]
+def test_coder_changes_lists_each_difference(sample_study) -> None:
     with open_study(sample_study) as study:
         before = show_transcript(study, T, coder="ana")
         patients = [s.index for s in before.segments if s.role == "patient"]
@@ -161,7 +161,7 @@ def test_coder_changes_lists_each_difference(sample_study) -> None:  # type: ign
     assert coder_changes(after.segments, after.session_codes, after.completed, after) == []
 
 
-def test_a_server_set_up_before_the_count_existed_says_maybe(make_lab) -> None:  # type: ignore[no-untyped-def]
+def test_a_server_set_up_before_the_count_existed_says_maybe(make_lab) -> None:
     lab = make_lab(coders=("ana",), leads=())
     lab.sql("admin", "DROP FUNCTION sc_my_changes()")
     with open_study(lab.url("ana")) as window:
@@ -170,7 +170,7 @@ def test_a_server_set_up_before_the_count_existed_says_maybe(make_lab) -> None: 
         mine.close()
 
 
-def test_segments_not_shown_are_not_compared(sample_study) -> None:  # type: ignore[no-untyped-def]
+def test_segments_not_shown_are_not_compared(sample_study) -> None:
     with open_study(sample_study) as study:
         view = show_transcript(study, T, coder="ana")
     assert coder_changes([], view.session_codes, view.completed, view) == []
@@ -206,7 +206,7 @@ def test_the_study_watch_says_what_changed_elsewhere(target_sample: str) -> None
             watch.close()
 
 
-def test_a_leads_watch_on_a_server_study_says_what_a_coder_changed(make_lab) -> None:  # type: ignore[no-untyped-def]
+def test_a_leads_watch_on_a_server_study_says_what_a_coder_changed(make_lab) -> None:
     """Server mode: the database writes the audit log (its trigger), and the lead's login reads
     it; the lead's watch turns a coder's change into the same StudyChange."""
     from socialcoder.services.study_change import ChangeKind, StudyChange
@@ -231,7 +231,7 @@ def test_a_leads_watch_on_a_server_study_says_what_a_coder_changed(make_lab) -> 
 
 
 def test_entries_removed_from_the_audit_log_make_the_study_watch_say_everything(
-    sample_study,  # type: ignore[no-untyped-def]
+    sample_study,
 ) -> None:
     """A withdrawal deletes the participant's audit entries: the log's growth is not what the
     entries after the last id seen account for, so the watch cannot describe the change."""

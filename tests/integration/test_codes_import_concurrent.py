@@ -92,7 +92,7 @@ def test_a_code_stored_while_the_import_runs_is_not_an_internal_error(
         if what == "storing codes" and when == "after-check":
             start_other_writer()
 
-    def insert_late(connection, table, columns):  # type: ignore[no-untyped-def]
+    def insert_late(connection, table, columns):
         if table.name == "codes" and when == "before-insert":
             start_other_writer()
         return insert(connection, table, columns)

@@ -43,7 +43,7 @@ def study(target_study: str) -> Iterator[Study]:
 def counted(study: Study) -> Iterator[list[str]]:
     statements: list[str] = []
 
-    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+    def count(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
     event.listen(study.engine, "before_cursor_execute", count)
@@ -103,6 +103,6 @@ def test_the_checks_still_hold_on_that_path(study: Study) -> None:
     for action in (set_code, clear_code):
         extra = {"value": "1"} if action is set_code else {}
         with pytest.raises(StudyError, match="'model' is a machine coder"):
-            action(study, coder="model", transcript=T1, segment=patient,  # type: ignore[operator]
+            action(study, coder="model", transcript=T1, segment=patient,
                    dimension="concordance", **extra)  # fmt: skip
     assert not any(s.codes for s in show_transcript(study, T1, coder="ana").segments)

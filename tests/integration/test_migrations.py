@@ -245,12 +245,12 @@ def test_the_revision_chain_read_without_alembic_is_alembics():
 TABLES = ("codes", "completions", "segment_memos", "audit_log", "coders")
 
 
-def _rows(engine, table: str) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+def _rows(engine, table: str) -> list[tuple[object, ...]]:
     with engine.connect() as c:
         return sorted(tuple(r) for r in c.execute(text(f"SELECT * FROM {table}")).all())
 
 
-def test_upgrade_to_0011_keeps_every_coders_rows_and_widens_the_kinds(study_target):  # type: ignore[no-untyped-def]
+def test_upgrade_to_0011_keeps_every_coders_rows_and_widens_the_kinds(study_target):
     _make_0001_study(study_target)
     engine = db.make_engine(study_target)
     migrate.upgrade(engine, "0010")
@@ -292,7 +292,7 @@ def test_upgrade_to_0011_keeps_every_coders_rows_and_widens_the_kinds(study_targ
 # given twice; the downgrade works while no retest coder exists and is refused after.
 
 
-def test_upgrade_to_0012_keeps_every_row_and_takes_retest_coders(study_target):  # type: ignore[no-untyped-def]
+def test_upgrade_to_0012_keeps_every_row_and_takes_retest_coders(study_target):
     _make_0001_study(study_target)
     engine = db.make_engine(study_target)
     migrate.upgrade(engine, "0011")
@@ -344,7 +344,7 @@ def test_upgrade_to_0012_keeps_every_row_and_takes_retest_coders(study_target): 
     engine.dispose()
 
 
-def _downgrade(engine, revision: str) -> None:  # type: ignore[no-untyped-def]
+def _downgrade(engine, revision: str) -> None:
     from alembic import command
 
     with engine.begin() as c:
@@ -357,7 +357,7 @@ def _downgrade(engine, revision: str) -> None:  # type: ignore[no-untyped-def]
 # shows the names; the downgrade writes the names back.
 
 
-def test_upgrade_to_0013_stores_practice_transcripts_by_id(study_target):  # type: ignore[no-untyped-def]
+def test_upgrade_to_0013_stores_practice_transcripts_by_id(study_target):
     from socialcoder.services.calibration import calibration_settings
 
     _make_0001_study(study_target)

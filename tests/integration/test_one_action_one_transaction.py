@@ -42,7 +42,7 @@ def _fail_on_call(monkeypatch, module, n: int) -> None:
     real = module.audit
     calls = {"n": 0}
 
-    def audit(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def audit(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == n:
             raise StudyError("refused half way")

@@ -81,7 +81,7 @@ WRITES = [
 
 
 @pytest.mark.parametrize("how", ["file", "folder"])
-def test_reads_work_and_writes_refuse_in_one_line(  # type: ignore[no-untyped-def]
+def test_reads_work_and_writes_refuse_in_one_line(
     cli, sample_study: Path, tmp_path_factory, dump, make_read_only, how: str
 ) -> None:
     out = tmp_path_factory.mktemp("exports")
@@ -103,7 +103,7 @@ def test_reads_work_and_writes_refuse_in_one_line(  # type: ignore[no-untyped-de
     assert sample_study.read_bytes() == data and dump(sample_study) == before
 
 
-def test_a_study_that_becomes_read_only_while_open(  # type: ignore[no-untyped-def]
+def test_a_study_that_becomes_read_only_while_open(
     sample_study: Path, dump, make_read_only
 ) -> None:
     before = dump(sample_study)
@@ -118,7 +118,7 @@ def test_a_study_that_becomes_read_only_while_open(  # type: ignore[no-untyped-d
     assert dump(sample_study) == before
 
 
-def test_an_older_read_only_study_is_refused_with_a_reason(  # type: ignore[no-untyped-def]
+def test_an_older_read_only_study_is_refused_with_a_reason(
     sample_study: Path, make_read_only
 ) -> None:
     from alembic import command
@@ -134,7 +134,7 @@ def test_an_older_read_only_study_is_refused_with_a_reason(  # type: ignore[no-u
         open_study(sample_study)
 
 
-def test_a_journal_without_its_index_in_a_read_only_folder(  # type: ignore[no-untyped-def]
+def test_a_journal_without_its_index_in_a_read_only_folder(
     sample_study: Path, make_read_only
 ) -> None:
     Path(f"{sample_study}-wal").write_bytes(b"\0" * 32)

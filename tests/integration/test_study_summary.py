@@ -15,7 +15,7 @@ from socialcoder.services.study_summary import study_summary, summary_of_file
 from socialcoder.services.transcript_list import list_transcripts
 
 
-def test_the_summary_is_what_the_study_services_say(target_sample):  # type: ignore[no-untyped-def]
+def test_the_summary_is_what_the_study_services_say(target_sample):
     with open_study(target_sample) as study:
         summary = study_summary(study)
         info = study.info()
@@ -51,7 +51,7 @@ def test_a_file_read_without_the_engine_records_who_opened_it(sample_study: Path
     assert before - timedelta(seconds=1) <= at <= datetime.now(UTC)
 
 
-def test_a_study_at_another_schema_is_left_to_open_study(sample_study: Path, cli):  # type: ignore[no-untyped-def]
+def test_a_study_at_another_schema_is_left_to_open_study(sample_study: Path, cli):
     with sqlite3.connect(sample_study) as conn:
         conn.execute("UPDATE alembic_version SET version_num = 'zzzz'")
     conn.close()
@@ -60,7 +60,7 @@ def test_a_study_at_another_schema_is_left_to_open_study(sample_study: Path, cli
     assert result.code != 0 and "newer version of SocialCoder" in result.err
 
 
-def test_what_is_not_a_study_file_is_left_to_open_study(tmp_path: Path, cli):  # type: ignore[no-untyped-def]
+def test_what_is_not_a_study_file_is_left_to_open_study(tmp_path: Path, cli):
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE t (x)")

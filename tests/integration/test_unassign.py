@@ -57,7 +57,7 @@ def test_assign_undo_removes_only_what_it_added(sample_study: Path) -> None:
     }
 
 
-def _all(study):  # type: ignore[no-untyped-def]
+def _all(study):
     from socialcoder.services.assignments import list_assignments
 
     return list_assignments(study)

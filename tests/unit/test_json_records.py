@@ -286,7 +286,7 @@ def records() -> dict[str, object]:
 def _records() -> dict[str, object]:
     out = records()
     return {
-        **{name: value.to_json() for name, value in out.items()},  # type: ignore[attr-defined]
+        **{name: value.to_json() for name, value in out.items()},
         "segment_with_codes": segment(1, "a memo").to_json(True),
         "segment_plain": segment(2, None).to_json(False),
     }

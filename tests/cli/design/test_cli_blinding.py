@@ -26,7 +26,7 @@ def labels(sample_study: Path) -> dict[str, str]:
         return {t.name: t.label for t in list_transcripts(study)}
 
 
-def test_a_new_study_is_blinded(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_study_is_blinded(tmp_path: Path, cli) -> None:
     path = tmp_path / "new.scstudy"
     assert cli("init", path).code == 0
     settings = json.loads(cli("settings", path, "--json").out)["settings"]
@@ -35,7 +35,7 @@ def test_a_new_study_is_blinded(tmp_path: Path, cli) -> None:  # type: ignore[no
     assert cli("settings", path, "blinding").out.startswith("blinding: on")
 
 
-def _coder_outputs(cli, study: Path, label: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _coder_outputs(cli, study: Path, label: str) -> list[str]:
     runs = [
         ("transcripts", study, "--coder", "ana"),
         ("transcripts", study, "--coder", "ana", "--json"),
@@ -79,7 +79,7 @@ def _coder_outputs(cli, study: Path, label: str) -> list[str]:  # type: ignore[n
     return outputs
 
 
-def test_coder_commands_show_the_label_and_nothing_identifying(  # type: ignore[no-untyped-def]
+def test_coder_commands_show_the_label_and_nothing_identifying(
     sample_study: Path, labels: dict[str, str], cli
 ) -> None:
     label = labels["P01_session02"]
@@ -106,7 +106,7 @@ def test_coder_commands_show_the_label_and_nothing_identifying(  # type: ignore[
     assert view.completed and view.segments[1].codes.get("concordance") == "0"
 
 
-def test_the_lead_sees_names_and_labels(sample_study: Path, labels, cli) -> None:  # type: ignore[no-untyped-def]
+def test_the_lead_sees_names_and_labels(sample_study: Path, labels, cli) -> None:
     out = cli("transcripts", sample_study).out
     for name, label in labels.items():
         assert name in out and label in out
@@ -116,7 +116,7 @@ def test_the_lead_sees_names_and_labels(sample_study: Path, labels, cli) -> None
     assert shown.startswith("P01_session02  participant P01  session 2")
 
 
-def test_blinding_off_shows_coders_everything(sample_study: Path, labels, cli) -> None:  # type: ignore[no-untyped-def]
+def test_blinding_off_shows_coders_everything(sample_study: Path, labels, cli) -> None:
     assert cli("settings", sample_study, "blinding", "off").code == 0
     out = cli("transcripts", sample_study, "--coder", "ana").out
     assert "P01_session02" in out and "P01" in out
@@ -125,7 +125,7 @@ def test_blinding_off_shows_coders_everything(sample_study: Path, labels, cli) -
     assert cli("settings", sample_study, "colour", "red").code == 2
 
 
-def test_consensus_is_the_leads(sample_study: Path, labels, cli) -> None:  # type: ignore[no-untyped-def]
+def test_consensus_is_the_leads(sample_study: Path, labels, cli) -> None:
     """`show --coder consensus` is the lead's view (not a coder's): names shown."""
     out = cli("show", sample_study, "P01_session02", "--coder", "consensus").out
     assert out.startswith("P01_session02  participant P01")

@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[3]
 
 
-def _one_line_refusal(result, needle: str) -> None:  # type: ignore[no-untyped-def]
+def _one_line_refusal(result, needle: str) -> None:
     assert result.code == 2, (result.out, result.err)
     assert result.err.startswith("socialcoder: error: ") and result.err.count("\n") == 1
     assert needle in result.err, result.err
@@ -34,7 +34,7 @@ def _one_line_refusal(result, needle: str) -> None:  # type: ignore[no-untyped-d
         ("codes", "export", "{s}", "{s}-wal", "--force"),
     ],
 )
-def test_an_export_onto_the_study_is_refused(cli, sample_study: Path, dump, args) -> None:  # type: ignore[no-untyped-def]
+def test_an_export_onto_the_study_is_refused(cli, sample_study: Path, dump, args) -> None:
     before, data = dump(sample_study), sample_study.read_bytes()
     result = cli(*(a.format(s=sample_study) for a in args))
     _one_line_refusal(result, "study")
@@ -42,7 +42,7 @@ def test_an_export_onto_the_study_is_refused(cli, sample_study: Path, dump, args
     assert sorted(p.name for p in sample_study.parent.iterdir()) == ["sample.scstudy"]
 
 
-def test_an_export_onto_another_database_or_a_link_to_the_study_is_refused(  # type: ignore[no-untyped-def]
+def test_an_export_onto_another_database_or_a_link_to_the_study_is_refused(
     cli, sample_study: Path, tmp_path: Path, dump
 ) -> None:
     other = tmp_path / "colleague.csv"  # a study under a misleading name
@@ -58,7 +58,7 @@ def test_an_export_onto_another_database_or_a_link_to_the_study_is_refused(  # t
 
 
 @pytest.mark.parametrize("command", [("export",), ("codes", "export")])
-def test_an_existing_file_needs_force(cli, sample_study: Path, tmp_path: Path, command) -> None:  # type: ignore[no-untyped-def]
+def test_an_existing_file_needs_force(cli, sample_study: Path, tmp_path: Path, command) -> None:
     out = tmp_path / "out.csv"
     out.write_text("my own notes\n", encoding="utf-8")
     _one_line_refusal(cli(*command, sample_study, out), "out.csv: already exists; use --force")
@@ -69,7 +69,7 @@ def test_an_existing_file_needs_force(cli, sample_study: Path, tmp_path: Path, c
     assert [p.name for p in tmp_path.iterdir() if "partial" in p.name] == []
 
 
-def test_dash_is_standard_output(cli, sample_study: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_dash_is_standard_output(cli, sample_study: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = cli("codes", "export", sample_study, "-")
     assert result.code == 0, result.err
@@ -86,7 +86,7 @@ def test_dash_is_standard_output(cli, sample_study: Path, tmp_path: Path, monkey
     _one_line_refusal(cli("export", sample_study, "-", "--format", "qdpx"), "qdpx is a binary")
 
 
-def test_a_link_to_a_device_or_a_pipe_stays_what_it_is(  # type: ignore[no-untyped-def]
+def test_a_link_to_a_device_or_a_pipe_stays_what_it_is(
     cli, sample_study: Path, tmp_path: Path
 ) -> None:
     null = tmp_path / "null.xlsx"

@@ -139,7 +139,7 @@ def practice_study(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[
     return path, coded
 
 
-def test_several_sessions_judged_on_the_interval(practice_study, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_several_sessions_judged_on_the_interval(practice_study, capsys) -> None:
     path, coded = practice_study
     names = ",".join(f"practice{s}" for s in range(SESSIONS))
     out = run(
@@ -192,7 +192,7 @@ def test_several_sessions_judged_on_the_interval(practice_study, capsys) -> None
     assert "sensitivity" in text and "PPV" in text and "NOT YET" in text
 
 
-def test_calibration_settings_kept_in_the_study(practice_study, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_calibration_settings_kept_in_the_study(practice_study, capsys) -> None:
     """Issue #18: gold coder, practice transcripts and pass mark are study settings, so
     `calibrate` needs only the trainee and every computer sees the same."""
     path, _ = practice_study
@@ -236,7 +236,7 @@ def test_calibration_settings_kept_in_the_study(practice_study, capsys) -> None:
     assert kept["calibration_practice"] == names
 
 
-def test_calibration_settings_on_sqlite_and_postgresql(target_sample: str, cli) -> None:  # type: ignore[no-untyped-def]
+def test_calibration_settings_on_sqlite_and_postgresql(target_sample: str, cli) -> None:
     """The same settings, kept in the study, on both storage back ends."""
     assert cli("settings", target_sample, "calibration_gold", "ana").code == 0
     names = "P01_session02,P02_session04"

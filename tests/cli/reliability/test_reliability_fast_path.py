@@ -146,7 +146,7 @@ def study(template: Path, tmp_path: Path, study_encryption: str) -> str:
 
 class _Frozen(datetime):
     @classmethod
-    def now(cls, tz=None):  # type: ignore[no-untyped-def,override]
+    def now(cls, tz=None):
         return FROZEN
 
 
@@ -157,7 +157,7 @@ def _run(
     opened: list[bool] = []
     real = study_file.open_study_file
 
-    def spy(target):  # type: ignore[no-untyped-def]
+    def spy(target):
         found = real(target)
         opened.append(found is not None)
         return found

@@ -21,9 +21,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str, status: int = 0) -> tupl
     return out, err
 
 
-def reliability(capsys: pytest.CaptureFixture[str], study: Path, *argv: str) -> dict:  # type: ignore[type-arg]
+def reliability(capsys: pytest.CaptureFixture[str], study: Path, *argv: str) -> dict:
     out, _ = run(capsys, "reliability", str(study), "--json", *argv)
-    return json.loads(out)  # type: ignore[no-any-return]
+    return json.loads(out)
 
 
 class Tables(HTMLParser):
@@ -69,7 +69,7 @@ def num(x: float | None) -> str:
     return "–" if x is None else f"{x:.3f}"
 
 
-def colour(item: dict) -> str:  # type: ignore[type-arg]
+def colour(item: dict) -> str:
     """The rule, restated: grey for too few units, else by the interval's lower bound."""
     if item["krippendorff_alpha"] is None:
         return ""

@@ -35,7 +35,7 @@ def describe(widgets: list[QWidget]) -> list[str]:
 
 def test_each_segment_row_reads_speaker_time_text_and_my_codes(
     qtbot, window: MainWindow, gui_study: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     assert window.open_study(str(gui_study), "ana", T)
     view = window.segment_view
     qtbot.waitUntil(lambda: QApplication.focusWidget() is view)
@@ -109,7 +109,7 @@ def unexplained(root: QWidget) -> list[str]:
 
 def test_every_interactive_widget_has_a_name_and_a_description(
     window: MainWindow, gui_study: Path, demo_study: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Issue #18: every widget a user can operate, in the coding window and in every page of
     the lead's window, has a name (not just its value) and a description that says what it
     does or shows."""
@@ -123,7 +123,7 @@ def test_every_interactive_widget_has_a_name_and_a_description(
     assert unexplained(window.lead) == []
 
 
-def test_tab_walks_the_coding_flow(qtbot, window: MainWindow, gui_study: Path, answer) -> None:  # type: ignore[no-untyped-def]
+def test_tab_walks_the_coding_flow(qtbot, window: MainWindow, gui_study: Path, answer) -> None:
     assert window.open_study(str(gui_study), "ana", T)
     view = window.segment_view
     qtbot.waitUntil(lambda: QApplication.focusWidget() is view)
@@ -162,7 +162,7 @@ def test_tab_walks_the_coding_flow(qtbot, window: MainWindow, gui_study: Path, a
     codebook.table.setCurrentCell(0, 0)
     qtbot.keyClick(codebook.table, Qt.Key.Key_Return)
     assert window.controller is not None
-    assert window.controller.current_segment().codes  # type: ignore[union-attr]
+    assert window.controller.current_segment().codes
     # the memo: M on the segment list opens it with the cursor in the text
     focused: list[QWidget | None] = []
     names: list[str] = []
@@ -185,7 +185,7 @@ def test_tab_walks_the_coding_flow(qtbot, window: MainWindow, gui_study: Path, a
 
 def test_zoom_reaches_every_pane(
     qtbot, window: MainWindow, gui_study: Path, demo_study: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     assert window.open_study(str(gui_study), "ana", T)
     assert window.codebook_panel is not None and window.session_panel is not None
     panes = [
@@ -207,7 +207,7 @@ def test_zoom_reaches_every_pane(
     assert table.font().pointSizeF() == before[0]
 
 
-def tab_walk(qtbot, start: QWidget, key: Qt.Key, limit: int = 40) -> list[QWidget]:  # type: ignore[no-untyped-def]
+def tab_walk(qtbot, start: QWidget, key: Qt.Key, limit: int = 40) -> list[QWidget]:
     """Press ``key`` (Tab or Backtab) from ``start`` until the focus comes back to it; the
     widgets reached, in order (fails on a trap: never back within ``limit`` presses)."""
     start.setFocus()
@@ -223,7 +223,7 @@ def tab_walk(qtbot, start: QWidget, key: Qt.Key, limit: int = 40) -> list[QWidge
     raise AssertionError(f"Tab never came back: {describe(seen[-5:])}")
 
 
-def test_tab_walks_the_lead_window(qtbot, lead_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_tab_walks_the_lead_window(qtbot, lead_window: MainWindow) -> None:
     """Issue #18: the lead's window read with a screen reader's focus order: the page tabs,
     then each page top to bottom, left to right, and back to the tabs (no trap: the tables
     let Tab go, arrow keys move between cells); Shift+Tab walks the same way back; every

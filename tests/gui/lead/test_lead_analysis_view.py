@@ -37,7 +37,7 @@ def analysis_window(window: MainWindow, analysis_template: Path, tmp_path: Path)
     return window
 
 
-def _view(qtbot, window: MainWindow) -> AnalysisView:  # type: ignore[no-untyped-def]
+def _view(qtbot, window: MainWindow) -> AnalysisView:
     qtbot.keyClick(window, Qt.Key.Key_7, CTRL_SHIFT)  # Lead > Analysis
     assert window.lead is not None
     view = window.lead.analysis
@@ -45,7 +45,7 @@ def _view(qtbot, window: MainWindow) -> AnalysisView:  # type: ignore[no-untyped
     return view
 
 
-def _run(qtbot, view: AnalysisView) -> None:  # type: ignore[no-untyped-def]
+def _run(qtbot, view: AnalysisView) -> None:
     with qtbot.waitSignal(view.computed, timeout=120_000):
         qtbot.keyClick(view.run_button, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
         qtbot.waitUntil(lambda: view.job is not None or view.run is not None, timeout=5_000)
@@ -53,12 +53,12 @@ def _run(qtbot, view: AnalysisView) -> None:  # type: ignore[no-untyped-def]
     assert view.job is None and view.run_button.isEnabled()
 
 
-def _study(window: MainWindow):  # type: ignore[no-untyped-def]
+def _study(window: MainWindow):
     assert window.lead is not None
     return open_study(window.lead.study.location)
 
 
-def _choose_by_keys(qtbot, combo, value: str) -> None:  # type: ignore[no-untyped-def]
+def _choose_by_keys(qtbot, combo, value: str) -> None:
     combo.setFocus()
     qtbot.keyClick(combo, Qt.Key.Key_Home)
     for _ in range(combo.count()):
@@ -68,7 +68,7 @@ def _choose_by_keys(qtbot, combo, value: str) -> None:  # type: ignore[no-untype
     raise AssertionError(f"{value} not in {combo.objectName()}")
 
 
-def test_correlations_table_scatter_report_and_data_set(  # type: ignore[no-untyped-def]
+def test_correlations_table_scatter_report_and_data_set(
     qtbot, analysis_window: MainWindow, tmp_path: Path
 ) -> None:
     view = _view(qtbot, analysis_window)
@@ -127,7 +127,7 @@ def test_correlations_table_scatter_report_and_data_set(  # type: ignore[no-unty
     assert "goal_agreement" in rows[0] and "coder" in rows[0]
 
 
-def test_count_model_adds_the_rate_ratio(  # type: ignore[no-untyped-def]
+def test_count_model_adds_the_rate_ratio(
     qtbot, analysis_window: MainWindow, tmp_path: Path
 ) -> None:
     view = _view(qtbot, analysis_window)
@@ -161,7 +161,7 @@ def test_count_model_adds_the_rate_ratio(  # type: ignore[no-untyped-def]
     assert "Rate ratio (95% CI)" in page and "negbin, applicable turns as exposure" in page
 
 
-def test_lagged_effects_with_intervals(qtbot, analysis_window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_lagged_effects_with_intervals(qtbot, analysis_window: MainWindow, tmp_path: Path) -> None:
     view = _view(qtbot, analysis_window)
     _choose_by_keys(qtbot, view.analysis, "lagged")
     assert view.options.currentIndex() == 1
@@ -196,7 +196,7 @@ def test_lagged_effects_with_intervals(qtbot, analysis_window: MainWindow, tmp_p
     assert "core_om at t+1 on wai_sr at t" in page and "predictor_within" in page
 
 
-def test_sequential_matrix_heat_map(qtbot, analysis_window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_sequential_matrix_heat_map(qtbot, analysis_window: MainWindow, tmp_path: Path) -> None:
     view = _view(qtbot, analysis_window)
     _choose_by_keys(qtbot, view.analysis, "sequential")
     view.seq_boot.setValue(200)
@@ -235,7 +235,7 @@ def test_sequential_matrix_heat_map(qtbot, analysis_window: MainWindow, tmp_path
     assert "sequential.sds" in {p.name for p in written.files}
 
 
-def test_refusals_are_shown_not_raised(qtbot, analysis_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_refusals_are_shown_not_raised(qtbot, analysis_window: MainWindow) -> None:
     view = _view(qtbot, analysis_window)
     _choose_by_keys(qtbot, view.analysis, "sequential")
     view.given.setText("therapist:incongruent_advice")
@@ -252,7 +252,7 @@ def test_refusals_are_shown_not_raised(qtbot, analysis_window: MainWindow) -> No
     assert not view.report_button.isEnabled()  # nothing run yet: nothing to save
 
 
-def test_the_plot_takes_a_new_theme(qtbot, analysis_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_the_plot_takes_a_new_theme(qtbot, analysis_window: MainWindow) -> None:
     """Issue #18: after a theme change the analysis plot is drawn again in the new theme's
     colours (its background, dots and fitted line), not left in the old one's."""
     from socialcoder.export.reliability_charts import series_colors

@@ -12,13 +12,13 @@ from socialcoder.services.audit_events import record_export
 from socialcoder.services.study import open_study
 
 
-def _column(table, column: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _column(table, column: int) -> list[str]:
     return [table.item(row, column).text() for row in range(table.rowCount())]
 
 
 def test_audit_tab_shows_events_and_follows_changes(
     qtbot, lead_window: MainWindow, demo_study: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     workspace = lead_window.lead
     qtbot.keyClick(
         lead_window,

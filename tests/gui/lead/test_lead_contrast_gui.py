@@ -64,7 +64,7 @@ def test_the_lead_views_hold_no_colour_of_their_own() -> None:
 
 
 @pytest.mark.parametrize("name", THEMES)
-def test_every_mark_keeps_its_contrast(qapp, name: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_mark_keeps_its_contrast(qapp, name: str) -> None:
     theme = themes.apply_theme(name)
     try:
         marks = theme.marks
@@ -93,7 +93,7 @@ def test_every_mark_keeps_its_contrast(qapp, name: str) -> None:  # type: ignore
         themes.apply_theme(themes.LIGHT)
 
 
-def choose_theme(qtbot, window: MainWindow, answer, name: str) -> None:  # type: ignore[no-untyped-def]
+def choose_theme(qtbot, window: MainWindow, answer, name: str) -> None:
     """Pick ``name`` in the Settings dialog (Ctrl+Alt+S), keys and clicks only."""
 
     def choose(dialog: SettingsDialog) -> None:
@@ -112,7 +112,7 @@ def choose_theme(qtbot, window: MainWindow, answer, name: str) -> None:  # type:
     qtbot.waitUntil(lambda: themes.current().name == name, timeout=3000)
 
 
-def test_the_lead_views_in_the_dark_theme(qtbot, lead_window: MainWindow, answer) -> None:  # type: ignore[no-untyped-def]
+def test_the_lead_views_in_the_dark_theme(qtbot, lead_window: MainWindow, answer) -> None:
     """Switched to dark from the Settings dialog: the progress grid's cells, the rule
     dialog's error line and the dashboard's chart are drawn in the dark theme's colours and
     keep their contrast (before, an error was #b00020 on #2b2b2b: 1.9:1)."""
@@ -194,7 +194,7 @@ def test_the_lead_views_in_the_dark_theme(qtbot, lead_window: MainWindow, answer
 
 def test_the_codebook_takes_a_new_theme_at_once(
     qtbot, window: MainWindow, tmp_path: Path, answer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Issue #18: the codebook panel's key colours followed the theme only when it was built
     again (another transcript); now a theme chosen in Settings recolours it at once. The
     codebook gives one dimension yellow, too light for a light background."""

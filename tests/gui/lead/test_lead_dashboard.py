@@ -19,7 +19,7 @@ from socialcoder.gui.lead.tables import fmt, fmt_ci, fmt_pct, texts
 from socialcoder.gui.main_window import MainWindow
 
 
-def compute(qtbot, dash: Dashboard, bootstrap: int, seed: int) -> None:  # type: ignore[no-untyped-def]
+def compute(qtbot, dash: Dashboard, bootstrap: int, seed: int) -> None:
     dash.bootstrap.setValue(bootstrap)
     dash.seed.setValue(seed)
     dash.wait()
@@ -29,13 +29,13 @@ def compute(qtbot, dash: Dashboard, bootstrap: int, seed: int) -> None:  # type:
         assert dash.cancel_button.isVisibleTo(dash)  # progress and cancel while it runs
 
 
-def cli_json(capsys, path: Path, *args: str) -> dict:  # type: ignore[no-untyped-def]
+def cli_json(capsys, path: Path, *args: str) -> dict:
     capsys.readouterr()
     assert cli_main(["reliability", str(path), "--json", *args]) == 0
     return json.loads(capsys.readouterr().out)
 
 
-def test_numbers_equal_the_cli(qtbot, lead_window: MainWindow, demo_study: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_numbers_equal_the_cli(qtbot, lead_window: MainWindow, demo_study: Path, capsys) -> None:
     dash = lead_window.lead.dashboard
     lead_window.lead.show_page("dashboard")
     compute(qtbot, dash, 300, 5)
@@ -110,7 +110,7 @@ def test_numbers_equal_the_cli(qtbot, lead_window: MainWindow, demo_study: Path,
 
 def test_confusion_matrix_matches_pair_agreement(
     qtbot, lead_window: MainWindow, capsys, demo_study: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     dash = lead_window.lead.dashboard
     compute(qtbot, dash, 0, 1)
     dash.conf_dimension.setCurrentIndex(dash.conf_dimension.findData("resistance"))
@@ -129,7 +129,7 @@ def test_confusion_matrix_matches_pair_agreement(
     assert dash.confusion.horizontalHeaderItem(0).text() == "cleo: none"
 
 
-def test_cancel_keeps_the_window_responsive(qtbot, lead_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_keeps_the_window_responsive(qtbot, lead_window: MainWindow) -> None:
     dash = lead_window.lead.dashboard
     dash.wait()
     qtbot.waitUntil(lambda: dash.job is None, timeout=20_000)
@@ -144,7 +144,7 @@ def test_cancel_keeps_the_window_responsive(qtbot, lead_window: MainWindow) -> N
     assert dash.compute_button.isEnabled()
 
 
-def test_save_report(qtbot, lead_window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_save_report(qtbot, lead_window: MainWindow, tmp_path: Path) -> None:
     dash = lead_window.lead.dashboard
     compute(qtbot, dash, 200, 2)
     saved = dash.save_report(tmp_path / "lab-meeting")
@@ -168,7 +168,7 @@ def without_stamps(page: str) -> str:
     return re.sub(r"<tr><td><b>(Computed|Saved)</b></td><td>[^<]*</td></tr>", "", page)
 
 
-def test_the_saved_report_is_the_cli_report(  # type: ignore[no-untyped-def]
+def test_the_saved_report_is_the_cli_report(
     qtbot, lead_window: MainWindow, demo_study: Path, tmp_path: Path, capsys
 ) -> None:
     """*Save report* and ``socialcoder report`` make the same file for the same selection
@@ -192,7 +192,7 @@ def test_the_saved_report_is_the_cli_report(  # type: ignore[no-untyped-def]
     assert "transcripts: P01_session02, P02_session04" in window
 
 
-def test_save_report_never_over_the_study_nor_silently_over_a_file(  # type: ignore[no-untyped-def]
+def test_save_report_never_over_the_study_nor_silently_over_a_file(
     qtbot, lead_window: MainWindow, demo_study: Path, tmp_path: Path
 ) -> None:
     dash = lead_window.lead.dashboard
@@ -211,7 +211,7 @@ def test_save_report_never_over_the_study_nor_silently_over_a_file(  # type: ign
     assert "Inter-rater reliability" in dash.save_report(mine, force=True).read_text("utf-8")
 
 
-def test_filters_by_transcript_and_dates_equal_the_cli(  # type: ignore[no-untyped-def]
+def test_filters_by_transcript_and_dates_equal_the_cli(
     qtbot, lead_window: MainWindow, demo_study: Path, capsys
 ) -> None:
     """The dashboard's Transcripts, From and Until fields narrow the figures exactly as the
@@ -260,7 +260,7 @@ def test_filters_by_transcript_and_dates_equal_the_cli(  # type: ignore[no-untyp
     )
 
 
-def test_the_machine_tab_clears_the_notes(qtbot, lead_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_the_machine_tab_clears_the_notes(qtbot, lead_window: MainWindow) -> None:
     """The machine coders' tab is no table of figures: choosing it clears the notes (it
     failed on the missing currentRow, in a slot)."""
     dash = lead_window.lead.dashboard

@@ -24,7 +24,7 @@ Fictional transcript written for SocialCoder's tests; no real person or number.
 """
 
 
-def test_review_from_the_keyboard_then_write_the_copy(  # type: ignore[no-untyped-def]
+def test_review_from_the_keyboard_then_write_the_copy(
     qtbot, lead_window: MainWindow, demo_study: Path, tmp_path: Path, monkeypatch
 ) -> None:
     source = tmp_path / "P09_session01.txt"

@@ -31,7 +31,7 @@ def demo_window(window: MainWindow, analysis_template: Path, tmp_path: Path) -> 
     return window
 
 
-def _choose_by_keys(qtbot, combo, value: str) -> None:  # type: ignore[no-untyped-def]
+def _choose_by_keys(qtbot, combo, value: str) -> None:
     combo.setFocus()
     qtbot.keyClick(combo, Qt.Key.Key_Home)
     for _ in range(combo.count()):
@@ -41,7 +41,7 @@ def _choose_by_keys(qtbot, combo, value: str) -> None:  # type: ignore[no-untype
     raise AssertionError(f"{value} not in {combo.objectName()}")
 
 
-def test_analysis_shows_final_counts_and_each_variables_reliability(  # type: ignore[no-untyped-def]
+def test_analysis_shows_final_counts_and_each_variables_reliability(
     qtbot, demo_window: MainWindow
 ) -> None:
     qtbot.keyClick(demo_window, Qt.Key.Key_7, CTRL_SHIFT)  # Lead > Analysis
@@ -80,7 +80,7 @@ def test_analysis_shows_final_counts_and_each_variables_reliability(  # type: ig
     assert rows["concordance_rate"][1] == "y"
 
 
-def test_progress_grid_shows_where_each_sessions_final_values_come_from(  # type: ignore[no-untyped-def]
+def test_progress_grid_shows_where_each_sessions_final_values_come_from(
     demo_window: MainWindow,
 ) -> None:
     from socialcoder.services.consensus import build_consensus

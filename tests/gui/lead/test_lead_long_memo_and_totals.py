@@ -24,7 +24,7 @@ SMALL_SCREEN = 1280
     [("a long note " * 9000)[:100_000], "x" * 100_000],
     ids=["words", "one-word"],
 )
-def test_a_huge_memo_keeps_the_review_within_the_screen(  # type: ignore[no-untyped-def]
+def test_a_huge_memo_keeps_the_review_within_the_screen(
     qtbot, window: MainWindow, demo_study: Path, answer, memo: str
 ) -> None:
     with open_study(demo_study) as study:

@@ -27,13 +27,13 @@ def coded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return study
 
 
-def _review(capsys: pytest.CaptureFixture[str], study: Path, threshold: str) -> dict:  # type: ignore[type-arg]
+def _review(capsys: pytest.CaptureFixture[str], study: Path, threshold: str) -> dict:
     capsys.readouterr()
     assert cli_main(["machine", "review", str(study), "--threshold", threshold, "--json"]) == 0
     return json.loads(capsys.readouterr().out)
 
 
-def test_the_lead_sees_the_machine_row_and_the_review_list(  # type: ignore[no-untyped-def]
+def test_the_lead_sees_the_machine_row_and_the_review_list(
     qtbot, window: MainWindow, coded: Path, tmp_path: Path, capsys
 ) -> None:
     study = tmp_path / "m.scstudy"

@@ -19,7 +19,7 @@ T = "P01_session02"
 REPO = Path(__file__).resolve().parents[3]
 
 
-def open_lead(window: MainWindow, study: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def open_lead(window: MainWindow, study: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(watch, "IDLE_MS", 20)
     assert window.open_study(str(study), LEAD, role="lead")
     lead = window.lead
@@ -34,7 +34,7 @@ def open_lead(window: MainWindow, study: Path, monkeypatch: pytest.MonkeyPatch):
     return lead, ticks, rebuilt
 
 
-def test_an_idle_lead_window_reads_no_table_and_rebuilds_nothing(  # type: ignore[no-untyped-def]
+def test_an_idle_lead_window_reads_no_table_and_rebuilds_nothing(
     qtbot, window: MainWindow, demo_study: Path
 ) -> None:
     assert window.open_study(str(demo_study), LEAD, role="lead")
@@ -52,7 +52,7 @@ def test_an_idle_lead_window_reads_no_table_and_rebuilds_nothing(  # type: ignor
     assert statements == [] and rebuilt == []
 
 
-def test_a_change_by_another_process_shows_in_the_lead_views(  # type: ignore[no-untyped-def]
+def test_a_change_by_another_process_shows_in_the_lead_views(
     qtbot, window: MainWindow, demo_study: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lead, _ticks, rebuilt = open_lead(window, demo_study, monkeypatch)

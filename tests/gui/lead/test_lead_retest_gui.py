@@ -21,7 +21,7 @@ from socialcoder.services.transcript_view import show_transcript
 FIRST = "P02_session04"
 
 
-def test_the_lead_plans_a_second_pass_and_the_coder_codes_it_blind(  # type: ignore[no-untyped-def]
+def test_the_lead_plans_a_second_pass_and_the_coder_codes_it_blind(
     qtbot, window: MainWindow, blinded_gui_study: Path, answer
 ) -> None:
     with open_study(blinded_gui_study) as study:

@@ -32,7 +32,7 @@ def consensus(path: Path) -> dict[tuple[str, str, int | None], str | None]:
 
 def test_adjudicate_from_keyboard_with_undo(
     qtbot, lead_window: MainWindow, demo_study: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     lead = lead_window.lead
     lead_window.lead_actions[2].trigger()
     review = lead.review
@@ -90,7 +90,7 @@ def test_adjudicate_from_keyboard_with_undo(
 
 def test_review_marks_implied_values_and_settles_them(
     qtbot, lead_window: MainWindow, demo_study: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Resistance turns where one coder entered a value and another left the turn empty after
     completing are in the review, the empty one shown as an implied 'none'."""
     lead_window.lead_actions[2].trigger()
@@ -110,13 +110,13 @@ def test_review_marks_implied_values_and_settles_them(
     assert consensus(demo_study)[(d.dimension, d.transcript, d.segment)] == "none"
 
 
-def texts_of(review, key) -> list[str]:  # type: ignore[no-untyped-def]
+def texts_of(review, key) -> list[str]:
     review.f_dimension.setCurrentIndex(0)
     row = [(d.dimension, d.transcript, d.segment) for d in review.shown].index(key)
     return [review.table.item(row, c).text() for c in range(review.table.columnCount())]
 
 
-def test_accept_all_agreements(qtbot, lead_window: MainWindow, demo_study: Path, answer) -> None:  # type: ignore[no-untyped-def]
+def test_accept_all_agreements(qtbot, lead_window: MainWindow, demo_study: Path, answer) -> None:
     review = lead_window.lead.review
     answer(AcceptDialog, lambda d: d.accept())
     review.accept_agreements()
@@ -148,7 +148,7 @@ def unanimous(path: Path) -> int:
 
 def test_calibration_lead_view_and_threshold(
     qtbot, lead_window: MainWindow, demo_study: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     view = lead_window.lead.calibration
     lead_window.lead.show_page("calibration")
     view.trainee.setCurrentText("cleo")
@@ -206,7 +206,7 @@ def cli_out(*argv: str) -> str:
 
 def test_calibration_settings_from_before_move_into_the_study(
     qtbot, lead_window: MainWindow, demo_study: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """A study without the calibration settings (made before they existed) takes what this
     computer's QSettings kept for it, once; then the study's values rule."""
     from sqlalchemy import delete
@@ -236,7 +236,7 @@ def test_calibration_settings_from_before_move_into_the_study(
 
 def test_trainee_sees_calibration_after_completing(
     qtbot, window: MainWindow, demo_study: Path, answer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     # the lead marks P02_session04 as a practice transcript with ana as gold standard
     assert window.open_study(str(demo_study), "Dr Lead", role="lead")
     cal = window.lead.calibration

@@ -15,7 +15,7 @@ from socialcoder.services.coders import list_coders
 from socialcoder.services.study import open_study
 
 
-def test_blind_coder_cannot_reach_lead_views(qtbot, window: MainWindow, gui_study: Path) -> None:  # type: ignore[no-untyped-def]
+def test_blind_coder_cannot_reach_lead_views(qtbot, window: MainWindow, gui_study: Path) -> None:
     assert window.open_study(str(gui_study), "ana")
     assert window.role == "coder" and window.lead is None
     assert not window.lead_menu.menuAction().isVisible()
@@ -31,7 +31,7 @@ def test_blind_coder_cannot_reach_lead_views(qtbot, window: MainWindow, gui_stud
     assert window.stack.currentWidget() is window.splitter
 
 
-def test_role_chosen_at_login(qtbot, window: MainWindow, gui_study: Path, answer) -> None:  # type: ignore[no-untyped-def]
+def test_role_chosen_at_login(qtbot, window: MainWindow, gui_study: Path, answer) -> None:
     def as_lead(dialog: CoderDialog) -> None:
         dialog.as_lead.setChecked(True)
         dialog.lead_name.setText("Prof. X")
@@ -61,7 +61,7 @@ def test_role_chosen_at_login(qtbot, window: MainWindow, gui_study: Path, answer
 
 def test_assign_by_rule_preview_then_apply(
     qtbot, window: MainWindow, gui_study: Path, answer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     assert window.open_study(str(gui_study), "lead", role="lead")
     view = window.lead.assignments
     with open_study(gui_study) as study:
@@ -90,7 +90,7 @@ def test_assign_by_rule_preview_then_apply(
     assert "3 transcripts" in view.totals.text() and "0 unassigned" in view.totals.text()
 
 
-def test_assign_by_hand_and_add_coder(qtbot, window: MainWindow, gui_study: Path, answer) -> None:  # type: ignore[no-untyped-def]
+def test_assign_by_hand_and_add_coder(qtbot, window: MainWindow, gui_study: Path, answer) -> None:
     assert window.open_study(str(gui_study), "lead", role="lead")
     view = window.lead.assignments
 
@@ -120,7 +120,7 @@ def test_assign_by_hand_and_add_coder(qtbot, window: MainWindow, gui_study: Path
 
 def test_assign_by_design_preview_then_apply(
     qtbot, window: MainWindow, gui_study: Path, answer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """The lead's window draws the same design as `assign --stratify therapist --covert
     --anchors 1 --seed 5`, previews each coder's order, and stores it with its record."""
     from socialcoder.services.design import design_spec, draw_plan
@@ -163,7 +163,7 @@ def test_assign_by_design_preview_then_apply(
     assert positions == sorted(a.position for a in expected.assignments)
 
 
-def test_unassign_with_delete_and_undo_redo(qtbot, window: MainWindow, gui_study: Path) -> None:  # type: ignore[no-untyped-def]
+def test_unassign_with_delete_and_undo_redo(qtbot, window: MainWindow, gui_study: Path) -> None:
     """Ctrl+Enter assigns, Delete takes back (codes stay), Ctrl+Z / Ctrl+Shift+Z walk both
     back and forth: the grid and the database agree after every step."""
     from socialcoder.services.coding import set_code
@@ -214,7 +214,7 @@ def test_unassign_with_delete_and_undo_redo(qtbot, window: MainWindow, gui_study
 
 def test_assign_by_rule_is_one_undoable_step(
     qtbot, window: MainWindow, gui_study: Path, answer
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Issue #18: applying a rule (here a design with covert order and anchors) is one step
     of the lead's undo stack: Ctrl+Z takes all of it back, Ctrl+Shift+Z puts the same rows
     back (order, anchors and the plan's record kept); an assignment made by hand before it

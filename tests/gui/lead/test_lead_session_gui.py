@@ -40,7 +40,7 @@ def cli(*args: str) -> None:
 
 
 @pytest.fixture
-def lead(qtbot, window: MainWindow, demo_study: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def lead(qtbot, window: MainWindow, demo_study: Path, monkeypatch: pytest.MonkeyPatch):
     """The lead's workspace on the sample study, its dashboard computed once, and a count of
     each view's refreshes (``lead.refreshed``) and of the dashboard's computations
     (``lead.computed``, with the thread each ran in: ``lead.threads``)."""
@@ -51,7 +51,7 @@ def lead(qtbot, window: MainWindow, demo_study: Path, monkeypatch: pytest.Monkey
     threads: list[int] = []
     original = dashboard_module.compute
 
-    def compute(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def compute(*args, **kwargs):
         threads.append(threading.get_ident())
         return original(*args, **kwargs)
 
@@ -71,20 +71,20 @@ def lead(qtbot, window: MainWindow, demo_study: Path, monkeypatch: pytest.Monkey
     monkeypatch.setattr(
         workspace.assignments, "read", lambda: (reads.append(threading.get_ident()), read())[1]
     )
-    workspace.reads = reads  # type: ignore[attr-defined]
-    workspace.refreshed = refreshed  # type: ignore[attr-defined]
-    workspace.threads = threads  # type: ignore[attr-defined]
-    workspace.computed = lambda: len(threads)  # type: ignore[attr-defined]
+    workspace.reads = reads
+    workspace.refreshed = refreshed
+    workspace.threads = threads
+    workspace.computed = lambda: len(threads)
     threads.clear()
     return workspace
 
 
-def _settle(qtbot, lead: LeadWorkspace) -> None:  # type: ignore[no-untyped-def]
+def _settle(qtbot, lead: LeadWorkspace) -> None:
     qtbot.wait(200)  # a few idle checks: nothing more arrives
     qtbot.waitUntil(lambda: not lead.busy(), timeout=30_000)
 
 
-def test_an_assignment_made_by_the_command_line_reaches_only_the_views_that_show_it(  # type: ignore[no-untyped-def]
+def test_an_assignment_made_by_the_command_line_reaches_only_the_views_that_show_it(
     qtbot, lead: LeadWorkspace, demo_study: Path
 ) -> None:
     changes: list[StudyChange] = []
@@ -96,57 +96,57 @@ def test_an_assignment_made_by_the_command_line_reaches_only_the_views_that_show
     assert changes == [
         StudyChange.of(ChangeKind.ASSIGNMENTS, ChangeKind.EVENTS, transcripts=[T], coders=["ana"])
     ]
-    assert lead.refreshed == {"assignments": 1, "audit": 1}  # type: ignore[attr-defined]
-    assert lead.computed() == 0  # type: ignore[attr-defined]  # reliability does not use it
+    assert lead.refreshed == {"assignments": 1, "audit": 1}
+    assert lead.computed() == 0  # reliability does not use it
     # the progress grid was read in a worker thread (the figures shown until then)
-    assert len(lead.reads) == 1 and lead.reads[0] != threading.main_thread().ident  # type: ignore[attr-defined]
+    assert len(lead.reads) == 1 and lead.reads[0] != threading.main_thread().ident
 
 
-def test_a_memo_from_the_command_line_refreshes_the_review_not_the_figures(  # type: ignore[no-untyped-def]
+def test_a_memo_from_the_command_line_refreshes_the_review_not_the_figures(
     qtbot, lead: LeadWorkspace, demo_study: Path
 ) -> None:
     cli("memo", str(demo_study), "--coder", "ana", "--transcript", T, "--segment", "2",
         "--text", "a note from elsewhere")  # fmt: skip
-    qtbot.waitUntil(lambda: lead.refreshed["review"] == 1, timeout=10_000)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: lead.refreshed["review"] == 1, timeout=10_000)
     _settle(qtbot, lead)
-    assert lead.refreshed == {"review": 1, "audit": 1}  # type: ignore[attr-defined]
-    assert lead.computed() == 0  # type: ignore[attr-defined]
+    assert lead.refreshed == {"review": 1, "audit": 1}
+    assert lead.computed() == 0
 
 
-def test_a_code_from_the_command_line_recomputes_the_dashboard_off_the_gui_thread(  # type: ignore[no-untyped-def]
+def test_a_code_from_the_command_line_recomputes_the_dashboard_off_the_gui_thread(
     qtbot, lead: LeadWorkspace, demo_study: Path
 ) -> None:
     shown = lead.dashboard.result
     assert shown is not None
     cli("code", str(demo_study), "--coder", "ana", "--transcript", T, "--segment", "2",
         "--dimension", "concordance", "--value", "1")  # fmt: skip
-    qtbot.waitUntil(lambda: lead.computed() >= 1, timeout=10_000)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: lead.computed() >= 1, timeout=10_000)
     assert lead.dashboard.result is shown  # the figures shown stay until the new ones arrive
     qtbot.waitUntil(lambda: lead.dashboard.result is not shown, timeout=30_000)
     _settle(qtbot, lead)
-    assert lead.computed() == 1  # type: ignore[attr-defined]
-    assert threading.main_thread().ident not in lead.threads  # type: ignore[attr-defined]
-    assert lead.refreshed == {"assignments": 1, "review": 1, "calibration": 1, "audit": 1}  # type: ignore[attr-defined]
+    assert lead.computed() == 1
+    assert threading.main_thread().ident not in lead.threads
+    assert lead.refreshed == {"assignments": 1, "review": 1, "calibration": 1, "audit": 1}
     # the confusion matrix came with the figures, read in the worker too
     assert lead.dashboard.result.confusion is not None
     assert lead.dashboard.confusion.matrix is lead.dashboard.result.confusion
 
 
-def test_a_code_of_a_coder_outside_the_dashboards_selection_does_not_recompute_it(  # type: ignore[no-untyped-def]
+def test_a_code_of_a_coder_outside_the_dashboards_selection_does_not_recompute_it(
     qtbot, lead: LeadWorkspace, demo_study: Path
 ) -> None:
     lead.dashboard.coders_edit.setText("ben, cleo")
     lead.dashboard.start()
-    qtbot.waitUntil(lambda: lead.computed() == 1, timeout=10_000)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: lead.computed() == 1, timeout=10_000)
     _settle(qtbot, lead)
     cli("code", str(demo_study), "--coder", "ana", "--transcript", T, "--segment", "2",
         "--dimension", "concordance", "--value", "1")  # fmt: skip
-    qtbot.waitUntil(lambda: lead.refreshed["review"] == 1, timeout=10_000)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: lead.refreshed["review"] == 1, timeout=10_000)
     _settle(qtbot, lead)
-    assert lead.computed() == 1  # type: ignore[attr-defined]
+    assert lead.computed() == 1
 
 
-def test_the_leads_assignment_refreshes_exactly_the_views_it_concerns(  # type: ignore[no-untyped-def]
+def test_the_leads_assignment_refreshes_exactly_the_views_it_concerns(
     qtbot, lead: LeadWorkspace, window: MainWindow
 ) -> None:
     received: list[tuple[StudyChange, object]] = []
@@ -159,30 +159,30 @@ def test_the_leads_assignment_refreshes_exactly_the_views_it_concerns(  # type: 
         StudyChange.of(ChangeKind.ASSIGNMENTS, transcripts=[T], coders=["ben"])
     ]
     assert received[0][1] is not None  # the window's own action, not news from elsewhere
-    assert lead.refreshed == {"assignments": 1, "audit": 1}  # type: ignore[attr-defined]
+    assert lead.refreshed == {"assignments": 1, "audit": 1}
     assert "· P" in view.cell(T, "ben")
     _settle(qtbot, lead)  # the watcher does not report the action again
-    assert len(received) == 1 and lead.refreshed == {"assignments": 1, "audit": 1}  # type: ignore[attr-defined]
+    assert len(received) == 1 and lead.refreshed == {"assignments": 1, "audit": 1}
     assert window.statusBar().currentMessage() != "The study changed: views refreshed."
     lead.undo_stack.undo()  # undone through the same path
-    assert lead.refreshed == {"assignments": 2, "audit": 2}  # type: ignore[attr-defined]
+    assert lead.refreshed == {"assignments": 2, "audit": 2}
     assert view.cell(T, "ben").startswith("complete") and "· P" not in view.cell(T, "ben")
-    assert lead.computed() == 0  # type: ignore[attr-defined]
+    assert lead.computed() == 0
 
 
-def test_a_consensus_decision_updates_the_final_codes_not_the_review_list(  # type: ignore[no-untyped-def]
+def test_a_consensus_decision_updates_the_final_codes_not_the_review_list(
     qtbot, lead: LeadWorkspace
 ) -> None:
     review = lead.review
     assert review.current() is not None
     review.decide("1")
-    assert lead.refreshed == {"assignments": 1, "audit": 1}  # type: ignore[attr-defined]
+    assert lead.refreshed == {"assignments": 1, "audit": 1}
     _settle(qtbot, lead)
-    assert lead.refreshed == {"assignments": 1, "audit": 1}  # type: ignore[attr-defined]
-    assert lead.computed() == 0  # type: ignore[attr-defined]
+    assert lead.refreshed == {"assignments": 1, "audit": 1}
+    assert lead.computed() == 0
 
 
-def test_changes_during_a_computation_make_one_more_and_old_figures_never_replace_newer(  # type: ignore[no-untyped-def]
+def test_changes_during_a_computation_make_one_more_and_old_figures_never_replace_newer(
     qtbot, lead: LeadWorkspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dashboard = lead.dashboard
@@ -191,7 +191,7 @@ def test_changes_during_a_computation_make_one_more_and_old_figures_never_replac
     calls: list[int] = []
     original = dashboard_module.compute
 
-    def compute(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def compute(*args, **kwargs):
         calls.append(len(calls))
         if len(calls) == 1:
             release.wait(10)  # the first computation is still running when the study changes
@@ -213,7 +213,7 @@ def test_changes_during_a_computation_make_one_more_and_old_figures_never_replac
     assert dashboard.result is newest
 
 
-def test_a_background_read_of_the_progress_grid_never_replaces_a_newer_one(  # type: ignore[no-untyped-def]
+def test_a_background_read_of_the_progress_grid_never_replaces_a_newer_one(
     qtbot, lead: LeadWorkspace
 ) -> None:
     view = lead.assignments
@@ -221,13 +221,13 @@ def test_a_background_read_of_the_progress_grid_never_replaces_a_newer_one(  # t
     view.refresh_later()
     ticket = view._reads
     view.refresh()  # the view reads again itself (its own action) while the read runs
-    assert lead.refreshed["assignments"] == 1  # type: ignore[attr-defined]
+    assert lead.refreshed["assignments"] == 1
     view._read_arrived(ticket, older)  # the older read arrives late: dropped
     qtbot.waitUntil(lambda: not view.busy(), timeout=10_000)
-    assert lead.refreshed["assignments"] == 1  # type: ignore[attr-defined]
+    assert lead.refreshed["assignments"] == 1
 
 
-def test_the_leads_settings_are_her_own_change_not_news_from_elsewhere(  # type: ignore[no-untyped-def]
+def test_the_leads_settings_are_her_own_change_not_news_from_elsewhere(
     qtbot, lead: LeadWorkspace, window: MainWindow
 ) -> None:
     received: list[tuple[StudyChange, object]] = []
@@ -238,5 +238,5 @@ def test_the_leads_settings_are_her_own_change_not_news_from_elsewhere(  # type:
     _settle(qtbot, lead)  # the watcher finds nothing more
     assert [change for change, _ in received] == [StudyChange.of(ChangeKind.SETTINGS)] * 2
     assert all(origin is not None for _, origin in received)
-    assert lead.refreshed == {"audit": 2}  # type: ignore[attr-defined]
+    assert lead.refreshed == {"audit": 2}
     assert window.statusBar().currentMessage() != "The study changed: views refreshed."

@@ -18,7 +18,7 @@ def _rows() -> list[list[Cell | str]]:
     ]
 
 
-def _old_fill(table, rows) -> None:  # type: ignore[no-untyped-def]
+def _old_fill(table, rows) -> None:
     from PySide6.QtWidgets import QTableWidgetItem
 
     table.setRowCount(len(rows))
@@ -34,7 +34,7 @@ def _old_fill(table, rows) -> None:  # type: ignore[no-untyped-def]
     table.resizeRowsToContents()
 
 
-def test_fill_sizes_columns_and_rows_as_measuring_each_cell_did(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_fill_sizes_columns_and_rows_as_measuring_each_cell_did(qtbot) -> None:
     headers = ["Transcript", "ana", "ben", "cleo", "dora", "Note"]
     new, old = make_table(headers, "new", stretch=5), make_table(headers, "old", stretch=5)
     for table in (new, old):

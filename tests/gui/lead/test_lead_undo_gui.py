@@ -46,10 +46,10 @@ def audit_rows(window: MainWindow) -> int:
     """The audit trail's count of code-change entries, as shown."""
     assert window.lead is not None
     text = window.lead.audit.summary.text()
-    return int(re.search(r"audit log: (\d+) entr", text).group(1))  # type: ignore[union-attr]
+    return int(re.search(r"audit log: (\d+) entr", text).group(1))
 
 
-def test_undo_and_redo_of_a_decision_refresh_every_view_that_shows_the_consensus(  # type: ignore[no-untyped-def]
+def test_undo_and_redo_of_a_decision_refresh_every_view_that_shows_the_consensus(
     qtbot, lead_window: MainWindow, demo_study: Path
 ) -> None:
     lead = lead_window.lead
@@ -84,7 +84,7 @@ def test_undo_and_redo_of_a_decision_refresh_every_view_that_shows_the_consensus
     assert lead.undo_stack.index() == 1 and lead.undo_stack.count() == 1
 
 
-def test_undo_and_redo_of_an_assignment_refresh_the_progress_grid_and_audit_trail(  # type: ignore[no-untyped-def]
+def test_undo_and_redo_of_an_assignment_refresh_the_progress_grid_and_audit_trail(
     qtbot, lead_window: MainWindow, demo_study: Path
 ) -> None:
     lead = lead_window.lead
@@ -111,7 +111,7 @@ def test_undo_and_redo_of_an_assignment_refresh_the_progress_grid_and_audit_trai
     assert lead_window.statusBar().currentMessage() == "Redone: assign 1 transcript(s)."
 
 
-def test_an_undo_that_fails_says_so_and_changes_nothing(  # type: ignore[no-untyped-def]
+def test_an_undo_that_fails_says_so_and_changes_nothing(
     qtbot, lead_window: MainWindow, demo_study: Path, monkeypatch
 ) -> None:
     from socialcoder.errors import StudyError

@@ -28,7 +28,7 @@ def _encrypt(path: Path) -> None:
         conversion.encrypt_in_place(path)
 
 
-def _typist(qtbot, monkeypatch: pytest.MonkeyPatch, answers: list[str | None]) -> list[str]:  # type: ignore[no-untyped-def]
+def _typist(qtbot, monkeypatch: pytest.MonkeyPatch, answers: list[str | None]) -> list[str]:
     """Answer each passphrase dialog from the keyboard (None: Escape); returns what each
     dialog said."""
     said: list[str] = []
@@ -55,7 +55,7 @@ def _typist(qtbot, monkeypatch: pytest.MonkeyPatch, answers: list[str | None]) -
     return said
 
 
-def _window(qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
+def _window(qtbot) -> MainWindow:
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
@@ -64,7 +64,7 @@ def _window(qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
 
 def test_wrong_then_right_passphrase_opens_the_study(
     qtbot, gui_study: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     _encrypt(gui_study)
     said = _typist(qtbot, monkeypatch, ["not the passphrase", PHRASE])
     window = _window(qtbot)
@@ -87,7 +87,7 @@ def test_wrong_then_right_passphrase_opens_the_study(
 
 def test_cancel_opens_nothing(
     qtbot, gui_study: Path, monkeypatch: pytest.MonkeyPatch, answer: Callable
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     _encrypt(gui_study)

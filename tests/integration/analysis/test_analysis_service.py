@@ -245,7 +245,7 @@ def test_bad_input_is_refused_and_the_study_is_unchanged(
 def test_a_coders_login_is_refused() -> None:
     fake = SimpleNamespace(login_coder="ana", location="server")
     with pytest.raises(StudyError, match="lead"):
-        A.load_inputs(fake, "final")  # type: ignore[arg-type]
+        A.load_inputs(fake, "final")  # type: ignore[arg-type]  # a stand-in for a coder's login
 
 
 def test_existing_files_are_not_overwritten_without_force(demo_path: Path, tmp_path: Path) -> None:
@@ -283,7 +283,7 @@ def test_html_report_is_refused_over_the_study_and_an_existing_file(
     assert "dynamic-panel" in page and "What these figures cannot tell" in page
 
 
-def _glm(y: np.ndarray, X: pd.DataFrame, offset: np.ndarray, alpha: float | None):  # type: ignore[no-untyped-def]
+def _glm(y: np.ndarray, X: pd.DataFrame, offset: np.ndarray, alpha: float | None):
     """The GLM of the counts with log(turns) as offset: Poisson, or NB2 with a fixed alpha."""
     import statsmodels.api as sm
 
@@ -329,7 +329,7 @@ def test_count_model_matches_a_direct_glm_on_the_exported_session_table(
         alpha = None
         if family == "negbin":
 
-            def neg_llf(log_alpha: float, y=y, X=X, offset=offset) -> float:  # type: ignore[no-untyped-def]
+            def neg_llf(log_alpha: float, y=y, X=X, offset=offset) -> float:
                 return -float(_glm(y, X, offset, float(np.exp(log_alpha))).fit().llf)
 
             best = optimize.minimize_scalar(

@@ -39,7 +39,7 @@ def anchored(small_study: Path) -> tuple[Path, str]:
     return small_study, anchor
 
 
-def test_agreement_with_the_standard_matches_krippendorff(anchored, cli) -> None:  # type: ignore[no-untyped-def]
+def test_agreement_with_the_standard_matches_krippendorff(anchored, cli) -> None:
     path, anchor = anchored
     result = cli("reliability", path, "--anchors", "--json")
     assert result.code == 0, result.err

@@ -19,7 +19,7 @@ DESIGN = ["--coders", "a,b,c", "--overlap", "25", "--stratify", "therapist,site"
 
 
 @pytest.fixture
-def trial(tmp_path: Path, cli) -> Path:  # type: ignore[no-untyped-def]
+def trial(tmp_path: Path, cli) -> Path:
     """26 transcripts: 3 therapists, 2 sites (from a manifest with site and phase)."""
     study = tmp_path / "trial.scstudy"
     assert cli("init", study).code == 0
@@ -36,7 +36,7 @@ def trial(tmp_path: Path, cli) -> Path:  # type: ignore[no-untyped-def]
     return study
 
 
-def test_dry_run_previews_the_same_plan_the_seed_stores(trial: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_dry_run_previews_the_same_plan_the_seed_stores(trial: Path, cli) -> None:
     first = json.loads(cli("assign", trial, *DESIGN, "--dry-run", "--json").out)
     again = json.loads(cli("assign", trial, *DESIGN, "--dry-run", "--json").out)
     assert first == again and first["stored"] is None
@@ -50,7 +50,7 @@ def test_dry_run_previews_the_same_plan_the_seed_stores(trial: Path, cli) -> Non
         assert json.loads(record.design)["design"]["stratify"] == ["therapist", "site"]
 
 
-def test_strata_in_proportion_and_anchors_for_everyone(trial: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_strata_in_proportion_and_anchors_for_everyone(trial: Path, cli) -> None:
     plan = json.loads(cli("assign", trial, *DESIGN, "--json").out)
     rest = 26 - 2
     assert len(plan["double_coded"]) == round(rest * 0.25)
@@ -64,13 +64,13 @@ def test_strata_in_proportion_and_anchors_for_everyone(trial: Path, cli) -> None
         assert per[name] == 2
 
 
-def _coder_view(cli, study: Path, coder: str) -> tuple[list[dict], list[dict]]:  # type: ignore[no-untyped-def]
+def _coder_view(cli, study: Path, coder: str) -> tuple[list[dict], list[dict]]:
     listed = json.loads(cli("transcripts", study, "--coder", coder, "--json").out)
     progress = json.loads(cli("progress", study, "--coder", coder, "--json").out)
     return listed, progress
 
 
-def test_covert_a_coder_cannot_tell_double_coded_from_single(trial: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_covert_a_coder_cannot_tell_double_coded_from_single(trial: Path, cli) -> None:
     plan = json.loads(cli("assign", trial, *DESIGN, "--json").out)
     with open_study(trial) as study:
         from socialcoder.services.transcript_list import list_transcripts
@@ -100,7 +100,7 @@ def test_covert_a_coder_cannot_tell_double_coded_from_single(trial: Path, cli) -
         assert "reliab" not in one_special + json.dumps(listed) + json.dumps(progress)
 
 
-def test_a_plan_leaves_existing_assignments_alone(trial: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_plan_leaves_existing_assignments_alone(trial: Path, cli) -> None:
     assert cli("assign", trial, "--coder", "a", "--transcript", "S00").code == 0
     plan = json.loads(cli("assign", trial, *DESIGN, "--json").out)
     assert "S00" not in {a["transcript"] for a in plan["assignments"]}

@@ -35,7 +35,7 @@ EXPECTED = {
 }
 
 
-def _code(study, coder, t, seg, dim, value):  # type: ignore[no-untyped-def]
+def _code(study, coder, t, seg, dim, value):
     set_code(study, coder=coder, transcript=t, segment=seg, dimension=dim, value=value)
 
 
@@ -131,7 +131,7 @@ def test_ambiguous_primary_is_reported_not_guessed(coded: Path) -> None:
     assert "T4" not in set(tables.long["transcript"])
 
 
-def test_cli_export_final(coded: Path, tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+def test_cli_export_final(coded: Path, tmp_path: Path, cli) -> None:
     out = tmp_path / "final.csv"
     result = cli("export", coded, out, "--coders", "final")
     assert result.code == 0, result.err

@@ -49,7 +49,7 @@ SECOND = {
 }
 
 
-def _code(study, coder: str, transcript: str, values: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
+def _code(study, coder: str, transcript: str, values: tuple[str, str]) -> None:
     xs, g = values
     for seg, v in enumerate(xs, start=1):
         if v == "1":  # a binary 0 is what completion implies
@@ -74,7 +74,7 @@ def coded(small_study: Path) -> Path:
     return small_study
 
 
-def _state(study):  # type: ignore[no-untyped-def]
+def _state(study):
     """Everything a second pass must leave as it is: inter-rater alpha, the disagreements
     consensus works on, the final layer, the default export, the coder lists."""
     report = reliability_report(study).to_json()["dimensions"]
@@ -92,7 +92,7 @@ def _state(study):  # type: ignore[no-untyped-def]
     )
 
 
-def test_the_plan_is_seeded_and_recorded_and_drawn_from_each_coders_own_work(coded) -> None:  # type: ignore[no-untyped-def]
+def test_the_plan_is_seeded_and_recorded_and_drawn_from_each_coders_own_work(coded) -> None:
     with open_study(coded) as study:
         one = draw_retest_plan(study, retest_spec(50, 14, seed=7))
         two = draw_retest_plan(study, retest_spec(50, 14, seed=7))
@@ -112,7 +112,7 @@ def test_the_plan_is_seeded_and_recorded_and_drawn_from_each_coders_own_work(cod
             assign(study, coder="A (retest)", transcript="T1")
 
 
-def test_the_stored_plan_names_its_transcripts_and_retest_identities(coded) -> None:  # type: ignore[no-untyped-def]
+def test_the_stored_plan_names_its_transcripts_and_retest_identities(coded) -> None:
     # the change the lead's window reports (issue #12): exactly the second passes written
     with open_study(coded) as study:
         stored = store_retest_plan(study, draw_retest_plan(study, retest_spec(100, 0, seed=1)))
@@ -125,7 +125,7 @@ def test_the_stored_plan_names_its_transcripts_and_retest_identities(coded) -> N
         assert again.stored == 0 and again.change == StudyChange()
 
 
-def test_a_second_pass_waits_then_shows_masked_without_the_first_pass(coded) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_pass_waits_then_shows_masked_without_the_first_pass(coded) -> None:
     with open_study(coded) as study:
         stored = store_retest_plan(study, draw_retest_plan(study, retest_spec(25, 10, seed=3)))
         [(coder, transcript)] = [k for k in stored.labels if k[0] == "A"]
@@ -168,19 +168,19 @@ def test_a_second_pass_waits_then_shows_masked_without_the_first_pass(coded) -> 
         assert "A (retest)" not in list_transcripts(study)[0].coders
 
 
-def study_tid(session, name: str) -> int:  # type: ignore[no-untyped-def]
+def study_tid(session, name: str) -> int:
     from socialcoder.services.coding import transcript_id
 
     return transcript_id(session, name)
 
 
-def a_id(session) -> int:  # type: ignore[no-untyped-def]
+def a_id(session) -> int:
     from socialcoder.storage.models import CoderRow
 
     return session.scalars(select(CoderRow.id).where(CoderRow.name == "A")).one()
 
 
-def test_test_retest_alpha_matches_krippendorff_and_leaves_inter_rater_figures_alone(coded) -> None:  # type: ignore[no-untyped-def]
+def test_test_retest_alpha_matches_krippendorff_and_leaves_inter_rater_figures_alone(coded) -> None:
     with open_study(coded) as study:
         before = _state(study)
         stored = store_retest_plan(study, draw_retest_plan(study, retest_spec(100, 0, seed=1)))
@@ -225,7 +225,7 @@ def test_test_retest_alpha_matches_krippendorff_and_leaves_inter_rater_figures_a
     assert rows[("g", POOLED)].units == 8
 
 
-def test_the_second_pass_from_the_command_line(coded, cli) -> None:  # type: ignore[no-untyped-def]
+def test_the_second_pass_from_the_command_line(coded, cli) -> None:
     before = json.loads(cli("reliability", coded, "--json").out)["dimensions"]
     assert cli("assign", coded, "--retest", "50").code == 2  # --after is needed too
     dry = cli(
@@ -274,7 +274,7 @@ def test_the_second_pass_from_the_command_line(coded, cli) -> None:  # type: ign
     assert json.loads(cli("reliability", coded, "--json").out)["dimensions"] == before
 
 
-def test_renaming_a_coder_renames_their_second_pass(coded, cli) -> None:  # type: ignore[no-untyped-def]
+def test_renaming_a_coder_renames_their_second_pass(coded, cli) -> None:
     with open_study(coded) as study:
         stored = store_retest_plan(study, draw_retest_plan(study, retest_spec(25, 0, seed=2)))
     refused = cli("coders", "rename", coded, "A (retest)", "Z")

@@ -106,8 +106,8 @@ def test_other_programs_projects_are_not_complete_unless_asked(tmp_path: Path) -
     qdpx = pack("bad_selections", tmp_path)
     plain, done = tmp_path / "plain.scstudy", tmp_path / "done.scstudy"
     kwargs = {"codebook": DEFAULT_CODEBOOK_PATH, "mapping": mapping}
-    first = import_refi(qdpx, plain, **kwargs)  # type: ignore[arg-type]
-    second = import_refi(qdpx, done, complete=True, **kwargs)  # type: ignore[arg-type]
+    first = import_refi(qdpx, plain, **kwargs)
+    second = import_refi(qdpx, done, complete=True, **kwargs)
     for path, expected in ((plain, []), (done, [("kim", "P02_s1")])):
         with open_study(path) as study, study.read() as s:
             rows = s.execute(

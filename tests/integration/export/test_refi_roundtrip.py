@@ -214,8 +214,8 @@ def _state(path: Path) -> dict[str, object]:
 
 def _reliability(cli: Callable[..., object], path: Path) -> dict[str, object]:
     result = cli("reliability", path, "--json")
-    assert result.code == 0, result.err  # type: ignore[attr-defined]
-    data = json.loads(result.out)  # type: ignore[attr-defined]
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
     data.pop("computed_at")
     return data
 
@@ -242,7 +242,7 @@ def test_own_codebook_study_survives_its_round_trip(
     assert after == before
     assert _codes(back, tmp_path) == _codes(own_study, tmp_path)
     assert ("S1", "1", "ana", "repair", "0", "nothing to repair yet") in _codes(back, tmp_path)
-    s1 = [seg for seg in after["segments"] if seg[0] == "S1"]  # type: ignore[union-attr]
+    s1 = [seg for seg in after["segments"] if seg[0] == "S1"]
     assert [(seg[4], seg[5]) for seg in s1] == [(1.0, 4.5), (5.2, 9.0), (10.0, 12.25), (13.0, 18.4)]
     assert _reliability(cli, back) == _reliability(cli, own_study)
 
@@ -251,9 +251,9 @@ def test_reliability_json_is_equal_after_the_round_trip_of_the_demo(
     demo_path: Path, tmp_path: Path, cli: Callable[..., object]
 ) -> None:
     qdpx = tmp_path / "demo.qdpx"
-    assert cli("export", demo_path, qdpx).code == 0  # type: ignore[attr-defined]
+    assert cli("export", demo_path, qdpx).code == 0
     assert_valid(qdpx)
-    assert cli("import-refi", qdpx, tmp_path / "back.scstudy").code == 0  # type: ignore[attr-defined]
+    assert cli("import-refi", qdpx, tmp_path / "back.scstudy").code == 0
     assert _reliability(cli, tmp_path / "back.scstudy") == _reliability(cli, demo_path)
 
 

@@ -132,7 +132,7 @@ def _fictional_in(copy: Path) -> str:
     raise AssertionError("the fictional transcript is not in the copy")
 
 
-def _make_copy(cli, study: Path, tmp_path: Path, *extra: object) -> Path:  # type: ignore[no-untyped-def]
+def _make_copy(cli, study: Path, tmp_path: Path, *extra: object) -> Path:
     out, review = tmp_path / "copy.scstudy", tmp_path / "review.csv"
     names = tmp_path / "names.txt"
     first = cli("deidentify", study, out, "--names", names, "--review", review, *extra)
@@ -144,7 +144,7 @@ def _make_copy(cli, study: Path, tmp_path: Path, *extra: object) -> Path:  # typ
     return out
 
 
-def test_ordinary_word_names_need_a_decision(cli, fictional: Path, tmp_path: Path, dump) -> None:  # type: ignore[no-untyped-def]
+def test_ordinary_word_names_need_a_decision(cli, fictional: Path, tmp_path: Path, dump) -> None:
     before = dump(fictional)
     blind = cli(
         "deidentify", fictional, tmp_path / "copy.scstudy", "--names", tmp_path / "names.txt"
@@ -169,7 +169,7 @@ def test_ordinary_word_names_need_a_decision(cli, fictional: Path, tmp_path: Pat
 
 def test_no_identifier_survives_and_codes_are_identical(
     cli, fictional: Path, tmp_path: Path, dump
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     copy = _make_copy(cli, fictional, tmp_path, "--mapping", tmp_path / "map.csv")
     data = copy.read_bytes()
     for word in IDENTIFIERS:
@@ -215,7 +215,7 @@ def _figures(out: str) -> object:
     return data
 
 
-def test_exports_of_the_copy_hold_no_identifier(cli, fictional: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_exports_of_the_copy_hold_no_identifier(cli, fictional: Path, tmp_path: Path) -> None:
     copy = _make_copy(cli, fictional, tmp_path)
     table, refi = tmp_path / "long.csv", tmp_path / "copy.qdpx"
     assert cli("export", copy, table, "--with-text", "--require-deidentified").code == 0
@@ -236,7 +236,7 @@ def test_exports_of_the_copy_hold_no_identifier(cli, fictional: Path, tmp_path: 
     assert "Will you bring" in text
 
 
-def test_audit_of_the_copy_says_what_kind_where(cli, fictional: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_audit_of_the_copy_says_what_kind_where(cli, fictional: Path, tmp_path: Path) -> None:
     copy = _make_copy(cli, fictional, tmp_path)
     out = json.loads(cli("audit", copy, "--json").out)
     kinds = [e["kind"] for e in out["events"]]
@@ -251,7 +251,7 @@ def test_audit_of_the_copy_says_what_kind_where(cli, fictional: Path, tmp_path: 
         assert not _holds(dumped, word), word
 
 
-def test_merge_back_from_the_copy(cli, fictional: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_merge_back_from_the_copy(cli, fictional: Path, tmp_path: Path) -> None:
     copy = _make_copy(cli, fictional, tmp_path)
     name = _fictional_in(copy)
     with open_study(copy) as study:
@@ -274,7 +274,7 @@ def test_merge_back_from_the_copy(cli, fictional: Path, tmp_path: Path) -> None:
 
 def test_encrypted_study_gives_encrypted_copy_and_mapping(
     cli, fictional: Path, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     monkeypatch.setenv("SOCIALCODER_PASSPHRASE", "fictional passphrase for the copy")
     assert cli("encrypt", fictional).code == 0
     copy = _make_copy(cli, fictional, tmp_path, "--mapping", tmp_path / "map.db")
@@ -297,7 +297,7 @@ def _tone_wav(path: Path, seconds: float = 70.0, rate: int = 8000) -> None:
         )
 
 
-def test_recordings_only_bleeped(cli, fictional: Path, tmp_path: Path, dump) -> None:  # type: ignore[no-untyped-def]
+def test_recordings_only_bleeped(cli, fictional: Path, tmp_path: Path, dump) -> None:
     from socialcoder.services.deidentify_media import check_recording
 
     copy = _make_copy(cli, fictional, tmp_path)
@@ -332,7 +332,7 @@ def test_recordings_only_bleeped(cli, fictional: Path, tmp_path: Path, dump) -> 
 
 def test_the_copy_keeps_no_reference_to_the_original_recording(
     cli, fictional: Path, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """A recording attached to the original says every name: the copy has no reference to it
     (path, file name or hash), and attaching it to the copy afterwards is refused."""
     import sqlite3
@@ -351,7 +351,7 @@ def test_the_copy_keeps_no_reference_to_the_original_recording(
 
 def test_a_recording_that_is_not_wav_is_refused_with_what_to_do(
     cli, fictional: Path, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     """Only WAV is bleeped (no new native dependency): an Opus file gets one line saying so
     and how to go on; nothing is written."""
     copy = _make_copy(cli, fictional, tmp_path)

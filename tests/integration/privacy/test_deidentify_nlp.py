@@ -59,7 +59,7 @@ class _FakeNlp:
     def __init__(self) -> None:
         self.calls = 0
 
-    def pipe(self, texts):  # type: ignore[no-untyped-def]
+    def pipe(self, texts):
         pattern = re.compile("|".join(sorted(map(re.escape, self.known), key=len, reverse=True)))
         for text in texts:
             self.calls += 1
@@ -78,11 +78,11 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def fake_spacy(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def fake_spacy(monkeypatch: pytest.MonkeyPatch):
     module = types.ModuleType("spacy")
     loaded: list[tuple[str, dict[str, str | None]]] = []
 
-    def load(name: str):  # type: ignore[no-untyped-def]
+    def load(name: str):
         import os
 
         loaded.append((name, {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE",)}))
@@ -90,9 +90,9 @@ def fake_spacy(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
             raise OSError(f"[E050] Can't find model '{name}'. It doesn't seem to be a package.")
         return _FakeNlp()
 
-    module.load = load  # type: ignore[attr-defined]
-    module.util = types.SimpleNamespace(get_installed_models=lambda: ["xx_fictional_ner"])  # type: ignore[attr-defined]
-    module.loaded = loaded  # type: ignore[attr-defined]
+    module.load = load
+    module.util = types.SimpleNamespace(get_installed_models=lambda: ["xx_fictional_ner"])
+    module.loaded = loaded
     monkeypatch.setitem(sys.modules, "spacy", module)
     return module
 
@@ -118,7 +118,7 @@ def test_without_a_model_unlisted_names_stay_candidates_of_nothing(study: Path) 
 
 def test_a_local_model_finds_unlisted_names_everywhere(
     study: Path, tmp_path: Path, fake_spacy, no_network
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     model = load_model("auto")
     assert model.name == "xx_fictional_ner"
     assert fake_spacy.loaded == [("xx_fictional_ner", {"HF_HUB_OFFLINE": "1"})]  # told offline
@@ -148,7 +148,7 @@ def test_a_local_model_finds_unlisted_names_everywhere(
     assert event.detail["nlp_model"] == "xx_fictional_ner"
 
 
-def test_a_model_that_is_not_installed_is_one_line(study: Path, tmp_path: Path, fake_spacy) -> None:  # type: ignore[no-untyped-def]
+def test_a_model_that_is_not_installed_is_one_line(study: Path, tmp_path: Path, fake_spacy) -> None:
     with pytest.raises(UserError, match="never downloads"):
         deidentify(study, tmp_path / "copy.scstudy", nlp_model="en_core_web_sm")
     assert not (tmp_path / "copy.scstudy").exists()
@@ -156,7 +156,7 @@ def test_a_model_that_is_not_installed_is_one_line(study: Path, tmp_path: Path, 
 
 def test_without_spacy_the_option_says_what_is_missing(
     cli, study: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     monkeypatch.setitem(sys.modules, "spacy", None)  # import spacy fails
     assert installed_models() == []
     done = cli("deidentify", study, tmp_path / "copy.scstudy", "--nlp-model", "auto")
@@ -165,7 +165,7 @@ def test_without_spacy_the_option_says_what_is_missing(
     assert len(done.err.strip().splitlines()) == 1
 
 
-def test_a_real_installed_pipeline(study: Path, no_network) -> None:  # type: ignore[no-untyped-def]
+def test_a_real_installed_pipeline(study: Path, no_network) -> None:
     pytest.importorskip("spacy")
     if not installed_models():
         pytest.skip("no spaCy pipeline installed on this machine (never downloaded by the tests)")

@@ -102,7 +102,7 @@ def test_passphrase_file_and_environment(encrypted_sample: Path, tmp_path: Path)
     assert _run("transcripts", encrypted_sample, SOCIALCODER_PASSPHRASE=PHRASE).returncode == 0
 
 
-def test_init_encrypt_then_every_step_works(tmp_path: Path, cli, monkeypatch, dump) -> None:  # type: ignore[no-untyped-def]
+def test_init_encrypt_then_every_step_works(tmp_path: Path, cli, monkeypatch, dump) -> None:
     monkeypatch.setenv("SOCIALCODER_PASSPHRASE", PHRASE)
     study = tmp_path / "new.scstudy"
     assert cli("init", study, "--encrypt").code == 0
@@ -245,7 +245,7 @@ def test_a_kill_during_encryption_leaves_a_whole_study(
         assert not [p for p in sample_study.parent.iterdir() if p.name.endswith(".converting")]
 
 
-def test_a_kill_from_outside_mid_way(tmp_path: Path, dump, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_kill_from_outside_mid_way(tmp_path: Path, dump, monkeypatch) -> None:
     """A larger study, killed from outside as soon as the hidden new file appears."""
     study = _big_study(tmp_path / "big.scstudy", tmp_path)
     before = dump(study)
@@ -295,7 +295,7 @@ def _big_study(path: Path, folder: Path) -> Path:
 
 def test_without_sqlcipher3_a_clear_line(
     cli, sample_study: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from socialcoder.storage import conversion
 
     monkeypatch.setenv("SOCIALCODER_PASSPHRASE", PHRASE)

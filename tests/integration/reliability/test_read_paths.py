@@ -142,7 +142,7 @@ def test_fast_and_row_by_row_reads_agree(
     packed_calls: list[str] = []
     packed = reliability_data._packed_codes
 
-    def spy(conn, d, dim_id, base):  # type: ignore[no-untyped-def]
+    def spy(conn, d, dim_id, base):
         packed_calls.append(d.key)
         return packed(conn, d, dim_id, base)
 
@@ -151,7 +151,7 @@ def test_fast_and_row_by_row_reads_agree(
     # the fast path read every categorical dimension, segment- and session-level alike
     assert packed_calls == ["flag", "topic", "level", "phase"]
 
-    def row_by_row(conn, d, dim_id, base):  # type: ignore[no-untyped-def]
+    def row_by_row(conn, d, dim_id, base):
         return reliability_data._row_codes(conn, d, dim_id, base)
 
     monkeypatch.setattr(reliability_data, "_packed_codes", row_by_row)
@@ -191,7 +191,7 @@ def test_a_whole_study_is_never_read_as_one_text_value_on_postgresql(
     statements: list[str] = []
     plain = reliability_data._Reader._sql
 
-    def seen(reader, sql):  # type: ignore[no-untyped-def]
+    def seen(reader, sql):
         statements.append(sql)
         return plain(reader, sql)
 
@@ -214,7 +214,7 @@ def test_a_refusal_of_the_plain_reader_reads_as_the_engines(study: str) -> None:
     real = study_module._refusals
 
     @contextmanager
-    def spy(s):  # type: ignore[no-untyped-def]
+    def spy(s):
         try:
             with real(s):
                 yield

@@ -44,8 +44,8 @@ def lab(make_lab):
     with open_study(lab.url("lead")) as lead:
         adjudicate(lead, transcript=T, segment=patient[0], dimension="concordance", value="1",
                    reason="agreed")  # fmt: skip
-    lab.units = units[:74]  # type: ignore[attr-defined]
-    lab.patient = patient  # type: ignore[attr-defined]
+    lab.units = units[:74]
+    lab.patient = patient
     return lab
 
 

@@ -27,7 +27,7 @@ def lab(make_lab):
     lab = make_lab()
     with open_study(lab.url("lead")) as lead:
         set_setting(lead, "blinding", "on")
-        lab.names = {t.label: t.name for t in list_transcripts(lead)}  # type: ignore[attr-defined]
+        lab.names = {t.label: t.name for t in list_transcripts(lead)}
     return lab
 
 
@@ -108,7 +108,7 @@ def test_a_coder_cannot_tell_why_a_transcript_is_hers(lab) -> None:
     _denied(lab, "SELECT purpose FROM assignments")
 
 
-def test_the_practice_transcripts_setting_names_no_session(lab, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_practice_transcripts_setting_names_no_session(lab, capsys) -> None:
     """Issue #18: calibration_practice held transcript names, and every coder reads
     study_settings: a blinded coder read which sessions are the practice ones (with psql, or
     SocialCoder's services as her login). It holds ids now; the lead sees names, the coder's

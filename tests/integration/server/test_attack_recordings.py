@@ -42,16 +42,16 @@ def lab(make_lab, tmp_path: Path):
     with open_study(lab.url("lead")) as lead:
         set_setting(lead, "blinding", "on")
         names = sorted(t.name for t in list_transcripts(lead))
-        lab.files = {}  # type: ignore[attr-defined]
+        lab.files = {}
         for i, name in enumerate(names[:2]):
             wav = tone_wav(lead_files / f"{name}-recording.wav", [(0.5, 1.0 + i)], 3.0 + i)
             attach_media(lead, name, wav)
-            lab.files[name] = wav  # type: ignore[attr-defined]
+            lab.files[name] = wav
         assign(lead, coder="ana", transcript=names[0], purpose="primary")
         assign(lead, coder="ben", transcript=names[1], purpose="primary")
-        lab.mine, lab.other = names[0], names[1]  # type: ignore[attr-defined]
-        lab.labels = {t.name: t.label for t in list_transcripts(lead)}  # type: ignore[attr-defined]
-        lab.lead_view = {r.transcript: r for r in recordings(lead)}  # type: ignore[attr-defined]
+        lab.mine, lab.other = names[0], names[1]
+        lab.labels = {t.name: t.label for t in list_transcripts(lead)}
+        lab.lead_view = {r.transcript: r for r in recordings(lead)}
     return lab
 
 

@@ -21,11 +21,11 @@ def lab(make_lab):
     lab = make_lab(coders=("ana",))
     tid = lab.sql("ana", "SELECT id FROM sc_transcripts() WHERE name = :t", t=T)[0][0]
     roles = lab.sql("ana", "SELECT idx, id, role FROM segments WHERE transcript_id = :t", t=tid)
-    lab.tid = tid  # type: ignore[attr-defined]
-    lab.seg = {i: s for i, s, _ in roles}  # type: ignore[attr-defined]
-    lab.therapist = next(i for i, _, r in sorted(roles) if r == "therapist")  # type: ignore[attr-defined]
-    lab.patient = next(i for i, _, r in sorted(roles) if r == "patient")  # type: ignore[attr-defined]
-    lab.dim = dict(lab.sql("ana", "SELECT key, id FROM dimensions"))  # type: ignore[attr-defined]
+    lab.tid = tid
+    lab.seg = {i: s for i, s, _ in roles}
+    lab.therapist = next(i for i, _, r in sorted(roles) if r == "therapist")
+    lab.patient = next(i for i, _, r in sorted(roles) if r == "patient")
+    lab.dim = dict(lab.sql("ana", "SELECT key, id FROM dimensions"))
     return lab
 
 

@@ -19,7 +19,7 @@ from socialcoder.services.study import open_study
 T = "P01_session02"
 
 
-def _rows(lab) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+def _rows(lab) -> list[tuple[object, ...]]:
     return sorted(
         lab.sql(
             "admin",
@@ -29,7 +29,7 @@ def _rows(lab) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
     )
 
 
-def test_a_lead_unassigns_and_restores_and_a_coder_cannot(make_lab, dump_pg) -> None:  # type: ignore[no-untyped-def]
+def test_a_lead_unassigns_and_restores_and_a_coder_cannot(make_lab, dump_pg) -> None:
     lab = make_lab()
     with open_study(lab.url("lead")) as lead:
         assign_pairs_stored(lead, [(T, "ana"), (T, "ben")])

@@ -29,7 +29,7 @@ def _partials(folder: Path) -> list[str]:
 
 
 def _write(path: str | Path, data: bytes = b"new", **kwargs: object) -> None:
-    out = prepare_output(path, fmt=str(kwargs.pop("fmt", "csv")), **kwargs)  # type: ignore[arg-type]
+    out = prepare_output(path, fmt=str(kwargs.pop("fmt", "csv")), **kwargs)
     with out.writing() as tmp:
         tmp.write_bytes(data)
 

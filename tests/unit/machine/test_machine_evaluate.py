@@ -46,7 +46,7 @@ def _icc_a1(x: np.ndarray, y: np.ndarray) -> float:
 
 
 @pytest.fixture(scope="module")
-def evaluated(synthetic: MakeTurns, spec: DimensionSpec):  # type: ignore[no-untyped-def]
+def evaluated(synthetic: MakeTurns, spec: DimensionSpec):
     """Two coders: ana codes everything, ben (noisier) the first eight transcripts; a weak
     keyword signal (half the turns carry the key phrase) so that the machine errs."""
     rng = np.random.default_rng(5)
@@ -65,7 +65,7 @@ def evaluated(synthetic: MakeTurns, spec: DimensionSpec):  # type: ignore[no-unt
     return turns, codes, evaluation
 
 
-def test_alpha_machine_human_matches_the_krippendorff_package(evaluated) -> None:  # type: ignore[no-untyped-def]
+def test_alpha_machine_human_matches_the_krippendorff_package(evaluated) -> None:
     _, codes, ev = evaluated
     units = ev.units
     ana = codes[codes["coder"] == "ana"].set_index(["transcript", "segment"])["value"]
@@ -81,7 +81,7 @@ def test_alpha_machine_human_matches_the_krippendorff_package(evaluated) -> None
         assert fold.agreement.alpha_machine_human == pytest.approx(expected, abs=1e-12)
 
 
-def test_alpha_human_human_on_the_overlap_matches_the_package(evaluated) -> None:  # type: ignore[no-untyped-def]
+def test_alpha_human_human_on_the_overlap_matches_the_package(evaluated) -> None:
     _, codes, ev = evaluated
     wide = codes.pivot(index=["transcript", "segment"], columns="coder", values="value")
     both = wide.dropna()
@@ -97,7 +97,7 @@ def test_alpha_human_human_on_the_overlap_matches_the_package(evaluated) -> None
     assert ev.pooled.by_coder["ben"]["units"] == len(both)
 
 
-def test_per_value_figures_match_independent_computations(evaluated) -> None:  # type: ignore[no-untyped-def]
+def test_per_value_figures_match_independent_computations(evaluated) -> None:
     _, codes, ev = evaluated
     units = ev.units
     precision, recall, f1, support = precision_recall_fscore_support(
@@ -117,7 +117,7 @@ def test_per_value_figures_match_independent_computations(evaluated) -> None:  #
         assert item.specific_agreement == pytest.approx(2 * both / uses)
 
 
-def test_session_rates_match_a_textbook_icc_and_pearson(evaluated) -> None:  # type: ignore[no-untyped-def]
+def test_session_rates_match_a_textbook_icc_and_pearson(evaluated) -> None:
     _, _, ev = evaluated
     units = ev.units
     for value in VALUES:
@@ -135,7 +135,7 @@ def test_session_rates_match_a_textbook_icc_and_pearson(evaluated) -> None:  # t
         assert item.icc_ci95 is not None and item.icc_ci95[0] <= item.icc_a1 <= item.icc_ci95[1]
 
 
-def test_the_json_item_has_the_documented_keys(evaluated) -> None:  # type: ignore[no-untyped-def]
+def test_the_json_item_has_the_documented_keys(evaluated) -> None:
     _, _, ev = evaluated
     item = ev.to_dict()
     for key in (

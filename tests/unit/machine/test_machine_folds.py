@@ -20,7 +20,7 @@ people = st.one_of(st.none(), st.sampled_from(["A", "B", "C", "D", "E", "F", "G"
 
 
 @st.composite
-def studies(draw):  # type: ignore[no-untyped-def]
+def studies(draw):
     n = draw(st.integers(min_value=2, max_value=40))
     participants = draw(st.lists(people, min_size=n, max_size=n))
     therapists = draw(st.lists(people, min_size=n, max_size=n))
@@ -36,7 +36,7 @@ def _linked(a: str | None, b: str | None) -> bool:
 
 @settings(max_examples=200, deadline=None)
 @given(studies())
-def test_no_group_is_split_between_training_and_test(study) -> None:  # type: ignore[no-untyped-def]
+def test_no_group_is_split_between_training_and_test(study) -> None:
     participants, therapists, sizes, folds, seed = study
     grouping = group_sessions(participants, therapists, folds)
     if grouping.count < folds:

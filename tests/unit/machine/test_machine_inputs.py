@@ -102,7 +102,7 @@ def test_evaluation_needs_human_codes(synthetic: MakeTurns, spec: DimensionSpec)
         (lambda t, c: (t, c.assign(kind="robot")), "unknown coder kind"),
     ],
 )
-def test_bad_tables_are_refused(synthetic: MakeTurns, spec: DimensionSpec, change, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_tables_are_refused(synthetic: MakeTurns, spec: DimensionSpec, change, message) -> None:
     turns, codes = synthetic(transcripts=3, turns=20)
     turns, codes = change(turns, codes)
     with pytest.raises(MachineInputError, match=message):

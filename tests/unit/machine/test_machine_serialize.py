@@ -23,12 +23,12 @@ class _Trap:
     def __init__(self, marker: Path) -> None:
         self.marker = marker
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self):
         return (Path.write_text, (self.marker, "code ran"))
 
 
 @pytest.fixture(scope="module")
-def payload(synthetic, spec) -> bytes:  # type: ignore[no-untyped-def]
+def payload(synthetic, spec) -> bytes:
     turns, codes = synthetic(transcripts=10, turns=10)
     return train(prepare(turns, codes, spec)).to_bytes()
 

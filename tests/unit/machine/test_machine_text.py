@@ -30,7 +30,7 @@ TEXTS = [
 NEW = ["you want to cut down", "hard to say, yeah?", "nothing known here zzz", ""]
 
 
-def _sklearn(kind: str, low: int, high: int, **extra) -> TfidfVectorizer:  # type: ignore[no-untyped-def]
+def _sklearn(kind: str, low: int, high: int, **extra) -> TfidfVectorizer:
     common = {"preprocessor": normalise, "ngram_range": (low, high), "sublinear_tf": True}
     if kind == WORD:
         return TfidfVectorizer(

@@ -43,7 +43,7 @@ def test_a_value_the_gold_coder_never_used_has_no_sensitivity() -> None:
 @pytest.mark.parametrize("k", [2, 3, 4])
 def test_kappa_and_its_interval_match_statsmodels(weights: str | None, k: int) -> None:
     gold, trainee = _pair(10 + k, k)
-    result = kappa_interval(gold, trainee, k, weights=weights)  # type: ignore[arg-type]
+    result = kappa_interval(gold, trainee, k, weights=weights)
     assert result.kappa == pytest.approx(
         cohen_kappa_score(gold.astype(int), trainee.astype(int), weights=weights)
     )

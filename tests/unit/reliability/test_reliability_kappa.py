@@ -111,7 +111,7 @@ def test_weighted_kappa_matches_sklearn_including_unused_category(weights: str) 
     truth = rng.integers(0, 4, size=200)  # category 4 of 5 is never used
     first = np.clip(truth + rng.integers(-1, 2, size=200), 0, 3).astype(float)
     second = np.clip(truth + rng.integers(-1, 2, size=200), 0, 3).astype(float)
-    ours = cohen_kappa(first, second, n_categories=5, weights=weights).value  # type: ignore[arg-type]
+    ours = cohen_kappa(first, second, n_categories=5, weights=weights).value
     reference = cohen_kappa_score(first, second, labels=list(range(5)), weights=weights)
     assert ours == pytest.approx(reference, rel=1e-12)
 
@@ -130,7 +130,7 @@ def test_cohen_kappa_undefined_cases() -> None:
     constant = cohen_kappa([1, 1, 1], [1, 1, 1], n_categories=2)
     assert constant.value is None and "one and the same category" in (constant.reason or "")
     with pytest.raises(UserError, match="kappa weights"):
-        cohen_kappa([0, 1], [0, 1], weights="cubic")  # type: ignore[arg-type]
+        cohen_kappa([0, 1], [0, 1], weights="cubic")  # type: ignore[arg-type]  # a weighting the signature does not allow, on purpose
 
 
 def test_percent_agreement_hand_computed() -> None:

@@ -123,8 +123,8 @@ def test_gate_follows_the_rarest_value() -> None:
     rare = np.vstack((rare_truth, rare_truth))
     rare[1, 4] = 1
     kwargs = {"key": "k", "level": "nominal", "coder_names": ["a", "b"], "bootstrap": 300}
-    enough = summarize_dimension(balanced, seed=1, **kwargs).to_dict()  # type: ignore[arg-type]
-    short = summarize_dimension(rare, seed=1, **kwargs).to_dict()  # type: ignore[arg-type]
+    enough = summarize_dimension(balanced, seed=1, **kwargs).to_dict()
+    short = summarize_dimension(rare, seed=1, **kwargs).to_dict()
     assert enough["alpha_ci95"] is not None and enough["sample_size"]["enough"]
     assert short["alpha_ci95"] is None and not short["sample_size"]["enough"]
     assert short["sample_size"]["rarest_share"] == pytest.approx(9 / 240)

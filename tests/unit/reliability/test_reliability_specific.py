@@ -137,9 +137,9 @@ def _irrcac_ac2(data: np.ndarray, q: int, scheme: str) -> float:
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_ac2_matches_irrcac_formulas(scheme: str, seed: int) -> None:
     data = _random(3, 40, 4, seed=seed)
-    ours = gwet_ac2(data, n_categories=4, weights=scheme)  # type: ignore[arg-type]
+    ours = gwet_ac2(data, n_categories=4, weights=scheme)
     assert ours.value == pytest.approx(_irrcac_ac2(data, 4, scheme), abs=1e-12)
-    assert np.allclose(agreement_weights(4, scheme), _irrcac_weights(4, scheme))  # type: ignore[arg-type]
+    assert np.allclose(agreement_weights(4, scheme), _irrcac_weights(4, scheme))
 
 
 def test_ac2_with_identity_weights_is_ac1_and_credits_near_misses() -> None:
