@@ -17,12 +17,8 @@ from sqlalchemy import select
 from socialcoder.domain import coder_kinds
 from socialcoder.export.output import prepare_output
 from socialcoder.services.audit_events import record_export
-from socialcoder.services.codes_import import (
-    COLUMNS,
-    KIND_COLUMN,
-    CodesImportSummary,
-    import_codes_csv,
-)
+from socialcoder.services.codes_import import COLUMNS, KIND_COLUMN, import_codes_csv
+from socialcoder.services.codes_store import CodesImportSummary
 from socialcoder.services.study import Study
 from socialcoder.storage.models import (
     CodeRow,

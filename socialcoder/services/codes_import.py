@@ -12,20 +12,19 @@ An optional ``coder_kind`` column (``human``, ``consensus``, ``machine``, ``rete
 ``codes export`` writes when a study has machine coders or retest passes) says each coder's kind:
 it must match the coder's kind in the study, and coders added with ``--add-coders`` get it, so
 a machine's codes never come back as a person's.
-Every new or changed code gets an audit entry (action ``import``).
+Every new or changed code gets an audit entry (action ``import``); the storing is
+:mod:`socialcoder.services.codes_store`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialcoder.domain import coder_kinds
@@ -34,20 +33,15 @@ from socialcoder.domain.codebook import Unit
 from socialcoder.domain.numbers import SEGMENT
 from socialcoder.domain.rules import roles_of
 from socialcoder.errors import Input, Remedy, UserError
-from socialcoder.services.coders import add_coders_in, check_new_coders, coder_ids
-from socialcoder.services.coding import audit, state_audit
-from socialcoder.services.study import Study, now, retry_transient
-from socialcoder.storage.bulk import bulk_insert_columns, fetch_tuples
+from socialcoder.services.coders import check_new_coders, coder_ids
+from socialcoder.services.codes_store import CodesImportSummary, store_codes
+from socialcoder.services.study import Study, retry_transient
+from socialcoder.storage.bulk import fetch_tuples
 from socialcoder.storage.models import (
     SESSION_UNIT,
-    AuditRow,
-    CodeRow,
     CoderRow,
-    CompletionRow,
-    SegmentMemoRow,
     SegmentRow,
     TranscriptRow,
-    table_of,
 )
 
 COLUMNS = ("transcript", "segment", "coder", "dimension", "value", "memo")
@@ -61,17 +55,6 @@ _TOO_MANY = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _retry = retry_transient(also=frozenset({"23505", "23503"}))
 
 Progress = Callable[[int, int, str], None]
-
-
-@dataclass(frozen=True, slots=True)
-class CodesImportSummary:
-    rows: int
-    inserted: int
-    updated: int
-    unchanged: int
-    memos: int
-    coders_added: tuple[str, ...]
-    completed: int
 
 
 def _not_applicable(key: str, role: pd.Series, seg_idx: pd.Series) -> Callable[[int], str]:
@@ -215,7 +198,7 @@ def _check_and_store(
         checked, memos, new_coders = _check(session, study, frame, source, add_coders)
         if progress:
             progress(2, 3, "storing codes")
-        return _store(session, study, checked, memos, new_coders, complete, actor, has_memo)
+        return store_codes(session, study, checked, memos, new_coders, complete, actor, has_memo)
 
 
 def _check(
@@ -407,215 +390,3 @@ def _coder_kinds(session: Session, frame: pd.DataFrame, problems: _Problems) -> 
         ),
     )
     return {str(k): str(v) for k, v in first.items()}
-
-
-def _store(
-    session: Session,
-    study: Study,
-    codes: pd.DataFrame,
-    memos: pd.DataFrame,
-    new_coders: dict[str, str],
-    complete: bool,
-    actor: str | None,
-    has_memo_column: bool,
-) -> CodesImportSummary:
-    stamp = now()
-    completed = 0
-    ids = coder_ids(session)
-    ids.update(add_coders_in(session, list(new_coders), new_coders))
-    codes["cid"] = codes["coder"].map(ids).astype("int64")
-    memos["cid"] = memos["coder"].map(ids).astype("int64")
-    involved = [int(c) for c in set(codes["cid"]) | set(memos["cid"])]
-    existing = pd.DataFrame(
-        fetch_tuples(
-            session.connection(),
-            select(
-                CodeRow.id,
-                CodeRow.coder_id,
-                CodeRow.transcript_id,
-                CodeRow.segment_id,
-                CodeRow.dimension_id,
-                CodeRow.value,
-                CodeRow.memo,
-            )
-            .where(CodeRow.coder_id.in_(involved))
-            # PostgreSQL: a concurrent change of one of these codes waits for this import (and
-            # this import for it), so the audit log's old values are the true ones.
-            .with_for_update(),
-        ),
-        columns=["code_id", "cid", "old_tid", "old_seg", "dim_id", "old_value", "old_memo"],
-    )
-    if len(existing):
-        existing["unit"] = existing["old_seg"].fillna(-existing["old_tid"]).astype("int64")
-        merged = codes.merge(
-            existing[["code_id", "cid", "dim_id", "unit", "old_value", "old_memo"]],
-            on=["cid", "dim_id", "unit"],
-            how="left",
-        )
-    else:
-        merged = codes.assign(code_id=np.nan, old_value=None, old_memo=None)
-    # Compared as Python values (str or None): pandas' missing-value sentinels differ between
-    # versions and dtypes, and a comparison with NaN is never equal.
-    old_values = _texts_or_none(merged["old_value"])
-    old_memos = _texts_or_none(merged["old_memo"])
-    # An empty memo cell removes the code's memo; a file without a memo column keeps memos.
-    new_memos = [m or None for m in merged["memo"].tolist()] if has_memo_column else old_memos
-    is_new = merged["code_id"].isna().to_numpy()
-    same_list = [
-        ov == v and om == nm
-        for ov, v, om, nm in zip(old_values, merged["value"], old_memos, new_memos, strict=True)
-    ]
-    same = ~is_new & np.array(same_list, dtype=bool)
-    changed = ~is_new & ~same
-    version = study.codebook_version_id
-    connection = session.connection()
-    server = state_audit(session, "import")  # the database audits, if it does so itself
-    fresh = merged[is_new]
-    if len(fresh):
-        bulk_insert_columns(
-            connection,
-            table_of(CodeRow),
-            {
-                "coder_id": fresh["cid"].tolist(),
-                "transcript_id": fresh["tid"].astype("int64").tolist(),
-                "segment_id": _nullable(fresh["seg_id"]),
-                "dimension_id": fresh["dim_id"].tolist(),
-                "dim_enumerated": fresh["enumerated"].tolist(),
-                "unit_role": fresh["unit_role"].tolist(),
-                "value": fresh["value"].tolist(),
-                "value_enum": _texts_or_none(fresh["value"].where(fresh["enumerated"], None)),
-                "memo": [m for m, n in zip(new_memos, is_new, strict=True) if n],
-                "codebook_version_id": version,
-                "created_at": stamp,
-                "updated_at": stamp,
-            },
-        )
-    moved = merged[changed]
-    if len(moved):
-        # Core executemany by id (an ORM bulk UPDATE wants primary keys as parameters).
-        table = table_of(CodeRow)
-        connection.execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(
-                value=bindparam("b_value"),
-                value_enum=bindparam("b_enum"),
-                memo=bindparam("b_memo"),
-                updated_at=stamp,
-                codebook_version_id=version,
-            ),
-            [
-                {"b_id": int(i), "b_value": v, "b_enum": v if e else None, "b_memo": m}
-                for i, v, e, m in zip(
-                    moved["code_id"],
-                    moved["value"],
-                    moved["enumerated"],
-                    [m for m, c in zip(new_memos, changed, strict=True) if c],
-                    strict=True,
-                )
-            ],
-        )
-    touched = merged[is_new | changed]
-    if len(touched) and not server:
-        bulk_insert_columns(
-            connection,
-            table_of(AuditRow),
-            {
-                "at": stamp,
-                "actor": touched["coder"].tolist() if actor is None else actor,
-                "action": "import",
-                "coder_id": touched["cid"].tolist(),
-                "transcript_id": touched["tid"].astype("int64").tolist(),
-                "segment_idx": _nullable(touched["seg_idx"]),
-                "dimension_key": touched["dimension"].tolist(),
-                "old_value": _texts_or_none(touched["old_value"]),
-                "new_value": touched["value"].tolist(),
-                "reason": None,
-            },
-        )
-    memo_count = _store_memos(session, memos, stamp, actor)
-    if complete:
-        pairs = {(int(c), int(t)) for c, t in zip(codes["cid"], codes["tid"], strict=True)}
-        pairs |= {(int(c), int(t)) for c, t in zip(memos["cid"], memos["tid"], strict=True)}
-        done = {
-            (c, t)
-            for c, t in session.execute(select(CompletionRow.coder_id, CompletionRow.transcript_id))
-        }
-        todo = sorted(pairs - done)
-        if todo:
-            server = state_audit(session, "complete", "codes import --complete")
-            bulk_insert_columns(
-                connection,
-                table_of(CompletionRow),
-                {
-                    "coder_id": [c for c, _ in todo],
-                    "transcript_id": [t for _, t in todo],
-                    "completed_at": stamp,
-                },
-            )
-        if todo and not server:
-            bulk_insert_columns(
-                connection,
-                table_of(AuditRow),
-                {
-                    "at": stamp,
-                    "actor": actor or "import",
-                    "action": "complete",
-                    "coder_id": [c for c, _ in todo],
-                    "transcript_id": [t for _, t in todo],
-                    "segment_idx": None,
-                    "dimension_key": None,
-                    "old_value": "0",
-                    "new_value": "1",
-                    "reason": "codes import --complete",
-                },
-            )
-        completed = len(todo)
-    return CodesImportSummary(
-        rows=len(codes) + len(memos),
-        inserted=int(is_new.sum()),
-        updated=int(changed.sum()),
-        unchanged=int(same.sum()),
-        memos=memo_count,
-        coders_added=tuple(new_coders),
-        completed=completed,
-    )
-
-
-def _texts_or_none(series: pd.Series) -> list[str | None]:
-    """Missing values (NaN, None, NA) as None, whatever the column's dtype."""
-    return series.astype(object).where(series.notna(), None).tolist()
-
-
-def _nullable(series: pd.Series) -> list[int | None]:
-    """An integer column with missing values (Int64) as Python ints and None."""
-    return series.astype(object).where(series.notna(), None).tolist()
-
-
-def _store_memos(session: Session, memos: pd.DataFrame, stamp: datetime, actor: str | None) -> int:
-    for m in memos.itertuples():
-        cid, seg = int(m.cid), int(m.seg_id)
-        row = session.scalars(
-            select(SegmentMemoRow).where(
-                SegmentMemoRow.coder_id == cid, SegmentMemoRow.segment_id == seg
-            )
-        ).one_or_none()
-        if row is not None and row.text == m.memo:
-            continue
-        old = row.text if row else None
-        if row is None:
-            session.add(SegmentMemoRow(coder_id=cid, segment_id=seg, text=m.memo, updated_at=stamp))
-        else:
-            row.text, row.updated_at = m.memo, stamp
-        audit(
-            session,
-            actor=actor or m.coder,
-            action="memo",
-            coder_id=cid,
-            transcript_id=int(m.tid),
-            segment_idx=int(m.seg_idx),
-            old_value=old,
-            new_value=m.memo,
-            reason="codes import",
-        )
-    return len(memos)

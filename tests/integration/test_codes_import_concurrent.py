@@ -57,9 +57,9 @@ def test_a_code_stored_while_the_import_runs_is_not_an_internal_error(
     own. On PostgreSQL the import must then find that code (or, meeting a unique violation,
     run again and find it) and change it, with the other writer's value as the old value in
     the audit log; on SQLite the other writer waits for the import's transaction."""
-    from socialcoder.services import codes_import
+    from socialcoder.services import codes_store
 
-    insert = codes_import.bulk_insert_columns
+    insert = codes_store.bulk_insert_columns
     seg = _patient(study)
     path = tmp_path / "codes.csv"
     path.write_text(
@@ -97,7 +97,7 @@ def test_a_code_stored_while_the_import_runs_is_not_an_internal_error(
             start_other_writer()
         return insert(connection, table, columns)
 
-    monkeypatch.setattr(codes_import, "bulk_insert_columns", insert_late)
+    monkeypatch.setattr(codes_store, "bulk_insert_columns", insert_late)
 
     try:
         summary = import_codes_csv(study, path, progress=progress)

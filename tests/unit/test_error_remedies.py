@@ -25,7 +25,7 @@ COMMAND = re.compile(r"[`(]socialcoder [a-z]")
 #: strings that name a flag on purpose: stored records of the command that made a change, and
 #: the report's pointer to the command that gives its figures as JSON
 ALLOWED = {
-    ("services/codes_import.py", "codes import --complete"),
+    ("services/codes_store.py", "codes import --complete"),
     ("services/codebook_update.py", "values moved with --allow-reorder: "),
     ("export/report_html.py", "socialcoder reliability --json"),
 }
