@@ -47,7 +47,7 @@ from socialcoder.gui.errors import describe
 from socialcoder.gui.lead.retest_dialog import RetestDialog
 from socialcoder.gui.lead.rule_dialog import RuleDialog
 from socialcoder.gui.lead.tables import Cell, fill, make_table
-from socialcoder.gui.lead.workers import Job
+from socialcoder.gui.lead.workers import Latest
 from socialcoder.services.assignments import (
     Assignment,
     StoredAssignment,
@@ -136,8 +136,7 @@ class AssignmentsView(QWidget):
         super().__init__(parent)
         self.study, self.lead, self.session = study, lead, session
         self.prepared: ProgressData | None = None  # read in the background, to show next
-        self._reads = 0  # reads started (a read's result is shown only if it is the last)
-        self._jobs: list[Job] = []
+        self.reads = Latest(self)  # background reads: only the newest is shown
         self.coders: list[str] = []
         self.transcripts: list[str] = []
         self.retest_labels: dict[tuple[str, str], RetestEntry] = {}
@@ -253,34 +252,28 @@ class AssignmentsView(QWidget):
     def refresh_later(self) -> None:
         """Read in a worker thread, then show (through :meth:`refresh`); what is shown stays
         until then. A read started or made later wins: an older one is never shown over it."""
-        self._reads += 1
-        ticket = self._reads
-        job = Job(lambda _report, _cancelled: self.read(), self)
-        job.finished.connect(lambda data: self._read_arrived(ticket, data))
-        job.failed.connect(lambda _message: self._read_arrived(ticket, None))
-        self._jobs.append(job)
-        job.start()
+        self.reads.start(
+            lambda _report, _cancelled: self.read(),
+            self._read_arrived,
+            lambda _message: self._read_arrived(None),
+        )
 
-    def _read_arrived(self, ticket: int, data: ProgressData | None) -> None:
-        self._jobs = [j for j in self._jobs if not j.is_done()]
-        if ticket != self._reads:
-            return  # a newer read was started, or the view read again itself
+    def _read_arrived(self, data: ProgressData | None) -> None:
         self.prepared = data
         self.refresh()  # with the data read (or, if the read failed, reading now)
 
     def busy(self) -> bool:
         """Whether a read started by :meth:`refresh_later` has not been shown yet."""
-        return any(not j.is_done() for j in self._jobs) or self.prepared is not None
+        return self.reads.busy() or self.prepared is not None
 
     def wait(self, seconds: float = 10.0) -> None:
-        for job in self._jobs:
-            job.wait(seconds)
+        self.reads.wait(seconds)
 
     def refresh(self) -> None:
         """Show the study's progress: read now, or what :meth:`refresh_later` has read."""
         data, self.prepared = self.prepared, None
         if data is None:
-            self._reads += 1  # a read still running is older than this one
+            self.reads.ticket()  # a read still running is older than this one
             data = self.read()
         self._show(data)
 

@@ -57,7 +57,7 @@ from socialcoder.gui.lead.charts import AlphaChart, ConfusionTable, DriftChart
 from socialcoder.gui.lead.filters import SelectionFilters
 from socialcoder.gui.lead.machine_panel import MachinePanel
 from socialcoder.gui.lead.tables import cap_rows, fill, make_table
-from socialcoder.gui.lead.workers import Job, Report
+from socialcoder.gui.lead.workers import Job, Latest, Report
 from socialcoder.reliability.confusion import ConfusionMatrix
 from socialcoder.reliability.drift import WeekAlpha
 from socialcoder.services.confusion import confusion_matrix
@@ -154,7 +154,7 @@ class Dashboard(QWidget):
         self.result: DashboardResult | None = None
         self.job: Job | None = None
         self._again = False
-        self._started = 0  # computations started; a result is shown only if it is the last
+        self.latest = Latest(self)  # a result is shown only if of the last computation started
         layout = QVBoxLayout(self)
         layout.addLayout(self._controls())
         self.filters = SelectionFilters(self)
@@ -359,8 +359,7 @@ class Dashboard(QWidget):
         least = self.machine.threshold.value()
         confusion = (self.conf_dimension.currentData(), self.conf_pair.currentData())
         job = Job(lambda report, _c: compute(study, settings, report, least, confusion), self)
-        self._started += 1
-        started = self._started
+        started = self.latest.ticket()
         job.progress.connect(self._progress)
         job.finished.connect(lambda result: self._finished(result, started))
         job.failed.connect(self._failed)
@@ -397,7 +396,7 @@ class Dashboard(QWidget):
         self._ended(f"Not computed: {message}")
 
     def _finished(self, result: DashboardResult, started: int | None = None) -> None:
-        if started is not None and started != self._started:
+        if started is not None and not self.latest.newest(started):
             return  # a newer computation was started: never show older figures over it
         self.show_result(result)
         at = result.by_pair.computed_at.astimezone().strftime("%Y-%m-%d %H:%M")

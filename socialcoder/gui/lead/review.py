@@ -47,8 +47,14 @@ from socialcoder.gui.lead.review_parts import (
     value_text,
 )
 from socialcoder.gui.lead.tables import Cell, fill, make_table
+from socialcoder.gui.lead.workers import Latest
 from socialcoder.services.coding import Change
-from socialcoder.services.consensus import Disagreement, adjudicate, build_consensus
+from socialcoder.services.consensus import (
+    Disagreement,
+    adjudicate,
+    build_consensus,
+    list_disagreements,
+)
 from socialcoder.services.review import review_context
 from socialcoder.services.study import Study
 from socialcoder.services.study_change import StudyChange
@@ -170,18 +176,39 @@ class ReviewView(QWidget):
         keys.setWordWrap(True)
         rbox.addWidget(keys)
         split.setSizes([720, 660])
-        self.refresh()
+        self.reads = Latest(self)  # the list read again in the background: the newest shown
+        self._keep: Key | None = None  # the unit to select when the read under way arrives
+        self._show_items(list_disagreements(study), None)  # the first list, as the view opens
 
     # -- data ---------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Reload the disagreements (keeps the current one selected when it is still there)."""
-        from socialcoder.services.consensus import list_disagreements
+        """Read the disagreements again in a worker thread (:func:`list_disagreements` takes
+        a few hundred milliseconds), then show them, keeping the current one selected when it
+        is still there; the list shown stays until then, and a read started later wins."""
+        study = self.study
+        self.reads.start(
+            lambda _report, _cancelled: list_disagreements(study),
+            self._read_arrived,
+            lambda message: self.statusMessage.emit(f"The review was not read: {message}"),
+        )
 
+    def _read_arrived(self, items: list[Disagreement]) -> None:
+        keep, self._keep = self._keep, None
         current = self.current()
-        self.items = list_disagreements(self.study)
+        self._show_items(items, keep or (key_of(current) if current else None))
+
+    def _show_items(self, items: list[Disagreement], keep: Key | None) -> None:
+        self.items = items
         self.coders = sorted({c for d in self.items for c in d.values})
         self._fill_filters()
-        self._apply_filters(keep=key_of(current) if current else None)
+        self._apply_filters(keep=keep)
+
+    def busy(self) -> bool:
+        """Whether a read started by :meth:`refresh` has not been shown yet."""
+        return self.reads.busy()
+
+    def wait(self, seconds: float = 10.0) -> None:
+        self.reads.wait(seconds)
 
     def _fill_filters(self) -> None:
         def refill(
@@ -356,6 +383,8 @@ class ReviewView(QWidget):
         """Show the consensus decision just stored in the list, and tell the window's other
         views (the final codes' counts, the audit trail)."""
         self.session.report(StudyChange.from_changes([change]), origin=self)
+        if self.reads.busy():  # a read under way may have begun before the decision
+            self.refresh()
         key = (change.dimension or "", change.transcript, change.segment)
         for i, d in enumerate(self.items):
             if key_of(d) == key:
@@ -369,7 +398,10 @@ class ReviewView(QWidget):
         )
 
     def select(self, key: Key) -> None:
-        """Select the disagreement ``key`` (an undone or redone decision's) if it is shown."""
+        """Select the disagreement ``key`` (an undone or redone decision's) if it is shown,
+        now and when the list read again for it arrives."""
+        if self.reads.busy():
+            self._keep = key
         self._apply_filters(keep=key)
 
     def _next_unsettled(self) -> None:

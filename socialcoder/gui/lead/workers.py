@@ -5,7 +5,8 @@ what)`` emits ``progress``; ``cancelled()`` turns True after :meth:`Job.cancel`.
 arrives in the GUI thread through ``finished(result)``, a refusal through ``failed(message)``;
 after a cancel only ``cancelled`` is emitted. The service calls used (reliability_report,
 weekly_alpha) read the study through their own short transactions, so they are safe in a
-worker thread while the window stays responsive.
+worker thread while the window stays responsive. :class:`Latest` runs reads of which only
+the newest result is shown.
 """
 
 from __future__ import annotations
@@ -96,3 +97,60 @@ class Job(QObject):
                 self.signals.finished.emit(result)
         finally:
             self._done.set()
+
+
+class Latest(QObject):
+    """Background reads of which only the newest is shown: the stale-result guard of the
+    lead's views (the dashboard's computations, the progress grid, the review's list).
+
+    Each :meth:`start` runs ``work`` in a :class:`Job` and hands its result to ``show`` (a
+    refusal's message to ``failed``) in the GUI thread, but only if no newer :meth:`ticket`
+    was taken meanwhile: a read started later, or a read the view made itself on the GUI
+    thread, always wins over an older one that arrives late."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.started = 0  # tickets taken; a result counts only if it is of the last one
+        self.jobs: list[Job] = []
+        self._pending: int | None = None  # the ticket of a read not shown yet
+
+    def ticket(self) -> int:
+        """A new ticket: from now on every result of an older one is stale."""
+        self.started += 1
+        return self.started
+
+    def newest(self, ticket: int) -> bool:
+        return ticket == self.started
+
+    def start(
+        self,
+        work: Work,
+        show: Callable[[Any], None],
+        failed: Callable[[str], None] | None = None,
+    ) -> Job:
+        ticket = self.ticket()
+        job = Job(work, self)
+        job.finished.connect(lambda result: self.arrive(ticket, show, result))
+        job.failed.connect(
+            lambda message: self.arrive(ticket, failed or (lambda _m: None), message)
+        )
+        self.jobs.append(job)
+        self._pending = ticket
+        job.start()
+        return job
+
+    def arrive(self, ticket: int, deliver: Callable[[Any], None], value: object) -> None:
+        """``value`` of the read ``ticket`` has arrived: delivered if it is the newest."""
+        self.jobs = [j for j in self.jobs if not j.is_done()]
+        if not self.newest(ticket):
+            return
+        self._pending = None
+        deliver(value)
+
+    def busy(self) -> bool:
+        """Whether a read is still running, or the newest started has not been shown."""
+        return self._pending == self.started or any(not j.is_done() for j in self.jobs)
+
+    def wait(self, seconds: float = 10.0) -> None:
+        for job in self.jobs:
+            job.wait(seconds)

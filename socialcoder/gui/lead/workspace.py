@@ -8,7 +8,9 @@ idle timer, on an SQLite file without reading any table) and says what changed a
 :class:`~socialcoder.services.study_change.StudyChange`. Each view reads again only when the
 change concerns what it shows (:data:`SHOWS`), an undone or redone action's too (the
 session keeps the undo stack: :meth:`StudySession.push`); the dashboard is recomputed in the background,
-and only when it had been computed before and the change touches its selection.
+and only when it had been computed before and the change touches its selection; the review's
+list and, for a change from elsewhere, the progress grid are read in worker threads too
+(:class:`~socialcoder.gui.lead.workers.Latest`: the newest read wins).
 """
 
 from __future__ import annotations
@@ -205,11 +207,12 @@ class LeadWorkspace(QTabWidget):
 
     def busy(self) -> bool:
         """Whether a view's background read or the dashboard's computation is under way."""
-        return self.assignments.busy() or self.dashboard.job is not None
+        return self.assignments.busy() or self.review.busy() or self.dashboard.job is not None
 
     def shutdown(self) -> None:
         self.session.close()
         self.assignments.wait(10)
+        self.review.wait(10)
         self.dashboard.cancel()
         self.analysis.cancel()
         self.dashboard.wait(10)

@@ -82,6 +82,7 @@ def test_adjudicate_from_keyboard_with_undo(
     for _ in range(3):
         qtbot.keyClick(table, "z", undo)
     assert all(v is None for v in consensus(demo_study).values())
+    qtbot.waitUntil(lambda: not review.busy(), timeout=10_000)  # the list read again
     assert texts_of(review, k1)[-1] == ""
     qtbot.keyClick(table, "z", undo | Qt.KeyboardModifier.ShiftModifier)
     assert consensus(demo_study)[k1] == "1"

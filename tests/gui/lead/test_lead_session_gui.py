@@ -209,7 +209,7 @@ def test_changes_during_a_computation_make_one_more_and_old_figures_never_replac
     assert calls == [0, 1]  # the three changes: one more computation, after the first
     newest = dashboard.result
     assert newest is not None
-    dashboard._finished(shown, started=dashboard._started - 1)  # a late, older result
+    dashboard._finished(shown, started=dashboard.latest.started - 1)  # a late, older result
     assert dashboard.result is newest
 
 
@@ -219,10 +219,10 @@ def test_a_background_read_of_the_progress_grid_never_replaces_a_newer_one(
     view = lead.assignments
     older = view.read()
     view.refresh_later()
-    ticket = view._reads
+    ticket = view.reads.started
     view.refresh()  # the view reads again itself (its own action) while the read runs
     assert lead.refreshed["assignments"] == 1
-    view._read_arrived(ticket, older)  # the older read arrives late: dropped
+    view.reads.arrive(ticket, view._read_arrived, older)  # the older read arrives late: dropped
     qtbot.waitUntil(lambda: not view.busy(), timeout=10_000)
     assert lead.refreshed["assignments"] == 1
 

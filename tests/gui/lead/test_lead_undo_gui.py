@@ -6,6 +6,7 @@ that made the action. Real SQLite files (the fictional sample study), keys and c
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt
@@ -69,6 +70,7 @@ def test_undo_and_redo_of_a_decision_refresh_every_view_that_shows_the_consensus
     assert consensus(demo_study) is None
     assert final_of(progress, T) == before  # the progress grid read again
     assert audit_rows(lead_window) == audited + 2  # the undo is in the audit trail
+    qtbot.waitUntil(lambda: not review.busy(), timeout=10_000)  # the review reads in a worker
     row = next(
         i for i, d in enumerate(review.shown) if (d.dimension, d.transcript, d.segment) == KEY
     )
@@ -80,6 +82,7 @@ def test_undo_and_redo_of_a_decision_refresh_every_view_that_shows_the_consensus
     assert consensus(demo_study) == "1"
     assert final_of(progress, T) == settled
     assert audit_rows(lead_window) == audited + 3
+    qtbot.waitUntil(lambda: not review.busy(), timeout=10_000)
     assert review.shown[row].consensus == "1"
     assert lead.undo_stack.index() == 1 and lead.undo_stack.count() == 1
 
@@ -132,3 +135,90 @@ def test_an_undo_that_fails_says_so_and_changes_nothing(
     qtbot.keyClick(review.table, Qt.Key.Key_Z, CTRL)
     assert consensus(demo_study) == "1" and final_of(lead.assignments, T) == shown
     assert lead_window.statusBar().currentMessage() == "Not undone: the study is busy"
+
+
+def test_a_late_read_of_the_review_never_replaces_a_newer_one(
+    qtbot, lead_window: MainWindow, monkeypatch
+) -> None:
+    """The review reads its list in a worker thread: a read that arrives after a newer one
+    was shown is dropped (here the older read finds no disagreement left, the newer three)."""
+    from socialcoder.gui.lead import review as review_module
+
+    lead = lead_window.lead
+    assert lead is not None
+    review = lead.review
+    assert len(review.items) > 3
+    original = review_module.list_disagreements
+    release = threading.Event()
+    threads: list[int] = []
+
+    def read(study):
+        threads.append(threading.get_ident())
+        first = len(threads) == 1
+        items = original(study)
+        if first:  # the older read, held back until the newer one is shown
+            release.wait(10)
+            return []
+        return items[:3]
+
+    monkeypatch.setattr(review_module, "list_disagreements", read)
+    try:
+        review.refresh()
+        qtbot.waitUntil(lambda: len(threads) == 1, timeout=10_000)
+        review.refresh()  # the newer read
+        qtbot.waitUntil(lambda: len(review.items) == 3, timeout=10_000)
+        assert review.busy()  # the older read is still running
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not review.busy(), timeout=10_000)
+    qtbot.wait(100)  # the late result's signal is delivered
+    assert len(review.items) == 3 and review.table.rowCount() == 3
+    assert threading.main_thread().ident not in threads
+
+
+def test_a_decision_made_while_the_review_reads_stays_and_the_next_unit_stays_selected(
+    qtbot, lead_window: MainWindow, monkeypatch
+) -> None:
+    """The keyboard flow with the list read in the background: a read that began before a
+    decision (a change from elsewhere) does not show the unit unsettled again, and the next
+    disagreement, selected after the decision, stays selected when the list arrives."""
+    from socialcoder.gui.lead import review as review_module
+
+    lead = lead_window.lead
+    assert lead is not None
+    review = lead.review
+    original = review_module.list_disagreements
+    read_before, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def read(study):
+        calls.append(len(calls))
+        first = len(calls) == 1
+        items = original(study)
+        if first:  # read before the decision, arrives after it
+            read_before.set()
+            release.wait(10)
+        return items
+
+    monkeypatch.setattr(review_module, "list_disagreements", read)
+    review.table.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is review.table)
+    try:
+        review.refresh()
+        assert read_before.wait(10)
+        qtbot.keyClick(review.table, "2")  # settle the first disagreement
+        nxt = review.current()
+        assert nxt is not None and (nxt.dimension, nxt.transcript, nxt.segment) != KEY
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not review.busy(), timeout=10_000)
+    qtbot.wait(100)
+    unit = next(d for d in review.items if (d.dimension, d.transcript, d.segment) == KEY)
+    assert unit.consensus == "1"
+    now = review.current()
+    assert now is not None
+    assert (now.dimension, now.transcript, now.segment) == (
+        nxt.dimension,
+        nxt.transcript,
+        nxt.segment,
+    )
