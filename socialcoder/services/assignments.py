@@ -32,11 +32,12 @@ from socialcoder.domain import coder_kinds
 from socialcoder.domain.serial import record
 from socialcoder.domain.states import AssignmentStatus
 from socialcoder.errors import Input, Remedy, StudyError
+from socialcoder.services.audit_log import audit
 from socialcoder.services.coders import assignable_coder_id, coder_id
-from socialcoder.services.coding import audit, transcript_id
 from socialcoder.services.study import Study, now
 from socialcoder.services.study_change import StudyChange, assignments_change
 from socialcoder.services.transcript_list import CoderProgress, list_transcripts
+from socialcoder.services.transcript_lookup import transcript_id
 from socialcoder.storage.models import AssignmentRow, CoderRow, TranscriptRow
 
 PURPOSES = ("primary", "reliability")

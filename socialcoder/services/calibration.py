@@ -37,10 +37,10 @@ from socialcoder.reliability.accuracy import kappa_interval, value_accuracy, wil
 from socialcoder.reliability.kappa import Weights
 from socialcoder.reliability.sample_size import required_units
 from socialcoder.services.coders import coder_id
-from socialcoder.services.coding import transcript_id
 from socialcoder.services.reliability_data import DimensionData, Selection, load_dimension_data
 from socialcoder.services.settings import study_settings
 from socialcoder.services.study import Study
+from socialcoder.services.transcript_lookup import transcript_id
 from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage.models import CompletionRow
 

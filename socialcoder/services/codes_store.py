@@ -14,8 +14,8 @@ import pandas as pd
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from socialcoder.services.audit_log import audit, state_audit
 from socialcoder.services.coders import add_coders_in, coder_ids
-from socialcoder.services.coding import audit, state_audit
 from socialcoder.services.study import Study, now
 from socialcoder.storage.bulk import bulk_insert_columns, fetch_tuples
 from socialcoder.storage.models import AuditRow, CodeRow, CompletionRow, SegmentMemoRow, table_of

@@ -5,30 +5,31 @@ the state before and after, so that the GUI can undo it by applying the old stat
 ``*_in`` forms run inside a caller's transaction, so that one user action made of several
 changes (clearing a segment, undoing it) is one unit of work: all of it or nothing.
 
-On a server study in server mode the database writes the audit entry (:func:`audit` then only
-says why), and a coder's login acts through the study's functions, on its own work only.
+On a server study in server mode the database writes the audit entry
+(:func:`~socialcoder.services.audit_log.audit` then only says why), and a coder's login acts
+through the study's functions, on its own work only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, FromClause, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from socialcoder.domain.codebook import Unit
 from socialcoder.domain.limits import check_memo
 from socialcoder.domain.rules import check_applies
 from socialcoder.domain.states import EditKind
-from socialcoder.errors import Input, NotFound, Remedy, StudyError
+from socialcoder.errors import Input, Remedy, StudyError
+from socialcoder.services.audit_log import audit
 from socialcoder.services.coders import human_coder_id, own_work_only, refuse_machine
 from socialcoder.services.retest_access import check_pass, is_retest_label
 from socialcoder.services.study import DimensionIds, Study, now, retry_transient
+from socialcoder.services.transcript_lookup import segment_row, transcript_id
 from socialcoder.storage import server_api
 from socialcoder.storage.models import (
     SESSION_UNIT,
-    AssignmentRow,
-    AuditRow,
     CodeRow,
     CoderRow,
     CompletionRow,
@@ -62,50 +63,6 @@ class Change:
     @property
     def changed(self) -> bool:
         return (self.old_value, self.old_memo) != (self.new_value, self.new_memo)
-
-
-def transcripts_source(connection: Connection) -> FromClause:
-    """``transcripts`` as this login may read it: the table, or for a coder's login (server
-    mode) the study's function, which masks it when the study is blinded."""
-    if server_api.is_coder(connection):
-        return server_api.transcripts()
-    return TranscriptRow.__table__
-
-
-def transcript_id(session: Session, name: str) -> int:
-    """The id of the transcript called ``name``, or else labelled ``name`` (the masked label
-    blinded coders know it by, or a second pass's own label: see
-    :mod:`socialcoder.services.retest_access`)."""
-    connection = session.connection()
-    t = transcripts_source(connection)
-    found = session.scalars(select(t.c.id).where(t.c.name == name)).one_or_none()
-    if found is None:
-        found = session.scalars(select(t.c.id).where(t.c.label == name)).one_or_none()
-    if found is None and not server_api.is_coder(connection):
-        found = session.scalars(
-            select(AssignmentRow.transcript_id).where(AssignmentRow.label == name)
-        ).one_or_none()
-    if found is None:
-        raise NotFound(
-            f"no transcript named {name!r} in this study", what="transcript", names=(name,)
-        )
-    return found
-
-
-def segment_row(session: Session, tid: int, index: int, transcript: str) -> SegmentRow:
-    row = session.scalars(
-        select(SegmentRow).where(SegmentRow.transcript_id == tid, SegmentRow.idx == index)
-    ).one_or_none()
-    if row is None:
-        count = session.scalars(
-            select(TranscriptRow.segment_count).where(TranscriptRow.id == tid)
-        ).one()
-        raise NotFound(
-            f"transcript {transcript!r} has segments 1-{count}; there is no segment {index}",
-            what="segment",
-            names=(str(index),),
-        )
-    return row
 
 
 def _unit(
@@ -177,54 +134,6 @@ def _find_code(
     # FOR UPDATE (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers): a
     # concurrent change of the same code waits, so the audit log's old value is the true one.
     return session.scalars(query.with_for_update()).one_or_none()
-
-
-def audit(
-    session: Session,
-    *,
-    actor: str,
-    action: str,
-    coder_id: int,
-    transcript_id: int | None,
-    segment_idx: int | None = None,
-    dimension_key: str | None = None,
-    old_value: str | None = None,
-    new_value: str | None = None,
-    reason: str | None = None,
-) -> None:
-    """Record one change just made in ``session`` (pending or flushed). Where the server
-    writes the audit log itself, say why and flush: its trigger records the change, with the
-    server's time and the login as actor (``actor`` and the time given here are not used)."""
-    connection = session.connection()
-    if server_api.server_audits(connection):
-        server_api.state_reason(connection, action, reason)
-        session.flush()
-        return
-    session.add(
-        AuditRow(
-            at=now(),
-            actor=actor,
-            action=action,
-            coder_id=coder_id,
-            transcript_id=transcript_id,
-            segment_idx=segment_idx,
-            dimension_key=dimension_key,
-            old_value=old_value,
-            new_value=new_value,
-            reason=reason,
-        )
-    )
-
-
-def state_audit(session: Session, action: str, reason: str | None = None) -> bool:
-    """Before bulk changes made without :func:`audit`: where the server writes the audit log,
-    tell it why and return True (the caller then writes no audit rows of its own)."""
-    connection = session.connection()
-    if not server_api.server_audits(connection):
-        return False
-    session.flush()
-    server_api.state_reason(connection, action, reason)
-    return True
 
 
 @_retry

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from socialcoder.domain.coder_kinds import CoderKind
 from socialcoder.domain.serial import record
 from socialcoder.errors import Input, Remedy, StudyError
+from socialcoder.services.audit_log import state_audit
 from socialcoder.services.coders import refuse_machines
-from socialcoder.services.coding import Change, set_code, state_audit
+from socialcoder.services.coding import Change, set_code
 from socialcoder.services.reliability_data import DimensionData, Selection, load_dimension_data
 from socialcoder.services.study import CONSENSUS, Study, now
 from socialcoder.services.study_change import ChangeKind, StudyChange

@@ -26,8 +26,8 @@ from socialcoder.domain.design import (
 )
 from socialcoder.errors import StudyError
 from socialcoder.services.assignments import StoredAssignment
+from socialcoder.services.audit_log import audit
 from socialcoder.services.coders import assignable_coder_id, coder_id
-from socialcoder.services.coding import audit
 from socialcoder.services.study import Study, now
 from socialcoder.services.study_change import StudyChange, assignments_change
 from socialcoder.storage.models import AssignmentPlanRow, AssignmentRow, CoderRow, TranscriptRow

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from socialcoder.domain import coder_kinds
 from socialcoder.errors import Input, Remedy, UserError
-from socialcoder.services.coding import audit, state_audit
+from socialcoder.services.audit_log import audit, state_audit
 from socialcoder.services.machine_store import StoredModel, load_model
 from socialcoder.services.study import Study, now
 from socialcoder.storage.machine_model import MachineCodeRow, MachineModelRow

@@ -24,10 +24,11 @@ from sqlalchemy import select
 from socialcoder.domain import coder_kinds
 from socialcoder.domain.settings import BLINDING, MACHINE_SUGGESTIONS
 from socialcoder.errors import StudyError
-from socialcoder.services.coding import Change, set_code, transcript_id
+from socialcoder.services.coding import Change, set_code
 from socialcoder.services.machine_review import held_back, machine_coders
 from socialcoder.services.settings import read_settings
 from socialcoder.services.study import Study
+from socialcoder.services.transcript_lookup import transcript_id
 from socialcoder.storage.machine_model import MachineCodeRow
 from socialcoder.storage.models import (
     AssignmentRow,

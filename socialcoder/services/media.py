@@ -34,8 +34,8 @@ from socialcoder.media.hashing import Progress as HashProgress
 from socialcoder.media.hashing import file_sha256
 from socialcoder.media.probe import MEDIA_KINDS, MediaInfo, probe
 from socialcoder.services import media_local
-from socialcoder.services.coding import transcript_id, transcripts_source
 from socialcoder.services.study import Study, now
+from socialcoder.services.transcript_lookup import transcript_id, transcripts_source
 from socialcoder.storage import server_api
 from socialcoder.storage.models import RecordingRow
 

@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 from socialcoder.domain.codebook import Role
 from socialcoder.domain.timing import estimate_times, format_clock, order_problem
 from socialcoder.errors import StudyError
+from socialcoder.services.audit_log import audit
 from socialcoder.services.coders import coder_id
-from socialcoder.services.coding import audit, segment_row, transcript_id
 from socialcoder.services.study import Study, retry_transient
+from socialcoder.services.transcript_lookup import segment_row, transcript_id
 from socialcoder.storage.models import (
     CodeRow,
     RecordingRow,

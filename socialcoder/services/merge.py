@@ -43,8 +43,8 @@ from socialcoder.domain import coder_kinds
 from socialcoder.domain.rules import applies
 from socialcoder.domain.states import ConflictKind, EditKind, Resolution
 from socialcoder.errors import Input, Remedy, StudyError, UserError
+from socialcoder.services.audit_log import audit
 from socialcoder.services.coders import add_coders_in
-from socialcoder.services.coding import audit
 from socialcoder.services.merge_copy import (
     REMOVALS,
     CopyCode,

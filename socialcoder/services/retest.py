@@ -37,8 +37,8 @@ from socialcoder.domain.serial import record
 from socialcoder.errors import StudyError
 from socialcoder.reliability import krippendorff_alpha
 from socialcoder.reliability.bootstrap import bootstrap_alpha, draw_seed
+from socialcoder.services.audit_log import audit
 from socialcoder.services.coders import check_new_coders, human_coder_id
-from socialcoder.services.coding import audit
 from socialcoder.services.reliability_data import Selection, level_for, load_dimension_data
 from socialcoder.services.retest_access import RetestSlot, retest_slots, slot_of_label
 from socialcoder.services.study import Study, now

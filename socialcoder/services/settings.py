@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from socialcoder.domain import settings as rules
 from socialcoder.domain.serial import record
 from socialcoder.services.coders import coder_id
-from socialcoder.services.coding import transcript_id, transcripts_source
 from socialcoder.services.study import Study, now
+from socialcoder.services.transcript_lookup import transcript_id, transcripts_source
 from socialcoder.storage.models import StudySettingRow
 
 

@@ -18,9 +18,9 @@ from socialcoder.domain.codebook import Unit
 from socialcoder.domain.rules import on_transcript, worked
 from socialcoder.domain.serial import record
 from socialcoder.domain.settings import BLINDING
-from socialcoder.services.coding import transcript_id, transcripts_source
 from socialcoder.services.retest_access import retest_slots, slot_of_label
 from socialcoder.services.study import CONSENSUS, Study
+from socialcoder.services.transcript_lookup import transcript_id, transcripts_source
 from socialcoder.storage import server_api
 from socialcoder.storage.models import (
     SESSION_UNIT,

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from socialcoder.domain.rules import codable_roles
 from socialcoder.domain.serial import record
 from socialcoder.services.coders import coder_id
-from socialcoder.services.coding import transcript_id, transcripts_source
 from socialcoder.services.retest_access import check_pass, slot_of_label
 from socialcoder.services.study import Study
 from socialcoder.services.transcript_list import (
@@ -22,6 +21,7 @@ from socialcoder.services.transcript_list import (
     second_pass,
     summary_of_row,
 )
+from socialcoder.services.transcript_lookup import transcript_id, transcripts_source
 from socialcoder.storage import server_api
 from socialcoder.storage.models import (
     CodeRow,

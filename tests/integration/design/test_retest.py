@@ -169,7 +169,7 @@ def test_a_second_pass_waits_then_shows_masked_without_the_first_pass(coded) -> 
 
 
 def study_tid(session, name: str) -> int:
-    from socialcoder.services.coding import transcript_id
+    from socialcoder.services.transcript_lookup import transcript_id
 
     return transcript_id(session, name)
 

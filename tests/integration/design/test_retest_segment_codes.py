@@ -14,9 +14,10 @@ from sqlalchemy import select
 from socialcoder.errors import UserError
 from socialcoder.services.assignments import assign
 from socialcoder.services.coders import add_coders
-from socialcoder.services.coding import clear_code, set_code, set_completed, transcript_id
+from socialcoder.services.coding import clear_code, set_code, set_completed
 from socialcoder.services.retest import draw_retest_plan, retest_spec, store_retest_plan
 from socialcoder.services.study import open_study
+from socialcoder.services.transcript_lookup import transcript_id
 from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage.models import CoderRow, CompletionRow
 
