@@ -57,7 +57,11 @@ def percent_agreement(data: ArrayLike) -> Coefficient:
     units with fewer than two values are ignored. Values agree when they are exactly equal, so
     this works for any level.
     """
-    matrix = as_matrix(data)
+    return percent_of(as_matrix(data))
+
+
+def percent_of(matrix: np.ndarray) -> Coefficient:
+    """:func:`percent_agreement` of a matrix already checked (:func:`as_matrix`)."""
     per_unit = (~np.isnan(matrix)).sum(axis=0)
     keep = per_unit >= 2
     if matrix.shape[0] < 2:
@@ -90,12 +94,20 @@ def cohen_kappa(
     """
     pair = np.vstack((np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)))
     matrix, k = _categorical(pair, n_categories, "coder pair")
-    both = ~np.isnan(matrix).any(axis=0)
+    return cohen_of(matrix[0], matrix[1], k, weights)
+
+
+def cohen_of(
+    first: np.ndarray, second: np.ndarray, k: int, weights: Weights | None = None
+) -> Coefficient:
+    """:func:`cohen_kappa` of two rows of a matrix already checked (category positions
+    ``0 .. k-1``: :func:`~socialcoder.reliability._data.check_categories`)."""
+    both = ~np.isnan(first) & ~np.isnan(second)
     units = int(both.sum())
     if units == 0:
         return Coefficient(None, 0, "no unit was coded by both coders")
-    a = matrix[0, both].astype(np.int64)
-    b = matrix[1, both].astype(np.int64)
+    a = first[both].astype(np.int64)
+    b = second[both].astype(np.int64)
     observed = np.bincount(a * k + b, minlength=k * k).reshape(k, k) / units
     expected = np.outer(observed.sum(axis=1), observed.sum(axis=0))
     index = np.arange(k)
@@ -124,7 +136,11 @@ def fleiss_kappa(data: ArrayLike, *, n_categories: int | None = None) -> Coeffic
     ``p_j`` = share of all assignments in category ``j``, ``P_e = sum_j p_j^2``:
     ``kappa = (mean P_i - P_e) / (1 - P_e)``. Units that any coder left out are ignored.
     """
-    matrix, k = _categorical(data, n_categories, "reliability data")
+    return fleiss_of(*_categorical(data, n_categories, "reliability data"))
+
+
+def fleiss_of(matrix: np.ndarray, k: int) -> Coefficient:
+    """:func:`fleiss_kappa` of a matrix already checked (category positions ``0 .. k-1``)."""
     raters = matrix.shape[0]
     if raters < 2:
         return Coefficient(None, 0, "fewer than 2 coders")
@@ -181,7 +197,7 @@ def gwet_ac1(data: ArrayLike, *, n_categories: int | None = None) -> Coefficient
     multi-rater formula; with two coders it reduces to his two-rater AC1. AC1 is 1.0 whenever
     only one category occurs (``p_e = 0``): that is no evidence of reliability.
     """
-    return _gwet(data, n_categories, None)
+    return gwet_of(*_categorical(data, n_categories, "reliability data"), None)
 
 
 def gwet_ac2(
@@ -194,13 +210,12 @@ def gwet_ac2(
     ``sum_k r_ik (r*_ik - 1) / (r_i (r_i - 1))``; ``p_e = T_w sum_k pi_k (1 - pi_k) / (q (q - 1))``
     with ``T_w`` the sum of all weights. With identity weights this is AC1.
     """
-    return _gwet(data, n_categories, weights)
+    return gwet_of(*_categorical(data, n_categories, "reliability data"), weights)
 
 
-def _gwet(
-    data: ArrayLike, n_categories: int | None, scheme: AgreementWeights | None
-) -> Coefficient:
-    matrix, k = _categorical(data, n_categories, "reliability data")
+def gwet_of(matrix: np.ndarray, k: int, scheme: AgreementWeights | None) -> Coefficient:
+    """AC1 (``scheme`` None) or AC2 of a matrix already checked (category positions
+    ``0 .. k-1``)."""
     if matrix.shape[0] < 2:
         return Coefficient(None, 0, "fewer than 2 coders")
     if k < 2:
@@ -230,7 +245,11 @@ def prevalence(data: ArrayLike, *, n_categories: int | None = None) -> list[floa
     Returns one share per category position ``0 .. n_categories-1``; empty when there are no
     values.
     """
-    matrix, k = _categorical(data, n_categories, "reliability data")
+    return prevalence_of(*_categorical(data, n_categories, "reliability data"))
+
+
+def prevalence_of(matrix: np.ndarray, k: int) -> list[float]:
+    """:func:`prevalence` of a matrix already checked (category positions ``0 .. k-1``)."""
     present = matrix[~np.isnan(matrix)].astype(np.int64)
     if present.size == 0:
         return []

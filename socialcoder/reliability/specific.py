@@ -35,7 +35,12 @@ from socialcoder.reliability._data import as_matrix, check_categories
 def specific_agreement(data: ArrayLike, *, n_categories: int | None = None) -> list[float | None]:
     """``PS_j`` for every category position ``j`` (see the module docstring)."""
     matrix = as_matrix(data)
-    k = check_categories(matrix, n_categories, name="reliability data")
+    return specific_of(matrix, check_categories(matrix, n_categories, name="reliability data"))
+
+
+def specific_of(matrix: np.ndarray, k: int) -> list[float | None]:
+    """:func:`specific_agreement` of a matrix already checked (category positions
+    ``0 .. k-1``)."""
     present = ~np.isnan(matrix)
     per_unit = present.sum(axis=0)
     keep = per_unit >= 2

@@ -23,15 +23,14 @@ from socialcoder.reliability.alpha import check_ratio, krippendorff_alpha
 from socialcoder.reliability.bootstrap import BootstrapCI, bootstrap_alpha, draw_seed
 from socialcoder.reliability.kappa import (
     Coefficient,
-    cohen_kappa,
-    fleiss_kappa,
-    gwet_ac1,
-    gwet_ac2,
-    percent_agreement,
-    prevalence,
+    cohen_of,
+    fleiss_of,
+    gwet_of,
+    percent_of,
+    prevalence_of,
 )
 from socialcoder.reliability.sample_size import SampleSize, sample_size
-from socialcoder.reliability.specific import pair_indices, specific_agreement
+from socialcoder.reliability.specific import pair_indices, specific_of
 
 #: Interval/ratio prevalence is listed per value only up to this many distinct values.
 MAX_LISTED_VALUES = 50
@@ -178,14 +177,14 @@ def _pairs(
         label = f"{names[i]} / {names[j]}"
         indices = None
         if level.is_categorical and n_categories is not None:
-            result = cohen_kappa(matrix[i], matrix[j], n_categories=n_categories)
+            result = cohen_of(matrix[i], matrix[j], n_categories)
             kappa = result.value
             if result.value is None:
                 notes.append(f"cohen_kappa {label} undefined: {result.reason}")
             if level is Level.ORDINAL:
                 weighted = {}
                 for scheme in ("linear", "quadratic"):
-                    w = cohen_kappa(matrix[i], matrix[j], n_categories=n_categories, weights=scheme)
+                    w = cohen_of(matrix[i], matrix[j], n_categories, scheme)
                     weighted[scheme] = w.value
                     if w.value is None:
                         notes.append(f"weighted_kappa ({scheme}) {label} undefined: {w.reason}")
@@ -356,23 +355,25 @@ def summarize_dimension(
             else:
                 notes.append(f"alpha_ci95 undefined: {boot.reason}")
 
-    agreement = record("percent_agreement", percent_agreement(matrix))
+    # the matrix is checked once (as_matrix above; category positions in _labels), so the
+    # coefficients below are the *_of forms, which do not check it again
+    agreement = record("percent_agreement", percent_of(matrix))
     fleiss = ac1 = None
     ac2: dict[str, float | None] | None = None
     specific: dict[str, float | None] | None = None
     if categorical:
         k = len(labels)
-        fleiss = record("fleiss_kappa", fleiss_kappa(matrix, n_categories=k))
-        ac1 = record("gwet_ac1", gwet_ac1(matrix, n_categories=k))
+        fleiss = record("fleiss_kappa", fleiss_of(matrix, k))
+        ac1 = record("gwet_ac1", gwet_of(matrix, k, None))
         if parsed is Level.ORDINAL:
             ac2 = {}
             for scheme in ("ordinal", "quadratic"):
                 ac2[scheme] = record(
                     f"gwet_ac2 ({scheme} weights)",
-                    gwet_ac2(matrix, n_categories=k, weights=scheme),
+                    gwet_of(matrix, k, scheme),
                 )
         positive = _positive(parsed, labels, positive)
-        per_value = specific_agreement(matrix, n_categories=k)
+        per_value = specific_of(matrix, k)
         by_label = dict(zip(labels, per_value, strict=True))
         if positive is not None:
             specific = {"positive": per_value[positive], "negative": per_value[1 - positive]}
@@ -380,7 +381,7 @@ def summarize_dimension(
             specific = by_label
         pairs, pair_notes = _pairs(matrix, names, parsed, k, positive)
         notes.extend(pair_notes)
-        shares = dict(zip(labels, prevalence(matrix, n_categories=k), strict=False))
+        shares = dict(zip(labels, prevalence_of(matrix, k), strict=False))
         exact = {"fleiss_kappa (unweighted)": fleiss}
         if parsed is not Level.ORDINAL:
             exact = {"krippendorff_alpha": alpha.alpha, "fleiss_kappa": fleiss}
