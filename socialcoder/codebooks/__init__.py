@@ -18,7 +18,6 @@ The format is described in docs/codebook-format.md.
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,25 +48,33 @@ _HOMES = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "DEFAULT_CODEBOOK_PATH":
+        return _default_codebook_path()
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(import_module(f"{__name__}.{home}"), name)
 
 
-#: The default codebook shipped inside the package (a byte-identical copy of
-#: codebooks/socialization_to_model.yaml in the repository, so that it is there after a
-#: non-editable install too).
-DEFAULT_CODEBOOK_PATH: Path = Path(
-    str(files("socialcoder").joinpath("resources", "socialization_to_model.yaml"))
-)
+if TYPE_CHECKING:
+    #: The default codebook shipped inside the package (a byte-identical copy of
+    #: codebooks/socialization_to_model.yaml in the repository, so that it is there after a
+    #: non-editable install too); found when first asked for (importlib.resources is not
+    #: imported by a command that does not need it)
+    DEFAULT_CODEBOOK_PATH: Path
+
+
+def _default_codebook_path() -> Path:
+    from importlib.resources import files
+
+    return Path(str(files("socialcoder").joinpath("resources", "socialization_to_model.yaml")))
 
 
 def load_default_codebook() -> Codebook:
     """The default codebook: socialization to the treatment model (Daniels & Wearden, 2011)."""
     from socialcoder.codebooks.build import load_codebook
 
-    return load_codebook(DEFAULT_CODEBOOK_PATH)
+    return load_codebook(_default_codebook_path())
 
 
 __all__ = [

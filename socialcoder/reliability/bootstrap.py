@@ -40,7 +40,6 @@ can be reproduced.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -119,6 +118,8 @@ class BootstrapCI:
 
 def draw_seed() -> int:
     """A fresh random seed to record when the caller gave none."""
+    import secrets  # here: only a bootstrap draws one (issue #14: start-up)
+
     return secrets.randbits(31)
 
 

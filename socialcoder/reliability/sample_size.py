@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 
@@ -37,6 +36,9 @@ from socialcoder.reliability._data import FloatArray
 ALPHA_MINS = (0.667, 0.8)
 GATE_ALPHA = ALPHA_MINS[0]
 SIGNIFICANCE = 0.05
+#: ``NormalDist().inv_cdf(1 - SIGNIFICANCE)``, written out: every report needs it, and
+#: ``statistics`` imports ``fractions`` and ``random`` (issue #14: start-up); a test checks it
+Z_AT_SIGNIFICANCE = 1.6448536269514715
 
 
 def required_values(rarest_share: float, alpha_min: float, p: float = SIGNIFICANCE) -> float:
@@ -45,7 +47,7 @@ def required_values(rarest_share: float, alpha_min: float, p: float = SIGNIFICAN
         raise ValueError("the share of the rarest value must be between 0 and 1")
     if not 0.0 < alpha_min < 1.0:
         raise ValueError("alpha_min must be between 0 and 1")
-    z = NormalDist().inv_cdf(1.0 - p)
+    z = Z_AT_SIGNIFICANCE if p == SIGNIFICANCE else _normal_quantile(1.0 - p)
     a = alpha_min
     spread = rarest_share * (1.0 - rarest_share)
     return 2.0 * z * z * ((1.0 + a) * (3.0 - a) / (4.0 * (1.0 - a) * spread) - a)
@@ -137,3 +139,9 @@ def sample_size(
         required=required,
         more_needed=more,
     )
+
+
+def _normal_quantile(q: float) -> float:
+    from statistics import NormalDist
+
+    return NormalDist().inv_cdf(q)

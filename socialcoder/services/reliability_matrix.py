@@ -96,7 +96,7 @@ class Units(Sequence[UnitRef]):
 
     def transcript_names(self) -> np.ndarray:
         """The transcript name of every unit (object array), without building UnitRefs."""
-        distinct = np.unique(self.transcript_ids)
+        distinct = _distinct(self.transcript_ids)
         names = np.array([self.names[int(t)] for t in distinct], dtype=object)
         return names[np.searchsorted(distinct, self.transcript_ids)]
 
@@ -157,10 +157,20 @@ class DimensionData:
 
     def nested_sessions(self) -> bool:
         """True when some participant has two or more of the transcripts in the data."""
-        ids = {int(t) for t in np.unique(self.units.transcript_ids)}
+        ids = {int(t) for t in _distinct(self.units.transcript_ids)}
         people = [self.participants.get(t) for t in ids]
         known = [p for p in people if p]
         return len(known) > len(set(known))
+
+
+def _distinct(ids: np.ndarray) -> np.ndarray:
+    """The distinct ``ids``, sorted: the first id of each run of equal ones, then those few
+    sorted (units come grouped by transcript). ``np.unique`` sorts every unit, and its first
+    call imports ``numpy.ma`` (issue #14: start-up of ``socialcoder reliability``)."""
+    if not len(ids):
+        return ids[:0]
+    starts = ids[np.r_[0, np.flatnonzero(np.diff(ids)) + 1]]
+    return np.array(sorted(set(starts.tolist())), dtype=ids.dtype)
 
 
 def level_for(dimension: Dimension) -> str:

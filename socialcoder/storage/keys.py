@@ -16,9 +16,7 @@ passphrase or key anywhere, and the key's ``repr`` shows no key material.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -105,6 +103,8 @@ def derive(passphrase: str, salt: bytes) -> Key:
     """SQLCipher 4's key derivation, memoised in memory for this process."""
     if len(salt) != SALT_BYTES:
         raise ValueError("an SQLCipher salt has 16 bytes")
+    import hashlib  # here: every command sets a passphrase source; few derive a key
+
     secret = passphrase.encode("utf-8")
     memo = (salt, hashlib.sha256(salt + secret).digest())
     raw = _derived.get(memo)
@@ -115,6 +115,8 @@ def derive(passphrase: str, salt: bytes) -> Key:
 
 
 def new_salt() -> bytes:
+    import secrets
+
     return secrets.token_bytes(SALT_BYTES)
 
 

@@ -78,6 +78,9 @@ def test_reliability_on_a_study_file_loads_no_database_or_schema_library(
         "socialcoder.storage.migrate",
         "socialcoder.storage.plain",
     }  # no mapped models, no engine
+    # nor what only a bootstrap, a new key or another command needs (issue #14: start-up):
+    # secrets, hashlib, statistics' fractions and random, numpy.ma (np.unique's first call)
+    assert not loaded & {"secrets", "hashlib", "statistics", "fractions", "numpy.ma"}
 
 
 def test_info_on_a_study_to_upgrade_opens_it_with_the_engine(

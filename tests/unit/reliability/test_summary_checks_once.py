@@ -82,3 +82,11 @@ def test_a_value_that_is_no_category_is_still_refused() -> None:
     bad[0, 0] = 1.5
     with pytest.raises(UserError, match="not a category position"):
         summarize_dimension(bad, key="k", level="nominal", categories=LABELS, coder_names=NAMES)
+
+
+def test_the_written_out_normal_quantile_is_statistics() -> None:
+    from statistics import NormalDist
+
+    from socialcoder.reliability.sample_size import SIGNIFICANCE, Z_AT_SIGNIFICANCE
+
+    assert NormalDist().inv_cdf(1.0 - SIGNIFICANCE) == Z_AT_SIGNIFICANCE
