@@ -17,25 +17,26 @@ Stamps and turns are undoable on the coding controller's undo stack.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
 
-from socialcoder.domain.media_keys import JUMP_SECONDS, PLAYER_KEYS
+from socialcoder.domain.media_keys import JUMP_SECONDS
 from socialcoder.domain.timing import format_clock
 from socialcoder.errors import UserError
 from socialcoder.gui.controller import CodingController
 from socialcoder.gui.errors import describe
 from socialcoder.gui.media.commands import StampCommand, TurnCommand
+from socialcoder.gui.media.menu import build_playback_menu, single_key_action
 from socialcoder.gui.media.overview import Mark, OverviewBuilder
 from socialcoder.gui.media.pane import PlayerPane
 from socialcoder.gui.media.player import Player, multimedia_problem, sound_problem
+from socialcoder.gui.media.turn_times import TurnTimes, next_start
 from socialcoder.gui.theme import dimension_color
 from socialcoder.services import media_local
 from socialcoder.services.media import (
@@ -49,12 +50,6 @@ from socialcoder.services.media import (
 from socialcoder.services.media_timing import open_turn, segment_times, stamp_start
 from socialcoder.services.study import Study
 from socialcoder.services.transcript_view import SegmentView
-
-_SINGLE = {
-    Qt.Key.Key_Space: "play_pause",
-    Qt.Key.Key_Return: "play_turn",
-    Qt.Key.Key_Enter: "play_turn",
-}
 
 
 class MediaController(QObject):
@@ -85,8 +80,7 @@ class MediaController(QObject):
         self.timing = False
         self._row: int | None = None
         self._moving = False  # selection moved by follow mode or by a stamp: do not seek
-        self._starts: list[float] = []
-        self._rows: list[int] = []
+        self._times = TurnTimes([])  # where the turns read so far start
         self._generation = 0
         self.builder = OverviewBuilder(self)
         self.builder.ready.connect(lambda o: self.pane.overview.set_overview(o))
@@ -104,23 +98,8 @@ class MediaController(QObject):
     def build_menu(self, menu: QMenu) -> list[QAction]:
         """Fill ``menu`` with one action per player key; returns the window-level actions (the
         window adds them so their shortcuts work anywhere in it)."""
-        window_actions = []
-        for key in PLAYER_KEYS:
-            action = QAction(key.label, menu)
-            action.setShortcuts([QKeySequence(k) for k in key.keys])
-            action.setToolTip(key.what)
-            action.setStatusTip(key.what)
-            if key.single:  # shown here, handled by the transcript list (handle_key)
-                action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-            else:
-                window_actions.append(action)
-            if key.name in ("follow", "timing", "player"):
-                action.setCheckable(True)
-            action.triggered.connect(lambda _=False, n=key.name: self.trigger(n))
-            menu.addAction(action)
-            self.actions[key.name] = action
-            if key.name in ("volume_up", "timing", "patient_turn"):
-                menu.addSeparator()
+        actions, window_actions = build_playback_menu(menu, self.trigger)
+        self.actions.update(actions)
         self.dock.visibilityChanged.connect(lambda v: self.actions["player"].setChecked(v))
         self._show_state()
         return window_actions
@@ -129,8 +108,7 @@ class MediaController(QObject):
         """Space / Return from the transcript list (before the coding keys)."""
         if self.player is None or self.recording is None:
             return False
-        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        name = _SINGLE.get(Qt.Key(event.key())) if mods == Qt.KeyboardModifier.NoModifier else None
+        name = single_key_action(event)
         if name is None:
             return False
         self.trigger(name)
@@ -351,10 +329,9 @@ class MediaController(QObject):
             self._follow_to(seconds)
 
     def _follow_to(self, seconds: float) -> None:
-        i = bisect.bisect_right(self._starts, seconds + 1e-6) - 1
-        if i < 0 or self.ctl is None:
+        row = self._times.row_at(seconds)
+        if row is None or self.ctl is None:
             return
-        row = self._rows[i]
         if row != self.ctl.current_row():
             self._moving = True
             try:
@@ -382,10 +359,7 @@ class MediaController(QObject):
         self._marks_changed()
 
     def _index_times(self) -> None:
-        segs = self._segments()
-        timed = sorted((s.start, row) for row, s in enumerate(segs) if s.start is not None)
-        self._starts = [t for t, _ in timed]
-        self._rows = [r for _, r in timed]
+        self._times = TurnTimes(self._segments())
 
     def _segments_read(self, *_: object) -> None:
         """The next page of a long transcript was read: index its times. The row last seen
@@ -494,9 +468,7 @@ class MediaController(QObject):
         end = seg.end
         if end is None:  # until the next timed turn's start
             row = self.ctl.current_row() if self.ctl is not None else None
-            after = self._segments()[row + 1 :] if row is not None else []
-            later = [s.start for s in after if s.start is not None]
-            end = later[0] if later else None
+            end = None if row is None else next_start(self._segments(), row)
         self.player.play_span(seg.start, end)
 
     def _do_replay(self) -> None:
