@@ -12,6 +12,8 @@ spoken through their owner and not listed).
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import (
@@ -82,6 +84,12 @@ def name_widgets(root: QWidget) -> None:
             name = _fallback(widget)
             if name:
                 widget.setAccessibleName(name)
+
+
+def tab_order(*chain: QWidget) -> None:
+    """Tab moves through ``chain`` in the order given."""
+    for first, second in pairwise(chain):
+        QWidget.setTabOrder(first, second)
 
 
 def annotate(widget: QWidget, name: str | None = None, description: str = "") -> None:

@@ -6,9 +6,7 @@ Data flow: widgets -> :class:`CodingController` -> services; nothing here touche
 
 from __future__ import annotations
 
-from itertools import pairwise
-
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QUndoGroup
 from PySide6.QtWidgets import (
     QInputDialog,
@@ -22,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from socialcoder.domain.codebook import Dimension, Unit
 from socialcoder.errors import UserError
-from socialcoder.gui.accessibility import name_widgets
+from socialcoder.gui.accessibility import name_widgets, tab_order
 from socialcoder.gui.coder_session import watch_coder_window
 from socialcoder.gui.controller import CodingController
 from socialcoder.gui.dialogs import (
@@ -36,6 +34,7 @@ from socialcoder.gui.dialogs import (
 )
 from socialcoder.gui.export_dialog import ExportDialog, open_export
 from socialcoder.gui.file_actions import FileActions, first_to_open
+from socialcoder.gui.find import find_in_transcript
 from socialcoder.gui.lead import integration as lead_ui
 from socialcoder.gui.lead.calibration_view import offer_calibration
 from socialcoder.gui.lead.integration import LeadRole
@@ -46,23 +45,23 @@ from socialcoder.gui.media.controller import MediaController
 from socialcoder.gui.panels import CodebookPanel, SessionPanel, TranscriptsPanel
 from socialcoder.gui.passphrase_dialog import GuiPassphrases
 from socialcoder.gui.read_only import ReadOnlyBanner
+from socialcoder.gui.recent import recent_studies, remember_study
 from socialcoder.gui.refi_dialog import open_refi_import
 from socialcoder.gui.segment_delegate import SegmentDelegate
 from socialcoder.gui.server_dialog import open_server_study
 from socialcoder.gui.session import StudySession
-from socialcoder.gui.settings_dialog import AUTOSAVE_LAYOUT
 from socialcoder.gui.start_page import StartPage, open_sample
 from socialcoder.gui.views import FindBar, SegmentListView
 from socialcoder.gui.watch import StudyWatcher
+from socialcoder.gui.window_layout import restore_layout, save_layout
 from socialcoder.services.audit_events import record_opened
 from socialcoder.services.encryption import set_passphrase_source
 from socialcoder.services.study import Study
 from socialcoder.services.transcript_list import TranscriptSummary, assigned_first, list_transcripts
-from socialcoder.services.transcript_view import SegmentView, find_segments
+from socialcoder.services.transcript_view import SegmentView
 
 ORGANISATION = "SocialCoder"
 APPLICATION = "SocialCoder"
-MAX_RECENT = 8
 
 
 def make_settings() -> QSettings:
@@ -112,15 +111,7 @@ class MainWindow(QMainWindow):
         self.start_page = self._build_start_page()  # shown while no study is open
         self.study_label = QLabel("No study open", self)
         self.statusBar().addPermanentWidget(self.study_label)
-        remember = self.settings.value(AUTOSAVE_LAYOUT, True, type=bool)
-        geometry = self.settings.value("window/geometry") if remember else None
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 900)
-        state = self.settings.value("window/splitter") if remember else None
-        if isinstance(state, QByteArray):
-            self.splitter.restoreState(state)
+        restore_layout(self.settings, self, self.splitter)
         details = self.settings.value("view/details", True, type=bool)
         self.details_visible = details if isinstance(details, bool) else True
         zoom = self.settings.value("view/zoom", 0, type=int)
@@ -233,13 +224,7 @@ class MainWindow(QMainWindow):
 
     # -- study and coder ---------------------------------------------------------------------
     def recent_studies(self) -> list[str]:
-        value = self.settings.value("recent", [])
-        return [str(v) for v in (value if isinstance(value, list) else [value] if value else [])]
-
-    def _remember(self, path: str) -> None:
-        recent = [path] + [p for p in self.recent_studies() if p != path]
-        self.settings.setValue("recent", recent[:MAX_RECENT])
-        self.settings.setValue("last/study", path)
+        return recent_studies(self.settings)
 
     def open_study(
         self,
@@ -271,7 +256,7 @@ class MainWindow(QMainWindow):
         self.read_only_banner.show_for(study)
         self.stack.setCurrentWidget(self.splitter)
         self.settings.setValue("last/coder", coder)
-        self._remember(study.location)
+        remember_study(self.settings, study.location)
         ctl = CodingController(study, coder, self.segment_view, self)
         self.controller = ctl
         self.delegate = SegmentDelegate(ctl.model, self.segment_view)
@@ -366,7 +351,7 @@ class MainWindow(QMainWindow):
         self.close_study()
         record_opened(study, actor=name, role="lead", program="SocialCoder window")
         self.study, self.coder, self.role = study, None, "lead"
-        self._remember(study.location)
+        remember_study(self.settings, study.location)
         self.lead = self.lead_role.attach(study, name)
         name_widgets(self)  # a screen reader has a name for every control
         title, label = lead_ui.lead_titles(study, name)
@@ -383,12 +368,14 @@ class MainWindow(QMainWindow):
         has a name a screen reader can say (:mod:`socialcoder.gui.accessibility`)."""
         if self.codebook_panel is None or self.session_panel is None:
             return
-        chain: list[QWidget] = [self.segment_view, self.codebook_panel.table]
-        chain += list(self.session_panel.combos.values())
-        chain += [self.session_panel.complete_button, self.transcripts.filter]
-        chain.append(self.transcripts.table)
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        tab_order(
+            self.segment_view,
+            self.codebook_panel.table,
+            *self.session_panel.combos.values(),
+            self.session_panel.complete_button,
+            self.transcripts.filter,
+            self.transcripts.table,
+        )
         name_widgets(self)
 
     def refresh_transcripts(self) -> None:
@@ -544,24 +531,9 @@ class MainWindow(QMainWindow):
 
     # -- find, zoom, details -----------------------------------------------------------------
     def find_text(self, text: str, forward: bool) -> None:
-        ctl = self.controller
-        needle = text.strip().casefold()
-        if ctl is None or not needle:
-            return
-        if ctl.model.complete:
-            hits = [r for r, s in enumerate(ctl.model.segments) if needle in s.text.casefold()]
-        else:  # a long transcript read in part: search the study's copy
-            hits = [i - 1 for i in find_segments(ctl.study, ctl.transcript or "", needle)]
-        if not hits:
-            self.find_bar.result.setText("no match")
-            return
-        row = ctl.current_row() or 0
-        later = [r for r in hits if (r > row if forward else r < row)]
-        target = (
-            (later[0] if forward else later[-1]) if later else (hits[0] if forward else hits[-1])
-        )
-        ctl.set_current(target)
-        self.find_bar.result.setText(f"{hits.index(target) + 1} of {len(hits)}")
+        result = find_in_transcript(self.controller, text, forward) if self.controller else None
+        if result is not None:
+            self.find_bar.result.setText(result)
 
     def zoom(self, step: int, *, reset: bool = False) -> None:
         self._zoom = 0 if reset else max(-4, min(12, self._zoom + step))
@@ -612,9 +584,7 @@ class MainWindow(QMainWindow):
             self.lead.recolour()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.settings.value(AUTOSAVE_LAYOUT, True, type=bool):
-            self.settings.setValue("window/geometry", self.saveGeometry())
-            self.settings.setValue("window/splitter", self.splitter.saveState())
+        save_layout(self.settings, self, self.splitter)
         self.settings.sync()
         self.close_study()
         self.passphrases.forget()
