@@ -63,14 +63,26 @@ def check_new_coders(
     return out
 
 
-def add_coders(study: Study, names: Iterable[str]) -> list[str]:
-    """Add coders; refuses (adding none) if any name is unusable or already taken."""
+class AddedCoders(list[str]):
+    """The names of the coders :func:`add_coders` added, with the change that made."""
+
+    __slots__ = ()
+
+    @property
+    def change(self) -> StudyChange:
+        """The change made: these coders (none if no coder)."""
+        return StudyChange.of(ChangeKind.CODERS, coders=self) if self else StudyChange()
+
+
+def add_coders(study: Study, names: Iterable[str]) -> AddedCoders:
+    """Add coders; refuses (adding none) if any name is unusable or already taken. Returns
+    their names (stripped), with the change made (``.change``)."""
     wanted = list(names)
     if not wanted:
         raise StudyError("no coder names given")
     with study.write() as session:
         added = add_coders_in(session, wanted)
-    return list(added)
+    return AddedCoders(added)
 
 
 def add_coders_in(

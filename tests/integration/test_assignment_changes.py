@@ -63,3 +63,18 @@ def test_a_design_plan_names_the_pairs_it_stored(sample_study: Path) -> None:
         stored = store_plan(study, draw_plan(study, spec))
         assert stored.stored == 2
         assert stored.change == StudyChange(ASSIGNMENTS, frozenset({T2, T3}), frozenset({"ben"}))
+
+
+def test_the_coder_services_return_the_change_they_made(sample_study: Path) -> None:
+    """Adding, renaming and (de)activating a coder return their change (the lead's window
+    reports it as it is): the coders added by name; a rename or (de)activation every view
+    that names coders (a renamed coder is in every figure)."""
+    from socialcoder.services.coders import add_coders, rename_coder, set_coder_active
+
+    coders = frozenset({ChangeKind.CODERS})
+    with open_study(sample_study) as study:
+        added = add_coders(study, [" dora ", "eli"])
+        assert added == ["dora", "eli"]  # still the names, as every caller reads them
+        assert added.change == StudyChange(coders, coders=frozenset({"dora", "eli"}))
+        assert rename_coder(study, "dora", "dana") == StudyChange(coders)
+        assert set_coder_active(study, "dana", False) == StudyChange(coders)

@@ -67,7 +67,7 @@ from socialcoder.services.final import final_cell, final_counts_by_transcript
 from socialcoder.services.queries import CoderProgress, TranscriptSummary, list_transcripts
 from socialcoder.services.retest import RetestEntry, list_retests
 from socialcoder.services.study import Study
-from socialcoder.services.study_change import ChangeKind, StudyChange, assignments_change
+from socialcoder.services.study_change import StudyChange, assignments_change
 
 if TYPE_CHECKING:
     from socialcoder.gui.session import StudySession
@@ -472,19 +472,21 @@ class AssignmentsView(QWidget):
             self.refresh()
         self.changed.emit()
 
-    def _do(self, action: Callable[[], object], done: str) -> None:
+    def _do(self, action: Callable[[], StudyChange], done: str) -> None:
+        """Run a coder service (added, renamed or (de)activated) and report the change it
+        returns."""
         try:
-            action()
+            change = action()
         except UserError as exc:
             QMessageBox.warning(self, "Coders", describe(exc))
             return
-        self.acted(StudyChange.of(ChangeKind.CODERS))  # added, renamed or (de)activated
+        self.acted(change)
         self.statusMessage.emit(done)
 
     def add_coder(self) -> None:
         name, ok = QInputDialog.getText(self, "Add coder", "Name or initials of the new coder:")
         if ok and name.strip():
-            self._do(lambda: add_coders(self.study, [name]), f"Added coder {name.strip()}.")
+            self._do(lambda: add_coders(self.study, [name]).change, f"Added coder {name.strip()}.")
 
     def rename_coder(self) -> None:
         old = self._chosen_coder()

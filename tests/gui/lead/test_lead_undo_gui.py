@@ -222,3 +222,39 @@ def test_a_decision_made_while_the_review_reads_stays_and_the_next_unit_stays_se
         nxt.transcript,
         nxt.segment,
     )
+
+
+def test_the_coder_buttons_report_the_change_their_service_returned(
+    qtbot, lead_window: MainWindow, answer, monkeypatch
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from socialcoder.services.study_change import ChangeKind, StudyChange
+
+    lead = lead_window.lead
+    assert lead is not None
+    view = lead.assignments
+    reported: list[StudyChange] = []
+    acted = view.acted
+    monkeypatch.setattr(view, "acted", lambda change: (reported.append(change), acted(change)))
+
+    def name(text: str):
+        def fill(dialog: QInputDialog) -> None:
+            dialog.setTextValue(text)
+            dialog.accept()
+
+        return fill
+
+    answer(QInputDialog, name("dora"))
+    view.add_coder()
+    assert reported == [StudyChange.of(ChangeKind.CODERS, coders=["dora"])]
+    assert "dora" in view.coders  # every view concerned read again
+    view.coder_list.setCurrentRow(view.coders.index("dora"))
+    answer(QInputDialog, name("dana"))
+    view.rename_coder()
+    view.coder_list.setCurrentRow(view.coders.index("dana"))  # the list was read again
+    view.toggle_active()
+    assert reported[1:] == [StudyChange.of(ChangeKind.CODERS)] * 2
+    assert "dana  (inactive)" in [
+        view.coder_list.item(i).text() for i in range(view.coder_list.count())
+    ]
