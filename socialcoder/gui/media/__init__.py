@@ -5,6 +5,8 @@ session), its keys, follow and timing modes.
   the one-line reasons when playback is impossible;
 * :mod:`.overview`: the overview widget and its background computation;
 * :mod:`.pane`: the dock's widgets (layout only);
+* :mod:`.menu`: the Playback menu and the keys the transcript list hands over;
+* :mod:`.turn_times`: where the turns lie in the recording (no Qt);
 * :mod:`.controller`: :class:`MediaController`, which the main window composes: it follows the
   coding controller's transcript and selection and calls the media services.
 """
