@@ -21,6 +21,9 @@ IntArray = NDArray[np.int64]
 
 #: Above this many distinct values no ``units x V`` or ``V x V`` table is built.
 MAX_MATRIX_VALUES = 2048
+#: Units per block where a coefficient's ``units x V`` float tables are built a block at a
+#: time (issue #14: at 3 coders x 500,000 units whole-matrix copies were the peak of memory)
+UNIT_BLOCK = 65_536
 
 
 class Level(StrEnum):

@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike
 
 from socialcoder.errors import UserError
 from socialcoder.reliability._data import (
+    UNIT_BLOCK,
     FloatArray,
     Level,
     as_level,
@@ -78,12 +79,18 @@ def coincidence_matrix(counts: np.ndarray, per_unit: np.ndarray) -> FloatArray:
     ``counts``: ``(units, V)`` value counts; ``per_unit``: ``(units,)`` values per unit.
     Units with fewer than two values are ignored.
     """
-    keep = per_unit >= 2
-    pairable = counts[keep].astype(np.float64)
-    weights = 1.0 / (per_unit[keep] - 1.0)
-    weighted = pairable * weights[:, None]
-    matrix = weighted.T @ pairable
-    matrix[np.diag_indices_from(matrix)] -= weighted.sum(axis=0)
+    kept = np.flatnonzero(per_unit >= 2)
+    size = counts.shape[1]
+    matrix = np.zeros((size, size))
+    diagonal = np.zeros(size)
+    # a block of units at a time: the float copies are block x V, not units x V
+    for start in range(0, len(kept), UNIT_BLOCK):
+        rows = kept[start : start + UNIT_BLOCK]
+        pairable = counts[rows].astype(np.float64)
+        weighted = pairable * (1.0 / (per_unit[rows] - 1.0))[:, None]
+        matrix += weighted.T @ pairable
+        diagonal += weighted.sum(axis=0)
+    matrix[np.diag_indices_from(matrix)] -= diagonal
     return matrix
 
 

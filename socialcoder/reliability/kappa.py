@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from socialcoder.errors import UserError
-from socialcoder.reliability._data import as_matrix, check_categories
+from socialcoder.reliability._data import UNIT_BLOCK, as_matrix, check_categories
 
 Weights = Literal["linear", "quadratic"]
 AgreementWeights = Literal["ordinal", "quadratic", "linear"]
@@ -223,18 +223,23 @@ def gwet_of(matrix: np.ndarray, k: int, scheme: AgreementWeights | None) -> Coef
             None, 0, f"{'AC1' if scheme is None else 'AC2'} needs at least 2 categories"
         )
     weight = np.eye(k) if scheme is None else agreement_weights(k, scheme)
-    table = _category_counts(matrix, k).astype(np.float64)
-    per_unit = table.sum(axis=1)
-    keep = per_unit >= 2
-    units = int(keep.sum())
+    shares, rated, agreement, units = np.zeros(k), 0, 0.0, 0
+    for start in range(0, matrix.shape[1], UNIT_BLOCK):  # units x k tables a block at a time
+        table = _category_counts(matrix[:, start : start + UNIT_BLOCK], k).astype(np.float64)
+        per_unit = table.sum(axis=1)
+        coded = per_unit >= 1
+        shares += (table[coded] / per_unit[coded, None]).sum(axis=0)
+        rated += int(coded.sum())
+        keep = per_unit >= 2
+        table, per_unit = table[keep], per_unit[keep]
+        weighted = table if scheme is None else table @ weight.T  # AC1: identity weights
+        agreeing = (table * (weighted - 1.0)).sum(axis=1)
+        agreement += float((agreeing / (per_unit * (per_unit - 1.0))).sum())
+        units += int(keep.sum())
     if units == 0:
         return Coefficient(None, 0, "no unit was coded by 2 or more coders")
-    rated = per_unit >= 1
-    pi = (table[rated] / per_unit[rated, None]).mean(axis=0)
-    table, per_unit = table[keep], per_unit[keep]
-    weighted = table if scheme is None else table @ weight.T  # AC1: identity weights
-    agreeing = (table * (weighted - 1.0)).sum(axis=1)
-    observed = float((agreeing / (per_unit * (per_unit - 1.0))).mean())
+    pi = shares / rated
+    observed = agreement / units
     chance = float(weight.sum() * (pi * (1.0 - pi)).sum() / (k * (k - 1.0)))
     return Coefficient((observed - chance) / (1.0 - chance), units)
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from socialcoder.reliability._data import as_matrix, check_categories
+from socialcoder.reliability._data import UNIT_BLOCK, as_matrix, check_categories
 
 
 def specific_agreement(data: ArrayLike, *, n_categories: int | None = None) -> list[float | None]:
@@ -41,18 +41,21 @@ def specific_agreement(data: ArrayLike, *, n_categories: int | None = None) -> l
 def specific_of(matrix: np.ndarray, k: int) -> list[float | None]:
     """:func:`specific_agreement` of a matrix already checked (category positions
     ``0 .. k-1``)."""
-    present = ~np.isnan(matrix)
-    per_unit = present.sum(axis=0)
-    keep = per_unit >= 2
-    # n_uj for every pairable unit and value at once (one pass over the matrix); the sums are
-    # of whole numbers, so exact in integers
-    sub = matrix[:, keep]
-    held = ~np.isnan(sub)
-    units = np.nonzero(held)[1]
-    flat = np.bincount(units * k + sub[held].astype(np.int64), minlength=sub.shape[1] * k)
-    n = flat.reshape(sub.shape[1], k)
-    possible = (n * (per_unit[keep] - 1)[:, None]).sum(axis=0)
-    agreeing = (n * (n - 1)).sum(axis=0)
+    possible = np.zeros(k, dtype=np.int64)
+    agreeing = np.zeros(k, dtype=np.int64)
+    # n_uj for every pairable unit and value of a block of units at once (one pass over the
+    # matrix; a block's units x k table at a time); the sums are of whole numbers, so exact
+    for start in range(0, matrix.shape[1], UNIT_BLOCK):
+        block = matrix[:, start : start + UNIT_BLOCK]
+        per_unit = (~np.isnan(block)).sum(axis=0)
+        keep = per_unit >= 2
+        sub = block[:, keep]
+        held = ~np.isnan(sub)
+        units = np.nonzero(held)[1]
+        flat = np.bincount(units * k + sub[held].astype(np.int64), minlength=sub.shape[1] * k)
+        n = flat.reshape(sub.shape[1], k)
+        possible += (n * (per_unit[keep] - 1)[:, None]).sum(axis=0)
+        agreeing += (n * (n - 1)).sum(axis=0)
     return [float(a) / float(p) if p > 0 else None for a, p in zip(agreeing, possible, strict=True)]
 
 
