@@ -221,7 +221,7 @@ def test_assign_by_rule_is_one_undoable_step(
     stays."""
     from sqlalchemy import select as sql_select
 
-    from socialcoder.storage.models import AssignmentRow
+    from socialcoder.storage.models import AssignmentPlanRow, AssignmentRow
 
     assert window.open_study(str(gui_study), "lead", role="lead")
     view = window.lead.assignments
@@ -264,6 +264,10 @@ def test_assign_by_rule_is_one_undoable_step(
     ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
     qtbot.keyClick(view.grid, Qt.Key.Key_Z, ctrl)  # one step takes the whole plan back
     assert rows() == by_hand
+    # the plan's record stays (what was applied, by whom, the seed), for the redo below
+    with open_study(gui_study) as study, study.read() as session:
+        records = session.scalars(sql_select(AssignmentPlanRow.id)).all()
+    assert len(records) == 1 and {r[-1] for r in applied} - {None} == set(records)
     assert all(not view.cell(t, "ben") for t in view.transcripts)
     qtbot.keyClick(view.grid, Qt.Key.Key_Z, ctrl | shift)  # and puts it back as it was
     assert rows() == applied
