@@ -160,9 +160,30 @@ def reliability(folder: Path, full: bool, runs: int) -> list[Figure]:
 
     segments = 500_000 if full else 100_000
     study = bench_reliability.build(folder, segments)
-    package = bench_reliability.child("package", study)
-    seconds, peak = timed_with_peak([*SOCIALCODER, "reliability", str(study), "--json"])
-    limit = float(package["seconds"]) / 2  # type: ignore[arg-type]
+    # interleaved, each in a fresh process, the median of several (as for export): one run
+    # moves by 2x on a shared machine; the anchor's CPU is its call's, ours the whole process's
+    walls: dict[str, list[float]] = {"ours": [], "package": []}
+    cpus: dict[str, list[float]] = {"ours": [], "package": []}
+    peak = 0.0
+    for _ in range(max(1, min(runs, 3))):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wall, mb = timed_with_peak([*SOCIALCODER, "reliability", str(study), "--json"])
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        walls["ours"].append(wall)
+        cpus["ours"].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        peak = max(peak, mb)
+        package = bench_reliability.child("package", study)
+        walls["package"].append(float(package["seconds"]))  # type: ignore[arg-type]
+        cpus["package"].append(float(package["cpu_seconds"]))  # type: ignore[arg-type]
+    seconds, anchor = (statistics.median(walls[side]) for side in ("ours", "package"))
+    cpu_ours, cpu_anchor = (statistics.median(cpus[side]) for side in ("ours", "package"))
+    print(
+        f"    reliability: median of {len(walls['ours'])}, wall {seconds:.3f} s vs the package's "
+        f"call {anchor:.3f} s; CPU {cpu_ours:.3f} s vs {cpu_anchor:.3f} s "
+        f"(ratio {cpu_ours / cpu_anchor:.2f}); peak {peak:.0f} MB",
+        flush=True,
+    )
+    limit = anchor / 2
     return [
         at_most(
             f"reliability, 3 coders x {segments:,} (process)",
@@ -170,7 +191,7 @@ def reliability(folder: Path, full: bool, runs: int) -> list[Figure]:
             "s",
             limit,
             "krippendorff.alpha call alone",
-            float(package["seconds"]),  # type: ignore[arg-type]
+            anchor,
             "<= 0.5 x anchor",
         ),
         at_most("reliability, peak memory", peak, "MB", 300.0),

@@ -88,10 +88,12 @@ def measure(kind: str, study_path: str) -> None:
     if kind == "ours":
         from socialcoder.services.reliability_report import reliability_report
 
+        cpu = time.process_time()
         start = time.perf_counter()
         with open_study(study_path) as study:
             report = reliability_report(study)
         seconds = time.perf_counter() - start
+        cpu = time.process_time() - cpu
         alpha = report.dimensions[0]["krippendorff_alpha"]
     elif kind == "bootstrap":
         from socialcoder.reliability import bootstrap_alpha
@@ -99,9 +101,11 @@ def measure(kind: str, study_path: str) -> None:
 
         with open_study(study_path) as study:
             matrix = load_dimension_data(study)[0].data
+        cpu = time.process_time()
         start = time.perf_counter()
         ci = bootstrap_alpha(matrix, "nominal", replicates=1000, seed=1)
         seconds = time.perf_counter() - start
+        cpu = time.process_time() - cpu
         alpha = [ci.low, ci.high]
     else:
         import krippendorff
@@ -111,6 +115,7 @@ def measure(kind: str, study_path: str) -> None:
         with open_study(study_path) as study:
             matrix = load_dimension_data(study)[0].data
         baseline = peak_mb()
+        cpu = time.process_time()
         start = time.perf_counter()
         alpha = float(
             krippendorff.alpha(
@@ -120,11 +125,13 @@ def measure(kind: str, study_path: str) -> None:
             )
         )
         seconds = time.perf_counter() - start
+        cpu = time.process_time() - cpu
     print(
         json.dumps(
             {
                 "kind": kind,
                 "seconds": seconds,
+                "cpu_seconds": cpu,
                 "peak_mb": peak_mb(),
                 "baseline_mb": baseline,
                 "result": alpha,
