@@ -178,7 +178,7 @@ class ReviewView(QWidget):
         split.setSizes([720, 660])
         self.reads = Latest(self)  # the list read again in the background: the newest shown
         self._keep: Key | None = None  # the unit to select when the read under way arrives
-        self._show_items(list_disagreements(study), None)  # the first list, as the view opens
+        self.read_now()  # the first list, as the view opens
 
     # -- data ---------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -191,6 +191,13 @@ class ReviewView(QWidget):
             self._read_arrived,
             lambda message: self.statusMessage.emit(f"The review was not read: {message}"),
         )
+
+    def read_now(self) -> None:
+        """Read the disagreements on the GUI thread and show them (the first list; what
+        :meth:`refresh` did before it read in a worker); a read under way is older."""
+        self.reads.ticket()
+        current = self.current()
+        self._show_items(list_disagreements(self.study), key_of(current) if current else None)
 
     def _read_arrived(self, items: list[Disagreement]) -> None:
         keep, self._keep = self._keep, None
