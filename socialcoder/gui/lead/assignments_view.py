@@ -64,10 +64,10 @@ from socialcoder.services.coders import (
     set_coder_active,
 )
 from socialcoder.services.final import final_cell, final_counts_by_transcript
-from socialcoder.services.queries import CoderProgress, TranscriptSummary, list_transcripts
 from socialcoder.services.retest import RetestEntry, list_retests
 from socialcoder.services.study import Study
 from socialcoder.services.study_change import StudyChange, assignments_change
+from socialcoder.services.transcript_list import CoderProgress, TranscriptSummary, list_transcripts
 
 if TYPE_CHECKING:
     from socialcoder.gui.session import StudySession
