@@ -121,16 +121,21 @@ class _Reader:
         database: PostgreSQL streams the rows out with ``COPY (SELECT ...) TO STDOUT`` (a text
         value there is capped at 1 GB); SQLite, whose driver has no COPY, concatenates them
         (``group_concat``; SQLite's own cap on a value is 1e9 bytes, about 80 million
-        numbers)."""
-        if self.postgresql:
-            cursor = self.connection.cursor()
-            sql = self._sql(f"COPY (SELECT {', '.join(columns)} {rest}) TO STDOUT")
-            with cursor, cursor.copy(sql, tuple(params)) as copy:
-                text = b"".join(bytes(block) for block in copy).decode("ascii")
-        else:
-            joined = " || ' ' || ".join(f"CAST({c} AS TEXT)" for c in columns)
-            found = self.rows(f"SELECT group_concat({joined}, ' ') {rest}", params)
-            text = (found[0][0] if found else None) or ""
+        numbers per column). On SQLite each column is its own ``group_concat`` of the one pass
+        (no text joined per row: a third less of SQLite's time for the segments), so no column
+        may be NULL."""
+        if not self.postgresql:
+            aggregates = ", ".join(f"group_concat({c}, ' ')" for c in columns)
+            found = self.rows(f"SELECT {aggregates} {rest}", params)
+            texts = found[0] if found else [None] * len(columns)
+            parsed = [np.fromstring(t or "", dtype=np.int64, sep=" ") for t in texts]
+            if not len(parsed[0]):
+                return np.zeros(0, dtype=np.int64)
+            return parsed[0] if len(parsed) == 1 else np.column_stack(parsed).ravel()
+        cursor = self.connection.cursor()
+        sql = self._sql(f"COPY (SELECT {', '.join(columns)} {rest}) TO STDOUT")
+        with cursor, cursor.copy(sql, tuple(params)) as copy:
+            text = b"".join(bytes(block) for block in copy).decode("ascii")
         if not text:
             return np.zeros(0, dtype=np.int64)
         return np.fromstring(text, dtype=np.int64, sep=" ")
