@@ -130,6 +130,20 @@ def _fragments(series: pd.Series, letter: str, first_row: int) -> list[str]:
             f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>'
             for r, v in zip(rows, series.to_numpy().tolist(), strict=True)
         ]
+    coded = _coded_texts(series)
+    if coded is not None:  # each distinct text escaped once
+        codes, texts = coded
+        tails = [
+            f'" t="inlineStr"><is><t xml:space="preserve">{t.translate(_ESCAPES)}</t></is></c>'
+            if t
+            else ""  # an empty text is no cell
+            for t in texts
+        ]
+        tails.append("")  # code -1: missing
+        return [
+            f'<c r="{letter}{r}{tail}' if (tail := tails[c]) else ""
+            for r, c in zip(rows, codes.tolist(), strict=True)
+        ]
     values = series.to_numpy(dtype=object, na_value=None).tolist()
     out = []
     for r, v in zip(rows, values, strict=True):
@@ -142,6 +156,27 @@ def _fragments(series: pd.Series, letter: str, first_row: int) -> list[str]:
         else:
             out.append(_cell(f"{letter}{r}", v))
     return out
+
+
+def _coded_texts(series: pd.Series) -> tuple[np.ndarray, list[str]] | None:
+    """A column of texts as (codes, distinct texts), code -1 missing: a category of texts, or
+    a text column whose first 1,000 cells hold at most 50 distinct texts (names, roles); else
+    None (turn texts and memos are written cell by cell)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        texts = series.cat.categories.tolist()
+        codes = series.cat.codes.to_numpy()
+    elif (
+        isinstance(series.dtype, pd.StringDtype)
+        and len(series) > 10_000
+        and int(series.iloc[:1_000].nunique()) <= 50
+    ):
+        codes, uniques = series.factorize()
+        texts = uniques.tolist()
+    else:
+        return None
+    if not all(type(t) is str for t in texts):
+        return None
+    return codes, texts
 
 
 def _sheet_rows(frame: pd.DataFrame) -> Iterator[str]:
