@@ -34,8 +34,10 @@ class Coefficient:
     reason: str | None = None
 
 
-def _category_counts(matrix: np.ndarray, n_categories: int) -> np.ndarray:
-    """``units x n_categories`` table: how many coders put each unit in each category."""
+def category_table(matrix: np.ndarray, n_categories: int) -> np.ndarray:
+    """``units x n_categories`` table: how many coders put each unit in each category (of a
+    checked matrix). :func:`~socialcoder.reliability.summary.summarize_dimension` builds it
+    once and gives it to every ``*_of`` coefficient (``table=``), which would each build it."""
     n_units = matrix.shape[1]
     mask = ~np.isnan(matrix)
     unit_index = np.nonzero(mask)[1]
@@ -139,16 +141,21 @@ def fleiss_kappa(data: ArrayLike, *, n_categories: int | None = None) -> Coeffic
     return fleiss_of(*_categorical(data, n_categories, "reliability data"))
 
 
-def fleiss_of(matrix: np.ndarray, k: int) -> Coefficient:
-    """:func:`fleiss_kappa` of a matrix already checked (category positions ``0 .. k-1``)."""
+def fleiss_of(matrix: np.ndarray, k: int, table: np.ndarray | None = None) -> Coefficient:
+    """:func:`fleiss_kappa` of a matrix already checked (category positions ``0 .. k-1``);
+    ``table``: its :func:`category_table`, if already built."""
     raters = matrix.shape[0]
     if raters < 2:
         return Coefficient(None, 0, "fewer than 2 coders")
-    complete = ~np.isnan(matrix).any(axis=0)
+    # a unit every coder coded holds as many values as there are coders
+    complete = ~np.isnan(matrix).any(axis=0) if table is None else table.sum(axis=1) == raters
     units = int(complete.sum())
     if units == 0:
         return Coefficient(None, 0, "no unit was coded by all coders")
-    table = _category_counts(matrix[:, complete], k).astype(np.float64)
+    if table is None:
+        table = category_table(matrix[:, complete], k).astype(np.float64)
+    else:
+        table = table[complete].astype(np.float64)
     agreement = ((table**2).sum(axis=1) - raters) / (raters * (raters - 1.0))
     shares = table.sum(axis=0) / (units * raters)
     chance = float((shares**2).sum())
@@ -213,9 +220,11 @@ def gwet_ac2(
     return gwet_of(*_categorical(data, n_categories, "reliability data"), weights)
 
 
-def gwet_of(matrix: np.ndarray, k: int, scheme: AgreementWeights | None) -> Coefficient:
+def gwet_of(
+    matrix: np.ndarray, k: int, scheme: AgreementWeights | None, table: np.ndarray | None = None
+) -> Coefficient:
     """AC1 (``scheme`` None) or AC2 of a matrix already checked (category positions
-    ``0 .. k-1``)."""
+    ``0 .. k-1``); ``table``: its :func:`category_table`, if already built."""
     if matrix.shape[0] < 2:
         return Coefficient(None, 0, "fewer than 2 coders")
     if k < 2:
@@ -225,15 +234,17 @@ def gwet_of(matrix: np.ndarray, k: int, scheme: AgreementWeights | None) -> Coef
     weight = np.eye(k) if scheme is None else agreement_weights(k, scheme)
     shares, rated, agreement, units = np.zeros(k), 0, 0.0, 0
     for start in range(0, matrix.shape[1], UNIT_BLOCK):  # units x k tables a block at a time
-        table = _category_counts(matrix[:, start : start + UNIT_BLOCK], k).astype(np.float64)
-        per_unit = table.sum(axis=1)
+        block = slice(start, start + UNIT_BLOCK)
+        counts = category_table(matrix[:, block], k) if table is None else table[block]
+        counts = counts.astype(np.float64)
+        per_unit = counts.sum(axis=1)
         coded = per_unit >= 1
-        shares += (table[coded] / per_unit[coded, None]).sum(axis=0)
+        shares += (counts[coded] / per_unit[coded, None]).sum(axis=0)
         rated += int(coded.sum())
         keep = per_unit >= 2
-        table, per_unit = table[keep], per_unit[keep]
-        weighted = table if scheme is None else table @ weight.T  # AC1: identity weights
-        agreeing = (table * (weighted - 1.0)).sum(axis=1)
+        counts, per_unit = counts[keep], per_unit[keep]
+        weighted = counts if scheme is None else counts @ weight.T  # AC1: identity weights
+        agreeing = (counts * (weighted - 1.0)).sum(axis=1)
         agreement += float((agreeing / (per_unit * (per_unit - 1.0))).sum())
         units += int(keep.sum())
     if units == 0:
@@ -253,8 +264,13 @@ def prevalence(data: ArrayLike, *, n_categories: int | None = None) -> list[floa
     return prevalence_of(*_categorical(data, n_categories, "reliability data"))
 
 
-def prevalence_of(matrix: np.ndarray, k: int) -> list[float]:
-    """:func:`prevalence` of a matrix already checked (category positions ``0 .. k-1``)."""
+def prevalence_of(matrix: np.ndarray, k: int, table: np.ndarray | None = None) -> list[float]:
+    """:func:`prevalence` of a matrix already checked (category positions ``0 .. k-1``);
+    ``table``: its :func:`category_table`, if already built."""
+    if table is not None:
+        counts = table.sum(axis=0)
+        total = int(counts.sum())
+        return [float(x) for x in counts / total] if total else []
     present = matrix[~np.isnan(matrix)].astype(np.int64)
     if present.size == 0:
         return []

@@ -38,11 +38,20 @@ def specific_agreement(data: ArrayLike, *, n_categories: int | None = None) -> l
     return specific_of(matrix, check_categories(matrix, n_categories, name="reliability data"))
 
 
-def specific_of(matrix: np.ndarray, k: int) -> list[float | None]:
+def specific_of(matrix: np.ndarray, k: int, table: np.ndarray | None = None) -> list[float | None]:
     """:func:`specific_agreement` of a matrix already checked (category positions
-    ``0 .. k-1``)."""
+    ``0 .. k-1``); ``table``: its units x k counts
+    (:func:`~socialcoder.reliability.kappa.category_table`), if already built."""
     possible = np.zeros(k, dtype=np.int64)
     agreeing = np.zeros(k, dtype=np.int64)
+    if table is not None:  # a unit with fewer than 2 values adds 0 to both sums
+        for start in range(0, table.shape[0], UNIT_BLOCK):
+            n = table[start : start + UNIT_BLOCK]
+            possible += (n * (n.sum(axis=1) - 1)[:, None]).sum(axis=0)
+            agreeing += (n * (n - 1)).sum(axis=0)
+        return [
+            float(a) / float(p) if p > 0 else None for a, p in zip(agreeing, possible, strict=True)
+        ]
     # n_uj for every pairable unit and value of a block of units at once (one pass over the
     # matrix; a block's units x k table at a time); the sums are of whole numbers, so exact
     for start in range(0, matrix.shape[1], UNIT_BLOCK):

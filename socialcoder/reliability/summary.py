@@ -23,6 +23,7 @@ from socialcoder.reliability.alpha import check_ratio, krippendorff_alpha
 from socialcoder.reliability.bootstrap import BootstrapCI, bootstrap_alpha, draw_seed
 from socialcoder.reliability.kappa import (
     Coefficient,
+    category_table,
     cohen_of,
     fleiss_of,
     gwet_of,
@@ -363,17 +364,18 @@ def summarize_dimension(
     specific: dict[str, float | None] | None = None
     if categorical:
         k = len(labels)
-        fleiss = record("fleiss_kappa", fleiss_of(matrix, k))
-        ac1 = record("gwet_ac1", gwet_of(matrix, k, None))
+        table = category_table(matrix, k)  # built once for Fleiss, AC1/AC2, PS, prevalence
+        fleiss = record("fleiss_kappa", fleiss_of(matrix, k, table))
+        ac1 = record("gwet_ac1", gwet_of(matrix, k, None, table))
         if parsed is Level.ORDINAL:
             ac2 = {}
             for scheme in ("ordinal", "quadratic"):
                 ac2[scheme] = record(
                     f"gwet_ac2 ({scheme} weights)",
-                    gwet_of(matrix, k, scheme),
+                    gwet_of(matrix, k, scheme, table),
                 )
         positive = _positive(parsed, labels, positive)
-        per_value = specific_of(matrix, k)
+        per_value = specific_of(matrix, k, table)
         by_label = dict(zip(labels, per_value, strict=True))
         if positive is not None:
             specific = {"positive": per_value[positive], "negative": per_value[1 - positive]}
@@ -381,7 +383,7 @@ def summarize_dimension(
             specific = by_label
         pairs, pair_notes = _pairs(matrix, names, parsed, k, positive)
         notes.extend(pair_notes)
-        shares = dict(zip(labels, prevalence_of(matrix, k), strict=False))
+        shares = dict(zip(labels, prevalence_of(matrix, k, table), strict=False))
         exact = {"fleiss_kappa (unweighted)": fleiss}
         if parsed is not Level.ORDINAL:
             exact = {"krippendorff_alpha": alpha.alpha, "fleiss_kappa": fleiss}

@@ -41,3 +41,24 @@ def test_blocks_of_units_give_the_whole_figures(monkeypatch: pytest.MonkeyPatch)
     np.testing.assert_allclose(blocks[0], whole[0], rtol=1e-12)
     assert blocks[1:4] == pytest.approx(whole[1:4], rel=1e-12)
     assert blocks[4] == whole[4]
+
+
+def test_the_shared_table_gives_each_coefficients_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    from socialcoder.reliability.kappa import (
+        category_table,
+        fleiss_kappa,
+        fleiss_of,
+        gwet_of,
+        prevalence,
+        prevalence_of,
+    )
+    from socialcoder.reliability.specific import specific_of
+
+    for module in (kappa_module, specific_module):
+        monkeypatch.setattr(module, "UNIT_BLOCK", 7)
+    table = category_table(MATRIX, 5)
+    assert fleiss_of(MATRIX, 5, table) == fleiss_kappa(MATRIX, n_categories=5)
+    assert gwet_of(MATRIX, 5, None, table) == gwet_ac1(MATRIX, n_categories=5)
+    assert gwet_of(MATRIX, 5, "ordinal", table) == gwet_ac2(MATRIX, n_categories=5)
+    assert specific_of(MATRIX, 5, table) == specific_agreement(MATRIX, n_categories=5)
+    assert prevalence_of(MATRIX, 5, table) == prevalence(MATRIX, n_categories=5)
