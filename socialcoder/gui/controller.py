@@ -1,27 +1,21 @@
-"""The coding controller: keys and actions of one coder on one open transcript.
+"""The coding controller: the actions of one coder on one open transcript.
 
 It owns the segment model and the undo stack and calls only services (show_transcript for
 *this* coder, set_code, clear_code, set_segment_memo, set_completed). Each action is stored
 at once (one transaction) and pushed on the undo stack as a :class:`ChangeCommand`; the model
 then repaints just the row that changed.
 
-Keys (when the segment list has focus; the window's own keys are in
-:mod:`socialcoder.domain.keys`, which the codebook loader keeps free): J/K next/previous
-segment, N next uncoded codable segment, a dimension's shortcut toggles a binary code or *arms* a nominal/ordinal/session
-dimension (then the value's shortcut or a digit 1-9 picks a value, Delete clears it, Esc
-cancels), Delete/Backspace with nothing armed clears all codes of the segment, M edits the
-memo, ? or F1 shows the selected dimension's details.
+The keys that call these actions are :mod:`socialcoder.gui.coding_keys`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelectionModel, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QUndoStack
+from PySide6.QtCore import QItemSelectionModel, QObject, Signal
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
-from socialcoder.domain import keys
 from socialcoder.domain.codebook import Dimension, Scale, Unit
 from socialcoder.domain.rules import (
     allowed_roles_text,
@@ -46,12 +40,9 @@ from socialcoder.services.coding import (
     set_segment_memo,
 )
 from socialcoder.services.machine_suggest import accept_suggestion, suggestions_for
-from socialcoder.services.queries import SegmentView, next_uncoded_segment, show_transcript
 from socialcoder.services.retest import work_identity
 from socialcoder.services.study import Study
-
-_CLEAR_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
-_PAGE_KEYS = (Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
+from socialcoder.services.transcript_view import SegmentView, next_uncoded_segment, show_transcript
 
 
 class CodingController(QObject):
@@ -160,25 +151,6 @@ class CodingController(QObject):
         if self.model.rowCount():
             self.set_current((row if row is not None else -1) + delta)
 
-    def page(self, key: int) -> None:
-        """Home/End: first/last segment; PageUp/PageDown: about one screen up/down."""
-        rows = self.model.total
-        if not rows:
-            return
-        row = self.current_row() or 0
-        if key == Qt.Key.Key_Home:
-            self.set_current(0)
-        elif key == Qt.Key.Key_End:
-            self.set_current(rows - 1)
-        else:
-            viewport = self.view.viewport().rect()
-            top = self.view.indexAt(viewport.topLeft())
-            bottom = self.view.indexAt(viewport.bottomLeft())
-            first = top.row() if top.isValid() else row
-            last = bottom.row() if bottom.isValid() else rows - 1
-            step = max(1, last - first)
-            self.set_current(row + step if key == Qt.Key.Key_PageDown else row - step)
-
     def go_next_uncoded(self) -> None:
         row = self.current_row()
         after = row if row is not None else -1
@@ -213,12 +185,6 @@ class CodingController(QObject):
         """Segment-level dimensions that apply to ``seg``'s role (none without a segment)."""
         return [] if seg is None else list(self.codebook.segment_dimensions(seg.role))
 
-    def by_shortcut(self, text: str) -> Dimension | None:
-        for dim in self.codebook.dimensions:
-            if dim.shortcut and dim.shortcut.lower() == text:
-                return dim
-        return None
-
     def select_dimension(self, dim: Dimension | None) -> None:
         self.selected = dim
         self.selectedDimensionChanged.emit(dim)
@@ -236,6 +202,7 @@ class CodingController(QObject):
 
     @staticmethod
     def arm_prompt(dim: Dimension) -> str:
+        """The status line of an armed dimension: the keys that pick, clear or cancel."""
         keys = [v.shortcut for v in dim.values if v.shortcut]
         choices = "/".join(keys)
         digits = f"1-{min(len(dim.values), 9)}" if dim.values else ""
@@ -278,28 +245,6 @@ class CodingController(QObject):
         if value is not None and value.strip():
             seg = self.current_segment()
             self.code(dim, None if dim.unit is Unit.SESSION or seg is None else seg.index, value)
-
-    def pick_value(self, text: str) -> bool:
-        """With a dimension armed: choose a value by its shortcut or 1-based digit."""
-        dim = self.armed
-        if dim is None:
-            return False
-        value = None
-        for v in dim.values:
-            if v.shortcut and v.shortcut.lower() == text:
-                value = v.value
-        if value is None and text.isdigit() and 1 <= int(text) <= len(dim.values):
-            value = dim.values[int(text) - 1].value
-        if value is None:
-            self.statusMessage.emit(
-                f"{text!r} is not a value of {dim.key}. " + self.arm_prompt(dim)
-            )
-            return True
-        self.disarm()
-        seg = self.current_segment()
-        segment = None if dim.unit is Unit.SESSION else (seg.index if seg else None)
-        self.code(dim, segment, value)
-        return True
 
     def load_suggestions(self) -> None:
         """The machine's suggestions for this coder (none unless the study turned them on)."""
@@ -586,62 +531,3 @@ class CodingController(QObject):
     @property
     def progress(self) -> tuple[int, int]:
         return self._coded, self._codable
-
-    # -- keys --------------------------------------------------------------------------------
-    def handle_key(self, event: QKeyEvent) -> bool:
-        """Coding keys of the segment list; returns True when the key was used."""
-        if self.transcript is None:
-            return False
-        mods = (
-            event.modifiers()
-            & ~Qt.KeyboardModifier.ShiftModifier
-            & ~Qt.KeyboardModifier.KeypadModifier
-        )
-        if mods != Qt.KeyboardModifier.NoModifier:
-            return False
-        key = event.key()
-        text = event.text().lower()
-        if key in _PAGE_KEYS:
-            self.page(key)
-            return True
-        if self.armed is not None:
-            dim = self.armed
-            if key == Qt.Key.Key_Escape:
-                self.disarm()
-                self.statusMessage.emit(f"{dim.key}: cancelled.")
-                return True
-            if key in _CLEAR_KEYS:
-                self.disarm()
-                seg = self.current_segment()
-                self.clear(dim, None if dim.unit is Unit.SESSION or seg is None else seg.index)
-                return True
-            if text and text.isprintable():
-                return self.pick_value(text)
-            if dim.unit is Unit.SEGMENT:
-                self.disarm()  # e.g. arrow keys: move on without a value
-            return False
-        if key in _CLEAR_KEYS:
-            self.clear_segment()
-            return True
-        if key == Qt.Key.Key_F1 or text == keys.DETAILS:
-            self.detailsToggled.emit()
-            return True
-        if text == keys.NEXT_SEGMENT:
-            self.move(1)
-            return True
-        if text == keys.PREVIOUS_SEGMENT:
-            self.move(-1)
-            return True
-        if text == keys.NEXT_UNCODED:
-            self.go_next_uncoded()
-            return True
-        if text == keys.MEMO:
-            if not self.refuse_change():
-                self.memoRequested.emit()
-            return True
-        if text:
-            pressed = self.by_shortcut(text)
-            if pressed is not None:
-                self.press_dimension(pressed)
-                return True
-        return False

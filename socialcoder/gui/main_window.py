@@ -22,6 +22,7 @@ from socialcoder.domain.codebook import Dimension, Unit
 from socialcoder.errors import UserError
 from socialcoder.gui.accessibility import name_widgets, tab_order
 from socialcoder.gui.coder_session import watch_coder_window
+from socialcoder.gui.coding_keys import handle_key
 from socialcoder.gui.controller import CodingController
 from socialcoder.gui.dialogs import (
     MemoDialog,
@@ -262,7 +263,7 @@ class MainWindow(QMainWindow):
         self.delegate = SegmentDelegate(ctl.model, self.segment_view)
         self.segment_view.setItemDelegate(self.delegate)
         self.media.attach(study, coder, ctl)
-        self.segment_view.key_handler = lambda e: self.media.handle_key(e) or ctl.handle_key(e)
+        self.segment_view.key_handler = lambda e: self.media.handle_key(e) or handle_key(ctl, e)
         ctl.ask_number = self._ask_number
         self.undo_group.addStack(ctl.undo_stack)
         self.undo_group.setActiveStack(ctl.undo_stack)

@@ -18,7 +18,8 @@ made a change pushes it with :meth:`StudySession.push`, as the change made and t
 calls that take it back and make it again (:class:`SessionCommand`). Undo and redo run those
 calls through :meth:`StudySession.run`, so that the change they make reaches every view
 concerned through :attr:`StudySession.changed` (origin: the session), as any other change does;
-no view refreshes itself. (The coding window keeps its own stack, in its controller.)
+no view refreshes itself. (The coding window keeps its own stack, in its controller; its
+session makes none: the stack is made when first asked for.)
 """
 
 from __future__ import annotations
@@ -103,11 +104,19 @@ class StudySession(QObject):
         the transcripts she sees and her assignments (:func:`~socialcoder.services.changes.coder_state`)."""
         super().__init__(parent)
         self.study = study
-        self.undo_stack = QUndoStack(self)
+        self._undo_stack: QUndoStack | None = None
         self.watcher = StudyWatcher(study, coder, self)
         self.watcher.studyChanged.connect(
             lambda change: self.changed.emit(self._taken(change), ELSEWHERE)
         )
+
+    @property
+    def undo_stack(self) -> QUndoStack:
+        """The lead's undo stack (see :meth:`push`), made when first asked for: a coder's
+        window, whose undo stack is its controller's, never asks and has none here."""
+        if self._undo_stack is None:
+            self._undo_stack = QUndoStack(self)
+        return self._undo_stack
 
     def _taken(self, change: StudyChange) -> StudyChange:
         """``change`` (found by the watcher), once the study holds what it needs to show it: a

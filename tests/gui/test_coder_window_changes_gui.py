@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QEvent
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QApplication
 
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
@@ -114,6 +115,17 @@ def test_a_codebook_updated_elsewhere_is_shown_and_its_new_value_coded_with_its_
         assert show_transcript(study, T, coder="ana").segments[a - 1].codes == {
             "resistance": "extreme"
         }
+
+
+def test_the_coders_session_has_no_undo_stack_of_its_own(
+    window: MainWindow, gui_study: Path, no_idle_checks
+) -> None:
+    """The coder's undo stack is her controller's: her window's session makes none (the
+    lead's session makes its stack when its workspace first asks for it)."""
+    assert window.open_study(str(gui_study), "ana", T)
+    assert window.controller is not None and window.changes is not None
+    assert window.changes.findChildren(QUndoStack) == []
+    assert window.undo_group.stacks() == [window.controller.undo_stack]
 
 
 def test_a_transcript_imported_then_assigned_elsewhere_joins_the_list(

@@ -321,7 +321,7 @@ class AssignmentsView(QWidget):
             rows.append(row)
         fill(self.grid, rows)
         assignments = data.assignments
-        doubled = sum(t.double_coded for t in summaries)  # assigned or coded: queries.py
+        doubled = sum(t.double_coded for t in summaries)  # assigned or coded: transcript_list.py
         unassigned = len(set(self.transcripts) - {a.transcript for a in assignments})
         parts = [
             f"{c}: {v['assigned']} assigned, {v['complete']} complete" for c, v in per_coder.items()
