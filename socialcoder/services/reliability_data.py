@@ -475,9 +475,14 @@ def _read_base(reader: _Reader, selection: Selection) -> _Study:
         order_of[t] = position
     if len(segments):
         rank = order_of[segments[:, 1]]
-        segments = segments[rank >= 0]
-        rank = rank[rank >= 0]
-        segments = segments[np.lexsort((segments[:, 2], rank))]
+        if (rank < 0).any():
+            segments = segments[rank >= 0]
+            rank = rank[rank >= 0]
+        # in transcript order, then turn order; read in that order already (the usual case:
+        # transcripts imported in name order), the rows are kept as they are (no sort)
+        order = rank * 4_194_304 + segments[:, 2]  # idx < 2^22, as _segments packs it
+        if not (order[1:] >= order[:-1]).all():
+            segments = segments[np.lexsort((segments[:, 2], rank))]
     return _Study(
         coders=coders,
         coder_row=coder_row,
