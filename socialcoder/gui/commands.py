@@ -5,14 +5,20 @@ pushed); the first ``redo()`` that QUndoStack.push makes is therefore skipped. `
 puts the old state back with the same services (:func:`apply_changes`: all the changes of
 one step in one transaction), ``redo()`` the new.
 After each, ``on_applied(change)`` tells the window which row to repaint.
+
+A step made under one codebook may be undone or redone under the next (a codebook updated
+elsewhere): :func:`outdated` names the dimensions whose steps would write what the new
+codebook no longer allows, so that the window can clear its stack instead (undoing them would
+be refused by the service and leave the stack out of step with the study).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from socialcoder.domain.codebook import Codebook
 from socialcoder.domain.states import EditKind
 from socialcoder.services.coding import Change
 from socialcoder.services.study import Study
@@ -65,3 +71,38 @@ class ChangeCommand(QUndoCommand):
     def undo(self) -> None:
         for change in apply_changes(self._study, self._changes, undo=True):
             self._on_applied(change)
+
+
+def still_writable(change: Change, old: Codebook, new: Codebook) -> bool:
+    """True when undoing and redoing ``change`` (made under ``old``) writes only what ``new``
+    allows: its dimension is still there, of the same unit, applying to at least the same
+    roles, and its value before and after are still values of it, as they are (a memo or a
+    completion names no dimension)."""
+    key = change.dimension
+    if change.kind != EditKind.CODE or key is None:
+        return True
+    if not (new.has(key) and old.has(key)):
+        return False
+    before, after = old.dimension(key), new.dimension(key)
+    if after.unit is not before.unit or not before.applies_to <= after.applies_to:
+        return False
+    for value in (change.old_value, change.new_value):
+        try:
+            if value is not None and after.parse_value(value) != value:
+                return False
+        except ValueError:
+            return False
+    return True
+
+
+def outdated(stack: QUndoStack, old: Codebook, new: Codebook) -> list[str]:
+    """The dimensions (sorted) named by steps of ``stack``, done or undone, that
+    :func:`still_writable` refuses under ``new``."""
+    keys: set[str] = set()
+    for i in range(stack.count()):
+        command = stack.command(i)
+        if isinstance(command, ChangeCommand):
+            keys.update(
+                c.dimension or "" for c in command.changes if not still_writable(c, old, new)
+            )
+    return sorted(keys)

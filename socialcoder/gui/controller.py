@@ -27,7 +27,7 @@ from socialcoder.domain.rules import (
 )
 from socialcoder.domain.states import EditKind
 from socialcoder.errors import UserError
-from socialcoder.gui.commands import ChangeCommand
+from socialcoder.gui.commands import ChangeCommand, outdated
 from socialcoder.gui.errors import describe
 from socialcoder.gui.segment_model import PAGE, SegmentListModel
 from socialcoder.services.changes import coder_changes
@@ -101,12 +101,18 @@ class CodingController(QObject):
         if self.model.rowCount():
             self.set_current(0)
 
-    def use_codebook(self) -> None:
+    def use_codebook(self) -> list[str]:
         """Take the study's codebook (a new version, stored elsewhere): its dimensions, keys
         and values; the open transcript's rows are read again, the cursor and the selected
-        dimension (when it is still there) stay."""
+        dimension (when it is still there) stay. The undo stack is cleared when a step would
+        write what the new codebook no longer allows (:func:`outdated`); returns the
+        dimensions that made it so (none: the stack stays)."""
         row, selected = self.current_row(), self.selected.key if self.selected else None
+        old = self.codebook
         self.codebook = self.model.codebook = self.study.codebook
+        stale = outdated(self.undo_stack, old, self.codebook)
+        if stale:
+            self.undo_stack.clear()
         self._roles = codable_roles(self.codebook)
         if self.transcript is not None:
             self.open_transcript(self.transcript)
@@ -117,6 +123,7 @@ class CodingController(QObject):
             self.select_dimension(self.codebook.dimension(selected))
         else:
             self.select_dimension(first[0] if first else None)
+        return stale
 
     def _page_loader(self, name: str, coder: str) -> Callable[[int, int], list[SegmentView]]:
         def load(offset: int, count: int) -> list[SegmentView]:

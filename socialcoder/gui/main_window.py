@@ -340,10 +340,12 @@ class MainWindow(QMainWindow):
             return
         self._drop_panels()
         self._build_panels(study, ctl)
-        ctl.use_codebook()
+        stale = ctl.use_codebook()  # undo steps it no longer allows: the history is cleared
         self._label_study(study, self.coder)
         self._focus_order()
-        self.statusBar().showMessage("The codebook was updated elsewhere: now shown.", 10_000)
+        note = f"; undo history cleared ({', '.join(stale)} changed)" if stale else ""
+        text = f"The codebook was updated elsewhere: now shown{note}."
+        self.statusBar().showMessage(text, 10_000)
 
     def _attach_lead(self, study: Study, name: str) -> bool:
         """Show ``study`` in the lead's workspace; False (study closed) for a coder's login."""

@@ -9,23 +9,26 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QApplication
 
-from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
-from socialcoder.domain.codebook import Codebook
+from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH, load_codebook
+from socialcoder.domain.codebook import Codebook, Role, Unit
+from socialcoder.domain.states import EditKind
 from socialcoder.gui import watch
+from socialcoder.gui.commands import still_writable
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.gui.segment_model import CODES_ROLE
 from socialcoder.gui.session import StudySession
 from socialcoder.services.assignments import assign
 from socialcoder.services.changes import StudyWatch
 from socialcoder.services.codebook_update import update_codebook
-from socialcoder.services.coding import set_code
+from socialcoder.services.coding import Change, set_code
 from socialcoder.services.study import open_study
 from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.services.transcript_list import list_transcripts
@@ -205,3 +208,116 @@ def test_the_leads_session_takes_a_codebook_updated_elsewhere_before_its_views_r
             assert "extreme" in [v.value for v in codebook.dimension("resistance").values]
         finally:
             session.close()
+
+
+def _coded_then_cleared(qtbot, window: MainWindow, gui_study: Path) -> int:
+    """Ana codes resistance = strong on a patient turn, then clears it (two undo steps); the
+    row."""
+    with open_study(gui_study) as study:
+        a = next(s.index for s in show_transcript(study, T).segments if s.role == "patient")
+    assert window.open_study(str(gui_study), "ana", T)
+    ctl = window.controller
+    assert ctl is not None
+    ctl.set_current(a - 1)
+    window.segment_view.setFocus()
+    qtbot.keyClick(window.segment_view, "r")
+    qtbot.keyClick(window.segment_view, "s")
+    qtbot.keyClick(window.segment_view, Qt.Key.Key_Delete)
+    assert codes(window, a - 1) == {} and ctl.undo_stack.count() == 2
+    return a - 1
+
+
+def _update_elsewhere(window: MainWindow, gui_study: Path, codebook: Path) -> None:
+    with open_study(gui_study) as study:  # another connection: found by the watcher
+        update_codebook(study, codebook)
+    activate(window)
+
+
+def test_undo_steps_of_a_value_the_new_codebook_removed_are_cleared(
+    qtbot, window: MainWindow, gui_study: Path, tmp_path: Path, no_idle_checks
+) -> None:
+    """The lead removes 'strong' (no code holds it now) while ana's undo stack still holds it:
+    Ctrl+Z would write it, which the study refuses; the stack used to move past the step
+    anyway, the refusal escaping as an error. The codebook's arrival clears the history and
+    says so; Ctrl+Z then does nothing."""
+    row = _coded_then_cleared(qtbot, window, gui_study)
+    ctl = window.controller
+    assert ctl is not None
+    text = DEFAULT_CODEBOOK_PATH.read_text(encoding="utf-8")
+    strong = "      - value: strong\n        label: strong\n        shortcut: s\n"
+    less = tmp_path / "less.yaml"
+    less.write_text(text.replace(strong, ""), encoding="utf-8")
+    _update_elsewhere(window, gui_study, less)
+    qtbot.waitUntil(lambda: "strong" not in ctl.codebook.dimension("resistance").value_texts)
+
+    assert ctl.undo_stack.count() == 0
+    assert "undo history cleared (resistance changed)" in window.statusBar().currentMessage()
+    window.undo_group.undo()  # Ctrl+Z: nothing to undo
+    assert codes(window, row) == {}
+    with open_study(gui_study) as study:
+        assert show_transcript(study, T, coder="ana").segments[row].codes == {}
+
+
+def test_undo_steps_a_new_codebook_still_allows_are_kept(
+    qtbot, window: MainWindow, gui_study: Path, tmp_path: Path, no_idle_checks
+) -> None:
+    """A value appended (and a definition reworded) leaves every step writable: the history
+    stays and Ctrl+Z puts 'strong' back."""
+    row = _coded_then_cleared(qtbot, window, gui_study)
+    ctl = window.controller
+    assert ctl is not None
+    _update_elsewhere(window, gui_study, revised_codebook(tmp_path))
+    qtbot.waitUntil(lambda: "extreme" in ctl.codebook.dimension("resistance").value_texts)
+
+    assert ctl.undo_stack.count() == 2
+    assert "undo history" not in window.statusBar().currentMessage()
+    window.undo_group.undo()
+    assert codes(window, row) == {"resistance": "strong"}
+    with open_study(gui_study) as study:
+        assert show_transcript(study, T, coder="ana").segments[row].codes == {
+            "resistance": "strong"
+        }
+
+
+def _change(dimension: str | None, old: str | None, new: str | None, kind=EditKind.CODE) -> Change:
+    return Change(
+        coder="ana",
+        transcript=T,
+        segment=3,
+        dimension=dimension,
+        kind=kind,
+        old_value=old,
+        new_value=new,
+    )
+
+
+def _with(codebook: Codebook, key: str, **fields: object) -> Codebook:
+    dims = tuple(replace(d, **fields) if d.key == key else d for d in codebook.dimensions)
+    return replace(codebook, dimensions=dims)
+
+
+def test_a_step_is_still_writable_only_where_the_new_codebook_allows_what_it_writes() -> None:
+    old = load_codebook(DEFAULT_CODEBOOK_PATH)
+    step = _change("resistance", None, "mild")
+    assert still_writable(step, old, old)
+    assert still_writable(
+        _change(None, None, "memo", EditKind.MEMO), old, replace(old, dimensions=())
+    )
+    assert still_writable(_change(None, "0", "1", EditKind.COMPLETION), old, old)
+    resistance = old.dimension("resistance")
+    without_mild = tuple(v for v in resistance.values if v.value != "mild")
+    assert not still_writable(step, old, _with(old, "resistance", values=without_mild))
+    assert not still_writable(
+        _change("resistance", "mild", None), old, _with(old, "resistance", values=without_mild)
+    )  # undoing the clear writes 'mild'
+    renamed = tuple(
+        replace(v, value="slight") if v.value == "mild" else v for v in resistance.values
+    )
+    assert not still_writable(step, old, _with(old, "resistance", values=renamed))  # label 'mild'
+    gone = replace(old, dimensions=tuple(d for d in old.dimensions if d.key != "resistance"))
+    assert not still_writable(step, old, gone)
+    assert not still_writable(step, old, _with(old, "resistance", applies_to=frozenset()))
+    assert not still_writable(step, old, _with(old, "resistance", unit=Unit.SESSION))
+    wider = _with(old, "resistance", applies_to=frozenset(Role))
+    assert still_writable(step, old, wider)
+    assert still_writable(step, old, _with(old, "resistance", definition="reworded"))
