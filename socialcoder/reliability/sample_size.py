@@ -120,8 +120,8 @@ def sample_size(
     share: float | None = None
     basis: float | None = 0.5
     if categorical:
-        values = matrix[:, keep][present[:, keep]]
-        positions, counts = np.unique(values, return_counts=True)
+        values = matrix[present & keep]
+        positions, counts = _value_counts(values)
         if len(positions):
             i = int(np.argmin(counts))
             position = int(positions[i])
@@ -139,6 +139,21 @@ def sample_size(
         required=required,
         more_needed=more,
     )
+
+
+def _value_counts(values: FloatArray) -> tuple[FloatArray, np.ndarray]:
+    """``np.unique(values, return_counts=True)``; category positions (small whole numbers)
+    counted in one pass (``np.bincount``) instead of sorted."""
+    if (
+        values.size
+        and values.min() >= 0
+        and values.max() < 65536
+        and bool(np.all(values == np.floor(values)))
+    ):
+        counts = np.bincount(values.astype(np.int64))
+        positions = np.flatnonzero(counts)
+        return positions.astype(np.float64), counts[positions]
+    return np.unique(values, return_counts=True)
 
 
 def _normal_quantile(q: float) -> float:

@@ -90,3 +90,16 @@ def test_the_written_out_normal_quantile_is_statistics() -> None:
     from socialcoder.reliability.sample_size import SIGNIFICANCE, Z_AT_SIGNIFICANCE
 
     assert NormalDist().inv_cdf(1.0 - SIGNIFICANCE) == Z_AT_SIGNIFICANCE
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[3.0, 0.0, 3.0, 7.0, 0.0, 3.0], [2.5, 1.0, 2.5], [-1.0, 2.0, 2.0], [], [70000.0, 1.0]],
+)
+def test_the_sample_size_counts_values_as_np_unique(values: list[float]) -> None:
+    from socialcoder.reliability.sample_size import _value_counts
+
+    found = _value_counts(np.array(values, dtype=np.float64))
+    expected = np.unique(np.array(values, dtype=np.float64), return_counts=True)
+    np.testing.assert_array_equal(found[0], expected[0])
+    np.testing.assert_array_equal(found[1], expected[1])
