@@ -394,7 +394,7 @@ def test_upgrade_to_0013_stores_practice_transcripts_by_id(study_target):
 # SQLite reads alone (no table row) for the reliability read; the downgrade puts it back.
 
 
-def _code_indexes(engine) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def _code_indexes(engine) -> dict[str, list[str]]:
     from sqlalchemy import inspect
 
     with engine.connect() as c:
@@ -402,7 +402,7 @@ def _code_indexes(engine) -> dict[str, list[str]]:  # type: ignore[no-untyped-de
     return {str(i["name"]): list(i["column_names"]) for i in found if i["name"].startswith("ix_")}
 
 
-def test_upgrade_to_0014_covers_the_reliability_read(study_target):  # type: ignore[no-untyped-def]
+def test_upgrade_to_0014_covers_the_reliability_read(study_target):
     _make_0001_study(study_target)
     engine = db.make_engine(study_target)
     migrate.upgrade(engine, "0013")

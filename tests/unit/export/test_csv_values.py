@@ -45,6 +45,6 @@ def test_the_cells_of_converting_every_cell(column: str) -> None:
 def test_the_text_pandas_writes(tmp_path) -> None:
     frame = _frame()
     path = tmp_path / "t.csv"
-    _csv(ExportTable("long", frame, (), None), path)  # type: ignore[arg-type]
+    _csv(ExportTable("long", frame, (), None), path)
     frame.to_csv(tmp_path / "p.csv", index=False, encoding="utf-8", lineterminator="\n")
     assert path.read_bytes() == (tmp_path / "p.csv").read_bytes()

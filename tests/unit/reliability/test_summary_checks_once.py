@@ -35,7 +35,7 @@ def _count_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = _data.check_categories
 
-    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
