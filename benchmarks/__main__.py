@@ -50,6 +50,40 @@ class Figure:
         return f"{self.value / self.anchor_value:.2f}"
 
 
+@dataclass(frozen=True)
+class Floor:
+    """What lies outside the project's code under a figure, measured in the same run (see
+    floors.py): the figure, its floor, the project's own share (figure - floor), the anchor
+    and the budget the target allows (wall seconds; CPU seconds beside them)."""
+
+    what: str
+    value: float
+    value_cpu: float
+    floor: str  # what the floor is
+    floor_value: float
+    floor_cpu: float
+    anchor_value: float
+    limit: float  # the target's budget: 0.5 x or 1.5 x the anchor
+
+    def row(self) -> tuple[str, ...]:
+        from floors import verdict
+
+        return (
+            self.what,
+            f"{self.value:.3f} ({self.value_cpu:.3f})",
+            self.floor,
+            f"{self.floor_value:.3f} ({self.floor_cpu:.3f})",
+            f"{self.value - self.floor_value:.3f} ({self.value_cpu - self.floor_cpu:.3f})",
+            f"{self.anchor_value:.3f}",
+            f"{self.limit:.3f}",
+            f"{self.floor_value / self.anchor_value:.2f}x",
+            verdict(self.value, self.floor_value, self.limit),
+        )
+
+
+FLOORS: list[Floor] = []  # filled by the sections, printed after the table
+
+
 def whole_process(argv: Sequence[str], runs: int) -> float:
     """Median wall time of ``argv`` as a whole process (after one warm-up run). The median CPU
     time (user + system) is printed beside it: on a shared machine it varies less."""
@@ -68,6 +102,16 @@ def whole_process(argv: Sequence[str], runs: int) -> float:
         flush=True,
     )
     return statistics.median(times)
+
+
+def one_process(argv: Sequence[str]) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(argv, env=ENV, check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def timed_with_peak(argv: Sequence[str]) -> tuple[float, float]:
@@ -157,15 +201,27 @@ def codes_import(folder: Path, full: bool, runs: int) -> list[Figure]:
 
 def reliability(folder: Path, full: bool, runs: int) -> list[Figure]:
     import bench_reliability
+    from floors import RELIABILITY_FLOOR, record_reliability_reads
 
     segments = 500_000 if full else 100_000
     study = bench_reliability.build(folder, segments)
+    recorded = folder / "reliability-reads.json"
+    record_reliability_reads(study, recorded)
+    # the floor: the interpreter, import numpy, and bare sqlite3 running the command's own
+    # read statements (recorded above), each a whole process like the command
+    numpy_only = [sys.executable, "-c", "import numpy"]
+    floor_argv = [sys.executable, "-c", RELIABILITY_FLOOR, str(study), str(recorded)]
+    one_process(floor_argv)  # warm-up: the study's pages in the OS cache
     # interleaved, each in a fresh process, the median of several (as for export): one run
     # moves by 2x on a shared machine; the anchor's CPU is its call's, ours the whole process's
-    walls: dict[str, list[float]] = {"ours": [], "package": []}
-    cpus: dict[str, list[float]] = {"ours": [], "package": []}
+    walls: dict[str, list[float]] = {"ours": [], "package": [], "numpy": [], "floor": []}
+    cpus: dict[str, list[float]] = {"ours": [], "package": [], "numpy": [], "floor": []}
     peak = 0.0
     for _ in range(max(1, min(runs, 3))):
+        for side, argv in (("numpy", numpy_only), ("floor", floor_argv)):
+            wall, cpu = one_process(argv)
+            walls[side].append(wall)
+            cpus[side].append(cpu)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         wall, mb = timed_with_peak([*SOCIALCODER, "reliability", str(study), "--json"])
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -184,6 +240,26 @@ def reliability(folder: Path, full: bool, runs: int) -> list[Figure]:
         flush=True,
     )
     limit = anchor / 2
+    numpy_wall, floor_wall = (statistics.median(walls[side]) for side in ("numpy", "floor"))
+    numpy_cpu, floor_cpu = (statistics.median(cpus[side]) for side in ("numpy", "floor"))
+    print(
+        f"    reliability floor: python -c 'import numpy' wall {numpy_wall:.3f} s (CPU "
+        f"{numpy_cpu:.3f}); + bare sqlite3 read of the same statements {floor_wall:.3f} s "
+        f"(CPU {floor_cpu:.3f})",
+        flush=True,
+    )
+    FLOORS.append(
+        Floor(
+            f"reliability, 3 coders x {segments:,} (process)",
+            seconds,
+            cpu_ours,
+            "python + import numpy + sqlite3 read",
+            floor_wall,
+            floor_cpu,
+            anchor,
+            limit,
+        )
+    )
     return [
         at_most(
             f"reliability, 3 coders x {segments:,} (process)",
@@ -200,28 +276,48 @@ def reliability(folder: Path, full: bool, runs: int) -> list[Figure]:
 
 def export(folder: Path, full: bool, runs: int) -> list[Figure]:
     import bench_export
+    from floors import record_export_reads
 
     transcripts = bench_export.TRANSCRIPTS if full else 60
     study = folder / "export.scstudy"
     bench_export.build_study(study, transcripts=transcripts)
+    recorded = folder / "export-reads.json"
+    record_export_reads(study, recorded)
     figures = []
     for fmt in ("csv", "parquet"):
         # interleaved, each case in a fresh process, the median of several: on a shared machine
         # one run of a second moves by 2x (the CPU seconds, printed beside, move less)
-        walls: dict[str, list[float]] = {"export": [], "pandas": []}
-        cpus: dict[str, list[float]] = {"export": [], "pandas": []}
+        walls: dict[str, list[float]] = {"export": [], "pandas": [], "floor": []}
+        cpus: dict[str, list[float]] = {"export": [], "pandas": [], "floor": []}
         for _ in range(max(1, min(runs, 3))):
             for side in ("export", "pandas"):
                 wall, _peak, cpu = bench_export.case_measures(f"{side}-{fmt}", study)
                 walls[side].append(wall)
                 cpus[side].append(cpu)
+            wall, cpu = bench_export.floor_measures(study, recorded)
+            walls["floor"].append(wall)
+            cpus["floor"].append(cpu)
         ours, pandas = (statistics.median(walls[side]) for side in ("export", "pandas"))
         cpu_ours, cpu_pandas = (statistics.median(cpus[side]) for side in ("export", "pandas"))
+        floor, floor_cpu = statistics.median(walls["floor"]), statistics.median(cpus["floor"])
         print(
             f"    export long {fmt}: median of {len(walls['export'])}, wall {ours:.3f} s vs "
             f"pandas {pandas:.3f} s; CPU {cpu_ours:.3f} s vs {cpu_pandas:.3f} s "
-            f"(ratio {cpu_ours / cpu_pandas:.2f})",
+            f"(ratio {cpu_ours / cpu_pandas:.2f}); bare sqlite3 read of the same statements "
+            f"{floor:.3f} s (CPU {floor_cpu:.3f})",
             flush=True,
+        )
+        FLOORS.append(
+            Floor(
+                f"export long {fmt}",
+                ours,
+                cpu_ours,
+                "sqlite3 fetch of the same rows",
+                floor,
+                floor_cpu,
+                pandas,
+                1.5 * pandas,
+            )
         )
         figures.append(
             at_most(
@@ -278,6 +374,25 @@ def print_table(figures: list[Figure]) -> None:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
+def print_floors(floors: list[Floor]) -> None:
+    """What lies under each figure outside the project's code (seconds, wall (CPU))."""
+    header = (
+        "figure",
+        "value",
+        "floor (outside the project)",
+        "floor",
+        "project's own share",
+        "anchor",
+        "budget",
+        "floor / anchor",
+        "above the floor",
+    )
+    rows = [f.row() for f in floors]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description=__doc__.splitlines()[0]
@@ -302,6 +417,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {name}: {time.perf_counter() - started:.0f} s", flush=True)
     print()
     print_table(figures)
+    if FLOORS:
+        print()
+        print("Floors outside the project's code, same run (seconds: wall (CPU)):")
+        print_floors(FLOORS)
     return 0 if all(f.met for f in figures) else 1
 
 

@@ -148,6 +148,27 @@ def case_measures(case: str, study_path: Path) -> tuple[float, float, float]:
     return float(seconds), float(peak), float(cpu)
 
 
+def floor_measures(study_path: Path, recorded: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of bare ``sqlite3`` fetching the rows of the recorded statements
+    of the export's read (``floors.py``), in a fresh process, timed inside it as the export
+    call is."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("floors.py")),
+            str(study_path),
+            str(recorded),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=CASE_ENV,
+    )
+    line = next(x for x in result.stdout.splitlines() if x.startswith("RESULT"))
+    _, _, seconds, cpu, _rows = line.split()
+    return float(seconds), float(cpu)
+
+
 def case_seconds_and_peak(case: str, study_path: Path) -> tuple[float, float]:
     """Seconds and peak memory (MB) of one case, in a fresh process."""
     return case_measures(case, study_path)[:2]
