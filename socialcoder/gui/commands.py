@@ -1,9 +1,11 @@
-"""Undoable coding actions: each QUndoCommand wraps one service call and its Change.
+"""Undoable coding actions: each :class:`ChangeCommand` (a
+:class:`~socialcoder.gui.undo_history.StudyStep`) wraps one service call and its Change.
 
 The action is performed *before* the command is pushed (so a refusal raises and nothing is
 pushed); the first ``redo()`` that QUndoStack.push makes is therefore skipped. ``undo()``
 puts the old state back with the same services (:func:`apply_changes`: all the changes of
-one step in one transaction), ``redo()`` the new.
+one step in one transaction), ``redo()`` the new; a refusal of either is handled where every
+window's is (gui/undo_history.py: the history is cleared, the status line says why).
 After each, ``on_applied(change)`` tells the window which row to repaint.
 
 A step made under one codebook may be undone or redone under the next (a codebook updated
@@ -16,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
 from socialcoder.domain.codebook import Codebook
 from socialcoder.domain.states import EditKind
+from socialcoder.gui.undo_history import StudyStep
 from socialcoder.services.coding import Change
 from socialcoder.services.study import Study
 from socialcoder.services.undo import apply_changes
@@ -39,7 +42,7 @@ def describe(change: Change) -> str:
     return f"set {change.dimension} = {change.new_value}{where}"
 
 
-class ChangeCommand(QUndoCommand):
+class ChangeCommand(StudyStep):
     """One or more stored actions as one undo step; ``done`` are the Changes their service
     calls returned, in the order they were made (undo walks them backwards)."""
 
@@ -55,21 +58,13 @@ class ChangeCommand(QUndoCommand):
         self._study = study
         self._changes = changes
         self._on_applied = on_applied
-        self._first = True
 
     @property
     def changes(self) -> list[Change]:
         return list(self._changes)
 
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
-        for change in apply_changes(self._study, self._changes, undo=False):
-            self._on_applied(change)
-
-    def undo(self) -> None:
-        for change in apply_changes(self._study, self._changes, undo=True):
+    def apply(self, *, undo: bool) -> None:
+        for change in apply_changes(self._study, self._changes, undo=undo):
             self._on_applied(change)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QItemSelectionModel, QObject, Signal
-from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from socialcoder.domain.codebook import Dimension, Scale, Unit
@@ -30,6 +29,7 @@ from socialcoder.errors import UserError
 from socialcoder.gui.commands import ChangeCommand, outdated
 from socialcoder.gui.errors import describe
 from socialcoder.gui.segment_model import PAGE, SegmentListModel
+from socialcoder.gui.undo_history import StudyUndoStack
 from socialcoder.services.changes import coder_changes
 from socialcoder.services.coding import (
     Change,
@@ -65,7 +65,8 @@ class CodingController(QObject):
         self.coder = coder
         self.codebook = study.codebook
         self.model = SegmentListModel(study.codebook, self)
-        self.undo_stack = QUndoStack(self)
+        self.undo_stack = StudyUndoStack(self)
+        self.undo_stack.refused.connect(self.statusMessage.emit)
         self.view = view
         view.setModel(self.model)
         view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

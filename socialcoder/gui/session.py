@@ -18,7 +18,8 @@ made a change pushes it with :meth:`StudySession.push`, as the change made and t
 calls that take it back and make it again (:class:`SessionCommand`). Undo and redo run those
 calls through :meth:`StudySession.run`, so that the change they make reaches every view
 concerned through :attr:`StudySession.changed` (origin: the session), as any other change does;
-no view refreshes itself. (The coding window keeps its own stack, in its controller; its
+no view refreshes itself. An undo or redo the study refuses (changed elsewhere since) clears
+the history and says why on the status line, as in the coder's window (gui/undo_history.py). (The coding window keeps its own stack, in its controller; its
 session makes none: the stack is made when first asked for.)
 """
 
@@ -29,10 +30,9 @@ from contextlib import suppress
 from typing import TypeVar
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from socialcoder.errors import UserError
-from socialcoder.gui.errors import describe
+from socialcoder.gui.undo_history import StudyStep, StudyUndoStack
 from socialcoder.gui.watch import StudyWatcher
 from socialcoder.services.study import Study
 from socialcoder.services.study_change import ChangeKind, StudyChange
@@ -46,13 +46,14 @@ ELSEWHERE = None
 Replay = Callable[[], StudyChange]
 
 
-class SessionCommand(QUndoCommand):
+class SessionCommand(StudyStep):
     """One action already done (``change``), as one step of the session's undo stack:
-    :meth:`undo` runs ``undo``, :meth:`redo` ``redo`` (the service calls that take it back and
+    undoing it runs ``undo``, redoing it ``redo`` (the service calls that take it back and
     make it again) through the session, which tells the views what they changed. The first
-    :meth:`redo`, which :meth:`QUndoStack.push` makes, is skipped: the action is done.
-    ``select`` (optional) is called after each, the views refreshed, to bring the user back to
-    what was undone or redone (a view's selection, not its data)."""
+    redo, which :meth:`QUndoStack.push` makes, is skipped: the action is done. A refusal is
+    handled where every window's is (gui/undo_history.py: the history is cleared, the status
+    line says why). ``select`` (optional) is called after each, the views refreshed, to bring
+    the user back to what was undone or redone (a view's selection, not its data)."""
 
     def __init__(
         self,
@@ -66,26 +67,12 @@ class SessionCommand(QUndoCommand):
         super().__init__(text)
         self.session, self.change = session, change
         self._undo, self._redo, self._select = undo, redo, select
-        self._first = True
 
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
-        self._replay(self._redo, "Redone")
-
-    def undo(self) -> None:
-        self._replay(self._undo, "Undone")
-
-    def _replay(self, call: Replay, done: str) -> None:
-        try:
-            self.session.run(call, lambda change: change)
-        except UserError as exc:
-            self.session.statusMessage.emit(f"Not {done.lower()}: {describe(exc)}")
-            return
+    def apply(self, *, undo: bool) -> None:
+        self.session.run(self._undo if undo else self._redo, lambda change: change)
         if self._select is not None:
             self._select()
-        self.session.statusMessage.emit(f"{done}: {self.text()}.")
+        self.session.statusMessage.emit(f"{'Undone' if undo else 'Redone'}: {self.text()}.")
 
 
 class StudySession(QObject):
@@ -104,18 +91,19 @@ class StudySession(QObject):
         the transcripts she sees and her assignments (:func:`~socialcoder.services.changes.coder_state`)."""
         super().__init__(parent)
         self.study = study
-        self._undo_stack: QUndoStack | None = None
+        self._undo_stack: StudyUndoStack | None = None
         self.watcher = StudyWatcher(study, coder, self)
         self.watcher.studyChanged.connect(
             lambda change: self.changed.emit(self._taken(change), ELSEWHERE)
         )
 
     @property
-    def undo_stack(self) -> QUndoStack:
+    def undo_stack(self) -> StudyUndoStack:
         """The lead's undo stack (see :meth:`push`), made when first asked for: a coder's
         window, whose undo stack is its controller's, never asks and has none here."""
         if self._undo_stack is None:
-            self._undo_stack = QUndoStack(self)
+            self._undo_stack = StudyUndoStack(self)
+            self._undo_stack.refused.connect(self.statusMessage.emit)
         return self._undo_stack
 
     def _taken(self, change: StudyChange) -> StudyChange:

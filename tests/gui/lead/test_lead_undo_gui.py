@@ -6,6 +6,7 @@ that made the action. Real SQLite files (the fictional sample study), keys and c
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from socialcoder.gui.main_window import MainWindow
 from socialcoder.services.assignments import list_assignments
 from socialcoder.services.consensus import list_disagreements
 from socialcoder.services.study import open_study
+from socialcoder.services.withdraw import withdraw_participant
 
 T = "P01_session02"
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
@@ -134,7 +136,67 @@ def test_an_undo_that_fails_says_so_and_changes_nothing(
     monkeypatch.setattr(review_module, "revert_consensus", refuse)
     qtbot.keyClick(review.table, Qt.Key.Key_Z, CTRL)
     assert consensus(demo_study) == "1" and final_of(lead.assignments, T) == shown
-    assert lead_window.statusBar().currentMessage() == "Not undone: the study is busy"
+    assert lead_window.statusBar().currentMessage() == (
+        "Not undone: the study is busy; the undo history was cleared (the study changed since)."
+    )
+    assert lead.undo_stack.count() == 0  # the stack no longer claims the step was undone
+
+
+def _settled(qtbot, lead_window: MainWindow) -> None:
+    """The lead settles the review's first disagreement by a key (one undo step)."""
+    assert lead_window.lead is not None
+    review = lead_window.lead.review
+    review.table.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is review.table)
+    qtbot.keyClick(review.table, "2")
+    assert lead_window.lead.undo_stack.count() == 1
+
+
+def test_an_undo_of_a_withdrawn_transcript_clears_the_history(
+    qtbot, lead_window: MainWindow, demo_study: Path
+) -> None:
+    """Another process withdraws the participant: the undo is refused (the transcript is
+    gone); the stack used to move back a step all the same (Ctrl+Shift+Z then 'redid' what
+    was never undone)."""
+    _settled(qtbot, lead_window)
+    lead = lead_window.lead
+    assert lead is not None
+    with open_study(demo_study) as other:
+        withdraw_participant(other, "P01")
+    with qtbot.captureExceptions() as escaped:
+        qtbot.keyClick(lead.review.table, Qt.Key.Key_Z, CTRL)
+    assert escaped == []
+    message = lead_window.statusBar().currentMessage()
+    assert message.startswith("Not undone: ") and T in message
+    assert "undo history was cleared" in message
+    assert lead.undo_stack.count() == 0 and not lead.undo_stack.canRedo()
+
+
+def test_an_undo_refused_by_a_raw_database_error_does_not_escape(
+    qtbot, lead_window: MainWindow, demo_study: Path
+) -> None:
+    """A refusal the services do not word (here a trigger another process added) used to
+    escape from Qt's undo as an uncaught exception."""
+    _settled(qtbot, lead_window)
+    lead = lead_window.lead
+    assert lead is not None
+    with sqlite3.connect(demo_study) as db:
+        db.execute(
+            "CREATE TRIGGER no_change BEFORE UPDATE ON codes "
+            "BEGIN SELECT RAISE(ABORT, 'changes refused by the study'); END"
+        )
+        db.execute(
+            "CREATE TRIGGER no_clearing BEFORE DELETE ON codes "
+            "BEGIN SELECT RAISE(ABORT, 'changes refused by the study'); END"
+        )
+    db.close()
+    with qtbot.captureExceptions() as escaped:
+        qtbot.keyClick(lead.review.table, Qt.Key.Key_Z, CTRL)
+    assert escaped == []
+    message = lead_window.statusBar().currentMessage()
+    assert message.startswith("Not undone: the study could not be written (")
+    assert "changes refused by the study" in message
+    assert consensus(demo_study) == "1" and lead.undo_stack.count() == 0
 
 
 def test_a_late_read_of_the_review_never_replaces_a_newer_one(
