@@ -7,14 +7,14 @@ preview) and :func:`export_refi`. The tables are described in ``docs/export.md``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Executable, select
+from sqlalchemy import Executable, func, select
 from sqlalchemy.orm import Session
 
 from socialcoder.domain import coder_kinds
@@ -170,19 +170,16 @@ def frame_of_rows(
     return pd.DataFrame(data, copy=False)
 
 
-def coded_minutes(session: Session, segments: pd.DataFrame) -> dict[int, float]:
+def coded_minutes(session: Session, segments: pd.DataFrame | None = None) -> dict[int, float]:
     """transcript_id -> length of the session coded, in minutes: the excerpt or the whole
     recording when there is one with a known length, else from the first turn's start to the
-    last turn's end (measured or estimated); transcripts without times are left out."""
+    last turn's end (measured or estimated); transcripts without times are left out. The turns'
+    times come from ``segments`` (every segment of the study) or, without it, from the
+    database (the first start and last end of each transcript's turns)."""
     out: dict[int, float] = {}
-    timed = segments.dropna(subset=["start"])
-    if len(timed):
-        ends = segments.groupby("transcript_id")["end"].max()
-        starts = timed.groupby("transcript_id")["start"].min()
-        for tid, start in starts.items():
-            end = ends.get(tid)
-            if end is not None and end == end and end > start:
-                out[int(tid)] = (float(end) - float(start)) / 60.0
+    for tid, start, end in _turn_spans(session, segments):
+        if start == start and end is not None and end == end and end > start:
+            out[int(tid)] = (float(end) - float(start)) / 60.0
     for tid, duration, a, b in session.execute(
         select(
             RecordingRow.transcript_id,
@@ -198,8 +195,38 @@ def coded_minutes(session: Session, segments: pd.DataFrame) -> dict[int, float]:
     return out
 
 
-def load_study_data(study: Study, coders: Sequence[str], *, with_text: bool = False) -> StudyData:
-    """Read what the tables need for the given coders (see :class:`StudyData`)."""
+def _turn_spans(
+    session: Session, segments: pd.DataFrame | None
+) -> list[tuple[int, float, float | None]]:
+    """(transcript_id, first start, last end) of the transcripts with a timed turn."""
+    if segments is None:
+        rows = session.execute(
+            select(
+                SegmentRow.transcript_id, func.min(SegmentRow.start_s), func.max(SegmentRow.end_s)
+            )
+            .where(SegmentRow.start_s.is_not(None) | SegmentRow.end_s.is_not(None))
+            .group_by(SegmentRow.transcript_id)
+        ).all()
+        return [(int(t), a, b) for t, a, b in rows if a is not None]
+    timed = segments.dropna(subset=["start"])
+    if not len(timed):
+        return []
+    ends = segments.groupby("transcript_id")["end"].max()
+    starts = timed.groupby("transcript_id")["start"].min()
+    return [(int(tid), float(start), ends.get(tid)) for tid, start in starts.items()]
+
+
+def load_study_data(
+    study: Study,
+    coders: Sequence[str],
+    *,
+    with_text: bool = False,
+    segment_roles: Collection[str] | None = None,
+) -> StudyData:
+    """Read what the tables need for the given coders (see :class:`StudyData`). With
+    ``segment_roles``, only the segments of those speaker roles are read (the long table's
+    rows are the segments some segment-level dimension applies to: :func:`long_roles`); the
+    sessions' minutes still count every turn."""
     with study.read() as session:
         ids = dict(session.execute(select(CoderRow.name, CoderRow.id)).all())
         names = {ids[c]: c for c in coders}
@@ -250,9 +277,12 @@ def load_study_data(study: Study, coders: Sequence[str], *, with_text: bool = Fa
             "start_estimated",
             "end_estimated",
         ]
+        seg_query = select(*seg_cols)
+        if segment_roles is not None:
+            seg_query = seg_query.where(SegmentRow.role.in_(sorted(segment_roles)))
         segments = _frame(
             session,
-            select(*seg_cols),
+            seg_query,
             [*seg_names, "text"] if with_text else seg_names,
             {
                 "segment_id": "int64",
@@ -265,7 +295,9 @@ def load_study_data(study: Study, coders: Sequence[str], *, with_text: bool = Fa
             },
         )
         transcripts["minutes"] = (
-            transcripts["transcript_id"].map(coded_minutes(session, segments)).astype("float64")
+            transcripts["transcript_id"]
+            .map(coded_minutes(session, None if segment_roles is not None else segments))
+            .astype("float64")
         )
         keys = dict(session.execute(select(DimensionRow.id, DimensionRow.key)).all())
         versions = dict(
@@ -349,6 +381,12 @@ def load_study_data(study: Study, coders: Sequence[str], *, with_text: bool = Fa
     )
 
 
+def long_roles(study: Study) -> frozenset[str]:
+    """The speaker roles some segment-level dimension applies to: the long table has rows for
+    those segments alone (:func:`socialcoder.export.long_columns._units`)."""
+    return frozenset(r.value for d in study.codebook.segment_dimensions() for r in d.applies_to)
+
+
 def machine_kinds(study: Study, coders: Sequence[str]) -> dict[str, str]:
     """Export kind of each of ``coders`` that is a machine coder (empty when none is)."""
     with study.read() as session:
@@ -372,7 +410,10 @@ def build_export_table(
 
         data = load_final_data(study, with_text=text)
     else:
-        data = load_study_data(study, resolve_coders(study, coders), with_text=text)
+        roles = long_roles(study) if layout == "long" else None
+        data = load_study_data(
+            study, resolve_coders(study, coders), with_text=text, segment_roles=roles
+        )
     return build_table(layout, data, with_text=with_text)
 
 
