@@ -66,6 +66,10 @@ if TYPE_CHECKING:
 Key = tuple[str, str, int | None]  # (dimension, transcript, segment)
 
 
+#: what the list and the context say until the first list has arrived
+LOADING = "Loading the disagreements…"
+
+
 def key_of(d: Disagreement) -> Key:
     return (d.dimension, d.transcript, d.segment)
 
@@ -176,30 +180,34 @@ class ReviewView(QWidget):
         keys.setWordWrap(True)
         rbox.addWidget(keys)
         split.setSizes([720, 660])
-        self.reads = Latest(self)  # the list read again in the background: the newest shown
+        self.reads = Latest(self)  # the list read in the background: the newest shown
         self._keep: Key | None = None  # the unit to select when the read under way arrives
-        self.read_now()  # the first list, as the view opens
+        self.loaded = False  # the first list has arrived
+        self.count.setText(LOADING)
+        self.context.setHtml(f"<p>{LOADING}</p>")
+        self.refresh()  # the first list, as the view opens: the window does not wait for it
 
     # -- data ---------------------------------------------------------------------------------
     def refresh(self) -> None:
-        """Read the disagreements again in a worker thread (:func:`list_disagreements` takes
-        a few hundred milliseconds), then show them, keeping the current one selected when it
-        is still there; the list shown stays until then, and a read started later wins."""
+        """Read the disagreements in a worker thread (:func:`list_disagreements` takes a few
+        hundred milliseconds), then show them, keeping the current one selected when it is
+        still there; the list shown (at first: "Loading…") stays until then, and a read
+        started later wins."""
         study = self.study
         self.reads.start(
             lambda _report, _cancelled: list_disagreements(study),
             self._read_arrived,
-            lambda message: self.statusMessage.emit(f"The review was not read: {message}"),
+            self._read_failed,
         )
 
-    def read_now(self) -> None:
-        """Read the disagreements on the GUI thread and show them (the first list; what
-        :meth:`refresh` did before it read in a worker); a read under way is older."""
-        self.reads.ticket()
-        current = self.current()
-        self._show_items(list_disagreements(self.study), key_of(current) if current else None)
+    def _read_failed(self, message: str) -> None:
+        self.statusMessage.emit(f"The review was not read: {message}")
+        if not self.loaded:
+            self.count.setText(f"Not read: {message}")
+            self.context.setPlainText(f"The disagreements were not read: {message}")
 
     def _read_arrived(self, items: list[Disagreement]) -> None:
+        self.loaded = True
         keep, self._keep = self._keep, None
         current = self.current()
         self._show_items(items, keep or (key_of(current) if current else None))

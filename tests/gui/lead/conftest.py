@@ -7,7 +7,8 @@
 ``analysis_template`` the whole sample study (with the follow-up sessions and measures, as
                    ``socialcoder demo`` builds it), built once per session.
 ``demo_study``     a fresh copy of it in ``tmp_path``.
-``lead_window``    ``window`` opened on ``demo_study`` in the lead role (as "Dr Lead").
+``lead_window``    ``window`` opened on ``demo_study`` in the lead role (as "Dr Lead"), once the
+                   review's first list (read in a worker thread) has arrived.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ def demo_study(demo_template: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def lead_window(window: MainWindow, demo_study: Path) -> MainWindow:
+def lead_window(qtbot, window: MainWindow, demo_study: Path) -> MainWindow:
     assert window.open_study(str(demo_study), LEAD, role="lead")
     assert window.lead is not None
+    review = window.lead.review  # its first list is read in a worker thread
+    qtbot.waitUntil(lambda: review.loaded and not review.busy(), timeout=10_000)
     return window

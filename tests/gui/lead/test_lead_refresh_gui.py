@@ -40,6 +40,8 @@ def test_an_idle_lead_window_reads_no_table_and_rebuilds_nothing(
     assert window.open_study(str(demo_study), LEAD, role="lead")
     lead = window.lead
     assert lead is not None
+    review = lead.review  # the review's first list, read in a worker as the window opens
+    qtbot.waitUntil(lambda: review.loaded and not review.busy(), timeout=10_000)
     statements: list[str] = []
     event.listen(
         lead.study.engine, "before_cursor_execute", lambda *args: statements.append(args[2])

@@ -199,6 +199,43 @@ def test_an_undo_refused_by_a_raw_database_error_does_not_escape(
     assert consensus(demo_study) == "1" and lead.undo_stack.count() == 0
 
 
+def test_the_review_reads_its_first_list_off_the_gui_thread_showing_loading(
+    qtbot, window: MainWindow, demo_study: Path, monkeypatch
+) -> None:
+    """Opening the lead's workspace does not wait for the review's list (a few hundred
+    milliseconds on a big study): the view says it is loading until the worker's list
+    arrives. It used to read it on the GUI thread as it opened."""
+    from socialcoder.gui.lead import review as review_module
+
+    original = review_module.list_disagreements
+    release = threading.Event()
+    readers: list[bool] = []
+
+    def read(study):
+        on_gui = threading.current_thread() is threading.main_thread()
+        readers.append(on_gui)
+        if not on_gui:
+            release.wait(10)  # held back until the test has seen the view loading
+        return original(study)
+
+    monkeypatch.setattr(review_module, "list_disagreements", read)
+    try:
+        assert window.open_study(str(demo_study), "Dr Lead", role="lead")
+        assert window.lead is not None
+        review = window.lead.review
+        qtbot.waitUntil(lambda: len(readers) == 1, timeout=10_000)
+        assert readers == [False]  # the first read runs in a worker
+        assert review.busy() and not review.loaded
+        assert review.count.text() == review_module.LOADING == "Loading the disagreements…"
+        assert review.table.rowCount() == 0 and review.current() is None
+        assert "Loading" in review.context.toPlainText()
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: review.loaded and not review.busy(), timeout=10_000)
+    assert readers == [False] and len(review.items) > 3
+    assert review.count.text().endswith("settled") and review.current() is not None
+
+
 def test_a_late_read_of_the_review_never_replaces_a_newer_one(
     qtbot, lead_window: MainWindow, monkeypatch
 ) -> None:
