@@ -248,8 +248,9 @@ def assignable_coder_id(session: Session, name: str) -> int:
 
 def rename_coder(study: Study, old: str, new: str) -> StudyChange:
     """Rename a coder; codes, memos and the audit log follow (they refer to the coder's id).
-    The coder's retest identity (their second pass) follows the new name. Returns the change
-    (the coders: every view that names them)."""
+    The coder's retest identity (their second pass) follows the new name. Returns the change:
+    the coders, by their old and new names (the second pass's too); every transcript (a
+    renamed coder is named in every figure of theirs)."""
     with study.write() as session:
         cid = coder_id(session, old)
         retests = session.scalars(
@@ -266,19 +267,22 @@ def rename_coder(study: Study, old: str, new: str) -> StudyChange:
             raise StudyError(f"{old!r} is a coder's second pass: it is renamed with its coder")
         if not coder_kinds.is_human(row.kind):
             raise StudyError(f"{old!r} is a machine coder: it keeps its model's name")
+        before = {row.name, *(r.name for r in retests)}
         row.name = new
         for retest in retests:
             retest.name = check_new_coders(
                 [coder_kinds.retest_coder_name(new)], [*others, new], kind=coder_kinds.RETEST
             )[0]
-    return StudyChange.of(ChangeKind.CODERS)
+        renamed = {*before, new, *(r.name for r in retests)}
+    return StudyChange.of(ChangeKind.CODERS, coders=renamed)
 
 
 def set_coder_active(study: Study, name: str, active: bool) -> StudyChange:
     """Deactivate (or reactivate) a coder: their codes stay; they are left out of new plans.
-    Returns the change (the coders)."""
+    Returns the change (this coder, by name)."""
     with study.write() as session:
         row = session.get(CoderRow, coder_id(session, name))
         assert row is not None
         row.active = active
-    return StudyChange.of(ChangeKind.CODERS)
+        named = row.name
+    return StudyChange.of(ChangeKind.CODERS, coders=(named,))

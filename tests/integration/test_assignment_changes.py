@@ -67,8 +67,9 @@ def test_a_design_plan_names_the_pairs_it_stored(sample_study: Path) -> None:
 
 def test_the_coder_services_return_the_change_they_made(sample_study: Path) -> None:
     """Adding, renaming and (de)activating a coder return their change (the lead's window
-    reports it as it is): the coders added by name; a rename or (de)activation every view
-    that names coders (a renamed coder is in every figure)."""
+    reports it as it is), each naming the coders it touched: the coders added; a rename the
+    old and new names, its second pass's too (every transcript: a renamed coder is in every
+    figure of theirs); a (de)activation that coder."""
     from socialcoder.services.coders import add_coders, rename_coder, set_coder_active
 
     coders = frozenset({ChangeKind.CODERS})
@@ -76,5 +77,12 @@ def test_the_coder_services_return_the_change_they_made(sample_study: Path) -> N
         added = add_coders(study, [" dora ", "eli"])
         assert added == ["dora", "eli"]  # still the names, as every caller reads them
         assert added.change == StudyChange(coders, coders=frozenset({"dora", "eli"}))
-        assert rename_coder(study, "dora", "dana") == StudyChange(coders)
-        assert set_coder_active(study, "dana", False) == StudyChange(coders)
+        assert rename_coder(study, "dora", "dana") == StudyChange(
+            coders, coders=frozenset({"dora", "dana"})
+        )
+        assert set_coder_active(study, "dana", False) == StudyChange(
+            coders, coders=frozenset({"dana"})
+        )
+        assert set_coder_active(study, "dana", True) == StudyChange(
+            coders, coders=frozenset({"dana"})
+        )

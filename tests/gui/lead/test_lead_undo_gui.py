@@ -353,7 +353,10 @@ def test_the_coder_buttons_report_the_change_their_service_returned(
     view.rename_coder()
     view.coder_list.setCurrentRow(view.coders.index("dana"))  # the list was read again
     view.toggle_active()
-    assert reported[1:] == [StudyChange.of(ChangeKind.CODERS)] * 2
+    assert reported[1:] == [
+        StudyChange.of(ChangeKind.CODERS, coders=["dora", "dana"]),
+        StudyChange.of(ChangeKind.CODERS, coders=["dana"]),
+    ]
     assert "dana  (inactive)" in [
         view.coder_list.item(i).text() for i in range(view.coder_list.count())
     ]
