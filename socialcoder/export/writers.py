@@ -265,7 +265,8 @@ def stats_frame(
     """The frame as SPSS/Stata want it: (frame with safe names, variable labels, value labels).
 
     Categories become their position (0, 1, ...) as floats; true/false become 1/0; text columns
-    have "" for missing; the role column becomes 1 = therapist, 2 = patient.
+    have "" for missing; the role column becomes the numbers of its value labels
+    (:data:`socialcoder.domain.rules.ROLE_NUMBERS`: 1 = therapist, 2 = patient).
     """
     frame = table.frame
     labelled = [bool(c.value_labels) for c in table.columns]
@@ -284,8 +285,8 @@ def stats_frame(
         elif isinstance(series.dtype, pd.CategoricalDtype):
             codes = series.cat.codes.astype("float64")
             series = codes.where(codes >= 0, np.nan)
-        elif info.name == "role":
-            series = series.map({"therapist": 1.0, "patient": 2.0}).astype("float64")
+        elif info.name == "role":  # numbered by its value labels (domain.rules.ROLE_NUMBERS)
+            series = series.map({text: n for n, text in vlabels.items()}).astype("float64")
         elif series.dtype == bool or pd.api.types.is_numeric_dtype(series.dtype):
             series = series.astype("float64")
         elif info.name == "date":

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from socialcoder.machine.data import SOURCE_CONSENSUS, MachineData
+from socialcoder.machine.data import MACHINE, SOURCE_CONSENSUS, MachineData
 from socialcoder.machine.errors import MachineInputError, TooFewUnitsError
 from socialcoder.machine.folds import Grouping, assign_folds, group_sessions
 from socialcoder.machine.metrics import (
@@ -161,7 +161,7 @@ def cross_validate(
             int(human_rows.size),
             settings.min_units,
         )
-    coded = data.codes[data.codes["kind"] != "machine"]
+    coded = data.codes[data.codes["kind"] != MACHINE]
     used, sizes = np.unique(data.session[np.unique(coded["row"].to_numpy())], return_counts=True)
     participants, therapists = data.people()
     grouping = group_sessions([participants[s] for s in used], [therapists[s] for s in used], folds)

@@ -442,3 +442,25 @@ def test_coded_units_are_the_merged_units(seed: int) -> None:
     the same order, the same columns and types as the merges built."""
     data = random_study(seed)
     pd.testing.assert_frame_equal(tables.coded_units(data), merged_units(data))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_roles_in_spss_and_stata_are_the_domain_numbers(seed: int) -> None:
+    """The role column of an SPSS or Stata file holds each turn's number of
+    ``domain.rules.ROLE_NUMBERS`` (its value labels read back to the turn's role)."""
+    from socialcoder.domain.rules import ROLE_NUMBERS
+    from socialcoder.export.writers import stats_frame
+
+    data = random_study(seed)
+    table = tables.build_long(data)
+    for kind in ("sav", "dta"):
+        frame, _, labels = stats_frame(table, kind)
+        roles = table.frame["role"]
+        numbers = frame["role"]
+        turns = roles.notna().to_numpy()
+        expected = [float(ROLE_NUMBERS[r]) for r in roles[turns]]
+        assert numbers[turns].tolist() == expected
+        assert numbers[~turns].isna().all()
+        assert {int(k): v for k, v in labels["role"].items()} == {
+            n: r.value for r, n in ROLE_NUMBERS.items()
+        }
