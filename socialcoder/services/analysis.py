@@ -6,7 +6,9 @@ data, in the shapes :mod:`socialcoder.analysis` reads, and the files a reviewer 
   kept), ``consensus``, one coder's name, or ``mean`` (per session, the mean of the coders'
   scores; session tables only). Only completed transcripts are used (the analysis package
   drops the rest and counts them); turns count only for the roles a dimension applies to
-  (the export tables hold applicable turns only); the session measures of
+  (the export tables hold applicable turns only), and an uncoded turn of a completed
+  transcript holds the dimension's empty value as the export tables give it (the completion
+  rule, :mod:`socialcoder.domain.rules`: never applied again here); the session measures of
   ``measures import`` are joined by participant and session number.
 * :func:`run_correlations`, :func:`run_lagged`, :func:`run_sequential` run one analysis and
   return its result with the data it was computed on.
@@ -121,26 +123,6 @@ def completed_sessions(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["completed"].fillna(False).astype(bool)]
 
 
-def _fill_empty(long: pd.DataFrame, codebook: Any) -> pd.DataFrame:
-    """A completed transcript's uncoded applicable turn holds the dimension's empty value
-    (:attr:`~socialcoder.domain.codebook.Dimension.empty_value`: absent for binary
-    dimensions, the codebook's ``empty_means``, e.g. resistance ``none``), as reliability
-    reads it; the export tables fill binary dimensions only."""
-    out = long.copy()
-    done = out["completed"].fillna(False).astype(bool)
-    seg = out["unit"].astype(str) == "segment" if "unit" in out.columns else True
-    for dim in codebook.segment_dimensions():
-        empty = dim.empty_value
-        if empty is None:
-            continue
-        fill = done & seg & out["value"].isna() & (out["dimension"].astype(str) == dim.key)
-        if fill.any():
-            if isinstance(out["value"].dtype, pd.CategoricalDtype):
-                out["value"] = out["value"].astype(object)
-            out.loc[fill, "value"] = empty
-    return out
-
-
 def load_inputs(study: Study, codes: str = DEFAULT_CODES) -> AnalysisInputs:
     """The codes an analysis reads (see the module doc); refused in one line when there is
     nothing to analyse."""
@@ -174,8 +156,6 @@ def load_inputs(study: Study, codes: str = DEFAULT_CODES) -> AnalysisInputs:
         sessions = build_export_table(study, "sessions", coders=[codes]).frame
         long = build_export_table(study, "long", coders=[codes]).frame
         behind = {str(t): codes for t in sessions["transcript"]}
-    if long is not None:
-        long = _fill_empty(long, study.codebook)
     done = completed_sessions(sessions)
     if done.empty:
         which = "the final layer" if codes == FINAL else f"codes {codes!r}"

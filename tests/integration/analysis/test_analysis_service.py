@@ -409,3 +409,24 @@ def test_the_triple_coded_sessions_have_a_primary_coder_in_the_final_layer(
         for column in ("concordance_n", "concordance_turns", "resistance_n", "goal_agreement"):
             if column in theirs.index:
                 assert final.loc[transcript, column] == theirs[column], (transcript, column)
+
+
+@pytest.mark.parametrize("codes", ["final", "ben"])
+def test_the_analyses_read_the_export_long_table_as_it_is(demo_path: Path, codes: str) -> None:
+    """The completion rule has one home (domain/rules.py, applied by the export tables): the
+    turns the analyses read are the long export table of the same codes, cell by cell, its
+    implied empty values included (resistance ``none`` on an uncoded patient turn of a
+    completed transcript); the analyses fill in nothing of their own."""
+    from socialcoder.services.final import final_tables
+
+    with open_study(demo_path) as study:
+        inputs = A.load_inputs(study, codes)
+        if codes == "final":
+            expected = final_tables(study).long
+        else:
+            expected = build_export_table(study, "long", coders=[codes]).frame
+    assert inputs.long is not None
+    pd.testing.assert_frame_equal(inputs.long, expected)
+    implied = expected[expected["implied"].astype(bool)]
+    assert set(implied.loc[implied["dimension"] == "resistance", "value"]) == {"none"}
+    assert (implied["dimension"] == "concordance").any()
