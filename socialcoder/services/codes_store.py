@@ -6,7 +6,7 @@ changed code (action ``import``) unless the database audits itself, segment memo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -14,11 +14,20 @@ import pandas as pd
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from socialcoder.domain.coder_kinds import CONSENSUS
 from socialcoder.services.audit_log import audit, state_audit
 from socialcoder.services.coders import add_coders_in, coder_ids
 from socialcoder.services.study import Study, now
+from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.storage.bulk import bulk_insert_columns, fetch_tuples
-from socialcoder.storage.models import AuditRow, CodeRow, CompletionRow, SegmentMemoRow, table_of
+from socialcoder.storage.models import (
+    AuditRow,
+    CodeRow,
+    CompletionRow,
+    SegmentMemoRow,
+    TranscriptRow,
+    table_of,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +39,9 @@ class CodesImportSummary:
     memos: int
     coders_added: tuple[str, ...]
     completed: int
+    #: what the import changed: the codes (the consensus layer's as CONSENSUS), memos,
+    #: completions and coders added, for the file's transcripts and coders
+    change: StudyChange = field(default_factory=StudyChange)
 
 
 def store_codes(
@@ -196,6 +208,13 @@ def store_codes(
                 },
             )
         completed = len(todo)
+    kinds = [ChangeKind.CODERS] if new_coders else []
+    if len(touched):
+        layer = touched["coder"].astype(str) == CONSENSUS
+        kinds += [ChangeKind.CONSENSUS] if layer.any() else []
+        kinds += [ChangeKind.CODES] if (~layer).any() else []
+    kinds += [ChangeKind.MEMOS] if memo_count else []
+    kinds += [ChangeKind.COMPLETIONS] if completed else []
     return CodesImportSummary(
         rows=len(codes) + len(memos),
         inserted=int(is_new.sum()),
@@ -204,7 +223,24 @@ def store_codes(
         memos=memo_count,
         coders_added=tuple(new_coders),
         completed=completed,
+        change=_change(session, kinds, codes, memos, new_coders),
     )
+
+
+def _change(
+    session: Session,
+    kinds: list[ChangeKind],
+    codes: pd.DataFrame,
+    memos: pd.DataFrame,
+    new_coders: dict[str, str],
+) -> StudyChange:
+    """What the import changed, for the file's transcripts (by name) and coders."""
+    if not kinds:
+        return StudyChange()
+    tids = {int(t) for t in (*codes["tid"], *memos["tid"])}
+    names = session.scalars(select(TranscriptRow.name).where(TranscriptRow.id.in_(tids)))
+    coders = {*codes["coder"].astype(str), *memos["coder"].astype(str), *new_coders}
+    return StudyChange.of(*kinds, transcripts=names, coders=coders)
 
 
 def _texts_or_none(series: pd.Series) -> list[str | None]:

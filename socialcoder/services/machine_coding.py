@@ -25,6 +25,7 @@ from socialcoder.errors import Input, Remedy, UserError
 from socialcoder.services.audit_log import audit, state_audit
 from socialcoder.services.machine_store import StoredModel, load_model
 from socialcoder.services.study import Study, now
+from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.storage.machine_model import MachineCodeRow, MachineModelRow
 from socialcoder.storage.models import (
     CodeRow,
@@ -46,6 +47,18 @@ class MachineCoding:
     codes: int
     counts: dict[str, int]
     mean_probability: float | None
+
+    @property
+    def change(self) -> StudyChange:
+        """The change made: the machine coder's codes of this dimension in these transcripts
+        (the coder too: it is added on its first run)."""
+        return StudyChange.of(
+            ChangeKind.CODES,
+            ChangeKind.CODERS,
+            transcripts=self.transcripts,
+            coders=(self.coder,),
+            dimensions=(self.dimension,),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

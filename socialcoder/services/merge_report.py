@@ -10,6 +10,7 @@ from typing import Any
 
 from socialcoder.domain.serial import record
 from socialcoder.domain.states import ConflictKind, Resolution
+from socialcoder.services.study_change import ChangeKind, StudyChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,11 @@ class SourceReport:
 
 
 KINDS: tuple[str, ...] = ("codes", "memos", "completions")
+_CHANGE_KINDS = {
+    ChangeKind.CODES: "codes",
+    ChangeKind.MEMOS: "memos",
+    ChangeKind.COMPLETIONS: "completions",
+}
 
 
 @dataclass(slots=True)
@@ -113,6 +119,22 @@ class MergeReport:
     @property
     def changes(self) -> int:
         return sum(s.changes for s in self.sources)
+
+    @property
+    def change(self) -> StudyChange:
+        """The change made: the kinds of data a copy added, replaced or removed (codes of the
+        consensus layer among them as well: a copy may carry its decisions) and the coders
+        added; nothing for a dry run."""
+        if self.dry_run:
+            return StudyChange()
+        kinds: set[ChangeKind] = set()
+        for s in self.sources:
+            for kind, name in _CHANGE_KINDS.items():
+                if s.added[name] or s.replaced[name] or s.removed[name]:
+                    kinds |= {kind, ChangeKind.CONSENSUS} if name == "codes" else {kind}
+            if s.coders_added:
+                kinds.add(ChangeKind.CODERS)
+        return StudyChange.of(*kinds) if kinds else StudyChange()
 
     @property
     def unresolved(self) -> int:

@@ -22,6 +22,7 @@ from socialcoder.domain import settings as rules
 from socialcoder.domain.serial import record
 from socialcoder.services.coders import coder_id
 from socialcoder.services.study import Study, now
+from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.services.transcript_lookup import transcript_id, transcripts_source
 from socialcoder.storage.models import StudySettingRow
 
@@ -128,8 +129,20 @@ def _known(session: Session, name: str, value: rules.Value) -> rules.Value:
     return value
 
 
-def set_settings(study: Study, texts: dict[str, str]) -> list[SettingState]:
-    """Set several settings from typed text together (one transaction); their new states."""
+class StoredSettings(list[SettingState]):
+    """The new states of the settings :func:`set_settings` stored, with the change made."""
+
+    __slots__ = ()
+
+    @property
+    def change(self) -> StudyChange:
+        """The change made: the study's settings (none if none was given)."""
+        return StudyChange.of(ChangeKind.SETTINGS) if self else StudyChange()
+
+
+def set_settings(study: Study, texts: dict[str, str]) -> StoredSettings:
+    """Set several settings from typed text together (one transaction); their new states,
+    with the change made (``.change``)."""
     parsed = {rules.setting(n).name: rules.parse(n, t) for n, t in texts.items()}
     with study.write() as session:
         values = {n: _known(session, n, v) for n, v in parsed.items()}
@@ -137,12 +150,12 @@ def set_settings(study: Study, texts: dict[str, str]) -> list[SettingState]:
         for n, v in values.items():
             write_setting(session, n, v)
         shown = {n: _shown(session, n, v) for n, v in values.items()}
-    return [
+    return StoredSettings(
         SettingState(
             name=n, value=v, text=rules.render(n, v), stored=True, help=rules.SETTINGS[n].help
         )
         for n, v in shown.items()
-    ]
+    )
 
 
 def set_setting(study: Study, name: str, text: str) -> SettingState:

@@ -27,6 +27,7 @@ from socialcoder.importers import SpeakerRole, read_transcript
 from socialcoder.services.media import PreparedMedia, prepare_media, store_recording
 from socialcoder.services.media_timing import reestimate
 from socialcoder.services.study import Study, now
+from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.storage.bulk import bulk_insert_columns
 from socialcoder.storage.models import SegmentRow, TranscriptRow, table_of
 
@@ -84,6 +85,12 @@ class ImportSummary:
     @property
     def segments(self) -> int:
         return sum(t.segments for t in self.transcripts)
+
+    @property
+    def change(self) -> StudyChange:
+        """The change made: these transcripts (none if none was imported)."""
+        names = [t.name for t in self.transcripts]
+        return StudyChange.of(ChangeKind.TRANSCRIPTS, transcripts=names) if names else StudyChange()
 
 
 def parse_date(text: str, *, source: str | None = None, row: int | None = None) -> date | None:

@@ -31,6 +31,7 @@ from socialcoder.services.audit_events import add_event, list_events
 from socialcoder.services.machine_store import mark_for_retraining, models_learnt_from
 from socialcoder.services.settings import forget_practice
 from socialcoder.services.study import Study
+from socialcoder.services.study_change import StudyChange
 from socialcoder.storage import db
 from socialcoder.storage.events_model import AuditRedactionRow
 from socialcoder.storage.measures_model import session_measures
@@ -84,6 +85,12 @@ class WithdrawResult:
     models_note: str
     dry_run: bool
     models_to_retrain: int = 0
+
+    @property
+    def change(self) -> StudyChange:
+        """The change made: anything (transcripts, their codes, memos, completions,
+        assignments and audit entries are gone); nothing for a dry run."""
+        return StudyChange() if self.dry_run else StudyChange.everything()
 
     def counts(self) -> dict[str, int]:
         return {

@@ -86,3 +86,43 @@ def test_the_coder_services_return_the_change_they_made(sample_study: Path) -> N
         assert set_coder_active(study, "dana", True) == StudyChange(
             coders, coders=frozenset({"dana"})
         )
+
+
+def test_the_import_settings_and_withdrawal_services_return_their_change(
+    sample_study: Path, tmp_path: Path
+) -> None:
+    """Importing transcripts and codes, storing settings and withdrawing a participant return
+    the change each made, naming what it touched where it can; a dry run changes nothing."""
+    from socialcoder.services.codes_import import import_codes_csv
+    from socialcoder.services.settings import set_settings
+    from socialcoder.services.transcript_import import ImportItem, import_transcripts
+    from socialcoder.services.withdraw import withdraw_participant
+
+    K = ChangeKind
+    sample = Path(__file__).resolve().parents[2] / "sample_transcripts" / "P01_session01.txt"
+    new = tmp_path / "P09_session01.txt"
+    new.write_text(sample.read_text(encoding="utf-8"), encoding="utf-8")
+    with open_study(sample_study) as study:
+        imported = import_transcripts(study, [ImportItem(new, participant="P09", session=1)])
+        assert imported.change == StudyChange.of(K.TRANSCRIPTS, transcripts=["P09_session01"])
+        codes = tmp_path / "codes.csv"
+        codes.write_text(
+            "transcript,segment,coder,dimension,value,memo\n"
+            "P09_session01,2,zoe,concordance,1,\n"
+            "P09_session01,,consensus,goal_agreement,4,\n",
+            encoding="utf-8",
+        )
+        summary = import_codes_csv(study, codes, complete=True, add_coders=True)
+        assert summary.change == StudyChange.of(
+            K.CODES,
+            K.CONSENSUS,
+            K.CODERS,
+            K.COMPLETIONS,
+            transcripts=["P09_session01"],
+            coders=["zoe", "consensus"],
+        )
+        again = import_codes_csv(study, codes)  # the same codes: nothing changed
+        assert again.change == StudyChange()
+        assert set_settings(study, {"blinding": "on"}).change == StudyChange.of(K.SETTINGS)
+        assert withdraw_participant(study, "P09", dry_run=True).change == StudyChange()
+        assert withdraw_participant(study, "P09").change == StudyChange.everything()

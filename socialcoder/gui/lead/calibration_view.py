@@ -72,9 +72,9 @@ from socialcoder.services.calibration import (
     calibration_settings,
 )
 from socialcoder.services.coders import list_coders
-from socialcoder.services.settings import set_setting, set_settings
+from socialcoder.services.settings import set_settings
 from socialcoder.services.study import Study
-from socialcoder.services.study_change import ChangeKind, StudyChange
+from socialcoder.services.study_change import StudyChange
 from socialcoder.services.transcript_list import list_transcripts, transcript_summary
 
 if TYPE_CHECKING:
@@ -373,12 +373,17 @@ class CalibrationView(QWidget):
 
     def _keep_threshold(self, value: float) -> None:
         try:
-            set_setting(self.study, CALIBRATION_THRESHOLD.name, f"{value:g}")
+            stored = set_settings(self.study, {CALIBRATION_THRESHOLD.name: f"{value:g}"})
         except UserError as exc:
             self.message.setText(error_html(exc))
             return
-        if self.session is not None:  # not news from elsewhere for the window's watcher
-            self.session.report(StudyChange.of(ChangeKind.SETTINGS), origin=self)
+        self._report(stored.change)
+
+    def _report(self, change: StudyChange) -> None:
+        """Tell the window's session what this view changed (the service's value): not news
+        from elsewhere for the window's watcher."""
+        if self.session is not None:
+            self.session.report(change, origin=self)
 
     def refresh(self) -> None:
         coders = [c.name for c in list_coders(self.study)]
@@ -441,9 +446,11 @@ class CalibrationView(QWidget):
             rest = [n for n in kept.practice if n not in self.chosen()]
             texts = {CALIBRATION_PRACTICE.name: ",".join(rest)}
         try:
-            set_settings(self.study, texts)
+            stored = set_settings(self.study, texts)
         except UserError as exc:
             self.message.setText(error_html(exc))
+            return
+        self._report(stored.change)
 
     def compare(self) -> CalibrationResult | None:
         try:

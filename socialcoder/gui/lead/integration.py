@@ -24,9 +24,8 @@ from socialcoder.domain.settings import BLINDING
 from socialcoder.errors import UserError
 from socialcoder.gui.dialogs import show_error
 from socialcoder.gui.lead.workspace import PAGES, LeadWorkspace
-from socialcoder.services.settings import get_setting, set_setting
+from socialcoder.services.settings import get_setting, set_settings
 from socialcoder.services.study import Study, open_study
-from socialcoder.services.study_change import ChangeKind, StudyChange
 
 TITLES = {
     "assignments": "&Progress and assignments",
@@ -105,12 +104,12 @@ class LeadRole:
         if bool(get_setting(study, BLINDING.name)) == on:
             return  # the menu was synced to the study, nothing to store
         try:
-            set_setting(study, BLINDING.name, "on" if on else "off")
+            stored = set_settings(study, {BLINDING.name: "on" if on else "off"})
         except UserError as exc:
             show_error(self.window, exc, "Cannot change the setting")
             self._show_blinding(study)
             return
-        lead.session.report(StudyChange.of(ChangeKind.SETTINGS))  # the window's own change
+        lead.session.report(stored.change)  # the window's own change
         self.window.statusBar().showMessage(
             "Coders now see masked transcript labels only"
             if on
