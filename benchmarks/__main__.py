@@ -201,24 +201,36 @@ def codes_import(folder: Path, full: bool, runs: int) -> list[Figure]:
 
 def reliability(folder: Path, full: bool, runs: int) -> list[Figure]:
     import bench_reliability
-    from floors import RELIABILITY_FLOOR, record_reliability_reads
+    from floors import readers, record_reliability_reads, reliability_floor_source
 
     segments = 500_000 if full else 100_000
     study = bench_reliability.build(folder, segments)
     recorded = folder / "reliability-reads.json"
     record_reliability_reads(study, recorded)
-    # the floor: the interpreter, import numpy, and bare sqlite3 running the command's own
-    # read statements (recorded above), each a whole process like the command
+    # the floor: the interpreter, import numpy, and a bare reader running the command's own
+    # read statements (recorded above), each a whole process like the command; every reader
+    # available (floors.readers), the fastest is the floor
     numpy_only = [sys.executable, "-c", "import numpy"]
-    floor_argv = [sys.executable, "-c", RELIABILITY_FLOOR, str(study), str(recorded)]
-    one_process(floor_argv)  # warm-up: the study's pages in the OS cache
+    floor_argvs = {
+        f"floor {reader}": [
+            sys.executable,
+            "-c",
+            reliability_floor_source(reader),
+            str(study),
+            str(recorded),
+        ]
+        for reader in readers()
+    }
+    for argv in floor_argvs.values():
+        one_process(argv)  # warm-up: the study's pages in the OS cache
     # interleaved, each in a fresh process, the median of several (as for export): one run
     # moves by 2x on a shared machine; the anchor's CPU is its call's, ours the whole process's
-    walls: dict[str, list[float]] = {"ours": [], "package": [], "numpy": [], "floor": []}
-    cpus: dict[str, list[float]] = {"ours": [], "package": [], "numpy": [], "floor": []}
+    sides = ["ours", "package", "numpy", *floor_argvs]
+    walls: dict[str, list[float]] = {side: [] for side in sides}
+    cpus: dict[str, list[float]] = {side: [] for side in sides}
     peak = 0.0
     for _ in range(max(1, min(runs, 3))):
-        for side, argv in (("numpy", numpy_only), ("floor", floor_argv)):
+        for side, argv in (("numpy", numpy_only), *floor_argvs.items()):
             wall, cpu = one_process(argv)
             walls[side].append(wall)
             cpus[side].append(cpu)
@@ -240,20 +252,26 @@ def reliability(folder: Path, full: bool, runs: int) -> list[Figure]:
         flush=True,
     )
     limit = anchor / 2
-    numpy_wall, floor_wall = (statistics.median(walls[side]) for side in ("numpy", "floor"))
-    numpy_cpu, floor_cpu = (statistics.median(cpus[side]) for side in ("numpy", "floor"))
+    numpy_wall, numpy_cpu = statistics.median(walls["numpy"]), statistics.median(cpus["numpy"])
+    reads = ", ".join(
+        f"{side[6:]} {statistics.median(walls[side]):.3f} s (CPU "
+        f"{statistics.median(cpus[side]):.3f})"
+        for side in floor_argvs
+    )
     print(
         f"    reliability floor: python -c 'import numpy' wall {numpy_wall:.3f} s (CPU "
-        f"{numpy_cpu:.3f}); + bare sqlite3 read of the same statements {floor_wall:.3f} s "
-        f"(CPU {floor_cpu:.3f})",
+        f"{numpy_cpu:.3f}); + a bare read of the same statements: {reads}",
         flush=True,
     )
+    fastest = min(floor_argvs, key=lambda side: statistics.median(walls[side]))
+    floor_wall, floor_cpu = statistics.median(walls[fastest]), statistics.median(cpus[fastest])
+    imports = "numpy" if fastest == "floor sqlite3" else "numpy, pyarrow"
     FLOORS.append(
         Floor(
             f"reliability, 3 coders x {segments:,} (process)",
             seconds,
             cpu_ours,
-            "python + import numpy + sqlite3 read",
+            f"python + import {imports} + {fastest[6:]} read",
             floor_wall,
             floor_cpu,
             anchor,
@@ -276,7 +294,7 @@ def reliability(folder: Path, full: bool, runs: int) -> list[Figure]:
 
 def export(folder: Path, full: bool, runs: int) -> list[Figure]:
     import bench_export
-    from floors import record_export_reads
+    from floors import readers, record_export_reads
 
     transcripts = bench_export.TRANSCRIPTS if full else 60
     study = folder / "export.scstudy"
@@ -287,33 +305,41 @@ def export(folder: Path, full: bool, runs: int) -> list[Figure]:
     for fmt in ("csv", "parquet"):
         # interleaved, each case in a fresh process, the median of several: on a shared machine
         # one run of a second moves by 2x (the CPU seconds, printed beside, move less)
-        walls: dict[str, list[float]] = {"export": [], "pandas": [], "floor": []}
-        cpus: dict[str, list[float]] = {"export": [], "pandas": [], "floor": []}
+        # the floor's bare read: every reader available (floors.readers), the fastest counts
+        sides = ["export", "pandas", *readers()]
+        walls: dict[str, list[float]] = {side: [] for side in sides}
+        cpus: dict[str, list[float]] = {side: [] for side in sides}
         for _ in range(max(1, min(runs, 3))):
             for side in ("export", "pandas"):
                 wall, _peak, cpu = bench_export.case_measures(f"{side}-{fmt}", study)
                 walls[side].append(wall)
                 cpus[side].append(cpu)
-            wall, cpu = bench_export.floor_measures(study, recorded)
-            walls["floor"].append(wall)
-            cpus["floor"].append(cpu)
+            for reader in readers():
+                wall, cpu = bench_export.floor_measures(study, recorded, reader)
+                walls[reader].append(wall)
+                cpus[reader].append(cpu)
         ours, pandas = (statistics.median(walls[side]) for side in ("export", "pandas"))
         cpu_ours, cpu_pandas = (statistics.median(cpus[side]) for side in ("export", "pandas"))
-        floor, floor_cpu = statistics.median(walls["floor"]), statistics.median(cpus["floor"])
+        reads = ", ".join(
+            f"{reader} {statistics.median(walls[reader]):.3f} s (CPU "
+            f"{statistics.median(cpus[reader]):.3f})"
+            for reader in readers()
+        )
         print(
             f"    export long {fmt}: median of {len(walls['export'])}, wall {ours:.3f} s vs "
             f"pandas {pandas:.3f} s; CPU {cpu_ours:.3f} s vs {cpu_pandas:.3f} s "
-            f"(ratio {cpu_ours / cpu_pandas:.2f}); bare sqlite3 read of the same statements "
-            f"{floor:.3f} s (CPU {floor_cpu:.3f})",
+            f"(ratio {cpu_ours / cpu_pandas:.2f}); a bare read of the same statements: {reads}",
             flush=True,
         )
+        fastest = min(readers(), key=lambda reader: statistics.median(walls[reader]))
+        floor, floor_cpu = statistics.median(walls[fastest]), statistics.median(cpus[fastest])
         if fmt == "parquet":
             # the export writes with the anchor's own call (writers._parquet: the frame's
             # to_parquet), so that write lies under the figure as well as the fetch
-            what = "sqlite3 fetch + pandas' own write"
+            what = f"{fastest} fetch + pandas' own write"
             floor, floor_cpu = floor + pandas, floor_cpu + cpu_pandas
         else:  # the project's own CSV writer
-            what = "sqlite3 fetch of the same rows"
+            what = f"{fastest} fetch of the same rows"
         FLOORS.append(
             Floor(
                 f"export long {fmt}", ours, cpu_ours, what, floor, floor_cpu, pandas, 1.5 * pandas

@@ -148,16 +148,19 @@ def case_measures(case: str, study_path: Path) -> tuple[float, float, float]:
     return float(seconds), float(peak), float(cpu)
 
 
-def floor_measures(study_path: Path, recorded: Path) -> tuple[float, float]:
-    """Wall and CPU seconds of bare ``sqlite3`` fetching the rows of the recorded statements
-    of the export's read (``floors.py``), in a fresh process, timed inside it as the export
-    call is."""
+def floor_measures(
+    study_path: Path, recorded: Path, reader: str = "sqlite3"
+) -> tuple[float, float]:
+    """Wall and CPU seconds of a bare ``reader`` (``sqlite3`` or ``adbc``: ``floors.py``)
+    fetching the rows of the recorded statements of the export's read, in a fresh process,
+    timed inside it as the export call is."""
     result = subprocess.run(
         [
             sys.executable,
             str(Path(__file__).with_name("floors.py")),
             str(study_path),
             str(recorded),
+            reader,
         ],
         capture_output=True,
         text=True,
