@@ -464,3 +464,118 @@ def test_roles_in_spss_and_stata_are_the_domain_numbers(seed: int) -> None:
         assert {int(k): v for k, v in labels["role"].items()} == {
             n: r.value for r, n in ROLE_NUMBERS.items()
         }
+
+
+def _wide_cell(dim: Dimension, value: str | None) -> object:
+    """A value as the wide table types it: binary 0/1, nominal/ordinal the value, else a
+    number; None when missing."""
+    if value is None:
+        return None
+    if dim.scale is Scale.BINARY:
+        return int(value)
+    if dim.scale in (Scale.NOMINAL, Scale.ORDINAL):
+        return value
+    return float(value)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_wide_table_is_the_rule_cell_by_cell(seed: int) -> None:
+    """The wide table without a database: one row per segment of every transcript, and in the
+    column of each dimension x coder the completion rule's value (written out here from the
+    codes: the code, else the empty value where the coder completed the transcript, else
+    missing); missing on a turn the dimension does not applies to and for a coder who did not
+    work on the transcript; a session-level rating on every row of its transcript."""
+    data = random_study(seed)
+    frame = tables.build_wide(data).frame
+    book = data.codebook
+    codes = {
+        (t, None if s != s else int(s), c, d): v
+        for t, s, c, d, v, _, _ in data.codes.itertuples(index=False)
+    }
+    done = {(t, c): bool(x) for t, c, x in data.involved.itertuples(index=False)}
+    names = dict(
+        zip(data.transcripts["transcript_id"], data.transcripts["transcript"], strict=True)
+    )
+    expected_rows = sorted(
+        (names[s.transcript_id], s.segment) for s in data.segments.itertuples(index=False)
+    )
+    assert list(zip(frame["transcript"], frame["segment"], strict=True)) == expected_rows
+    by_turn = {(names[s.transcript_id], s.segment): s for s in data.segments.itertuples()}
+    for row, (transcript, number) in enumerate(expected_rows):
+        turn = by_turn[(transcript, number)]
+        tid = turn.transcript_id
+        for dim in book.dimensions:
+            for coder in data.coders:
+                unit = None if dim.unit is Unit.SESSION else turn.segment_id
+                value = None
+                if (tid, coder) in done and (unit is None or dim.applies(turn.role)):
+                    value = codes.get((tid, unit, coder, dim.key))
+                    if value is None and done[(tid, coder)]:
+                        value = dim.empty_value
+                got = frame[f"{dim.key}__{coder}"].iloc[row]
+                got = None if pd.isna(got) else got
+                assert got == _wide_cell(dim, value), (transcript, number, dim.key, coder)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_sessions_table_is_the_rule_counted_by_hand(seed: int) -> None:
+    """The sessions table without a database: per (transcript, coder) who worked on it, per
+    segment-level dimension, the applicable turns, the turns counted (a value by the completion
+    rule other than the empty value; binary: present), their rate per 100 applicable turns,
+    the mean (ordinal: positions; interval), the turns of each nominal value, and each
+    session-level rating; all written out here from the codes."""
+    from socialcoder.export.columns import value_columns
+
+    data = random_study(seed)
+    frame = tables.build_table("sessions", data).frame
+    book = data.codebook
+    codes = {
+        (t, None if s != s else int(s), c, d): v
+        for t, s, c, d, v, _, _ in data.codes.itertuples(index=False)
+    }
+    done = {(t, c): bool(x) for t, c, x in data.involved.itertuples(index=False)}
+    names = dict(
+        zip(data.transcripts["transcript_id"], data.transcripts["transcript"], strict=True)
+    )
+    tid_of = {n: t for t, n in names.items()}
+    pairs = [(str(t), str(c)) for t, c in zip(frame["transcript"], frame["coder"], strict=True)]
+    assert sorted(pairs) == sorted((names[t], c) for t, c in done)
+
+    def rule(tid: int, unit: int | None, coder: str, dim: Dimension) -> str | None:
+        value = codes.get((tid, unit, coder, dim.key))
+        return dim.empty_value if value is None and done[(tid, coder)] else value
+
+    for row, (transcript, coder) in enumerate(pairs):
+        tid = tid_of[transcript]
+        turns = data.segments[data.segments["transcript_id"] == tid]
+        for dim in book.segment_dimensions():
+            values = [
+                rule(tid, s.segment_id, coder, dim)
+                for s in turns.itertuples()
+                if dim.applies(s.role)
+            ]
+            counted = sum(v is not None and v != dim.empty_value for v in values)
+            assert frame[f"{dim.key}_turns"].iloc[row] == len(values)
+            assert frame[f"{dim.key}_n"].iloc[row] == counted
+            rate = frame[f"{dim.key}_rate"].iloc[row]
+            if values:
+                assert rate == pytest.approx(100.0 * counted / len(values))
+            else:
+                assert math.isnan(rate)
+            numbers = [_number(dim, v) for v in values if v is not None]
+            if dim.scale in (Scale.ORDINAL, Scale.INTERVAL):
+                mean = frame[f"{dim.key}_mean"].iloc[row]
+                if numbers:
+                    assert mean == pytest.approx(sum(numbers) / len(numbers))
+                else:
+                    assert math.isnan(mean)
+            for value, stem in value_columns(dim):
+                assert frame[f"{stem}_n"].iloc[row] == sum(v == value.value for v in values)
+        for dim in book.session_dimensions():
+            got = frame[dim.key].iloc[row]
+            expected = rule(tid, None, coder, dim)
+            assert (None if pd.isna(got) else got) == _wide_cell(dim, expected), (
+                transcript,
+                coder,
+                dim.key,
+            )
