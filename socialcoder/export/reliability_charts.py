@@ -6,7 +6,7 @@
 
 Both draw on a :class:`matplotlib.figure.Figure` they are given: the HTML report renders it as
 inline SVG (:func:`svg`, no pyplot, no GUI backend), the dashboard shows it on a Qt canvas
-(``FigureCanvasQTAgg``). matplotlib is imported only when a chart is drawn, never on import of
+(``FigureCanvasQTAgg``) and saves it as PNG or SVG (:func:`save_figure`). matplotlib is imported only when a chart is drawn, never on import of
 this module's callers' commands that draw none (``socialcoder --version``).
 """
 
@@ -16,6 +16,7 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from socialcoder.export.reliability_figures import FLOOR, GOOD
@@ -99,6 +100,23 @@ def svg(figure: Figure) -> str:
         figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
     text = out.getvalue()
     return text[text.index("<svg") :]  # inline: no XML declaration or doctype
+
+
+#: the image formats a chart is saved in (:func:`save_figure`), by file suffix
+IMAGE_FORMATS = {".png": "png", ".svg": "svg"}
+
+
+def save_figure(figure: Figure, path: Path) -> Path:
+    """Write the figure to ``path`` as PNG or SVG (by its suffix, :data:`IMAGE_FORMATS`): the
+    SVG is the HTML report's (:func:`svg`), the PNG at 150 dpi."""
+    kind = IMAGE_FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise ValueError(f"a chart is saved as {' or '.join(IMAGE_FORMATS)}, not {path.name!r}")
+    if kind == "svg":
+        path.write_text(svg(figure), encoding="utf-8")
+    else:
+        figure.savefig(path, format="png", dpi=150, metadata={"Software": None})
+    return path
 
 
 def _floor(values: Sequence[float]) -> float:

@@ -21,7 +21,7 @@ from socialcoder.analysis.charts import (
 from socialcoder.analysis.plots import Z_CRIT, residual_colour
 from socialcoder.export.reliability_charts import new_figure
 from socialcoder.gui.accessibility import annotate
-from socialcoder.gui.lead.charts import chart_style
+from socialcoder.gui.lead.charts import chart_style, offer_save
 
 
 class _Canvas(FigureCanvasQTAgg):
@@ -36,6 +36,7 @@ class _Canvas(FigureCanvasQTAgg):
         self.about = description
         annotate(self, description=description)
         self.setMinimumSize(320, 240)
+        self.save_action = offer_save(self, f"{name.removesuffix('_chart')}.png")
 
     def _drawn(self, summary: str) -> None:
         """Tell screen readers (and the tooltip) what the chart now shows; draw it."""

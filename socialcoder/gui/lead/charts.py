@@ -14,15 +14,24 @@ use the same style.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtGui import QAction, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+)
 
 from socialcoder.export.reliability_charts import (
     ALPHA_TITLE,
     DRIFT_TITLE,
+    IMAGE_FORMATS,
     LINE_COLORS,
     AlphaPoint,
     ChartStyle,
@@ -30,12 +39,20 @@ from socialcoder.export.reliability_charts import (
     draw_alpha,
     draw_drift,
     new_figure,
+    save_figure,
 )
 from socialcoder.gui import themes
 from socialcoder.gui.theme import text_on
 from socialcoder.reliability.confusion import ConfusionMatrix
 
-__all__ = ["AlphaChart", "AlphaPoint", "ConfusionTable", "DriftChart", "chart_style"]
+__all__ = [
+    "AlphaChart",
+    "AlphaPoint",
+    "ConfusionTable",
+    "DriftChart",
+    "chart_style",
+    "offer_save",
+]
 
 
 def _mix(a: str, b: str, share: float) -> str:
@@ -66,11 +83,38 @@ def chart_style() -> ChartStyle:
     )
 
 
+def offer_save(canvas: FigureCanvasQTAgg, name: str) -> QAction:
+    """Give ``canvas`` a context-menu action that saves its chart as PNG or SVG, drawn by the
+    same code as the window's and the HTML report's (``export.reliability_charts.save_figure``);
+    ``name`` is the file name offered."""
+
+    def save() -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            canvas, "Save the chart", name, "PNG image (*.png);;SVG image (*.svg)"
+        )
+        if path:
+            target = Path(path)
+            if target.suffix.lower() not in IMAGE_FORMATS:
+                target = target.with_suffix(".png")
+            try:
+                save_figure(canvas.figure, target)
+            except OSError as exc:
+                QMessageBox.warning(canvas, "Save the chart", f"Not saved: {exc}")
+
+    action = QAction("Save chart as PNG or SVG…", canvas)
+    action.setObjectName("save_chart")
+    action.triggered.connect(save)
+    canvas.addAction(action)
+    canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+    return action
+
+
 class _Chart(FigureCanvasQTAgg):
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, name: str) -> None:
         super().__init__(new_figure())
         self.setAccessibleName(title)
         self.setMinimumSize(360, 260)
+        self.save_action = offer_save(self, name)
 
     def _redraw(self, description: str) -> None:
         self.setAccessibleDescription(description)
@@ -83,7 +127,7 @@ class AlphaChart(_Chart):
     says why)."""
 
     def __init__(self) -> None:
-        super().__init__(ALPHA_TITLE)
+        super().__init__(ALPHA_TITLE, "alpha.png")
         self.setObjectName("alpha_chart")
         self.points: list[AlphaPoint] = []
 
@@ -108,7 +152,7 @@ class DriftChart(_Chart):
     """Alpha per dimension by ISO week of coding (codes last changed in that week)."""
 
     def __init__(self) -> None:
-        super().__init__(DRIFT_TITLE)
+        super().__init__(DRIFT_TITLE, "drift.png")
         self.setObjectName("drift_chart")
         self.weeks: list[str] = []
 

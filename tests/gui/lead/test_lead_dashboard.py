@@ -269,3 +269,35 @@ def test_the_machine_tab_clears_the_notes(qtbot, lead_window: MainWindow) -> Non
     dash.tabs.setCurrentWidget(dash.machine)
     assert dash.notes.toPlainText() == ""
     dash.tabs.setCurrentIndex(0)
+
+
+def test_the_charts_save_as_png_or_svg_from_the_reports_code(
+    qtbot, lead_window: MainWindow, tmp_path: Path, monkeypatch
+) -> None:
+    """Each chart's context menu saves it as PNG or SVG: the figure shown, through the code the
+    HTML report draws its SVG with (one plotting library for window, report and images)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from socialcoder.export.reliability_charts import svg
+
+    dash = lead_window.lead.dashboard
+    compute(qtbot, dash, 0, 1)
+    chosen: list[str] = []
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (chosen.pop(), "PNG image (*.png)")
+    )
+    for chart in (dash.alpha_chart, dash.drift_chart):
+        assert chart.save_action in chart.actions()
+        assert chart.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
+        png, image, bare = (tmp_path / f"{chart.objectName()}{s}" for s in (".png", ".svg", ""))
+        for target in (png, image, bare):
+            chosen.append(str(target))
+            chart.save_action.trigger()
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert image.read_text(encoding="utf-8") == svg(chart.figure)
+        assert bare.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # PNG by default
+    assert "Concordance" in (tmp_path / "alpha_chart.svg").read_text(encoding="utf-8")
+    from socialcoder.gui.lead.analysis_charts import EffectsChart, HeatmapChart, ScatterChart
+
+    for canvas in (ScatterChart(), EffectsChart(), HeatmapChart()):  # Lead > Analysis's too
+        assert canvas.save_action in canvas.actions()
