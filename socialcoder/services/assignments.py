@@ -110,12 +110,19 @@ def list_assignments(study: Study, *, with_retest: bool = True) -> list[Assignme
     ]
 
 
-def assign(study: Study, *, coder: str, transcript: str, purpose: str = "primary") -> bool:
-    """Assign one transcript to one coder; returns False if it already was."""
+def assign(study: Study, *, coder: str, transcript: str, purpose: str = "primary") -> StoredRows:
+    """Assign one transcript to one coder; returns the assignment as stored, with the change
+    (``.change``), or none (false) if it already was."""
     if purpose not in PURPOSES:
         raise StudyError(f"purpose must be one of {', '.join(PURPOSES)}")
     with study.write() as session:
-        return _assign_in(session, coder, transcript, purpose, "lead")
+        stored = StoredRows()
+        if _assign_in(session, coder, transcript, purpose, "lead"):
+            tid = transcript_id(session, transcript)
+            row = session.get(AssignmentRow, (coder_id(session, coder), tid))
+            assert row is not None
+            stored.append(_stored(row, coder, transcript))
+        return stored
 
 
 def plan_assignments(

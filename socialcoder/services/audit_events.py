@@ -27,6 +27,7 @@ from socialcoder.errors import StudyError
 from socialcoder.services.event_record import event_row, opened_detail
 from socialcoder.services.event_record import os_user as os_user  # re-exported for the services
 from socialcoder.services.study import Study
+from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.storage.events_model import StudyEventRow
 from socialcoder.storage.models import AuditRow
 
@@ -73,10 +74,11 @@ def record_event(
     actor: str | None = None,
     role: str = "command",
     detail: dict[str, Any] | None = None,
-) -> None:
-    """Append an event in its own transaction."""
+) -> StudyChange:
+    """Append an event in its own transaction; returns the change (the study's events)."""
     with study.write() as session:
         add_event(session, kind, actor=actor, role=role, detail=detail)
+    return StudyChange.of(ChangeKind.EVENTS)
 
 
 def record_event_in(

@@ -26,6 +26,7 @@ from socialcoder.errors import StudyError
 from socialcoder.services.audit_log import audit
 from socialcoder.services.coders import coder_id
 from socialcoder.services.study import Study, retry_transient
+from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.services.transcript_lookup import segment_row, transcript_id
 from socialcoder.storage.models import (
     CodeRow,
@@ -54,6 +55,11 @@ class TimeChange:
     def undo_value(self) -> float | None:
         return None if self.old_estimated else self.old_start
 
+    @property
+    def change(self) -> StudyChange:
+        """The change made: the transcript's timing."""
+        return StudyChange.of(ChangeKind.TRANSCRIPTS, transcripts=(self.transcript,))
+
 
 @dataclass(frozen=True, slots=True)
 class TurnChange:
@@ -65,6 +71,11 @@ class TurnChange:
     role: str
     start: float
     opened: bool
+
+    @property
+    def change(self) -> StudyChange:
+        """The change made: the transcript's turns."""
+        return StudyChange.of(ChangeKind.TRANSCRIPTS, transcripts=(self.transcript,))
 
 
 def _fmt(seconds: float | None) -> str | None:

@@ -126,3 +126,18 @@ def test_the_import_settings_and_withdrawal_services_return_their_change(
         assert set_settings(study, {"blinding": "on"}).change == StudyChange.of(K.SETTINGS)
         assert withdraw_participant(study, "P09", dry_run=True).change == StudyChange()
         assert withdraw_participant(study, "P09").change == StudyChange.everything()
+
+
+def test_one_assignment_and_an_event_return_their_change(sample_study: Path) -> None:
+    """The command line's one assignment returns it as stored, with its change (none when it
+    already was); an event recorded returns EVENTS."""
+    from socialcoder.services.assignments import assign
+    from socialcoder.services.audit_events import record_event
+
+    with open_study(sample_study) as study:
+        added = assign(study, coder="ana", transcript=T1)
+        assert [(a.coder, a.transcript) for a in added] == [("ana", T1)]
+        assert added.change == StudyChange(ASSIGNMENTS, frozenset({T1}), frozenset({"ana"}))
+        again = assign(study, coder="ana", transcript=T1)
+        assert not again and again.change == StudyChange()
+        assert record_event(study, "exported") == StudyChange.of(ChangeKind.EVENTS)

@@ -14,8 +14,6 @@ CHANGE_VALUES = {"StudyChange", "Change", "list[Change]"}
 #: writers whose result carries no change yet, each with what it changes; the lead's window
 #: learns of these through the watcher, as of a change made elsewhere (gui/watch.py)
 NOT_YET = {
-    "assignments.assign": "one assignment (the command line's; the window uses the *_stored forms)",
-    "audit_events.record_event": "the study's event record (EVENTS)",
     "machine_store.store_model": "a trained model (no view shows models but the machine tab)",
     "measures.import_measures": "session measures (no ChangeKind names them)",
     "media.attach_media": "a transcript's recording (TRANSCRIPTS: its timing)",
@@ -23,9 +21,6 @@ NOT_YET = {
     "media.set_duration": "a recording's duration",
     "media.relink": "the recordings' paths",
     "media_import.import_recording": "a recording and its transcript (TRANSCRIPTS)",
-    "media_timing.stamp_start": "a turn's time (the coder window's undo step: TimeChange)",
-    "media_timing.open_turn": "a turn opened while listening (TurnChange)",
-    "media_timing.remove_turn": "a turn removed (TurnChange)",
 }
 
 

@@ -27,6 +27,7 @@ from socialcoder.services.media import (
 from socialcoder.services.media_import import Excerpt, import_recording
 from socialcoder.services.media_timing import open_turn, remove_turn, stamp_start
 from socialcoder.services.study import open_study
+from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.services.transcript_import import ImportItem, import_transcripts
 from socialcoder.services.transcript_view import show_transcript
 from socialcoder.storage.models import AuditRow
@@ -123,6 +124,7 @@ def test_stamping_measures_starts_estimates_the_rest_and_is_audited(study_with_t
         assert all(s.start is None for s in show_transcript(study, "s1").segments)
         change = stamp_start(study, coder="ana", transcript="s1", segment=3, seconds=20.0)
         assert change.old_start is None and change.new_start == 20.0
+        assert change.change == StudyChange.of(ChangeKind.TRANSCRIPTS, transcripts=["s1"])
         segs = show_transcript(study, "s1").segments
         assert [s.start_estimated for s in segs] == [True, True, False, True]
         assert segs[0].start == 0.0 and 0 < segs[1].start < 20.0 < segs[3].start < 40.0
