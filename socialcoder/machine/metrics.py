@@ -133,7 +133,14 @@ def _per_value(
         precision = both / said if said else None
         recall = both / truth if truth else None
         f1 = 2 * both / (said + truth) if said + truth else None
-        out[value] = ValueAgreement(precision, recall, f1, _round(specific[j]), truth, said)
+        out[value] = ValueAgreement(
+            precision=precision,
+            recall=recall,
+            f1=f1,
+            specific_agreement=_round(specific[j]),
+            human=truth,
+            machine=said,
+        )
     return out
 
 

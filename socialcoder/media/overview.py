@@ -119,7 +119,14 @@ def wav_layout(path: Path) -> WavLayout | None:
                 )
                 if not ok or channels < 1 or rate < 1:
                     return None
-                return WavLayout(tag, channels, rate, bits, start, size)
+                return WavLayout(
+                    format_tag=tag,
+                    channels=channels,
+                    rate=rate,
+                    bits=bits,
+                    data_offset=start,
+                    data_size=size,
+                )
             else:
                 fh.seek(size + size % 2, 1)
 

@@ -205,7 +205,14 @@ def find_candidates(
                     context=_context(source.text, span),
                 )
             )
-    return Plan(candidates, pseudonyms, originals, offsets, participant_of, names)
+    return Plan(
+        candidates=candidates,
+        pseudonyms=pseudonyms,
+        originals=originals,
+        offsets=offsets,
+        participant_of=participant_of,
+        names=names,
+    )
 
 
 class _Seeded:
