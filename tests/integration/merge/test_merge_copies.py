@@ -398,3 +398,38 @@ def test_clears_from_before_the_copy_are_not_replayed(base, copy_of, act):
     report = _merge(base, [copy])
     assert report.changes == 0 and report.unresolved == 0
     assert _codes(base)[("ana", T1, 2, "resistance")] == "strong"
+
+
+def test_a_code_on_a_turn_the_study_does_not_code_is_rejected(base, copy_of, act, tmp_path):
+    """Which dimension applies to which speaker role is the study's (domain/rules.py): the
+    study coded concordance on therapist turns too (codebook 1.2), a coder's copy was made,
+    then the study narrowed it to patient turns again (1.3). The copy's code on a therapist
+    turn is rejected, named in the report; the patient turn's code beside it is taken."""
+    from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+
+    yaml_text = Path(DEFAULT_CODEBOOK_PATH).read_text(encoding="utf-8")
+    start = yaml_text.index("  - key: concordance\n")
+    end = yaml_text.index("applies_to: [patient]", start)
+
+    def codebook(version: str, roles: str) -> Path:
+        path = tmp_path / f"codebook_{version}.yaml"
+        text = yaml_text[:end] + f"applies_to: [{roles}]" + yaml_text[end + 21 :]
+        path.write_text(text.replace('version: "1.1"', f'version: "{version}"', 1), "utf-8")
+        return path
+
+    act(base, update_codebook, path=codebook("1.2", "therapist, patient"))
+    copy = copy_of(base, "copy")
+    act(base, update_codebook, path=codebook("1.3", "patient"))
+    roles = {s.index: s.role for s in act(copy, show_transcript, name=T1).segments}
+    therapist = min(i for i, r in roles.items() if r == "therapist")
+    patient = min(i for i, r in roles.items() if r == "patient")
+    _code(act, copy, "ana", T1, therapist, "concordance", "1")
+    _code(act, copy, "ana", T1, patient, "concordance", "1")
+    report = _merge(base, [copy])
+    [source] = report.sources
+    assert source.rejected == [
+        f"ana, {T1} segment {therapist}, concordance: the study's codebook does not code "
+        "'concordance' on therapist turns"
+    ]
+    assert report.unresolved == 1
+    assert _codes(base) == {("ana", T1, patient, "concordance"): "1"}
