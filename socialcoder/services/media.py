@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
@@ -35,6 +35,7 @@ from socialcoder.media.hashing import file_sha256
 from socialcoder.media.probe import MEDIA_KINDS, MediaInfo, probe
 from socialcoder.services import media_local
 from socialcoder.services.study import Study, now
+from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.services.transcript_lookup import transcript_id, transcripts_source
 from socialcoder.storage import server_api
 from socialcoder.storage.models import RecordingRow
@@ -60,6 +61,11 @@ class Recording:
     excerpt_seed: int | None
     attached_at: datetime | None  # None: masked for a blinded coder
     without_transcript: bool = False  # a recording coded straight from listening
+
+    @property
+    def change(self) -> StudyChange:
+        """The change made by storing it: its transcript's recording and times."""
+        return _recording_change([self.transcript])
 
     @property
     def origin(self) -> float:
@@ -301,12 +307,30 @@ def store_recording(
     return row
 
 
+def _recording_change(transcripts: Iterable[str]) -> StudyChange:
+    """A recording stored, moved or measured: its transcripts (their recording and times)."""
+    names = list(transcripts)
+    return StudyChange.of(ChangeKind.TRANSCRIPTS, transcripts=names) if names else StudyChange()
+
+
+class Attached(NamedTuple):
+    """What :func:`attach_media` did: the new recording and the one it replaced."""
+
+    recording: Recording
+    replaced: Recording | None
+
+    @property
+    def change(self) -> StudyChange:
+        return self.recording.change
+
+
 def attach_media(
     study: Study, transcript: str, file: Path, progress: HashProgress | None = None
-) -> tuple[Recording, Recording | None]:
+) -> Attached:
     """Attach ``file`` as ``transcript``'s recording (replacing one attached before);
-    returns (the new recording, the one it replaced). Times estimated from measured ones
-    are worked out again, now that the recording's length is known."""
+    returns (the new recording, the one it replaced), with the change (``.change``). Times
+    estimated from measured ones are worked out again, now that the recording's length is
+    known."""
     from socialcoder.services.deidentify_media import check_recording
     from socialcoder.services.media_timing import reestimate
 
@@ -321,13 +345,14 @@ def attach_media(
         after = _recording(row, transcript)
     if study_folder(study) is None:
         media_local.remember(media.sha256, media.source)
-    return after, before
+    return Attached(after, before)
 
 
-def note_recording_path(study: Study, transcript: str, path: str) -> None:
+def note_recording_path(study: Study, transcript: str, path: str) -> StudyChange:
     """Keep a recording's path that came without its content (an exchange file naming the
     media): stored unverified (no size, no hash) until it is attached again. The turns' times
-    between measured ones are estimated again (exchange files carry measured times only)."""
+    between measured ones are estimated again (exchange files carry measured times only).
+    Returns the change (none when the transcript had a recording already)."""
     from socialcoder.services.media_timing import reestimate
 
     name = path.replace("\\", "/").rsplit("/", 1)[-1] or path
@@ -347,21 +372,23 @@ def note_recording_path(study: Study, transcript: str, path: str) -> None:
             )
             session.flush()
             reestimate(session, tid)  # estimates are never exchanged: spread them again
+            return _recording_change([transcript])
+    return StudyChange()
 
 
-def set_duration(study: Study, transcript: str, seconds: float) -> bool:
-    """Store the duration the player measured when the file's header gave none; True if
-    stored (a duration already known is kept)."""
+def set_duration(study: Study, transcript: str, seconds: float) -> StudyChange:
+    """Store the duration the player measured when the file's header gave none; returns the
+    change, none (false) if nothing was stored (a duration already known is kept)."""
     if not seconds > 0:
-        return False
+        return StudyChange()
     with study.write() as session:
         if server_api.is_coder(session.connection()):
-            return False  # the lead's to store (a coder's login does not write recordings)
+            return StudyChange()  # the lead's to store (a coder's login writes no recordings)
         row = session.get(RecordingRow, transcript_id(session, transcript))
         if row is None or row.duration_s is not None:
-            return False
+            return StudyChange()
         row.duration_s = float(seconds)
-    return True
+    return _recording_change([transcript])
 
 
 # -- status and relink --------------------------------------------------------------------------
@@ -434,6 +461,15 @@ class RelinkResult:
     relinked: tuple[Relinked, ...]
     still_missing: tuple[str, ...]
     shared_study: bool  # True: paths noted for this machine only (a study on a server)
+
+    @property
+    def change(self) -> StudyChange:
+        """The change made: the recordings' paths stored (none on a server: noted here)."""
+        return (
+            StudyChange()
+            if self.shared_study
+            else _recording_change(r.transcript for r in self.relinked)
+        )
 
 
 def relink(study: Study, folder: Path, *, cancelled: Cancelled | None = None) -> RelinkResult:

@@ -16,11 +16,6 @@ CHANGE_VALUES = {"StudyChange", "Change", "list[Change]"}
 NOT_YET = {
     "machine_store.store_model": "a trained model (no view shows models but the machine tab)",
     "measures.import_measures": "session measures (no ChangeKind names them)",
-    "media.attach_media": "a transcript's recording (TRANSCRIPTS: its timing)",
-    "media.note_recording_path": "this machine's path of a recording",
-    "media.set_duration": "a recording's duration",
-    "media.relink": "the recordings' paths",
-    "media_import.import_recording": "a recording and its transcript (TRANSCRIPTS)",
 }
 
 

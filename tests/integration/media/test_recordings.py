@@ -23,6 +23,7 @@ from socialcoder.services.media import (
     media_status,
     recording_of,
     relink,
+    set_duration,
 )
 from socialcoder.services.media_import import Excerpt, import_recording
 from socialcoder.services.media_timing import open_turn, remove_turn, stamp_start
@@ -49,8 +50,11 @@ def test_attach_stores_reference_size_duration_and_hash_not_the_media(study_with
     (tmp_path / "media").mkdir()
     rec_file = tone_wav(tmp_path / "media" / "s1.wav", [(1, 2)], 20.0)
     with open_study(study_with_text) as study:
-        rec, before = attach_media(study, "s1", rec_file)
+        attached = attach_media(study, "s1", rec_file)
+        rec, before = attached
         assert before is None
+        assert attached.change == StudyChange.of(ChangeKind.TRANSCRIPTS, transcripts=["s1"])
+        assert not set_duration(study, "s1", 21.0)  # the header's duration is kept
         assert (rec.kind, rec.format, rec.size) == ("audio", "wav", rec_file.stat().st_size)
         assert rec.duration == pytest.approx(20.0)
         import hashlib
@@ -85,6 +89,8 @@ def test_status_found_missing_changed_and_relink_by_content(study_with_text, tmp
         result = relink(study, tmp_path / "elsewhere")
         assert [r.new_path for r in result.relinked] == [moved]
         assert result.still_missing == ()
+        expected = StudyChange.of(ChangeKind.TRANSCRIPTS, transcripts=["s1"])
+        assert result.change == (StudyChange() if result.shared_study else expected)
         [s] = media_status(study)
         assert (s.status, s.found_at) == (FOUND, moved)
         # changed in place: same size, other content
