@@ -7,7 +7,7 @@ variable labels, value labels and the Excel column sheet.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -85,3 +85,17 @@ class ExportTable:
             if column.name == name:
                 return column
         raise KeyError(name)
+
+
+@dataclass(frozen=True, slots=True)
+class TableParts:
+    """A table as consecutive parts of its rows, each a frame with exactly the columns of
+    ``columns``, built as the writer asks for them (the wide table, a few transcripts at a
+    time: the whole frame is never in memory); ``rows`` counts them all. The CSV and Excel
+    writers write a built table as its one part."""
+
+    layout: str
+    columns: tuple[ColumnInfo, ...]
+    codebook: Codebook
+    rows: int
+    parts: Callable[[], Iterator[pd.DataFrame]]

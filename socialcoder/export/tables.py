@@ -23,6 +23,9 @@ Pure functions on DataFrames: no database.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -52,7 +55,7 @@ from socialcoder.export.columns import (
     value_labels_of,
 )
 from socialcoder.export.long_columns import _long_frame, coded_units, involved_pairs
-from socialcoder.export.model import ColumnInfo, ExportTable, StudyData
+from socialcoder.export.model import ColumnInfo, ExportTable, StudyData, TableParts
 from socialcoder.export.sessions_table import build_sessions
 
 __all__ = [
@@ -73,6 +76,7 @@ __all__ = [
     "slug",
     "value_columns",
     "value_labels_of",
+    "wide_parts",
 ]
 
 
@@ -148,8 +152,77 @@ def _long_frame_merged(data: StudyData, with_text: bool) -> pd.DataFrame:
     return frame
 
 
+WIDE_PART_ROWS = 25_000  # rows of a part of the wide table (whole transcripts) written at once
+
+
 def build_wide(data: StudyData, *, with_text: bool = False) -> ExportTable:
     """The wide table (see the module doc)."""
+    infos = _wide_infos(data, with_text)
+    return ExportTable("wide", _wide_frame(data, with_text, infos), infos, data.codebook)
+
+
+def wide_parts(data: StudyData, *, with_text: bool = False, rows: int | None = None) -> TableParts:
+    """The wide table as parts of whole transcripts of about ``rows`` rows each (default
+    :data:`WIDE_PART_ROWS`), in the table's order, each built as it is asked for: the rows of
+    one transcript depend on no other's, so the parts are the table's rows, and only one
+    part's build is in memory."""
+    rows = WIDE_PART_ROWS if rows is None else rows
+    infos = _wide_infos(data, with_text)
+    names = data.transcripts.sort_values("transcript")["transcript_id"].to_numpy()
+    counts = data.segments["transcript_id"].value_counts()
+    groups: list[list[int]] = []
+    size = rows
+    for tid in names.tolist():
+        n = int(counts.get(tid, 0))
+        if not n:  # no segments: no rows
+            continue
+        if size >= rows:
+            groups.append([])
+            size = 0
+        groups[-1].append(tid)
+        size += n
+
+    def parts() -> Iterator[pd.DataFrame]:
+        for ids in groups:
+            yield _wide_frame(_of_transcripts(data, ids), with_text, infos)
+
+    total = int(counts.reindex(names, fill_value=0).sum())
+    return TableParts("wide", infos, data.codebook, total, parts)
+
+
+def _of_transcripts(data: StudyData, ids: list[int]) -> StudyData:
+    """``data`` restricted to the transcripts ``ids`` (their segments, pairs, codes, memos)."""
+
+    def keep(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["transcript_id"].isin(ids)]
+
+    return replace(
+        data,
+        transcripts=keep(data.transcripts),
+        segments=keep(data.segments),
+        involved=keep(data.involved),
+        codes=keep(data.codes),
+        segment_memos=keep(data.segment_memos),
+    )
+
+
+def _wide_infos(data: StudyData, with_text: bool) -> tuple[ColumnInfo, ...]:
+    infos = _base_infos(True, with_text)
+    for dim in data.codebook.dimensions:
+        labels = value_labels_of(dim)
+        for coder in data.coders:
+            infos.append(ColumnInfo(f"{dim.key}__{coder}", _dim_label(dim, coder), labels or None))
+        if data.primaries is not None:  # the final layer: each value's source
+            infos.append(
+                ColumnInfo(f"source__{dim.key}", f"{dim.label}: source (coder or consensus)")
+            )
+    for coder in data.coders:
+        infos.append(ColumnInfo(f"memo__{coder}", f"Memos of {coder} on the segment"))
+    return tuple(infos)
+
+
+def _wide_frame(data: StudyData, with_text: bool, infos: tuple[ColumnInfo, ...]) -> pd.DataFrame:
+    """The wide table's rows of ``data``, with the columns ``infos``."""
     core = coded_units(data)
     # only the columns read here (the value texts, labels and versions are not)
     keep = ["segment_id", "transcript_id", "dimension", "coder", "value_numeric", "memo"]
@@ -161,7 +234,6 @@ def build_wide(data: StudyData, *, with_text: bool = False) -> ExportTable:
     # keys instead of moving every column of the finished table
     base["segment"] = base["segment"].astype("Int64")
     base = _ordered(base, data)
-    infos = _base_infos(True, with_text)
     seg_rows = core[is_seg]
     sess_rows = core[~is_seg]
     seg_pivot = _pivot(seg_rows, "segment_id")
@@ -180,17 +252,12 @@ def build_wide(data: StudyData, *, with_text: bool = False) -> ExportTable:
             else:
                 values = pd.Series(np.nan, index=base.index)
             new_cols[name] = _typed(values, dim)
-            labels = value_labels_of(dim)
-            infos.append(ColumnInfo(name, _dim_label(dim, coder), labels or None))
         if data.primaries is not None:  # the final layer: each value's source
             rows = seg_rows if dim.unit is Unit.SEGMENT else sess_rows
             index = "segment_id" if dim.unit is Unit.SEGMENT else "transcript_id"
             chosen = rows[rows["dimension"] == dim.key]
             sources = pd.Series(chosen["source"].to_numpy(), index=chosen[index].to_numpy())
             new_cols[f"source__{dim.key}"] = key_col.map(sources).astype("object")
-            infos.append(
-                ColumnInfo(f"source__{dim.key}", f"{dim.label}: source (coder or consensus)")
-            )
     memo_parts = core.loc[core["memo"].notna(), ["segment_id", "coder", "dimension", "memo"]]
     memo_parts = memo_parts.assign(
         text="[" + memo_parts["dimension"].astype(str) + "] " + memo_parts["memo"].astype(str)
@@ -207,12 +274,10 @@ def build_wide(data: StudyData, *, with_text: bool = False) -> ExportTable:
             new_cols[name] = seg_index.map(joined.xs(coder, level="coder"))
         else:
             new_cols[name] = pd.Series(pd.NA, index=base.index, dtype="object")
-        infos.append(ColumnInfo(name, f"Memos of {coder} on the segment"))
     del core, seg_rows, sess_rows, seg_pivot, sess_pivot, memo_parts, memos, joined
     # the columns put together once, in their order (no concatenated copy to select from)
     columns = {**{name: base[name] for name in base.columns}, **new_cols}
-    frame = pd.DataFrame({c.name: columns[c.name] for c in infos}, index=base.index, copy=False)
-    return ExportTable("wide", frame, tuple(infos), data.codebook)
+    return pd.DataFrame({c.name: columns[c.name] for c in infos}, index=base.index, copy=False)
 
 
 def _pivot(rows: pd.DataFrame, key: str) -> dict[tuple[str, str], pd.Series]:

@@ -21,9 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from socialcoder.errors import UserError
+from socialcoder.export.xlsx import column_letter
 
 EXCEL_CELL_MAX = 32_767
 SPSS_STRING_MAX_BYTES = 32_767
@@ -47,19 +49,29 @@ def _texts(frame: pd.DataFrame) -> Iterator[tuple[int, str, pd.Series]]:
         series = frame[name]
         if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
             continue
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            series = series.astype(object)
         yield position, str(name), series
 
 
 def _first(series: pd.Series, bad: Callable[[str], bool], cheap_ok: int) -> int | None:
     """Position of the first text value for which ``bad`` holds; values no longer than
-    ``cheap_ok`` characters are skipped without calling it."""
-    values = series.to_numpy(dtype=object, na_value=None).tolist()  # once, not per cell
-    for i, value in enumerate(values):
-        if isinstance(value, str) and len(value) > cheap_ok and bad(value):
-            return i
-    return None
+    ``cheap_ok`` characters are skipped without calling it. Each distinct value is judged once
+    (names, roles, categories and empty memos repeat on every row of a wide table), then the
+    first row holding a bad one is found among the codes."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = series.cat.codes.to_numpy()
+        distinct = series.cat.categories.to_numpy(dtype=object).tolist()
+    else:
+        codes, uniques = pd.factorize(series)  # missing: -1
+        distinct = np.asarray(uniques, dtype=object).tolist()
+    found = [
+        i
+        for i, value in enumerate(distinct)
+        if isinstance(value, str) and len(value) > cheap_ok and bad(value)
+    ]
+    if not found:
+        return None
+    rows = np.flatnonzero(np.isin(codes, found))
+    return int(rows[0]) if len(rows) else None
 
 
 def _which(frame: pd.DataFrame, i: int) -> str:
@@ -72,14 +84,13 @@ def _which(frame: pd.DataFrame, i: int) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def check_excel(frame: pd.DataFrame, sheet: str, source: str) -> None:
-    """Refuse (UserError) a cell of ``frame`` that an Excel sheet cannot hold whole."""
-    from openpyxl.utils import get_column_letter
-
+def check_excel(frame: pd.DataFrame, sheet: str, source: str, offset: int = 0) -> None:
+    """Refuse (UserError) a cell of ``frame`` that an Excel sheet cannot hold whole; ``frame``
+    is the sheet's rows from ``offset`` on (a part of a table written part by part)."""
     for position, name, series in _texts(frame):
 
         def cell(i: int, p: int = position) -> str:
-            return f"{get_column_letter(p + 1)}{i + 2}"
+            return f"{column_letter(p)}{offset + i + 2}"
 
         i = _first(series, lambda v: excel_units(v) > EXCEL_CELL_MAX, EXCEL_CELL_MAX // 2)
         if i is not None:

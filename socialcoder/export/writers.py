@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,11 @@ import numpy as np
 import pandas as pd
 
 from socialcoder.errors import Input, Remedy, UserError
-from socialcoder.export.model import ColumnInfo, ExportTable
+from socialcoder.export.model import ColumnInfo, ExportTable, TableParts
 from socialcoder.export.names import FORMATS
 from socialcoder.export.output import STDOUT, Output
 from socialcoder.export.text_limits import check_excel, check_spss
-from socialcoder.export.xlsx import write_xlsx
+from socialcoder.export.xlsx import SheetParts, write_xlsx
 
 _EXTENSIONS = {
     ".csv": "csv",
@@ -91,26 +92,33 @@ def format_of(path: str | Path) -> str:
     return fmt
 
 
-def write_table(table: ExportTable, out: Output) -> None:
-    """Write ``table`` to ``out`` in ``out.fmt`` (one of :data:`FORMATS`)."""
+def write_table(table: ExportTable | TableParts, out: Output) -> None:
+    """Write ``table`` to ``out`` in ``out.fmt`` (one of :data:`FORMATS`). CSV and Excel
+    write a table part by part (:class:`TableParts`; a built table is one part); the other
+    formats need it whole (an :class:`ExportTable`)."""
     fmt = out.fmt
-    writer = {"csv": _csv, "xlsx": _xlsx, "sav": _sav, "dta": _dta, "parquet": _parquet}.get(fmt)
-    if writer is None:
+    if fmt not in FORMATS:
         raise UserError(
             f"unknown format {fmt!r} (use one of: {', '.join(FORMATS)})", source=out.name
         )
-    if fmt == "xlsx" and len(table.frame) > EXCEL_MAX_ROWS:
+    rows = table.rows if isinstance(table, TableParts) else len(table.frame)
+    if fmt == "xlsx" and rows > EXCEL_MAX_ROWS:
         raise UserError(
-            f"{len(table.frame):,} rows do not fit in an Excel sheet (at most {EXCEL_MAX_ROWS:,}); "
+            f"{rows:,} rows do not fit in an Excel sheet (at most {EXCEL_MAX_ROWS:,}); "
             "use CSV or Parquet",
             source=out.name,
         )
-    # no text is cut: a cell the format cannot hold whole is refused before writing
-    if fmt == "xlsx":
-        for sheet, frame in xlsx_sheets(table).items():
-            check_excel(frame, sheet, out.name)
-    elif fmt == "sav":
+    if fmt in ("csv", "xlsx"):
+        # no text is cut: an Excel cell that cannot hold its text is refused as its part is
+        # written, into the temporary file (the target is left as it was)
+        with out.writing() as tmp:
+            (_csv if fmt == "csv" else _xlsx)(table, tmp, out.name)
+        return
+    if not isinstance(table, ExportTable):
+        raise TypeError(f"{fmt} is written from the whole table, not from parts")
+    if fmt == "sav":
         check_spss(table.frame, out.name)
+    writer = {"sav": _sav, "dta": _dta, "parquet": _parquet}[fmt]
     with out.writing() as tmp:
         writer(table, tmp)
 
@@ -120,17 +128,26 @@ def _bools_as_ints(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({c: "int8" for c in bools}) if bools else frame
 
 
-def _csv(table: ExportTable, path: Path) -> None:
-    """Column-wise through the csv module, block by block: the text pandas' ``to_csv`` writes
-    (numbers as ``repr``, empty for missing, true/false as 1/0, minimal quoting), faster."""
-    frame = table.frame
+def _rows_of(table: ExportTable | TableParts) -> tuple[list[str], Iterator[pd.DataFrame]]:
+    """The column names and the parts of the rows (a built table: its frame, one part)."""
+    if isinstance(table, ExportTable):
+        return [str(name) for name in table.frame.columns], iter((table.frame,))
+    return [c.name for c in table.columns], table.parts()
+
+
+def _csv(table: ExportTable | TableParts, path: Path, _source: str = "") -> None:
+    """Column-wise through the csv module, block by block of each part: the text pandas'
+    ``to_csv`` writes (numbers as ``repr``, empty for missing, true/false as 1/0, minimal
+    quoting), faster."""
+    names, parts = _rows_of(table)
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow([str(name) for name in frame.columns])
-        for start in range(0, len(frame), CSV_BLOCK):
-            block = frame.iloc[start : start + CSV_BLOCK]
-            columns = [_csv_values(block.iloc[:, i]) for i in range(block.shape[1])]
-            writer.writerows(zip(*columns, strict=True))
+        writer.writerow(names)
+        for frame in parts:
+            for start in range(0, len(frame), CSV_BLOCK):
+                block = frame.iloc[start : start + CSV_BLOCK]
+                columns = [_csv_values(block.iloc[:, i]) for i in range(block.shape[1])]
+                writer.writerows(zip(*columns, strict=True))
 
 
 CSV_BLOCK = 50_000
@@ -184,8 +201,9 @@ def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def xlsx_sheets(table: ExportTable) -> dict[str, pd.DataFrame]:
-    """The sheets of the Excel file: ``data``, ``codebook``, ``columns``, ``about``."""
+def xlsx_sheets(table: ExportTable | TableParts, source: str = "") -> dict[str, SheetParts]:
+    """The sheets of the Excel file: ``data`` (the table, part by part), ``codebook``,
+    ``columns``, ``about``; each part checked (:func:`check_excel`) as it is asked for."""
     codebook = table.codebook
     dims = pd.DataFrame(
         [
@@ -219,18 +237,32 @@ def xlsx_sheets(table: ExportTable) -> dict[str, pd.DataFrame]:
             "value": [codebook.name, codebook.version, table.layout],
         }
     )
+    names, parts = _rows_of(table)
+    sheets: dict[str, tuple[list[str], Iterable[pd.DataFrame]]] = {
+        "data": (names, (_bools_as_ints(frame) for frame in parts)),
+        "codebook": (list(dims.columns), (dims,)),
+        "columns": (list(columns.columns), (columns,)),
+        "about": (list(about.columns), (about,)),
+    }
     return {
-        "data": _bools_as_ints(table.frame),
-        "codebook": dims,
-        "columns": columns,
-        "about": about,
+        name: SheetParts([str(c) for c in cols], _checked(parts, name, source))
+        for name, (cols, parts) in sheets.items()
     }
 
 
-def _xlsx(table: ExportTable, path: Path) -> None:
+def _checked(parts: Iterable[pd.DataFrame], sheet: str, source: str) -> Iterator[pd.DataFrame]:
+    """``parts``, each refused (:func:`check_excel`) if a cell of it cannot be held whole."""
+    offset = 0
+    for frame in parts:
+        check_excel(frame, sheet, source, offset)
+        yield frame
+        offset += len(frame)
+
+
+def _xlsx(table: ExportTable | TableParts, path: Path, source: str = "") -> None:
     """Streamed (:mod:`socialcoder.export.xlsx`): no cell object per value; a text starting
     with '=' stays a text (never a formula Excel would compute)."""
-    write_xlsx(xlsx_sheets(table), path)
+    write_xlsx(xlsx_sheets(table, source), path)
 
 
 def safe_names(names: list[str], kind: str, limits: list[int] | None = None) -> list[str]:

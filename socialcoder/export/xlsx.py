@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import math
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-BLOCK = 20_000  # rows formatted at a time
+BLOCK = 5_000  # rows formatted at a time
 _INF = float("inf")
 _EPOCH = datetime(1899, 12, 30)
 _DATE_STYLE, _DATETIME_STYLE, _HEADER_STYLE = 1, 2, 3
@@ -115,9 +115,11 @@ def _fragments(series: pd.Series, letter: str, first_row: int) -> list[str]:
     """The XML of one column's cells for rows ``first_row, first_row + 1, ...``."""
     rows = range(first_row, first_row + len(series))
     kind = series.dtype.kind if isinstance(series.dtype, np.dtype) else "O"
-    if kind == "f":  # NaN and infinity: empty cells (Excel holds neither)
+    if kind == "f":  # NaN and infinity: empty cells (Excel holds neither); as _float writes
         return [
-            f'<c r="{letter}{r}"><v>{_float(v)}</v></c>' if -_INF < v < _INF else ""
+            f'<c r="{letter}{r}"><v>{t[:-2] if (t := repr(v)).endswith(".0") else t}</v></c>'
+            if -_INF < v < _INF
+            else ""
             for r, v in zip(rows, series.to_numpy().tolist(), strict=True)
         ]
     if kind in "iu":
@@ -130,19 +132,12 @@ def _fragments(series: pd.Series, letter: str, first_row: int) -> list[str]:
             f'<c r="{letter}{r}" t="b"><v>{int(v)}</v></c>'
             for r, v in zip(rows, series.to_numpy().tolist(), strict=True)
         ]
-    coded = _coded_texts(series)
-    if coded is not None:  # each distinct text escaped once
-        codes, texts = coded
-        tails = [
-            f'" t="inlineStr"><is><t xml:space="preserve">{t.translate(_ESCAPES)}</t></is></c>'
-            if t
-            else ""  # an empty text is no cell
-            for t in texts
-        ]
-        tails.append("")  # code -1: missing
+    if pd.api.types.is_integer_dtype(series.dtype):  # nullable integers (missing: no cell)
         return [
-            f'<c r="{letter}{r}{tail}' if (tail := tails[c]) else ""
-            for r, c in zip(rows, codes.tolist(), strict=True)
+            "" if v is None else f'<c r="{letter}{r}"><v>{v}</v></c>'
+            for r, v in zip(
+                rows, series.to_numpy(dtype=object, na_value=None).tolist(), strict=True
+            )
         ]
     values = series.to_numpy(dtype=object, na_value=None).tolist()
     out = []
@@ -158,45 +153,84 @@ def _fragments(series: pd.Series, letter: str, first_row: int) -> list[str]:
     return out
 
 
-def _coded_texts(series: pd.Series) -> tuple[np.ndarray, list[str]] | None:
-    """A column of texts as (codes, distinct texts), code -1 missing: a category of texts, or
-    a text column whose first 1,000 cells hold at most 50 distinct texts (names, roles); else
-    None (turn texts and memos are written cell by cell)."""
+def _coded_values(series: pd.Series) -> tuple[np.ndarray, list[Any]] | None:
+    """A column as (codes, distinct values), code -1 missing: a category, or a column whose
+    first 1,000 cells hold at most 50 distinct values (names, roles, dates, codes, ratings,
+    columns without a value); else None (turn texts, memos, times and turn numbers are written
+    cell by cell, which is faster for them than finding the distinct ones). A column of
+    numbers holding -0.0 is not coded (its distinct values would be 0.0's)."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        texts = series.cat.categories.tolist()
-        codes = series.cat.codes.to_numpy()
-    elif (
-        isinstance(series.dtype, pd.StringDtype)
-        and len(series) > 10_000
-        and int(series.iloc[:1_000].nunique()) <= 50
-    ):
-        codes, uniques = series.factorize()
-        texts = uniques.tolist()
-    else:
+        return series.cat.codes.to_numpy(), series.cat.categories.tolist()
+    if series.dtype == bool or len(series) <= 10_000 or series.iloc[:1_000].nunique() > 50:
         return None
-    if not all(type(t) is str for t in texts):
-        return None
-    return codes, texts
+    if pd.api.types.is_float_dtype(series.dtype):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        if np.signbit(values[values == 0]).any():
+            return None
+    codes, uniques = series.factorize()
+    return codes, np.asarray(uniques, dtype=object).tolist()
 
 
-def _sheet_rows(frame: pd.DataFrame) -> Iterator[str]:
-    letters = [column_letter(i) for i in range(len(frame.columns))]
+Column = Callable[[int, int], list[str]]
+
+
+def _column(series: pd.Series, letter: str, first: int) -> Column:
+    """The cells of rows ``start:stop`` of ``series`` (sheet rows ``first + start, ...``): a coded
+    column (:func:`_coded_values`) makes each distinct value a cell once, for the whole
+    column, then takes it by code; any other column is formatted block by block."""
+    coded = _coded_values(series)
+    if coded is None:
+        return lambda start, stop: _fragments(series.iloc[start:stop], letter, first + start)
+    codes, values = coded
+    tails = [_cell("\0", v)[len('<c r="\0') :] if v is not None else "" for v in values]
+    if not any(tails):  # nothing but missing and empty values: no cells
+        return lambda start, stop: [""] * (stop - start)
+    tails.append("")  # code -1: missing
+
+    def cells(start: int, stop: int) -> list[str]:
+        return [
+            f'<c r="{letter}{r}{tail}' if (tail := tails[c]) else ""
+            for r, c in enumerate(codes[start:stop].tolist(), start=first + start)
+        ]
+
+    return cells
+
+
+class SheetParts(NamedTuple):
+    """A sheet given as consecutive parts of its rows (frames with these columns)."""
+
+    columns: list[str]
+    parts: Iterable[pd.DataFrame]
+
+
+def _sheet_rows(sheet: SheetParts) -> Iterator[str]:
+    """The sheet's rows as XML, a block of at most :data:`BLOCK` rows per text."""
+    letters = [column_letter(i) for i in range(len(sheet.columns))]
     header = "".join(
         _text(f"{letter}1", str(name), _HEADER_STYLE)
-        for letter, name in zip(letters, frame.columns, strict=True)
+        for letter, name in zip(letters, sheet.columns, strict=True)
     )
     yield f'<row r="1">{header}</row>'
-    for start in range(0, len(frame), BLOCK):
-        block = frame.iloc[start : start + BLOCK]
-        columns = [
-            _fragments(block.iloc[:, i], letter, start + 2) for i, letter in enumerate(letters)
-        ]
-        for offset, cells in enumerate(zip(*columns, strict=True)):
-            yield f'<row r="{start + 2 + offset}">{"".join(cells)}</row>'
+    first = 2  # the sheet row of the part's first row
+    for frame in sheet.parts:
+        columns = [_column(frame.iloc[:, i], letter, first) for i, letter in enumerate(letters)]
+        for start in range(0, len(frame), BLOCK):
+            stop = min(start + BLOCK, len(frame))
+            yield "".join(
+                [
+                    f'<row r="{r}">{"".join(cells)}</row>'
+                    for r, cells in enumerate(
+                        zip(*(column(start, stop) for column in columns), strict=True),
+                        start=first + start,
+                    )
+                ]
+            )
+        first += len(frame)
 
 
-def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
-    """Write ``sheets`` (name -> frame, in order; names as Excel allows them) to ``path``."""
+def write_xlsx(sheets: Mapping[str, pd.DataFrame | SheetParts], path: Path) -> None:
+    """Write ``sheets`` (name -> frame or its parts, in order; names as Excel allows them) to
+    ``path``. The parts are asked for one at a time, as their rows are written."""
     names = list(sheets)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
         overrides = "".join(
@@ -244,11 +278,9 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> None:
         for i, name in enumerate(names, start=1):
             with z.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as part:
                 part.write(f'{_HEAD}<worksheet xmlns="{_MAIN}"><sheetData>'.encode())
-                lines: list[str] = []
-                for row in _sheet_rows(sheets[name]):
-                    lines.append(row)
-                    if len(lines) >= 1000:
-                        part.write("".join(lines).encode("utf-8"))
-                        lines.clear()
-                part.write("".join(lines).encode("utf-8"))
+                sheet = sheets[name]
+                if isinstance(sheet, pd.DataFrame):
+                    sheet = SheetParts([str(c) for c in sheet.columns], (sheet,))
+                for rows in _sheet_rows(sheet):
+                    part.write(rows.encode("utf-8"))
                 part.write(b"</sheetData></worksheet>")

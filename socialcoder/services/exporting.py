@@ -23,10 +23,10 @@ from socialcoder.domain.names import NameRef, split_names
 from socialcoder.domain.rules import worked
 from socialcoder.errors import Input, Remedy, StudyError, UserError
 from socialcoder.export import refi_write
-from socialcoder.export.model import CONSENSUS, ExportTable, StudyData
+from socialcoder.export.model import CONSENSUS, ExportTable, StudyData, TableParts
 from socialcoder.export.names import FORMATS, LAYOUTS
 from socialcoder.export.output import Output, prepare_output
-from socialcoder.export.tables import build_table
+from socialcoder.export.tables import build_table, wide_parts
 from socialcoder.export.writers import format_of, write_table
 from socialcoder.services.audit_events import record_export
 from socialcoder.services.measures import read_measures
@@ -402,6 +402,13 @@ def build_export_table(
     study: Study, layout: str, *, coders: str | Sequence[str] | None = None, with_text: bool = False
 ) -> ExportTable:
     """One of the tables (``long``, ``wide``, ``sessions``) as an :class:`ExportTable`."""
+    return build_table(layout, _table_data(study, layout, coders, with_text), with_text=with_text)
+
+
+def _table_data(
+    study: Study, layout: str, coders: str | Sequence[str] | None, with_text: bool
+) -> StudyData:
+    """What the table ``layout`` of ``coders`` is built from."""
     if layout not in LAYOUTS:
         raise UserError(f"unknown layout {layout!r} (use one of: {', '.join(LAYOUTS)})")
     text = with_text and layout != "sessions"
@@ -414,6 +421,16 @@ def build_export_table(
         data = load_study_data(
             study, resolve_coders(study, coders), with_text=text, segment_roles=roles
         )
+    return data
+
+
+def _table_to_write(
+    layout: str, data: StudyData, with_text: bool, fmt: str
+) -> ExportTable | TableParts:
+    """The wide table to CSV or Excel in parts (:func:`wide_parts`: never whole in memory);
+    otherwise the whole table."""
+    if layout == "wide" and fmt in ("csv", "xlsx"):
+        return wide_parts(data, with_text=with_text)
     return build_table(layout, data, with_text=with_text)
 
 
@@ -437,28 +454,26 @@ def export_table(
     out = check_output(study, path, fmt, force=force)
     if progress:
         progress(0, 2, "building the table")
+    data = _table_data(study, layout, coders, with_text)
+    table = _table_to_write(layout, data, with_text, fmt)
     final: FinalCounts | None = None
     if is_final(coders):
-        from socialcoder.services.final import final_counts_of, load_final_data
+        from socialcoder.services.final import final_counts_of  # it builds on this module
 
-        if layout not in LAYOUTS:
-            raise UserError(f"unknown layout {layout!r} (use one of: {', '.join(LAYOUTS)})")
-        data = load_final_data(study, with_text=with_text and layout != "sessions")
-        table = build_table(layout, data, with_text=with_text)
         final = final_counts_of(study, data)
-    else:
-        table = build_export_table(study, layout, coders=coders, with_text=with_text)
+    del data  # the parts hold what they need
     if progress:
         progress(1, 2, f"writing {fmt}")
     write_table(table, out)
     if progress:
         progress(2, 2, "done")
+    rows = table.rows if isinstance(table, TableParts) else len(table.frame)
     coders_out = tuple(dict.fromkeys(c for c in resolve_coders(study, coders)))
     record_export(
         study,
         f"{layout} table ({fmt})",
         out.path,
-        rows=len(table.frame),
+        rows=rows,
         with_text=with_text,
         coders=list(coders_out),
     )
@@ -466,8 +481,8 @@ def export_table(
         path=out.path or Path("-"),
         layout=layout,
         format=fmt,
-        rows=len(table.frame),
-        columns=len(table.frame.columns),
+        rows=rows,
+        columns=len(table.columns),
         coders=coders_out,
         to_stream=out.to_stream,
         final=final,

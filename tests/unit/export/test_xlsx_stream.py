@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -46,3 +47,46 @@ def test_values_come_back_whole(tmp_path: Path) -> None:
     assert book["data"]["F2"].number_format == "yyyy-mm-dd"
     back = pd.read_excel(out, sheet_name="data", dtype={"text": str}, keep_default_na=False)
     assert back["text"].tolist()[:5] == texts[:5]
+
+
+def test_long_columns_and_parts_write_the_same_cells(tmp_path: Path) -> None:
+    """Columns of few distinct values are made cells once per value (rows > 10,000); written
+    whole or in parts, the sheet is the same, and openpyxl reads back every value."""
+    from socialcoder.export.xlsx import SheetParts
+
+    n = 24_000
+    rng = np.random.default_rng(3)
+    ratings = rng.integers(1, 8, n).astype("float64")
+    ratings[::7] = np.nan
+    frame = pd.DataFrame(
+        {
+            "name": pd.array([f"t&{i // 5000}" for i in range(n)], dtype="string"),
+            "rating": ratings,
+            "signed": np.where(np.arange(n) % 2, 0.0, -0.0),  # -0.0 stays -0
+            "count": pd.array([None if i % 3 else i % 4 for i in range(n)], dtype="Int64"),
+            "number": np.arange(n) % 9,
+            "none": pd.Series([None] * n, dtype=object),
+            "day": [date(2024, 1, 1 + i % 3) if i % 2 else None for i in range(n)],
+        }
+    )
+    whole, parted = tmp_path / "whole.xlsx", tmp_path / "parts.xlsx"
+    write_xlsx({"data": frame}, whole)
+    pieces = (frame.iloc[:9_000], frame.iloc[9_000:20_500], frame.iloc[20_500:])
+    write_xlsx({"data": SheetParts(list(frame.columns), pieces)}, parted)
+    sheet = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(whole) as a, zipfile.ZipFile(parted) as b:
+        assert a.read(sheet) == b.read(sheet)
+    rows = list(openpyxl.load_workbook(whole)["data"].iter_rows(values_only=True))
+    assert len(rows) == n + 1
+    for i in (0, 1, 6, 7, 13_999, n - 1):
+        got = rows[i + 1]
+        assert got[0] == f"t&{i // 5000}"
+        assert got[1] == (None if np.isnan(ratings[i]) else ratings[i])
+        assert got[2] == 0
+        assert got[3] == (None if i % 3 else i % 4)
+        assert got[4] == i % 9
+        assert got[5] is None
+        assert got[6] == (datetime(2024, 1, 1 + i % 3) if i % 2 else None)
+    with zipfile.ZipFile(whole) as a:
+        xml = a.read(sheet).decode()
+    assert '<c r="C2"><v>-0</v></c>' in xml and '<c r="C3"><v>0</v></c>' in xml
