@@ -42,6 +42,8 @@ from socialcoder.services.study_change import AuditEntry, ChangeKind, StudyChang
 from socialcoder.services.transcript_view import SegmentView, TranscriptView
 from socialcoder.storage import server_api
 from socialcoder.storage.events_model import StudyEventRow
+from socialcoder.storage.machine_model import MachineModelRow
+from socialcoder.storage.measures_model import session_measures
 from socialcoder.storage.models import (
     AssignmentRow,
     AuditRow,
@@ -169,6 +171,19 @@ def study_state(study: Study) -> StudyState:
             ),
             ChangeKind.EVENTS: tuple(
                 session.execute(select(func.count(), func.max(StudyEventRow.id))).one()
+            ),
+            # a re-import replaces values in place: their count and sum tell it (nearly always)
+            ChangeKind.MEASURES: tuple(
+                session.execute(
+                    select(
+                        func.count(),
+                        func.count(session_measures.c.value),
+                        func.sum(session_measures.c.value),
+                    )
+                ).one()
+            ),
+            ChangeKind.MODELS: tuple(
+                session.execute(select(func.count(), func.max(MachineModelRow.id))).one()
             ),
         }
     return StudyState(audited or 0, last or 0, counts)

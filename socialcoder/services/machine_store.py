@@ -32,6 +32,7 @@ from socialcoder.errors import Input, Remedy, StudyError, UserError
 from socialcoder.machine import DimensionSpec, MachineInputError, MachineModel
 from socialcoder.services.audit_events import list_events, os_user
 from socialcoder.services.study import Study, now
+from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.storage.machine_model import MachineModelRow
 from socialcoder.storage.models import CodebookVersionRow, CoderRow, DimensionRow
 from socialcoder.storage.rows import tuples
@@ -63,6 +64,11 @@ class StoredModel:
     @property
     def usable(self) -> bool:
         return self.retrain_reason is None
+
+    @property
+    def change(self) -> StudyChange:
+        """What storing this model changed (a new version of its dimension's models)."""
+        return StudyChange.of(ChangeKind.MODELS, dimensions=(self.dimension,))
 
     def to_dict(self) -> dict[str, Any]:
         return {

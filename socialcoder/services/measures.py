@@ -23,6 +23,7 @@ from sqlalchemy import delete, insert, select, tuple_
 from socialcoder.domain.numbers import SESSION
 from socialcoder.errors import UserError
 from socialcoder.services.study import Study
+from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.storage.measures_model import session_measures
 from socialcoder.storage.models import TranscriptRow
 
@@ -37,6 +38,11 @@ class MeasuresImportSummary:
     measures: tuple[str, ...]
     values: int  # cells stored (missing ones included)
     missing: int  # empty cells
+    transcripts: frozenset[str] = frozenset()  # the transcripts whose sessions got measures
+
+    @property
+    def change(self) -> StudyChange:
+        return StudyChange.of(ChangeKind.MEASURES, transcripts=self.transcripts)
 
 
 def _read(path: Path) -> list[list[str]]:
@@ -90,13 +96,12 @@ def import_measures(study: Study, path: Path) -> MeasuresImportSummary:
     rows = _read(path)
     measures = _parse_header(rows[0], source)
     with study.read() as session:
-        known = {
-            (p, s)
-            for p, s in session.execute(
-                select(TranscriptRow.participant, TranscriptRow.session_number)
-            ).all()
-            if p is not None and s is not None
-        }
+        known: dict[tuple[str, int], list[str]] = {}
+        for p, s, name in session.execute(
+            select(TranscriptRow.participant, TranscriptRow.session_number, TranscriptRow.name)
+        ).all():
+            if p is not None and s is not None:
+                known.setdefault((p, s), []).append(name)
     values: dict[tuple[str, int, str], float | None] = {}
     first_row: dict[tuple[str, int], int] = {}
     missing = count = 0
@@ -163,7 +168,13 @@ def import_measures(study: Study, path: Path) -> MeasuresImportSummary:
                 for (p, s, m), v in values.items()
             ],
         )
-    return MeasuresImportSummary(count, tuple(measures), len(values), missing)
+    return MeasuresImportSummary(
+        rows=count,
+        measures=tuple(measures),
+        values=len(values),
+        missing=missing,
+        transcripts=frozenset(name for key in first_row for name in known[key]),
+    )
 
 
 def read_measures(study: Study) -> pd.DataFrame:

@@ -43,6 +43,8 @@ class ChangeKind(StrEnum):
     TRANSCRIPTS = "transcripts"  # imported, removed, their text or timing
     SETTINGS = "settings"  # the study's settings (blinding, thresholds)
     EVENTS = "events"  # the study's event record (openings, exports, imports)
+    MEASURES = "measures"  # session measures (questionnaire scores per participant and session)
+    MODELS = "models"  # the machine coder's stored models
 
 
 ALL_KINDS = frozenset(ChangeKind)

@@ -440,3 +440,29 @@ def test_merging_a_copy_never_brings_machine_codes_over_as_a_human_coder(
     run(capsys, "merge", study, copy)
     assert _sql(study, f"SELECT kind FROM coders WHERE name = '{MACHINE}'") == []
     assert _sql(study, "SELECT count(*) FROM machine_codes") == [(0,)]
+
+
+def test_a_stored_model_is_a_change_the_leads_window_learns_of(
+    study: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #12 (every writer returns its change): storing a model returns a MODELS change for
+    its dimension, and a lead's window with the study open learns of one stored by another
+    process (the command line) through its watch."""
+    from socialcoder.services.changes import StudyWatch
+    from socialcoder.services.machine import train_machine
+    from socialcoder.services.study import open_study
+    from socialcoder.services.study_change import ChangeKind, StudyChange
+
+    with open_study(study) as window:
+        watch = StudyWatch(window)
+        try:
+            assert watch.changes() == StudyChange()
+            run(capsys, "machine", "train", study, "--dimension", "talk", "--from", "ana")
+            # (and the command's 'opened' event)
+            assert watch.changes().kinds == {ChangeKind.MODELS, ChangeKind.EVENTS}
+            assert watch.changes() == StudyChange()
+            stored = train_machine(window, "talk").stored
+            assert stored.change == StudyChange.of(ChangeKind.MODELS, dimensions=["talk"])
+            assert stored.version == 3
+        finally:
+            watch.close()

@@ -4,6 +4,8 @@ login); and the differences a window is shown, as Change values."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from socialcoder.domain.states import EditKind
 from socialcoder.services.changes import StudyWatch, coder_changes
 from socialcoder.services.coding import Change, set_code, set_completed, set_segment_memo
@@ -244,5 +246,31 @@ def test_entries_removed_from_the_audit_log_make_the_study_watch_say_everything(
             withdraw_participant(other, "P02")
             assert watch.changes() == StudyChange.everything()
             assert watch.changes() == StudyChange()
+        finally:
+            watch.close()
+
+
+def test_imported_measures_are_a_change_named_by_their_sessions(
+    target_sample: str, tmp_path: Path
+) -> None:
+    """Issue #12: importing session measures returns a MEASURES change naming the transcripts
+    of the sessions it gave measures to; the lead's watch learns of an import made elsewhere,
+    and of a re-import that only replaces values, from the measures' count and sum."""
+    from socialcoder.services.measures import import_measures
+    from socialcoder.services.study_change import ChangeKind, StudyChange
+
+    csv = tmp_path / "m.csv"
+    csv.write_text("participant,session,wai_sr\nP01,2,4.25\n", encoding="utf-8")
+    with open_study(target_sample) as window, open_study(target_sample) as other:
+        watch = StudyWatch(window)
+        try:
+            assert watch.changes() == StudyChange()
+            summary = import_measures(other, csv)
+            assert summary.change == StudyChange.of(ChangeKind.MEASURES, transcripts=[T])
+            assert watch.changes() == StudyChange.of(ChangeKind.MEASURES)
+            assert watch.changes() == StudyChange()
+            csv.write_text("participant,session,wai_sr\nP01,2,3.5\n", encoding="utf-8")
+            import_measures(other, csv)  # same count, another value
+            assert watch.changes() == StudyChange.of(ChangeKind.MEASURES)
         finally:
             watch.close()

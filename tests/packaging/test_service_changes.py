@@ -13,10 +13,7 @@ SERVICES = Path(__file__).resolve().parents[2] / "socialcoder" / "services"
 CHANGE_VALUES = {"StudyChange", "Change", "list[Change]"}
 #: writers whose result carries no change yet, each with what it changes; the lead's window
 #: learns of these through the watcher, as of a change made elsewhere (gui/watch.py)
-NOT_YET = {
-    "machine_store.store_model": "a trained model (no view shows models but the machine tab)",
-    "measures.import_measures": "session measures (no ChangeKind names them)",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def _classes_with_change() -> set[str]:

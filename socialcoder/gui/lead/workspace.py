@@ -57,8 +57,9 @@ SHOWS: dict[str, frozenset[ChangeKind]] = {
     ),
     "calibration": frozenset({K.CODES, K.COMPLETIONS, K.CODERS, K.CODEBOOK, K.TRANSCRIPTS}),
     "audit": ALL_KINDS,  # every event and audit entry
+    # the codes' rates beside the session measures (alliance, outcome)
     "analysis": frozenset(
-        {K.CODES, K.COMPLETIONS, K.CONSENSUS, K.CODERS, K.CODEBOOK, K.TRANSCRIPTS}
+        {K.CODES, K.COMPLETIONS, K.CONSENSUS, K.CODERS, K.CODEBOOK, K.TRANSCRIPTS, K.MEASURES}
     ),
 }
 
