@@ -3,21 +3,24 @@ built whole: the same CSV bytes and the same Excel sheets, for every coder selec
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from socialcoder.errors import UserError
 from socialcoder.export import tables
 from socialcoder.export.output import prepare_output
 from socialcoder.export.writers import write_table
+from socialcoder.services.coding import set_segment_memo
 from socialcoder.services.exporting import (
     build_export_table,
     export_table,
     load_study_data,
     resolve_coders,
 )
-from socialcoder.services.study import Study
+from socialcoder.services.study import Study, open_study
 
 
 def _parts(path: Path) -> dict[str, bytes]:
@@ -64,3 +67,22 @@ def test_parts_follow_the_table_order(demo: Study) -> None:
         assert not set(part["transcript"]) & set().union(
             *(set(q["transcript"]) for q in parts if q is not part)
         )
+
+
+def test_a_refused_cell_in_a_later_part_is_named_as_in_the_whole_table(
+    demo_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "demo.scstudy"
+    shutil.copyfile(demo_path, path)
+    with open_study(path) as study:
+        transcript = str(build_export_table(study, "wide").frame["transcript"].iloc[-1])
+        set_segment_memo(study, coder="ana", transcript=transcript, segment=2, text="a\x01b")
+        whole = build_export_table(study, "wide")
+        with pytest.raises(UserError) as expected:
+            write_table(whole, prepare_output(tmp_path / "whole.xlsx", fmt="xlsx"))
+        monkeypatch.setattr(tables, "WIDE_PART_ROWS", 20)
+        with pytest.raises(UserError) as got:
+            export_table(study, tmp_path / "parts.xlsx", layout="wide")
+    assert str(got.value) == str(expected.value).replace("whole.xlsx", "parts.xlsx")
+    assert f"transcript {transcript}, segment 2" in str(got.value)
+    assert not (tmp_path / "parts.xlsx").exists()
