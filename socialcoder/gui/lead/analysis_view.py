@@ -169,10 +169,20 @@ class AnalysisView(QWidget):
         self.analysis.currentIndexChanged.connect(self._analysis_changed)
         self.codes.currentIndexChanged.connect(lambda _i: self.load_variables())
         self.loaded = False  # the choices are read when the page is first shown
+        self.outdated = False  # the study changed since the figures shown were computed
 
     def ensure_loaded(self) -> None:
         if not self.loaded:
             self.refresh()
+
+    def data_changed(self) -> None:
+        """The study's data changed (here or elsewhere): read the choices again. Figures on
+        show stay those of their run, said to be outdated until the lead runs it again (a
+        bootstrap is not rerun behind her back)."""
+        self.refresh()
+        self.outdated = self.run is not None or self.job is not None
+        if self.run is not None and self.job is None:
+            self.status.setText(f"{OUTDATED} {self._summary(self.run)}")
 
     # -- controls -----------------------------------------------------------------------------
     def _top_row(self) -> QHBoxLayout:
@@ -349,6 +359,7 @@ class AnalysisView(QWidget):
         except UserError as exc:
             self.status.setText(f"Not run: {describe(exc)}")
             return
+        self.outdated = False  # this run reads the study as it is now
         job = Job(work, self)
         job.finished.connect(self._finished)
         job.failed.connect(lambda m: self._ended(f"Not run: {m}"))
@@ -377,7 +388,7 @@ class AnalysisView(QWidget):
 
     def _finished(self, run: Any) -> None:
         self.show_run(run)
-        self._ended(self._summary(run))
+        self._ended(f"{OUTDATED} " * self.outdated + self._summary(run))
         self.computed.emit()
 
     # -- showing ------------------------------------------------------------------------------
@@ -526,6 +537,9 @@ class AnalysisView(QWidget):
     def _say(self, message: str) -> None:
         self.status.setText(message)
         self.statusMessage.emit(message)
+
+
+OUTDATED = "The study's data changed since these figures were computed: press Run again."
 
 
 def _layer_text(inputs: service.AnalysisInputs) -> str:

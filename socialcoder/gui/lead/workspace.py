@@ -152,7 +152,7 @@ class LeadWorkspace(QTabWidget):
             else:
                 view.refresh()
         if self.analysis.loaded and change.concerns(SHOWS["analysis"]):
-            self.analysis.refresh()
+            self.analysis.data_changed()
         result = self.dashboard.result
         if result is not None:
             chosen = result.figures.settings.selection

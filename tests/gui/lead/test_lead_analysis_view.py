@@ -274,3 +274,37 @@ def test_the_plot_takes_a_new_theme(qtbot, analysis_window: MainWindow) -> None:
         assert colors and colors <= {dark.marks.point, dark.marks.fit_line}, colors
     finally:
         themes.apply_theme(themes.LIGHT)
+
+
+def test_figures_on_show_are_marked_outdated_when_the_study_changes(
+    qtbot, analysis_window: MainWindow, tmp_path: Path
+) -> None:
+    """Measures imported elsewhere (the command line) while the figures are on show: the view
+    says they are outdated instead of passing them off as the study's; Run computes them
+    again from the new measures."""
+    from socialcoder.gui.lead.analysis_view import OUTDATED
+    from socialcoder.services.measures import import_measures
+
+    view = _view(qtbot, analysis_window)
+    _choose_by_keys(qtbot, view.corr_x, "calpas_goal")
+    _choose_by_keys(qtbot, view.corr_y, "concordance_rate")
+    view.corr_boot.setValue(100)
+    _run(qtbot, view)
+    before = texts(view.table, 0)
+    assert not view.status.text().startswith(OUTDATED)
+    with _study(analysis_window) as study:
+        old = service.run_correlations(study, x=["calpas_goal"], y=["concordance_rate"], n_boot=0)
+        sessions = old.table.frame[["participant", "session"]].head(6).itertuples(index=False)
+        csv_path = tmp_path / "m.csv"
+        csv_path.write_text(
+            "participant,session,calpas_goal\n"
+            + "".join(f"{p},{s},{9 - i}\n" for i, (p, s) in enumerate(sessions)),
+            encoding="utf-8",
+        )
+        import_measures(study, csv_path)
+    assert analysis_window.lead is not None and analysis_window.lead.poll()
+    assert view.status.text().startswith(OUTDATED)
+    assert texts(view.table, 0) == before  # the run's figures, not silently others
+    _run(qtbot, view)
+    assert not view.status.text().startswith(OUTDATED)
+    assert texts(view.table, 0)[3] != before[3]  # Spearman's rho of the new measures
