@@ -147,6 +147,29 @@ def value_counts(matrix: FloatArray) -> ValueCounts:
     return ValueCounts(values=values, counts=counts, per_unit=per_unit)
 
 
+def table_value_counts(table: IntArray) -> ValueCounts:
+    """:func:`value_counts` of a matrix of category positions from its ``units x k`` table
+    (:func:`~socialcoder.reliability.kappa.category_table`; ``table[u, j]`` coders put unit
+    ``u`` in category ``j``), without another pass over the matrix: the same values, counts
+    and per-unit totals (the columns of the categories nobody used are left out, as
+    :func:`value_counts` leaves them out)."""
+    n_units = table.shape[0]
+    totals = table.sum(axis=0)
+    used = totals > 0
+    per_unit = table.sum(axis=1).astype(np.int64, copy=False)
+    values = np.flatnonzero(used).astype(np.float64)
+    if values.size == 0:
+        return ValueCounts(
+            values=np.empty(0),
+            counts=np.zeros((n_units, 0), dtype=np.int64),
+            per_unit=np.zeros(n_units, dtype=np.int64),
+        )
+    if values.size > MAX_MATRIX_VALUES:
+        return ValueCounts(values=values, counts=None, per_unit=per_unit)
+    counts = table if bool(used.all()) else table[:, used]
+    return ValueCounts(values=values, counts=counts.astype(np.int64, copy=False), per_unit=per_unit)
+
+
 def pairable_totals(matrix: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Distinct values in pairable units (sorted) and how often each occurs there (``n_c``)."""
     keep = (~np.isnan(matrix)).sum(axis=0) >= 2

@@ -35,6 +35,7 @@ from socialcoder.reliability._data import (
     UNIT_BLOCK,
     FloatArray,
     Level,
+    ValueCounts,
     as_level,
     as_matrix,
     pairable_totals,
@@ -225,18 +226,22 @@ def _row_distances(
     return _pair_distance(level, values, n_c, lo, hi)
 
 
-def krippendorff_alpha(data: ArrayLike, level: str | Level = "nominal") -> AlphaResult:
+def krippendorff_alpha(
+    data: ArrayLike, level: str | Level = "nominal", *, counts: ValueCounts | None = None
+) -> AlphaResult:
     """Krippendorff's alpha of a ``coders x units`` matrix (``np.nan`` = missing).
 
     ``level``: ``"nominal"`` (also ``"binary"``), ``"ordinal"`` (values are category positions
     in codebook order), ``"interval"`` or ``"ratio"`` (negative values refused). Never returns
     ``nan``: undefined alphas come back as ``alpha=None`` with a ``reason`` (fewer than 2 coders,
     fewer than 2 pairable units, or a single value overall so that expected disagreement is 0).
+    ``counts``: the matrix's :func:`value_counts`, if already built (``summarize_dimension``
+    derives them from its category table: :func:`table_value_counts`).
     """
     level = as_level(level)
     matrix = as_matrix(data)
     check_ratio(matrix, level)
-    counts = value_counts(matrix)
+    counts = value_counts(matrix) if counts is None else counts
     units = int((counts.per_unit >= 1).sum())
     pairable_units = int(counts.pairable.sum())
     pairable_values = int(counts.per_unit[counts.pairable].sum())

@@ -99,18 +99,32 @@ def cohen_kappa(
     return cohen_of(matrix[0], matrix[1], k, weights)
 
 
-def cohen_of(
-    first: np.ndarray, second: np.ndarray, k: int, weights: Weights | None = None
-) -> Coefficient:
-    """:func:`cohen_kappa` of two rows of a matrix already checked (category positions
-    ``0 .. k-1``: :func:`~socialcoder.reliability._data.check_categories`)."""
+def pair_table(first: np.ndarray, second: np.ndarray, k: int) -> np.ndarray:
+    """``k x k`` table of two rows of a matrix already checked (category positions
+    ``0 .. k-1``): ``[i, j]`` = units the first coder put in ``i`` and the second in ``j``,
+    over the units both coded. :func:`~socialcoder.reliability.summary.summarize_dimension`
+    builds it once per pair for Cohen's kappas, percent agreement and PI, BI and PABAK."""
     both = ~np.isnan(first) & ~np.isnan(second)
-    units = int(both.sum())
-    if units == 0:
-        return Coefficient(None, 0, "no unit was coded by both coders")
     a = first[both].astype(np.int64)
     b = second[both].astype(np.int64)
-    observed = np.bincount(a * k + b, minlength=k * k).reshape(k, k) / units
+    return np.bincount(a * k + b, minlength=k * k).reshape(k, k)
+
+
+def cohen_of(
+    first: np.ndarray,
+    second: np.ndarray,
+    k: int,
+    weights: Weights | None = None,
+    table: np.ndarray | None = None,
+) -> Coefficient:
+    """:func:`cohen_kappa` of two rows of a matrix already checked (category positions
+    ``0 .. k-1``: :func:`~socialcoder.reliability._data.check_categories`); ``table``: their
+    :func:`pair_table`, if already built."""
+    counts = pair_table(first, second, k) if table is None else table
+    units = int(counts.sum())
+    if units == 0:
+        return Coefficient(None, 0, "no unit was coded by both coders")
+    observed = counts / units
     expected = np.outer(observed.sum(axis=1), observed.sum(axis=0))
     index = np.arange(k)
     distance = np.abs(index[:, None] - index[None, :]).astype(np.float64)
@@ -147,17 +161,23 @@ def fleiss_of(matrix: np.ndarray, k: int, table: np.ndarray | None = None) -> Co
     raters = matrix.shape[0]
     if raters < 2:
         return Coefficient(None, 0, "fewer than 2 coders")
-    # a unit every coder coded holds as many values as there are coders
-    complete = ~np.isnan(matrix).any(axis=0) if table is None else table.sum(axis=1) == raters
-    units = int(complete.sum())
+    if table is None:
+        table = category_table(matrix[:, ~np.isnan(matrix).any(axis=0)], k)
+    # a unit every coder coded holds as many values as there are coders; sum_j n_ij^2 and the
+    # category totals of those units are whole numbers, summed in integers a block of units at
+    # a time (exact, so the same floats as summed whole; no units x k float copies)
+    squares, totals = [], np.zeros(k, dtype=np.int64)
+    for start in range(0, table.shape[0], UNIT_BLOCK):
+        block = table[start : start + UNIT_BLOCK]
+        complete = block[block.sum(axis=1) == raters]
+        squares.append((complete * complete).sum(axis=1))
+        totals += complete.sum(axis=0)
+    square_sums = np.concatenate(squares) if squares else np.zeros(0, dtype=np.int64)
+    units = len(square_sums)
     if units == 0:
         return Coefficient(None, 0, "no unit was coded by all coders")
-    if table is None:
-        table = category_table(matrix[:, complete], k).astype(np.float64)
-    else:
-        table = table[complete].astype(np.float64)
-    agreement = ((table**2).sum(axis=1) - raters) / (raters * (raters - 1.0))
-    shares = table.sum(axis=0) / (units * raters)
+    agreement = (square_sums - raters) / (raters * (raters - 1.0))
+    shares = totals / (units * raters)
     chance = float((shares**2).sum())
     if chance >= 1.0 - 1e-15:
         return Coefficient(None, units, "only one category was used (chance agreement is 1)")
@@ -236,15 +256,24 @@ def gwet_of(
     for start in range(0, matrix.shape[1], UNIT_BLOCK):  # units x k tables a block at a time
         block = slice(start, start + UNIT_BLOCK)
         counts = category_table(matrix[:, block], k) if table is None else table[block]
-        counts = counts.astype(np.float64)
+        # whole numbers: the counts and the sums below are exact in integers, and a quotient
+        # of two of them is the same float as of the two as floats (AC2's weighted counts are
+        # a product of floats, so those stay floats)
         per_unit = counts.sum(axis=1)
         coded = per_unit >= 1
-        shares += (counts[coded] / per_unit[coded, None]).sum(axis=0)
+        if coded.all():
+            shares += (counts / per_unit[:, None]).sum(axis=0)
+        else:
+            shares += (counts[coded] / per_unit[coded, None]).sum(axis=0)
         rated += int(coded.sum())
         keep = per_unit >= 2
-        counts, per_unit = counts[keep], per_unit[keep]
-        weighted = counts if scheme is None else counts @ weight.T  # AC1: identity weights
-        agreeing = (counts * (weighted - 1.0)).sum(axis=1)
+        if not keep.all():
+            counts, per_unit = counts[keep], per_unit[keep]
+        if scheme is None:  # AC1: identity weights
+            agreeing = (counts * (counts - 1)).sum(axis=1)
+        else:
+            floats = counts.astype(np.float64)
+            agreeing = (floats * (floats @ weight.T - 1.0)).sum(axis=1)
         agreement += float((agreeing / (per_unit * (per_unit - 1.0))).sum())
         units += int(keep.sum())
     if units == 0:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from socialcoder.reliability._data import FloatArray
+from socialcoder.reliability._data import FloatArray, ValueCounts
 
 #: The smallest acceptable alphas the report gives requirements for; the first is the gate.
 ALPHA_MINS = (0.667, 0.8)
@@ -109,24 +109,34 @@ def _key(alpha_min: float) -> str:
 
 
 def sample_size(
-    matrix: FloatArray, *, categorical: bool, labels: list[str] | None = None
+    matrix: FloatArray,
+    *,
+    categorical: bool,
+    labels: list[str] | None = None,
+    counts: ValueCounts | None = None,
 ) -> SampleSize:
     """The sample-size check for a ``coders x units`` matrix (category positions when
-    ``categorical``; ``labels`` name them)."""
-    present = ~np.isnan(matrix)
-    keep = present.sum(axis=0) >= 2
-    units = int(keep.sum())
+    ``categorical``; ``labels`` name them); ``counts``: its
+    :func:`~socialcoder.reliability._data.value_counts`, if already built."""
     label: str | None = None
     share: float | None = None
     basis: float | None = 0.5
+    if counts is not None and counts.counts is not None:
+        keep = counts.pairable
+    else:
+        present = ~np.isnan(matrix)
+        keep = present.sum(axis=0) >= 2
+    units = int(keep.sum())
     if categorical:
-        values = matrix[present & keep]
-        positions, counts = _value_counts(values)
+        if counts is not None and counts.counts is not None:
+            positions, found = _pairable_value_counts(counts)
+        else:
+            positions, found = _value_counts(matrix[present & keep])
         if len(positions):
-            i = int(np.argmin(counts))
+            i = int(np.argmin(found))
             position = int(positions[i])
             label = labels[position] if labels and position < len(labels) else str(position)
-            share = float(counts[i] / counts.sum())
+            share = float(found[i] / found.sum())
             basis = share if len(positions) >= 2 else None
     required: dict[str, int | None] = {
         _key(a): None if basis is None else required_units(basis, a) for a in ALPHA_MINS
@@ -139,6 +149,18 @@ def sample_size(
         required=required,
         more_needed=more,
     )
+
+
+def _pairable_value_counts(counts: ValueCounts) -> tuple[FloatArray, np.ndarray]:
+    """:func:`_value_counts` of the values in pairable units, from the units x V counts: the
+    whole numbers summed over the units, minus those of the few units with one value (so no
+    copy of the pairable rows)."""
+    assert counts.counts is not None
+    table = counts.counts
+    single = np.flatnonzero(counts.per_unit == 1)
+    totals = table.sum(axis=0) - table[single].sum(axis=0)
+    used = np.flatnonzero(totals)
+    return counts.values[used], totals[used]
 
 
 def _value_counts(values: FloatArray) -> tuple[FloatArray, np.ndarray]:

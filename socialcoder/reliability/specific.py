@@ -101,3 +101,23 @@ def pair_indices(
     b = float(((x == positive) & (y != positive)).sum())
     c = float(((x != positive) & (y == positive)).sum())
     return PairIndices((a - d) / n, (b - c) / n, pabak)
+
+
+def pair_indices_of(table: np.ndarray, *, positive: int | None) -> PairIndices:
+    """:func:`pair_indices` from the pair's ``k x k`` table
+    (:func:`~socialcoder.reliability.kappa.pair_table`, of category positions): the same
+    figures from its whole-number cells (``p_o`` is its diagonal over its total)."""
+    n = int(table.sum())
+    n_categories = table.shape[0]
+    if n == 0 or n_categories < 2:
+        return PairIndices(None, None, None)
+    observed = int(np.trace(table)) / n
+    pabak = (n_categories * observed - 1.0) / (n_categories - 1.0)
+    if positive is None or n_categories != 2:
+        return PairIndices(None, None, pabak)
+    negative = 1 - positive
+    a = float(table[positive, positive])
+    d = float(table[negative, negative])
+    b = float(table[positive, negative])
+    c = float(table[negative, positive])
+    return PairIndices((a - d) / n, (b - c) / n, pabak)

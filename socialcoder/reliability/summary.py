@@ -18,7 +18,13 @@ from numpy.typing import ArrayLike
 
 from socialcoder.errors import UserError
 from socialcoder.reliability import notes as note
-from socialcoder.reliability._data import Level, as_level, as_matrix, check_categories
+from socialcoder.reliability._data import (
+    Level,
+    as_level,
+    as_matrix,
+    check_categories,
+    table_value_counts,
+)
 from socialcoder.reliability.alpha import check_ratio, krippendorff_alpha
 from socialcoder.reliability.bootstrap import BootstrapCI, bootstrap_alpha, draw_seed
 from socialcoder.reliability.kappa import (
@@ -27,11 +33,12 @@ from socialcoder.reliability.kappa import (
     cohen_of,
     fleiss_of,
     gwet_of,
+    pair_table,
     percent_of,
     prevalence_of,
 )
 from socialcoder.reliability.sample_size import SampleSize, sample_size
-from socialcoder.reliability.specific import pair_indices, specific_of
+from socialcoder.reliability.specific import pair_indices_of, specific_of
 
 #: Interval/ratio prevalence is listed per value only up to this many distinct values.
 MAX_LISTED_VALUES = 50
@@ -168,30 +175,36 @@ def _pairs(
     pairs: list[PairAgreement] = []
     notes: list[str] = []
     for i, j in combinations(range(matrix.shape[0]), 2):
-        both = ~np.isnan(matrix[i]) & ~np.isnan(matrix[j])
-        units = int(both.sum())
-        if units == 0:
-            continue
-        agreement = float((matrix[i, both] == matrix[j, both]).mean())
         kappa: float | None = None
         weighted: dict[str, float | None] | None = None
         label = f"{names[i]} / {names[j]}"
         indices = None
         if level.is_categorical and n_categories is not None:
-            result = cohen_of(matrix[i], matrix[j], n_categories)
+            # the pair's k x k table, built once: its diagonal over its total is the share
+            # of units they agree on (the same float as the mean of the equal pairs)
+            table = pair_table(matrix[i], matrix[j], n_categories)
+            units = int(table.sum())
+            if units == 0:
+                continue
+            agreement = int(np.trace(table)) / units
+            result = cohen_of(matrix[i], matrix[j], n_categories, table=table)
             kappa = result.value
             if result.value is None:
                 notes.append(f"cohen_kappa {label} undefined: {result.reason}")
             if level is Level.ORDINAL:
                 weighted = {}
                 for scheme in ("linear", "quadratic"):
-                    w = cohen_of(matrix[i], matrix[j], n_categories, scheme)
+                    w = cohen_of(matrix[i], matrix[j], n_categories, scheme, table)
                     weighted[scheme] = w.value
                     if w.value is None:
                         notes.append(f"weighted_kappa ({scheme}) {label} undefined: {w.reason}")
-            indices = pair_indices(
-                matrix[i], matrix[j], n_categories=n_categories, positive=positive
-            )
+            indices = pair_indices_of(table, positive=positive)
+        else:
+            both = ~np.isnan(matrix[i]) & ~np.isnan(matrix[j])
+            units = int(both.sum())
+            if units == 0:
+                continue
+            agreement = float((matrix[i, both] == matrix[j, both]).mean())
         pairs.append(
             PairAgreement(
                 coders=(names[i], names[j]),
@@ -304,12 +317,16 @@ def summarize_dimension(
             notes.append(f"{name} undefined: {result.reason}")
         return result.value
 
-    alpha = krippendorff_alpha(matrix, parsed)
-    if alpha.alpha is None:
-        notes.append(f"krippendorff_alpha undefined: {alpha.reason}")
     categorical = parsed.is_categorical
     labels = _labels(parsed, categories, matrix) if categorical else []
-    size = sample_size(matrix, categorical=categorical, labels=labels)
+    # categorical data: one units x categories table for every coefficient (alpha's value
+    # counts, the sample size, Fleiss, AC1/AC2, PS, prevalence) instead of a pass each
+    table = category_table(matrix, len(labels)) if categorical else None
+    counts = None if table is None else table_value_counts(table)
+    alpha = krippendorff_alpha(matrix, parsed, counts=counts)
+    if alpha.alpha is None:
+        notes.append(f"krippendorff_alpha undefined: {alpha.reason}")
+    size = sample_size(matrix, categorical=categorical, labels=labels, counts=counts)
     if alpha.pairable_units > 0 and not size.enough:
         notes.append(f"too few units for a trustworthy figure: {size.text()}")
 
@@ -362,9 +379,8 @@ def summarize_dimension(
     fleiss = ac1 = None
     ac2: dict[str, float | None] | None = None
     specific: dict[str, float | None] | None = None
-    if categorical:
+    if table is not None:
         k = len(labels)
-        table = category_table(matrix, k)  # built once for Fleiss, AC1/AC2, PS, prevalence
         fleiss = record("fleiss_kappa", fleiss_of(matrix, k, table))
         ac1 = record("gwet_ac1", gwet_of(matrix, k, None, table))
         if parsed is Level.ORDINAL:

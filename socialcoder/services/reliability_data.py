@@ -520,7 +520,8 @@ def _matrix(d: Dimension, base: _Study, codes: _Codes, selection: Selection) -> 
         unit_keys = unit_transcript
     else:
         allowed = [role_number(r) for r in roles_of(d)]
-        chosen = base.segments[np.isin(base.segments[:, 3], allowed)]
+        wanted = np.isin(base.segments[:, 3], allowed)
+        chosen = base.segments if wanted.all() else base.segments[wanted]
         unit_transcript = chosen[:, 1]
         roles = _ROLE_NAMES[chosen[:, 3]]
         units = Units(unit_transcript, base.transcripts, chosen[:, 0], chosen[:, 2], roles)
@@ -541,11 +542,15 @@ def _matrix(d: Dimension, base: _Study, codes: _Codes, selection: Selection) -> 
         rows = _lookup(np.fromiter(base.coder_row, dtype=np.int64), codes.coder)
         found = (cols >= 0) & (rows >= 0)
         flat = rows * n + cols  # a cell's position in the coders x units matrix
-        has_code.ravel()[flat[found]] = True
+        # (the masks select every code in the usual case: then no copies of the columns)
+        has_code.ravel()[flat if found.all() else flat[found]] = True
         counted = found & ~np.isnan(codes.value)
         if codes.in_window is not None:  # only codes last changed in the window count
             counted &= codes.in_window
-        data.ravel()[flat[counted]] = codes.value[counted]
+        if counted.all():
+            data.ravel()[flat] = codes.value
+        else:
+            data.ravel()[flat[counted]] = codes.value[counted]
     involved = np.zeros(shape, dtype=bool)
     completed = np.zeros(shape, dtype=bool)
     implied_in = np.zeros(shape, dtype=bool)  # completion falls in the window

@@ -152,10 +152,13 @@ def _summary(
     """The JSON item for the cells ``rows x cols`` of ``dd`` (everything by default);
     ``indicator``: summarise "value at this position" against "any other value"."""
     d = dd.dimension
-    rows = np.arange(len(dd.coders)) if rows is None else rows
-    cols = np.arange(dd.data.shape[1]) if cols is None else cols
-    data = dd.data[np.ix_(rows, cols)]
-    implied = None if dd.implied is None else dd.implied[np.ix_(rows, cols)]
+    if rows is None and cols is None:  # the whole matrix: no copy (nothing writes into it)
+        data, implied = dd.data, dd.implied
+    else:
+        rows = np.arange(len(dd.coders)) if rows is None else rows
+        cols = np.arange(dd.data.shape[1]) if cols is None else cols
+        data = dd.data[np.ix_(rows, cols)]
+        implied = None if dd.implied is None else dd.implied[np.ix_(rows, cols)]
     level = _level_of(dd, options.levels)
     categories = dd.categories
     positive = None
@@ -170,17 +173,18 @@ def _summary(
     elif d.scale is Scale.BINARY:
         positive = d.value_texts.index("1")
     by = options.bootstrap_by or "transcript"
+    clusters = None  # labels only for a bootstrap to resample (500,000 objects otherwise)
     if within_transcript or by == "unit":
-        clusters, by = None, "unit"
-    else:
-        clusters = dd.clusters(by)[cols]
+        by = "unit"
+    elif options.bootstrap > 0:
+        clusters = dd.clusters(by) if cols is None else dd.clusters(by)[cols]
     empty = d.empty_value
     result = summarize_dimension(
         data,
         key=d.key,
         level=level,
         categories=categories,
-        coder_names=[dd.coders[r] for r in rows],
+        coder_names=list(dd.coders) if rows is None else [dd.coders[r] for r in rows],
         bootstrap=options.bootstrap,
         seed=options.seed,
         implied=implied if empty is not None and implied is not None else None,
