@@ -109,6 +109,14 @@ class ValueCounts:
         """Mask of units with at least two values (Krippendorff's pairable units)."""
         return self.per_unit >= 2
 
+    def pairable_totals(self) -> IntArray:
+        """How often each value occurs in pairable units (``counts`` must be built): every
+        unit's counts summed, less those of the units with a single value, so that the
+        pairable rows are never copied (whole numbers: the same as summing those rows)."""
+        assert self.counts is not None
+        single = np.flatnonzero(self.per_unit == 1)
+        return self.counts.sum(axis=0) - self.counts[single].sum(axis=0)
+
 
 def value_counts(matrix: FloatArray) -> ValueCounts:
     """Count values per unit of a coders x units matrix without building pair arrays.
@@ -147,16 +155,16 @@ def value_counts(matrix: FloatArray) -> ValueCounts:
     return ValueCounts(values=values, counts=counts, per_unit=per_unit)
 
 
-def table_value_counts(table: IntArray) -> ValueCounts:
+def table_value_counts(table: IntArray, per_unit: IntArray | None = None) -> ValueCounts:
     """:func:`value_counts` of a matrix of category positions from its ``units x k`` table
     (:func:`~socialcoder.reliability.kappa.category_table`; ``table[u, j]`` coders put unit
     ``u`` in category ``j``), without another pass over the matrix: the same values, counts
     and per-unit totals (the columns of the categories nobody used are left out, as
-    :func:`value_counts` leaves them out)."""
+    :func:`value_counts` leaves them out); ``per_unit``: the table's row sums, if known."""
     n_units = table.shape[0]
     totals = table.sum(axis=0)
     used = totals > 0
-    per_unit = table.sum(axis=1).astype(np.int64, copy=False)
+    per_unit = (table.sum(axis=1) if per_unit is None else per_unit).astype(np.int64, copy=False)
     values = np.flatnonzero(used).astype(np.float64)
     if values.size == 0:
         return ValueCounts(

@@ -265,7 +265,7 @@ def krippendorff_alpha(
     if pairable_units < 2:
         return undefined(REASON_ONE_UNIT)
     if counts.counts is not None:
-        if int((counts.counts[counts.pairable].sum(axis=0) > 0).sum()) < 2:
+        if int((counts.pairable_totals() > 0).sum()) < 2:
             return undefined(REASON_ONE_VALUE, 0.0)
         coincidences = coincidence_matrix(counts.counts, counts.per_unit)
         observed, expected = alpha_from_coincidences(coincidences, counts.values, level)

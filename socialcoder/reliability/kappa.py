@@ -36,14 +36,48 @@ class Coefficient:
 
 def category_table(matrix: np.ndarray, n_categories: int) -> np.ndarray:
     """``units x n_categories`` table: how many coders put each unit in each category (of a
-    checked matrix). :func:`~socialcoder.reliability.summary.summarize_dimension` builds it
-    once and gives it to every ``*_of`` coefficient (``table=``), which would each build it."""
+    checked matrix)."""
     n_units = matrix.shape[1]
     mask = ~np.isnan(matrix)
     unit_index = np.nonzero(mask)[1]
     codes = matrix[mask].astype(np.int64)
     flat = np.bincount(unit_index * n_categories + codes, minlength=n_units * n_categories)
     return flat.reshape(n_units, n_categories)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CategoryCounts:
+    """A checked matrix's :func:`category_table` ``n_uj`` with the per-unit sums the
+    coefficients take from it: ``per_unit`` ``m_u = sum_j n_uj`` and ``squares``
+    ``sum_j n_uj^2``. :func:`~socialcoder.reliability.summary.summarize_dimension` builds it
+    once and gives it to every ``*_of`` coefficient (``table=``), which would each build its
+    own. Whole numbers throughout, so a sum of them is exact in any order: the same floats
+    as summed over the matrix."""
+
+    table: np.ndarray
+    per_unit: np.ndarray
+    squares: np.ndarray
+
+    def block(self, units: slice) -> CategoryCounts:
+        """The counts of a block of units (views, no copies)."""
+        return CategoryCounts(self.table[units], self.per_unit[units], self.squares[units])
+
+    def totals(self, units: np.ndarray | None = None) -> np.ndarray:
+        """Each category's count over all units, or over the units at ``units``."""
+        table = self.table if units is None else self.table[units]
+        return np.einsum("ij->j", table)
+
+
+def category_counts(matrix: np.ndarray, n_categories: int) -> CategoryCounts:
+    """:class:`CategoryCounts` of a checked matrix (category positions ``0 .. k-1``)."""
+    return counts_of_table(category_table(matrix, n_categories))
+
+
+def counts_of_table(table: CategoryCounts | np.ndarray) -> CategoryCounts:
+    """``table`` with its per-unit sums (a :func:`category_table` is given them)."""
+    if isinstance(table, CategoryCounts):
+        return table
+    return CategoryCounts(table, np.einsum("ij->i", table), np.einsum("ij,ij->i", table, table))
 
 
 def _categorical(data: ArrayLike, n_categories: int | None, name: str) -> tuple[np.ndarray, int]:
@@ -62,19 +96,25 @@ def percent_agreement(data: ArrayLike) -> Coefficient:
     return percent_of(as_matrix(data))
 
 
-def percent_of(matrix: np.ndarray) -> Coefficient:
-    """:func:`percent_agreement` of a matrix already checked (:func:`as_matrix`)."""
-    per_unit = (~np.isnan(matrix)).sum(axis=0)
+def percent_of(matrix: np.ndarray, table: CategoryCounts | np.ndarray | None = None) -> Coefficient:
+    """:func:`percent_agreement` of a matrix already checked (:func:`as_matrix`); ``table``:
+    its :class:`CategoryCounts` (or bare :func:`category_table`), if already built (category positions), whose agreeing pairs
+    per unit are ``(sum_j n_uj^2 - m_u) / 2``."""
+    table = None if table is None else counts_of_table(table)
+    per_unit = (~np.isnan(matrix)).sum(axis=0) if table is None else table.per_unit
     keep = per_unit >= 2
     if matrix.shape[0] < 2:
         return Coefficient(None, 0, "fewer than 2 coders")
     if not keep.any():
         return Coefficient(None, 0, "no unit was coded by 2 or more coders")
-    sub = matrix[:, keep]
-    agreeing = np.zeros(sub.shape[1])
-    for i in range(sub.shape[0]):  # pairs of coders; nan never equals anything
-        for j in range(i + 1, sub.shape[0]):
-            agreeing += sub[i] == sub[j]
+    if table is not None:
+        agreeing = ((table.squares[keep] - per_unit[keep]) // 2).astype(np.float64)
+    else:
+        sub = matrix[:, keep]
+        agreeing = np.zeros(sub.shape[1])
+        for i in range(sub.shape[0]):  # pairs of coders; nan never equals anything
+            for j in range(i + 1, sub.shape[0]):
+                agreeing += sub[i] == sub[j]
     m = per_unit[keep].astype(np.float64)
     share = agreeing / (m * (m - 1.0) / 2.0)
     return Coefficient(float(share.mean()), int(keep.sum()))
@@ -155,27 +195,25 @@ def fleiss_kappa(data: ArrayLike, *, n_categories: int | None = None) -> Coeffic
     return fleiss_of(*_categorical(data, n_categories, "reliability data"))
 
 
-def fleiss_of(matrix: np.ndarray, k: int, table: np.ndarray | None = None) -> Coefficient:
+def fleiss_of(
+    matrix: np.ndarray, k: int, table: CategoryCounts | np.ndarray | None = None
+) -> Coefficient:
     """:func:`fleiss_kappa` of a matrix already checked (category positions ``0 .. k-1``);
-    ``table``: its :func:`category_table`, if already built."""
+    ``table``: its :class:`CategoryCounts` (or bare :func:`category_table`), if already built."""
     raters = matrix.shape[0]
     if raters < 2:
         return Coefficient(None, 0, "fewer than 2 coders")
     if table is None:
-        table = category_table(matrix[:, ~np.isnan(matrix).any(axis=0)], k)
+        table = category_counts(matrix[:, ~np.isnan(matrix).any(axis=0)], k)
+    table = counts_of_table(table)
     # a unit every coder coded holds as many values as there are coders; sum_j n_ij^2 and the
-    # category totals of those units are whole numbers, summed in integers a block of units at
-    # a time (exact, so the same floats as summed whole; no units x k float copies)
-    squares, totals = [], np.zeros(k, dtype=np.int64)
-    for start in range(0, table.shape[0], UNIT_BLOCK):
-        block = table[start : start + UNIT_BLOCK]
-        complete = block[block.sum(axis=1) == raters]
-        squares.append((complete * complete).sum(axis=1))
-        totals += complete.sum(axis=0)
-    square_sums = np.concatenate(squares) if squares else np.zeros(0, dtype=np.int64)
+    # category totals of those units are whole numbers (no units x k float copies)
+    complete = table.per_unit == raters
+    square_sums = table.squares[complete]
     units = len(square_sums)
     if units == 0:
         return Coefficient(None, 0, "no unit was coded by all coders")
+    totals = table.totals() - table.totals(np.flatnonzero(~complete))
     agreement = (square_sums - raters) / (raters * (raters - 1.0))
     shares = totals / (units * raters)
     chance = float((shares**2).sum())
@@ -241,10 +279,13 @@ def gwet_ac2(
 
 
 def gwet_of(
-    matrix: np.ndarray, k: int, scheme: AgreementWeights | None, table: np.ndarray | None = None
+    matrix: np.ndarray,
+    k: int,
+    scheme: AgreementWeights | None,
+    table: CategoryCounts | np.ndarray | None = None,
 ) -> Coefficient:
     """AC1 (``scheme`` None) or AC2 of a matrix already checked (category positions
-    ``0 .. k-1``); ``table``: its :func:`category_table`, if already built."""
+    ``0 .. k-1``); ``table``: its :class:`CategoryCounts` (or bare :func:`category_table`), if already built."""
     if matrix.shape[0] < 2:
         return Coefficient(None, 0, "fewer than 2 coders")
     if k < 2:
@@ -252,14 +293,14 @@ def gwet_of(
             None, 0, f"{'AC1' if scheme is None else 'AC2'} needs at least 2 categories"
         )
     weight = np.eye(k) if scheme is None else agreement_weights(k, scheme)
+    table = None if table is None else counts_of_table(table)
     shares, rated, agreement, units = np.zeros(k), 0, 0.0, 0
     for start in range(0, matrix.shape[1], UNIT_BLOCK):  # units x k tables a block at a time
         block = slice(start, start + UNIT_BLOCK)
-        counts = category_table(matrix[:, block], k) if table is None else table[block]
-        # whole numbers: the counts and the sums below are exact in integers, and a quotient
-        # of two of them is the same float as of the two as floats (AC2's weighted counts are
-        # a product of floats, so those stay floats)
-        per_unit = counts.sum(axis=1)
+        part = category_counts(matrix[:, block], k) if table is None else table.block(block)
+        # whole numbers: a quotient of two counts is the same float as of the two as floats
+        # (AC2's weighted counts are a product of floats, so those stay floats)
+        counts, per_unit = part.table, part.per_unit
         coded = per_unit >= 1
         if coded.all():
             shares += (counts / per_unit[:, None]).sum(axis=0)
@@ -267,13 +308,12 @@ def gwet_of(
             shares += (counts[coded] / per_unit[coded, None]).sum(axis=0)
         rated += int(coded.sum())
         keep = per_unit >= 2
-        if not keep.all():
-            counts, per_unit = counts[keep], per_unit[keep]
-        if scheme is None:  # AC1: identity weights
-            agreeing = (counts * (counts - 1)).sum(axis=1)
+        if scheme is None:  # AC1: identity weights, sum_j n_uj (n_uj - 1)
+            agreeing = (part.squares - per_unit)[keep]
         else:
-            floats = counts.astype(np.float64)
+            floats = counts[keep].astype(np.float64)
             agreeing = (floats * (floats @ weight.T - 1.0)).sum(axis=1)
+        per_unit = per_unit[keep]
         agreement += float((agreeing / (per_unit * (per_unit - 1.0))).sum())
         units += int(keep.sum())
     if units == 0:
@@ -293,11 +333,13 @@ def prevalence(data: ArrayLike, *, n_categories: int | None = None) -> list[floa
     return prevalence_of(*_categorical(data, n_categories, "reliability data"))
 
 
-def prevalence_of(matrix: np.ndarray, k: int, table: np.ndarray | None = None) -> list[float]:
+def prevalence_of(
+    matrix: np.ndarray, k: int, table: CategoryCounts | np.ndarray | None = None
+) -> list[float]:
     """:func:`prevalence` of a matrix already checked (category positions ``0 .. k-1``);
-    ``table``: its :func:`category_table`, if already built."""
+    ``table``: its :class:`CategoryCounts` (or bare :func:`category_table`), if already built."""
     if table is not None:
-        counts = table.sum(axis=0)
+        counts = counts_of_table(table).totals()
         total = int(counts.sum())
         return [float(x) for x in counts / total] if total else []
     present = matrix[~np.isnan(matrix)].astype(np.int64)

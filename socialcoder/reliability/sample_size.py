@@ -152,13 +152,9 @@ def sample_size(
 
 
 def _pairable_value_counts(counts: ValueCounts) -> tuple[FloatArray, np.ndarray]:
-    """:func:`_value_counts` of the values in pairable units, from the units x V counts: the
-    whole numbers summed over the units, minus those of the few units with one value (so no
-    copy of the pairable rows)."""
-    assert counts.counts is not None
-    table = counts.counts
-    single = np.flatnonzero(counts.per_unit == 1)
-    totals = table.sum(axis=0) - table[single].sum(axis=0)
+    """:func:`_value_counts` of the values in pairable units, from the units x V counts
+    (:meth:`~socialcoder.reliability._data.ValueCounts.pairable_totals`)."""
+    totals = counts.pairable_totals()
     used = np.flatnonzero(totals)
     return counts.values[used], totals[used]
 

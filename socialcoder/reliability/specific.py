@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from socialcoder.reliability._data import UNIT_BLOCK, as_matrix, check_categories
+from socialcoder.reliability.kappa import CategoryCounts, counts_of_table
 
 
 def specific_agreement(data: ArrayLike, *, n_categories: int | None = None) -> list[float | None]:
@@ -38,17 +39,19 @@ def specific_agreement(data: ArrayLike, *, n_categories: int | None = None) -> l
     return specific_of(matrix, check_categories(matrix, n_categories, name="reliability data"))
 
 
-def specific_of(matrix: np.ndarray, k: int, table: np.ndarray | None = None) -> list[float | None]:
+def specific_of(
+    matrix: np.ndarray, k: int, table: CategoryCounts | np.ndarray | None = None
+) -> list[float | None]:
     """:func:`specific_agreement` of a matrix already checked (category positions
-    ``0 .. k-1``); ``table``: its units x k counts
-    (:func:`~socialcoder.reliability.kappa.category_table`), if already built."""
+    ``0 .. k-1``); ``table``: its :class:`~socialcoder.reliability.kappa.CategoryCounts`, if
+    already built."""
     possible = np.zeros(k, dtype=np.int64)
     agreeing = np.zeros(k, dtype=np.int64)
     if table is not None:  # a unit with fewer than 2 values adds 0 to both sums
-        for start in range(0, table.shape[0], UNIT_BLOCK):
-            n = table[start : start + UNIT_BLOCK]
-            possible += (n * (n.sum(axis=1) - 1)[:, None]).sum(axis=0)
-            agreeing += (n * (n - 1)).sum(axis=0)
+        table = counts_of_table(table)
+        n = table.table  # sum_u n_uj (m_u - 1) and sum_u n_uj (n_uj - 1), in whole numbers
+        possible = np.einsum("i,ij->j", table.per_unit - 1, n)
+        agreeing = np.einsum("ij,ij->j", n, n) - table.totals()
         return [
             float(a) / float(p) if p > 0 else None for a, p in zip(agreeing, possible, strict=True)
         ]

@@ -29,7 +29,7 @@ from socialcoder.reliability.alpha import check_ratio, krippendorff_alpha
 from socialcoder.reliability.bootstrap import BootstrapCI, bootstrap_alpha, draw_seed
 from socialcoder.reliability.kappa import (
     Coefficient,
-    category_table,
+    category_counts,
     cohen_of,
     fleiss_of,
     gwet_of,
@@ -321,8 +321,8 @@ def summarize_dimension(
     labels = _labels(parsed, categories, matrix) if categorical else []
     # categorical data: one units x categories table for every coefficient (alpha's value
     # counts, the sample size, Fleiss, AC1/AC2, PS, prevalence) instead of a pass each
-    table = category_table(matrix, len(labels)) if categorical else None
-    counts = None if table is None else table_value_counts(table)
+    table = category_counts(matrix, len(labels)) if categorical else None
+    counts = None if table is None else table_value_counts(table.table, table.per_unit)
     alpha = krippendorff_alpha(matrix, parsed, counts=counts)
     if alpha.alpha is None:
         notes.append(f"krippendorff_alpha undefined: {alpha.reason}")
@@ -375,7 +375,7 @@ def summarize_dimension(
 
     # the matrix is checked once (as_matrix above; category positions in _labels), so the
     # coefficients below are the *_of forms, which do not check it again
-    agreement = record("percent_agreement", percent_of(matrix))
+    agreement = record("percent_agreement", percent_of(matrix, table))
     fleiss = ac1 = None
     ac2: dict[str, float | None] | None = None
     specific: dict[str, float | None] | None = None

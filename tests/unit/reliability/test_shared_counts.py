@@ -19,14 +19,17 @@ from socialcoder.reliability import summarize_dimension
 from socialcoder.reliability._data import table_value_counts, value_counts
 from socialcoder.reliability.alpha import krippendorff_alpha
 from socialcoder.reliability.kappa import (
+    category_counts,
     category_table,
     cohen_of,
     fleiss_of,
     gwet_of,
     pair_table,
+    percent_of,
+    prevalence_of,
 )
 from socialcoder.reliability.sample_size import sample_size
-from socialcoder.reliability.specific import pair_indices, pair_indices_of
+from socialcoder.reliability.specific import pair_indices, pair_indices_of, specific_of
 
 
 def _matrix(seed: int, coders: int, units: int, k: int, missing: float) -> np.ndarray:
@@ -105,7 +108,7 @@ def test_the_sample_size_from_the_shared_counts(m: np.ndarray) -> None:
 @pytest.mark.parametrize("m", CASES)
 def test_fleiss_from_the_shared_table(m: np.ndarray) -> None:
     raters, k = m.shape[0], int(np.nanmax(m)) + 1
-    shared = fleiss_of(m, k, category_table(m, k))
+    shared = fleiss_of(m, k, category_counts(m, k))
     assert shared == fleiss_of(m, k)
     complete = [Counter(unit) for unit in _units(m) if len(unit) == raters]
     per_unit = [
@@ -125,7 +128,7 @@ def test_fleiss_from_the_shared_table(m: np.ndarray) -> None:
 @pytest.mark.parametrize("m", CASES)
 def test_ac1_and_ac2_from_the_shared_table(m: np.ndarray) -> None:
     k = max(2, int(np.nanmax(m)) + 1)
-    table = category_table(m, k)
+    table = category_counts(m, k)
     for scheme in (None, "ordinal", "quadratic"):
         assert gwet_of(m, k, scheme, table) == gwet_of(m, k, scheme)  # type: ignore[arg-type]
     coded = [Counter(unit) for unit in _units(m) if unit]
@@ -184,3 +187,22 @@ def test_the_pairs_percent_agreement_is_the_mean_of_equal_values(m: np.ndarray, 
             pairs = list(permutations(unit, 2))
             shares.append(sum(a == b for a, b in pairs) / len(pairs))
     assert result.percent_agreement == pytest.approx(sum(shares) / len(shares), abs=1e-12)
+
+
+@pytest.mark.parametrize("m", CASES)
+def test_the_per_unit_sums_and_the_coefficients_summed_from_them(m: np.ndarray) -> None:
+    k = int(np.nanmax(m)) + 1
+    counts = category_counts(m, k)
+    for u, unit in enumerate(_units(m)):
+        tally = Counter(unit)
+        assert counts.table[u].tolist() == [tally[j] for j in range(k)]
+        assert counts.per_unit[u] == len(unit)
+        assert counts.squares[u] == sum(n * n for n in tally.values())
+    assert percent_of(m, counts) == percent_of(m)  # the bit-exact pairs of coders
+    assert specific_of(m, k, counts) == specific_of(m, k)
+    assert prevalence_of(m, k, counts) == prevalence_of(m, k)
+    pairable = [Counter(unit) for unit in _units(m) if len(unit) >= 2]
+    for j, ps in enumerate(specific_of(m, k, counts)):
+        possible = sum(c[j] * (sum(c.values()) - 1) for c in pairable)
+        agreeing = sum(c[j] * (c[j] - 1) for c in pairable)
+        assert ps == (agreeing / possible if possible else None)
