@@ -115,7 +115,7 @@ class ValueCounts:
         pairable rows are never copied (whole numbers: the same as summing those rows)."""
         assert self.counts is not None
         single = np.flatnonzero(self.per_unit == 1)
-        return self.counts.sum(axis=0) - self.counts[single].sum(axis=0)
+        return np.einsum("ij->j", self.counts) - np.einsum("ij->j", self.counts[single])
 
 
 def value_counts(matrix: FloatArray) -> ValueCounts:
@@ -162,9 +162,11 @@ def table_value_counts(table: IntArray, per_unit: IntArray | None = None) -> Val
     and per-unit totals (the columns of the categories nobody used are left out, as
     :func:`value_counts` leaves them out); ``per_unit``: the table's row sums, if known."""
     n_units = table.shape[0]
-    totals = table.sum(axis=0)
+    totals = np.einsum("ij->j", table)
     used = totals > 0
-    per_unit = (table.sum(axis=1) if per_unit is None else per_unit).astype(np.int64, copy=False)
+    per_unit = (np.einsum("ij->i", table) if per_unit is None else per_unit).astype(
+        np.int64, copy=False
+    )
     values = np.flatnonzero(used).astype(np.float64)
     if values.size == 0:
         return ValueCounts(
