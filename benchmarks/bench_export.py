@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import subprocess
@@ -170,6 +171,35 @@ def floor_measures(
     line = next(x for x in result.stdout.splitlines() if x.startswith("RESULT"))
     _, _, seconds, cpu, _rows = line.split()
     return float(seconds), float(cpu)
+
+
+def least_floor_measures(
+    study_path: Path, reader: str = "sqlite3"
+) -> tuple[float, float, float, float, dict[str, int]]:
+    """The long Parquet export's design-independent floor (``floors.least_long_floor``, the
+    least read with ``reader``: ``sqlite3`` or ``adbc``) in a fresh process, timed inside it as the export call is: wall and CPU seconds of the least
+    ``sqlite3`` read, wall and CPU seconds of ``pq.write_table`` of the export's own long
+    table, and the rows read per table (and ``long table``: the rows written)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        result = subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).with_name("floors.py")),
+                "least",
+                str(study_path),
+                str(Path(tmp) / "least.parquet"),
+                reader,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=CASE_ENV,
+        )
+    lines = result.stdout.splitlines()
+    _, _, *times = next(x for x in lines if x.startswith("RESULT")).split()
+    counts = json.loads(next(x for x in lines if x.startswith("ROWS"))[5:])
+    read_wall, read_cpu, write_wall, write_cpu = map(float, times)
+    return read_wall, read_cpu, write_wall, write_cpu, counts
 
 
 def case_seconds_and_peak(case: str, study_path: Path) -> tuple[float, float]:
