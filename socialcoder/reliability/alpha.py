@@ -80,17 +80,23 @@ def coincidence_matrix(counts: np.ndarray, per_unit: np.ndarray) -> FloatArray:
     ``counts``: ``(units, V)`` value counts; ``per_unit``: ``(units,)`` values per unit.
     Units with fewer than two values are ignored.
     """
-    kept = np.flatnonzero(per_unit >= 2)
     size = counts.shape[1]
     matrix = np.zeros((size, size))
     diagonal = np.zeros(size)
-    # a block of units at a time: the float copies are block x V, not units x V
-    for start in range(0, len(kept), UNIT_BLOCK):
-        rows = kept[start : start + UNIT_BLOCK]
-        pairable = counts[rows].astype(np.float64)
-        weighted = pairable * (1.0 / (per_unit[rows] - 1.0))[:, None]
-        matrix += weighted.T @ pairable
-        diagonal += weighted.sum(axis=0)
+    # Summed in whole numbers for each m_u (products and sums of counts are exact in float64
+    # whatever the order, so neither the units' order nor BLAS's threads change a bit), then
+    # divided once per m_u, in increasing m_u. A block of units at a time: the float copies
+    # are block x V, not units x V.
+    for m in np.unique(per_unit[per_unit >= 2]).tolist():
+        kept = np.flatnonzero(per_unit == m)
+        pairs = np.zeros((size, size))
+        values = np.zeros(size)
+        for start in range(0, len(kept), UNIT_BLOCK):
+            block = counts[kept[start : start + UNIT_BLOCK]].astype(np.float64)
+            pairs += block.T @ block
+            values += block.sum(axis=0)
+        matrix += pairs / (m - 1.0)
+        diagonal += values / (m - 1.0)
     matrix[np.diag_indices_from(matrix)] -= diagonal
     return matrix
 
