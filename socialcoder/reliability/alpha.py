@@ -87,7 +87,8 @@ def coincidence_matrix(counts: np.ndarray, per_unit: np.ndarray) -> FloatArray:
     # whatever the order, so neither the units' order nor BLAS's threads change a bit), then
     # divided once per m_u, in increasing m_u. A block of units at a time: the float copies
     # are block x V, not units x V.
-    for m in np.unique(per_unit[per_unit >= 2]).tolist():
+    # (np.bincount rather than np.unique, whose first call imports numpy.ma: start-up, #14)
+    for m in np.flatnonzero(np.bincount(per_unit[per_unit >= 2].astype(np.intp))).tolist():
         kept = np.flatnonzero(per_unit == m)
         pairs = np.zeros((size, size))
         values = np.zeros(size)
