@@ -26,6 +26,21 @@ MAX_MATRIX_VALUES = 2048
 UNIT_BLOCK = 65_536
 
 
+def ordered_product(left: FloatArray, right: FloatArray) -> FloatArray:
+    """``left @ right`` (``r x k`` by ``k x c``) summed in one fixed order, numpy's pairwise sum
+    of each row's ``k`` products, so that it is the same to the bit on every machine.
+
+    BLAS's matrix product sums in an order that depends on its thread count and on the
+    processor's kernels; sums of fractions then differ in their last bits between a laptop and
+    a lab server (issue #14's measurements found it). Use ``@`` only where every product and
+    partial sum is a whole number below 2**53, which float64 holds exactly in any order.
+    """
+    out = np.empty((left.shape[0], right.shape[1]))
+    for column in range(right.shape[1]):
+        np.sum(left * right[:, column], axis=1, out=out[:, column])
+    return out
+
+
 class Level(StrEnum):
     """Level of measurement (Krippendorff's metric) of a dimension."""
 

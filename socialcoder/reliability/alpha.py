@@ -38,6 +38,7 @@ from socialcoder.reliability._data import (
     ValueCounts,
     as_level,
     as_matrix,
+    ordered_product,
     pairable_totals,
     value_counts,
 )
@@ -134,7 +135,9 @@ def alpha_from_coincidences(
     n = marginals.sum()
     delta = distance_matrix(level, values, marginals)
     observed = float((coincidences * delta).sum() / n)
-    expected = float(marginals @ delta @ marginals / (n * (n - 1.0)))
+    # n_c n_k delta_ck summed in a fixed order (BLAS's would depend on the machine)
+    expected = float((ordered_product(marginals[None, :], delta)[0] * marginals).sum())
+    expected /= n * (n - 1.0)
     return observed, expected
 
 

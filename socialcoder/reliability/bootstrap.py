@@ -17,6 +17,9 @@ Algorithm (percentile interval):
   costs one small matrix product. Units with the same values (the same count pattern, e.g. "two
   coders said 1, one said 3") are interchangeable, so the unit bootstrap draws its weights over
   the distinct patterns; the cluster bootstrap sums the per-unit quantities of each cluster.
+  The sums are the same to the bit on every machine (:class:`_Features`): whole-number
+  quantities are summed exactly, the others (interval data, the ratio metric) in one fixed
+  order, never in the order a BLAS library and its thread count choose.
 
   - nominal, binary, ratio: per-pattern value counts and within-unit disagreement
     ``sum_ck n_uc n_uk delta_ck / (m_u - 1)``;
@@ -50,9 +53,11 @@ from socialcoder.errors import UserError
 from socialcoder.reliability._data import (
     MAX_MATRIX_VALUES,
     FloatArray,
+    IntArray,
     Level,
     as_level,
     as_matrix,
+    ordered_product,
     value_counts,
 )
 from socialcoder.reliability.alpha import check_ratio, distance_matrix, krippendorff_alpha
@@ -144,15 +149,107 @@ def _count_patterns(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
 
 
 Statistic = Callable[[np.ndarray], FloatArray]
-Prepared = tuple[np.ndarray, np.ndarray, np.ndarray, Statistic]
+
+#: float64 holds every whole number below this exactly, so sums of them are exact in any order.
+EXACT_WHOLE = 2**53
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """Rows (of the weights) whose whole-number features share one divisor."""
+
+    rows: IntArray | None  # None: every row, in order
+    whole: FloatArray  # the part's rows x the whole features
+    divisor: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Features:
+    """What a replicate's alpha needs of each row (a distinct unit pattern, or a cluster), kept so
+    that a replicate's weighted sums are the same to the bit on every machine and in any order.
+
+    * ``parts``: whole numbers, each part's weighted sums divided by its divisor (``m_u - 1``
+      for what alpha divides by it). Weighted sums of whole numbers below 2**53 are exact in
+      float64 whatever the order, so BLAS's product may sum them; the parts are then added in
+      the order of their divisors.
+    * ``real``: the features that are not whole numbers (interval data, the ratio metric's
+      disagreement), summed with :func:`ordered_product`.
+
+    Before, BLAS's float product summed the fractions in an order that depends on its thread
+    count and the processor: 31 of 240 random intervals (all four levels) differed in their last
+    bits between 1 and 2 OpenBLAS threads with the same seed, so an interval "reproducible from
+    its seed" was not, from one machine to the next.
+    """
+
+    parts: tuple[_Part, ...]
+    real: FloatArray  # rows x the real features
+    rows: int
+    wholes: int
+
+    @classmethod
+    def of(cls, whole: FloatArray, divisor: FloatArray, real: FloatArray) -> _Features:
+        """Row ``i``'s features are ``whole[i] / divisor[i]`` (whole numbers) and ``real[i]``."""
+        divisors = np.unique(divisor)
+        if len(divisors) == 1:  # (interval data, the ratio metric, a study whose units all have
+            # as many values): no copy of the weights' columns
+            return cls((_Part(None, whole, float(divisors[0])),), real, len(whole), whole.shape[1])
+        parts = tuple(
+            _Part(rows, whole[rows], float(d))
+            for d in divisors
+            for rows in (np.flatnonzero(divisor == d),)
+        )
+        return cls(parts, real, len(whole), whole.shape[1])
+
+    @property
+    def largest(self) -> float:
+        """The largest whole number held (0 without any)."""
+        return max((float(np.abs(p.whole).max(initial=0.0)) for p in self.parts), default=0.0)
+
+    def sums(self, weights: FloatArray) -> FloatArray:
+        """``weights @ features`` (``replicates x features``: the whole ones, then the real)."""
+        whole = np.zeros((len(weights), self.wholes))
+        for part in self.parts:
+            taken = weights if part.rows is None else weights[:, part.rows]
+            whole += (taken @ part.whole) / part.divisor
+        return np.hstack((whole, ordered_product(weights, self.real)))
+
+    def by_cluster(self, inverse: IntArray, cluster_of_unit: np.ndarray) -> _Features:
+        """Each cluster's sums of its pairable units' features (unit ``u`` has row ``inverse[u]``;
+        the clusters in sorted order)."""
+        _, index = np.unique(cluster_of_unit, return_inverse=True)
+        index = index.reshape(-1)
+        n_clusters = int(index.max()) + 1 if index.size else 0
+
+        def per_cluster(features: FloatArray, rows: IntArray, clusters: IntArray) -> FloatArray:
+            out = np.empty((n_clusters, features.shape[1]))
+            for f in range(features.shape[1]):
+                out[:, f] = np.bincount(clusters, weights=features[rows, f], minlength=n_clusters)
+            return out
+
+        parts = []
+        for part in self.parts:
+            if part.rows is None:
+                at, clusters = inverse, index
+            else:
+                position = np.full(self.rows, -1)
+                position[part.rows] = np.arange(len(part.rows))
+                mine = position[inverse] >= 0
+                at, clusters = position[inverse][mine], index[mine]
+            # whole numbers again: bincount's float sums of them are exact
+            parts.append(_Part(None, per_cluster(part.whole, at, clusters), part.divisor))
+        real = per_cluster(self.real, inverse, index)
+        return _Features(tuple(parts), real, n_clusters, self.wholes)
+
+
+Prepared = tuple[_Features, np.ndarray, np.ndarray, Statistic]
 
 
 def _prepare(matrix: FloatArray, level: Level) -> Prepared:
     """Pattern features, their frequencies, each pairable unit's pattern, and a function from
     summed weights to alphas.
 
-    The returned function takes ``weights @ patterns`` (``replicates x features``) and
-    returns one alpha per replicate (``nan`` where undefined).
+    The returned function takes the features' weighted sums (:meth:`_Features.sums`,
+    ``replicates x features``) and returns one alpha per replicate (``nan`` where undefined).
     """
     if level is Level.INTERVAL:
         present = ~np.isnan(matrix)
@@ -168,13 +265,14 @@ def _prepare(matrix: FloatArray, level: Level) -> Prepared:
         s1 = centred.sum(axis=0)
         s2 = (centred**2).sum(axis=0)
         patterns, frequency, inverse = _group(np.column_stack((m, within, s1, s2)))
+        features = _Features.of(patterns[:, :1], np.ones(len(patterns)), patterns[:, 1:])
 
         def interval(sums: np.ndarray) -> FloatArray:
             n, observed, t1, t2 = sums.T
             expected = 2.0 * (n * t2 - t1**2) / (n * (n - 1.0))
             return _ratio(observed / n, expected)
 
-        return patterns, frequency, inverse, interval
+        return features, frequency, inverse, interval
 
     counts = value_counts(matrix)
     keep = counts.pairable
@@ -184,15 +282,20 @@ def _prepare(matrix: FloatArray, level: Level) -> Prepared:
             "values is not supported"
         )
     unit_counts, frequency, inverse = _count_patterns(counts.counts[keep])
-    m = unit_counts.sum(axis=1).astype(np.float64)
+    pairs_over = unit_counts.sum(axis=1).astype(np.float64) - 1.0  # m_u - 1
     values = counts.values
     n_values = values.size
+    whole_counts = unit_counts.astype(np.float64)
     if level is Level.ORDINAL:
-        weighted = unit_counts / (m - 1.0)[:, None]
-        per_pattern = weighted[:, :, None] * unit_counts[:, None, :]
+        # n_uc * (n_uk - [c == k]), over m_u - 1 (Krippendorff's coincidences of the unit)
+        per_pattern = whole_counts[:, :, None] * whole_counts[:, None, :]
         diagonal = np.arange(n_values)
-        per_pattern[:, diagonal, diagonal] -= weighted
-        patterns = per_pattern.reshape(len(unit_counts), n_values * n_values)
+        per_pattern[:, diagonal, diagonal] -= whole_counts
+        features = _Features.of(
+            per_pattern.reshape(len(unit_counts), n_values * n_values),
+            pairs_over,
+            np.empty((len(unit_counts), 0)),
+        )
 
         def ordinal(sums: np.ndarray) -> FloatArray:
             coincidences = sums.reshape(-1, n_values, n_values)
@@ -210,11 +313,22 @@ def _prepare(matrix: FloatArray, level: Level) -> Prepared:
             expected = np.einsum("rc,rck,rk->r", marginals, delta, marginals) / (n * (n - 1.0))
             return _ratio(observed, expected)
 
-        return patterns, frequency, inverse, ordinal
+        return features, frequency, inverse, ordinal
 
     delta = distance_matrix(level, values, np.zeros(n_values))
-    within = ((unit_counts @ delta) * unit_counts).sum(axis=1) / (m - 1.0)
-    patterns = np.column_stack((unit_counts.astype(np.float64), within))
+    # sum_ck n_uc n_uk delta_ck: a whole number where delta is (nominal, binary), so the
+    # replicates' sums of it over m_u - 1 are exact; otherwise (ratio) a real number
+    disagreement = (ordered_product(whole_counts, delta) * whole_counts).sum(axis=1)
+    if np.array_equal(delta, np.round(delta)):
+        features = _Features.of(
+            np.column_stack((whole_counts * pairs_over[:, None], disagreement)),
+            pairs_over,
+            np.empty((len(unit_counts), 0)),
+        )
+    else:
+        features = _Features.of(
+            whole_counts, np.ones(len(unit_counts)), (disagreement / pairs_over)[:, None]
+        )
 
     def fixed_metric(sums: np.ndarray) -> FloatArray:
         marginals = sums[:, :n_values]
@@ -223,7 +337,7 @@ def _prepare(matrix: FloatArray, level: Level) -> Prepared:
         expected = np.einsum("rc,ck,rk->r", marginals, delta, marginals) / (n * (n - 1.0))
         return _ratio(observed, expected)
 
-    return patterns, frequency, inverse, fixed_metric
+    return features, frequency, inverse, fixed_metric
 
 
 def _ratio(observed: FloatArray, expected: FloatArray) -> FloatArray:
@@ -234,31 +348,23 @@ def _ratio(observed: FloatArray, expected: FloatArray) -> FloatArray:
         return np.where(defined, 1.0 - observed / safe, np.nan)
 
 
-def _cluster_sums(
-    patterns: np.ndarray, inverse: np.ndarray, cluster_of_unit: np.ndarray
-) -> np.ndarray:
-    """Per-cluster sums of the pairable units' features (``clusters x features``)."""
-    _, index = np.unique(cluster_of_unit, return_inverse=True)
-    index = index.reshape(-1)
-    n_clusters = int(index.max()) + 1 if index.size else 0
-    out = np.empty((n_clusters, patterns.shape[1]))
-    for f in range(patterns.shape[1]):
-        out[:, f] = np.bincount(index, weights=patterns[inverse, f], minlength=n_clusters)
-    return out
-
-
 def _replicate_alphas(
-    patterns: np.ndarray,
+    features: _Features,
     frequency: np.ndarray,
     statistic: Statistic,
     replicates: int,
     rng: np.random.Generator,
 ) -> FloatArray:
     """Alphas of ``replicates`` samples of ``frequency.sum()`` draws over the rows of
-    ``patterns`` (row ``i`` drawn with probability ``frequency[i] / total``)."""
+    ``features`` (row ``i`` drawn with probability ``frequency[i] / total``)."""
     total = int(frequency.sum())
+    if total * features.largest >= EXACT_WHOLE:
+        raise UserError(
+            f"too many units for the bootstrap: its sums would pass {EXACT_WHOLE:,}, "
+            "beyond which float64 does not hold whole numbers exactly"
+        )
     probabilities = frequency / total
-    n_patterns = len(patterns)
+    n_patterns = features.rows
     batch = max(1, min(replicates, _BATCH_CELLS // max(1, n_patterns)))
     # With few patterns, draw the multinomial weights directly; with many (continuous data),
     # draw unit indices and count them, which costs O(units) instead of O(patterns) binomials.
@@ -280,7 +386,7 @@ def _replicate_alphas(
                     for _ in range(size)
                 ]
             ).astype(np.float64)
-        alphas.append(statistic(weights @ patterns))
+        alphas.append(statistic(features.sums(weights)))
         done += size
     return np.concatenate(alphas)
 
@@ -349,7 +455,7 @@ def bootstrap_alpha(
         n_groups = int(keep.sum())
     if point.alpha is None:
         return result(reason=f"alpha is undefined: {point.reason}", groups=n_groups)
-    patterns, frequency, inverse, statistic = _prepare(matrix, level)
+    features, frequency, inverse, statistic = _prepare(matrix, level)
     if clusters is not None:
         if n_groups < 2:
             return result(
@@ -359,10 +465,10 @@ def bootstrap_alpha(
                 ),
                 groups=n_groups,
             )
-        patterns = _cluster_sums(patterns, inverse, np.asarray(clusters)[keep])
-        frequency = np.ones(len(patterns), dtype=np.int64)
+        features = features.by_cluster(inverse, np.asarray(clusters)[keep])
+        frequency = np.ones(features.rows, dtype=np.int64)
     rng = np.random.default_rng(seed)
-    results = _replicate_alphas(patterns, frequency, statistic, replicates, rng)
+    results = _replicate_alphas(features, frequency, statistic, replicates, rng)
     results = results[np.isfinite(results)]
     if results.size < 2:
         return result(
