@@ -77,6 +77,7 @@ class AnalysisView(QWidget):
         self.job: Job | None = None
         self.run: service.CorrelationRun | service.LaggedRun | service.SequentialRun | None = None
         self._variables: dict[str, list[str]] = {}
+        self._heat_cells: list[tuple[int, int]] = []  # each sequential table row's cell
         box = QVBoxLayout(self)
         box.addLayout(self._top_row())
         self.layer_info = QLabel("", self)
@@ -131,6 +132,7 @@ class AnalysisView(QWidget):
         self.heatmap = HeatmapChart(self.plots)
         for w in (self.scatter, self.effects, self.heatmap):
             self.plots.addWidget(w)
+        self.heatmap.cell_chosen.connect(self._heat_cell_chosen)
         split.addWidget(self.plots)
         split.setSizes([620, 480])
         box.addWidget(split, 1)
@@ -423,6 +425,9 @@ class AnalysisView(QWidget):
             self._table(reports.SEQUENTIAL_HEADERS, reports.sequential_rows(run))
             self._show_heatmap(run)
             self.plots.setCurrentWidget(self.heatmap)
+            if self.table.rowCount():
+                self.table.setCurrentCell(0, 0)
+            self._plot_selected()
             if any(t.table.warnings for t in run.result.tables):
                 notes.append("* an expected count is below 5: do not read this residual as z")
         self._show_reliability(run)
@@ -453,6 +458,11 @@ class AnalysisView(QWidget):
 
     def _plot_selected(self) -> None:
         run = self.run
+        if isinstance(run, service.SequentialRun):
+            row = self.table.currentRow()
+            if 0 <= row < len(self._heat_cells):
+                self.heatmap.set_current(*self._heat_cells[row])
+            return
         if not isinstance(run, service.CorrelationRun) or not run.result.pairs:
             return
         row = max(self.table.currentRow(), 0)
@@ -463,9 +473,20 @@ class AnalysisView(QWidget):
     def _show_heatmap(self, run: service.SequentialRun) -> None:
         rows, cols, values = reports.heatmap_data(run)
         sr = run.result
+        # the table's rows are the result's tables, in order (reports.sequential_rows)
+        self._heat_cells = [
+            (rows.index(t.given.spec), cols.index(t.target.spec)) for t in sr.tables
+        ]
         self.heatmap.show_residuals(
             rows, cols, values, f"{sr.given_role} (t) -> {sr.target_role} (t+{sr.lag})"
         )
+
+    def _heat_cell_chosen(self, row: int, column: int) -> None:
+        """A heat map cell chosen by key or click selects its row of the table."""
+        if (row, column) in self._heat_cells:
+            self.table.setCurrentCell(
+                self._heat_cells.index((row, column)), max(self.table.currentColumn(), 0)
+            )
 
     # -- saving -------------------------------------------------------------------------------
     def save_report(self, path: str | Path, *, force: bool = False) -> Path:

@@ -83,10 +83,15 @@ def chart_style() -> ChartStyle:
     )
 
 
+WINDOW_ONLY = "window-only"
+"""The ``gid`` of an artist drawn for the window alone (e.g. the heat map's outline of its
+current cell): a saved chart leaves it out."""
+
+
 def offer_save(canvas: FigureCanvasQTAgg, name: str) -> QAction:
     """Give ``canvas`` a context-menu action that saves its chart as PNG or SVG, drawn by the
-    same code as the window's and the HTML report's (``export.reliability_charts.save_figure``);
-    ``name`` is the file name offered."""
+    same code as the window's and the HTML report's (``export.reliability_charts.save_figure``),
+    without the artists marked :data:`WINDOW_ONLY`; ``name`` is the file name offered."""
 
     def save() -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -96,10 +101,20 @@ def offer_save(canvas: FigureCanvasQTAgg, name: str) -> QAction:
             target = Path(path)
             if target.suffix.lower() not in IMAGE_FORMATS:
                 target = target.with_suffix(".png")
+            shown = [
+                a
+                for a in canvas.figure.findobj(lambda a: a.get_gid() == WINDOW_ONLY)
+                if a.get_visible()
+            ]
+            for artist in shown:
+                artist.set_visible(False)
             try:
                 save_figure(canvas.figure, target)
             except OSError as exc:
                 QMessageBox.warning(canvas, "Save the chart", f"Not saved: {exc}")
+            finally:
+                for artist in shown:
+                    artist.set_visible(True)
 
     action = QAction("Save chart as PNG or SVG…", canvas)
     action.setObjectName("save_chart")

@@ -14,12 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from matplotlib.colors import to_hex
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from socialcoder.analysis.plots import residual_colour
 from socialcoder.errors import Input, Remedy, UserError
+from socialcoder.export.reliability_charts import svg as svg_of
 from socialcoder.gui.lead.analysis_view import AnalysisView
+from socialcoder.gui.lead.charts import WINDOW_ONLY
 from socialcoder.gui.lead.tables import headers, texts
 from socialcoder.gui.main_window import MainWindow
 from socialcoder.services import analysis as service
@@ -196,7 +198,9 @@ def test_lagged_effects_with_intervals(qtbot, analysis_window: MainWindow, tmp_p
     assert "core_om at t+1 on wai_sr at t" in page and "predictor_within" in page
 
 
-def test_sequential_matrix_heat_map(qtbot, analysis_window: MainWindow, tmp_path: Path) -> None:
+def test_sequential_matrix_heat_map(
+    qtbot, monkeypatch, analysis_window: MainWindow, tmp_path: Path
+) -> None:
     view = _view(qtbot, analysis_window)
     _choose_by_keys(qtbot, view.analysis, "sequential")
     view.seq_boot.setValue(200)
@@ -229,10 +233,75 @@ def test_sequential_matrix_heat_map(qtbot, analysis_window: MainWindow, tmp_path
     assert to_hex(image.get_array()[advice][col]) == colour
     assert [t.get_text() for t in ax.get_yticklabels()] == givens
     assert heat.accessibleName().startswith("Heat map of adjusted residuals")
+    _heat_map_by_keys(qtbot, monkeypatch, tmp_path, view, want)
     page = view.save_report(tmp_path / "seq").read_text(encoding="utf-8")
     assert f">{z.table.adjusted_residual:.2f}</text>" in page
     written = view.save_data(tmp_path / "seq")
     assert "sequential.sds" in {p.name for p in written.files}
+
+
+def _heat_map_by_keys(qtbot, monkeypatch, tmp_path: Path, view: AnalysisView, want) -> None:
+    """The heat map's current cell follows the table's row; the arrow keys, Home, End and a
+    click on the map move it, select the cell's row of the table and say what it holds."""
+    heat, table = view.heatmap, view.table
+    givens, targets = heat.rows, heat.columns
+    residual = {(t.given.spec, t.target.spec): t.table.adjusted_residual for t in want.tables}
+
+    def shown() -> tuple[int, int]:
+        """The outlined cell, read from the figure; the table's row must be that cell's."""
+        (ax,) = heat.figure.axes
+        (outline,) = [p for p in ax.patches if not p.get_fill()]
+        x, y = outline.get_xy()
+        cell = (round(y + 0.5), round(x + 0.5))
+        assert heat.current == cell
+        given, target = givens[cell[0]], targets[cell[1]]
+        assert texts(table, table.currentRow())[:2] == [given, target]
+        z = residual[given, target]
+        said = f"given {given}, target {target}: adjusted residual {z:.2f}"
+        assert said in heat.accessibleDescription() and said in heat.toolTip()
+        return cell
+
+    assert len(givens) > 1 and len(targets) > 1
+    first = want.tables[0]
+    assert shown() == (givens.index(first.given.spec), targets.index(first.target.spec))
+    heat.setFocus()
+    start = shown()
+    qtbot.keyClick(heat, Qt.Key.Key_Down)
+    assert shown() == (start[0] + 1, start[1])
+    qtbot.keyClick(heat, Qt.Key.Key_End)
+    assert shown() == (start[0] + 1, len(targets) - 1)
+    qtbot.keyClick(heat, Qt.Key.Key_Right)  # the edge: stays
+    assert shown() == (start[0] + 1, len(targets) - 1)
+    qtbot.keyClick(heat, Qt.Key.Key_Home)
+    qtbot.keyClick(heat, Qt.Key.Key_Up)
+    assert shown() == (start[0], 0)
+    # the table's arrow keys move the map's cell
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    assert table.currentRow() == 1
+    t = want.tables[1]
+    assert shown() == (givens.index(t.given.spec), targets.index(t.target.spec))
+    # a click on a cell
+    (ax,) = heat.figure.axes
+    heat.draw()
+    row, column = len(givens) - 1, len(targets) - 1
+    x, y = ax.transData.transform((column, row))
+    ratio = heat.devicePixelRatioF()
+    qtbot.mouseClick(
+        heat,
+        Qt.MouseButton.LeftButton,
+        pos=QPoint(round(x / ratio), round(heat.height() - y / ratio)),
+    )
+    assert shown() == (row, column) and heat.hasFocus()
+    qtbot.keyClick(heat, Qt.Key.Key_Tab)  # the map does not trap the focus
+    assert not heat.hasFocus()
+    # a saved chart is the report's: without the window's outline, which stays in the window
+    saved = tmp_path / "heat.svg"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(saved), ""))
+    heat.save_action.trigger()
+    assert "<svg" in saved.read_text(encoding="utf-8")
+    assert WINDOW_ONLY not in saved.read_text(encoding="utf-8")
+    assert shown() == (row, column) and WINDOW_ONLY in svg_of(heat.figure)
 
 
 def test_refusals_are_shown_not_raised(qtbot, analysis_window: MainWindow) -> None:
