@@ -57,6 +57,7 @@ from socialcoder.export.refi_xml import (
     Guids,
     SegmentSpan,
     code_values,
+    document_bytes,
     q,
     source_text,
     sub,
@@ -255,7 +256,7 @@ class _Builder:
             "Description",
             text=f"Exported by SocialCoder {__version__} with codebook {data.codebook.name!r} {data.codebook.version}; the SocialCoder study data are in socialcoder/.",
         )
-        body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+        body = document_bytes(root)
         return ProjectParts(
             body=body,
             files=files,

@@ -86,6 +86,15 @@ class Guids:
         return str(uuid.uuid5(self.base, "\x1f".join(str(p) for p in parts)))
 
 
+def document_bytes(root: ET.Element) -> bytes:
+    """``project.qde`` as UTF-8 bytes. A carriage return in text (a memo typed on Windows) is
+    written as the character reference ``&#13;``: XML parsers turn a literal CR LF or lone CR
+    into LF (XML 1.0, 2.11), and ElementTree escapes CR in attribute values only. In UTF-8 the
+    byte 0x0D is that character and nothing else."""
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return body.replace(b"\r", b"&#13;")
+
+
 def sub(
     parent: ET.Element,
     tag: str,

@@ -7,6 +7,7 @@ rules (``tests/refi_support.py``)."""
 
 from __future__ import annotations
 
+import csv
 import json
 import zipfile
 from collections.abc import Callable
@@ -347,3 +348,42 @@ def test_segment_end_times_survive_the_round_trip(tmp_path: Path) -> None:
             (4, 13.0, 18.4),
         ]
     )
+
+
+def test_memos_keep_carriage_returns_through_the_round_trip(
+    own_study: Path, tmp_path: Path
+) -> None:
+    """A memo typed on Windows (or imported from a codes CSV written there) holds CR LF line
+    breaks. XML parsers turn a literal CR LF (and a lone CR) into LF, so the memos came back
+    with every CR gone, silently; the project now writes CR as a character reference."""
+    code_memo = 'first line\r\nsecond, "quoted" — café ☕\rthird\r\n\r\nlast'
+    segment_memo = "Windows line\r\nUnix line\nold Mac line\rend"
+    with open_study(own_study) as study:
+        set_code(
+            study,
+            coder="ana",
+            transcript="S2",
+            segment=4,
+            dimension="confrontation",
+            value="strong",
+            memo=code_memo,
+        )
+        set_segment_memo(study, coder="ben", transcript="S1", segment=2, text=segment_memo)
+    qdpx = tmp_path / "own.qdpx"
+    with open_study(own_study) as study:
+        export_refi(study, qdpx)
+    assert_valid(qdpx)
+    back = tmp_path / "back.scstudy"
+    import_refi(qdpx, back)
+
+    def memos(path: Path) -> list[list[str]]:
+        out = tmp_path / f"{path.stem}.memos.csv"
+        with open_study(path) as study:
+            export_codes_csv(study, out, force=True)
+        with out.open(encoding="utf-8", newline="") as fh:
+            return sorted(row for row in csv.reader(fh) if row[5])
+
+    before = memos(own_study)
+    assert ["S2", "4", "ana", "confrontation", "strong", code_memo] in before
+    assert ["S1", "2", "ben", "", "", segment_memo] in before
+    assert memos(back) == before
