@@ -6,6 +6,10 @@ Use it in two steps, so that a refusal comes before any work is done::
     with out.writing() as tmp:      # a path to write the whole file to
         frame.to_csv(tmp)           # OUT appears when the block ends without an error
 
+(``dataclasses.replace(out, before_publish=f)``: ``f`` runs once the file is whole, before OUT
+gets it; an export records its audit event there, so that an export that cannot be recorded
+does not appear.)
+
 :func:`prepare_output` refuses (:class:`~socialcoder.errors.UserError`, one line) when OUT
 
 * is a study or part of one (``protect``: the study file and its ``-wal``/``-shm``/``-journal``
@@ -42,7 +46,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +82,9 @@ class Output:
     fmt: str
     mode: Mode
     force: bool
+    #: run when the whole file is written, before OUT gets it (an export's audit event): an
+    #: error there leaves OUT as it was
+    before_publish: Callable[[], object] | None = None
 
     @property
     def name(self) -> str:
@@ -99,9 +106,13 @@ class Output:
                 assert self.path is not None
                 with _replacing(self.path, self.force) as tmp:
                     yield tmp
+                    if self.before_publish is not None:
+                        self.before_publish()
             else:
                 with _private_tmp(self.fmt) as tmp:
                     yield tmp
+                    if self.before_publish is not None:
+                        self.before_publish()
                     self._copy_out(tmp)
         except OSError as exc:
             raise UserError(f"cannot write: {exc.strerror or exc}", source=self.name) from None

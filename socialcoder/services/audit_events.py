@@ -23,10 +23,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from socialcoder.domain.serial import record
-from socialcoder.errors import StudyError
+from socialcoder.errors import StudyError, UserError
 from socialcoder.services.event_record import event_row, opened_detail
 from socialcoder.services.event_record import os_user as os_user  # re-exported for the services
-from socialcoder.services.study import Study
+from socialcoder.services.study import Study, is_busy, retry_transient
 from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.storage.events_model import StudyEventRow
 from socialcoder.storage.models import AuditRow
@@ -90,17 +90,29 @@ def record_event_in(
         conn.execute(insert(StudyEventRow).values(**_row(kind, None, role, detail or {})))
 
 
-def _record_best_effort(study: Study, kind: str, **kwargs: Any) -> bool:
+def _record_best_effort(
+    study: Study, kind: str, *, busy_refuses: bool = False, **kwargs: Any
+) -> bool:
     """Append an event unless the study cannot take it: a read-only file, or a coder's login
     on a server study (which has no right to write study events; the server's own connection
-    log records logins)."""
+    log records logins). ``busy_refuses``: a study still locked by another writer after the
+    retries raises the DBAPIError instead of leaving the event out."""
     if getattr(study, "login_coder", None) is not None:
         return False
     try:
-        record_event(study, kind, **kwargs)
-    except (DBAPIError, StudyError):
+        (_record_retrying if busy_refuses else record_event)(study, kind, **kwargs)
+    except DBAPIError as exc:
+        if busy_refuses and is_busy(exc):
+            raise
+        return False
+    except StudyError:
         return False
     return True
+
+
+@retry_transient()
+def _record_retrying(study: Study, kind: str, **kwargs: Any) -> None:
+    record_event(study, kind, **kwargs)
 
 
 def record_opened(
@@ -121,11 +133,23 @@ def export_place(path: str | Path | None) -> str:
 
 
 def record_export(study: Study, what: str, where: str | Path | None, **facts: Any) -> str | None:
-    """Record an export (best effort, like :func:`record_opened`); returns the note to show
-    once when the study is encrypted and the exported file is not."""
+    """Record an export; returns the note to show once when the study is encrypted and the
+    exported file is not. Called once the file is whole and before it appears
+    (``Output.before_publish``): a study that stays busy (another program holding its write
+    lock through every retry) refuses the export, since ``withdraw`` finds the copies of a
+    participant's data by these events. A study that cannot take events at all (a read-only
+    file, a coder's server login) is exported unrecorded, as it is opened."""
     detail = {"what": what, "where": export_place(where), **facts}
     if getattr(study, "read_only", None) is None:  # a read-only study is exported, unrecorded
-        _record_best_effort(study, "exported", detail=detail)
+        try:
+            _record_best_effort(study, "exported", detail=detail, busy_refuses=True)
+        except DBAPIError:
+            raise UserError(
+                "the study is busy: another program (a window, an import) has been writing "
+                "to it all the while, so this export could not be recorded in its audit "
+                "trail; nothing was written; export again when it is done",
+                source=export_place(where),
+            ) from None
     return unencrypted_note(study)
 
 

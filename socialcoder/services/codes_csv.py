@@ -9,7 +9,8 @@ row's kind of coder (so that an import never brings them back as people).
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
@@ -78,6 +79,8 @@ def export_codes_csv(study: Study, path: str | Path, *, force: bool = False) -> 
     rows.sort(key=lambda r: (r[0], r[2], r[1] or 0, order.get(r[3], -1)))
     named = {r[2] for r in rows}
     with_kind = any(kinds[c] in (coder_kinds.MACHINE, coder_kinds.RETEST) for c in named)
+    recorded = partial(record_export, study, "codes (csv)", out.path, rows=len(rows))
+    out = replace(out, before_publish=recorded)
     with out.writing() as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         if with_kind:
@@ -89,5 +92,4 @@ def export_codes_csv(study: Study, path: str | Path, *, force: bool = False) -> 
         else:
             writer.writerow(COLUMNS)
             writer.writerows((t, "" if s is None else s, c, k, v, m) for t, s, c, k, v, m in rows)
-    record_export(study, "codes (csv)", out.path, rows=len(rows))
     return CodesExportSummary(out.path or Path("-"), len(rows), out.to_stream)

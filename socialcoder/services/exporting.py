@@ -8,7 +8,8 @@ preview) and :func:`export_refi`. The tables are described in ``docs/export.md``
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -462,14 +463,12 @@ def export_table(
 
         final = final_counts_of(study, data)
     del data  # the parts hold what they need
-    if progress:
-        progress(1, 2, f"writing {fmt}")
-    write_table(table, out)
-    if progress:
-        progress(2, 2, "done")
     rows = table.rows if isinstance(table, TableParts) else len(table.frame)
     coders_out = tuple(dict.fromkeys(c for c in resolve_coders(study, coders)))
-    record_export(
+    if progress:
+        progress(1, 2, f"writing {fmt}")
+    recorded = partial(
+        record_export,
         study,
         f"{layout} table ({fmt})",
         out.path,
@@ -477,6 +476,9 @@ def export_table(
         with_text=with_text,
         coders=list(coders_out),
     )
+    write_table(table, replace(out, before_publish=recorded))
+    if progress:
+        progress(2, 2, "done")
     return ExportSummary(
         path=out.path or Path("-"),
         layout=layout,
@@ -513,8 +515,12 @@ def export_refi(
             "the coders (the export tables carry them with coder_kind = machine)",
             remedy=Remedy.change(Input.CODERS),
         )
-    summary = export_refi_project(study, data, out)
-    record_export(
-        study, "REFI-QDA project (qdpx)", out.path, sources=summary.sources, coders=list(chosen)
+    recorded = partial(
+        record_export,
+        study,
+        "REFI-QDA project (qdpx)",
+        out.path,
+        sources=len(data.transcripts),
+        coders=list(chosen),
     )
-    return summary
+    return export_refi_project(study, data, replace(out, before_publish=recorded))

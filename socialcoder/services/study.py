@@ -259,6 +259,12 @@ def _constraint(exc: DBAPIError) -> str | None:
     return None
 
 
+def is_busy(exc: DBAPIError) -> bool:
+    """SQLite's "database is locked": another connection held the write lock through the
+    whole busy timeout."""
+    return "database is locked" in str(exc.orig)
+
+
 def retry_transient(
     attempts: int = 5, *, also: frozenset[str] = frozenset()
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -276,8 +282,7 @@ def retry_transient(
                     return fn(*args, **kwargs)
                 except DBAPIError as exc:
                     state = getattr(exc.orig, "sqlstate", None)
-                    locked = "database is locked" in str(exc.orig)
-                    if attempt == attempts or not (state in states or locked):
+                    if attempt == attempts or not (state in states or is_busy(exc)):
                         raise
                     time.sleep(random.uniform(0.005, 0.05) * attempt)
             raise AssertionError("unreachable")
