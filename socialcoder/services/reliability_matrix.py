@@ -147,13 +147,22 @@ class DimensionData:
         return int(seen.sum())
 
     def clusters(self, by: str) -> np.ndarray:
-        """One label per unit: its transcript id (``by="transcript"``), or its participant
-        (``by="participant"``; a transcript without one is its own participant)."""
+        """One label per unit: its transcript (``by="transcript"``), or its participant
+        (``by="participant"``; a transcript without one is its own participant).
+
+        The labels are ranks of the transcripts' (participants') names, never the ids the
+        database gave, which follow the order of import: the bootstrap takes the clusters in
+        label order, so that with ids the same seed drew other transcripts from the same
+        study imported in another order, and printed another interval."""
         ids = self.units.transcript_ids
-        if by == "transcript":
-            return np.asarray(ids, dtype=object)
-        names = {t: (f"p:{p}" if p else f"t:{t}") for t, p in self.participants.items()}
-        return np.array([names.get(int(t), f"t:{t}") for t in ids], dtype=object)
+        distinct = _distinct(ids)
+        names = [self.units.names[int(t)] for t in distinct.tolist()]
+        if by != "transcript":
+            people = [self.participants.get(int(t)) for t in distinct.tolist()]
+            names = [f"p:{p}" if p else f"t:{n}" for n, p in zip(names, people, strict=True)]
+        rank = {name: i for i, name in enumerate(sorted(set(names)))}
+        labels = np.array([rank[name] for name in names], dtype=np.int64)
+        return labels[np.searchsorted(distinct, ids)]
 
     def nested_sessions(self) -> bool:
         """True when some participant has two or more of the transcripts in the data."""
