@@ -35,6 +35,7 @@ from socialcoder.domain.rules import roles_of
 from socialcoder.errors import Input, Remedy, UserError
 from socialcoder.services.coders import check_new_coders, coder_ids
 from socialcoder.services.codes_store import CodesImportSummary, store_codes
+from socialcoder.services.csv_check import check_head, not_utf8
 from socialcoder.services.study import Study, retry_transient
 from socialcoder.storage.bulk import fetch_tuples
 from socialcoder.storage.models import (
@@ -108,6 +109,7 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, bool]:
             head = fh.read(1 << 16)
     except OSError as exc:
         raise UserError(f"cannot read: {exc.strerror}", source=source) from None
+    check_head(head, source)
     if b"\x00" in head:
         raise UserError("is a binary file, not CSV", source=source)
     try:
@@ -124,7 +126,7 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, bool]:
             skip_blank_lines=True,
         )
     except UnicodeDecodeError:
-        raise UserError("is not UTF-8 text", source=source) from None
+        raise not_utf8(path, source) from None
     except pd.errors.EmptyDataError:
         raise UserError("is empty", source=source) from None
     except pd.errors.ParserError as exc:

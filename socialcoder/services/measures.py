@@ -22,6 +22,7 @@ from sqlalchemy import delete, insert, select, tuple_
 
 from socialcoder.domain.numbers import SESSION
 from socialcoder.errors import UserError
+from socialcoder.services.csv_check import check_head, not_utf8
 from socialcoder.services.study import Study
 from socialcoder.services.study_change import ChangeKind, StudyChange
 from socialcoder.storage.measures_model import session_measures
@@ -50,11 +51,14 @@ def _read(path: Path) -> list[list[str]]:
     try:
         if path.stat().st_size > MAX_BYTES:
             raise UserError("file is larger than 200 MB", source=source)
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UserError("is not UTF-8 text", source=source) from None
+        data = path.read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read: {exc.strerror}", source=source) from None
+    check_head(data[: 1 << 16], source)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise not_utf8(path, source) from None
     if "\x00" in text:
         raise UserError("is a binary file, not CSV", source=source)
     try:

@@ -235,3 +235,49 @@ def test_add_coders_refuses_reserved_names(cli, coded, tmp_path: Path, name: str
     )
     assert result.code == 2
     assert "reserved" in result.err or "consensus layer" in result.err
+
+
+def _saved(path: Path, rows: list[list[str]], *, encoding: str, delimiter: str = ",") -> Path:
+    """A codes file as a spreadsheet program saves it (csv module: quotes where needed)."""
+    with path.open("w", encoding=encoding, newline="") as fh:
+        csv.writer(fh, delimiter=delimiter).writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "expected"),
+    [
+        # Excel's "CSV" where the decimal separator is a comma: semicolons (with or without BOM);
+        # before: "row 3: too many fields: 2, the header has 1 (a comma in a value needs double
+        # quotes ...)", the row whose memo holds a comma
+        ("utf-8-sig", ";", ": row 1: its columns are separated by semicolons, not commas"),
+        ("utf-8", ";", ": row 1: its columns are separated by semicolons, not commas"),
+        # Excel's "Unicode text": UTF-16 with tabs; before: "is a binary file, not CSV"
+        ("utf-16", "\t", ": is UTF-16 text, not UTF-8"),
+        ("utf-16", ",", ": is UTF-16 text, not UTF-8"),
+        # before: "is not UTF-8 text", no line, nothing to do
+        ("cp1252", ",", ": is not UTF-8 text (line 3: byte 0xe9"),
+    ],
+)
+def test_a_codes_file_saved_the_wrong_way_says_how_to_save_it(
+    cli, coded, tmp_path: Path, dump, encoding: str, delimiter: str, expected: str
+):
+    a, b = _patient(cli, coded)[:2]
+    rows = [
+        HEADER.strip().split(","),
+        [T1, str(a), "ana", "concordance", "1", "plain memo"],
+        [T1, str(b), "ana", "concordance", "0", "Café, as the patient said"],
+    ]
+    before = dump(coded)
+    bad = _saved(tmp_path / "codes.csv", rows, encoding=encoding, delimiter=delimiter)
+    result = cli("codes", "import", coded, bad)
+    assert result.code == 2
+    assert expected in result.err
+    assert "save it as 'CSV UTF-8 (comma delimited)'" in result.err
+    assert "too many fields" not in result.err and "binary" not in result.err
+    assert dump(coded) == before
+    # saved as asked, the same rows import
+    good = _saved(tmp_path / "good.csv", rows, encoding="utf-8")
+    result = cli("codes", "import", coded, good)
+    assert result.code == 0, result.err
+    assert "2 new" in result.out

@@ -88,3 +88,24 @@ def test_revision_0002_adds_and_removes_the_measures_table(tmp_path: Path) -> No
             assert "session_measures" not in inspect(conn).get_table_names()
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "text", "message"),
+    [
+        ("utf-8-sig", "participant;session;calpas\nP01;3;4,5\n", "separated by semicolons"),
+        ("utf-16", "participant,session,calpas\nP01,3,4.5\n", "is UTF-16 text, not UTF-8"),
+        ("cp1252", "participant,session,calpas\nP01,3,4.5\nPé,3,4\n", r"line 3: byte 0xe9"),
+    ],
+)
+def test_a_measures_file_saved_the_wrong_way_says_how_to_save_it(
+    small: Study, tmp_path: Path, encoding: str, text: str, message: str
+) -> None:
+    """The same check as a codes file's (services/csv_check.py); before, the semicolons gave
+    "the first two columns must be 'participant' and 'session'" and UTF-16 "not UTF-8"."""
+    path = tmp_path / "measures.csv"
+    path.write_bytes(text.encode(encoding))
+    with pytest.raises(UserError, match=message) as refused:
+        import_measures(small, path)
+    assert "save it as 'CSV UTF-8 (comma delimited)'" in refused.value.message
+    assert read_measures(small).empty
