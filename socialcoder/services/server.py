@@ -54,8 +54,7 @@ CODER_READABLE = ("alembic_version", "study", "codebook_versions", "dimensions",
 #: ``transcripts``: coders read only these columns directly, the rest through
 #: ``sc_transcripts()``, which masks them when the study is blinded (server_sql.py)
 #: tables under row-level security (defence in depth: only the lead group has a policy)
-SECRET = ("codes", "segment_memos", "completions", "assignments", "audit_log", "coders",
-          "session_measures")  # fmt: skip
+SECRET = server_sql.SECRET
 # audit_redactions: what lets a withdrawal delete audit entries; on a server only the owner
 # (who runs `socialcoder withdraw` there) may fill it
 READ_ONLY_FOR_LEADS = ("audit_log", "alembic_version", "audit_redactions")

@@ -93,6 +93,21 @@ class Study:
             connection = session.connection()
             if server_api.is_coder(connection):
                 self.login_coder = server_api.me(connection)[1]
+            exposed = server_api.exposed_coder(connection)
+        if exposed is not None:
+            self.close()
+            coder, tables = exposed
+            raise StudyError(
+                f"this login belongs to coder {coder!r} but holds privileges on "
+                f"{', '.join(tables)}, granted outside "
+                "SocialCoder: with them it can read or change other coders' work outside "
+                "SocialCoder, so blinding and the coders' separation do not hold on this "
+                "server, and the study was not opened. The lab's admin should revoke them "
+                "(REVOKE ALL ON ... FROM the login, or the role membership that gives them), "
+                "then run `socialcoder server setup`, which refuses to finish while any "
+                "coder's login holds such a privilege",
+                source=self.location,
+            )
 
     def reload_codebook(self) -> None:
         """Take the study's newest codebook version (parsed when first used)."""

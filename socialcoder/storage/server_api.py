@@ -9,6 +9,8 @@ stand for (without ``id``: a coder sees no row ids, whose gaps would count other
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import (
     BigInteger,
     Connection,
@@ -21,9 +23,10 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.selectable import TableValuedAlias
 
-from socialcoder.storage import db
+from socialcoder.storage import db, server_sql
 
 
 def is_coder(connection: Connection) -> bool:
@@ -42,6 +45,51 @@ def state_reason(connection: Connection, action: str, reason: str | None) -> Non
              "set_config('socialcoder.reason', :r, true)"),
         {"a": action, "r": reason or ""},
     )  # fmt: skip
+
+
+def exposed_coder(connection: Connection) -> tuple[str, list[str]] | None:
+    """For a coder's login that holds a privilege on a table of coders' rows (granted outside
+    SocialCoder; one on ``codes`` also takes it out of coder mode, :func:`is_coder`): (the
+    coder's name, those tables). None for any other login -- a lead's, the owner's or a
+    superuser's (the owner of ``sc_me()`` or a member of it) -- and in a study without server
+    mode. A coder's login is a non-owner that may execute ``sc_me()``, which only the study's
+    coder group may."""
+    if connection.dialect.name != "postgresql":
+        return None
+    if is_coder(connection):
+        name: str | None = me(connection)[1]
+    else:
+        found = connection.execute(
+            text(
+                "SELECT pg_catalog.pg_has_role(p.proowner, 'MEMBER'), "
+                "pg_catalog.has_function_privilege(p.oid, 'EXECUTE') FROM pg_catalog.pg_proc p "
+                "WHERE p.oid = pg_catalog.to_regprocedure(:f)"
+            ),
+            {"f": f"{server_sql.SCHEMA}.sc_me()"},
+        ).one_or_none()
+        if found is None or found[0] or not found[1]:
+            return None
+        try:  # a group member linked to no coder: sc_me() refuses (its savepoint undone)
+            with connection.begin_nested():
+                name = str(connection.execute(text("SELECT name FROM sc_me()")).scalar_one())
+        except DBAPIError:
+            name = None
+        if name is None:
+            return None
+    held: Sequence[object] = (
+        connection.execute(
+            text(
+                "SELECT t FROM unnest(CAST(:t AS text[])) t WHERE pg_catalog.to_regclass(t) IS NOT "
+                "NULL AND pg_catalog.has_table_privilege(pg_catalog.to_regclass(t), "
+                "'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') ORDER BY 1"
+            ),
+            {"t": [f"{server_sql.SCHEMA}.{t}" for t in server_sql.SECRET]},
+        )
+        .scalars()
+        .all()
+    )
+    tables = [str(t).rsplit(".", 1)[-1] for t in held]
+    return (name, tables) if name is not None and tables else None
 
 
 def me(connection: Connection) -> tuple[int, str]:

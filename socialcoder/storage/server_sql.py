@@ -24,6 +24,10 @@ themselves, so a coder cannot label her own changes.
 from __future__ import annotations
 
 SCHEMA = "public"
+#: tables whose rows belong to coders: no coder's login may hold any privilege on them (it reads
+#: and writes its own rows through the functions below); row-level security too
+SECRET = ("codes", "segment_memos", "completions", "assignments", "audit_log", "coders",
+          "session_measures")  # fmt: skip
 SEARCH_PATH = f"pg_catalog, {SCHEMA}, pg_temp"
 #: the actions a program may state for a table's changes (else the trigger names the change
 #: itself: set, clear, memo, complete, reopen, assign, unassign)
