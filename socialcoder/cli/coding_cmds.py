@@ -208,6 +208,12 @@ def cmd_codes_import(args: argparse.Namespace) -> int:
         f"Read {summary.rows} row(s): {summary.inserted} new, {summary.updated} changed, "
         f"{summary.unchanged} unchanged, {summary.memos} memo(s)."
     )
+    if summary.not_in_file:
+        print(
+            f"{summary.not_in_file} stored code(s) of these coders and transcripts are not in "
+            "the file and were kept: a codes file adds and changes codes, never removes them "
+            "(socialcoder code ... --clear removes one)."
+        )
     if summary.coders_added:
         print(f"Added coder(s): {', '.join(summary.coders_added)}")
     if summary.completed:

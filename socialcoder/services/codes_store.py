@@ -42,6 +42,9 @@ class CodesImportSummary:
     #: what the import changed: the codes (the consensus layer's as CONSENSUS), memos,
     #: completions and coders added, for the file's transcripts and coders
     change: StudyChange = field(default_factory=StudyChange)
+    #: stored codes of a (coder, transcript) the file codes that the file leaves out: kept
+    #: (a codes file adds and changes codes, never removes them)
+    not_in_file: int = 0
 
 
 def store_codes(
@@ -216,6 +219,7 @@ def store_codes(
     kinds += [ChangeKind.MEMOS] if memo_count else []
     kinds += [ChangeKind.COMPLETIONS] if completed else []
     return CodesImportSummary(
+        not_in_file=_not_in_file(existing, codes, merged),
         rows=len(codes) + len(memos),
         inserted=int(is_new.sum()),
         updated=int(changed.sum()),
@@ -225,6 +229,16 @@ def store_codes(
         completed=completed,
         change=_change(session, kinds, codes, memos, new_coders),
     )
+
+
+def _not_in_file(existing: pd.DataFrame, codes: pd.DataFrame, merged: pd.DataFrame) -> int:
+    """How many stored codes of the (coder, transcript) pairs the file codes it leaves out."""
+    if existing.empty or codes.empty:
+        return 0
+    pairs = codes[["cid", "tid"]].drop_duplicates().rename(columns={"tid": "old_tid"})
+    covered = existing.astype({"old_tid": "int64"}).merge(pairs, on=["cid", "old_tid"])
+    matched = merged["code_id"].dropna().astype("int64")
+    return int((~covered["code_id"].astype("int64").isin(matched)).sum())
 
 
 def _change(

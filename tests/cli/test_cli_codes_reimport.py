@@ -281,3 +281,31 @@ def test_a_codes_file_saved_the_wrong_way_says_how_to_save_it(
     result = cli("codes", "import", coded, good)
     assert result.code == 0, result.err
     assert "2 new" in result.out
+
+
+def test_a_row_removed_from_a_revised_file_is_reported_as_kept(cli, coded, tmp_path: Path):
+    """A new user removed a row from the revised file and re-imported: the code stayed (the
+    format has no clear, as documented) and the summary said nothing about it. Now it counts
+    the stored codes of the file's coders and transcripts that the file leaves out."""
+    a, b, c = _patient(cli, coded)[:3]
+    first = _write(
+        tmp_path / "first.csv",
+        f"{T1},{a},ana,resistance,none,\n{T1},{b},ana,concordance,1,\n{T1},{c},ana,concordance,1,\n",
+    )
+    assert cli("codes", "import", coded, first).code == 0
+    assert "not in the file" not in cli("codes", "import", coded, first).out
+    revised = _write(tmp_path / "revised.csv", f"{T1},{a},ana,resistance,mild,\n")
+    result = cli("codes", "import", coded, revised)
+    assert result.code == 0, result.err
+    assert "1 row(s): 0 new, 1 changed, 0 unchanged" in result.out
+    assert "2 stored code(s) of these coders and transcripts are not in the file" in result.out
+    assert "--clear" in result.out
+    stored = _codes(cli, coded)
+    assert stored[(str(b), "ana", "concordance")] == ("1", "")
+    assert stored[(str(c), "ana", "concordance")] == ("1", "")
+    # another coder's codes, or the coder's codes of other transcripts, are not counted
+    assert cli("coders", "add", coded, "ben").code == 0
+    ben = _write(tmp_path / "ben.csv", f"{T1},{b},ben,concordance,0,\n")
+    result = cli("codes", "import", coded, ben)
+    assert result.code == 0, result.err
+    assert "not in the file" not in result.out
