@@ -50,6 +50,7 @@ import pandas as pd
 
 from socialcoder import __version__
 from socialcoder.domain.codebook import Scale, Unit
+from socialcoder.errors import UserError
 from socialcoder.export import refi_ext
 from socialcoder.export.model import CONSENSUS, StudyData
 from socialcoder.export.output import Output
@@ -544,7 +545,12 @@ def write_qdpx(
 ) -> RefiExportSummary:
     """Write the .qdpx file (whole or not at all) to ``out`` (see
     :func:`socialcoder.export.output.prepare_output`). The one place that writes the archive."""
-    parts = build_project(data, extras, study_key or data.study_name)
+    try:
+        parts = build_project(data, extras, study_key or data.study_name)
+    except UserError as exc:  # a text XML cannot hold: the message names it, and OUT here
+        if exc.source is not None:
+            raise
+        raise UserError(exc.message, source=out.name, remedy=exc.remedies) from None
     entries: list[tuple[str, bytes]] = [("project.qde", parts.body)]
     entries += [
         (f"sources/{name}", text.encode("utf-8")) for name, text in sorted(parts.files.items())

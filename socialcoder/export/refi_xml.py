@@ -4,6 +4,7 @@ text of a source (turn spans) and the ``CodeBook`` element. Used by :mod:`refi_w
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from xml.etree import ElementTree as ET
 import pandas as pd
 
 from socialcoder.domain.codebook import Codebook, Dimension, Role, Scale
+from socialcoder.errors import UserError
+from socialcoder.export.text_limits import KEEPS_ALL
 
 NS = "urn:QDA-XML:project:1.0"
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://socialcoder.invalid/refi-qda")
@@ -86,13 +89,52 @@ class Guids:
         return str(uuid.uuid5(self.base, "\x1f".join(str(p) for p in parts)))
 
 
+#: what XML 1.0 cannot hold, not even as a character reference (2.2): C0 controls other than
+#: tab, LF and CR, and U+FFFE/U+FFFF; as UTF-8 bytes, which stand for these characters only
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_ILLEGAL_BYTES = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+_TEXT_HOLDERS = frozenset({"Description", "PlainTextContent"})
+
+
 def document_bytes(root: ET.Element) -> bytes:
     """``project.qde`` as UTF-8 bytes. A carriage return in text (a memo typed on Windows) is
     written as the character reference ``&#13;``: XML parsers turn a literal CR LF or lone CR
     into LF (XML 1.0, 2.11), and ElementTree escapes CR in attribute values only. In UTF-8 the
-    byte 0x0D is that character and nothing else."""
+    byte 0x0D is that character and nothing else. A character XML cannot hold at all (a
+    vertical tab pasted into a memo) refuses the export, naming the memo (UserError), as an
+    Excel export does: written, it made the project unreadable to every program."""
     body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    if _XML_ILLEGAL_BYTES.search(body):
+        _refuse_unwritable(root)
     return body.replace(b"\r", b"&#13;")
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _refuse_unwritable(root: ET.Element) -> None:
+    """Raise a UserError naming the first text or attribute XML cannot hold."""
+    for parent in root.iter():
+        name = parent.get("name")
+        holder = f"{_local(parent.tag)} {name!r}" if name else _local(parent.tag)
+        places = [(f"the {key} of {holder}", value) for key, value in parent.attrib.items()]
+        places += [
+            (
+                f"the memo of {name!r}"
+                if name and _local(child.tag) in _TEXT_HOLDERS
+                else f"the {_local(child.tag)} of {holder}",
+                child.text or "",
+            )
+            for child in parent
+        ]
+        for what, text in places:
+            found = _XML_ILLEGAL.search(text)
+            if found:
+                raise UserError(
+                    f"a REFI-QDA project cannot hold {what}: it contains the control character "
+                    f"U+{ord(found.group()):04X}, which XML cannot store; {KEEPS_ALL}"
+                )
 
 
 def sub(

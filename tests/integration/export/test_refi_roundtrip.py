@@ -19,6 +19,7 @@ from refi_support import NS, assert_valid, qualcoder_problems
 from sqlalchemy import select
 
 from socialcoder.codebooks import DEFAULT_CODEBOOK_PATH
+from socialcoder.errors import UserError
 from socialcoder.services.assignments import assign
 from socialcoder.services.coders import add_coders
 from socialcoder.services.codes_csv import export_codes_csv
@@ -387,3 +388,30 @@ def test_memos_keep_carriage_returns_through_the_round_trip(
     assert ["S2", "4", "ana", "confrontation", "strong", code_memo] in before
     assert ["S1", "2", "ben", "", "", segment_memo] in before
     assert memos(back) == before
+
+
+@pytest.mark.parametrize("char", ["\x0b", "\x0c", "\x01", "\x1f"])
+def test_a_memo_xml_cannot_hold_stops_the_export_with_what_to_do(
+    own_study: Path, tmp_path: Path, char: str
+) -> None:
+    """A memo with a control character that XML 1.0 cannot hold (a vertical tab pasted from
+    Word, U+000B) was written into project.qde as it was: the export said it wrote the project,
+    and the project was not well-formed XML, so SocialCoder's own import-refi (and any other
+    program) refused it. Now the export is refused, naming the memo, as an Excel export is."""
+    with open_study(own_study) as study:
+        set_segment_memo(study, coder="ben", transcript="S1", segment=3, text=f"tab{char}here")
+    qdpx = tmp_path / "own.qdpx"
+    qdpx.write_bytes(b"an earlier project")
+    with open_study(own_study) as study, pytest.raises(UserError) as refused:
+        export_refi(study, qdpx, force=True)
+    message = str(refused.value)
+    assert str(qdpx) in message
+    assert "'S1 segment 3: ben, segment memo'" in message
+    assert f"U+{ord(char):04X}" in message and "csv, parquet and dta keep" in message
+    assert qdpx.read_bytes() == b"an earlier project"
+    # without it the same study exports, and imports back
+    with open_study(own_study) as study:
+        set_segment_memo(study, coder="ben", transcript="S1", segment=3, text="tab here")
+        export_refi(study, qdpx, force=True)
+    assert_valid(qdpx)
+    import_refi(qdpx, tmp_path / "back.scstudy")
