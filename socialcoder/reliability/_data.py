@@ -8,6 +8,8 @@ dimensions it is the number itself.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -39,6 +41,34 @@ def ordered_product(left: FloatArray, right: FloatArray) -> FloatArray:
     for column in range(right.shape[1]):
         np.sum(left * right[:, column], axis=1, out=out[:, column])
     return out
+
+
+def by_values(per_unit: IntArray, least: int = 2) -> Iterator[tuple[int, IntArray]]:
+    """The units grouped by how many values they hold: ``(m, the units with m values)`` for
+    every ``m >= least`` that occurs, in increasing ``m``.
+
+    A sum over units of per-unit fractions (``x_u / f(m_u)`` with whole numbers ``x_u``) is
+    the same to the bit in any order of the units when each group's whole numbers are summed
+    exactly, divided once, and the groups added in increasing ``m``; a sum of the fractions in
+    unit order is not (issue #14: percent agreement, Fleiss' kappa, AC1/AC2 differed in their
+    last bits when the same units came in another order).
+    """
+    occurring = np.bincount(per_unit.astype(np.intp)) if per_unit.size else np.zeros(0, np.intp)
+    for m in np.flatnonzero(occurring[least:]).tolist():
+        yield m + least, np.flatnonzero(per_unit == m + least)
+
+
+def exact_sum(values: FloatArray) -> float:
+    """The sum of real numbers rounded once (``math.fsum``), so that it is the same to the bit
+    in any order of the values; for real-valued per-unit terms (interval and ratio data with
+    too many distinct values for a ``V x V`` table), whose float sum in unit order is not."""
+    return math.fsum(np.asarray(values, dtype=np.float64).ravel().tolist())
+
+
+def sorted_units(matrix: FloatArray) -> FloatArray:
+    """Each unit's values in increasing order (missing ones last): real-valued sums within a
+    unit are then the same to the bit in any order of the coders."""
+    return np.sort(matrix, axis=0)
 
 
 class Level(StrEnum):

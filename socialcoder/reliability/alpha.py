@@ -38,8 +38,11 @@ from socialcoder.reliability._data import (
     ValueCounts,
     as_level,
     as_matrix,
+    by_values,
+    exact_sum,
     ordered_product,
     pairable_totals,
+    sorted_units,
     value_counts,
 )
 
@@ -87,10 +90,8 @@ def coincidence_matrix(counts: np.ndarray, per_unit: np.ndarray) -> FloatArray:
     # Summed in whole numbers for each m_u (products and sums of counts are exact in float64
     # whatever the order, so neither the units' order nor BLAS's threads change a bit), then
     # divided once per m_u, in increasing m_u. A block of units at a time: the float copies
-    # are block x V, not units x V.
-    # (np.bincount rather than np.unique, whose first call imports numpy.ma: start-up, #14)
-    for m in np.flatnonzero(np.bincount(per_unit[per_unit >= 2].astype(np.intp))).tolist():
-        kept = np.flatnonzero(per_unit == m)
+    # are block x V, not units x V. (_data.by_values, as percent agreement and AC1/AC2)
+    for m, kept in by_values(per_unit):
         pairs = np.zeros((size, size))
         values = np.zeros(size)
         for start in range(0, len(kept), UNIT_BLOCK):
@@ -148,19 +149,21 @@ def _interval_closed_form(matrix: FloatArray) -> tuple[float, float]:
     ``sum_ck n_c n_k (v_c - v_k)^2 = 2 * n * sum (x - mean)^2`` over all pairable values. The
     values are centred (on their unit's mean, and on the grand mean) before squaring, so a
     large common offset (e.g. 1e8) costs no precision, as ``m * sum x^2 - (sum x)^2`` would.
+    Each unit's values are summed in increasing order and the sums over units rounded once
+    (:func:`~socialcoder.reliability._data.exact_sum`): the same to the bit in any order of the
+    units and of the coders.
     """
-    present = ~np.isnan(matrix)
-    per_unit = present.sum(axis=0)
+    per_unit = (~np.isnan(matrix)).sum(axis=0)
     keep = per_unit >= 2
-    sub = matrix[:, keep]
-    held = present[:, keep]
+    sub = sorted_units(matrix[:, keep])
+    held = ~np.isnan(sub)
     m = per_unit[keep].astype(np.float64)
     n = m.sum()
-    unit_mean = np.where(held, sub, 0.0).sum(axis=0) / m
-    within = (np.where(held, sub - unit_mean, 0.0) ** 2).sum(axis=0)
-    observed = float((2.0 * m * within / (m - 1.0)).sum() / n)
-    grand_mean = float(np.where(held, sub, 0.0).sum() / n)
-    spread = float((np.where(held, sub - grand_mean, 0.0) ** 2).sum())
+    unit_sum = np.where(held, sub, 0.0).sum(axis=0)
+    within = (np.where(held, sub - unit_sum / m, 0.0) ** 2).sum(axis=0)
+    observed = exact_sum(2.0 * m * within / (m - 1.0)) / n
+    grand_mean = exact_sum(unit_sum) / n
+    spread = exact_sum((np.where(held, sub - grand_mean, 0.0) ** 2).sum(axis=0))
     expected = 2.0 * spread / (n - 1.0)
     return observed, expected
 
@@ -189,23 +192,24 @@ def _large_domain(matrix: FloatArray, level: Level) -> tuple[float, float]:
     keep = per_unit >= 2
     values, n_c = pairable_totals(matrix)
     n = n_c.sum()
-    sub = matrix[:, keep]
-    inverse_m1 = 1.0 / (per_unit[keep] - 1.0)
-    observed_sum = 0.0
+    # each unit's values in increasing order, its pairs' distances summed in that order and
+    # the units' sums rounded once; the expected part in value order, never BLAS's: the same
+    # to the bit in any order of the units and coders, and with any number of BLAS threads
+    sub = sorted_units(matrix[:, keep])
+    within = np.zeros(sub.shape[1])
     for i in range(sub.shape[0]):
         for j in range(i + 1, sub.shape[0]):
-            both = ~np.isnan(sub[i]) & ~np.isnan(sub[j])
-            a, b = sub[i, both], sub[j, both]
-            lo = np.searchsorted(values, np.minimum(a, b))
-            hi = np.searchsorted(values, np.maximum(a, b))
-            block = _pair_distance(level, values, n_c, lo, hi)
-            observed_sum += 2.0 * float((block * inverse_m1[both]).sum())
+            both = ~np.isnan(sub[j])  # missing values sort last: sub[i] is there too
+            lo = np.searchsorted(values, sub[i, both])
+            hi = np.searchsorted(values, sub[j, both])
+            within[both] += _pair_distance(level, values, n_c, lo, hi)
+    observed_sum = 2.0 * exact_sum(within / (per_unit[keep] - 1.0))
     expected_sum = 0.0
     rows = max(1, (1 << 22) // values.size)
     for start in range(0, values.size, rows):
         index = np.arange(start, min(start + rows, values.size))
         block = _row_distances(level, values, n_c, index)
-        expected_sum += float(n_c[index] @ block @ n_c)
+        expected_sum += float((n_c[index] * ordered_product(block, n_c[:, None])[:, 0]).sum())
     return observed_sum / n, expected_sum / (n * (n - 1.0))
 
 

@@ -57,7 +57,9 @@ from socialcoder.reliability._data import (
     Level,
     as_level,
     as_matrix,
+    exact_sum,
     ordered_product,
+    sorted_units,
     value_counts,
 )
 from socialcoder.reliability.alpha import check_ratio, distance_matrix, krippendorff_alpha
@@ -252,15 +254,16 @@ def _prepare(matrix: FloatArray, level: Level) -> Prepared:
     ``replicates x features``) and returns one alpha per replicate (``nan`` where undefined).
     """
     if level is Level.INTERVAL:
-        present = ~np.isnan(matrix)
-        per_unit = present.sum(axis=0)
+        per_unit = (~np.isnan(matrix)).sum(axis=0)
         keep = per_unit >= 2
-        held = present[:, keep]
-        sub = matrix[:, keep]
+        # each unit's values in increasing order and the grand sum rounded once: the units'
+        # features the same to the bit in any order of the units and coders
+        sub = sorted_units(matrix[:, keep])
+        held = ~np.isnan(sub)
         m = per_unit[keep].astype(np.float64)
         unit_mean = np.where(held, sub, 0.0).sum(axis=0) / m
         within = 2.0 * m * (np.where(held, sub - unit_mean, 0.0) ** 2).sum(axis=0) / (m - 1.0)
-        grand = float(np.where(held, sub, 0.0).sum() / m.sum()) if m.size else 0.0
+        grand = exact_sum(sub[held]) / m.sum() if m.size else 0.0
         centred = np.where(held, sub - grand, 0.0)
         s1 = centred.sum(axis=0)
         s2 = (centred**2).sum(axis=0)

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from socialcoder.errors import UserError
-from socialcoder.reliability._data import UNIT_BLOCK, as_matrix, check_categories
+from socialcoder.reliability._data import UNIT_BLOCK, as_matrix, by_values, check_categories
 
 Weights = Literal["linear", "quadratic"]
 AgreementWeights = Literal["ordinal", "quadratic", "linear"]
@@ -109,16 +109,19 @@ def percent_of(matrix: np.ndarray, table: CategoryCounts | np.ndarray | None = N
     if not keep.any():
         return Coefficient(None, 0, "no unit was coded by 2 or more coders")
     if table is not None:
-        agreeing = ((table.squares[keep] - per_unit[keep]) // 2).astype(np.float64)
+        agreeing = (table.squares - per_unit) // 2
     else:
-        sub = matrix[:, keep]
-        agreeing = np.zeros(sub.shape[1])
-        for i in range(sub.shape[0]):  # pairs of coders; nan never equals anything
-            for j in range(i + 1, sub.shape[0]):
-                agreeing += sub[i] == sub[j]
-    m = per_unit[keep].astype(np.float64)
-    share = agreeing / (m * (m - 1.0) / 2.0)
-    return Coefficient(float(share.mean()), int(keep.sum()))
+        agreeing = np.zeros(matrix.shape[1], dtype=np.int64)
+        for i in range(matrix.shape[0]):  # pairs of coders; nan never equals anything
+            for j in range(i + 1, matrix.shape[0]):
+                agreeing += matrix[i] == matrix[j]
+    # each unit's share of agreeing pairs, summed as whole numbers per m_u (the same in any
+    # order of the units: _data.by_values)
+    total = 0.0
+    for m, rows in by_values(per_unit):
+        total += int(agreeing[rows].sum()) / (m * (m - 1) / 2)
+    units = int(keep.sum())
+    return Coefficient(total / units, units)
 
 
 def cohen_kappa(
@@ -161,28 +164,31 @@ def cohen_of(
     """:func:`cohen_kappa` of two rows of a matrix already checked (category positions
     ``0 .. k-1``: :func:`~socialcoder.reliability._data.check_categories`); ``table``: their
     :func:`pair_table`, if already built."""
-    counts = pair_table(first, second, k) if table is None else table
+    counts = (pair_table(first, second, k) if table is None else table).astype(np.int64)
     units = int(counts.sum())
     if units == 0:
         return Coefficient(None, 0, "no unit was coded by both coders")
-    observed = counts / units
-    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0))
-    index = np.arange(k)
-    distance = np.abs(index[:, None] - index[None, :]).astype(np.float64)
+    index = np.arange(k, dtype=np.int64)
+    distance = np.abs(index[:, None] - index[None, :])
     if weights is None:
-        weight = (distance > 0).astype(np.float64)
+        weight = (distance > 0).astype(np.int64)
     elif weights == "linear":
         weight = distance
     elif weights == "quadratic":
         weight = distance**2
     else:
         raise UserError(f"unknown kappa weights {weights!r} (use linear or quadratic)")
-    chance = float((weight * expected).sum())
-    if chance <= 1e-15:
+    # whole numbers (the weights are 0/1, |i - j| or (i - j)^2): kappa = 1 - n sum w o /
+    # sum w r c, one correctly rounded quotient of Python ints, so the same to the bit in any
+    # order of the units and with the two coders either way round (a sum of float shares was
+    # not: the transposed table summed in another order)
+    disagreeing = int(np.einsum("ij,ij->", weight, counts))
+    chance = int(counts.sum(axis=1) @ weight @ counts.sum(axis=0))
+    if chance == 0:
         return Coefficient(
             None, units, "both coders used one and the same category only (chance agreement is 1)"
         )
-    return Coefficient(1.0 - float((weight * observed).sum()) / chance, units)
+    return Coefficient(1.0 - (units * disagreeing) / chance, units)
 
 
 def fleiss_kappa(data: ArrayLike, *, n_categories: int | None = None) -> Coefficient:
@@ -215,12 +221,14 @@ def fleiss_of(
     if units == 0:
         return Coefficient(None, 0, "no unit was coded by all coders")
     totals = table.totals() - table.totals(np.flatnonzero(~complete))
-    agreement = (square_sums - raters) / (raters * (raters - 1.0))
+    # mean P_i: the units' agreeing pairs summed as whole numbers, divided once (a mean of
+    # the fractions depends on the units' order in its last bits)
+    agreement = int((square_sums - raters).sum()) / (raters * (raters - 1.0)) / units
     shares = totals / (units * raters)
     chance = float((shares**2).sum())
     if chance >= 1.0 - 1e-15:
         return Coefficient(None, units, "only one category was used (chance agreement is 1)")
-    return Coefficient((float(agreement.mean()) - chance) / (1.0 - chance), units)
+    return Coefficient((agreement - chance) / (1.0 - chance), units)
 
 
 def agreement_weights(n_categories: int, scheme: AgreementWeights) -> np.ndarray:
@@ -295,31 +303,43 @@ def gwet_of(
         )
     weight = np.eye(k) if scheme is None else agreement_weights(k, scheme)
     table = None if table is None else counts_of_table(table)
-    shares, rated, agreement, units = np.zeros(k), 0, 0.0, 0
+    # per m_u (values in the unit), whole numbers summed exactly: the counts r_ik (for pi_k)
+    # and, for p_a, sum_k r_ik (r_ik - 1) (AC1) or the pair counts r_ik r_il (AC2, weighted
+    # once per m_u); each divided once and added in increasing m_u (_data.by_values), so the
+    # same to the bit in any order of the units (the per-unit fractions summed in unit order
+    # were not)
+    shares_by: dict[int, np.ndarray] = {}
+    agreeing_by: dict[int, np.ndarray] = {}
+    units_by: dict[int, int] = {}
     for start in range(0, matrix.shape[1], UNIT_BLOCK):  # units x k tables a block at a time
         block = slice(start, start + UNIT_BLOCK)
         part = category_counts(matrix[:, block], k) if table is None else table.block(block)
-        # whole numbers: a quotient of two counts is the same float as of the two as floats
-        # (AC2's weighted counts are a product of floats, so those stay floats)
-        counts, per_unit = part.table, part.per_unit
-        coded = per_unit >= 1
-        if coded.all():
-            shares += (counts / per_unit[:, None]).sum(axis=0)
-        else:
-            shares += (counts[coded] / per_unit[coded, None]).sum(axis=0)
-        rated += int(coded.sum())
-        keep = per_unit >= 2
-        if scheme is None:  # AC1: identity weights, sum_j n_uj (n_uj - 1)
-            agreeing = (part.squares - per_unit)[keep]
-        else:
-            floats = counts[keep].astype(np.float64)
-            agreeing = (floats * (floats @ weight.T - 1.0)).sum(axis=1)
-        per_unit = per_unit[keep]
-        agreement += float((agreeing / (per_unit * (per_unit - 1.0))).sum())
-        units += int(keep.sum())
+        for m, rows in by_values(part.per_unit, 1):
+            counts = part.table[rows]
+            shares_by[m] = shares_by.get(m, 0) + np.einsum("ij->j", counts)
+            units_by[m] = units_by.get(m, 0) + len(rows)
+            if m < 2:
+                continue
+            if scheme is None:  # AC1: identity weights, sum_j n_uj (n_uj - 1)
+                pairs = np.asarray(part.squares[rows].sum() - m * len(rows))
+            else:  # whole numbers below 2**53: BLAS's product is exact in any order
+                floats = counts.astype(np.float64)
+                pairs = floats.T @ floats
+            agreeing_by[m] = agreeing_by.get(m, 0) + pairs
+    units = sum(n for m, n in units_by.items() if m >= 2)
     if units == 0:
         return Coefficient(None, 0, "no unit was coded by 2 or more coders")
-    pi = shares / rated
+    shares, agreement = np.zeros(k), 0.0
+    for m in sorted(shares_by):
+        shares += shares_by[m] / m
+    for m in sorted(agreeing_by):
+        pairs = agreeing_by[m]
+        if scheme is None:
+            agreeing = float(pairs)
+        else:  # sum_k r_ik (r*_ik - 1) = sum_kl w_kl r_ik r_il - r_i
+            agreeing = float((weight * pairs).sum()) - m * units_by[m]
+        agreement += agreeing / (m * (m - 1.0))
+    pi = shares / sum(units_by.values())
     observed = agreement / units
     chance = float(weight.sum() * (pi * (1.0 - pi)).sum() / (k * (k - 1.0)))
     return Coefficient((observed - chance) / (1.0 - chance), units)
