@@ -141,14 +141,10 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, bool]:
             ) from None
         raise UserError(f"is not valid CSV: {str(exc).strip()}", source=source) from None
     frame = raw.iloc[1:].reset_index(drop=True)
-    frame.columns = [str(c).strip().lower() for c in raw.iloc[0]]
+    frame.columns = _header(raw.iloc[0], frame, source)
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        raise UserError(
-            f"missing column(s) {', '.join(missing)}; a codes CSV has the columns "
-            f"{', '.join(COLUMNS)} (memo optional)",
-            source=source,
-        )
+        raise UserError(f"missing column(s) {', '.join(missing)}; {_HAS_COLUMNS}", source=source)
     frame = frame[[c for c in (*COLUMNS, KIND_COLUMN) if c in frame.columns]].copy()
     has_memo = "memo" in frame.columns
     if not has_memo:
@@ -159,6 +155,42 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, bool]:
         frame[column] = frame[column].str.strip()
     frame["row"] = np.arange(2, len(frame) + 2)
     return frame[(frame[list(COLUMNS)] != "").any(axis=1)].reset_index(drop=True), has_memo
+
+
+_HAS_COLUMNS = (
+    f"a codes CSV has the columns {', '.join(COLUMNS)} (memo optional) and optionally {KIND_COLUMN}"
+)
+
+
+def _header(names: pd.Series, frame: pd.DataFrame, source: str) -> list[str]:
+    """The column names (stripped, lower case). A name given twice, or a column the format does
+    not have, is refused: its cells would be dropped without a word (a 'comment' column) or
+    crash the reading; a column without a name is allowed when all its cells are empty (a
+    spreadsheet's trailing comma)."""
+    columns = [str(c).strip().lower() for c in names]
+    seen: set[str] = set()
+    for position, name in enumerate(columns):
+        if not name:
+            filled = np.flatnonzero(frame.iloc[:, position].str.strip() != "")
+            if len(filled):
+                raise UserError(
+                    f"column {position + 1} has no name but holds text; {_HAS_COLUMNS}",
+                    source=source,
+                    row=int(filled[0]) + 2,
+                )
+            columns[position] = f"\x00unnamed {position}"
+            continue
+        if name in seen:
+            raise UserError(f"column {name!r} appears twice; {_HAS_COLUMNS}", source=source, row=1)
+        seen.add(name)
+        if name not in (*COLUMNS, KIND_COLUMN):
+            raise UserError(
+                f"unknown column {name!r}, whose cells would not be stored; {_HAS_COLUMNS} "
+                "(notes go in memo)",
+                source=source,
+                row=1,
+            )
+    return columns
 
 
 def import_codes_csv(

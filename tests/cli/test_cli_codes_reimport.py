@@ -309,3 +309,55 @@ def test_a_row_removed_from_a_revised_file_is_reported_as_kept(cli, coded, tmp_p
     result = cli("codes", "import", coded, ben)
     assert result.code == 0, result.err
     assert "not in the file" not in result.out
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        # before: the note column was dropped without a word, the rest imported
+        (
+            "transcript,segment,coder,dimension,value,memo,comment\n",
+            "row 1: unknown column 'comment'",
+        ),
+        ("transcript,segment,coder,dimension,value,notes\n", "row 1: unknown column 'notes'"),
+        # before: an internal error (AttributeError), exit 1
+        (
+            "transcript,segment,coder,dimension,value,Memo,memo\n",
+            "row 1: column 'memo' appears twice",
+        ),
+        ("transcript,segment,coder,dimension,value,value\n", "row 1: column 'value' appears twice"),
+    ],
+)
+def test_a_header_with_an_unknown_or_repeated_column_is_refused(
+    cli, coded, tmp_path: Path, dump, header: str, expected: str
+):
+    a = _patient(cli, coded)[0]
+    before = dump(coded)
+    extra = ",the analyst's note" if header.count(",") == 6 else ""
+    path = _write(tmp_path / "codes.csv", f"{T1},{a},ana,concordance,1{extra},x\n", header)
+    result = cli("codes", "import", coded, path)
+    assert result.code == 2, result.err
+    assert expected in result.err
+    assert "transcript, segment, coder, dimension, value, memo" in result.err
+    assert dump(coded) == before
+
+
+def test_an_unnamed_column_is_read_only_when_it_is_empty(cli, coded, tmp_path: Path, dump):
+    """A spreadsheet's trailing comma gives an empty, unnamed column: harmless, read as before.
+    Text under a column without a name would be lost: refused, naming its row."""
+    a, b = _patient(cli, coded)[:2]
+    header = "transcript,segment,coder,dimension,value,memo,\n"
+    before = dump(coded)
+    lost = _write(
+        tmp_path / "lost.csv",
+        f"{T1},{a},ana,concordance,1,,\n{T1},{b},ana,concordance,1,,a note\n",
+        header,
+    )
+    result = cli("codes", "import", coded, lost)
+    assert result.code == 2
+    assert "row 3: column 7 has no name but holds text" in result.err
+    assert dump(coded) == before
+    trailing = _write(tmp_path / "trailing.csv", f"{T1},{a},ana,concordance,1,m,\n", header)
+    result = cli("codes", "import", coded, trailing)
+    assert result.code == 0, result.err
+    assert "1 new" in result.out
