@@ -304,7 +304,7 @@ def _pair(study: Study, coder: str, retest: str, transcripts: list[str]) -> dict
     for dd in load_dimension_data(study, selection):
         rows = {c: i for i, c in enumerate(dd.coders)}
         data = dd.data[[rows[coder], rows[retest]], :]
-        clusters = np.asarray(dd.units.transcript_ids)
+        clusters = dd.clusters("transcript")  # ranks of the names, not ids: import order
         out[dd.dimension.key] = (data, clusters, level_for(dd.dimension))
     return out
 

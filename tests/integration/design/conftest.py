@@ -35,6 +35,19 @@ T: How was the week?
 @pytest.fixture
 def small_study(tmp_path: Path) -> Path:
     """A study with transcripts T1..T4 (3 turns each: therapist, patient, therapist)."""
+    return make_small_study(tmp_path)
+
+
+@pytest.fixture
+def small_study_reversed(tmp_path: Path) -> Path:
+    """The same study with its transcripts imported one by one in reverse order (so that their
+    ids run the other way)."""
+    folder = tmp_path / "reversed"
+    folder.mkdir()
+    return make_small_study(folder, order=(4, 3, 2, 1))
+
+
+def make_small_study(tmp_path: Path, order: tuple[int, ...] = (1, 2, 3, 4)) -> Path:
     from socialcoder.services.study import create_study
     from socialcoder.services.transcript_import import ImportItem, import_transcripts
 
@@ -42,7 +55,7 @@ def small_study(tmp_path: Path) -> Path:
     book.write_text(CODEBOOK, encoding="utf-8")
     path = tmp_path / "small.scstudy"
     items = []
-    for i in range(1, 5):
+    for i in order:
         f = tmp_path / f"T{i}.txt"
         f.write_text(TEXT.replace("week", f"week {i}"), encoding="utf-8")
         items.append(
@@ -56,5 +69,9 @@ def small_study(tmp_path: Path) -> Path:
             )
         )
     with create_study(path, codebook_path=book, name="small") as study:
-        import_transcripts(study, items)
+        if order == tuple(sorted(order)):
+            import_transcripts(study, items)
+        else:
+            for item in items:
+                import_transcripts(study, [item])
     return path
