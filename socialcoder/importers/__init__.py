@@ -189,7 +189,8 @@ def parse_bytes(
             srt_turns(text, source=where, resolver=resolver), resolver, source=where
         )
     else:
-        segments = csv_segments(text, source=where, resolver=resolver)
+        segments, unread = csv_segments(text, source=where, resolver=resolver)
+        warnings = [*warnings, *unread]
     return ParsedTranscript(
         source_name=name,
         format=fmt,

@@ -10,7 +10,8 @@ Columns (header names case-insensitive; spaces and hyphens count as underscores)
 Times are seconds (``12.5``) or ``hh:mm:ss`` / ``mm:ss`` with an optional fraction; an empty
 cell means unknown. The delimiter (comma, semicolon or tab) is the one that occurs most often in
 the header line. Rows are numbered as in a spreadsheet (the header is row 1); blank rows are
-skipped; an empty speaker or text cell, or a bad time, is refused naming the row.
+skipped; an empty speaker or text cell, or a bad time, is refused naming the row. Other columns
+that hold text, and cells beyond the header, are not read, and the import summary says so.
 """
 
 from __future__ import annotations
@@ -72,8 +73,29 @@ def _time(cell: str, what: str, *, source: str, row: int) -> float | None:
         raise ImportFormatError(f"{what}: {exc}", source=source, row=row) from None
 
 
-def csv_segments(text: str, *, source: str, resolver: SpeakerResolver) -> list[ParsedSegment]:
-    """Decoded CSV text (``\\n`` line ends) -> segments, one per non-blank row.
+def _unread(header: list[str], used: set[int], filled: set[int], longer: list[int]) -> list[str]:
+    """The import summary's warnings: columns with text that no field reads, and cells beyond
+    the header."""
+    warnings = []
+    unread = [repr(header[i].strip()) for i in sorted(filled - used) if i < len(header)]
+    if unread:
+        warnings.append(
+            f"column(s) {', '.join(unread)} not read (a CSV transcript reads speaker, text, "
+            "start and end): their cells are not in the study"
+        )
+    if longer:
+        warnings.append(
+            f"{len(longer)} row(s) have more cells than the header (first: row {longer[0]}): "
+            "the cells beyond it were not read"
+        )
+    return warnings
+
+
+def csv_segments(
+    text: str, *, source: str, resolver: SpeakerResolver
+) -> tuple[list[ParsedSegment], list[str]]:
+    """Decoded CSV text (``\\n`` line ends) -> segments, one per non-blank row, and warnings
+    for what was not read (columns no field reads that hold text; cells beyond the header).
 
     A row without an end time ends where the next row starts (when that is not earlier).
     Raises :class:`ImportFormatError` naming the row, or
@@ -92,7 +114,12 @@ def csv_segments(text: str, *, source: str, resolver: SpeakerResolver) -> list[P
         i_speaker, i_text = cols["speaker"], cols["text"]
         i_start, i_end = cols.get("start"), cols.get("end")
         width = max(cols.values()) + 1
+        filled: set[int] = set()  # columns with a non-blank cell
+        longer: list[int] = []  # rows with more cells than the header
         for row_number, row in enumerate(reader, start=2):
+            if len(row) > len(header) and any(c.strip() for c in row[len(header) :]):
+                longer.append(row_number)
+            filled.update(i for i, cell in enumerate(row) if cell.strip())
             if len(row) < width:
                 if not any(cell.strip() for cell in row):
                     continue
@@ -135,6 +162,7 @@ def csv_segments(text: str, *, source: str, resolver: SpeakerResolver) -> list[P
         e if e is not None else (b if a is not None and b is not None and b >= a else None)
         for a, b, e in zip(starts, following, ends, strict=True)
     ]
-    return list(
+    segments = list(
         map(ParsedSegment, map(memo.roles.__getitem__, speakers), speakers, texts, starts, ends)
     )
+    return segments, _unread(header, set(cols.values()), filled, longer)

@@ -88,3 +88,35 @@ def test_blank_end_cell_of_stamped_turn_is_no_end(tmp_path):
     path = tmp_path / "b.csv"
     path.write_text("speaker,text,start,end\nT,hi,5, \nP,yes,7,8\n")
     assert [(s.start, s.end) for s in read_transcript(path).segments] == [(5.0, 7.0), (7.0, 8.0)]
+
+
+def test_columns_and_cells_not_read_are_reported(tmp_path):
+    """AnnoMI's own CSV has eleven columns; a transcript CSV reads four. The others (and a
+    note column a user added) were dropped without a word; the import summary now names every
+    column that holds text and is not read, and rows with cells beyond the header."""
+    path = tmp_path / "annomi_like.csv"
+    path.write_text(
+        "transcript_id,interlocutor,utterance_text,timestamp,client_talk_type,empty,note\n"
+        "7,therapist,Fictional question?,00:00:49,n/a,,\n"
+        "7,client,Fictional answer.,00:00:58,change,,my note\n"
+        "7,therapist,Fictional reply.,00:01:05,n/a,,,stray cell\n",
+        encoding="utf-8",
+    )
+    tr = read_transcript(path)
+    assert [s.text for s in tr.segments] == [
+        "Fictional question?",
+        "Fictional answer.",
+        "Fictional reply.",
+    ]
+    assert tr.warnings == (
+        "column(s) 'transcript_id', 'client_talk_type', 'note' not read (a CSV transcript "
+        "reads speaker, text, start and end): their cells are not in the study",
+        "1 row(s) have more cells than the header (first: row 4): the cells beyond it were "
+        "not read",
+    )
+
+
+def test_a_csv_whose_columns_are_all_read_has_no_warning(tmp_path):
+    path = tmp_path / "plain.csv"
+    path.write_text("speaker,text,start,end,\nT,Fictional.,1,2,\nP,Also fictional.,3,4,\n")
+    assert read_transcript(path).warnings == ()
