@@ -405,10 +405,16 @@ class ChangeReliability:
 
 
 def _clean(*arrays: ArrayLike) -> list[np.ndarray]:
-    """The arrays (as object arrays, the last as float) without rows whose value is NaN."""
+    """The arrays (as object arrays, the last as float) without rows whose value is NaN, in
+    the order of their labels (the first array's first). A coder scores a session once, so
+    that is one order whatever the rows' order, and the sums and decompositions that follow
+    give the same figures to the bit (in the rows' order, 15 of 20 random designs gave other
+    last bits when their rows were shuffled)."""
     values = np.asarray(arrays[-1], dtype=float)
     keep = ~np.isnan(values)
-    return [np.asarray(a, dtype=object)[keep] for a in arrays[:-1]] + [values[keep]]
+    labels = [np.asarray(a, dtype=object)[keep] for a in arrays[:-1]]
+    order = np.lexsort([label.astype(str) for label in reversed(labels)])
+    return [label[order] for label in labels] + [values[keep][order]]
 
 
 def _precheck(sessions: np.ndarray, values: np.ndarray) -> tuple[int, int, str | None]:

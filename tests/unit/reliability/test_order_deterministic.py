@@ -38,6 +38,7 @@ from socialcoder.reliability import (
     summarize_dimension,
 )
 from socialcoder.reliability._data import MAX_MATRIX_VALUES
+from socialcoder.reliability.sessions import change_reliability, score_reliability
 
 LEVELS = ("binary", "nominal", "ordinal", "interval", "ratio")
 
@@ -233,3 +234,30 @@ def test_the_figures_match_exact_arithmetic() -> None:
         for weights in (None, "linear", "quadratic"):
             got = cohen_kappa(data[0], data[1], n_categories=k, weights=weights).value
             assert _close(got, _cohen(data[0, both], data[1, both], k, weights))
+
+
+def test_session_score_reliability_is_the_same_to_the_bit_in_any_order_of_the_scores() -> None:
+    # long arrays, one row per (coder, session) score, in a rotating design
+    rng = np.random.default_rng(2)
+    for _ in range(8):
+        n = int(rng.integers(30, 200))
+        true = rng.normal(50.0, 10.0, n)
+        person = rng.integers(0, max(2, n // 3), n)
+        rows = [
+            (f"p{person[i]}", f"s{i}", str(coder), true[i] + rng.normal(0.0, 4.0))
+            for i in range(n)
+            for coder in rng.choice(["a", "b", "c", "d"], int(rng.integers(1, 4)), False)
+        ]
+        persons, sessions, coders, values = (np.array(column) for column in zip(*rows, strict=True))
+        values = values.astype(np.float64)
+        score = repr(score_reliability(sessions, coders, values))
+        change = repr(change_reliability(persons, sessions, coders, values))
+        assert "value=" in score and "value=" in change  # the figures exist
+        shuffled = rng.permutation(len(values))
+        assert repr(score_reliability(sessions[shuffled], coders[shuffled], values[shuffled])) == (
+            score
+        )
+        got = change_reliability(
+            persons[shuffled], sessions[shuffled], coders[shuffled], values[shuffled]
+        )
+        assert repr(got) == change
