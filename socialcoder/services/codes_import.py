@@ -152,7 +152,11 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, bool]:
     if KIND_COLUMN not in frame.columns:
         frame[KIND_COLUMN] = ""
     for column in (*COLUMNS, KIND_COLUMN):
-        frame[column] = frame[column].str.strip()
+        if column != "memo":
+            frame[column] = frame[column].str.strip()
+    # A code memo is the coder's text, kept as written (the study's own export imported again
+    # changes nothing); a cell of spaces only is empty (it removes the code's memo).
+    frame["memo"] = frame["memo"].where(frame["memo"].str.strip() != "", "")
     frame["row"] = np.arange(2, len(frame) + 2)
     return frame[(frame[list(COLUMNS)] != "").any(axis=1)].reset_index(drop=True), has_memo
 
@@ -359,6 +363,9 @@ def _check(
         }
     )
     memos = out[is_memo].copy()
+    # a segment memo follows the rule of every other way in (services.coding: stripped); a code
+    # memo is kept as written, as ``socialcoder code --memo`` keeps it
+    memos["memo"] = memos["memo"].str.strip()
     codes = out[~is_memo].copy()
     codes["dim_id"] = codes["dimension"].map({k: v.id for k, v in dims.items()}).astype("int64")
     codes["enumerated"] = (

@@ -361,3 +361,37 @@ def test_an_unnamed_column_is_read_only_when_it_is_empty(cli, coded, tmp_path: P
     result = cli("codes", "import", coded, trailing)
     assert result.code == 0, result.err
     assert "1 new" in result.out
+
+
+def test_an_exported_file_imported_again_changes_no_memo(cli, coded, tmp_path: Path):
+    """A code memo is the coder's text, stored as typed (`code --memo`): one with leading or
+    trailing spaces (an indented list) was stripped by codes import, so importing the study's
+    own, unchanged codes export reported '1 changed' and rewrote it. Segment memos are
+    stripped wherever they come in (`memo`, the window, codes import) and stay unchanged."""
+    a, b = _patient(cli, coded)[:2]
+    memo = "  - first point\n  - second point  "
+    note = "  indented segment note\t"
+    assert cli(
+        "code", coded, "--coder", "ana", "--transcript", T1, "--segment", str(a),
+        "--dimension", "concordance", "--value", "1", "--memo", memo,
+    ).code == 0  # fmt: skip
+    assert (
+        cli(
+            "memo", coded, "--coder", "ana", "--transcript", T1, "--segment", str(b), "--text", note
+        ).code
+        == 0
+    )
+    exported = tmp_path / "codes.csv"
+    assert cli("codes", "export", coded, exported).code == 0
+    before = _audit(coded)
+    result = cli("codes", "import", coded, exported)
+    assert result.code == 0, result.err
+    assert "0 new, 0 changed, 1 unchanged" in result.out
+    assert _audit(coded) == before
+    assert _codes(cli, coded)[(str(a), "ana", "concordance")] == ("1", memo)
+    shown = json.loads(cli("show", coded, T1, "--coder", "ana", "--json").out)
+    assert shown["segments"][b - 1]["memo"] == note.strip()
+    # a memo cell of spaces only is an empty cell: it removes the code's memo
+    blank = _write(tmp_path / "blank.csv", f"{T1},{a},ana,concordance,1,   \n")
+    assert cli("codes", "import", coded, blank).code == 0
+    assert _codes(cli, coded)[(str(a), "ana", "concordance")] == ("1", "")
