@@ -246,6 +246,10 @@ class _Features:
 Prepared = tuple[_Features, np.ndarray, np.ndarray, Statistic]
 
 
+class _NoInterval(Exception):
+    """This matrix has no bootstrap at its level (the reason is the message)."""
+
+
 def _prepare(matrix: FloatArray, level: Level) -> Prepared:
     """Pattern features, their frequencies, each pairable unit's pattern, and a function from
     summed weights to alphas.
@@ -280,9 +284,10 @@ def _prepare(matrix: FloatArray, level: Level) -> Prepared:
     counts = value_counts(matrix)
     keep = counts.pairable
     if counts.counts is None:
-        raise UserError(
-            f"bootstrap for {level.value} data with more than {MAX_MATRIX_VALUES} distinct "
-            "values is not supported"
+        raise _NoInterval(
+            f"no bootstrap at the {level.value} level for more than {MAX_MATRIX_VALUES:,} "
+            f"distinct values (here {counts.values.size:,}); alpha itself is exact, and the "
+            "interval level's bootstrap has no such limit"
         )
     unit_counts, frequency, inverse = _count_patterns(counts.counts[keep])
     pairs_over = unit_counts.sum(axis=1).astype(np.float64) - 1.0  # m_u - 1
@@ -458,7 +463,10 @@ def bootstrap_alpha(
         n_groups = int(keep.sum())
     if point.alpha is None:
         return result(reason=f"alpha is undefined: {point.reason}", groups=n_groups)
-    features, frequency, inverse, statistic = _prepare(matrix, level)
+    try:
+        features, frequency, inverse, statistic = _prepare(matrix, level)
+    except _NoInterval as exc:  # this dimension has no interval; the others still do
+        return result(reason=str(exc), groups=n_groups)
     if clusters is not None:
         if n_groups < 2:
             return result(

@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from socialcoder.cli import main
@@ -257,3 +258,49 @@ def test_an_empty_study_has_no_disagreements_and_undefined_reliability(
     assert all(
         d["krippendorff_alpha"] is None and d["notes"] for d in json.loads(out)["dimensions"]
     )
+
+
+def test_a_bootstrap_over_continuous_ratio_values_leaves_the_other_intervals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A ratio dimension coded with more than 2,048 distinct numbers (seconds of silence) has no
+    bootstrap interval at its level: `reliability --bootstrap` said so for the whole study and
+    exited 2, every other dimension's interval lost with it. Now that dimension's interval is
+    undefined with the reason, its alpha is printed, and the others have theirs."""
+    (tmp_path / "c.yaml").write_text(
+        'name: Silence (fictional)\nversion: "1"\ndimensions:\n'
+        "  - {key: silence, label: Silence in seconds, scale: ratio, shortcut: s}\n"
+        "  - {key: k_interval, label: Seconds again, scale: interval, shortcut: v}\n"
+        "  - {key: mood, label: Mood, scale: nominal, values: [low, high], shortcut: o}\n",
+        encoding="utf-8",
+    )
+    study = str(tmp_path / "s.scstudy")
+    run(capsys, "init", study, "--codebook", str(tmp_path / "c.yaml"))
+    for t in range(2):  # 2 fictional transcripts of 600 turns: 2 x 1,200 distinct seconds
+        turns = "\n".join(f"{'T' if i % 2 else 'P'}: turn {i}" for i in range(1, 601))
+        (tmp_path / f"t{t}.txt").write_text(f"Fictional test transcript {t}.\n{turns}\n", "utf-8")
+    run(capsys, "import", study, *(str(tmp_path / f"t{t}.txt") for t in range(2)))
+    rng = np.random.default_rng(5)
+    with (tmp_path / "codes.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(("transcript", "segment", "coder", "dimension", "value"))
+        for t in range(2):
+            for unit in range(1, 601):
+                base = rng.uniform(2, 30)
+                for coder in ("ana", "ben"):
+                    seconds = f"{abs(base + rng.normal(0, 0.5)):.3f}"
+                    writer.writerow((f"t{t}", unit, coder, "silence", seconds))
+                    writer.writerow((f"t{t}", unit, coder, "k_interval", seconds))
+                    mood = "high" if (base > 16) != (rng.uniform() < 0.1) else "low"
+                    writer.writerow((f"t{t}", unit, coder, "mood", mood))
+    run(capsys, "codes", "import", study, str(tmp_path / "codes.csv"), "--add-coders")
+    out, _ = run(capsys, "reliability", study, "--json", "--bootstrap", "50", "--seed", "3")
+    dims = {d["key"]: d for d in json.loads(out)["dimensions"]}
+    silence = dims["silence"]
+    assert silence["pairable_values"] == 2400
+    assert silence["krippendorff_alpha"] > 0.9 and silence["alpha_ci95"] is None
+    why = [n for n in silence["notes"] if n.startswith("alpha_ci95 undefined")]
+    assert why and "more than 2,048 distinct values" in why[0], silence["notes"]
+    for other in ("k_interval", "mood"):  # their intervals are there
+        low, high = dims[other]["alpha_ci95"]
+        assert low <= dims[other]["krippendorff_alpha"] <= high
