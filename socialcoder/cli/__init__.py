@@ -138,6 +138,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # an internal error: one line, details only on request
+        from socialcoder.cli.errors import describe
+        from socialcoder.services.study import busy_refusal
+
+        busy = busy_refusal(exc, getattr(args, "study", None))
+        if busy is not None:
+            print(f"socialcoder: error: {describe(busy)}", file=sys.stderr)
+            return busy.exit_code
         if os.environ.get("SOCIALCODER_DEBUG"):
             raise
         print(

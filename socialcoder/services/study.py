@@ -280,6 +280,19 @@ def is_busy(exc: DBAPIError) -> bool:
     return "database is locked" in str(exc.orig)
 
 
+def busy_refusal(exc: BaseException, source: str | None = None) -> StudyError | None:
+    """The one-line refusal for an SQLite study that another program kept locked through the
+    busy timeout (and every retry of :func:`retry_transient`): nothing was changed, so it is
+    a refusal for the user, not an internal error. None for any other exception."""
+    if isinstance(exc, DBAPIError) and is_busy(exc):
+        return StudyError(
+            "is busy: another program (a window, an import, a merge) kept it locked for writing "
+            "all the while; nothing was changed; try again when it is done",
+            source=source,
+        )
+    return None
+
+
 def retry_transient(
     attempts: int = 5, *, also: frozenset[str] = frozenset()
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:

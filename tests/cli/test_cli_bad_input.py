@@ -335,3 +335,28 @@ def test_codebook_update_with_a_broken_codebook(cli, target_sample, dump, tmp_pa
     before = dump(target_sample)
     assert_refused(cli("codebook", "update", target_sample, path), "broken.yaml")
     assert dump(target_sample) == before
+
+
+def test_a_study_kept_busy_by_another_program_is_one_line_not_an_internal_error(
+    cli, study_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Another program (a window, a long import) holding the study's write lock through every
+    retry ended a write command with 'internal error (OperationalError: (sqlite3.
+    OperationalError) database is locked [SQL: BEGIN IMMEDIATE] (Background on this error at:
+    https://sqlalche.me/...)) ... please report it', exit 1, over three lines. It is a refusal:
+    one line, exit 2, the study unchanged."""
+    from socialcoder.storage import plain
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 100)  # 0.1 s per attempt instead of 15 s
+    monkeypatch.setattr(plain, "BUSY_TIMEOUT_MS", 100)
+    from socialcoder.services.study import open_study
+
+    # the other program: a write transaction held open on its own connection (plain or
+    # encrypted study alike)
+    with open_study(study_path) as other, other.write() as session:
+        session.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock is taken
+        result = cli("coders", "add", study_path, "ana")
+    assert_refused(result, str(study_path), "busy", "nothing was changed")
+    assert "internal error" not in result.err
+    assert cli("coders", "list", study_path).out.count("ana") == 0
+    assert cli("coders", "add", study_path, "ana").code == 0
