@@ -262,6 +262,14 @@ def _text_of(el: Element, name: str) -> str:
     return (child.text or "").strip() if child is not None else ""
 
 
+def _memo_of(el: Element, name: str) -> str:
+    """A memo (a selection's description, a note's text) as written: a code memo keeps its
+    surrounding spaces in a study; only a text of spaces alone is no memo."""
+    child = _child(el, name)
+    text = (child.text or "") if child is not None else ""
+    return text if text.strip() else ""
+
+
 def _refs(el: Element, name: str) -> tuple[str, ...]:
     return tuple(g for n in _children(el, name) if (g := guid_of(n.get("targetGUID"))))
 
@@ -362,7 +370,7 @@ def read_qdpx(path: Path) -> RefiProject:
     notes: dict[str, RefiNote] = {}
     notes_el = _child(root, "Notes")
     for n in _children(notes_el, "Note") if notes_el is not None else []:
-        text = _text_of(n, "PlainTextContent")
+        text = _memo_of(n, "PlainTextContent")
         if not text and n.get("plainTextPath"):
             text = (archive.internal_text(n.get("plainTextPath") or "")[0] or "").strip()
         inner = _child(n, "PlainTextSelection")
@@ -459,7 +467,7 @@ def _media_source(el: Element, archive: _Archive, base: str, plain: RefiSource) 
                 user=_user_of(s) or _user_of(transcript),
                 codings=_codings(s),
                 notes=_refs(s, "NoteRef"),
-                description=_text_of(s, "Description"),
+                description=_memo_of(s, "Description"),
                 problem=f"its {missing[0]} names no SyncPoint of the transcript" if missing else "",
             )
         )
@@ -521,7 +529,7 @@ def _source(
                 user=_user_of(s),
                 codings=_codings(s),
                 notes=_refs(s, "NoteRef"),
-                description=_text_of(s, "Description"),
+                description=_memo_of(s, "Description"),
                 problem=bad_start or bad_end,
             )
         )

@@ -415,3 +415,32 @@ def test_a_memo_xml_cannot_hold_stops_the_export_with_what_to_do(
         export_refi(study, qdpx, force=True)
     assert_valid(qdpx)
     import_refi(qdpx, tmp_path / "back.scstudy")
+
+
+def test_a_code_memo_keeps_its_surrounding_spaces_through_the_round_trip(
+    own_study: Path, tmp_path: Path
+) -> None:
+    """A code memo is stored as typed (an indented list keeps its first indent); the REFI
+    import stripped the selection's description and note, so the memo came back without it."""
+    memo = "  - first point\n  - second point  "
+    with open_study(own_study) as study:
+        set_code(
+            study,
+            coder="ana",
+            transcript="S2",
+            segment=4,
+            dimension="confrontation",
+            value="strong",
+            memo=memo,
+        )
+    qdpx = tmp_path / "own.qdpx"
+    with open_study(own_study) as study:
+        export_refi(study, qdpx)
+    back = tmp_path / "back.scstudy"
+    import_refi(qdpx, back)
+    out = tmp_path / "back.csv"
+    with open_study(back) as study:
+        export_codes_csv(study, out)
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.reader(fh) if r[:4] == ["S2", "4", "ana", "confrontation"]]
+    assert rows == [["S2", "4", "ana", "confrontation", "strong", memo]]
