@@ -104,8 +104,8 @@ class Study:
                 "SocialCoder, so blinding and the coders' separation do not hold on this "
                 "server, and the study was not opened. The lab's admin should revoke them "
                 "(REVOKE ALL ON ... FROM the login, or the role membership that gives them), "
-                "then run `socialcoder server setup`, which refuses to finish while any "
-                "coder's login holds such a privilege",
+                "then run SocialCoder's server setup again, which refuses to finish while "
+                "any coder's login holds such a privilege",
                 source=self.location,
             )
 

@@ -52,7 +52,7 @@ def _refused(lab, tables: list[str]) -> None:
     assert "belongs to coder 'ana'" in message, message
     for table in tables:
         assert table in message, message
-    assert "socialcoder server setup" in message and "REVOKE" in message
+    assert "server setup" in message and "REVOKE" in message
 
 
 @pytest.mark.parametrize(("privilege", "table"), GRANTS)
